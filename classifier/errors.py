@@ -1,0 +1,29 @@
+"""The exceptions blocktag raises for problems a user can fix.
+
+The library raises them; only the CLI turns them into a one-line ``Error: ...`` and exit 1.
+Every message names the file (and line) it is about and, where there is one, the fix.
+"""
+
+
+class BlocktagError(Exception):
+    """Base class: a problem with the user's input, data or model, explained in one line."""
+
+
+class InputError(BlocktagError):
+    """A file that cannot be read as text: missing, unreadable, binary or wrongly encoded."""
+
+
+class DataFormatError(BlocktagError):
+    """Labelled data that breaks the format: a malformed line, a missing or wrong field."""
+
+
+class TrainingError(BlocktagError):
+    """Training data that cannot teach a model (no blocks, a single label)."""
+
+
+class ModelError(BlocktagError):
+    """A file that is not a usable blocktag model."""
+
+
+class OutputError(BlocktagError):
+    """An output path that cannot be written."""

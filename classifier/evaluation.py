@@ -1,0 +1,109 @@
+"""Evaluation: how well a model's labels agree with hand labels, and grouped cross-validation.
+
+All figures come from scikit-learn's metrics; this module only gathers them into one
+plain dict (JSON-ready) that the CLI prints and the HTML report draws.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
+
+from .blocks import Block
+from .errors import TrainingError
+from .model import ModelBundle, train
+
+CALIBRATION_BINS = 10
+DEFAULT_FOLDS = 5
+
+
+def evaluate(model: ModelBundle, blocks: Sequence[Block]) -> dict:
+    """Tag labelled ``blocks`` with ``model`` and score the labels against theirs.
+
+    Returns accuracy, macro-F1, per-label precision/recall/F1/support, the confusion matrix
+    (rows: true labels, columns: predicted, in ``labels`` order), the expected calibration
+    error of the confidences, and every block's prediction (for error analysis).
+    """
+    blocks = list(blocks)
+    if not blocks:
+        raise TrainingError("no labelled blocks to evaluate on")
+    proba = model.predict_proba(blocks)
+    model_labels = model.labels
+    predicted = [model_labels[k] for k in proba.argmax(axis=1)]
+    confidence = proba.max(axis=1)
+    metrics = score([b.label for b in blocks], predicted, confidence)
+    metrics["pages"] = len({b.page for b in blocks})
+    metrics["predictions"] = [
+        {"page": b.page, "index": b.index, "text": b.text, "label": b.label, "predicted": p, "confidence": round(float(c), 4)}
+        for b, p, c in zip(blocks, predicted, confidence)
+    ]
+    return metrics
+
+
+def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[float] | None = None) -> dict:
+    """The figures for one set of predictions. Labels are those in the truth or the predictions."""
+    labels = sorted(set(true) | set(predicted))
+    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=labels, zero_division=0)
+    result = {
+        "blocks": len(true),
+        "accuracy": float(accuracy_score(true, predicted)),
+        "macro_f1": float(f1_score(true, predicted, labels=labels, average="macro", zero_division=0)),
+        "per_label": {
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+        },
+        "confusion_matrix": {"labels": labels, "matrix": confusion_matrix(true, predicted, labels=labels).tolist()},
+    }
+    if confidence is not None:
+        correct = np.asarray(true, dtype=object) == np.asarray(predicted, dtype=object)
+        result["calibration"] = calibration(np.asarray(confidence, dtype=float), correct)
+    return result
+
+
+def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> dict:
+    """Expected calibration error of the top-label confidence, and the reliability bins."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    table, ece = [], 0.0
+    for k in range(bins):
+        inside = which == k
+        n = int(inside.sum())
+        if n:
+            mean_conf, accuracy = float(confidence[inside].mean()), float(correct[inside].mean())
+            ece += n / len(confidence) * abs(accuracy - mean_conf)
+            table.append({"low": float(edges[k]), "high": float(edges[k + 1]), "count": n,
+                          "confidence": mean_conf, "accuracy": accuracy})
+    return {"ece": float(ece), "bins": table}
+
+
+def cross_validate(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS, group: str = "page", **params) -> dict:
+    """Grouped k-fold cross-validation of the training recipe: no group (page, by default)
+    is in both a training and a test fold. Returns per-fold scores and mean ± std."""
+    blocks = list(blocks)
+    groups = [getattr(b, group) for b in blocks]
+    n_groups = len(set(groups))
+    if n_groups < 2:
+        raise TrainingError(f"cross-validation needs at least 2 {group}s, the data has {n_groups}")
+    folds = min(folds, n_groups)
+    fold_scores = []
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(blocks, groups=groups):
+        model = train([blocks[i] for i in train_idx], **params)
+        fold_scores.append(evaluate(model, [blocks[i] for i in test_idx]))
+    labels = sorted({label for s in fold_scores for label in s["per_label"]})
+
+    def spread(values: list[float]) -> dict:
+        return {"mean": float(np.mean(values)), "std": float(np.std(values))}
+
+    return {
+        "folds": folds,
+        "group": group,
+        "accuracy": spread([s["accuracy"] for s in fold_scores]),
+        "macro_f1": spread([s["macro_f1"] for s in fold_scores]),
+        "per_label": {
+            label: spread([s["per_label"][label]["f1"] for s in fold_scores if label in s["per_label"]])
+            for label in labels
+        },
+    }

@@ -1,0 +1,309 @@
+"""The model: a scikit-learn classifier of blocks, and the saved bundle with its metadata.
+
+:class:`BlockClassifier` is an ordinary scikit-learn estimator (``fit``/``predict``/
+``predict_proba``, parameters in ``__init__``) whose samples are :class:`Block` records.
+It learns in two passes: a first pass reads each block alone (word and character TF-IDF,
+the block's shape and its neighbours' shapes, its position), then a second, learnt pass
+reads the first pass's probabilities for the block and its neighbours on the page, in the
+spirit of jusText's context pass. The second pass is trained on out-of-fold first-pass
+probabilities (folds grouped by page), so it learns from predictions like those it will
+see on new pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import warnings
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from . import __version__
+from .blocks import Block
+from .errors import ModelError, TrainingError
+from .features import BlockShape, PagePosition, block_texts, neighbour_rows
+from .files import atomic_write
+
+BUNDLE_FORMAT = "blocktag-model"
+BUNDLE_FORMAT_VERSION = 1
+SHIPPED_MODEL_NAME = "blocktag.joblib"
+RANDOM_STATE = 0
+
+
+class BlockClassifier(ClassifierMixin, BaseEstimator):
+    """Tags blocks of scraped pages. ``X`` is a sequence of :class:`Block` in page order.
+
+    Parameters
+    ----------
+    C : inverse regularisation strength of the first pass's logistic regression.
+    word_ngrams, char_ngrams : n-gram ranges of the word and character TF-IDF
+        (``char_ngrams=None`` leaves character n-grams out).
+    max_char_features : vocabulary cap of the character TF-IDF (bounds model size).
+    neighbours : offsets of the neighbouring blocks whose shape the first pass sees.
+    context_window : how many blocks either side the second pass looks at (0: no second pass).
+    context_C : regularisation of the second pass.
+    stack_folds : page-grouped folds used to make the second pass's training probabilities.
+    class_weight : passed to both logistic regressions; "balanced" helps the rare labels.
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] | None = (2, 4),
+        max_char_features: int = 60000,
+        neighbours: tuple[int, ...] = (-1, 1),
+        context_window: int = 2,
+        context_C: float = 1.0,
+        stack_folds: int = 5,
+        class_weight: str | None = "balanced",
+        random_state: int = RANDOM_STATE,
+    ):
+        self.C = C
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.max_char_features = max_char_features
+        self.neighbours = neighbours
+        self.context_window = context_window
+        self.context_C = context_C
+        self.stack_folds = stack_folds
+        self.class_weight = class_weight
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ building
+
+    def first_pass(self) -> Pipeline:
+        """The per-block pipeline: features → logistic regression."""
+        features = [
+            ("words", Pipeline([
+                ("text", FunctionTransformer(block_texts)),
+                ("tfidf", TfidfVectorizer(ngram_range=tuple(self.word_ngrams), sublinear_tf=True, min_df=2)),
+            ])),
+        ]
+        if self.char_ngrams:
+            features.append(("chars", Pipeline([
+                ("text", FunctionTransformer(block_texts)),
+                ("tfidf", TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True,
+                    min_df=2, max_features=self.max_char_features, dtype=np.float32,
+                )),
+            ])))
+        features += [
+            ("shape", Pipeline([("measure", BlockShape(tuple(self.neighbours))), ("scale", StandardScaler())])),
+            ("position", Pipeline([("measure", PagePosition()), ("scale", StandardScaler())])),
+        ]
+        return Pipeline([
+            ("features", FeatureUnion(features)),
+            ("classify", self._logistic(self.C)),
+        ])
+
+    def _logistic(self, C: float) -> LogisticRegression:
+        return LogisticRegression(C=C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state)
+
+    def context_matrix(self, proba: np.ndarray, X: Sequence[Block]) -> np.ndarray:
+        """The second pass's input: first-pass probabilities of the block and its neighbours,
+        and the block's position on the page."""
+        columns = [proba]
+        for offset in range(-self.context_window, self.context_window + 1):
+            if offset:
+                columns += neighbour_rows(proba, X, offset)
+        columns.append(PagePosition().transform(X))
+        return np.hstack(columns)
+
+    # ------------------------------------------------------------------ estimator API
+
+    def fit(self, X: Sequence[Block], y: Sequence[str]) -> "BlockClassifier":
+        X = list(X)
+        y = np.asarray(y, dtype=object)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise TrainingError("training data has a single label; a model needs blocks of at least two labels")
+        pages = [b.page for b in X]
+        n_pages = len(set(pages))
+        self.context_ = None
+        if self.context_window and n_pages >= 2:
+            out_of_fold = cross_val_predict(
+                self.first_pass(), X, y, groups=pages,
+                cv=GroupKFold(n_splits=min(self.stack_folds, n_pages)), method="predict_proba",
+            )
+            self.context_ = self._logistic(self.context_C).fit(self.context_matrix(out_of_fold, X), y)
+            self.first_pass_out_of_fold_ = out_of_fold
+        self.first_pass_ = self.first_pass().fit(X, y)
+        return self
+
+    def predict_proba(self, X: Sequence[Block]) -> np.ndarray:
+        X = list(X)
+        if not X:
+            return np.zeros((0, len(self.classes_)))
+        proba = self.first_pass_.predict_proba(X)
+        if self.context_ is not None:
+            proba = self.context_.predict_proba(self.context_matrix(proba, X))
+        return proba
+
+    def predict(self, X: Sequence[Block]) -> np.ndarray:
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=object)
+
+
+# ---------------------------------------------------------------------- training
+
+
+def training_data_hash(blocks: Sequence[Block]) -> str:
+    """sha256 of the training records in order: the same data gives the same hash."""
+    digest = hashlib.sha256()
+    for b in blocks:
+        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def train(blocks: Sequence[Block], source: str = "training data", **params) -> "ModelBundle":
+    """Fit a :class:`BlockClassifier` on labelled blocks and wrap it in a bundle with metadata.
+
+    ``params`` are :class:`BlockClassifier` parameters. Raises :class:`TrainingError` when
+    the data cannot teach a model (no blocks, a block without a label, a single label).
+    """
+    blocks = list(blocks)
+    if not blocks:
+        raise TrainingError(f"{source}: no labelled blocks to train on")
+    unlabelled = next((b for b in blocks if not b.label), None)
+    if unlabelled is not None:
+        raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")
+    labels = [b.label for b in blocks]
+    counts = {label: labels.count(label) for label in sorted(set(labels))}
+    if len(counts) < 2:
+        raise TrainingError(
+            f"{source}: every block is labelled {labels[0]!r}; a model needs blocks of at least two labels"
+        )
+    classifier = BlockClassifier(**params).fit(blocks, labels)
+    metadata = {
+        "labels": [str(c) for c in classifier.classes_],
+        "label_counts": counts,
+        "blocks": len(blocks),
+        "pages": len({b.page for b in blocks}),
+        "training_sha256": training_data_hash(blocks),
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in classifier.get_params().items()},
+        "metrics": _first_pass_metrics(classifier, labels),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **environment_versions(),
+    }
+    return ModelBundle(classifier, metadata)
+
+
+def _first_pass_metrics(classifier: BlockClassifier, labels: list[str]) -> dict:
+    """Grouped cross-validated scores of the first pass, a by-product of training the second."""
+    proba = getattr(classifier, "first_pass_out_of_fold_", None)
+    if proba is None:
+        return {}
+    from sklearn.metrics import f1_score
+
+    predicted = classifier.classes_[proba.argmax(axis=1)]
+    return {"first_pass_grouped_cv_macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4)}
+
+
+def environment_versions() -> dict:
+    return {
+        "blocktag_version": __version__,
+        "sklearn_version": sklearn.__version__,
+        "python_version": platform.python_version(),
+    }
+
+
+# ---------------------------------------------------------------------- the bundle
+
+
+class ModelBundle:
+    """A trained classifier with the metadata that says what it is and how it was made."""
+
+    def __init__(self, classifier: BlockClassifier, metadata: dict):
+        self.classifier = classifier
+        self.metadata = metadata
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(c) for c in self.classifier.classes_]
+
+    def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
+        return self.classifier.predict_proba(blocks)
+
+    def predict(self, blocks: Sequence[Block]) -> list[str]:
+        return [str(label) for label in self.classifier.predict(blocks)]
+
+    def save(self, path: str | Path) -> Path:
+        """Write the bundle atomically: joblib for ``.joblib``, the safe skops format for ``.skops``."""
+        path = Path(path)
+        payload = {
+            "format": BUNDLE_FORMAT,
+            "format_version": BUNDLE_FORMAT_VERSION,
+            "metadata": self.metadata,
+            "classifier": self.classifier,
+        }
+        with atomic_write(path, "wb") as handle:
+            if path.suffix == ".skops":
+                from .safe_format import dump_skops
+
+                handle.write(dump_skops(payload))
+            else:
+                import joblib
+
+                joblib.dump(payload, handle, compress=3)
+        return path
+
+
+def shipped_model_path() -> Path:
+    """The model that ships with blocktag: inside the installed package, or in the
+    checkout's ``models/`` folder when running from source or an editable install."""
+    packaged = resources.files("classifier") / "models" / SHIPPED_MODEL_NAME
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
+
+
+def load_model(path: str | Path | None = None) -> ModelBundle:
+    """Load a saved bundle (the shipped model when ``path`` is None).
+
+    ``.joblib`` files are pickles: load only files you trust. ``.skops`` files are loaded
+    with an explicit list of trusted types. Raises :class:`ModelError` for a file that is
+    not a blocktag model; warns when it was saved with another scikit-learn version.
+    """
+    path = Path(path) if path is not None else shipped_model_path()
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file" if not path.exists() else f"{path}: is not a file")
+    try:
+        if path.suffix == ".skops":
+            from .safe_format import load_skops
+
+            payload = load_skops(path)
+        else:
+            import joblib
+
+            payload = joblib.load(path)
+    except ModelError:
+        raise
+    except Exception as exc:  # a pickle can fail in any way; none of them is a model
+        raise ModelError(f"{path}: is not a blocktag model (cannot be loaded: {type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
+        raise ModelError(f"{path}: is not a blocktag model; train one with 'blocktag train'")
+    if payload.get("format_version") != BUNDLE_FORMAT_VERSION or not isinstance(payload.get("classifier"), BlockClassifier):
+        raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
+    metadata = payload.get("metadata") or {}
+    saved_with = metadata.get("sklearn_version")
+    if saved_with and saved_with != sklearn.__version__:
+        warnings.warn(
+            f"{path}: saved with scikit-learn {saved_with}, running {sklearn.__version__}; "
+            "predictions may differ; retrain the model to be sure",
+            stacklevel=2,
+        )
+    return ModelBundle(payload["classifier"], metadata)

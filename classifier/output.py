@@ -1,0 +1,71 @@
+"""Writing tagged blocks in the CLI's formats: text (for people), jsonl, csv, and kept text."""
+
+from __future__ import annotations
+
+from typing import IO, Iterable
+
+import click
+
+from .blocks import csv_writer, write_jsonl_record
+from .tagging import TaggedBlock
+
+FORMATS = ("text", "jsonl", "csv")
+LABEL_COLOURS = {
+    "body": "green",
+    "caption": "cyan",
+    "byline": "blue",
+    "contributor_note": "magenta",
+    "promotion": "red",
+    "other": "yellow",
+}
+
+
+def write_tagged(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str = "text", colour: bool = False) -> int:
+    """Write every tagged block in ``fmt``; returns how many were written."""
+    writers = {"jsonl": _write_jsonl, "csv": _write_csv, "text": _write_text}
+    return writers[fmt](tagged, out, colour)
+
+
+def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str]) -> int:
+    """The cleaned page: the text of the blocks whose label is in ``keep``, blank-line
+    separated, with a blank line between pages too."""
+    written = 0
+    for item in tagged:
+        if item.label in keep:
+            if written:
+                out.write("\n")
+            out.write(item.block.text + "\n")
+            written += 1
+    return written
+
+
+def _write_jsonl(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
+    n = 0
+    for n, item in enumerate(tagged, 1):
+        write_jsonl_record(item.to_record(), out)
+    return n
+
+
+def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
+    writer = csv_writer(out)
+    n = 0
+    for n, item in enumerate(tagged, 1):
+        writer.writerow(item.to_record())
+    return n
+
+
+def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
+    """Each block under a header line naming its label and confidence."""
+    n, page = 0, None
+    for n, item in enumerate(tagged, 1):
+        if item.block.page != page:
+            page = item.block.page
+            out.write(_style(f"=== {page}", colour, bold=True) + "\n\n")
+        header = f"[{item.label} {item.confidence:.2f}]"
+        out.write(_style(header, colour, fg=LABEL_COLOURS.get(item.label), bold=True) + "\n")
+        out.write(item.block.text + "\n\n")
+    return n
+
+
+def _style(text: str, colour: bool, **style) -> str:
+    return click.style(text, **style) if colour else text

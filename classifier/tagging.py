@@ -1,0 +1,193 @@
+"""Tagging: pages in, tagged blocks out, streaming in batches, optionally on several cores.
+
+Pages are read lazily and tagged in batches of whole pages (``DEFAULT_BATCH_BLOCKS``
+blocks or so), so one model call vectorises many pages at once and memory stays flat
+however long the input. Results come out in input order, every input block exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import deque
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .blocks import Block, iter_labelled, page_blocks
+from .errors import BlocktagError, InputError
+from .files import DEFAULT_ENCODING, decode_text, read_text
+from .model import ModelBundle, load_model
+
+# Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
+# batch's features stay a few MB.
+DEFAULT_BATCH_BLOCKS = 2000
+STDIN = "-"
+PAGE_SUFFIX = ".txt"
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedBlock:
+    """A block with the label the model gave it, its probability and every label's probability."""
+
+    block: Block
+    label: str
+    confidence: float
+    scores: dict[str, float]
+
+    def to_record(self) -> dict:
+        return {
+            "page": self.block.page,
+            "index": self.block.index,
+            "text": self.block.text,
+            "label": self.label,
+            "confidence": round(self.confidence, 4),
+            "scores": {k: round(v, 4) for k, v in self.scores.items()},
+        }
+
+
+# ---------------------------------------------------------------------- reading input
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
+    """Each input as files: a directory becomes its ``*.txt`` pages, sorted."""
+    for item in inputs:
+        if str(item) == STDIN:
+            yield STDIN
+            continue
+        path = Path(item)
+        if path.is_dir():
+            pages = sorted(p for p in path.iterdir() if p.suffix == PAGE_SUFFIX and p.is_file())
+            if not pages:
+                raise InputError(f"{path}: directory holds no {PAGE_SUFFIX} pages")
+            yield from pages
+        else:
+            yield path
+
+
+def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
+    """The pages of one input: a page of text (named by its file stem), stdin, or a
+    ``.jsonl`` file of blocks (grouped by ``page``; any ``label`` is ignored)."""
+    if str(source) == STDIN:
+        yield page_blocks(decode_text(sys.stdin.buffer.read(), "<stdin>", encoding), "stdin")
+        return
+    path = Path(source)
+    if path.suffix.lower() == ".jsonl":
+        blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
+        for _, page in groupby(blocks, key=lambda b: b.page):
+            yield list(page)
+        return
+    yield page_blocks(read_text(path, encoding), path.stem)
+
+
+def iter_pages(
+    inputs: Iterable[str | Path],
+    encoding: str = DEFAULT_ENCODING,
+    on_error: Callable[[BlocktagError], None] | None = None,
+) -> Iterator[list[Block]]:
+    """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
+    then it is told of the error and the run goes on with the next file."""
+    sources = expand_inputs(inputs)
+    while True:
+        try:
+            source = next(sources)
+        except StopIteration:
+            return
+        except BlocktagError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+            continue
+        try:
+            yield from read_pages(source, encoding)
+        except BlocktagError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+
+
+def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOCKS) -> Iterator[list[Block]]:
+    """Whole pages gathered into batches of about ``batch_blocks`` blocks."""
+    batch: list[Block] = []
+    for page in pages:
+        batch.extend(page)
+        if len(batch) >= batch_blocks:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# ---------------------------------------------------------------------- tagging
+
+
+def tag_batch(model: ModelBundle, blocks: Sequence[Block]) -> list[TaggedBlock]:
+    """Tag blocks (whole pages, in page order) with one model call."""
+    if not blocks:
+        return []
+    proba = model.predict_proba(blocks)
+    labels = model.labels
+    best = proba.argmax(axis=1)
+    return [
+        TaggedBlock(block, labels[k], float(row[k]), dict(zip(labels, map(float, row))))
+        for block, row, k in zip(blocks, proba, best)
+    ]
+
+
+class Tagger:
+    """Tags pages with a model: ``tag_text`` for one page, ``tag_pages`` for a stream.
+
+    ``jobs`` > 1 tags batches in that many worker processes (-1: one per core); results
+    still come out in input order.
+    """
+
+    def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int = DEFAULT_BATCH_BLOCKS, jobs: int = 1):
+        self.model = model if isinstance(model, ModelBundle) else load_model(model)
+        self.batch_blocks = batch_blocks
+        self.jobs = (os.cpu_count() or 1) if jobs == -1 else max(1, jobs)
+
+    def tag_text(self, text: str, page: str = "page") -> list[TaggedBlock]:
+        return tag_batch(self.model, page_blocks(text, page))
+
+    def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
+        return tag_batch(self.model, list(blocks))
+
+    def tag_pages(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBlock]:
+        work = batches(pages, self.batch_blocks)
+        if self.jobs == 1:
+            for batch in work:
+                yield from tag_batch(self.model, batch)
+        else:
+            for tagged in _parallel_ordered(self.model, work, self.jobs):
+                yield from tagged
+
+    def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
+                  on_error: Callable[[BlocktagError], None] | None = None) -> Iterator[TaggedBlock]:
+        return self.tag_pages(iter_pages(inputs, encoding, on_error))
+
+
+_worker_model: ModelBundle | None = None
+
+
+def _init_worker(model: ModelBundle) -> None:
+    global _worker_model
+    _worker_model = model
+
+
+def _tag_in_worker(batch: list[Block]) -> list[TaggedBlock]:
+    return tag_batch(_worker_model, batch)
+
+
+def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int) -> Iterator[list[TaggedBlock]]:
+    """Tag batches in ``jobs`` processes, keeping a bounded window of batches in flight so
+    memory stays flat, and yielding results in input order."""
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model,)) as pool:
+        pending: deque = deque()
+        for batch in work:
+            pending.append(pool.submit(_tag_in_worker, batch))
+            if len(pending) >= 2 * jobs:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
