@@ -55,6 +55,22 @@ def block_texts(blocks: Sequence[Block]) -> list[str]:
     return [normalise_text(b.text) for b in blocks]
 
 
+# Character n-grams are the costliest feature; they describe a block's form, which shows in
+# its first few hundred characters, so they read only those.
+CHAR_WINDOW_CHARS = 300
+
+
+def block_openings(blocks: Sequence[Block]) -> list[str]:
+    """The start (and the very end) of each block, for the character n-grams."""
+    texts = []
+    for b in blocks:
+        text = b.text
+        if len(text) > CHAR_WINDOW_CHARS:
+            text = text[: CHAR_WINDOW_CHARS - 40] + " … " + text[-40:]
+        texts.append(_DIGIT.sub("0", text))
+    return texts
+
+
 SHAPE_FEATURES = (
     "log_chars", "log_words", "log_lines", "link_share", "log_links", "whole_link",
     "list_line_share", "starts_heading", "starts_quote", "starts_paren", "starts_star",
@@ -66,20 +82,26 @@ SHAPE_FEATURES = (
 )
 
 
+# Shape statistics read the start of a block: what kind of block it is shows there, and
+# long paragraphs cost no more than short ones.
+SHAPE_WINDOW_CHARS = 600
+
+
 def shape_vector(text: str) -> list[float]:
     """Numbers describing a block's form, whatever its words (see SHAPE_FEATURES)."""
     full_length = len(text)
-    text = cap(text).strip()
+    text = text[:SHAPE_WINDOW_CHARS].strip()
     n = len(text) or 1
     words = _WORD.findall(text)
+    n_words = len(words) or 1
     lines = text.split("\n")
     links = _LINK.findall(text)
-    link_chars = sum(len(t) + 5 for t in links)
-    letters = sum(c.isalpha() for c in text) or 1
+    link_chars = sum(map(len, links)) + 5 * len(links)
+    letters = sum(map(str.isalpha, text)) or 1
     first, last = (text[:1], text[-1:]) if text else ("", "")
     return [
         np.log1p(full_length),
-        np.log1p(len(words)),
+        np.log1p(n_words if words else 0),
         np.log1p(len(lines) - 1),
         min(1.0, link_chars / n),
         np.log1p(len(links)),
@@ -99,16 +121,16 @@ def shape_vector(text: str) -> list[float]:
         float(last in "\"'”’"),
         float(last.isdigit()),
         float(last.isalpha()),
-        sum(c.isupper() for c in text) / letters,
-        sum(c.isdigit() for c in text) / n,
-        sum(w[0].isupper() for w in words) / (len(words) or 1),
+        sum(map(str.isupper, text)) / letters,
+        sum(map(str.isdigit, text)) / n,
+        sum(w[0].isupper() for w in words) / n_words,
         float(bool(_MONTH.search(text))),
         float(bool(_YEAR.search(text))),
         float(bool(_CLOCK.search(text))),
         float(bool(_ZONE.search(text))),
         float(bool(_NUMERIC_DATE.search(text))),
-        float(bool(_EMAIL.search(text))),
-        float(bool(_HANDLE.search(text))),
+        float("@" in text and bool(_EMAIL.search(text))),
+        float("@" in text and bool(_HANDLE.search(text))),
         float("©" in text or "(c)" in text.lower() or "copyright" in text.lower()),
         float(bool(_SLASH_CREDIT.search(text))),
         float("|" in text),

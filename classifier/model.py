@@ -33,13 +33,15 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from . import __version__
 from .blocks import Block
 from .errors import ModelError, TrainingError
-from .features import BlockShape, PagePosition, block_texts, neighbour_rows
+from .features import BlockShape, PagePosition, block_openings, block_texts, neighbour_rows
 from .files import atomic_write
 
 BUNDLE_FORMAT = "blocktag-model"
 BUNDLE_FORMAT_VERSION = 1
 SHIPPED_MODEL_NAME = "blocktag.joblib"
 RANDOM_STATE = 0
+WORD_TOKENS = r"(?u)\b\w\w+\b"  # scikit-learn's default
+PUNCTUATION_TOKENS = r"(?u)\b\w+\b|[^\w\s]"
 
 
 class BlockClassifier(ClassifierMixin, BaseEstimator):
@@ -48,6 +50,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     C : inverse regularisation strength of the first pass's logistic regression.
+    punctuation_tokens : whether the word TF-IDF also counts punctuation marks as tokens
+        (cheap evidence of form: "(", "©", "|", "/" in "Name/AP").
     word_ngrams, char_ngrams : n-gram ranges of the word and character TF-IDF
         (``char_ngrams=None`` leaves character n-grams out).
     max_char_features : vocabulary cap of the character TF-IDF (bounds model size).
@@ -62,6 +66,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self,
         C: float = 4.0,
         word_ngrams: tuple[int, int] = (1, 2),
+        punctuation_tokens: bool = True,
         char_ngrams: tuple[int, int] | None = (2, 4),
         max_char_features: int = 60000,
         neighbours: tuple[int, ...] = (-1, 1),
@@ -73,6 +78,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     ):
         self.C = C
         self.word_ngrams = word_ngrams
+        self.punctuation_tokens = punctuation_tokens
         self.char_ngrams = char_ngrams
         self.max_char_features = max_char_features
         self.neighbours = neighbours
@@ -89,12 +95,15 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         features = [
             ("words", Pipeline([
                 ("text", FunctionTransformer(block_texts)),
-                ("tfidf", TfidfVectorizer(ngram_range=tuple(self.word_ngrams), sublinear_tf=True, min_df=2)),
+                ("tfidf", TfidfVectorizer(
+                    ngram_range=tuple(self.word_ngrams), sublinear_tf=True, min_df=2, dtype=np.float32,
+                    token_pattern=PUNCTUATION_TOKENS if self.punctuation_tokens else WORD_TOKENS,
+                )),
             ])),
         ]
         if self.char_ngrams:
             features.append(("chars", Pipeline([
-                ("text", FunctionTransformer(block_texts)),
+                ("text", FunctionTransformer(block_openings)),
                 ("tfidf", TfidfVectorizer(
                     analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True,
                     min_df=2, max_features=self.max_char_features, dtype=np.float32,

@@ -18,6 +18,7 @@ TRUSTED_TYPES = frozenset({
     "classifier.features.BlockShape",
     "classifier.features.PagePosition",
     "classifier.features.block_texts",
+    "classifier.features.block_openings",
 })
 
 
