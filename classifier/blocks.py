@@ -92,14 +92,8 @@ def iter_labelled(
     path: str | Path, require_label: bool = True, encoding: str = DEFAULT_ENCODING
 ) -> Iterator[Block]:
     """Yield the blocks of one JSONL or CSV file lazily, validating as it goes."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in LABELLED_SUFFIXES:
-        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl or .csv")
-    text_lines = _text_lines(path, encoding)
-    records = _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines)
     seen: set[tuple[str, int]] = set()
-    for lineno, record in records:
+    for lineno, record in iter_records(path, encoding):
         block = _validate(record, f"{path}:{lineno}", require_label)
         key = (block.page, block.index)
         if key in seen:
@@ -108,6 +102,31 @@ def iter_labelled(
             )
         seen.add(key)
         yield block
+
+
+def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[int, object]]:
+    """The raw records of a JSONL or CSV file with their line numbers, unvalidated."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in LABELLED_SUFFIXES:
+        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl or .csv")
+    text_lines = _text_lines(path, encoding)
+    return _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines)
+
+
+def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT_ENCODING) -> list[str]:
+    """For each record of the files (in :func:`read_labelled` order), the group it belongs to
+    for cross-validation: its ``page``, its ``file``, or the value of any other field."""
+    groups: list[str] = []
+    for path in paths:
+        for lineno, record in iter_records(path, encoding):
+            if group == "file":
+                groups.append(str(path))
+            elif isinstance(record, dict) and record.get(group) not in (None, ""):
+                groups.append(str(record[group]))
+            else:
+                raise DataFormatError(f"{path}:{lineno}: record has no {group!r} field to group by")
+    return groups
 
 
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:

@@ -18,17 +18,18 @@ from typing import Annotated, Iterator, Optional
 import click
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
-from .blocks import read_labelled
+from .blocks import read_groups, read_labelled
 from .errors import BlocktagError, OutputError
-from .evaluation import evaluate
+from .evaluation import DEFAULT_FOLDS, cross_validate, evaluate, figures_of
 from .files import DEFAULT_ENCODING, atomic_write
 from .model import load_model, train
 from .output import write_kept, write_tagged
 from .tagging import Tagger
-from .report import write_json
+from .report import write_html, write_json
 
 app = typer.Typer(
     name="blocktag",
@@ -98,11 +99,14 @@ def tag_cli(
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).")] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
+    dask_address: Annotated[Optional[str], typer.Option("--dask", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names the folder for the JSONL shards. Needs blocktag[dask].")] = None,
 ) -> None:
     """Tag every block of scraped pages.
 
     Example: blocktag tag page.txt --keep body
     """
+    if dask_address is not None:
+        return _tag_on_dask(inputs, model, output, encoding, dask_address)
     skipped: list[str] = []
 
     def skip(exc: BlocktagError) -> None:
@@ -122,6 +126,17 @@ def tag_cli(
                 write_tagged(tagged, out, fmt.value, colour=colour)
     if skipped:
         raise fail(f"{len(skipped)} input file(s) could not be tagged")
+
+
+def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str) -> None:
+    if output is None:
+        raise fail("--dask writes JSONL shards into a folder: give one with --output")
+    with user_errors():
+        from .distributed import connect, tag_files_on_dask
+
+        with connect(address) as client:
+            shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding)
+    typer.echo(f"Wrote {len(shards)} shard(s) to {output}")
 
 
 @contextlib.contextmanager
@@ -166,29 +181,52 @@ def train_cli(
 # ---------------------------------------------------------------------- evaluate
 
 
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None) -> Iterator:
+    """A progress bar on stderr, shown only when stderr is a terminal; yields ``advance(n)``."""
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
 @app.command("evaluate")
 def evaluate_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files.", show_default=False)],
-    model: ModelOption = None,
+    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
-    """Score a model on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
+    """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
 
-    Example: blocktag evaluate ../shared/realworld/dev/blocks.jsonl --json scores.json
+    Example: blocktag evaluate ../shared/realworld/dev/blocks.jsonl --json scores.json --report report.html
     """
     with user_errors():
         blocks = read_labelled(data, encoding=encoding)
-        bundle = load_model(model)
-        metrics = evaluate(bundle, blocks)
+        results: dict[str, dict] = {}
+        for path in models or [None]:
+            bundle = load_model(path)
+            name = str(path) if path is not None else "shipped model"
+            with progress_bar(f"Tagging with {name}", len(blocks)) as advance:
+                results[name] = evaluate(bundle, blocks, on_progress=advance)
+        figures = {name: figures_of(metrics) for name, metrics in results.items()}
         if json_path is not None:
-            write_json(metrics, json_path)
-    print_metrics(metrics)
+            write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures}, json_path)
+        if report_path is not None:
+            write_html(results, [str(p) for p in data], report_path)
+    for name, metrics in figures.items():
+        print_metrics(metrics, name if len(figures) > 1 else None)
+    if len(figures) > 1:
+        print_comparison(figures)
 
 
-def print_metrics(metrics: dict) -> None:
-    table = Table("label", "precision", "recall", "F1", "support",
-                  title=f"{metrics['blocks']} blocks, {metrics['pages']} pages")
+def print_metrics(metrics: dict, name: str | None = None) -> None:
+    title = f"{metrics['blocks']} blocks, {metrics['pages']} pages" + (f": {name}" if name else "")
+    table = Table("label", "precision", "recall", "F1", "support", title=title)
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     stdout.print(table)
@@ -199,6 +237,51 @@ def print_metrics(metrics: dict) -> None:
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
         confusion.add_row(label, *[str(n) for n in row])
     stdout.print(confusion)
+
+
+def print_comparison(figures: dict[str, dict]) -> None:
+    names = list(figures)
+    table = Table("figure", *names, *[f"Δ {n}" for n in names[1:]], title="models side by side (Δ against the first)")
+
+    def add(title: str, values: list[float]) -> None:
+        table.add_row(title, *[f"{v:.3f}" for v in values], *[f"{v - values[0]:+.3f}" for v in values[1:]])
+
+    add("accuracy", [figures[n]["accuracy"] for n in names])
+    add("macro-F1", [figures[n]["macro_f1"] for n in names])
+    for label in sorted({label for f in figures.values() for label in f["per_label"]}):
+        add(f"F1 {label}", [figures[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
+    stdout.print(table)
+
+
+# ---------------------------------------------------------------------- cv
+
+
+@app.command("cv")
+def cv_cli(
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files.", show_default=False)],
+    folds: Annotated[int, typer.Option("--folds", "-k", help="Number of folds.")] = DEFAULT_FOLDS,
+    group: Annotated[str, typer.Option("--group", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
+    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    encoding: EncodingOption = DEFAULT_ENCODING,
+) -> None:
+    """Cross-validate the training recipe, grouped so no page (or site) is in both train and test folds.
+
+    Example: blocktag cv training/data/*.jsonl --folds 5 --group file
+    """
+    with user_errors():
+        blocks = read_labelled(data, encoding=encoding)
+        groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
+        with progress_bar("Cross-validating", folds) as advance:
+            result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1))
+        if json_path is not None:
+            write_json(result, json_path)
+    table = Table("label", "F1 mean", "F1 std",
+                  title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
+    for label, spread in result["per_label"].items():
+        table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
+    stdout.print(table)
+    stdout.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
+                 f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
 
 # ---------------------------------------------------------------------- entry point

@@ -6,7 +6,8 @@ plain dict (JSON-ready) that the CLI prints and the HTML report draws.
 
 from __future__ import annotations
 
-from typing import Sequence
+from itertools import groupby
+from typing import Callable, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
@@ -15,22 +16,34 @@ from sklearn.model_selection import GroupKFold
 from .blocks import Block
 from .errors import TrainingError
 from .model import ModelBundle, train
+from .tagging import batches
+
+
+def group_pages(blocks: Sequence[Block]) -> list[list[Block]]:
+    """Consecutive blocks of the same page, as pages."""
+    return [list(page) for _, page in groupby(blocks, key=lambda b: b.page)]
 
 CALIBRATION_BINS = 10
 DEFAULT_FOLDS = 5
 
 
-def evaluate(model: ModelBundle, blocks: Sequence[Block]) -> dict:
+def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[[int], None] | None = None) -> dict:
     """Tag labelled ``blocks`` with ``model`` and score the labels against theirs.
 
     Returns accuracy, macro-F1, per-label precision/recall/F1/support, the confusion matrix
     (rows: true labels, columns: predicted, in ``labels`` order), the expected calibration
     error of the confidences, and every block's prediction (for error analysis).
+    ``on_progress`` is called with the number of blocks tagged after each batch.
     """
     blocks = list(blocks)
     if not blocks:
         raise TrainingError("no labelled blocks to evaluate on")
-    proba = model.predict_proba(blocks)
+    parts = []
+    for batch in batches(group_pages(blocks)):
+        parts.append(model.predict_proba(batch))
+        if on_progress:
+            on_progress(len(batch))
+    proba = np.vstack(parts)
     model_labels = model.labels
     predicted = [model_labels[k] for k in proba.argmax(axis=1)]
     confidence = proba.max(axis=1)
@@ -79,19 +92,29 @@ def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRA
     return {"ece": float(ece), "bins": table}
 
 
-def cross_validate(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS, group: str = "page", **params) -> dict:
-    """Grouped k-fold cross-validation of the training recipe: no group (page, by default)
-    is in both a training and a test fold. Returns per-fold scores and mean ± std."""
+def cross_validate(
+    blocks: Sequence[Block],
+    folds: int = DEFAULT_FOLDS,
+    groups: Sequence[str] | None = None,
+    on_fold: Callable[[int], None] | None = None,
+    **params,
+) -> dict:
+    """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
+    is in both a training and a test fold. Returns per-label and macro-F1 as mean ± std
+    over the folds, and each fold's figures."""
     blocks = list(blocks)
-    groups = [getattr(b, group) for b in blocks]
+    groups = list(groups) if groups is not None else [b.page for b in blocks]
     n_groups = len(set(groups))
-    if n_groups < 2:
-        raise TrainingError(f"cross-validation needs at least 2 {group}s, the data has {n_groups}")
-    folds = min(folds, n_groups)
+    if folds < 2:
+        raise TrainingError(f"cross-validation needs at least 2 folds, got {folds}")
+    if n_groups < folds:
+        raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
     fold_scores = []
-    for train_idx, test_idx in GroupKFold(n_splits=folds).split(blocks, groups=groups):
+    for k, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(blocks, groups=groups), 1):
         model = train([blocks[i] for i in train_idx], **params)
-        fold_scores.append(evaluate(model, [blocks[i] for i in test_idx]))
+        fold_scores.append(figures_of(evaluate(model, [blocks[i] for i in test_idx])))
+        if on_fold:
+            on_fold(k)
     labels = sorted({label for s in fold_scores for label in s["per_label"]})
 
     def spread(values: list[float]) -> dict:
@@ -99,11 +122,17 @@ def cross_validate(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS, group: s
 
     return {
         "folds": folds,
-        "group": group,
+        "groups": n_groups,
         "accuracy": spread([s["accuracy"] for s in fold_scores]),
         "macro_f1": spread([s["macro_f1"] for s in fold_scores]),
         "per_label": {
             label: spread([s["per_label"][label]["f1"] for s in fold_scores if label in s["per_label"]])
             for label in labels
         },
+        "fold_scores": fold_scores,
     }
+
+
+def figures_of(metrics: dict) -> dict:
+    """The figures without the per-block predictions."""
+    return {k: v for k, v in metrics.items() if k != "predictions"}

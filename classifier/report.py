@@ -1,16 +1,201 @@
-"""Reports: the evaluation figures as JSON (and, later, HTML)."""
+"""Reports: evaluation figures as JSON, and as one self-contained HTML page with plots.
+
+The HTML report needs no network: its CSS is inline and its plots (a confusion-matrix
+heatmap and a reliability diagram, drawn with matplotlib) are embedded as data URIs.
+"""
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import json
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from .files import atomic_write
 
+MAX_ERRORS_PER_PAIR = 50
+MAX_ERROR_TEXT_CHARS = 400
 
-def write_json(metrics: dict, path: str | Path) -> None:
-    """Write the figures (without the per-block predictions) as JSON, atomically."""
-    figures = {k: v for k, v in metrics.items() if k != "predictions"}
+
+def write_json(data: dict, path: str | Path) -> None:
+    """Write ``data`` as indented JSON, atomically."""
     with atomic_write(path) as handle:
-        json.dump(figures, handle, indent=2)
+        json.dump(data, handle, indent=2, ensure_ascii=False)
         handle.write("\n")
+
+
+# ---------------------------------------------------------------------- plots
+
+
+def _png_data_uri(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def confusion_heatmap(metrics: dict) -> str:
+    """The confusion matrix as a heatmap (rows: true label, columns: predicted), row-normalised."""
+    from matplotlib.figure import Figure
+    import numpy as np
+
+    labels = metrics["confusion_matrix"]["labels"]
+    counts = np.array(metrics["confusion_matrix"]["matrix"], dtype=float)
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    figure = Figure(figsize=(0.75 * len(labels) + 2.4, 0.6 * len(labels) + 1.6))
+    axes = figure.subplots()
+    image = axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
+    axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
+    axes.set_yticks(range(len(labels)), labels)
+    axes.set_xlabel("predicted label")
+    axes.set_ylabel("true label")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            axes.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
+                      color="white" if share[i, j] > 0.5 else "black", fontsize=9)
+    figure.colorbar(image, ax=axes, label="share of the true label's blocks")
+    return _png_data_uri(figure)
+
+
+def reliability_diagram(metrics: dict) -> str:
+    """Accuracy against confidence per bin: a calibrated model follows the diagonal."""
+    from matplotlib.figure import Figure
+
+    bins = metrics["calibration"]["bins"]
+    figure = Figure(figsize=(4.8, 4.2))
+    axes = figure.subplots()
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    axes.bar([(b["low"] + b["high"]) / 2 for b in bins], [b["accuracy"] for b in bins],
+             width=[b["high"] - b["low"] for b in bins], edgecolor="black", alpha=0.7, label="accuracy")
+    axes.plot([b["confidence"] for b in bins], [b["accuracy"] for b in bins], marker="o", color="darkred",
+              label="mean confidence")
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("confidence")
+    axes.set_ylabel("accuracy")
+    axes.set_title(f"ECE {metrics['calibration']['ece']:.3f}")
+    axes.legend(loc="upper left", fontsize=8)
+    return _png_data_uri(figure)
+
+
+# ---------------------------------------------------------------------- HTML
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1100px; color: #222; }
+h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; margin-top: 2em; }
+table { border-collapse: collapse; margin: .5em 0; } td, th { padding: .3em .7em; border: 1px solid #ddd; }
+th { background: #f4f4f4; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.headline { display: flex; gap: 1.5em; flex-wrap: wrap; }
+.figure { font-size: 2em; font-weight: bold; } .caption { color: #666; }
+.plots { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
+.block { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .85em; }
+.better { color: #0a0; } .worse { color: #c00; }
+"""
+
+
+def _e(value) -> str:
+    return html.escape(str(value))
+
+
+def _per_label_table(metrics: dict) -> str:
+    rows = "".join(
+        f"<tr><td>{_e(label)}</td><td class=num>{r['precision']:.3f}</td><td class=num>{r['recall']:.3f}</td>"
+        f"<td class=num>{r['f1']:.3f}</td><td class=num>{r['support']}</td></tr>"
+        for label, r in metrics["per_label"].items()
+    )
+    return f"<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>{rows}</table>"
+
+
+def _pages_by_errors(metrics: dict) -> str:
+    blocks, errors = Counter(), Counter()
+    for p in metrics["predictions"]:
+        blocks[p["page"]] += 1
+        errors[p["page"]] += p["label"] != p["predicted"]
+    rows = "".join(
+        f"<tr><td>{_e(page)}</td><td class=num>{errors[page]}</td><td class=num>{blocks[page]}</td>"
+        f"<td class=num>{errors[page] / blocks[page]:.0%}</td></tr>"
+        for page in sorted(blocks, key=lambda p: (-errors[p], p))
+    )
+    return f"<table id=pages><tr><th>page</th><th>errors</th><th>blocks</th><th>error rate</th></tr>{rows}</table>"
+
+
+def _errors_by_pair(metrics: dict) -> str:
+    pairs = defaultdict(list)
+    for p in metrics["predictions"]:
+        if p["label"] != p["predicted"]:
+            pairs[(p["label"], p["predicted"])].append(p)
+    sections = []
+    for (true, predicted), items in sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        rows = "".join(
+            f"<tr><td>{_e(p['page'])}:{p['index']}</td><td class=block>{_e(p['text'][:MAX_ERROR_TEXT_CHARS])}</td>"
+            f"<td>{_e(true)}</td><td>{_e(predicted)}</td><td class=num>{p['confidence']:.2f}</td></tr>"
+            for p in sorted(items, key=lambda p: -p["confidence"])[:MAX_ERRORS_PER_PAIR]
+        )
+        more = f"<p class=caption>… and {len(items) - MAX_ERRORS_PER_PAIR} more</p>" if len(items) > MAX_ERRORS_PER_PAIR else ""
+        sections.append(
+            f"<h3>{_e(true)} tagged as {_e(predicted)}: {len(items)}</h3>"
+            f"<table><tr><th>block</th><th>text</th><th>true</th><th>predicted</th><th>confidence</th></tr>{rows}</table>{more}"
+        )
+    return "".join(sections) or "<p>No errors.</p>"
+
+
+def _comparison_table(results: dict[str, dict]) -> str:
+    names = list(results)
+    labels = sorted({label for m in results.values() for label in m["per_label"]})
+    head = "".join(f"<th>{_e(n)}</th>" for n in names) + "".join(f"<th>Δ {_e(n)}</th>" for n in names[1:])
+
+    def row(title: str, values: list[float]) -> str:
+        cells = "".join(f"<td class=num>{v:.3f}</td>" for v in values)
+        for v in values[1:]:
+            d = v - values[0]
+            cells += f"<td class='num {'better' if d > 0 else 'worse' if d < 0 else ''}'>{d:+.3f}</td>"
+        return f"<tr><td>{_e(title)}</td>{cells}</tr>"
+
+    body = row("accuracy", [results[n]["accuracy"] for n in names]) + row("macro-F1", [results[n]["macro_f1"] for n in names])
+    for label in labels:
+        body += row(f"F1 {label}", [results[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
+    return f"<table id=comparison><tr><th>figure</th>{head}</tr>{body}</table>"
+
+
+def _model_section(name: str, metrics: dict) -> str:
+    headline = "".join(
+        f"<div><div class=figure>{value}</div><div class=caption>{caption}</div></div>"
+        for value, caption in [
+            (f"{metrics['macro_f1']:.3f}", "macro-F1"),
+            (f"{metrics['accuracy']:.3f}", "accuracy"),
+            (f"{metrics['calibration']['ece']:.3f}", "calibration error (ECE)"),
+            (metrics["blocks"], "blocks"),
+            (metrics["pages"], "pages"),
+        ]
+    )
+    return f"""
+<h2>Model {_e(name)}</h2>
+<div class=headline>{headline}</div>
+<h3>Per label</h3>{_per_label_table(metrics)}
+<div class=plots>
+<figure><img id=heatmap alt="confusion matrix heatmap" src="{confusion_heatmap(metrics)}"><figcaption>Confusion matrix (counts; colour: share of the true label)</figcaption></figure>
+<figure><img id=reliability alt="reliability diagram" src="{reliability_diagram(metrics)}"><figcaption>Reliability diagram</figcaption></figure>
+</div>
+<h3>Pages by error count</h3>{_pages_by_errors(metrics)}
+<h3>Misclassified blocks, by confusion</h3>{_errors_by_pair(metrics)}
+"""
+
+
+def render_html(results: dict[str, dict], data_names: list[str]) -> str:
+    """The report for one or more models (name → :func:`~classifier.evaluation.evaluate` result)."""
+    comparison = f"<h2>Models side by side</h2>{_comparison_table(results)}" if len(results) > 1 else ""
+    sections = "".join(_model_section(name, metrics) for name, metrics in results.items())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>blocktag evaluation</title><style>{_CSS}</style></head>
+<body>
+<h1>blocktag evaluation</h1>
+<p class=caption>Data: {_e(', '.join(data_names))}</p>
+{comparison}{sections}
+</body></html>
+"""
+
+
+def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
+    with atomic_write(path) as handle:
+        handle.write(render_html(results, data_names))

@@ -1,0 +1,56 @@
+"""Shared fixtures: small models trained once per session on the project's own corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier import read_labelled, train
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_PAGE = ROOT / "seeds" / "000_14a2760a10b87bff.txt"
+SEED_LABELS = ROOT / "seeds" / "000_14a2760a10b87bff.labels.jsonl"
+TRAINING_DATA = sorted((ROOT / "training" / "data").glob("*.jsonl"))
+DEV = ROOT.parent / "shared" / "realworld" / "dev"
+# Small enough to train in a second or two, big enough (several pages of several outlets)
+# for the two-pass model to be exercised.
+SMALL_CORPUS_PAGES = 12
+
+
+def small_corpus():
+    blocks, pages = [], []
+    for path in TRAINING_DATA:
+        for block in read_labelled([path]):
+            if block.page not in pages:
+                if len(pages) >= SMALL_CORPUS_PAGES:
+                    continue
+                pages.append(block.page)
+            if block.page in pages:
+                blocks.append(block)
+        if len(pages) >= SMALL_CORPUS_PAGES:
+            break
+    return blocks
+
+
+@pytest.fixture(scope="session")
+def corpus_blocks():
+    return small_corpus()
+
+
+@pytest.fixture(scope="session")
+def small_model(corpus_blocks):
+    return train(corpus_blocks, stack_folds=3)
+
+
+@pytest.fixture(scope="session")
+def small_model_path(small_model, tmp_path_factory):
+    path = tmp_path_factory.mktemp("models") / "small.joblib"
+    small_model.save(path)
+    return path
+
+
+def write_jsonl(path: Path, records) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path

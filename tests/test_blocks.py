@@ -1,0 +1,118 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier import Block, DataFormatError, InputError, join_blocks, read_labelled, segment
+from classifier.blocks import iter_labelled
+
+from conftest import DEV, write_jsonl
+
+
+def test_segment_splits_on_blank_lines_and_keeps_block_text():
+    text = "\n\nFirst line\nsecond line\n\n\n- a\n- b\n\nLast"
+    assert segment(text) == ["First line\nsecond line", "- a\n- b", "Last"]
+
+
+def test_whitespace_only_lines_are_blank():
+    assert segment("A\n  \t \nB\n\t\nC") == ["A", "B", "C"]
+
+
+def test_crlf_and_bom_are_handled():
+    assert segment("\ufeffA\r\nstill A\r\n\r\nB\r\n") == ["A\nstill A", "B"]
+
+
+def test_trailing_spaces_inside_a_block_are_kept():
+    assert segment("A  \nB\n\nC") == ["A  \nB", "C"]
+
+
+def test_empty_page_has_no_blocks():
+    assert segment("") == []
+    assert segment("\n \n\t\n") == []
+
+
+def test_join_then_segment_is_identity():
+    blocks = ["One", "Two\nlines", "- x\n- y"]
+    assert segment(join_blocks(blocks)) == blocks
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the shared dev pages are not beside the project")
+def test_segmentation_reproduces_every_dev_page():
+    expected: dict[str, list[str]] = {}
+    for block in read_labelled([DEV / "blocks.jsonl"]):
+        expected.setdefault(block.page, []).append(block.text)
+    assert len(expected) == 75
+    for page, texts in expected.items():
+        assert segment((DEV / "pages" / f"{page}.txt").read_text(encoding="utf-8")) == texts, page
+
+
+def test_read_jsonl_ignores_extra_keys(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [
+        {"page": "p", "index": 0, "text": "Hello", "label": "body", "source": "x"},
+        {"page": "p", "index": 1, "text": "By Me", "label": "byline"},
+    ])
+    assert read_labelled([path]) == [Block("p", 0, "Hello", "body"), Block("p", 1, "By Me", "byline")]
+
+
+def test_read_csv_same_columns(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('page,index,text,label\np,0,"Two\nlines",body\np,1,By Me,byline\n', encoding="utf-8")
+    assert read_labelled([path]) == [Block("p", 0, "Two\nlines", "body"), Block("p", 1, "By Me", "byline")]
+
+
+def _error(tmp_path, lines: list[str]) -> str:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    return str(info.value).replace(str(tmp_path) + "/", "")
+
+
+GOOD = json.dumps({"page": "p", "index": 0, "text": "t", "label": "body"})
+
+
+def test_malformed_json_line_names_file_and_line(tmp_path):
+    assert _error(tmp_path, [GOOD, "{not json"]) == "bad.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes)"
+
+
+def test_missing_field(tmp_path):
+    assert _error(tmp_path, [json.dumps({"page": "p", "index": 0, "label": "body"})]) == "bad.jsonl:1: record has no 'text' field"
+    assert _error(tmp_path, [json.dumps({"page": "p", "index": 0, "text": "t"})]) == "bad.jsonl:1: record has no 'label' field"
+
+
+def test_empty_label(tmp_path):
+    record = {"page": "p", "index": 0, "text": "t", "label": " "}
+    assert _error(tmp_path, [json.dumps(record)]) == "bad.jsonl:1: 'label' is empty; give every block a label"
+
+
+def test_non_integer_index(tmp_path):
+    record = {"page": "p", "index": "first", "text": "t", "label": "body"}
+    assert _error(tmp_path, [json.dumps(record)]) == "bad.jsonl:1: 'index' must be a whole number from 0, got 'first'"
+
+
+def test_duplicate_page_index(tmp_path):
+    assert _error(tmp_path, [GOOD, GOOD]) == "bad.jsonl:2: duplicate block: page 'p' index 0 appears twice"
+
+
+def test_not_an_object(tmp_path):
+    assert _error(tmp_path, ["[1, 2]"]) == "bad.jsonl:1: expected a JSON object with page, index, text and label"
+
+
+def test_labels_optional_when_tagging(tmp_path):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 0, "text": "t"}])
+    assert list(iter_labelled(path, require_label=False)) == [Block("p", 0, "t")]
+
+
+def test_unknown_suffix_and_missing_file(tmp_path):
+    with pytest.raises(InputError, match=r"d\.txt: unknown data format; labelled data must be \.jsonl or \.csv"):
+        read_labelled([tmp_path / "d.txt"])
+    with pytest.raises(InputError, match=r"nope\.jsonl: no such file"):
+        read_labelled([tmp_path / "nope.jsonl"])
+
+
+def test_wrong_encoding_suggests_flag(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(json.dumps({"page": "p", "index": 0, "text": "café", "label": "body"}).encode("latin-1").replace(b"\\u00e9", b"\xe9"))
+    with pytest.raises(InputError, match="is not valid utf-8 text .*--encoding latin-1"):
+        read_labelled([path])
+    assert read_labelled([path], encoding="latin-1")[0].text == "café"

@@ -1,0 +1,167 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier import __version__, segment
+from classifier.cli import app
+
+from conftest import SEED_LABELS, SEED_PAGE, write_jsonl
+
+runner = CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, [str(a) for a in args], **kwargs)
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.output == f"blocktag {__version__}\n"
+
+
+@pytest.mark.parametrize("command", ["tag", "train", "evaluate"])
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert f"Example: blocktag {command}" in result.output
+
+
+def test_tag_jsonl_gives_every_block_with_scores(small_model_path):
+    result = run("tag", SEED_PAGE, "--model", small_model_path, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    texts = segment(SEED_PAGE.read_text(encoding="utf-8"))
+    assert [r["text"] for r in records] == texts
+    assert [r["index"] for r in records] == list(range(len(texts)))
+    assert {r["page"] for r in records} == {SEED_PAGE.stem}
+    for r in records:
+        assert r["label"] == max(r["scores"], key=r["scores"].get)
+        assert r["confidence"] == max(r["scores"].values())
+
+
+def test_tag_text_format_shows_labels(small_model_path):
+    result = run("tag", SEED_PAGE, "--model", small_model_path)
+    assert result.exit_code == 0
+    first_lines = result.stdout.splitlines()[:4]
+    assert first_lines[0] == f"=== {SEED_PAGE.stem}"
+    assert first_lines[2].startswith("[") and first_lines[3] == "Written by [denz](#) on January 29, 2026"
+
+
+def test_tag_csv(small_model_path, tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("tag", SEED_PAGE, "--model", small_model_path, "--format", "csv", "--output", out)
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0] == "page,index,text,label,confidence"
+
+
+def test_tag_jsonl_input_keeps_page_and_index(small_model_path, tmp_path):
+    data = write_jsonl(tmp_path / "in.jsonl", [
+        {"page": "a", "index": 5, "text": "By Jane Doe", "label": "ignored"},
+        {"page": "a", "index": 6, "text": "The council voted on Tuesday to close the bridge."},
+    ])
+    result = run("tag", data, "--model", small_model_path, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["page"], r["index"]) for r in records] == [("a", 5), ("a", 6)]
+
+
+def test_tag_stdin(small_model_path):
+    result = run("tag", "-", "--model", small_model_path, "--format", "jsonl", input="One\n\nTwo\n")
+    assert result.exit_code == 0
+    assert [json.loads(l)["text"] for l in result.stdout.splitlines()] == ["One", "Two"]
+
+
+def test_empty_page_tags_to_nothing(small_model_path, tmp_path):
+    page = tmp_path / "empty.txt"
+    page.write_text("\n\n", encoding="utf-8")
+    result = run("tag", page, "--model", small_model_path, "--format", "jsonl")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+
+
+def test_keep_prints_only_kept_blocks(small_model_path):
+    result = run("tag", SEED_PAGE, "--model", small_model_path, "--keep", "body", "--format", "jsonl")
+    tagged = [json.loads(l) for l in run("tag", SEED_PAGE, "--model", small_model_path, "--format", "jsonl").stdout.splitlines()]
+    kept = [r["text"] for r in tagged if r["label"] == "body"]
+    assert result.stdout == "\n\n".join(kept) + "\n"
+
+
+def test_missing_file_is_one_line_error():
+    result = run("tag", "no-such-page.txt")
+    assert result.exit_code == 1
+    assert result.output == "Error: no-such-page.txt: no such file\n"
+
+
+def test_binary_file_is_refused(tmp_path, small_model_path):
+    png = tmp_path / "photo.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    result = run("tag", png, "--model", small_model_path)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {png}: is a binary file, not text; give a page of scraped text\n"
+
+
+def test_wrong_encoding_suggests_encoding_option(tmp_path, small_model_path):
+    page = tmp_path / "latin.txt"
+    page.write_bytes("Caf\xe9 opens\n\nBy Ana".encode("latin-1"))
+    result = run("tag", page, "--model", small_model_path)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding latin-1\n"
+    )
+    assert run("tag", page, "--model", small_model_path, "--encoding", "latin-1").exit_code == 0
+
+
+def test_bad_model_file(tmp_path):
+    model = tmp_path / "model.joblib"
+    model.write_text("hello", encoding="utf-8")
+    result = run("tag", SEED_PAGE, "--model", model)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {model}: is not a blocktag model (cannot be loaded: UnpicklingError)\n"
+
+
+def test_malformed_training_line(tmp_path):
+    data = tmp_path / "bad.jsonl"
+    data.write_text('{"page": "p", "index": 0, "text": "t", "label": "body"}\n{oops\n', encoding="utf-8")
+    result = run("train", data, "--output", tmp_path / "m.joblib")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {data}:2: not valid JSON (Expecting property name enclosed in double quotes)\n"
+    assert not (tmp_path / "m.joblib").exists()
+
+
+def test_many_files_skip_the_bad_one_and_exit_1(small_model_path, tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text("A story.\n\nBy Ana", encoding="utf-8")
+    result = run("tag", good, tmp_path / "missing.txt", "--model", small_model_path, "--format", "jsonl")
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert result.stderr == (
+        f"Warning: {tmp_path}/missing.txt: no such file (skipped)\nError: 1 input file(s) could not be tagged\n"
+    )
+
+
+def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
+    model = tmp_path / "seed.joblib"
+    result = run("train", SEED_LABELS, "--output", model)
+    assert result.exit_code == 0, result.output
+    assert "Trained on 1 pages, 31 blocks" in result.output
+    assert result.output.endswith(f"Saved model to {model}\n")
+    scores = tmp_path / "scores.json"
+    result = run("evaluate", SEED_LABELS, "--model", model, "--json", scores)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(scores.read_text())
+    assert figures["accuracy"] == 1.0
+    assert figures["per_label"]["contributor_note"]["support"] == 1
+    assert "accuracy 1.000   macro-F1 1.000" in result.output
+
+
+def test_keep_body_strips_the_seed_to_its_story(tmp_path):
+    model = tmp_path / "seed.joblib"
+    run("train", SEED_LABELS, "--output", model)
+    result = run("tag", SEED_PAGE, "--model", model, "--keep", "body")
+    assert "Ukraine welcomes Trump's claimed pause" in result.stdout
+    assert "Written by" not in result.stdout
+    assert "Efreem Lukatsky/AP" not in result.stdout
+    assert "contributed to this report" not in result.stdout
+    assert "Subscribe" not in result.stdout

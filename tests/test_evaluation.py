@@ -1,0 +1,145 @@
+"""Evaluation figures against scikit-learn's own metrics, the HTML report, cross-validation."""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from typer.testing import CliRunner
+
+from classifier import Block, cross_validate, evaluate
+from classifier.cli import app
+from classifier.evaluation import calibration
+from classifier.report import render_html
+
+from conftest import write_jsonl
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def held_out(corpus_blocks):
+    from conftest import TRAINING_DATA
+    from classifier import read_labelled
+
+    seen = {b.page for b in corpus_blocks}
+    blocks = [b for b in read_labelled(TRAINING_DATA[-3:]) if b.page not in seen]
+    return blocks[:400]
+
+
+def test_figures_agree_with_sklearn(small_model, held_out):
+    metrics = evaluate(small_model, held_out)
+    truth = [b.label for b in held_out]
+    predicted = small_model.predict(held_out)
+    labels = sorted(set(truth) | set(predicted))
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(truth, predicted))
+    assert metrics["macro_f1"] == pytest.approx(f1_score(truth, predicted, average="macro"))
+    p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
+    for k, label in enumerate(labels):
+        assert metrics["per_label"][label] == pytest.approx({"precision": p[k], "recall": r[k], "f1": f[k], "support": s[k]})
+    assert metrics["confusion_matrix"]["labels"] == labels
+    assert metrics["confusion_matrix"]["matrix"] == confusion_matrix(truth, predicted, labels=labels).tolist()
+    assert [p["predicted"] for p in metrics["predictions"]] == predicted
+
+
+def test_calibration_error_by_hand():
+    confidence = np.array([0.95, 0.95, 0.55, 0.55])
+    correct = np.array([True, False, True, True])
+    result = calibration(confidence, correct)
+    # bin 0.9-1.0: accuracy 0.5 vs confidence 0.95; bin 0.5-0.6: accuracy 1.0 vs 0.55
+    assert result["ece"] == pytest.approx(0.5 * 0.45 + 0.5 * 0.45)
+    assert [b["count"] for b in result["bins"]] == [2, 2]
+
+
+def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    scores, report = tmp_path / "scores.json", tmp_path / "report.html"
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path), "--json", str(scores), "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(scores.read_text())
+    assert set(figures) >= {"accuracy", "macro_f1", "per_label", "confusion_matrix", "calibration", "blocks", "pages"}
+    assert f"macro-F1 {figures['macro_f1']:.3f}" in result.output
+    page = report.read_text()
+    assert "<img id=heatmap" in page and "data:image/png;base64," in page
+    assert "http://" not in page and "https://" not in page  # self-contained: nothing to fetch
+
+
+def test_two_models_side_by_side(small_model_path, held_out, tmp_path):
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    scores, copy = tmp_path / "scores.json", tmp_path / "copy.joblib"
+    shutil.copy(small_model_path, copy)
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(copy), "--json", str(scores)])
+    assert result.exit_code == 0, result.output
+    assert "models side by side" in result.output
+    figures = json.loads(scores.read_text())["models"]
+    assert list(figures) == [str(small_model_path), str(copy)]
+    assert figures[str(copy)]["macro_f1"] == figures[str(small_model_path)]["macro_f1"]
+    assert "+0.000" in result.output
+
+
+def test_report_groups_errors_by_confusion_pair():
+    predictions = [
+        {"page": "p", "index": i, "text": f"t{i}", "label": t, "predicted": p, "confidence": 0.9}
+        for i, (t, p) in enumerate([("body", "promotion"), ("body", "promotion"), ("caption", "body"), ("body", "body")])
+    ]
+    metrics = {
+        "blocks": 4, "pages": 1, "accuracy": 0.25, "macro_f1": 0.2,
+        "per_label": {l: {"precision": 0, "recall": 0, "f1": 0, "support": 1} for l in ["body", "caption", "promotion"]},
+        "confusion_matrix": {"labels": ["body", "caption", "promotion"], "matrix": [[1, 0, 2], [1, 0, 0], [0, 0, 0]]},
+        "calibration": {"ece": 0.5, "bins": [{"low": 0.8, "high": 0.9, "count": 4, "confidence": 0.9, "accuracy": 0.25}]},
+        "predictions": predictions,
+    }
+    page = render_html({"m": metrics}, ["d.jsonl"])
+    assert page.index("body tagged as promotion: 2") < page.index("caption tagged as body: 1")
+
+
+def test_cross_validation_keeps_pages_apart(corpus_blocks):
+    result = cross_validate(corpus_blocks, folds=3, stack_folds=2, char_ngrams=None)
+    assert result["folds"] == 3
+    assert 0 < result["macro_f1"]["mean"] <= 1 and result["macro_f1"]["std"] >= 0
+    assert set(result["per_label"]) == {b.label for b in corpus_blocks}
+    assert sum(s["blocks"] for s in result["fold_scores"]) == len(corpus_blocks)
+
+
+def test_cv_cli_by_file(tmp_path, corpus_blocks):
+    pages = sorted({b.page for b in corpus_blocks})
+    files = []
+    for k in range(3):
+        keep = set(pages[k::3])
+        files.append(str(write_jsonl(tmp_path / f"site{k}.jsonl", [b.to_dict() for b in corpus_blocks if b.page in keep])))
+    result = runner.invoke(app, ["cv", *files, "--folds", "3", "--group", "file"])
+    assert result.exit_code == 0, result.output
+    assert "3-fold cross-validation grouped by file (3 groups)" in result.output
+    assert "macro-F1 " in result.output and " ± " in result.output
+
+
+def test_cv_needs_enough_groups(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": i, "text": "x", "label": "body" if i else "other"} for i in range(3)])
+    result = runner.invoke(app, ["cv", str(data), "--folds", "2"])
+    assert result.exit_code == 1
+    assert result.output == "Error: 2-fold cross-validation needs at least 2 groups, the data has 1\n"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+def test_report_renders_its_heatmap_in_a_browser(small_model, held_out, tmp_path):
+    from PIL import Image
+
+    report = tmp_path / "report.html"
+    report.write_text(render_html({"model": evaluate(small_model, held_out)}, ["held-out"]), encoding="utf-8")
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    # The heatmap's diagonal is drawn in the darker blues of matplotlib's "Blues" map.
+    strong_blue = (b > 100) & (b - r > 60) & (b - g > 20) & (r < 120)
+    assert strong_blue.sum() > 2000

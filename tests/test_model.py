@@ -1,0 +1,95 @@
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+
+from classifier import Block, BlockClassifier, ModelError, TrainingError, load_model, train
+from classifier.model import training_data_hash
+
+
+def test_bundle_metadata(small_model, corpus_blocks):
+    meta = small_model.metadata
+    assert meta["labels"] == sorted({b.label for b in corpus_blocks})
+    assert meta["blocks"] == len(corpus_blocks)
+    assert meta["pages"] == len({b.page for b in corpus_blocks})
+    assert meta["training_sha256"] == training_data_hash(corpus_blocks)
+    for key in ("blocktag_version", "sklearn_version", "python_version", "created", "label_counts"):
+        assert meta[key]
+
+
+@pytest.mark.parametrize("suffix", [".joblib", ".skops"])
+def test_save_load_round_trip_gives_same_predictions(small_model, corpus_blocks, tmp_path, suffix):
+    path = small_model.save(tmp_path / f"m{suffix}")
+    loaded = load_model(path)
+    assert loaded.metadata == small_model.metadata
+    np.testing.assert_array_equal(loaded.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
+
+
+def test_training_is_reproducible(corpus_blocks, small_model):
+    again = train(corpus_blocks, stack_folds=3)
+    np.testing.assert_allclose(again.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
+
+
+def test_classifier_is_a_sklearn_estimator(corpus_blocks):
+    clf = BlockClassifier(context_window=0, char_ngrams=None)
+    labels = [b.label for b in corpus_blocks]
+    clf.fit(corpus_blocks, labels)
+    proba = clf.predict_proba(corpus_blocks)
+    assert proba.shape == (len(corpus_blocks), len(set(labels)))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(corpus_blocks, labels) > 0.9
+    assert clf.get_params()["context_window"] == 0
+
+
+def test_second_pass_reads_the_neighbours_probabilities(corpus_blocks):
+    bundle = train(corpus_blocks, context_window=1, stack_folds=3)
+    clf = bundle.classifier
+    assert clf.context_ is not None
+    # block probabilities + (neighbour probabilities + exists flag) either side + position
+    assert clf.context_.n_features_in_ == 3 * len(clf.classes_) + 2 + 6
+    assert 0 < bundle.metadata["metrics"]["first_pass_grouped_cv_macro_f1"] <= 1
+    proba = bundle.predict_proba(corpus_blocks)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_single_label_training_is_refused():
+    blocks = [Block("p", i, f"text {i}", "body") for i in range(3)]
+    with pytest.raises(TrainingError, match="every block is labelled 'body'; a model needs blocks of at least two labels"):
+        train(blocks, source="d.jsonl")
+
+
+def test_empty_training_data_is_refused():
+    with pytest.raises(TrainingError, match="no labelled blocks"):
+        train([])
+
+
+def test_garbage_file_is_not_a_model(tmp_path):
+    path = tmp_path / "m.joblib"
+    path.write_bytes(b"this is not a pickle")
+    with pytest.raises(ModelError, match=r"m\.joblib: is not a blocktag model"):
+        load_model(path)
+
+
+def test_foreign_joblib_is_not_a_model(tmp_path):
+    path = tmp_path / "m.joblib"
+    joblib.dump({"weights": [1, 2, 3]}, path)
+    with pytest.raises(ModelError, match=r"m\.joblib: is not a blocktag model; train one with 'blocktag train'"):
+        load_model(path)
+
+
+def test_missing_model_file(tmp_path):
+    with pytest.raises(ModelError, match=r"nope\.joblib: no such model file"):
+        load_model(tmp_path / "nope.joblib")
+
+
+def test_version_mismatch_warns(small_model, tmp_path):
+    small_model.metadata = {**small_model.metadata, "sklearn_version": "0.0.1"}
+    try:
+        path = small_model.save(tmp_path / "old.joblib")
+    finally:
+        small_model.metadata = {**small_model.metadata, "sklearn_version": load_model.__module__ and __import__("sklearn").__version__}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_model(path)
+    assert any("saved with scikit-learn 0.0.1" in str(w.message) for w in caught)
