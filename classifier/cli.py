@@ -23,13 +23,12 @@ from rich.table import Table
 
 from . import __version__
 from .blocks import read_groups, read_labelled
-from .errors import BlocktagError, OutputError
-from .evaluation import DEFAULT_FOLDS, cross_validate, evaluate, figures_of
-from .files import DEFAULT_ENCODING, atomic_write
+from .errors import BlocktagError
+from .evaluation import DEFAULT_FOLDS
+from .files import DEFAULT_ENCODING, atomic_write, check_writable
 from .model import load_model, train
 from .output import write_kept, write_tagged
-from .tagging import Tagger
-from .report import write_html, write_json
+from .tagging import PAGE_SUFFIX, Tagger
 
 app = typer.Typer(
     name="blocktag",
@@ -113,8 +112,10 @@ def tag_cli(
         skipped.append(str(exc))
         typer.echo(f"Warning: {exc} (skipped)", err=True)
 
-    # With a single page there is nothing to carry on to: its error is the run's error.
-    strict = strict or (len(inputs) == 1 and not Path(inputs[0]).is_dir())
+    # With a single page (or an empty folder) there is nothing to carry on to: its error is
+    # the run's error.
+    single = len(inputs) == 1 and not any(Path(inputs[0]).glob(f"*{PAGE_SUFFIX}"))
+    strict = strict or single
     with user_errors():
         tagger = Tagger(model, jobs=jobs)
         tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip)
@@ -145,8 +146,7 @@ def _output_stream(path: Optional[Path]):
         yield sys.stdout
         sys.stdout.flush()
         return
-    if path.is_dir():
-        raise OutputError(f"{path}: is a directory; give a file name for --output")
+    check_writable(path)
     with atomic_write(path) as handle:
         yield handle
 
@@ -165,6 +165,7 @@ def train_cli(
     Example: blocktag train training/data/*.jsonl --output models/my.joblib
     """
     with user_errors():
+        check_writable(output)
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
         bundle = train(blocks, source=", ".join(str(p) for p in data))
@@ -205,6 +206,9 @@ def evaluate_cli(
 
     Example: blocktag evaluate ../shared/realworld/dev/blocks.jsonl --json scores.json --report report.html
     """
+    from .evaluation import evaluate, figures_of
+    from .report import write_html, write_json
+
     with user_errors():
         blocks = read_labelled(data, encoding=encoding)
         results: dict[str, dict] = {}
@@ -268,6 +272,9 @@ def cv_cli(
 
     Example: blocktag cv training/data/*.jsonl --folds 5 --group file
     """
+    from .evaluation import cross_validate
+    from .report import write_json
+
     with user_errors():
         blocks = read_labelled(data, encoding=encoding)
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
@@ -290,10 +297,9 @@ def cv_cli(
 def main() -> None:
     """Run the CLI: Ctrl-C exits 130 and a closed pipe ends quietly, neither with a traceback."""
     try:
-        # standalone_mode=False lets Ctrl-C reach us as Abort instead of click's exit 1.
+        # standalone_mode=False: we pick the exit codes (typer turns Ctrl-C into Exit(130)).
         code = app(standalone_mode=False)
     except click.exceptions.Abort:
-        typer.echo("Interrupted", err=True)
         code = 130
     except click.ClickException as exc:
         exc.show()

@@ -51,6 +51,18 @@ def read_bytes(path: str | os.PathLike) -> bytes:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Fail early, before any long work, when ``path`` cannot be written."""
+    target = Path(path)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; give a file name")
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"{target}: cannot write here: folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{target}: cannot write here: folder {folder} is not writable")
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""

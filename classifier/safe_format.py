@@ -19,6 +19,7 @@ TRUSTED_TYPES = frozenset({
     "classifier.features.PagePosition",
     "classifier.features.block_texts",
     "classifier.features.block_openings",
+    "classifier.features.block_shapes",
 })
 
 

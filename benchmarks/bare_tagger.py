@@ -1,0 +1,48 @@
+"""The bare tagger: the least a block tagger can do, as a yardstick for blocktag's speed.
+
+Split each page on blank lines, run a joblib-loaded TfidfVectorizer(ngram_range=(1, 2)) +
+LogisticRegression pipeline's predict_proba once per page, write one JSON line a block.
+
+    python benchmarks/bare_tagger.py MODEL.joblib PAGE_DIR > out.jsonl
+    python benchmarks/bare_tagger.py --train MODEL.joblib training/data/*.jsonl
+"""
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import joblib
+
+BLANK = re.compile(r"\n[ \t]*\n")
+
+
+def train(model_path: str, data: list[str]) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    records = [json.loads(line) for path in data for line in open(path, encoding="utf-8")]
+    pipeline = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LogisticRegression(max_iter=2000))
+    pipeline.fit([r["text"] for r in records], [r["label"] for r in records])
+    joblib.dump(pipeline, model_path)
+
+
+def tag(model_path: str, page_dir: str) -> None:
+    pipeline = joblib.load(model_path)
+    labels = list(pipeline.classes_)
+    out = sys.stdout
+    for path in sorted(Path(page_dir).glob("*.txt")):
+        blocks = [b.strip() for b in BLANK.split(path.read_text(encoding="utf-8")) if b.strip()]
+        if not blocks:
+            continue
+        for text, row in zip(blocks, pipeline.predict_proba(blocks)):
+            k = row.argmax()
+            out.write(json.dumps({"page": path.stem, "text": text, "label": labels[k], "confidence": float(row[k])}) + "\n")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--train":
+        train(sys.argv[2], sys.argv[3:])
+    else:
+        tag(sys.argv[1], sys.argv[2])

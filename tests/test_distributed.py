@@ -1,0 +1,66 @@
+"""Tagging on a Dask cluster gives exactly what the local tagger gives."""
+
+import json
+
+import pytest
+
+from classifier import Tagger
+from classifier.cli import app
+
+from conftest import DEV, SEED_PAGE, write_jsonl
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the shared dev pages are not beside the project")
+def test_cluster_output_equals_local_tagger(client, small_model, tmp_path):
+    from classifier.distributed import tag_files_on_dask
+
+    pages = sorted((DEV / "pages").glob("*.txt"))[:30]
+    shards = tag_files_on_dask(pages, tmp_path / "out", client=client, model=small_model, files_per_partition=7)
+    assert [p.name for p in shards] == [f"part-{i:05d}.jsonl" for i in range(5)]
+    remote = [json.loads(line) for shard in shards for line in shard.read_text(encoding="utf-8").splitlines()]
+    local = [t.to_record() for t in Tagger(small_model).tag_files(pages)]
+    assert remote == local
+
+
+def test_tag_bag_of_pages_and_jsonl_shards(client, small_model):
+    import dask.bag as db
+
+    from classifier.distributed import tag_bag
+
+    text = SEED_PAGE.read_text(encoding="utf-8")
+    shard_page = [{"page": "j", "index": 4, "text": "By Ann Lee"}, {"page": "j", "index": 5, "text": "The vote was close."}]
+    bag = db.from_sequence([{"page": "seed", "text": text}, shard_page], npartitions=2)
+    records = tag_bag(bag, small_model).compute()
+    local = [t.to_record() for t in Tagger(small_model).tag_text(text, "seed")]
+    assert records[: len(local)] == local
+    assert [(r["page"], r["index"]) for r in records[len(local):]] == [("j", 4), ("j", 5)]
+
+
+def test_cli_dask_mode(client, small_model_path, tmp_path):
+    from typer.testing import CliRunner
+
+    data = write_jsonl(tmp_path / "in.jsonl", [{"page": "p", "index": i, "text": t} for i, t in enumerate(["Headline", "By Ann"])])
+    out = tmp_path / "shards"
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), str(data), "--model", str(small_model_path),
+                                      "--dask", client.scheduler.address, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote 1 shard(s) to {out}\n"
+    lines = (out / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 31 + 2
+
+
+def test_cli_dask_needs_an_output_folder(small_model_path):
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--dask", "tcp://127.0.0.1:1"])
+    assert result.exit_code == 1
+    assert result.output == "Error: --dask writes JSONL shards into a folder: give one with --output\n"

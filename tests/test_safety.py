@@ -1,0 +1,267 @@
+"""Bad input, interruptions, untrusted model files: nothing lost, nothing half-written."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import joblib
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from classifier import Block, BlocktagError, DataFormatError, Tagger, join_blocks, read_labelled, segment
+from classifier.cli import app
+from classifier.features import MAX_FEATURE_CHARS
+
+from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, write_jsonl
+
+runner = CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, [str(a) for a in args], **kwargs)
+
+
+def blocktag(*args, **kwargs):
+    """The installed command as a user runs it, in its own process."""
+    return subprocess.run([sys.executable, "-m", "classifier", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, **kwargs)
+
+
+# ---------------------------------------------------------------- bad input, one line each
+
+
+def test_directory_without_pages(tmp_path):
+    result = run("tag", tmp_path)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {tmp_path}: directory holds no .txt pages\n"
+
+
+def test_png_renamed_txt(tmp_path):
+    png = tmp_path / "page.txt"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00")
+    result = run("tag", png)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {png}: is a binary file, not text; give a page of scraped text\n"
+
+
+def test_record_without_text_or_label(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 0, "label": "body"}])
+    result = run("train", data, "--output", tmp_path / "m.joblib")
+    assert result.output == f"Error: {data}:1: record has no 'text' field\n"
+    data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 0, "text": "t"}])
+    result = run("train", data, "--output", tmp_path / "m.joblib")
+    assert result.output == f"Error: {data}:1: record has no 'label' field\n"
+
+
+def test_non_integer_index_and_duplicates(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 1.5, "text": "t", "label": "body"}])
+    assert run("evaluate", data).output == f"Error: {data}:1: 'index' must be a whole number from 0, got 1.5\n"
+    record = {"page": "p", "index": 0, "text": "t", "label": "body"}
+    data = write_jsonl(tmp_path / "d.jsonl", [record, record])
+    assert run("evaluate", data).output == f"Error: {data}:2: duplicate block: page 'p' index 0 appears twice\n"
+
+
+def test_training_data_with_a_single_label(tmp_path):
+    data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": i, "text": f"t{i}", "label": "body"} for i in range(4)])
+    result = run("train", data, "--output", tmp_path / "m.joblib")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {data}: every block is labelled 'body'; a model needs blocks of at least two labels\n"
+
+
+def test_unwritable_output_fails_before_training(tmp_path):
+    target = tmp_path / "no" / "such" / "m.joblib"
+    result = run("train", SEED_LABELS, "--output", target)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {target}: cannot write here: folder {target.parent} does not exist\n"
+    result = run("tag", SEED_PAGE, "--output", tmp_path)
+    assert result.output == f"Error: {tmp_path}: is a directory; give a file name\n"
+
+
+def test_foreign_joblib_model(tmp_path):
+    foreign = tmp_path / "weights.joblib"
+    joblib.dump({"weights": [0.1, 0.2]}, foreign)
+    result = run("tag", SEED_PAGE, "--model", foreign)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {foreign}: is not a blocktag model; train one with 'blocktag train'\n"
+
+
+# ---------------------------------------------------------------- many files: skip or stop
+
+
+def _pages(tmp_path):
+    good1, good2 = tmp_path / "a.txt", tmp_path / "c.txt"
+    good1.write_text("Headline here\n\nBy Ann Lee", encoding="utf-8")
+    good2.write_text("Another story.\n\nSubscribe now", encoding="utf-8")
+    bad = tmp_path / "b.txt"
+    bad.write_bytes(b"caf\xe9")
+    return good1, bad, good2
+
+
+def test_bad_file_among_many_is_skipped(tmp_path, small_model_path):
+    good1, bad, good2 = _pages(tmp_path)
+    result = run("tag", tmp_path, "--model", small_model_path, "--format", "jsonl")
+    assert result.exit_code == 1
+    assert [json.loads(l)["page"] for l in result.stdout.splitlines()] == ["a", "a", "c", "c"]
+    assert result.stderr.splitlines() == [
+        f"Warning: {bad}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding latin-1 (skipped)",
+        "Error: 1 input file(s) could not be tagged",
+    ]
+
+
+def test_strict_stops_at_the_first_bad_file(tmp_path, small_model_path):
+    good1, bad, good2 = _pages(tmp_path)
+    out = tmp_path / "out.jsonl"
+    result = run("tag", tmp_path, "--model", small_model_path, "--format", "jsonl", "--strict", "--output", out)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {bad}: is not valid utf-8 text")
+    assert not out.exists()  # nothing half-written
+
+
+# ---------------------------------------------------------------- nothing half-written
+
+
+def test_failed_save_keeps_the_old_model_and_leaves_no_temp_file(tmp_path, small_model, monkeypatch):
+    target = tmp_path / "model.joblib"
+    target.write_bytes(b"previous model")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(joblib, "dump", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        small_model.save(target)
+    assert target.read_bytes() == b"previous model"
+    assert os.listdir(tmp_path) == ["model.joblib"]
+
+
+def test_ctrl_c_exits_130_without_traceback(tmp_path):
+    data = sorted((ROOT / "training" / "data").glob("*.jsonl"))
+    target = tmp_path / "m.joblib"
+    process = subprocess.Popen([sys.executable, "-m", "classifier", "train", *map(str, data), "--output", str(target)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # well into training, long before it ends
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_closed_pipe_ends_quietly(small_model_path):
+    pipeline = subprocess.run(
+        f"{sys.executable} -m classifier tag {DEV / 'pages'} --model {small_model_path} --format jsonl | head -1",
+        shell=True, capture_output=True, text=True, cwd=ROOT,
+    )
+    assert len(pipeline.stdout.splitlines()) == 1
+    assert pipeline.stderr == ""
+
+
+# ---------------------------------------------------------------- nothing lost
+
+
+@pytest.mark.skipif(not DEV.exists(), reason="the shared dev pages are not beside the project")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_dev_block_comes_out_once_in_order(small_model, jobs):
+    expected = [(b.page, b.index, b.text) for b in read_labelled([DEV / "blocks.jsonl"])]
+    tagger = Tagger(small_model, batch_blocks=97, jobs=jobs)  # batches end mid-way through pages' runs
+    got = [(t.block.page, t.block.index, t.block.text) for t in tagger.tag_files(sorted((DEV / "pages").glob("*.txt")))]
+    assert got == expected
+
+
+page_text = st.lists(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=40), min_size=0, max_size=12
+).map(lambda lines: "\n".join(lines))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pages=st.lists(page_text, min_size=1, max_size=5), batch=st.integers(min_value=1, max_value=8))
+def test_random_pages_come_out_whole_and_in_order(small_model, pages, batch):
+    tagger = Tagger(small_model, batch_blocks=batch)
+    blocks = [Block(f"p{k}", i, text) for k, page in enumerate(pages) for i, text in enumerate(segment(page))]
+    by_page = [[b for b in blocks if b.page == f"p{k}"] for k in range(len(pages))]
+    assert [t.block for t in tagger.tag_pages(by_page)] == blocks
+
+
+# ---------------------------------------------------------------- huge input
+
+
+def test_one_giant_block_is_tagged_in_bounded_time(small_model):
+    giant = ("word " * 4_000_000)[:20_000_000]  # 20 MB, no blank line
+    started = time.perf_counter()
+    tagged = Tagger(small_model).tag_text(giant)
+    assert len(tagged) == 1 and len(tagged[0].block.text) == 20_000_000
+    assert time.perf_counter() - started < 30  # the features read only MAX_FEATURE_CHARS
+    assert MAX_FEATURE_CHARS < 10_000
+
+
+# ---------------------------------------------------------------- untrusted model files
+
+
+def test_skops_models_train_and_tag(tmp_path, corpus_blocks):
+    data = write_jsonl(tmp_path / "d.jsonl", [b.to_dict() for b in corpus_blocks[:300]])
+    model = tmp_path / "shared.skops"
+    assert run("train", data, "--output", model).exit_code == 0
+    result = run("tag", SEED_PAGE, "--model", model, "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 31
+
+
+class Stranger:
+    """A type no blocktag model holds: a stand-in for a stranger's code."""
+
+
+def test_skops_file_with_untrusted_types_is_refused(tmp_path):
+    import skops.io as sio
+
+    evil = tmp_path / "evil.skops"
+    sio.dump({"format": "blocktag-model", "classifier": Stranger()}, evil)
+    result = run("tag", SEED_PAGE, "--model", evil)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {evil}: refusing to load: it holds types blocktag does not trust (test_safety.Stranger)\n"
+
+
+# ---------------------------------------------------------------- property-based: segmentation and readers
+
+
+@given(st.text())
+def test_segmenting_any_text_gives_clean_blocks(text):
+    blocks = segment(text)
+    for block in blocks:
+        assert block and block.strip(" \t\n") and "\r" not in block
+        assert not any(line.strip(" \t") == "" for line in block.split("\n"))
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\r\n\ufeff", blacklist_categories=("Cs",)), min_size=1).filter(lambda s: s.strip(" \t")), max_size=8))
+def test_join_then_segment_gives_the_same_blocks(lines):
+    blocks = segment(join_blocks(lines))
+    assert segment(join_blocks(blocks)) == blocks
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=300), suffix=st.sampled_from([".jsonl", ".csv"]))
+def test_any_bytes_give_blocks_or_a_clean_error(tmp_path, data, suffix):
+    path = tmp_path / f"data{suffix}"
+    path.write_bytes(data)
+    try:
+        blocks = read_labelled([path], require_label=False)
+    except BlocktagError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+    else:
+        assert all(isinstance(b, Block) for b in blocks)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(st.dictionaries(st.sampled_from(["page", "index", "text", "label", "x"]),
+                                        st.one_of(st.none(), st.integers(-2, 3), st.text(max_size=5), st.booleans())), max_size=5))
+def test_any_json_records_give_blocks_or_a_clean_error(tmp_path, records):
+    path = write_jsonl(tmp_path / "d.jsonl", records)
+    try:
+        read_labelled([path])
+    except DataFormatError as exc:
+        assert str(exc).startswith(f"{path}:")
