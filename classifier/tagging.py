@@ -129,8 +129,10 @@ def tag_batch(model: ModelBundle, blocks: Sequence[Block]) -> list[TaggedBlock]:
     """Tag blocks (whole pages, in page order) with one model call."""
     if not blocks:
         return []
-    proba = model.predict_proba(blocks)
-    labels = model.labels
+    return tagged_from_proba(blocks, model.labels, model.predict_proba(blocks))
+
+
+def tagged_from_proba(blocks: Sequence[Block], labels: list[str], proba) -> list[TaggedBlock]:
     best = proba.argmax(axis=1).tolist()
     rows = proba.round(SCORE_DECIMALS).tolist()  # one C-level pass instead of a round() per score
     return [
@@ -163,8 +165,9 @@ class Tagger:
             for batch in work:
                 yield from tag_batch(self.model, batch)
         else:
-            for tagged in _parallel_ordered(self.model, work, self.jobs):
-                yield from tagged
+            labels = self.model.labels
+            for batch, proba in _parallel_ordered(self.model, work, self.jobs):
+                yield from tagged_from_proba(batch, labels, proba)
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
                   on_error: Callable[[BlocktagError], None] | None = None) -> Iterator[TaggedBlock]:
@@ -179,18 +182,21 @@ def _init_worker(model: ModelBundle) -> None:
     _worker_model = model
 
 
-def _tag_in_worker(batch: list[Block]) -> list[TaggedBlock]:
-    return tag_batch(_worker_model, batch)
+def _proba_in_worker(batch: list[Block]):
+    return _worker_model.predict_proba(batch)
 
 
-def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int) -> Iterator[list[TaggedBlock]]:
-    """Tag batches in ``jobs`` processes, keeping a bounded window of batches in flight so
-    memory stays flat, and yielding results in input order."""
+def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int):
+    """Score batches in ``jobs`` processes, keeping a bounded window of batches in flight so
+    memory stays flat; yields (batch, probabilities) in input order. Workers send back only
+    the probability matrix, the cheapest thing to move between processes."""
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model,)) as pool:
         pending: deque = deque()
         for batch in work:
-            pending.append(pool.submit(_tag_in_worker, batch))
+            pending.append((batch, pool.submit(_proba_in_worker, batch)))
             if len(pending) >= 2 * jobs:
-                yield pending.popleft().result()
+                batch, future = pending.popleft()
+                yield batch, future.result()
         while pending:
-            yield pending.popleft().result()
+            batch, future = pending.popleft()
+            yield batch, future.result()

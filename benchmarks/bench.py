@@ -1,0 +1,169 @@
+"""blocktag's speed, memory and size figures, measured side by side in one run.
+
+    python benchmarks/bench.py                  # everything (a few minutes on 2 cores)
+    python benchmarks/bench.py --skip-training  # tagging figures only
+
+Tagging runs on a corpus built by repeating the real dev pages (``--repeat`` times, 1,350
+pages by default), against the *bare tagger* (benchmarks/bare_tagger.py: split on blank
+lines, a TF-IDF + logistic regression call per page, one JSON line a block) and against
+trafilatura.extract on the same pages' HTML. Whole-process figures include start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import gzip
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV = ROOT.parent / "shared" / "realworld" / "dev"
+sys.path.insert(0, str(ROOT))
+
+from classifier import Tagger, load_model, read_labelled, segment, shipped_model_path, train  # noqa: E402
+from classifier.blocks import Block  # noqa: E402
+
+
+def run_measured(command: list[str], stdout_path: str = os.devnull) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, run in its own process."""
+    probe = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "with open(sys.argv[1], 'w') as out: subprocess.run(sys.argv[2:], stdout=out, check=True)\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, stdout_path, *command], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    seconds, rss_kb = done.stdout.split()
+    return float(seconds), int(rss_kb) / 1024
+
+
+def best_of(n: int, command: list[str], stdout_path: str = os.devnull) -> tuple[float, float]:
+    runs = [run_measured(command, stdout_path) for _ in range(n)]
+    return min(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def build_corpus(folder: Path, repeat: int) -> tuple[int, int, float]:
+    pages = sorted((DEV / "pages").glob("*.txt"))
+    for k in range(repeat):
+        for page in pages:
+            shutil.copy(page, folder / f"{k:03d}_{page.name}")
+    files = list(folder.glob("*.txt"))
+    blocks = sum(len(segment(p.read_text(encoding="utf-8"))) for p in files)
+    megabytes = sum(p.stat().st_size for p in files) / 1e6
+    return len(files), blocks, megabytes
+
+
+def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
+    corpus = work / "pages"
+    corpus.mkdir()
+    n_pages, n_blocks, megabytes = build_corpus(corpus, args.repeat)
+    rows = [("corpus", f"{n_pages} pages, {n_blocks} blocks, {megabytes:.1f} MB (dev pages x{args.repeat})")]
+
+    bare_model = work / "bare.joblib"
+    subprocess.run([sys.executable, "benchmarks/bare_tagger.py", "--train", str(bare_model),
+                    *sorted(glob.glob(str(ROOT / "training" / "data" / "*.jsonl")))], check=True, cwd=ROOT)
+    bare_s, bare_rss = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)])
+    tag_cmd = [sys.executable, "-m", "classifier", "tag", str(corpus), "--format", "jsonl"]
+    one_s, one_rss = best_of(args.runs, tag_cmd)
+    two_s, two_rss = best_of(args.runs, tag_cmd + ["--jobs", "2"])
+
+    def speed(seconds: float) -> str:
+        return f"{n_blocks / seconds:,.0f} blocks/s, {n_pages / seconds:,.0f} pages/s, {megabytes / seconds:.2f} MB/s"
+
+    rows += [
+        ("bare tagger (whole process)", f"{bare_s:.2f} s: {speed(bare_s)}, peak RSS {bare_rss:.0f} MB"),
+        ("blocktag tag --jobs 1 (whole process)", f"{one_s:.2f} s: {speed(one_s)}, peak RSS {one_rss:.0f} MB"),
+        ("blocktag tag --jobs 2 (whole process)", f"{two_s:.2f} s: {speed(two_s)}, peak RSS {two_rss:.0f} MB (workers: max of one)"),
+        ("blocktag --jobs 1 / bare tagger", f"{bare_s / one_s:.2f}x the bare tagger's speed"),
+        ("blocktag --jobs 2 / bare tagger", f"{bare_s / two_s:.2f}x"),
+        ("--jobs 2 / --jobs 1", f"{one_s / two_s:.2f}x"),
+    ]
+
+    # In-process: the library alone, no start-up, output serialised but not written.
+    tagger = Tagger(load_model())
+    started = time.perf_counter()
+    count = sum(len(json.dumps(t.to_record())) > 0 for t in tagger.tag_files([corpus]))
+    inproc = time.perf_counter() - started
+    rows.append(("blocktag in-process (Tagger.tag_files)", f"{inproc:.2f} s: {speed(inproc)} ({count} blocks)"))
+
+    # Flat memory: peak RSS with a quarter of the input against the whole of it.
+    quarter = work / "quarter"
+    quarter.mkdir()
+    for page in sorted(corpus.glob("*.txt"))[: n_pages // 4]:
+        shutil.copy(page, quarter / page.name)
+    _, quarter_rss = run_measured([sys.executable, "-m", "classifier", "tag", str(quarter), "--format", "jsonl"])
+    rows.append(("peak RSS, 1/4 of the input vs all of it", f"{quarter_rss:.0f} MB vs {one_rss:.0f} MB"))
+
+    # trafilatura on the same pages' HTML (in-process, HTML already decompressed).
+    try:
+        import trafilatura
+    except ImportError:
+        rows.append(("trafilatura", "not installed (pip install trafilatura) - skipped"))
+    else:
+        html = [gzip.decompress(p.read_bytes()).decode("utf-8", "replace") for p in sorted((DEV / "html").glob("*.html.gz"))]
+        started = time.perf_counter()
+        for _ in range(args.trafilatura_repeat):
+            for doc in html:
+                trafilatura.extract(doc)
+        traf_s = time.perf_counter() - started
+        traf_pps = len(html) * args.trafilatura_repeat / traf_s
+        rows += [
+            ("trafilatura.extract (in-process)", f"{traf_pps:.1f} pages/s ({len(html)} pages x{args.trafilatura_repeat})"),
+            ("blocktag --jobs 1 pages/s vs trafilatura", f"{n_pages / one_s / traf_pps:.1f}x"),
+            ("bare tagger pages/s vs trafilatura", f"{n_pages / bare_s / traf_pps:.1f}x"),
+        ]
+    return rows
+
+
+def training_figures(args) -> list[tuple[str, str]]:
+    blocks = read_labelled(sorted((ROOT / "training" / "data").glob("*.jsonl")))
+    rows = []
+    base = None
+    for factor in args.training_sizes:
+        scaled = [Block(f"{b.page}~{k}", b.index, b.text, b.label) for k in range(factor) for b in blocks]
+        started = time.perf_counter()
+        train(scaled)
+        seconds = time.perf_counter() - started
+        base = base or seconds / factor
+        rows.append((f"training on {factor}x the corpus", f"{len(scaled):,} blocks: {seconds:.1f} s "
+                                                          f"({seconds / factor / base:.2f}x the 1x time per copy)"))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=18, help="copies of the 75 dev pages (default 18: 1,350 pages)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per whole-process figure (the best is kept)")
+    parser.add_argument("--trafilatura-repeat", type=int, default=2)
+    parser.add_argument("--training-sizes", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--skip-training", action="store_true")
+    args = parser.parse_args()
+
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"scikit-learn {sklearn.__version__}, BLAS {[i.get('internal_api') for i in threadpool_info()]}")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        rows += tagging_figures(args, Path(tmp))
+    if not args.skip_training:
+        rows += training_figures(args)
+    rows.append(("shipped model file", f"{shipped_model_path().stat().st_size / 1e6:.1f} MB"))
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
