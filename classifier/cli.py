@@ -119,7 +119,8 @@ def tag_cli(
     with user_errors():
         tagger = Tagger(model, jobs=jobs)
         tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip)
-        with _output_stream(output) as out:
+        with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
+            tagged = _counting(tagged, advance)
             if keep:
                 write_kept(tagged, out, set(keep))
             else:
@@ -138,6 +139,12 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
         with connect(address) as client:
             shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding)
     typer.echo(f"Wrote {len(shards)} shard(s) to {output}")
+
+
+def _counting(items: Iterator, advance) -> Iterator:
+    for item in items:
+        advance(1)
+        yield item
 
 
 @contextlib.contextmanager
@@ -168,7 +175,8 @@ def train_cli(
         check_writable(output)
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
-        bundle = train(blocks, source=", ".join(str(p) for p in data))
+        with progress_bar(f"Training on {len(blocks)} blocks", None):
+            bundle = train(blocks, source=", ".join(str(p) for p in data))
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
@@ -183,9 +191,9 @@ def train_cli(
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int | None) -> Iterator:
+def progress_bar(description: str, total: int | None, show: bool = True) -> Iterator:
     """A progress bar on stderr, shown only when stderr is a terminal; yields ``advance(n)``."""
-    if not sys.stderr.isatty():
+    if not (show and sys.stderr.isatty()):
         yield lambda n: None
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
