@@ -62,6 +62,18 @@ def user_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
 
 
+@contextlib.contextmanager
+def progress_bar(description: str, total: int | None, show: bool = True) -> Iterator:
+    """A progress bar on stderr, shown only when stderr is a terminal; yields ``advance(n)``."""
+    if not (show and sys.stderr.isatty()):
+        yield lambda n: None
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=stderr, transient=True) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     typer.echo(f"Warning: {message}", err=True)
 
@@ -118,6 +130,9 @@ def tag_cli(
     strict = strict or single
     with user_errors():
         tagger = Tagger(model, jobs=jobs)
+        unknown = sorted(set(keep or []) - set(tagger.model.labels))
+        if unknown:
+            raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
         tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip)
         with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
             tagged = _counting(tagged, advance)
@@ -188,18 +203,6 @@ def train_cli(
 
 
 # ---------------------------------------------------------------------- evaluate
-
-
-@contextlib.contextmanager
-def progress_bar(description: str, total: int | None, show: bool = True) -> Iterator:
-    """A progress bar on stderr, shown only when stderr is a terminal; yields ``advance(n)``."""
-    if not (show and sys.stderr.isatty()):
-        yield lambda n: None
-        return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=stderr, transient=True) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
 
 
 @app.command("evaluate")

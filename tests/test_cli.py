@@ -165,3 +165,12 @@ def test_keep_body_strips_the_seed_to_its_story(tmp_path):
     assert "Efreem Lukatsky/AP" not in result.stdout
     assert "contributed to this report" not in result.stdout
     assert "Subscribe" not in result.stdout
+
+
+def test_keep_an_unknown_label(small_model_path):
+    result = run("tag", SEED_PAGE, "--model", small_model_path, "--keep", "article")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --keep article: the model has no such label; its labels are "
+        "body, byline, caption, contributor_note, other, promotion\n"
+    )
