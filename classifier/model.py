@@ -2,8 +2,9 @@
 
 :class:`BlockClassifier` is an ordinary scikit-learn estimator (``fit``/``predict``/
 ``predict_proba``, parameters in ``__init__``) whose samples are :class:`Block` records.
-The first pass reads each block with its surroundings: word TF-IDF, character n-grams of
-the block's opening, the block's shape and its neighbours' shapes, its position on the page.
+The first pass reads each block with its surroundings: word TF-IDF, n-grams of the block's
+opening written in word shapes, the block's shape statistics and its neighbours', and its
+position on the page.
 An optional second, learnt pass (``context_window`` > 0) reads the first pass's
 probabilities for the block and its neighbours, in the spirit of jusText's context pass;
 it is trained on out-of-fold first-pass probabilities (folds grouped by page), so it learns
@@ -51,7 +52,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     C : inverse regularisation strength of the first pass's logistic regression.
     word_ngrams : n-gram range of the word TF-IDF.
     shape_ngrams : n-gram range of the character TF-IDF over the block's opening written in
-        word shapes ("By Jane Doe/AP" → "■ ■ ■/▲"); None leaves it out.
+        word shapes ("By Jane Doe/AP" → "^■ ■ ■/▲$"); None leaves it out.
     char_ngrams : n-gram range of a character TF-IDF over the block's opening; None (the
         default) leaves it out: it scored below the word shapes at ten times their cost.
     max_char_features : vocabulary cap of the character TF-IDF (bounds model size).

@@ -31,8 +31,9 @@ def test_training_is_reproducible(corpus_blocks, small_model):
     np.testing.assert_allclose(again.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
 
 
-def test_classifier_is_a_sklearn_estimator(corpus_blocks):
-    clf = BlockClassifier(context_window=0, char_ngrams=None)
+@pytest.mark.parametrize("params", [{}, {"char_ngrams": (2, 4), "shape_ngrams": None}])
+def test_classifier_is_a_sklearn_estimator(corpus_blocks, params):
+    clf = BlockClassifier(**params)
     labels = [b.label for b in corpus_blocks]
     clf.fit(corpus_blocks, labels)
     proba = clf.predict_proba(corpus_blocks)
