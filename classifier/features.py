@@ -26,7 +26,6 @@ _LINK = re.compile(r"\[([^\]]*)\]\(#[^)]*\)")
 _DIGIT = re.compile(r"\d")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ]")
-_WORD = re.compile(r"[^\W_]+")
 _MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
     re.IGNORECASE,

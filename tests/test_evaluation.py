@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from typer.testing import CliRunner
 
-from classifier import Block, cross_validate, evaluate
+from classifier import cross_validate, evaluate
 from classifier.cli import app
 from classifier.evaluation import calibration
 from classifier.report import render_html

@@ -2,7 +2,6 @@
 the corpus minimums, and it tags the seed page out of the box."""
 
 import collections
-import json
 
 import numpy as np
 
