@@ -12,6 +12,7 @@ import io
 import json
 import re
 from dataclasses import asdict, dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -64,6 +65,12 @@ def segment(text: str) -> list[str]:
 def page_blocks(text: str, page: str) -> list[Block]:
     """The blocks of one page's text, numbered from 0."""
     return [Block(page, i, block) for i, block in enumerate(segment(text))]
+
+
+def group_pages(blocks: Iterable[Block]) -> Iterator[list[Block]]:
+    """Consecutive blocks of the same page, as pages (lazily)."""
+    for _, page in groupby(blocks, key=lambda b: b.page):
+        yield list(page)
 
 
 def join_blocks(texts: Iterable[str]) -> str:
@@ -154,12 +161,12 @@ def _csv_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, object
     try:
         for row in reader:
             # reader.line_num is the last physical line of the row; report where it starts.
-            yield reader.line_num - row_newlines(row), row
+            yield reader.line_num - _row_newlines(row), row
     except csv.Error as exc:
         raise DataFormatError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
 
 
-def row_newlines(row: dict) -> int:
+def _row_newlines(row: dict) -> int:
     return sum(str(v).count("\n") for v in row.values() if isinstance(v, str))
 
 

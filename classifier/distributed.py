@@ -15,7 +15,7 @@ from .blocks import Block, page_blocks
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, atomic_write
 from .model import ModelBundle, load_model
-from .tagging import batches, expand_inputs, read_pages, tag_batch
+from .tagging import Tagger, expand_inputs, read_pages
 
 DEFAULT_FILES_PER_PARTITION = 64
 
@@ -49,10 +49,7 @@ def _as_blocks(page) -> list[Block]:
 
 
 def _tag_partition(pages: Iterable, model: ModelBundle) -> list[dict]:
-    records = []
-    for batch in batches(_as_blocks(page) for page in pages):
-        records.extend(t.to_record() for t in tag_batch(model, batch))
-    return records
+    return [t.to_record() for t in Tagger(model).tag_pages(_as_blocks(page) for page in pages)]
 
 
 def tag_bag(pages, model: ModelBundle | str | Path | None = None):

@@ -6,22 +6,16 @@ plain dict (JSON-ready) that the CLI prints and the HTML report draws.
 
 from __future__ import annotations
 
-from itertools import groupby
 from typing import Callable, Sequence
 
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
-from .blocks import Block
+from .blocks import Block, group_pages
 from .errors import TrainingError
 from .model import ModelBundle, train
 from .tagging import batches
-
-
-def group_pages(blocks: Sequence[Block]) -> list[list[Block]]:
-    """Consecutive blocks of the same page, as pages."""
-    return [list(page) for _, page in groupby(blocks, key=lambda b: b.page)]
 
 CALIBRATION_BINS = 10
 DEFAULT_FOLDS = 5

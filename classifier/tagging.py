@@ -12,11 +12,10 @@ import sys
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block, iter_labelled, page_blocks
+from .blocks import Block, group_pages, iter_labelled, page_blocks
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, decode_text, read_text
 from .model import ModelBundle, load_model
@@ -78,8 +77,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator
     path = Path(source)
     if path.suffix.lower() == ".jsonl":
         blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
-        for _, page in groupby(blocks, key=lambda b: b.page):
-            yield list(page)
+        yield from group_pages(blocks)
         return
     yield page_blocks(read_text(path, encoding), path.stem)
 
