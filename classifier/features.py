@@ -24,8 +24,12 @@ MAX_FEATURE_CHARS = 4000
 
 _LINK = re.compile(r"\[([^\]]*)\]\(#[^)]*\)")
 _DIGIT = re.compile(r"\d")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ]")
+# An upper-case letter not preceded by a letter, digit or underscore: a capitalised word.
+_CAPITALISED = re.compile(r"(?<![0-9A-Za-z_\u00C0-\U0010FFFF])[A-ZÀ-ÖØ-Þ]")
+# A line that starts (after indentation) with a list marker; \x00 separates blocks.
+_LIST_LINE = re.compile(r"(?<=[\n\x00])[^\S\n]*(?:- |\* |• )")
 _MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
     re.IGNORECASE,
@@ -34,6 +38,8 @@ _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _CLOCK = re.compile(r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s?(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
 _ZONE = re.compile(r"\b(GMT|UTC|EST|EDT|PST|PDT|CET|BST|ET|PT)\b")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
+# Read in a block's head, in SHAPE_FEATURES order: month date, year, clock, zone, numeric date.
+_DATE_PATTERNS = (_MONTH, _YEAR, _CLOCK, _ZONE, _NUMERIC_DATE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 _HANDLE = re.compile(r"(^|\s)@\w+")
 _CREDIT_START = re.compile(
@@ -121,47 +127,161 @@ SHAPE_WINDOW_CHARS = 300
 DATE_WINDOW_CHARS = 120
 
 def shape_vector(text: str) -> list[float]:
-    """Numbers describing a block's form, whatever its words (see SHAPE_FEATURES).
+    """Numbers describing one block's form, whatever its words (see SHAPE_FEATURES).
 
-    Written for speed (it runs on every block): C-level string methods and regexes, date
-    patterns only near the start and only when there is a digit to match.
+    The readable definition, one block at a time; :func:`shape_matrix` computes the same
+    for a batch, fast.
     """
-    full_length = len(text)
-    text = text[:SHAPE_WINDOW_CHARS].strip()
-    n = len(text) or 1
-    n_words = len(text.split())
-    lines = text.split("\n")
-    links = _LINK.findall(text) if "](" in text else []
+    window = text[:SHAPE_WINDOW_CHARS].strip()
+    head = window[:DATE_WINDOW_CHARS]
+    n = len(window) or 1
+    n_words = len(window.split())
+    lines = window.split("\n")
+    links = _LINK.findall(window)
     link_chars = sum(map(len, links)) + 5 * len(links)
-    head = text[:DATE_WINDOW_CHARS]
-    digits = len(_DIGIT.findall(text))
-    dated = digits > 0 and bool(_DIGIT.search(head))
-    at = "@" in text
-    lower = text.lower()
+    lower = window.lower()
     return [
-        log1p(full_length),
+        log1p(len(text)),
         log1p(n_words),
         log1p(len(lines) - 1),
         min(1.0, link_chars / n),
         log1p(len(links)),
-        float(bool(links) and bool(_LINK.fullmatch(text))),
-        sum(line.lstrip().startswith(("- ", "* ", "• ")) for line in lines) / len(lines),
-        float(bool(_BY_START.match(text))),
-        float(bool(_CREDIT_START.match(text))),
-        len(_UPPER.findall(text)) / n,
-        digits / n,
-        len(_CAPITALISED.findall(text)) / (n_words or 1),
-        float(dated and bool(_MONTH.search(head))),
-        float(dated and bool(_YEAR.search(head))),
-        float(dated and bool(_CLOCK.search(head))),
-        float(bool(_ZONE.search(head))),
-        float(dated and bool(_NUMERIC_DATE.search(head))),
-        float(at and bool(_EMAIL.search(text))),
-        float(at and bool(_HANDLE.search(text))),
-        float("©" in text or "(c)" in lower or "copyright" in lower),
-        float("|" in text),
-        log1p(text.count(". ") + text.count("? ") + text.count("! ")),
+        float(bool(links) and bool(_LINK.fullmatch(window))),
+        len(_LIST_LINE.findall("\x00" + window)) / len(lines),
+        float(bool(_BY_START.match(window))),
+        float(bool(_CREDIT_START.match(window))),
+        len(_UPPER.findall(window)) / n,
+        len(_ASCII_DIGIT.findall(window)) / n,
+        len(_CAPITALISED.findall(window)) / (n_words or 1),
+        *(float(bool(pattern.search(head))) for pattern in _DATE_PATTERNS),
+        float(bool(_EMAIL.search(window))),
+        float(bool(_HANDLE.search(window))),
+        float("©" in window or "(c)" in lower or "copyright" in lower),
+        float("|" in window),
+        log1p(window.count(". ") + window.count("? ") + window.count("! ")),
     ]
+
+
+def shape_matrix(texts: Sequence[str]) -> np.ndarray:
+    """:func:`shape_vector` of every text, as one matrix.
+
+    Written for speed (it runs on every block): character counts come from one numpy pass
+    over the batch's joined text; each block then costs a few C-level string calls, and
+    each regex runs only on blocks that can match it.
+    """
+    n = len(texts)
+    windows = [text[:SHAPE_WINDOW_CHARS].strip() for text in texts]
+    digits, uppers, capitalised, n_words, head_digits = _character_counts(windows)
+    measures = np.array(
+        [_string_measures(w, dated) for w, dated in zip(windows, (head_digits > 0).tolist())], dtype=np.float64,
+    ).reshape(n, len(_STRING_MEASURES))
+    (newlines, n_links, link_chars, whole_link, list_lines, by, credit, month, year, clock, zone,
+     numeric_date, email, handle, copyright_sign, pipe, sentence_marks) = measures.T
+    chars = np.maximum(np.fromiter(map(len, windows), dtype=np.float64, count=n), 1)
+    full_length = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    return np.column_stack([
+        np.log1p(full_length), np.log1p(n_words), np.log1p(newlines),
+        np.minimum(1.0, link_chars / chars), np.log1p(n_links), whole_link,
+        list_lines / (newlines + 1), by, credit,
+        uppers / chars, digits / chars, capitalised / np.maximum(n_words, 1),
+        month, year, clock, zone, numeric_date, email, handle, copyright_sign, pipe,
+        np.log1p(sentence_marks),
+    ]).reshape(n, len(SHAPE_FEATURES))
+
+
+# Character classes by code point, for the batch counts (code points past the table share
+# its last entry: a letter, in no other class).
+_DIGIT_BIT, _UPPER_BIT, _WORD_BIT, _SPACE_BIT = 1, 2, 4, 8
+_CLASS_TABLE_SIZE = 0x3002
+
+
+def _character_classes() -> np.ndarray:
+    table = np.zeros(_CLASS_TABLE_SIZE, dtype=np.uint8)
+    for code in range(_CLASS_TABLE_SIZE):
+        char = chr(code)
+        if "0" <= char <= "9":
+            table[code] |= _DIGIT_BIT
+        if _UPPER.fullmatch(char):
+            table[code] |= _UPPER_BIT
+        if (char.isascii() and (char.isalnum() or char == "_")) or code >= 0xC0:
+            table[code] |= _WORD_BIT  # as _CAPITALISED's look-behind counts word characters
+        if char.isspace():  # as str.split() splits
+            table[code] |= _SPACE_BIT
+    return table
+
+
+_CLASSES = _character_classes()
+
+
+def _character_counts(windows: list[str]) -> tuple[np.ndarray, ...]:
+    """Per window: digits, upper-case letters, capitalised words, words, and digits in its
+    first DATE_WINDOW_CHARS characters; one numpy pass over the windows joined."""
+    n = len(windows)
+    if not n:
+        return tuple(np.zeros(0) for _ in range(5))
+    joined = "\x00" + "\x00".join(windows)  # \x00 is in no class: nothing spans two windows
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    classes = _CLASSES[np.minimum(codes, _CLASS_TABLE_SIZE - 1)]
+    lengths = np.fromiter(map(len, windows), dtype=np.int64, count=n)
+    starts = np.cumsum(lengths + 1) - lengths  # where each window begins in ``joined``
+    ends = starts + lengths
+
+    def per_window(mask: np.ndarray, stop: np.ndarray = ends) -> np.ndarray:
+        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+        return (running[stop] - running[starts]).astype(np.float64)
+
+    gap = (classes & _SPACE_BIT) > 0
+    gap[starts - 1] = True  # the separators
+    upper = (classes & _UPPER_BIT) > 0
+    after_word = np.concatenate(([False], (classes[:-1] & _WORD_BIT) > 0))
+    digit = (classes & _DIGIT_BIT) > 0
+    return (
+        per_window(digit),
+        per_window(upper),
+        per_window(upper & ~after_word),
+        per_window(~gap & np.concatenate(([True], gap[:-1]))),  # word starts
+        per_window(digit, starts + np.minimum(lengths, DATE_WINDOW_CHARS)),
+    )
+
+
+_STRING_MEASURES = (
+    "newlines", "links", "link_chars", "whole_link", "list_lines", "starts_by", "starts_credit",
+    *(f"head_{name}" for name in ("month", "year", "clock", "zone", "numeric_date")),
+    "email", "handle", "copyright", "pipe", "sentence_marks",
+)
+
+
+def _string_measures(window: str, head_has_digit: bool) -> tuple:
+    """The measures of one window that need its string (see _STRING_MEASURES)."""
+    links = _LINK.findall(window) if "](" in window else ()
+    head = window[:DATE_WINDOW_CHARS]
+    # Each pattern runs only where the characters it needs are: a digit for all but the
+    # zone, ":"/"m"/"M" for a clock, a separator for a numeric date, a "T" in every zone name.
+    month = year = clock = numeric_date = False
+    if head_has_digit:
+        month = bool(_MONTH.search(head))
+        year = ("19" in head or "20" in head) and bool(_YEAR.search(head))
+        clock = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
+        numeric_date = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
+    zone = "T" in head and bool(_ZONE.search(head))
+    dates = (month, year, clock, zone, numeric_date)
+    at = "@" in window
+    lower = window.lower() if ("c" in window or "C" in window) else ""
+    return (
+        window.count("\n"),
+        len(links),
+        sum(map(len, links)) + 5 * len(links),
+        bool(links) and bool(_LINK.fullmatch(window)),
+        len(_LIST_LINE.findall("\x00" + window)) if ("- " in window or "* " in window or "• " in window) else 0,
+        bool(_BY_START.match(window)),
+        bool(_CREDIT_START.match(window)),
+        *dates,
+        at and bool(_EMAIL.search(window)),
+        at and bool(_HANDLE.search(window)),
+        "©" in window or "(c)" in lower or "copyright" in lower,
+        "|" in window,
+        window.count(". ") + window.count("? ") + window.count("! "),
+    )
 
 
 def page_positions(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
@@ -204,7 +324,7 @@ class BlockShape(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Sequence[Block]) -> np.ndarray:
-        shapes = np.array([shape_vector(b.text) for b in X], dtype=np.float64).reshape(len(X), len(SHAPE_FEATURES))
+        shapes = shape_matrix([b.text for b in X])
         columns = [shapes]
         for offset in self.neighbours:
             columns += neighbour_rows(shapes, X, offset)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from classifier import Block, BlockClassifier, ModelError, TrainingError, load_model, train
-from classifier.model import training_data_hash
+from classifier.model import TRIMMED_PAGE_SUFFIX, training_data_hash, with_trimmed_pages
 
 
 def test_bundle_metadata(small_model, corpus_blocks):
@@ -52,6 +52,42 @@ def test_second_pass_reads_the_neighbours_probabilities(corpus_blocks):
     assert 0 < bundle.metadata["metrics"]["first_pass_grouped_cv_macro_f1"] <= 1
     proba = bundle.predict_proba(corpus_blocks)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def _page(page, labels):
+    return [Block(page, i, f"{page} block {i}", label) for i, label in enumerate(labels)]
+
+
+def test_trimmed_copies_lose_only_edge_chrome():
+    whole = _page("a", ["other", "promotion", "body", "other", "body", "contributor_note", "other", "other"])
+    labels = np.array([b.label for b in whole], dtype=object)
+    X, y = with_trimmed_pages(whole, labels, 1.0, np.random.default_rng(0))
+    assert X[: len(whole)] == whole
+    copy = X[len(whole):]
+    assert {b.page for b in copy} == {"a" + TRIMMED_PAGE_SUFFIX}
+    assert [b.index for b in copy] == list(range(len(copy)))
+    assert list(y[len(whole):]) == [b.label for b in copy]
+    texts = [b.text for b in copy]
+    # the story and the chrome inside it stay; only chrome at the edges may go
+    assert "a block 2" in texts and "a block 3" in texts and "a block 5" in texts
+    assert texts == [b.text for b in whole if b.text in texts]
+    assert len(copy) < len(whole)
+
+
+def test_pages_without_edge_chrome_are_not_copied():
+    clean = _page("b", ["byline", "body", "body", "contributor_note"])
+    only_chrome = _page("c", ["other", "other"])
+    labels = np.array([b.label for b in clean + only_chrome], dtype=object)
+    X, y = with_trimmed_pages(clean + only_chrome, labels, 1.0, np.random.default_rng(0))
+    assert X == clean + only_chrome and len(y) == len(labels)
+
+
+def test_share_of_trimmed_pages_follows_the_parameter():
+    pages = [b for n in range(200) for b in _page(f"p{n}", ["other", "body", "body", "other"])]
+    labels = np.array([b.label for b in pages], dtype=object)
+    X, _ = with_trimmed_pages(pages, labels, 0.5, np.random.default_rng(0))
+    copied = {b.page for b in X if b.page.endswith(TRIMMED_PAGE_SUFFIX)}
+    assert 70 < len(copied) < 130
 
 
 def test_single_label_training_is_refused():
