@@ -205,14 +205,6 @@ def _as_index(value: object, where: str) -> int:
 CSV_COLUMNS = ("page", "index", "text", "label", "confidence")
 
 
-# One encoder for every record: json.dumps with options builds a new one per call.
-_JSON_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def write_jsonl_record(record: dict, out: IO[str]) -> None:
-    out.write(_JSON_ENCODE(record) + "\n")
-
-
 def csv_writer(out: IO[str]) -> csv.DictWriter:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()

@@ -10,11 +10,15 @@ costs bounded time and memory.
 from __future__ import annotations
 
 import re
+from itertools import repeat
 from math import log1p
 from typing import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils.validation import check_is_fitted
 
 from .blocks import Block
 
@@ -22,7 +26,8 @@ from .blocks import Block
 # what a block is, and capping it bounds the cost of a pathological 20 MB block.
 MAX_FEATURE_CHARS = 4000
 
-_LINK = re.compile(r"\[([^\]]*)\]\(#[^)]*\)")
+# A link as scrapers write it; never across a NUL, which joins texts in batch passes.
+_LINK = re.compile(r"\[([^\]\x00]*)\]\(#[^)\x00]*\)")
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
@@ -52,14 +57,111 @@ def cap(text: str) -> str:
     return text[:MAX_FEATURE_CHARS]
 
 
+_TEXT_SUBS = [(_LINK, r" \1 ⟦link⟧ "), (_DIGIT, "0")]
+
+
 def normalise_text(text: str) -> str:
     """The text the TF-IDF vectorisers read: capped, digits folded, links marked."""
-    text = _LINK.sub(r" \1 ⟦link⟧ ", cap(text))
-    return _DIGIT.sub("0", text)
+    text = cap(text)
+    for pattern, replacement in _TEXT_SUBS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def block_texts(blocks: Sequence[Block]) -> list[str]:
-    return [normalise_text(b.text) for b in blocks]
+    texts = [cap(b.text) for b in blocks]
+    return _substitute_all(texts, _TEXT_SUBS) or [normalise_text(t) for t in texts]
+
+
+# Joins texts for the batch substitutions; no pattern here matches it.
+_JOINT = "\x00"
+
+
+def _substitute_all(texts: list[str], substitutions) -> list[str] | None:
+    """Each substitution applied to every text, in one regex call over the texts joined
+    (per-call overhead, not scanning, is most of the cost on short blocks). None when a
+    text itself holds the joint, so the caller goes one text at a time."""
+    joined = _JOINT.join(texts)
+    if joined.count(_JOINT) != len(texts) - 1:
+        return None
+    for pattern, replacement in substitutions:
+        joined = pattern.sub(replacement, joined)
+    return joined.split(_JOINT)
+
+
+class BatchTfidfVectorizer(TfidfVectorizer):
+    """``TfidfVectorizer`` that counts a whole batch of texts with C-level calls.
+
+    scikit-learn's ``transform`` looks every n-gram of every text up in the vocabulary in a
+    Python loop, the largest single cost of tagging. This one joins the batch into one
+    string, tokenises it once, makes and looks up all n-grams with ``map``, and assigns
+    them to their texts with numpy; the fitted vectoriser and its output are the same (a
+    test checks). Fitting is scikit-learn's own. Configurations it does not cover (other
+    analyzers, stop words, accents, preprocessors) fall back to scikit-learn's ``transform``.
+    """
+
+    def transform(self, raw_documents):
+        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
+        counts = self._batch_counts(list(raw_documents)) if self._batch_counting_applies() else None
+        if counts is None:
+            return super().transform(raw_documents)
+        return self._tfidf.transform(counts, copy=False)
+
+    # Joins texts for word n-grams: a token that cannot be in the vocabulary (see below), so
+    # no n-gram spans two texts. For character n-grams the joint is a NUL.
+    _WORD_JOINT = " zqxjointzqx "
+    _CHAR_JOINT = "\x00"
+
+    def _batch_counting_applies(self) -> bool:
+        plain = (self.preprocessor is None and self.tokenizer is None and self.stop_words is None
+                 and self.strip_accents is None and not self.binary and self.input == "content")
+        if self.analyzer == "word":
+            return plain and self.token_pattern == r"(?u)\b\w\w+\b"
+        return plain and self.analyzer == "char" and not self.lowercase
+
+    def _batch_counts(self, texts: list[str]):
+        if any(not isinstance(t, str) for t in texts):
+            return None
+        vocabulary = self.vocabulary_
+        if self.analyzer == "word":
+            joint = self._WORD_JOINT.strip()
+            if joint in vocabulary:  # an n-gram holding the joint is rarer than the joint itself
+                return None
+            joined = self._WORD_JOINT.join(texts)
+            units = self.build_tokenizer()(joined.lower() if self.lowercase else joined)
+            starts_text = np.fromiter(map(joint.__eq__, units), dtype=bool, count=len(units))
+            glue = " "
+            if starts_text.sum() != len(texts) - 1:  # a text holds the joint word itself
+                return None
+        else:
+            if self._CHAR_JOINT in vocabulary:
+                return None
+            joined = self._white_spaces.sub(" ", self._CHAR_JOINT.join(texts))
+            units = list(joined)
+            starts_text = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 0
+            glue = ""
+            if starts_text.sum() != len(texts) - 1:  # a text holds a NUL itself
+                return None
+        text_of_unit = np.cumsum(starts_text)
+        rows, columns = [], []
+        grams = units
+        low, high = self.ngram_range
+        for n in range(1, high + 1):
+            if n > 1:
+                following = units[n - 1:]
+                grams = list(map(glue.join, zip(grams, following))) if glue else list(map(str.__add__, grams, following))
+            if n >= low and grams:
+                ids = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+                found = ids >= 0
+                rows.append(text_of_unit[: len(grams)][found])
+                columns.append(ids[found])
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        columns = np.concatenate(columns) if columns else np.zeros(0, dtype=np.int64)
+        counts = sp.csr_matrix(
+            (np.ones(len(rows), dtype=self.dtype), (rows, columns)), shape=(len(texts), len(vocabulary)),
+        )
+        counts.sum_duplicates()
+        return counts
 
 
 # A block's opening in word shapes: "By Jane Doe/AP" reads "■ ■ ■/▲". Character n-grams of
@@ -67,7 +169,7 @@ def block_texts(blocks: Sequence[Block]) -> list[str]:
 # at a fraction of the cost of character n-grams of the text (the substitutions run in C).
 SHAPE_TOKEN_CHARS = 160
 _SHAPE_SUBS = [
-    (re.compile(r"\[([^\]]*)\]\(#[^)]*\)"), r"[\1]"),  # a link: its text in brackets
+    (_LINK, r"[\1]"),                                     # a link: its text in brackets
     (re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}[^\W\d_]*"), "▲"),       # capitals: AP, GETTY
     (re.compile(r"[A-ZÀ-ÖØ-Þ][^\W\d_]*"), "■"),            # Capitalised word
     (re.compile(r"[^\W\d_]+"), "·"),                       # lower-case word
@@ -80,19 +182,26 @@ _SHAPE_SUBS = [
 SHAPE_TAIL_CHARS = 30
 
 
-def word_shapes(text: str) -> str:
-    """The block's opening (and, for a long block, its last few words) in word shapes,
-    between ^ and $ so that n-grams see how it starts and ends."""
+def _shape_window(text: str) -> str:
+    """The part of a block its word shape reads, between ^ and $ so that n-grams see how it
+    starts and ends."""
     text = text.strip()
     if len(text) > SHAPE_TOKEN_CHARS:
         text = text[: SHAPE_TOKEN_CHARS - SHAPE_TAIL_CHARS] + " ‖ " + text[-SHAPE_TAIL_CHARS:]
-    for pattern, replacement in _SHAPE_SUBS:
-        text = pattern.sub(replacement, text)
     return f"^{text}$"
 
 
+def word_shapes(text: str) -> str:
+    """The block's opening (and, for a long block, its last few words) in word shapes."""
+    text = _shape_window(text)
+    for pattern, replacement in _SHAPE_SUBS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
-    return [word_shapes(b.text) for b in blocks]
+    windows = [_shape_window(b.text) for b in blocks]
+    return _substitute_all(windows, _SHAPE_SUBS) or [word_shapes(b.text) for b in blocks]
 
 
 # Character n-grams are the costliest feature; they describe a block's form, which shows in

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import platform
 import warnings
 from dataclasses import replace
@@ -27,7 +28,6 @@ from typing import Sequence
 import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -37,11 +37,15 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .blocks import Block
 from .errors import ModelError, TrainingError
-from .features import BlockShape, PagePosition, block_openings, block_shapes, block_texts, neighbour_rows
+from .features import BatchTfidfVectorizer, BlockShape, PagePosition, block_openings, block_shapes, block_texts, neighbour_rows
 from .files import atomic_write
 
 BUNDLE_FORMAT = "blocktag-model"
-BUNDLE_FORMAT_VERSION = 1
+BUNDLE_FORMAT_VERSION = 2
+# In a .joblib bundle the classifier is one pickle inside the joblib file: joblib's unpickler
+# is pure Python and reads the vocabularies' tens of thousands of strings four times slower
+# than the C unpickler, and loading is part of every `blocktag tag` run.
+PICKLED_CLASSIFIER = "classifier_pickle"
 SHIPPED_MODEL_NAME = "blocktag.joblib"
 RANDOM_STATE = 0
 
@@ -105,7 +109,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         features = [
             ("words", Pipeline([
                 ("text", FunctionTransformer(block_texts)),
-                ("tfidf", TfidfVectorizer(
+                ("tfidf", BatchTfidfVectorizer(
                     ngram_range=tuple(self.word_ngrams), sublinear_tf=True, min_df=2, dtype=np.float32,
                 )),
             ])),
@@ -113,7 +117,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if self.shape_ngrams:
             features.append(("word_shapes", Pipeline([
                 ("text", FunctionTransformer(block_shapes)),
-                ("tfidf", TfidfVectorizer(
+                ("tfidf", BatchTfidfVectorizer(
                     analyzer="char", ngram_range=tuple(self.shape_ngrams), sublinear_tf=True, min_df=2,
                     lowercase=False, dtype=np.float32,
                 )),
@@ -121,7 +125,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if self.char_ngrams:
             features.append(("chars", Pipeline([
                 ("text", FunctionTransformer(block_openings)),
-                ("tfidf", TfidfVectorizer(
+                ("tfidf", BatchTfidfVectorizer(
                     analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True,
                     min_df=2, max_features=self.max_char_features, dtype=np.float32,
                 )),
@@ -347,21 +351,17 @@ class ModelBundle:
     def save(self, path: str | Path) -> Path:
         """Write the bundle atomically: joblib for ``.joblib``, the safe skops format for ``.skops``."""
         path = Path(path)
-        payload = {
-            "format": BUNDLE_FORMAT,
-            "format_version": BUNDLE_FORMAT_VERSION,
-            "metadata": self.metadata,
-            "classifier": self.classifier,
-        }
+        payload = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION, "metadata": self.metadata}
         with atomic_write(path, "wb") as handle:
             if path.suffix == ".skops":
                 from .safe_format import dump_skops
 
-                handle.write(dump_skops(payload))
+                handle.write(dump_skops({**payload, "classifier": self.classifier}))
             else:
                 import joblib
 
-                joblib.dump(payload, handle, compress=3)
+                classifier = pickle.dumps(self.classifier, protocol=pickle.HIGHEST_PROTOCOL)
+                joblib.dump({**payload, PICKLED_CLASSIFIER: classifier}, handle, compress=3)
         return path
 
 
@@ -399,6 +399,11 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
         raise ModelError(f"{path}: is not a blocktag model (cannot be loaded: {type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{path}: is not a blocktag model; train one with 'blocktag train'")
+    if PICKLED_CLASSIFIER in payload:
+        try:
+            payload["classifier"] = pickle.loads(payload.pop(PICKLED_CLASSIFIER))
+        except Exception as exc:
+            raise ModelError(f"{path}: is a damaged blocktag model (cannot be loaded: {type(exc).__name__})") from None
     if payload.get("format_version") != BUNDLE_FORMAT_VERSION or not isinstance(payload.get("classifier"), BlockClassifier):
         raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
     metadata = payload.get("metadata") or {}

@@ -15,6 +15,7 @@ from .errors import ModelError
 # The types of blocktag's own that a saved model holds, beyond what skops trusts by default.
 TRUSTED_TYPES = frozenset({
     "classifier.model.BlockClassifier",
+    "classifier.features.BatchTfidfVectorizer",
     "classifier.features.BlockShape",
     "classifier.features.PagePosition",
     "classifier.features.block_texts",
