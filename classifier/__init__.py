@@ -20,9 +20,21 @@ from .errors import (  # noqa: E402
     OutputError,
     TrainingError,
 )
+from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
-from .model import BlockClassifier, ModelBundle, load_model, shipped_model_path, train  # noqa: E402
 from .tagging import Tagger, TaggedBlock, iter_pages  # noqa: E402
+
+# Training needs scikit-learn, which takes about a second to import; tagging does not (see
+# classifier.inference). These names are imported when first used.
+_TRAINING_NAMES = {"BlockClassifier", "train"}
+
+
+def __getattr__(name: str):
+    if name in _TRAINING_NAMES:
+        from . import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 
 def tag_text(text: str, model: "ModelBundle | str | None" = None, page: str = "page") -> list[TaggedBlock]:

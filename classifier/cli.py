@@ -26,7 +26,7 @@ from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
 from .evaluation import DEFAULT_FOLDS
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
-from .model import load_model, train
+from .bundle import load_model
 from .output import write_kept, write_tagged
 from .tagging import PAGE_SUFFIX, Tagger
 
@@ -191,6 +191,8 @@ def train_cli(
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
         with progress_bar(f"Training on {len(blocks)} blocks", None):
+            from .model import train  # scikit-learn, imported only to train
+
             bundle = train(blocks, source=", ".join(str(p) for p in data))
         bundle.save(output)
         elapsed = time.perf_counter() - started

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 from .blocks import Block, page_blocks
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, atomic_write
-from .model import ModelBundle, load_model
+from .bundle import ModelBundle, load_model
 from .tagging import Tagger, expand_inputs, read_pages
 
 DEFAULT_FILES_PER_PARTITION = 64

@@ -9,12 +9,10 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import GroupKFold
 
 from .blocks import Block, group_pages
 from .errors import TrainingError
-from .model import ModelBundle, train
+from .bundle import ModelBundle
 from .tagging import batches
 
 CALIBRATION_BINS = 10
@@ -53,6 +51,8 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
 def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[float] | None = None) -> dict:
     """The figures for one set of predictions. Labels are those in the truth or the predictions."""
     labels = sorted(set(true) | set(predicted))
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
     precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=labels, zero_division=0)
     result = {
         "blocks": len(true),
@@ -96,6 +96,10 @@ def cross_validate(
     """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
     is in both a training and a test fold. Returns per-label and macro-F1 as mean ± std
     over the folds, and each fold's figures."""
+    from sklearn.model_selection import GroupKFold
+
+    from .model import train
+
     blocks = list(blocks)
     groups = list(groups) if groups is not None else [b.page for b in blocks]
     n_groups = len(set(groups))

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 import platform
-import warnings
 from dataclasses import replace
 from datetime import datetime, timezone
-from importlib import resources
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -36,17 +32,11 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .blocks import Block
-from .errors import ModelError, TrainingError
-from .features import BatchTfidfVectorizer, BlockShape, PagePosition, block_openings, block_shapes, block_texts, neighbour_rows
-from .files import atomic_write
+from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
+from .errors import TrainingError
+from .features import BatchTfidfVectorizer, BlockShape, PagePosition
+from .measures import block_openings, block_shapes, block_texts, neighbour_rows, position_features
 
-BUNDLE_FORMAT = "blocktag-model"
-BUNDLE_FORMAT_VERSION = 2
-# In a .joblib bundle the classifier is one pickle inside the joblib file: joblib's unpickler
-# is pure Python and reads the vocabularies' tens of thousands of strings four times slower
-# than the C unpickler, and loading is part of every `blocktag tag` run.
-PICKLED_CLASSIFIER = "classifier_pickle"
-SHIPPED_MODEL_NAME = "blocktag.joblib"
 RANDOM_STATE = 0
 
 
@@ -149,7 +139,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         for offset in range(-self.context_window, self.context_window + 1):
             if offset:
                 columns += neighbour_rows(proba, X, offset)
-        columns.append(PagePosition().transform(X))
+        columns.append(position_features(X))
         return np.hstack(columns)
 
     # ------------------------------------------------------------------ estimator API
@@ -326,92 +316,3 @@ def environment_versions() -> dict:
         "sklearn_version": sklearn.__version__,
         "python_version": platform.python_version(),
     }
-
-
-# ---------------------------------------------------------------------- the bundle
-
-
-class ModelBundle:
-    """A trained classifier with the metadata that says what it is and how it was made."""
-
-    def __init__(self, classifier: BlockClassifier, metadata: dict):
-        self.classifier = classifier
-        self.metadata = metadata
-
-    @property
-    def labels(self) -> list[str]:
-        return [str(c) for c in self.classifier.classes_]
-
-    def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
-        return self.classifier.predict_proba(blocks)
-
-    def predict(self, blocks: Sequence[Block]) -> list[str]:
-        return [str(label) for label in self.classifier.predict(blocks)]
-
-    def save(self, path: str | Path) -> Path:
-        """Write the bundle atomically: joblib for ``.joblib``, the safe skops format for ``.skops``."""
-        path = Path(path)
-        payload = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION, "metadata": self.metadata}
-        with atomic_write(path, "wb") as handle:
-            if path.suffix == ".skops":
-                from .safe_format import dump_skops
-
-                handle.write(dump_skops({**payload, "classifier": self.classifier}))
-            else:
-                import joblib
-
-                classifier = pickle.dumps(self.classifier, protocol=pickle.HIGHEST_PROTOCOL)
-                joblib.dump({**payload, PICKLED_CLASSIFIER: classifier}, handle, compress=3)
-        return path
-
-
-def shipped_model_path() -> Path:
-    """The model that ships with blocktag: inside the installed package, or in the
-    checkout's ``models/`` folder when running from source or an editable install."""
-    packaged = resources.files("classifier") / "models" / SHIPPED_MODEL_NAME
-    if packaged.is_file():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
-
-
-def load_model(path: str | Path | None = None) -> ModelBundle:
-    """Load a saved bundle (the shipped model when ``path`` is None).
-
-    ``.joblib`` files are pickles: load only files you trust. ``.skops`` files are loaded
-    with an explicit list of trusted types. Raises :class:`ModelError` for a file that is
-    not a blocktag model; warns when it was saved with another scikit-learn version.
-    """
-    path = Path(path) if path is not None else shipped_model_path()
-    if not path.is_file():
-        raise ModelError(f"{path}: no such model file" if not path.exists() else f"{path}: is not a file")
-    try:
-        if path.suffix == ".skops":
-            from .safe_format import load_skops
-
-            payload = load_skops(path)
-        else:
-            import joblib
-
-            payload = joblib.load(path)
-    except ModelError:
-        raise
-    except Exception as exc:  # a pickle can fail in any way; none of them is a model
-        raise ModelError(f"{path}: is not a blocktag model (cannot be loaded: {type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
-        raise ModelError(f"{path}: is not a blocktag model; train one with 'blocktag train'")
-    if PICKLED_CLASSIFIER in payload:
-        try:
-            payload["classifier"] = pickle.loads(payload.pop(PICKLED_CLASSIFIER))
-        except Exception as exc:
-            raise ModelError(f"{path}: is a damaged blocktag model (cannot be loaded: {type(exc).__name__})") from None
-    if payload.get("format_version") != BUNDLE_FORMAT_VERSION or not isinstance(payload.get("classifier"), BlockClassifier):
-        raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
-    metadata = payload.get("metadata") or {}
-    saved_with = metadata.get("sklearn_version")
-    if saved_with and saved_with != sklearn.__version__:
-        warnings.warn(
-            f"{path}: saved with scikit-learn {saved_with}, running {sklearn.__version__}; "
-            "predictions may differ; retrain the model to be sure",
-            stacklevel=2,
-        )
-    return ModelBundle(payload["classifier"], metadata)

@@ -18,9 +18,9 @@ TRUSTED_TYPES = frozenset({
     "classifier.features.BatchTfidfVectorizer",
     "classifier.features.BlockShape",
     "classifier.features.PagePosition",
-    "classifier.features.block_texts",
-    "classifier.features.block_openings",
-    "classifier.features.block_shapes",
+    "classifier.measures.block_texts",
+    "classifier.measures.block_openings",
+    "classifier.measures.block_shapes",
 })
 
 

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .blocks import Block, group_pages, iter_labelled, page_blocks
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, decode_text, read_text
-from .model import ModelBundle, load_model
+from .bundle import ModelBundle, load_model
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's features stay a few MB.

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier import Block
-from classifier.features import (
-    SHAPE_FEATURES, BatchTfidfVectorizer, block_shapes, block_texts, normalise_text, shape_matrix, shape_vector,
-    word_shapes,
+from classifier.features import BatchTfidfVectorizer
+from classifier.measures import (
+    SHAPE_FEATURES, block_shapes, block_texts, normalise_text, shape_matrix, shape_vector, word_shapes,
 )
 from sklearn.feature_extraction.text import TfidfVectorizer
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from classifier import Block, BlocktagError, DataFormatError, Tagger, join_blocks, read_labelled, segment
 from classifier.cli import app
-from classifier.features import MAX_FEATURE_CHARS
+from classifier.measures import MAX_FEATURE_CHARS
 
 from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, write_jsonl
 
