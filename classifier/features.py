@@ -17,17 +17,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import Block
-from .measures import (  # noqa: F401  (block_* are the pipelines' FunctionTransformer functions)
-    POSITION_FEATURES,
-    SHAPE_FEATURES,
-    WORD_TOKEN_PATTERN,
-    block_openings,
-    block_shapes,
-    block_texts,
-    count_ngrams,
-    position_features,
-    shape_features,
-)
+from .measures import POSITION_FEATURES, SHAPE_FEATURES, WORD_TOKEN_PATTERN, count_ngrams, position_features, shape_features
 
 
 class BatchTfidfVectorizer(TfidfVectorizer):

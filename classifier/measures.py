@@ -105,7 +105,7 @@ def count_ngrams(
     scikit-learn looks each n-gram up in a Python loop, the largest single cost of tagging.
     Here the batch is joined into one string and tokenised once; all n-grams are made and
     looked up with ``map`` and given to their texts with numpy. Returns None when a text
-    holds the joint itself (the caller then counts one text at a time).
+    holds the joint itself (the callers then fall back to scikit-learn's own counting).
     """
     if analyzer == "word":
         if _WORD_JOINT in vocabulary:  # an n-gram holding the joint is rarer than the joint itself
