@@ -30,8 +30,11 @@ class BatchTfidfVectorizer(TfidfVectorizer):
     def transform(self, raw_documents):
         check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
         texts = list(raw_documents)
-        found = count_ngrams(texts, self.vocabulary_, **self.counting()) if self.counting() is not None else None
-        if found is None or any(not isinstance(t, str) for t in texts):
+        counting = self.counting()
+        found = None
+        if counting is not None and all(isinstance(t, str) for t in texts):
+            found = count_ngrams(texts, self.vocabulary_, **counting)
+        if found is None:
             return super().transform(texts)
         rows, columns = found
         counts = sp.csr_matrix(
