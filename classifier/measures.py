@@ -59,31 +59,31 @@ _TEXT_SUBS = [(_LINK, r" \1 ⟦link⟧ "), (_DIGIT, "0")]
 
 def normalise_text(text: str) -> str:
     """The text the TF-IDF vectorisers read: capped, digits folded, links marked."""
-    text = cap(text)
-    for pattern, replacement in _TEXT_SUBS:
-        text = pattern.sub(replacement, text)
-    return text
+    return _substitute(cap(text), _TEXT_SUBS)
 
 
 def block_texts(blocks: Sequence[Block]) -> list[str]:
-    texts = [cap(b.text) for b in blocks]
-    return _substitute_all(texts, _TEXT_SUBS) or [normalise_text(t) for t in texts]
+    return _substitute_all([cap(b.text) for b in blocks], _TEXT_SUBS)
 
 
 # Joins texts for the batch substitutions; no pattern here matches it.
 _JOINT = "\x00"
 
 
-def _substitute_all(texts: list[str], substitutions) -> list[str] | None:
-    """Each substitution applied to every text, in one regex call over the texts joined
-    (per-call overhead, not scanning, is most of the cost on short blocks). None when a
-    text itself holds the joint, so the caller goes one text at a time."""
+def _substitute(text: str, substitutions) -> str:
+    for pattern, replacement in substitutions:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _substitute_all(texts: list[str], substitutions) -> list[str]:
+    """``_substitute`` of every text, in one regex call per substitution over the texts
+    joined (per-call overhead, not scanning, is most of the cost on short blocks), or one
+    text at a time when a text holds the joint itself."""
     joined = _JOINT.join(texts)
     if joined.count(_JOINT) != len(texts) - 1:
-        return None
-    for pattern, replacement in substitutions:
-        joined = pattern.sub(replacement, joined)
-    return joined.split(_JOINT)
+        return [_substitute(text, substitutions) for text in texts]
+    return _substitute(joined, substitutions).split(_JOINT)
 
 
 # How the TF-IDF vectorisers split texts; count_ngrams reproduces scikit-learn's analyzers.
@@ -172,15 +172,11 @@ def _shape_window(text: str) -> str:
 
 def word_shapes(text: str) -> str:
     """The block's opening (and, for a long block, its last few words) in word shapes."""
-    text = _shape_window(text)
-    for pattern, replacement in _SHAPE_SUBS:
-        text = pattern.sub(replacement, text)
-    return text
+    return _substitute(_shape_window(text), _SHAPE_SUBS)
 
 
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
-    windows = [_shape_window(b.text) for b in blocks]
-    return _substitute_all(windows, _SHAPE_SUBS) or [word_shapes(b.text) for b in blocks]
+    return _substitute_all([_shape_window(b.text) for b in blocks], _SHAPE_SUBS)
 
 
 # Character n-grams are the costliest feature; they describe a block's form, which shows in
