@@ -1,4 +1,5 @@
-"""The model: a scikit-learn classifier of blocks, and the saved bundle with its metadata.
+"""The model: a scikit-learn classifier of blocks, and training it into a saved bundle
+(:mod:`classifier.bundle`; tagging uses its compiled form, :mod:`classifier.inference`).
 
 :class:`BlockClassifier` is an ordinary scikit-learn estimator (``fit``/``predict``/
 ``predict_proba``, parameters in ``__init__``) whose samples are :class:`Block` records.
