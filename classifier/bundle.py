@@ -115,13 +115,25 @@ class ModelBundle:
 def _unpickle_classifier(data: bytes, source: str):
     from .model import BlockClassifier
 
+    return _checked(_unpickle(data, source), BlockClassifier, source)
+
+
+def _unpickle(data: bytes, source: str):
     try:
-        classifier = pickle.loads(data)
+        return pickle.loads(data)
     except Exception as exc:  # a damaged pickle can fail in any way
         raise ModelError(f"{source}: is a damaged blocktag model (cannot be loaded: {type(exc).__name__})") from None
-    if not isinstance(classifier, BlockClassifier):
-        raise ModelError(f"{source}: is a blocktag model of an unsupported format; retrain it with this version")
-    return classifier
+
+
+def _checked(value, expected: type, source: str):
+    """``value`` if it is an ``expected``; else the file is of a format this version cannot read."""
+    if not isinstance(value, expected):
+        raise _unsupported(source)
+    return value
+
+
+def _unsupported(source: str) -> ModelError:
+    return ModelError(f"{source}: is a blocktag model of an unsupported format; retrain it with this version")
 
 
 def shipped_model_path() -> Path:
@@ -158,28 +170,20 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
         raise ModelError(f"{path}: is not a blocktag model (cannot be loaded: {type(exc).__name__})") from None
     if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{path}: is not a blocktag model; train one with 'blocktag train'")
+    source = str(path)
     if payload.get("format_version") != BUNDLE_FORMAT_VERSION:
-        raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
+        raise _unsupported(source)
     metadata = payload.get("metadata") or {}
     _warn_on_version_mismatch(path, metadata)
     if "classifier" in payload:  # skops: the classifier itself
         from .model import BlockClassifier
 
-        if not isinstance(payload["classifier"], BlockClassifier):
-            raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
-        return ModelBundle(payload["classifier"], metadata, source=str(path))
-    pickled = payload.get(PICKLED_CLASSIFIER)
-    if not isinstance(pickled, bytes):
-        raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
+        return ModelBundle(_checked(payload["classifier"], BlockClassifier, source), metadata, source=source)
+    pickled = _checked(payload.get(PICKLED_CLASSIFIER), bytes, source)
     compiled = None
     if payload.get(PICKLED_COMPILED) is not None:
-        try:
-            compiled = pickle.loads(payload[PICKLED_COMPILED])
-        except Exception as exc:
-            raise ModelError(f"{path}: is a damaged blocktag model (cannot be loaded: {type(exc).__name__})") from None
-        if not isinstance(compiled, CompiledClassifier):
-            raise ModelError(f"{path}: is a blocktag model of an unsupported format; retrain it with this version")
-    return ModelBundle(None, metadata, compiled=compiled, pickled_classifier=pickled, source=str(path))
+        compiled = _checked(_unpickle(payload[PICKLED_COMPILED], source), CompiledClassifier, source)
+    return ModelBundle(None, metadata, compiled=compiled, pickled_classifier=pickled, source=source)
 
 
 def _warn_on_version_mismatch(path: Path, metadata: dict) -> None:
