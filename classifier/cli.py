@@ -15,7 +15,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -312,10 +311,13 @@ def main() -> None:
     try:
         # standalone_mode=False: we pick the exit codes (typer turns Ctrl-C into Exit(130)).
         code = app(standalone_mode=False)
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = 130
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # usage errors and bad options, from typer's own Click
+        if hasattr(exc, "show"):
+            exc.show()  # the error with the command's usage line
+        else:
+            typer.echo(f"Error: {exc.format_message()}", err=True)
         code = exc.exit_code
     except BrokenPipeError:
         # The reader went away (e.g. `| head -1`): silence the final flush and stop quietly.

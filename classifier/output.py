@@ -5,7 +5,7 @@ from __future__ import annotations
 from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
 from typing import IO, Iterable
 
-import click
+import typer
 
 from .blocks import csv_writer
 from .tagging import TaggedBlock
@@ -85,4 +85,4 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
 
 
 def _style(text: str, colour: bool, **style) -> str:
-    return click.style(text, **style) if colour else text
+    return typer.style(text, **style) if colour else text

@@ -152,6 +152,17 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("args, message", [
+    (["tag", "--format", "nope", SEED_PAGE], "'nope' is not one of 'text', 'jsonl', 'csv'"),
+    (["nosuch"], "No such command 'nosuch'"),
+])
+def test_usage_errors_exit_2_with_one_error_line(args, message):
+    done = blocktag(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert message in done.stderr and "Error:" in done.stderr
+
+
 def test_closed_pipe_ends_quietly(small_model_path):
     pipeline = subprocess.run(
         f"{sys.executable} -m classifier tag {DEV / 'pages'} --model {small_model_path} --format jsonl | head -1",
