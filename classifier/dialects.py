@@ -1,0 +1,184 @@
+"""Scraper dialects: any common markdown-ish rendering of a block, in the project's one form.
+
+Scrapers and HTML converters (html2text, markdownify, inscriptis, BeautifulSoup, ...) write
+the same page in different dialects. The model is taught one form, the corpus's:
+
+- links as ``[text](target)``, the target kept (its words are evidence: ``/subscribe``,
+  ``/author/``), with no title and no angle brackets;
+- list items as ``- item``, whatever the bullet (``*``, ``+``, ``•``, ``1.``);
+- headings, emphasis and images as their plain text;
+- one space between words: entities decoded, NBSP and zero-width characters as spaces.
+
+:func:`canonical` maps one block to that form. Every pattern here either matches a single
+character class or has a bounded repeat, so the work per position is bounded and a hostile
+block (100 KB of ``[`` or ``*``) takes linear time: no nested or unbounded quantifiers that
+could backtrack.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Link text and targets longer than these are not markdown links but text that happens to
+# hold brackets; the bounds are what keep the link patterns linear.
+MAX_LINK_TEXT = 500
+MAX_LINK_TARGET = 2000
+MAX_LINK_TITLE = 300
+MAX_EMPHASIS = 1000
+MAX_REFERENCE_ID = 100
+# A target standing for "no link target known": what the corpus writes for every link.
+NO_TARGET = "#"
+
+# Private-use code points stand for escaped characters while the markup is parsed, so an
+# escaped ``\[`` or ``\*`` is never read as markup. Private-use characters in the input are
+# icon-font glyphs with no meaning as text; they are dropped.
+_PRIVATE_BASE = 0xE000
+_ESCAPABLE = "\\`*_{}[]()#+-.!<>|~\"'=:&$%@^;,/?"
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+_ESCAPE = re.compile(r"\\([" + re.escape(_ESCAPABLE) + "])")
+_UNPROTECT = {_PRIVATE_BASE + i: c for i, c in enumerate(_ESCAPABLE)}
+
+# Zero-width characters, soft hyphens and every Unicode space (NBSP, thin, em, ideographic)
+# become a plain space; runs of spaces within a line become one.
+_ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\t\f\v]")
+_SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point inside a word: removed, not a space
+_SPACE_RUN = re.compile(" {2,}")
+
+# A target holds no brackets, parentheses or spaces (they are %-escaped in real URLs), which
+# stops every scan at the next bracket; a newline only after a hyphen (html2text's URL wrap).
+_TARGET = rf"(?:<([^<>\n]{{0,{MAX_LINK_TARGET}}})>|((?:[^\s<>()\[\]]|(?<=-)\n){{0,{MAX_LINK_TARGET}}}))"
+_TITLE = rf"(?:[ \n]+(?:\"[^\"\n]{{0,{MAX_LINK_TITLE}}}\"|'[^'\n]{{0,{MAX_LINK_TITLE}}}'|\([^()\n]{{0,{MAX_LINK_TITLE}}}\)))?"
+_TEXT = rf"([^\[\]]{{0,{MAX_LINK_TEXT}}})"
+# ![alt](src "title") -> alt; [text](target "title") -> [text](target)
+_IMAGE = re.compile(rf"!\[{_TEXT}\]\([ \n]*{_TARGET}{_TITLE}[ \n]*\)")
+_LINK = re.compile(rf"\[{_TEXT}\]\([ \n]*{_TARGET}{_TITLE}[ \n]*\)")
+# [text][id] and ![alt][id], resolved against the block's "[id]: url" definitions.
+_REF_IMAGE = re.compile(rf"!\[{_TEXT}\]\[([^\[\]\n]{{0,{MAX_REFERENCE_ID}}})\]")
+_REF_LINK = re.compile(rf"\[{_TEXT}\]\[([^\[\]\n]{{0,{MAX_REFERENCE_ID}}})\]")
+_REF_DEFINITION = re.compile(
+    rf"[ ]{{0,3}}\[([^\[\]\n]{{1,{MAX_REFERENCE_ID}}})\]:[ ]*<?([^\s<>]{{1,{MAX_LINK_TARGET}}})>?"
+    rf"(?:[ ]+(?:\"[^\"\n]{{0,{MAX_LINK_TITLE}}}\"|'[^'\n]{{0,{MAX_LINK_TITLE}}}'|\([^()\n]{{0,{MAX_LINK_TITLE}}}\)))?[ ]*"
+)
+# <https://example.com/x> autolinks (html2text writes them when a link's text is its URL).
+_AUTOLINK = re.compile(rf"<((?:https?|ftp)://[^\s<>]{{1,{MAX_LINK_TARGET}}}|mailto:[^\s<>]{{1,{MAX_LINK_TARGET}}})>")
+
+# Emphasis: a run of 1-3 '*' or '_' opening before a non-space and the same run closing
+# after one, on one line. '_' only at word edges, so snake_case stays; '*' also inside a
+# word, as markdownify writes "Search*→*". The emphasised text
+# holds no delimiter, which ends every scan at the next one; nested emphasis
+# ("**a *b* c**") is unwrapped from the inside out, one pass a level.
+_EMPHASIS = re.compile(
+    rf"(?<!\*)(\*{{1,3}})([^\s*](?:[^*\n]{{0,{MAX_EMPHASIS}}}[^\s*])?)\1(?!\*)"
+    rf"|(?<![\w_])(_{{1,3}})([^\s_](?:[^_\n]{{0,{MAX_EMPHASIS}}}[^\s_])?)\3(?![\w_])"
+)
+EMPHASIS_LEVELS = 3
+_CODE_SPAN = re.compile(r"`{1,3}([^`\n]{1,%d})`{1,3}" % MAX_EMPHASIS)
+
+# Line-level markup.
+_ATX_HEADING = re.compile(r"#{1,6}(?:[ ]+|$)")
+_ATX_CLOSING = re.compile(r"[ ]+#+[ ]*$")
+_SETEXT_UNDERLINE = re.compile(r"(?:={2,}|-{2,})[ ]*")
+_RULE = re.compile(r"(?:(?:\*[ ]*){3,}|(?:-[ ]*){3,}|(?:_[ ]*){3,})")
+_BULLET = re.compile(r"(?:[*+•‣◦▪-]|\d{1,9}[.)])(?:[ ]+|$)")
+_QUOTE = re.compile(r">[ >]*")
+_TABLE_RULE = re.compile(r"\|?[ ]*:?-{2,}:?[ ]*(?:\|[ ]*:?-{2,}:?[ ]*)*\|?[ ]*")
+
+
+def canonical(text: str) -> str:
+    """One block's text, in any common scraper dialect, in the project's canonical form."""
+    text = _normalise_characters(text)
+    text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
+    lines, definitions = _block_lines(text)
+    text = "\n".join(lines)
+    text = _inline(text, definitions)
+    return text.translate(_UNPROTECT).strip()
+
+
+def _normalise_characters(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _PRIVATE_USE.sub("", text).replace(_SOFT_HYPHEN, "")
+    if "&" in text:
+        text = html.unescape(text)
+    return _ODD_SPACES.sub(" ", text)
+
+
+def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
+    """The block's lines with line-level markup rewritten (headings, bullets, rules, setext
+    underlines and reference definitions dropped), and the definitions found."""
+    out: list[str] = []
+    definitions: dict[str, str] = {}
+    for raw in text.split("\n"):
+        line = _SPACE_RUN.sub(" ", raw.strip())
+        if not line:
+            continue
+        definition = _REF_DEFINITION.fullmatch(line)
+        if definition:
+            definitions[definition.group(1).strip().lower()] = definition.group(2)
+            continue
+        if out and _SETEXT_UNDERLINE.fullmatch(line) and not _BULLET.match(out[-1]):
+            continue  # "Title\n=====": the title line stays
+        if _RULE.fullmatch(line) or _TABLE_RULE.fullmatch(line):
+            continue
+        out.append(_line_markup(line))
+    return [line for line in out if line], definitions
+
+
+def _line_markup(line: str) -> str:
+    heading = _ATX_HEADING.match(line)
+    if heading:
+        return _ATX_CLOSING.sub("", line[heading.end():]).strip()
+    quote = _QUOTE.match(line)
+    prefix = ""
+    if quote:
+        prefix, line = "> ", line[quote.end():]
+        if not line:
+            return ">"
+    bullet = _BULLET.match(line)
+    if bullet:
+        rest = line[bullet.end():]
+        heading = _ATX_HEADING.match(rest)
+        if heading:
+            rest = rest[heading.end():]
+        return f"{prefix}- {rest}".rstrip()
+    return prefix + line
+
+
+def _inline(text: str, definitions: dict[str, str]) -> str:
+    def target_of(match: re.Match) -> str:
+        target = match.group(2) if match.group(2) is not None else match.group(3)
+        return _clean_target(target or "")
+
+    def reference(ref: re.Match) -> str:
+        key = (ref.group(2) or ref.group(1)).strip().lower()
+        return _clean_target(definitions.get(key, ""))
+
+    if "`" in text:
+        text = _CODE_SPAN.sub(r"\1", text)
+    if "[" in text:
+        # Images first, so a linked image "[![alt](src)](href)" becomes the link "[alt](href)".
+        text = _IMAGE.sub(lambda m: _link_text(m.group(1)), text)
+        text = _REF_IMAGE.sub(lambda m: _link_text(m.group(1)), text)
+        text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
+        text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
+    if "<" in text:
+        text = _AUTOLINK.sub(lambda m: f"[{m.group(1).removeprefix('mailto:')}]({m.group(1)})", text)
+    if "*" in text or "_" in text:
+        text = _strip_emphasis(text)
+    return text
+
+
+def _strip_emphasis(text: str) -> str:
+    for _ in range(EMPHASIS_LEVELS):
+        text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
+    return text
+
+
+def _link_text(text: str) -> str:
+    return _SPACE_RUN.sub(" ", text.replace("\n", " ")).strip()
+
+
+def _clean_target(target: str) -> str:
+    # html2text wraps long URLs at hyphens: "a-\nb" is the one URL "a-b".
+    target = target.replace("\n", "").strip()
+    return target or NO_TARGET

@@ -1,0 +1,127 @@
+"""Splitting a page's text into blocks, whatever the scraper's line conventions.
+
+- ``blank``: blocks are separated by blank lines (the corpus's form; :func:`blocks.segment`).
+- ``line``: every non-empty line is a block.
+- ``auto``: blank-line blocks, with two repairs. A hard-wrapped page (html2text wraps at 78
+  columns) has its paragraphs re-joined into one block each; a page written one paragraph a
+  line (few blank lines, many lines of prose) is split per line. A page already in the
+  corpus's form is left as ``blank`` would split it.
+
+Every step is one pass over the lines.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .blocks import normalise_newlines, segment
+from .errors import InputError
+
+SPLIT_MODES = ("auto", "blank", "line")
+DEFAULT_SPLIT = "auto"
+
+# Hard wrapping: the lines of wrapped prose are at most this wide (html2text: 78) ...
+MAX_WRAP_WIDTH = 100
+# ... and in a wrapped page most prose lines sit just under the width. A line counts as
+# prose when it is this long and starts with no list, heading, quote or table marker.
+MIN_PROSE_CHARS = 40
+MIN_PROSE_LINES = 3
+# The wrap width is this percentile of the prose lines' lengths: the longest lines of a
+# wrapped page, less the few unbreakable ones (a long URL).
+WRAP_PERCENTILE = 0.8
+# Of the prose lines of a wrapped page, at least this many and this share go on on the
+# next line (a wrapped paragraph's every line but its last).
+MIN_WRAPPED_LINES = 3
+WRAPPED_SHARE = 0.3
+# A wrapped line reaches at least this share of the width (a wrapper breaks before the
+# word that would not fit, and words are short).
+WRAPPED_LINE_SHARE = 0.6
+# A page written one paragraph a line: at least this many prose lines, and at least this
+# share of them sharing a blank-line block with another prose line.
+MIN_LINE_PAGE_PROSE = 3
+LINE_PAGE_SHARE = 0.5
+
+_MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
+_LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
+# The target of a markdown link still open at the end of a line: "[text](https://a/b-".
+_OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
+
+
+def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
+    """The blocks of one page's text, split by ``mode`` (``auto``, ``blank`` or ``line``)."""
+    if mode == "blank":
+        return segment(text)
+    if mode == "line":
+        return [line for line in normalise_newlines(text).split("\n") if line.strip()]
+    if mode != "auto":
+        raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
+    blocks = segment(text)
+    width = wrap_width(blocks)
+    if width is not None:
+        return [_unwrap(block, width) for block in blocks]
+    if _one_paragraph_a_line(blocks):
+        return [part for block in blocks for part in _per_line(block)]
+    return blocks
+
+
+def wrap_width(blocks: list[str]) -> int | None:
+    """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
+    lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
+    if len(lengths) < MIN_PROSE_LINES:
+        return None
+    width = lengths[int(WRAP_PERCENTILE * (len(lengths) - 1))]
+    # Wrapped prose goes on on the next line of the same block, again and again; an
+    # unwrapped page whose prose lines happen to be short has them one a block.
+    continued = 0
+    for block in blocks:
+        lines = block.split("\n")
+        continued += sum(_is_prose(a) and not _MARKER.match(b) for a, b in zip(lines, lines[1:]))
+    wrapped = continued >= max(MIN_WRAPPED_LINES, WRAPPED_SHARE * len(lengths))
+    return width if width <= MAX_WRAP_WIDTH and wrapped else None
+
+
+def _unwrap(block: str, width: int) -> str:
+    """Re-join the lines a wrapper broke: a line continues the one before when that one
+    reaches near the wrap width and ends in no hard break (html2text writes ``<br>`` as two
+    trailing spaces), and the line starts with no list, heading or quote marker (an
+    indented line continues a list item)."""
+    lines = block.split("\n")
+    out = [lines[0]]
+    for line in lines[1:]:
+        previous = out[-1]
+        near_width = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width
+        if near_width and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
+            previous = previous.rstrip()
+            joiner = "" if previous.endswith("-") and _OPEN_TARGET.search(previous) else " "
+            out[-1] = previous + joiner + line.strip()
+        else:
+            out.append(line)
+    return "\n".join(line.rstrip() for line in out)
+
+
+def _one_paragraph_a_line(blocks: list[str]) -> bool:
+    prose = shared = 0
+    for block in blocks:
+        lines = [line for line in block.split("\n") if _is_prose(line)]
+        prose += len(lines)
+        if len(lines) > 1:
+            shared += len(lines)
+    return prose >= MIN_LINE_PAGE_PROSE and shared >= LINE_PAGE_SHARE * prose
+
+
+def _per_line(block: str) -> list[str]:
+    """One block a line, except that consecutive list items stay one list."""
+    parts: list[str] = []
+    in_list = False
+    for line in block.split("\n"):
+        is_item = bool(_LIST_ITEM.match(line))
+        if is_item and in_list:
+            parts[-1] += "\n" + line
+        else:
+            parts.append(line)
+        in_list = is_item
+    return parts
+
+
+def _is_prose(line: str) -> bool:
+    return len(line.strip()) >= MIN_PROSE_CHARS and not _MARKER.match(line)

@@ -1,0 +1,172 @@
+"""Scraper dialects to the canonical form, and page segmentation by mode."""
+
+import pytest
+
+from classifier.dialects import MAX_LINK_TEXT, canonical
+from classifier.errors import InputError
+from classifier.segmentation import split_page
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # links: any target, kept; titles and angle brackets dropped
+        ("[Home](https://news.example/)", "[Home](https://news.example/)"),
+        ("[Next](../2024/05/next-story)", "[Next](../2024/05/next-story)"),
+        ("[Top](#)", "[Top](#)"),
+        ('[Kim Lee](/author/kim "Posts by Kim Lee")', "[Kim Lee](/author/kim)"),
+        ("[Kim Lee](/author/kim 'Posts')", "[Kim Lee](/author/kim)"),
+        ("[Docs](<https://docs.example/a b>)", "[Docs](https://docs.example/a b)"),
+        ("[ Sign in\n](https://id.example/login)", "[Sign in](https://id.example/login)"),
+        ("[](https://cdn.example/x)", "[](https://cdn.example/x)"),
+        # html2text wraps a long URL after a hyphen
+        ("[Read](https://a.example/long-\nstory-title)", "[Read](https://a.example/long-story-title)"),
+        ("<https://a.example/feed>", "[https://a.example/feed](https://a.example/feed)"),
+        # reference-style links and their definitions
+        ("Read [the report][1] now.\n\n[1]: https://gov.example/report.pdf",
+         "Read [the report](https://gov.example/report.pdf) now."),
+        ('[Subscribe][sub]\n[sub]: <https://shop.example/sub> "Offer"', "[Subscribe](https://shop.example/sub)"),
+        ("[Orphan][9]", "[Orphan](#)"),
+        # images keep their alt text; a linked image becomes the link
+        ("![A heron at dawn](https://img.example/heron.jpg)", "A heron at dawn"),
+        ('![Map](map.png "Route map") of the route', "Map of the route"),
+        ("[![Logo](logo.svg)](https://site.example/)", "[Logo](https://site.example/)"),
+        ("![](spacer.gif)", ""),
+        # headings
+        ("Storm hits coast\n================", "Storm hits coast"),
+        ("What happens next\n-----------------", "What happens next"),
+        ("## What happens next ##", "What happens next"),
+        ("### [Read more](/more)", "[Read more](/more)"),
+        ("#hashtag stays", "#hashtag stays"),
+        # emphasis
+        ("It was *very* cold", "It was very cold"),
+        ("It was _very_ cold", "It was very cold"),
+        ("**Note:** rates rise", "Note: rates rise"),
+        ("__Note:__ rates rise", "Note: rates rise"),
+        ("***Breaking***", "Breaking"),
+        ("**a *b* c**", "a b c"),
+        ("Search*now*", "Searchnow"),
+        ("snake_case_name stays", "snake_case_name stays"),
+        ("5 * 3 = 15", "5 * 3 = 15"),
+        # backslash escapes are literal characters, never markup
+        (r"user\_name and \*star\* and \[x\]", "user_name and *star* and [x]"),
+        (r"\[not a link\](really)", "[not a link](really)"),
+        (r"1984\. A year", "1984. A year"),
+        # bullets
+        ("* one\n+ two\n- three", "- one\n- two\n- three"),
+        ("1. first\n2) second", "- first\n- second"),
+        ("  * indented\n    * nested", "- indented\n- nested"),
+        ("• dot", "- dot"),
+        ("* ## [Headline](/h)", "- [Headline](/h)"),
+        # quotes are kept, rules and table rules dropped
+        ("> said so\n>\n> twice", "> said so\n>\n> twice"),
+        ("* * *", ""),
+        ("| a | b |\n|---|:--|\n| 1 | 2 |", "| a | b |\n| 1 | 2 |"),
+        # characters
+        ("Fish &amp; chips&nbsp;today &#8212; &lt;3", "Fish & chips today \u2014 <3"),
+        ("zero\u200bwidth\u00a0space", "zero width space"),
+        ("soft\u00adhyphen", "softhyphen"),
+        ("icon\ue001 glyph", "icon glyph"),
+        ("  many    spaces  \n\tand\ttabs  ", "many spaces\nand tabs"),
+        ("line one\r\nline two", "line one\nline two"),
+        ("`code` span", "code span"),
+    ],
+)
+def test_canonical(text, expected):
+    assert canonical(text) == expected
+
+
+def test_canonical_form_is_a_fixed_point():
+    text = "Written by [Ana Ruiz](#) on May 2, 2026\n- [News](#)\n- [Sport](#)"
+    assert canonical(text) == text
+    assert canonical(canonical("**[Ana](/a)** _x_")) == canonical("**[Ana](/a)** _x_")
+
+
+def test_link_text_longer_than_the_bound_is_not_a_link():
+    long = "a" * (MAX_LINK_TEXT + 1)
+    assert canonical(f"[{long}](/x)") == f"[{long}](/x)"
+    assert canonical(f"![{long}](/x)") == f"![{long}](/x)"
+
+
+@pytest.mark.parametrize("unit", ["[", "[a](", "![", "*a ", "_a ", "[a][", "\\", "<http://", "](", "**", "# ", "> "])
+def test_hostile_input_is_processed_whole(unit):
+    # Every pattern's work per position is bounded (no nested unbounded repeats), so a
+    # 100 KB block of any markup fragment is read in one linear pass; this checks the output
+    # is complete rather than how long it took.
+    text = unit * (100_000 // len(unit))
+    out = canonical(text)
+    assert len(out) >= len(text.replace("*", "").replace("_", "").replace("\\", "").replace("#", "").replace(">", "").strip()) // 2
+
+
+# ---------------------------------------------------------------------- segmentation
+
+CANONICAL_PAGE = (
+    "[Skip to content](#)\n[Sign in](#)\n\n"
+    "Harbour bridge reopens after a year of repairs\n\n"
+    "By [Ana Ruiz](/author/ana) | May 2, 2026\n\n"
+    "The bridge carried its first cars on Tuesday morning, eleven months after a barge struck one of its piers in a spring storm.\n\n"
+    "- [Ferries](#)\n- [Roads](#)\n- [Rail](#)"
+)
+
+WRAPPED_PAGE = (
+    "# Harbour bridge reopens after a year of repairs that closed the crossing to\n"
+    "all traffic\n\n"
+    "The bridge carried its first cars on Tuesday morning, eleven months after a\n"
+    "barge struck one of its piers in a spring storm. Engineers replaced two spans\n"
+    "and the deck.\n\n"
+    "Ferry operators, who ran extra crossings all year, said they would return to\n"
+    "the summer timetable next week. See [the timetable](https://ferries.example/summer-\n"
+    "timetable) for details.\n\n"
+    "  * [Ferries](https://ferries.example/)\n"
+    "  * [Roads](https://roads.example/)\n\n"
+    "Photo: Jo Park  \n"
+    "Harbour Authority"
+)
+
+
+def test_blank_mode_is_the_blank_line_segmentation():
+    assert split_page("a\nb\n\n \n\nc", "blank") == ["a\nb", "c"]
+
+
+def test_line_mode_is_one_block_a_line():
+    assert split_page("a\nb\n\n\nc\n", "line") == ["a", "b", "c"]
+
+
+def test_auto_leaves_a_canonical_page_as_blank_splits_it():
+    assert split_page(CANONICAL_PAGE, "auto") == split_page(CANONICAL_PAGE, "blank")
+
+
+def test_auto_rejoins_hard_wrapped_paragraphs():
+    assert split_page(WRAPPED_PAGE, "auto") == [
+        "# Harbour bridge reopens after a year of repairs that closed the crossing to all traffic",
+        "The bridge carried its first cars on Tuesday morning, eleven months after a barge struck "
+        "one of its piers in a spring storm. Engineers replaced two spans and the deck.",
+        "Ferry operators, who ran extra crossings all year, said they would return to the summer "
+        "timetable next week. See [the timetable](https://ferries.example/summer-timetable) for details.",
+        "  * [Ferries](https://ferries.example/)\n  * [Roads](https://roads.example/)",
+        "Photo: Jo Park\nHarbour Authority",
+    ]
+
+
+def test_auto_splits_a_page_written_one_paragraph_a_line():
+    text = (
+        "Harbour bridge reopens\n"
+        "The bridge carried its first cars on Tuesday morning after months of repairs.\n"
+        "Engineers replaced two spans and the deck, the harbour authority said today.\n"
+        "Ferry operators said they would return to the summer timetable next week.\n"
+        "- [Ferries](#)\n- [Roads](#)\n"
+        "Photo: Jo Park"
+    )
+    assert split_page(text, "auto") == [
+        "Harbour bridge reopens",
+        "The bridge carried its first cars on Tuesday morning after months of repairs.",
+        "Engineers replaced two spans and the deck, the harbour authority said today.",
+        "Ferry operators said they would return to the summer timetable next week.",
+        "- [Ferries](#)\n- [Roads](#)",
+        "Photo: Jo Park",
+    ]
+
+
+def test_unknown_split_mode_is_an_input_error():
+    with pytest.raises(InputError, match="unknown split mode 'words'"):
+        split_page("a", "words")
