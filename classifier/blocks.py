@@ -21,6 +21,7 @@ from .files import DEFAULT_ENCODING, read_bytes, decode_text
 
 REQUIRED_FIELDS = ("page", "index", "text")
 LABELLED_SUFFIXES = (".jsonl", ".csv")
+LABEL_STUDIO_SUFFIX = ".json"
 # A line holding only spaces or tabs separates blocks just like an empty one.
 _BLANK_LINE = re.compile(r"[ \t]*")
 
@@ -115,8 +116,12 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator
     """The raw records of a JSONL or CSV file with their line numbers, unvalidated."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == LABEL_STUDIO_SUFFIX:  # a Label Studio JSON export (classifier.labelstudio)
+        from .labelstudio import export_records
+
+        return export_records(path, encoding)
     if suffix not in LABELLED_SUFFIXES:
-        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl or .csv")
+        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
     text_lines = _text_lines(path, encoding)
     return _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines)
 

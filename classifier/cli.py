@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
 from .evaluation import DEFAULT_FOLDS
@@ -177,22 +178,34 @@ def _output_stream(path: Optional[Path]):
 
 @app.command("train")
 def train_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label).", show_default=False)],
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False)],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.joblib, or .skops to share it safely).", show_default=False)],
+    with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
+    weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Train a model on labelled blocks and save it.
 
     Example: blocktag train training/data/*.jsonl --output models/my.joblib
+
+    Example: blocktag train my_labels.jsonl --with-corpus --output models/mine.joblib
     """
+    if weight is not None and not with_corpus:
+        raise fail("--weight weighs your blocks against the shipped corpus: add --with-corpus, or drop --weight")
     with user_errors():
         check_writable(output)
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
-        with progress_bar(f"Training on {len(blocks)} blocks", None):
+        source = ", ".join(str(p) for p in data)
+        with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None):
             from .model import train  # scikit-learn, imported only to train
 
-            bundle = train(blocks, source=", ".join(str(p) for p in data))
+            if with_corpus:
+                from .adapt import train_with_corpus
+
+                bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source)
+            else:
+                bundle = train(blocks, source=source)
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
@@ -200,6 +213,10 @@ def train_cli(
     for label, count in meta["label_counts"].items():
         table.add_row(label, str(count))
     stdout.print(table)
+    if "sources" in meta:
+        corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
+        stdout.print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
+                     f"{user['blocks']} blocks, each counted {user['weight']:g} times")
     stdout.print(f"Saved model to {output}")
 
 
@@ -301,6 +318,87 @@ def cv_cli(
     stdout.print(table)
     stdout.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
+
+
+# ---------------------------------------------------------------------- suggest
+
+
+class SuggestFormat(str, Enum):
+    jsonl = "jsonl"
+    labelstudio = "labelstudio"
+
+
+@app.command("suggest")
+def suggest_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages: .txt files, directories of .txt pages, or .jsonl block files.", show_default=False)],
+    pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,
+    config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
+    model: ModelOption = None,
+    encoding: EncodingOption = DEFAULT_ENCODING,
+) -> None:
+    """Pick the pages most worth labelling: the least certain, unlike each other; written pre-labelled, best first.
+
+    Example: blocktag suggest crawl/ --pages 10 -o to_label.jsonl
+    """
+    if config is not None and fmt is not SuggestFormat.labelstudio:
+        raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
+    from .suggest import suggest_pages
+    from .tagging import iter_pages
+
+    with user_errors():
+        for path in (output, config):
+            if path is not None:
+                check_writable(path)
+        bundle = load_model(model)
+        picked = suggest_pages(bundle, iter_pages(inputs, encoding), pages)
+        with _output_stream(output) as out:
+            if fmt is SuggestFormat.labelstudio:
+                from .labelstudio import write_tasks
+
+                write_tasks([s.records() for s in picked], out)
+            else:
+                from .suggest import write_jsonl
+
+                write_jsonl(picked, out)
+        if config is not None:
+            from .labelstudio import labeling_config
+
+            with atomic_write(config) as handle:
+                handle.write(labeling_config(bundle.labels))
+    table = Table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
+    for s in picked:
+        table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
+    stderr.print(table)
+
+
+# ---------------------------------------------------------------------- label
+
+
+@app.command("label")
+def label_cli(
+    path: Annotated[Path, typer.Argument(help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False)],
+    encoding: EncodingOption = DEFAULT_ENCODING,
+) -> None:
+    """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
+
+    Saves after every page and resumes where it stopped.
+
+    Example: blocktag label to_label.jsonl
+    """
+    from .labelling import label_file, line_keys, terminal_keys
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    with user_errors():
+        summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout, clear=interactive,
+                             encoding=encoding)
+    if summary.done:
+        stdout.print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
+                     f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
+    else:
+        stdout.print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
+                     f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
 
 
 # ---------------------------------------------------------------------- entry point

@@ -103,7 +103,7 @@ def test_labels_optional_when_tagging(tmp_path):
 
 
 def test_unknown_suffix_and_missing_file(tmp_path):
-    with pytest.raises(InputError, match=r"d\.txt: unknown data format; labelled data must be \.jsonl or \.csv"):
+    with pytest.raises(InputError, match=r"d\.txt: unknown data format; labelled data must be \.jsonl, \.csv or a Label Studio \.json export"):
         read_labelled([tmp_path / "d.txt"])
     with pytest.raises(InputError, match=r"nope\.jsonl: no such file"):
         read_labelled([tmp_path / "nope.jsonl"])
