@@ -1,0 +1,131 @@
+"""Adapting the model to your sites: train on the shipped corpus plus your own labelled pages.
+
+The corpus (``training/data/*.jsonl`` in the checkout) ships inside the package as
+``classifier/corpus/``, so an installed blocktag can retrain on it with the user's pages
+added (``blocktag train my_labels.jsonl --with-corpus``). The user's blocks count ``weight``
+times: a few pages of one site are otherwise drowned by the corpus's 33,000 blocks.
+
+Weighting uses ``train(..., sample_weight=...)`` when the model supports it; otherwise the
+user's pages are repeated ``weight`` times (rounded to a whole number), which is the same
+objective for the logistic regression.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+from .blocks import Block, read_labelled
+from .errors import InputError, TrainingError
+
+CORPUS_SUFFIX = ".jsonl"
+# Chosen by benchmarks/adaptation.py (same-site curve): see benchmarks/README.md.
+DEFAULT_USER_WEIGHT = 5.0
+# A repeated copy of a user page is named "<page>~user<n>", so copies never merge with
+# each other or with the original as one page.
+REPEAT_PAGE_SUFFIX = "~user"
+
+
+def corpus_dir() -> Path:
+    """The shipped training corpus: inside the installed package, or the checkout's
+    ``training/data/`` when running from source or an editable install."""
+    packaged = resources.files("classifier") / "corpus"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "training" / "data"
+
+
+def corpus_files() -> list[Path]:
+    folder = corpus_dir()
+    files = sorted(folder.glob(f"*{CORPUS_SUFFIX}")) if folder.is_dir() else []
+    if not files:
+        raise InputError(f"{folder}: the shipped training corpus is missing; reinstall blocktag")
+    return files
+
+
+def read_corpus() -> list[Block]:
+    """Every block of the shipped corpus, in file order."""
+    return read_labelled(corpus_files())
+
+
+def blocks_hash(blocks: Sequence[Block]) -> str:
+    """sha256 of labelled blocks in order (the same digest ``train`` records for its data)."""
+    digest = hashlib.sha256()
+    for b in blocks:
+        import json
+
+        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def supports_sample_weight() -> bool:
+    """Whether :func:`classifier.model.train` takes ``sample_weight`` (the lead's addition)."""
+    from .model import train
+
+    return "sample_weight" in inspect.signature(train).parameters
+
+
+def repeated(blocks: Sequence[Block], times: int) -> list[Block]:
+    """``blocks`` followed by ``times - 1`` copies of them, each copy's pages renamed."""
+    out = list(blocks)
+    for n in range(2, times + 1):
+        out += [replace(b, page=f"{b.page}{REPEAT_PAGE_SUFFIX}{n}") for b in blocks]
+    return out
+
+
+def train_with_corpus(
+    user_blocks: Sequence[Block],
+    weight: float = DEFAULT_USER_WEIGHT,
+    corpus: Sequence[Block] | None = None,
+    source: str = "your labels",
+    **params,
+):
+    """Train on ``corpus`` (default: the shipped one) plus ``user_blocks`` weighted ``weight``.
+
+    Returns a :class:`~classifier.bundle.ModelBundle` whose metadata names both sources
+    (``sources``: each one's sha256, pages and blocks) and the weight used.
+    """
+    from .model import train
+
+    user_blocks = list(user_blocks)
+    if not user_blocks:
+        raise TrainingError(f"{source}: no labelled blocks to add to the corpus")
+    if weight <= 0:
+        raise TrainingError(f"--weight {weight:g}: must be above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
+    corpus = list(read_corpus() if corpus is None else corpus)
+    _check_disjoint(corpus, user_blocks, source)
+    if supports_sample_weight():
+        blocks = corpus + user_blocks
+        bundle = train(blocks, source=source, sample_weight=[1.0] * len(corpus) + [float(weight)] * len(user_blocks),
+                       **params)
+        how = "sample_weight"
+    else:
+        times = max(1, round(weight))
+        bundle = train(corpus + repeated(user_blocks, times), source=source, **params)
+        how = f"repeated {times}x"
+    bundle.metadata["sources"] = {
+        "corpus": _describe(corpus, str(corpus_dir())),
+        "user": {**_describe(user_blocks, source), "weight": float(weight), "weighting": how},
+    }
+    return bundle
+
+
+def _describe(blocks: Sequence[Block], where: str) -> dict:
+    return {"from": where, "sha256": blocks_hash(blocks), "pages": len({b.page for b in blocks}),
+            "blocks": len(blocks)}
+
+
+def _check_disjoint(corpus: Sequence[Block], user: Sequence[Block], source: str) -> None:
+    """A user page named like a corpus page would be read as one page with it."""
+    corpus_pages = {b.page for b in corpus}
+    clash = next((b.page for b in user if b.page in corpus_pages), None)
+    if clash is not None:
+        raise TrainingError(
+            f"{source}: page {clash!r} is also a page of the shipped corpus; "
+            "drop --with-corpus if these are corpus files, or rename your page"
+        )

@@ -1,0 +1,235 @@
+"""A terminal labeller for pre-labelled JSONL (``blocktag label``): works over ssh, no browser.
+
+It walks the file block by block, showing each block between its neighbours with the
+model's guess. One key answers: a label's number or letter picks it, Enter accepts the
+guess, ``u`` undoes the last answer, ``q`` saves and quits.
+
+Progress lives in the file itself: an answered record gets ``"reviewed": true``, so a
+later run resumes at the first block not reviewed. The file is rewritten atomically
+(:func:`classifier.files.atomic_write`) after every page and on quitting, so an
+interrupted session loses at most the page in hand.
+
+Keys are read through a ``read_key()`` callable returning one answer: ``""`` for Enter,
+otherwise the key pressed. :func:`line_keys` reads one answer a line (tests, pipes);
+:func:`terminal_keys` reads single key presses from a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from .blocks import iter_records, _validate  # noqa: PLC2701  (the readers' own validation)
+from .errors import DataFormatError
+from .files import DEFAULT_ENCODING, atomic_write
+
+GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
+# The guide's labels get letters that are all different and easy to remember.
+GUIDE_KEYS = {"body": "b", "caption": "c", "byline": "y", "contributor_note": "n", "promotion": "p", "other": "o"}
+UNDO, QUIT, ACCEPT = "u", "q", ""
+RESERVED_KEYS = {UNDO, QUIT}
+# Neighbours are context, not the question: show only their beginning.
+NEIGHBOUR_CHARS = 160
+REVIEWED = "reviewed"
+
+
+@dataclass
+class Summary:
+    path: Path
+    reviewed: int
+    total: int
+    changed: int  # answers this session that differ from the guess
+    quit: bool
+
+    @property
+    def done(self) -> bool:
+        return self.reviewed == self.total
+
+
+def label_keys(labels: list[str]) -> dict[str, str]:
+    """Key → label: ``1``..``9`` in order, and a letter per label (for the guide's six:
+    b body, c caption, y byline, n contributor_note, p promotion, o other; for other labels
+    the first letter of the label not yet taken)."""
+    keys: dict[str, str] = {str(n): label for n, label in enumerate(labels[:9], 1)}
+    taken = set(RESERVED_KEYS)
+    for label in labels:
+        letter = GUIDE_KEYS.get(label)
+        if letter is None or letter in taken:
+            letter = next((ch for ch in label.lower() if ch.isalpha() and ch not in taken), None)
+        if letter is not None:
+            taken.add(letter)
+            keys[letter] = label
+    return keys
+
+
+def line_keys(stream: TextIO | None = None) -> Callable[[], str]:
+    """Answers one a line (Enter alone accepts); end of input quits (and saves)."""
+    def read() -> str:
+        line = (stream or sys.stdin).readline()
+        if not line:
+            return QUIT
+        return line.strip().lower()
+    return read
+
+
+def terminal_keys() -> Callable[[], str]:
+    """Single key presses from the terminal (no Enter needed); Ctrl-C interrupts."""
+    import termios
+    import tty
+
+    def read() -> str:
+        fd = sys.stdin.fileno()
+        old = termios.tcgetattr(fd)
+        try:
+            tty.setraw(fd)
+            ch = sys.stdin.read(1)
+        finally:
+            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        if ch == "\x03":
+            raise KeyboardInterrupt
+        if ch == "\x04":  # Ctrl-D: like the end of piped input
+            return QUIT
+        return ACCEPT if ch in "\r\n" else ch.lower()
+    return read
+
+
+@dataclass
+class LabelFile:
+    """The records of a JSONL file as read, extra keys kept, in file order."""
+
+    path: Path
+    records: list[dict]
+    labels: list[str] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
+        path = Path(path)
+        if path.suffix.lower() != ".jsonl":
+            raise DataFormatError(f"{path}: blocktag label reads JSON Lines; make one with 'blocktag suggest ... -o {path.stem}.jsonl'")
+        records = []
+        seen: set[tuple[str, int]] = set()
+        for lineno, record in iter_records(path, encoding):
+            block = _validate(record, f"{path}:{lineno}", require_label=False)
+            if (block.page, block.index) in seen:
+                raise DataFormatError(f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice")
+            seen.add((block.page, block.index))
+            records.append(record)
+        if not records:
+            raise DataFormatError(f"{path}: holds no blocks to label")
+        extra = sorted({r["label"] for r in records if r.get("label")} - set(GUIDE_LABELS))
+        return cls(path, records, list(GUIDE_LABELS) + extra)
+
+    def save(self) -> None:
+        with atomic_write(self.path) as out:
+            for record in self.records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def reviewed(self) -> int:
+        return sum(1 for r in self.records if r.get(REVIEWED) is True)
+
+
+class Labeller:
+    """Walks a :class:`LabelFile`, asking ``read_key`` for an answer per block."""
+
+    def __init__(self, file: LabelFile, read_key: Callable[[], str], console: Console, clear: bool = False):
+        self.file = file
+        self.read_key = read_key
+        self.console = console
+        self.clear = clear
+        self.keys = label_keys(file.labels)
+        self.history: list[tuple[int, dict]] = []  # (position, the record before the answer)
+
+    def run(self) -> Summary:
+        records = self.file.records
+        pos = self._next_unreviewed(0)
+        quit_ = False
+        message = ""
+        while pos is not None:
+            self._show(pos, message)
+            answer = self.read_key()
+            message = ""
+            if answer == QUIT:
+                quit_ = True
+                break
+            if answer == UNDO:
+                if not self.history:
+                    message = "Nothing to undo in this session."
+                    continue
+                pos, before = self.history.pop()
+                records[pos] = before
+                continue
+            record = records[pos]
+            label = record.get("label") if answer == ACCEPT else self.keys.get(answer)
+            if not label:
+                message = (f"Unknown key {answer!r}: " if answer != ACCEPT else "No guess to accept: ") + "pick a label."
+                continue
+            self.history.append((pos, dict(record)))
+            record["label"] = label
+            record[REVIEWED] = True
+            following = self._next_unreviewed(pos + 1)
+            if following is None or records[following]["page"] != record["page"]:
+                self.file.save()  # a page finished: keep it, whatever happens next
+            pos = following
+        self.file.save()
+        # Each block answered this session is in the history once (answering it again needs an undo).
+        changed = sum(1 for p, before in self.history if before.get("label") != records[p]["label"])
+        return Summary(self.file.path, self.file.reviewed(), len(records), changed, quit_)
+
+    def _next_unreviewed(self, start: int) -> int | None:
+        return next((i for i in range(start, len(self.file.records)) if self.file.records[i].get(REVIEWED) is not True), None)
+
+    def _show(self, pos: int, message: str) -> None:
+        records = self.file.records
+        record = records[pos]
+        page = record["page"]
+        page_positions = [i for i, r in enumerate(records) if r["page"] == page]
+        if self.clear:
+            self.console.clear()
+        out = self.console
+        out.print(Text(f"page {page}  block {page_positions.index(pos) + 1} of {len(page_positions)}  "
+                       f"({self.file.reviewed()} of {len(records)} reviewed)", style="bold"))
+        before = records[pos - 1] if pos > 0 and records[pos - 1]["page"] == page else None
+        after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
+        if before is not None:
+            out.print(Text(f"  ┆ {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
+        out.print(Text(f"▶ {record['text']}", style="reverse" if self.clear else ""))
+        if after is not None:
+            out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
+        guess = record.get("label")
+        confidence = record.get("confidence")
+        out.print(Text("guess: " + (f"{guess}" + (f" ({confidence:.2f})" if isinstance(confidence, (int, float)) else "")
+                                    if guess else "none"), style="bold cyan"))
+        out.print(Text(self.legend()))
+        if message:
+            out.print(Text(message, style="yellow"))
+
+    def legend(self) -> str:
+        by_label: dict[str, list[str]] = {}
+        for key, label in self.keys.items():
+            by_label.setdefault(label, []).append(key)
+        picks = "  ".join(f"{'/'.join(keys)} {label}" for label, keys in by_label.items())
+        return f"{picks}  |  Enter accept  u undo  q save and quit"
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
+
+
+def label_file(path: str | Path, read_key: Callable[[], str], console: Console, clear: bool = False,
+               encoding: str = DEFAULT_ENCODING) -> Summary:
+    """Label the blocks of a JSONL file interactively; returns how far it got."""
+    file = LabelFile.read(path, encoding)
+    if file.reviewed() == len(file.records):
+        return Summary(file.path, len(file.records), len(file.records), 0, False)
+    try:
+        return Labeller(file, read_key, console, clear).run()
+    except KeyboardInterrupt:
+        file.save()  # Ctrl-C keeps every answer given so far
+        raise

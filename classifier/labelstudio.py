@@ -1,0 +1,160 @@
+"""Label Studio interchange: suggested pages out as tasks, the JSON export back in as blocks.
+
+One task per page. Its data holds the page's blocks in order::
+
+    {"data": {"page": "site-0042", "blocks": [{"index": 0, "text": "..."}, ...]},
+     "predictions": [{"model_version": "blocktag", "score": 0.81, "result": [
+         {"id": "b0", "from_name": "label_0", "to_name": "text_0", "type": "choices",
+          "value": {"choices": ["byline"]}, "score": 0.93}, ...]}]}
+
+and the labeling config (:func:`labeling_config`, printed by ``blocktag suggest --format
+labelstudio``) repeats a text and a single-choice control per block with Label Studio's
+``Repeater`` tag, so the controls are named ``label_<position>`` and ``text_<position>``
+(the block's position in ``data.blocks``)::
+
+    <View>
+      <Header value="$page"/>
+      <Repeater on="$blocks" indexFlag="{{idx}}">
+        <Text name="text_{{idx}}" value="$blocks[{{idx}}].text"/>
+        <Choices name="label_{{idx}}" toName="text_{{idx}}" choice="single" showInline="true">
+          <Choice value="body"/> ...
+        </Choices>
+      </Repeater>
+    </View>
+
+Label Studio's JSON export is a list of those tasks, each with ``annotations`` whose
+``result`` items have the same shape as the predictions'. Reading it (:func:`export_records`)
+takes each task's latest annotation that was not cancelled; tasks nobody annotated are
+skipped (not labelled yet). Label Studio pre-fills an annotation with the prediction, so
+an accepted guess is in the annotation too; a block left without a choice is an error
+naming the task.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+from xml.sax.saxutils import quoteattr
+
+from .errors import DataFormatError
+from .files import DEFAULT_ENCODING, read_text
+
+MODEL_VERSION = "blocktag"
+CONTROL = "label_{}"
+OBJECT = "text_{}"
+GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
+
+
+def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:
+    """The Label Studio labeling config for blocktag's page tasks."""
+    choices = "\n".join(f"        <Choice value={quoteattr(label)}/>" for label in labels)
+    return (
+        "<View>\n"
+        '  <Header value="$page"/>\n'
+        '  <Repeater on="$blocks" indexFlag="{{idx}}">\n'
+        '    <Text name="text_{{idx}}" value="$blocks[{{idx}}].text"/>\n'
+        '    <Choices name="label_{{idx}}" toName="text_{{idx}}" choice="single" showInline="true">\n'
+        f"{choices}\n"
+        "    </Choices>\n"
+        "  </Repeater>\n"
+        "</View>\n"
+    )
+
+
+def page_task(records: Sequence[dict]) -> dict:
+    """One page's suggested records (``page``, ``index``, ``text``, ``label``, ``confidence``)
+    as a Label Studio task with the guesses as its prediction."""
+    result = [
+        {"id": f"b{pos}", "from_name": CONTROL.format(pos), "to_name": OBJECT.format(pos), "type": "choices",
+         "value": {"choices": [r["label"]]}, "score": r["confidence"]}
+        for pos, r in enumerate(records)
+    ]
+    mean = round(sum(r["confidence"] for r in records) / len(records), 4) if records else 0.0
+    return {
+        "data": {"page": records[0]["page"] if records else "",
+                 "blocks": [{"index": r["index"], "text": r["text"]} for r in records]},
+        "predictions": [{"model_version": MODEL_VERSION, "score": mean, "result": result}],
+    }
+
+
+def write_tasks(pages: Iterable[Sequence[dict]], out) -> int:
+    """Write the pages as a JSON list of tasks (Label Studio's import format); returns the count."""
+    tasks = [page_task(records) for records in pages]
+    json.dump(tasks, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+    return len(tasks)
+
+
+# ---------------------------------------------------------------------- reading an export
+
+
+def is_export(value: object) -> bool:
+    """Whether parsed JSON looks like a Label Studio export of blocktag's page tasks."""
+    return isinstance(value, list) and all(
+        isinstance(t, dict) and isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value
+    )
+
+
+def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[str, dict]]:
+    """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
+    ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task)
+    for error messages. Unannotated tasks are skipped."""
+    path = Path(path)
+    try:
+        tasks = json.loads(read_text(path, encoding))
+    except json.JSONDecodeError as exc:
+        raise DataFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not is_export(tasks):
+        raise DataFormatError(
+            f"{path}: not a Label Studio export of blocktag tasks (a JSON list of tasks with "
+            "data.page and data.blocks); export the project as JSON, or give .jsonl or .csv data"
+        )
+    for number, task in enumerate(tasks, 1):
+        where = f"task {number}"
+        annotation = _latest_annotation(task)
+        if annotation is None:
+            continue
+        data = task["data"]
+        blocks = data.get("blocks")
+        if not isinstance(blocks, list):
+            raise DataFormatError(f"{path}:{where}: data.blocks must be a list of {{index, text}}")
+        chosen = _choices(annotation.get("result"), f"{path}:{where}")
+        for pos, block in enumerate(blocks):
+            if not isinstance(block, dict):
+                raise DataFormatError(f"{path}:{where}: block {pos} of data.blocks is not an object with index and text")
+            label = chosen.get(pos)
+            if label is None:
+                raise DataFormatError(
+                    f"{path}:{where}: block {pos} of page {data.get('page')!r} has no label in the annotation; "
+                    "label every block in Label Studio and export again"
+                )
+            yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
+                          "label": label}
+
+
+def _latest_annotation(task: dict) -> dict | None:
+    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    if not annotations:
+        return None
+    # Label Studio keeps every annotator's work; the latest edit is the one to trust.
+    return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
+
+
+def _choices(result: object, where: str) -> dict[int, str]:
+    """Block position → chosen label, from an annotation's ``result`` list."""
+    if not isinstance(result, list):
+        raise DataFormatError(f"{where}: annotation has no result list")
+    chosen: dict[int, str] = {}
+    for item in result:
+        if not isinstance(item, dict) or item.get("type") != "choices":
+            continue  # other controls (comments, ratings) carry no block label
+        name = str(item.get("from_name", ""))
+        prefix = CONTROL.format("")
+        if not name.startswith(prefix) or not name[len(prefix):].isdigit():
+            continue
+        values = (item.get("value") or {}).get("choices") or []
+        if len(values) != 1 or not isinstance(values[0], str):
+            raise DataFormatError(f"{where}: {name} must have exactly one choice, got {values!r}")
+        chosen[int(name[len(prefix):])] = values[0]
+    return chosen

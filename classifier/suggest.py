@@ -1,0 +1,163 @@
+"""Which pages to label next: the ones the model is least sure of, and unlike each other.
+
+Each unlabelled page is scored by its **expected mistakes**: the sum over its blocks of
+``1 - top probability``, i.e. how many of the model's guesses on it are wrong if its
+confidences are calibrated (they are, to an expected error of about 0.02). Labelling that
+page corrects those guesses, so it teaches the model the most.
+
+Pages of one site repeat the same chrome, so the most uncertain pages often share the
+same uncertain blocks; labelling the second copy teaches little. Pages are therefore
+picked greedily: each pick's score is discounted by its cosine similarity to the pages
+already picked, measured on the words of their uncertain blocks (each block's words
+weighted by its ``1 - top probability``):
+
+    score = expected_mistakes * (1 - DIVERSITY * max_similarity_to_picked)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import IO, Iterable, Sequence
+
+import numpy as np
+
+from .blocks import Block
+from .bundle import ModelBundle
+from .tagging import DEFAULT_BATCH_BLOCKS
+
+# How much a page's likeness to an already picked page discounts it (0: rank by
+# uncertainty alone; 1: a copy of a picked page scores 0).
+DIVERSITY = 0.7
+CONFIDENCE_DECIMALS = 4
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A page worth labelling: its blocks with the model's guesses, and why it was picked."""
+
+    rank: int
+    blocks: list[Block]
+    guesses: list[str]
+    confidences: list[float]
+    expected_mistakes: float  # sum of 1 - top probability over the page's blocks
+    score: float  # expected_mistakes discounted for likeness to higher-ranked pages
+
+    @property
+    def page(self) -> str:
+        return self.blocks[0].page
+
+    def records(self) -> list[dict]:
+        """The page in the guide's JSONL: ``label`` is the model's guess, plus ``confidence``."""
+        return [
+            {"page": b.page, "index": b.index, "text": b.text, "label": g, "confidence": c}
+            for b, g, c in zip(self.blocks, self.guesses, self.confidences)
+        ]
+
+
+@dataclass
+class _Candidate:
+    position: int
+    blocks: list[Block]
+    proba: np.ndarray
+    expected_mistakes: float
+    words: dict[str, float]  # unit-length vector of the uncertain blocks' words
+
+
+def suggest_pages(
+    model: ModelBundle, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY
+) -> list[Suggestion]:
+    """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages).
+
+    ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
+    :func:`classifier.tagging.iter_pages`. Ties keep input order, so the ranking is
+    deterministic.
+    """
+    if n < 1:
+        raise ValueError("n must be at least 1")
+    candidates = list(_candidates(model, pages))
+    labels = model.labels
+    picked: list[Suggestion] = []
+    picked_vectors: list[dict[str, float]] = []
+    best_similarity = [0.0] * len(candidates)
+    remaining = set(range(len(candidates)))
+    while remaining and len(picked) < n:
+        def score(i: int) -> float:
+            return candidates[i].expected_mistakes * (1.0 - diversity * best_similarity[i])
+
+        best = min(remaining, key=lambda i: (-score(i), candidates[i].position))
+        c = candidates[best]
+        top = c.proba.argmax(axis=1)
+        picked.append(Suggestion(
+            rank=len(picked) + 1,
+            blocks=c.blocks,
+            guesses=[labels[k] for k in top],
+            confidences=[round(float(p), CONFIDENCE_DECIMALS) for p in c.proba.max(axis=1)],
+            expected_mistakes=round(c.expected_mistakes, CONFIDENCE_DECIMALS),
+            score=round(score(best), CONFIDENCE_DECIMALS),
+        ))
+        remaining.discard(best)
+        picked_vectors.append(c.words)
+        for i in remaining:
+            best_similarity[i] = max(best_similarity[i], cosine(candidates[i].words, c.words))
+    return picked
+
+
+def _candidates(model: ModelBundle, pages: Iterable[list[Block]]) -> Iterable[_Candidate]:
+    # Pages are batched for the model by hand (not by page name): two inputs may hold pages
+    # of the same name, and each must stay a page of its own.
+    position = 0
+    batch: list[list[Block]] = []
+    size = 0
+    for page in pages:
+        if page:
+            batch.append(page)
+            size += len(page)
+        if size >= DEFAULT_BATCH_BLOCKS:
+            yield from _score_batch(model, batch, position)
+            position += len(batch)
+            batch, size = [], 0
+    if batch:
+        yield from _score_batch(model, batch, position)
+
+
+def _score_batch(model: ModelBundle, batch: list[list[Block]], position: int) -> Iterable[_Candidate]:
+    proba = model.predict_proba([b for page in batch for b in page])
+    start = 0
+    for offset, page in enumerate(batch):
+        page_proba = proba[start:start + len(page)]
+        start += len(page)
+        doubt = 1.0 - page_proba.max(axis=1)
+        yield _Candidate(position + offset, page, page_proba, float(doubt.sum()), uncertain_words(page, doubt))
+
+
+def uncertain_words(blocks: Sequence[Block], doubt: Sequence[float]) -> dict[str, float]:
+    """The page's words, each counted once per block and weighted by that block's doubt,
+    scaled to unit length."""
+    vector: Counter[str] = Counter()
+    for block, weight in zip(blocks, doubt):
+        for word in set(_WORD.findall(block.text.lower())):
+            vector[word] += float(weight)
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {w: v / norm for w, v in vector.items()} if norm else {}
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    """Cosine similarity of two unit-length sparse vectors."""
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+def write_jsonl(suggestions: Iterable[Suggestion], out: IO[str]) -> int:
+    """The suggested pages' records, best page first, one JSON line a block; returns the page count."""
+    count = 0
+    for suggestion in suggestions:
+        for record in suggestion.records():
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count

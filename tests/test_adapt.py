@@ -1,0 +1,382 @@
+"""Adapting the model (issue 14): suggest, label, Label Studio interchange, --with-corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from classifier import Block, load_model, read_labelled
+from classifier.adapt import blocks_hash, train_with_corpus
+from classifier.blocks import group_pages
+from classifier.cli import app
+from classifier.errors import DataFormatError, TrainingError
+from classifier.labelling import label_keys, label_file, line_keys
+from classifier.labelstudio import export_records, labeling_config, page_task
+from classifier.suggest import suggest_pages
+from classifier.tagging import iter_pages
+
+from conftest import SEED_LABELS, SEED_PAGE, TRAINING_DATA, write_jsonl
+
+runner = CliRunner()
+CORPUS_FILES = TRAINING_DATA[:3]  # a few outlets: fast to train on
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, [str(a) for a in args], **kwargs)
+
+
+# ---------------------------------------------------------------------- suggest
+
+
+class StubModel:
+    """A model whose probabilities are fixed per block text: exact expectations."""
+
+    labels = ["body", "other"]
+
+    def __init__(self, proba: dict[str, list[float]]):
+        self.proba = proba
+
+    def predict_proba(self, blocks):
+        return np.array([self.proba[b.text] for b in blocks])
+
+
+def page(name: str, *texts: str) -> list[Block]:
+    return [Block(name, i, t) for i, t in enumerate(texts)]
+
+
+STUB = StubModel({
+    "sure story": [1.0, 0.0],
+    "share this": [0.5, 0.5],
+    "more from us": [0.5, 0.5],
+    "subscribe now": [0.6, 0.4],
+    "cookie notice": [0.4, 0.6],
+    "tags list": [0.9, 0.1],
+})
+PAGES = [
+    page("a", "sure story", "share this", "more from us"),  # expected mistakes 1.0
+    page("b", "share this", "more from us", "sure story"),  # the same uncertain blocks as a: 1.0
+    page("c", "subscribe now", "cookie notice"),  # 0.8, other words
+    page("d", "sure story", "tags list"),  # 0.1
+]
+
+
+def test_suggest_ranks_by_expected_mistakes_then_discounts_look_alikes():
+    picked = suggest_pages(STUB, PAGES, 4)
+    # a and b tie at 1.0 (a first: input order); b shares all of a's uncertain words, so
+    # after a it scores 1.0 * (1 - 0.7) = 0.3, below c's 0.8.
+    assert [(s.rank, s.page, s.expected_mistakes, s.score) for s in picked] == [
+        (1, "a", 1.0, 1.0), (2, "c", 0.8, 0.8), (3, "b", 1.0, 0.3), (4, "d", 0.1, 0.1)]
+    assert suggest_pages(STUB, PAGES, 4, diversity=0.0)[1].page == "b"
+
+
+def test_suggest_records_carry_the_guess_and_its_confidence():
+    best = suggest_pages(STUB, PAGES, 1)
+    assert len(best) == 1
+    assert best[0].records() == [
+        {"page": "a", "index": 0, "text": "sure story", "label": "body", "confidence": 1.0},
+        {"page": "a", "index": 1, "text": "share this", "label": "body", "confidence": 0.5},
+        {"page": "a", "index": 2, "text": "more from us", "label": "body", "confidence": 0.5},
+    ]
+
+
+def test_suggest_gives_every_page_when_asked_for_more():
+    assert [s.page for s in suggest_pages(STUB, PAGES[2:], 10)] == ["c", "d"]
+
+
+def corpus_pages_file(tmp_path: Path, name: str = "crawl.jsonl") -> Path:
+    """A few corpus pages as unlabelled blocks, as a crawl would give them."""
+    blocks = read_labelled(CORPUS_FILES[:1])
+    return write_jsonl(tmp_path / name, [{"page": b.page, "index": b.index, "text": b.text} for b in blocks])
+
+
+def test_suggest_cli_writes_ranked_prelabelled_jsonl(small_model_path, tmp_path):
+    crawl = corpus_pages_file(tmp_path)
+    out = tmp_path / "to_label.jsonl"
+    result = run("suggest", crawl, SEED_PAGE, "--pages", 2, "--model", small_model_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    expected = suggest_pages(load_model(small_model_path), iter_pages([crawl, SEED_PAGE]), 2)
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines == [json.dumps(r, ensure_ascii=False) for s in expected for r in s.records()]
+    records = [json.loads(line) for line in lines]
+    assert list(records[0]) == ["page", "index", "text", "label", "confidence"]
+    assert [p[0].page for p in group_pages(Block(r["page"], r["index"], r["text"]) for r in records)] == \
+        [s.page for s in expected]
+    assert "2 page(s) to label, best first" in result.stderr
+
+
+def test_suggest_cli_labelstudio_tasks_and_config(small_model_path, tmp_path):
+    out, config = tmp_path / "tasks.json", tmp_path / "config.xml"
+    result = run("suggest", SEED_PAGE, "--pages", 1, "--model", small_model_path, "--format", "labelstudio",
+                 "-o", out, "--config", config)
+    assert result.exit_code == 0, result.output
+    model = load_model(small_model_path)
+    [expected] = suggest_pages(model, iter_pages([SEED_PAGE]), 1)
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    assert tasks == [page_task(expected.records())]
+    assert config.read_text(encoding="utf-8") == labeling_config(model.labels)
+    assert '<Choices name="label_{{idx}}" toName="text_{{idx}}" choice="single"' in config.read_text(encoding="utf-8")
+
+
+def test_page_task_shape():
+    records = [{"page": "p", "index": 0, "text": "By Ann", "label": "byline", "confidence": 0.9},
+               {"page": "p", "index": 1, "text": "Story.", "label": "body", "confidence": 0.7}]
+    assert page_task(records) == {
+        "data": {"page": "p", "blocks": [{"index": 0, "text": "By Ann"}, {"index": 1, "text": "Story."}]},
+        "predictions": [{"model_version": "blocktag", "score": 0.8, "result": [
+            {"id": "b0", "from_name": "label_0", "to_name": "text_0", "type": "choices",
+             "value": {"choices": ["byline"]}, "score": 0.9},
+            {"id": "b1", "from_name": "label_1", "to_name": "text_1", "type": "choices",
+             "value": {"choices": ["body"]}, "score": 0.7},
+        ]}],
+    }
+
+
+def test_suggest_cli_rejects_config_without_labelstudio(tmp_path):
+    result = run("suggest", SEED_PAGE, "--pages", 1, "--config", tmp_path / "c.xml")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: --config writes a Label Studio labeling config: add --format labelstudio, "
+                             "or drop --config\n")
+
+
+# ---------------------------------------------------------------------- Label Studio import
+
+
+def simulated_export(tasks: list[dict], relabel: dict[tuple[int, int], str]) -> list[dict]:
+    """What Label Studio exports once annotators submitted each task: the prediction as the
+    starting point, with some choices changed (``relabel``: (task, block position) → label).
+    The last task is left unannotated."""
+    exported = []
+    for t, task in enumerate(tasks):
+        result = json.loads(json.dumps(task["predictions"][0]["result"]))
+        for item in result:
+            item.pop("score")
+            position = int(item["from_name"].removeprefix("label_"))
+            if (t, position) in relabel:
+                item["value"]["choices"] = [relabel[(t, position)]]
+        annotations = [] if t == len(tasks) - 1 else [
+            {"id": 10 + t, "result": [{"type": "choices", "from_name": "label_0", "to_name": "text_0",
+                                       "value": {"choices": ["other"]}}], "was_cancelled": True,
+             "created_at": "2026-12-01T10:00:00Z"},
+            {"id": 20 + t, "result": result, "was_cancelled": False, "created_at": "2026-12-02T10:00:00Z"},
+        ]
+        exported.append({"id": t + 1, "data": task["data"], "annotations": annotations,
+                         "predictions": task["predictions"]})
+    return exported
+
+
+def test_label_studio_round_trip_train_and_evaluate(small_model_path, tmp_path):
+    crawl = corpus_pages_file(tmp_path)
+    tasks_path = tmp_path / "tasks.json"
+    result = run("suggest", crawl, "--pages", 3, "--model", small_model_path, "--format", "labelstudio", "-o", tasks_path)
+    assert result.exit_code == 0, result.output
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
+    relabel = {(0, 0): "promotion", (1, 2): "caption"}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(simulated_export(tasks, relabel)), encoding="utf-8")
+
+    blocks = read_labelled([export])
+    expected = []
+    for t, task in enumerate(tasks[:-1]):  # the unannotated last task is skipped
+        for pos, (block, guess) in enumerate(zip(task["data"]["blocks"], task["predictions"][0]["result"])):
+            label = relabel.get((t, pos), guess["value"]["choices"][0])
+            expected.append(Block(task["data"]["page"], block["index"], block["text"], label))
+    assert blocks == expected
+
+    evaluated = run("evaluate", export, "--model", small_model_path)
+    assert evaluated.exit_code == 0, evaluated.output
+    pages = len({b.page for b in expected})
+    assert f"{len(expected)} blocks, {pages} pages" in evaluated.stdout
+
+    trained = run("train", export, CORPUS_FILES[1], "-o", tmp_path / "m.npz")
+    assert trained.exit_code == 0, trained.output
+    assert load_model(tmp_path / "m.npz").metadata["blocks"] == len(expected) + len(read_labelled([CORPUS_FILES[1]]))
+
+
+def test_label_studio_export_errors_name_the_task(tmp_path):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9},
+                        {"page": "p", "index": 1, "text": "b", "label": "other", "confidence": 0.9}]),
+             page_task([{"page": "q", "index": 0, "text": "c", "label": "body", "confidence": 0.9}])]
+    export = simulated_export(tasks + tasks[:1], {})
+    del export[0]["annotations"][1]["result"][1]  # block 1 of task 1 left without a choice
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    message = (f"{path}:task 1: block 1 of page 'p' has no label in the annotation; "
+               "label every block in Label Studio and export again")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == message
+    result = run("train", path, "-o", tmp_path / "m.npz")
+    assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
+
+
+def test_json_that_is_not_a_label_studio_export(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('{"page": "p"}', encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"other\.json: not a Label Studio export of blocktag tasks"):
+        list(export_records(path))
+
+
+# ---------------------------------------------------------------------- label
+
+
+def label_input(tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "to_label.jsonl", [
+        {"page": "p1", "index": 0, "text": "By Ann Lee", "label": "byline", "confidence": 0.91},
+        {"page": "p1", "index": 1, "text": "The story.", "label": "body", "confidence": 0.55},
+        {"page": "p1", "index": 2, "text": "Photo: Ann Lee", "label": "body", "confidence": 0.4},
+        {"page": "p2", "index": 0, "text": "Subscribe!", "label": "promotion", "confidence": 0.8},
+        {"page": "p2", "index": 1, "text": "Home | News", "label": "other", "confidence": 0.7},
+    ])
+
+
+def saved(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_label_keys_for_the_guide_labels():
+    keys = label_keys(["body", "caption", "byline", "contributor_note", "promotion", "other"])
+    assert keys == {"1": "body", "2": "caption", "3": "byline", "4": "contributor_note", "5": "promotion", "6": "other",
+                    "b": "body", "c": "caption", "y": "byline", "n": "contributor_note", "p": "promotion", "o": "other"}
+
+
+def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
+    path = label_input(tmp_path)
+    # Enter accepts "byline"; "c" picks caption for block 1; "u" undoes it; "1" picks body;
+    # "x" is not a key; "c" picks caption for block 2 (page p1 done: saved); "q" quits.
+    result = run("label", path, input="\nc\nu\n1\nx\nc\nq\n")
+    assert result.exit_code == 0, result.output
+    records = saved(path)
+    assert [(r["label"], r.get("reviewed")) for r in records] == [
+        ("byline", True), ("body", True), ("caption", True), ("promotion", None), ("other", None)]
+    assert records[0] == {"page": "p1", "index": 0, "text": "By Ann Lee", "label": "byline", "confidence": 0.91,
+                          "reviewed": True}
+    lines = result.stdout.splitlines()
+    assert lines[0] == "page p1  block 1 of 3  (0 of 5 reviewed)"
+    assert lines[1] == "▶ By Ann Lee"
+    assert lines[2] == "  ┆ The story.  [body]"
+    assert lines[3] == "guess: byline (0.91)"
+    assert lines[4] == ("1/b body  2/c caption  3/y byline  4/n contributor_note  5/p promotion  6/o other  |  "
+                        "Enter accept  u undo  q save and quit")
+    assert "Unknown key 'x': pick a label." in lines
+    assert lines[-1] == (f"Saved {path}: 3 of 5 blocks reviewed (1 changed from the guess this session). "
+                         f"Run 'blocktag label {path}' again to resume.")
+
+
+def test_label_cli_resumes_where_it_stopped(tmp_path):
+    path = label_input(tmp_path)
+    assert run("label", path, input="\n\n\nq\n").exit_code == 0
+    result = run("label", path, input="o\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "page p2  block 1 of 2  (3 of 5 reviewed)"
+    assert [r["label"] for r in saved(path)] == ["byline", "body", "body", "other", "other"]
+    assert all(r["reviewed"] for r in saved(path))
+    assert result.stdout.splitlines()[-1] == (
+        f"All 5 blocks of {path} reviewed (1 changed from the guess this session). "
+        f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
+    again = run("label", path, input="")
+    assert again.stdout == (f"All 5 blocks of {path} reviewed (0 changed from the guess this session). "
+                            f"Next: blocktag train {path} --with-corpus --output models/mine.npz\n")
+
+
+def test_label_saves_each_page_as_it_is_finished(tmp_path):
+    path = label_input(tmp_path)
+    answers = iter(["", "", "p"])
+    on_disk_when_page_2_shown = []
+
+    def read_key() -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            on_disk_when_page_2_shown.append([(r["label"], r.get("reviewed")) for r in saved(path)])
+            raise KeyboardInterrupt
+
+    from rich.console import Console
+
+    with pytest.raises(KeyboardInterrupt):
+        label_file(path, read_key, Console(file=open(tmp_path / "screen.txt", "w")))
+    assert on_disk_when_page_2_shown == [[("byline", True), ("body", True), ("promotion", True),
+                                          ("promotion", None), ("other", None)]]
+
+
+def test_label_end_of_input_saves_like_q(tmp_path):
+    path = label_input(tmp_path)
+    import io
+
+    from rich.console import Console
+
+    summary = label_file(path, line_keys(io.StringIO("2\n")), Console(file=io.StringIO()))
+    assert (summary.reviewed, summary.total, summary.changed, summary.quit) == (1, 5, 1, True)
+    assert saved(path)[0]["label"] == "caption"
+
+
+def test_label_rejects_a_file_that_is_not_jsonl(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("page,index,text,label\n", encoding="utf-8")
+    result = run("label", path, input="")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {path}: blocktag label reads JSON Lines; make one with 'blocktag suggest ... -o x.jsonl'\n"
+
+
+# ---------------------------------------------------------------------- train --with-corpus
+
+
+@pytest.fixture
+def small_shipped_corpus(monkeypatch):
+    """Make the 'shipped corpus' a few outlets, so --with-corpus trains in seconds."""
+    import classifier.adapt
+
+    folder = CORPUS_FILES[0].parent
+    monkeypatch.setattr(classifier.adapt, "corpus_files", lambda: list(CORPUS_FILES))
+    monkeypatch.setattr(classifier.adapt, "corpus_dir", lambda: folder)
+    return read_labelled(CORPUS_FILES)
+
+
+def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
+    out = tmp_path / "mine.npz"
+    result = run("train", SEED_LABELS, "--with-corpus", "--weight", 2, "-o", out)
+    assert result.exit_code == 0, result.output
+    user = read_labelled([SEED_LABELS])
+    corpus = small_shipped_corpus
+    pages = len({b.page for b in corpus})
+    assert (f"Corpus: {pages} pages, {len(corpus)} blocks; yours: 1 pages, {len(user)} blocks, each counted 2 times"
+            in result.stdout)
+    sources = load_model(out).metadata["sources"]
+    assert sources["corpus"] == {"from": str(CORPUS_FILES[0].parent), "sha256": blocks_hash(corpus),
+                                 "pages": pages, "blocks": len(corpus)}
+    assert {k: v for k, v in sources["user"].items() if k != "weighting"} == {
+        "from": str(SEED_LABELS), "sha256": blocks_hash(user), "pages": 1, "blocks": len(user), "weight": 2.0}
+
+
+def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_shipped_corpus):
+    # The user's site calls its "Related:" link lists body, which the corpus calls promotion.
+    def site_page(n: int, related: str) -> list[Block]:
+        return [Block(f"mysite-{n}", i, text, label) for i, (text, label) in enumerate([
+            ("By Kim Doe, staff writer", "byline"),
+            (f"The council met on day {n} to discuss the budget and the new library.", "body"),
+            (f"Related: {related}", "body"),
+            ("© 2026 My Site. All rights reserved.", "other"),
+        ])]
+
+    user = site_page(0, "[Budget vote delayed](#) [Library plans](#)") + site_page(1, "[Bus routes change](#)")
+    unseen = site_page(2, "[Parks reopen in May](#) [New tax rates](#)")
+    p_body = []
+    for weight in (1, 30):
+        model = train_with_corpus(user, weight=weight, corpus=small_shipped_corpus)
+        p_body.append(model.predict_proba(unseen)[2, model.labels.index("body")])
+    assert p_body[1] > p_body[0]
+
+
+def test_weight_needs_with_corpus(tmp_path):
+    result = run("train", SEED_LABELS, "--weight", 3, "-o", tmp_path / "m.npz")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: --weight weighs your blocks against the shipped corpus: add --with-corpus, "
+                             "or drop --weight\n")
+
+
+def test_with_corpus_refuses_corpus_pages_as_the_users(small_shipped_corpus):
+    with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the shipped corpus"):
+        train_with_corpus(small_shipped_corpus[:5], corpus=small_shipped_corpus)
