@@ -9,7 +9,7 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
     >>> blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .blocks import Block, join_blocks, page_blocks, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
@@ -24,8 +24,8 @@ from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
 from .tagging import Tagger, TaggedBlock, iter_pages  # noqa: E402
 
-# Training needs scikit-learn, which takes about a second to import; tagging does not (see
-# classifier.inference). These names are imported when first used.
+# Training needs scikit-learn (the [train] extra), which takes about a second to import;
+# tagging does not (see classifier.inference). These names are imported when first used.
 _TRAINING_NAMES = {"BlockClassifier", "train"}
 
 

@@ -1,17 +1,18 @@
-"""The saved model: a trained classifier with the metadata that says what it is and how it
-was made, and the same first pass compiled to plain arrays for tagging.
+"""The saved model: the compiled classifier's arrays and the metadata that says what it is
+and how it was made, in one ``.npz`` file.
 
-Loading a ``.joblib`` bundle does not import scikit-learn: the classifier is kept as a
-pickle and unpickled only when something needs it (training metrics, the optional second
-pass, a model the compiled form cannot reproduce). Tagging uses the compiled arrays
-(:mod:`classifier.inference`), so a `blocktag tag` run starts in a fraction of a second.
+The file is data, not code: numpy arrays plus one JSON document (the format, its version,
+the metadata and how the arrays fit together), read with ``allow_pickle=False``. Loading
+one cannot run code, whoever made it, and needs neither scikit-learn nor blocktag's class
+layout: it is safe to share, and stays readable when the code around it is refactored.
 """
 
 from __future__ import annotations
 
-import pickle
+import io
+import json
 import warnings
-from importlib import metadata as package_metadata
+import zipfile
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -19,121 +20,87 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .errors import ModelError
+from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
-from .inference import CompiledClassifier, compile_classifier
+from .inference import CompiledModel
 
 BUNDLE_FORMAT = "blocktag-model"
-BUNDLE_FORMAT_VERSION = 2
-# In a .joblib bundle the classifier and its compiled form are each one pickle inside the
-# joblib file: joblib's own unpickler is pure Python and reads the vocabularies' tens of
-# thousands of strings four times slower than the C unpickler, and loading is part of
-# every `blocktag tag` run. Keeping the classifier's pickle unopened also keeps
-# scikit-learn unimported until it is needed.
-PICKLED_CLASSIFIER = "classifier_pickle"
-PICKLED_COMPILED = "compiled_pickle"
-SHIPPED_MODEL_NAME = "blocktag.joblib"
+# 3: arrays + JSON (.npz). 1-2 were pickles (.joblib, .skops), no longer read.
+BUNDLE_FORMAT_VERSION = 3
+MODEL_SUFFIX = ".npz"
+SHIPPED_MODEL_NAME = "blocktag.npz"
+PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
+_META = "meta.json"
 
 
 class ModelBundle:
-    """A trained classifier with the metadata that says what it is and how it was made.
+    """A trained model: its compiled arrays, the metadata that says what it is and how it
+    was made and, right after training, the scikit-learn classifier it was compiled from.
 
-    ``ModelBundle(classifier, metadata)`` wraps a fitted
-    :class:`~classifier.model.BlockClassifier`; :func:`load_model` makes one from a file.
+    ``ModelBundle(compiled, metadata)``; :func:`load_model` makes one from a file,
+    ``blocktag.train`` from labelled blocks.
     """
 
-    def __init__(self, classifier=None, metadata: dict | None = None, *, compiled: CompiledClassifier | None = None,
-                 pickled_classifier: bytes | None = None, source: str = "model"):
-        if classifier is None and pickled_classifier is None:
-            raise ValueError("a ModelBundle needs a classifier or its pickle")
-        self._classifier = classifier
-        self._pickled_classifier = pickled_classifier
+    def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, classifier=None,
+                 source: str = "model"):
+        self.compiled = compiled
         self.metadata = metadata or {}
         self.source = source
-        self.compiled = compiled if compiled is not None or classifier is None else compile_classifier(classifier)
+        self._classifier = classifier
 
     @property
     def classifier(self):
-        """The scikit-learn classifier (unpickled, and scikit-learn imported, on first use)."""
+        """The scikit-learn classifier, only on a bundle fresh from training: model files
+        hold the compiled arrays alone."""
         if self._classifier is None:
-            self._classifier = _unpickle_classifier(self._pickled_classifier, self.source)
+            raise ModelError(f"{self.source}: holds the compiled model only; retrain to get the scikit-learn classifier")
         return self._classifier
 
     @property
     def labels(self) -> list[str]:
-        if self.compiled is not None:
-            return list(self.compiled.classes)
-        return [str(c) for c in self.classifier.classes_]
+        return list(self.compiled.classes)
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
-        blocks = list(blocks)
-        if not blocks:
-            return np.zeros((0, len(self.labels)))
-        if self.compiled is not None:
-            proba = self.compiled.predict_proba(blocks)
-            if proba is not None:
-                return proba
-        return self.classifier.predict_proba(blocks)
+        return self.compiled.predict_proba(list(blocks))
 
     def predict(self, blocks: Sequence[Block]) -> list[str]:
         labels = self.labels
         return [labels[k] for k in self.predict_proba(blocks).argmax(axis=1)]
 
-    def classifier_pickle(self) -> bytes:
-        if self._pickled_classifier is None:
-            self._pickled_classifier = pickle.dumps(self._classifier, protocol=pickle.HIGHEST_PROTOCOL)
-        return self._pickled_classifier
+    # ------------------------------------------------------------------ files
 
-    def __getstate__(self) -> dict:
-        # Sent to worker processes and cluster workers as pickles, not live objects, so a
-        # worker that only tags never imports scikit-learn either.
-        return {"metadata": self.metadata, "source": self.source, "compiled": self.compiled,
-                "pickled_classifier": self.classifier_pickle()}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(None, state["metadata"], compiled=state["compiled"],
-                      pickled_classifier=state["pickled_classifier"], source=state["source"])
+    def to_bytes(self) -> bytes:
+        spec, arrays = self.compiled.to_arrays()
+        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
+                    "metadata": self.metadata, "model": spec}
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays, **{_META: np.frombuffer(
+            json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)})
+        return buffer.getvalue()
 
     def save(self, path: str | Path) -> Path:
-        """Write the bundle atomically: joblib for ``.joblib``, the safe skops format for ``.skops``."""
+        """Write the model atomically to ``path`` (a ``.npz`` file)."""
         path = Path(path)
-        payload = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION, "metadata": self.metadata}
+        check_model_path(path)
+        data = self.to_bytes()
         with atomic_write(path, "wb") as handle:
-            if path.suffix == ".skops":
-                from .safe_format import dump_skops
-
-                handle.write(dump_skops({**payload, "classifier": self.classifier}))
-            else:
-                import joblib
-
-                compiled = pickle.dumps(self.compiled, protocol=pickle.HIGHEST_PROTOCOL) if self.compiled else None
-                payload.update({PICKLED_CLASSIFIER: self.classifier_pickle(), PICKLED_COMPILED: compiled})
-                joblib.dump(payload, handle, compress=3)
+            handle.write(data)
         return path
 
+    def __getstate__(self) -> dict:
+        # Worker processes and cluster workers get the model as its file's bytes: data
+        # they read back with allow_pickle=False, and no scikit-learn import.
+        return {"data": self.to_bytes(), "source": self.source}
 
-def _unpickle_classifier(data: bytes, source: str):
-    from .model import BlockClassifier
-
-    return _checked(_unpickle(data, source), BlockClassifier, source)
-
-
-def _unpickle(data: bytes, source: str):
-    try:
-        return pickle.loads(data)
-    except Exception as exc:  # a damaged pickle can fail in any way
-        raise ModelError(f"{source}: is a damaged blocktag model (cannot be loaded: {type(exc).__name__})") from None
+    def __setstate__(self, state: dict) -> None:
+        loaded = model_from_bytes(state["data"], state["source"])
+        self.__init__(loaded.compiled, loaded.metadata, source=state["source"])
 
 
-def _checked(value, expected: type, source: str):
-    """``value`` if it is an ``expected``; else the file is of a format this version cannot read."""
-    if not isinstance(value, expected):
-        raise _unsupported(source)
-    return value
-
-
-def _unsupported(source: str) -> ModelError:
-    return ModelError(f"{source}: is a blocktag model of an unsupported format; retrain it with this version")
+def check_model_path(path: Path) -> None:
+    """Refuse a model path that is not ``.npz``, saying what to use."""
+    if path.suffix.lower() != MODEL_SUFFIX:
+        raise OutputError(f"{path}: model files are {MODEL_SUFFIX} (arrays, never code); use e.g. {path.with_suffix(MODEL_SUFFIX).name}")
 
 
 def shipped_model_path() -> Path:
@@ -146,55 +113,63 @@ def shipped_model_path() -> Path:
 
 
 def load_model(path: str | Path | None = None) -> ModelBundle:
-    """Load a saved bundle (the shipped model when ``path`` is None).
+    """Load a model file (the shipped model when ``path`` is None).
 
-    ``.joblib`` files are pickles: load only files you trust. ``.skops`` files are loaded
-    with an explicit list of trusted types. Raises :class:`ModelError` for a file that is
-    not a blocktag model; warns when it was saved with another scikit-learn version.
+    Raises :class:`ModelError` for a file that is not a blocktag model of this format,
+    saying what to do; never unpickles anything.
     """
     path = Path(path) if path is not None else shipped_model_path()
     if not path.is_file():
         raise ModelError(f"{path}: no such model file" if not path.exists() else f"{path}: is not a file")
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise ModelError(
+            f"{path}: is a pickle-based model of an older blocktag, which could run code when loaded; "
+            f"retrain it with 'blocktag train ... --output {path.with_suffix(MODEL_SUFFIX).name}'"
+        )
     try:
-        if path.suffix == ".skops":
-            from .safe_format import load_skops
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModelError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+    return model_from_bytes(data, str(path))
 
-            payload = load_skops(path)
-        else:
-            import joblib
 
-            payload = joblib.load(path)
-    except ModelError:
+def model_from_bytes(data: bytes, source: str) -> ModelBundle:
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+            if _META not in npz.files:
+                raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
+            document = json.loads(bytes(npz[_META]).decode("utf-8"))
+            arrays = {name: npz[name] for name in npz.files if name != _META}
+    except BlocktagError:
         raise
-    except Exception as exc:  # a pickle can fail in any way; none of them is a model
-        raise ModelError(f"{path}: is not a blocktag model (cannot be loaded: {type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != BUNDLE_FORMAT:
-        raise ModelError(f"{path}: is not a blocktag model; train one with 'blocktag train'")
-    source = str(path)
-    if payload.get("format_version") != BUNDLE_FORMAT_VERSION:
-        raise _unsupported(source)
-    metadata = payload.get("metadata") or {}
-    _warn_on_version_mismatch(path, metadata)
-    if "classifier" in payload:  # skops: the classifier itself
-        from .model import BlockClassifier
-
-        return ModelBundle(_checked(payload["classifier"], BlockClassifier, source), metadata, source=source)
-    pickled = _checked(payload.get(PICKLED_CLASSIFIER), bytes, source)
-    compiled = None
-    if payload.get(PICKLED_COMPILED) is not None:
-        compiled = _checked(_unpickle(payload[PICKLED_COMPILED], source), CompiledClassifier, source)
-    return ModelBundle(None, metadata, compiled=compiled, pickled_classifier=pickled, source=source)
-
-
-def _warn_on_version_mismatch(path: Path, metadata: dict) -> None:
-    saved_with = metadata.get("sklearn_version")
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as exc:
+        raise ModelError(f"{source}: is not a blocktag model (cannot be read: {type(exc).__name__})") from None
+    if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
+        raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
+    version = document.get("format_version")
+    if version != BUNDLE_FORMAT_VERSION:
+        raise ModelError(
+            f"{source}: is a blocktag model of format {version}; this blocktag reads format "
+            f"{BUNDLE_FORMAT_VERSION}: retrain it with 'blocktag train', or use the blocktag that made it"
+        )
     try:
-        running = package_metadata.version("scikit-learn")  # without importing it
-    except package_metadata.PackageNotFoundError:
-        return
-    if saved_with and saved_with != running:
+        compiled = CompiledModel.from_arrays(document["model"], arrays)
+    except ModelError as exc:  # a feature this version does not define
+        raise ModelError(f"{source}: {exc}; retrain it with this blocktag") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc})") from None
+    metadata = document.get("metadata") or {}
+    _warn_on_version_mismatch(source, metadata)
+    return ModelBundle(compiled, metadata, source=source)
+
+
+def _warn_on_version_mismatch(source: str, metadata: dict) -> None:
+    from . import __version__
+
+    saved_with = metadata.get("blocktag_version")
+    if saved_with and saved_with != __version__:
         warnings.warn(
-            f"{path}: saved with scikit-learn {saved_with}, running {running}; "
-            "predictions may differ; retrain the model to be sure",
+            f"{source}: saved by blocktag {saved_with}, running {__version__}; "
+            "if its features changed, retrain the model",
             stacklevel=3,
         )

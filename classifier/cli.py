@@ -25,10 +25,13 @@ from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
 from .evaluation import DEFAULT_FOLDS
-from .files import DEFAULT_ENCODING, atomic_write, check_writable
-from .bundle import load_model
+from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
+from .bundle import check_model_path, load_model
 from .output import write_kept, write_tagged
+from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .tagging import PAGE_SUFFIX, Tagger
+from .training_checks import check_trainable
+from .workers import exit_on_sigterm, resolve_jobs
 
 app = typer.Typer(
     name="blocktag",
@@ -60,6 +63,8 @@ def user_errors() -> Iterator[None]:
         yield
     except BlocktagError as exc:
         raise fail(str(exc)) from None
+    except BrokenPipeError:
+        raise PipeClosed() from None  # past Click, which would exit 1
 
 
 @contextlib.contextmanager
@@ -95,9 +100,29 @@ def main_callback(
 # ---------------------------------------------------------------------- tag
 
 ModelOption = Annotated[
-    Optional[Path], typer.Option("--model", "-m", help="Model file (.joblib or .skops). Default: the shipped model.")
+    Optional[Path], typer.Option("--model", "-m", help="Model file (.npz). Default: the shipped model.")
 ]
-EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the input files.")]
+
+
+def _known_encoding(value: str) -> str:
+    """--encoding is checked before any file is read (a typo fails once, not per file)."""
+    with user_errors():
+        check_encoding(value)
+    return value
+
+
+def _valid_jobs(value: int) -> int:
+    """--jobs 0 or -5 is refused up front; the cap at the core count warns in Tagger."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            resolve_jobs(value)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    return value
+
+
+EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the input files.", callback=_known_encoding)]
 
 
 @app.command("tag")
@@ -108,7 +133,7 @@ def tag_cli(
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", help="Print only the text of blocks with this label (repeatable): the cleaned page.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
     dask_address: Annotated[Optional[str], typer.Option("--dask", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names the folder for the JSONL shards. Needs blocktag[dask].")] = None,
 ) -> None:
@@ -129,6 +154,8 @@ def tag_cli(
     single = len(inputs) == 1 and not any(Path(inputs[0]).glob(f"*{PAGE_SUFFIX}"))
     strict = strict or single
     with user_errors():
+        if output is not None:
+            check_not_input(output, inputs)
         tagger = Tagger(model, jobs=jobs)
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
@@ -173,30 +200,65 @@ def _output_stream(path: Optional[Path]):
         yield handle
 
 
+# ---------------------------------------------------------------------- convert
+
+
+@app.command("convert")
+def convert_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    encoding: EncodingOption = DEFAULT_ENCODING,
+) -> None:
+    """Print the text blocktag tags for each page: HTML turned into blocks, in the corpus's form.
+
+    With several pages, each comes under a '==> page <==' line.
+
+    Example: blocktag convert page.html
+    """
+    from itertools import chain
+
+    from .blocks import join_blocks
+    from .tagging import iter_pages
+
+    with user_errors():
+        pages = iter_pages(inputs, encoding)
+        first = list(next(pages, []) for _ in range(2))
+        headers = bool(first[1])
+        with _output_stream(output) as out:
+            for n, page in enumerate(chain((p for p in first if p), pages)):
+                if headers:
+                    out.write(("\n" if n else "") + f"==> {page[0].page} <==\n")
+                out.write(join_blocks(b.text for b in page) + "\n")
+
+
 # ---------------------------------------------------------------------- train
 
 
 @app.command("train")
 def train_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False)],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.joblib, or .skops to share it safely).", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Train a model on labelled blocks and save it.
 
-    Example: blocktag train training/data/*.jsonl --output models/my.joblib
+    Example: blocktag train training/data/*.jsonl --output models/my.npz
 
-    Example: blocktag train my_labels.jsonl --with-corpus --output models/mine.joblib
+    Example: blocktag train my_labels.jsonl --with-corpus --output models/mine.npz
     """
     if weight is not None and not with_corpus:
         raise fail("--weight weighs your blocks against the shipped corpus: add --with-corpus, or drop --weight")
     with user_errors():
+        check_not_input(output, data)
+        check_model_path(output)
         check_writable(output)
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
         source = ", ".join(str(p) for p in data)
+        if not with_corpus:  # with the corpus, a few blocks of your own are enough
+            check_trainable(blocks, source=source)
         with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None):
             from .model import train  # scikit-learn, imported only to train
 
@@ -239,6 +301,9 @@ def evaluate_cli(
     from .report import write_html, write_json
 
     with user_errors():
+        for path in (json_path, report_path):  # before the work, not after it
+            if path is not None:
+                check_writable(path)
         blocks = read_labelled(data, encoding=encoding)
         results: dict[str, dict] = {}
         for path in models or [None]:
@@ -305,7 +370,10 @@ def cv_cli(
     from .report import write_json
 
     with user_errors():
+        if json_path is not None:
+            check_writable(json_path)  # before the work, not after it
         blocks = read_labelled(data, encoding=encoding)
+        check_trainable(blocks, source=", ".join(str(p) for p in data))
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         with progress_bar("Cross-validating", folds) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1))
@@ -405,7 +473,10 @@ def label_cli(
 
 
 def main() -> None:
-    """Run the CLI: Ctrl-C exits 130 and a closed pipe ends quietly, neither with a traceback."""
+    """Run the CLI: Ctrl-C exits 130 and a closed pipe ends quietly, neither with a traceback.
+    SIGTERM cleans up like Ctrl-C (exit 143); a stdout that cannot be written is an Error line."""
+    guard_std_streams()
+    exit_on_sigterm()
     try:
         # standalone_mode=False: we pick the exit codes (typer turns Ctrl-C into Exit(130)).
         code = app(standalone_mode=False)
@@ -417,8 +488,14 @@ def main() -> None:
         else:
             typer.echo(f"Error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         # The reader went away (e.g. `| head -1`): silence the final flush and stop quietly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence_stdout()
         code = 0
+    except (OSError, UnicodeEncodeError) as exc:  # stdout full, closed, or in an encoding too narrow
+        if not is_stdout_failure(exc):
+            raise
+        silence_stdout()
+        typer.echo(f"Error: {stdout_error(exc)}", err=True)
+        code = 1
     sys.exit(code if isinstance(code, int) else 0)

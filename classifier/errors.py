@@ -27,3 +27,7 @@ class ModelError(BlocktagError):
 
 class OutputError(BlocktagError):
     """An output path that cannot be written."""
+
+
+class MissingExtraError(BlocktagError):
+    """A command needs an optional dependency that is not installed."""

@@ -1,7 +1,8 @@
 """Evaluation: how well a model's labels agree with hand labels, and grouped cross-validation.
 
-All figures come from scikit-learn's metrics; this module only gathers them into one
-plain dict (JSON-ready) that the CLI prints and the HTML report draws.
+The figures are computed with numpy and gathered into one plain dict (JSON-ready) that the
+CLI prints and the HTML report draws; only cross-validation (which trains) needs
+scikit-learn.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from .blocks import Block, group_pages
 from .errors import TrainingError
 from .bundle import ModelBundle
 from .tagging import batches
+from .training_checks import check_trainable
 
 CALIBRATION_BINS = 10
 DEFAULT_FOLDS = 5
@@ -49,20 +51,30 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
 
 
 def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[float] | None = None) -> dict:
-    """The figures for one set of predictions. Labels are those in the truth or the predictions."""
-    labels = sorted(set(true) | set(predicted))
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+    """The figures for one set of predictions. Labels are those in the truth or the predictions.
 
-    precision, recall, f1, support = precision_recall_fscore_support(true, predicted, labels=labels, zero_division=0)
+    Computed with numpy (the definitions of scikit-learn's ``precision_recall_fscore_support``
+    with ``zero_division=0``; a test checks they agree), so evaluating needs no scikit-learn.
+    """
+    labels = sorted(set(true) | set(predicted))
+    column = {label: k for k, label in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    np.add.at(matrix, ([column[t] for t in true], [column[p] for p in predicted]), 1)
+    hits = np.diag(matrix).astype(float)
+    support, chosen = matrix.sum(axis=1), matrix.sum(axis=0)
+    precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
+    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
     result = {
         "blocks": len(true),
-        "accuracy": float(accuracy_score(true, predicted)),
-        "macro_f1": float(f1_score(true, predicted, labels=labels, average="macro", zero_division=0)),
+        "accuracy": float(hits.sum() / max(len(true), 1)),
+        "macro_f1": float(f1.mean()) if len(labels) else 0.0,
         "per_label": {
-            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for label, p, r, f, s in zip(labels, precision, recall, f1, support)
+            label: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(n)}
+            for label, p, r, f, n in zip(labels, precision, recall, f1, support)
         },
-        "confusion_matrix": {"labels": labels, "matrix": confusion_matrix(true, predicted, labels=labels).tolist()},
+        "confusion_matrix": {"labels": labels, "matrix": matrix.tolist()},
     }
     if confidence is not None:
         correct = np.asarray(true, dtype=object) == np.asarray(predicted, dtype=object)
@@ -107,9 +119,12 @@ def cross_validate(
         raise TrainingError(f"cross-validation needs at least 2 folds, got {folds}")
     if n_groups < folds:
         raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
+    check_trainable(blocks)  # too little data fails here, not inside scikit-learn
     fold_scores = []
     for k, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(blocks, groups=groups), 1):
-        model = train([blocks[i] for i in train_idx], **params)
+        training = [blocks[i] for i in train_idx]
+        check_trainable(training, source=f"training data of fold {k} of {folds}")
+        model = train(training, **params)
         fold_scores.append(figures_of(evaluate(model, [blocks[i] for i in test_idx])))
         if on_fold:
             on_fold(k)

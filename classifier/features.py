@@ -1,9 +1,10 @@
-"""Feature transformers: what the model sees of a block, as scikit-learn estimators.
+"""The registered features (:mod:`classifier.registry`) as scikit-learn transformers, for
+training. Tagging never imports this module: it computes the same features from the
+compiled model's arrays (:mod:`classifier.inference`).
 
-Each wraps a plain function of :mod:`classifier.measures` (the compiled model used for
-tagging calls those directly). Every transformer takes a sequence of
-:class:`~classifier.blocks.Block` records in page order, with each page's blocks contiguous;
-that is what lets position and neighbour features be computed inside the pipeline.
+Every transformer takes a sequence of :class:`~classifier.blocks.Block` records in page
+order, each page's blocks contiguous; that is what lets position and neighbour features be
+computed inside the pipeline.
 """
 
 from __future__ import annotations
@@ -14,77 +15,78 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import Block
-from .measures import POSITION_FEATURES, SHAPE_FEATURES, WORD_TOKEN_PATTERN, count_ngrams, position_features, shape_features
+from .measures import WORD_TOKEN_PATTERN, count_ngrams, tfidf_cells
+from .registry import MeasureFeature, NgramFeature, feature
 
 
-class BatchTfidfVectorizer(TfidfVectorizer):
-    """``TfidfVectorizer`` whose ``transform`` counts a whole batch with
-    :func:`~classifier.measures.count_ngrams` (C-level calls instead of a Python loop per
-    n-gram). The fitted vectoriser and its output are scikit-learn's own (a test checks);
-    configurations ``count_ngrams`` does not cover fall back to scikit-learn's ``transform``.
+class NgramTfidf(TransformerMixin, BaseEstimator):
+    """TF-IDF of a registered n-gram feature's texts.
+
+    The vocabulary and IDF are fitted by scikit-learn's ``TfidfVectorizer``; ``transform``
+    counts a batch with :func:`~classifier.measures.count_ngrams` and weighs it with
+    :func:`~classifier.measures.tfidf_cells`, the functions tagging uses, so training and
+    tagging see the same numbers (a test checks them against scikit-learn's own transform).
     """
 
-    def transform(self, raw_documents):
-        check_is_fitted(self, msg="The TF-IDF vectorizer is not fitted")
-        texts = list(raw_documents)
-        counting = self.counting()
-        found = None
-        if counting is not None and all(isinstance(t, str) for t in texts):
-            found = count_ngrams(texts, self.vocabulary_, **counting)
-        if found is None:
-            return super().transform(texts)
-        rows, columns = found
-        counts = sp.csr_matrix(
-            (np.ones(len(rows), dtype=self.dtype), (rows, columns)), shape=(len(texts), len(self.vocabulary_)),
+    def __init__(self, *, feature_name: str = "words", ngram_range: tuple[int, int] = (1, 1)):
+        self.feature_name = feature_name
+        self.ngram_range = ngram_range
+
+    def vectorizer(self) -> TfidfVectorizer:
+        spec = feature(self.feature_name)
+        return TfidfVectorizer(
+            analyzer=spec.analyzer, ngram_range=tuple(self.ngram_range), lowercase=spec.lowercase,
+            token_pattern=WORD_TOKEN_PATTERN, min_df=spec.min_df, sublinear_tf=True, dtype=np.float64,
         )
-        counts.sum_duplicates()
-        return self._tfidf.transform(counts, copy=False)
 
-    def counting(self) -> dict | None:
-        """The arguments of ``count_ngrams`` that reproduce this vectoriser's analyzer, or None."""
-        plain = (self.preprocessor is None and self.tokenizer is None and self.stop_words is None
-                 and self.strip_accents is None and not self.binary and self.input == "content"
-                 and self.analyzer in ("word", "char"))
-        if not plain or (self.analyzer == "word" and self.token_pattern != WORD_TOKEN_PATTERN):
-            return None
-        return {"analyzer": self.analyzer, "ngram_range": tuple(self.ngram_range), "lowercase": self.lowercase}
+    def fit(self, blocks, y=None):
+        try:
+            fitted = self.vectorizer().fit(feature(self.feature_name).texts(blocks))
+            self.vocabulary_, self.idf_ = dict(fitted.vocabulary_), np.asarray(fitted.idf_, dtype=np.float64)
+        except ValueError:  # no n-gram at all, or none in min_df texts (e.g. no block has links)
+            self.vocabulary_, self.idf_ = {}, np.zeros(0)
+        return self
+
+    def transform(self, blocks):
+        check_is_fitted(self, "vocabulary_")
+        spec = feature(self.feature_name)
+        texts = spec.texts(blocks)
+        shape = (len(texts), len(self.vocabulary_))
+        if not self.vocabulary_:
+            return sp.csr_matrix(shape, dtype=np.float64)
+        counted = count_ngrams(texts, self.vocabulary_, spec.analyzer, tuple(self.ngram_range), spec.lowercase)
+        rows, columns, weights = tfidf_cells(*counted, len(texts), self.idf_)
+        return sp.csr_matrix((weights, (rows, columns)), shape=shape)
 
 
-class BlockShape(TransformerMixin, BaseEstimator):
-    """A block's form (length, links, list markers, punctuation, capitals, digits, dates, credits),
-    and the same for its neighbours ``neighbours`` places away on the page (e.g. -1 and +1).
+class Measures(TransformerMixin, BaseEstimator):
+    """A registered measure feature's matrix, with its settings."""
 
-    Neighbours are computed here, from the one pass over the texts, rather than by a second
-    transformer that would measure every block again.
-    """
-
-    def __init__(self, neighbours: tuple[int, ...] = (-1, 1)):
-        self.neighbours = neighbours
+    def __init__(self, *, feature_name: str = "position", settings: dict | None = None):
+        self.feature_name = feature_name
+        self.settings = settings
 
     def fit(self, X, y=None):
         return self
 
-    def transform(self, X: Sequence[Block]) -> np.ndarray:
-        return shape_features(X, tuple(self.neighbours))
+    def transform(self, blocks: Sequence[Block]) -> np.ndarray:
+        return feature(self.feature_name).measure(blocks, **(self.settings or {}))
 
     def get_feature_names_out(self, input_features=None):
-        names = [f"shape__{name}" for name in SHAPE_FEATURES]
-        for offset in self.neighbours:
-            names += [f"neighbour{offset:+d}__{name}" for name in SHAPE_FEATURES] + [f"neighbour{offset:+d}__exists"]
-        return np.array(names, dtype=object)
+        return np.array(feature(self.feature_name).columns(**(self.settings or {})), dtype=object)
 
 
-class PagePosition(TransformerMixin, BaseEstimator):
-    """Where a block stands on its page: from the top, from the bottom, relative."""
-
-    def fit(self, X, y=None):
-        return self
-
-    def transform(self, X: Sequence[Block]) -> np.ndarray:
-        return position_features(X)
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array([f"position__{name}" for name in POSITION_FEATURES], dtype=object)
+def feature_pipeline(name: str, params: dict) -> Pipeline:
+    """The transformer for registered feature ``name``, configured from the classifier's
+    parameters ``params``."""
+    spec = feature(name)
+    if isinstance(spec, NgramFeature):
+        return Pipeline([("tfidf", NgramTfidf(feature_name=name, ngram_range=tuple(params[spec.ngram_param])))])
+    assert isinstance(spec, MeasureFeature)
+    settings = {key: params[key] for key in spec.settings}
+    return Pipeline([("measure", Measures(feature_name=name, settings=settings)), ("scale", StandardScaler())])

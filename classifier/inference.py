@@ -1,145 +1,220 @@
-"""The trained first pass as plain arrays, for tagging without importing scikit-learn.
+"""The trained model as plain arrays: what tagging, evaluating and explaining need, with
+numpy alone.
 
-Importing scikit-learn takes about a second (it pulls in SciPy's statistics), more than a
-third of a whole `blocktag tag` run over a thousand pages, and every extra worker process
-waits for it. The fitted pipeline is only arithmetic, though: TF-IDF weights over vocabularies,
-scaled shape and position measures, and a logistic regression. :func:`compile_classifier`
-copies those numbers out of a fitted :class:`~classifier.model.BlockClassifier`, and
-:class:`CompiledClassifier` computes the same probabilities from them with numpy and the
-functions of :mod:`classifier.measures` (a test checks they agree).
-
-A model it cannot reproduce (the optional second pass, character n-grams of the text,
-settings its counting does not cover) is not compiled; the bundle then uses scikit-learn.
+A fitted :class:`~classifier.model.BlockClassifier` is only arithmetic: TF-IDF weights over
+vocabularies, scaled measures and logistic regressions. :func:`compile_classifier` copies
+those numbers out, looking each feature up in :mod:`classifier.registry` by name, and
+:class:`CompiledModel` computes the same probabilities from them with the functions of
+:mod:`classifier.measures` (``train`` checks that they agree). Importing scikit-learn
+takes about a second, and a pickle can run code when loaded; this form needs neither, and
+is what a model file holds (:mod:`classifier.bundle`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
 
-from . import measures
 from .blocks import Block
-
-# The text functions the pipeline may apply before a TF-IDF, by name.
-TEXT_FUNCTIONS = {"block_texts": measures.block_texts, "block_shapes": measures.block_shapes}
-
-
-@dataclass
-class TextPart:
-    """One TF-IDF block of columns: its text function, vocabulary and weights."""
-
-    text_function: str
-    vocabulary: dict
-    counting: dict
-    idf: np.ndarray
-    sublinear_tf: bool
-    offset: int
+from .measures import context_matrix, count_ngrams, tfidf_cells
+from .registry import NgramFeature, feature
 
 
 @dataclass
-class DensePart:
-    """One block of measured, standard-scaled columns (shape or position)."""
+class Part:
+    """One registered feature's block of columns: its fitted numbers and settings.
 
-    measure: str  # "shape" or "position"
-    neighbours: tuple[int, ...]
-    mean: np.ndarray
-    scale: np.ndarray
+    An n-gram part holds its ``vocabulary`` (n-grams in column order) and ``idf``; a
+    measure part holds the scaler's ``mean`` and ``scale``.
+    """
+
+    name: str
     offset: int
+    settings: dict = field(default_factory=dict)
+    vocabulary: list[str] | None = None
+    idf: np.ndarray | None = None
+    mean: np.ndarray | None = None
+    scale: np.ndarray | None = None
+
+    def __post_init__(self):
+        self.spec = feature(self.name)
+        self._index = None if self.vocabulary is None else {gram: k for k, gram in enumerate(self.vocabulary)}
+
+    @property
+    def width(self) -> int:
+        return len(self.vocabulary) if self.vocabulary is not None else len(self.mean)
+
+    def cells(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The part's non-zero values for ``blocks``: rows, columns (within the part), values."""
+        if isinstance(self.spec, NgramFeature):
+            if not self.vocabulary:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+            counted = count_ngrams(self.spec.texts(blocks), self._index, self.spec.analyzer,
+                                   tuple(self.settings["ngram_range"]), self.spec.lowercase)
+            return tfidf_cells(*counted, len(blocks), self.idf)
+        values = (self.spec.measure(blocks, **self.settings) - self.mean) / self.scale
+        rows, columns = np.indices(values.shape)
+        return rows.ravel(), columns.ravel(), values.ravel()
+
+    def describe(self, name: str, column: int, value: float) -> str:
+        """A column as ``explain`` shows it: an n-gram's name, or a measure with its value
+        (before scaling)."""
+        if self.vocabulary is not None:
+            return name
+        return f"{name} {value * self.scale[column] + self.mean[column]:.3g}"
+
+    def column_names(self) -> list[str]:
+        if self.vocabulary is not None:
+            return [self.spec.describe(gram) for gram in self.vocabulary]
+        return self.spec.columns(**self.settings)
 
 
-class CompiledClassifier:
-    """Probabilities of a fitted first pass, from its numbers alone."""
+@dataclass
+class LogisticLayer:
+    """A fitted logistic regression: decision values ``X @ coef.T + intercept``."""
 
-    def __init__(self, classes: list[str], text_parts: list[TextPart], dense_parts: list[DensePart],
-                 coef: np.ndarray, intercept: np.ndarray):
-        self.classes = classes
-        self.text_parts = text_parts
-        self.dense_parts = dense_parts
-        self.coef = coef
-        self.intercept = intercept
+    coef: np.ndarray
+    intercept: np.ndarray
 
-    def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray | None:
-        """Like ``BlockClassifier.predict_proba``; None for the rare batch whose text holds
-        the joint that batch counting relies on (the caller then asks scikit-learn)."""
-        n = len(blocks)
-        scores = np.tile(self.intercept, (n, 1))
-        for part in self.text_parts:
-            if not self._add_text_scores(scores, part, blocks):
-                return None
-        for part in self.dense_parts:
-            if part.measure == "shape":
-                values = measures.shape_features(blocks, part.neighbours)
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """LogisticRegression.predict_proba from decision values."""
+        if scores.shape[1] == 1:  # two labels: one decision column, the second label's
+            positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1.0 - positive, positive])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+
+class CompiledModel:
+    """Probabilities, and the evidence behind them, of a fitted BlockClassifier, from its
+    numbers alone."""
+
+    def __init__(self, classes: list[str], parts: list[Part], first: LogisticLayer,
+                 context: LogisticLayer | None = None, context_window: int = 0):
+        self.classes = list(classes)
+        self.parts = parts
+        self.first = first
+        self.context = context
+        self.context_window = context_window
+
+    def first_pass_scores(self, blocks: Sequence[Block]) -> np.ndarray:
+        scores = np.tile(self.first.intercept, (len(blocks), 1))
+        for part in self.parts:
+            rows, columns, values = part.cells(blocks)
+            if not len(rows):
+                continue
+            coef = self.first.coef[:, part.offset + columns]
+            for k in range(coef.shape[0]):
+                scores[:, k] += np.bincount(rows, weights=values * coef[k], minlength=len(blocks))
+        return scores
+
+    def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
+        if not len(blocks):
+            return np.zeros((0, len(self.classes)))
+        proba = self.first.probabilities(self.first_pass_scores(blocks))
+        if self.context is not None:
+            matrix = context_matrix(proba, blocks, self.context_window)
+            proba = self.context.probabilities(matrix @ self.context.coef.T + self.context.intercept)
+        return proba
+
+    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
+        """For each block, the ``top`` first-pass features that pushed it most towards the
+        label ``label_index[i]`` rather than the others: (readable name, contribution to the
+        decision value, relative to the mean over labels), strongest first. Measures are
+        scaled, so theirs is relative to an average block's value."""
+        coef = self.first.coef
+        if coef.shape[0] == 1:  # two labels: the one column speaks for label 1 against label 0
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        relative = coef - coef.mean(axis=0)
+        found: list[list[tuple[str, float]]] = [[] for _ in blocks]
+        for part in self.parts:
+            rows, columns, values = part.cells(blocks)
+            names = None
+            weights = values * relative[np.asarray(label_index)[rows], part.offset + columns]
+            for row, column, value, weight in zip(rows.tolist(), columns.tolist(), values.tolist(), weights.tolist()):
+                if weight > 0:
+                    if names is None:
+                        names = part.column_names()
+                    found[row].append((part.describe(names[column], column, value), weight))
+        return [sorted(items, key=lambda item: -item[1])[:top] for items in found]
+
+    # ------------------------------------------------------------------ as arrays
+
+    def to_arrays(self) -> tuple[dict, dict[str, np.ndarray]]:
+        """A JSON-ready description and the named arrays that :meth:`from_arrays` reads."""
+        arrays = {"first.coef": self.first.coef, "first.intercept": self.first.intercept}
+        described = []
+        for k, part in enumerate(self.parts):
+            described.append({"name": part.name, "offset": part.offset, "settings": part.settings})
+            if part.vocabulary is not None:
+                arrays[f"part{k}.idf"] = part.idf
+                described[-1]["vocabulary"] = part.vocabulary
             else:
-                values = measures.position_features(blocks)
-            values = (values - part.mean) / part.scale
-            scores += values @ self.coef[:, part.offset: part.offset + values.shape[1]].T
-        return _probabilities(scores)
+                arrays[f"part{k}.mean"], arrays[f"part{k}.scale"] = part.mean, part.scale
+        if self.context is not None:
+            arrays["context.coef"], arrays["context.intercept"] = self.context.coef, self.context.intercept
+        spec = {"classes": self.classes, "parts": described, "context_window": self.context_window}
+        return spec, arrays
 
-    def _add_text_scores(self, scores: np.ndarray, part: TextPart, blocks: Sequence[Block]) -> bool:
-        found = measures.count_ngrams(TEXT_FUNCTIONS[part.text_function](blocks), part.vocabulary, **part.counting)
-        if found is None:
-            return False
-        rows, columns = found
-        if not len(rows):
-            return True
-        width = len(part.idf)
-        cells, counts = np.unique(rows * width + columns, return_counts=True)
-        rows, columns = cells // width, cells % width
-        weights = counts.astype(np.float64)
-        if part.sublinear_tf:
-            weights = 1.0 + np.log(weights)
-        weights *= part.idf[columns]
-        norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=len(scores)))
-        weights /= norms[rows]  # l2 norm per text, as TfidfVectorizer's default
-        coef = self.coef[:, part.offset + columns]
-        for k in range(coef.shape[0]):
-            scores[:, k] += np.bincount(rows, weights=weights * coef[k], minlength=len(scores))
-        return True
+    @classmethod
+    def from_arrays(cls, spec: dict, arrays: dict[str, np.ndarray]) -> "CompiledModel":
+        parts = []
+        for k, described in enumerate(spec["parts"]):
+            if "vocabulary" in described:
+                numbers = {"vocabulary": list(described["vocabulary"]), "idf": arrays[f"part{k}.idf"]}
+            else:
+                numbers = {"mean": arrays[f"part{k}.mean"], "scale": arrays[f"part{k}.scale"]}
+            parts.append(Part(described["name"], int(described["offset"]), dict(described["settings"]), **numbers))
+        context = None
+        if "context.coef" in arrays:
+            context = LogisticLayer(arrays["context.coef"], arrays["context.intercept"])
+        model = cls(spec["classes"], parts, LogisticLayer(arrays["first.coef"], arrays["first.intercept"]),
+                    context, int(spec.get("context_window", 0)))
+        model.check_shapes()
+        return model
 
-
-def _probabilities(scores: np.ndarray) -> np.ndarray:
-    """LogisticRegression.predict_proba from its decision values."""
-    if scores.shape[1] == 1:  # two labels: one decision column, the second label's
-        positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
-        return np.column_stack([1.0 - positive, positive])
-    scores = scores - scores.max(axis=1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=1, keepdims=True)
-    return scores
+    def check_shapes(self) -> None:
+        """Raise ValueError unless the arrays fit together (a damaged or edited file)."""
+        width = sum(part.width for part in self.parts)
+        n_scores = 1 if len(self.classes) == 2 else len(self.classes)
+        if self.first.coef.shape != (n_scores, width) or self.first.intercept.shape != (n_scores,):
+            raise ValueError("coefficients do not match the features")
+        for part in self.parts:
+            numbers = (part.idf,) if part.vocabulary is not None else (part.mean, part.scale)
+            if any(a is None or a.shape != (part.width,) for a in numbers):
+                raise ValueError(f"feature {part.name!r} is damaged")
 
 
-def compile_classifier(classifier) -> CompiledClassifier | None:
-    """The numbers of a fitted BlockClassifier's first pass, or None when this module cannot
-    reproduce it. Reads fitted attributes only, so it needs no scikit-learn import."""
-    if getattr(classifier, "context_", None) is not None:
-        return None
+def compile_classifier(classifier) -> CompiledModel:
+    """The numbers of a fitted BlockClassifier, each feature found by its registered name."""
+    from .features import Measures, NgramTfidf
+
     pipeline = classifier.first_pass_
     union, logistic = pipeline.named_steps["features"], pipeline.named_steps["classify"]
-    if union.transformer_weights or getattr(logistic, "multi_class", "auto") not in ("auto", "multinomial"):
-        return None
-    text_parts, dense_parts, offset = [], [], 0
-    for _, steps in union.transformer_list:
+    parts, offset = [], 0
+    for name, steps in union.transformer_list:
         first, last = steps.steps[0][1], steps.steps[-1][1]
-        if hasattr(last, "vocabulary_"):  # a TF-IDF over a text function
-            name = getattr(getattr(first, "func", None), "__name__", None)
-            counting = last.counting() if hasattr(last, "counting") else None
-            if name not in TEXT_FUNCTIONS or counting is None or last.norm != "l2" or not last.use_idf:
-                return None
-            text_parts.append(TextPart(name, dict(last.vocabulary_), counting, np.asarray(last.idf_, dtype=np.float64),
-                                       bool(last.sublinear_tf), offset))
-            offset += len(last.vocabulary_)
-        elif hasattr(last, "mean_") and hasattr(last, "scale_"):  # a scaled measure
-            kind = "shape" if hasattr(first, "neighbours") else "position"
-            neighbours = tuple(first.neighbours) if kind == "shape" else ()
-            dense_parts.append(DensePart(kind, neighbours, last.mean_.copy(), last.scale_.copy(), offset))
-            offset += len(last.mean_)
+        if isinstance(first, NgramTfidf):
+            vocabulary = sorted(first.vocabulary_, key=first.vocabulary_.get)
+            part = Part(name, offset, {"ngram_range": list(first.ngram_range)}, vocabulary=vocabulary,
+                        idf=np.asarray(first.idf_, dtype=np.float64))
+        elif isinstance(first, Measures):
+            settings = {k: list(v) if isinstance(v, tuple) else v for k, v in (first.settings or {}).items()}
+            part = Part(name, offset, settings, mean=np.asarray(last.mean_, dtype=np.float64),
+                        scale=np.asarray(last.scale_, dtype=np.float64))
         else:
-            return None
-    if offset != logistic.coef_.shape[1]:
-        return None
-    return CompiledClassifier(
-        [str(c) for c in classifier.classes_], text_parts, dense_parts,
-        np.asarray(logistic.coef_, dtype=np.float64), np.asarray(logistic.intercept_, dtype=np.float64),
-    )
+            raise TypeError(f"feature {name!r} is not a registered feature's transformer")
+        parts.append(part)
+        offset += part.width
+    first = LogisticLayer(np.asarray(logistic.coef_, dtype=np.float64), np.asarray(logistic.intercept_, dtype=np.float64))
+    context = None
+    if getattr(classifier, "context_", None) is not None:
+        context = LogisticLayer(np.asarray(classifier.context_.coef_, dtype=np.float64),
+                                np.asarray(classifier.context_.intercept_, dtype=np.float64))
+    model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, classifier.context_window)
+    model.check_shapes()
+    return model

@@ -18,13 +18,17 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
+from .dialects import canonical
 
 # Long article paragraphs rarely pass 2,500 characters; nothing past this point changes
 # what a block is, and capping it bounds the cost of a pathological 20 MB block.
 MAX_FEATURE_CHARS = 4000
 
-# A link as scrapers write it; never across a NUL, which joins texts in batch passes.
-_LINK = re.compile(r"\[([^\]\x00]*)\]\(#[^)\x00]*\)")
+# A link as scrapers write it, ``[text](target)`` with any target (``#``, a path, a URL, a
+# "title"); never across a NUL, which joins texts in batch passes. Neither part may hold
+# its own opening bracket, so every match attempt stops at the next bracket: the scan is
+# linear even on a block of 4,000 "[" (nested brackets are rare in link text).
+_LINK = re.compile(r"\[([^\[\]\x00]*)\]\(([^()\x00]*)\)")
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGIT = re.compile(r"[0-9]")
 _UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
@@ -50,6 +54,10 @@ _CREDIT_START = re.compile(
 _BY_START = re.compile(r"^\W*by\b", re.IGNORECASE)
 
 
+def _link_texts(text: str) -> list[str]:
+    return [m.group(1) for m in _LINK.finditer(text)]
+
+
 def cap(text: str) -> str:
     return text[:MAX_FEATURE_CHARS]
 
@@ -58,12 +66,24 @@ _TEXT_SUBS = [(_LINK, r" \1 ⟦link⟧ "), (_DIGIT, "0")]
 
 
 def normalise_text(text: str) -> str:
-    """The text the TF-IDF vectorisers read: capped, digits folded, links marked."""
-    return _substitute(cap(text), _TEXT_SUBS)
+    """The text the word TF-IDF reads: capped, canonical, digits folded, links marked."""
+    return _substitute(canonical(cap(text)), _TEXT_SUBS)
+
+
+# The last batch's canonical texts, computed once for all the features of one model call.
+_canonical_cache: list = [None, None]
+
+
+def canonical_texts(blocks: Sequence[Block]) -> list[str]:
+    """Each block's text, capped, in the corpus's one dialect (:func:`dialects.canonical`):
+    what every feature reads, whichever scraper wrote the page."""
+    if _canonical_cache[0] is not blocks or len(_canonical_cache[1]) != len(blocks):
+        _canonical_cache[:] = [blocks, [canonical(cap(b.text)) for b in blocks]]
+    return _canonical_cache[1]
 
 
 def block_texts(blocks: Sequence[Block]) -> list[str]:
-    return _substitute_all([cap(b.text) for b in blocks], _TEXT_SUBS)
+    return _substitute_all(list(canonical_texts(blocks)), _TEXT_SUBS)
 
 
 # Joins texts for the batch substitutions; no pattern here matches it.
@@ -97,36 +117,36 @@ _WORD_JOINT = "zqxjointzqx"
 def count_ngrams(
     texts: list[str], vocabulary: dict, analyzer: str, ngram_range: tuple[int, int], lowercase: bool,
     token_pattern: str = WORD_TOKEN_PATTERN,
-) -> tuple[np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray]:
     """Every n-gram of ``texts`` found in ``vocabulary``, as (text number, column) pairs,
     repeated as often as it occurs: what a scikit-learn ``CountVectorizer`` counts, with a
     ``word`` or ``char`` analyzer and no stop words, accents or preprocessors.
 
     scikit-learn looks each n-gram up in a Python loop, the largest single cost of tagging.
     Here the batch is joined into one string and tokenised once; all n-grams are made and
-    looked up with ``map`` and given to their texts with numpy. Returns None when a text
-    holds the joint itself (the callers then fall back to scikit-learn's own counting).
+    looked up with ``map`` and given to their texts with numpy. A batch where a text holds
+    the joint itself is counted one text at a time.
     """
+    if analyzer not in ("word", "char"):
+        raise ValueError(f"unsupported analyzer {analyzer!r}")
     if analyzer == "word":
         if _WORD_JOINT in vocabulary:  # an n-gram holding the joint is rarer than the joint itself
-            return None
+            return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
         joined = f" {_WORD_JOINT} ".join(texts)
         units = re.findall(token_pattern, joined.lower() if lowercase else joined)
         starts_text = np.fromiter(map(_WORD_JOINT.__eq__, units), dtype=bool, count=len(units))
         glue = " "
-    elif analyzer == "char":
+    else:
         if _JOINT in vocabulary:
-            return None
+            return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
         joined = _WHITE_SPACES.sub(" ", _JOINT.join(texts))
         if lowercase:
             joined = joined.lower()
         units = list(joined)
         starts_text = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 0
         glue = ""
-    else:
-        return None
-    if starts_text.sum() != len(texts) - 1:  # a text holds the joint itself
-        return None
+    if starts_text.sum() != len(texts) - 1:  # a text holds the joint itself: one at a time
+        return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
     text_of_unit = np.cumsum(starts_text)
     rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
     grams = units
@@ -141,6 +161,32 @@ def count_ngrams(
             rows.append(text_of_unit[: len(grams)][found])
             columns.append(ids[found])
     return np.concatenate(rows), np.concatenate(columns)
+
+
+def ngrams_of(text: str, analyzer: str, ngram_range: tuple[int, int], lowercase: bool,
+              token_pattern: str = WORD_TOKEN_PATTERN) -> list[str]:
+    """The n-grams of one text as scikit-learn's ``word`` or ``char`` analyzer makes them:
+    the readable definition that :func:`count_ngrams` computes for a batch."""
+    if lowercase:
+        text = text.lower()
+    if analyzer == "word":
+        units, glue = re.findall(token_pattern, text), " "
+    else:
+        units, glue = list(_WHITE_SPACES.sub(" ", text)), ""
+    low, high = ngram_range
+    return [glue.join(units[i: i + n]) for n in range(low, high + 1) for i in range(len(units) - n + 1)]
+
+
+def _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern):
+    """``count_ngrams`` one text at a time, for the rare batch the joined pass cannot take."""
+    rows, columns = [], []
+    for row, text in enumerate(texts):
+        for gram in ngrams_of(text, analyzer, ngram_range, lowercase, token_pattern):
+            column = vocabulary.get(gram)
+            if column is not None:
+                rows.append(row)
+                columns.append(column)
+    return np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
 
 
 # A block's opening in word shapes: "By Jane Doe/AP" reads "■ ■ ■/▲". Character n-grams of
@@ -172,27 +218,11 @@ def _shape_window(text: str) -> str:
 
 def word_shapes(text: str) -> str:
     """The block's opening (and, for a long block, its last few words) in word shapes."""
-    return _substitute(_shape_window(text), _SHAPE_SUBS)
+    return _substitute(_shape_window(canonical(cap(text))), _SHAPE_SUBS)
 
 
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
-    return _substitute_all([_shape_window(b.text) for b in blocks], _SHAPE_SUBS)
-
-
-# Character n-grams are the costliest feature; they describe a block's form, which shows in
-# its first few hundred characters, so they read only those.
-CHAR_WINDOW_CHARS = 300
-
-
-def block_openings(blocks: Sequence[Block]) -> list[str]:
-    """The start (and the very end) of each block, for the character n-grams."""
-    texts = []
-    for b in blocks:
-        text = b.text
-        if len(text) > CHAR_WINDOW_CHARS:
-            text = text[: CHAR_WINDOW_CHARS - 40] + " … " + text[-40:]
-        texts.append(_DIGIT.sub("0", text))
-    return texts
+    return _substitute_all([_shape_window(text) for text in canonical_texts(blocks)], _SHAPE_SUBS)
 
 
 SHAPE_FEATURES = (
@@ -221,7 +251,7 @@ def shape_vector(text: str) -> list[float]:
     n = len(window) or 1
     n_words = len(window.split())
     lines = window.split("\n")
-    links = _LINK.findall(window)
+    links = _link_texts(window)
     link_chars = sum(map(len, links)) + 5 * len(links)
     lower = window.lower()
     return [
@@ -337,7 +367,7 @@ _STRING_MEASURES = (
 
 def _string_measures(window: str, head_has_digit: bool) -> tuple:
     """The measures of one window that need its string (see _STRING_MEASURES)."""
-    links = _LINK.findall(window) if "](" in window else ()
+    links = _link_texts(window) if "](" in window else ()
     head = window[:DATE_WINDOW_CHARS]
     # Each pattern runs only where the characters it needs are: a digit for all but the
     # zone, ":"/"m"/"M" for a clock, a separator for a numeric date, a "T" in every zone name.
@@ -399,7 +429,7 @@ POSITION_FEATURES = ("relative", "log_from_top", "log_from_bottom", "is_first", 
 def shape_features(blocks: Sequence[Block], neighbours: tuple[int, ...]) -> np.ndarray:
     """Each block's shape statistics, then for each offset in ``neighbours`` the statistics
     of the block that many places away on its page and whether it exists."""
-    shapes = shape_matrix([b.text for b in blocks])
+    shapes = cached_shape_matrix(blocks)
     columns = [shapes]
     for offset in neighbours:
         columns += neighbour_rows(shapes, blocks, offset)
@@ -418,3 +448,153 @@ def position_features(blocks: Sequence[Block]) -> np.ndarray:
         from_bottom == 0,
         np.log1p(length),
     ]).astype(np.float64).reshape(len(blocks), len(POSITION_FEATURES))
+
+
+# ---------------------------------------------------------------------- link targets
+
+# Where a block's links point says what it is whatever the site: ".../subscribe?utm_...",
+# "/tag/...", "/author/...", "twitter.com/intent/tweet", "mailto:". Scrapers that keep
+# targets give this evidence; those that write "#" give only the mark of a bare link.
+LINK_TARGET_CHARS = 120
+_TARGET_WORD = re.compile(r"[a-z]{2,}")
+_TARGET_MARKS = (("#", "xhash"), ("mailto:", "xmailto"), ("/", "xrelative"), ("http", "xabsolute"))
+
+
+def link_target_words(target: str) -> str:
+    """The words of one link target, after a mark of its kind (``xhash``, ``xrelative``...)."""
+    target = target.strip().split(" ", 1)[0].lower()[:LINK_TARGET_CHARS]  # drop a "title"
+    mark = next((m for prefix, m in _TARGET_MARKS if target.startswith(prefix)), "xother")
+    if mark == "xhash":
+        return mark
+    return " ".join([mark, *_TARGET_WORD.findall(target.split("://", 1)[-1])])
+
+
+def block_link_targets(blocks: Sequence[Block]) -> list[str]:
+    """Each block's link targets as words (empty for a block without links)."""
+    texts = []
+    for text in canonical_texts(blocks):
+        texts.append(" ".join(link_target_words(m.group(2)) for m in _LINK.finditer(text)) if "](" in text else "")
+    return texts
+
+
+# ---------------------------------------------------------------------- page context
+
+# What a block is shows in how it sits on its page, whatever the site's words: the story is
+# the page's main run of prose; chrome and teasers stand before or after it, in runs of
+# short or link-only blocks; captions and widgets repeat.
+PAGE_CONTEXT_FEATURES = (
+    "in_main_run", "log_before_run", "log_after_run", "no_main_run", "prose_nearby",
+    "log_repeats", "repeated_earlier", "log_short_run", "log_link_run",
+    "relative_length", "relative_link_share",
+)
+PROSE_MIN_WORDS = 20       # in the shape window: a paragraph, not a teaser or a credit
+SHORT_MAX_WORDS = 8        # a menu item, a headline teaser, a credit
+LINKED_SHARE = 0.6         # most of the block is link text
+NEARBY = 2                 # blocks either side for "prose nearby"
+REPEAT_KEY_CHARS = 200
+
+_SHAPE_INDEX = {name: k for k, name in enumerate(SHAPE_FEATURES)}
+_shape_cache: list = [None, None]
+
+
+def cached_shape_matrix(blocks: Sequence[Block]) -> np.ndarray:
+    """``shape_matrix`` of the blocks' texts, computed once when several features ask for it
+    in the same model call (the cache holds the last batch only)."""
+    if _shape_cache[0] is not blocks or len(_shape_cache[1]) != len(blocks):
+        _shape_cache[:] = [blocks, shape_matrix(canonical_texts(blocks))]
+    return _shape_cache[1]
+
+
+def _runs(flags: np.ndarray) -> np.ndarray:
+    """For each position, the length of the run of True it stands in (0 where False)."""
+    n = len(flags)
+    out = np.zeros(n)
+    start = 0
+    while start < n:
+        if not flags[start]:
+            start += 1
+            continue
+        end = start
+        while end < n and flags[end]:
+            end += 1
+        out[start:end] = end - start
+        start = end
+    return out
+
+
+def page_context_features(blocks: Sequence[Block]) -> np.ndarray:
+    """Each block against its page (see PAGE_CONTEXT_FEATURES)."""
+    shapes = cached_shape_matrix(blocks)
+    words = np.expm1(shapes[:, _SHAPE_INDEX["log_words"]])
+    link_share = shapes[:, _SHAPE_INDEX["link_share"]]
+    sentences = shapes[:, _SHAPE_INDEX["sentence_marks"]]
+    log_chars = shapes[:, _SHAPE_INDEX["log_chars"]]
+    prose = (words >= PROSE_MIN_WORDS) & (link_share < 0.5) & (sentences > 0)
+    short = words <= SHORT_MAX_WORDS
+    linked = link_share >= LINKED_SHARE
+    out = np.zeros((len(blocks), len(PAGE_CONTEXT_FEATURES)))
+    start = 0
+    for end in range(1, len(blocks) + 1):
+        if end < len(blocks) and blocks[end].page == blocks[start].page:
+            continue
+        out[start:end] = _page_context(blocks[start:end], prose[start:end], short[start:end], linked[start:end],
+                                       log_chars[start:end], link_share[start:end])
+        start = end
+    return out
+
+
+def _page_context(page, prose, short, linked, log_chars, link_share) -> np.ndarray:
+    n = len(page)
+    position = np.arange(n)
+    found = np.flatnonzero(prose)
+    if len(found):
+        first, last = found[0], found[-1]
+        before = np.maximum(first - position, 0)
+        after = np.maximum(position - last, 0)
+        in_run = (before == 0) & (after == 0)
+    else:
+        before = after = np.zeros(n)
+        in_run = np.zeros(n, dtype=bool)
+    running = np.concatenate(([0], np.cumsum(prose)))
+    window = running[np.minimum(position + NEARBY + 1, n)] - running[np.maximum(position - NEARBY, 0)] - prose
+    keys = [" ".join(b.text[:REPEAT_KEY_CHARS].lower().split()) for b in page]
+    counts: dict[str, int] = {}
+    for key in keys:
+        counts[key] = counts.get(key, 0) + 1
+    seen: set[str] = set()
+    earlier = np.zeros(n)
+    for i, key in enumerate(keys):
+        earlier[i] = key in seen and bool(key)
+        seen.add(key)
+    repeats = np.array([counts[k] - 1 if k else 0 for k in keys], dtype=float)
+    return np.column_stack([
+        in_run, np.log1p(before), np.log1p(after), np.full(n, not len(found)), window / (2 * NEARBY),
+        np.log1p(repeats), earlier, np.log1p(_runs(short)), np.log1p(_runs(linked)),
+        log_chars - np.median(log_chars), link_share - link_share.mean(),
+    ])
+
+
+def tfidf_cells(rows: np.ndarray, columns: np.ndarray, n_texts: int, idf: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The non-zero cells of the TF-IDF matrix of counted n-grams (as :func:`count_ngrams`
+    gives them): sublinear term frequency times IDF, each text's row l2-normalised, as
+    scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` computes it. Returns the cells'
+    rows, columns and weights, with each (row, column) once."""
+    if not len(rows):
+        return rows, columns, np.zeros(0)
+    width = len(idf)
+    cells, counts = np.unique(rows * width + columns, return_counts=True)
+    rows, columns = cells // width, cells % width
+    weights = (1.0 + np.log(counts)) * idf[columns]
+    norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n_texts))
+    return rows, columns, weights / norms[rows]
+
+
+def context_matrix(proba: np.ndarray, blocks: Sequence[Block], window: int) -> np.ndarray:
+    """The second pass's input: first-pass probabilities of each block and of its neighbours
+    up to ``window`` places away (with whether they exist), and the block's position."""
+    columns = [proba]
+    for offset in range(-window, window + 1):
+        if offset:
+            columns += neighbour_rows(proba, blocks, offset)
+    columns.append(position_features(blocks))
+    return np.hstack(columns)

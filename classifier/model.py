@@ -1,16 +1,14 @@
-"""The model: a scikit-learn classifier of blocks, and training it into a saved bundle
-(:mod:`classifier.bundle`; tagging uses its compiled form, :mod:`classifier.inference`).
+"""The model: a scikit-learn classifier of blocks, and training it into a bundle
+(:mod:`classifier.bundle`) whose compiled form (:mod:`classifier.inference`) tags with numpy.
 
 :class:`BlockClassifier` is an ordinary scikit-learn estimator (``fit``/``predict``/
-``predict_proba``, parameters in ``__init__``) whose samples are :class:`Block` records.
-The first pass reads each block with its surroundings: word TF-IDF, n-grams of the block's
-opening written in word shapes, the block's shape statistics and its neighbours', and its
-position on the page.
-An optional second, learnt pass (``context_window`` > 0) reads the first pass's
-probabilities for the block and its neighbours, in the spirit of jusText's context pass;
-it is trained on out-of-fold first-pass probabilities (folds grouped by page), so it learns
-from predictions like those it will see on new pages. Grouped cross-validation found it
-worth about +0.005 macro-F1 for three times the training time, so it is off by default.
+``predict_proba``, keyword-only parameters validated at ``fit``) whose samples are
+:class:`Block` records. The first pass reads the registered features
+(:mod:`classifier.registry`) of each block with its surroundings. An optional second,
+learnt pass (``context_window`` > 0) reads the first pass's probabilities for the block and
+its neighbours, in the spirit of jusText's context pass; it is trained on out-of-fold
+first-pass probabilities (folds grouped by page), so it learns from predictions like those
+it will see on new pages.
 """
 
 from __future__ import annotations
@@ -20,143 +18,157 @@ import json
 import platform
 from dataclasses import replace
 from datetime import datetime, timezone
+from importlib import metadata as package_metadata
 from typing import Sequence
 
 import numpy as np
-import sklearn
-from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .extras import require
+
+require("train", "training")
+import sklearn  # noqa: E402  (after the check that says how to install it)
+from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .blocks import Block
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
 from .errors import TrainingError
-from .features import BatchTfidfVectorizer, BlockShape, PagePosition
-from .measures import block_openings, block_shapes, block_texts, neighbour_rows, position_features
+from .features import feature_pipeline
+from .inference import compile_classifier
+from .measures import context_matrix
+from .registry import DEFAULT_FEATURES, FEATURES
 
 RANDOM_STATE = 0
+# lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
+# default (1e-4) it stopped 8 iterations apart on two machines whose BLAS rounds
+# differently, and 9 of 2,043 dev labels changed; at 1e-6 both stop at the optimum itself.
+DEFAULT_TOL = 1e-6
+DEFAULT_MAX_ITER = 5000
+# train() checks the compiled form against the pipeline on this many blocks.
+COMPILE_CHECK_BLOCKS = 2000
+COMPILE_TOLERANCE = 1e-6
 
 
 class BlockClassifier(ClassifierMixin, BaseEstimator):
     """Tags blocks of scraped pages. ``X`` is a sequence of :class:`Block` in page order.
 
-    Parameters
+    Parameters (keyword-only, validated at ``fit``)
     ----------
+    features : names of registered features (:mod:`classifier.registry`) the first pass reads.
     C : inverse regularisation strength of the first pass's logistic regression.
     word_ngrams : n-gram range of the word TF-IDF.
     shape_ngrams : n-gram range of the character TF-IDF over the block's opening written in
-        word shapes ("By Jane Doe/AP" → "^■ ■ ■/▲$"); None leaves it out.
-    char_ngrams : n-gram range of a character TF-IDF over the block's opening; None (the
-        default) leaves it out: it scored below the word shapes at ten times their cost.
-    max_char_features : vocabulary cap of the character TF-IDF (bounds model size).
+        word shapes ("By Jane Doe/AP" → "^■ ■ ■/▲$").
+    link_ngrams : n-gram range of the TF-IDF over the words of the block's link targets.
     neighbours : offsets of the neighbouring blocks whose shape the first pass sees.
-    context_window : how many blocks either side the second pass looks at (0, the default:
-        no second pass).
+    context_window : how many blocks either side the second pass looks at (0: no second pass).
     context_C : regularisation of the second pass.
     stack_folds : page-grouped folds used to make the second pass's training probabilities.
-    class_weight : passed to the logistic regressions; None (the default) scored better in
-        grouped cross-validation than "balanced".
+    class_weight : passed to the logistic regressions (None or "balanced").
     trim_edges : share of training pages also learnt from as a main-content scraper would
         deliver them, without (some of) the chrome at their top and bottom; 0 turns it off.
-        0.5 scored best in grouped cross-validation on pages both whole and trimmed.
+    tol : the solver's stopping tolerance. Tight, so that the fit stops at the optimum
+        itself rather than at a point that depends on the machine's floating-point rounding:
+        a rebuild then gives the same labels on any machine.
+    max_iter : the solver's iteration cap.
+    random_state : seeds the trimmed copies and the solver.
     """
 
     def __init__(
         self,
+        *,
+        features: tuple[str, ...] = DEFAULT_FEATURES,
         C: float = 4.0,
         word_ngrams: tuple[int, int] = (1, 2),
-        char_ngrams: tuple[int, int] | None = None,
-        max_char_features: int = 60000,
-        shape_ngrams: tuple[int, int] | None = (1, 3),
+        shape_ngrams: tuple[int, int] = (1, 3),
+        link_ngrams: tuple[int, int] = (1, 1),
         neighbours: tuple[int, ...] = (-1, 1),
         context_window: int = 0,
         context_C: float = 1.0,
         stack_folds: int = 5,
         class_weight: str | None = None,
         trim_edges: float = 0.5,
+        tol: float = DEFAULT_TOL,
+        max_iter: int = DEFAULT_MAX_ITER,
         random_state: int = RANDOM_STATE,
     ):
+        self.features = features
         self.C = C
         self.word_ngrams = word_ngrams
-        self.char_ngrams = char_ngrams
-        self.max_char_features = max_char_features
         self.shape_ngrams = shape_ngrams
+        self.link_ngrams = link_ngrams
         self.neighbours = neighbours
         self.context_window = context_window
         self.context_C = context_C
         self.stack_folds = stack_folds
         self.class_weight = class_weight
         self.trim_edges = trim_edges
+        self.tol = tol
+        self.max_iter = max_iter
         self.random_state = random_state
 
     # ------------------------------------------------------------------ building
 
     def first_pass(self) -> Pipeline:
-        """The per-block pipeline: features → logistic regression."""
-        features = [
-            ("words", Pipeline([
-                ("text", FunctionTransformer(block_texts)),
-                ("tfidf", BatchTfidfVectorizer(
-                    ngram_range=tuple(self.word_ngrams), sublinear_tf=True, min_df=2, dtype=np.float32,
-                )),
-            ])),
-        ]
-        if self.shape_ngrams:
-            features.append(("word_shapes", Pipeline([
-                ("text", FunctionTransformer(block_shapes)),
-                ("tfidf", BatchTfidfVectorizer(
-                    analyzer="char", ngram_range=tuple(self.shape_ngrams), sublinear_tf=True, min_df=2,
-                    lowercase=False, dtype=np.float32,
-                )),
-            ])))
-        if self.char_ngrams:
-            features.append(("chars", Pipeline([
-                ("text", FunctionTransformer(block_openings)),
-                ("tfidf", BatchTfidfVectorizer(
-                    analyzer="char_wb", ngram_range=tuple(self.char_ngrams), sublinear_tf=True,
-                    min_df=2, max_features=self.max_char_features, dtype=np.float32,
-                )),
-            ])))
-        features += [
-            ("shape", Pipeline([("measure", BlockShape(tuple(self.neighbours))), ("scale", StandardScaler())])),
-            ("position", Pipeline([("measure", PagePosition()), ("scale", StandardScaler())])),
-        ]
+        """The per-block pipeline: the registered features → logistic regression."""
+        params = self.get_params()
         return Pipeline([
-            ("features", FeatureUnion(features)),
+            ("features", FeatureUnion([(name, feature_pipeline(name, params)) for name in self.features])),
             ("classify", self._logistic(self.C)),
         ])
 
     def _logistic(self, C: float) -> LogisticRegression:
-        return LogisticRegression(C=C, class_weight=self.class_weight, max_iter=3000, random_state=self.random_state)
+        return LogisticRegression(C=C, class_weight=self.class_weight, tol=self.tol, max_iter=self.max_iter,
+                                  random_state=self.random_state)
 
     def context_matrix(self, proba: np.ndarray, X: Sequence[Block]) -> np.ndarray:
         """The second pass's input: first-pass probabilities of the block and its neighbours,
         and the block's position on the page."""
-        columns = [proba]
-        for offset in range(-self.context_window, self.context_window + 1):
-            if offset:
-                columns += neighbour_rows(proba, X, offset)
-        columns.append(position_features(X))
-        return np.hstack(columns)
+        return context_matrix(proba, X, self.context_window)
+
+    def _validate(self) -> None:
+        unknown = [name for name in self.features if name not in FEATURES]
+        if unknown or not self.features:
+            raise TrainingError(
+                f"features must name registered features ({', '.join(sorted(FEATURES))}); got {list(self.features)}"
+            )
+        checks = [
+            (self.C > 0, "C must be > 0"),
+            (self.context_C > 0, "context_C must be > 0"),
+            (self.context_window >= 0, "context_window must be >= 0"),
+            (self.stack_folds >= 2, "stack_folds must be >= 2"),
+            (0 <= self.trim_edges <= 1, "trim_edges must be between 0 and 1"),
+            (self.tol > 0 and self.max_iter > 0, "tol and max_iter must be > 0"),
+            (self.class_weight in (None, "balanced"), "class_weight must be None or 'balanced'"),
+        ]
+        for name in ("word_ngrams", "shape_ngrams", "link_ngrams"):
+            low, high = getattr(self, name)
+            checks.append((1 <= low <= high, f"{name} must be (low, high) with 1 <= low <= high"))
+        for ok, message in checks:
+            if not ok:
+                raise TrainingError(message)
 
     # ------------------------------------------------------------------ estimator API
 
-    def fit(self, X: Sequence[Block], y: Sequence[str]) -> "BlockClassifier":
-        # One BLAS thread: the fitted numbers then do not depend on the machine's core count
-        # (a multi-threaded sum rounds differently), so a rebuild matches the shipped model.
+    def fit(self, X: Sequence[Block], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> "BlockClassifier":
+        self._validate()
+        # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
+        # possible on the machine (see ``tol``).
         with threadpool_limits(limits=1):
-            return self._fit(X, y)
+            return self._fit(list(X), np.asarray(y, dtype=object), sample_weight)
 
-    def _fit(self, X: Sequence[Block], y: Sequence[str]) -> "BlockClassifier":
-        X = list(X)
-        y = np.asarray(y, dtype=object)
+    def _fit(self, X: list[Block], y: np.ndarray, sample_weight) -> "BlockClassifier":
         n_given = len(X)
+        weights = np.ones(n_given) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (n_given,):
+            raise TrainingError(f"sample_weight has {weights.size} values for {n_given} blocks")
         if self.trim_edges:
-            X, y = with_trimmed_pages(X, y, self.trim_edges, np.random.default_rng(self.random_state))
+            X, y, source = with_trimmed_pages(X, y, self.trim_edges, np.random.default_rng(self.random_state))
+            weights = weights[source]
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise TrainingError("training data has a single label; a model needs blocks of at least two labels")
@@ -165,25 +177,29 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         n_pages = len(set(pages))
         self.context_ = None
         if self.context_window and n_pages >= 2:
-            out_of_fold = cross_val_predict(
-                self.first_pass(), X, y, groups=pages,
-                cv=GroupKFold(n_splits=min(self.stack_folds, n_pages)), method="predict_proba",
-            )
-            self.context_ = self._logistic(self.context_C).fit(self.context_matrix(out_of_fold, X), y)
+            out_of_fold = np.zeros((len(X), len(self.classes_)))
+            for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):
+                fold = self._fit_first_pass([X[i] for i in train_rows], y[train_rows], weights[train_rows])
+                proba = fold.predict_proba([X[i] for i in test_rows])
+                out_of_fold[np.ix_(test_rows, np.searchsorted(self.classes_, fold.classes_))] = proba
+            self.context_ = self._logistic(self.context_C).fit(self.context_matrix(out_of_fold, X), y, sample_weight=weights)
             self.first_pass_out_of_fold_ = out_of_fold[:n_given]  # the blocks as given, not the copies
-        self.first_pass_ = self._fit_first_pass(X, y, n_given)
+        self.first_pass_ = self._fit_first_pass(X, y, weights, n_given)
         return self
 
-    def _fit_first_pass(self, X: list[Block], y: np.ndarray, n_given: int) -> Pipeline:
-        """Fit the features on the blocks as given and the classifier on all of ``X``.
+    def _fit_first_pass(self, X: list[Block], y: np.ndarray, weights: np.ndarray, n_given: int | None = None) -> Pipeline:
+        """Fit the features on the blocks as given (the first ``n_given``) and the classifier
+        on all of ``X``.
 
         The trimmed copies repeat blocks, so fitted on them the vectorisers would count a
         word seen once as seen twice (``min_df``), doubling the vocabulary for no gain.
         """
+        n_given = len(X) if n_given is None else n_given
+        given = [b for b in X[:n_given] if not b.page.endswith(TRIMMED_PAGE_SUFFIX)]
         pipeline = self.first_pass()
         features, classify = pipeline.named_steps["features"], pipeline.named_steps["classify"]
-        features.fit(X[:n_given], y[:n_given])
-        classify.fit(features.transform(X), y)
+        features.fit(given)
+        classify.fit(features.transform(X), y, sample_weight=weights)
         return pipeline
 
     def predict_proba(self, X: Sequence[Block]) -> np.ndarray:
@@ -210,17 +226,18 @@ TRIMMED_PAGE_SUFFIX = "~trimmed"
 
 def with_trimmed_pages(
     X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator
-) -> tuple[list[Block], np.ndarray]:
+) -> tuple[list[Block], np.ndarray, np.ndarray]:
     """``X`` plus, for a ``share`` of its pages, a copy with the chrome at the top and bottom
-    cut away (all of it, or a random part).
+    cut away (all of it, or a random part); also each block's position in ``X`` (a copy's
+    block points to its original, whose weight it takes).
 
     Scrapers differ in how much chrome they keep: some deliver the whole page, others start
     at the headline and stop after the story's last note. Pages written with their full
     chrome would teach the model that the last block is always a footer; the trimmed copies
     teach it that a page may end on a contributor's note or a paragraph.
     """
-    extra_blocks: list[Block] = []
-    extra_labels: list[str] = []
+    extra: list[int] = []
+    copies: list[Block] = []
     start = 0
     for end in range(1, len(X) + 1):
         if end < len(X) and X[end].page == X[start].page:
@@ -233,12 +250,11 @@ def with_trimmed_pages(
             keep_trail = int(rng.integers(0, trail + 1)) if rng.random() < 0.5 else 0
             page = f"{X[start].page}{TRIMMED_PAGE_SUFFIX}"
             kept = range(start + lead - keep_lead, end - trail + keep_trail)
-            extra_blocks += [replace(X[i], page=page, index=n) for n, i in enumerate(kept)]
-            extra_labels += [y[i] for i in kept]
+            copies += [replace(X[i], page=page, index=n) for n, i in enumerate(kept)]
+            extra += kept
         start = end
-    if not extra_blocks:
-        return X, y
-    return X + extra_blocks, np.concatenate([y, np.asarray(extra_labels, dtype=object)])
+    source = np.concatenate([np.arange(len(X)), np.asarray(extra, dtype=np.int64)])
+    return X + copies, y[source], source
 
 
 def _chrome_run(labels: Sequence[str]) -> int:
@@ -260,11 +276,15 @@ def training_data_hash(blocks: Sequence[Block]) -> str:
     return digest.hexdigest()
 
 
-def train(blocks: Sequence[Block], source: str = "training data", **params) -> "ModelBundle":
-    """Fit a :class:`BlockClassifier` on labelled blocks and wrap it in a bundle with metadata.
+def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
+          sources: dict | None = None, **params) -> ModelBundle:
+    """Fit a :class:`BlockClassifier` on labelled blocks and compile it into a bundle with
+    metadata.
 
-    ``params`` are :class:`BlockClassifier` parameters. Raises :class:`TrainingError` when
-    the data cannot teach a model (no blocks, a block without a label, a single label).
+    ``params`` are :class:`BlockClassifier` parameters; ``sample_weight`` weighs blocks;
+    ``sources`` (name → description) is recorded in the metadata. Raises
+    :class:`TrainingError` when the data cannot teach a model (no blocks, a block without a
+    label, a single label) or the compiled form disagrees with the pipeline.
     """
     blocks = list(blocks)
     if not blocks:
@@ -278,7 +298,9 @@ def train(blocks: Sequence[Block], source: str = "training data", **params) -> "
         raise TrainingError(
             f"{source}: every block is labelled {labels[0]!r}; a model needs blocks of at least two labels"
         )
-    classifier = BlockClassifier(**params).fit(blocks, labels)
+    classifier = BlockClassifier(**params).fit(blocks, labels, sample_weight=sample_weight)
+    compiled = compile_classifier(classifier)
+    check_compiled(classifier, compiled, blocks)
     metadata = {
         "labels": [str(c) for c in classifier.classes_],
         "label_counts": counts,
@@ -288,9 +310,22 @@ def train(blocks: Sequence[Block], source: str = "training data", **params) -> "
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in classifier.get_params().items()},
         "metrics": _training_metrics(classifier, blocks, labels),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **({"sources": sources} if sources else {}),
         **environment_versions(),
     }
-    return ModelBundle(classifier, metadata)
+    return ModelBundle(compiled, metadata, classifier=classifier)
+
+
+def check_compiled(classifier: BlockClassifier, compiled, blocks: Sequence[Block]) -> None:
+    """Fail loudly if the compiled form's probabilities differ from the pipeline's on the
+    first ``COMPILE_CHECK_BLOCKS`` blocks (a feature whose two definitions drifted apart)."""
+    sample = list(blocks[:COMPILE_CHECK_BLOCKS])
+    difference = float(np.abs(compiled.predict_proba(sample) - classifier.predict_proba(sample)).max())
+    if difference > COMPILE_TOLERANCE:
+        raise TrainingError(
+            f"the compiled model differs from the trained pipeline by {difference:.2g} "
+            f"(more than {COMPILE_TOLERANCE:g}): a feature is computed differently in training and tagging"
+        )
 
 
 def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: list[str]) -> dict:
@@ -312,8 +347,15 @@ def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: 
 
 
 def environment_versions() -> dict:
-    return {
+    """The versions that made a model: a rebuild elsewhere is comparable when these match."""
+    versions = {
         "blocktag_version": __version__,
         "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
         "python_version": platform.python_version(),
     }
+    try:
+        versions["scipy_version"] = package_metadata.version("scipy")
+    except package_metadata.PackageNotFoundError:
+        pass
+    return versions

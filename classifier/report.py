@@ -46,8 +46,9 @@ def confusion_heatmap(metrics: dict) -> str:
     figure = Figure(figsize=(0.75 * len(labels) + 2.4, 0.6 * len(labels) + 1.6))
     axes = figure.subplots()
     image = axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
-    axes.set_xticks(range(len(labels)), labels, rotation=35, ha="right")
-    axes.set_yticks(range(len(labels)), labels)
+    shown = [_plain(label) for label in labels]
+    axes.set_xticks(range(len(labels)), shown, rotation=35, ha="right")
+    axes.set_yticks(range(len(labels)), shown)
     axes.set_xlabel("predicted label")
     axes.set_ylabel("true label")
     for i in range(len(labels)):
@@ -56,6 +57,12 @@ def confusion_heatmap(metrics: dict) -> str:
                       color="white" if share[i, j] > 0.5 else "black", fontsize=9)
     figure.colorbar(image, ax=axes, label="share of the true label's blocks")
     return _png_data_uri(figure)
+
+
+def _plain(label: str) -> str:
+    """A label as matplotlib should draw it: literally, not as ``$...$`` mathtext (a label
+    such as ``$\\foo{$`` would otherwise fail to parse and stop the report)."""
+    return label.replace("$", r"\$")
 
 
 def reliability_diagram(metrics: dict) -> str:
@@ -197,5 +204,8 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
 
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
+    from .extras import require
+
+    require("report", "--report")
     with atomic_write(path) as handle:
         handle.write(render_html(results, data_names))

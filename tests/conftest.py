@@ -46,7 +46,7 @@ def small_model(corpus_blocks):
 
 @pytest.fixture(scope="session")
 def small_model_path(small_model, tmp_path_factory):
-    path = tmp_path_factory.mktemp("models") / "small.joblib"
+    path = tmp_path_factory.mktemp("models") / "small.npz"
     small_model.save(path)
     return path
 

@@ -8,12 +8,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import Block
-from classifier.features import BatchTfidfVectorizer
+from classifier import Block, read_labelled
+from classifier.features import NgramTfidf
 from classifier.measures import (
-    SHAPE_FEATURES, block_shapes, block_texts, normalise_text, shape_matrix, shape_vector, word_shapes,
+    PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_shapes, block_texts, count_ngrams, link_target_words,
+    normalise_text, page_context_features, shape_matrix, shape_vector, word_shapes,
 )
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from conftest import TRAINING_DATA
 
@@ -71,51 +72,69 @@ def test_word_shape_of_a_byline():
     assert word_shapes("[Jane Roe](# \"Posts by Jane Roe\"), 12 March") == "^[■ ■], 0 ■$"
 
 
-VECTORISERS = {
-    "words": dict(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-    "shapes": dict(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, lowercase=False),
-}
+def _fitted(name, ngram_range, blocks):
+    from classifier.registry import feature
+
+    ours = NgramTfidf(feature_name=name, ngram_range=ngram_range).fit(blocks)
+    theirs = ours.vectorizer().fit(feature(name).texts(blocks))  # scikit-learn's own, same settings
+    return ours, theirs
 
 
-def _fitted_pair(kind):
-    from classifier import read_labelled
-
-    blocks = read_labelled(TRAINING_DATA[:10])
-    texts = block_texts(blocks) if kind == "words" else block_shapes(blocks)
-    exact = TfidfVectorizer(**VECTORISERS[kind]).fit(texts)
-    batch = BatchTfidfVectorizer(**VECTORISERS[kind]).fit(texts)
-    return exact, batch, texts
+_CORPUS = read_labelled(TRAINING_DATA[:10])
+_FITTED = {name: _fitted(name, ngrams, _CORPUS) for name, ngrams in
+           (("words", (1, 2)), ("word_shapes", (1, 3)), ("link_targets", (1, 1)))}
 
 
-def test_batch_tfidf_equals_scikit_learns_on_the_corpus():
-    for kind in VECTORISERS:
-        exact, batch, texts = _fitted_pair(kind)
-        expected, got = exact.transform(texts), batch.transform(texts)
-        assert (expected != got).nnz == 0, kind
-        assert got.has_sorted_indices
+def test_ngram_tfidf_equals_scikit_learns_on_the_corpus():
+    from classifier.registry import feature
+
+    for name, (ours, theirs) in _FITTED.items():
+        expected = theirs.transform(feature(name).texts(_CORPUS))
+        got = ours.transform(_CORPUS)
+        np.testing.assert_allclose(got.toarray(), expected.toarray(), atol=1e-12, err_msg=name)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(block_text, min_size=1, max_size=6))
-def test_batch_tfidf_equals_scikit_learns_on_any_text(texts):
-    for kind in VECTORISERS:
-        exact, batch, _ = _FITTED[kind]
-        texts_for = [normalise_text(t) for t in texts] if kind == "words" else [word_shapes(t) for t in texts]
-        np.testing.assert_array_equal(exact.transform(texts_for).toarray(), batch.transform(texts_for).toarray())
+def test_ngram_tfidf_equals_scikit_learns_on_any_text(texts):
+    from classifier.registry import feature
+
+    blocks = [Block("p", i, text) for i, text in enumerate(texts)]
+    for name, (ours, theirs) in _FITTED.items():
+        expected = theirs.transform(feature(name).texts(blocks)).toarray()
+        np.testing.assert_allclose(ours.transform(blocks).toarray(), expected, atol=1e-12, err_msg=name)
 
 
-_FITTED = {kind: _fitted_pair(kind) for kind in VECTORISERS}
+def test_counting_a_batch_that_holds_the_joint_is_exact():
+    texts = ["Alpha beta gamma", "alpha Beta delta", "zqxjointzqx alpha", "a\x00b"]
+    for analyzer in ("word", "char"):
+        vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=1, ngram_range=(1, 2)).fit(texts)
+        rows, columns = count_ngrams(texts, vectorizer.vocabulary_, analyzer, (1, 2), True)
+        counts = np.zeros((len(texts), len(vectorizer.vocabulary_)))
+        np.add.at(counts, (rows, columns), 1)
+        expected = CountVectorizer(analyzer=analyzer, min_df=1, ngram_range=(1, 2)).fit(texts).transform(texts)
+        np.testing.assert_array_equal(counts, expected.toarray(), err_msg=analyzer)
 
 
-def test_batch_tfidf_falls_back_where_it_does_not_apply():
-    texts = ["Alpha beta gamma", "alpha Beta delta", "zqxjointzqx alpha"]
-    exact = TfidfVectorizer(stop_words=["beta"]).fit(texts)
-    batch = BatchTfidfVectorizer(stop_words=["beta"]).fit(texts)
-    assert (exact.transform(texts) != batch.transform(texts)).nnz == 0
-    # a vocabulary holding the joint word itself: counted one text at a time
-    joint = BatchTfidfVectorizer(min_df=1).fit(texts)
-    assert "zqxjointzqx" in joint.vocabulary_
-    assert (TfidfVectorizer(min_df=1).fit(texts).transform(texts) != joint.transform(texts)).nnz == 0
+def test_link_target_words_keep_the_evidence_of_where_a_link_points():
+    assert link_target_words("#") == "xhash"
+    assert link_target_words("/tag/elections/") == "xrelative tag elections"
+    assert link_target_words('https://news.example.com/newsletters/signup?utm_source=nav "Sign up"') == (
+        "xabsolute news example com newsletters signup utm source nav"
+    )
+    assert link_target_words("mailto:desk@example.com") == "xmailto mailto desk example com"
+
+
+def test_page_context_finds_the_main_run_of_prose():
+    prose = "The council met on Tuesday and voted to approve the new budget after a long debate about schools. " * 2
+    texts = ["[Home](#)", "[News](#)", prose, "Photo: AP", prose, prose, "[Related story](#)", "[Related story](#)"]
+    blocks = [Block("p", i, t) for i, t in enumerate(texts)]
+    rows = dict(zip(PAGE_CONTEXT_FEATURES, page_context_features(blocks).T))
+    np.testing.assert_array_equal(rows["in_main_run"], [0, 0, 1, 1, 1, 1, 0, 0])
+    np.testing.assert_allclose(rows["log_before_run"], np.log1p([2, 1, 0, 0, 0, 0, 0, 0]))
+    np.testing.assert_allclose(rows["log_after_run"], np.log1p([0, 0, 0, 0, 0, 0, 1, 2]))
+    np.testing.assert_array_equal(rows["repeated_earlier"], [0, 0, 0, 0, 1, 1, 0, 1])
+    np.testing.assert_allclose(rows["log_link_run"], np.log1p([2, 2, 0, 0, 0, 0, 2, 2]))
 
 
 def _texts(path):

@@ -1,81 +1,209 @@
-"""The compiled first pass predicts what the scikit-learn pipeline predicts, without it."""
+"""The compiled model predicts what the scikit-learn pipeline predicts, from arrays alone;
+features are defined once, in the registry."""
 
 from __future__ import annotations
 
-import pickle
+import io
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pytest
 
-from classifier import Block, ModelError, load_model, train
-from classifier.inference import CompiledClassifier, compile_classifier
+from classifier import Block, ModelError, TrainingError, load_model, train
+from classifier.bundle import ModelBundle
+from classifier.inference import CompiledModel
+from classifier.measures import POSITION_FEATURES
+from classifier.registry import DEFAULT_FEATURES, FEATURES, MeasureFeature, register
 
 from conftest import ROOT, SEED_PAGE
 
 
 def test_compiled_probabilities_equal_the_pipelines(small_model, corpus_blocks):
-    compiled = small_model.compiled
-    assert isinstance(compiled, CompiledClassifier)
+    assert isinstance(small_model.compiled, CompiledModel)
     np.testing.assert_allclose(
-        compiled.predict_proba(corpus_blocks), small_model.classifier.predict_proba(corpus_blocks), atol=1e-6,
+        small_model.compiled.predict_proba(corpus_blocks), small_model.classifier.predict_proba(corpus_blocks),
+        atol=1e-9,
     )
 
 
-def test_shipped_model_is_compiled_and_agrees_on_the_seed_page():
-    from classifier import page_blocks
-
-    model = load_model()
-    blocks = page_blocks(SEED_PAGE.read_text(encoding="utf-8"), SEED_PAGE.stem)
-    np.testing.assert_allclose(model.compiled.predict_proba(blocks), model.classifier.predict_proba(blocks), atol=1e-6)
+def test_the_second_pass_compiles_too(corpus_blocks):
+    bundle = train(corpus_blocks, context_window=1, stack_folds=3)
+    assert bundle.compiled.context is not None
+    np.testing.assert_allclose(bundle.predict_proba(corpus_blocks), bundle.classifier.predict_proba(corpus_blocks),
+                               atol=1e-9)
 
 
 def test_two_label_models_compile_too(corpus_blocks):
     blocks = [b for b in corpus_blocks if b.label in ("body", "other")]
     bundle = train(blocks)
-    assert bundle.compiled is not None and bundle.labels == ["body", "other"]
-    np.testing.assert_allclose(bundle.compiled.predict_proba(blocks), bundle.classifier.predict_proba(blocks), atol=1e-6)
+    assert bundle.labels == ["body", "other"]
+    np.testing.assert_allclose(bundle.compiled.predict_proba(blocks), bundle.classifier.predict_proba(blocks), atol=1e-9)
 
 
-@pytest.mark.parametrize("params", [{"context_window": 1, "stack_folds": 3}, {"char_ngrams": (2, 4)}])
-def test_models_it_cannot_reproduce_use_scikit_learn(corpus_blocks, params):
-    bundle = train(corpus_blocks, **params)
-    assert compile_classifier(bundle.classifier) is None and bundle.compiled is None
-    np.testing.assert_allclose(bundle.predict_proba(corpus_blocks), bundle.classifier.predict_proba(corpus_blocks))
+def test_a_batch_holding_the_joint_is_still_counted_exactly(small_model, corpus_blocks):
+    page = [Block("odd", 0, "zqxjointzqx [Subscribe](#) today\x00"), Block("odd", 1, corpus_blocks[5].text)]
+    np.testing.assert_allclose(small_model.predict_proba(page), small_model.classifier.predict_proba(page), atol=1e-9)
 
 
-def test_a_batch_holding_the_joint_falls_back_to_scikit_learn(small_model):
-    blocks = [Block("p", 0, "zqxjointzqx is a word here"), Block("p", 1, "Another paragraph.")]
-    assert small_model.compiled.predict_proba(blocks) is None
-    np.testing.assert_allclose(small_model.predict_proba(blocks), small_model.classifier.predict_proba(blocks))
+def test_model_file_round_trip(small_model, corpus_blocks, tmp_path):
+    path = small_model.save(tmp_path / "m.npz")
+    loaded = load_model(path)
+    assert loaded.metadata == small_model.metadata
+    np.testing.assert_array_equal(loaded.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
 
 
-def test_a_pickled_bundle_travels_as_bytes(small_model, corpus_blocks):
-    copy = pickle.loads(pickle.dumps(small_model))
-    assert copy._classifier is None  # not unpickled until needed
-    np.testing.assert_array_equal(copy.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
-    assert copy.classifier.get_params() == small_model.classifier.get_params()
+def test_a_model_file_holds_no_pickle(small_model, tmp_path):
+    path = small_model.save(tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            data = archive.read(name)
+            assert name.endswith(".npy")
+            # a .npy header names a plain dtype; object arrays (dtype '|O') would be pickles
+            assert b"'descr': '|O'" not in data[:200], name
+    with np.load(path, allow_pickle=False) as npz:  # raises if any array needed pickle
+        for name in npz.files:
+            npz[name]
 
 
-def test_a_damaged_classifier_pickle_is_reported_when_used(small_model, tmp_path):
-    from classifier.bundle import ModelBundle
+def test_the_shipped_model_holds_no_pickle():
+    from classifier.bundle import shipped_model_path
 
-    bundle = ModelBundle(None, small_model.metadata, compiled=small_model.compiled,
-                         pickled_classifier=b"not a pickle", source="m.joblib")
-    with pytest.raises(ModelError, match="m.joblib: is a damaged blocktag model"):
-        bundle.classifier
+    with np.load(shipped_model_path(), allow_pickle=False) as npz:
+        assert all(npz[name].dtype != object for name in npz.files)
 
 
-def test_tagging_never_imports_scikit_learn(tmp_path):
-    out = tmp_path / "out.jsonl"
-    probe = (
+def test_a_pickle_model_is_refused_without_being_opened(tmp_path):
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.JOBLIB"
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    import pickle
+
+    evil.write_bytes(pickle.dumps(Payload()))
+    for name in ("evil.JOBLIB", "evil.skops", "evil.SKOPS", "evil.pkl"):
+        path = tmp_path / name
+        path.write_bytes(evil.read_bytes())
+        with pytest.raises(ModelError, match="pickle-based model of an older blocktag"):
+            load_model(path)
+    # the same bytes under .npz are not an npz archive: refused, never unpickled
+    renamed = tmp_path / "evil.npz"
+    renamed.write_bytes(evil.read_bytes())
+    with pytest.raises(ModelError, match="is not a blocktag model"):
+        load_model(renamed)
+    assert not marker.exists()
+
+
+def test_an_npz_with_an_object_array_is_refused(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, **{"meta.json": np.array([{"format": "blocktag-model"}], dtype=object)})
+    with pytest.raises(ModelError, match="is not a blocktag model"):
+        load_model(path)
+
+
+def test_format_version_mismatch_says_what_to_do(small_model, tmp_path):
+    import json
+
+    data = small_model.to_bytes()
+    with np.load(io.BytesIO(data)) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    document = json.loads(bytes(arrays["meta.json"]).decode())
+    document["format_version"] = 99
+    arrays["meta.json"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+    path = tmp_path / "future.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ModelError, match=r"future\.npz: is a blocktag model of format 99; this blocktag reads format 3: retrain"):
+        load_model(path)
+
+
+def test_damaged_arrays_are_reported(small_model, tmp_path):
+    with np.load(io.BytesIO(small_model.to_bytes())) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    arrays["first.coef"] = arrays["first.coef"][:, :-1]
+    path = tmp_path / "cut.npz"
+    np.savez(path, **arrays)
+    with pytest.raises(ModelError, match=r"cut\.npz: is a damaged blocktag model"):
+        load_model(path)
+
+
+def test_models_are_saved_only_as_npz(small_model, tmp_path):
+    from classifier import OutputError
+
+    with pytest.raises(OutputError, match=r"m\.joblib: model files are \.npz .*use e\.g\. m\.npz"):
+        small_model.save(tmp_path / "m.joblib")
+
+
+def test_adding_a_feature_touches_only_the_registry(corpus_blocks, tmp_path):
+    """A new measure, registered once, is trained, compiled, saved, loaded and tagged with."""
+    def question_marks(blocks):
+        return np.array([[b.text.count("?"), b.text.endswith("?")] for b in blocks], dtype=float)
+
+    register(MeasureFeature("question_marks", question_marks, lambda: ["question marks", "ends with ?"]))
+    try:
+        bundle = train(corpus_blocks, features=DEFAULT_FEATURES + ("question_marks",))
+        assert [part.name for part in bundle.compiled.parts][-1] == "question_marks"
+        loaded = load_model(bundle.save(tmp_path / "q.npz"))
+        np.testing.assert_allclose(loaded.predict_proba(corpus_blocks), bundle.classifier.predict_proba(corpus_blocks),
+                                   atol=1e-9)
+        # without the feature the model is a different one
+        assert not np.allclose(loaded.predict_proba(corpus_blocks), train(corpus_blocks).predict_proba(corpus_blocks))
+    finally:
+        del FEATURES["question_marks"]
+    with pytest.raises(ModelError, match="unknown feature 'question_marks'"):
+        load_model(tmp_path / "q.npz")
+
+
+def test_a_feature_defined_twice_differently_fails_training(corpus_blocks, monkeypatch):
+    """train() checks the compiled form against the pipeline and fails loudly on a drift."""
+    from classifier import features as training_features
+    from classifier.registry import feature
+
+    position = feature("position")
+    drifted = MeasureFeature("position", lambda blocks: position.measure(blocks) * 1.5, position.columns)
+    original = training_features.feature
+
+    def training_view(name):  # the pipeline sees the drifted definition, tagging the registered one
+        return drifted if name == "position" else original(name)
+
+    monkeypatch.setattr(training_features, "feature", training_view)
+    with pytest.raises(TrainingError, match="the compiled model differs from the trained pipeline"):
+        train(corpus_blocks)
+
+
+def test_unknown_features_are_rejected_at_fit(corpus_blocks):
+    with pytest.raises(TrainingError, match="features must name registered features"):
+        train(corpus_blocks, features=("words", "no_such_feature"))
+
+
+def test_evidence_names_readable_features(small_model):
+    blocks = [Block("p", 0, "[Subscribe](https://example.org/subscribe?utm_source=nav) to our newsletter"),
+              Block("p", 1, "By Jane Doe"), Block("p", 2, "The council met on Tuesday to discuss the budget.")]
+    proba = small_model.predict_proba(blocks)
+    evidence = small_model.compiled.evidence(blocks, proba.argmax(axis=1), top=5)
+    assert len(evidence) == 3 and all(0 < len(items) <= 5 for items in evidence)
+    for items in evidence:
+        weights = [w for _, w in items]
+        assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    names = [name for items in evidence for name, _ in items]
+    assert all(isinstance(n, str) and n for n in names)
+    assert any(n.startswith(("word ", "shape ", "link to ")) or " " in n for n in names)
+
+
+def test_tagging_imports_neither_scikit_learn_nor_scipy(small_model_path):
+    code = (
         "import sys\n"
-        "from classifier.cli import main\n"
-        f"sys.argv = ['blocktag', 'tag', {str(SEED_PAGE)!r}, '--format', 'jsonl', '--output', {str(out)!r}]\n"
-        "try:\n    main()\nexcept SystemExit:\n    pass\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy')))\n"
+        "import classifier\n"
+        f"model = classifier.load_model({str(small_model_path)!r})\n"
+        f"classifier.tag_text(open({str(SEED_PAGE)!r}).read(), model)\n"
+        "leaked = [m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules]\n"
+        "assert not leaked, leaked\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
-    assert done.stdout.strip() == "[]"
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 31
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_position_columns_are_named_in_the_registry():
+    assert FEATURES["position"].columns() == list(POSITION_FEATURES)

@@ -1,0 +1,108 @@
+"""Every feature the model can read, each defined once.
+
+A feature is either n-grams of a text derived from each block (TF-IDF weighted) or a matrix
+of measures (standard-scaled). Its entry here says how to extract it and how it is
+vectorised; the scikit-learn pipeline (:mod:`classifier.features`), the compiled model that
+tags with numpy alone (:mod:`classifier.inference`) and ``blocktag explain`` all look
+features up here by name. Adding a feature means registering it here and naming it in
+``BlockClassifier(features=...)``: nothing else changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import measures
+from .blocks import Block
+
+
+@dataclass(frozen=True)
+class NgramFeature:
+    """TF-IDF of n-grams of a text made from each block.
+
+    ``ngram_param`` names the :class:`~classifier.model.BlockClassifier` parameter that gives
+    the n-gram range, so it can be tuned like any other; ``describe`` turns an n-gram into
+    the words ``explain`` shows.
+    """
+
+    name: str
+    texts: Callable[[Sequence[Block]], list[str]]
+    analyzer: str  # "word" or "char", as scikit-learn's CountVectorizer reads them
+    lowercase: bool
+    ngram_param: str
+    describe: Callable[[str], str]
+    min_df: int = 2
+
+    kind = "ngrams"
+
+
+@dataclass(frozen=True)
+class MeasureFeature:
+    """Numbers measured of each block (in page context), standard-scaled.
+
+    ``measure(blocks, **settings)`` returns one row a block; ``columns(**settings)`` names
+    the columns. ``settings`` are the names of ``BlockClassifier`` parameters passed on.
+    """
+
+    name: str
+    measure: Callable[..., np.ndarray]
+    columns: Callable[..., list[str]]
+    settings: tuple[str, ...] = field(default=())
+
+    kind = "measures"
+
+
+FEATURES: dict[str, NgramFeature | MeasureFeature] = {}
+
+
+def register(feature: NgramFeature | MeasureFeature) -> NgramFeature | MeasureFeature:
+    """Add ``feature`` to the registry (replacing one of the same name)."""
+    FEATURES[feature.name] = feature
+    return feature
+
+
+def feature(name: str) -> NgramFeature | MeasureFeature:
+    try:
+        return FEATURES[name]
+    except KeyError:
+        from .errors import ModelError
+
+        raise ModelError(
+            f"unknown feature {name!r}; known: {', '.join(sorted(FEATURES))}"
+        ) from None
+
+
+def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
+    names = list(measures.SHAPE_FEATURES)
+    for offset in neighbours:
+        names += [f"{offset:+d} {n}" for n in measures.SHAPE_FEATURES] + [f"{offset:+d} exists"]
+    return names
+
+
+register(NgramFeature(
+    "words", measures.block_texts, analyzer="word", lowercase=True, ngram_param="word_ngrams",
+    describe=lambda gram: f'word "{gram}"',
+))
+register(NgramFeature(
+    "word_shapes", measures.block_shapes, analyzer="char", lowercase=False, ngram_param="shape_ngrams",
+    describe=lambda gram: f"shape {gram}",
+))
+register(NgramFeature(
+    "link_targets", measures.block_link_targets, analyzer="word", lowercase=True, ngram_param="link_ngrams",
+    describe=lambda gram: f'link to "{gram}"', min_df=2,
+))
+register(MeasureFeature(
+    "shape", lambda blocks, neighbours: measures.shape_features(blocks, tuple(neighbours)),
+    lambda neighbours: _neighbour_columns(tuple(neighbours)), settings=("neighbours",),
+))
+register(MeasureFeature(
+    "position", lambda blocks: measures.position_features(blocks), lambda: list(measures.POSITION_FEATURES),
+))
+register(MeasureFeature(
+    "page_context", lambda blocks: measures.page_context_features(blocks), lambda: list(measures.PAGE_CONTEXT_FEATURES),
+))
+
+DEFAULT_FEATURES = ("words", "word_shapes", "link_targets", "shape", "position", "page_context")

@@ -1,0 +1,62 @@
+"""The core install (numpy, typer, rich, lxml, warcio) tags, evaluates and converts; the
+extras are asked for by name when a command needs one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT, SEED_LABELS, SEED_PAGE
+
+# Runs the CLI with scikit-learn, SciPy and matplotlib unimportable, as in a core install.
+BLOCKED = """
+import runpy, sys
+class Blocked:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+sys.meta_path.insert(0, Blocked())
+import importlib.util
+real_find_spec = importlib.util.find_spec
+def find_spec(name, package=None):
+    if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl"):
+        return None
+    return real_find_spec(name, package)
+importlib.util.find_spec = find_spec
+sys.argv = ["blocktag", *sys.argv[1:]]
+runpy.run_module("classifier", run_name="__main__")
+"""
+
+
+def blocktag_without_extras(*args):
+    return subprocess.run([sys.executable, "-c", BLOCKED, *map(str, args)], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_tag_and_evaluate_need_no_scikit_learn():
+    text = blocktag_without_extras("tag", SEED_PAGE)
+    assert text.returncode == 0, text.stderr
+    assert "body" in text.stdout
+    jsonl = blocktag_without_extras("tag", SEED_PAGE, "--format", "jsonl")
+    assert jsonl.returncode == 0, jsonl.stderr
+    assert jsonl.stdout.count("\n") == len(SEED_LABELS.read_text().splitlines())
+    scores = blocktag_without_extras("evaluate", SEED_LABELS)
+    assert scores.returncode == 0, scores.stderr
+    assert "macro" in scores.stdout.lower()
+
+
+def test_training_without_the_extra_says_what_to_install(tmp_path):
+    result = blocktag_without_extras("train", SEED_LABELS, "--output", tmp_path / "m.npz")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: training needs scikit-learn and threadpoolctl: pip install 'blocktag[train]'"
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_a_report_without_the_extra_says_what_to_install(tmp_path):
+    result = blocktag_without_extras("evaluate", SEED_LABELS, "--report", tmp_path / "r.html")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == "Error: --report needs matplotlib: pip install 'blocktag[report]'"
+    assert not (tmp_path / "r.html").exists()
