@@ -1,0 +1,63 @@
+"""Readers for inputs that are not text in the corpus's form: HTML pages (:mod:`.html`) and
+WARC archives (:mod:`.warc`).
+
+:func:`input_kind` tells what a file is, by its name and, for a file that claims to be
+text, by its first bytes, so an HTML page is never tagged as plain text. This module imports
+nothing heavy: lxml and warcio load only when a page needs them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+TEXT_SUFFIX = ".txt"
+LABELLED_SUFFIXES = (".jsonl", ".csv")
+# Pages a folder is read for.
+PAGE_SUFFIXES = (TEXT_SUFFIX,) + HTML_SUFFIXES + WARC_SUFFIXES
+# An HTML page announces itself in its first bytes (after a BOM, blanks and comments).
+SNIFF_BYTES = 1024
+_HTML_START = re.compile(rb"\s*(?:<!--.{0,500}?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+def input_kind(path: str | os.PathLike) -> str:
+    """``"warc"``, ``"html"``, ``"labelled"`` (JSONL/CSV blocks) or ``"text"``, by the file's
+    name; a file named otherwise is ``"html"`` when its first bytes are an HTML document."""
+    name = Path(path).name.lower()
+    if name.endswith(WARC_SUFFIXES):
+        return "warc"
+    if name.endswith(HTML_SUFFIXES):
+        return "html"
+    if name.endswith(LABELLED_SUFFIXES):
+        return "labelled"
+    return "html" if _sniff(path) else "text"
+
+
+def is_page_name(name: str) -> bool:
+    """Whether a folder's file is, by its name, a page blocktag reads (text, HTML or WARC)."""
+    return name.lower().endswith(PAGE_SUFFIXES)
+
+
+def page_stem(path: str | os.PathLike) -> str:
+    """The page name of a file: its name less every page suffix ("a.html.gz" -> "a")."""
+    name = Path(path).name
+    for suffix in sorted(PAGE_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)] or name
+    return Path(path).stem
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``)."""
+    return bool(_HTML_START.match(data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]))
+
+
+def _sniff(path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_html(handle.read(SNIFF_BYTES))
+    except OSError:
+        return False  # the text reader reports the missing or unreadable file

@@ -1,0 +1,300 @@
+"""HTML pages to the project's text form, with lxml.
+
+What a reader sees is kept and what it does not is dropped: scripts, styles, templates,
+``<noscript>``, SVG, form controls and hidden elements (``hidden``, ``aria-hidden="true"``,
+inline ``display:none`` / ``visibility:hidden``). Block elements become blocks separated by
+blank lines, in the corpus's form: links ``[text](href)``, list items ``- item`` (a list is
+one block), headings as their text, quotes as ``> `` lines, a table row of plain cells as
+one line ``a | b``; inline elements are joined within their block and ``<br>`` breaks a line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import os
+import re
+import zlib
+from pathlib import Path
+from urllib.parse import urljoin
+
+import lxml.etree
+import lxml.html
+
+from ..errors import InputError
+
+# Read at most this much of a page for its <meta charset>, as browsers do.
+CHARSET_SNIFF_BYTES = 4096
+FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pages
+# Nesting deeper than this is read as plain text: no real page needs it, and it bounds
+# the recursion.
+MAX_DEPTH = 200
+NO_TARGET = "#"
+# A gzipped page bigger than this once unpacked is refused (a gzip bomb is tiny packed).
+MAX_HTML_BYTES = 64 * 1024 * 1024
+
+DROPPED = frozenset({
+    "script", "style", "template", "noscript", "svg", "math", "head", "title", "meta", "link",
+    "iframe", "object", "embed", "canvas", "video", "audio", "source", "track", "map",
+    "input", "select", "option", "textarea", "button", "datalist",
+})
+BLOCKS = frozenset({
+    "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog",
+    "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+    "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav",
+    "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th",
+    "caption", "ul",
+})
+LISTS = frozenset({"ul", "ol", "menu", "dl"})
+LIST_ITEMS = frozenset({"li", "dt", "dd"})
+TABLE_CELLS = frozenset({"td", "th"})
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html>") -> str:
+    """The page's text as blank-line separated blocks. Relative links are resolved against
+    ``url`` (or the page's ``<base href>``) when known. Raises :class:`InputError` naming
+    ``source`` for a document with no content."""
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    html = _XML_DECLARATION.sub("", html, count=1)
+    if not html.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
+    base = root.find(".//base[@href]")
+    if base is not None:
+        url = urljoin(url or "", base.get("href"))
+    builder = _Builder(url)
+    builder.element(root, depth=0)
+    return "\n\n".join(builder.finish())
+
+
+def read_html(path: str | os.PathLike, url: str | None = None) -> str:
+    """An HTML page file (``.html``, ``.htm``, gzipped or not) as text."""
+    data = _read_raw(path)
+    if str(path).lower().endswith(".gz"):
+        data = _gunzip(data, path)
+    return html_to_text(data, url=url, source=str(path))
+
+
+def _gunzip(data: bytes, path) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(MAX_HTML_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{path}: is not a valid gzip file ({exc})") from None
+    if len(out) > MAX_HTML_BYTES:
+        raise InputError(f"{path}: unpacks to more than {MAX_HTML_BYTES // 2**20} MB; not a web page")
+    return out
+
+
+def _read_raw(path) -> bytes:
+    # HTML may be gzipped or UTF-16: no text-file binary check here.
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def decode_html(data: bytes) -> str:
+    """Decode a page by its byte-order mark, else its ``<meta charset>``, else UTF-8, else
+    :data:`FALLBACK_ENCODING`; undecodable bytes become U+FFFD rather than an error."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    declared = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
+    if declared:
+        encoding = _known_encoding(declared.group(1).decode("ascii"))
+        if encoding:
+            return data.decode(encoding, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode(FALLBACK_ENCODING, errors="replace")
+
+
+def _known_encoding(name: str) -> str | None:
+    try:
+        encoding = codecs.lookup(name).name
+    except LookupError:
+        return None
+    # As browsers do: "latin-1" and "ascii" pages are really windows-1252.
+    return FALLBACK_ENCODING if encoding in ("latin-1", "iso8859-1", "ascii") else encoding
+
+
+_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+
+
+def _is_hidden(element) -> bool:
+    if element.get("hidden") is not None or element.get("aria-hidden", "").strip().lower() == "true":
+        return True
+    style = element.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+class _Builder:
+    """Walks the tree once, gathering inline text into lines and lines into blocks."""
+
+    def __init__(self, url: str | None):
+        self.url = url
+        self.blocks: list[str] = []
+        self.lines: list[str] = []
+        self.inline: list[str] = []
+        self.line_prefix = ""
+        self.list_depth = 0
+        self.quote_depth = 0
+
+    # -- assembling
+
+    def text(self, text: str | None) -> None:
+        if text:
+            self.inline.append(text)
+
+    def end_line(self) -> None:
+        line = _SPACES.sub(" ", "".join(self.inline)).strip()
+        self.inline = []
+        if line:
+            self.lines.append(self.line_prefix + line)
+        self.line_prefix = ""
+
+    def end_block(self) -> None:
+        self.end_line()
+        if self.lines:
+            prefix = "> " * self.quote_depth
+            self.blocks.append("\n".join(prefix + line for line in self.lines))
+        self.lines = []
+
+    def finish(self) -> list[str]:
+        self.end_block()
+        return self.blocks
+
+    # -- walking
+
+    def element(self, element, depth: int) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in DROPPED or _is_hidden(element):
+            return
+        if depth > MAX_DEPTH:
+            self.text(" ".join(element.itertext()))
+            return
+        if tag == "br":
+            self.end_line()
+        elif tag == "a" and element.get("href") is not None and not self._holds_blocks(element):
+            self.link(element)
+        elif tag == "img":
+            pass  # an image's alt text is used only as the text of a link that has none
+        elif tag in LISTS:
+            self.list(element, depth)
+        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS):
+            self.row(element)
+        elif tag == "pre":
+            self.end_block()
+            for line in "".join(element.itertext()).split("\n"):
+                self.text(line)
+                self.end_line()
+            self.end_block()
+        elif tag == "blockquote":
+            # One block, its paragraphs separated by a bare ">" line, as html2text writes it.
+            self.end_block()
+            start = len(self.blocks)
+            self.quote_depth += 1
+            self.children(element, depth)
+            self.end_block()
+            self.quote_depth -= 1
+            if len(self.blocks) - start > 1:
+                self.blocks[start:] = [f"\n{('> ' * (self.quote_depth + 1)).rstrip()}\n".join(self.blocks[start:])]
+        elif tag in BLOCKS and not (self.list_depth and tag not in LIST_ITEMS):
+            self.end_block()
+            self.children(element, depth)
+            self.end_block()
+        else:
+            # Inline, or a block inside a list item: it stays on the item's line.
+            self.text(" " if tag in BLOCKS else None)
+            self.children(element, depth)
+            self.text(" " if tag in BLOCKS else None)
+
+    def children(self, element, depth: int) -> None:
+        self.text(element.text)
+        for child in element:
+            self.element(child, depth + 1)
+            self.text(child.tail)
+
+    def list(self, element, depth: int) -> None:
+        # A list is one block, an item a line; a nested list's items are more lines of it.
+        if self.list_depth == 0:
+            self.end_block()
+        else:
+            self.end_line()
+        self.list_depth += 1
+        self.text(element.text)
+        for child in element:
+            if isinstance(child.tag, str) and child.tag in LIST_ITEMS and not _is_hidden(child):
+                self.end_line()
+                self.line_prefix = "- "
+                self.children(child, depth + 1)
+                self.end_line()
+            else:
+                self.element(child, depth + 1)
+            self.text(child.tail)
+        self.list_depth -= 1
+        if self.list_depth == 0:
+            self.end_block()
+        else:
+            self.end_line()
+
+    def row(self, element) -> None:
+        cells = [_plain(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS and not _is_hidden(cell)]
+        self.end_line()
+        self.text(" | ".join(cell for cell in cells if cell))
+        self.end_line()
+
+    def link(self, element) -> None:
+        text = _plain(element)
+        if not text:
+            images = [img.get("alt", "").strip() for img in element.iter("img")]
+            text = next((alt for alt in images if alt), "")
+        if not text:
+            return  # an icon link with no words says nothing to a reader
+        self.text(f"[{text}]({self.target(element.get('href'))})")
+
+    def target(self, href: str) -> str:
+        href = href.strip()
+        if not href or href.lower().startswith("javascript:"):
+            return NO_TARGET
+        if self.url and not href.startswith("#"):
+            href = urljoin(self.url, href)
+        return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+    @staticmethod
+    def _holds_blocks(element, ignore: frozenset = frozenset()) -> bool:
+        return any(isinstance(e.tag, str) and e.tag in BLOCKS and e.tag not in ignore for e in element.iterdescendants())
+
+
+def _plain(element) -> str:
+    """An element's visible text on one line (hidden and dropped descendants left out)."""
+    parts: list[str] = []
+
+    def walk(node) -> None:
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str) and child.tag not in DROPPED and not _is_hidden(child):
+                if child.tag == "br":
+                    parts.append(" ")
+                walk(child)
+            parts.append(child.tail or "")
+
+    walk(element)
+    return _SPACES.sub(" ", "".join(parts)).strip()
