@@ -85,8 +85,19 @@ _QUOTE = re.compile(r">[ >]*")
 _TABLE_RULE = re.compile(r"\|?[ ]*:?-{2,}:?[ ]*(?:\|[ ]*:?-{2,}:?[ ]*)*\|?[ ]*")
 
 
+# Text with none of these is already canonical (one line of plain prose): most story
+# paragraphs. canonical() returns it as it is without running the patterns (a test checks
+# that this agrees with the full path).
+_MAYBE_MARKUP = re.compile(
+    "[\n\r\\\\*_#><\\[`&\u00a0\u00ad\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
+    "\t\f\v\ue000-\uf8ff]|  |^[\\s+•‣◦▪=|:-]|^\\d{1,9}[.)]|\\s$"
+)
+
+
 def canonical(text: str) -> str:
     """One block's text, in any common scraper dialect, in the project's canonical form."""
+    if not _MAYBE_MARKUP.search(text):
+        return text
     text = _normalise_characters(text)
     text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
     lines, definitions = _block_lines(text)

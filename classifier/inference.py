@@ -104,6 +104,10 @@ class CompiledModel:
     def first_pass_scores(self, blocks: Sequence[Block]) -> np.ndarray:
         scores = np.tile(self.first.intercept, (len(blocks), 1))
         for part in self.parts:
+            if part.vocabulary is None:  # dense measures: one matrix product
+                values = (part.spec.measure(blocks, **part.settings) - part.mean) / part.scale
+                scores += values @ self.first.coef[:, part.offset: part.offset + part.width].T
+                continue
             rows, columns, values = part.cells(blocks)
             if not len(rows):
                 continue

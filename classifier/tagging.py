@@ -7,6 +7,7 @@ however long the input. Results come out in input order, every input block exact
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 from collections import deque
@@ -15,17 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block, group_pages, iter_labelled, page_blocks
+from .blocks import LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, decode_text, read_text
 from .bundle import ModelBundle, load_model
+from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
+from .workers import interrupts_held, resolve_jobs, worker_started
+from .readers import input_kind, looks_like_html, page_stem
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's features stay a few MB.
 DEFAULT_BATCH_BLOCKS = 2000
-STDIN = "-"
 SCORE_DECIMALS = 4
-PAGE_SUFFIX = ".txt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,47 +41,84 @@ class TaggedBlock:
     scores: dict[str, float]
 
     def to_record(self) -> dict:
-        return {
-            "page": self.block.page,
-            "index": self.block.index,
-            "text": self.block.text,
-            "label": self.label,
-            "confidence": self.confidence,
-            "scores": self.scores,
-        }
+        record = {"page": self.block.page}
+        if self.block.url is not None:
+            record["url"] = self.block.url
+        record.update(index=self.block.index, text=self.block.text, label=self.label,
+                      confidence=self.confidence, scores=self.scores)
+        return record
 
 
 # ---------------------------------------------------------------------- reading input
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
-    """Each input as files: a directory becomes its ``*.txt`` pages, sorted."""
-    for item in inputs:
-        if str(item) == STDIN:
-            yield STDIN
-            continue
-        path = Path(item)
-        if path.is_dir():
-            pages = sorted(p for p in path.iterdir() if p.suffix == PAGE_SUFFIX and p.is_file())
-            if not pages:
-                raise InputError(f"{path}: directory holds no {PAGE_SUFFIX} pages")
-            yield from pages
-        else:
-            yield path
+    """Each input as files: a directory becomes its ``*.txt`` pages, sorted. Raises the
+    error of the first input that cannot be expanded (see :mod:`classifier.sources`)."""
+    for source in expand_arguments(inputs):
+        if isinstance(source, BlocktagError):
+            raise source
+        yield source.path
 
 
-def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
-    """The pages of one input: a page of text (named by its file stem), stdin, or a
-    ``.jsonl`` file of blocks (grouped by ``page``; any ``label`` is ignored)."""
+def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str | None = None) -> Iterator[list[Block]]:
+    """The pages of one input: a page of text (named ``page``, by default its file stem),
+    stdin, or a ``.jsonl``/``.csv`` file of blocks (grouped by ``page``; any ``label`` is
+    ignored). A page over ``MAX_PAGE_BLOCKS`` blocks comes in chunks (see ``capped_pages``).
+    The whole input is read and checked before its first page comes out, so an input
+    skipped for an error has nothing output."""
     if str(source) == STDIN:
-        yield page_blocks(decode_text(sys.stdin.buffer.read(), "<stdin>", encoding), "stdin")
+        data = _read_stdin()
+        yield from _text_pages(_html_text(data) if looks_like_html(data) else decode_text(data, "<stdin>", encoding),
+                               page or STDIN_PAGE)
         return
     path = Path(source)
-    if path.suffix.lower() == ".jsonl":
-        blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
-        yield from group_pages(blocks)
+    kind = input_kind(path)
+    if kind in ("html", "warc"):
+        yield from _markup_pages(path, kind, page or page_stem(path))
         return
-    yield page_blocks(read_text(path, encoding), path.stem)
+    if path.suffix.lower() in LABELLED_SUFFIXES:
+        for _ in iter_labelled(path, require_label=False, encoding=encoding):
+            pass  # a first pass that only validates; the second streams
+        blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
+        yield from capped_pages(blocks)
+        return
+    yield from _text_pages(read_text(path, encoding), page or path.stem)
+
+
+def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
+    """An HTML page, or a WARC file's HTML responses (``page:0``, ``page:1``, ... each with
+    its ``url``), as pages of text in the corpus's form."""
+    if kind == "html":
+        from .readers.html import read_html
+
+        yield from _text_pages(read_html(path), page)
+        return
+    from .readers.warc import check_warc, read_warc
+
+    check_warc(path)  # a broken archive is refused before any of its pages is tagged
+    for record in read_warc(path):
+        blocks = iter_segments(record.text)
+        yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
+
+
+def _html_text(data: bytes) -> str:
+    from .readers.html import html_to_text
+
+    return html_to_text(data, source="<stdin>")
+
+
+def _text_pages(text: str, page: str) -> Iterator[list[Block]]:
+    return capped_pages(Block(page, i, block) for i, block in enumerate(iter_segments(text)))
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise InputError("<stdin>: standard input is closed; pipe a page in or name a file")
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as exc:
+        raise InputError(f"<stdin>: cannot be read ({exc.strerror})") from None
 
 
 def iter_pages(
@@ -89,19 +128,11 @@ def iter_pages(
 ) -> Iterator[list[Block]]:
     """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
     then it is told of the error and the run goes on with the next file."""
-    sources = expand_inputs(inputs)
-    while True:
+    for source in expand_arguments(inputs):
         try:
-            source = next(sources)
-        except StopIteration:
-            return
-        except BlocktagError as exc:
-            if on_error is None:
-                raise
-            on_error(exc)
-            continue
-        try:
-            yield from read_pages(source, encoding)
+            if isinstance(source, BlocktagError):
+                raise source
+            yield from read_pages(source.path, encoding, source.page)
         except BlocktagError as exc:
             if on_error is None:
                 raise
@@ -109,9 +140,14 @@ def iter_pages(
 
 
 def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOCKS) -> Iterator[list[Block]]:
-    """Whole pages gathered into batches of about ``batch_blocks`` blocks."""
+    """Whole pages gathered into batches of about ``batch_blocks`` blocks. Two pages in a
+    row with the same name (a long page's chunks, or pages of two files) go in different
+    batches: in one, the features would read them as one page."""
     batch: list[Block] = []
     for page in pages:
+        if batch and page and page[0].page == batch[-1].page:
+            yield batch
+            batch = []
         batch.extend(page)
         if len(batch) >= batch_blocks:
             yield batch
@@ -149,10 +185,10 @@ class Tagger:
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int = DEFAULT_BATCH_BLOCKS, jobs: int = 1):
         self.model = model if isinstance(model, ModelBundle) else load_model(model)
         self.batch_blocks = batch_blocks
-        self.jobs = (os.cpu_count() or 1) if jobs == -1 else max(1, jobs)
+        self.jobs = resolve_jobs(jobs)
 
     def tag_text(self, text: str, page: str = "page") -> list[TaggedBlock]:
-        return tag_batch(self.model, page_blocks(text, page))
+        return list(self.tag_pages(_text_pages(text, page)))  # a very long page in chunks
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
         return tag_batch(self.model, list(blocks))
@@ -175,14 +211,15 @@ class Tagger:
 _worker_model: ModelBundle | None = None
 
 
-def _init_worker(model: ModelBundle) -> None:
+def _init_worker(model: ModelBundle, parent_pid: int) -> None:
     global _worker_model
+    worker_started(parent_pid)
     _worker_model = model
 
 
-def _proba_in_worker(pages: list[str], texts: list[str]):
-    # The features read only each block's page and text.
-    return _worker_model.predict_proba([Block(page, 0, text) for page, text in zip(pages, texts)])
+def _proba_in_worker(pages: list[str], indices: list[int], texts: list[str]):
+    # The blocks rebuilt whole (page, index, text): a feature may read any of them.
+    return _worker_model.predict_proba([Block(*fields) for fields in zip(pages, indices, texts)])
 
 
 def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int):
@@ -190,13 +227,26 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     memory stays flat; yields (batch, probabilities) in input order. Workers send back only
     the probability matrix, the cheapest thing to move between processes; they get plain
     lists of page names and texts, which pickle several times faster than Block records."""
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(model,)) as pool:
+    # fork: the workers share the loaded model instead of unpickling it, and are the
+    # children of this process (see worker_started).
+    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                               initargs=(model, os.getpid()))
+    try:
         pending: deque = deque()
         for batch in work:
-            pending.append((batch, pool.submit(_proba_in_worker, [b.page for b in batch], [b.text for b in batch])))
+            with interrupts_held():  # submit may fork the workers
+                future = pool.submit(_proba_in_worker, [b.page for b in batch], [b.index for b in batch],
+                                     [b.text for b in batch])
+            pending.append((batch, future))
             if len(pending) >= 2 * jobs:
                 batch, future = pending.popleft()
                 yield batch, future.result()
         while pending:
             batch, future = pending.popleft()
             yield batch, future.result()
+    except BaseException:
+        # Interrupted, or the reader stopped: drop the queued work instead of finishing it.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()

@@ -157,3 +157,13 @@ def test_jsonl_lines_are_what_json_dumps_writes(page, index, text, scores):
     item = TaggedBlock(Block(page, index, text), labels[0], scores[0], dict(zip(labels, scores)))
     assert jsonl_line(item) == json.dumps(item.to_record(), ensure_ascii=False) + "\n"
     assert json.loads(jsonl_line(item)) == item.to_record()
+
+
+@settings(max_examples=300, deadline=None)
+@given(block_text | st.text(alphabet=" abcXY1.-_*#>[]()!&|=:+\n\t\u00a0\u200b", max_size=40))
+def test_the_plain_prose_shortcut_agrees_with_the_full_canonical_path(text):
+    from classifier import dialects
+
+    if not dialects._MAYBE_MARKUP.search(text):
+        full = dialects._inline("\n".join(dialects._block_lines(dialects._normalise_characters(text))[0]), {})
+        assert dialects.canonical(text) == text == full.translate(dialects._UNPROTECT).strip()

@@ -207,3 +207,19 @@ def test_tagging_imports_neither_scikit_learn_nor_scipy(small_model_path):
 
 def test_position_columns_are_named_in_the_registry():
     assert FEATURES["position"].columns() == list(POSITION_FEATURES)
+
+
+def test_two_jobs_give_the_probabilities_of_one_even_for_a_feature_reading_index(corpus_blocks, tmp_path):
+    from classifier import Tagger
+    from classifier.blocks import group_pages
+
+    register(MeasureFeature("index_parity", lambda blocks: np.array([[b.index % 2] for b in blocks], dtype=float),
+                            lambda: ["odd index"]))
+    try:
+        bundle = train(corpus_blocks, features=DEFAULT_FEATURES + ("index_parity",))
+        pages = list(group_pages(corpus_blocks))
+        one = [t.scores for t in Tagger(bundle, batch_blocks=50, jobs=1).tag_pages(pages)]
+        two = [t.scores for t in Tagger(bundle, batch_blocks=50, jobs=2).tag_pages(pages)]
+    finally:
+        del FEATURES["index_parity"]
+    assert one == two
