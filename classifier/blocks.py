@@ -11,8 +11,10 @@ import csv
 import io
 import json
 import re
+import sys
+import warnings
 from dataclasses import asdict, dataclass
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -24,6 +26,15 @@ LABELLED_SUFFIXES = (".jsonl", ".csv")
 LABEL_STUDIO_SUFFIX = ".json"
 # A line holding only spaces or tabs separates blocks just like an empty one.
 _BLANK_LINE = re.compile(r"[ \t]*")
+# An index is written in ASCII digits ("²" and "--5" are not indexes); 18 digits fit any page.
+_INDEX = re.compile(r"[0-9]{1,18}")
+# A block's text can be any length: lift the csv module's 128 KiB cap on a field.
+CSV_FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+MAX_INDEX = 10**18
+# The features need a whole page at once (neighbours, page length), so a page's blocks are
+# held together while it is tagged; this bounds that memory. A longer page is tagged in
+# consecutive chunks of this many blocks, each as if a page of its own.
+MAX_PAGE_BLOCKS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +45,14 @@ class Block:
     index: int
     text: str
     label: str | None = None
+    url: str | None = None  # the page's URL, when the input names it (a WARC record)
 
     def to_dict(self) -> dict:
         record = asdict(self)
         if self.label is None:
             del record["label"]
+        if self.url is None:
+            del record["url"]
         return record
 
 
@@ -49,18 +63,22 @@ def normalise_newlines(text: str) -> str:
 
 def segment(text: str) -> list[str]:
     """Split page text into blocks on blank lines, keeping each block's text as scraped."""
-    blocks: list[str] = []
+    return list(iter_segments(text))
+
+
+def iter_segments(text: str) -> Iterator[str]:
+    """:func:`segment`, lazily: a page of a million blocks is never one list of them."""
     current: list[str] = []
-    for line in normalise_newlines(text).split("\n"):
+    for line in io.StringIO(normalise_newlines(text)):
+        line = line.removesuffix("\n")
         if _BLANK_LINE.fullmatch(line):
             if current:
-                blocks.append("\n".join(current))
+                yield "\n".join(current)
                 current = []
         else:
             current.append(line)
     if current:
-        blocks.append("\n".join(current))
-    return blocks
+        yield "\n".join(current)
 
 
 def page_blocks(text: str, page: str) -> list[Block]:
@@ -72,6 +90,23 @@ def group_pages(blocks: Iterable[Block]) -> Iterator[list[Block]]:
     """Consecutive blocks of the same page, as pages (lazily)."""
     for _, page in groupby(blocks, key=lambda b: b.page):
         yield list(page)
+
+
+def capped_pages(blocks: Iterable[Block], max_blocks: int | None = None) -> Iterator[list[Block]]:
+    """:func:`group_pages` for tagging: a page over ``max_blocks`` (default
+    :data:`MAX_PAGE_BLOCKS`) comes in consecutive chunks of that many blocks, with a warning,
+    and is never held whole."""
+    cap = max_blocks or MAX_PAGE_BLOCKS
+    for name, page in groupby(blocks, key=lambda b: b.page):
+        chunk = list(islice(page, cap))
+        first = True
+        while chunk:
+            nxt = list(islice(page, cap))
+            if first and nxt:
+                warnings.warn(f"page {name!r} has more than {cap:,} blocks; it is tagged in chunks of "
+                              f"{cap:,}, each as a page of its own", stacklevel=2)
+            yield chunk
+            chunk, first = nxt, False
 
 
 def join_blocks(texts: Iterable[str]) -> str:
@@ -91,8 +126,19 @@ def read_labelled(
     field, a non-integer index, an empty label or a ``(page, index)`` seen twice.
     """
     blocks: list[Block] = []
-    for path in paths:
-        blocks.extend(iter_labelled(path, require_label=require_label, encoding=encoding))
+    # Where each (page, index) was first read, to catch the same block in two files.
+    first_seen: dict[tuple[str, int], tuple[int, int]] = {}
+    paths = list(paths)
+    for k, path in enumerate(paths):
+        for lineno, block in _numbered_blocks(path, require_label, encoding):
+            key = (block.page, block.index)
+            other = first_seen.setdefault(key, (k, lineno))
+            if other[0] != k:
+                raise DataFormatError(
+                    f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} "
+                    f"is also at {paths[other[0]]}:{other[1]}; give each page a name no other file uses"
+                )
+            blocks.append(block)
     return blocks
 
 
@@ -100,6 +146,10 @@ def iter_labelled(
     path: str | Path, require_label: bool = True, encoding: str = DEFAULT_ENCODING
 ) -> Iterator[Block]:
     """Yield the blocks of one JSONL or CSV file lazily, validating as it goes."""
+    return (block for _, block in _numbered_blocks(path, require_label, encoding))
+
+
+def _numbered_blocks(path: str | Path, require_label: bool, encoding: str) -> Iterator[tuple[int, Block]]:
     seen: set[tuple[str, int]] = set()
     for lineno, record in iter_records(path, encoding):
         block = _validate(record, f"{path}:{lineno}", require_label)
@@ -109,7 +159,7 @@ def iter_labelled(
                 f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice"
             )
         seen.add(key)
-        yield block
+        yield lineno, block
 
 
 def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[int, object]]:
@@ -144,7 +194,7 @@ def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT
 def _text_lines(path: Path, encoding: str) -> Iterator[str]:
     # Decoding the whole file up front keeps the encoding error in one place; the lines
     # are then parsed lazily.
-    text = decode_text(read_bytes(path), str(path), encoding)
+    text = decode_text(read_bytes(path, encoding), str(path), encoding)
     return iter(io.StringIO(text, newline=None))
 
 
@@ -153,22 +203,34 @@ def _jsonl_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, obje
         if not line.strip():
             continue
         try:
-            yield lineno, json.loads(line)
+            record = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise DataFormatError(f"{path}:{lineno}: JSON nested too deeply; a record is one flat object") from None
+        except ValueError:  # the only other failure: a number of more digits than Python reads
+            raise DataFormatError(f"{path}:{lineno}: not valid JSON (a number too long to read)") from None
+        yield lineno, record
 
 
 def _csv_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, object]]:
-    reader = csv.DictReader(lines)
-    missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
-    if missing:
-        raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}")
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    # strict: an unterminated quote is an error, not a field that swallows the rest of the file.
+    reader = csv.DictReader(lines, strict=True)
+    row_start = 1
     try:
+        missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
+        if missing:
+            raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}")
+        row_start = reader.line_num + 1
         for row in reader:
             # reader.line_num is the last physical line of the row; report where it starts.
             yield reader.line_num - _row_newlines(row), row
+            row_start = reader.line_num + 1
     except csv.Error as exc:
-        raise DataFormatError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from None
+        if "unexpected end of data" in str(exc):
+            raise DataFormatError(f"{path}:{row_start}: a quoted field is never closed; add the missing '\"'") from None
+        raise DataFormatError(f"{path}:{row_start}: malformed CSV ({exc})") from None
 
 
 def _row_newlines(row: dict) -> int:
@@ -187,6 +249,8 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     index = _as_index(index, where)
     if not isinstance(text, str):
         raise DataFormatError(f"{where}: 'text' must be a string")
+    for field, value in (("page", page), ("text", text), ("label", label)):
+        _check_unicode(value, field, where)
     if label is not None:
         if not isinstance(label, str) or not label.strip():
             if require_label:
@@ -197,12 +261,30 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     return Block(str(page), index, text, label)
 
 
+def _check_unicode(value: object, field: str, where: str) -> None:
+    """JSON can spell a lone surrogate (\\ud83d), which no file or terminal can hold."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise DataFormatError(
+                f"{where}: {field!r} holds a lone surrogate \\u{ord(value[exc.start]):04x}, not valid Unicode; "
+                "fix or drop the character"
+            ) from None
+
+
 def _as_index(value: object, where: str) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _INDEX.fullmatch(value.strip()):
         value = int(value)  # CSV cells are strings
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {value!r}")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < MAX_INDEX:
+        shown = f"a number of {len(str(value).lstrip('-'))} digits" if isinstance(value, int) and value >= MAX_INDEX else _short_repr(value)
+        raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {shown}")
     return value
+
+
+def _short_repr(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ---------------------------------------------------------------- writers

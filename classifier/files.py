@@ -6,22 +6,51 @@ run never leaves a half-written file or clobbers the previous one.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 from .errors import InputError, OutputError
 
 DEFAULT_ENCODING = "utf-8"
-# A NUL byte never occurs in text files; looking at the first chunk is enough to tell.
+# A NUL character never occurs in text files; looking at the first chunk is enough to tell.
 BINARY_SNIFF_BYTES = 8192
+
+
+def check_encoding(encoding: str) -> None:
+    """Fail early on an encoding Python does not know or that cannot decode text
+    (``undefined``, ``base64``, ...)."""
+    try:
+        codec = codecs.lookup(encoding)
+    except LookupError:
+        raise InputError(f"--encoding {encoding}: unknown encoding; give one such as utf-8 or latin-1") from None
+    try:
+        if not getattr(codec, "_is_text_encoding", True):  # base64, rot13, zlib...
+            raise LookupError(encoding)
+        codec.incrementaldecoder().decode(b"a", final=False)  # 'undefined' refuses everything
+    except (LookupError, UnicodeError):
+        raise InputError(f"--encoding {encoding}: is not a text encoding; give one such as utf-8 or latin-1") from None
+
+
+def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
+    """Whether the first bytes of a file hold a NUL character once decoded: binary, not text.
+
+    Decoding first lets UTF-16 and UTF-32 text (whose bytes are full of NULs) through."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        return "\x00" in decoder.decode(head[:BINARY_SNIFF_BYTES])
+    except (LookupError, UnicodeError):
+        return b"\x00" in head[:BINARY_SNIFF_BYTES]
 
 
 def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     """Decode ``data`` read from ``source``, refusing binary content with a clear error."""
-    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+    check_encoding(encoding)
+    if looks_binary(data, encoding):
         raise InputError(f"{source}: is a binary file, not text; give a page of scraped text")
     try:
         text = data.decode(encoding)
@@ -30,20 +59,27 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
             f"{source}: is not valid {encoding} text (byte {exc.start}); "
             "name its encoding with --encoding, e.g. --encoding latin-1"
         ) from None
-    except LookupError:
-        raise InputError(f"{source}: unknown encoding {encoding!r}") from None
     return text.removeprefix("\ufeff")
 
 
 def read_text(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> str:
     """Read a whole text file, turning every failure into an :class:`InputError`."""
-    return decode_text(read_bytes(path), str(path), encoding)
+    return decode_text(read_bytes(path, encoding), str(path), encoding)
 
 
-def read_bytes(path: str | os.PathLike) -> bytes:
+def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> bytes:
+    """The bytes of a file. Its first chunk is checked for binary content before the rest is
+    read, so a large binary file is refused without being read whole."""
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            head = handle.read(BINARY_SNIFF_BYTES)
+            check_encoding(encoding)
+            if looks_binary(head, encoding):
+                raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
+            return head + handle.read()
     except FileNotFoundError:
+        if os.path.islink(path):
+            raise InputError(f"{path}: is a broken symbolic link (to {os.readlink(path)})") from None
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a file") from None
@@ -56,34 +92,87 @@ def check_writable(path: str | os.PathLike) -> None:
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; give a file name")
+    if _is_special(target):  # a device or FIFO is written in place
+        if not os.access(target, os.W_OK):
+            raise OutputError(f"{target}: cannot write here: permission denied")
+        return
+    target = _followed(target)
     folder = target.parent
     if not folder.is_dir():
-        raise OutputError(f"{target}: cannot write here: folder {folder} does not exist")
+        raise OutputError(f"{path}: cannot write here: folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
-        raise OutputError(f"{target}: cannot write here: folder {folder} is not writable")
+        raise OutputError(f"{path}: cannot write here: folder {folder} is not writable")
+
+
+def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
+    """Refuse an output path that is one of the run's own input files: replacing it would
+    destroy the input."""
+    for item in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.isfile(item) and os.path.samefile(output, item):
+                raise OutputError(f"{output}: is also an input file; write the output elsewhere")
 
 
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
-    target = Path(path)
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success.
+
+    A symlink is followed (its target is replaced, the link stays); a device node or FIFO
+    cannot be replaced, so it is written directly; an existing file keeps its mode."""
     if "b" in mode:
         encoding = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    except FileNotFoundError:
-        raise OutputError(f"{target}: cannot write here: folder {target.parent} does not exist") from None
-    except OSError as exc:
-        raise OutputError(f"{target}: cannot write here ({exc.strerror})") from None
-    try:
-        os.chmod(tmp, 0o666 & ~_current_umask())  # mkstemp makes 0600; outputs get the usual mode
-        with os.fdopen(fd, mode, encoding=encoding, newline="" if encoding else None) as handle:
+    if _is_special(Path(path)):
+        with _output_errors(path), open(path, mode, encoding=encoding, newline="" if encoding else None) as handle:
             yield handle
-        os.replace(tmp, target)
+        return
+    target = _followed(Path(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except FileNotFoundError:
+        raise OutputError(f"{path}: cannot write here: folder {target.parent} does not exist") from None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
+    try:
+        with _output_errors(path):
+            os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600
+            with os.fdopen(fd, mode, encoding=encoding, newline="" if encoding else None) as handle:
+                yield handle
+            os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def _output_errors(path: str | os.PathLike) -> Iterator[None]:
+    # Writing can fail after the checks: a full disk, a lost mount, a refused rename.
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(f"{path}: could not be written ({exc.strerror or exc})") from None
+
+
+def _followed(path: Path) -> Path:
+    """A symlink's target, which is what gets replaced (the link itself stays)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
+
+
+def _is_special(path: Path) -> bool:
+    """A character or block device, FIFO or socket (after following symlinks)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def _mode_for(target: Path) -> int:
+    """An existing file's own mode; otherwise the usual mode for new files."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_current_umask()
 
 
 def _current_umask() -> int:

@@ -1,0 +1,92 @@
+"""Input expansion: the command line's arguments as the files to read, each with a page name.
+
+An argument that cannot be expanded (an empty or unreadable folder) is an error of its own,
+kept in its place in the list, so the run reports it and goes on with the other arguments.
+A text page is named by its file stem unless another input has the same stem: then by its
+path as given without the suffix (``a/index``, ``b/index``), so two pages never merge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Union
+
+from .blocks import LABELLED_SUFFIXES
+from .errors import BlocktagError, InputError
+from .readers import is_page_name, page_stem
+
+STDIN = "-"
+STDIN_PAGE = "stdin"
+PAGE_SUFFIX = ".txt"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One file to read (or stdin) and the page name its text is tagged under."""
+
+    path: Union[str, Path]
+    page: str
+
+
+def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagError]:
+    """Every input as the files it stands for, in order; a folder becomes its pages (``.txt``,
+    HTML or WARC, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
+    files: list[str | Path | BlocktagError] = []
+    for item in inputs:
+        if str(item) == STDIN:
+            files.append(STDIN)
+            continue
+        try:
+            files.extend(_expand(Path(item)))
+        except BlocktagError as exc:
+            files.append(exc)
+    return _named(files)
+
+
+def _expand(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]  # a missing or unreadable file is reported when it is read
+    try:
+        # A broken symlink is listed (and reported when read) rather than silently left out.
+        pages = sorted(p for p in path.iterdir()
+                       if is_page_name(p.name) and (p.is_file() or not p.exists()))
+    except OSError as exc:
+        raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
+    if not pages:
+        raise InputError(f"{path}: directory holds no {PAGE_SUFFIX} pages")
+    return pages
+
+
+def _valid_unicode(name: str) -> str:
+    """A file name's bytes that are not UTF-8 (kept by Python as lone surrogates, which no
+    output can hold) written as ``\\xff`` escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _named(files: list[str | Path | BlocktagError]) -> list[Source | BlocktagError]:
+    texts = [f for f in files if isinstance(f, Path) and f.suffix.lower() not in LABELLED_SUFFIXES]
+    stems = Counter(page_stem(p) for p in texts)
+    used: Counter = Counter()
+    named: list[Source | BlocktagError] = []
+    for f in files:
+        if isinstance(f, BlocktagError):
+            named.append(f)
+            continue
+        if f == STDIN:
+            page = STDIN_PAGE
+        elif stems[page_stem(f)] > 1:
+            page = os.fspath(f.parent / page_stem(f)) if is_page_name(f.name) else os.fspath(f)
+        else:
+            page = page_stem(f)
+        page = _valid_unicode(page)
+        used[page] += 1
+        # The same file given twice is still two pages.
+        named.append(Source(f, page if used[page] == 1 else f"{page}#{used[page]}"))
+    return named

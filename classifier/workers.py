@@ -1,0 +1,102 @@
+"""Worker processes and signals: how many workers to run, and that none of them outlives,
+or talks over, its parent.
+
+- ``--jobs`` is capped at the cores this process may use: more workers only add memory.
+- A worker ignores Ctrl-C (the parent handles it and stops them), so an interrupt never
+  prints a worker's traceback; a worker dies when its parent does (Linux: the kernel's
+  parent-death signal; elsewhere a thread watching the parent).
+- The CLI turns SIGTERM into ``SystemExit``, so clean-up (``atomic_write``'s temporary
+  files, the worker pool) runs as it does on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+
+ALL_CORES = -1
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+PARENT_CHECK_SECONDS = 1.0
+# Held while a worker is forked: one arriving then would interrupt fork's own hooks (where
+# Python prints and drops it) or a worker that has not yet set its handlers.
+_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def resolve_jobs(jobs: int) -> int:
+    """The number of worker processes for ``jobs``: -1 means one per core; more than the
+    cores is capped at them with a warning; 0 and other negatives are refused."""
+    cores = available_cores()
+    if jobs == ALL_CORES:
+        return cores
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"--jobs {jobs}: give a number of worker processes from 1, or -1 for one per core")
+    if jobs > cores:
+        warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} worker process(es)", stacklevel=2)
+        return cores
+    return jobs
+
+
+@contextlib.contextmanager
+def interrupts_held():
+    """Hold SIGINT and SIGTERM while worker processes may be forked (the pool forks them
+    inside ``submit``); the parent receives any that arrived once this ends."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def worker_started(parent_pid: int) -> None:
+    """Run first in every worker process (the pool's initializer)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's SystemExit handler
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD_SIGNALS)  # held by interrupts_held
+    if not _kernel_kills_on_parent_death():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before this worker was set up
+        os._exit(1)
+
+
+def _kernel_kills_on_parent_death() -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM raise ``SystemExit(143)`` in the main thread, so ``finally`` blocks and
+    context managers clean up before the process ends."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
