@@ -81,3 +81,13 @@ def test_shipped_model_tags_the_seed_page():
 def test_shipped_model_path_points_at_a_file():
     assert shipped_model_path().is_file()
     assert set(load_model().labels) == GUIDE_LABELS
+
+
+def test_datasheet_taxonomy_tables_are_up_to_date():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    check = subprocess.run([sys.executable, "training/taxonomy.py", "--check"], cwd=ROOT)
+    assert check.returncode == 0, "training/data changed: run python training/taxonomy.py"
