@@ -3,8 +3,8 @@
 What a reader sees is kept and what it does not is dropped: scripts, styles, templates,
 ``<noscript>``, SVG, form controls and hidden elements (``hidden``, ``aria-hidden="true"``,
 inline ``display:none`` / ``visibility:hidden``). Block elements become blocks separated by
-blank lines, in the corpus's form: links ``[text](href)``, list items ``- item`` (a list is
-one block), headings as their text, quotes as ``> `` lines, a table row of plain cells as
+blank lines, in the corpus's form: links ``[text](href)``, list items ``- item`` (``1. item``
+in an ordered list; a list is one block), headings as their text, quotes as ``> `` lines, a table row of plain cells as
 one line ``a | b``; inline elements are joined within their block and ``<br>`` breaks a line.
 """
 
@@ -17,7 +17,7 @@ import os
 import re
 import zlib
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -150,6 +150,9 @@ class _Builder:
 
     def __init__(self, url: str | None):
         self.url = url
+        parts = urlsplit(url) if url else None
+        # "/path" links are most of a page's; joining them by hand skips urljoin's parsing.
+        self.origin = f"{parts.scheme}://{parts.netloc}" if parts and parts.scheme and parts.netloc else None
         self.blocks: list[str] = []
         self.lines: list[str] = []
         self.inline: list[str] = []
@@ -239,11 +242,17 @@ class _Builder:
         else:
             self.end_line()
         self.list_depth += 1
+        # An ordered list keeps its numbers ("1. Fill the canner"): they are the page's words.
+        number = _int(element.get("start"), 1) if element.tag == "ol" else None
         self.text(element.text)
         for child in element:
             if isinstance(child.tag, str) and child.tag in LIST_ITEMS and not _is_hidden(child):
                 self.end_line()
-                self.line_prefix = "- "
+                if number is None:
+                    self.line_prefix = "- "
+                else:
+                    self.line_prefix = f"{number}. "
+                    number += 1
                 self.children(child, depth + 1)
                 self.end_line()
             else:
@@ -274,13 +283,23 @@ class _Builder:
         href = href.strip()
         if not href or href.lower().startswith("javascript:"):
             return NO_TARGET
-        if self.url and not href.startswith("#"):
-            href = urljoin(self.url, href)
+        if self.url and not href.startswith(("#", "http://", "https://")):
+            if self.origin and href.startswith("/") and not href.startswith("//") and "/." not in href:
+                href = self.origin + href
+            else:
+                href = urljoin(self.url, href)
         return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
     @staticmethod
     def _holds_blocks(element, ignore: frozenset = frozenset()) -> bool:
         return any(isinstance(e.tag, str) and e.tag in BLOCKS and e.tag not in ignore for e in element.iterdescendants())
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
 
 
 def _plain(element) -> str:
