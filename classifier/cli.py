@@ -373,10 +373,10 @@ def cv_cli(
         if json_path is not None:
             check_writable(json_path)  # before the work, not after it
         blocks = read_labelled(data, encoding=encoding)
-        check_trainable(blocks, source=", ".join(str(p) for p in data))
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         with progress_bar("Cross-validating", folds) as advance:
-            result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1))
+            result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
+                                    source=", ".join(str(p) for p in data))
         if json_path is not None:
             write_json(result, json_path)
     table = Table("label", "F1 mean", "F1 std",

@@ -103,10 +103,11 @@ def cross_validate(
     folds: int = DEFAULT_FOLDS,
     groups: Sequence[str] | None = None,
     on_fold: Callable[[int], None] | None = None,
+    source: str = "training data",
     **params,
 ) -> dict:
     """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
-    is in both a training and a test fold. Returns per-label and macro-F1 as mean ± std
+    is in both a training and a test fold. ``source`` names the data in errors. Returns per-label and macro-F1 as mean ± std
     over the folds, and each fold's figures."""
     from sklearn.model_selection import GroupKFold
 
@@ -119,11 +120,11 @@ def cross_validate(
         raise TrainingError(f"cross-validation needs at least 2 folds, got {folds}")
     if n_groups < folds:
         raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
-    check_trainable(blocks)  # too little data fails here, not inside scikit-learn
+    check_trainable(blocks, source)  # too little data fails here, not inside scikit-learn
     fold_scores = []
     for k, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(blocks, groups=groups), 1):
         training = [blocks[i] for i in train_idx]
-        check_trainable(training, source=f"training data of fold {k} of {folds}")
+        check_trainable(training, source=f"{source} (training part of fold {k} of {folds})")
         model = train(training, **params)
         fold_scores.append(figures_of(evaluate(model, [blocks[i] for i in test_idx])))
         if on_fold:
