@@ -165,11 +165,13 @@ def prf(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", type=Path, default=DEV, help="the realworld dev folder")
+    parser.add_argument("--splits", default=",".join(SPLITS), help="split modes to score, comma-separated")
     parser.add_argument("--bag", action="store_true",
                         help="align blocks by bags of words, as the issue first measured, instead of in page order")
     parser.add_argument("--model", type=Path, default=None, help="model file (default: the shipped model)")
     args = parser.parse_args()
     dev: Path = args.dev
+    splits = tuple(args.splits.split(","))
 
     meta = json.loads((dev / "pages.json").read_text())
     split = json.loads((dev / "split.json").read_text())
@@ -194,12 +196,12 @@ def main() -> None:
     for p in pages:
         for b, t in zip(gold[p], tagger.tag_blocks(gold[p])):
             given[half_of[p]].append((b.label, t.label))
-    results["dev pages as given ([text](#))"] = {mode: given for mode in SPLITS + (PREVIEW,)}
+    results["dev pages as given ([text](#))"] = {mode: given for mode in splits + (PREVIEW,)}
 
     for name, render in renderers().items():
         results[name] = {}
         rendered = {p: render(texts[p], urls[p]) for p in pages}
-        for mode in SPLITS + (PREVIEW,):
+        for mode in splits + (PREVIEW,):
             pairs = defaultdict(list)
             for p in pages:
                 texts_p = split_page(rendered[p], mode.split("+")[0])
@@ -216,7 +218,7 @@ def main() -> None:
           f"(blocks aligned {'by bags of words' if args.bag else 'in page order'})")
     print(f"{'rendering':34} {'split':6} " + " ".join(f"{h:>7}" for h in HALVES) + "  aligned blocks")
     for name, by_mode in results.items():
-        for mode in SPLITS + (PREVIEW,):
+        for mode in splits + (PREVIEW,):
             pairs = by_mode[mode]
             every = pairs["study"] + pairs["check"]
             scores = [macro_f1(pairs["study"]), macro_f1(pairs["check"]), macro_f1(every)]

@@ -56,8 +56,9 @@ def jsonl_line(item: TaggedBlock) -> str:
     """
     block = item.block
     scores = ", ".join([f"{_json_string(label)}: {float.__repr__(p)}" for label, p in item.scores.items()])
+    url = "" if block.url is None else f'"url": {_json_string(block.url)}, '
     return (
-        f'{{"page": {_json_string(block.page)}, "index": {int(block.index)}, "text": {_json_string(block.text)}, '
+        f'{{"page": {_json_string(block.page)}, {url}"index": {int(block.index)}, "text": {_json_string(block.text)}, '
         f'"label": {_json_string(item.label)}, "confidence": {float.__repr__(item.confidence)}, '
         f'"scores": {{{scores}}}}}\n'
     )

@@ -1,0 +1,245 @@
+"""HTML pages and WARC archives as input: the reader, file kinds, tagging and `blocktag convert`."""
+
+import gzip
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from classifier.cli import app
+from classifier.errors import InputError
+from classifier.readers import input_kind, looks_like_html, page_stem
+from classifier.readers.html import decode_html, html_to_text
+from classifier.tagging import iter_pages
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Harbour news</title><style>p { color: red }</style>
+<script>document.write("tracking pixel")</script></head>
+<body>
+<nav><ul><li><a href="/news">News</a></li><li><a href="https://harbour.example/sport">Sport</a></li></ul></nav>
+<h1>Bridge <em>reopens</em> after repairs</h1>
+<p class="byline">By <a href="/author/ana" rel="author">Ana Ruiz</a></p>
+<div hidden>Hidden teaser</div>
+<p aria-hidden="true">Screen readers skip this</p>
+<p style="font-weight: bold; display : none">Invisible offer</p>
+<template><p>Template text</p></template>
+<noscript>Please enable JavaScript</noscript>
+<svg><text>Logo text</text></svg>
+<p>The bridge carried its first cars on <b>Tuesday</b>,
+   eleven months after a barge struck it.<br>Engineers replaced two spans.</p>
+<figure><img src="/img/bridge.jpg" alt="The bridge at dawn"><figcaption>The bridge at dawn. Photo: Jo Park</figcaption></figure>
+<blockquote><p>It feels like a new town.</p><p>We waited so long.</p></blockquote>
+<table><tr><th>Day</th><th>Cars</th></tr><tr><td>Tuesday</td><td>1,200</td></tr></table>
+<div>Share this story <a href="javascript:void(0)">Email</a> <a href="#comments"><img alt="Comments"></a>
+<a href="https://x.example/share"><img src="x.png"></a></div>
+</body></html>
+"""
+
+PAGE_TEXT = """- [News](https://harbour.example/news)
+- [Sport](https://harbour.example/sport)
+
+Bridge reopens after repairs
+
+By [Ana Ruiz](https://harbour.example/author/ana)
+
+The bridge carried its first cars on Tuesday, eleven months after a barge struck it.
+Engineers replaced two spans.
+
+The bridge at dawn. Photo: Jo Park
+
+> It feels like a new town.
+>
+> We waited so long.
+
+Day | Cars
+Tuesday | 1,200
+
+Share this story [Email](#) [Comments](#comments)"""
+
+
+def test_html_to_text_keeps_what_a_reader_sees_in_the_corpus_form():
+    assert html_to_text(PAGE, url="https://harbour.example/2026/bridge") == PAGE_TEXT
+
+
+def test_relative_links_stay_relative_without_a_url():
+    assert html_to_text('<p><a href="/news">News</a> and <a href="a b(1)">x</a></p>') == "[News](/news) and [x](a%20b%281%29)"
+
+
+def test_base_href_resolves_links():
+    html = '<html><head><base href="https://site.example/blog/"></head><body><p><a href="post">Post</a></p></body></html>'
+    assert html_to_text(html) == "[Post](https://site.example/blog/post)"
+
+
+def test_a_link_wrapping_blocks_leaves_the_blocks_apart():
+    html = '<a href="/story"><h3>Headline</h3><p>Teaser text</p></a>'
+    assert html_to_text(html) == "Headline\n\nTeaser text"
+
+
+def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
+    html = "<ul><li><h4>One</h4><p>first</p><ul><li>One a</li></ul></li><li>Two</li></ul><p>After</p>"
+    assert html_to_text(html) == "- One first\n- One a\n- Two\n\nAfter"
+
+
+def test_ordered_lists_keep_their_numbers():
+    assert html_to_text('<ol start="3"><li>Fill the canner</li><li>Core the pears</li></ol>') == "3. Fill the canner\n4. Core the pears"
+
+
+def test_div_text_runs_around_child_blocks_are_blocks():
+    assert html_to_text("<div>Before<p>Inside</p>After</div>") == "Before\n\nInside\n\nAfter"
+
+
+def test_pre_keeps_its_lines():
+    assert html_to_text("<pre>a  b\nc</pre>") == "a b\nc"
+
+
+def test_empty_document_is_empty_text():
+    assert html_to_text("") == ""
+    assert html_to_text(b"   ") == ""
+
+
+def test_decode_html_by_bom_meta_charset_and_fallback():
+    assert decode_html("\ufeffcafé".encode("utf-8")) == "café"
+    assert decode_html('<meta charset="iso-8859-1"><p>caf\xe9 \x93q\x94'.encode("latin-1")) == '<meta charset="iso-8859-1"><p>café “q”'
+    assert decode_html("<p>café</p>".encode("cp1252")) == "<p>café</p>"  # not UTF-8: the fallback
+    assert decode_html("<p>café</p>".encode("utf-16")) == "<p>café</p>"
+
+
+def test_input_kinds_by_name_and_by_sniffing(tmp_path):
+    names = {"a.html": "", "b.HTM.gz": "", "c.warc.gz": "", "d.jsonl": "", "e.txt": "plain text",
+             "f.txt": "\ufeff  <!-- saved -->\n<!DOCTYPE html><p>x", "g": "<HTML lang=en>", "h.txt": "<p>fragment"}
+    for name, text in names.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    kinds = {name: input_kind(tmp_path / name) for name in names}
+    assert kinds == {"a.html": "html", "b.HTM.gz": "html", "c.warc.gz": "warc", "d.jsonl": "labelled",
+                     "e.txt": "text", "f.txt": "html", "g": "html", "h.txt": "text"}
+    assert not looks_like_html(b"<htmlx>")
+    assert [page_stem(n) for n in ("a.html", "b.HTM.gz", "c.warc.gz", "e.txt", "x.md")] == ["a", "b", "c", "e", "x"]
+
+
+def _texts(pages):
+    return [[(b.page, b.text) for b in page] for page in pages]
+
+
+def test_html_and_gzipped_html_files_are_read_as_html(tmp_path):
+    (tmp_path / "one.html").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "two.htm.gz").write_bytes(gzip.compress(PAGE.encode("utf-8")))
+    pages = list(iter_pages([tmp_path / "one.html", tmp_path / "two.htm.gz"]))
+    assert [p[0].page for p in pages] == ["one", "two"]
+    assert [b.text for b in pages[0]] == [b.text for b in pages[1]]
+    assert pages[0][2].text == "By [Ana Ruiz](/author/ana)"
+    assert not any("tracking" in b.text or "<" in b.text for page in pages for b in page)
+
+
+def test_a_txt_file_holding_html_is_never_tagged_as_plain_text(tmp_path):
+    path = tmp_path / "saved.txt"
+    path.write_text(PAGE, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert page[0].page == "saved"
+    assert page[0].text == "- [News](/news)\n- [Sport](https://harbour.example/sport)"
+    assert not any("script" in b.text or "tracking" in b.text for b in page)
+
+
+def test_a_folder_of_mixed_pages(tmp_path):
+    (tmp_path / "a.txt").write_text("Plain page\n\nSecond block", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>Web page</p>", encoding="utf-8")
+    (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<h2>Zipped</h2><p>page</p>"))
+    (tmp_path / "notes.md").write_text("not a page", encoding="utf-8")
+    assert _texts(iter_pages([tmp_path])) == [
+        [("a", "Plain page"), ("a", "Second block")],
+        [("b", "Web page")],
+        [("c", "Zipped"), ("c", "page")],
+    ]
+
+
+def _warc(path, records):
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=str(path).endswith(".gz"))
+        for url, content_type, body in records:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+            writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
+        request = writer.create_warc_record("https://a.example/", "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n"))
+        writer.write_record(request)
+    return path
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_warc_html_responses_are_pages_with_their_urls(tmp_path, name):
+    path = _warc(tmp_path / name, [
+        ("https://a.example/story", "text/html; charset=utf-8", b"<h1>Story</h1><p><a href='/more'>More</a></p>"),
+        ("https://a.example/logo.png", "image/png", b"\x89PNG\r\n"),
+        ("https://b.example/news", "text/html; charset=iso-8859-1", "<p>Caf\xe9 news</p>".encode("latin-1")),
+    ])
+    pages = list(iter_pages([path]))
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [
+        [("crawl:0", "https://a.example/story", "Story"), ("crawl:0", "https://a.example/story", "[More](https://a.example/more)")],
+        [("crawl:1", "https://b.example/news", "Café news")],
+    ]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("bad.html.gz", b"not gzip at all", "bad.html.gz: is not a valid gzip file"),
+    ("bad.warc.gz", b"\x1f\x8b\x08\x00garbage" * 10, "bad.warc.gz: is not a readable WARC file"),
+    ("bad.warc", b"this is not a WARC record\r\n\r\n", "bad.warc: is not a readable WARC file"),
+])
+def test_a_malformed_file_is_an_input_error_naming_it(tmp_path, name, content, message):
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        list(iter_pages([tmp_path / name]))
+
+
+# ---------------------------------------------------------------------- the CLI
+
+runner = CliRunner()
+
+
+def test_convert_prints_the_text_that_is_tagged(tmp_path):
+    (tmp_path / "page.html").write_text(PAGE, encoding="utf-8")
+    result = runner.invoke(app, ["convert", str(tmp_path / "page.html")])
+    assert result.exit_code == 0, result.output
+    assert result.output == PAGE_TEXT.replace("https://harbour.example/news", "/news").replace(
+        "https://harbour.example/author/ana", "/author/ana") + "\n"
+
+
+def test_convert_several_pages_under_headers_to_a_file(tmp_path):
+    (tmp_path / "a.txt").write_text("Plain\n\n\n\npage", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>One</p><p>Two</p>", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    result = runner.invoke(app, ["convert", str(tmp_path / "a.txt"), str(tmp_path / "b.html"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert out.read_text(encoding="utf-8") == "==> a <==\nPlain\n\npage\n\n==> b <==\nOne\n\nTwo\n"
+
+
+def test_convert_a_malformed_file_is_one_error_line(tmp_path):
+    (tmp_path / "bad.html.gz").write_bytes(b"not gzip")
+    result = runner.invoke(app, ["convert", str(tmp_path / "bad.html.gz")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / 'bad.html.gz'}: is not a valid gzip file")
+    assert result.output.count("\n") == 1
+
+
+def test_tag_a_warc_file_writes_each_records_url(tmp_path, small_model_path):
+    path = _warc(tmp_path / "crawl.warc.gz", [
+        ("https://a.example/story", "text/html", b"<h1>Story</h1><p>Body text here.</p>"),
+        ("https://b.example/news", "text/html", b"<p>News</p>"),
+    ])
+    result = runner.invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["page"], r["url"], r["index"], r["text"]) for r in records] == [
+        ("crawl:0", "https://a.example/story", 0, "Story"),
+        ("crawl:0", "https://a.example/story", 1, "Body text here."),
+        ("crawl:1", "https://b.example/news", 0, "News"),
+    ]
+    assert list(records[0])[:3] == ["page", "url", "index"]
+
+
+def test_tag_records_of_text_pages_have_no_url(tmp_path, small_model_path):
+    (tmp_path / "p.html").write_text("<p>Only block</p>", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(tmp_path / "p.html"), "--format", "jsonl", "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.output
+    (record,) = [json.loads(line) for line in result.output.splitlines()]
+    assert "url" not in record and record["page"] == "p" and record["text"] == "Only block"
