@@ -7,7 +7,6 @@ Library errors (:class:`BlocktagError`) become one line ``Error: ...`` on stderr
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 import warnings
@@ -29,7 +28,8 @@ from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_inp
 from .bundle import check_model_path, load_model
 from .output import write_kept, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
-from .tagging import PAGE_SUFFIX, Tagger
+from .readers import is_page_name
+from .tagging import Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
 
@@ -125,11 +125,23 @@ def _valid_jobs(value: int) -> int:
 EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the input files.", callback=_known_encoding)]
 
 
+class Split(str, Enum):
+    blank = "blank"
+    line = "line"
+    auto = "auto"
+
+
+SplitOption = Annotated[Split, typer.Option(
+    "--split", help="How text pages split into blocks: at blank lines; every line a block; or auto: at blank lines, "
+                    "re-joining hard-wrapped paragraphs and splitting pages written one paragraph a line.")]
+
+
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text), directories of .txt pages, .jsonl block files, or - for stdin.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text; .html/.htm, also gzipped; .warc/.warc.gz), directories of them, .jsonl block files, or - for stdin.", show_default=False)],
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    split: SplitOption = Split.blank,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", help="Print only the text of blocks with this label (repeatable): the cleaned page.")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -151,7 +163,7 @@ def tag_cli(
 
     # With a single page (or an empty folder) there is nothing to carry on to: its error is
     # the run's error.
-    single = len(inputs) == 1 and not any(Path(inputs[0]).glob(f"*{PAGE_SUFFIX}"))
+    single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
     strict = strict or single
     with user_errors():
         if output is not None:
@@ -160,7 +172,7 @@ def tag_cli(
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
-        tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip)
+        tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip, split=split.value)
         with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
             tagged = _counting(tagged, advance)
             if keep:
@@ -208,6 +220,7 @@ def convert_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
+    split: SplitOption = Split.blank,
 ) -> None:
     """Print the text blocktag tags for each page: HTML turned into blocks, in the corpus's form.
 
@@ -221,7 +234,7 @@ def convert_cli(
     from .tagging import iter_pages
 
     with user_errors():
-        pages = iter_pages(inputs, encoding)
+        pages = iter_pages(inputs, encoding, split=split.value)
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
         with _output_stream(output) as out:

@@ -23,6 +23,7 @@ from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import interrupts_held, resolve_jobs, worker_started
 from .readers import input_kind, looks_like_html, page_stem
+from .segmentation import SPLIT_MODES, split_page
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's features stay a few MB.
@@ -61,16 +62,20 @@ def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
         yield source.path
 
 
-def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str | None = None) -> Iterator[list[Block]]:
-    """The pages of one input: a page of text (named ``page``, by default its file stem),
-    stdin, or a ``.jsonl``/``.csv`` file of blocks (grouped by ``page``; any ``label`` is
-    ignored). A page over ``MAX_PAGE_BLOCKS`` blocks comes in chunks (see ``capped_pages``).
+def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str | None = None,
+               split: str = "blank") -> Iterator[list[Block]]:
+    """The pages of one input: a page of text (named ``page``, by default its file stem,
+    and split into blocks by ``split``, see :func:`segmentation.split_page`), an HTML page,
+    a WARC file's HTML responses, stdin, or a ``.jsonl``/``.csv`` file of blocks (grouped
+    by ``page``; any ``label`` is ignored). A page over ``MAX_PAGE_BLOCKS`` blocks comes in chunks (see ``capped_pages``).
     The whole input is read and checked before its first page comes out, so an input
     skipped for an error has nothing output."""
     if str(source) == STDIN:
         data = _read_stdin()
-        yield from _text_pages(_html_text(data) if looks_like_html(data) else decode_text(data, "<stdin>", encoding),
-                               page or STDIN_PAGE)
+        if looks_like_html(data):
+            yield from _text_pages(_html_text(data), page or STDIN_PAGE)
+        else:
+            yield from _text_pages(decode_text(data, "<stdin>", encoding), page or STDIN_PAGE, split)
         return
     path = Path(source)
     kind = input_kind(path)
@@ -83,7 +88,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
         yield from capped_pages(blocks)
         return
-    yield from _text_pages(read_text(path, encoding), page or path.stem)
+    yield from _text_pages(read_text(path, encoding), page or path.stem, split)
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
@@ -108,8 +113,10 @@ def _html_text(data: bytes) -> str:
     return html_to_text(data, source="<stdin>")
 
 
-def _text_pages(text: str, page: str) -> Iterator[list[Block]]:
-    return capped_pages(Block(page, i, block) for i, block in enumerate(iter_segments(text)))
+def _text_pages(text: str, page: str, split: str = "blank") -> Iterator[list[Block]]:
+    # HTML and WARC pages come from the reader in the corpus's form: blank-line blocks.
+    texts = iter_segments(text) if split == "blank" else split_page(text, split)
+    return capped_pages(Block(page, i, block) for i, block in enumerate(texts))
 
 
 def _read_stdin() -> bytes:
@@ -125,14 +132,18 @@ def iter_pages(
     inputs: Iterable[str | Path],
     encoding: str = DEFAULT_ENCODING,
     on_error: Callable[[BlocktagError], None] | None = None,
+    split: str = "blank",
 ) -> Iterator[list[Block]]:
     """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
-    then it is told of the error and the run goes on with the next file."""
+    then it is told of the error and the run goes on with the next file. ``split`` is how
+    text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
+    if split not in SPLIT_MODES:
+        raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):
                 raise source
-            yield from read_pages(source.path, encoding, source.page)
+            yield from read_pages(source.path, encoding, source.page, split)
         except BlocktagError as exc:
             if on_error is None:
                 raise
@@ -204,8 +215,8 @@ class Tagger:
                 yield from tagged_from_proba(batch, labels, proba)
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
-                  on_error: Callable[[BlocktagError], None] | None = None) -> Iterator[TaggedBlock]:
-        return self.tag_pages(iter_pages(inputs, encoding, on_error))
+                  on_error: Callable[[BlocktagError], None] | None = None, split: str = "blank") -> Iterator[TaggedBlock]:
+        return self.tag_pages(iter_pages(inputs, encoding, on_error, split))
 
 
 _worker_model: ModelBundle | None = None

@@ -243,3 +243,37 @@ def test_tag_records_of_text_pages_have_no_url(tmp_path, small_model_path):
     assert result.exit_code == 0, result.output
     (record,) = [json.loads(line) for line in result.output.splitlines()]
     assert "url" not in record and record["page"] == "p" and record["text"] == "Only block"
+
+
+WRAPPED = (
+    "The bridge carried its first cars on Tuesday morning, eleven months after a\n"
+    "barge struck one of its piers in a spring storm. Engineers replaced two spans\n"
+    "and the deck, the harbour authority said on Tuesday in a statement to press.\n\n"
+    "Ferry operators, who ran extra crossings all year, said they would return to\n"
+    "the summer timetable next week, and that fares would not change this year.\n"
+)
+
+
+@pytest.mark.parametrize("split, expected", [
+    ("blank", WRAPPED.rstrip("\n") + "\n"),
+    ("auto", "The bridge carried its first cars on Tuesday morning, eleven months after a barge struck one of its "
+             "piers in a spring storm. Engineers replaced two spans and the deck, the harbour authority said on "
+             "Tuesday in a statement to press.\n\nFerry operators, who ran extra crossings all year, said they would "
+             "return to the summer timetable next week, and that fares would not change this year.\n"),
+    ("line", WRAPPED.replace("\n\n", "\n").replace("\n", "\n\n").rstrip("\n") + "\n"),
+])
+def test_convert_split_modes(tmp_path, split, expected):
+    (tmp_path / "wrapped.txt").write_text(WRAPPED, encoding="utf-8")
+    result = runner.invoke(app, ["convert", str(tmp_path / "wrapped.txt"), "--split", split])
+    assert result.exit_code == 0, result.output
+    assert result.output == expected
+
+
+def test_tag_a_folder_of_html_skips_a_bad_page_and_goes_on(tmp_path, small_model_path):
+    (tmp_path / "a.html").write_text("<p>Good page</p>", encoding="utf-8")
+    (tmp_path / "b.html.gz").write_bytes(b"not gzip")
+    result = runner.invoke(app, ["tag", str(tmp_path), "--format", "csv", "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert f"Warning: {tmp_path / 'b.html.gz'}: is not a valid gzip file" in result.output
+    assert "a,0,Good page," in result.output
+    assert result.output.endswith("Error: 1 input file(s) could not be tagged\n")
