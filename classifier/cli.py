@@ -404,6 +404,36 @@ def cv_cli(
 # ---------------------------------------------------------------------- suggest
 
 
+class ExplainFormat(str, Enum):
+    text = "text"
+    jsonl = "jsonl"
+
+
+@app.command("explain")
+def explain_cli(
+    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
+    top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
+    fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence).")] = ExplainFormat.text,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE")] = None,
+    model: ModelOption = None,
+    encoding: EncodingOption = DEFAULT_ENCODING,
+) -> None:
+    """Show why each block got its label: confidence, runner-up, and the features that pushed it there most.
+
+    Example: blocktag explain page.txt --top 3
+    """
+    from .explain import explain_pages
+    from .output import write_explanations
+    from .tagging import iter_pages
+
+    with user_errors():
+        if output is not None:
+            check_writable(output)
+        bundle = load_model(model)
+        with _output_stream(output) as out:
+            write_explanations(explain_pages(bundle, iter_pages(inputs, encoding), top), out, fmt.value)
+
+
 class SuggestFormat(str, Enum):
     jsonl = "jsonl"
     labelstudio = "labelstudio"

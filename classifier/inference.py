@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .measures import context_matrix, count_ngrams, tfidf_cells
+from .measures import POSITION_FEATURES, context_matrix, count_ngrams, tfidf_cells
 from .registry import NgramFeature, feature
 
 
@@ -63,12 +63,24 @@ class Part:
         (before scaling)."""
         if self.vocabulary is not None:
             return name
-        return f"{name} {value * self.scale[column] + self.mean[column]:.3g}"
+        return readable_measure(name, value * self.scale[column] + self.mean[column])
 
     def column_names(self) -> list[str]:
         if self.vocabulary is not None:
             return [self.spec.describe(gram) for gram in self.vocabulary]
         return self.spec.columns(**self.settings)
+
+
+_NEIGHBOURS = {"-1": "previous block", "+1": "next block"}
+
+
+def readable_measure(name: str, value: float) -> str:
+    """A measure column and its value as a person reads them: "next block: words 33"."""
+    where, _, measure = name.rpartition(" ")
+    where = _NEIGHBOURS.get(where, f"block {where}") + ": " if where else ""
+    if measure.startswith("log_"):
+        measure, value = measure[4:], float(np.expm1(value))
+    return f"{where}{measure.replace('_', ' ')} {value:.3g}"
 
 
 @dataclass
@@ -144,7 +156,29 @@ class CompiledModel:
                     if names is None:
                         names = part.column_names()
                     found[row].append((part.describe(names[column], column, value), weight))
+        if self.context is not None:
+            self._context_evidence(blocks, label_index, found)
         return [sorted(items, key=lambda item: -item[1])[:top] for items in found]
+
+    def _context_evidence(self, blocks, label_index, found) -> None:
+        """The second pass's part: what the block's and its neighbours' first-pass
+        probabilities contributed ("next block: caption")."""
+        proba = self.first.probabilities(self.first_pass_scores(blocks))
+        matrix = context_matrix(proba, blocks, self.context_window)
+        coef = self.context.coef
+        if coef.shape[0] == 1:
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        relative = (coef - coef.mean(axis=0))[np.asarray(label_index)]
+        names = [f"first pass: {label}" for label in self.classes]
+        for offset in range(-self.context_window, self.context_window + 1):
+            if offset:
+                where = {-1: "previous block", 1: "next block"}.get(offset, f"block {offset:+d}")
+                names += [f"{where}: {label}" for label in self.classes] + [f"{where} exists"]
+        names += [f"position {name}" for name in POSITION_FEATURES]
+        contributions = matrix * relative
+        for row, items in enumerate(found):
+            for column in np.flatnonzero(contributions[row] > 0):
+                items.append((names[column], float(contributions[row, column])))
 
     # ------------------------------------------------------------------ as arrays
 

@@ -87,3 +87,27 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
 
 def _style(text: str, colour: bool, **style) -> str:
     return typer.style(text, **style) if colour else text
+
+
+def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
+    """``blocktag explain``'s output: JSON lines (the tag record plus ``runner_up`` and
+    ``evidence``), or for people a header per page and each block's label, runner-up and
+    evidence."""
+    import json
+
+    n, page = 0, None
+    for n, item in enumerate(explanations, 1):
+        if fmt == "jsonl":
+            out.write(json.dumps(item.to_record(), ensure_ascii=False) + "\n")
+            continue
+        tagged = item.tagged
+        if tagged.block.page != page:
+            page = tagged.block.page
+            out.write(f"{'' if n == 1 else chr(10)}# {page}\n")
+        text = " ".join(tagged.block.text.split())
+        out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
+                  f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
+                  f"{text[:70]}{'…' if len(text) > 70 else ''}\n")
+        for name, weight in item.evidence:
+            out.write(f"    {weight:+.2f}  {name}\n")
+    return n

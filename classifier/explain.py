@@ -1,0 +1,50 @@
+"""Why each block got its label: the label, its confidence, the runner-up, and the features
+that pushed the block towards its label most, read off the compiled model (no scikit-learn).
+
+A logistic regression's decision for label k is a sum over features of value × weight_k.
+A feature's *evidence* for the chosen label is its value times how much more it weighs for
+that label than for the average label, so the strongest evidence is what set the block
+apart. Measures are standardised, so their evidence is relative to an average block.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .blocks import Block
+from .bundle import ModelBundle
+from .tagging import SCORE_DECIMALS, TaggedBlock, batches, tagged_from_proba
+
+DEFAULT_TOP = 5
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A tagged block, its runner-up label and the evidence for its label, strongest first."""
+
+    tagged: TaggedBlock
+    runner_up: str
+    evidence: list[tuple[str, float]]
+
+    def to_record(self) -> dict:
+        return {
+            **self.tagged.to_record(),
+            "runner_up": self.runner_up,
+            "evidence": [{"feature": name, "weight": round(weight, SCORE_DECIMALS)} for name, weight in self.evidence],
+        }
+
+
+def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = DEFAULT_TOP) -> Iterator[Explanation]:
+    """Explain every block of ``pages`` (lists of a page's blocks, in order)."""
+    if top < 1:
+        raise ValueError("top must be at least 1")
+    labels = model.labels
+    for batch in batches(pages):
+        proba = model.predict_proba(batch)
+        order = np.argsort(-proba, axis=1, kind="stable")
+        evidence = model.compiled.evidence(batch, order[:, 0], top)
+        for tagged, ranked, items in zip(tagged_from_proba(batch, labels, proba), order, evidence):
+            yield Explanation(tagged, labels[ranked[1]], items)

@@ -1,0 +1,69 @@
+"""blocktag explain: each block's label, runner-up and the evidence behind it, from the
+compiled model alone."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from classifier.bundle import ModelBundle
+from classifier.cli import app
+from classifier.explain import explain_pages
+from classifier.inference import CompiledModel, LogisticLayer, Part
+from classifier.blocks import page_blocks
+
+from conftest import SEED_PAGE
+
+
+def hand_made_model() -> ModelBundle:
+    """Two labels, position features only: a first block leans to 'other' by 2, a last
+    block to 'body' by 2; nothing else counts."""
+    part = Part("position", 0, {}, mean=np.zeros(6), scale=np.ones(6))
+    first = LogisticLayer(np.array([[0.0, 0.0, 0.0, 2.0, -2.0, 0.0]]), np.zeros(1))
+    return ModelBundle(CompiledModel(["body", "other"], [part], first), {"labels": ["body", "other"]})
+
+
+def test_explain_prints_label_runner_up_and_evidence(tmp_path):
+    model = hand_made_model().save(tmp_path / "hand.npz")
+    page = tmp_path / "page.txt"
+    page.write_text("a\n\nb\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["explain", str(page), "-m", str(model)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "# page\n"
+        "[0] other 0.88 (runner-up body 0.12): a\n"
+        "    +1.00  is first 1\n"
+        "[1] body 0.88 (runner-up other 0.12): b\n"
+        "    +1.00  is last 1\n"
+    )
+
+
+def test_explain_jsonl_adds_runner_up_and_evidence(tmp_path):
+    model = hand_made_model().save(tmp_path / "hand.npz")
+    page = tmp_path / "page.txt"
+    page.write_text("a\n\nb\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["explain", str(page), "-m", str(model), "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["label"], r["runner_up"], r["evidence"]) for r in records] == [
+        ("other", "body", [{"feature": "is first 1", "weight": 1.0}]),
+        ("body", "other", [{"feature": "is last 1", "weight": 1.0}]),
+    ]
+    assert records[0]["scores"] == {"body": 0.1192, "other": 0.8808}
+
+
+def test_evidence_of_the_shipped_model_is_its_strongest_first(small_model):
+    blocks = page_blocks(SEED_PAGE.read_text(encoding="utf-8"), "seed")
+    explained = list(explain_pages(small_model, [blocks], top=3))
+    assert [e.tagged.block.index for e in explained] == list(range(len(blocks)))
+    for e in explained:
+        assert e.runner_up != e.tagged.label
+        weights = [w for _, w in e.evidence]
+        assert 0 < len(weights) <= 3 and weights == sorted(weights, reverse=True)
+
+
+def test_explain_refuses_a_top_below_one(tmp_path):
+    result = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--top", "0"])
+    assert result.exit_code == 2
