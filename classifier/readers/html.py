@@ -20,7 +20,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
-import lxml.html
 
 from ..errors import InputError
 
@@ -67,12 +66,15 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     if not html.strip():
         return ""
     try:
-        root = lxml.html.document_fromstring(html, parser=_PARSER)
-    except (lxml.etree.ParserError, ValueError) as exc:
+        root = lxml.etree.fromstring(html, parser=_PARSER)
+    except (lxml.etree.LxmlError, ValueError) as exc:
         raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
+    if root is None:
+        return ""
     base = root.find(".//base[@href]")
     if base is not None:
         url = urljoin(url or "", base.get("href"))
+    _prune(root)
     builder = _Builder(url)
     builder.element(root, depth=0)
     return "\n\n".join(builder.finish())
@@ -135,7 +137,18 @@ def _known_encoding(name: str) -> str | None:
     return FALLBACK_ENCODING if encoding in ("latin-1", "iso8859-1", "ascii") else encoding
 
 
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True)
+# Elements that may be hidden; the few that are get this tag, and are cut out with the
+# dropped ones in one C-level pass (their tails, the text after them, stay).
+_MAYBE_HIDDEN = lxml.etree.XPath("//*[@hidden or @aria-hidden or @style]")
+_PRUNED = "blocktag-pruned"
+
+
+def _prune(root) -> None:
+    for element in _MAYBE_HIDDEN(root):
+        if _is_hidden(element):
+            element.tag = _PRUNED
+    lxml.etree.strip_elements(root, _PRUNED, *DROPPED, with_tail=False)
 
 
 def _is_hidden(element) -> bool:
@@ -188,8 +201,6 @@ class _Builder:
 
     def element(self, element, depth: int) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in DROPPED or _is_hidden(element):
-            return
         if depth > MAX_DEPTH:
             self.text(" ".join(element.itertext()))
             return
@@ -246,7 +257,7 @@ class _Builder:
         number = _int(element.get("start"), 1) if element.tag == "ol" else None
         self.text(element.text)
         for child in element:
-            if isinstance(child.tag, str) and child.tag in LIST_ITEMS and not _is_hidden(child):
+            if isinstance(child.tag, str) and child.tag in LIST_ITEMS:
                 self.end_line()
                 if number is None:
                     self.line_prefix = "- "
@@ -265,7 +276,7 @@ class _Builder:
             self.end_line()
 
     def row(self, element) -> None:
-        cells = [_plain(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS and not _is_hidden(cell)]
+        cells = [_plain(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
         self.end_line()
         self.text(" | ".join(cell for cell in cells if cell))
         self.end_line()
@@ -303,17 +314,8 @@ def _int(value: str | None, default: int) -> int:
 
 
 def _plain(element) -> str:
-    """An element's visible text on one line (hidden and dropped descendants left out)."""
-    parts: list[str] = []
-
-    def walk(node) -> None:
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str) and child.tag not in DROPPED and not _is_hidden(child):
-                if child.tag == "br":
-                    parts.append(" ")
-                walk(child)
-            parts.append(child.tail or "")
-
-    walk(element)
-    return _SPACES.sub(" ", "".join(parts)).strip()
+    """An element's text on one line, a ``<br>`` read as a space (written into the tree:
+    an element is read once)."""
+    for br in element.iter("br"):
+        br.tail = " " + (br.tail or "")
+    return _SPACES.sub(" ", "".join(element.itertext())).strip()
