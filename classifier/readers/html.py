@@ -180,6 +180,9 @@ class _Builder:
             self.inline.append(text)
 
     def end_line(self) -> None:
+        if not self.inline:  # most block boundaries close no text
+            self.line_prefix = ""
+            return
         line = _SPACES.sub(" ", "".join(self.inline)).strip()
         self.inline = []
         if line:
