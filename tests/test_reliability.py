@@ -499,8 +499,9 @@ def test_17_sigterm_inside_an_atomic_write_cleans_up(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
-def test_17_workers_die_with_their_parent(crawl, small_model_path, tmp_path):
-    process = _started(["tag", crawl, "-m", small_model_path, "--jobs", "2", "-o", tmp_path / "out.jsonl"])
+def test_17_workers_die_with_their_parent(crawl, small_model_path):
+    process = _started(["tag", crawl, "-m", small_model_path, "--jobs", "2", "-f", "jsonl"])
+    # Mid-run: the parent is blocked on the pipe nobody reads, its workers wait for work.
     assert _wait_for(lambda: len(_children(process.pid)) >= 2)
     workers = _children(process.pid)
     process.kill()  # no chance to clean up: the kernel must take the workers
