@@ -69,14 +69,19 @@ _AUTOLINK = re.compile(rf"<((?:https?|ftp)://[^\s<>]{{1,{MAX_LINK_TARGET}}}|mail
 # holds no delimiter, which ends every scan at the next one; nested emphasis
 # ("**a *b* c**") is unwrapped from the inside out, one pass a level.
 _EMPHASIS = re.compile(
-    rf"(?<!\*)(\*{{1,3}})([^\s*](?:[^*\n]{{0,{MAX_EMPHASIS}}}[^\s*])?)\1(?!\*)"
-    rf"|(?<![\w_])(_{{1,3}})([^\s_](?:[^_\n]{{0,{MAX_EMPHASIS}}}[^\s_])?)\3(?![\w_])"
+    rf"(?<!\*)(\*{{1,3}})([^\s*](?:[^*\n]{{0,{MAX_EMPHASIS}}}[^\s*])?) ?\1(?!\*)"
+    rf"|(?<![\w_])(_{{1,3}})([^\s_](?:[^_\n]{{0,{MAX_EMPHASIS}}}[^\s_])?) ?\3(?![\w_])"
 )
 EMPHASIS_LEVELS = 3
+# What is left of emphasis around nothing: html2text writes an empty <i> icon as "__".
+_ORPHAN_EMPHASIS = re.compile(r"(?<![\w*_])(?:\*{2,}|_{2,})|(?:\*{2,}|_{2,})(?![\w*_])")
+# A link glued to the word before it ("published by[Futurism](...)"), as converters drop
+# the space at an element's edge.
+_GLUED_LINK = re.compile(rf"(?<=[^\W_])\[(?=[^\[\]\n]{{0,{MAX_LINK_TEXT}}}\]\()")
 _CODE_SPAN = re.compile(r"`{1,3}([^`\n]{1,%d})`{1,3}" % MAX_EMPHASIS)
 
 # Line-level markup.
-_ATX_HEADING = re.compile(r"#{1,6}(?:[ ]+|$)")
+_ATX_HEADING = re.compile(r"(?:#{1,6}(?:[ ]+|$))+")  # "## ## x": every marker at once
 _ATX_CLOSING = re.compile(r"[ ]+#+[ ]*$")
 _SETEXT_UNDERLINE = re.compile(r"(?:={2,}|-{2,})[ ]*")
 _RULE = re.compile(r"(?:(?:\*[ ]*){3,}|(?:-[ ]*){3,}|(?:_[ ]*){3,})")
@@ -101,9 +106,11 @@ def canonical(text: str) -> str:
     text = _normalise_characters(text)
     text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
     lines, definitions = _block_lines(text)
-    text = "\n".join(lines)
-    text = _inline(text, definitions)
-    return text.translate(_UNPROTECT).strip()
+    # Markup that only shows once emphasis is gone ("**1. Step**") is read in a second line
+    # pass, so canonical text is a fixed point of canonical(). Escaped characters are still
+    # placeholders then: "1984\\. A year" stays a sentence, not a list item.
+    lines, _ = _block_lines(_inline("\n".join(lines), definitions))
+    return "\n".join(lines).translate(_UNPROTECT).strip()
 
 
 def _normalise_characters(text: str) -> str:
@@ -138,7 +145,8 @@ def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
 def _line_markup(line: str) -> str:
     heading = _ATX_HEADING.match(line)
     if heading:
-        return _ATX_CLOSING.sub("", line[heading.end():]).strip()
+        # The heading's text is then read as a line of its own: "### 12. Tip" is "- Tip".
+        line = _ATX_CLOSING.sub("", line[heading.end():]).strip()
     quote = _QUOTE.match(line)
     prefix = ""
     if quote:
@@ -172,6 +180,7 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
         text = _REF_IMAGE.sub(lambda m: _link_text(m.group(1)), text)
         text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
         text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
+        text = _GLUED_LINK.sub(" [", text)
     if "<" in text:
         text = _AUTOLINK.sub(lambda m: f"[{m.group(1).removeprefix('mailto:')}]({m.group(1)})", text)
     if "*" in text or "_" in text:
@@ -182,7 +191,7 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
 def _strip_emphasis(text: str) -> str:
     for _ in range(EMPHASIS_LEVELS):
         text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
-    return text
+    return _ORPHAN_EMPHASIS.sub("", text)
 
 
 def _link_text(text: str) -> str:

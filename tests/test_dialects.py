@@ -14,6 +14,8 @@ from classifier.segmentation import split_page
         ("[Home](https://news.example/)", "[Home](https://news.example/)"),
         ("[Next](../2024/05/next-story)", "[Next](../2024/05/next-story)"),
         ("[Top](#)", "[Top](#)"),
+        ("published by[Futurism](/f)", "published by [Futurism](/f)"),
+        ("[a](#)[b](#)", "[a](#)[b](#)"),
         ('[Kim Lee](/author/kim "Posts by Kim Lee")', "[Kim Lee](/author/kim)"),
         ("[Kim Lee](/author/kim 'Posts')", "[Kim Lee](/author/kim)"),
         ("[Docs](<https://docs.example/a b>)", "[Docs](https://docs.example/a b)"),
@@ -48,6 +50,10 @@ from classifier.segmentation import split_page
         ("Search*now*", "Searchnow"),
         ("snake_case_name stays", "snake_case_name stays"),
         ("5 * 3 = 15", "5 * 3 = 15"),
+        ("_This post has links. _", "This post has links."),  # html2text's space before the close
+        ("- __Comment", "- Comment"),  # an empty <i> icon
+        ("snake__case and __init__", "snake__case and init"),
+        ("footnote* here", "footnote* here"),
         # backslash escapes are literal characters, never markup
         (r"user\_name and \*star\* and \[x\]", "user_name and *star* and [x]"),
         (r"\[not a link\](really)", "[not a link](really)"),
@@ -79,7 +85,9 @@ def test_canonical(text, expected):
 def test_canonical_form_is_a_fixed_point():
     text = "Written by [Ana Ruiz](#) on May 2, 2026\n- [News](#)\n- [Sport](#)"
     assert canonical(text) == text
-    assert canonical(canonical("**[Ana](/a)** _x_")) == canonical("**[Ana](/a)** _x_")
+    for text in ("**[Ana](/a)** _x_", "**1. Step one**", "### 12. Tip", "## ## double", "> **2. Quoted**"):
+        assert canonical(canonical(text)) == canonical(text)
+    assert canonical("**1. Step one**") == "- Step one"
 
 
 def test_link_text_longer_than_the_bound_is_not_a_link():
