@@ -95,6 +95,12 @@ def test_pre_keeps_its_lines():
     assert html_to_text("<pre>a  b\nc</pre>") == "a b\nc"
 
 
+def test_deep_nesting_is_read_or_refused_never_lost():
+    assert html_to_text("<div>" * 1000 + "deep <b>text</b>" + "</div>" * 1000) == "deep text"
+    with pytest.raises(InputError, match="page.html: is not a readable HTML page"):
+        html_to_text("<div>" * 5000 + "deep" + "</div>" * 5000, source="page.html")
+
+
 def test_empty_document_is_empty_text():
     assert html_to_text("") == ""
     assert html_to_text(b"   ") == ""

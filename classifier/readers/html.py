@@ -69,6 +69,8 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
         root = lxml.etree.fromstring(html, parser=_PARSER)
     except (lxml.etree.LxmlError, ValueError) as exc:
         raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
+    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log):
+        raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
     if root is None:
         return ""
     base = root.find(".//base[@href]")
@@ -137,7 +139,8 @@ def _known_encoding(name: str) -> str | None:
     return FALLBACK_ENCODING if encoding in ("latin-1", "iso8859-1", "ascii") else encoding
 
 
-_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True)
+# huge_tree: libxml2 would otherwise drop the text of a page nested over 256 deep.
+_PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
 # Elements that may be hidden; the few that are get this tag, and are cut out with the
 # dropped ones in one C-level pass (their tails, the text after them, stay).
 _MAYBE_HIDDEN = lxml.etree.XPath("//*[@hidden or @aria-hidden or @style]")
