@@ -143,7 +143,7 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
     except BlocktagError:
         raise
     except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as exc:
-        raise ModelError(f"{source}: is not a blocktag model (cannot be read: {type(exc).__name__})") from None
+        raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file)") from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
     version = document.get("format_version")

@@ -114,20 +114,20 @@ def test_wrong_encoding_suggests_encoding_option(tmp_path, small_model_path):
 
 
 def test_bad_model_file(tmp_path):
-    model = tmp_path / "model.joblib"
+    model = tmp_path / "model.npz"
     model.write_text("hello", encoding="utf-8")
     result = run("tag", SEED_PAGE, "--model", model)
     assert result.exit_code == 1
-    assert result.output == f"Error: {model}: is not a blocktag model (cannot be loaded: UnpicklingError)\n"
+    assert result.output == f"Error: {model}: is not a blocktag model (not a readable .npz file)\n"
 
 
 def test_malformed_training_line(tmp_path):
     data = tmp_path / "bad.jsonl"
     data.write_text('{"page": "p", "index": 0, "text": "t", "label": "body"}\n{oops\n', encoding="utf-8")
-    result = run("train", data, "--output", tmp_path / "m.joblib")
+    result = run("train", data, "--output", tmp_path / "m.npz")
     assert result.exit_code == 1
     assert result.output == f"Error: {data}:2: not valid JSON (Expecting property name enclosed in double quotes)\n"
-    assert not (tmp_path / "m.joblib").exists()
+    assert not (tmp_path / "m.npz").exists()
 
 
 def test_many_files_skip_the_bad_one_and_exit_1(small_model_path, tmp_path):
@@ -142,7 +142,7 @@ def test_many_files_skip_the_bad_one_and_exit_1(small_model_path, tmp_path):
 
 
 def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
-    model = tmp_path / "seed.joblib"
+    model = tmp_path / "seed.npz"
     result = run("train", SEED_LABELS, "--output", model)
     assert result.exit_code == 0, result.output
     assert "Trained on 1 pages, 31 blocks" in result.output
@@ -157,7 +157,7 @@ def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
 
 
 def test_keep_body_strips_the_seed_to_its_story(tmp_path):
-    model = tmp_path / "seed.joblib"
+    model = tmp_path / "seed.npz"
     run("train", SEED_LABELS, "--output", model)
     result = run("tag", SEED_PAGE, "--model", model, "--keep", "body")
     assert "Ukraine welcomes Trump's claimed pause" in result.stdout

@@ -1,6 +1,5 @@
 import warnings
 
-import joblib
 import numpy as np
 import pytest
 
@@ -18,9 +17,8 @@ def test_bundle_metadata(small_model, corpus_blocks):
         assert meta[key]
 
 
-@pytest.mark.parametrize("suffix", [".joblib", ".skops"])
-def test_save_load_round_trip_gives_same_predictions(small_model, corpus_blocks, tmp_path, suffix):
-    path = small_model.save(tmp_path / f"m{suffix}")
+def test_save_load_round_trip_gives_same_predictions(small_model, corpus_blocks, tmp_path):
+    path = small_model.save(tmp_path / "m.npz")
     loaded = load_model(path)
     assert loaded.metadata == small_model.metadata
     np.testing.assert_array_equal(loaded.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
@@ -31,7 +29,7 @@ def test_training_is_reproducible(corpus_blocks, small_model):
     np.testing.assert_allclose(again.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
 
 
-@pytest.mark.parametrize("params", [{}, {"char_ngrams": (2, 4), "shape_ngrams": None}])
+@pytest.mark.parametrize("params", [{}, {"word_ngrams": (1, 1), "shape_ngrams": (2, 4), "neighbours": (-2, 1)}])
 def test_classifier_is_a_sklearn_estimator(corpus_blocks, params):
     clf = BlockClassifier(**params)
     labels = [b.label for b in corpus_blocks]
@@ -61,8 +59,9 @@ def _page(page, labels):
 def test_trimmed_copies_lose_only_edge_chrome():
     whole = _page("a", ["other", "promotion", "body", "other", "body", "contributor_note", "other", "other"])
     labels = np.array([b.label for b in whole], dtype=object)
-    X, y = with_trimmed_pages(whole, labels, 1.0, np.random.default_rng(0))
+    X, y, source = with_trimmed_pages(whole, labels, 1.0, np.random.default_rng(0))
     assert X[: len(whole)] == whole
+    assert [whole[i].text for i in source] == [b.text for b in X]  # each copy points to its original
     copy = X[len(whole):]
     assert {b.page for b in copy} == {"a" + TRIMMED_PAGE_SUFFIX}
     assert [b.index for b in copy] == list(range(len(copy)))
@@ -78,14 +77,14 @@ def test_pages_without_edge_chrome_are_not_copied():
     clean = _page("b", ["byline", "body", "body", "contributor_note"])
     only_chrome = _page("c", ["other", "other"])
     labels = np.array([b.label for b in clean + only_chrome], dtype=object)
-    X, y = with_trimmed_pages(clean + only_chrome, labels, 1.0, np.random.default_rng(0))
-    assert X == clean + only_chrome and len(y) == len(labels)
+    X, y, source = with_trimmed_pages(clean + only_chrome, labels, 1.0, np.random.default_rng(0))
+    assert X == clean + only_chrome and len(y) == len(labels) and list(source) == list(range(len(labels)))
 
 
 def test_share_of_trimmed_pages_follows_the_parameter():
     pages = [b for n in range(200) for b in _page(f"p{n}", ["other", "body", "body", "other"])]
     labels = np.array([b.label for b in pages], dtype=object)
-    X, _ = with_trimmed_pages(pages, labels, 0.5, np.random.default_rng(0))
+    X, _, _ = with_trimmed_pages(pages, labels, 0.5, np.random.default_rng(0))
     copied = {b.page for b in X if b.page.endswith(TRIMMED_PAGE_SUFFIX)}
     assert 70 < len(copied) < 130
 
@@ -102,31 +101,31 @@ def test_empty_training_data_is_refused():
 
 
 def test_garbage_file_is_not_a_model(tmp_path):
-    path = tmp_path / "m.joblib"
-    path.write_bytes(b"this is not a pickle")
-    with pytest.raises(ModelError, match=r"m\.joblib: is not a blocktag model"):
+    path = tmp_path / "m.npz"
+    path.write_bytes(b"this is not a model")
+    with pytest.raises(ModelError, match=r"m\.npz: is not a blocktag model"):
         load_model(path)
 
 
-def test_foreign_joblib_is_not_a_model(tmp_path):
-    path = tmp_path / "m.joblib"
-    joblib.dump({"weights": [1, 2, 3]}, path)
-    with pytest.raises(ModelError, match=r"m\.joblib: is not a blocktag model; train one with 'blocktag train'"):
+def test_foreign_npz_is_not_a_model(tmp_path):
+    path = tmp_path / "m.npz"
+    np.savez(path, weights=np.array([1, 2, 3]))
+    with pytest.raises(ModelError, match=r"m\.npz: is not a blocktag model; train one with 'blocktag train'"):
         load_model(path)
 
 
 def test_missing_model_file(tmp_path):
-    with pytest.raises(ModelError, match=r"nope\.joblib: no such model file"):
-        load_model(tmp_path / "nope.joblib")
+    with pytest.raises(ModelError, match=r"nope\.npz: no such model file"):
+        load_model(tmp_path / "nope.npz")
 
 
-def test_version_mismatch_warns(small_model, tmp_path):
-    small_model.metadata = {**small_model.metadata, "sklearn_version": "0.0.1"}
-    try:
-        path = small_model.save(tmp_path / "old.joblib")
-    finally:
-        small_model.metadata = {**small_model.metadata, "sklearn_version": load_model.__module__ and __import__("sklearn").__version__}
+def test_a_model_of_another_blocktag_version_warns(small_model, tmp_path):
+    from classifier.bundle import ModelBundle
+
+    older = ModelBundle(small_model.compiled, {**small_model.metadata, "blocktag_version": "0.0.1"})
+    path = older.save(tmp_path / "old.npz")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         load_model(path)
-    assert any("saved with scikit-learn 0.0.1" in str(w.message) for w in caught)
+    assert any("saved by blocktag 0.0.1" in str(w.message) for w in caught)
+
