@@ -41,6 +41,7 @@ from .features import feature_pipeline
 from .inference import compile_classifier
 from .measures import context_matrix
 from .registry import DEFAULT_FEATURES, FEATURES
+from .training_checks import check_trainable
 
 RANDOM_STATE = 0
 # lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
@@ -283,21 +284,13 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
 
     ``params`` are :class:`BlockClassifier` parameters; ``sample_weight`` weighs blocks;
     ``sources`` (name → description) is recorded in the metadata. Raises
-    :class:`TrainingError` when the data cannot teach a model (no blocks, a block without a
-    label, a single label) or the compiled form disagrees with the pipeline.
+    :class:`TrainingError` when the data cannot teach a model (``check_trainable``) or the
+    compiled form disagrees with the pipeline.
     """
     blocks = list(blocks)
-    if not blocks:
-        raise TrainingError(f"{source}: no labelled blocks to train on")
-    unlabelled = next((b for b in blocks if not b.label), None)
-    if unlabelled is not None:
-        raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")
+    check_trainable(blocks, source)
     labels = [b.label for b in blocks]
     counts = {label: labels.count(label) for label in sorted(set(labels))}
-    if len(counts) < 2:
-        raise TrainingError(
-            f"{source}: every block is labelled {labels[0]!r}; a model needs blocks of at least two labels"
-        )
     classifier = BlockClassifier(**params).fit(blocks, labels, sample_weight=sample_weight)
     compiled = compile_classifier(classifier)
     check_compiled(classifier, compiled, blocks)
