@@ -41,6 +41,11 @@ WRAPPED_LINE_SHARE = 0.6
 MIN_LINE_PAGE_PROSE = 3
 LINE_PAGE_SHARE = 0.5
 
+# A link split across a blank line is re-joined when both halves are this short together.
+MAX_SPLIT_LINK_CHARS = 1000
+_BRACKET = re.compile(r"\\.|[\[\]]")
+# A block that closes a link opened before it: "#### Title](url)", no "[" before the "](".
+_CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
@@ -55,13 +60,40 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         return [line for line in normalise_newlines(text).split("\n") if line.strip()]
     if mode != "auto":
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
-    blocks = segment(text)
+    blocks = _rejoin_split_links(segment(text))
     width = wrap_width(blocks)
     if width is not None:
         return [_unwrap(block, width) for block in blocks]
     if _one_paragraph_a_line(blocks):
         return [part for block in blocks for part in _per_line(block)]
     return blocks
+
+
+def _rejoin_split_links(blocks: list[str]) -> list[str]:
+    """Re-join a link whose text spans a blank line, as markdownify writes a linked image
+    and heading: "[![alt](src)" + blank line + "#### Title](url)" is one block."""
+    out: list[str] = []
+    open_link = False
+    for block in blocks:
+        if open_link and _CLOSES_LINK.match(block) and len(out[-1]) + len(block) <= MAX_SPLIT_LINK_CHARS:
+            out[-1] += "\n" + block
+            open_link = False
+            continue
+        out.append(block)
+        open_link = _open_brackets(block) > 0
+    return out
+
+
+def _open_brackets(text: str) -> int:
+    """How many '[' are still open at the end of the text (escaped ones aside)."""
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        bracket = match.group()
+        if bracket == "[":
+            depth += 1
+        elif bracket == "]" and depth:
+            depth -= 1
+    return depth
 
 
 def wrap_width(blocks: list[str]) -> int | None:

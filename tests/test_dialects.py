@@ -178,3 +178,11 @@ def test_auto_splits_a_page_written_one_paragraph_a_line():
 def test_unknown_split_mode_is_an_input_error():
     with pytest.raises(InputError, match="unknown split mode 'words'"):
         split_page("a", "words")
+
+
+def test_auto_rejoins_a_link_split_across_a_blank_line():
+    text = "[![A crane](crane.jpg)\n\n#### Cranes return](https://birds.example/cranes)\n\nNext \\[block"
+    assert split_page(text, "auto") == [
+        "[![A crane](crane.jpg)\n#### Cranes return](https://birds.example/cranes)", "Next \\[block"]
+    assert canonical(split_page(text, "auto")[0]) == "[A crane Cranes return](https://birds.example/cranes)"
+    assert split_page(text, "blank") == text.split("\n\n")
