@@ -36,6 +36,9 @@ NO_TARGET = "#"
 _PRIVATE_BASE = 0xE000
 _ESCAPABLE = "\\`*_{}[]()#+-.!<>|~\"'=:&$%@^;,/?"
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Two more private-use characters mark an image's alt text until links are read.
+_IMAGE_OPEN, _IMAGE_CLOSE = "\uf8fe", "\uf8ff"
+_IMAGE_SPAN = re.compile(f"{_IMAGE_OPEN}[^{_IMAGE_CLOSE}]*{_IMAGE_CLOSE}")
 _ESCAPE = re.compile(r"\\([" + re.escape(_ESCAPABLE) + "])")
 _UNPROTECT = {_PRIVATE_BASE + i: c for i, c in enumerate(_ESCAPABLE)}
 
@@ -175,12 +178,13 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
     if "`" in text:
         text = _CODE_SPAN.sub(r"\1", text)
     if "[" in text:
-        # Images first, so a linked image "[![alt](src)](href)" becomes the link "[alt](href)".
-        text = _IMAGE.sub(lambda m: _link_text(m.group(1)), text)
-        text = _REF_IMAGE.sub(lambda m: _link_text(m.group(1)), text)
+        # Images first, marked, so a linked image "[![alt](src)](href)" becomes the link
+        # "[alt](href)", while in "[![alt](src) Title](href)" the title alone names the link.
+        text = _IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
+        text = _REF_IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
         text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
         text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
-        text = _GLUED_LINK.sub(" [", text)
+        text = _GLUED_LINK.sub(" [", text).replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
     if "<" in text:
         text = _AUTOLINK.sub(lambda m: f"[{m.group(1).removeprefix('mailto:')}]({m.group(1)})", text)
     if "*" in text or "_" in text:
@@ -195,6 +199,9 @@ def _strip_emphasis(text: str) -> str:
 
 
 def _link_text(text: str) -> str:
+    if _IMAGE_OPEN in text:
+        words = _IMAGE_SPAN.sub("", text)
+        text = words if words.strip() else text.replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
     return _SPACE_RUN.sub(" ", text.replace("\n", " ")).strip()
 
 

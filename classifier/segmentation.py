@@ -60,13 +60,13 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         return [line for line in normalise_newlines(text).split("\n") if line.strip()]
     if mode != "auto":
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
-    blocks = _rejoin_split_links(segment(text))
+    blocks = segment(text)
     width = wrap_width(blocks)
     if width is not None:
-        return [_unwrap(block, width) for block in blocks]
-    if _one_paragraph_a_line(blocks):
-        return [part for block in blocks for part in _per_line(block)]
-    return blocks
+        blocks = [_unwrap(block, width) for block in blocks]
+    elif _one_paragraph_a_line(blocks):
+        blocks = [part for block in blocks for part in _per_line(block)]
+    return _rejoin_split_links(blocks)
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

@@ -33,6 +33,7 @@ from classifier.segmentation import split_page
         ("![A heron at dawn](https://img.example/heron.jpg)", "A heron at dawn"),
         ('![Map](map.png "Route map") of the route', "Map of the route"),
         ("[![Logo](logo.svg)](https://site.example/)", "[Logo](https://site.example/)"),
+        ("[![A crane (Credit: Jo)](c.jpg) Cranes return](/c)", "[Cranes return](/c)"),
         ("![](spacer.gif)", ""),
         # headings
         ("Storm hits coast\n================", "Storm hits coast"),
@@ -184,5 +185,5 @@ def test_auto_rejoins_a_link_split_across_a_blank_line():
     text = "[![A crane](crane.jpg)\n\n#### Cranes return](https://birds.example/cranes)\n\nNext \\[block"
     assert split_page(text, "auto") == [
         "[![A crane](crane.jpg)\n#### Cranes return](https://birds.example/cranes)", "Next \\[block"]
-    assert canonical(split_page(text, "auto")[0]) == "[A crane Cranes return](https://birds.example/cranes)"
+    assert canonical(split_page(text, "auto")[0]) == "[Cranes return](https://birds.example/cranes)"
     assert split_page(text, "blank") == text.split("\n\n")
