@@ -76,8 +76,10 @@ _EMPHASIS = re.compile(
     rf"|(?<![\w_])(_{{1,3}})([^\s_](?:[^_\n]{{0,{MAX_EMPHASIS}}}[^\s_])?) ?\3(?![\w_])"
 )
 EMPHASIS_LEVELS = 3
-# What is left of emphasis around nothing: html2text writes an empty <i> icon as "__".
-_ORPHAN_EMPHASIS = re.compile(r"(?<![\w*_])(?:\*{2,}|_{2,})|(?:\*{2,}|_{2,})(?![\w*_])")
+# What is left of emphasis around nothing: html2text writes an empty <i> icon as "__", and
+# an empty <b> inside a word as "D****ay". A run of '*' means nothing anywhere; a run of '_'
+# only at a word's edge (snake__case stays).
+_ORPHAN_EMPHASIS = re.compile(r"\*{2,}|(?<![\w_])_{2,}|_{2,}(?![\w_])")
 # A link glued to the word before it ("published by[Futurism](...)"), as converters drop
 # the space at an element's edge.
 _GLUED_LINK = re.compile(rf"(?<=[^\W_])\[(?=[^\[\]\n]{{0,{MAX_LINK_TEXT}}}\]\()")

@@ -114,15 +114,18 @@ def wrap_width(blocks: list[str]) -> int | None:
 
 def _unwrap(block: str, width: int) -> str:
     """Re-join the lines a wrapper broke: a line continues the one before when that one
-    reaches near the wrap width and ends in no hard break (html2text writes ``<br>`` as two
+    reaches near the wrap width (or the line's first token would not have fitted on it) and
+    ends in no hard break (html2text writes ``<br>`` as two
     trailing spaces), and the line starts with no list, heading or quote marker (an
     indented line continues a list item)."""
     lines = block.split("\n")
     out = [lines[0]]
     for line in lines[1:]:
         previous = out[-1]
-        near_width = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width
-        if near_width and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
+        # Broken near the width, or before a token too long to fit (a link with its URL).
+        first = line.split(None, 1)[0] if line.strip() else ""
+        wrapped = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width or len(previous.rstrip()) + 1 + len(first) > width
+        if wrapped and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
             previous = previous.rstrip()
             joiner = "" if previous.endswith("-") and _OPEN_TARGET.search(previous) else " "
             out[-1] = previous + joiner + line.strip()

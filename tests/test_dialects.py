@@ -53,6 +53,7 @@ from classifier.segmentation import split_page
         ("5 * 3 = 15", "5 * 3 = 15"),
         ("_This post has links. _", "This post has links."),  # html2text's space before the close
         ("- __Comment", "- Comment"),  # an empty <i> icon
+        ("Game D****ay parties", "Game Day parties"),
         ("snake__case and __init__", "snake__case and init"),
         ("footnote* here", "footnote* here"),
         # backslash escapes are literal characters, never markup
@@ -187,3 +188,13 @@ def test_auto_rejoins_a_link_split_across_a_blank_line():
         "[![A crane](crane.jpg)\n#### Cranes return](https://birds.example/cranes)", "Next \\[block"]
     assert canonical(split_page(text, "auto")[0]) == "[Cranes return](https://birds.example/cranes)"
     assert split_page(text, "blank") == text.split("\n\n")
+
+
+def test_auto_rejoins_a_line_broken_before_a_long_link():
+    text = WRAPPED_PAGE + (
+        "\n\nFollow the harbour authority for updates on\n"
+        "[Facebook](https://social.example/harbour-authority-official-page-for-updates)"
+    )
+    assert split_page(text, "auto")[-1] == (
+        "Follow the harbour authority for updates on "
+        "[Facebook](https://social.example/harbour-authority-official-page-for-updates)")
