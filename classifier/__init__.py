@@ -37,14 +37,28 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 
+def _tagger(model: "ModelBundle | str | None") -> Tagger:
+    """A Tagger for ``model``; the shipped model's is loaded once per process and reused."""
+    if model is not None:
+        return Tagger(model)
+    global _SHIPPED_TAGGER
+    if _SHIPPED_TAGGER is None:
+        _SHIPPED_TAGGER = Tagger()
+    return _SHIPPED_TAGGER
+
+
+_SHIPPED_TAGGER: "Tagger | None" = None
+
+
 def tag_text(text: str, model: "ModelBundle | str | None" = None, page: str = "page") -> list[TaggedBlock]:
-    """Tag one page's text with ``model`` (a bundle or a path; default: the shipped model)."""
-    return Tagger(model).tag_text(text, page)
+    """Tag one page's text with ``model`` (a bundle or a path; default: the shipped model,
+    loaded on the first call and reused)."""
+    return _tagger(model).tag_text(text, page)
 
 
 def tag_blocks(blocks: "list[Block]", model: "ModelBundle | str | None" = None) -> list[TaggedBlock]:
     """Tag blocks as given (whole pages, in page order)."""
-    return Tagger(model).tag_blocks(blocks)
+    return _tagger(model).tag_blocks(blocks)
 
 
 __all__ = [

@@ -129,3 +129,17 @@ def test_a_model_of_another_blocktag_version_warns(small_model, tmp_path):
         load_model(path)
     assert any("saved by blocktag 0.0.1" in str(w.message) for w in caught)
 
+
+
+def test_tag_text_loads_the_shipped_model_once(monkeypatch):
+    import classifier
+    from classifier import tagging
+
+    loads = []
+    real = tagging.load_model
+    monkeypatch.setattr(tagging, "load_model", lambda path=None: loads.append(path) or real(path))
+    monkeypatch.setattr(classifier, "_SHIPPED_TAGGER", None)
+    first = classifier.tag_text("Headline\n\nBy Ann Lee")
+    second = classifier.tag_text("Another page\n\nSubscribe now")
+    assert loads == [None]
+    assert [t.block.text for t in first + second] == ["Headline", "By Ann Lee", "Another page", "Subscribe now"]
