@@ -111,6 +111,8 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
     assert decode_html('<meta charset="iso-8859-1"><p>caf\xe9 \x93q\x94'.encode("latin-1")) == '<meta charset="iso-8859-1"><p>café “q”'
     assert decode_html("<p>café</p>".encode("cp1252")) == "<p>café</p>"  # not UTF-8: the fallback
     assert decode_html("<p>café</p>".encode("utf-16")) == "<p>café</p>"
+    assert decode_html('<meta charset="utf-16"><p>café'.encode("utf-8")) == '<meta charset="utf-16"><p>café'
+    assert decode_html('<meta charset="base64"><p>café'.encode("utf-8")) == '<meta charset="base64"><p>café'
 
 
 def test_input_kinds_by_name_and_by_sniffing(tmp_path):

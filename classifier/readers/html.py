@@ -4,8 +4,9 @@ What a reader sees is kept and what it does not is dropped: scripts, styles, tem
 ``<noscript>``, SVG, form controls and hidden elements (``hidden``, ``aria-hidden="true"``,
 inline ``display:none`` / ``visibility:hidden``). Block elements become blocks separated by
 blank lines, in the corpus's form: links ``[text](href)``, list items ``- item`` (``1. item``
-in an ordered list; a list is one block), headings as their text, quotes as ``> `` lines, a table row of plain cells as
-one line ``a | b``; inline elements are joined within their block and ``<br>`` breaks a line.
+in an ordered list; a list is one block), headings as their text, quotes as ``> `` lines, a
+table row of plain cells as one line ``a | b``. Inline elements are joined within their block
+and ``<br>`` breaks a line.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 
 
 def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html>") -> str:
-    """The page's text as blank-line separated blocks. Relative links are resolved against
-    ``url`` (or the page's ``<base href>``) when known. Raises :class:`InputError` naming
-    ``source`` for a document with no content."""
+    """The page's text as blank-line separated blocks ("" for an empty document). Relative
+    links are resolved against ``url`` (or the page's ``<base href>``) when known. Raises
+    :class:`InputError` naming ``source`` for a document lxml cannot read."""
     if isinstance(html, bytes):
         html = decode_html(html)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -123,7 +124,10 @@ def decode_html(data: bytes) -> str:
     if declared:
         encoding = _known_encoding(declared.group(1).decode("ascii"))
         if encoding:
-            return data.decode(encoding, errors="replace")
+            try:
+                return data.decode(encoding, errors="replace")
+            except LookupError:  # a codec that is not a text encoding ("base64")
+                pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -135,7 +139,10 @@ def _known_encoding(name: str) -> str | None:
         encoding = codecs.lookup(name).name
     except LookupError:
         return None
-    # As browsers do: "latin-1" and "ascii" pages are really windows-1252.
+    # As browsers do: "latin-1" and "ascii" pages are really windows-1252, and a page that
+    # could state its charset in ASCII bytes is not UTF-16.
+    if encoding.startswith("utf-16"):
+        return "utf-8"
     return FALLBACK_ENCODING if encoding in ("latin-1", "iso8859-1", "ascii") else encoding
 
 
