@@ -285,3 +285,13 @@ def test_tag_a_folder_of_html_skips_a_bad_page_and_goes_on(tmp_path, small_model
     assert f"Warning: {tmp_path / 'b.html.gz'}: is not a valid gzip file" in result.output
     assert "a,0,Good page," in result.output
     assert result.output.endswith("Error: 1 input file(s) could not be tagged\n")
+
+
+def test_an_unreadable_page_in_a_warc_is_skipped_with_a_warning(tmp_path):
+    path = _warc(tmp_path / "crawl.warc", [
+        ("https://a.example/deep", "text/html", b"<div>" * 5000 + b"x"),
+        ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
+    ])
+    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/deep: is not a readable HTML page .*\(skipped\)"):
+        pages = list(iter_pages([path]))
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/ok", "Fine")]]

@@ -7,6 +7,7 @@ holds one record at a time.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -44,7 +45,13 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                 payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
                 if len(payload) > MAX_RECORD_BYTES:
                     continue
-                yield WarcPage(number, url, html_to_text(_decode(record, payload), url=url, source=f"{path}: {url}"))
+                try:
+                    text = html_to_text(_decode(record, payload), url=url, source=f"{path}: record {url}")
+                except InputError as exc:
+                    # One unreadable page does not stop a crawl of thousands.
+                    warnings.warn(f"{exc} (skipped)", stacklevel=2)
+                    continue
+                yield WarcPage(number, url, text)
                 number += 1
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
