@@ -26,6 +26,7 @@ from .errors import BlocktagError
 from .evaluation import DEFAULT_FOLDS
 from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
 from .bundle import check_model_path, load_model
+from .params import parse_params
 from .output import write_kept, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import is_page_name
@@ -123,6 +124,10 @@ def _valid_jobs(value: int) -> int:
 
 
 EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the input files.", callback=_known_encoding)]
+ParamOption = Annotated[Optional[list[str]], typer.Option(
+    "--param", "-p", metavar="KEY=VALUE", show_default=False,
+    help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; saved with the model.",
+)]
 
 
 class Split(str, Enum):
@@ -253,6 +258,7 @@ def train_cli(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
+    param: ParamOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Train a model on labelled blocks and save it.
@@ -275,12 +281,14 @@ def train_cli(
         with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None):
             from .model import train  # scikit-learn, imported only to train
 
+            settings = parse_params(param or [])
             if with_corpus:
                 from .adapt import train_with_corpus
 
-                bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source)
+                bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source,
+                                           **settings)
             else:
-                bundle = train(blocks, source=source)
+                bundle = train(blocks, source=source, **settings)
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
@@ -373,6 +381,7 @@ def cv_cli(
     folds: Annotated[int, typer.Option("--folds", "-k", help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    param: ParamOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Cross-validate the training recipe, grouped so no page (or site) is in both train and test folds.
@@ -385,11 +394,12 @@ def cv_cli(
     with user_errors():
         if json_path is not None:
             check_writable(json_path)  # before the work, not after it
+        settings = parse_params(param or [])
         blocks = read_labelled(data, encoding=encoding)
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         with progress_bar("Cross-validating", folds) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
-                                    source=", ".join(str(p) for p in data))
+                                    source=", ".join(str(p) for p in data), **settings)
         if json_path is not None:
             write_json(result, json_path)
     table = Table("label", "F1 mean", "F1 std",
