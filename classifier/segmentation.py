@@ -46,6 +46,11 @@ MAX_SPLIT_LINK_CHARS = 1000
 _BRACKET = re.compile(r"\\.|[\[\]]")
 # A block that closes a link opened before it: "#### Title](url)", no "[" before the "](".
 _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
+# A piece of a sentence that an inline element cut: ends, or starts, with exactly one space.
+# A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
+# space after "»" in a breadcrumb is no seam.
+_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $")
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]")
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
@@ -60,13 +65,42 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         return [line for line in normalise_newlines(text).split("\n") if line.strip()]
     if mode != "auto":
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
-    blocks = segment(text)
+    blocks = _segment_joining_fragments(text)
     width = wrap_width(blocks)
     if width is not None:
         blocks = [_unwrap(block, width) for block in blocks]
     elif _one_paragraph_a_line(blocks):
         blocks = [part for block in blocks for part in _per_line(block)]
     return _rejoin_split_links(blocks)
+
+
+def _segment_joining_fragments(text: str) -> list[str]:
+    """:func:`blocks.segment`, except that pieces of one sentence are kept together.
+    BeautifulSoup's ``get_text("\\n\\n")`` puts a blank line around every inline element:
+    "The " / "Steelers" / " spent Monday". A single empty line with a piece that ends or
+    starts with one space beside it ("The ", " spent") is such a seam, unless a list,
+    heading, quote or table line meets it; blocks of the corpus's form never end or start
+    that way."""
+    blocks: list[str] = []
+    current: list[str] = []
+    blanks: list[str] = []
+    for line in normalise_newlines(text).split("\n"):
+        if not line.strip():
+            blanks.append(line)
+            continue
+        if current and blanks:
+            seam = _FRAGMENT_END.search(current[-1]) or _FRAGMENT_START.match(line)
+            if blanks == [""] and seam and not (_MARKER.match(line.lstrip()) or _MARKER.match(current[-1].lstrip())):
+                current[-1] += line
+                blanks = []
+                continue
+            blocks.append("\n".join(current))
+            current = []
+        current.append(line)
+        blanks = []
+    if current:
+        blocks.append("\n".join(current))
+    return blocks
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

@@ -198,3 +198,9 @@ def test_auto_rejoins_a_line_broken_before_a_long_link():
     assert split_page(text, "auto")[-1] == (
         "Follow the harbour authority for updates on "
         "[Facebook](https://social.example/harbour-authority-official-page-for-updates)")
+
+
+def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
+    # BeautifulSoup get_text("\n\n"): a blank line around every inline element.
+    text = "The \n\nferry\n\n resumed on Tuesday.\n\n\n\nHome » \n\nNews\n\n  * One \n\n  * Two"
+    assert split_page(text, "auto") == ["The ferry resumed on Tuesday.", "Home » ", "News", "  * One ", "  * Two"]
