@@ -17,12 +17,14 @@ from typing import Annotated, Iterator, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.measure import Measurement
 from rich.table import Table
 
-from . import __version__
+from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
+from .extras import require
 from .evaluation import DEFAULT_FOLDS
 from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
 from .bundle import check_model_path, load_model
@@ -34,6 +36,7 @@ from .tagging import Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
 
+help_format.install()
 app = typer.Typer(
     name="blocktag",
     help="Tag the blocks of scraped article pages: body, caption, byline, contributor_note, promotion, other.",
@@ -143,7 +146,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text; .html/.htm, also gzipped; .warc/.warc.gz), directories of them, .jsonl block files, or - for stdin.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text; .html/.htm, also gzipped; .warc/.warc.gz), directories of them, .jsonl block files, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     split: SplitOption = Split.blank,
@@ -222,7 +225,7 @@ def _output_stream(path: Optional[Path]):
 
 @app.command("convert")
 def convert_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False, metavar="PATH...")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     split: SplitOption = Split.blank,
@@ -254,7 +257,7 @@ def convert_cli(
 
 @app.command("train")
 def train_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False)],
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
@@ -295,7 +298,7 @@ def train_cli(
     table = Table("label", "blocks", title=f"Trained on {meta['pages']} pages, {meta['blocks']} blocks in {elapsed:.1f} s")
     for label, count in meta["label_counts"].items():
         table.add_row(label, str(count))
-    stdout.print(table)
+    print_table(table)
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout.print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
@@ -308,8 +311,8 @@ def train_cli(
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files.", show_default=False)],
-    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files.", show_default=False, metavar="FILE...")],
+    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -325,6 +328,8 @@ def evaluate_cli(
         for path in (json_path, report_path):  # before the work, not after it
             if path is not None:
                 check_writable(path)
+        if report_path is not None:
+            require("report", "--report")
         blocks = read_labelled(data, encoding=encoding)
         results: dict[str, dict] = {}
         for path in models or [None]:
@@ -335,32 +340,59 @@ def evaluate_cli(
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
         if json_path is not None:
             write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures}, json_path)
+            typer.echo(f"Wrote {json_path}", err=True)
         if report_path is not None:
             write_html(results, [str(p) for p in data], report_path)
+            typer.echo(f"Wrote {report_path}", err=True)
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None)
     if len(figures) > 1:
         print_comparison(figures)
 
 
+def _table(*columns: str, title: str) -> Table:
+    """A table whose cells are never cut or wrapped: label names and figures stay whole."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    return table
+
+
+def print_table(table: Table, console: Console | None = None) -> None:
+    """Print ``table`` at its natural width even on a narrow terminal (it then runs past the
+    edge rather than cutting "contributor_note" to "contributo")."""
+    console = console or stdout
+    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    width = console.width
+    console.width = max(width, natural)
+    try:
+        console.print(table)
+    finally:
+        console.width = width
+
+
 def print_metrics(metrics: dict, name: str | None = None) -> None:
     title = f"{metrics['blocks']} blocks, {metrics['pages']} pages" + (f": {name}" if name else "")
-    table = Table("label", "precision", "recall", "F1", "support", title=title)
+    table = _table("label", "precision", "recall", "F1", "support", title=title)
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
-    stdout.print(table)
+    print_table(table)
     stdout.print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
                  + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
-    confusion = Table("true \\ predicted", *[label[:10] for label in labels], title="confusion matrix")
+    confusion = _table("true \\ predicted", *labels, title="confusion matrix")
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
         confusion.add_row(label, *[str(n) for n in row])
-    stdout.print(confusion)
+    print_table(confusion)
 
 
 def print_comparison(figures: dict[str, dict]) -> None:
+    """Models side by side, each column headed by a letter; the legend names the files (a
+    long path would otherwise be cut to fit the column)."""
     names = list(figures)
-    table = Table("figure", *names, *[f"Δ {n}" for n in names[1:]], title="models side by side (Δ against the first)")
+    letters = [chr(ord("A") + k) if k < 26 else f"M{k + 1}" for k in range(len(names))]
+    table = _table("figure", *letters, *[f"Δ {n}" for n in letters[1:]],
+                   title="models side by side (Δ against A)")
 
     def add(title: str, values: list[float]) -> None:
         table.add_row(title, *[f"{v:.3f}" for v in values], *[f"{v - values[0]:+.3f}" for v in values[1:]])
@@ -369,7 +401,9 @@ def print_comparison(figures: dict[str, dict]) -> None:
     add("macro-F1", [figures[n]["macro_f1"] for n in names])
     for label in sorted({label for f in figures.values() for label in f["per_label"]}):
         add(f"F1 {label}", [figures[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
-    stdout.print(table)
+    print_table(table)
+    for letter, name in zip(letters, names):
+        stdout.print(f"{letter} = {name}")
 
 
 # ---------------------------------------------------------------------- cv
@@ -377,8 +411,8 @@ def print_comparison(figures: dict[str, dict]) -> None:
 
 @app.command("cv")
 def cv_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files.", show_default=False)],
-    folds: Annotated[int, typer.Option("--folds", "-k", help="Number of folds.")] = DEFAULT_FOLDS,
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files.", show_default=False, metavar="FILE...")],
+    folds: Annotated[int, typer.Option("--folds", help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     param: ParamOption = None,
@@ -406,7 +440,7 @@ def cv_cli(
                   title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
     for label, spread in result["per_label"].items():
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
-    stdout.print(table)
+    print_table(table)
     stdout.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
@@ -451,7 +485,7 @@ class SuggestFormat(str, Enum):
 
 @app.command("suggest")
 def suggest_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages: .txt files, directories of .txt pages, or .jsonl block files.", show_default=False)],
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages: .txt files, directories of .txt pages, or .jsonl block files.", show_default=False, metavar="PATH...")],
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,
@@ -499,7 +533,7 @@ def suggest_cli(
 
 @app.command("label")
 def label_cli(
-    path: Annotated[Path, typer.Argument(help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False)],
+    path: Annotated[Path, typer.Argument(help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
@@ -525,6 +559,18 @@ def label_cli(
 # ---------------------------------------------------------------------- entry point
 
 
+def _bad_choice(exc: Exception) -> str | None:
+    """For a value outside an option's choices, the one line that names them
+    ("--format must be text, jsonl or csv"); None for any other usage error."""
+    param = getattr(exc, "param", None)
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    if not choices or not getattr(param, "opts", None):
+        return None
+    names = [getattr(c, "value", c) for c in choices]
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    return f"{max(param.opts, key=len)} must be {listed}"
+
+
 def main() -> None:
     """Run the CLI: Ctrl-C exits 130 and a closed pipe ends quietly, neither with a traceback.
     SIGTERM cleans up like Ctrl-C (exit 143); a stdout that cannot be written is an Error line."""
@@ -536,7 +582,10 @@ def main() -> None:
     except typer.Abort:
         code = 130
     except typer.TyperException as exc:  # usage errors and bad options, from typer's own Click
-        if hasattr(exc, "show"):
+        choices = _bad_choice(exc)
+        if choices:
+            typer.echo(f"Error: {choices}", err=True)
+        elif hasattr(exc, "show"):
             exc.show()  # the error with the command's usage line
         else:
             typer.echo(f"Error: {exc.format_message()}", err=True)

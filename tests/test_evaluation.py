@@ -68,17 +68,29 @@ def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     assert not re.search(r"<(?:img|script|link|iframe)[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
 
 
-def test_two_models_side_by_side(small_model_path, held_out, tmp_path):
+def test_two_models_side_by_side(small_model_path, held_out, tmp_path, monkeypatch):
+    from rich.console import Console
+
+    from classifier import cli
+    from conftest import SEED_LABELS
+
+    other = tmp_path / "a-rather-long-folder-name-for-the-second-model" / "seed-only.npz"
+    other.parent.mkdir()
+    assert runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(other)]).exit_code == 0
     data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
-    scores, copy = tmp_path / "scores.json", tmp_path / "copy.npz"
-    shutil.copy(small_model_path, copy)
-    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(copy), "--json", str(scores)])
+    scores = tmp_path / "scores.json"
+    monkeypatch.setattr(cli, "stdout", Console(width=60, highlight=False, soft_wrap=True))  # a narrow terminal
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(other), "--json", str(scores)])
     assert result.exit_code == 0, result.output
-    assert "models side by side" in result.output
     figures = json.loads(scores.read_text())["models"]
-    assert list(figures) == [str(small_model_path), str(copy)]
-    assert figures[str(copy)]["macro_f1"] == figures[str(small_model_path)]["macro_f1"]
-    assert "+0.000" in result.output
+    assert list(figures) == [str(small_model_path), str(other)]
+    first, second = (figures[str(p)]["macro_f1"] for p in (small_model_path, other))
+    assert first != second  # two different models, each scored on its own
+    row = next(line for line in result.stdout.splitlines() if line.startswith("│ macro-F1"))
+    assert row.split("│")[2:5] == [f" {first:.3f} ", f" {second:.3f} ", f" {second - first:+.3f} "]
+    assert result.stdout.splitlines()[-2:] == [f"A = {small_model_path}", f"B = {other}"]
+    assert "│ contributor_note │" in result.stdout  # label names stay whole at 60 columns
+    assert result.stderr == f"Wrote {scores}\n"
 
 
 def test_report_groups_errors_by_confusion_pair():
@@ -97,12 +109,22 @@ def test_report_groups_errors_by_confusion_pair():
     assert page.index("body tagged as promotion: 2") < page.index("caption tagged as body: 1")
 
 
-def test_cross_validation_keeps_pages_apart(corpus_blocks):
-    result = cross_validate(corpus_blocks, folds=3, stack_folds=2)
-    assert result["folds"] == 3
-    assert 0 < result["macro_f1"]["mean"] <= 1 and result["macro_f1"]["std"] >= 0
-    assert set(result["per_label"]) == {b.label for b in corpus_blocks}
+def test_cross_validation_keeps_pages_apart(corpus_blocks, monkeypatch):
+    from classifier import evaluation, model
+
+    folds = []
+    real_train, real_evaluate = model.train, evaluation.evaluate
+    monkeypatch.setattr(model, "train", lambda blocks, **params: folds.append([{b.page for b in blocks}])
+                        or real_train(blocks, **params))
+    monkeypatch.setattr(evaluation, "evaluate", lambda bundle, blocks, **kw: folds[-1].append({b.page for b in blocks})
+                        or real_evaluate(bundle, blocks, **kw))
+    result = cross_validate(corpus_blocks, folds=3)
+    assert len(folds) == 3
+    for trained_on, tested_on in folds:
+        assert trained_on and tested_on and not trained_on & tested_on
+    assert set.union(*(tested for _, tested in folds)) == {b.page for b in corpus_blocks}
     assert sum(s["blocks"] for s in result["fold_scores"]) == len(corpus_blocks)
+    assert set(result["per_label"]) == {b.label for b in corpus_blocks}
 
 
 def test_cv_cli_by_file(tmp_path, corpus_blocks):
