@@ -7,6 +7,7 @@ Library errors (:class:`BlocktagError`) become one line ``Error: ...`` on stderr
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import warnings
@@ -29,9 +30,9 @@ from .evaluation import DEFAULT_FOLDS
 from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
 from .bundle import check_model_path, load_model
 from .params import parse_params
-from .output import write_kept, write_tagged
+from .output import kept_only, write_kept, write_pages, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
-from .readers import is_page_name
+from .readers import input_kind, is_page_name
 from .tagging import Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
@@ -150,8 +151,8 @@ def tag_cli(
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     split: SplitOption = Split.blank,
-    keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", help="Print only the text of blocks with this label (repeatable): the cleaned page.")] = None,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned .txt file per page.")] = None,
+    output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
@@ -161,7 +162,10 @@ def tag_cli(
 
     Example: blocktag tag page.txt --keep body
     """
+    output = Path(output_arg) if output_arg is not None else None
     if dask_address is not None:
+        if keep or fmt is not Format.text:
+            raise fail("--dask writes every block as JSONL shards: drop --keep and --format")
         return _tag_on_dask(inputs, model, output, encoding, dask_address)
     skipped: list[str] = []
 
@@ -173,23 +177,45 @@ def tag_cli(
     # the run's error.
     single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
     strict = strict or single
+    # -o DIR/ (or an existing folder) with --keep: one cleaned file per page.
+    per_page = output is not None and (output_arg.endswith(("/", os.sep)) or output.is_dir())
+    if per_page and not keep:
+        raise fail(f"--output {output}: a folder takes one cleaned file per page with --keep; give a file name without --keep")
+    if per_page and fmt is not Format.text:
+        raise fail("--output to a folder writes each page's kept text: drop --format, or give a file name")
     with user_errors():
-        if output is not None:
+        if output is not None and not per_page:
             check_not_input(output, inputs)
         tagger = Tagger(model, jobs=jobs)
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
         tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip, split=split.value)
-        with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
-            tagged = _counting(tagged, advance)
-            if keep:
-                write_kept(tagged, out, set(keep))
-            else:
-                colour = output is None and fmt is Format.text and sys.stdout.isatty()
-                write_tagged(tagged, out, fmt.value, colour=colour)
+        if keep and per_page:
+            with progress_bar("Tagging blocks", None) as advance:
+                pages = write_pages(_counting(tagged, advance), output, set(keep))
+            typer.echo(f"Wrote {pages} page(s) to {output}", err=True)
+        else:
+            with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
+                tagged = _counting(tagged, advance)
+                if keep and fmt is Format.text:
+                    write_kept(tagged, out, set(keep), headers=not _one_page(inputs))
+                else:
+                    colour = output is None and fmt is Format.text and sys.stdout.isatty()
+                    write_tagged(kept_only(tagged, set(keep)) if keep else tagged, out, fmt.value, colour=colour)
     if skipped:
         raise fail(f"{len(skipped)} input file(s) could not be tagged")
+
+
+def _one_page(inputs: list[str]) -> bool:
+    """Whether the input is a single page (a text or HTML file, or stdin), whose kept text
+    needs no page header."""
+    if len(inputs) != 1:
+        return False
+    if inputs[0] == "-":
+        return True
+    path = Path(inputs[0])
+    return path.is_file() and input_kind(path) in ("text", "html")
 
 
 def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str) -> None:

@@ -1,20 +1,21 @@
 """Tagging a crawl on a Dask cluster (``pip install blocktag[dask]``).
 
-The model goes into the task graph once, as a single delayed object every partition
-depends on, so each worker receives it once however many partitions it tags. Pages are
-read by the workers themselves: the input files must be on a filesystem they share.
+Workers load a model file themselves, once each, from its path (an in-memory model is
+scattered to them once); the model never rides in the task graph. Pages are read by the
+workers too: the input files and the model must be on a filesystem they share.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .blocks import Block, page_blocks
-from .errors import BlocktagError, InputError
+from .errors import BlocktagError, InputError, OutputError
 from .files import DEFAULT_ENCODING, atomic_write
-from .bundle import ModelBundle, load_model
+from .bundle import ModelBundle, load_model, shipped_model_path
 from .tagging import Tagger, expand_inputs, read_pages
 
 DEFAULT_FILES_PER_PARTITION = 64
@@ -48,20 +49,38 @@ def _as_blocks(page) -> list[Block]:
     return [b if isinstance(b, Block) else Block(str(b["page"]), int(b["index"]), b["text"]) for b in page]
 
 
-def _tag_partition(pages: Iterable, model: ModelBundle) -> list[dict]:
+@functools.lru_cache(maxsize=4)
+def _model_on_worker(path: str | None, mtime: float) -> ModelBundle:
+    """A worker's copy of a model file, loaded once per worker process (``mtime`` keys the
+    cache, so a rewritten file is loaded afresh)."""
+    return load_model(path)
+
+
+def _tag_partition(pages: Iterable, model) -> list[dict]:
+    if isinstance(model, tuple):  # (path, mtime): load it here rather than ship it
+        model = _model_on_worker(*model)
     return [t.to_record() for t in Tagger(model).tag_pages(_as_blocks(page) for page in pages)]
 
 
-def tag_bag(pages, model: ModelBundle | str | Path | None = None):
+def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
     """Tag a ``dask.bag`` of pages; returns a bag of tagged block records (the ``jsonl`` fields).
 
     Each element is a page: ``{"page": name, "text": page_text}`` or a list of blocks
     (dicts with ``page``, ``index``, ``text``, e.g. one page of a JSONL shard).
+
+    A model file (or the shipped model) is loaded by each worker from its path, which the
+    workers share with this machine; a ``ModelBundle`` is sent to every worker once
+    (scattered when ``client`` is given). Neither goes into the task graph itself.
     """
     dask = _require_dask()
-    bundle = model if isinstance(model, ModelBundle) else load_model(model)
-    shipped_once = dask.delayed(bundle, traverse=False)
-    return pages.map_partitions(_tag_partition, shipped_once)
+    if isinstance(model, ModelBundle):
+        shipped = client.scatter(model, broadcast=True, hash=False) if client is not None else \
+            dask.delayed(model, traverse=False)
+    else:
+        path = str(model) if model is not None else None
+        load_model(path)  # a bad model file fails here, with its error, not on every worker
+        shipped = (path, (Path(path) if path else shipped_model_path()).stat().st_mtime)
+    return pages.map_partitions(_tag_partition, shipped)
 
 
 def _read_partition(paths: Iterable[str], encoding: str) -> list[list[Block]]:
@@ -101,13 +120,18 @@ def tag_files_on_dask(
     if "-" in files:
         raise InputError("-: stdin cannot be tagged on a cluster; give files")
     out = Path(output_dir)
+    if out.is_dir() and any(out.iterdir()):
+        raise OutputError(
+            f"{out}: the folder is not empty, and an earlier run's shards would mix with this run's; "
+            "give a new or empty folder"
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
     paths = db.from_sequence(files, partition_size=files_per_partition)
     pages = paths.map_partitions(_read_partition, encoding)
-    tagged = tag_bag(pages, model)
+    tagged = tag_bag(pages, model, client=client)
     writes = [
         dask.delayed(_write_shard)(part, str(out / f"part-{i:05d}.jsonl"))
         for i, part in enumerate(tagged.to_delayed())

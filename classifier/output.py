@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
-from typing import IO, Iterable
+from itertools import groupby
+from typing import IO, Iterable, Iterator
 
 import typer
 
@@ -27,17 +28,44 @@ def write_tagged(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str = "text",
     return writers[fmt](tagged, out, colour)
 
 
-def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str]) -> int:
+def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool = False) -> int:
     """The cleaned page: the text of the blocks whose label is in ``keep``, blank-line
-    separated, with a blank line between pages too."""
-    written = 0
+    separated. With ``headers``, each page's text comes under a ``# page`` line and pages are
+    separated by a blank line, so several pages do not run together."""
+    written, page = 0, None
     for item in tagged:
-        if item.label in keep:
-            if written:
-                out.write("\n")
-            out.write(item.block.text + "\n")
-            written += 1
+        if item.label not in keep:
+            continue
+        if written:
+            out.write("\n")
+        if headers and item.block.page != page:
+            page = item.block.page
+            out.write(f"# {page}\n\n")
+        out.write(item.block.text + "\n")
+        written += 1
     return written
+
+
+def kept_only(tagged: Iterable[TaggedBlock], keep: set[str]) -> Iterator[TaggedBlock]:
+    return (item for item in tagged if item.label in keep)
+
+
+def write_pages(tagged: Iterable[TaggedBlock], folder, keep: set[str], suffix: str = ".txt") -> int:
+    """One file per page in ``folder`` (``<page>.txt``), each the page's kept text, written
+    atomically; returns the number of pages written. Page names holding a path separator
+    (``a/index``) become sub-folders."""
+    from pathlib import Path
+
+    from .files import atomic_write
+
+    folder, count = Path(folder), 0
+    for page, items in groupby(tagged, key=lambda item: item.block.page):
+        target = folder / f"{page}{suffix}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(target) as handle:
+            write_kept(items, handle, keep)
+        count += 1
+    return count
 
 
 def _write_jsonl(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:

@@ -64,3 +64,36 @@ def test_cli_dask_needs_an_output_folder(small_model_path):
     result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--dask", "tcp://127.0.0.1:1"])
     assert result.exit_code == 1
     assert result.output == "Error: --dask writes JSONL shards into a folder: give one with --output\n"
+
+
+def test_a_non_empty_output_folder_is_refused(client, small_model_path, tmp_path):
+    from typer.testing import CliRunner
+
+    out = tmp_path / "shards"
+    out.mkdir()
+    (out / "part-00007.jsonl").write_text("{}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--model", str(small_model_path),
+                                      "--dask", client.scheduler.address, "--output", str(out)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {out}: the folder is not empty, and an earlier run's shards would mix with this run's; "
+        "give a new or empty folder\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["part-00007.jsonl"]
+
+
+def test_the_model_is_not_sent_in_the_task_graph(client, small_model, small_model_path, tmp_path):
+    import cloudpickle
+    import dask.bag as db
+
+    from classifier.distributed import tag_bag, tag_files_on_dask
+
+    pages = db.from_sequence([{"page": "seed", "text": SEED_PAGE.read_text(encoding="utf-8")}], npartitions=1)
+    model_size = len(small_model.to_bytes())
+    for model in (small_model_path, small_model):  # a file, and a model in memory (scattered)
+        graph = dict(tag_bag(pages, model, client=client).__dask_graph__())
+        assert len(cloudpickle.dumps(graph)) < model_size / 10
+    for k, model in enumerate((small_model_path, small_model)):
+        tag_files_on_dask([SEED_PAGE], tmp_path / f"out{k}", client=client, model=model)
+    first, second = ((tmp_path / f"out{k}" / "part-00000.jsonl").read_text(encoding="utf-8") for k in range(2))
+    assert first == second

@@ -1,0 +1,68 @@
+"""tag --keep: the cleaned pages, in every output format, pages kept apart."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+
+from test_explain import hand_made_model
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def crawl(tmp_path):
+    """Two pages; the hand-made model tags each page's first block 'other', the rest 'body'."""
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Menu\n\nStory A one.\n\nStory A two.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Menu\n\nStory B.\n", encoding="utf-8")
+    model = hand_made_model().save(tmp_path / "hand.npz")
+    return folder, model
+
+
+def test_kept_text_of_several_pages_comes_under_page_headers(crawl):
+    folder, model = crawl
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "# a\n\nStory A one.\n\nStory A two.\n\n# b\n\nStory B.\n"
+
+
+def test_one_page_is_kept_without_a_header(crawl):
+    folder, model = crawl
+    result = runner.invoke(app, ["tag", str(folder / "a.txt"), "-m", str(model), "--keep", "body"])
+    assert result.stdout == "Story A one.\n\nStory A two.\n"
+
+
+def test_kept_records_in_jsonl_and_csv(crawl):
+    folder, model = crawl
+    jsonl = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "other", "--format", "jsonl"])
+    assert [(r["page"], r["index"], r["text"], r["label"]) for r in map(json.loads, jsonl.stdout.splitlines())] == [
+        ("a", 0, "Menu", "other"), ("b", 0, "Menu", "other")]
+    table = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(table.stdout)))
+    assert [(r["page"], r["index"], r["label"]) for r in rows] == [("a", "1", "body"), ("a", "2", "body"), ("b", "1", "body")]
+
+
+def test_a_folder_output_takes_one_cleaned_file_per_page(crawl, tmp_path):
+    folder, model = crawl
+    out = tmp_path / "clean"
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Wrote 2 page(s) to {out}\n"
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+    assert (out / "a.txt").read_text(encoding="utf-8") == "Story A one.\n\nStory A two.\n"
+
+
+def test_a_folder_output_without_keep_is_refused(crawl, tmp_path):
+    folder, model = crawl
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "-o", f"{tmp_path}/"])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: --output {tmp_path}: a folder takes one cleaned file per page with --keep; "
+                             "give a file name without --keep\n")
