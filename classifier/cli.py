@@ -29,7 +29,7 @@ from .extras import require
 from .evaluation import DEFAULT_FOLDS
 from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
 from .bundle import check_model_path, load_model
-from .params import parse_params
+from .params import parse_params, validate_params
 from .output import kept_only, write_kept, write_pages, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
@@ -72,16 +72,52 @@ def user_errors() -> Iterator[None]:
         raise PipeClosed() from None  # past Click, which would exit 1
 
 
+# A piped long job (train, cv) logs a line a stage instead of drawing a bar; --quiet stops both.
+MAX_LOGGED_STAGES = 100
+_quiet = False
+
+
+def _set_quiet(value: bool) -> bool:
+    global _quiet
+    _quiet = value
+    return value
+
+
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.", callback=_set_quiet)]
+
+
 @contextlib.contextmanager
-def progress_bar(description: str, total: int | None, show: bool = True) -> Iterator:
-    """A progress bar on stderr, shown only when stderr is a terminal; yields ``advance(n)``."""
-    if not (show and sys.stderr.isatty()):
+def progress_bar(description: str, total: int | None, show: bool = True, log: bool = False) -> Iterator:
+    """Progress on stderr, yielding ``advance(n)``: a bar on a terminal; elsewhere, with
+    ``log``, a line at the start, one a stage (when there are few) and one at the end."""
+    if not show or _quiet:
         yield lambda n: None
+        return
+    if not sys.stderr.isatty():
+        if not log:
+            yield lambda n: None
+            return
+        yield from _progress_lines(description, total)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr, transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+def _progress_lines(description: str, total: int | None) -> Iterator:
+    started, done = time.perf_counter(), 0
+    if total is None:  # one long stage: say it has started (a staged job says so per stage)
+        typer.echo(f"{description}...", err=True)
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        if total is not None and total <= MAX_LOGGED_STAGES:
+            typer.echo(f"{description}: {done}/{total} done ({time.perf_counter() - started:.0f} s)", err=True)
+
+    yield advance
+    typer.echo(f"{description}: finished in {time.perf_counter() - started:.1f} s", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -178,9 +214,10 @@ def tag_cli(
     single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
     strict = strict or single
     # -o DIR/ (or an existing folder) with --keep: one cleaned file per page.
-    per_page = output is not None and (output_arg.endswith(("/", os.sep)) or output.is_dir())
-    if per_page and not keep:
+    to_folder = output is not None and output_arg.endswith(("/", os.sep))
+    if to_folder and not keep:
         raise fail(f"--output {output}: a folder takes one cleaned file per page with --keep; give a file name without --keep")
+    per_page = bool(keep) and output is not None and (to_folder or output.is_dir())
     if per_page and fmt is not Format.text:
         raise fail("--output to a folder writes each page's kept text: drop --format, or give a file name")
     with user_errors():
@@ -288,6 +325,7 @@ def train_cli(
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
+    quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Train a model on labelled blocks and save it.
@@ -307,10 +345,12 @@ def train_cli(
         source = ", ".join(str(p) for p in data)
         if not with_corpus:  # with the corpus, a few blocks of your own are enough
             check_trainable(blocks, source=source)
-        with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None):
+        settings = parse_params(param or [])
+        validate_params(settings)
+        with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None,
+                          log=True):
             from .model import train  # scikit-learn, imported only to train
 
-            settings = parse_params(param or [])
             if with_corpus:
                 from .adapt import train_with_corpus
 
@@ -442,6 +482,7 @@ def cv_cli(
     group: Annotated[str, typer.Option("--group", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     param: ParamOption = None,
+    quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Cross-validate the training recipe, grouped so no page (or site) is in both train and test folds.
@@ -457,7 +498,8 @@ def cv_cli(
         settings = parse_params(param or [])
         blocks = read_labelled(data, encoding=encoding)
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
-        with progress_bar("Cross-validating", folds) as advance:
+        validate_params(settings)
+        with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
                                     source=", ".join(str(p) for p in data), **settings)
         if json_path is not None:

@@ -74,3 +74,11 @@ def _shown(default) -> str:
     if isinstance(default, tuple):
         return ",".join(map(str, default))
     return str(default)
+
+
+def validate_params(params: dict) -> None:
+    """Refuse values BlockClassifier cannot take (C=-1) before any work, with the error its
+    ``fit`` would give."""
+    from .model import BlockClassifier
+
+    BlockClassifier(**params)._validate()

@@ -82,10 +82,12 @@ def test_empty_page_tags_to_nothing(small_model_path, tmp_path):
 
 
 def test_keep_prints_only_kept_blocks(small_model_path):
-    result = run("tag", SEED_PAGE, "--model", small_model_path, "--keep", "body", "--format", "jsonl")
+    text = run("tag", SEED_PAGE, "--model", small_model_path, "--keep", "body")
+    records = run("tag", SEED_PAGE, "--model", small_model_path, "--keep", "body", "--format", "jsonl")
     tagged = [json.loads(l) for l in run("tag", SEED_PAGE, "--model", small_model_path, "--format", "jsonl").stdout.splitlines()]
-    kept = [r["text"] for r in tagged if r["label"] == "body"]
-    assert result.stdout == "\n\n".join(kept) + "\n"
+    kept = [r for r in tagged if r["label"] == "body"]
+    assert text.stdout == "\n\n".join(r["text"] for r in kept) + "\n"
+    assert [json.loads(l) for l in records.stdout.splitlines()] == kept
 
 
 def test_missing_file_is_one_line_error():

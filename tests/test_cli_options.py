@@ -48,3 +48,26 @@ def test_a_value_outside_the_choices_names_them():
     assert done.returncode == 2
     assert done.stderr == "Error: --format must be text, jsonl or csv\n"
     assert done.stdout == ""
+
+
+def test_long_jobs_log_progress_lines_when_piped_and_quiet_silences_them(tmp_path):
+    from conftest import SEED_LABELS
+
+    logged = runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(tmp_path / "a.npz")])
+    assert logged.exit_code == 0, logged.output
+    lines = logged.stderr.splitlines()
+    assert lines[0] == "Training on 31 blocks..." and lines[1].startswith("Training on 31 blocks: finished in ")
+    quiet = runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(tmp_path / "b.npz"), "--quiet"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_cross_validation_logs_a_line_a_fold_when_piped():
+    from conftest import TRAINING_DATA
+
+    data = [str(p) for p in TRAINING_DATA[:3]]
+    result = runner.invoke(app, ["cv", *data, "--folds", "2", "--group", "file"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert [line.split(" (")[0] for line in lines[:2]] == ["Cross-validating", "Cross-validating"]
+    assert [line.split(": ")[1].split(" done")[0] for line in lines[:2]] == ["1/2", "2/2"]
+    assert lines[2].startswith("Cross-validating (2 folds): finished in ")

@@ -154,7 +154,7 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["tag", "--format", "nope", SEED_PAGE], "'nope' is not one of 'text', 'jsonl', 'csv'"),
+    (["tag", "--format", "nope", SEED_PAGE], "--format must be text, jsonl or csv"),
     (["nosuch"], "No such command 'nosuch'"),
 ])
 def test_usage_errors_exit_2_with_one_error_line(args, message):
