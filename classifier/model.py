@@ -61,7 +61,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     ----------
     features : names of registered features (:mod:`classifier.registry`) the first pass reads.
     C : inverse regularisation strength of the first pass's logistic regression.
-    word_ngrams : n-gram range of the word TF-IDF.
+    word_ngrams : n-gram range of the word TF-IDF. Words alone scored as well as words and
+        word pairs on real pages, and train four times faster.
     shape_ngrams : n-gram range of the character TF-IDF over the block's opening written in
         word shapes ("By Jane Doe/AP" → "^■ ■ ■/▲$").
     link_ngrams : n-gram range of the TF-IDF over the words of the block's link targets.
@@ -72,6 +73,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     class_weight : passed to the logistic regressions (None or "balanced").
     trim_edges : share of training pages also learnt from as a main-content scraper would
         deliver them, without (some of) the chrome at their top and bottom; 0 turns it off.
+        1.0 (every page) scored best on real pages (0.800 against 0.791 at 0.5).
     tol : the solver's stopping tolerance. Tight, so that the fit stops at the optimum
         itself rather than at a point that depends on the machine's floating-point rounding:
         a rebuild then gives the same labels on any machine.
@@ -84,7 +86,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         *,
         features: tuple[str, ...] = DEFAULT_FEATURES,
         C: float = 4.0,
-        word_ngrams: tuple[int, int] = (1, 2),
+        word_ngrams: tuple[int, int] = (1, 1),
         shape_ngrams: tuple[int, int] = (1, 3),
         link_ngrams: tuple[int, int] = (1, 1),
         neighbours: tuple[int, ...] = (-1, 1),
@@ -92,7 +94,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         context_C: float = 1.0,
         stack_folds: int = 5,
         class_weight: str | None = None,
-        trim_edges: float = 0.5,
+        trim_edges: float = 1.0,
         tol: float = DEFAULT_TOL,
         max_iter: int = DEFAULT_MAX_ITER,
         random_state: int = RANDOM_STATE,

@@ -32,7 +32,7 @@ def test_every_parameter_can_be_set():
     ("gamma=1", "--param gamma=1: unknown parameter 'gamma'; known: "),
     ("C=abc", "--param C=abc: C takes a number (default 4.0)"),
     ("context_window=1.5", "--param context_window=1.5: context_window takes a whole number (default 0)"),
-    ("word_ngrams=1,x", "--param word_ngrams=1,x: word_ngrams takes comma-separated numbers (default 1,2)"),
+    ("word_ngrams=1,x", "--param word_ngrams=1,x: word_ngrams takes comma-separated numbers (default 1,1)"),
 ])
 def test_bad_pairs_say_what_is_wrong(pair, message):
     with pytest.raises(TrainingError) as caught:
