@@ -195,6 +195,10 @@ def test_label_studio_round_trip_train_and_evaluate(small_model_path, tmp_path):
     assert trained.exit_code == 0, trained.output
     assert load_model(tmp_path / "m.npz").metadata["blocks"] == len(expected) + len(read_labelled([CORPUS_FILES[1]]))
 
+    crossed = run("cv", export, "--folds", 2)
+    assert crossed.exit_code == 0, crossed.output
+    assert f"2-fold cross-validation grouped by page ({pages} groups)" in crossed.stdout
+
 
 def test_label_studio_export_errors_name_the_task(tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9},
@@ -368,6 +372,14 @@ def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_
         model = train_with_corpus(user, weight=weight, corpus=small_shipped_corpus)
         p_body.append(model.predict_proba(unseen)[2, model.labels.index("body")])
     assert p_body[1] > p_body[0]
+
+
+def test_repeated_copies_are_pages_of_their_own():
+    from classifier.adapt import repeated
+
+    blocks = page("p", "one", "two")
+    assert repeated(blocks, 3) == blocks + page("p~user2", "one", "two") + page("p~user3", "one", "two")
+    assert repeated(blocks, 1) == blocks
 
 
 def test_weight_needs_with_corpus(tmp_path):
