@@ -88,19 +88,19 @@ def unlabelled(pages: list[list]) -> list[list]:
 
 def same_site(args_tuple) -> dict:
     """One outlet's runs: the base, then suggested and random pages at every k."""
-    name, per_outlet, weight, draws, sweep = args_tuple
+    name, per_outlet, weight, draws, sweep, ks = args_tuple
     from classifier.model import train
 
     started = time.perf_counter()
     pages = outlet_pages(name)
     corpus = base_corpus(name, per_outlet)
     base = train(corpus)
-    order_suggested = [s.page for s in suggest_pages(base, unlabelled(pages), max(KS))]
+    order_suggested = [s.page for s in suggest_pages(base, unlabelled(pages), max(ks))]
     by_name = {p[0].page: p for p in pages}
     rng = np.random.default_rng([SEED, OUTLETS.index(name) if name in OUTLETS else len(name)])
     orders = {"suggest": order_suggested}
     for d in range(draws):
-        orders[f"random{d}"] = [pages[i][0].page for i in rng.permutation(len(pages))[:max(KS)]]
+        orders[f"random{d}"] = [pages[i][0].page for i in rng.permutation(len(pages))[:max(ks)]]
 
     def run(chosen: list[str], w: float) -> dict:
         user = [b for n in chosen for b in by_name[n]]
@@ -112,16 +112,16 @@ def same_site(args_tuple) -> dict:
     result = {"outlet": name, "pages": len(pages), "corpus_blocks": len(corpus),
               "base_f1_all": macro_f1(base, pages), "runs": {}}
     for how, order in orders.items():
-        result["runs"][how] = {k: run(order[:k], weight) for k in KS}
+        result["runs"][how] = {k: run(order[:k], weight) for k in ks}
     result["sweep"] = {w: run(order_suggested[:2], w) for w in sweep}
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(f"  {name}: {result['seconds']} s", file=sys.stderr, flush=True)
     return result
 
 
-def summarise_same_site(results: list[dict], draws: int) -> dict:
+def summarise_same_site(results: list[dict], draws: int, ks=KS) -> dict:
     summary = {}
-    for k in KS:
+    for k in ks:
         s = [r["runs"]["suggest"][k] for r in results]
         rnd = [r["runs"][f"random{d}"][k] for r in results for d in range(draws)]
         summary[k] = {
@@ -177,6 +177,7 @@ def main() -> None:
     parser.add_argument("--weight", type=float, default=DEFAULT_USER_WEIGHT)
     parser.add_argument("--sweep", type=float, nargs="*", default=[1.0, 20.0], help="extra weights at suggested k=2")
     parser.add_argument("--draws", type=int, default=3)
+    parser.add_argument("--ks", type=int, nargs="+", default=list(KS), help="numbers of the outlet's pages to add")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--real-draws", type=int, default=1)
     parser.add_argument("--skip-same-site", action="store_true")
@@ -187,10 +188,10 @@ def main() -> None:
     started = time.perf_counter()
     report: dict = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
     if not args.skip_same_site:
-        jobs = [(name, args.per_outlet, args.weight, args.draws, args.sweep) for name in args.outlets]
+        jobs = [(name, args.per_outlet, args.weight, args.draws, args.sweep, tuple(args.ks)) for name in args.outlets]
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(same_site, jobs))
-        report["same_site"] = {"outlets": results, "summary": summarise_same_site(results, args.draws)}
+        report["same_site"] = {"outlets": results, "summary": summarise_same_site(results, args.draws, tuple(args.ks))}
         print(f"Same site: {len(results)} outlets, base = {args.per_outlet} pages of every other outlet, "
               f"weight {args.weight:g}, {args.draws} random draws")
         print("k | suggest macro-F1 (lift) | random macro-F1 (lift) | blocks labelled s/r | suggest beats random")
