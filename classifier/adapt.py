@@ -3,18 +3,14 @@
 The corpus (``training/data/*.jsonl`` in the checkout) ships inside the package as
 ``classifier/corpus/``, so an installed blocktag can retrain on it with the user's pages
 added (``blocktag train my_labels.jsonl --with-corpus``). The user's blocks count ``weight``
-times: a few pages of one site are otherwise drowned by the corpus's 33,000 blocks.
-
-Weighting uses ``train(..., sample_weight=...)`` when the model supports it; otherwise the
-user's pages are repeated ``weight`` times (rounded to a whole number), which is the same
-objective for the logistic regression.
+times (``train(..., sample_weight=...)``): a few pages of one site are otherwise drowned by
+the corpus's tens of thousands of blocks.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
-from dataclasses import replace
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -25,9 +21,6 @@ from .errors import InputError, TrainingError
 CORPUS_SUFFIX = ".jsonl"
 # Chosen by benchmarks/adaptation.py (same-site curve): see benchmarks/README.md.
 DEFAULT_USER_WEIGHT = 5.0
-# A repeated copy of a user page is named "<page>~user<n>", so copies never merge with
-# each other or with the original as one page.
-REPEAT_PAGE_SUFFIX = "~user"
 
 
 def corpus_dir() -> Path:
@@ -56,26 +49,14 @@ def blocks_hash(blocks: Sequence[Block]) -> str:
     """sha256 of labelled blocks in order (the same digest ``train`` records for its data)."""
     digest = hashlib.sha256()
     for b in blocks:
-        import json
-
         digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()
 
 
-def supports_sample_weight() -> bool:
-    """Whether :func:`classifier.model.train` takes ``sample_weight`` (the lead's addition)."""
-    from .model import train
-
-    return "sample_weight" in inspect.signature(train).parameters
-
-
-def repeated(blocks: Sequence[Block], times: int) -> list[Block]:
-    """``blocks`` followed by ``times - 1`` copies of them, each copy's pages renamed."""
-    out = list(blocks)
-    for n in range(2, times + 1):
-        out += [replace(b, page=f"{b.page}{REPEAT_PAGE_SUFFIX}{n}") for b in blocks]
-    return out
+def check_weight(weight: float) -> None:
+    if not weight > 0:  # also refuses NaN
+        raise TrainingError(f"--weight {weight:g}: must be above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
 
 
 def train_with_corpus(
@@ -95,24 +76,15 @@ def train_with_corpus(
     user_blocks = list(user_blocks)
     if not user_blocks:
         raise TrainingError(f"{source}: no labelled blocks to add to the corpus")
-    if weight <= 0:
-        raise TrainingError(f"--weight {weight:g}: must be above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
+    check_weight(weight)
     corpus = list(read_corpus() if corpus is None else corpus)
     _check_disjoint(corpus, user_blocks, source)
-    if supports_sample_weight():
-        blocks = corpus + user_blocks
-        bundle = train(blocks, source=source, sample_weight=[1.0] * len(corpus) + [float(weight)] * len(user_blocks),
-                       **params)
-        how = "sample_weight"
-    else:
-        times = max(1, round(weight))
-        bundle = train(corpus + repeated(user_blocks, times), source=source, **params)
-        how = f"repeated {times}x"
-    bundle.metadata["sources"] = {
+    sources = {
         "corpus": _describe(corpus, str(corpus_dir())),
-        "user": {**_describe(user_blocks, source), "weight": float(weight), "weighting": how},
+        "user": {**_describe(user_blocks, source), "weight": float(weight)},
     }
-    return bundle
+    weights = [1.0] * len(corpus) + [float(weight)] * len(user_blocks)
+    return train(corpus + user_blocks, source=source, sample_weight=weights, sources=sources, **params)
 
 
 def _describe(blocks: Sequence[Block], where: str) -> dict:

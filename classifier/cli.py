@@ -337,6 +337,10 @@ def train_cli(
     if weight is not None and not with_corpus:
         raise fail("--weight weighs your blocks against the shipped corpus: add --with-corpus, or drop --weight")
     with user_errors():
+        if weight is not None:
+            from .adapt import check_weight
+
+            check_weight(weight)
         check_not_input(output, data)
         check_model_path(output)
         check_writable(output)

@@ -351,8 +351,8 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     sources = load_model(out).metadata["sources"]
     assert sources["corpus"] == {"from": str(CORPUS_FILES[0].parent), "sha256": blocks_hash(corpus),
                                  "pages": pages, "blocks": len(corpus)}
-    assert {k: v for k, v in sources["user"].items() if k != "weighting"} == {
-        "from": str(SEED_LABELS), "sha256": blocks_hash(user), "pages": 1, "blocks": len(user), "weight": 2.0}
+    assert sources["user"] == {"from": str(SEED_LABELS), "sha256": blocks_hash(user), "pages": 1,
+                               "blocks": len(user), "weight": 2.0}
 
 
 def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_shipped_corpus):
@@ -374,12 +374,10 @@ def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_
     assert p_body[1] > p_body[0]
 
 
-def test_repeated_copies_are_pages_of_their_own():
-    from classifier.adapt import repeated
-
-    blocks = page("p", "one", "two")
-    assert repeated(blocks, 3) == blocks + page("p~user2", "one", "two") + page("p~user3", "one", "two")
-    assert repeated(blocks, 1) == blocks
+def test_weight_must_be_positive(small_shipped_corpus, tmp_path):
+    result = run("train", SEED_LABELS, "--with-corpus", "--weight", 0, "-o", tmp_path / "m.npz")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: --weight 0: must be above 0, e.g. --weight 5\n"
 
 
 def test_weight_needs_with_corpus(tmp_path):
