@@ -557,7 +557,7 @@ class SuggestFormat(str, Enum):
 
 @app.command("suggest")
 def suggest_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages: .txt files, directories of .txt pages, or .jsonl block files.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,

@@ -29,6 +29,13 @@ def run(*args, **kwargs):
     return runner.invoke(app, [str(a) for a in args], **kwargs)
 
 
+@pytest.mark.parametrize("command", ["suggest", "label"])
+def test_help_has_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert f"Example: blocktag {command}" in result.output
+
+
 # ---------------------------------------------------------------------- suggest
 
 
