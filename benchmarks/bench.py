@@ -32,6 +32,22 @@ from classifier import Tagger, load_model, read_labelled, segment, shipped_model
 from classifier.blocks import Block  # noqa: E402
 
 
+FLOOR = """
+import json, sys
+from pathlib import Path
+from classifier.segmentation import split_page
+out = sys.stdout
+for path in sorted(Path(sys.argv[1]).glob("*.txt")):
+    for index, text in enumerate(split_page(path.read_text(encoding="utf-8"), "blank")):
+        out.write(json.dumps({"page": path.stem, "index": index, "text": text, "label": "body"}) + "\\n")
+"""
+
+
+def machine_load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def run_measured(command: list[str], stdout_path: str = os.devnull) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one command, run in its own process."""
     probe = (
@@ -79,7 +95,10 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     def speed(seconds: float) -> str:
         return f"{n_blocks / seconds:,.0f} blocks/s, {n_pages / seconds:,.0f} pages/s, {megabytes / seconds:.2f} MB/s"
 
+    # The floor: reading and splitting the pages and writing a JSON line a block, no model.
+    floor_s, _ = best_of(args.runs, [sys.executable, "-c", FLOOR, str(corpus)])
     rows += [
+        ("floor: read + split + JSON lines, no model", f"{floor_s:.2f} s: {speed(floor_s)}"),
         ("bare tagger (whole process)", f"{bare_s:.2f} s: {speed(bare_s)}, peak RSS {bare_rss:.0f} MB"),
         ("blocktag tag --jobs 1 (whole process)", f"{one_s:.2f} s: {speed(one_s)}, peak RSS {one_rss:.0f} MB"),
         ("blocktag tag --jobs 2 (whole process)", f"{two_s:.2f} s: {speed(two_s)}, peak RSS {two_rss:.0f} MB (workers: max of one)"),
@@ -152,13 +171,15 @@ def main() -> None:
     from threadpoolctl import threadpool_info
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"scikit-learn {sklearn.__version__}, BLAS {[i.get('internal_api') for i in threadpool_info()]}")
+          f"scikit-learn {sklearn.__version__}, BLAS {[i.get('internal_api') for i in threadpool_info()]}; "
+          f"{machine_load()} at the start")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += tagging_figures(args, Path(tmp))
     if not args.skip_training:
         rows += training_figures(args)
     rows.append(("shipped model file", f"{shipped_model_path().stat().st_size / 1e6:.1f} MB"))
+    rows.append(("machine load at the end", machine_load()))
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -167,3 +167,23 @@ def test_the_plain_prose_shortcut_agrees_with_the_full_canonical_path(text):
     if not dialects._MAYBE_MARKUP.search(text):
         full = dialects._inline("\n".join(dialects._block_lines(dialects._normalise_characters(text))[0]), {})
         assert dialects.canonical(text) == text == full.translate(dialects._UNPROTECT).strip()
+
+
+def test_hostile_markup_is_tagged_without_hanging(small_model):
+    """400 blocks of 4,000 '[' took 50 s when the link pattern could rescan the rest of a
+    block from every bracket; every pattern now stops at the next bracket. The alarm is a
+    guard against a hang (the run takes well under a second), not a speed measure."""
+    import signal
+
+    def hung(signum, frame):
+        raise TimeoutError("tagging hostile markup hung")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        for unit in ("[", "](", "[a](", "![", "*", "_", "<", "&#"):
+            blocks = [Block("p", i, unit * (4000 // len(unit))) for i in range(400)]
+            assert small_model.predict_proba(blocks).shape == (400, len(small_model.labels))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
