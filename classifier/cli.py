@@ -177,8 +177,9 @@ class Split(str, Enum):
 
 
 SplitOption = Annotated[Split, typer.Option(
-    "--split", help="How text pages split into blocks: at blank lines; every line a block; or auto: at blank lines, "
-                    "re-joining hard-wrapped paragraphs and splitting pages written one paragraph a line.")]
+    "--split", help="How text pages split into blocks: auto (at blank lines, re-joining hard-wrapped paragraphs such as "
+                    "html2text writes, and splitting pages written one paragraph a line); blank (at blank lines only); "
+                    "or line (every line a block).")]
 
 
 @app.command("tag")
@@ -186,7 +187,7 @@ def tag_cli(
     inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text; .html/.htm, also gzipped; .warc/.warc.gz), directories of them, .jsonl block files, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
-    split: SplitOption = Split.blank,
+    split: SplitOption = Split.auto,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned .txt file per page.")] = None,
     output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -291,7 +292,7 @@ def convert_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False, metavar="PATH...")],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
-    split: SplitOption = Split.blank,
+    split: SplitOption = Split.auto,
 ) -> None:
     """Print the text blocktag tags for each page: HTML turned into blocks, in the corpus's form.
 

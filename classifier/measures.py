@@ -67,7 +67,7 @@ _TEXT_SUBS = [(_LINK, r" \1 ⟦link⟧ "), (_DIGIT, "0")]
 
 def normalise_text(text: str) -> str:
     """The text the word TF-IDF reads: capped, canonical, digits folded, links marked."""
-    return _substitute(canonical(cap(text)), _TEXT_SUBS)
+    return _substitute(_substitute(canonical(cap(text)), _BARE_LINKS), _TEXT_SUBS)
 
 
 # The last batch's canonical texts, computed once for all the features of one model call.
@@ -75,15 +75,29 @@ _canonical_cache: list = [None, None]
 
 
 def canonical_texts(blocks: Sequence[Block]) -> list[str]:
-    """Each block's text, capped, in the corpus's one dialect (:func:`dialects.canonical`):
-    what every feature reads, whichever scraper wrote the page."""
+    """Each block's text, capped, in the corpus's one dialect (:func:`dialects.canonical`),
+    link targets kept: what the link-target feature reads."""
     if _canonical_cache[0] is not blocks or len(_canonical_cache[1]) != len(blocks):
         _canonical_cache[:] = [blocks, [canonical(cap(b.text)) for b in blocks]]
     return _canonical_cache[1]
 
 
+def feature_texts(blocks: Sequence[Block]) -> list[str]:
+    """What the word, shape and measure features read: the canonical text with every link's
+    target written ``#``, as most of the corpus and many scrapers write it. A kept URL would
+    otherwise fill the shape windows and dilute the link share, and a page from a scraper
+    that keeps targets would read unlike the same page without them."""
+    if _feature_cache[0] is not blocks or len(_feature_cache[1]) != len(blocks):
+        _feature_cache[:] = [blocks, _substitute_all(list(canonical_texts(blocks)), _BARE_LINKS)]
+    return _feature_cache[1]
+
+
+_feature_cache: list = [None, None]
+_BARE_LINKS = [(_LINK, r"[\1](#)")]
+
+
 def block_texts(blocks: Sequence[Block]) -> list[str]:
-    return _substitute_all(list(canonical_texts(blocks)), _TEXT_SUBS)
+    return _substitute_all(list(feature_texts(blocks)), _TEXT_SUBS)
 
 
 # Joins texts for the batch substitutions; no pattern here matches it.
@@ -218,11 +232,11 @@ def _shape_window(text: str) -> str:
 
 def word_shapes(text: str) -> str:
     """The block's opening (and, for a long block, its last few words) in word shapes."""
-    return _substitute(_shape_window(canonical(cap(text))), _SHAPE_SUBS)
+    return _substitute(_shape_window(_substitute(canonical(cap(text)), _BARE_LINKS)), _SHAPE_SUBS)
 
 
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
-    return _substitute_all([_shape_window(text) for text in canonical_texts(blocks)], _SHAPE_SUBS)
+    return _substitute_all([_shape_window(text) for text in feature_texts(blocks)], _SHAPE_SUBS)
 
 
 SHAPE_FEATURES = (
@@ -501,7 +515,7 @@ def cached_shape_matrix(blocks: Sequence[Block]) -> np.ndarray:
     """``shape_matrix`` of the blocks' texts, computed once when several features ask for it
     in the same model call (the cache holds the last batch only)."""
     if _shape_cache[0] is not blocks or len(_shape_cache[1]) != len(blocks):
-        _shape_cache[:] = [blocks, shape_matrix(canonical_texts(blocks))]
+        _shape_cache[:] = [blocks, shape_matrix(feature_texts(blocks))]
     return _shape_cache[1]
 
 

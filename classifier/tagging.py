@@ -23,7 +23,7 @@ from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import interrupts_held, resolve_jobs, worker_started
 from .readers import input_kind, looks_like_html, page_stem
-from .segmentation import SPLIT_MODES, split_page
+from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's features stay a few MB.
@@ -63,7 +63,7 @@ def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
 
 
 def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str | None = None,
-               split: str = "blank") -> Iterator[list[Block]]:
+               split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
     """The pages of one input: a page of text (named ``page``, by default its file stem,
     and split into blocks by ``split``, see :func:`segmentation.split_page`), an HTML page,
     a WARC file's HTML responses, stdin, or a ``.jsonl``/``.csv`` file of blocks (grouped
@@ -113,7 +113,7 @@ def _html_text(data: bytes) -> str:
     return html_to_text(data, source="<stdin>")
 
 
-def _text_pages(text: str, page: str, split: str = "blank") -> Iterator[list[Block]]:
+def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
     # HTML and WARC pages come from the reader in the corpus's form: blank-line blocks.
     texts = iter_segments(text) if split == "blank" else split_page(text, split)
     return capped_pages(Block(page, i, block) for i, block in enumerate(texts))
@@ -132,7 +132,7 @@ def iter_pages(
     inputs: Iterable[str | Path],
     encoding: str = DEFAULT_ENCODING,
     on_error: Callable[[BlocktagError], None] | None = None,
-    split: str = "blank",
+    split: str = DEFAULT_SPLIT,
 ) -> Iterator[list[Block]]:
     """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
     then it is told of the error and the run goes on with the next file. ``split`` is how
@@ -215,7 +215,7 @@ class Tagger:
                 yield from tagged_from_proba(batch, labels, proba)
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
-                  on_error: Callable[[BlocktagError], None] | None = None, split: str = "blank") -> Iterator[TaggedBlock]:
+                  on_error: Callable[[BlocktagError], None] | None = None, split: str = DEFAULT_SPLIT) -> Iterator[TaggedBlock]:
         return self.tag_pages(iter_pages(inputs, encoding, on_error, split))
 
 

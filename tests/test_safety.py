@@ -181,7 +181,8 @@ def test_closed_pipe_ends_quietly(small_model_path):
 def test_every_dev_block_comes_out_once_in_order(small_model, jobs):
     expected = [(b.page, b.index, b.text) for b in read_labelled([DEV / "blocks.jsonl"])]
     tagger = Tagger(small_model, batch_blocks=97, jobs=jobs)  # batches end mid-way through pages' runs
-    got = [(t.block.page, t.block.index, t.block.text) for t in tagger.tag_files(sorted((DEV / "pages").glob("*.txt")))]
+    pages = sorted((DEV / "pages").glob("*.txt"))
+    got = [(t.block.page, t.block.index, t.block.text) for t in tagger.tag_files(pages, split="blank")]
     assert got == expected
 
 
