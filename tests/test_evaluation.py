@@ -151,19 +151,31 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
 def test_report_renders_its_heatmap_in_a_browser(small_model, held_out, tmp_path):
+    """The heatmap is drawn: the page differs from the same page without it over an area the
+    size of the image (read from the PNG itself)."""
+    import base64
+    import io
+
     from PIL import Image
 
-    report = tmp_path / "report.html"
-    report.write_text(render_html({"model": evaluate(small_model, held_out)}, ["held-out"]), encoding="utf-8")
-    shot = tmp_path / "shot.png"
-    subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600", f"--screenshot={shot}", report.as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
-    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
-    r, g, b = pixels[..., 0], pixels[..., 1], pixels[..., 2]
-    # The heatmap's diagonal is drawn in the darker blues of matplotlib's "Blues" map.
-    strong_blue = (b > 100) & (b - r > 60) & (b - g > 20) & (r < 120)
-    assert strong_blue.sum() > 2000
+    page = render_html({"model": evaluate(small_model, held_out)}, ["held-out"])
+    data = re.search(r'<img id=heatmap[^>]* src="data:image/png;base64,([^"]+)"', page).group(1)
+    width, height = Image.open(io.BytesIO(base64.b64decode(data))).size
+    without = page.replace(f"data:image/png;base64,{data}", "")
+
+    def screenshot(html: str, name: str) -> np.ndarray:
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        shot = tmp_path / f"{name}.png"
+        subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / name}", "--window-size=2400,3200", f"--screenshot={shot}", path.as_uri()],
+            check=True, capture_output=True, timeout=120,
+        )
+        return np.asarray(Image.open(shot).convert("RGB")).astype(int)
+
+    drawn = (screenshot(page, "with") != screenshot(without, "without")).any(axis=2)
+    rows, columns = np.nonzero(drawn)
+    assert len(rows), "the heatmap was not drawn"
+    assert columns.max() - columns.min() + 1 >= width // 2 and rows.max() - rows.min() + 1 >= height // 2

@@ -1,6 +1,7 @@
 import warnings
 
 import numpy as np
+import sklearn.base
 import pytest
 
 from classifier import Block, BlockClassifier, ModelError, TrainingError, load_model, train
@@ -37,8 +38,10 @@ def test_classifier_is_a_sklearn_estimator(corpus_blocks, params):
     proba = clf.predict_proba(corpus_blocks)
     assert proba.shape == (len(corpus_blocks), len(set(labels)))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert clf.score(corpus_blocks, labels) > 0.9
-    assert clf.get_params()["context_window"] == 0
+    assert list(clf.predict(corpus_blocks)) == list(clf.classes_[proba.argmax(axis=1)])
+    assert set(clf.classes_) == set(labels)
+    clone = sklearn.base.clone(clf)
+    assert clone.get_params() == clf.get_params() and not hasattr(clone, "classes_")
 
 
 def test_second_pass_reads_the_neighbours_probabilities(corpus_blocks):

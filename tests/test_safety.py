@@ -145,7 +145,7 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     target = tmp_path / "m.npz"
     process = subprocess.Popen([sys.executable, "-m", "classifier", "train", *map(str, data), "--output", str(target)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)  # well into training, long before it ends
+    assert process.stderr.readline().startswith("Training on ")  # training has started
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
@@ -164,9 +164,11 @@ def test_usage_errors_exit_2_with_one_error_line(args, message):
     assert message in done.stderr and "Error:" in done.stderr
 
 
-def test_closed_pipe_ends_quietly(small_model_path):
+def test_closed_pipe_ends_quietly(small_model_path, tmp_path):
+    for k in range(200):  # far more output than the pipe holds once `head` has gone
+        (tmp_path / f"page{k:03d}.txt").write_text("Headline\n\nBy Ann Lee\n\n" + "A paragraph. " * 50, encoding="utf-8")
     pipeline = subprocess.run(
-        f"{sys.executable} -m classifier tag {DEV / 'pages'} --model {small_model_path} --format jsonl | head -1",
+        f"{sys.executable} -m classifier tag {tmp_path} --model {small_model_path} --format jsonl | head -1",
         shell=True, capture_output=True, text=True, cwd=ROOT,
     )
     assert len(pipeline.stdout.splitlines()) == 1
