@@ -104,10 +104,23 @@ _MAYBE_MARKUP = re.compile(
 )
 
 
+# A link already in the canonical form: "[text](#)", its text trimmed, not glued to a word
+# and not an image. A block whose only markup is such links is already canonical too.
+_CANONICAL_LINK = re.compile(rf"(?<![^\W_])(?<!!)\[(?! )([^\[\]\n]{{0,{MAX_LINK_TEXT}}})(?<! )\]\(#\)")
+
+
 def canonical(text: str) -> str:
     """One block's text, in any common scraper dialect, in the project's canonical form."""
     if not _MAYBE_MARKUP.search(text):
         return text
+    if "](#)" in text and not _MAYBE_MARKUP.search(_CANONICAL_LINK.sub(r"\1", text)):
+        return text
+    return _canonical(text)
+
+
+def _canonical(text: str) -> str:
+    """:func:`canonical` without its shortcuts for text that is already canonical (a test
+    checks the shortcuts agree with it)."""
     text = _normalise_characters(text)
     text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
     lines, definitions = _block_lines(text)
