@@ -142,7 +142,7 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
             arrays = {name: npz[name] for name in npz.files if name != _META}
     except BlocktagError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError) as exc:
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError):
         raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file)") from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from classifier import Block, ModelError, TrainingError, load_model, train
-from classifier.bundle import ModelBundle
 from classifier.inference import CompiledModel
 from classifier.measures import POSITION_FEATURES
 from classifier.registry import DEFAULT_FEATURES, FEATURES, MeasureFeature, register

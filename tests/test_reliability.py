@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import io
 import json
 import os
 import signal
@@ -386,7 +385,7 @@ def test_14_closed_stdout(tmp_path, small_model_path):
     done = subprocess.run(" ".join(command("tag", page, "-m", small_model_path, "-o", out)) + " >&-", shell=True,
                           stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8").startswith(f"=== p\n")
+    assert out.read_text(encoding="utf-8").startswith("=== p\n")
 
 
 def _started(args, **kwargs) -> subprocess.Popen:
