@@ -17,7 +17,7 @@ Two curves, printed and written to ``--json``:
    macro-F1 is read). k = 0, 10 (suggested, and random) and 40 (all), at weight 1 and
    ``--weight``.
 
-    python benchmarks/adaptation.py --json adaptation.json          # ~25 min on 2 cores
+    python benchmarks/adaptation.py --json adaptation.json          # about 45 min on 2 shared cores
     python benchmarks/adaptation.py --skip-real --outlets kvrn7 hearth-haul --draws 1
 
 It is a measurement, not a test.
