@@ -27,10 +27,11 @@ from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
 from .extras import require
 from .evaluation import DEFAULT_FOLDS
-from .files import DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable
+from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable, is_folder_path,
+                    prepare_output_folder)
 from .bundle import check_model_path, load_model
-from .params import parse_params, validate_params
-from .output import kept_only, write_kept, write_pages, write_tagged
+from .params import parse_params
+from .output import kept_only, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .tagging import Tagger
@@ -72,9 +73,12 @@ def user_errors() -> Iterator[None]:
         raise PipeClosed() from None  # past Click, which would exit 1
 
 
-# A piped long job (train, cv) logs a line a stage instead of drawing a bar; --quiet stops both.
+# A piped long job (train, cv, evaluate, tag -o) logs a line a stage instead of drawing a bar;
+# --quiet stops both.
 MAX_LOGGED_STAGES = 100
 _quiet = False
+clock = time.perf_counter  # what the progress lines time with (tests fix it)
+TAG_LOG_EVERY_S = 30.0  # tag --output and evaluate, piped: a count of the blocks tagged at most this often
 
 
 def _set_quiet(value: bool) -> bool:
@@ -83,13 +87,18 @@ def _set_quiet(value: bool) -> bool:
     return value
 
 
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.", callback=_set_quiet)]
+QuietOption = Annotated[bool, typer.Option(
+    "--quiet", "-q", callback=_set_quiet,
+    help="No progress on stderr (otherwise a bar on a terminal, and a line a stage when stderr is a file or pipe).")]
 
 
 @contextlib.contextmanager
-def progress_bar(description: str, total: int | None, show: bool = True, log: bool = False) -> Iterator:
+def progress_bar(description: str, total: int | None, show: bool = True, log: bool = False,
+                 every: float | None = None) -> Iterator:
     """Progress on stderr, yielding ``advance(n)``: a bar on a terminal; elsewhere, with
-    ``log``, a line at the start, one a stage (when there are few) and one at the end."""
+    ``log``, a line at the start, one a stage (when there are few) and one at the end. With
+    ``every`` (seconds), a streaming job instead logs no start line, a count at most that
+    often, and the count at the end, so a run that fails at once prints only its error."""
     if not show or _quiet:
         yield lambda n: None
         return
@@ -97,7 +106,7 @@ def progress_bar(description: str, total: int | None, show: bool = True, log: bo
         if not log:
             yield lambda n: None
             return
-        yield from _progress_lines(description, total)
+        yield from _count_lines(description, every) if every is not None else _progress_lines(description, total)
         return
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr, transient=True) as bar:
@@ -106,18 +115,34 @@ def progress_bar(description: str, total: int | None, show: bool = True, log: bo
 
 
 def _progress_lines(description: str, total: int | None) -> Iterator:
-    started, done = time.perf_counter(), 0
-    if total is None:  # one long stage: say it has started (a staged job says so per stage)
+    started, done = clock(), 0
+    staged = total is not None and total <= MAX_LOGGED_STAGES
+    if not staged:  # one long stage, or too many to log: say it has started
         typer.echo(f"{description}...", err=True)
 
     def advance(n: int) -> None:
         nonlocal done
         done += n
-        if total is not None and total <= MAX_LOGGED_STAGES:
-            typer.echo(f"{description}: {done}/{total} done ({time.perf_counter() - started:.0f} s)", err=True)
+        if staged:
+            typer.echo(f"{description}: {done}/{total} done ({clock() - started:.0f} s)", err=True)
 
     yield advance
-    typer.echo(f"{description}: finished in {time.perf_counter() - started:.1f} s", err=True)
+    typer.echo(f"{description}: finished in {clock() - started:.1f} s", err=True)
+
+
+def _count_lines(description: str, every: float) -> Iterator:
+    started = last = clock()
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done, last
+        done += n
+        if clock() - last >= every:
+            last = clock()
+            typer.echo(f"{description}: {done:,} so far ({last - started:.0f} s)", err=True)
+
+    yield advance
+    typer.echo(f"{description}: {done:,} done, finished in {clock() - started:.1f} s", err=True)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -163,7 +188,7 @@ def _valid_jobs(value: int) -> int:
     return value
 
 
-EncodingOption = Annotated[str, typer.Option("--encoding", help="Text encoding of the input files.", callback=_known_encoding)]
+EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
 ParamOption = Annotated[Optional[list[str]], typer.Option(
     "--param", "-p", metavar="KEY=VALUE", show_default=False,
     help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; saved with the model.",
@@ -193,7 +218,8 @@ def tag_cli(
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
-    dask_address: Annotated[Optional[str], typer.Option("--dask", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names the folder for the JSONL shards. Needs blocktag[dask].")] = None,
+    dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs blocktag[dask].")] = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Tag every block of scraped pages.
 
@@ -218,9 +244,7 @@ def tag_cli(
     to_folder = output is not None and output_arg.endswith(("/", os.sep))
     if to_folder and not keep:
         raise fail(f"--output {output}: a folder takes one cleaned file per page with --keep; give a file name without --keep")
-    per_page = bool(keep) and output is not None and (to_folder or output.is_dir())
-    if per_page and fmt is not Format.text:
-        raise fail("--output to a folder writes each page's kept text: drop --format, or give a file name")
+    per_page = bool(keep) and output is not None and is_folder_path(output_arg)
     with user_errors():
         if output is not None and not per_page:
             check_not_input(output, inputs)
@@ -228,13 +252,16 @@ def tag_cli(
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
+        folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
         tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip, split=split.value)
         if keep and per_page:
-            with progress_bar("Tagging blocks", None) as advance:
-                pages = write_pages(_counting(tagged, advance), output, set(keep))
-            typer.echo(f"Wrote {pages} page(s) to {output}", err=True)
+            with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
+                pages = write_page_files(_counting(tagged, advance), folder, fmt.value, set(keep))
+            typer.echo(f"Wrote {len(pages)} page(s) to {output}", err=True)
         else:
-            with _output_stream(output) as out, progress_bar("Tagging blocks", None, show=output is not None) as advance:
+            # the output is closed (and any failure to write it raised) before the last progress line
+            with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \
+                    _output_stream(output) as out:
                 tagged = _counting(tagged, advance)
                 if keep and fmt is Format.text:
                     write_kept(tagged, out, set(keep), headers=not _one_page(inputs))
@@ -262,6 +289,7 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
     with user_errors():
         from .distributed import connect, tag_files_on_dask
 
+        prepare_output_folder(output)  # a folder holding an earlier run's shards fails before connecting
         with connect(address) as client:
             shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding)
     typer.echo(f"Wrote {len(shards)} shard(s) to {output}")
@@ -345,13 +373,12 @@ def train_cli(
         check_not_input(output, data)
         check_model_path(output)
         check_writable(output)
+        settings = parse_params(param or [])  # typed and checked: a bad --param fails before any reading
         started = time.perf_counter()
         blocks = read_labelled(data, encoding=encoding)
         source = ", ".join(str(p) for p in data)
         if not with_corpus:  # with the corpus, a few blocks of your own are enough
             check_trainable(blocks, source=source)
-        settings = parse_params(param or [])
-        validate_params(settings)
         with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None,
                           log=True):
             from .model import train  # scikit-learn, imported only to train
@@ -366,7 +393,7 @@ def train_cli(
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
-    table = Table("label", "blocks", title=f"Trained on {meta['pages']} pages, {meta['blocks']} blocks in {elapsed:.1f} s")
+    table = _table("label", "blocks", title=f"Trained on {meta['pages']} pages, {meta['blocks']} blocks in {elapsed:.1f} s")
     for label, count in meta["label_counts"].items():
         table.add_row(label, str(count))
     print_table(table)
@@ -386,6 +413,7 @@ def evaluate_cli(
     models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
+    quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
@@ -406,7 +434,7 @@ def evaluate_cli(
         for path in models or [None]:
             bundle = load_model(path)
             name = str(path) if path is not None else "shipped model"
-            with progress_bar(f"Tagging with {name}", len(blocks)) as advance:
+            with progress_bar(f"Tagging blocks with {name}", len(blocks), log=True, every=TAG_LOG_EVERY_S) as advance:
                 results[name] = evaluate(bundle, blocks, on_progress=advance)
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
         if json_path is not None:
@@ -430,16 +458,32 @@ def _table(*columns: str, title: str) -> Table:
 
 
 def print_table(table: Table, console: Console | None = None) -> None:
-    """Print ``table`` at its natural width even on a narrow terminal (it then runs past the
-    edge rather than cutting "contributor_note" to "contributo")."""
+    """Print ``table`` without cutting a cell ("contributor_note" never becomes "contributo").
+
+    A table wider than the terminal folds its column headers to fit (a confusion matrix's
+    "contributor_note" header over two lines), never narrower than the column's values; the
+    first column (the labels) and every value stay whole. A table still too wide is printed
+    at its natural width, running past the edge rather than cutting anything."""
     console = console or stdout
-    natural = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    width = console.width
-    console.width = max(width, natural)
+    folded = table.columns[1:]
+    if folded and _natural_width(console, table) > console.width:
+        first = max(len(str(cell)) for cell in [table.columns[0].header, *table.columns[0].cells])
+        rules_and_padding = len(table.columns) + 1 + 2 * len(table.columns)
+        share = (console.width - first - rules_and_padding) // len(folded)
+        for column in folded:
+            column.max_width = max([3, share, *(len(str(cell)) for cell in column.cells)])
+            column.no_wrap, column.overflow = False, "fold"
+    natural = _natural_width(console, table)
+    saved = console._width  # rich's own: None means the terminal's width, read at each print
+    console.width = max(console.width, natural)
     try:
         console.print(table)
     finally:
-        console.width = width
+        console._width = saved
+
+
+def _natural_width(console: Console, table: Table) -> int:
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
 def print_metrics(metrics: dict, name: str | None = None) -> None:
@@ -484,7 +528,7 @@ def print_comparison(figures: dict[str, dict]) -> None:
 def cv_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files.", show_default=False, metavar="FILE...")],
     folds: Annotated[int, typer.Option("--folds", help="Number of folds.")] = DEFAULT_FOLDS,
-    group: Annotated[str, typer.Option("--group", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
+    group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     param: ParamOption = None,
     quiet: QuietOption = False,
@@ -503,14 +547,14 @@ def cv_cli(
         settings = parse_params(param or [])
         blocks = read_labelled(data, encoding=encoding)
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
-        validate_params(settings)
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
                                     source=", ".join(str(p) for p in data), **settings)
         if json_path is not None:
             write_json(result, json_path)
-    table = Table("label", "F1 mean", "F1 std",
-                  title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
+            typer.echo(f"Wrote {json_path}", err=True)
+    table = _table("label", "F1 mean", "F1 std",
+                   title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
     for label, spread in result["per_label"].items():
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
     print_table(table)
@@ -595,10 +639,10 @@ def suggest_cli(
 
             with atomic_write(config) as handle:
                 handle.write(labeling_config(bundle.labels))
-    table = Table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
+    table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
     for s in picked:
         table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
-    stderr.print(table)
+    print_table(table, stderr)
 
 
 # ---------------------------------------------------------------------- label

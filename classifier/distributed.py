@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .blocks import Block, page_blocks
-from .errors import BlocktagError, InputError, OutputError
-from .files import DEFAULT_ENCODING, atomic_write
+from .errors import BlocktagError, InputError
+from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
 from .tagging import Tagger, expand_inputs, read_pages
 
@@ -119,16 +119,7 @@ def tag_files_on_dask(
         raise InputError("no input files to tag")
     if "-" in files:
         raise InputError("-: stdin cannot be tagged on a cluster; give files")
-    out = Path(output_dir)
-    if out.is_dir() and any(out.iterdir()):
-        raise OutputError(
-            f"{out}: the folder is not empty, and an earlier run's shards would mix with this run's; "
-            "give a new or empty folder"
-        )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the output folder ({exc.strerror})") from None
+    out = prepare_output_folder(output_dir)  # new or empty: an earlier run's shards would mix with these
     paths = db.from_sequence(files, partition_size=files_per_partition)
     pages = paths.map_partitions(_read_partition, encoding)
     tagged = tag_bag(pages, model, client=client)

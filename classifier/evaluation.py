@@ -134,9 +134,12 @@ def cross_validate(
     def spread(values: list[float]) -> dict:
         return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
+    from .model import BlockClassifier
+
     return {
         "folds": folds,
         "groups": n_groups,
+        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in BlockClassifier(**params).get_params().items()},
         "accuracy": spread([s["accuracy"] for s in fold_scores]),
         "macro_f1": spread([s["macro_f1"] for s in fold_scores]),
         "per_label": {

@@ -104,6 +104,34 @@ def check_writable(path: str | os.PathLike) -> None:
         raise OutputError(f"{path}: cannot write here: folder {folder} is not writable")
 
 
+def is_folder_path(path: str | os.PathLike) -> bool:
+    """Whether an output path names a folder: it ends in ``/`` or is an existing directory."""
+    text = os.fspath(path)
+    return text.endswith(("/", os.sep)) or os.path.isdir(text)
+
+
+def prepare_output_folder(path: str | os.PathLike) -> Path:
+    """Create the output folder ``path`` (and its parents), or check that it is empty, before
+    any work: files of an earlier run left beside the new ones would read as one output."""
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file, not a folder; give a folder for the output files")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        entries = sorted(p.name for p in folder.iterdir())
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create or read the output folder ({exc.strerror})") from None
+    if entries:
+        more = f" and {len(entries) - 1} more" if len(entries) > 1 else ""
+        raise OutputError(
+            f"{folder}: the output folder is not empty (it holds {entries[0]}{more}), and an earlier run's files "
+            "would mix with this run's; give a new or empty folder"
+        )
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"{folder}: cannot write here: folder is not writable")
+    return folder
+
+
 def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
     """Refuse an output path that is one of the run's own input files: replacing it would
     destroy the input."""

@@ -147,6 +147,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             (0 <= self.trim_edges <= 1, "trim_edges must be between 0 and 1"),
             (self.tol > 0 and self.max_iter > 0, "tol and max_iter must be > 0"),
             (self.class_weight in (None, "balanced"), "class_weight must be None or 'balanced'"),
+            (self.random_state >= 0, "random_state must be >= 0"),
         ]
         for name in ("word_ngrams", "shape_ngrams", "link_ngrams"):
             low, high = getattr(self, name)

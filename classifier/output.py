@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
+import re
 from itertools import groupby
+from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
+from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 import typer
 
 from .blocks import csv_writer
+from .files import atomic_write
 from .tagging import TaggedBlock
 
 FORMATS = ("text", "jsonl", "csv")
@@ -50,22 +53,41 @@ def kept_only(tagged: Iterable[TaggedBlock], keep: set[str]) -> Iterator[TaggedB
     return (item for item in tagged if item.label in keep)
 
 
-def write_pages(tagged: Iterable[TaggedBlock], folder, keep: set[str], suffix: str = ".txt") -> int:
-    """One file per page in ``folder`` (``<page>.txt``), each the page's kept text, written
-    atomically; returns the number of pages written. Page names holding a path separator
-    (``a/index``) become sub-folders."""
-    from pathlib import Path
+PAGE_FILE_SUFFIXES = {"text": ".txt", "jsonl": ".jsonl", "csv": ".csv"}
+_UNSAFE_IN_FILE_NAMES = re.compile(r"[^\w.~+-]")
 
-    from .files import atomic_write
 
-    folder, count = Path(folder), 0
+def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str = "text",
+                     keep: set[str] | None = None) -> list[Path]:
+    """One file per page in ``folder`` (``<page>.txt``, ``.jsonl`` or ``.csv``), each written
+    atomically as soon as its page is tagged: in ``text`` format the kept blocks' text (an
+    empty file when none is kept), otherwise the kept blocks' records. A page name becomes a
+    safe file name of its own (``/``, ``..`` and other odd characters become ``_``; a second
+    page of the same name gets ``~2``), so no page can write outside ``folder`` or over
+    another. Returns the files in page order."""
+    folder = Path(folder)
+    suffix = PAGE_FILE_SUFFIXES[fmt]
+    used: set[str] = set()
+    written = []
     for page, items in groupby(tagged, key=lambda item: item.block.page):
-        target = folder / f"{page}{suffix}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(target) as handle:
-            write_kept(items, handle, keep)
-        count += 1
-    return count
+        path = folder / (_unique_file_name(page, used) + suffix)
+        with atomic_write(path) as handle:
+            if fmt == "text":
+                write_kept(items, handle, keep) if keep is not None else write_tagged(items, handle, fmt)
+            else:
+                write_tagged(kept_only(items, keep) if keep is not None else items, handle, fmt)
+        written.append(path)
+    return written
+
+
+def _unique_file_name(page: str, used: set[str]) -> str:
+    name = _UNSAFE_IN_FILE_NAMES.sub("_", page).lstrip(".") or "page"
+    candidate, n = name, 1
+    while candidate.lower() in used:
+        n += 1
+        candidate = f"{name}~{n}"
+    used.add(candidate.lower())
+    return candidate
 
 
 def _write_jsonl(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:

@@ -1,6 +1,8 @@
 import json
+import re
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from classifier import __version__, segment
@@ -21,11 +23,22 @@ def test_version():
     assert result.output == f"blocktag {__version__}\n"
 
 
-@pytest.mark.parametrize("command", ["tag", "train", "evaluate"])
+COMMANDS = sorted(typer.main.get_command(app).commands)
+
+
+def test_the_help_test_covers_every_command():
+    assert {"tag", "train", "evaluate", "cv", "convert", "explain", "suggest", "label"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_with_an_example(command):
-    result = run(command, "--help")
+    result = run(command, "--help", terminal_width=100)
     assert result.exit_code == 0
-    assert f"Example: blocktag {command}" in result.output
+    assert f"Example: blocktag {command} " in result.output
+    usage = result.output.splitlines()[0]
+    assert re.fullmatch(rf"Usage: \S+ {command} \[OPTIONS\]( (PATH|FILE)(\.\.\.)?)?", usage), usage
+    # no Python types or typer's placeholders: <list[str]>, <int>, <path>, {inputs}...
+    assert not re.search(r"<(list\[|int|float|str|path|bool|Path)|\{\w+\}", result.output), result.output
 
 
 def test_tag_jsonl_gives_every_block_with_scores(small_model_path):

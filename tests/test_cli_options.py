@@ -71,3 +71,20 @@ def test_cross_validation_logs_a_line_a_fold_when_piped():
     assert [line.split(" (")[0] for line in lines[:2]] == ["Cross-validating", "Cross-validating"]
     assert [line.split(": ")[1].split(" done")[0] for line in lines[:2]] == ["1/2", "2/2"]
     assert lines[2].startswith("Cross-validating (2 folds): finished in ")
+
+
+def test_options_name_what_they_take():
+    wanted = {
+        "tag": ["-k, --keep LABEL", "-o, --output FILE", "-m, --model FILE", "--encoding NAME", "--dask ADDRESS",
+                "-j, --jobs N", "-q, --quiet", "-f, --format <text|jsonl|csv>"],
+        "train": ["-o, --output FILE", "-p, --param KEY=VALUE", "-q, --quiet"],
+        "evaluate": ["-m, --model FILE", "--json FILE", "--report FILE", "-q, --quiet"],
+        "cv": ["--folds N", "--group FIELD", "-p, --param KEY=VALUE", "--json FILE", "-q, --quiet"],
+    }
+    for name, options in wanted.items():
+        result = runner.invoke(app, [name, "--help"], terminal_width=200)
+        lines = [line.strip() for line in result.output.splitlines()]
+        for option in options:
+            assert any(line.startswith(option + " ") for line in lines), (name, option)
+    usage = runner.invoke(app, ["tag", "--help"]).output.splitlines()[0]
+    assert usage.endswith(" tag [OPTIONS] PATH...")

@@ -75,11 +75,16 @@ def test_a_non_empty_output_folder_is_refused(client, small_model_path, tmp_path
     result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--model", str(small_model_path),
                                       "--dask", client.scheduler.address, "--output", str(out)])
     assert result.exit_code == 1
-    assert result.output == (
-        f"Error: {out}: the folder is not empty, and an earlier run's shards would mix with this run's; "
-        "give a new or empty folder\n"
-    )
+    message = (f"{out}: the output folder is not empty (it holds part-00007.jsonl), and an earlier run's files "
+               "would mix with this run's; give a new or empty folder")
+    assert result.output == f"Error: {message}\n"
     assert sorted(p.name for p in out.iterdir()) == ["part-00007.jsonl"]
+    from classifier import OutputError
+    from classifier.distributed import tag_files_on_dask
+
+    with pytest.raises(OutputError) as caught:  # the library refuses it too
+        tag_files_on_dask([SEED_PAGE], out, client=client, model=small_model_path)
+    assert str(caught.value) == message
 
 
 def test_the_model_is_not_sent_in_the_task_graph(client, small_model, small_model_path, tmp_path):
@@ -97,3 +102,29 @@ def test_the_model_is_not_sent_in_the_task_graph(client, small_model, small_mode
         tag_files_on_dask([SEED_PAGE], tmp_path / f"out{k}", client=client, model=model)
     first, second = ((tmp_path / f"out{k}" / "part-00000.jsonl").read_text(encoding="utf-8") for k in range(2))
     assert first == second
+
+
+def test_no_large_graph_warning(client, small_model, small_model_path, tmp_path):
+    """Dask warns "Sending large graph of size ..." when a graph carries big data, as it did
+    with the model in it. With the threshold set below the model's size, a graph carrying
+    the model warns (the control), and tagging with a model file or a model in memory does not."""
+    import warnings
+
+    import dask
+    import dask.bag as db
+
+    from classifier.distributed import tag_files_on_dask
+
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "20kB"}):
+        with warnings.catch_warnings(record=True) as control:
+            warnings.simplefilter("always")
+            carried = db.from_sequence([1, 2], npartitions=2).map_partitions(
+                lambda part, model: list(part), dask.delayed(small_model, traverse=False))
+            client.compute(carried.to_delayed(), sync=True)
+        assert any("Sending large graph" in str(w.message) for w in control)
+        for k, model in enumerate((small_model_path, small_model)):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                tag_files_on_dask([SEED_PAGE, SEED_PAGE], tmp_path / f"out{k}", client=client, model=model,
+                                  files_per_partition=1)
+            assert not [str(w.message) for w in caught if "large graph" in str(w.message)]

@@ -68,10 +68,15 @@ def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     assert not re.search(r"<(?:img|script|link|iframe)[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
 
 
-def test_two_models_side_by_side(small_model_path, held_out, tmp_path, monkeypatch):
-    from rich.console import Console
-
+@pytest.fixture
+def terminal_width(monkeypatch):
+    """The console reads COLUMNS at each print, even if COLUMNS was set when the CLI was imported."""
     from classifier import cli
+
+    monkeypatch.setattr(cli.stdout, "_width", None)
+
+
+def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_width):
     from conftest import SEED_LABELS
 
     other = tmp_path / "a-rather-long-folder-name-for-the-second-model" / "seed-only.npz"
@@ -79,8 +84,8 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, monkeypat
     assert runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(other)]).exit_code == 0
     data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
     scores = tmp_path / "scores.json"
-    monkeypatch.setattr(cli, "stdout", Console(width=60, highlight=False, soft_wrap=True))  # a narrow terminal
-    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(other), "--json", str(scores)])
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(other), "--json", str(scores),
+                                 "--quiet"], env={"COLUMNS": "60"})  # a narrow terminal
     assert result.exit_code == 0, result.output
     figures = json.loads(scores.read_text())["models"]
     assert list(figures) == [str(small_model_path), str(other)]
@@ -90,7 +95,33 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, monkeypat
     assert row.split("│")[2:5] == [f" {first:.3f} ", f" {second:.3f} ", f" {second - first:+.3f} "]
     assert result.stdout.splitlines()[-2:] == [f"A = {small_model_path}", f"B = {other}"]
     assert "│ contributor_note │" in result.stdout  # label names stay whole at 60 columns
+    assert "…" not in result.stdout
     assert result.stderr == f"Wrote {scores}\n"
+
+
+@pytest.mark.parametrize("columns", [60, 80, 200])
+def test_tables_keep_label_names_whole_at_any_width(small_model_path, held_out, tmp_path, terminal_width, columns):
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-q"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "…" not in result.stdout and "contributo " not in result.stdout
+    # the per-label table and the confusion matrix's rows name the label whole
+    assert sum(line.startswith("│ contributor_note │") for line in lines) == 2
+    # the confusion matrix fits the terminal: its long headers fold rather than overflow
+    matrix = lines[next(i for i, line in enumerate(lines) if line.startswith("confusion matrix")):]
+    assert max(len(line) for line in matrix) <= columns
+    if columns >= 140:
+        assert any("┃ contributor_note ┃" in line for line in matrix)  # room enough: headers whole too
+
+
+def test_cv_and_train_tables_keep_label_names_whole(tmp_path, corpus_blocks, terminal_width):
+    data = write_jsonl(tmp_path / "d.jsonl", [b.to_dict() for b in corpus_blocks])
+    for args in (["cv", str(data), "--folds", "2", "-q"], ["train", str(data), "-o", str(tmp_path / "m.npz"), "-q"]):
+        result = runner.invoke(app, args, env={"COLUMNS": "30"})
+        assert result.exit_code == 0, result.output
+        assert any(line.startswith("│ contributor_note ") for line in result.stdout.splitlines()), result.stdout
+        assert "…" not in result.stdout
 
 
 def test_report_groups_errors_by_confusion_pair():
@@ -149,33 +180,57 @@ def test_cv_needs_enough_groups(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def test_the_heatmap_draws_the_confusion_matrix(small_model, held_out, monkeypatch):
+    from classifier import report
+
+    figures = []
+    real = report._png_data_uri
+    monkeypatch.setattr(report, "_png_data_uri", lambda figure: figures.append(figure) or real(figure))
+    metrics = evaluate(small_model, held_out)
+    uri = report.confusion_heatmap(metrics)
+    labels = metrics["confusion_matrix"]["labels"]
+    counts = np.array(metrics["confusion_matrix"]["matrix"])
+    axes = figures[0].axes[0]
+    # one cell per (true, predicted) pair, coloured by the share of the true label's blocks
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    np.testing.assert_allclose(axes.images[0].get_array(), share)
+    assert [t.get_text() for t in axes.get_xticklabels()] == labels
+    assert [t.get_text() for t in axes.get_yticklabels()] == labels
+    # and each cell shows its count, row by row
+    assert [t.get_text() for t in axes.texts] == [str(n) for n in counts.ravel()]
+    assert uri.startswith("data:image/png;base64,")
+
+
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
-def test_report_renders_its_heatmap_in_a_browser(small_model, held_out, tmp_path):
-    """The heatmap is drawn: the page differs from the same page without it over an area the
-    size of the image (read from the PNG itself)."""
+def test_report_renders_its_plots_in_a_browser(small_model, held_out, tmp_path):
     import base64
     import io
 
     from PIL import Image
 
     page = render_html({"model": evaluate(small_model, held_out)}, ["held-out"])
-    data = re.search(r'<img id=heatmap[^>]* src="data:image/png;base64,([^"]+)"', page).group(1)
-    width, height = Image.open(io.BytesIO(base64.b64decode(data))).size
-    without = page.replace(f"data:image/png;base64,{data}", "")
-
-    def screenshot(html: str, name: str) -> np.ndarray:
-        path = tmp_path / f"{name}.html"
-        path.write_text(html, encoding="utf-8")
-        shot = tmp_path / f"{name}.png"
-        subprocess.run(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / name}", "--window-size=2400,3200", f"--screenshot={shot}", path.as_uri()],
-            check=True, capture_output=True, timeout=120,
-        )
-        return np.asarray(Image.open(shot).convert("RGB")).astype(int)
-
-    drawn = (screenshot(page, "with") != screenshot(without, "without")).any(axis=2)
-    rows, columns = np.nonzero(drawn)
-    assert len(rows), "the heatmap was not drawn"
-    assert columns.max() - columns.min() + 1 >= width // 2 and rows.max() - rows.min() + 1 >= height // 2
+    # A probe the browser runs once the page has loaded: what it made of each image.
+    probe = """<script>addEventListener("load", () => { const out = document.createElement("pre");
+      out.id = "probe"; out.textContent = JSON.stringify([...document.images].map(i => ({id: i.id,
+      complete: i.complete, natural: [i.naturalWidth, i.naturalHeight],
+      shown: [i.getBoundingClientRect().width, i.getBoundingClientRect().height]})));
+      document.body.append(out); });</script>"""
+    report = tmp_path / "report.html"
+    report.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    done = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1600", "--virtual-time-budget=5000",
+         "--dump-dom", report.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    )
+    found = re.search(r'<pre id="probe">(.*?)</pre>', done.stdout, re.S)
+    assert found, done.stdout[-2000:]
+    images = {i["id"]: i for i in json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))}
+    assert set(images) == {"heatmap", "reliability"}
+    for name, image in images.items():
+        data = re.search(rf'<img id={name} [^>]*src="data:image/png;base64,([^"]+)"', page).group(1)
+        png = Image.open(io.BytesIO(base64.b64decode(data)))
+        # the browser decoded the embedded PNG whole and lays it out on the page
+        assert image["complete"] and image["natural"] == list(png.size), name
+        assert image["shown"][0] > 0 and image["shown"][1] > 0, name

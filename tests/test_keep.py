@@ -53,7 +53,7 @@ def test_kept_records_in_jsonl_and_csv(crawl):
 def test_a_folder_output_takes_one_cleaned_file_per_page(crawl, tmp_path):
     folder, model = crawl
     out = tmp_path / "clean"
-    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/"])
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "--quiet"])
     assert result.exit_code == 0, result.output
     assert result.stderr == f"Wrote 2 page(s) to {out}\n"
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
@@ -66,3 +66,56 @@ def test_a_folder_output_without_keep_is_refused(crawl, tmp_path):
     assert result.exit_code == 1
     assert result.output == (f"Error: --output {tmp_path}: a folder takes one cleaned file per page with --keep; "
                              "give a file name without --keep\n")
+
+
+@pytest.mark.parametrize("fmt, suffix", [("text", ".txt"), ("jsonl", ".jsonl"), ("csv", ".csv")])
+def test_each_page_file_holds_what_tagging_the_page_alone_gives(crawl, tmp_path, fmt, suffix):
+    folder, model = crawl
+    out = tmp_path / "clean"
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-f", fmt, "-o", f"{out}/", "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert sorted(p.name for p in out.iterdir()) == [f"a{suffix}", f"b{suffix}"]
+    for page in ("a", "b"):
+        alone = runner.invoke(app, ["tag", str(folder / f"{page}.txt"), "-m", str(model), "--keep", "body", "-f", fmt])
+        assert (out / f"{page}{suffix}").read_text(encoding="utf-8") == alone.stdout
+
+
+def test_an_existing_empty_folder_takes_one_file_per_page(crawl, tmp_path):
+    folder, model = crawl
+    out = tmp_path / "clean"
+    out.mkdir()
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_folder_holding_an_earlier_run_is_refused(crawl, tmp_path):
+    folder, model = crawl
+    out = tmp_path / "clean"
+    out.mkdir()
+    for name in ("old.txt", "older.txt"):
+        (out / name).write_text("from an earlier run\n", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/"])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {out}: the output folder is not empty (it holds old.txt and 1 more), and an earlier run's files "
+        "would mix with this run's; give a new or empty folder\n"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["old.txt", "older.txt"]
+
+
+def test_page_names_become_safe_unique_file_names(crawl, tmp_path):
+    _, model = crawl
+    data = tmp_path / "blocks.jsonl"
+    pages = ["../../escape", "site/page 1", "site_page_1"]
+    data.write_text("".join(json.dumps({"page": page, "index": i, "text": text}) + "\n"
+                            for page in pages for i, text in enumerate(["Menu", "Story."])), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["tag", str(data), "-m", str(model), "--keep", "body", "-f", "jsonl", "-o", f"{out}/", "-q"])
+    assert result.exit_code == 0, result.output
+    # each page a file of its own inside the folder: nothing written outside it, none over another
+    names = ["_.._escape.jsonl", "site_page_1.jsonl", "site_page_1~2.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    assert not list(tmp_path.parent.glob("escape*")) and not list(tmp_path.glob("escape*"))
+    assert [json.loads((out / name).read_text(encoding="utf-8"))["page"] for name in names] == pages

@@ -38,10 +38,25 @@ def test_classifier_is_a_sklearn_estimator(corpus_blocks, params):
     proba = clf.predict_proba(corpus_blocks)
     assert proba.shape == (len(corpus_blocks), len(set(labels)))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    assert list(clf.predict(corpus_blocks)) == list(clf.classes_[proba.argmax(axis=1)])
+    predicted = clf.predict(corpus_blocks)
+    assert list(predicted) == list(clf.classes_[proba.argmax(axis=1)])
     assert set(clf.classes_) == set(labels)
-    clone = sklearn.base.clone(clf)
-    assert clone.get_params() == clf.get_params() and not hasattr(clone, "classes_")
+    assert clf.score(corpus_blocks, labels) == np.mean(predicted == np.asarray(labels, dtype=object))
+    # It learns its data: blocks that recur on several pages, always with one label (site
+    # chrome, pitches), get that label; and it beats always answering the commonest label.
+    pages, seen = {}, {}
+    for b in corpus_blocks:
+        pages.setdefault(b.text, set()).add(b.page)
+        seen.setdefault(b.text, set()).add(b.label)
+    recurring = [(k, b.label) for k, b in enumerate(corpus_blocks) if len(pages[b.text]) > 1 and len(seen[b.text]) == 1]
+    assert len(recurring) >= 10
+    assert [predicted[k] for k, _ in recurring] == [label for _, label in recurring]
+    majority = max(labels.count(label) for label in set(labels)) / len(labels)
+    assert clf.score(corpus_blocks, labels) > majority
+    # scikit-learn's clone: an unfitted copy with the same parameters, which fits the same
+    copy = sklearn.base.clone(clf)
+    assert copy.get_params() == clf.get_params() and not hasattr(copy, "classes_")
+    np.testing.assert_allclose(copy.fit(corpus_blocks, labels).predict_proba(corpus_blocks), proba)
 
 
 def test_second_pass_reads_the_neighbours_probabilities(corpus_blocks):

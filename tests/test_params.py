@@ -24,7 +24,40 @@ def test_values_are_typed_like_the_defaults():
 
 
 def test_every_parameter_can_be_set():
+    from classifier import BlockClassifier
+
+    assert set(model_defaults()) == set(BlockClassifier().get_params())
     assert set(model_defaults()) >= {"C", "word_ngrams", "trim_edges", "context_window", "features", "tol"}
+    # each one, given its default as text, parses back to the default
+    for key, default in model_defaults().items():
+        text = ",".join(map(str, default)) if isinstance(default, tuple) else "none" if default is None else str(default)
+        assert parse_params([f"{key}={text}"]) == {key: default}, key
+
+
+def test_values_are_typed_by_the_annotation():
+    import typing
+
+    from classifier.params import _BAD, _typed
+
+    optional_pair = typing.Optional[typing.Tuple[int, int]]
+    assert _typed(optional_pair, "none") is None
+    assert _typed(optional_pair, "2,4") == (2, 4)
+    assert _typed(optional_pair, "2") is _BAD
+    assert _typed(float | None, "0.5") == 0.5
+    assert _typed(tuple[str, ...], "words, shape") == ("words", "shape")
+    assert _typed(bool, "true") is True and _typed(bool, "yes") is _BAD
+    assert _typed(int, "1.5") is _BAD and _typed(float, "inf") is _BAD
+
+
+def test_a_key_given_twice_is_refused():
+    with pytest.raises(TrainingError, match=r"^--param C=2: C is already set by --param C=1; give it once$"):
+        parse_params(["C=1", "C=2"])
+
+
+def test_an_unknown_key_lists_the_known_ones():
+    with pytest.raises(TrainingError) as caught:
+        parse_params(["gamma=1"])
+    assert str(caught.value) == "--param gamma=1: unknown parameter 'gamma'; known: " + ", ".join(sorted(model_defaults()))
 
 
 @pytest.mark.parametrize("pair, message", [
@@ -32,7 +65,16 @@ def test_every_parameter_can_be_set():
     ("gamma=1", "--param gamma=1: unknown parameter 'gamma'; known: "),
     ("C=abc", "--param C=abc: C takes a number (default 4.0)"),
     ("context_window=1.5", "--param context_window=1.5: context_window takes a whole number (default 0)"),
-    ("word_ngrams=1,x", "--param word_ngrams=1,x: word_ngrams takes comma-separated numbers (default 1,1)"),
+    ("word_ngrams=1,x", "--param word_ngrams=1,x: word_ngrams takes 2 comma-separated whole numbers (default 1,1)"),
+    ("word_ngrams=1,2,3", "--param word_ngrams=1,2,3: word_ngrams takes 2 comma-separated whole numbers (default 1,1)"),
+    ("word_ngrams=", "--param word_ngrams=: word_ngrams takes 2 comma-separated whole numbers (default 1,1)"),
+    ("neighbours=-1,x", "--param neighbours=-1,x: neighbours takes comma-separated whole numbers (default -1,1)"),
+    ("C=nan", "--param C=nan: C takes a number (default 4.0)"),
+    ("C=-1", "--param C=-1: C must be > 0"),
+    ("random_state=-1", "--param random_state=-1: random_state must be >= 0"),
+    ("trim_edges=2", "--param trim_edges=2: trim_edges must be between 0 and 1"),
+    ("class_weight=Balanced", "--param class_weight=Balanced: class_weight must be None or 'balanced'"),
+    ("shape_ngrams=3,2", "--param shape_ngrams=3,2: shape_ngrams must be (low, high) with 1 <= low <= high"),
 ])
 def test_bad_pairs_say_what_is_wrong(pair, message):
     with pytest.raises(TrainingError) as caught:
@@ -60,4 +102,31 @@ def test_a_bad_param_is_an_error_line_and_no_model(tmp_path):
 def test_a_value_the_model_refuses_is_an_error_line(tmp_path):
     result = runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(tmp_path / "m.npz"), "--param", "C=-1"])
     assert result.exit_code == 1
-    assert result.output == "Error: C must be > 0\n"
+    assert result.output == "Error: --param C=-1: C must be > 0\n"
+    assert not (tmp_path / "m.npz").exists()
+
+
+def test_cv_trains_every_fold_with_the_parameters(tmp_path, corpus_blocks, monkeypatch):
+    import json
+
+    from classifier import model
+
+    from conftest import write_jsonl
+
+    seen = []
+    real_train = model.train
+    monkeypatch.setattr(model, "train", lambda blocks, **params: seen.append(params) or real_train(blocks, **params))
+    data = write_jsonl(tmp_path / "d.jsonl", [b.to_dict() for b in corpus_blocks])
+    scores = tmp_path / "cv.json"
+    result = runner.invoke(app, ["cv", str(data), "--folds", "2", "-p", "C=0.5", "-p", "word_ngrams=1,3", "--json", str(scores)])
+    assert result.exit_code == 0, result.output
+    assert seen == [{"C": 0.5, "word_ngrams": (1, 3)}] * 2
+    params = json.loads(scores.read_text())["params"]
+    assert params["C"] == 0.5 and params["word_ngrams"] == [1, 3]
+    assert params["trim_edges"] == model_defaults()["trim_edges"]  # the others at their defaults
+
+
+def test_cv_refuses_a_bad_param_before_reading_the_data(tmp_path):
+    result = runner.invoke(app, ["cv", str(tmp_path / "missing.jsonl"), "--param", "C=abc"])
+    assert result.exit_code == 1
+    assert result.output == "Error: --param C=abc: C takes a number (default 4.0)\n"

@@ -3,6 +3,7 @@
 import json
 import pickle
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -145,34 +146,71 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     target = tmp_path / "m.npz"
     process = subprocess.Popen([sys.executable, "-m", "classifier", "train", *map(str, data), "--output", str(target)],
                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert process.stderr.readline().startswith("Training on ")  # training has started
+    # stderr is not a terminal, so train says when training starts: interrupt it then
+    started = _wait_for_line(process.stderr, "Training on ", timeout=120)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
+    assert started.endswith(" blocks...")
     assert process.returncode == 130
     assert "Traceback" not in err
+    assert "finished in" not in err and "Saved model" not in out  # stopped mid-training
     assert os.listdir(tmp_path) == []
 
 
+def _wait_for_line(stream, prefix: str, timeout: float) -> str:
+    """The first line of ``stream`` that starts with ``prefix`` (failing after ``timeout`` s)."""
+    import select
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            break
+        line = stream.readline()
+        if not line:
+            pytest.fail(f"the process ended before printing a line starting {prefix!r}")
+        if line.startswith(prefix):
+            return line.rstrip("\n")
+    pytest.fail(f"no line starting {prefix!r} within {timeout} s")
+
+
 @pytest.mark.parametrize("args, message", [
-    (["tag", "--format", "nope", SEED_PAGE], "--format must be text, jsonl or csv"),
     (["nosuch"], "No such command 'nosuch'"),
+    (["tag"], "Missing argument 'PATH...'"),
+    (["cv", SEED_LABELS, "-k", "3"], "No such option: -k"),  # -k is tag's --keep, not cv's --folds
 ])
 def test_usage_errors_exit_2_with_one_error_line(args, message):
     done = blocktag(*args)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert message in done.stderr and "Error:" in done.stderr
+    assert done.stderr.startswith("Usage: ")
+    assert done.stderr.count("Error:") == 1 and f"\nError: {message}" in done.stderr
+
+
+@pytest.mark.parametrize("args, line", [
+    (["tag", SEED_PAGE, "--format", "json"], "Error: --format must be text, jsonl or csv"),
+    (["tag", "--format", "nope", SEED_PAGE], "Error: --format must be text, jsonl or csv"),
+    (["tag", SEED_PAGE, "--split", "words"], "Error: --split must be blank, line or auto"),
+    (["explain", SEED_PAGE, "--format", "csv"], "Error: --format must be text or jsonl"),
+])
+def test_a_value_outside_the_choices_is_one_line_exit_2(args, line):
+    done = blocktag(*args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
 def test_closed_pipe_ends_quietly(small_model_path, tmp_path):
-    for k in range(200):  # far more output than the pipe holds once `head` has gone
-        (tmp_path / f"page{k:03d}.txt").write_text("Headline\n\nBy Ann Lee\n\n" + "A paragraph. " * 50, encoding="utf-8")
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    for k in range(60):  # ~1 MB of JSON lines: far more than a pipe holds once `head` has gone
+        (crawl / f"page{k:02d}.txt").write_text(SEED_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
     pipeline = subprocess.run(
-        f"{sys.executable} -m classifier tag {tmp_path} --model {small_model_path} --format jsonl | head -1",
-        shell=True, capture_output=True, text=True, cwd=ROOT,
+        f"{shlex.quote(sys.executable)} -m classifier tag {shlex.quote(str(crawl))} "
+        f"--model {shlex.quote(str(small_model_path))} --format jsonl | head -1; echo \"exit ${{PIPESTATUS[0]}}\" >&2",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=ROOT,
     )
     assert len(pipeline.stdout.splitlines()) == 1
-    assert pipeline.stderr == ""
+    assert json.loads(pipeline.stdout)["page"] == "page00"
+    assert pipeline.stderr == "exit 0\n"
 
 
 # ---------------------------------------------------------------- nothing lost

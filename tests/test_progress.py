@@ -1,0 +1,114 @@
+"""Long jobs (train, cv, evaluate, tag -o) say where they are on stderr when it is not a
+terminal; --quiet silences them.
+
+CliRunner's stderr is not a terminal, as in a log file or CI. The clock is fixed, so the
+lines are exact.
+"""
+
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier import cli
+from classifier.cli import app
+
+from conftest import SEED_LABELS, SEED_PAGE, write_jsonl
+
+runner = CliRunner()
+
+
+def run(*args, **kwargs):
+    return runner.invoke(app, [str(a) for a in args], **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def still_clock(monkeypatch):
+    monkeypatch.setattr(cli, "clock", lambda: 0.0)
+
+
+def test_train_says_when_training_starts_and_ends(tmp_path):
+    out = tmp_path / "m.npz"
+    result = run("train", SEED_LABELS, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "Training on 31 blocks...\nTraining on 31 blocks: finished in 0.0 s\n"
+    assert run("train", SEED_LABELS, "-o", out, "--quiet").stderr == ""
+
+
+def test_cv_logs_a_line_a_fold(tmp_path, corpus_blocks):
+    data = write_jsonl(tmp_path / "d.jsonl", [b.to_dict() for b in corpus_blocks])
+    scores = tmp_path / "cv.json"
+    result = run("cv", data, "--folds", 3, "--json", scores)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        "Cross-validating (3 folds): 1/3 done (0 s)\n"
+        "Cross-validating (3 folds): 2/3 done (0 s)\n"
+        "Cross-validating (3 folds): 3/3 done (0 s)\n"
+        "Cross-validating (3 folds): finished in 0.0 s\n"
+        f"Wrote {scores}\n"
+    )
+    assert run("cv", data, "--folds", 3, "-q").stderr == ""
+
+
+def test_evaluate_logs_each_model_and_names_what_it_wrote(tmp_path, small_model_path):
+    scores, report = tmp_path / "scores.json", tmp_path / "report.html"
+    result = run("evaluate", SEED_LABELS, "-m", small_model_path, "-m", small_model_path,
+                 "--json", scores, "--report", report)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"Tagging blocks with {small_model_path}: 31 done, finished in 0.0 s\n" * 2
+        + f"Wrote {scores}\nWrote {report}\n"
+    )
+    quiet = run("evaluate", SEED_LABELS, "-m", small_model_path, "--json", scores, "-q")
+    assert quiet.stderr == f"Wrote {scores}\n"  # what was written is still named
+
+
+def test_tag_to_a_file_logs_the_blocks_it_tagged(tmp_path, small_model_path):
+    out = tmp_path / "tagged.jsonl"
+    result = run("tag", SEED_PAGE, "-m", small_model_path, "-f", "jsonl", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "Tagging blocks: 31 done, finished in 0.0 s\n"
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 31
+    assert run("tag", SEED_PAGE, "-m", small_model_path, "-o", out, "-q").stderr == ""
+
+
+def test_tag_to_stdout_logs_nothing(small_model_path):
+    result = run("tag", SEED_PAGE, "-m", small_model_path, "-f", "jsonl")
+    assert result.exit_code == 0
+    assert result.stderr == ""
+
+
+def test_a_long_tag_run_logs_as_it_goes(tmp_path, small_model_path, monkeypatch):
+    ticks = iter(range(100_000))
+    monkeypatch.setattr(cli, "clock", lambda: float(next(ticks)))  # a second a look at the clock
+    monkeypatch.setattr(cli, "TAG_LOG_EVERY_S", 20.0)
+    pages = tmp_path / "crawl"
+    pages.mkdir()
+    for k in range(3):
+        (pages / f"p{k}.txt").write_text(SEED_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("tag", pages, "-m", small_model_path, "-o", tmp_path / "out.txt")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) > 2  # some while tagging, not only at the end
+    assert all(line.startswith("Tagging blocks: ") and line.endswith(" so far (" + line.split("(")[-1])
+               for line in lines[:-1])
+    assert lines[-1].startswith("Tagging blocks: 93 done, finished in ")
+
+
+def test_an_error_at_once_is_the_only_line(tmp_path, small_model_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"caf\xe9")
+    result = run("tag", bad, "-m", small_model_path, "-o", tmp_path / "out.txt")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {bad}: is not valid utf-8 text (byte 3); name its encoding with --encoding, "
+                             "e.g. --encoding latin-1\n")
+
+
+def test_a_bar_not_lines_on_a_terminal(monkeypatch):
+    tty = type("Tty", (), {"isatty": lambda self: True, "write": lambda self, s: len(s), "flush": lambda self: None})()
+    monkeypatch.setattr(sys, "stderr", tty)
+    lines = []
+    monkeypatch.setattr(cli.typer, "echo", lambda message, err=False: lines.append(message))
+    with cli.progress_bar("Training", None, log=True) as advance:
+        advance(1)
+    assert lines == []  # on a terminal: the rich bar, no lines
