@@ -9,13 +9,11 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
-from .blocks import Block, read_labelled
+from .blocks import Block, read_labelled, training_data_hash
 from .errors import InputError, TrainingError
 
 CORPUS_SUFFIX = ".jsonl"
@@ -45,13 +43,7 @@ def read_corpus() -> list[Block]:
     return read_labelled(corpus_files())
 
 
-def blocks_hash(blocks: Sequence[Block]) -> str:
-    """sha256 of labelled blocks in order (the same digest ``train`` records for its data)."""
-    digest = hashlib.sha256()
-    for b in blocks:
-        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
+blocks_hash = training_data_hash  # the digest ``train`` records, for each source
 
 
 def check_weight(weight: float) -> None:

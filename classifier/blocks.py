@@ -8,6 +8,7 @@ with the same columns.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -296,3 +297,13 @@ def csv_writer(out: IO[str]) -> csv.DictWriter:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     return writer
+
+
+def training_data_hash(blocks: Iterable[Block]) -> str:
+    """sha256 of labelled records in order (page, index, text, label): the same data gives
+    the same hash. Models record it for their training data and each of its sources."""
+    digest = hashlib.sha256()
+    for b in blocks:
+        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -13,8 +13,6 @@ it will see on new pages.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -34,7 +32,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .blocks import Block
+from .blocks import Block, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
 from .errors import TrainingError
 from .features import feature_pipeline
@@ -269,15 +267,6 @@ def _chrome_run(labels: Sequence[str]) -> int:
             break
         run += 1
     return run
-
-
-def training_data_hash(blocks: Sequence[Block]) -> str:
-    """sha256 of the training records in order: the same data gives the same hash."""
-    digest = hashlib.sha256()
-    for b in blocks:
-        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()
 
 
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
