@@ -70,29 +70,37 @@ def normalise_text(text: str) -> str:
     return _substitute(_substitute(canonical(cap(text)), _BARE_LINKS), _TEXT_SUBS)
 
 
-# The last batch's canonical texts, computed once for all the features of one model call.
-_canonical_cache: list = [None, None]
+def per_batch(compute):
+    """``compute(blocks)`` remembered for the last batch it was given: several features of one
+    model call read the same canonical texts and shape statistics, which are computed once.
+    The batch itself is held (not just its id), so a new batch is never taken for it."""
+    last: list = [None, None]
+
+    def cached(blocks):
+        if last[0] is not blocks or len(last[1]) != len(blocks):
+            last[:] = [blocks, compute(blocks)]
+        return last[1]
+
+    cached.__doc__ = compute.__doc__
+    return cached
 
 
+@per_batch
 def canonical_texts(blocks: Sequence[Block]) -> list[str]:
     """Each block's text, capped, in the corpus's one dialect (:func:`dialects.canonical`),
     link targets kept: what the link-target feature reads."""
-    if _canonical_cache[0] is not blocks or len(_canonical_cache[1]) != len(blocks):
-        _canonical_cache[:] = [blocks, [canonical(cap(b.text)) for b in blocks]]
-    return _canonical_cache[1]
+    return [canonical(cap(b.text)) for b in blocks]
 
 
+@per_batch
 def feature_texts(blocks: Sequence[Block]) -> list[str]:
     """What the word, shape and measure features read: the canonical text with every link's
     target written ``#``, as most of the corpus and many scrapers write it. A kept URL would
     otherwise fill the shape windows and dilute the link share, and a page from a scraper
     that keeps targets would read unlike the same page without them."""
-    if _feature_cache[0] is not blocks or len(_feature_cache[1]) != len(blocks):
-        _feature_cache[:] = [blocks, _substitute_all(list(canonical_texts(blocks)), _BARE_LINKS)]
-    return _feature_cache[1]
+    return _substitute_all(list(canonical_texts(blocks)), _BARE_LINKS)
 
 
-_feature_cache: list = [None, None]
 _BARE_LINKS = [(_LINK, r"[\1](#)")]
 
 
@@ -508,15 +516,10 @@ NEARBY = 2                 # blocks either side for "prose nearby"
 REPEAT_KEY_CHARS = 200
 
 _SHAPE_INDEX = {name: k for k, name in enumerate(SHAPE_FEATURES)}
-_shape_cache: list = [None, None]
-
-
+@per_batch
 def cached_shape_matrix(blocks: Sequence[Block]) -> np.ndarray:
-    """``shape_matrix`` of the blocks' texts, computed once when several features ask for it
-    in the same model call (the cache holds the last batch only)."""
-    if _shape_cache[0] is not blocks or len(_shape_cache[1]) != len(blocks):
-        _shape_cache[:] = [blocks, shape_matrix(feature_texts(blocks))]
-    return _shape_cache[1]
+    """``shape_matrix`` of the blocks' feature texts, once a batch (see :func:`per_batch`)."""
+    return shape_matrix(feature_texts(blocks))
 
 
 def _runs(flags: np.ndarray) -> np.ndarray:

@@ -186,18 +186,17 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 out_of_fold[np.ix_(test_rows, np.searchsorted(self.classes_, fold.classes_))] = proba
             self.context_ = self._logistic(self.context_C).fit(self.context_matrix(out_of_fold, X), y, sample_weight=weights)
             self.first_pass_out_of_fold_ = out_of_fold[:n_given]  # the blocks as given, not the copies
-        self.first_pass_ = self._fit_first_pass(X, y, weights, n_given)
+        self.first_pass_ = self._fit_first_pass(X, y, weights)
         return self
 
-    def _fit_first_pass(self, X: list[Block], y: np.ndarray, weights: np.ndarray, n_given: int | None = None) -> Pipeline:
-        """Fit the features on the blocks as given (the first ``n_given``) and the classifier
+    def _fit_first_pass(self, X: list[Block], y: np.ndarray, weights: np.ndarray) -> Pipeline:
+        """Fit the features on the blocks as given (not the trimmed copies) and the classifier
         on all of ``X``.
 
         The trimmed copies repeat blocks, so fitted on them the vectorisers would count a
         word seen once as seen twice (``min_df``), doubling the vocabulary for no gain.
         """
-        n_given = len(X) if n_given is None else n_given
-        given = [b for b in X[:n_given] if not b.page.endswith(TRIMMED_PAGE_SUFFIX)]
+        given = [b for b in X if not b.page.endswith(TRIMMED_PAGE_SUFFIX)]
         pipeline = self.first_pass()
         features, classify = pipeline.named_steps["features"], pipeline.named_steps["classify"]
         features.fit(given)

@@ -46,13 +46,6 @@ def test_a_batch_holding_the_joint_is_still_counted_exactly(small_model, corpus_
     np.testing.assert_allclose(small_model.predict_proba(page), small_model.classifier.predict_proba(page), atol=1e-9)
 
 
-def test_model_file_round_trip(small_model, corpus_blocks, tmp_path):
-    path = small_model.save(tmp_path / "m.npz")
-    loaded = load_model(path)
-    assert loaded.metadata == small_model.metadata
-    np.testing.assert_array_equal(loaded.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
-
-
 def test_a_model_file_holds_no_pickle(small_model, tmp_path):
     path = small_model.save(tmp_path / "m.npz")
     with zipfile.ZipFile(path) as archive:
