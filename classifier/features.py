@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import Block
-from .measures import WORD_TOKEN_PATTERN, count_ngrams, tfidf_cells
+from .measures import WORD_TOKEN_PATTERN, NgramCounter, tfidf_cells
 from .registry import MeasureFeature, NgramFeature, feature
 
 
@@ -28,7 +28,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     """TF-IDF of a registered n-gram feature's texts.
 
     The vocabulary and IDF are fitted by scikit-learn's ``TfidfVectorizer``; ``transform``
-    counts a batch with :func:`~classifier.measures.count_ngrams` and weighs it with
+    counts a batch with :class:`~classifier.measures.NgramCounter` and weighs it with
     :func:`~classifier.measures.tfidf_cells`, the functions tagging uses, so training and
     tagging see the same numbers (a test checks them against scikit-learn's own transform).
     """
@@ -59,7 +59,7 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
         shape = (len(texts), len(self.vocabulary_))
         if not self.vocabulary_:
             return sp.csr_matrix(shape, dtype=np.float64)
-        counted = count_ngrams(texts, self.vocabulary_, spec.analyzer, tuple(self.ngram_range), spec.lowercase)
+        counted = NgramCounter(self.vocabulary_, spec.analyzer, tuple(self.ngram_range), spec.lowercase).count(texts)
         rows, columns, weights = tfidf_cells(*counted, len(texts), self.idf_)
         return sp.csr_matrix((weights, (rows, columns)), shape=shape)
 

@@ -18,7 +18,7 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .measures import POSITION_FEATURES, context_matrix, count_ngrams, tfidf_cells
+from .measures import POSITION_FEATURES, NgramCounter, context_matrix, tfidf_cells
 from .registry import NgramFeature, feature
 
 
@@ -40,7 +40,11 @@ class Part:
 
     def __post_init__(self):
         self.spec = feature(self.name)
-        self._index = None if self.vocabulary is None else {gram: k for k, gram in enumerate(self.vocabulary)}
+        self._counter = None
+        if self.vocabulary is not None:
+            index = {gram: k for k, gram in enumerate(self.vocabulary)}
+            self._counter = NgramCounter(index, self.spec.analyzer, tuple(self.settings["ngram_range"]),
+                                         self.spec.lowercase)
 
     @property
     def width(self) -> int:
@@ -51,9 +55,7 @@ class Part:
         if isinstance(self.spec, NgramFeature):
             if not self.vocabulary:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-            counted = count_ngrams(self.spec.texts(blocks), self._index, self.spec.analyzer,
-                                   tuple(self.settings["ngram_range"]), self.spec.lowercase)
-            return tfidf_cells(*counted, len(blocks), self.idf)
+            return tfidf_cells(*self._counter.count(self.spec.texts(blocks)), len(blocks), self.idf)
         values = (self.spec.measure(blocks, **self.settings) - self.mean) / self.scale
         rows, columns = np.indices(values.shape)
         return rows.ravel(), columns.ravel(), values.ravel()

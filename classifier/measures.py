@@ -136,53 +136,141 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyzer f
 _WORD_JOINT = "zqxjointzqx"
 
 
+class NgramCounter:
+    """Counts the n-grams of a batch of texts that are in a fitted ``vocabulary`` (n-gram to
+    column): what a scikit-learn ``CountVectorizer`` counts, with a ``word`` or ``char``
+    analyzer and no stop words, accents or preprocessors. Made once per vocabulary; the
+    readable definition of what it counts is :func:`ngrams_of`.
+
+    scikit-learn looks each n-gram up in a Python loop, the largest single cost of tagging.
+    Here a batch is joined into one string and tokenised once. Word n-grams are made and
+    looked up with ``map``; character n-grams never become strings at all: each character
+    is a small number (its place in the vocabulary's alphabet), an n-gram is those numbers
+    in a positional code, and a table from code to column looks up all of a batch's
+    n-grams in one numpy step. A batch where a text holds the joint itself is counted one
+    text at a time.
+    """
+
+    def __init__(self, vocabulary: dict, analyzer: str, ngram_range: tuple[int, int], lowercase: bool,
+                 token_pattern: str = WORD_TOKEN_PATTERN):
+        if analyzer not in ("word", "char"):
+            raise ValueError(f"unsupported analyzer {analyzer!r}")
+        self.vocabulary, self.analyzer, self.lowercase = vocabulary, analyzer, lowercase
+        self.ngram_range, self.token_pattern = tuple(ngram_range), token_pattern
+        self._codes = _CharGramCodes(vocabulary, self.ngram_range) if analyzer == "char" else None
+
+    def count(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Every n-gram of ``texts`` found in the vocabulary, as (text number, column) pairs,
+        repeated as often as it occurs."""
+        if (_WORD_JOINT if self.analyzer == "word" else _JOINT) in self.vocabulary:
+            return self._count_each(texts)  # an n-gram holding the joint is rarer than the joint
+        if self.analyzer == "char":
+            joined = _JOINT.join(texts)
+            if joined.count(_JOINT) != len(texts) - 1:
+                return self._count_each(texts)
+            joined = _WHITE_SPACES.sub(" ", joined)
+            return self._codes.count(joined.lower() if self.lowercase else joined)
+        joined = f" {_WORD_JOINT} ".join(texts)
+        units = re.findall(self.token_pattern, joined.lower() if self.lowercase else joined)
+        starts_text = np.fromiter(map(_WORD_JOINT.__eq__, units), dtype=bool, count=len(units))
+        if starts_text.sum() != len(texts) - 1:
+            return self._count_each(texts)
+        text_of_unit = np.cumsum(starts_text)
+        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        grams = units
+        low, high = self.ngram_range
+        for n in range(1, high + 1):
+            if n > 1:
+                grams = list(map(" ".join, zip(grams, units[n - 1:])))
+            if n >= low and grams:
+                ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+                found = ids >= 0
+                rows.append(text_of_unit[: len(grams)][found])
+                columns.append(ids[found])
+        return np.concatenate(rows), np.concatenate(columns)
+
+    def _count_each(self, texts):
+        """One text at a time, for the rare batch the joined pass cannot take."""
+        rows, columns = [], []
+        for row, text in enumerate(texts):
+            for gram in ngrams_of(text, self.analyzer, self.ngram_range, self.lowercase, self.token_pattern):
+                column = self.vocabulary.get(gram)
+                if column is not None:
+                    rows.append(row)
+                    columns.append(column)
+        return np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
+
+
+# Largest table from n-gram code to column (entries); past it, codes are looked up by
+# binary search instead (a vocabulary with a very large alphabet).
+MAX_CODE_TABLE = 1 << 22
+
+
+class _CharGramCodes:
+    """A character n-gram vocabulary as integer codes (see :class:`NgramCounter`)."""
+
+    def __init__(self, vocabulary: dict, ngram_range: tuple[int, int]):
+        alphabet = sorted({char for gram in vocabulary for char in gram})
+        self.alphabet = np.array([ord(c) for c in alphabet], dtype=np.uint32)
+        # Characters are numbered from 1; 0 is any character outside the alphabet (and the
+        # NUL joint), which no n-gram of the vocabulary holds.
+        self.base = len(alphabet) + 1
+        self.ngram_range = ngram_range
+        position = {char: k + 1 for k, char in enumerate(alphabet)}
+        codes = np.array([self._code([position[c] for c in gram]) for gram in vocabulary], dtype=np.int64)
+        columns = np.array(list(vocabulary.values()), dtype=np.int64)
+        size = self.base ** ngram_range[1]
+        if size <= MAX_CODE_TABLE:
+            self.table = np.full(size, -1, dtype=np.int32 if len(vocabulary) < 2**31 else np.int64)
+            self.table[codes] = columns
+        else:
+            self.table = None
+            order = np.argsort(codes)
+            self.sorted_codes, self.sorted_columns = codes[order], columns[order]
+
+    def _code(self, numbers: list[int]) -> int:
+        code = 0
+        for number in numbers:
+            code = code * self.base + number
+        return code
+
+    def count(self, joined: str) -> tuple[np.ndarray, np.ndarray]:
+        """(text number, column) of every vocabulary n-gram in ``joined`` (texts joined by NUL)."""
+        chars = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        place = np.minimum(np.searchsorted(self.alphabet, chars), max(len(self.alphabet) - 1, 0))
+        known = self.alphabet[place] == chars if len(self.alphabet) else np.zeros(len(chars), dtype=bool)
+        numbers = np.where(known, place + 1, 0).astype(np.int64)
+        text_of_char = np.cumsum(chars == 0)
+        rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+        low, high = self.ngram_range
+        codes, complete = numbers, known
+        for n in range(1, high + 1):
+            if n > 1:
+                codes = codes[:-1] * self.base + numbers[n - 1:]
+                complete = complete[:-1] & known[n - 1:]
+            if n >= low and len(codes):
+                at = np.flatnonzero(complete)
+                found = self._columns(codes[at])
+                hit = found >= 0
+                rows.append(text_of_char[at[hit]])
+                columns.append(found[hit])
+        return np.concatenate(rows), np.concatenate(columns)
+
+    def _columns(self, codes: np.ndarray) -> np.ndarray:
+        if self.table is not None:
+            return self.table[codes].astype(np.int64)
+        place = np.minimum(np.searchsorted(self.sorted_codes, codes), max(len(self.sorted_codes) - 1, 0))
+        if not len(self.sorted_codes):
+            return np.full(len(codes), -1, dtype=np.int64)
+        return np.where(self.sorted_codes[place] == codes, self.sorted_columns[place], -1)
+
+
 def count_ngrams(
     texts: list[str], vocabulary: dict, analyzer: str, ngram_range: tuple[int, int], lowercase: bool,
     token_pattern: str = WORD_TOKEN_PATTERN,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Every n-gram of ``texts`` found in ``vocabulary``, as (text number, column) pairs,
-    repeated as often as it occurs: what a scikit-learn ``CountVectorizer`` counts, with a
-    ``word`` or ``char`` analyzer and no stop words, accents or preprocessors.
-
-    scikit-learn looks each n-gram up in a Python loop, the largest single cost of tagging.
-    Here the batch is joined into one string and tokenised once; all n-grams are made and
-    looked up with ``map`` and given to their texts with numpy. A batch where a text holds
-    the joint itself is counted one text at a time.
-    """
-    if analyzer not in ("word", "char"):
-        raise ValueError(f"unsupported analyzer {analyzer!r}")
-    if analyzer == "word":
-        if _WORD_JOINT in vocabulary:  # an n-gram holding the joint is rarer than the joint itself
-            return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
-        joined = f" {_WORD_JOINT} ".join(texts)
-        units = re.findall(token_pattern, joined.lower() if lowercase else joined)
-        starts_text = np.fromiter(map(_WORD_JOINT.__eq__, units), dtype=bool, count=len(units))
-        glue = " "
-    else:
-        if _JOINT in vocabulary:
-            return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
-        joined = _WHITE_SPACES.sub(" ", _JOINT.join(texts))
-        if lowercase:
-            joined = joined.lower()
-        units = list(joined)
-        starts_text = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 0
-        glue = ""
-    if starts_text.sum() != len(texts) - 1:  # a text holds the joint itself: one at a time
-        return _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern)
-    text_of_unit = np.cumsum(starts_text)
-    rows, columns = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
-    grams = units
-    low, high = ngram_range
-    for n in range(1, high + 1):
-        if n > 1:
-            following = units[n - 1:]
-            grams = list(map(glue.join, zip(grams, following))) if glue else list(map(str.__add__, grams, following))
-        if n >= low and grams:
-            ids = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
-            found = ids >= 0
-            rows.append(text_of_unit[: len(grams)][found])
-            columns.append(ids[found])
-    return np.concatenate(rows), np.concatenate(columns)
+    """:meth:`NgramCounter.count` with a counter made for this call."""
+    return NgramCounter(vocabulary, analyzer, ngram_range, lowercase, token_pattern).count(texts)
 
 
 def ngrams_of(text: str, analyzer: str, ngram_range: tuple[int, int], lowercase: bool,
@@ -197,18 +285,6 @@ def ngrams_of(text: str, analyzer: str, ngram_range: tuple[int, int], lowercase:
         units, glue = list(_WHITE_SPACES.sub(" ", text)), ""
     low, high = ngram_range
     return [glue.join(units[i: i + n]) for n in range(low, high + 1) for i in range(len(units) - n + 1)]
-
-
-def _count_each(texts, vocabulary, analyzer, ngram_range, lowercase, token_pattern):
-    """``count_ngrams`` one text at a time, for the rare batch the joined pass cannot take."""
-    rows, columns = [], []
-    for row, text in enumerate(texts):
-        for gram in ngrams_of(text, analyzer, ngram_range, lowercase, token_pattern):
-            column = vocabulary.get(gram)
-            if column is not None:
-                rows.append(row)
-                columns.append(column)
-    return np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
 
 
 # A block's opening in word shapes: "By Jane Doe/AP" reads "■ ■ ■/▲". Character n-grams of

@@ -105,6 +105,25 @@ def test_ngram_tfidf_equals_scikit_learns_on_any_text(texts):
         np.testing.assert_allclose(ours.transform(blocks).toarray(), expected, atol=1e-12, err_msg=name)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(block_text, min_size=2, max_size=8), st.booleans())
+def test_character_ngram_codes_count_what_count_vectorizer_counts(texts, small_table):
+    """Both ways of looking codes up (a table, or binary search for a large alphabet), on
+    any characters: astral ones, surrogates, whitespace runs, characters no n-gram holds."""
+    import classifier.measures as measures
+
+    fitted = CountVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False).fit(texts[::2] + ["x"])
+    old_limit = measures.MAX_CODE_TABLE
+    measures.MAX_CODE_TABLE = 1 if small_table else old_limit
+    try:
+        rows, columns = count_ngrams(texts, fitted.vocabulary_, "char", (1, 3), False)
+    finally:
+        measures.MAX_CODE_TABLE = old_limit
+    counts = np.zeros((len(texts), len(fitted.vocabulary_)))
+    np.add.at(counts, (rows, columns), 1)
+    np.testing.assert_array_equal(counts, fitted.transform(texts).toarray())
+
+
 def test_counting_a_batch_that_holds_the_joint_is_exact():
     texts = ["Alpha beta gamma", "alpha Beta delta", "zqxjointzqx alpha", "a\x00b"]
     for analyzer in ("word", "char"):
