@@ -66,12 +66,20 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     if mode != "auto":
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
     blocks = _segment_joining_fragments(text)
-    width = wrap_width(blocks)
-    if width is not None:
-        blocks = [_unwrap(block, width) for block in blocks]
-    elif _one_paragraph_a_line(blocks):
-        blocks = [part for block in blocks for part in _per_line(block)]
+    if any("\n" in block for block in blocks):  # both repairs need blocks of several lines
+        width = wrap_width(blocks)
+        if width is not None:
+            blocks = [_unwrap(block, width) for block in blocks]
+        elif _one_paragraph_a_line(blocks):
+            blocks = [part for block in blocks for part in _per_line(block)]
     return _rejoin_split_links(blocks)
+
+
+# Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
+# " word" beside a single empty line. A page with none is split by one regex.
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)| [\w('\"‘“])")
+# A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
+_NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
 
 def _segment_joining_fragments(text: str) -> list[str]:
@@ -81,10 +89,23 @@ def _segment_joining_fragments(text: str) -> list[str]:
     starts with one space beside it ("The ", " spent") is such a seam, unless a list,
     heading, quote or table line meets it; blocks of the corpus's form never end or start
     that way."""
+    text = normalise_newlines(text)
+    if not _SEAM_CANDIDATE.search(text):
+        return _NONBLANK_RUN.findall(text)
+    return _segment_joining_seams(text)
+
+
+def _segment_joining_fragments_slowly(text: str) -> list[str]:
+    """:func:`_segment_joining_fragments` without its one-regex path (a test checks that
+    they agree)."""
+    return _segment_joining_seams(normalise_newlines(text))
+
+
+def _segment_joining_seams(text: str) -> list[str]:
     blocks: list[str] = []
     current: list[str] = []
     blanks: list[str] = []
-    for line in normalise_newlines(text).split("\n"):
+    for line in text.split("\n"):
         if not line.strip():
             blanks.append(line)
             continue
@@ -107,14 +128,15 @@ def _rejoin_split_links(blocks: list[str]) -> list[str]:
     """Re-join a link whose text spans a blank line, as markdownify writes a linked image
     and heading: "[![alt](src)" + blank line + "#### Title](url)" is one block."""
     out: list[str] = []
-    open_link = False
+    joined = False  # a block that took the next one in is not re-opened
     for block in blocks:
-        if open_link and _CLOSES_LINK.match(block) and len(out[-1]) + len(block) <= MAX_SPLIT_LINK_CHARS:
+        if (out and not joined and "](" in block and len(out[-1]) + len(block) <= MAX_SPLIT_LINK_CHARS
+                and _CLOSES_LINK.match(block) and _open_brackets(out[-1]) > 0):
             out[-1] += "\n" + block
-            open_link = False
+            joined = True
             continue
         out.append(block)
-        open_link = _open_brackets(block) > 0
+        joined = False
     return out
 
 
@@ -132,16 +154,19 @@ def _open_brackets(text: str) -> int:
 
 def wrap_width(blocks: list[str]) -> int | None:
     """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
-    lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
-    if len(lengths) < MIN_PROSE_LINES:
-        return None
-    width = lengths[int(WRAP_PERCENTILE * (len(lengths) - 1))]
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
     continued = 0
     for block in blocks:
-        lines = block.split("\n")
-        continued += sum(_is_prose(a) and not _MARKER.match(b) for a, b in zip(lines, lines[1:]))
+        if "\n" in block:
+            lines = block.split("\n")
+            continued += sum(_is_prose(a) and not _MARKER.match(b) for a, b in zip(lines, lines[1:]))
+    if continued < MIN_WRAPPED_LINES:
+        return None
+    lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
+    if len(lengths) < MIN_PROSE_LINES:
+        return None
+    width = lengths[int(WRAP_PERCENTILE * (len(lengths) - 1))]
     wrapped = continued >= max(MIN_WRAPPED_LINES, WRAPPED_SHARE * len(lengths))
     return width if width <= MAX_WRAP_WIDTH and wrapped else None
 
@@ -169,12 +194,14 @@ def _unwrap(block: str, width: int) -> str:
 
 
 def _one_paragraph_a_line(blocks: list[str]) -> bool:
-    prose = shared = 0
+    shared = 0
     for block in blocks:
-        lines = [line for line in block.split("\n") if _is_prose(line)]
-        prose += len(lines)
-        if len(lines) > 1:
-            shared += len(lines)
+        if "\n" in block:
+            lines = [line for line in block.split("\n") if _is_prose(line)]
+            shared += len(lines) if len(lines) > 1 else 0
+    if not shared:  # no block holds two prose lines: not this kind of page
+        return False
+    prose = sum(_is_prose(line) for block in blocks for line in block.split("\n"))
     return prose >= MIN_LINE_PAGE_PROSE and shared >= LINE_PAGE_SHARE * prose
 
 

@@ -1,8 +1,11 @@
 """Scraper dialects to the canonical form, and page segmentation by mode."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.dialects import MAX_LINK_TEXT, canonical
+from classifier import segmentation
 from classifier.errors import InputError
 from classifier.segmentation import split_page
 
@@ -204,3 +207,13 @@ def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
     # BeautifulSoup get_text("\n\n"): a blank line around every inline element.
     text = "The \n\nferry\n\n resumed on Tuesday.\n\n\n\nHome » \n\nNews\n\n  * One \n\n  * Two"
     assert split_page(text, "auto") == ["The ferry resumed on Tuesday.", "Home » ", "News", "  * One ", "  * Two"]
+
+
+_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", "[x](y)", "x" * 45]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES) | st.text(max_size=3), max_size=40).map("".join))
+def test_the_one_regex_segmentation_agrees_with_the_line_loop(text):
+    """A page with no seam candidate is split by one regex; the line loop is the definition."""
+    assert segmentation._segment_joining_fragments(text) == segmentation._segment_joining_fragments_slowly(text)
