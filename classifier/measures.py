@@ -377,28 +377,43 @@ def shape_vector(text: str) -> list[float]:
 def shape_matrix(texts: Sequence[str]) -> np.ndarray:
     """:func:`shape_vector` of every text, as one matrix.
 
-    Written for speed (it runs on every block): character counts come from one numpy pass
-    over the batch's joined text; each block then costs a few C-level string calls, and
-    each regex runs only on blocks that can match it.
+    Written for speed (it runs on every block): the windows are joined by NUL into one
+    string; character counts come from one numpy pass over it, and each pattern is one
+    regex scan of it, its matches given to their windows with numpy. No pattern matches a
+    NUL, so no match spans two windows; a batch whose text holds a NUL itself is measured
+    one block at a time.
     """
     n = len(texts)
     windows = [text[:SHAPE_WINDOW_CHARS].strip() for text in texts]
-    digits, uppers, capitalised, n_words, head_digits = _character_counts(windows)
-    measures = np.array(
-        [_string_measures(w, dated) for w, dated in zip(windows, (head_digits > 0).tolist())], dtype=np.float64,
-    ).reshape(n, len(_STRING_MEASURES))
-    (newlines, n_links, link_chars, whole_link, list_lines, by, credit, month, year, clock, zone,
-     numeric_date, email, handle, copyright_sign, pipe, sentence_marks) = measures.T
-    chars = np.maximum(np.fromiter(map(len, windows), dtype=np.float64, count=n), 1)
-    full_length = np.fromiter(map(len, texts), dtype=np.float64, count=n)
+    joined = _JOINT + _JOINT.join(windows)
+    if joined.count(_JOINT) != n:
+        return np.array([shape_vector(t) for t in texts], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
+    count = _WindowCounts(windows, joined)
+    n_links, link_chars, whole_link = count.links()
+    newlines = count.chars("\n")
+    chars = np.maximum(count.lengths, 1).astype(np.float64)
+    n_words = count.words()
+    at = count.chars("@") > 0
     return np.column_stack([
-        np.log1p(full_length), np.log1p(n_words), np.log1p(newlines),
-        np.minimum(1.0, link_chars / chars), np.log1p(n_links), whole_link,
-        list_lines / (newlines + 1), by, credit,
-        uppers / chars, digits / chars, capitalised / np.maximum(n_words, 1),
-        month, year, clock, zone, numeric_date, email, handle, copyright_sign, pipe,
-        np.log1p(sentence_marks),
-    ]).reshape(n, len(SHAPE_FEATURES))
+        np.log1p(np.fromiter(map(len, texts), dtype=np.float64, count=n)),
+        np.log1p(n_words),
+        np.log1p(newlines),
+        np.minimum(1.0, link_chars / chars),
+        np.log1p(n_links),
+        whole_link,
+        count.matches(_LIST_LINE_JOINED) / (newlines + 1),
+        count.matches(_BY_START_JOINED) > 0,
+        count.matches(_CREDIT_START_JOINED) > 0,
+        count.classes(_UPPER_BIT) / chars,
+        count.classes(_DIGIT_BIT) / chars,
+        count.capitalised() / np.maximum(n_words, 1),
+        *count.dates(),
+        count.each(lambda w: bool(_EMAIL.search(w)), at),
+        count.each(lambda w: bool(_HANDLE.search(w)), at),
+        (count.chars("©") > 0) | count.copyright_words(),
+        count.chars("|") > 0,
+        np.log1p(count.sentence_marks()),
+    ]).astype(np.float64).reshape(n, len(SHAPE_FEATURES))
 
 
 # Character classes by code point, for the batch counts (code points past the table share
@@ -425,75 +440,123 @@ def _character_classes() -> np.ndarray:
 _CLASSES = _character_classes()
 
 
-def _character_counts(windows: list[str]) -> tuple[np.ndarray, ...]:
-    """Per window: digits, upper-case letters, capitalised words, words, and digits in its
-    first DATE_WINDOW_CHARS characters; one numpy pass over the windows joined."""
-    n = len(windows)
-    if not n:
-        return tuple(np.zeros(0) for _ in range(5))
-    joined = "\x00" + "\x00".join(windows)  # \x00 is in no class: nothing spans two windows
-    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    classes = _CLASSES[np.minimum(codes, _CLASS_TABLE_SIZE - 1)]
-    lengths = np.fromiter(map(len, windows), dtype=np.int64, count=n)
-    starts = np.cumsum(lengths + 1) - lengths  # where each window begins in ``joined``
-    ends = starts + lengths
-
-    def per_window(mask: np.ndarray, stop: np.ndarray = ends) -> np.ndarray:
-        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
-        return (running[stop] - running[starts]).astype(np.float64)
-
-    gap = (classes & _SPACE_BIT) > 0
-    gap[starts - 1] = True  # the separators
-    upper = (classes & _UPPER_BIT) > 0
-    after_word = np.concatenate(([False], (classes[:-1] & _WORD_BIT) > 0))
-    digit = (classes & _DIGIT_BIT) > 0
-    return (
-        per_window(digit),
-        per_window(upper),
-        per_window(upper & ~after_word),
-        per_window(~gap & np.concatenate(([True], gap[:-1]))),  # word starts
-        per_window(digit, starts + np.minimum(lengths, DATE_WINDOW_CHARS)),
-    )
-
-
-_STRING_MEASURES = (
-    "newlines", "links", "link_chars", "whole_link", "list_lines", "starts_by", "starts_credit",
-    *(f"head_{name}" for name in ("month", "year", "clock", "zone", "numeric_date")),
-    "email", "handle", "copyright", "pipe", "sentence_marks",
+# shape_vector's patterns for windows joined by NUL. Each starts with the character before
+# the window or line it reads (a literal, which the regex engine finds fast), and none
+# matches a NUL after it (``\W`` would).
+_LIST_LINE_JOINED = re.compile(r"[\n\x00][^\S\n]*(?:- |\* |• )")
+_BY_START_JOINED = re.compile(r"\x00(?i:[^\w\x00]*by\b)")
+_CREDIT_START_JOINED = re.compile(
+    r"\x00(?i:[^\w\x00]*(photo|image|picture|credit|video|illustration|graphic|source|courtesy|file)\b)"
 )
+_COPYRIGHT_LOWER = re.compile(r"\(c\)|copyright")  # read in lower-cased text
 
 
-def _string_measures(window: str, head_has_digit: bool) -> tuple:
-    """The measures of one window that need its string (see _STRING_MEASURES)."""
-    links = _link_texts(window) if "](" in window else ()
-    head = window[:DATE_WINDOW_CHARS]
-    # Each pattern runs only where the characters it needs are: a digit for all but the
-    # zone, ":"/"m"/"M" for a clock, a separator for a numeric date, a "T" in every zone name.
-    month = year = clock = numeric_date = False
-    if head_has_digit:
-        month = bool(_MONTH.search(head))
-        year = ("19" in head or "20" in head) and bool(_YEAR.search(head))
-        clock = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
-        numeric_date = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
-    zone = "T" in head and bool(_ZONE.search(head))
-    dates = (month, year, clock, zone, numeric_date)
-    at = "@" in window
-    lower = window.lower() if ("c" in window or "C" in window) else ""
-    return (
-        window.count("\n"),
-        len(links),
-        sum(map(len, links)) + 5 * len(links),
-        bool(links) and bool(_LINK.fullmatch(window)),
-        len(_LIST_LINE.findall("\x00" + window)) if ("- " in window or "* " in window or "• " in window) else 0,
-        bool(_BY_START.match(window)),
-        bool(_CREDIT_START.match(window)),
-        *dates,
-        at and bool(_EMAIL.search(window)),
-        at and bool(_HANDLE.search(window)),
-        "©" in window or "(c)" in lower or "copyright" in lower,
-        "|" in window,
-        window.count(". ") + window.count("? ") + window.count("! "),
-    )
+class _Windows:
+    """Texts joined by NUL (with a NUL first), and which text a position is in."""
+
+    def __init__(self, windows: list[str], joined: str | None = None):
+        self.windows = windows
+        self.joined = joined if joined is not None else _JOINT + _JOINT.join(windows)
+        self.lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
+        self.starts = np.cumsum(self.lengths + 1) - self.lengths  # where each window begins
+
+    def window_of(self, positions) -> np.ndarray:
+        return np.searchsorted(self.starts, np.asarray(positions, dtype=np.int64), side="right") - 1
+
+    def matches(self, pattern: re.Pattern, joined: str | None = None) -> np.ndarray:
+        """How many matches of ``pattern`` begin in each window, each match starting with
+        the character just before (a NUL or a newline)."""
+        after = [m.start() + 1 for m in pattern.finditer(self.joined if joined is None else joined)]
+        return np.bincount(self.window_of(after), minlength=len(self.windows))
+
+
+class _WindowCounts(_Windows):
+    """The shape windows of a batch, with their characters' classes (one numpy pass)."""
+
+    def __init__(self, windows: list[str], joined: str):
+        super().__init__(windows, joined)
+        self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.classes_of = _CLASSES[np.minimum(self.codes, _CLASS_TABLE_SIZE - 1)]
+        self.ends = self.starts + self.lengths
+
+    def per_window(self, mask: np.ndarray) -> np.ndarray:
+        """How many of each window's characters ``mask`` marks (it never marks a NUL)."""
+        if not len(self.windows):
+            return np.zeros(0)
+        # Each segment starts at its window's NUL, so none is empty (reduceat's one trap).
+        return np.add.reduceat(mask.astype(np.int64), self.starts - 1).astype(np.float64)
+
+    def chars(self, char: str) -> np.ndarray:
+        return self.per_window(self.codes == ord(char))
+
+    def classes(self, bit: int) -> np.ndarray:
+        return self.per_window((self.classes_of & bit) > 0)
+
+    def words(self) -> np.ndarray:
+        gap = (self.classes_of & _SPACE_BIT) > 0
+        gap[self.starts - 1] = True  # the separators
+        return self.per_window(~gap & np.concatenate(([True], gap[:-1])))  # word starts
+
+    def capitalised(self) -> np.ndarray:
+        upper = (self.classes_of & _UPPER_BIT) > 0
+        after_word = np.concatenate(([False], (self.classes_of[:-1] & _WORD_BIT) > 0))
+        return self.per_window(upper & ~after_word)
+
+    def sentence_marks(self) -> np.ndarray:
+        """". ", "? " and "! " in each window."""
+        mark = np.isin(self.codes[:-1], (ord("."), ord("?"), ord("!"))) & (self.codes[1:] == ord(" "))
+        return self.per_window(np.concatenate((mark, [False])))
+
+    def links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each window's number of links, their characters (text plus 5 a link) and whether
+        one link is the whole window."""
+        n = len(self.windows)
+        found = [(m.start(), m.end(1) - m.start(1), m.end()) for m in _LINK.finditer(self.joined)]
+        if not found:
+            return np.zeros(n), np.zeros(n), np.zeros(n)
+        start, text_chars, end = (np.array(column, dtype=np.int64) for column in zip(*found))
+        window = self.window_of(start)
+        n_links = np.bincount(window, minlength=n).astype(np.float64)
+        link_chars = np.bincount(window, weights=text_chars + 5, minlength=n)
+        whole = np.zeros(n)
+        whole[window[(start == self.starts[window]) & (end == self.ends[window])]] = 1.0
+        return n_links, link_chars, whole
+
+    def dates(self) -> list[np.ndarray]:
+        """The date patterns (_DATE_PATTERNS) found in each window's head, each searched
+        only in heads that hold the characters it needs: a digit for all but the zone,
+        ":"/"m"/"M" for a clock, a separator for a numeric date, a "T" in every zone name."""
+        head_end = self.starts + np.minimum(self.lengths, DATE_WINDOW_CHARS)
+        running = np.concatenate(([0], np.cumsum((self.classes_of & _DIGIT_BIT) > 0, dtype=np.int64)))
+        dated = (running[head_end] - running[self.starts]) > 0
+        heads = [w[:DATE_WINDOW_CHARS] for w in self.windows]
+        found = [np.zeros(len(heads), dtype=bool) for _ in _DATE_PATTERNS]
+        month, year, clock, zone, numeric = found
+        for k in np.flatnonzero(dated).tolist():
+            head = heads[k]
+            month[k] = bool(_MONTH.search(head))
+            year[k] = ("19" in head or "20" in head) and bool(_YEAR.search(head))
+            clock[k] = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
+            numeric[k] = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
+        for k, head in enumerate(heads):
+            zone[k] = "T" in head and bool(_ZONE.search(head))
+        return found
+
+    def copyright_words(self) -> np.ndarray:
+        """Whether each window holds "(c)" or "copyright" in any case (as lower() reads it)."""
+        lowered = self.joined.lower()
+        if len(lowered) != len(self.joined):  # lower() lengthened a character: one at a time
+            return np.array([bool(_COPYRIGHT_LOWER.search(w.lower())) for w in self.windows], dtype=bool)
+        starts = [m.start() for m in _COPYRIGHT_LOWER.finditer(lowered)]
+        return np.bincount(self.window_of(starts), minlength=len(self.windows)) > 0
+
+    def each(self, test, where: np.ndarray) -> np.ndarray:
+        """``test(window)`` where ``where`` holds (False elsewhere): for the patterns that
+        could match a NUL, run on the few windows holding the character they need."""
+        out = np.zeros(len(self.windows), dtype=bool)
+        for k in np.flatnonzero(where).tolist():
+            out[k] = test(self.windows[k])
+        return out
 
 
 def page_positions(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
