@@ -97,11 +97,20 @@ _TABLE_RULE = re.compile(r"\|?[ ]*:?-{2,}:?[ ]*(?:\|[ ]*:?-{2,}:?[ ]*)*\|?[ ]*")
 
 # Text with none of these is already canonical (one line of plain prose): most story
 # paragraphs. canonical() returns it as it is without running the patterns (a test checks
-# that this agrees with the full path).
-_MAYBE_MARKUP = re.compile(
-    "[\n\r\\\\*_#><\\[`&\u00a0\u00ad\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff"
-    "\t\f\v\ue000-\uf8ff]|  |^[\\s+•‣◦▪=|:-]|^\\d{1,9}[.)]|\\s$"
+# that this agrees with the full path). Markup characters anywhere, two spaces, a space,
+# marker or list number first, a space last.
+_MARKUP_CHARS = "\n\r\\*_#><[`&\u00a0\u00ad\u1680\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\t\f\v"
+_MARKUP_RANGES = ((0x2000, 0x200D), (0xE000, 0xF8FF))
+_FIRST_MARKERS = "+•‣◦▪=|:-"
+_MARKUP_CHAR = re.compile(
+    "[" + re.escape(_MARKUP_CHARS) + "".join(f"{chr(low)}-{chr(high)}" for low, high in _MARKUP_RANGES) + "]"
 )
+_MARKUP_FIRST = re.compile(rf"[\s{re.escape(_FIRST_MARKERS)}]|\d{{1,9}}[.)]")
+
+
+def _maybe_markup(text: str) -> bool:
+    # Four cheap checks: one regex with the four alternatives scans several times slower.
+    return bool(_MARKUP_CHAR.search(text)) or "  " in text or bool(_MARKUP_FIRST.match(text)) or text[-1:].isspace()
 
 
 # A link already in the canonical form: "[text](#)", its text trimmed, not glued to a word
@@ -111,11 +120,28 @@ _CANONICAL_LINK = re.compile(rf"(?<![^\W_])(?<!!)\[(?! )([^\[\]\n]{{0,{MAX_LINK_
 
 def canonical(text: str) -> str:
     """One block's text, in any common scraper dialect, in the project's canonical form."""
-    if not _MAYBE_MARKUP.search(text):
+    if not _maybe_markup(text):
         return text
-    if "](#)" in text and not _MAYBE_MARKUP.search(_CANONICAL_LINK.sub(r"\1", text)):
+    if _is_canonical_line(text):
+        return text
+    if ("\n" in text or text.startswith("- ")) and all(map(_is_canonical_item, text.split("\n"))):
         return text
     return _canonical(text)
+
+
+def _is_canonical_line(line: str) -> bool:
+    """A line with no markup but canonical links ("[text](#)")."""
+    if not _maybe_markup(line):
+        return True
+    # split() keeps each link's text where sub(r"\1") would expand a template per link.
+    return "](#)" in line and not _maybe_markup("".join(_CANONICAL_LINK.split(line)))
+
+
+def _is_canonical_item(line: str) -> bool:
+    """A line of a canonical block: a canonical line, or "- " and one (a list item)."""
+    if not line:
+        return False  # an empty line would be dropped
+    return _is_canonical_line(line) or (line.startswith("- ") and len(line) > 2 and _is_canonical_line(line[2:]))
 
 
 def _canonical(text: str) -> str:

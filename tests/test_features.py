@@ -186,6 +186,9 @@ def test_the_shortcuts_for_canonical_text_agree_with_the_full_path(text):
     from classifier import dialects
 
     assert dialects.canonical(text) == dialects._canonical(text)
+    lines = text.split("|")  # the shortcuts for lists and lines of several lines
+    for variant in ["\n".join("- " + line for line in lines), "\n".join(lines)]:
+        assert dialects.canonical(variant) == dialects._canonical(variant)
 
 
 def test_hostile_markup_is_tagged_without_hanging(small_model):
