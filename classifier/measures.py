@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from itertools import repeat
 from math import log1p
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
@@ -62,12 +62,21 @@ def cap(text: str) -> str:
     return text[:MAX_FEATURE_CHARS]
 
 
-_TEXT_SUBS = [(_LINK, r" \1 ⟦link⟧ "), (_DIGIT, "0")]
+class _Around(NamedTuple):
+    """A link's replacement: its text between ``before`` and ``after``. As fast as
+    ``_LINK.sub(before + r"\1" + after)`` would be if Python 3.11 did not expand the template
+    in Python for every link: ``_LINK.split`` gives the link texts, and they are joined."""
+
+    before: str
+    after: str
+
+
+_TEXT_SUBS = [(_LINK, _Around(" ", " ⟦link⟧ ")), (_DIGIT, "0")]
 
 
 def normalise_text(text: str) -> str:
     """The text the word TF-IDF reads: capped, canonical, digits folded, links marked."""
-    return _substitute(_substitute(canonical(cap(text)), _BARE_LINKS), _TEXT_SUBS)
+    return _substitute_plainly(_LINK.sub(r"[\1](#)", canonical(cap(text))), _TEXT_SUBS)
 
 
 def per_batch(compute):
@@ -98,10 +107,14 @@ def feature_texts(blocks: Sequence[Block]) -> list[str]:
     target written ``#``, as most of the corpus and many scrapers write it. A kept URL would
     otherwise fill the shape windows and dilute the link share, and a page from a scraper
     that keeps targets would read unlike the same page without them."""
-    return _substitute_all(list(canonical_texts(blocks)), _BARE_LINKS)
+    return _substitute_all(list(canonical_texts(blocks)), bare_links)
 
 
-_BARE_LINKS = [(_LINK, r"[\1](#)")]
+def bare_links(text: str) -> str:
+    """``text`` with every link's target written ``#``."""
+    if text.count("](") == text.count("](#)"):  # every link's target is "#" already
+        return text
+    return _substitute(text, [(_LINK, _Around("[", "](#)"))])
 
 
 def block_texts(blocks: Sequence[Block]) -> list[str]:
@@ -113,19 +126,42 @@ _JOINT = "\x00"
 
 
 def _substitute(text: str, substitutions) -> str:
-    for pattern, replacement in substitutions:
+    """Each (pattern, replacement) in turn; a replacement is a string or an :class:`_Around`,
+    and an optional third item lists strings one of which the pattern needs (it is not run
+    on a text that holds none)."""
+    for pattern, replacement, *needs in substitutions:
+        if needs and not any(needed in text for needed in needs[0]):
+            continue
+        if isinstance(replacement, _Around):
+            parts = pattern.split(text)  # text, link text, target, text, ...
+            parts[2::3] = [replacement.after] * (len(parts) // 3)
+            parts[1::3] = [replacement.before + link_text for link_text in parts[1::3]]
+            text = "".join(parts)
+        else:
+            text = pattern.sub(replacement, text)
+    return text
+
+
+def _substitute_plainly(text: str, substitutions) -> str:
+    """:func:`_substitute` as its readable definition: each pattern's ``sub``, always (a
+    test holds the fast path to it)."""
+    for pattern, replacement, *_ in substitutions:
+        if isinstance(replacement, _Around):
+            replacement = replacement.before + r"\1" + replacement.after
         text = pattern.sub(replacement, text)
     return text
 
 
 def _substitute_all(texts: list[str], substitutions) -> list[str]:
-    """``_substitute`` of every text, in one regex call per substitution over the texts
-    joined (per-call overhead, not scanning, is most of the cost on short blocks), or one
-    text at a time when a text holds the joint itself."""
+    """``_substitute`` of every text (or a function of a text, applied the same way), in one
+    regex call per substitution over the texts joined (per-call overhead, not scanning, is
+    most of the cost on short blocks), or one text at a time when a text holds the joint
+    itself."""
+    substitute = substitutions if callable(substitutions) else (lambda text: _substitute(text, substitutions))
     joined = _JOINT.join(texts)
     if joined.count(_JOINT) != len(texts) - 1:
-        return [_substitute(text, substitutions) for text in texts]
-    return _substitute(joined, substitutions).split(_JOINT)
+        return [substitute(text) for text in texts]
+    return substitute(joined).split(_JOINT)
 
 
 # How the TF-IDF vectorisers split texts; count_ngrams reproduces scikit-learn's analyzers.
@@ -292,12 +328,12 @@ def ngrams_of(text: str, analyzer: str, ngram_range: tuple[int, int], lowercase:
 # at a fraction of the cost of character n-grams of the text (the substitutions run in C).
 SHAPE_TOKEN_CHARS = 160
 _SHAPE_SUBS = [
-    (_LINK, r"[\1]"),                                     # a link: its text in brackets
+    (_LINK, _Around("[", "]")),                           # a link: its text in brackets
     (re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}[^\W\d_]*"), "▲"),       # capitals: AP, GETTY
     (re.compile(r"[A-ZÀ-ÖØ-Þ][^\W\d_]*"), "■"),            # Capitalised word
     (re.compile(r"[^\W\d_]+"), "·"),                       # lower-case word
     (re.compile(r"\d+"), "0"),
-    (re.compile(r"[ \t]+"), " "),
+    (re.compile(r"[ \t]{2,}|\t"), " ", ("  ", "\t")),        # (a single space stays)
     (re.compile(r"(?:· ){2,}·"), "⋯"),                      # a run of plain prose, in one mark
 ]
 
@@ -316,7 +352,7 @@ def _shape_window(text: str) -> str:
 
 def word_shapes(text: str) -> str:
     """The block's opening (and, for a long block, its last few words) in word shapes."""
-    return _substitute(_shape_window(_substitute(canonical(cap(text)), _BARE_LINKS)), _SHAPE_SUBS)
+    return _substitute_plainly(_shape_window(_LINK.sub(r"[\1](#)", canonical(cap(text)))), _SHAPE_SUBS)
 
 
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
