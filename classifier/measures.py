@@ -10,6 +10,7 @@ costs bounded time and memory.
 
 from __future__ import annotations
 
+import operator
 import re
 from itertools import repeat
 from math import log1p
@@ -595,16 +596,18 @@ class _WindowCounts(_Windows):
         return out
 
 
+@per_batch
 def page_positions(blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray]:
     """For each block, its position within its page's run of blocks and that run's length."""
-    position = np.zeros(len(blocks), dtype=np.int64)
-    length = np.zeros(len(blocks), dtype=np.int64)
-    start = 0
-    for i in range(1, len(blocks) + 1):
-        if i == len(blocks) or blocks[i].page != blocks[start].page:
-            position[start:i] = np.arange(i - start)
-            length[start:i] = i - start
-            start = i
+    n = len(blocks)
+    pages = [block.page for block in blocks]
+    starts_run = np.ones(n, dtype=bool)
+    starts_run[1:] = np.fromiter(map(operator.ne, pages[1:], pages[:-1]), dtype=bool, count=max(n - 1, 0))
+    run_start = np.flatnonzero(starts_run)
+    run = np.cumsum(starts_run) - 1
+    position = np.arange(n) - run_start[run]
+    length = np.diff(np.append(run_start, n))[run]
+    position.flags.writeable = length.flags.writeable = False  # shared by the batch's features
     return position, length
 
 

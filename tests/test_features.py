@@ -209,3 +209,23 @@ def test_hostile_markup_is_tagged_without_hanging(small_model):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from("abc"), max_size=30))
+def test_page_positions_count_within_each_run_of_a_page(pages):
+    from classifier.measures import page_positions
+
+    blocks = [Block(page, 0, "x") for page in pages]
+    position, length = page_positions(blocks)
+    expected_position, expected_length = [], []
+    for k, page in enumerate(pages):  # the definition: count back and forth to the run's ends
+        back = 0
+        while k - back - 1 >= 0 and pages[k - back - 1] == page:
+            back += 1
+        ahead = 0
+        while k + ahead + 1 < len(pages) and pages[k + ahead + 1] == page:
+            ahead += 1
+        expected_position.append(back)
+        expected_length.append(back + ahead + 1)
+    assert position.tolist() == expected_position and length.tolist() == expected_length
