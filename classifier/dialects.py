@@ -148,7 +148,8 @@ def _canonical(text: str) -> str:
     """:func:`canonical` without its shortcuts for text that is already canonical (a test
     checks the shortcuts agree with it)."""
     text = _normalise_characters(text)
-    text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
+    if "\\" in text:
+        text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
     lines, definitions = _block_lines(text)
     # Markup that only shows once emphasis is gone ("**1. Step**") is read in a second line
     # pass, so canonical text is a fixed point of canonical(). Escaped characters are still
@@ -171,7 +172,9 @@ def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
     out: list[str] = []
     definitions: dict[str, str] = {}
     for raw in text.split("\n"):
-        line = _SPACE_RUN.sub(" ", raw.strip())
+        line = raw.strip()
+        if "  " in line:
+            line = _SPACE_RUN.sub(" ", line)
         if not line:
             continue
         definition = _REF_DEFINITION.fullmatch(line)
@@ -221,11 +224,17 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
     if "[" in text:
         # Images first, marked, so a linked image "[![alt](src)](href)" becomes the link
         # "[alt](href)", while in "[![alt](src) Title](href)" the title alone names the link.
-        text = _IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
-        text = _REF_IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
-        text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
-        text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
-        text = _GLUED_LINK.sub(" [", text).replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
+        # Each pattern runs only on text holding the two characters it starts or turns on.
+        if "![" in text:
+            text = _IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
+            text = _REF_IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
+        if "](" in text:
+            text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
+        if "][" in text:
+            text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
+        if "](" in text:
+            text = _GLUED_LINK.sub(" [", text)
+        text = text.replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
     if "<" in text:
         text = _AUTOLINK.sub(lambda m: f"[{m.group(1).removeprefix('mailto:')}]({m.group(1)})", text)
     if "*" in text or "_" in text:
@@ -235,7 +244,10 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
 
 def _strip_emphasis(text: str) -> str:
     for _ in range(EMPHASIS_LEVELS):
-        text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
+        unwrapped = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(4), text)
+        if unwrapped == text:  # no level left
+            break
+        text = unwrapped
     return _ORPHAN_EMPHASIS.sub("", text)
 
 
@@ -243,7 +255,8 @@ def _link_text(text: str) -> str:
     if _IMAGE_OPEN in text:
         words = _IMAGE_SPAN.sub("", text)
         text = words if words.strip() else text.replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
-    return _SPACE_RUN.sub(" ", text.replace("\n", " ")).strip()
+    text = text.replace("\n", " ")
+    return (_SPACE_RUN.sub(" ", text) if "  " in text else text).strip()
 
 
 def _clean_target(target: str) -> str:
