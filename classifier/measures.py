@@ -777,7 +777,11 @@ def tfidf_cells(rows: np.ndarray, columns: np.ndarray, n_texts: int, idf: np.nda
     if not len(rows):
         return rows, columns, np.zeros(0)
     width = len(idf)
-    cells, counts = np.unique(rows * width + columns, return_counts=True)
+    # np.unique, by a stable sort: the cells come in runs already sorted by row, which a
+    # stable sort (timsort) takes several times faster than unique's quicksort.
+    keys = np.sort(rows * width + columns, kind="stable")
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    cells, counts = keys[first], np.diff(np.append(first, len(keys)))
     rows, columns = cells // width, cells % width
     weights = (1.0 + np.log(counts)) * idf[columns]
     norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n_texts))
