@@ -195,6 +195,8 @@ class NgramCounter:
         self.vocabulary, self.analyzer, self.lowercase = vocabulary, analyzer, lowercase
         self.ngram_range, self.token_pattern = tuple(ngram_range), token_pattern
         self._codes = _CharGramCodes(vocabulary, self.ngram_range) if analyzer == "char" else None
+        # Words are looked up with the joint as column -2: one pass finds both.
+        self._word_ids = {**vocabulary, _WORD_JOINT: -2} if analyzer == "word" else None
 
     def count(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Every n-gram of ``texts`` found in the vocabulary, as (text number, column) pairs,
@@ -209,7 +211,8 @@ class NgramCounter:
             return self._codes.count(joined.lower() if self.lowercase else joined)
         joined = f" {_WORD_JOINT} ".join(texts)
         units = re.findall(self.token_pattern, joined.lower() if self.lowercase else joined)
-        starts_text = np.fromiter(map(_WORD_JOINT.__eq__, units), dtype=bool, count=len(units))
+        unigram_ids = np.fromiter(map(self._word_ids.get, units, repeat(-1)), dtype=np.int64, count=len(units))
+        starts_text = unigram_ids == -2
         if starts_text.sum() != len(texts) - 1:
             return self._count_each(texts)
         text_of_unit = np.cumsum(starts_text)
@@ -220,7 +223,8 @@ class NgramCounter:
             if n > 1:
                 grams = list(map(" ".join, zip(grams, units[n - 1:])))
             if n >= low and grams:
-                ids = np.fromiter(map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+                ids = unigram_ids if n == 1 else np.fromiter(
+                    map(self.vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
                 found = ids >= 0
                 rows.append(text_of_unit[: len(grams)][found])
                 columns.append(ids[found])
