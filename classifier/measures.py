@@ -41,6 +41,9 @@ _MONTH = re.compile(
     r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d|\d\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b",
     re.IGNORECASE,
 )
+# What _MONTH needs, found fast in lower-cased text: a month's name (or "ſ", which
+# IGNORECASE matches to "s").
+_MONTH_NAME = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\u017f")
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _CLOCK = re.compile(r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s?(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
 _ZONE = re.compile(r"\b(GMT|UTC|EST|EDT|PST|PDT|CET|BST|ET|PT)\b")
@@ -565,8 +568,9 @@ class _WindowCounts(_Windows):
 
     def dates(self) -> list[np.ndarray]:
         """The date patterns (_DATE_PATTERNS) found in each window's head, each searched
-        only in heads that hold the characters it needs: a digit for all but the zone,
-        ":"/"m"/"M" for a clock, a separator for a numeric date, a "T" in every zone name."""
+        only in heads that hold the characters it needs: a digit for all but the zone, a
+        month's name for a month date, ":"/"m"/"M" for a clock, a separator for a numeric
+        date, a "T" in every zone name."""
         head_end = self.starts + np.minimum(self.lengths, DATE_WINDOW_CHARS)
         running = np.concatenate(([0], np.cumsum((self.classes_of & _DIGIT_BIT) > 0, dtype=np.int64)))
         dated = (running[head_end] - running[self.starts]) > 0
@@ -575,7 +579,7 @@ class _WindowCounts(_Windows):
         month, year, clock, zone, numeric = found
         for k in np.flatnonzero(dated).tolist():
             head = heads[k]
-            month[k] = bool(_MONTH.search(head))
+            month[k] = bool(_MONTH_NAME.search(head.lower())) and bool(_MONTH.search(head))
             year[k] = ("19" in head or "20" in head) and bool(_YEAR.search(head))
             clock[k] = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
             numeric[k] = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
