@@ -147,15 +147,19 @@ def _is_canonical_item(line: str) -> bool:
 def _canonical(text: str) -> str:
     """:func:`canonical` without its shortcuts for text that is already canonical (a test
     checks the shortcuts agree with it)."""
+    # Placeholders come from escapes, or from entities naming private-use characters.
+    placeholders = "&" in text
     text = _normalise_characters(text)
     if "\\" in text:
+        placeholders = True
         text = _ESCAPE.sub(lambda m: chr(_PRIVATE_BASE + _ESCAPABLE.index(m.group(1))), text)
     lines, definitions = _block_lines(text)
     # Markup that only shows once emphasis is gone ("**1. Step**") is read in a second line
     # pass, so canonical text is a fixed point of canonical(). Escaped characters are still
     # placeholders then: "1984\\. A year" stays a sentence, not a list item.
     lines, _ = _block_lines(_inline("\n".join(lines), definitions))
-    return "\n".join(lines).translate(_UNPROTECT).strip()
+    text = "\n".join(lines)
+    return (text.translate(_UNPROTECT) if placeholders else text).strip()
 
 
 def _normalise_characters(text: str) -> str:
