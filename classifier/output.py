@@ -97,6 +97,24 @@ def _write_jsonl(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> i
     return n
 
 
+class _FloatTexts(dict):
+    """float -> its JSON text, remembered: scores are rounded (SCORE_DECIMALS), so a run
+    has few distinct ones, and a look-up is cheaper than ``float.__repr__``. Bounded, for
+    scores that are not rounded."""
+
+    MAX_SIZE = 50_000
+
+    def __missing__(self, value: float) -> str:
+        text = float.__repr__(value)
+        # 0.0 and -0.0 are one key but two texts; NaN is never found again.
+        if value and value == value and len(self) < self.MAX_SIZE:
+            self[value] = text
+        return text
+
+
+_float_text = _FloatTexts().__getitem__
+
+
 def jsonl_line(item: TaggedBlock) -> str:
     """``json.dumps(item.to_record(), ensure_ascii=False)`` and a newline, built directly.
 
@@ -105,11 +123,11 @@ def jsonl_line(item: TaggedBlock) -> str:
     need the JSON encoder's escaping. A test checks the output against json.dumps.
     """
     block = item.block
-    scores = ", ".join([f"{_json_string(label)}: {float.__repr__(p)}" for label, p in item.scores.items()])
+    scores = ", ".join([f"{_json_string(label)}: {_float_text(p)}" for label, p in item.scores.items()])
     url = "" if block.url is None else f'"url": {_json_string(block.url)}, '
     return (
         f'{{"page": {_json_string(block.page)}, {url}"index": {int(block.index)}, "text": {_json_string(block.text)}, '
-        f'"label": {_json_string(item.label)}, "confidence": {float.__repr__(item.confidence)}, '
+        f'"label": {_json_string(item.label)}, "confidence": {_float_text(item.confidence)}, '
         f'"scores": {{{scores}}}}}\n'
     )
 

@@ -166,7 +166,7 @@ def _texts(path):
 @settings(max_examples=200, deadline=None)
 @given(
     page=st.text(max_size=20), index=st.integers(0, 10**6), text=block_text,
-    scores=st.lists(st.floats(0, 1), min_size=6, max_size=6),
+    scores=st.lists(st.floats(-1, 1) | st.sampled_from([0.0, -0.0, 0.5]), min_size=6, max_size=6),
 )
 def test_jsonl_lines_are_what_json_dumps_writes(page, index, text, scores):
     from classifier.output import jsonl_line
