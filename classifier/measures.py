@@ -32,7 +32,8 @@ MAX_FEATURE_CHARS = 4000
 _LINK = re.compile(r"\[([^\[\]\x00]*)\]\(([^()\x00]*)\)")
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGIT = re.compile(r"[0-9]")
-_UPPER = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_UPPER_RANGES = (("A", "Z"), ("À", "Ö"), ("Ø", "Þ"))
+_UPPER = re.compile("[" + "".join(f"{low}-{high}" for low, high in _UPPER_RANGES) + "]")
 # An upper-case letter not preceded by a letter, digit or underscore: a capitalised word.
 _CAPITALISED = re.compile(r"(?<![0-9A-Za-z_\u00C0-\U0010FFFF])[A-ZÀ-ÖØ-Þ]")
 # A line that starts (after indentation) with a list marker; \x00 separates blocks.
@@ -47,6 +48,8 @@ _MONTH_NAME = re.compile("jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|\u017f
 _YEAR = re.compile(r"\b(19|20)\d\d\b")
 _CLOCK = re.compile(r"\b\d{1,2}:\d\d\b|\b\d{1,2}\s?(am|pm|a\.m\.|p\.m\.)", re.IGNORECASE)
 _ZONE = re.compile(r"\b(GMT|UTC|EST|EDT|PST|PDT|CET|BST|ET|PT)\b")
+# What _ZONE needs, found fast: a "T" ending a word (GMT, EST, ET...) or "UTC".
+_ZONE_HINT = re.compile(r"T\b|UTC")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 # Read in a block's head, in SHAPE_FEATURES order: month date, year, clock, zone, numeric date.
 _DATE_PATTERNS = (_MONTH, _YEAR, _CLOCK, _ZONE, _NUMERIC_DATE)
@@ -468,16 +471,14 @@ _CLASS_TABLE_SIZE = 0x3002
 
 def _character_classes() -> np.ndarray:
     table = np.zeros(_CLASS_TABLE_SIZE, dtype=np.uint8)
-    for code in range(_CLASS_TABLE_SIZE):
-        char = chr(code)
-        if "0" <= char <= "9":
-            table[code] |= _DIGIT_BIT
-        if _UPPER.fullmatch(char):
-            table[code] |= _UPPER_BIT
-        if (char.isascii() and (char.isalnum() or char == "_")) or code >= 0xC0:
-            table[code] |= _WORD_BIT  # as _CAPITALISED's look-behind counts word characters
-        if char.isspace():  # as str.split() splits
-            table[code] |= _SPACE_BIT
+    codes = np.arange(_CLASS_TABLE_SIZE)
+    table[ord("0"): ord("9") + 1] |= _DIGIT_BIT
+    for low, high in _UPPER_RANGES:  # as _UPPER reads them
+        table[ord(low): ord(high) + 1] |= _UPPER_BIT
+    ascii_word = [ord(c) for c in "0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]
+    table[ascii_word] |= _WORD_BIT  # as _CAPITALISED's look-behind counts word characters
+    table[codes >= 0xC0] |= _WORD_BIT
+    table[[c for c in range(_CLASS_TABLE_SIZE) if chr(c).isspace()]] |= _SPACE_BIT  # as str.split() splits
     return table
 
 
@@ -570,7 +571,7 @@ class _WindowCounts(_Windows):
         """The date patterns (_DATE_PATTERNS) found in each window's head, each searched
         only in heads that hold the characters it needs: a digit for all but the zone, a
         month's name for a month date, ":"/"m"/"M" for a clock, a separator for a numeric
-        date, a "T" in every zone name."""
+        date, a "T" ending a word (or "UTC") for a zone."""
         head_end = self.starts + np.minimum(self.lengths, DATE_WINDOW_CHARS)
         running = np.concatenate(([0], np.cumsum((self.classes_of & _DIGIT_BIT) > 0, dtype=np.int64)))
         dated = (running[head_end] - running[self.starts]) > 0
@@ -584,7 +585,7 @@ class _WindowCounts(_Windows):
             clock[k] = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
             numeric[k] = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
         for k, head in enumerate(heads):
-            zone[k] = "T" in head and bool(_ZONE.search(head))
+            zone[k] = "T" in head and bool(_ZONE_HINT.search(head)) and bool(_ZONE.search(head))
         return found
 
     def copyright_words(self) -> np.ndarray:
