@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from . import blocks as blocks_module
 from .blocks import LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, decode_text, read_text
@@ -115,7 +116,11 @@ def _html_text(data: bytes) -> str:
 
 def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
     # HTML and WARC pages come from the reader in the corpus's form: blank-line blocks.
-    texts = iter_segments(text) if split == "blank" else split_page(text, split)
+    if split == "blank":  # lazily: a page of a million blocks is never held whole
+        return capped_pages(Block(page, i, block) for i, block in enumerate(iter_segments(text)))
+    texts = split_page(text, split)
+    if len(texts) <= blocks_module.MAX_PAGE_BLOCKS:  # one page, as capped_pages would give it
+        return iter([[Block(page, i, block) for i, block in enumerate(texts)]] if texts else [])
     return capped_pages(Block(page, i, block) for i, block in enumerate(texts))
 
 
