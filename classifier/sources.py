@@ -71,8 +71,8 @@ def _valid_unicode(name: str) -> str:
 
 
 def _named(files: list[str | Path | BlocktagError]) -> list[Source | BlocktagError]:
-    texts = [f for f in files if isinstance(f, Path) and f.suffix.lower() not in LABELLED_SUFFIXES]
-    stems = Counter(page_stem(p) for p in texts)
+    stem_of = {f: page_stem(f) for f in files if isinstance(f, Path)}
+    stems = Counter(stem_of[f] for f in files if isinstance(f, Path) and f.suffix.lower() not in LABELLED_SUFFIXES)
     used: Counter = Counter()
     named: list[Source | BlocktagError] = []
     for f in files:
@@ -81,10 +81,10 @@ def _named(files: list[str | Path | BlocktagError]) -> list[Source | BlocktagErr
             continue
         if f == STDIN:
             page = STDIN_PAGE
-        elif stems[page_stem(f)] > 1:
-            page = os.fspath(f.parent / page_stem(f)) if is_page_name(f.name) else os.fspath(f)
+        elif stems[stem_of[f]] > 1:
+            page = os.fspath(f.parent / stem_of[f]) if is_page_name(f.name) else os.fspath(f)
         else:
-            page = page_stem(f)
+            page = stem_of[f]
         page = _valid_unicode(page)
         used[page] += 1
         # The same file given twice is still two pages.

@@ -43,11 +43,15 @@ def is_page_name(name: str) -> bool:
 
 def page_stem(path: str | os.PathLike) -> str:
     """The page name of a file: its name less every page suffix ("a.html.gz" -> "a")."""
-    name = Path(path).name
-    for suffix in sorted(PAGE_SUFFIXES, key=len, reverse=True):
-        if name.lower().endswith(suffix):
+    name = os.path.basename(path) if isinstance(path, str) else Path(path).name
+    lowered = name.lower()
+    for suffix in _LONGEST_SUFFIX_FIRST:
+        if lowered.endswith(suffix):
             return name[: -len(suffix)] or name
     return Path(path).stem
+
+
+_LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES, key=len, reverse=True)
 
 
 def looks_like_html(data: bytes) -> bool:
