@@ -48,9 +48,12 @@ _BRACKET = re.compile(r"\\.|[\[\]]")
 _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # A piece of a sentence that an inline element cut: ends, or starts, with exactly one space.
 # A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
-# space after "»" in a breadcrumb is no seam.
-_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]")
+# space after "»" in a breadcrumb is no seam. A piece also continues one that ends in an
+# opening bracket or quote, and one starting with closing punctuation continues the piece
+# before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
+# Not "!" (a markdown image) nor "..." (an element of its own, a "more" link).
+_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|[(“‘]$")
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.)")
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
@@ -77,7 +80,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)| [\w('\"‘“])")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.))")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 

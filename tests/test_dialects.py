@@ -209,7 +209,18 @@ def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
     assert split_page(text, "auto") == ["The ferry resumed on Tuesday.", "Home » ", "News", "  * One ", "  * Two"]
 
 
-_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", "[x](y)", "x" * 45]
+
+def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
+    # A link's text is its own piece in get_text("\n\n"), and the punctuation after it
+    # starts the next piece with no space: "Otters" / "’ den", "report" / ", and".
+    text = ("Rangers counted the Otters\n\n’ den on the river and read the \n\nreport\n\n"
+            ", and a map (\n\nsee here\n\n).\n\n...\n\n![Otter](otter.jpg)")
+    assert split_page(text, "auto") == [
+        "Rangers counted the Otters’ den on the river and read the report, and a map (see here).",
+        "...", "![Otter](otter.jpg)"]
+    assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
+
+_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
 @settings(max_examples=300, deadline=None)
