@@ -41,6 +41,10 @@ WRAPPED_LINE_SHARE = 0.6
 MIN_LINE_PAGE_PROSE = 3
 LINE_PAGE_SHARE = 0.5
 
+# inscriptis indents each level of nesting by two spaces; a one-space indent is a markdown
+# converter's line after a hard break.
+MIN_INDENT_STEP = 2
+
 # A link split across a blank line is re-joined when both halves are this short together.
 MAX_SPLIT_LINK_CHARS = 1000
 _BRACKET = re.compile(r"\\.|[\[\]]")
@@ -75,6 +79,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
             blocks = [_unwrap(block, width) for block in blocks]
         elif _one_paragraph_a_line(blocks):
             blocks = [part for block in blocks for part in _per_line(block)]
+        blocks = [part for block in blocks for part in _split_at_indentation(block)]
     return _rejoin_split_links(blocks)
 
 
@@ -194,6 +199,34 @@ def _unwrap(block: str, width: int) -> str:
         else:
             out.append(line)
     return "\n".join(line.rstrip() for line in out)
+
+
+def _split_at_indentation(block: str) -> list[str]:
+    """A block cut where a line of text is indented :data:`MIN_INDENT_STEP` or more spaces
+    more or less than the text line before it. inscriptis indents each element by its
+    nesting depth and puts no blank line between ``<div>`` elements, so a change of depth is
+    a change of element ("By Jo Park" over an indented share menu). Lines with a list,
+    heading or quote marker, and lines after a hard break (a trailing space), are left
+    alone: a markdown list item's continuation is indented under its marker."""
+    if "\n" not in block:
+        return [block]
+    parts = [[]]
+    previous = None
+    for line in block.split("\n"):
+        if previous is not None and _changes_depth(previous, line):
+            parts.append([])
+        parts[-1].append(line)
+        previous = line
+    return ["\n".join(part) for part in parts]
+
+
+def _changes_depth(previous: str, line: str) -> bool:
+    if not line.strip() or previous.endswith(" ") or _MARKER.match(line):
+        return False
+    depth_change = (len(line) - len(line.lstrip(" "))) - (len(previous) - len(previous.lstrip(" ")))
+    if _MARKER.match(previous):  # text indented less than a list item ends the list
+        return _LIST_ITEM.match(previous) is not None and depth_change <= -MIN_INDENT_STEP
+    return abs(depth_change) >= MIN_INDENT_STEP
 
 
 def _one_paragraph_a_line(blocks: list[str]) -> bool:

@@ -220,6 +220,30 @@ def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
         "...", "![Otter](otter.jpg)"]
     assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
 
+
+def test_auto_cuts_a_block_where_the_indentation_changes():
+    # inscriptis indents by nesting depth, with no blank line between <div> elements.
+    text = ("        Otters return to the river\n"
+            "          By Jo Park | River News\n"
+            "              * Share\n"
+            "              * Mail\n"
+            "          Rangers counted nine otters this spring.\n"
+            "          The last survey found four.")
+    assert split_page(text, "auto") == [
+        "        Otters return to the river",
+        "          By Jo Park | River News\n              * Share\n              * Mail",
+        "          Rangers counted nine otters this spring.\n          The last survey found four.",
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "1. [Otters return\n   Nine were counted.](/otters)\n2. [Cranes](/cranes)",  # a list item's continuation
+    "Write to us:  \n vortex@river.example",  # a markdown hard break, then a one-space indent
+    "Otters return\n Nine were counted.",  # one space is no step of depth
+])
+def test_auto_keeps_markdown_indentation_in_its_block(text):
+    assert split_page(text, "auto") == [text]
+
 _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
