@@ -26,6 +26,7 @@ MAX_WRAP_WIDTH = 100
 # prose when it is this long and starts with no list, heading, quote or table marker.
 MIN_PROSE_CHARS = 40
 MIN_PROSE_LINES = 3
+_COLUMN_GAP = "   "
 # The wrap width is this percentile of the prose lines' lengths: the longest lines of a
 # wrapped page, less the few unbreakable ones (a long URL).
 WRAP_PERCENTILE = 0.8
@@ -256,4 +257,7 @@ def _per_line(block: str) -> list[str]:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line.strip()) >= MIN_PROSE_CHARS and not _MARKER.match(line)
+    text = line.strip()
+    # Three spaces within a line are a column layout (inscriptis lays out a table's cells
+    # so), not prose: a wrapper breaks at spaces and HTML collapses them.
+    return len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text

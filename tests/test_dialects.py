@@ -244,6 +244,16 @@ def test_auto_cuts_a_block_where_the_indentation_changes():
 def test_auto_keeps_markdown_indentation_in_its_block(text):
     assert split_page(text, "auto") == [text]
 
+
+def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
+    # inscriptis pads a table's cells into columns; its rows are not hard-wrapped prose.
+    table = ("  River    Otters counted  Survey\n"
+             "  Avon     9               Nine seen on the upper reach in spring\n"
+             "  Severn   4               Four seen near the weir\n"
+             "  Thames   12              Twelve seen, three of them cubs, by rangers\n"
+             "  Wye      2               Two seen at dusk below the old bridge")
+    assert split_page(table, "auto") == [table]
+
 _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
