@@ -60,6 +60,8 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 _FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|[(“‘]$")
 _FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.)")
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
+# _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
+_MARKER_REACH = 16
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
 _OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
@@ -112,25 +114,37 @@ def _segment_joining_fragments_slowly(text: str) -> list[str]:
 
 def _segment_joining_seams(text: str) -> list[str]:
     blocks: list[str] = []
-    current: list[str] = []
+    current: list[str] = []  # the block's lines but its last
+    pieces: list[str] = []  # the last line, as the pieces joined at seams (joined once, at its end)
+    head = ""  # the last line's start, as far as a marker reaches
     blanks: list[str] = []
     for line in text.split("\n"):
         if not line.strip():
             blanks.append(line)
             continue
+        if pieces and blanks == [""] and _is_seam(pieces[-1], head, line):
+            pieces.append(line)
+            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
+            blanks = []
+            continue
+        if pieces:
+            current.append("".join(pieces))
         if current and blanks:
-            seam = _FRAGMENT_END.search(current[-1]) or _FRAGMENT_START.match(line)
-            if blanks == [""] and seam and not (_MARKER.match(line.lstrip()) or _MARKER.match(current[-1].lstrip())):
-                current[-1] += line
-                blanks = []
-                continue
             blocks.append("\n".join(current))
             current = []
-        current.append(line)
-        blanks = []
+        pieces, head, blanks = [line], line.lstrip()[:_MARKER_REACH], []
+    if pieces:
+        current.append("".join(pieces))
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+def _is_seam(last_piece: str, head: str, line: str) -> bool:
+    # Only the last piece's end and the line's start are read, so a page of a thousand
+    # seams is read once, not once per seam.
+    seam = _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2)) or _FRAGMENT_START.match(line)
+    return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

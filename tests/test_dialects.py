@@ -254,6 +254,13 @@ def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
              "  Wye      2               Two seen at dusk below the old bridge")
     assert split_page(table, "auto") == [table]
 
+
+@pytest.mark.parametrize("unit", ["word \n\n", "(\n\n", "\n\n, x"])
+def test_a_page_of_seams_is_read_whole(unit):
+    # Each seam reads only the last piece's end, so 100 KB of seams is one linear pass.
+    text = unit * (100_000 // len(unit))
+    assert split_page(text, "auto") == [text.replace("\n", "").strip("\n")]
+
 _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
