@@ -2,9 +2,11 @@
 
 - ``blank``: blocks are separated by blank lines (the corpus's form; :func:`blocks.segment`).
 - ``line``: every non-empty line is a block.
-- ``auto``: blank-line blocks, with two repairs. A hard-wrapped page (html2text wraps at 78
+- ``auto``: blank-line blocks, with repairs. A hard-wrapped page (html2text wraps at 78
   columns) has its paragraphs re-joined into one block each; a page written one paragraph a
-  line (few blank lines, many lines of prose) is split per line. A page already in the
+  line (few blank lines, many lines of prose) is split per line. Pieces of one sentence that
+  BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined, and a block is cut where
+  its indentation changes (inscriptis's elements, one a line). A page already in the
   corpus's form is left as ``blank`` would split it.
 
 Every step is one pass over the lines.
