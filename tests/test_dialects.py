@@ -43,6 +43,8 @@ from classifier.segmentation import split_page
         ("What happens next\n-----------------", "What happens next"),
         ("## What happens next ##", "What happens next"),
         ("### [Read more](/more)", "[Read more](/more)"),
+        ("[Cranes return\n-------------](/c)", "[Cranes return](/c)"),  # markdownify: <a><h2>
+        ("[Cranes return\n=============](/c) and more", "[Cranes return](/c) and more"),
         ("#hashtag stays", "#hashtag stays"),
         # emphasis
         ("It was *very* cold", "It was very cold"),
