@@ -89,6 +89,8 @@ _CODE_SPAN = re.compile(r"`{1,3}([^`\n]{1,%d})`{1,3}" % MAX_EMPHASIS)
 _ATX_HEADING = re.compile(r"(?:#{1,6}(?:[ ]+|$))+")  # "## ## x": every marker at once
 _ATX_CLOSING = re.compile(r"[ ]+#+[ ]*$")
 _SETEXT_UNDERLINE = re.compile(r"(?:={2,}|-{2,})[ ]*")
+# markdownify writes a heading inside a link as "[Title\n-----](url)".
+_SETEXT_IN_LINK = re.compile(r"(?:={2,}|-{2,})[ ]*(?=\]\()")
 _RULE = re.compile(r"(?:(?:\*[ ]*){3,}|(?:-[ ]*){3,}|(?:_[ ]*){3,})")
 _BULLET = re.compile(r"(?:[*+•‣◦▪-]|\d{1,9}[.)])(?:[ ]+|$)")
 _QUOTE = re.compile(r">[ >]*")
@@ -187,6 +189,9 @@ def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
             continue
         if out and _SETEXT_UNDERLINE.fullmatch(line) and not _BULLET.match(out[-1]):
             continue  # "Title\n=====": the title line stays
+        underline = _SETEXT_IN_LINK.match(line) if out else None
+        if underline:
+            line = line[underline.end():]  # "[Title\n-----](url)": the link stays
         if _RULE.fullmatch(line) or _TABLE_RULE.fullmatch(line):
             continue
         out.append(_line_markup(line))

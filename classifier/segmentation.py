@@ -2,9 +2,11 @@
 
 - ``blank``: blocks are separated by blank lines (the corpus's form; :func:`blocks.segment`).
 - ``line``: every non-empty line is a block.
-- ``auto``: blank-line blocks, with two repairs. A hard-wrapped page (html2text wraps at 78
+- ``auto``: blank-line blocks, with repairs. A hard-wrapped page (html2text wraps at 78
   columns) has its paragraphs re-joined into one block each; a page written one paragraph a
-  line (few blank lines, many lines of prose) is split per line. A page already in the
+  line (few blank lines, many lines of prose) is split per line. Pieces of one sentence that
+  BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined, and a block is cut where
+  its indentation changes (inscriptis's elements, one a line). A page already in the
   corpus's form is left as ``blank`` would split it.
 
 Every step is one pass over the lines.
@@ -26,6 +28,7 @@ MAX_WRAP_WIDTH = 100
 # prose when it is this long and starts with no list, heading, quote or table marker.
 MIN_PROSE_CHARS = 40
 MIN_PROSE_LINES = 3
+_COLUMN_GAP = "   "
 # The wrap width is this percentile of the prose lines' lengths: the longest lines of a
 # wrapped page, less the few unbreakable ones (a long URL).
 WRAP_PERCENTILE = 0.8
@@ -41,6 +44,10 @@ WRAPPED_LINE_SHARE = 0.6
 MIN_LINE_PAGE_PROSE = 3
 LINE_PAGE_SHARE = 0.5
 
+# inscriptis indents each level of nesting by two spaces; a one-space indent is a markdown
+# converter's line after a hard break.
+MIN_INDENT_STEP = 2
+
 # A link split across a blank line is re-joined when both halves are this short together.
 MAX_SPLIT_LINK_CHARS = 1000
 _BRACKET = re.compile(r"\\.|[\[\]]")
@@ -48,10 +55,15 @@ _BRACKET = re.compile(r"\\.|[\[\]]")
 _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # A piece of a sentence that an inline element cut: ends, or starts, with exactly one space.
 # A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
-# space after "»" in a breadcrumb is no seam.
-_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]")
+# space after "»" in a breadcrumb is no seam. A piece also continues one that ends in an
+# opening bracket or quote, and one starting with closing punctuation continues the piece
+# before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
+# Not "!" (a markdown image) nor "..." (an element of its own, a "more" link).
+_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|[(“‘]$")
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.)")
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
+# _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
+_MARKER_REACH = 16
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
 _OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
@@ -72,12 +84,13 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
             blocks = [_unwrap(block, width) for block in blocks]
         elif _one_paragraph_a_line(blocks):
             blocks = [part for block in blocks for part in _per_line(block)]
+        blocks = [part for block in blocks for part in _split_at_indentation(block)]
     return _rejoin_split_links(blocks)
 
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)| [\w('\"‘“])")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.))")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
@@ -103,25 +116,37 @@ def _segment_joining_fragments_slowly(text: str) -> list[str]:
 
 def _segment_joining_seams(text: str) -> list[str]:
     blocks: list[str] = []
-    current: list[str] = []
+    current: list[str] = []  # the block's lines but its last
+    pieces: list[str] = []  # the last line, as the pieces joined at seams (joined once, at its end)
+    head = ""  # the last line's start, as far as a marker reaches
     blanks: list[str] = []
     for line in text.split("\n"):
         if not line.strip():
             blanks.append(line)
             continue
+        if pieces and blanks == [""] and _is_seam(pieces[-1], head, line):
+            pieces.append(line)
+            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
+            blanks = []
+            continue
+        if pieces:
+            current.append("".join(pieces))
         if current and blanks:
-            seam = _FRAGMENT_END.search(current[-1]) or _FRAGMENT_START.match(line)
-            if blanks == [""] and seam and not (_MARKER.match(line.lstrip()) or _MARKER.match(current[-1].lstrip())):
-                current[-1] += line
-                blanks = []
-                continue
             blocks.append("\n".join(current))
             current = []
-        current.append(line)
-        blanks = []
+        pieces, head, blanks = [line], line.lstrip()[:_MARKER_REACH], []
+    if pieces:
+        current.append("".join(pieces))
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+def _is_seam(last_piece: str, head: str, line: str) -> bool:
+    # Only the last piece's end and the line's start are read, so a page of a thousand
+    # seams is read once, not once per seam.
+    seam = _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2)) or _FRAGMENT_START.match(line)
+    return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:
@@ -193,6 +218,34 @@ def _unwrap(block: str, width: int) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
+def _split_at_indentation(block: str) -> list[str]:
+    """A block cut where a line of text is indented :data:`MIN_INDENT_STEP` or more spaces
+    more or less than the text line before it. inscriptis indents each element by its
+    nesting depth and puts no blank line between ``<div>`` elements, so a change of depth is
+    a change of element ("By Jo Park" over an indented share menu). Lines with a list,
+    heading or quote marker, and lines after a hard break (a trailing space), are left
+    alone: a markdown list item's continuation is indented under its marker."""
+    if "\n" not in block:
+        return [block]
+    parts = [[]]
+    previous = None
+    for line in block.split("\n"):
+        if previous is not None and _changes_depth(previous, line):
+            parts.append([])
+        parts[-1].append(line)
+        previous = line
+    return ["\n".join(part) for part in parts]
+
+
+def _changes_depth(previous: str, line: str) -> bool:
+    if not line.strip() or previous.endswith(" ") or _MARKER.match(line):
+        return False
+    depth_change = (len(line) - len(line.lstrip(" "))) - (len(previous) - len(previous.lstrip(" ")))
+    if _MARKER.match(previous):  # text indented less than a list item ends the list
+        return _LIST_ITEM.match(previous) is not None and depth_change <= -MIN_INDENT_STEP
+    return abs(depth_change) >= MIN_INDENT_STEP
+
+
 def _one_paragraph_a_line(blocks: list[str]) -> bool:
     shared = 0
     for block in blocks:
@@ -220,4 +273,7 @@ def _per_line(block: str) -> list[str]:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line.strip()) >= MIN_PROSE_CHARS and not _MARKER.match(line)
+    text = line.strip()
+    # Three spaces within a line are a column layout (inscriptis lays out a table's cells
+    # so), not prose: a wrapper breaks at spaces and HTML collapses them.
+    return len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text

@@ -43,6 +43,8 @@ from classifier.segmentation import split_page
         ("What happens next\n-----------------", "What happens next"),
         ("## What happens next ##", "What happens next"),
         ("### [Read more](/more)", "[Read more](/more)"),
+        ("[Cranes return\n-------------](/c)", "[Cranes return](/c)"),  # markdownify: <a><h2>
+        ("[Cranes return\n=============](/c) and more", "[Cranes return](/c) and more"),
         ("#hashtag stays", "#hashtag stays"),
         # emphasis
         ("It was *very* cold", "It was very cold"),
@@ -209,7 +211,59 @@ def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
     assert split_page(text, "auto") == ["The ferry resumed on Tuesday.", "Home » ", "News", "  * One ", "  * Two"]
 
 
-_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", "[x](y)", "x" * 45]
+
+def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
+    # A link's text is its own piece in get_text("\n\n"), and the punctuation after it
+    # starts the next piece with no space: "Otters" / "’ den", "report" / ", and".
+    text = ("Rangers counted the Otters\n\n’ den on the river and read the \n\nreport\n\n"
+            ", and a map (\n\nsee here\n\n).\n\n...\n\n![Otter](otter.jpg)")
+    assert split_page(text, "auto") == [
+        "Rangers counted the Otters’ den on the river and read the report, and a map (see here).",
+        "...", "![Otter](otter.jpg)"]
+    assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
+
+
+def test_auto_cuts_a_block_where_the_indentation_changes():
+    # inscriptis indents by nesting depth, with no blank line between <div> elements.
+    text = ("        Otters return to the river\n"
+            "          By Jo Park | River News\n"
+            "              * Share\n"
+            "              * Mail\n"
+            "          Rangers counted nine otters this spring.\n"
+            "          The last survey found four.")
+    assert split_page(text, "auto") == [
+        "        Otters return to the river",
+        "          By Jo Park | River News\n              * Share\n              * Mail",
+        "          Rangers counted nine otters this spring.\n          The last survey found four.",
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "1. [Otters return\n   Nine were counted.](/otters)\n2. [Cranes](/cranes)",  # a list item's continuation
+    "Write to us:  \n vortex@river.example",  # a markdown hard break, then a one-space indent
+    "Otters return\n Nine were counted.",  # one space is no step of depth
+])
+def test_auto_keeps_markdown_indentation_in_its_block(text):
+    assert split_page(text, "auto") == [text]
+
+
+def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
+    # inscriptis pads a table's cells into columns; its rows are not hard-wrapped prose.
+    table = ("  River    Otters counted  Survey\n"
+             "  Avon     9               Nine seen on the upper reach in spring\n"
+             "  Severn   4               Four seen near the weir\n"
+             "  Thames   12              Twelve seen, three of them cubs, by rangers\n"
+             "  Wye      2               Two seen at dusk below the old bridge")
+    assert split_page(table, "auto") == [table]
+
+
+@pytest.mark.parametrize("unit", ["word \n\n", "(\n\n", "\n\n, x"])
+def test_a_page_of_seams_is_read_whole(unit):
+    # Each seam reads only the last piece's end, so 100 KB of seams is one linear pass.
+    text = unit * (100_000 // len(unit))
+    assert split_page(text, "auto") == [text.replace("\n", "").strip("\n")]
+
+_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
 @settings(max_examples=300, deadline=None)
