@@ -146,6 +146,13 @@ def _is_canonical_item(line: str) -> bool:
     return _is_canonical_line(line) or (line.startswith("- ") and len(line) > 2 and _is_canonical_line(line[2:]))
 
 
+def without_links(text: str) -> str:
+    """A block as converters that drop links write it (inscriptis, BeautifulSoup's
+    ``get_text``): canonical, each link as its text."""
+    text = canonical(text)
+    return _LINK.sub(lambda link: link.group(1), text) if "](" in text else text
+
+
 def _canonical(text: str) -> str:
     """:func:`canonical` without its shortcuts for text that is already canonical (a test
     checks the shortcuts agree with it)."""

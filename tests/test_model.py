@@ -5,7 +5,9 @@ import sklearn.base
 import pytest
 
 from classifier import Block, BlockClassifier, ModelError, TrainingError, load_model, train
-from classifier.model import TRIMMED_PAGE_SUFFIX, training_data_hash, with_trimmed_pages
+from classifier.model import (
+    LINKLESS_PAGE_SUFFIX, TRIMMED_PAGE_SUFFIX, training_data_hash, with_linkless_pages, with_trimmed_pages,
+)
 
 
 def test_bundle_metadata(small_model, corpus_blocks):
@@ -105,6 +107,37 @@ def test_share_of_trimmed_pages_follows_the_parameter():
     X, _, _ = with_trimmed_pages(pages, labels, 0.5, np.random.default_rng(0))
     copied = {b.page for b in X if b.page.endswith(TRIMMED_PAGE_SUFFIX)}
     assert 70 < len(copied) < 130
+
+
+def test_linkless_copies_write_each_link_as_its_text():
+    linked = [Block("a", 0, "- [Home](#)\n- [World](/world)", "other"), Block("a", 1, "Rain fell.", "body"),
+              Block("a", 2, "Read [more](https://x.example/more \"More\") here", "promotion")]
+    plain = [Block("b", 0, "No links at all.", "body")]
+    trimmed = [Block("a" + TRIMMED_PAGE_SUFFIX, 0, "[Home](#)", "other")]
+    blocks = linked + plain + trimmed
+    labels = np.array([b.label for b in blocks], dtype=object)
+    X, y, source = with_linkless_pages(blocks, labels, 1.0, np.random.default_rng(0))
+    copy = X[len(blocks):]
+    # only the page with links is copied (not the page without, nor a copy made before)
+    assert [(b.page, b.index, b.text) for b in copy] == [
+        ("a" + LINKLESS_PAGE_SUFFIX, 0, "- Home\n- World"),
+        ("a" + LINKLESS_PAGE_SUFFIX, 1, "Rain fell."),
+        ("a" + LINKLESS_PAGE_SUFFIX, 2, "Read more here"),
+    ]
+    assert list(y[len(blocks):]) == ["other", "body", "promotion"] and list(source[len(blocks):]) == [0, 1, 2]
+
+
+def test_a_linkless_training_copy_is_learnt_from(corpus_blocks):
+    """A model trained with linkless copies sees pages without link markup as training
+    data: it fits more blocks than it was given (and they count in the fit)."""
+    labels = [b.label for b in corpus_blocks]
+    plain = BlockClassifier(trim_edges=0.0).fit(corpus_blocks, labels)
+    linkless = BlockClassifier(trim_edges=0.0, linkless_pages=1.0).fit(corpus_blocks, labels)
+    texts = [b.text for b in corpus_blocks if "](" in b.text][:50]
+    bare = [Block("p", i, t) for i, t in enumerate(texts)]
+    assert not np.allclose(plain.predict_proba(bare), linkless.predict_proba(bare))
+    with pytest.raises(TrainingError, match="linkless_pages"):
+        BlockClassifier(linkless_pages=1.5).fit(corpus_blocks, labels)
 
 
 def test_single_label_training_is_refused():
