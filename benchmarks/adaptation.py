@@ -11,6 +11,11 @@ Two curves, printed and written to ``--json``:
    model) and, separately, at random (``--draws`` draws, nested: the first k of a random
    order). The lift at k is measured against the base on the same remaining pages.
    ``--sweep`` adds the suggested k = 2 at other weights.
+
+   That protocol favours random picks: ``suggest`` takes the hardest pages, so the pages
+   left to score are the easy ones. ``--test-pages N`` fixes N of each outlet's pages (a
+   seeded draw) as its test pages instead; ``suggest`` and the random draws choose from the
+   other pages only, and every model of the outlet is scored on the same N pages.
 2. **Real pages, other sites.** k pages of ``../shared/realworld/dev/study.jsonl`` (read
    at run time, never written anywhere) are added to the whole corpus with
    ``--with-corpus`` training, and the model is scored on ``dev/check.jsonl`` (only its
@@ -88,29 +93,33 @@ def unlabelled(pages: list[list]) -> list[list]:
 
 def same_site(args_tuple) -> dict:
     """One outlet's runs: the base, then suggested and random pages at every k."""
-    name, per_outlet, weight, draws, sweep, ks = args_tuple
+    name, per_outlet, weight, draws, sweep, ks, test_pages = args_tuple
     from classifier.model import train
 
     started = time.perf_counter()
     pages = outlet_pages(name)
     corpus = base_corpus(name, per_outlet)
     base = train(corpus)
-    order_suggested = [s.page for s in suggest_pages(base, unlabelled(pages), max(ks))]
-    by_name = {p[0].page: p for p in pages}
     rng = np.random.default_rng([SEED, OUTLETS.index(name) if name in OUTLETS else len(name)])
+    fixed = []
+    if test_pages:
+        fixed = [pages[i] for i in sorted(rng.permutation(len(pages))[:test_pages])]
+    pool = [p for p in pages if p not in fixed]
+    order_suggested = [s.page for s in suggest_pages(base, unlabelled(pool), max(ks))]
+    by_name = {p[0].page: p for p in pages}
     orders = {"suggest": order_suggested}
     for d in range(draws):
-        orders[f"random{d}"] = [pages[i][0].page for i in rng.permutation(len(pages))[:max(ks)]]
+        orders[f"random{d}"] = [pool[i][0].page for i in rng.permutation(len(pool))[:max(ks)]]
 
     def run(chosen: list[str], w: float) -> dict:
         user = [b for n in chosen for b in by_name[n]]
-        rest = [p for p in pages if p[0].page not in chosen]
+        rest = fixed or [p for p in pages if p[0].page not in chosen]
         model = train_with_corpus(user, weight=w, corpus=corpus, source=name)
         return {"pages": chosen, "user_blocks": len(user), "f1": macro_f1(model, rest),
                 "base_f1": macro_f1(base, rest)}
 
     result = {"outlet": name, "pages": len(pages), "corpus_blocks": len(corpus),
-              "base_f1_all": macro_f1(base, pages), "runs": {}}
+              "base_f1_all": macro_f1(base, pages), "test_pages": [p[0].page for p in fixed], "runs": {}}
     for how, order in orders.items():
         result["runs"][how] = {k: run(order[:k], weight) for k in ks}
     result["sweep"] = {w: run(order_suggested[:2], w) for w in sweep}
@@ -179,6 +188,8 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=3)
     parser.add_argument("--ks", type=int, nargs="+", default=list(KS), help="numbers of the outlet's pages to add")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--test-pages", type=int, default=0,
+                        help="fixed test pages per outlet (0: score each model on the pages not chosen)")
     parser.add_argument("--real-draws", type=int, default=1)
     parser.add_argument("--skip-same-site", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
@@ -188,18 +199,20 @@ def main() -> None:
     started = time.perf_counter()
     report: dict = {"args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
     if not args.skip_same_site:
-        jobs = [(name, args.per_outlet, args.weight, args.draws, args.sweep, tuple(args.ks)) for name in args.outlets]
+        jobs = [(name, args.per_outlet, args.weight, args.draws, args.sweep, tuple(args.ks), args.test_pages)
+                for name in args.outlets]
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             results = list(pool.map(same_site, jobs))
         report["same_site"] = {"outlets": results, "summary": summarise_same_site(results, args.draws, tuple(args.ks))}
         print(f"Same site: {len(results)} outlets, base = {args.per_outlet} pages of every other outlet, "
-              f"weight {args.weight:g}, {args.draws} random draws")
+              f"weight {args.weight:g}, {args.draws} random draws, "
+              + (f"{args.test_pages} fixed test pages an outlet" if args.test_pages else "scored on the pages not chosen"))
         print("k | suggest macro-F1 (lift) | random macro-F1 (lift) | blocks labelled s/r | suggest beats random")
         print(f"0 | base on all pages: {np.mean([r['base_f1_all'] for r in results]):.3f}")
         for k, s in report["same_site"]["summary"].items():
             print(f"{k} | {s['suggest_f1']:.3f} ({s['suggest_lift']:+.3f}) | {s['random_f1']:.3f} ({s['random_lift']:+.3f}) | "
                   f"{s['suggest_blocks']:.0f}/{s['random_blocks']:.0f} | {s['suggest_wins']}/{len(results)} outlets")
-        for w in args.sweep + [args.weight]:
+        for w in (args.sweep + [args.weight]) if 2 in args.ks else args.sweep:
             runs = [r["sweep"][w] if w in r["sweep"] else r["runs"]["suggest"][2] for r in results]
             print(f"suggested k=2 at weight {w:g}: lift {np.mean([x['f1'] - x['base_f1'] for x in runs]):+.3f}")
     if not args.skip_real:
