@@ -435,7 +435,7 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
     joined = _JOINT + _JOINT.join(windows)
     if joined.count(_JOINT) != n:
         return np.array([shape_vector(t) for t in texts], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
-    count = _WindowCounts(windows, joined)
+    count = _ShapeWindows(windows, joined)
     n_links, link_chars, whole_link = count.links()
     newlines = count.chars("\n")
     chars = np.maximum(count.lengths, 1).astype(np.float64)
@@ -496,33 +496,26 @@ _CREDIT_START_JOINED = re.compile(
 _COPYRIGHT_LOWER = re.compile(r"\(c\)|copyright")  # read in lower-cased text
 
 
-class _Windows:
-    """Texts joined by NUL (with a NUL first), and which text a position is in."""
+class _ShapeWindows:
+    """A batch's shape windows joined by NUL (with a NUL first), their characters' classes
+    (one numpy pass), and which window a position of the joined string is in."""
 
-    def __init__(self, windows: list[str], joined: str | None = None):
-        self.windows = windows
-        self.joined = joined if joined is not None else _JOINT + _JOINT.join(windows)
+    def __init__(self, windows: list[str], joined: str):
+        self.windows, self.joined = windows, joined
         self.lengths = np.fromiter(map(len, windows), dtype=np.int64, count=len(windows))
         self.starts = np.cumsum(self.lengths + 1) - self.lengths  # where each window begins
+        self.ends = self.starts + self.lengths
+        self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.classes_of = _CLASSES[np.minimum(self.codes, _CLASS_TABLE_SIZE - 1)]
 
     def window_of(self, positions) -> np.ndarray:
         return np.searchsorted(self.starts, np.asarray(positions, dtype=np.int64), side="right") - 1
 
-    def matches(self, pattern: re.Pattern, joined: str | None = None) -> np.ndarray:
+    def matches(self, pattern: re.Pattern) -> np.ndarray:
         """How many matches of ``pattern`` begin in each window, each match starting with
         the character just before (a NUL or a newline)."""
-        after = [m.start() + 1 for m in pattern.finditer(self.joined if joined is None else joined)]
+        after = [m.start() + 1 for m in pattern.finditer(self.joined)]
         return np.bincount(self.window_of(after), minlength=len(self.windows))
-
-
-class _WindowCounts(_Windows):
-    """The shape windows of a batch, with their characters' classes (one numpy pass)."""
-
-    def __init__(self, windows: list[str], joined: str):
-        super().__init__(windows, joined)
-        self.codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        self.classes_of = _CLASSES[np.minimum(self.codes, _CLASS_TABLE_SIZE - 1)]
-        self.ends = self.starts + self.lengths
 
     def per_window(self, mask: np.ndarray) -> np.ndarray:
         """How many of each window's characters ``mask`` marks (it never marks a NUL)."""
