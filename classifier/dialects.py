@@ -82,7 +82,7 @@ EMPHASIS_LEVELS = 3
 _ORPHAN_EMPHASIS = re.compile(r"\*{2,}|(?<![\w_])_{2,}|_{2,}(?![\w_])")
 # A link glued to the word before it ("published by[Futurism](...)"), as converters drop
 # the space at an element's edge.
-_GLUED_LINK = re.compile(rf"(?<=[^\W_])\[(?=[^\[\]\n]{{0,{MAX_LINK_TEXT}}}\]\()")
+_GLUED_LINK = re.compile(rf"\[(?<=[^\W_]\[)(?=[^\[\]\n]{{0,{MAX_LINK_TEXT}}}\]\()")
 _CODE_SPAN = re.compile(r"`{1,3}([^`\n]{1,%d})`{1,3}" % MAX_EMPHASIS)
 
 # Line-level markup.
@@ -117,7 +117,8 @@ def _maybe_markup(text: str) -> bool:
 
 # A link already in the canonical form: "[text](#)", its text trimmed, not glued to a word
 # and not an image. A block whose only markup is such links is already canonical too.
-_CANONICAL_LINK = re.compile(rf"(?<![^\W_])(?<!!)\[(?! )([^\[\]\n]{{0,{MAX_LINK_TEXT}}})(?<! )\]\(#\)")
+# (The "[" comes first and the look-behinds after it, so the regex engine can skip to each "[".)
+_CANONICAL_LINK = re.compile(rf"\[(?<![^\W_]\[)(?<!!\[)(?! )([^\[\]\n]{{0,{MAX_LINK_TEXT}}})(?<! )\]\(#\)")
 
 
 def canonical(text: str) -> str:
