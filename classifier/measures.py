@@ -562,24 +562,29 @@ class _ShapeWindows:
 
     def dates(self) -> list[np.ndarray]:
         """The date patterns (_DATE_PATTERNS) found in each window's head, each searched
-        only in heads that hold the characters it needs: a digit for all but the zone, a
-        month's name for a month date, ":"/"m"/"M" for a clock, a separator for a numeric
-        date, a "T" ending a word (or "UTC") for a zone."""
-        head_end = self.starts + np.minimum(self.lengths, DATE_WINDOW_CHARS)
-        running = np.concatenate(([0], np.cumsum((self.classes_of & _DIGIT_BIT) > 0, dtype=np.int64)))
-        dated = (running[head_end] - running[self.starts]) > 0
-        heads = [w[:DATE_WINDOW_CHARS] for w in self.windows]
-        found = [np.zeros(len(heads), dtype=bool) for _ in _DATE_PATTERNS]
+        only in heads that hold what it needs: a digit for all but the zone, and then a
+        month's name for a month date, ":", "am" or "pm" for a clock, a separator for a
+        numeric date; a "T" ending a word (or "UTC") for a zone."""
+        found = [np.zeros(len(self.windows), dtype=bool) for _ in _DATE_PATTERNS]
         month, year, clock, zone, numeric = found
-        for k in np.flatnonzero(dated).tolist():
-            head = heads[k]
-            month[k] = bool(_MONTH_NAME.search(head.lower())) and bool(_MONTH.search(head))
+        for k in np.flatnonzero(self._in_heads((self.classes_of & _DIGIT_BIT) > 0)).tolist():
+            head = self.windows[k][:DATE_WINDOW_CHARS]
+            low = head.lower()  # (lower() maps no other character to a, m or p)
+            month[k] = bool(_MONTH_NAME.search(low)) and bool(_MONTH.search(head))
             year[k] = ("19" in head or "20" in head) and bool(_YEAR.search(head))
-            clock[k] = (":" in head or "m" in head or "M" in head) and bool(_CLOCK.search(head))
+            clock[k] = (":" in head or "am" in low or "pm" in low or "a.m." in low or "p.m." in low) and bool(
+                _CLOCK.search(head))
             numeric[k] = ("." in head or "/" in head or "-" in head) and bool(_NUMERIC_DATE.search(head))
-        for k, head in enumerate(heads):
-            zone[k] = "T" in head and bool(_ZONE_HINT.search(head)) and bool(_ZONE.search(head))
+        for k in np.flatnonzero(self._in_heads(self.codes == ord("T"))).tolist():
+            head = self.windows[k][:DATE_WINDOW_CHARS]
+            zone[k] = bool(_ZONE_HINT.search(head)) and bool(_ZONE.search(head))
         return found
+
+    def _in_heads(self, mask: np.ndarray) -> np.ndarray:
+        """Whether each window's head (its first DATE_WINDOW_CHARS characters) holds a
+        character ``mask`` marks."""
+        running = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+        return (running[self.starts + np.minimum(self.lengths, DATE_WINDOW_CHARS)] - running[self.starts]) > 0
 
     def copyright_words(self) -> np.ndarray:
         """Whether each window holds "(c)" or "copyright" in any case (as lower() reads it)."""
