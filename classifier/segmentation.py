@@ -56,11 +56,12 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # A piece of a sentence that an inline element cut: ends, or starts, with exactly one space.
 # A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
 # space after "»" in a breadcrumb is no seam. A piece also continues one that ends in an
-# opening bracket or quote, and one starting with closing punctuation continues the piece
+# opening bracket or quote (after a space: "“" closes a German quote, ":(" is a face), and
+# one starting with closing punctuation continues the piece
 # before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
 # Not "!" (a markdown image) nor "..." (an element of its own, a "more" link).
-_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|[(“‘]$")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.)")
+_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|(?:^| )[(“‘]$")
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”]|%(?!%)|\.(?!\.)")  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -225,7 +226,7 @@ def _split_at_indentation(block: str) -> list[str]:
     a change of element ("By Jo Park" over an indented share menu). Lines with a list,
     heading or quote marker, and lines after a hard break (a trailing space), are left
     alone: a markdown list item's continuation is indented under its marker."""
-    if "\n" not in block:
+    if "\n" not in block or "```" in block or "~~~" in block:  # a code block keeps its indentation
         return [block]
     parts = [[]]
     previous = None

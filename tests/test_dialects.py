@@ -271,3 +271,28 @@ _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", 
 def test_the_one_regex_segmentation_agrees_with_the_line_loop(text):
     """A page with no seam candidate is split by one regex; the line loop is the definition."""
     assert segmentation._segment_joining_fragments(text) == segmentation._segment_joining_fragments_slowly(text)
+
+
+def test_auto_splits_every_corpus_page_as_its_labelled_blocks():
+    """The corpus's pages are in the form blank lines split; none of auto's repairs may
+    touch them (a repair that does would cut or join real blocks of real pages)."""
+    import json
+
+    from conftest import TRAINING_DATA
+
+    pages: dict[str, list[str]] = {}
+    for path in TRAINING_DATA:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            pages.setdefault(f"{path.name}/{record['page']}", []).append(record["text"])
+    assert [name for name, texts in pages.items() if split_page("\n\n".join(texts), "auto") != texts] == []
+
+
+@pytest.mark.parametrize("blocks", [
+    ["„Wir haben gut gespielt“", "sagte der Trainer nach dem Spiel."],   # a German closing quote
+    ["Mine says $119 now :(", "### Leave a Reply"],                      # a face, not a bracket
+    ["Skip to content", "%%SITE_TAGLINE%%"],                             # a template's leftover
+    ["```\nfn main() {\n    run();\n}\n```", "Then build it."],          # code keeps its indentation
+])
+def test_auto_leaves_blocks_that_only_look_like_fragments(blocks):
+    assert split_page("\n\n".join(blocks), "auto") == blocks
