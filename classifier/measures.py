@@ -268,7 +268,9 @@ class _CharGramCodes:
         columns = np.array(list(vocabulary.values()), dtype=np.int64)
         size = self.base ** ngram_range[1]
         if size <= MAX_CODE_TABLE:
-            self.table = np.full(size, -1, dtype=np.int32 if len(vocabulary) < 2**31 else np.int64)
+            # The smallest integer type that holds every column (the table has base³ entries).
+            kind = next(t for t in (np.int16, np.int32, np.int64) if len(vocabulary) < np.iinfo(t).max)
+            self.table = np.full(size, -1, dtype=kind)
             self.table[codes] = columns
         else:
             self.table = None
