@@ -135,6 +135,17 @@ def test_counting_a_batch_that_holds_the_joint_is_exact():
         np.testing.assert_array_equal(counts, expected.toarray(), err_msg=analyzer)
 
 
+def test_a_text_holding_the_joint_in_capitals_is_counted_exactly():
+    """Lower-casing makes "ZQXJOINTZQX" the joint: the batch pass must notice and count
+    one text at a time (the vocabulary itself does not hold the joint)."""
+    vectorizer = CountVectorizer(min_df=1).fit(["alpha beta", "beta gamma"])
+    texts = ["alpha ZQXJOINTZQX beta", "gamma beta"]
+    rows, columns = count_ngrams(texts, vectorizer.vocabulary_, "word", (1, 1), True)
+    counts = np.zeros((len(texts), len(vectorizer.vocabulary_)))
+    np.add.at(counts, (rows, columns), 1)
+    np.testing.assert_array_equal(counts, vectorizer.transform(texts).toarray())
+
+
 def test_link_target_words_keep_the_evidence_of_where_a_link_points():
     assert link_target_words("#") == "xhash"
     assert link_target_words("/tag/elections/") == "xrelative tag elections"
