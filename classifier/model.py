@@ -249,10 +249,7 @@ def with_trimmed_pages(
     """
     extra: list[int] = []
     copies: list[Block] = []
-    start = 0
-    for end in range(1, len(X) + 1):
-        if end < len(X) and X[end].page == X[start].page:
-            continue
+    for start, end in _page_spans(X):
         labels = y[start:end]
         lead = _chrome_run(labels)
         trail = _chrome_run(labels[::-1])
@@ -263,9 +260,17 @@ def with_trimmed_pages(
             kept = range(start + lead - keep_lead, end - trail + keep_trail)
             copies += [replace(X[i], page=page, index=n) for n, i in enumerate(kept)]
             extra += kept
-        start = end
     source = np.concatenate([np.arange(len(X)), np.asarray(extra, dtype=np.int64)])
     return X + copies, y[source], source
+
+
+def _page_spans(X: Sequence[Block]):
+    """(start, end) of each page's run of blocks in ``X``."""
+    start = 0
+    for end in range(1, len(X) + 1):
+        if end == len(X) or X[end].page != X[start].page:
+            yield start, end
+            start = end
 
 
 LINKLESS_PAGE_SUFFIX = "~linkless"
@@ -285,17 +290,13 @@ def with_linkless_pages(
     copy with every link written as its text; also each block's position in ``X``."""
     extra: list[int] = []
     copies: list[Block] = []
-    start = 0
-    for end in range(1, len(X) + 1):
-        if end < len(X) and X[end].page == X[start].page:
-            continue
+    for start, end in _page_spans(X):
         page = range(start, end)
         if (not X[start].page.endswith(COPY_SUFFIXES) and any("](" in X[i].text for i in page)
                 and rng.random() < share):
             name = f"{X[start].page}{LINKLESS_PAGE_SUFFIX}"
             copies += [replace(X[i], page=name, text=without_links(X[i].text)) for i in page]
             extra += page
-        start = end
     source = np.concatenate([np.arange(len(X)), np.asarray(extra, dtype=np.int64)])
     return X + copies, y[source], source
 
