@@ -189,6 +189,7 @@ def _valid_jobs(value: int) -> int:
 
 
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")]
 ParamOption = Annotated[Optional[list[str]], typer.Option(
     "--param", "-p", metavar="KEY=VALUE", show_default=False,
     help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; saved with the model.",
@@ -318,7 +319,7 @@ def _output_stream(path: Optional[Path]):
 @app.command("convert")
 def convert_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False, metavar="PATH...")],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: OutputOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     split: SplitOption = Split.auto,
 ) -> None:
@@ -562,7 +563,7 @@ def cv_cli(
                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
 
-# ---------------------------------------------------------------------- suggest
+# ---------------------------------------------------------------------- explain
 
 
 class ExplainFormat(str, Enum):
@@ -575,7 +576,7 @@ def explain_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
     top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence).")] = ExplainFormat.text,
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.", metavar="FILE")] = None,
+    output: OutputOption = None,
     model: ModelOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -595,6 +596,9 @@ def explain_cli(
             write_explanations(explain_pages(bundle, iter_pages(inputs, encoding), top), out, fmt.value)
 
 
+# ---------------------------------------------------------------------- suggest
+
+
 class SuggestFormat(str, Enum):
     jsonl = "jsonl"
     labelstudio = "labelstudio"
@@ -604,7 +608,7 @@ class SuggestFormat(str, Enum):
 def suggest_cli(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write here (atomically) instead of stdout.")] = None,
+    output: OutputOption = None,
     fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,
     config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
     model: ModelOption = None,
