@@ -181,11 +181,3 @@ def _model_refuses(params: dict) -> str | None:
     except TrainingError as exc:
         return str(exc)
     return None
-
-
-def validate_params(params: dict) -> None:
-    """Refuse values BlockClassifier cannot take (C=-1) before any work, with the error its
-    ``fit`` would give. (:func:`parse_params` already checks what it parses.)"""
-    problem = _model_refuses(params)
-    if problem:
-        raise ParameterError(problem)
