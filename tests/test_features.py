@@ -124,6 +124,16 @@ def test_character_ngram_codes_count_what_count_vectorizer_counts(texts, small_t
     np.testing.assert_array_equal(counts, fitted.transform(texts).toarray())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_the_fast_token_pattern_finds_scikit_learns_tokens(text):
+    import re
+
+    from classifier.measures import _FAST_TOKEN_PATTERNS, WORD_TOKEN_PATTERN
+
+    assert re.findall(_FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN], text) == re.findall(WORD_TOKEN_PATTERN, text)
+
+
 def test_counting_a_batch_that_holds_the_joint_is_exact():
     texts = ["Alpha beta gamma", "alpha Beta delta", "zqxjointzqx alpha", "a\x00b"]
     for analyzer in ("word", "char"):
