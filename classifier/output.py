@@ -115,6 +115,17 @@ class _FloatTexts(dict):
 _float_text = _FloatTexts().__getitem__
 
 
+class _ScoreKeys(dict):
+    """label -> its JSON key text (``"body": ``), remembered: a run has a handful of labels."""
+
+    def __missing__(self, label: str) -> str:
+        self[label] = text = f"{_json_string(label)}: "
+        return text
+
+
+_score_key = _ScoreKeys().__getitem__
+
+
 def jsonl_line(item: TaggedBlock) -> str:
     """``json.dumps(item.to_record(), ensure_ascii=False)`` and a newline, built directly.
 
@@ -123,7 +134,7 @@ def jsonl_line(item: TaggedBlock) -> str:
     need the JSON encoder's escaping. A test checks the output against json.dumps.
     """
     block = item.block
-    scores = ", ".join([f"{_json_string(label)}: {_float_text(p)}" for label, p in item.scores.items()])
+    scores = ", ".join([_score_key(label) + _float_text(p) for label, p in item.scores.items()])
     url = "" if block.url is None else f'"url": {_json_string(block.url)}, '
     return (
         f'{{"page": {_json_string(block.page)}, {url}"index": {int(block.index)}, "text": {_json_string(block.text)}, '
