@@ -13,13 +13,10 @@ import time
 import warnings
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.measure import Measurement
-from rich.table import Table
 
 from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
@@ -38,6 +35,10 @@ from .tagging import Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 help_format.install()
 app = typer.Typer(
     name="blocktag",
@@ -47,8 +48,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-stdout = Console(highlight=False, soft_wrap=True)
+
+
+# rich is imported on first use: tagging, the long job, never prints through it.
+@cache
+def stdout_console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class Format(str, Enum):
@@ -108,8 +122,10 @@ def progress_bar(description: str, total: int | None, show: bool = True, log: bo
             return
         yield from _count_lines(description, every) if every is not None else _progress_lines(description, total)
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=stderr, transient=True) as bar:
+                  console=stderr_console(), transient=True) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
 
@@ -400,9 +416,9 @@ def train_cli(
     print_table(table)
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
-        stdout.print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
+        stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
                      f"{user['blocks']} blocks, each counted {user['weight']:g} times")
-    stdout.print(f"Saved model to {output}")
+    stdout_console().print(f"Saved model to {output}")
 
 
 # ---------------------------------------------------------------------- evaluate
@@ -452,6 +468,8 @@ def evaluate_cli(
 
 def _table(*columns: str, title: str) -> Table:
     """A table whose cells are never cut or wrapped: label names and figures stay whole."""
+    from rich.table import Table
+
     table = Table(title=title)
     for column in columns:
         table.add_column(column, no_wrap=True)
@@ -465,7 +483,7 @@ def print_table(table: Table, console: Console | None = None) -> None:
     "contributor_note" header over two lines), never narrower than the column's values; the
     first column (the labels) and every value stay whole. A table still too wide is printed
     at its natural width, running past the edge rather than cutting anything."""
-    console = console or stdout
+    console = console or stdout_console()
     folded = table.columns[1:]
     if folded and _natural_width(console, table) > console.width:
         first = max(len(str(cell)) for cell in [table.columns[0].header, *table.columns[0].cells])
@@ -484,6 +502,8 @@ def print_table(table: Table, console: Console | None = None) -> None:
 
 
 def _natural_width(console: Console, table: Table) -> int:
+    from rich.measure import Measurement
+
     return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
@@ -493,7 +513,7 @@ def print_metrics(metrics: dict, name: str | None = None) -> None:
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     print_table(table)
-    stdout.print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
+    stdout_console().print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
                  + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
@@ -519,7 +539,7 @@ def print_comparison(figures: dict[str, dict]) -> None:
         add(f"F1 {label}", [figures[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
     print_table(table)
     for letter, name in zip(letters, names):
-        stdout.print(f"{letter} = {name}")
+        stdout_console().print(f"{letter} = {name}")
 
 
 # ---------------------------------------------------------------------- cv
@@ -559,7 +579,7 @@ def cv_cli(
     for label, spread in result["per_label"].items():
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
     print_table(table)
-    stdout.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
+    stdout_console().print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
 
@@ -646,7 +666,7 @@ def suggest_cli(
     table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
     for s in picked:
         table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
-    print_table(table, stderr)
+    print_table(table, stderr_console())
 
 
 # ---------------------------------------------------------------------- label
@@ -667,13 +687,13 @@ def label_cli(
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     with user_errors():
-        summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout, clear=interactive,
+        summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
                              encoding=encoding)
     if summary.done:
-        stdout.print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
+        stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
                      f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
     else:
-        stdout.print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
+        stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                      f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
 
 

@@ -73,7 +73,7 @@ def terminal_width(monkeypatch):
     """The console reads COLUMNS at each print, even if COLUMNS was set when the CLI was imported."""
     from classifier import cli
 
-    monkeypatch.setattr(cli.stdout, "_width", None)
+    monkeypatch.setattr(cli.stdout_console(), "_width", None)
 
 
 def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_width):
