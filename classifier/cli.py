@@ -28,10 +28,10 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
                     prepare_output_folder)
 from .bundle import check_model_path, load_model
 from .params import parse_params
-from .output import kept_only, write_kept, write_page_files, write_tagged
+from .output import kept_only, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
-from .tagging import Tagger
+from .tagging import TaggedBatch, TaggedBlock, Tagger, iter_pages
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
 
@@ -270,21 +270,23 @@ def tag_cli(
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
         folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
-        tagged = tagger.tag_files(inputs, encoding, on_error=None if strict else skip, split=split.value)
+        pages = iter_pages(inputs, encoding, on_error=None if strict else skip, split=split.value)
+        batches = tagger.tag_batches(pages)
         if keep and per_page:
             with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
-                pages = write_page_files(_counting(tagged, advance), folder, fmt.value, set(keep))
-            typer.echo(f"Wrote {len(pages)} page(s) to {output}", err=True)
+                written = write_page_files(_blocks_of(batches, advance), folder, fmt.value, set(keep))
+            typer.echo(f"Wrote {len(written)} page(s) to {output}", err=True)
         else:
             # the output is closed (and any failure to write it raised) before the last progress line
             with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \
                     _output_stream(output) as out:
-                tagged = _counting(tagged, advance)
                 if keep and fmt is Format.text:
-                    write_kept(tagged, out, set(keep), headers=not _one_page(inputs))
+                    write_kept(_blocks_of(batches, advance), out, set(keep), headers=not _one_page(inputs))
+                elif keep:
+                    write_tagged(kept_only(_blocks_of(batches, advance), set(keep)), out, fmt.value)
                 else:
                     colour = output is None and fmt is Format.text and sys.stdout.isatty()
-                    write_tagged(kept_only(tagged, set(keep)) if keep else tagged, out, fmt.value, colour=colour)
+                    write_batches(_counting(batches, advance), out, fmt.value, colour=colour)
     if skipped:
         raise fail(f"{len(skipped)} input file(s) could not be tagged")
 
@@ -312,10 +314,15 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
     typer.echo(f"Wrote {len(shards)} shard(s) to {output}")
 
 
-def _counting(items: Iterator, advance) -> Iterator:
-    for item in items:
-        advance(1)
-        yield item
+def _counting(batches: Iterator[TaggedBatch], advance) -> Iterator[TaggedBatch]:
+    for batch in batches:
+        yield batch
+        advance(len(batch))  # once written
+
+
+def _blocks_of(batches: Iterator[TaggedBatch], advance) -> Iterator[TaggedBlock]:
+    for batch in _counting(batches, advance):
+        yield from batch
 
 
 @contextlib.contextmanager

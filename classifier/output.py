@@ -12,7 +12,7 @@ import typer
 
 from .blocks import csv_writer
 from .files import atomic_write
-from .tagging import TaggedBlock
+from .tagging import TaggedBatch, TaggedBlock
 
 FORMATS = ("text", "jsonl", "csv")
 LABEL_COLOURS = {
@@ -29,6 +29,18 @@ def write_tagged(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str = "text",
     """Write every tagged block in ``fmt``; returns how many were written."""
     writers = {"jsonl": _write_jsonl, "csv": _write_csv, "text": _write_text}
     return writers[fmt](tagged, out, colour)
+
+
+def write_batches(batches: Iterable[TaggedBatch], out: IO[str], fmt: str = "text", colour: bool = False) -> int:
+    """:func:`write_tagged` for the batches of :meth:`Tagger.tag_batches`: JSON lines are
+    written a batch at a time, from the batch's rows."""
+    if fmt != "jsonl":
+        return write_tagged((item for batch in batches for item in batch), out, fmt, colour)
+    n = 0
+    for batch in batches:
+        out.write(jsonl_batch(batch))
+        n += len(batch)
+    return n
 
 
 def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool = False) -> int:
@@ -141,6 +153,36 @@ def jsonl_line(item: TaggedBlock) -> str:
         f'"label": {_json_string(item.label)}, "confidence": {_float_text(item.confidence)}, '
         f'"scores": {{{scores}}}}}\n'
     )
+
+
+class _BatchLineFormats(dict):
+    """labels -> the %-format of a JSON line (page, url part, index, text, label,
+    confidence, then each label's score), remembered: a run has one model."""
+
+    def __missing__(self, labels: tuple[str, ...]) -> str:
+        scores = ", ".join(_score_key(label).replace("%", "%%") + "%s" for label in labels)
+        self[labels] = line = (
+            '{"page": %s, %s"index": %d, "text": %s, "label": %s, "confidence": %s, "scores": {' + scores + "}}\n")
+        return line
+
+
+_batch_line_format = _BatchLineFormats().__getitem__
+
+
+def jsonl_batch(batch: TaggedBatch) -> str:
+    """The JSON lines of a batch, as :func:`jsonl_line` writes each of its blocks, without
+    making a record of each (a test holds the two equal)."""
+    line = _batch_line_format(tuple(batch.labels))
+    label_texts = [_json_string(label) for label in batch.labels]
+    lines = []
+    page, page_text = None, ""
+    for block, row, k in zip(batch.blocks, batch.rows, batch.best):
+        if block.page != page:
+            page, page_text = block.page, _json_string(block.page)
+        url = "" if block.url is None else f'"url": {_json_string(block.url)}, '
+        scores = list(map(_float_text, row))
+        lines.append(line % (page_text, url, block.index, _json_string(block.text), label_texts[k], scores[k], *scores))
+    return "".join(lines)
 
 
 def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:

@@ -51,6 +51,31 @@ class TaggedBlock:
         return record
 
 
+@dataclass(frozen=True)
+class TaggedBatch:
+    """One model call's blocks (whole pages, in order) with every label's probability,
+    rounded (``rows``), and the best label's place in ``labels`` (``best``). Iterating gives
+    its :class:`TaggedBlock` records; a writer may read the rows directly instead."""
+
+    blocks: Sequence[Block]
+    labels: list[str]
+    rows: list[list[float]]
+    best: list[int]
+
+    @classmethod
+    def from_proba(cls, blocks: Sequence[Block], labels: list[str], proba) -> "TaggedBatch":
+        # one C-level pass rounds every score instead of a round() each
+        return cls(blocks, labels, proba.round(SCORE_DECIMALS).tolist(), proba.argmax(axis=1).tolist())
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def __iter__(self) -> Iterator[TaggedBlock]:
+        labels = self.labels
+        return (TaggedBlock(block, labels[k], row[k], dict(zip(labels, row)))
+                for block, row, k in zip(self.blocks, self.rows, self.best))
+
+
 # ---------------------------------------------------------------------- reading input
 
 
@@ -183,12 +208,7 @@ def tag_batch(model: ModelBundle, blocks: Sequence[Block]) -> list[TaggedBlock]:
 
 
 def tagged_from_proba(blocks: Sequence[Block], labels: list[str], proba) -> list[TaggedBlock]:
-    best = proba.argmax(axis=1).tolist()
-    rows = proba.round(SCORE_DECIMALS).tolist()  # one C-level pass instead of a round() per score
-    return [
-        TaggedBlock(block, labels[k], row[k], dict(zip(labels, row)))
-        for block, row, k in zip(blocks, rows, best)
-    ]
+    return list(TaggedBatch.from_proba(blocks, labels, proba))
 
 
 class Tagger:
@@ -210,14 +230,20 @@ class Tagger:
         return tag_batch(self.model, list(blocks))
 
     def tag_pages(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBlock]:
+        for batch in self.tag_batches(pages):
+            yield from batch
+
+    def tag_batches(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBatch]:
+        """:meth:`tag_pages` a model call at a time: what a writer that formats whole
+        batches reads (JSON lines, see ``output.write_batches``)."""
         work = batches(pages, self.batch_blocks)
+        labels = self.model.labels
         if self.jobs == 1:
             for batch in work:
-                yield from tag_batch(self.model, batch)
+                yield TaggedBatch.from_proba(batch, labels, self.model.predict_proba(batch))
         else:
-            labels = self.model.labels
             for batch, proba in _parallel_ordered(self.model, work, self.jobs):
-                yield from tagged_from_proba(batch, labels, proba)
+                yield TaggedBatch.from_proba(batch, labels, proba)
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
                   on_error: Callable[[BlocktagError], None] | None = None, split: str = DEFAULT_SPLIT) -> Iterator[TaggedBlock]:

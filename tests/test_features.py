@@ -199,6 +199,25 @@ def test_jsonl_lines_are_what_json_dumps_writes(page, index, text, scores):
     assert json.loads(jsonl_line(item)) == item.to_record()
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    pages=st.lists(st.sampled_from(["a", "b", 'q"%s\\']), min_size=1, max_size=6),
+    urls=st.lists(st.none() | st.text(max_size=12), min_size=6, max_size=6),
+    labels=st.lists(st.text(min_size=1, max_size=8), min_size=2, max_size=4, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_batch_s_json_lines_are_its_blocks_lines(pages, urls, labels, seed):
+    """write_batches' JSON lines, made from the batch's rows, equal each tagged block's line."""
+    from classifier.output import jsonl_batch, jsonl_line
+    from classifier.tagging import TaggedBatch
+
+    blocks = [Block(page, i, f"text {i} %d", url=url) for i, (page, url) in enumerate(zip(pages, urls))]
+    proba = np.random.default_rng(seed).dirichlet(np.ones(len(labels)), size=len(blocks))
+    batch = TaggedBatch.from_proba(blocks, labels, proba)
+    assert jsonl_batch(batch) == "".join(map(jsonl_line, batch))
+    assert [item.label for item in batch] == [labels[k] for k in proba.argmax(axis=1)]
+
+
 @settings(max_examples=500, deadline=None)
 @given(block_text | st.text(alphabet=" abcXY1.-_*#>[]()!&|=:+\n\t\u00a0\u200b", max_size=40)
        | st.lists(st.sampled_from(["[News](#)", "[ a](#)", "x", " ", "![b](#)", "[c](/d)", "(", ")", "-", "[", "e[f](#)",

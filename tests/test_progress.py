@@ -5,6 +5,7 @@ CliRunner's stderr is not a terminal, as in a log file or CI. The clock is fixed
 lines are exact.
 """
 
+import functools
 import sys
 
 import pytest
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from classifier import cli
 from classifier.cli import app
+from classifier.tagging import Tagger
 
 from conftest import SEED_LABELS, SEED_PAGE, write_jsonl
 
@@ -79,20 +81,22 @@ def test_tag_to_stdout_logs_nothing(small_model_path):
 
 
 def test_a_long_tag_run_logs_as_it_goes(tmp_path, small_model_path, monkeypatch):
+    """A count at most every TAG_LOG_EVERY_S, as batches are written, then the total."""
     ticks = iter(range(100_000))
     monkeypatch.setattr(cli, "clock", lambda: float(next(ticks)))  # a second a look at the clock
-    monkeypatch.setattr(cli, "TAG_LOG_EVERY_S", 20.0)
+    monkeypatch.setattr(cli, "TAG_LOG_EVERY_S", 2.0)
+    monkeypatch.setattr(cli, "Tagger", functools.partial(Tagger, batch_blocks=31))  # a batch a page
     pages = tmp_path / "crawl"
     pages.mkdir()
-    for k in range(3):
+    for k in range(5):
         (pages / f"p{k}.txt").write_text(SEED_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
     result = run("tag", pages, "-m", small_model_path, "-o", tmp_path / "out.txt")
     assert result.exit_code == 0, result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) > 2  # some while tagging, not only at the end
-    assert all(line.startswith("Tagging blocks: ") and line.endswith(" so far (" + line.split("(")[-1])
-               for line in lines[:-1])
-    assert lines[-1].startswith("Tagging blocks: 93 done, finished in ")
+    assert result.stderr == (
+        "Tagging blocks: 62 so far (3 s)\n"
+        "Tagging blocks: 124 so far (6 s)\n"
+        "Tagging blocks: 155 done, finished in 8.0 s\n"
+    )
 
 
 def test_an_error_at_once_is_the_only_line(tmp_path, small_model_path):
