@@ -127,6 +127,20 @@ class _FloatTexts(dict):
 _float_text = _FloatTexts().__getitem__
 
 
+class _ProbabilityTexts(_FloatTexts):
+    """_FloatTexts for a TaggedBatch's rows, which hold no -0.0: zero, the commonest score
+    of all, is remembered too."""
+
+    def __missing__(self, value: float) -> str:
+        text = float.__repr__(value)
+        if value == value and len(self) < self.MAX_SIZE:
+            self[value] = text
+        return text
+
+
+_probability_text = _ProbabilityTexts().__getitem__
+
+
 class _ScoreKeys(dict):
     """label -> its JSON key text (``"body": ``), remembered: a run has a handful of labels."""
 
@@ -180,7 +194,7 @@ def jsonl_batch(batch: TaggedBatch) -> str:
         if block.page != page:
             page, page_text = block.page, _json_string(block.page)
         url = "" if block.url is None else f'"url": {_json_string(block.url)}, '
-        scores = list(map(_float_text, row))
+        scores = list(map(_probability_text, row))
         lines.append(line % (page_text, url, block.index, _json_string(block.text), label_texts[k], scores[k], *scores))
     return "".join(lines)
 

@@ -55,7 +55,8 @@ class TaggedBlock:
 class TaggedBatch:
     """One model call's blocks (whole pages, in order) with every label's probability,
     rounded (``rows``), and the best label's place in ``labels`` (``best``). Iterating gives
-    its :class:`TaggedBlock` records; a writer may read the rows directly instead."""
+    its :class:`TaggedBlock` records; a writer may read the rows directly instead. The rows
+    hold no -0.0 (made by :meth:`from_proba`), so a writer may take 0.0 for every zero."""
 
     blocks: Sequence[Block]
     labels: list[str]
@@ -65,7 +66,8 @@ class TaggedBatch:
     @classmethod
     def from_proba(cls, blocks: Sequence[Block], labels: list[str], proba) -> "TaggedBatch":
         # one C-level pass rounds every score instead of a round() each
-        return cls(blocks, labels, proba.round(SCORE_DECIMALS).tolist(), proba.argmax(axis=1).tolist())
+        rows = proba.round(SCORE_DECIMALS) + 0.0  # (-0.0 + 0.0 is 0.0)
+        return cls(blocks, labels, rows.tolist(), proba.argmax(axis=1).tolist())
 
     def __len__(self) -> int:
         return len(self.blocks)

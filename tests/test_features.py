@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 from hypothesis import given, settings
@@ -213,8 +214,11 @@ def test_a_batch_s_json_lines_are_its_blocks_lines(pages, urls, labels, seed):
 
     blocks = [Block(page, i, f"text {i} %d", url=url) for i, (page, url) in enumerate(zip(pages, urls))]
     proba = np.random.default_rng(seed).dirichlet(np.ones(len(labels)), size=len(blocks))
+    proba[0, -1] = -0.0  # a zero of either sign is written 0.0
     batch = TaggedBatch.from_proba(blocks, labels, proba)
     assert jsonl_batch(batch) == "".join(map(jsonl_line, batch))
+    first = json.loads(jsonl_batch(batch).splitlines()[0])
+    assert math.copysign(1.0, first["scores"][labels[-1]]) == 1.0
     assert [item.label for item in batch] == [labels[k] for k in proba.argmax(axis=1)]
 
 
