@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
+from .dialects import holds_links
 from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
 from .inference import CompiledModel
@@ -31,19 +32,28 @@ MODEL_SUFFIX = ".npz"
 SHIPPED_MODEL_NAME = "blocktag.npz"
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
 _META = "meta.json"
+_PLAIN_PREFIX = "plain/"  # the plain-text model's arrays
 
 
 class ModelBundle:
     """A trained model: its compiled arrays, the metadata that says what it is and how it
     was made and, right after training, the scikit-learn classifier it was compiled from.
 
+    ``plain``, when present, is a second compiled model, learnt from the same pages with
+    every link written as its text. It tags the pages that hold no link markup at all, as
+    plain-text scrapers deliver them (inscriptis, BeautifulSoup's ``get_text``, text
+    exports): a model that has always seen links reads a page without any poorly.
+
     ``ModelBundle(compiled, metadata)``; :func:`load_model` makes one from a file,
     ``blocktag.train`` from labelled blocks.
     """
 
-    def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, classifier=None,
-                 source: str = "model"):
+    def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, plain: CompiledModel | None = None,
+                 classifier=None, source: str = "model"):
+        if plain is not None and list(plain.classes) != list(compiled.classes):
+            raise ModelError(f"{source}: its plain-text model's labels differ from its main model's")
         self.compiled = compiled
+        self.plain = plain
         self.metadata = metadata or {}
         self.source = source
         self._classifier = classifier
@@ -61,7 +71,42 @@ class ModelBundle:
         return list(self.compiled.classes)
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
-        return self.compiled.predict_proba(list(blocks))
+        """Each block's probabilities: from the plain-text model for the blocks of a page
+        (a run of blocks with one page name) that holds no link, else from the main model."""
+        blocks = list(blocks)
+        plain = self.plain_rows(blocks)
+        if not plain.any():
+            return self.compiled.predict_proba(blocks)
+        if plain.all():
+            return self.plain.predict_proba(blocks)
+        proba = np.empty((len(blocks), len(self.compiled.classes)))
+        for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
+            for part in _apart(rows, blocks):
+                proba[part] = model.predict_proba([blocks[i] for i in part.tolist()])
+        return proba
+
+    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
+        """:meth:`CompiledModel.evidence`, from the model that tags each block."""
+        blocks, label_index = list(blocks), np.asarray(label_index)
+        plain = self.plain_rows(blocks)
+        found: list = [None] * len(blocks)
+        for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
+            for part in _apart(rows, blocks):
+                for i, items in zip(part.tolist(), model.evidence([blocks[i] for i in part.tolist()], label_index[part], top)):
+                    found[i] = items
+        return found
+
+    def plain_rows(self, blocks: Sequence[Block]) -> np.ndarray:
+        """Which blocks the plain-text model tags: those of pages that hold no link."""
+        plain = np.zeros(len(blocks), dtype=bool)
+        if self.plain is None:
+            return plain
+        start = 0
+        for end in range(1, len(blocks) + 1):
+            if end == len(blocks) or blocks[end].page != blocks[start].page:
+                plain[start:end] = not any(holds_links(b.text) for b in blocks[start:end])
+                start = end
+        return plain
 
     def predict(self, blocks: Sequence[Block]) -> list[str]:
         labels = self.labels
@@ -73,6 +118,9 @@ class ModelBundle:
         spec, arrays = self.compiled.to_arrays()
         document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
                     "metadata": self.metadata, "model": spec}
+        if self.plain is not None:
+            document["plain_model"], plain_arrays = self.plain.to_arrays()
+            arrays.update({_PLAIN_PREFIX + name: values for name, values in plain_arrays.items()})
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays, **{_META: np.frombuffer(
             json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)})
@@ -94,7 +142,16 @@ class ModelBundle:
 
     def __setstate__(self, state: dict) -> None:
         loaded = model_from_bytes(state["data"], state["source"])
-        self.__init__(loaded.compiled, loaded.metadata, source=state["source"])
+        self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, source=state["source"])
+
+
+def _apart(rows: np.ndarray, blocks: Sequence[Block]) -> list[np.ndarray]:
+    """``rows`` (ascending) cut wherever dropping the rows between two of them would join two
+    pages of one name, which the features would then read as one page."""
+    if not len(rows):
+        return []
+    gaps = np.flatnonzero(np.diff(rows) > 1).tolist()
+    return np.split(rows, [k + 1 for k in gaps if blocks[rows[k]].page == blocks[rows[k + 1]].page])
 
 
 def check_model_path(path: Path) -> None:
@@ -153,14 +210,19 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
             f"{BUNDLE_FORMAT_VERSION}: retrain it with 'blocktag train', or use the blocktag that made it"
         )
     try:
-        compiled = CompiledModel.from_arrays(document["model"], arrays)
+        main = {name: values for name, values in arrays.items() if not name.startswith(_PLAIN_PREFIX)}
+        compiled = CompiledModel.from_arrays(document["model"], main)
+        plain = None
+        if "plain_model" in document:
+            plain = CompiledModel.from_arrays(document["plain_model"], {
+                name[len(_PLAIN_PREFIX):]: values for name, values in arrays.items() if name.startswith(_PLAIN_PREFIX)})
     except ModelError as exc:  # a feature this version does not define
         raise ModelError(f"{source}: {exc}; retrain it with this blocktag") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc})") from None
     metadata = document.get("metadata") or {}
     _warn_on_version_mismatch(source, metadata)
-    return ModelBundle(compiled, metadata, source=source)
+    return ModelBundle(compiled, metadata, plain=plain, source=source)
 
 
 def _warn_on_version_mismatch(source: str, metadata: dict) -> None:

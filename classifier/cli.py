@@ -378,6 +378,7 @@ def train_cli(
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
+    plain_text_model: Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")] = True,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -411,9 +412,9 @@ def train_cli(
                 from .adapt import train_with_corpus
 
                 bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source,
-                                           **settings)
+                                           plain_text_model=plain_text_model, **settings)
             else:
-                bundle = train(blocks, source=source, **settings)
+                bundle = train(blocks, source=source, plain_text_model=plain_text_model, **settings)
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata

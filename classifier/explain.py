@@ -45,6 +45,6 @@ def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = D
     for batch in batches(pages):
         proba = model.predict_proba(batch)
         order = np.argsort(-proba, axis=1, kind="stable")
-        evidence = model.compiled.evidence(batch, order[:, 0], top)
+        evidence = model.evidence(batch, order[:, 0], top)
         for tagged, ranked, items in zip(tagged_from_proba(batch, labels, proba), order, evidence):
             yield Explanation(tagged, labels[ranked[1]], items)

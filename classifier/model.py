@@ -37,7 +37,7 @@ from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (
 from .errors import TrainingError
 from .features import feature_pipeline
 from .inference import compile_classifier
-from .dialects import without_links
+from .dialects import holds_links, without_links
 from .measures import context_matrix
 from .registry import DEFAULT_FEATURES, FEATURES
 from .training_checks import check_trainable
@@ -312,14 +312,16 @@ def _chrome_run(labels: Sequence[str]) -> int:
 
 
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
-          sources: dict | None = None, **params) -> ModelBundle:
+          sources: dict | None = None, plain_text_model: bool = True, **params) -> ModelBundle:
     """Fit a :class:`BlockClassifier` on labelled blocks and compile it into a bundle with
     metadata.
 
     ``params`` are :class:`BlockClassifier` parameters; ``sample_weight`` weighs blocks;
-    ``sources`` (name → description) is recorded in the metadata. Raises
-    :class:`TrainingError` when the data cannot teach a model (``check_trainable``) or the
-    compiled form disagrees with the pipeline.
+    ``sources`` (name → description) is recorded in the metadata. With
+    ``plain_text_model`` (and links in the data), a second classifier is fitted on the same
+    blocks with every link written as its text, for pages that hold no link (see
+    :class:`ModelBundle`). Raises :class:`TrainingError` when the data cannot teach a model
+    (``check_trainable``) or a compiled form disagrees with its pipeline.
     """
     blocks = list(blocks)
     check_trainable(blocks, source)
@@ -328,6 +330,15 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     classifier = BlockClassifier(**params).fit(blocks, labels, sample_weight=sample_weight)
     compiled = compile_classifier(classifier)
     check_compiled(classifier, compiled, blocks)
+    plain, plain_metadata = None, {}
+    if plain_text_model and any(holds_links(b.text) for b in blocks):
+        plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
+        plain_classifier = BlockClassifier(**params).fit(plain_blocks, labels, sample_weight=sample_weight)
+        plain = compile_classifier(plain_classifier)
+        check_compiled(plain_classifier, plain, plain_blocks)
+        plain_metadata = {"plain_text_model": {
+            "for": "pages that hold no link markup; learnt from every block with its links written as their text",
+            "metrics": _training_metrics(plain_classifier, plain_blocks, labels)}}
     metadata = {
         "labels": [str(c) for c in classifier.classes_],
         "label_counts": counts,
@@ -338,9 +349,10 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "metrics": _training_metrics(classifier, blocks, labels),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **({"sources": sources} if sources else {}),
+        **plain_metadata,
         **environment_versions(),
     }
-    return ModelBundle(compiled, metadata, classifier=classifier)
+    return ModelBundle(compiled, metadata, plain=plain, classifier=classifier)
 
 
 def check_compiled(classifier: BlockClassifier, compiled, blocks: Sequence[Block]) -> None:

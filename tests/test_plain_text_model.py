@@ -1,0 +1,104 @@
+"""The plain-text model: pages that hold no link are tagged by a model learnt from the same
+blocks with their links written as text; every other page by the main model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from classifier import Block, load_model, train
+from classifier.bundle import ModelBundle
+from classifier.cli import app
+from classifier.dialects import holds_links, without_links
+from classifier.explain import explain_pages
+
+from conftest import write_jsonl
+
+
+def _pages(blocks):
+    pages: dict[str, list[Block]] = {}
+    for block in blocks:
+        pages.setdefault(block.page, []).append(block)
+    return list(pages.values())
+
+
+def _linked_and_plain(corpus_blocks):
+    """One page of the corpus with its links, then the same page with none."""
+    page = next(p for p in _pages(corpus_blocks) if any(holds_links(b.text) for b in p))
+    plain = [replace(b, page=b.page + "~plain", text=without_links(b.text)) for b in page]
+    return page, plain
+
+
+def test_a_page_without_links_is_tagged_by_the_plain_text_model(small_model, corpus_blocks):
+    linked, plain = _linked_and_plain(corpus_blocks)
+    assert small_model.plain is not None
+    assert small_model.metadata["plain_text_model"]["metrics"]["training_accuracy"] > 0
+    # One batch: a linked page, a plain one, the linked one again (which the main model
+    # must still read as two pages, not one of twice the length).
+    mixed = linked + plain + linked
+    proba = small_model.predict_proba(mixed)
+    n = len(linked)
+    np.testing.assert_array_equal(proba[:n], small_model.compiled.predict_proba(linked))
+    np.testing.assert_array_equal(proba[n: 2 * n], small_model.plain.predict_proba(plain))
+    np.testing.assert_array_equal(proba[2 * n:], small_model.compiled.predict_proba(linked))
+    assert not np.allclose(small_model.plain.predict_proba(plain), small_model.compiled.predict_proba(plain))
+
+
+def test_one_linked_block_sends_its_whole_page_to_the_main_model(small_model, corpus_blocks):
+    linked, plain = _linked_and_plain(corpus_blocks)
+    one_link = [replace(b, page="other") for b in plain]
+    one_link[-1] = replace(one_link[-1], text=one_link[-1].text + " [More](https://example.com/more)")
+    np.testing.assert_array_equal(small_model.plain_rows(plain + one_link),
+                                  [True] * len(plain) + [False] * len(one_link))
+
+
+@pytest.mark.parametrize("text", ["a [link](/x) b", "[Link][1] here", "see <https://example.com>", "![img](p.png)",
+                                  "mail <mailto:a@example.com>"])
+def test_link_markup_of_every_dialect_counts_as_a_link(text):
+    assert holds_links(text)
+    assert not holds_links("Plain text [in brackets] and (parentheses), <b>bold</b>.")
+
+
+def test_the_plain_text_model_survives_saving_and_worker_pickling(small_model, corpus_blocks, tmp_path):
+    import pickle
+
+    linked, plain = _linked_and_plain(corpus_blocks)
+    loaded = load_model(small_model.save(tmp_path / "m.npz"))
+    for copy in (loaded, pickle.loads(pickle.dumps(small_model))):
+        np.testing.assert_array_equal(copy.predict_proba(linked + plain), small_model.predict_proba(linked + plain))
+
+
+def test_explain_reads_the_model_that_tags_the_page(small_model, corpus_blocks):
+    linked, plain = _linked_and_plain(corpus_blocks)
+    explained = list(explain_pages(small_model, [linked, plain], top=3))
+    label_index = [small_model.labels.index(e.tagged.label) for e in explained]
+    expected = (small_model.compiled.evidence(linked, label_index[: len(linked)], 3)
+                + small_model.plain.evidence(plain, label_index[len(linked):], 3))
+    assert [e.evidence for e in explained] == expected
+
+
+def test_training_without_it_or_without_links_makes_no_plain_text_model(corpus_blocks):
+    assert train(corpus_blocks, stack_folds=3, plain_text_model=False).plain is None
+    no_links = [replace(b, text=without_links(b.text)) for b in corpus_blocks]
+    bundle = train(no_links, stack_folds=3)
+    assert bundle.plain is None and "plain_text_model" not in bundle.metadata
+
+
+def test_a_plain_text_model_with_other_labels_is_refused(small_model, corpus_blocks):
+    two_labels = [b for b in corpus_blocks if b.label in ("body", "other")]
+    other = train(two_labels, stack_folds=3, plain_text_model=False)
+    with pytest.raises(Exception, match="plain-text model's labels differ"):
+        ModelBundle(small_model.compiled, plain=other.compiled)
+
+
+def test_train_cli_can_leave_the_plain_text_model_out(corpus_blocks, tmp_path):
+    data = write_jsonl(tmp_path / "labels.jsonl", [
+        {"page": b.page, "index": b.index, "text": b.text, "label": b.label} for b in corpus_blocks])
+    for flag, has_plain in (("--plain-text-model", True), ("--no-plain-text-model", False)):
+        out = tmp_path / f"{flag.strip('-')}.npz"
+        result = CliRunner().invoke(app, ["train", str(data), "-o", str(out), "-q", "--param", "stack_folds=3", flag])
+        assert result.exit_code == 0, result.output
+        assert (load_model(out).plain is not None) is has_plain
