@@ -81,8 +81,8 @@ class ModelBundle:
             return self.plain.predict_proba(blocks)
         proba = np.empty((len(blocks), len(self.compiled.classes)))
         for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
-            for part in _apart(rows, blocks):
-                proba[part] = model.predict_proba([blocks[i] for i in part.tolist()])
+            for part in _apart(rows, blocks):  # the batch's texts and measures are computed once
+                proba[part] = model.predict_proba(blocks, part)
         return proba
 
     def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
@@ -92,7 +92,7 @@ class ModelBundle:
         found: list = [None] * len(blocks)
         for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
             for part in _apart(rows, blocks):
-                for i, items in zip(part.tolist(), model.evidence([blocks[i] for i in part.tolist()], label_index[part], top)):
+                for i, items in zip(part.tolist(), model.evidence(blocks, label_index[part], top, part)):
                     found[i] = items
         return found
 

@@ -50,15 +50,27 @@ class Part:
     def width(self) -> int:
         return len(self.vocabulary) if self.vocabulary is not None else len(self.mean)
 
-    def cells(self, blocks: Sequence[Block]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The part's non-zero values for ``blocks``: rows, columns (within the part), values."""
+    def cells(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The part's non-zero values for ``blocks`` (or only the blocks at ``rows``, each read
+        in the whole batch): rows (numbered among those blocks), columns (within the part),
+        values."""
         if isinstance(self.spec, NgramFeature):
+            texts = self.spec.texts(blocks)
+            if rows is not None:
+                texts = [texts[i] for i in rows]
             if not self.vocabulary:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-            return tfidf_cells(*self._counter.count(self.spec.texts(blocks)), len(blocks), self.idf)
-        values = (self.spec.measure(blocks, **self.settings) - self.mean) / self.scale
-        rows, columns = np.indices(values.shape)
-        return rows.ravel(), columns.ravel(), values.ravel()
+            return tfidf_cells(*self._counter.count(texts), len(texts), self.idf)
+        values = self.scaled(blocks, rows)
+        at, columns = np.indices(values.shape)
+        return at.ravel(), columns.ravel(), values.ravel()
+
+    def scaled(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> np.ndarray:
+        """A measure part's scaled values for ``blocks`` (or the blocks at ``rows``)."""
+        values = self.spec.measure(blocks, **self.settings)
+        if rows is not None:
+            values = values[np.asarray(rows, dtype=np.int64)]
+        return (values - self.mean) / self.scale
 
     def describe(self, name: str, column: int, value: float) -> str:
         """A column as ``explain`` shows it: an n-gram's name, or a measure with its value
@@ -115,58 +127,66 @@ class CompiledModel:
         self.context = context
         self.context_window = context_window
 
-    def first_pass_scores(self, blocks: Sequence[Block]) -> np.ndarray:
-        scores = np.tile(self.first.intercept, (len(blocks), 1))
+    def first_pass_scores(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> np.ndarray:
+        """Decision values of ``blocks``, or of the blocks at ``rows`` only. Features are read
+        in the whole batch either way (its texts and measures are computed once, and shared
+        with another model reading the same batch)."""
+        n = len(blocks) if rows is None else len(rows)
+        scores = np.tile(self.first.intercept, (n, 1))
         for part in self.parts:
             if part.vocabulary is None:  # dense measures: one matrix product
-                values = (part.spec.measure(blocks, **part.settings) - part.mean) / part.scale
-                scores += values @ self.first.coef[:, part.offset: part.offset + part.width].T
+                scores += part.scaled(blocks, rows) @ self.first.coef[:, part.offset: part.offset + part.width].T
                 continue
-            rows, columns, values = part.cells(blocks)
-            if not len(rows):
+            at, columns, values = part.cells(blocks, rows)
+            if not len(at):
                 continue
             coef = self.first.coef[:, part.offset + columns]
             for k in range(coef.shape[0]):
-                scores[:, k] += np.bincount(rows, weights=values * coef[k], minlength=len(blocks))
+                scores[:, k] += np.bincount(at, weights=values * coef[k], minlength=n)
         return scores
 
-    def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
-        if not len(blocks):
+    def predict_proba(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> np.ndarray:
+        """Probabilities of ``blocks``, or of the blocks at ``rows`` (whole pages, no two
+        pages of one name next to each other once the others are left out)."""
+        if not len(blocks) or (rows is not None and not len(rows)):
             return np.zeros((0, len(self.classes)))
-        proba = self.first.probabilities(self.first_pass_scores(blocks))
+        proba = self.first.probabilities(self.first_pass_scores(blocks, rows))
         if self.context is not None:
-            matrix = context_matrix(proba, blocks, self.context_window)
+            chosen = blocks if rows is None else [blocks[i] for i in rows]
+            matrix = context_matrix(proba, chosen, self.context_window)
             proba = self.context.probabilities(matrix @ self.context.coef.T + self.context.intercept)
         return proba
 
-    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
-        """For each block, the ``top`` first-pass features that pushed it most towards the
-        label ``label_index[i]`` rather than the others: (readable name, contribution to the
-        decision value, relative to the mean over labels), strongest first. Measures are
-        scaled, so theirs is relative to an average block's value."""
+    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int,
+                 rows: Sequence[int] | None = None) -> list[list[tuple[str, float]]]:
+        """For each block (of ``rows``, if given; ``label_index`` follows them), the ``top``
+        first-pass features that pushed it most towards the label ``label_index[i]`` rather
+        than the others: (readable name,
+        contribution to the decision value, relative to the mean over labels), strongest
+        first. Measures are scaled, so theirs is relative to an average block's value."""
         coef = self.first.coef
         if coef.shape[0] == 1:  # two labels: the one column speaks for label 1 against label 0
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         relative = coef - coef.mean(axis=0)
-        found: list[list[tuple[str, float]]] = [[] for _ in blocks]
+        found: list[list[tuple[str, float]]] = [[] for _ in (blocks if rows is None else rows)]
         for part in self.parts:
-            rows, columns, values = part.cells(blocks)
+            at, columns, values = part.cells(blocks, rows)
             names = None
-            weights = values * relative[np.asarray(label_index)[rows], part.offset + columns]
-            for row, column, value, weight in zip(rows.tolist(), columns.tolist(), values.tolist(), weights.tolist()):
+            weights = values * relative[np.asarray(label_index)[at], part.offset + columns]
+            for row, column, value, weight in zip(at.tolist(), columns.tolist(), values.tolist(), weights.tolist()):
                 if weight > 0:
                     if names is None:
                         names = part.column_names()
                     found[row].append((part.describe(names[column], column, value), weight))
         if self.context is not None:
-            self._context_evidence(blocks, label_index, found)
+            self._context_evidence(blocks, label_index, found, rows)
         return [sorted(items, key=lambda item: -item[1])[:top] for items in found]
 
-    def _context_evidence(self, blocks, label_index, found) -> None:
+    def _context_evidence(self, blocks, label_index, found, rows=None) -> None:
         """The second pass's part: what the block's and its neighbours' first-pass
         probabilities contributed ("next block: caption")."""
-        proba = self.first.probabilities(self.first_pass_scores(blocks))
-        matrix = context_matrix(proba, blocks, self.context_window)
+        proba = self.first.probabilities(self.first_pass_scores(blocks, rows))
+        matrix = context_matrix(proba, blocks if rows is None else [blocks[i] for i in rows], self.context_window)
         coef = self.context.coef
         if coef.shape[0] == 1:
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])

@@ -124,6 +124,7 @@ def bare_links(text: str) -> str:
     return _substitute(text, [(_LINK, _Around("[", "](#)"))])
 
 
+@per_batch
 def block_texts(blocks: Sequence[Block]) -> list[str]:
     return _substitute_all(list(feature_texts(blocks)), _TEXT_SUBS)
 
@@ -372,6 +373,7 @@ def word_shapes(text: str) -> str:
     return _substitute_plainly(_shape_window(_LINK.sub(r"[\1](#)", canonical(cap(text)))), _SHAPE_SUBS)
 
 
+@per_batch
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
     return _substitute_all([_shape_window(text) for text in feature_texts(blocks)], _SHAPE_SUBS)
 
