@@ -20,14 +20,17 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .dialects import holds_links
+from .measures import canonical_texts, holds_link
 from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
 from .inference import CompiledModel
 
 BUNDLE_FORMAT = "blocktag-model"
-# 3: arrays + JSON (.npz). 1-2 were pickles (.joblib, .skops), no longer read.
-BUNDLE_FORMAT_VERSION = 3
+# 4: arrays + JSON (.npz) with a plain-text model; 3: without one (written for a bundle
+# that has none, so older blocktags still read it). 1-2 were pickles, no longer read. An
+# older blocktag refuses version 4 rather than tag link-free pages without its second model.
+BUNDLE_FORMAT_VERSION = 4
+READABLE_FORMAT_VERSIONS = (3, 4)
 MODEL_SUFFIX = ".npz"
 SHIPPED_MODEL_NAME = "blocktag.npz"
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
@@ -81,7 +84,7 @@ class ModelBundle:
             return self.plain.predict_proba(blocks)
         proba = np.empty((len(blocks), len(self.compiled.classes)))
         for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
-            for part in _apart(rows, blocks):  # the batch's texts and measures are computed once
+            for part in _split_where_namesakes_meet(rows, blocks):  # the batch's texts and measures are computed once
                 proba[part] = model.predict_proba(blocks, part)
         return proba
 
@@ -91,20 +94,22 @@ class ModelBundle:
         plain = self.plain_rows(blocks)
         found: list = [None] * len(blocks)
         for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
-            for part in _apart(rows, blocks):
+            for part in _split_where_namesakes_meet(rows, blocks):
                 for i, items in zip(part.tolist(), model.evidence(blocks, label_index[part], top, part)):
                     found[i] = items
         return found
 
     def plain_rows(self, blocks: Sequence[Block]) -> np.ndarray:
-        """Which blocks the plain-text model tags: those of pages that hold no link."""
+        """Which blocks the plain-text model tags: those of pages that hold no link, as the
+        features read links (in the canonical text, which the features then reuse)."""
         plain = np.zeros(len(blocks), dtype=bool)
-        if self.plain is None:
+        if self.plain is None or not len(blocks):
             return plain
+        linked = list(map(holds_link, canonical_texts(blocks)))
         start = 0
         for end in range(1, len(blocks) + 1):
             if end == len(blocks) or blocks[end].page != blocks[start].page:
-                plain[start:end] = not any(holds_links(b.text) for b in blocks[start:end])
+                plain[start:end] = not any(linked[start:end])
                 start = end
         return plain
 
@@ -116,7 +121,7 @@ class ModelBundle:
 
     def to_bytes(self) -> bytes:
         spec, arrays = self.compiled.to_arrays()
-        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION,
+        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION if self.plain else 3,
                     "metadata": self.metadata, "model": spec}
         if self.plain is not None:
             document["plain_model"], plain_arrays = self.plain.to_arrays()
@@ -145,9 +150,9 @@ class ModelBundle:
         self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, source=state["source"])
 
 
-def _apart(rows: np.ndarray, blocks: Sequence[Block]) -> list[np.ndarray]:
-    """``rows`` (ascending) cut wherever dropping the rows between two of them would join two
-    pages of one name, which the features would then read as one page."""
+def _split_where_namesakes_meet(rows: np.ndarray, blocks: Sequence[Block]) -> list[np.ndarray]:
+    """``rows`` (ascending) cut wherever leaving out the rows between two of them would join
+    two pages of one name, which the features would then read as one page."""
     if not len(rows):
         return []
     gaps = np.flatnonzero(np.diff(rows) > 1).tolist()
@@ -204,10 +209,11 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
     version = document.get("format_version")
-    if version != BUNDLE_FORMAT_VERSION:
+    if version not in READABLE_FORMAT_VERSIONS:
         raise ModelError(
-            f"{source}: is a blocktag model of format {version}; this blocktag reads format "
-            f"{BUNDLE_FORMAT_VERSION}: retrain it with 'blocktag train', or use the blocktag that made it"
+            f"{source}: is a blocktag model of format {version}; this blocktag reads formats "
+            f"{' and '.join(map(str, READABLE_FORMAT_VERSIONS))}: retrain it with 'blocktag train', "
+            "or use the blocktag that made it"
         )
     try:
         main = {name: values for name, values in arrays.items() if not name.startswith(_PLAIN_PREFIX)}

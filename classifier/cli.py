@@ -50,7 +50,7 @@ app = typer.Typer(
 )
 
 
-# rich is imported on first use: tagging, the long job, never prints through it.
+# rich is imported on first use: tagging prints through it only for a progress bar on a terminal.
 @cache
 def stdout_console() -> Console:
     from rich.console import Console
@@ -205,6 +205,7 @@ def _valid_jobs(value: int) -> int:
 
 
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
+PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")]
 ParamOption = Annotated[Optional[list[str]], typer.Option(
     "--param", "-p", metavar="KEY=VALUE", show_default=False,
@@ -378,7 +379,7 @@ def train_cli(
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
-    plain_text_model: Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")] = True,
+    plain_text_model: PlainTextModelOption = True,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -560,6 +561,7 @@ def cv_cli(
     group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     param: ParamOption = None,
+    plain_text_model: PlainTextModelOption = True,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -578,7 +580,8 @@ def cv_cli(
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
-                                    source=", ".join(str(p) for p in data), **settings)
+                                    source=", ".join(str(p) for p in data), plain_text_model=plain_text_model,
+                                    **settings)
         if json_path is not None:
             write_json(result, json_path)
             typer.echo(f"Wrote {json_path}", err=True)

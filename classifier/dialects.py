@@ -147,16 +147,6 @@ def _is_canonical_item(line: str) -> bool:
     return _is_canonical_line(line) or (line.startswith("- ") and len(line) > 2 and _is_canonical_line(line[2:]))
 
 
-# What shows a block holds a link in a dialect canonical() reads: an inline link or image,
-# a reference-style link, or an autolink.
-_LINK_MARKS = ("](", "][", "<http", "<ftp", "<mailto:")
-
-
-def holds_links(text: str) -> bool:
-    """Whether ``text`` holds link markup (cheap: no pattern is run)."""
-    return any(mark in text for mark in _LINK_MARKS)
-
-
 def without_links(text: str) -> str:
     """A block as converters that drop links write it (inscriptis, BeautifulSoup's
     ``get_text``): canonical, each link as its text."""

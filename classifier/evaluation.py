@@ -104,11 +104,13 @@ def cross_validate(
     groups: Sequence[str] | None = None,
     on_fold: Callable[[int], None] | None = None,
     source: str = "training data",
+    plain_text_model: bool = True,
     **params,
 ) -> dict:
     """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
-    is in both a training and a test fold. ``source`` names the data in errors. Returns per-label and macro-F1 as mean ± std
-    over the folds, and each fold's figures."""
+    is in both a training and a test fold. ``source`` names the data in errors;
+    ``plain_text_model`` and ``params`` are :func:`train`'s. Returns per-label and macro-F1
+    as mean ± std over the folds, and each fold's figures."""
     from sklearn.model_selection import GroupKFold
 
     from .model import train
@@ -125,7 +127,7 @@ def cross_validate(
     for k, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(blocks, groups=groups), 1):
         training = [blocks[i] for i in train_idx]
         check_trainable(training, source=f"{source} (training part of fold {k} of {folds})")
-        model = train(training, **params)
+        model = train(training, plain_text_model=plain_text_model, **params)
         fold_scores.append(figures_of(evaluate(model, [blocks[i] for i in test_idx])))
         if on_fold:
             on_fold(k)

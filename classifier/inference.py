@@ -55,11 +55,11 @@ class Part:
         in the whole batch): rows (numbered among those blocks), columns (within the part),
         values."""
         if isinstance(self.spec, NgramFeature):
+            if not self.vocabulary:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
             texts = self.spec.texts(blocks)
             if rows is not None:
                 texts = [texts[i] for i in rows]
-            if not self.vocabulary:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
             return tfidf_cells(*self._counter.count(texts), len(texts), self.idf)
         values = self.scaled(blocks, rows)
         at, columns = np.indices(values.shape)
@@ -161,14 +161,16 @@ class CompiledModel:
                  rows: Sequence[int] | None = None) -> list[list[tuple[str, float]]]:
         """For each block (of ``rows``, if given; ``label_index`` follows them), the ``top``
         first-pass features that pushed it most towards the label ``label_index[i]`` rather
-        than the others: (readable name,
-        contribution to the decision value, relative to the mean over labels), strongest
-        first. Measures are scaled, so theirs is relative to an average block's value."""
+        than the others: (readable name, contribution to the decision value, relative to the
+        mean over labels), strongest first. Measures are scaled, so theirs is relative to an
+        average block's value."""
         coef = self.first.coef
         if coef.shape[0] == 1:  # two labels: the one column speaks for label 1 against label 0
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         relative = coef - coef.mean(axis=0)
         found: list[list[tuple[str, float]]] = [[] for _ in (blocks if rows is None else rows)]
+        if len(label_index) != len(found):
+            raise ValueError(f"{len(label_index)} labels for {len(found)} blocks")
         for part in self.parts:
             at, columns, values = part.cells(blocks, rows)
             names = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import operator
 import re
+import threading
 from itertools import repeat
 from math import log1p
 from typing import NamedTuple, Sequence
@@ -88,14 +89,17 @@ def normalise_text(text: str) -> str:
 
 def per_batch(compute):
     """``compute(blocks)`` remembered for the last batch it was given: several features of one
-    model call read the same canonical texts and shape statistics, which are computed once.
-    The batch itself is held (not just its id), so a new batch is never taken for it."""
-    last: list = [None, None]
+    model call (and both models of a bundle) read the same canonical texts and shape
+    statistics, which are computed once. The batch itself is held (not just its id), so a new
+    batch is never taken for it, and its length, so a batch grown in place is computed again.
+    Each thread remembers its own (cluster workers tag in threads)."""
+    local = threading.local()
 
     def cached(blocks):
-        if last[0] is not blocks or len(last[1]) != len(blocks):
-            last[:] = [blocks, compute(blocks)]
-        return last[1]
+        last = getattr(local, "last", None)
+        if last is None or last[0] is not blocks or last[1] != len(blocks):
+            local.last = last = (blocks, len(blocks), compute(blocks))
+        return last[2]
 
     cached.__doc__ = compute.__doc__
     return cached
@@ -106,6 +110,12 @@ def canonical_texts(blocks: Sequence[Block]) -> list[str]:
     """Each block's text, capped, in the corpus's one dialect (:func:`dialects.canonical`),
     link targets kept: what the link-target feature reads."""
     return [canonical(cap(b.text)) for b in blocks]
+
+
+def holds_link(canonical_text: str) -> bool:
+    """Whether a block's canonical text holds a link as the features read one (an image or a
+    "[Print](javascript:print())" does not)."""
+    return "](" in canonical_text and _LINK.search(canonical_text) is not None
 
 
 @per_batch

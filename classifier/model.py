@@ -37,8 +37,8 @@ from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (
 from .errors import TrainingError
 from .features import feature_pipeline
 from .inference import compile_classifier
-from .dialects import holds_links, without_links
-from .measures import context_matrix
+from .dialects import without_links
+from .measures import canonical_texts, context_matrix, holds_link
 from .registry import DEFAULT_FEATURES, FEATURES
 from .training_checks import check_trainable
 
@@ -331,7 +331,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     compiled = compile_classifier(classifier)
     check_compiled(classifier, compiled, blocks)
     plain, plain_metadata = None, {}
-    if plain_text_model and any(holds_links(b.text) for b in blocks):
+    if plain_text_model and any(map(holds_link, canonical_texts(blocks))):
         plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
         plain_classifier = BlockClassifier(**params).fit(plain_blocks, labels, sample_weight=sample_weight)
         plain = compile_classifier(plain_classifier)

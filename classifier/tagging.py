@@ -55,8 +55,8 @@ class TaggedBlock:
 class TaggedBatch:
     """One model call's blocks (whole pages, in order) with every label's probability,
     rounded (``rows``), and the best label's place in ``labels`` (``best``). Iterating gives
-    its :class:`TaggedBlock` records; a writer may read the rows directly instead. The rows
-    hold no -0.0 (made by :meth:`from_proba`), so a writer may take 0.0 for every zero."""
+    its :class:`TaggedBlock` records; a writer may read the rows directly instead. Made by
+    :meth:`from_proba`, whose rows hold no -0.0, so a writer may take 0.0 for every zero."""
 
     blocks: Sequence[Block]
     labels: list[str]

@@ -118,9 +118,10 @@ def test_cv_trains_every_fold_with_the_parameters(tmp_path, corpus_blocks, monke
     monkeypatch.setattr(model, "train", lambda blocks, **params: seen.append(params) or real_train(blocks, **params))
     data = write_jsonl(tmp_path / "d.jsonl", [b.to_dict() for b in corpus_blocks])
     scores = tmp_path / "cv.json"
-    result = runner.invoke(app, ["cv", str(data), "--folds", "2", "-p", "C=0.5", "-p", "word_ngrams=1,3", "--json", str(scores)])
+    result = runner.invoke(app, ["cv", str(data), "--folds", "2", "-p", "C=0.5", "-p", "word_ngrams=1,3", "--json", str(scores),
+                                 "--no-plain-text-model"])
     assert result.exit_code == 0, result.output
-    assert seen == [{"C": 0.5, "word_ngrams": (1, 3)}] * 2
+    assert seen == [{"C": 0.5, "word_ngrams": (1, 3), "plain_text_model": False}] * 2
     params = json.loads(scores.read_text())["params"]
     assert params["C"] == 0.5 and params["word_ngrams"] == [1, 3]
     assert params["trim_edges"] == model_defaults()["trim_edges"]  # the others at their defaults

@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from classifier import Block, load_model, train
 from classifier.bundle import ModelBundle
 from classifier.cli import app
-from classifier.dialects import holds_links, without_links
+from classifier.dialects import canonical, without_links
+from classifier.errors import ModelError
+from classifier.measures import holds_link
 from classifier.explain import explain_pages
 
 from conftest import write_jsonl
@@ -27,7 +29,7 @@ def _pages(blocks):
 
 def _linked_and_plain(corpus_blocks):
     """One page of the corpus with its links, then the same page with none."""
-    page = next(p for p in _pages(corpus_blocks) if any(holds_links(b.text) for b in p))
+    page = next(p for p in _pages(corpus_blocks) if any(holds_link(canonical(b.text)) for b in p))
     plain = [replace(b, page=b.page + "~plain", text=without_links(b.text)) for b in page]
     return page, plain
 
@@ -55,11 +57,18 @@ def test_one_linked_block_sends_its_whole_page_to_the_main_model(small_model, co
                                   [True] * len(plain) + [False] * len(one_link))
 
 
-@pytest.mark.parametrize("text", ["a [link](/x) b", "[Link][1] here", "see <https://example.com>", "![img](p.png)",
-                                  "mail <mailto:a@example.com>"])
-def test_link_markup_of_every_dialect_counts_as_a_link(text):
-    assert holds_links(text)
-    assert not holds_links("Plain text [in brackets] and (parentheses), <b>bold</b>.")
+@pytest.mark.parametrize("text", ["a [link](/x) b", "see <https://example.com>", "a &#91;link&#93;&#40;/x&#41; b",
+                                  "[Link][1] here\n[1]: https://example.com/x"])
+def test_a_link_in_any_dialect_sends_its_page_to_the_main_model(small_model, text):
+    page = [Block("p", 0, "A plain paragraph of the story."), Block("p", 1, text)]
+    assert small_model.plain_rows(page).tolist() == [False, False]
+
+
+@pytest.mark.parametrize("text", ["Plain text [in brackets] and (parentheses), <b>bold</b>.", "![A photo](p.png) Its caption",
+                                  "[Print](javascript:window.print())"])
+def test_what_the_features_do_not_read_as_a_link_leaves_a_page_plain(small_model, text):
+    page = [Block("p", 0, "A plain paragraph of the story."), Block("p", 1, text)]
+    assert small_model.plain_rows(page).tolist() == [True, True]
 
 
 def test_the_plain_text_model_survives_saving_and_worker_pickling(small_model, corpus_blocks, tmp_path):
@@ -69,6 +78,19 @@ def test_the_plain_text_model_survives_saving_and_worker_pickling(small_model, c
     loaded = load_model(small_model.save(tmp_path / "m.npz"))
     for copy in (loaded, pickle.loads(pickle.dumps(small_model))):
         np.testing.assert_array_equal(copy.predict_proba(linked + plain), small_model.predict_proba(linked + plain))
+
+
+def test_a_model_without_one_is_saved_in_the_format_older_blocktags_read(small_model, tmp_path):
+    import json
+    import zipfile
+
+    alone = ModelBundle(small_model.compiled, small_model.metadata)
+    for bundle, version in ((alone, 3), (small_model, 4)):
+        path = bundle.save(tmp_path / f"v{version}.npz")
+        with zipfile.ZipFile(path) as archive:
+            document = json.loads(np.load(archive.open("meta.json.npy")).tobytes())
+        assert document["format_version"] == version
+        assert (load_model(path).plain is None) is (bundle is alone)
 
 
 def test_explain_reads_the_model_that_tags_the_page(small_model, corpus_blocks):
@@ -90,7 +112,7 @@ def test_training_without_it_or_without_links_makes_no_plain_text_model(corpus_b
 def test_a_plain_text_model_with_other_labels_is_refused(small_model, corpus_blocks):
     two_labels = [b for b in corpus_blocks if b.label in ("body", "other")]
     other = train(two_labels, stack_folds=3, plain_text_model=False)
-    with pytest.raises(Exception, match="plain-text model's labels differ"):
+    with pytest.raises(ModelError, match="plain-text model's labels differ"):
         ModelBundle(small_model.compiled, plain=other.compiled)
 
 

@@ -57,11 +57,10 @@ def test_shipped_model_is_what_the_documented_command_builds(rebuilt):
     shipped, fresh, blocks = rebuilt
     assert shipped.metadata["params"] == fresh.metadata["params"]
     _agree(shipped, fresh, read_labelled([SEED_LABELS]) + blocks)
-    # The plain-text model too: it tags the corpus pages with their links written as text
-    # (all but the few whose leftover link-like markup, as "[Print](javascript:print())", sends them to the main model).
+    # The plain-text model too: it tags the corpus pages with their links written as text.
     assert shipped.plain is not None and fresh.plain is not None
     plain = [replace(b, page=f"{b.page}~plain", text=without_links(b.text)) for b in blocks]
-    assert shipped.plain_rows(plain).mean() > 0.9
+    assert shipped.plain_rows(plain).all()
     _agree(shipped, fresh, plain)
 
 
