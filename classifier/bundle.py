@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .measures import canonical_texts, holds_link
+from .measures import pages_without_links
 from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
 from .inference import CompiledModel
@@ -102,16 +102,9 @@ class ModelBundle:
     def plain_rows(self, blocks: Sequence[Block]) -> np.ndarray:
         """Which blocks the plain-text model tags: those of pages that hold no link, as the
         features read links (in the canonical text, which the features then reuse)."""
-        plain = np.zeros(len(blocks), dtype=bool)
         if self.plain is None or not len(blocks):
-            return plain
-        linked = list(map(holds_link, canonical_texts(blocks)))
-        start = 0
-        for end in range(1, len(blocks) + 1):
-            if end == len(blocks) or blocks[end].page != blocks[start].page:
-                plain[start:end] = not any(linked[start:end])
-                start = end
-        return plain
+            return np.zeros(len(blocks), dtype=bool)
+        return pages_without_links(blocks)
 
     def predict(self, blocks: Sequence[Block]) -> list[str]:
         labels = self.labels

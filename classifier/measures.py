@@ -118,6 +118,28 @@ def holds_link(canonical_text: str) -> bool:
     return "](" in canonical_text and _LINK.search(canonical_text) is not None
 
 
+def pages_without_links(blocks: Sequence[Block]) -> np.ndarray:
+    """For each block, whether no block of its page (its run of blocks with one page name)
+    :func:`holds_link`: one regex scan of the batch's canonical texts joined by NUL (which
+    no link holds), or one text at a time when a text holds a NUL itself."""
+    n = len(blocks)
+    texts = canonical_texts(blocks)
+    joined = _JOINT.join(texts)
+    if joined.count(_JOINT) != max(n - 1, 0):
+        linked = np.fromiter(map(holds_link, texts), dtype=bool, count=n)
+    else:
+        ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1) - 1
+        starts = [m.start() for m in _LINK.finditer(joined)]
+        linked = np.zeros(n, dtype=bool)
+        linked[np.searchsorted(ends, np.asarray(starts, dtype=np.int64))] = True
+    position, length = page_positions(blocks)
+    run_start = np.flatnonzero(position == 0)
+    if not len(run_start):
+        return np.zeros(0, dtype=bool)
+    links_in_run = np.add.reduceat(linked.astype(np.int64), run_start)
+    return np.repeat(links_in_run == 0, length[run_start])
+
+
 @per_batch
 def feature_texts(blocks: Sequence[Block]) -> list[str]:
     """What the word, shape and measure features read: the canonical text with every link's

@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from classifier import Block, load_model, train
@@ -14,7 +16,7 @@ from classifier.bundle import ModelBundle
 from classifier.cli import app
 from classifier.dialects import canonical, without_links
 from classifier.errors import ModelError
-from classifier.measures import holds_link
+from classifier.measures import cap, holds_link, pages_without_links
 from classifier.explain import explain_pages
 
 from conftest import write_jsonl
@@ -124,3 +126,20 @@ def test_train_cli_can_leave_the_plain_text_model_out(corpus_blocks, tmp_path):
         result = CliRunner().invoke(app, ["train", str(data), "-o", str(out), "-q", "--param", "stack_folds=3", flag])
         assert result.exit_code == 0, result.output
         assert (load_model(out).plain is not None) is has_plain
+
+
+_piece = st.sampled_from(["text ", "[a](#) ", "[b](/x)", "![i](p.png) ", "](", "\x00", "[", ")", "<https://e.com> ", "\n"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("ppq"), st.lists(_piece, max_size=4).map("".join)), max_size=12))
+def test_pages_without_links_is_any_link_on_the_page(records):
+    """The batch scan gives what a page-by-page reading of holds_link gives (NULs included)."""
+    blocks = [Block(page, i, text) for i, (page, text) in enumerate(records)]
+    expected, start = [], 0
+    for end in range(1, len(blocks) + 1):
+        if end == len(blocks) or blocks[end].page != blocks[start].page:
+            plain = not any(holds_link(canonical(cap(b.text))) for b in blocks[start:end])
+            expected += [plain] * (end - start)
+            start = end
+    assert pages_without_links(blocks).tolist() == expected
