@@ -13,6 +13,7 @@ import io
 import json
 import warnings
 import zipfile
+import zlib
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -119,10 +120,8 @@ class ModelBundle:
         if self.plain is not None:
             document["plain_model"], plain_arrays = self.plain.to_arrays()
             arrays.update({_PLAIN_PREFIX + name: values for name, values in plain_arrays.items()})
-        buffer = io.BytesIO()
-        np.savez_compressed(buffer, **arrays, **{_META: np.frombuffer(
-            json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)})
-        return buffer.getvalue()
+        arrays[_META] = np.frombuffer(json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+        return _npz_bytes(arrays)
 
     def save(self, path: str | Path) -> Path:
         """Write the model atomically to ``path`` (a ``.npz`` file)."""
@@ -141,6 +140,27 @@ class ModelBundle:
     def __setstate__(self, state: dict) -> None:
         loaded = model_from_bytes(state["data"], state["source"])
         self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, source=state["source"])
+
+
+# An array is stored deflated unless that saves less than this share: the coefficients
+# (random-looking floats) barely shrink, and inflating them would slow every start-up.
+MIN_DEFLATE_SAVING = 0.1
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """An ``.npz`` file (what ``np.load`` reads) of ``arrays``, each member deflated only
+    where that pays."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, values in arrays.items():
+            member = io.BytesIO()
+            np.lib.format.write_array(member, np.asanyarray(values), allow_pickle=False)
+            data = member.getvalue()
+            saving = 1 - len(zlib.compress(data, 6)) / max(len(data), 1)
+            method = zipfile.ZIP_DEFLATED if saving >= MIN_DEFLATE_SAVING else zipfile.ZIP_STORED
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, data, compress_type=method)
+    return buffer.getvalue()
 
 
 def _split_where_namesakes_meet(rows: np.ndarray, blocks: Sequence[Block]) -> list[np.ndarray]:

@@ -194,3 +194,23 @@ def test_tag_text_loads_the_shipped_model_once(monkeypatch):
     second = classifier.tag_text("Another page\n\nSubscribe now")
     assert loads == [None]
     assert [t.block.text for t in first + second] == ["Headline", "By Ann Lee", "Another page", "Subscribe now"]
+
+
+def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):
+    """Random-looking coefficients are stored as they are (inflating them would slow every
+    start-up); repetitive arrays are deflated; np.load reads both, without pickles."""
+    import io
+    import zipfile
+
+    from classifier.bundle import _npz_bytes
+
+    arrays = {"noise": np.random.default_rng(0).random(5000), "flat": np.zeros(5000), "ints": np.arange(3)}
+    data = _npz_bytes(arrays)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        methods = {info.filename: info.compress_type for info in archive.infolist()}
+    assert methods["noise.npy"] == zipfile.ZIP_STORED
+    assert methods["flat.npy"] == zipfile.ZIP_DEFLATED
+    with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
+        for name, values in arrays.items():
+            np.testing.assert_array_equal(loaded[name], values)
+    assert _npz_bytes(arrays) == data  # the same arrays, the same bytes
