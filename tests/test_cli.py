@@ -189,3 +189,22 @@ def test_keep_an_unknown_label(small_model_path):
         "Error: --keep article: the model has no such label; its labels are "
         "body, byline, caption, contributor_note, other, promotion\n"
     )
+
+
+@pytest.mark.parametrize("own_process", [True, False])
+def test_tag_freezes_what_it_loaded_only_in_its_own_process(small_model_path, monkeypatch, own_process):
+    """blocktag (main) runs one command and exits, so tag takes the modules and the model
+    out of the collector's sight; called in-process (tests, host programs) it leaves the
+    host's collector alone."""
+    import gc
+
+    from classifier import cli
+
+    monkeypatch.setattr(cli, "_own_process", own_process)
+    gc.unfreeze()
+    try:
+        result = run("tag", SEED_PAGE, "-m", small_model_path, "-f", "jsonl")
+        assert result.exit_code == 0, result.output
+        assert (gc.get_freeze_count() > 0) is own_process
+    finally:
+        gc.unfreeze()
