@@ -12,7 +12,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import Callable, IO, Iterable, Iterator
 
 from .errors import InputError, OutputError
 
@@ -67,14 +67,16 @@ def read_text(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> str:
     return decode_text(read_bytes(path, encoding), str(path), encoding)
 
 
-def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> bytes:
+def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,
+               allow: Callable[[bytes], bool] | None = None) -> bytes:
     """The bytes of a file. Its first chunk is checked for binary content before the rest is
-    read, so a large binary file is refused without being read whole."""
+    read, so a large binary file is refused without being read whole; a file whose first
+    chunk ``allow`` accepts (an HTML page, which may be UTF-16) is not checked."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(BINARY_SNIFF_BYTES)
             check_encoding(encoding)
-            if looks_binary(head, encoding):
+            if not (allow and allow(head)) and looks_binary(head, encoding):
                 raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
             return head + handle.read()
     except FileNotFoundError:

@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from . import blocks as blocks_module
 from .blocks import LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
 from .errors import BlocktagError, InputError
-from .files import DEFAULT_ENCODING, decode_text, read_text
+from .files import DEFAULT_ENCODING, decode_text, read_bytes
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import interrupts_held, resolve_jobs, worker_started
@@ -106,7 +106,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
             yield from _text_pages(decode_text(data, "<stdin>", encoding), page or STDIN_PAGE, split)
         return
     path = Path(source)
-    kind = input_kind(path)
+    kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
     if kind in ("html", "warc"):
         yield from _markup_pages(path, kind, page or page_stem(path))
         return
@@ -116,7 +116,11 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
         yield from capped_pages(blocks)
         return
-    yield from _text_pages(read_text(path, encoding), page or path.stem, split)
+    data = read_bytes(path, encoding, allow=looks_like_html)
+    if looks_like_html(data):  # a saved page named as text: never tagged as markup
+        yield from _text_pages(_html_text(data, source=str(path)), page or page_stem(path))
+        return
+    yield from _text_pages(decode_text(data, str(path), encoding), page or path.stem, split)
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
@@ -135,10 +139,10 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
-def _html_text(data: bytes) -> str:
+def _html_text(data: bytes, source: str = "<stdin>") -> str:
     from .readers.html import html_to_text
 
-    return html_to_text(data, source="<stdin>")
+    return html_to_text(data, source=source)
 
 
 def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:

@@ -150,6 +150,13 @@ def test_a_txt_file_holding_html_is_never_tagged_as_plain_text(tmp_path):
     assert not any("script" in b.text or "tracking" in b.text for b in page)
 
 
+def test_a_txt_file_holding_html_with_a_stray_nul_is_read_as_html_not_refused(tmp_path):
+    path = tmp_path / "saved.txt"
+    path.write_bytes(PAGE.replace("</head>", "<!-- \x00 --></head>").encode("utf-8"))
+    (page,) = iter_pages([path])
+    assert page[0].text == "- [News](/news)\n- [Sport](https://harbour.example/sport)"
+
+
 def test_a_folder_of_mixed_pages(tmp_path):
     (tmp_path / "a.txt").write_text("Plain page\n\nSecond block", encoding="utf-8")
     (tmp_path / "b.html").write_text("<p>Web page</p>", encoding="utf-8")

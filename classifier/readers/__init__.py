@@ -23,9 +23,11 @@ SNIFF_BYTES = 1024
 _HTML_START = re.compile(rb"\s*(?:<!--.{0,500}?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
 
-def input_kind(path: str | os.PathLike) -> str:
+def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
     """``"warc"``, ``"html"``, ``"labelled"`` (JSONL/CSV blocks) or ``"text"``, by the file's
-    name; a file named otherwise is ``"html"`` when its first bytes are an HTML document."""
+    name; a file named otherwise is ``"html"`` when its first bytes are an HTML document
+    (unless ``sniff`` is false: then it is ``"text"``, for a reader that sniffs the bytes it
+    reads anyway)."""
     name = Path(path).name.lower()
     if name.endswith(WARC_SUFFIXES):
         return "warc"
@@ -33,7 +35,7 @@ def input_kind(path: str | os.PathLike) -> str:
         return "html"
     if name.endswith(LABELLED_SUFFIXES):
         return "labelled"
-    return "html" if _sniff(path) else "text"
+    return "html" if sniff and _sniff(path) else "text"
 
 
 def is_page_name(name: str) -> bool:
