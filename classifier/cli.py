@@ -13,8 +13,8 @@ import sys
 import time
 import warnings
 from enum import Enum
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
@@ -431,7 +431,7 @@ def train_cli(
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
-                     f"{user['blocks']} blocks, each counted {user['weight']:g} times")
+                               f"{user['blocks']} blocks, each counted {user['weight']:g} times")
     stdout_console().print(f"Saved model to {output}")
 
 
@@ -528,7 +528,7 @@ def print_metrics(metrics: dict, name: str | None = None) -> None:
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     print_table(table)
     stdout_console().print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
-                 + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
+                           + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
@@ -596,7 +596,7 @@ def cv_cli(
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
     print_table(table)
     stdout_console().print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
-                 f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
+                           f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
 
 # ---------------------------------------------------------------------- explain
@@ -707,10 +707,10 @@ def label_cli(
                              encoding=encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                     f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
+                               f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
-                     f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
+                               f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
 
 
 # ---------------------------------------------------------------------- entry point
