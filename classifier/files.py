@@ -78,7 +78,8 @@ def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,
             check_encoding(encoding)
             if not (allow and allow(head)) and looks_binary(head, encoding):
                 raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
-            return head + handle.read()
+            # A short first read reached the end (BufferedReader reads until it has all it asked for).
+            return head + handle.read() if len(head) == BINARY_SNIFF_BYTES else head
     except FileNotFoundError:
         if os.path.islink(path):
             raise InputError(f"{path}: is a broken symbolic link (to {os.readlink(path)})") from None

@@ -584,6 +584,19 @@ def test_19_utf16_text_is_not_called_binary(tmp_path, small_model_path):
     assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == segment(PAGE)
 
 
+@pytest.mark.parametrize("chunk_fraction", [0, 0.5, "one short", 1, "one over", 6])
+def test_19_a_text_file_of_any_size_is_read_whole(tmp_path, chunk_fraction):
+    """The first chunk is read alone (for the binary check); a file that ends inside it is
+    not read again, and a longer one is read to its end."""
+    from classifier.files import BINARY_SNIFF_BYTES as chunk
+
+    size = {"one short": chunk - 1, "one over": chunk + 1}.get(chunk_fraction) or int(chunk_fraction * chunk)
+    data = bytes(b"abcdefghij\n"[i % 11] for i in range(size))
+    path = tmp_path / "p.txt"
+    path.write_bytes(data)
+    assert read_bytes(path) == data
+
+
 def test_19_a_huge_binary_file_is_refused_without_reading_it_whole(tmp_path):
     big = tmp_path / "big.txt"
     with open(big, "wb") as handle:
