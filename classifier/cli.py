@@ -432,7 +432,8 @@ def train_cli(
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
                                f"{user['blocks']} blocks, each counted {user['weight']:g} times")
-    stdout_console().print(f"Saved model to {output}")
+    plain = " (and a plain-text model, for pages with no link)" if bundle.plain is not None else ""
+    stdout_console().print(f"Saved model to {output}{plain}")
 
 
 # ---------------------------------------------------------------------- evaluate

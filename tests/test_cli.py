@@ -161,7 +161,7 @@ def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
     result = run("train", SEED_LABELS, "--output", model)
     assert result.exit_code == 0, result.output
     assert "Trained on 1 pages, 31 blocks" in result.output
-    assert result.output.endswith(f"Saved model to {model}\n")
+    assert result.output.endswith(f"Saved model to {model} (and a plain-text model, for pages with no link)\n")
     scores = tmp_path / "scores.json"
     result = run("evaluate", SEED_LABELS, "--model", model, "--json", scores)
     assert result.exit_code == 0, result.output

@@ -126,6 +126,8 @@ def test_train_cli_can_leave_the_plain_text_model_out(corpus_blocks, tmp_path):
         result = CliRunner().invoke(app, ["train", str(data), "-o", str(out), "-q", "--param", "stack_folds=3", flag])
         assert result.exit_code == 0, result.output
         assert (load_model(out).plain is not None) is has_plain
+        assert result.output.endswith(f"Saved model to {out}" + (
+            " (and a plain-text model, for pages with no link)" if has_plain else "") + "\n")
 
 
 _piece = st.sampled_from(["text ", "[a](#) ", "[b](/x)", "![i](p.png) ", "](", "\x00", "[", ")", "<https://e.com> ", "\n"])
