@@ -19,6 +19,7 @@ from .bundle import ModelBundle
 from .tagging import SCORE_DECIMALS, TaggedBlock, batches, tagged_from_proba
 
 DEFAULT_TOP = 5
+MAIN_MODEL, PLAIN_TEXT_MODEL = "main", "plain-text"
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,14 @@ class Explanation:
     tagged: TaggedBlock
     runner_up: str
     evidence: list[tuple[str, float]]
+    model: str = MAIN_MODEL  # or PLAIN_TEXT_MODEL: which of the bundle's models tagged the block
 
     def to_record(self) -> dict:
         return {
             **self.tagged.to_record(),
             "runner_up": self.runner_up,
             "evidence": [{"feature": name, "weight": round(weight, SCORE_DECIMALS)} for name, weight in self.evidence],
+            "model": self.model,
         }
 
 
@@ -46,5 +49,6 @@ def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = D
         proba = model.predict_proba(batch)
         order = np.argsort(-proba, axis=1, kind="stable")
         evidence = model.evidence(batch, order[:, 0], top)
-        for tagged, ranked, items in zip(tagged_from_proba(batch, labels, proba), order, evidence):
-            yield Explanation(tagged, labels[ranked[1]], items)
+        which = [PLAIN_TEXT_MODEL if plain else MAIN_MODEL for plain in model.plain_rows(batch).tolist()]
+        for tagged, ranked, items, by in zip(tagged_from_proba(batch, labels, proba), order, evidence, which):
+            yield Explanation(tagged, labels[ranked[1]], items, by)

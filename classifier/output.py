@@ -225,8 +225,9 @@ def _style(text: str, colour: bool, **style) -> str:
 
 
 def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
-    """``blocktag explain``'s output: JSON lines (the tag record plus ``runner_up`` and
-    ``evidence``), or for people a header per page and each block's label, runner-up and
+    """``blocktag explain``'s output: JSON lines (the tag record plus ``runner_up``,
+    ``evidence`` and the ``model`` that tagged it), or for people a header per page (naming
+    the plain-text model when it tagged the page) and each block's label, runner-up and
     evidence."""
     import json
 
@@ -238,7 +239,8 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
         tagged = item.tagged
         if tagged.block.page != page:
             page = tagged.block.page
-            out.write(f"{'' if n == 1 else chr(10)}# {page}\n")
+            by = " (the page holds no link: tagged by the plain-text model)" if item.model == "plain-text" else ""
+            out.write(f"{'' if n == 1 else chr(10)}# {page}{by}\n")
         text = " ".join(tagged.block.text.split())
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "

@@ -3,6 +3,7 @@ blocks with their links written as text; every other page by the main model."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -83,7 +84,6 @@ def test_the_plain_text_model_survives_saving_and_worker_pickling(small_model, c
 
 
 def test_a_model_without_one_is_saved_in_the_format_older_blocktags_read(small_model, tmp_path):
-    import json
     import zipfile
 
     alone = ModelBundle(small_model.compiled, small_model.metadata)
@@ -145,3 +145,17 @@ def test_pages_without_links_is_any_link_on_the_page(records):
             expected += [plain] * (end - start)
             start = end
     assert pages_without_links(blocks).tolist() == expected
+
+
+def test_explain_names_the_model_that_tagged_each_page(small_model_path, tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("By Jane Doe\n\nThe council voted on Tuesday to approve the budget.\n", encoding="utf-8")
+    linked = tmp_path / "linked.txt"
+    linked.write_text("By [Jane Doe](/authors/jane)\n\nThe council voted on Tuesday to approve the budget.\n",
+                      encoding="utf-8")
+    result = CliRunner().invoke(app, ["explain", str(linked), str(plain), "-m", str(small_model_path), "--top", "1"])
+    assert result.exit_code == 0, result.output
+    headers = [line for line in result.stdout.splitlines() if line.startswith("# ")]
+    assert headers == ["# linked", "# plain (the page holds no link: tagged by the plain-text model)"]
+    result = CliRunner().invoke(app, ["explain", str(linked), str(plain), "-m", str(small_model_path), "-f", "jsonl"])
+    assert [json.loads(line)["model"] for line in result.stdout.splitlines()] == ["main"] * 2 + ["plain-text"] * 2
