@@ -78,27 +78,38 @@ class ModelBundle:
         """Each block's probabilities: from the plain-text model for the blocks of a page
         (a run of blocks with one page name) that holds no link, else from the main model."""
         blocks = list(blocks)
-        plain = self.plain_rows(blocks)
-        if not plain.any():
-            return self.compiled.predict_proba(blocks)
-        if plain.all():
-            return self.plain.predict_proba(blocks)
+        calls = self._calls(blocks)
+        if calls[0][1] is None:
+            return calls[0][0].predict_proba(blocks)
         proba = np.empty((len(blocks), len(self.compiled.classes)))
-        for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
-            for part in _split_where_namesakes_meet(rows, blocks):  # the batch's texts and measures are computed once
-                proba[part] = model.predict_proba(blocks, part)
+        for model, rows in calls:  # the batch's texts and measures are computed once
+            proba[rows] = model.predict_proba(blocks, rows)
         return proba
 
     def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
         """:meth:`CompiledModel.evidence`, from the model that tags each block."""
         blocks, label_index = list(blocks), np.asarray(label_index)
-        plain = self.plain_rows(blocks)
+        calls = self._calls(blocks)
+        if calls[0][1] is None:
+            return calls[0][0].evidence(blocks, label_index, top)
         found: list = [None] * len(blocks)
-        for model, rows in ((self.compiled, np.flatnonzero(~plain)), (self.plain, np.flatnonzero(plain))):
-            for part in _split_where_namesakes_meet(rows, blocks):
-                for i, items in zip(part.tolist(), model.evidence(blocks, label_index[part], top, part)):
-                    found[i] = items
+        for model, rows in calls:
+            for i, items in zip(rows.tolist(), model.evidence(blocks, label_index[rows], top, rows)):
+                found[i] = items
         return found
+
+    def _calls(self, blocks: list[Block]) -> list[tuple[CompiledModel, np.ndarray | None]]:
+        """Which model reads which rows of ``blocks``: one (model, None) when one model reads
+        them all, else (model, rows) pairs, the rows cut wherever leaving the others out
+        would join two pages of one name."""
+        plain = self.plain_rows(blocks)
+        if not plain.any():
+            return [(self.compiled, None)]
+        if plain.all():
+            return [(self.plain, None)]
+        return [(model, part) for model, rows in ((self.compiled, np.flatnonzero(~plain)),
+                                                   (self.plain, np.flatnonzero(plain)))
+                for part in _split_where_namesakes_meet(rows, blocks)]
 
     def plain_rows(self, blocks: Sequence[Block]) -> np.ndarray:
         """Which blocks the plain-text model tags: those of pages that hold no link, as the

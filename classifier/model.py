@@ -327,15 +327,11 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
     counts = {label: labels.count(label) for label in sorted(set(labels))}
-    classifier = BlockClassifier(**params).fit(blocks, labels, sample_weight=sample_weight)
-    compiled = compile_classifier(classifier)
-    check_compiled(classifier, compiled, blocks)
+    classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
     plain, plain_metadata = None, {}
     if plain_text_model and any(map(holds_link, canonical_texts(blocks))):
         plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
-        plain_classifier = BlockClassifier(**params).fit(plain_blocks, labels, sample_weight=sample_weight)
-        plain = compile_classifier(plain_classifier)
-        check_compiled(plain_classifier, plain, plain_blocks)
+        plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
         plain_metadata = {"plain_text_model": {
             "for": "pages that hold no link markup; learnt from every block with its links written as their text",
             "metrics": _training_metrics(plain_classifier, plain_blocks, labels)}}
@@ -353,6 +349,14 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         **environment_versions(),
     }
     return ModelBundle(compiled, metadata, plain=plain, classifier=classifier)
+
+
+def _fit_compiled(blocks: list[Block], labels: list[str], sample_weight, params: dict):
+    """A fitted BlockClassifier and its compiled form, checked to agree."""
+    classifier = BlockClassifier(**params).fit(blocks, labels, sample_weight=sample_weight)
+    compiled = compile_classifier(classifier)
+    check_compiled(classifier, compiled, blocks)
+    return classifier, compiled
 
 
 def check_compiled(classifier: BlockClassifier, compiled, blocks: Sequence[Block]) -> None:
