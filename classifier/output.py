@@ -115,11 +115,12 @@ class _FloatTexts(dict):
     scores that are not rounded."""
 
     MAX_SIZE = 50_000
+    # 0.0 and -0.0 are one key but two texts, so zero is remembered only where no -0.0 comes.
+    ZERO_TOO = False
 
     def __missing__(self, value: float) -> str:
         text = float.__repr__(value)
-        # 0.0 and -0.0 are one key but two texts; NaN is never found again.
-        if value and value == value and len(self) < self.MAX_SIZE:
+        if (value or self.ZERO_TOO) and value == value and len(self) < self.MAX_SIZE:  # (NaN is never found again)
             self[value] = text
         return text
 
@@ -131,11 +132,7 @@ class _ProbabilityTexts(_FloatTexts):
     """_FloatTexts for a TaggedBatch's rows, which hold no -0.0: zero, the commonest score
     of all, is remembered too."""
 
-    def __missing__(self, value: float) -> str:
-        text = float.__repr__(value)
-        if value == value and len(self) < self.MAX_SIZE:
-            self[value] = text
-        return text
+    ZERO_TOO = True
 
 
 _probability_text = _ProbabilityTexts().__getitem__
