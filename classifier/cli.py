@@ -305,7 +305,7 @@ def _one_page(inputs: list[str]) -> bool:
     if inputs[0] == "-":
         return True
     path = Path(inputs[0])
-    return path.is_file() and input_kind(path) in ("text", "html")
+    return path.is_file() and input_kind(path, sniff=False) in ("text", "html")  # (sniffing tells only these two apart)
 
 
 def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str) -> None:

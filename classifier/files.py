@@ -71,7 +71,8 @@ def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,
                allow: Callable[[bytes], bool] | None = None) -> bytes:
     """The bytes of a file. Its first chunk is checked for binary content before the rest is
     read, so a large binary file is refused without being read whole; a file whose first
-    chunk ``allow`` accepts (an HTML page, which may be UTF-16) is not checked."""
+    chunk ``allow`` accepts (an HTML page, which the HTML reader reads as it is) is not
+    checked."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(BINARY_SNIFF_BYTES)
