@@ -19,6 +19,14 @@ from .errors import InputError, OutputError
 DEFAULT_ENCODING = "utf-8"
 # A NUL character never occurs in text files; looking at the first chunk is enough to tell.
 BINARY_SNIFF_BYTES = 8192
+# A gzipped page bigger than this once unpacked is refused (a gzip bomb is tiny packed).
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+# Text whose byte-order mark names its encoding is read in it, whatever --encoding says
+# (a BOM is unambiguous; Windows tools write UTF-16 with one). UTF-32 LE's mark starts with
+# UTF-16 LE's, so it is looked for first.
+_BOM_ENCODINGS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                  (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 def check_encoding(encoding: str) -> None:
@@ -36,10 +44,20 @@ def check_encoding(encoding: str) -> None:
         raise InputError(f"--encoding {encoding}: is not a text encoding; give one such as utf-8 or latin-1") from None
 
 
+def text_encoding(head: bytes, encoding: str = DEFAULT_ENCODING) -> str:
+    """The encoding to read text starting with ``head`` in: the one its UTF-16 or UTF-32
+    byte-order mark names, else ``encoding``."""
+    for bom, named in _BOM_ENCODINGS:
+        if head.startswith(bom):
+            return named
+    return encoding
+
+
 def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
     """Whether the first bytes of a file hold a NUL character once decoded: binary, not text.
 
     Decoding first lets UTF-16 and UTF-32 text (whose bytes are full of NULs) through."""
+    encoding = text_encoding(head, encoding)
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         return "\x00" in decoder.decode(head[:BINARY_SNIFF_BYTES])
@@ -52,6 +70,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     check_encoding(encoding)
     if looks_binary(data, encoding):
         raise InputError(f"{source}: is a binary file, not text; give a page of scraped text")
+    encoding = text_encoding(data, encoding)
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -60,6 +79,23 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
             "name its encoding with --encoding, e.g. --encoding latin-1"
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def gunzip(data: bytes, source: str) -> bytes:
+    """The unpacked bytes of gzipped ``data`` read from ``source``, refusing a broken file or
+    one that unpacks to more than :data:`MAX_UNPACKED_BYTES`."""
+    import gzip  # only for gzipped inputs: not part of every run's start-up
+    import io
+    import zlib
+
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            out = stream.read(MAX_UNPACKED_BYTES + 1)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"{source}: is not a valid gzip file ({exc})") from None
+    if len(out) > MAX_UNPACKED_BYTES:
+        raise InputError(f"{source}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; not a web page")
+    return out
 
 
 def read_text(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> str:

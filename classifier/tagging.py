@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import warnings
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,13 +18,13 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from . import blocks as blocks_module
-from .blocks import LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
+from .blocks import LABEL_STUDIO_SUFFIX, LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
 from .errors import BlocktagError, InputError
-from .files import DEFAULT_ENCODING, decode_text, read_bytes
+from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import interrupts_held, resolve_jobs, worker_started
-from .readers import input_kind, looks_like_html, page_stem
+from .readers import input_kind, looks_like_html, not_a_page, page_stem
 from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
@@ -99,28 +100,44 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     The whole input is read and checked before its first page comes out, so an input
     skipped for an error has nothing output."""
     if str(source) == STDIN:
-        data = _read_stdin()
-        if looks_like_html(data):
-            yield from _text_pages(_html_text(data), page or STDIN_PAGE)
-        else:
-            yield from _text_pages(decode_text(data, "<stdin>", encoding), page or STDIN_PAGE, split)
+        yield from _pages_of_bytes(_read_stdin(), "<stdin>", page or STDIN_PAGE, encoding, split)
         return
     path = Path(source)
     kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
     if kind in ("html", "warc"):
         yield from _markup_pages(path, kind, page or page_stem(path))
         return
+    if path.suffix.lower() == LABEL_STUDIO_SUFFIX:
+        raise InputError(f"{path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
+                         "or blocks as .jsonl or .csv")
     if path.suffix.lower() in LABELLED_SUFFIXES:
         for _ in iter_labelled(path, require_label=False, encoding=encoding):
             pass  # a first pass that only validates; the second streams
         blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
         yield from capped_pages(blocks)
         return
-    data = read_bytes(path, encoding, allow=looks_like_html)
+    data = read_bytes(path, encoding, allow=_checked_later)
+    yield from _pages_of_bytes(data, str(path), page or page_stem(path), encoding, split)
+
+
+def _checked_later(head: bytes) -> bool:
+    """Bytes :func:`_pages_of_bytes` reads or refuses itself, so a file's binary check must
+    not refuse them first: HTML, gzip, and documents that get an error of their own."""
+    return looks_like_html(head) or head.startswith(GZIP_MAGIC) or not_a_page(head) is not None
+
+
+def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: str) -> Iterator[list[Block]]:
+    """A page file's bytes (or stdin's) as its page: gzipped or not, text or HTML; a PDF, a
+    zip archive or a feed is refused with what to do instead."""
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data, source)
+    refusal = not_a_page(data)
+    if refusal:
+        raise InputError(f"{source}: {refusal}")
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
-        yield from _text_pages(_html_text(data, source=str(path)), page or page_stem(path))
+        yield from _text_pages(_html_text(data, source=source), page)
         return
-    yield from _text_pages(decode_text(data, str(path), encoding), page or path.stem, split)
+    yield from _text_pages(decode_text(data, source, encoding), page, split)
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
@@ -179,11 +196,23 @@ def iter_pages(
         try:
             if isinstance(source, BlocktagError):
                 raise source
-            yield from read_pages(source.path, encoding, source.page, split)
+            empty = True
+            for page in read_pages(source.path, encoding, source.page, split):
+                empty = False
+                yield page
+            if empty:  # said, not silently left out of the output
+                warnings.warn(_nothing_to_tag(source.path), stacklevel=2)
         except BlocktagError as exc:
             if on_error is None:
                 raise
             on_error(exc)
+
+
+def _nothing_to_tag(path: str | Path) -> str:
+    if str(path) == STDIN:
+        return "<stdin>: holds no text to tag"
+    hint = " once its markup is dropped (a page built by JavaScript?)" if input_kind(path, sniff=False) == "html" else ""
+    return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 
 def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOCKS) -> Iterator[list[Block]]:

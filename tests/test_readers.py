@@ -302,3 +302,80 @@ def test_an_unreadable_page_in_a_warc_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/deep: is not a readable HTML page .*\(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/ok", "Fine")]]
+
+
+# ------------------------------------------------------------- other files users pass
+
+
+def test_gzipped_text_pages_are_unpacked_by_name_or_by_their_bytes(tmp_path):
+    text = "Ferry resumes\n\nThe ferry sailed again on Monday."
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    (tmp_path / "b.txt").write_bytes(gzip.compress(text.encode("utf-8")))  # gzip named as text
+    pages = list(iter_pages([tmp_path]))  # a folder lists .txt.gz pages too
+    assert [[(b.page, b.text) for b in page] for page in pages] == [
+        [("a", "Ferry resumes"), ("a", "The ferry sailed again on Monday.")],
+        [("b", "Ferry resumes"), ("b", "The ferry sailed again on Monday.")],
+    ]
+
+
+def test_gzipped_html_named_as_text_is_read_as_html(tmp_path):
+    path = tmp_path / "saved.txt.gz"
+    path.write_bytes(gzip.compress(PAGE.encode("utf-8")))
+    (page,) = iter_pages([path])
+    assert page[2].text == "By [Ana Ruiz](/author/ana)"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, encoding):
+    path = tmp_path / "windows.txt"
+    bom = {"utf-16": b"", "utf-16-be": b"\xfe\xff", "utf-32": b""}[encoding]
+    path.write_bytes(bom + "Café opens\n\nBy Ana".encode(encoding))  # utf-16/32 write their own BOM
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Café opens", "By Ana"]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
+    ("story.txt", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
+    ("story.docx", b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
+    ("feed.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>News</title></channel></rss>', "is an RSS or Atom feed, not a page; tag the pages its items link to"),
+    ("atom.txt", b'\xef\xbb\xbf<!-- generated -->\n<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title></feed>', "is an RSS or Atom feed, not a page; tag the pages its items link to"),
+    ("feed.txt.gz", gzip.compress(b"<rss><channel/></rss>"), "is an RSS or Atom feed, not a page; tag the pages its items link to"),
+])
+def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {path}: {message}\n"
+
+
+def test_an_xhtml_page_with_an_xml_declaration_is_a_page_not_a_feed(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text('<?xml version="1.0"?>\n<!DOCTYPE html>\n<html><body><p>Harbour reopens.</p></body></html>', encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Harbour reopens."]
+
+
+def test_a_page_with_no_text_is_warned_of_not_silently_left_out(tmp_path, small_model_path):
+    (tmp_path / "empty.txt").write_text("\n \n", encoding="utf-8")
+    (tmp_path / "app.html").write_text('<html><body><div id="root"></div><script>render()</script></body></html>')
+    (tmp_path / "story.txt").write_text("Harbour reopens.", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(tmp_path), "--format", "csv", "--model", str(small_model_path)])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        f"Warning: {tmp_path / 'app.html'}: holds no text to tag once its markup is dropped (a page built by JavaScript?); nothing is written for it",
+        f"Warning: {tmp_path / 'empty.txt'}: holds no text to tag; nothing is written for it",
+    ]
+    assert lines[2].startswith("page,index,text,label,")
+    assert [line.split(",")[:3] for line in lines[3:]] == [["story", "0", "Harbour reopens."]]
+
+
+def test_tag_refuses_a_json_file_saying_what_it_reads(tmp_path, small_model_path):
+    path = tmp_path / "data.json"
+    path.write_text('{"page": "p1", "text": "Harbour reopens."}', encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
+                             "or blocks as .jsonl or .csv\n")

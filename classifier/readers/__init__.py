@@ -14,13 +14,25 @@ from pathlib import Path
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-TEXT_SUFFIX = ".txt"
+TEXT_SUFFIXES = (".txt", ".txt.gz")
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Pages a folder is read for.
-PAGE_SUFFIXES = (TEXT_SUFFIX,) + HTML_SUFFIXES + WARC_SUFFIXES
-# An HTML page announces itself in its first bytes (after a BOM, blanks and comments).
+PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
+# An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
+# and comments).
 SNIFF_BYTES = 1024
-_HTML_START = re.compile(rb"\s*(?:<!--.{0,500}?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+# Files that are documents of another kind, named by their first bytes: each is refused with
+# what to do instead, rather than tagged as text or called "binary".
+_FEED_START = re.compile(rb"\s*(?:<\?xml[^>]{0,500}>\s*|<!--.{0,500}?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]",
+                         re.IGNORECASE | re.DOTALL)
+_OTHER_DOCUMENTS = (
+    (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
+    (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
+)
+_FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
+# An XHTML page may open with an XML declaration.
+_HTML_START = re.compile(rb"\s*(?:<\?xml[^>]{0,500}>\s*)?(?:<!--.{0,500}?-->\s*)*<(?:!doctype\s+html|html[\s>])",
+                         re.IGNORECASE | re.DOTALL)
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
@@ -59,6 +71,17 @@ _LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES, key=len, reverse=True)
 def looks_like_html(data: bytes) -> bool:
     """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``)."""
     return bool(_HTML_START.match(data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]))
+
+
+def not_a_page(head: bytes) -> str | None:
+    """What a file starting with ``head`` is instead of a page (a PDF, a zip archive, a
+    feed), as the end of an error message, or None for a file that may be a page."""
+    for magic, what in _OTHER_DOCUMENTS:
+        if head.startswith(magic):
+            return what
+    if _FEED_START.match(head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]):
+        return _FEED
+    return None
 
 
 def _sniff(path) -> bool:

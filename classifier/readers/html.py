@@ -12,17 +12,15 @@ and ``<br>`` breaks a line.
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
 import os
 import re
-import zlib
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
 from ..errors import InputError
+from ..files import gunzip
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -31,8 +29,6 @@ FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pa
 # the recursion.
 MAX_DEPTH = 200
 NO_TARGET = "#"
-# A gzipped page bigger than this once unpacked is refused (a gzip bomb is tiny packed).
-MAX_HTML_BYTES = 64 * 1024 * 1024
 
 DROPPED = frozenset({
     "script", "style", "template", "noscript", "svg", "math", "head", "title", "meta", "link",
@@ -87,19 +83,8 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> str:
     """An HTML page file (``.html``, ``.htm``, gzipped or not) as text."""
     data = _read_raw(path)
     if str(path).lower().endswith(".gz"):
-        data = _gunzip(data, path)
+        data = gunzip(data, str(path))
     return html_to_text(data, url=url, source=str(path))
-
-
-def _gunzip(data: bytes, path) -> bytes:
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            out = stream.read(MAX_HTML_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"{path}: is not a valid gzip file ({exc})") from None
-    if len(out) > MAX_HTML_BYTES:
-        raise InputError(f"{path}: unpacks to more than {MAX_HTML_BYTES // 2**20} MB; not a web page")
-    return out
 
 
 def _read_raw(path) -> bytes:
