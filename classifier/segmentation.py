@@ -68,6 +68,8 @@ _MARKER_REACH = 16
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
 _OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
+# A line that ends inside a hyphenated word ("pop-" / "up"): wrappers break after a hyphen.
+_WORD_HYPHEN = re.compile(r"[^\W\d_]-$")
 
 
 def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
@@ -212,7 +214,8 @@ def _unwrap(block: str, width: int) -> str:
         wrapped = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width or len(previous.rstrip()) + 1 + len(first) > width
         if wrapped and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
             previous = previous.rstrip()
-            joiner = "" if previous.endswith("-") and _OPEN_TARGET.search(previous) else " "
+            in_word = _WORD_HYPHEN.search(previous) and line.lstrip()[:1].isalpha()
+            joiner = "" if previous.endswith("-") and (in_word or _OPEN_TARGET.search(previous)) else " "
             out[-1] = previous + joiner + line.strip()
         else:
             out.append(line)

@@ -163,6 +163,19 @@ def test_auto_rejoins_hard_wrapped_paragraphs():
     ]
 
 
+def test_unwrapping_rejoins_a_word_broken_after_its_hyphen_but_not_a_spaced_dash():
+    # html2text breaks lines after a hyphen inside a word ("pop-" / "up")
+    wrapped = ("The council approved the plan for a weekend market with a pop-\n"
+               "up stage near the water, and a second vote on the ferry timetable -\n"
+               "with its winter and summer crossings - follows next month in the hall.\n"
+               "Traders said the market would open in the first week of June at the quay.")
+    text = "\n\n".join([wrapped] * 3)
+    assert split_page(text, "auto")[0] == (
+        "The council approved the plan for a weekend market with a pop-up stage near the water, "
+        "and a second vote on the ferry timetable - with its winter and summer crossings - follows "
+        "next month in the hall. Traders said the market would open in the first week of June at the quay.")
+
+
 def test_auto_splits_a_page_written_one_paragraph_a_line():
     text = (
         "Harbour bridge reopens\n"
