@@ -6,7 +6,8 @@
   columns) has its paragraphs re-joined into one block each; a page written one paragraph a
   line (few blank lines, many lines of prose) is split per line. Pieces of one sentence that
   BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined, and a block is cut where
-  its indentation changes (inscriptis's elements, one a line). A page already in the
+  its indentation changes (inscriptis's elements, one a line). A loose list (one-line bullet
+  items with blank lines between them) is joined into one block. A page already in the
   corpus's form is left as ``blank`` would split it.
 
 Every step is one pass over the lines.
@@ -48,6 +49,11 @@ LINE_PAGE_SHARE = 0.5
 # converter's line after a hard break.
 MIN_INDENT_STEP = 2
 
+# A loose list (a blank line between its items, as html2text writes a list whose items hold
+# block elements) is re-joined into one block when it runs to this many one-line items.
+MIN_LOOSE_LIST_ITEMS = 3
+_BULLET_ITEM = re.compile(r"[ ]*[-*+•][ ]")
+
 # A link split across a blank line is re-joined when both halves are this short together.
 MAX_SPLIT_LINK_CHARS = 1000
 _BRACKET = re.compile(r"\\.|[\[\]]")
@@ -88,7 +94,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         elif _one_paragraph_a_line(blocks):
             blocks = [part for block in blocks for part in _per_line(block)]
         blocks = [part for block in blocks for part in _split_at_indentation(block)]
-    return _rejoin_split_links(blocks)
+    return _join_loose_lists(_rejoin_split_links(blocks))
 
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
@@ -150,6 +156,23 @@ def _is_seam(last_piece: str, head: str, line: str) -> bool:
     # seams is read once, not once per seam.
     seam = _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2)) or _FRAGMENT_START.match(line)
     return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
+
+
+def _join_loose_lists(blocks: list[str]) -> list[str]:
+    """Runs of :data:`MIN_LOOSE_LIST_ITEMS` or more blocks that are each one bulleted line,
+    as one block: the list a tight list would have been ("- [Business](/tags/business)" ...,
+    a tag list). Alone, each item reads like a teaser or a menu entry."""
+    out: list[str] = []
+    run: list[str] = []
+    for block in blocks + [""]:  # the empty block ends the last run
+        if "\n" not in block and _BULLET_ITEM.match(block):
+            run.append(block)
+            continue
+        out += ["\n".join(run)] if len(run) >= MIN_LOOSE_LIST_ITEMS else run
+        run = []
+        if block:
+            out.append(block)
+    return out
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

@@ -31,6 +31,9 @@ from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 # batch's features stay a few MB.
 DEFAULT_BATCH_BLOCKS = 2000
 SCORE_DECIMALS = 4
+# The HTML and WARC readers write the corpus's form, blank-line blocks: the repairs of
+# --split auto are for other converters' text.
+READER_SPLIT = "blank"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +138,7 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     if refusal:
         raise InputError(f"{source}: {refusal}")
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
-        yield from _text_pages(_html_text(data, source=source), page)
+        yield from _text_pages(_html_text(data, source=source), page, READER_SPLIT)
         return
     yield from _text_pages(decode_text(data, source, encoding), page, split)
 
@@ -146,7 +149,7 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
     if kind == "html":
         from .readers.html import read_html
 
-        yield from _text_pages(read_html(path), page)
+        yield from _text_pages(read_html(path), page, READER_SPLIT)
         return
     from .readers.warc import check_warc, read_warc
 
@@ -163,7 +166,6 @@ def _html_text(data: bytes, source: str = "<stdin>") -> str:
 
 
 def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
-    # HTML and WARC pages come from the reader in the corpus's form: blank-line blocks.
     if split == "blank":  # lazily: a page of a million blocks is never held whole
         return capped_pages(Block(page, i, block) for i, block in enumerate(iter_segments(text)))
     texts = split_page(text, split)

@@ -176,6 +176,20 @@ def test_unwrapping_rejoins_a_word_broken_after_its_hyphen_but_not_a_spaced_dash
         "next month in the hall. Traders said the market would open in the first week of June at the quay.")
 
 
+def test_auto_joins_a_loose_list_of_three_or_more_one_line_items():
+    # html2text writes a list whose items hold block elements with a blank line between items
+    tags = "- [Business](/tags/business) ,\n\n- [Harbours](/tags/harbours) ,\n\n- [Weather](/tags/weather)"
+    assert split_page("Ferries resume.\n\n" + tags + "\n\nMore soon.", "auto") == [
+        "Ferries resume.",
+        "- [Business](/tags/business) ,\n- [Harbours](/tags/harbours) ,\n- [Weather](/tags/weather)",
+        "More soon.",
+    ]
+    assert split_page("- Share\n\n- Tweet", "auto") == ["- Share", "- Tweet"]  # two items: left apart
+    # numbered one-line blocks are a listicle's headings as often as a list: left apart
+    assert split_page("1. Bread\n\n2. Cheese\n\n3. Olives", "auto") == ["1. Bread", "2. Cheese", "3. Olives"]
+    assert split_page(tags, "blank") == tags.split("\n\n")
+
+
 def test_auto_splits_a_page_written_one_paragraph_a_line():
     text = (
         "Harbour bridge reopens\n"

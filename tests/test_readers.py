@@ -379,3 +379,12 @@ def test_tag_refuses_a_json_file_saying_what_it_reads(tmp_path, small_model_path
     assert result.exit_code == 1
     assert result.output == (f"Error: {path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
                              "or blocks as .jsonl or .csv\n")
+
+
+def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):
+    # Three one-item lists are three blocks as the reader writes them; --split auto's
+    # loose-list repair is for other converters' text, not the reader's own form.
+    path = tmp_path / "share.html"
+    path.write_text("<p>Harbour reopens.</p><ul><li>Share</li></ul><ul><li>Tweet</li></ul><ul><li>Email</li></ul>")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Harbour reopens.", "- Share", "- Tweet", "- Email"]
