@@ -53,6 +53,7 @@ MIN_INDENT_STEP = 2
 # block elements) is re-joined into one block when it runs to this many one-line items.
 MIN_LOOSE_LIST_ITEMS = 3
 _BULLET_ITEM = re.compile(r"[ ]*[-*+•][ ]")
+_BULLET_FIRST = frozenset(" -*+•")
 
 # A link split across a blank line is re-joined when both halves are this short together.
 MAX_SPLIT_LINK_CHARS = 1000
@@ -162,10 +163,15 @@ def _join_loose_lists(blocks: list[str]) -> list[str]:
     """Runs of :data:`MIN_LOOSE_LIST_ITEMS` or more blocks that are each one bulleted line,
     as one block: the list a tight list would have been ("- [Business](/tags/business)" ...,
     a tag list). Alone, each item reads like a teaser or a menu entry."""
+    # Most blocks start with a letter: the regex runs only on the few that may be items.
+    items = [block[:1] in _BULLET_FIRST and "\n" not in block and _BULLET_ITEM.match(block) is not None
+             for block in blocks]
+    if sum(items) < MIN_LOOSE_LIST_ITEMS:
+        return blocks
     out: list[str] = []
     run: list[str] = []
-    for block in blocks + [""]:  # the empty block ends the last run
-        if "\n" not in block and _BULLET_ITEM.match(block):
+    for block, item in zip(blocks + [""], items + [False]):  # the empty block ends the last run
+        if item:
             run.append(block)
             continue
         out += ["\n".join(run)] if len(run) >= MIN_LOOSE_LIST_ITEMS else run
