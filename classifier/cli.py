@@ -222,8 +222,8 @@ class Split(str, Enum):
 
 SplitOption = Annotated[Split, typer.Option(
     "--split", help="How text pages split into blocks: auto (at blank lines, re-joining hard-wrapped paragraphs such as "
-                    "html2text writes, and splitting pages written one paragraph a line); blank (at blank lines only); "
-                    "or line (every line a block).")]
+                    "html2text writes and its loose lists, and splitting pages written one paragraph a line); blank (at "
+                    "blank lines only); or line (every line a block). HTML and WARC pages split at the reader's blank lines.")]
 
 
 @app.command("tag")
