@@ -213,7 +213,10 @@ def iter_pages(
 def _nothing_to_tag(path: str | Path) -> str:
     if str(path) == STDIN:
         return "<stdin>: holds no text to tag"
-    hint = " once its markup is dropped (a page built by JavaScript?)" if input_kind(path, sniff=False) == "html" else ""
+    kind = input_kind(path, sniff=False)
+    if kind == "warc":
+        return f"{path}: holds no HTML response to tag; nothing is written for it"
+    hint = " once its markup is dropped (a page built by JavaScript?)" if kind == "html" else ""
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 

@@ -388,3 +388,9 @@ def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):
     path.write_text("<p>Harbour reopens.</p><ul><li>Share</li></ul><ul><li>Tweet</li></ul><ul><li>Email</li></ul>")
     (page,) = iter_pages([path])
     assert [b.text for b in page] == ["Harbour reopens.", "- Share", "- Tweet", "- Email"]
+
+
+def test_a_warc_without_html_responses_is_warned_of(tmp_path):
+    path = _warc(tmp_path / "api.warc", [("https://a.example/data.json", "application/json", b"{}")])
+    with pytest.warns(UserWarning, match=r"api.warc: holds no HTML response to tag; nothing is written for it"):
+        assert list(iter_pages([path])) == []
