@@ -452,7 +452,7 @@ def evaluate_cli(
 
     Example: blocktag evaluate ../shared/realworld/dev/blocks.jsonl --json scores.json --report report.html
     """
-    from .evaluation import evaluate, figures_of
+    from .evaluation import compare, evaluate, figures_of
     from .report import write_html, write_json
 
     with user_errors():
@@ -469,8 +469,10 @@ def evaluate_cli(
             with progress_bar(f"Tagging blocks with {name}", len(blocks), log=True, every=TAG_LOG_EVERY_S) as advance:
                 results[name] = evaluate(bundle, blocks, on_progress=advance)
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
+        comparison = compare(results) if len(results) > 1 else {}
         if json_path is not None:
-            write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures}, json_path)
+            write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures, "comparison": comparison},
+                       json_path)
             typer.echo(f"Wrote {json_path}", err=True)
         if report_path is not None:
             write_html(results, [str(p) for p in data], report_path)
@@ -478,7 +480,7 @@ def evaluate_cli(
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None)
     if len(figures) > 1:
-        print_comparison(figures)
+        print_comparison(figures, comparison)
 
 
 def _table(*columns: str, title: str) -> Table:
@@ -528,7 +530,9 @@ def print_metrics(metrics: dict, name: str | None = None) -> None:
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     print_table(table)
+    spread = metrics.get("macro_f1_interval")
     stdout_console().print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
+                           + (f" ({_interval_text(spread)})" if spread else "")
                            + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
@@ -537,9 +541,17 @@ def print_metrics(metrics: dict, name: str | None = None) -> None:
     print_table(confusion)
 
 
-def print_comparison(figures: dict[str, dict]) -> None:
+def _interval_text(spread: dict, signed: bool = False) -> str:
+    number = "{:+.3f}" if signed else "{:.3f}"
+    return (f"{spread['level']:.0%} interval over pages {number.format(spread['low'])} to "
+            f"{number.format(spread['high'])}")
+
+
+def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | None = None) -> None:
     """Models side by side, each column headed by a letter; the legend names the files (a
-    long path would otherwise be cut to fit the column)."""
+    long path would otherwise be cut to fit the column). ``comparison`` (from
+    :func:`evaluation.compare`) adds each model's macro-F1 difference from A with its paired
+    interval."""
     names = list(figures)
     letters = [chr(ord("A") + k) if k < 26 else f"M{k + 1}" for k in range(len(names))]
     table = _table("figure", *letters, *[f"Δ {n}" for n in letters[1:]],
@@ -555,6 +567,11 @@ def print_comparison(figures: dict[str, dict]) -> None:
     print_table(table)
     for letter, name in zip(letters, names):
         stdout_console().print(f"{letter} = {name}")
+    for letter, name in zip(letters[1:], names[1:]):
+        if comparison and name in comparison:
+            change = comparison[name]
+            stdout_console().print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f} "
+                                   f"({_interval_text(change['interval'], signed=True)})")
 
 
 # ---------------------------------------------------------------------- cv

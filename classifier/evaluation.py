@@ -19,6 +19,11 @@ from .training_checks import check_trainable
 
 CALIBRATION_BINS = 10
 DEFAULT_FOLDS = 5
+# Macro-F1's interval: pages drawn with replacement (a site's blocks are not independent
+# draws, its pages nearly are), this many times, with a fixed seed so figures repeat.
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_LEVEL = 0.95
+BOOTSTRAP_SEED = 0
 
 
 def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[[int], None] | None = None) -> dict:
@@ -41,8 +46,10 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     model_labels = model.labels
     predicted = [model_labels[k] for k in proba.argmax(axis=1)]
     confidence = proba.max(axis=1)
-    metrics = score([b.label for b in blocks], predicted, confidence)
+    true = [b.label for b in blocks]
+    metrics = score(true, predicted, confidence)
     metrics["pages"] = len({b.page for b in blocks})
+    metrics["macro_f1_interval"] = interval(page_bootstrap(true, predicted, [b.page for b in blocks]))
     metrics["predictions"] = [
         {"page": b.page, "index": b.index, "text": b.text, "label": b.label, "predicted": p, "confidence": round(float(c), 4)}
         for b, p, c in zip(blocks, predicted, confidence)
@@ -80,6 +87,53 @@ def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[fl
         correct = np.asarray(true, dtype=object) == np.asarray(predicted, dtype=object)
         result["calibration"] = calibration(np.asarray(confidence, dtype=float), correct)
     return result
+
+
+def page_bootstrap(true: Sequence[str], predicted: Sequence[str], pages: Sequence[str],
+                   resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED) -> np.ndarray:
+    """Macro-F1 (as :func:`score` computes it) of ``resamples`` page bootstrap samples: each
+    draws as many pages as there are, with replacement. The same ``seed`` and pages give the
+    same samples, so two models' figures on the same blocks are paired sample by sample."""
+    labels = sorted(set(true) | set(predicted))
+    column = {label: k for k, label in enumerate(labels)}
+    page_ids = {page: k for k, page in enumerate(dict.fromkeys(pages))}
+    n_labels = len(labels)
+    # Each page's confusion matrix, flattened; a sample's matrix is a weighted sum of them.
+    per_page = np.zeros((len(page_ids), n_labels * n_labels))
+    cells = [column[t] * n_labels + column[p] for t, p in zip(true, predicted)]
+    np.add.at(per_page, ([page_ids[page] for page in pages], cells), 1)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(len(page_ids), np.full(len(page_ids), 1 / len(page_ids)), size=resamples)
+    matrices = (draws @ per_page).reshape(resamples, n_labels, n_labels)
+    hits = np.diagonal(matrices, axis1=1, axis2=2)
+    support, chosen = matrices.sum(axis=2), matrices.sum(axis=1)
+    precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
+    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    present = (support + chosen) > 0  # a label no sampled block has or gets is not averaged
+    return (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+
+
+def interval(samples: np.ndarray, level: float = BOOTSTRAP_LEVEL) -> dict:
+    """The central ``level`` interval of bootstrap ``samples``."""
+    low, high = np.quantile(samples, [(1 - level) / 2, (1 + level) / 2])
+    return {"low": float(low), "high": float(high), "level": level, "resamples": len(samples), "unit": "page"}
+
+
+def compare(results: dict[str, dict]) -> dict[str, dict]:
+    """Each model after the first against the first, from :func:`evaluate`'s results on the
+    same blocks: the difference in macro-F1 and its paired page-bootstrap interval."""
+    names = list(results)
+    first = results[names[0]]["predictions"]
+    true, pages = [p["label"] for p in first], [p["page"] for p in first]
+    base = page_bootstrap(true, [p["predicted"] for p in first], pages)
+    out = {}
+    for name in names[1:]:
+        samples = page_bootstrap(true, [p["predicted"] for p in results[name]["predictions"]], pages) - base
+        out[name] = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
+                     "interval": interval(samples)}
+    return out
 
 
 def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRATION_BINS) -> dict:

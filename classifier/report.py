@@ -169,7 +169,9 @@ def _model_section(name: str, metrics: dict) -> str:
     headline = "".join(
         f"<div><div class=figure>{value}</div><div class=caption>{caption}</div></div>"
         for value, caption in [
-            (f"{metrics['macro_f1']:.3f}", "macro-F1"),
+            (f"{metrics['macro_f1']:.3f}", "macro-F1" + (
+                " ({low:.3f}-{high:.3f}, {level:.0%} over pages)".format(**metrics["macro_f1_interval"])
+                if "macro_f1_interval" in metrics else "")),
             (f"{metrics['accuracy']:.3f}", "accuracy"),
             (f"{metrics['calibration']['ece']:.3f}", "calibration error (ECE)"),
             (metrics["blocks"], "blocks"),

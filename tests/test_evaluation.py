@@ -93,7 +93,13 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_
     assert first != second  # two different models, each scored on its own
     row = next(line for line in result.stdout.splitlines() if line.startswith("│ macro-F1"))
     assert row.split("│")[2:5] == [f" {first:.3f} ", f" {second:.3f} ", f" {second - first:+.3f} "]
-    assert result.stdout.splitlines()[-2:] == [f"A = {small_model_path}", f"B = {other}"]
+    change = json.loads(scores.read_text())["comparison"][str(other)]
+    assert change["against"] == str(small_model_path) and change["macro_f1_difference"] == pytest.approx(second - first)
+    low, high = change["interval"]["low"], change["interval"]["high"]
+    assert result.stdout.splitlines()[-3:] == [
+        f"A = {small_model_path}", f"B = {other}",
+        f"B - A: macro-F1 {second - first:+.3f} (95% interval over pages {low:+.3f} to {high:+.3f})",
+    ]
     assert "│ contributor_note │" in result.stdout  # label names stay whole at 60 columns
     assert "…" not in result.stdout
     assert result.stderr == f"Wrote {scores}\n"
@@ -234,3 +240,29 @@ def test_report_renders_its_plots_in_a_browser(small_model, held_out, tmp_path):
         # the browser decoded the embedded PNG whole and lays it out on the page
         assert image["complete"] and image["natural"] == list(png.size), name
         assert image["shown"][0] > 0 and image["shown"][1] > 0, name
+
+
+def test_page_bootstrap_draws_whole_pages_and_scores_them_as_score_does():
+    from classifier.evaluation import interval, page_bootstrap, score
+
+    # page a: both blocks right; page b: both captions taken for body
+    true, predicted, pages = ["body", "body", "caption", "caption"], ["body"] * 4, ["a", "a", "b", "b"]
+    samples = page_bootstrap(true, predicted, pages, resamples=200)
+    both = score(true, predicted)["macro_f1"]  # one draw of each page: 1/3
+    assert both == pytest.approx(1 / 3)
+    # a sample is a+a (1.0: only body, all right), b+b (0.0) or a+b (as score gives it)
+    assert set(np.round(samples, 6)) == {1.0, 0.0, round(both, 6)}
+    assert np.array_equal(samples, page_bootstrap(true, predicted, pages, resamples=200))  # seeded
+    spread = interval(samples)
+    assert spread["low"] == 0.0 and spread["high"] == 1.0 and spread["level"] == 0.95 and spread["unit"] == "page"
+
+
+def test_a_model_compared_with_itself_differs_by_nothing(small_model_path, held_out):
+    from classifier import load_model
+    from classifier.evaluation import compare, evaluate
+
+    result = evaluate(load_model(small_model_path), held_out)
+    assert result["macro_f1_interval"]["low"] <= result["macro_f1"] <= result["macro_f1_interval"]["high"]
+    change = compare({"a": result, "b": result})["b"]
+    assert change["macro_f1_difference"] == 0.0
+    assert (change["interval"]["low"], change["interval"]["high"]) == (0.0, 0.0)
