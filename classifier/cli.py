@@ -570,8 +570,8 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     for letter, name in zip(letters[1:], names[1:]):
         if comparison and name in comparison:
             change = comparison[name]
-            stdout_console().print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f} "
-                                   f"({_interval_text(change['interval'], signed=True)})")
+            spread = f" ({_interval_text(change['interval'], signed=True)})" if change["interval"] else ""
+            stdout_console().print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f}{spread}")
 
 
 # ---------------------------------------------------------------------- cv

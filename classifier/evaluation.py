@@ -24,6 +24,11 @@ DEFAULT_FOLDS = 5
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_LEVEL = 0.95
 BOOTSTRAP_SEED = 0
+# Fewer pages than this give no interval: one page always draws itself (a zero-width
+# interval that would read as certainty), and a handful give one far too narrow.
+MIN_BOOTSTRAP_PAGES = 5
+# Draws are made this many at a time, so memory stays flat however many pages there are.
+BOOTSTRAP_CHUNK = 100
 
 
 def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[[int], None] | None = None) -> dict:
@@ -49,7 +54,8 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     true = [b.label for b in blocks]
     metrics = score(true, predicted, confidence)
     metrics["pages"] = len({b.page for b in blocks})
-    metrics["macro_f1_interval"] = interval(page_bootstrap(true, predicted, [b.page for b in blocks]))
+    enough = metrics["pages"] >= MIN_BOOTSTRAP_PAGES
+    metrics["macro_f1_interval"] = interval(page_bootstrap(true, predicted, [b.page for b in blocks])) if enough else None
     metrics["predictions"] = [
         {"page": b.page, "index": b.index, "text": b.text, "label": b.label, "predicted": p, "confidence": round(float(c), 4)}
         for b, p, c in zip(blocks, predicted, confidence)
@@ -103,8 +109,11 @@ def page_bootstrap(true: Sequence[str], predicted: Sequence[str], pages: Sequenc
     cells = [column[t] * n_labels + column[p] for t, p in zip(true, predicted)]
     np.add.at(per_page, ([page_ids[page] for page in pages], cells), 1)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(len(page_ids), np.full(len(page_ids), 1 / len(page_ids)), size=resamples)
-    matrices = (draws @ per_page).reshape(resamples, n_labels, n_labels)
+    share = np.full(len(page_ids), 1 / len(page_ids))
+    matrices = np.concatenate([
+        rng.multinomial(len(page_ids), share, size=min(BOOTSTRAP_CHUNK, resamples - done)) @ per_page
+        for done in range(0, resamples, BOOTSTRAP_CHUNK)
+    ]).reshape(resamples, n_labels, n_labels)
     hits = np.diagonal(matrices, axis1=1, axis2=2)
     support, chosen = matrices.sum(axis=2), matrices.sum(axis=1)
     precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
@@ -123,16 +132,23 @@ def interval(samples: np.ndarray, level: float = BOOTSTRAP_LEVEL) -> dict:
 
 def compare(results: dict[str, dict]) -> dict[str, dict]:
     """Each model after the first against the first, from :func:`evaluate`'s results on the
-    same blocks: the difference in macro-F1 and its paired page-bootstrap interval."""
+    same blocks: the difference in macro-F1 and its paired page-bootstrap interval (None
+    with fewer than :data:`MIN_BOOTSTRAP_PAGES` pages)."""
     names = list(results)
     first = results[names[0]]["predictions"]
     true, pages = [p["label"] for p in first], [p["page"] for p in first]
-    base = page_bootstrap(true, [p["predicted"] for p in first], pages)
+    enough = len(set(pages)) >= MIN_BOOTSTRAP_PAGES
+    base = page_bootstrap(true, [p["predicted"] for p in first], pages) if enough else None
     out = {}
     for name in names[1:]:
-        samples = page_bootstrap(true, [p["predicted"] for p in results[name]["predictions"]], pages) - base
-        out[name] = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
-                     "interval": interval(samples)}
+        predictions = results[name]["predictions"]
+        if [(p["page"], p["index"]) for p in predictions] != [(p["page"], p["index"]) for p in first]:
+            raise ValueError("compare() needs every model's results on the same blocks, in the same order")
+        change = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
+                  "interval": None}
+        if enough:
+            change["interval"] = interval(page_bootstrap(true, [p["predicted"] for p in predictions], pages) - base)
+        out[name] = change
     return out
 
 

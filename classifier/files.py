@@ -26,7 +26,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 # (a BOM is unambiguous; Windows tools write UTF-16 with one). UTF-32 LE's mark starts with
 # UTF-16 LE's, so it is looked for first.
 _BOM_ENCODINGS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
-                  (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+                  (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+                  (codecs.BOM_UTF8, "utf-8-sig"))
 
 
 def check_encoding(encoding: str) -> None:
@@ -45,8 +46,8 @@ def check_encoding(encoding: str) -> None:
 
 
 def text_encoding(head: bytes, encoding: str = DEFAULT_ENCODING) -> str:
-    """The encoding to read text starting with ``head`` in: the one its UTF-16 or UTF-32
-    byte-order mark names, else ``encoding``."""
+    """The encoding to read text starting with ``head`` in: the one its byte-order mark
+    names (UTF-8, UTF-16 or UTF-32), else ``encoding``."""
     for bom, named in _BOM_ENCODINGS:
         if head.startswith(bom):
             return named
@@ -70,10 +71,14 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     check_encoding(encoding)
     if looks_binary(data, encoding):
         raise InputError(f"{source}: is a binary file, not text; give a page of scraped text")
-    encoding = text_encoding(data, encoding)
+    marked = text_encoding(data, "")
+    encoding = marked or encoding
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
+        if marked:  # --encoding cannot help: the mark decides
+            raise InputError(f"{source}: starts with a {marked.removesuffix('-sig').upper()} byte-order mark but is "
+                             f"not valid {marked.removesuffix('-sig').upper()} (byte {exc.start}); is it cut short or damaged?") from None
         raise InputError(
             f"{source}: is not valid {encoding} text (byte {exc.start}); "
             "name its encoding with --encoding, e.g. --encoding latin-1"

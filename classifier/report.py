@@ -171,7 +171,7 @@ def _model_section(name: str, metrics: dict) -> str:
         for value, caption in [
             (f"{metrics['macro_f1']:.3f}", "macro-F1" + (
                 " ({low:.3f}-{high:.3f}, {level:.0%} over pages)".format(**metrics["macro_f1_interval"])
-                if "macro_f1_interval" in metrics else "")),
+                if metrics.get("macro_f1_interval") else "")),
             (f"{metrics['accuracy']:.3f}", "accuracy"),
             (f"{metrics['calibration']['ece']:.3f}", "calibration error (ECE)"),
             (metrics["blocks"], "blocks"),

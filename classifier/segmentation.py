@@ -53,6 +53,8 @@ MIN_INDENT_STEP = 2
 # block elements) is re-joined into one block when it runs to this many one-line items.
 MIN_LOOSE_LIST_ITEMS = 3
 _BULLET_ITEM = re.compile(r"[ ]*[-*+•][ ]")
+# "* * *" or "- - -": a thematic break (html2text writes <hr> so), not a list item.
+_THEMATIC_BREAK = re.compile(r"[ ]*([-*_])(?:[ ]*\1){2,}[ ]*$")
 _BULLET_FIRST = frozenset(" -*+•")
 
 # A link split across a blank line is re-joined when both halves are this short together.
@@ -77,6 +79,7 @@ _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 _OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
 # A line that ends inside a hyphenated word ("pop-" / "up"): wrappers break after a hyphen.
 _WORD_HYPHEN = re.compile(r"[^\W\d_]-$")
+_HANGING_HYPHEN_NEXT = frozenset({"and", "or", "to", "nor"})
 
 
 def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
@@ -165,7 +168,7 @@ def _join_loose_lists(blocks: list[str]) -> list[str]:
     a tag list). Alone, each item reads like a teaser or a menu entry."""
     # Most blocks start with a letter: the regex runs only on the few that may be items.
     items = [block[:1] in _BULLET_FIRST and "\n" not in block and _BULLET_ITEM.match(block) is not None
-             for block in blocks]
+             and not _THEMATIC_BREAK.match(block) for block in blocks]
     if sum(items) < MIN_LOOSE_LIST_ITEMS:
         return blocks
     out: list[str] = []
@@ -243,7 +246,9 @@ def _unwrap(block: str, width: int) -> str:
         wrapped = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width or len(previous.rstrip()) + 1 + len(first) > width
         if wrapped and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
             previous = previous.rstrip()
-            in_word = _WORD_HYPHEN.search(previous) and line.lstrip()[:1].isalpha()
+            # "pre-" / "and post-war" keeps its hanging hyphen
+            in_word = (_WORD_HYPHEN.search(previous) and line.lstrip()[:1].isalpha()
+                       and first.lower() not in _HANGING_HYPHEN_NEXT)
             joiner = "" if previous.endswith("-") and (in_word or _OPEN_TARGET.search(previous)) else " "
             out[-1] = previous + joiner + line.strip()
         else:

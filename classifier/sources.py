@@ -16,7 +16,7 @@ from typing import Iterable, Union
 
 from .blocks import LABELLED_SUFFIXES
 from .errors import BlocktagError, InputError
-from .readers import is_page_name, page_stem
+from .readers import PAGE_SUFFIXES, is_page_name, page_stem
 
 STDIN = "-"
 STDIN_PAGE = "stdin"
@@ -32,8 +32,8 @@ class Source:
 
 
 def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagError]:
-    """Every input as the files it stands for, in order; a folder becomes its pages (``.txt``,
-    HTML or WARC, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
+    """Every input as the files it stands for, in order; a folder becomes its pages (text,
+    HTML or WARC, gzipped or not, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
     files: list[str | Path | BlocktagError] = []
     for item in inputs:
         if str(item) == STDIN:
@@ -56,7 +56,7 @@ def _expand(path: Path) -> list[Path]:
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if not pages:
-        raise InputError(f"{path}: directory holds no {PAGE_SUFFIX} pages")
+        raise InputError(f"{path}: directory holds no pages ({', '.join(PAGE_SUFFIXES)})")
     return pages
 
 

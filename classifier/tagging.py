@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from . import blocks as blocks_module
 from .blocks import LABEL_STUDIO_SUFFIX, LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
 from .errors import BlocktagError, InputError
-from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes
+from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import interrupts_held, resolve_jobs, worker_started
@@ -86,7 +86,7 @@ class TaggedBatch:
 
 
 def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
-    """Each input as files: a directory becomes its ``*.txt`` pages, sorted. Raises the
+    """Each input as files: a directory becomes its pages (text, HTML, WARC), sorted. Raises the
     error of the first input that cannot be expanded (see :mod:`classifier.sources`)."""
     for source in expand_arguments(inputs):
         if isinstance(source, BlocktagError):
@@ -134,13 +134,17 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     zip archive or a feed is refused with what to do instead."""
     if data.startswith(GZIP_MAGIC):
         data = gunzip(data, source)
+    text = None
+    if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8: sniffed as UTF-8
+        text = decode_text(data, source, encoding)
+        data = text.encode("utf-8")
     refusal = not_a_page(data)
     if refusal:
         raise InputError(f"{source}: {refusal}")
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
         yield from _text_pages(_html_text(data, source=source), page, READER_SPLIT)
         return
-    yield from _text_pages(decode_text(data, source, encoding), page, split)
+    yield from _text_pages(decode_text(data, source, encoding) if text is None else text, page, split)
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
@@ -212,10 +216,10 @@ def iter_pages(
 
 def _nothing_to_tag(path: str | Path) -> str:
     if str(path) == STDIN:
-        return "<stdin>: holds no text to tag"
+        return "<stdin>: holds no text to tag; nothing is written for it"
     kind = input_kind(path, sniff=False)
     if kind == "warc":
-        return f"{path}: holds no HTML response to tag; nothing is written for it"
+        return f"{path}: holds no HTML response with text to tag; nothing is written for it"
     hint = " once its markup is dropped (a page built by JavaScript?)" if kind == "html" else ""
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 

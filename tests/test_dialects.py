@@ -163,6 +163,14 @@ def test_auto_rejoins_hard_wrapped_paragraphs():
     ]
 
 
+def test_unwrapping_keeps_a_hanging_hyphen():
+    wrapped = ("The council published its plans for the harbour's winter crossings and the pre-\n"
+               "and post-season timetables, which the ferry operators will follow from March.\n"
+               "Traders said the market would open in the first week of June at the quay.")
+    text = "\n\n".join([wrapped] * 3)
+    assert "the pre- and post-season timetables" in split_page(text, "auto")[0]
+
+
 def test_unwrapping_rejoins_a_word_broken_after_its_hyphen_but_not_a_spaced_dash():
     # html2text breaks lines after a hyphen inside a word ("pop-" / "up")
     wrapped = ("The council approved the plan for a weekend market with a pop-\n"
@@ -188,6 +196,8 @@ def test_auto_joins_a_loose_list_of_three_or_more_one_line_items():
     # numbered one-line blocks are a listicle's headings as often as a list: left apart
     assert split_page("1. Bread\n\n2. Cheese\n\n3. Olives", "auto") == ["1. Bread", "2. Cheese", "3. Olives"]
     assert split_page(tags, "blank") == tags.split("\n\n")
+    # html2text writes <hr> as "* * *": a rule after a list stays a block of its own
+    assert split_page(tags + "\n\n* * *\n\n* * *", "auto")[-2:] == ["* * *", "* * *"]
 
 
 def test_auto_splits_a_page_written_one_paragraph_a_line():

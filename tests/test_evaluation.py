@@ -266,3 +266,18 @@ def test_a_model_compared_with_itself_differs_by_nothing(small_model_path, held_
     change = compare({"a": result, "b": result})["b"]
     assert change["macro_f1_difference"] == 0.0
     assert (change["interval"]["low"], change["interval"]["high"]) == (0.0, 0.0)
+
+
+def test_too_few_pages_give_no_interval(small_model_path, tmp_path):
+    from classifier import load_model
+    from classifier.blocks import Block
+    from classifier.evaluation import MIN_BOOTSTRAP_PAGES, compare, evaluate
+
+    blocks = [Block(f"p{n}", 0, "Harbour reopens after repairs.", "body") for n in range(MIN_BOOTSTRAP_PAGES - 1)]
+    result = evaluate(load_model(small_model_path), blocks)
+    assert result["macro_f1_interval"] is None  # one page would draw itself every time
+    assert compare({"a": result, "b": result})["b"]["interval"] is None
+    data = write_jsonl(tmp_path / "few.jsonl", [b.to_dict() for b in blocks])
+    output = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-q"]).stdout
+    line = next(line for line in output.splitlines() if line.startswith("accuracy"))
+    assert "interval" not in line and f"macro-F1 {result['macro_f1']:.3f}" in line

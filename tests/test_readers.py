@@ -335,7 +335,7 @@ def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, enco
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
+    ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\nstream\x00\x01\x02", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     ("story.txt", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     ("story.docx", b"PK\x03\x04\x14\x00\x06\x00word/document.xml", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
     ("feed.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>News</title></channel></rss>', "is an RSS or Atom feed, not a page; tag the pages its items link to"),
@@ -392,5 +392,47 @@ def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):
 
 def test_a_warc_without_html_responses_is_warned_of(tmp_path):
     path = _warc(tmp_path / "api.warc", [("https://a.example/data.json", "application/json", b"{}")])
-    with pytest.warns(UserWarning, match=r"api.warc: holds no HTML response to tag; nothing is written for it"):
+    with pytest.warns(UserWarning, match=r"api.warc: holds no HTML response with text to tag; nothing is written for it"):
         assert list(iter_pages([path])) == []
+
+
+def test_utf16_html_and_feeds_are_sniffed_after_decoding(tmp_path, small_model_path):
+    page = tmp_path / "saved.txt"
+    page.write_text("<!DOCTYPE html><html><body><p>Harbour reopens.</p></body></html>", encoding="utf-16")
+    (blocks,) = iter_pages([page])
+    assert [b.text for b in blocks] == ["Harbour reopens."]
+    feed = tmp_path / "feed.txt"
+    feed.write_text("<rss><channel><title>News</title></channel></rss>", encoding="utf-16")
+    result = runner.invoke(app, ["tag", str(feed), "--model", str(small_model_path)])
+    assert result.output == f"Error: {feed}: is an RSS or Atom feed, not a page; tag the pages its items link to\n"
+
+
+def test_a_byte_order_mark_decides_and_a_damaged_file_says_so(tmp_path):
+    path = tmp_path / "cut.txt"
+    path.write_bytes("Café opens".encode("utf-16") + b"\x00\xd8")  # ends inside a surrogate pair
+    with pytest.raises(InputError, match=r"cut.txt: starts with a UTF-16 byte-order mark but is not valid UTF-16 "
+                                         r"\(byte \d+\); is it cut short or damaged\?"):
+        list(iter_pages([path], encoding="latin-1"))  # --encoding cannot override the mark
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + "Café opens".encode("utf-8"))
+    (page,) = iter_pages([marked], encoding="latin-1")
+    assert [b.text for b in page] == ["Café opens"]
+
+
+def test_gzipped_html_is_unpacked_by_its_bytes_and_a_pdf_named_html_is_refused(tmp_path):
+    packed = tmp_path / "page.html"
+    packed.write_bytes(gzip.compress(b"<p>Harbour reopens.</p>"))
+    (page,) = iter_pages([packed])
+    assert [b.text for b in page] == ["Harbour reopens."]
+    pdf = tmp_path / "doc.html"
+    pdf.write_bytes(b"%PDF-1.4\n\x00\x01")
+    with pytest.raises(InputError, match=r"doc.html: is a PDF document, not a page of text"):
+        list(iter_pages([pdf]))
+
+
+def test_gzipped_text_on_stdin_is_unpacked(small_model_path):
+    result = runner.invoke(app, ["tag", "-", "--format", "csv", "--model", str(small_model_path)],
+                           input=gzip.compress("Harbour reopens.\n\nBy Ana Ruiz".encode("utf-8")))
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[:3] for line in result.output.splitlines()[1:]] == [
+        ["stdin", "0", "Harbour reopens."], ["stdin", "1", "By Ana Ruiz"]]

@@ -20,7 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from ..errors import InputError
-from ..files import gunzip
+from ..files import GZIP_MAGIC, gunzip
+from . import not_a_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -82,8 +83,11 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
 def read_html(path: str | os.PathLike, url: str | None = None) -> str:
     """An HTML page file (``.html``, ``.htm``, gzipped or not) as text."""
     data = _read_raw(path)
-    if str(path).lower().endswith(".gz"):
+    if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
         data = gunzip(data, str(path))
+    refusal = not_a_page(data)
+    if refusal:  # a PDF or a feed named .html
+        raise InputError(f"{path}: {refusal}")
     return html_to_text(data, url=url, source=str(path))
 
 
