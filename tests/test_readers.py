@@ -436,3 +436,27 @@ def test_gzipped_text_on_stdin_is_unpacked(small_model_path):
     assert result.exit_code == 0, result.output
     assert [line.split(",")[:3] for line in result.output.splitlines()[1:]] == [
         ["stdin", "0", "Harbour reopens."], ["stdin", "1", "By Ana Ruiz"]]
+
+
+def test_a_warc_record_with_no_text_is_skipped_with_a_warning(tmp_path):
+    path = _warc(tmp_path / "crawl.warc", [
+        ("https://a.example/app", "text/html", b"<div id=root></div><script>render()</script>"),
+        ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
+    ])
+    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/app: holds no text to tag once its "
+                                         r"markup is dropped \(skipped\)"):
+        pages = list(iter_pages([path]))
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/ok", "Fine")]]
+
+
+def test_an_oversized_warc_record_is_skipped_with_a_warning(tmp_path, monkeypatch):
+    from classifier.readers import warc
+
+    monkeypatch.setattr(warc, "MAX_RECORD_BYTES", 2 * 1024 * 1024)
+    path = _warc(tmp_path / "crawl.warc", [
+        ("https://a.example/huge", "text/html", b"<p>" + b"x " * (1024 * 1024 + 1) + b"</p>"),
+        ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
+    ])
+    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/huge: is larger than 2 MB, not a web page \(skipped\)"):
+        pages = list(iter_pages([path]))
+    assert [[b.text for b in page] for page in pages] == [["Fine"]]

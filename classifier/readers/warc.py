@@ -43,13 +43,19 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
+                # One unreadable page does not stop a crawl of thousands; each skip is said.
                 if len(payload) > MAX_RECORD_BYTES:
+                    warnings.warn(f"{path}: record {url}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
+                                  "not a web page (skipped)", stacklevel=2)
                     continue
                 try:
                     text = html_to_text(_decode(record, payload), url=url, source=f"{path}: record {url}")
                 except InputError as exc:
-                    # One unreadable page does not stop a crawl of thousands.
                     warnings.warn(f"{exc} (skipped)", stacklevel=2)
+                    continue
+                if not text.strip():
+                    warnings.warn(f"{path}: record {url}: holds no text to tag once its markup is dropped (skipped)",
+                                  stacklevel=2)
                     continue
                 yield WarcPage(number, url, text)
                 number += 1
