@@ -281,3 +281,13 @@ def test_too_few_pages_give_no_interval(small_model_path, tmp_path):
     output = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-q"]).stdout
     line = next(line for line in output.splitlines() if line.startswith("accuracy"))
     assert "interval" not in line and f"macro-F1 {result['macro_f1']:.3f}" in line
+
+
+def test_compare_refuses_results_on_different_blocks(small_model_path, held_out):
+    from classifier import load_model
+    from classifier.evaluation import compare, evaluate
+
+    model = load_model(small_model_path)
+    whole, part = evaluate(model, held_out), evaluate(model, held_out[:-1])
+    with pytest.raises(ValueError, match="compare\\(\\) needs every model's results on the same blocks"):
+        compare({"a": whole, "b": part})
