@@ -31,12 +31,15 @@ BUNDLE_FORMAT = "blocktag-model"
 # that has none, so older blocktags still read it). 1-2 were pickles, no longer read. An
 # older blocktag refuses version 4 rather than tag link-free pages without its second model.
 BUNDLE_FORMAT_VERSION = 4
-READABLE_FORMAT_VERSIONS = (3, 4)
+NO_PLAIN_FORMAT_VERSION = 3
+READABLE_FORMAT_VERSIONS = (NO_PLAIN_FORMAT_VERSION, BUNDLE_FORMAT_VERSION)
 MODEL_SUFFIX = ".npz"
 SHIPPED_MODEL_NAME = "blocktag.npz"
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
 _META = "meta.json"
 _PLAIN_PREFIX = "plain/"  # the plain-text model's arrays
+# Which of a bundle's models tagged a block (explain says so).
+MAIN_MODEL, PLAIN_TEXT_MODEL = "main", "plain-text"
 
 
 class ModelBundle:
@@ -126,7 +129,7 @@ class ModelBundle:
 
     def to_bytes(self) -> bytes:
         spec, arrays = self.compiled.to_arrays()
-        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION if self.plain else 3,
+        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION if self.plain else NO_PLAIN_FORMAT_VERSION,
                     "metadata": self.metadata, "model": spec}
         if self.plain is not None:
             document["plain_model"], plain_arrays = self.plain.to_arrays()

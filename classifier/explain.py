@@ -15,11 +15,10 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .blocks import Block
-from .bundle import ModelBundle
+from .bundle import MAIN_MODEL, PLAIN_TEXT_MODEL, ModelBundle
 from .tagging import SCORE_DECIMALS, TaggedBlock, batches, tagged_from_proba
 
 DEFAULT_TOP = 5
-MAIN_MODEL, PLAIN_TEXT_MODEL = "main", "plain-text"
 
 
 @dataclass(frozen=True)

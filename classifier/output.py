@@ -11,6 +11,7 @@ from typing import IO, Iterable, Iterator
 import typer
 
 from .blocks import csv_writer
+from .bundle import PLAIN_TEXT_MODEL
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
@@ -236,7 +237,7 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
         tagged = item.tagged
         if tagged.block.page != page:
             page = tagged.block.page
-            by = " (the page holds no link: tagged by the plain-text model)" if item.model == "plain-text" else ""
+            by = " (the page holds no link: tagged by the plain-text model)" if item.model == PLAIN_TEXT_MODEL else ""
             out.write(f"{'' if n == 1 else chr(10)}# {page}{by}\n")
         text = " ".join(tagged.block.text.split())
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "

@@ -23,16 +23,16 @@ PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 SNIFF_BYTES = 1024
 # Files that are documents of another kind, named by their first bytes: each is refused with
 # what to do instead, rather than tagged as text or called "binary".
-_FEED_START = re.compile(rb"\s*(?:<\?xml[^>]{0,500}>\s*|<!--.{0,500}?-->\s*)*<(?:rss|feed|rdf:RDF)[\s>]",
-                         re.IGNORECASE | re.DOTALL)
+# What a document may open with before its first element: blanks, an XML declaration (an
+# XHTML page's too) and comments.
+_PROLOGUE = rb"\s*(?:<\?xml[^>]{0,500}>\s*|<!--.{0,500}?-->\s*)*"
+_FEED_START = re.compile(_PROLOGUE + rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE | re.DOTALL)
 _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
-# An XHTML page may open with an XML declaration.
-_HTML_START = re.compile(rb"\s*(?:<\?xml[^>]{0,500}>\s*)?(?:<!--.{0,500}?-->\s*)*<(?:!doctype\s+html|html[\s>])",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:

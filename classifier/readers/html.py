@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from ..errors import InputError
-from ..files import GZIP_MAGIC, gunzip
+from ..files import GZIP_MAGIC, gunzip, text_encoding
 from . import not_a_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
@@ -51,7 +51,6 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _SPACES = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html>") -> str:
@@ -106,9 +105,9 @@ def _read_raw(path) -> bytes:
 def decode_html(data: bytes) -> str:
     """Decode a page by its byte-order mark, else its ``<meta charset>``, else UTF-8, else
     :data:`FALLBACK_ENCODING`; undecodable bytes become U+FFFD rather than an error."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
+    marked = text_encoding(data, "")  # the codec it names drops the mark
+    if marked:
+        return data.decode(marked, errors="replace")
     declared = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
     if declared:
         encoding = _known_encoding(declared.group(1).decode("ascii"))
