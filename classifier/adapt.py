@@ -56,12 +56,15 @@ def train_with_corpus(
     weight: float = DEFAULT_USER_WEIGHT,
     corpus: Sequence[Block] | None = None,
     source: str = "your labels",
+    remember: bool = True,
     **params,
 ):
     """Train on ``corpus`` (default: the shipped one) plus ``user_blocks`` weighted ``weight``.
 
-    Returns a :class:`~classifier.bundle.ModelBundle` whose metadata names both sources
-    (``sources``: each one's sha256, pages and blocks) and the weight used.
+    With ``remember``, the user's blocks are also remembered word for word
+    (:mod:`classifier.memory`): sites repeat their chrome from page to page. Returns a
+    :class:`~classifier.bundle.ModelBundle` whose metadata names both sources (``sources``:
+    each one's sha256, pages and blocks) and the weight used.
     """
     from .model import train
 
@@ -76,7 +79,8 @@ def train_with_corpus(
         "user": {**_describe(user_blocks, source), "weight": float(weight)},
     }
     weights = [1.0] * len(corpus) + [float(weight)] * len(user_blocks)
-    return train(corpus + user_blocks, source=source, sample_weight=weights, sources=sources, **params)
+    return train(corpus + user_blocks, source=source, sample_weight=weights, sources=sources,
+                 remember=user_blocks if remember else (), **params)
 
 
 def _describe(blocks: Sequence[Block], where: str) -> dict:

@@ -25,21 +25,26 @@ from .measures import pages_without_links
 from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
 from .inference import CompiledModel
+from .memory import NOT_REMEMBERED, Memory
 
 BUNDLE_FORMAT = "blocktag-model"
 # 4: arrays + JSON (.npz) with a plain-text model; 3: without one (written for a bundle
-# that has none, so older blocktags still read it). 1-2 were pickles, no longer read. An
-# older blocktag refuses version 4 rather than tag link-free pages without its second model.
+# that has none, so older blocktags still read it); 5: with remembered blocks (a model
+# adapted to a user's pages). 1-2 were pickles, no longer read. An older blocktag refuses a
+# newer version rather than tag pages without a part of the model.
 BUNDLE_FORMAT_VERSION = 4
 NO_PLAIN_FORMAT_VERSION = 3
-READABLE_FORMAT_VERSIONS = (NO_PLAIN_FORMAT_VERSION, BUNDLE_FORMAT_VERSION)
+MEMORY_FORMAT_VERSION = 5
+READABLE_FORMAT_VERSIONS = (NO_PLAIN_FORMAT_VERSION, BUNDLE_FORMAT_VERSION, MEMORY_FORMAT_VERSION)
 MODEL_SUFFIX = ".npz"
 SHIPPED_MODEL_NAME = "blocktag.npz"
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
 _META = "meta.json"
 _PLAIN_PREFIX = "plain/"  # the plain-text model's arrays
+_MEMORY_PREFIX = "memory/"  # the remembered blocks' arrays
 # Which of a bundle's models tagged a block (explain says so).
-MAIN_MODEL, PLAIN_TEXT_MODEL = "main", "plain-text"
+MAIN_MODEL, PLAIN_TEXT_MODEL, MEMORY = "main", "plain-text", "memory"
+REMEMBERED_EVIDENCE = "remembered: a block of your labelled pages reads the same"
 
 
 class ModelBundle:
@@ -51,16 +56,21 @@ class ModelBundle:
     plain-text scrapers deliver them (inscriptis, BeautifulSoup's ``get_text``, text
     exports): a model that has always seen links reads a page without any poorly.
 
+    ``memory``, when present, holds the blocks of a user's own labelled pages
+    (:mod:`classifier.memory`): a block that reads as one of them gets its label, with
+    probability 1, whatever the models say.
+
     ``ModelBundle(compiled, metadata)``; :func:`load_model` makes one from a file,
     ``blocktag.train`` from labelled blocks.
     """
 
     def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, plain: CompiledModel | None = None,
-                 classifier=None, source: str = "model"):
+                 memory: Memory | None = None, classifier=None, source: str = "model"):
         if plain is not None and list(plain.classes) != list(compiled.classes):
             raise ModelError(f"{source}: its plain-text model's labels differ from its main model's")
         self.compiled = compiled
         self.plain = plain
+        self.memory = memory if memory is not None and len(memory) else None
         self.metadata = metadata or {}
         self.source = source
         self._classifier = classifier
@@ -79,26 +89,43 @@ class ModelBundle:
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
         """Each block's probabilities: from the plain-text model for the blocks of a page
-        (a run of blocks with one page name) that holds no link, else from the main model."""
+        (a run of blocks with one page name) that holds no link, else from the main model;
+        a remembered block's are its remembered label's."""
         blocks = list(blocks)
         calls = self._calls(blocks)
         if calls[0][1] is None:
-            return calls[0][0].predict_proba(blocks)
-        proba = np.empty((len(blocks), len(self.compiled.classes)))
-        for model, rows in calls:  # the batch's texts and measures are computed once
-            proba[rows] = model.predict_proba(blocks, rows)
+            proba = calls[0][0].predict_proba(blocks)
+        else:
+            proba = np.empty((len(blocks), len(self.compiled.classes)))
+            for model, rows in calls:  # the batch's texts and measures are computed once
+                proba[rows] = model.predict_proba(blocks, rows)
+        if self.memory is not None:
+            remembered = self.remembered(blocks)
+            rows = np.flatnonzero(remembered != NOT_REMEMBERED)
+            proba[rows] = 0.0
+            proba[rows, remembered[rows]] = 1.0
         return proba
+
+    def remembered(self, blocks: Sequence[Block]) -> np.ndarray:
+        """Each block's remembered label index (into :attr:`labels`), or ``NOT_REMEMBERED``."""
+        if self.memory is None:
+            return np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
+        return self.memory.lookup(blocks)
 
     def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
         """:meth:`CompiledModel.evidence`, from the model that tags each block."""
         blocks, label_index = list(blocks), np.asarray(label_index)
         calls = self._calls(blocks)
         if calls[0][1] is None:
-            return calls[0][0].evidence(blocks, label_index, top)
-        found: list = [None] * len(blocks)
-        for model, rows in calls:
-            for i, items in zip(rows.tolist(), model.evidence(blocks, label_index[rows], top, rows)):
-                found[i] = items
+            found = calls[0][0].evidence(blocks, label_index, top)
+        else:
+            found = [None] * len(blocks)
+            for model, rows in calls:
+                for i, items in zip(rows.tolist(), model.evidence(blocks, label_index[rows], top, rows)):
+                    found[i] = items
+        if self.memory is not None:
+            for i in np.flatnonzero(self.remembered(blocks) != NOT_REMEMBERED).tolist():
+                found[i] = [(REMEMBERED_EVIDENCE, 1.0)]
         return found
 
     def _calls(self, blocks: list[Block]) -> list[tuple[CompiledModel, np.ndarray | None]]:
@@ -129,11 +156,15 @@ class ModelBundle:
 
     def to_bytes(self) -> bytes:
         spec, arrays = self.compiled.to_arrays()
-        document = {"format": BUNDLE_FORMAT, "format_version": BUNDLE_FORMAT_VERSION if self.plain else NO_PLAIN_FORMAT_VERSION,
-                    "metadata": self.metadata, "model": spec}
+        version = (MEMORY_FORMAT_VERSION if self.memory is not None
+                   else BUNDLE_FORMAT_VERSION if self.plain is not None else NO_PLAIN_FORMAT_VERSION)
+        document = {"format": BUNDLE_FORMAT, "format_version": version, "metadata": self.metadata, "model": spec}
         if self.plain is not None:
             document["plain_model"], plain_arrays = self.plain.to_arrays()
             arrays.update({_PLAIN_PREFIX + name: values for name, values in plain_arrays.items()})
+        if self.memory is not None:
+            document["memory"] = {"blocks": len(self.memory)}
+            arrays.update({_MEMORY_PREFIX + name: values for name, values in self.memory.to_arrays().items()})
         arrays[_META] = np.frombuffer(json.dumps(document, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
         return _npz_bytes(arrays)
 
@@ -153,7 +184,7 @@ class ModelBundle:
 
     def __setstate__(self, state: dict) -> None:
         loaded = model_from_bytes(state["data"], state["source"])
-        self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, source=state["source"])
+        self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, memory=loaded.memory, source=state["source"])
 
 
 # An array is stored deflated unless that saves less than this share: the coefficients
@@ -239,23 +270,29 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
     if version not in READABLE_FORMAT_VERSIONS:
         raise ModelError(
             f"{source}: is a blocktag model of format {version}; this blocktag reads formats "
-            f"{' and '.join(map(str, READABLE_FORMAT_VERSIONS))}: retrain it with 'blocktag train', "
+            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS[:-1]))} and {READABLE_FORMAT_VERSIONS[-1]}: "
+            "retrain it with 'blocktag train', "
             "or use the blocktag that made it"
         )
     try:
-        main = {name: values for name, values in arrays.items() if not name.startswith(_PLAIN_PREFIX)}
+        main = {name: values for name, values in arrays.items() if not name.startswith((_PLAIN_PREFIX, _MEMORY_PREFIX))}
         compiled = CompiledModel.from_arrays(document["model"], main)
-        plain = None
+        plain = memory = None
         if "plain_model" in document:
-            plain = CompiledModel.from_arrays(document["plain_model"], {
-                name[len(_PLAIN_PREFIX):]: values for name, values in arrays.items() if name.startswith(_PLAIN_PREFIX)})
+            plain = CompiledModel.from_arrays(document["plain_model"], _prefixed(arrays, _PLAIN_PREFIX))
+        if "memory" in document:
+            memory = Memory.from_arrays(_prefixed(arrays, _MEMORY_PREFIX), len(compiled.classes))
     except ModelError as exc:  # a feature this version does not define
         raise ModelError(f"{source}: {exc}; retrain it with this blocktag") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc})") from None
     metadata = document.get("metadata") or {}
     _warn_on_version_mismatch(source, metadata)
-    return ModelBundle(compiled, metadata, plain=plain, source=source)
+    return ModelBundle(compiled, metadata, plain=plain, memory=memory, source=source)
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {name[len(prefix):]: values for name, values in arrays.items() if name.startswith(prefix)}
 
 
 def _warn_on_version_mismatch(source: str, metadata: dict) -> None:

@@ -385,6 +385,7 @@ def train_cli(
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
     plain_text_model: PlainTextModelOption = True,
+    remember: Annotated[Optional[bool], typer.Option("--remember/--no-remember", help="Also remember your blocks word for word: a block of a new page that reads as one of them (case, digits, spacing and link targets aside) gets your label. Sites repeat their chrome. [default: on with --with-corpus]", show_default=False)] = None,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -418,9 +419,10 @@ def train_cli(
                 from .adapt import train_with_corpus
 
                 bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source,
-                                           plain_text_model=plain_text_model, **settings)
+                                           plain_text_model=plain_text_model, remember=remember is not False, **settings)
             else:
-                bundle = train(blocks, source=source, plain_text_model=plain_text_model, **settings)
+                bundle = train(blocks, source=source, plain_text_model=plain_text_model,
+                               remember=blocks if remember else (), **settings)
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
@@ -432,6 +434,9 @@ def train_cli(
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
                                f"{user['blocks']} blocks, each counted {user['weight']:g} times")
+    if "memory" in meta:
+        stdout_console().print(f"Remembered {meta['memory']['remembered']} of your blocks' texts"
+                               " (a text you labelled two ways is not remembered)")
     plain = " (and a plain-text model, for pages with no link)" if bundle.plain is not None else ""
     stdout_console().print(f"Saved model to {output}{plain}")
 

@@ -15,7 +15,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .blocks import Block
-from .bundle import MAIN_MODEL, PLAIN_TEXT_MODEL, ModelBundle
+from .bundle import MAIN_MODEL, MEMORY, PLAIN_TEXT_MODEL, ModelBundle
+from .memory import NOT_REMEMBERED
 from .tagging import SCORE_DECIMALS, TaggedBlock, batches, tagged_from_proba
 
 DEFAULT_TOP = 5
@@ -28,7 +29,7 @@ class Explanation:
     tagged: TaggedBlock
     runner_up: str
     evidence: list[tuple[str, float]]
-    model: str = MAIN_MODEL  # or PLAIN_TEXT_MODEL: which of the bundle's models tagged the block
+    model: str = MAIN_MODEL  # or PLAIN_TEXT_MODEL, or MEMORY: what in the bundle tagged the block
 
     def to_record(self) -> dict:
         return {
@@ -48,6 +49,7 @@ def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = D
         proba = model.predict_proba(batch)
         order = np.argsort(-proba, axis=1, kind="stable")
         evidence = model.evidence(batch, order[:, 0], top)
-        which = [PLAIN_TEXT_MODEL if plain else MAIN_MODEL for plain in model.plain_rows(batch).tolist()]
+        which = [MEMORY if remembered != NOT_REMEMBERED else PLAIN_TEXT_MODEL if plain else MAIN_MODEL
+                 for plain, remembered in zip(model.plain_rows(batch).tolist(), model.remembered(batch).tolist())]
         for tagged, ranked, items, by in zip(tagged_from_proba(batch, labels, proba), order, evidence, which):
             yield Explanation(tagged, labels[ranked[1]], items, by)

@@ -37,6 +37,7 @@ from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (
 from .errors import TrainingError
 from .features import feature_pipeline
 from .inference import compile_classifier
+from .memory import Memory
 from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
 from .registry import DEFAULT_FEATURES, FEATURES
@@ -312,7 +313,8 @@ def _chrome_run(labels: Sequence[str]) -> int:
 
 
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
-          sources: dict | None = None, plain_text_model: bool = True, **params) -> ModelBundle:
+          sources: dict | None = None, plain_text_model: bool = True, remember: Sequence[Block] = (),
+          **params) -> ModelBundle:
     """Fit a :class:`BlockClassifier` on labelled blocks and compile it into a bundle with
     metadata.
 
@@ -320,8 +322,9 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     ``sources`` (name → description) is recorded in the metadata. With
     ``plain_text_model`` (and links in the data), a second classifier is fitted on the same
     blocks with every link written as its text, for pages that hold no link (see
-    :class:`ModelBundle`). Raises :class:`TrainingError` when the data cannot teach a model
-    (``check_trainable``) or a compiled form disagrees with its pipeline.
+    :class:`ModelBundle`). The labelled blocks in ``remember`` are remembered
+    (:mod:`classifier.memory`). Raises :class:`TrainingError` when the data cannot teach a
+    model (``check_trainable``) or a compiled form disagrees with its pipeline.
     """
     blocks = list(blocks)
     check_trainable(blocks, source)
@@ -335,8 +338,10 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         plain_metadata = {"plain_text_model": {
             "for": "pages that hold no link markup; learnt from every block with its links written as their text",
             "metrics": _training_metrics(plain_classifier, plain_blocks, labels)}}
+    model_labels = [str(c) for c in classifier.classes_]
+    memory = Memory.of_blocks(remember, model_labels) if remember else None
     metadata = {
-        "labels": [str(c) for c in classifier.classes_],
+        "labels": model_labels,
         "label_counts": counts,
         "blocks": len(blocks),
         "pages": len({b.page for b in blocks}),
@@ -346,9 +351,10 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **({"sources": sources} if sources else {}),
         **plain_metadata,
+        **({"memory": {"blocks": len(remember), "remembered": len(memory)}} if memory is not None else {}),
         **environment_versions(),
     }
-    return ModelBundle(compiled, metadata, plain=plain, classifier=classifier)
+    return ModelBundle(compiled, metadata, plain=plain, memory=memory, classifier=classifier)
 
 
 def _fit_compiled(blocks: list[Block], labels: list[str], sample_weight, params: dict):

@@ -108,7 +108,7 @@ def test_format_version_mismatch_says_what_to_do(small_model, tmp_path):
     arrays["meta.json"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
     path = tmp_path / "future.npz"
     np.savez(path, **arrays)
-    with pytest.raises(ModelError, match=r"future\.npz: is a blocktag model of format 99; this blocktag reads formats 3 and 4: retrain"):
+    with pytest.raises(ModelError, match=r"future\.npz: is a blocktag model of format 99; this blocktag reads formats 3, 4 and 5: retrain"):
         load_model(path)
 
 

@@ -1,0 +1,82 @@
+"""Remembered blocks: a block of a new page that reads as one of the user's own labelled
+blocks takes the user's label.
+
+A site repeats its chrome, bylines and widgets from page to page. When a user labels a few
+pages of their site (``train --with-corpus``), the model learns from them, and the blocks
+themselves are remembered: on real sites one labelled page lifts the site's other pages
+more with both than with either (``benchmarks/README.md``, "Real pages, same site").
+
+Blocks are matched on their text as the features read it (any link dialect), each link
+written as its text, lower-cased, every digit as 0 and runs of white space as one space,
+so a page's own dates, counts and link targets do not stop a match. A text the user
+labelled two ways is not remembered. Only an 8-byte hash of each text is kept, not the text:
+a model trained on a team's labels does not carry their pages' words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Sequence
+
+import numpy as np
+
+from .blocks import Block
+from .dialects import without_links
+
+KEY_BYTES = 8
+NOT_REMEMBERED = -1
+_DIGIT = re.compile(r"\d")
+
+
+def block_key(text: str) -> int:
+    """The hash a block is remembered by (see the module's docstring)."""
+    normalised = " ".join(_DIGIT.sub("0", without_links(text).lower()).split())
+    return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=KEY_BYTES).digest(), "little")
+
+
+class Memory:
+    """Labelled blocks' keys (sorted) and their labels' indices into ``labels``."""
+
+    def __init__(self, keys: np.ndarray, label_index: np.ndarray):
+        keys, label_index = np.asarray(keys, dtype=np.uint64), np.asarray(label_index, dtype=np.int64)
+        if keys.shape != label_index.shape or keys.ndim != 1:
+            raise ValueError("a memory needs one label for each key")
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.label_index = keys[order], label_index[order]
+
+    @classmethod
+    def of_blocks(cls, blocks: Sequence[Block], labels: Sequence[str]) -> "Memory":
+        """The memory of labelled ``blocks``; ``labels`` is the model's label list."""
+        column = {label: k for k, label in enumerate(labels)}
+        found: dict[int, int] = {}
+        for block in blocks:
+            key, label = block_key(block.text), column[block.label]
+            found[key] = label if found.get(key, label) == label else NOT_REMEMBERED
+        kept = {key: label for key, label in found.items() if label != NOT_REMEMBERED}
+        return cls(np.fromiter(kept, dtype=np.uint64, count=len(kept)),
+                   np.fromiter(kept.values(), dtype=np.int64, count=len(kept)))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def lookup(self, blocks: Sequence[Block]) -> np.ndarray:
+        """Each block's remembered label index, or ``NOT_REMEMBERED``."""
+        found = np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
+        if not len(self.keys) or not len(blocks):
+            return found
+        keys = np.fromiter((block_key(b.text) for b in blocks), dtype=np.uint64, count=len(blocks))
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[at] == keys
+        found[hit] = self.label_index[at[hit]]
+        return found
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"keys": self.keys, "labels": self.label_index}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], n_labels: int) -> "Memory":
+        memory = cls(arrays["keys"], arrays["labels"])
+        if len(memory) and not (0 <= memory.label_index.min() and memory.label_index.max() < n_labels):
+            raise ValueError("a remembered block's label is not one of the model's")
+        return memory
