@@ -21,8 +21,17 @@ Two curves, printed and written to ``--json``:
    ``--with-corpus`` training, and the model is scored on ``dev/check.jsonl`` (only its
    macro-F1 is read). k = 0, 10 (suggested, and random) and 40 (all), at weight 1 and
    ``--weight``.
+3. **Real pages, same site** (``--real-same-site study``): what a user adapting to their own
+   site gets, on real pages. Each dev site of the half with two pages (read at run time,
+   never written anywhere) lends one page as the user's labels (k = 1, the whole corpus
+   beside it, weight ``--real-same-site-weights``) and is scored on its other page, both ways
+   round; predictions are pooled over every test page. Retrained models are scored without
+   and with the taught page's blocks remembered (``classifier.memory``, on by default in
+   ``train --with-corpus``); so is the base, remembering them without retraining. Lifts come
+   with a paired page-bootstrap interval.
 
     python benchmarks/adaptation.py --json adaptation.json          # about 45 min on 2 shared cores
+    python benchmarks/adaptation.py --skip-same-site --skip-real --real-same-site study  # 15 min
     python benchmarks/adaptation.py --skip-real --outlets kvrn7 hearth-haul --draws 1
 
 It is a measurement, not a test.
@@ -44,7 +53,8 @@ sys.path.insert(0, str(ROOT))
 
 from classifier.adapt import DEFAULT_USER_WEIGHT, corpus_files, read_corpus, train_with_corpus  # noqa: E402
 from classifier.blocks import group_pages, read_labelled  # noqa: E402
-from classifier.evaluation import score  # noqa: E402
+from classifier.evaluation import interval, page_bootstrap, score  # noqa: E402
+from classifier.memory import Memory  # noqa: E402
 from classifier.suggest import suggest_pages  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "realworld" / "dev"
@@ -179,6 +189,63 @@ def real_pages(weight: float, draws: int, dev: Path = DEV) -> dict:
     return out
 
 
+def _site_pairs(half: str, dev: Path) -> list[tuple[list, list]]:
+    """(training page, test page) for every site of ``half`` with two or more pages: each of
+    a site's pages is the test page once, its first other page the user's label."""
+    pages = list(group_pages(read_labelled([dev / f"{half}.jsonl"])))
+    site = {name: meta.get("domain") or name for name, meta in json.loads((dev / "pages.json").read_text()).items()}
+    by_site: dict[str, list] = {}
+    for page in pages:
+        by_site.setdefault(site.get(page[0].page, page[0].page), []).append(page)
+    return [(group[(i + 1) % len(group)], test) for group in by_site.values() if len(group) > 1
+            for i, test in enumerate(group)]
+
+
+def _predicted(model, taught: list, test: list, remember: bool) -> list[str]:
+    """``model``'s labels for ``test``, with the ``taught`` page's blocks remembered or not."""
+    model.memory = Memory.of_blocks(taught, model.labels) if remember else None
+    return model.predict(test)
+
+
+def _real_same_site_run(args_tuple) -> dict:
+    taught, test, weight = args_tuple
+    model = train_with_corpus(taught, weight=weight, corpus=read_corpus(), source="study", plain_text_model=False,
+                              remember=False)
+    return {"taught": taught[0].page, "test": test[0].page,
+            "retrained": _predicted(model, taught, test, False), "remembered": _predicted(model, taught, test, True)}
+
+
+def real_same_site(half: str, weights: list[float], jobs: int, dev: Path = DEV) -> dict:
+    """Curve 3: a real site's page as the user's label (k = 1), scored on the site's other
+    page, pooled over every such pair of ``half``. Also the base with the taught page's
+    blocks remembered (no retraining), and both together."""
+    from classifier.model import train
+
+    pairs = _site_pairs(half, dev)
+    base = train(read_corpus(), plain_text_model=False)
+    gold = [b.label for _, test in pairs for b in test]
+    pages = [b.page for _, test in pairs for b in test]
+    base_labels = [x for taught, test in pairs for x in _predicted(base, taught, test, False)]
+    base_samples = page_bootstrap(gold, base_labels, pages)
+
+    def scored(predicted: list[str]) -> dict:
+        """Pooled scores, and the lift over the base with its paired page-bootstrap interval."""
+        found = score(gold, predicted)
+        found["lift"] = found["macro_f1"] - out["base"]["macro_f1"]
+        found["lift_interval"] = interval(page_bootstrap(gold, predicted, pages) - base_samples)
+        return found
+
+    out = {"half": half, "pairs": len(pairs), "test_blocks": len(gold), "base": score(gold, base_labels), "weights": {}}
+    out["base_remembered"] = scored([x for taught, test in pairs for x in _predicted(base, taught, test, True)])
+    for weight in weights:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            runs = list(pool.map(_real_same_site_run, [(taught, test, weight) for taught, test in pairs]))
+        out["weights"][weight] = {"retrained": scored([x for run in runs for x in run["retrained"]]),
+                                  "retrained_remembered": scored([x for run in runs for x in run["remembered"]])}
+        print(f"  real same site {half} W={weight:g}: done", file=sys.stderr, flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--outlets", nargs="+", default=OUTLETS)
@@ -193,6 +260,9 @@ def main() -> None:
     parser.add_argument("--real-draws", type=int, default=1)
     parser.add_argument("--skip-same-site", action="store_true")
     parser.add_argument("--skip-real", action="store_true")
+    parser.add_argument("--real-same-site", nargs="*", default=[], metavar="HALF",
+                        help="also curve 3 on these halves of dev (study, check)")
+    parser.add_argument("--real-same-site-weights", type=float, nargs="+", default=[DEFAULT_USER_WEIGHT])
     parser.add_argument("--dev", type=Path, default=DEV, help="the real dev pages' folder")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -220,6 +290,19 @@ def main() -> None:
         print(f"Real pages: k=0 (corpus only) check macro-F1 {report['real']['k0']:.3f}")
         for run in report["real"]["runs"]:
             print(f"k={run['k']} {run['how']} weight {run['weight']:g}: {run['f1']:.3f} ({run['f1'] - report['real']['k0']:+.3f})")
+    for half in args.real_same_site:
+        found = report.setdefault("real_same_site", {})[half] = real_same_site(
+            half, args.real_same_site_weights, args.jobs, args.dev)
+        print(f"Real pages, same site ({half}: {found['pairs']} page pairs, {found['test_blocks']} test blocks), "
+              "macro-F1 pooled over the test pages:")
+        rows = [("base (corpus only)", found["base"]), ("base, taught page remembered", found["base_remembered"])]
+        for w, runs in found["weights"].items():
+            rows += [(f"retrained, W={w:g}", runs["retrained"]), (f"retrained, W={w:g}, remembered", runs["retrained_remembered"])]
+        for name, r in rows:
+            lift = (f", lift {r['lift']:+.3f} (95% interval over pages {r['lift_interval']['low']:+.3f} to "
+                    f"{r['lift_interval']['high']:+.3f})") if "lift" in r else ""
+            print(f"  {name}: {r['macro_f1']:.3f}{lift}; "
+                  + ", ".join(f"{k} {v['f1']:.2f}" for k, v in sorted(r["per_label"].items())))
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(f"{report['seconds']} s in all")
     if args.json:
