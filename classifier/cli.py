@@ -385,7 +385,7 @@ def train_cli(
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
     plain_text_model: PlainTextModelOption = True,
-    remember: Annotated[Optional[bool], typer.Option("--remember/--no-remember", help="Also remember your blocks word for word: a block of a new page that reads as one of them (case, digits, spacing and link targets aside) gets your label. Sites repeat their chrome. [default: on with --with-corpus]", show_default=False)] = None,
+    remember: Annotated[Optional[bool], typer.Option("--remember/--no-remember", help="Also remember your blocks word for word: a block of a new page that reads as one of them (case, numbers, spacing and link targets aside) gets your label. Sites repeat their chrome. [default: on with --with-corpus]", show_default=False)] = None,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:

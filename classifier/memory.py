@@ -7,10 +7,11 @@ themselves are remembered: on real sites one labelled page lifts the site's othe
 more with both than with either (``benchmarks/README.md``, "Real pages, same site").
 
 Blocks are matched on their text as the features read it (any link dialect), each link
-written as its text, lower-cased, every digit as 0 and runs of white space as one space,
+written as its text, lower-cased, each run of digits as 0 and of white space as one space,
 so a page's own dates, counts and link targets do not stop a match. A text the user
-labelled two ways is not remembered. Only an 8-byte hash of each text is kept, not the text:
-a model trained on a team's labels does not carry their pages' words.
+labelled two ways is not remembered, nor one without a letter (a lone "3" may be a comment
+count on one page and a table cell on the next). Only an 8-byte hash of each text is kept,
+not the text: a model trained on a team's labels does not carry their pages' words.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .dialects import without_links
 
 KEY_BYTES = 8
 NOT_REMEMBERED = -1
-_DIGIT = re.compile(r"\d")
+_DIGIT = re.compile(r"\d+")
 
 
 def block_key(text: str) -> int:
@@ -51,6 +52,8 @@ class Memory:
         column = {label: k for k, label in enumerate(labels)}
         found: dict[int, int] = {}
         for block in blocks:
+            if not any(c.isalpha() for c in block.text):
+                continue
             key, label = block_key(block.text), column[block.label]
             found[key] = label if found.get(key, label) == label else NOT_REMEMBERED
         kept = {key: label for key, label in found.items() if label != NOT_REMEMBERED}
