@@ -29,14 +29,15 @@ class Explanation:
     tagged: TaggedBlock
     runner_up: str
     evidence: list[tuple[str, float]]
-    model: str = MAIN_MODEL  # or PLAIN_TEXT_MODEL, or MEMORY: what in the bundle tagged the block
+    model: str = MAIN_MODEL  # or PLAIN_TEXT_MODEL: which of the bundle's models read the block's page
+    remembered: bool = False  # the label is the user's own for a block that reads the same
 
     def to_record(self) -> dict:
         return {
             **self.tagged.to_record(),
             "runner_up": self.runner_up,
             "evidence": [{"feature": name, "weight": round(weight, SCORE_DECIMALS)} for name, weight in self.evidence],
-            "model": self.model,
+            "model": MEMORY if self.remembered else self.model,
         }
 
 
@@ -49,7 +50,8 @@ def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = D
         proba = model.predict_proba(batch)
         order = np.argsort(-proba, axis=1, kind="stable")
         evidence = model.evidence(batch, order[:, 0], top)
-        which = [MEMORY if remembered != NOT_REMEMBERED else PLAIN_TEXT_MODEL if plain else MAIN_MODEL
-                 for plain, remembered in zip(model.plain_rows(batch).tolist(), model.remembered(batch).tolist())]
-        for tagged, ranked, items, by in zip(tagged_from_proba(batch, labels, proba), order, evidence, which):
-            yield Explanation(tagged, labels[ranked[1]], items, by)
+        which = [PLAIN_TEXT_MODEL if plain else MAIN_MODEL for plain in model.plain_rows(batch).tolist()]
+        remembered = (model.remembered(batch) != NOT_REMEMBERED).tolist()
+        for tagged, ranked, items, by, known in zip(tagged_from_proba(batch, labels, proba), order, evidence, which,
+                                                    remembered):
+            yield Explanation(tagged, labels[ranked[1]], items, by, known)

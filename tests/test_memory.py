@@ -110,8 +110,8 @@ def test_explain_says_a_block_was_remembered(small_model):
     model = model_from_bytes(small_model.to_bytes(), "copy")
     model.memory = Memory.of_blocks(site_page(1), model.labels)
     found = list(explain_pages(model, [site_page(4)]))
-    assert [e.model for e in found] == [MEMORY, MEMORY, found[2].model, MEMORY, MEMORY]
-    assert found[2].model != MEMORY
+    assert [e.remembered for e in found] == [True, True, False, True, True]
+    assert [e.to_record()["model"] for e in found] == [MEMORY, MEMORY, "main", MEMORY, MEMORY]
     assert found[0].evidence == [(REMEMBERED_EVIDENCE, 1.0)]
     assert found[2].evidence[0][0] != REMEMBERED_EVIDENCE
 
@@ -157,3 +157,17 @@ def test_train_cli_remembers_without_corpus_only_when_asked(tmp_path):
     hit = model.remembered(blocks) != NOT_REMEMBERED
     assert hit.mean() > 0.9  # all but the texts labelled two ways
     assert [label for label, h in zip(model.predict(blocks), hit) if h] == [b.label for b, h in zip(blocks, hit) if h]
+
+
+def test_explain_cli_names_remembered_blocks(small_model, tmp_path):
+    model = model_from_bytes(small_model.to_bytes(), "copy")
+    model.memory = Memory.of_blocks(site_page(1), model.labels)
+    model.save(tmp_path / "m.npz")
+    page = tmp_path / "page.txt"
+    page.write_text("\n\n".join(b.text for b in site_page(4)) + "\n", encoding="utf-8")
+    result = run("explain", page, "-m", tmp_path / "m.npz", "--top", 2)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "# page"
+    assert lines[1].startswith("[0] other 1.00 (runner-up ")
+    assert lines.count(f"    +1.00  {REMEMBERED_EVIDENCE}") == 4
