@@ -51,6 +51,14 @@ def small_model_path(small_model, tmp_path_factory):
     return path
 
 
+def ctrl_c_restored() -> None:
+    """A subprocess's ``preexec_fn``: Ctrl-C handled as usual, even when the tests run as a
+    background job, whose processes inherit SIGINT ignored (the tests that send it need it)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path

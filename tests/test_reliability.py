@@ -30,7 +30,7 @@ from classifier.files import read_bytes
 from classifier.training_checks import MIN_TRAINING_BLOCKS, check_trainable
 from classifier.workers import available_cores
 
-from conftest import ROOT, write_jsonl
+from conftest import ROOT, ctrl_c_restored, write_jsonl
 
 runner = CliRunner()
 PAGE = "Headline here\n\nBy Ann Lee and Bo Chen\n\nThe story goes on about the town.\n"
@@ -391,7 +391,7 @@ def test_14_closed_stdout(tmp_path, small_model_path):
 
 def _started(args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(command(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)
+                            start_new_session=True, preexec_fn=ctrl_c_restored, **kwargs)
 
 
 def _children(pid: int) -> list[int]:

@@ -19,7 +19,7 @@ from classifier import Block, BlocktagError, DataFormatError, Tagger, join_block
 from classifier.cli import app
 from classifier.measures import MAX_FEATURE_CHARS
 
-from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, write_jsonl
+from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, ctrl_c_restored, write_jsonl
 
 runner = CliRunner()
 
@@ -146,7 +146,8 @@ def test_ctrl_c_exits_130_without_traceback(tmp_path):
     data = sorted((ROOT / "training" / "data").glob("*.jsonl"))
     target = tmp_path / "m.npz"
     process = subprocess.Popen([sys.executable, "-m", "classifier", "train", *map(str, data), "--output", str(target)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=ctrl_c_restored)
     # stderr is not a terminal, so train says when training starts: interrupt it then
     started = _wait_for_line(process.stderr, "Training on ", timeout=120)
     process.send_signal(signal.SIGINT)
