@@ -241,7 +241,8 @@ def real_same_site(half: str, weights: list[float], jobs: int, dev: Path = DEV) 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             runs = list(pool.map(_real_same_site_run, [(taught, test, weight) for taught, test in pairs]))
         out["weights"][weight] = {"retrained": scored([x for run in runs for x in run["retrained"]]),
-                                  "retrained_remembered": scored([x for run in runs for x in run["remembered"]])}
+                                  "retrained_remembered": scored([x for run in runs for x in run["remembered"]]),
+                                  "runs": runs}
         print(f"  real same site {half} W={weight:g}: done", file=sys.stderr, flush=True)
     return out
 

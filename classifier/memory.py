@@ -9,9 +9,10 @@ more with both than with either (``benchmarks/README.md``, "Real pages, same sit
 Blocks are matched on their text as the features read it (any link dialect), each link
 written as its text, lower-cased, each run of digits as 0 and of white space as one space,
 so a page's own dates, counts and link targets do not stop a match. A text the user
-labelled two ways is not remembered, nor one without a letter (a lone "3" may be a comment
-count on one page and a table cell on the next). Only an 8-byte hash of each text is kept,
-not the text: a model trained on a team's labels does not carry their pages' words.
+labelled two ways is not remembered. (Texts without a letter are remembered too: a site's
+lone counters and separators recur, and leaving them out cost 0.016 macro-F1 on the study
+pages of the real-page adaptation benchmark.) Only an 8-byte hash of each text is kept, not
+the text: a model trained on a team's labels does not carry their pages' words.
 """
 
 from __future__ import annotations
@@ -52,8 +53,6 @@ class Memory:
         column = {label: k for k, label in enumerate(labels)}
         found: dict[int, int] = {}
         for block in blocks:
-            if not any(c.isalpha() for c in block.text):
-                continue
             key, label = block_key(block.text), column[block.label]
             found[key] = label if found.get(key, label) == label else NOT_REMEMBERED
         kept = {key: label for key, label in found.items() if label != NOT_REMEMBERED}

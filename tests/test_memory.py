@@ -59,12 +59,11 @@ def test_a_text_labelled_two_ways_is_not_remembered():
     assert found.tolist() == [NOT_REMEMBERED, labels.index("caption"), NOT_REMEMBERED]
 
 
-def test_a_text_without_a_letter_is_not_remembered():
+def test_a_number_is_one_number_however_many_digits():
     labels = ["body", "byline", "caption", "contributor_note", "other", "promotion"]
-    memory = Memory.of_blocks([Block("a", 0, "3", "other"), Block("a", 1, "— · —", "other"),
-                               Block("a", 2, "3 comments", "other")], labels)
-    assert memory.lookup([Block("b", 0, "7"), Block("b", 1, "— · —"), Block("b", 2, "12 comments")]).tolist() == [
-        NOT_REMEMBERED, NOT_REMEMBERED, labels.index("other")]
+    memory = Memory.of_blocks([Block("a", 0, "3 comments", "other"), Block("a", 1, "1 / 8", "caption")], labels)
+    found = memory.lookup([Block("b", 0, "12 comments"), Block("b", 1, "10 / 12"), Block("b", 2, "12 comment")])
+    assert found.tolist() == [labels.index("other"), labels.index("caption"), NOT_REMEMBERED]
 
 
 def test_remembered_blocks_take_their_label_and_the_rest_are_untouched(small_model):
