@@ -215,14 +215,11 @@ def _real_same_site_run(args_tuple) -> dict:
             "retrained": _predicted(model, taught, test, False), "remembered": _predicted(model, taught, test, True)}
 
 
-def real_same_site(half: str, weights: list[float], jobs: int, dev: Path = DEV) -> dict:
+def real_same_site(base, half: str, weights: list[float], jobs: int, dev: Path = DEV) -> dict:
     """Curve 3: a real site's page as the user's label (k = 1), scored on the site's other
-    page, pooled over every such pair of ``half``. Also the base with the taught page's
-    blocks remembered (no retraining), and both together."""
-    from classifier.model import train
-
+    page, pooled over every such pair of ``half``; ``base`` is the model of the corpus alone.
+    Also the base with the taught page's blocks remembered (no retraining), and both together."""
     pairs = _site_pairs(half, dev)
-    base = train(read_corpus(), plain_text_model=False)
     gold = [b.label for _, test in pairs for b in test]
     pages = [b.page for _, test in pairs for b in test]
     base_labels = [x for taught, test in pairs for x in _predicted(base, taught, test, False)]
@@ -291,9 +288,13 @@ def main() -> None:
         print(f"Real pages: k=0 (corpus only) check macro-F1 {report['real']['k0']:.3f}")
         for run in report["real"]["runs"]:
             print(f"k={run['k']} {run['how']} weight {run['weight']:g}: {run['f1']:.3f} ({run['f1'] - report['real']['k0']:+.3f})")
+    if args.real_same_site:
+        from classifier.model import train
+
+        corpus_model = train(read_corpus(), plain_text_model=False)  # one base for every half
     for half in args.real_same_site:
         found = report.setdefault("real_same_site", {})[half] = real_same_site(
-            half, args.real_same_site_weights, args.jobs, args.dev)
+            corpus_model, half, args.real_same_site_weights, args.jobs, args.dev)
         print(f"Real pages, same site ({half}: {found['pairs']} page pairs, {found['test_blocks']} test blocks), "
               "macro-F1 pooled over the test pages:")
         rows = [("base (corpus only)", found["base"]), ("base, taught page remembered", found["base_remembered"])]
