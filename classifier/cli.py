@@ -205,6 +205,7 @@ def _valid_jobs(value: int) -> int:
     return value
 
 
+TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")]
@@ -386,6 +387,7 @@ def train_cli(
     param: ParamOption = None,
     plain_text_model: PlainTextModelOption = True,
     remember: Annotated[Optional[bool], typer.Option("--remember/--no-remember", help="Also remember your blocks word for word: a block of a new page that reads as one of them (case, numbers, spacing and link targets aside) gets your label. Sites repeat their chrome. [default: on with --with-corpus]", show_default=False)] = None,
+    jobs: TrainJobsOption = 1,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -419,10 +421,11 @@ def train_cli(
                 from .adapt import train_with_corpus
 
                 bundle = train_with_corpus(blocks, DEFAULT_USER_WEIGHT if weight is None else weight, source=source,
-                                           plain_text_model=plain_text_model, remember=remember is not False, **settings)
+                                           plain_text_model=plain_text_model, remember=remember is not False,
+                                           jobs=jobs, **settings)
             else:
                 bundle = train(blocks, source=source, plain_text_model=plain_text_model,
-                               remember=blocks if remember else (), **settings)
+                               remember=blocks if remember else (), jobs=jobs, **settings)
         bundle.save(output)
         elapsed = time.perf_counter() - started
     meta = bundle.metadata
@@ -590,6 +593,7 @@ def cv_cli(
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     param: ParamOption = None,
     plain_text_model: PlainTextModelOption = True,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Folds trained at once, each in its own process (-1: one per core); the figures are the same.", callback=_valid_jobs)] = 1,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -609,7 +613,7 @@ def cv_cli(
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
                                     source=", ".join(str(p) for p in data), plain_text_model=plain_text_model,
-                                    **settings)
+                                    jobs=jobs, **settings)
         if json_path is not None:
             write_json(result, json_path)
             typer.echo(f"Wrote {json_path}", err=True)

@@ -175,15 +175,17 @@ def cross_validate(
     on_fold: Callable[[int], None] | None = None,
     source: str = "training data",
     plain_text_model: bool = True,
+    jobs: int = 1,
     **params,
 ) -> dict:
     """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
     is in both a training and a test fold. ``source`` names the data in errors;
-    ``plain_text_model`` and ``params`` are :func:`train`'s. Returns per-label and macro-F1
-    as mean ± std over the folds, and each fold's figures."""
+    ``plain_text_model`` and ``params`` are :func:`train`'s; ``jobs`` folds are trained at
+    once in worker processes (-1: one per core; the figures are the same as with 1).
+    Returns per-label and macro-F1 as mean ± std over the folds, and each fold's figures."""
     from sklearn.model_selection import GroupKFold
 
-    from .model import train
+    from .workers import forked_workers, resolve_jobs, submit
 
     blocks = list(blocks)
     groups = list(groups) if groups is not None else [b.page for b in blocks]
@@ -193,14 +195,23 @@ def cross_validate(
     if n_groups < folds:
         raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
     check_trainable(blocks, source)  # too little data fails here, not inside scikit-learn
-    fold_scores = []
-    for k, (train_idx, test_idx) in enumerate(GroupKFold(n_splits=folds).split(blocks, groups=groups), 1):
-        training = [blocks[i] for i in train_idx]
-        check_trainable(training, source=f"{source} (training part of fold {k} of {folds})")
-        model = train(training, plain_text_model=plain_text_model, **params)
-        fold_scores.append(figures_of(evaluate(model, [blocks[i] for i in test_idx])))
-        if on_fold:
-            on_fold(k)
+    splits = list(GroupKFold(n_splits=folds).split(blocks, groups=groups))
+    for k, (train_idx, _) in enumerate(splits, 1):  # every fold checked before any is trained
+        check_trainable([blocks[i] for i in train_idx], source=f"{source} (training part of fold {k} of {folds})")
+    workers = min(resolve_jobs(jobs), folds)
+    with forked_workers(workers if workers > 1 else 0) as pool:
+
+        def fold(train_idx, test_idx):
+            return submit(pool, _fold_figures, [blocks[i] for i in train_idx], [blocks[i] for i in test_idx],
+                          plain_text_model, params)
+
+        # In a pool every fold is queued at once; without one, each is trained when its turn comes.
+        futures = [fold(*split) for split in splits] if pool is not None else (fold(*split) for split in splits)
+        fold_scores = []
+        for k, future in enumerate(futures, 1):
+            fold_scores.append(future.result())
+            if on_fold:
+                on_fold(k)
     labels = sorted({label for s in fold_scores for label in s["per_label"]})
 
     def spread(values: list[float]) -> dict:
@@ -220,6 +231,13 @@ def cross_validate(
         },
         "fold_scores": fold_scores,
     }
+
+
+def _fold_figures(training: list[Block], test: list[Block], plain_text_model: bool, params: dict) -> dict:
+    """One fold of :func:`cross_validate`: train on ``training``, score on ``test``."""
+    from .model import train
+
+    return figures_of(evaluate(train(training, plain_text_model=plain_text_model, **params), test))
 
 
 def figures_of(metrics: dict) -> dict:

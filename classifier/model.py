@@ -36,12 +36,13 @@ from .blocks import Block, training_data_hash  # noqa: F401  (training_data_hash
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
 from .errors import TrainingError
 from .features import feature_pipeline
-from .inference import compile_classifier
+from .inference import CompiledModel, compile_classifier
 from .memory import Memory
 from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
 from .registry import DEFAULT_FEATURES, FEATURES
 from .training_checks import check_trainable
+from .workers import forked_workers, resolve_jobs, submit
 
 RANDOM_STATE = 0
 # lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
@@ -314,7 +315,7 @@ def _chrome_run(labels: Sequence[str]) -> int:
 
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
           sources: dict | None = None, plain_text_model: bool = True, remember: Sequence[Block] = (),
-          **params) -> ModelBundle:
+          jobs: int = 1, **params) -> ModelBundle:
     """Fit a :class:`BlockClassifier` on labelled blocks and compile it into a bundle with
     metadata.
 
@@ -322,7 +323,9 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     ``sources`` (name → description) is recorded in the metadata. With
     ``plain_text_model`` (and links in the data), a second classifier is fitted on the same
     blocks with every link written as its text, for pages that hold no link (see
-    :class:`ModelBundle`). The labelled blocks in ``remember`` are remembered
+    :class:`ModelBundle`); with ``jobs`` of 2 or more (-1: one per core) it is fitted in a
+    worker process at the same time as the main one, which gives the same model in about
+    half the time. The labelled blocks in ``remember`` are remembered
     (:mod:`classifier.memory`). Raises :class:`TrainingError` when the data cannot teach a
     model (``check_trainable``) or a compiled form disagrees with its pipeline.
     """
@@ -330,14 +333,17 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
     counts = {label: labels.count(label) for label in sorted(set(labels))}
-    classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
-    plain, plain_metadata = None, {}
-    if plain_text_model and any(map(holds_link, canonical_texts(blocks))):
-        plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
-        plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
-        plain_metadata = {"plain_text_model": {
-            "for": "pages that hold no link markup; learnt from every block with its links written as their text",
-            "metrics": _training_metrics(plain_classifier, plain_blocks, labels)}}
+    with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
+    with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as pool:
+        plain_fit = submit(pool, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None
+        classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
+        plain, plain_metadata = None, {}
+        if plain_fit is not None:
+            spec, arrays, metrics = plain_fit.result()
+            plain = CompiledModel.from_arrays(spec, arrays)
+            plain_metadata = {"plain_text_model": {
+                "for": "pages that hold no link markup; learnt from every block with its links written as their text",
+                "metrics": metrics}}
     model_labels = [str(c) for c in classifier.classes_]
     memory = Memory.of_blocks(remember, model_labels) if remember else None
     metadata = {
@@ -355,6 +361,16 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         **environment_versions(),
     }
     return ModelBundle(compiled, metadata, plain=plain, memory=memory, classifier=classifier)
+
+
+def _fit_plain(blocks: list[Block], labels: list[str], sample_weight, params: dict):
+    """The plain-text model: fitted on ``blocks`` with every link written as its text, and
+    returned as its arrays (the bundle's own form, so it crosses from a worker process as
+    data) with its training metrics."""
+    plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
+    plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
+    spec, arrays = plain.to_arrays()
+    return spec, arrays, _training_metrics(plain_classifier, plain_blocks, labels)
 
 
 def _fit_compiled(blocks: list[Block], labels: list[str], sample_weight, params: dict):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import multiprocessing
 import os
 import signal
 import sys
@@ -62,6 +63,49 @@ def interrupts_held():
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (Linux, macOS; not Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+@contextlib.contextmanager
+def forked_workers(processes: int):
+    """A pool of up to ``processes`` forked worker processes (set up by
+    :func:`worker_started`), or None when ``processes`` is under 1 or this OS cannot fork:
+    the caller then does the work itself. Forked workers see everything this process has
+    loaded, features registered at run time included. Leaving early (an error, Ctrl-C)
+    drops the queued work instead of finishing it."""
+    if processes < 1 or not can_fork():
+        yield None
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=worker_started, initargs=(os.getpid(),))
+    try:
+        yield pool
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def submit(pool, function, *args):
+    """``function(*args)`` in ``pool`` (signals held while a worker may be forked), or, with
+    no pool, here and now; either way a future of its result."""
+    if pool is not None:
+        with interrupts_held():
+            return pool.submit(function, *args)
+    from concurrent.futures import Future
+
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
 
 
 def worker_started(parent_pid: int) -> None:

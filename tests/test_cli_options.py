@@ -73,13 +73,33 @@ def test_cross_validation_logs_a_line_a_fold_when_piped():
     assert lines[2].startswith("Cross-validating (2 folds): finished in ")
 
 
+def test_cross_validation_on_two_cores_prints_what_one_core_prints():
+    from conftest import TRAINING_DATA
+
+    data = [str(p) for p in TRAINING_DATA[:3]]
+    one = runner.invoke(app, ["cv", *data, "--folds", "2", "--group", "file", "-q"])
+    two = runner.invoke(app, ["cv", *data, "--folds", "2", "--group", "file", "-q", "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 0, (one.output, two.output)
+    assert "macro-F1 " in one.stdout and two.stdout == one.stdout
+
+
+def test_train_and_cv_refuse_jobs_they_cannot_run(tmp_path):
+    from conftest import SEED_LABELS
+
+    for command in (["train", str(SEED_LABELS), "-o", str(tmp_path / "m.npz")], ["cv", str(SEED_LABELS)]):
+        result = runner.invoke(app, [*command, "--jobs", "0"])
+        assert result.exit_code == 1
+        assert result.output == "Error: --jobs 0: give a number of worker processes from 1, or -1 for one per core\n"
+        assert not (tmp_path / "m.npz").exists()
+
+
 def test_options_name_what_they_take():
     wanted = {
         "tag": ["-k, --keep LABEL", "-o, --output FILE", "-m, --model FILE", "--encoding NAME", "--dask ADDRESS",
                 "-j, --jobs N", "-q, --quiet", "-f, --format <text|jsonl|csv>"],
-        "train": ["-o, --output FILE", "-p, --param KEY=VALUE", "-q, --quiet"],
+        "train": ["-o, --output FILE", "-p, --param KEY=VALUE", "-j, --jobs N", "-q, --quiet"],
         "evaluate": ["-m, --model FILE", "--json FILE", "--report FILE", "-q, --quiet"],
-        "cv": ["--folds N", "--group FIELD", "-p, --param KEY=VALUE", "--json FILE", "-q, --quiet"],
+        "cv": ["--folds N", "--group FIELD", "-p, --param KEY=VALUE", "--json FILE", "-j, --jobs N", "-q, --quiet"],
     }
     for name, options in wanted.items():
         result = runner.invoke(app, [name, "--help"], terminal_width=200)

@@ -164,6 +164,16 @@ def test_cross_validation_keeps_pages_apart(corpus_blocks, monkeypatch):
     assert set(result["per_label"]) == {b.label for b in corpus_blocks}
 
 
+def test_cross_validation_on_two_cores_gives_the_same_figures(corpus_blocks):
+    from classifier import TrainingError
+
+    one = cross_validate(corpus_blocks, folds=3, stack_folds=2)
+    two = cross_validate(corpus_blocks, folds=3, stack_folds=2, jobs=2)
+    assert two == one
+    with pytest.raises(TrainingError, match="C must be > 0"):  # raised in a worker, brought back as it is
+        cross_validate(corpus_blocks, folds=3, jobs=2, C=-1.0)
+
+
 def test_cv_cli_by_file(tmp_path, corpus_blocks):
     pages = sorted({b.page for b in corpus_blocks})
     files = []

@@ -32,6 +32,31 @@ def test_training_is_reproducible(corpus_blocks, small_model):
     np.testing.assert_allclose(again.predict_proba(corpus_blocks), small_model.predict_proba(corpus_blocks))
 
 
+def test_training_on_two_cores_gives_the_same_model(corpus_blocks, small_model):
+    both = train(corpus_blocks, stack_folds=3, jobs=2)  # the plain-text model fitted in a worker
+    assert both.plain is not None
+    for part in ("compiled", "plain"):
+        spec, arrays = getattr(both, part).to_arrays()
+        expected_spec, expected = getattr(small_model, part).to_arrays()
+        assert spec == expected_spec and arrays.keys() == expected.keys()
+        for name in arrays:
+            np.testing.assert_array_equal(arrays[name], expected[name])
+    assert both.metadata["plain_text_model"] == small_model.metadata["plain_text_model"]
+
+
+def test_worker_processes_run_the_work_elsewhere_and_bring_its_result_back():
+    import os
+
+    from classifier.workers import forked_workers, submit
+
+    with forked_workers(1) as pool:
+        assert submit(pool, os.getpid).result() != os.getpid()
+        with pytest.raises(ZeroDivisionError):
+            submit(pool, divmod, 1, 0).result()
+    with forked_workers(0) as none:
+        assert none is None and submit(none, os.getpid).result() == os.getpid()
+
+
 @pytest.mark.parametrize("params", [{}, {"word_ngrams": (1, 1), "shape_ngrams": (2, 4), "neighbours": (-2, 1)}])
 def test_classifier_is_a_sklearn_estimator(corpus_blocks, params):
     clf = BlockClassifier(**params)
