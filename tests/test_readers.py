@@ -117,12 +117,15 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
 
 def test_input_kinds_by_name_and_by_sniffing(tmp_path):
     names = {"a.html": "", "b.HTM.gz": "", "c.warc.gz": "", "d.jsonl": "", "e.txt": "plain text",
-             "f.txt": "\ufeff  <!-- saved -->\n<!DOCTYPE html><p>x", "g": "<HTML lang=en>", "h.txt": "<p>fragment"}
+             "f.txt": "\ufeff  <!-- saved -->\n<!DOCTYPE html><p>x", "g": "<HTML lang=en>", "h.txt": "<p>fragment",
+             "i.txt": '\n<div class="story"><p>A fragment</p></div>', "j.txt": "<Article>\n<H2>Hi</H2>",
+             "k.txt": "<<< Back to news\n\nStory <b>text</b>", "l.txt": "Story with <p>markup</p> inside"}
     for name, text in names.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     kinds = {name: input_kind(tmp_path / name) for name in names}
     assert kinds == {"a.html": "html", "b.HTM.gz": "html", "c.warc.gz": "warc", "d.jsonl": "labelled",
-                     "e.txt": "text", "f.txt": "html", "g": "html", "h.txt": "text"}
+                     "e.txt": "text", "f.txt": "html", "g": "html", "h.txt": "text",
+                     "i.txt": "html", "j.txt": "html", "k.txt": "text", "l.txt": "text"}
     assert not looks_like_html(b"<htmlx>")
     assert [page_stem(n) for n in ("a.html", "b.HTM.gz", "c.warc.gz", "e.txt", "x.md")] == ["a", "b", "c", "e", "x"]
 
@@ -316,6 +319,16 @@ def test_gzipped_text_pages_are_unpacked_by_name_or_by_their_bytes(tmp_path):
         [("a", "Ferry resumes"), ("a", "The ferry sailed again on Monday.")],
         [("b", "Ferry resumes"), ("b", "The ferry sailed again on Monday.")],
     ]
+
+
+def test_a_fragment_of_html_named_as_text_is_read_as_html(tmp_path):
+    # what readability or an element's innerHTML gives: no <html>, no doctype
+    path = tmp_path / "fragment.txt"
+    path.write_text('<div class="story"><h1>Ferry resumes</h1><p>The ferry sailed <a href="/x">again</a>.</p>'
+                    "<figure><img src=a.jpg><figcaption>The ferry. (Photo: AP)</figcaption></figure></div>",
+                    encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Ferry resumes", "The ferry sailed [again](/x).", "The ferry. (Photo: AP)"]
 
 
 def test_gzipped_html_named_as_text_is_read_as_html(tmp_path):

@@ -33,6 +33,14 @@ _OTHER_DOCUMENTS = (
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 _HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
+# A fragment of a page (what readability or an element's innerHTML gives): an element that
+# only HTML opens with, first, and a closing tag within the sniffed bytes.
+_HTML_FRAGMENT_START = re.compile(
+    _PROLOGUE + rb"<(?:head|body|main|article|section|div|header|footer|nav|aside|figure|p|h[1-6]|ul|ol|table"
+    rb"|blockquote|span|a|img|meta|link|title|script|style|noscript|iframe|form)[\s>/]",
+    re.IGNORECASE | re.DOTALL,
+)
+_CLOSING_TAG = re.compile(rb"</[a-z][a-z0-9]*\s*>", re.IGNORECASE)
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
@@ -69,8 +77,10 @@ _LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES, key=len, reverse=True)
 
 
 def looks_like_html(data: bytes) -> bool:
-    """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``)."""
-    return bool(_HTML_START.match(data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]))
+    """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``) or a
+    fragment of one (``<div class=...>...</div>``, ``<p>...</p>``)."""
+    head = data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
+    return bool(_HTML_START.match(head) or (_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head)))
 
 
 def not_a_page(head: bytes) -> str | None:
