@@ -94,6 +94,8 @@ _SETEXT_IN_LINK = re.compile(r"(?:={2,}|-{2,})[ ]*(?=\]\()")
 _RULE = re.compile(r"(?:(?:\*[ ]*){3,}|(?:-[ ]*){3,}|(?:_[ ]*){3,})")
 _BULLET = re.compile(r"(?:[*+•‣◦▪-]|\d{1,9}[.)])(?:[ ]+|$)")
 _QUOTE = re.compile(r">[ >]*")
+# A list item with no text: "-", or "-" and links with no text ("- [](https://...)").
+_EMPTY_ITEM = re.compile(rf"-(?:[ ]*\[\]\([^()\n]{{0,{MAX_LINK_TARGET}}}\))*")
 _TABLE_RULE = re.compile(r"\|?[ ]*:?-{2,}:?[ ]*(?:\|[ ]*:?-{2,}:?[ ]*)*\|?[ ]*")
 
 
@@ -168,8 +170,16 @@ def _canonical(text: str) -> str:
     # pass, so canonical text is a fixed point of canonical(). Escaped characters are still
     # placeholders then: "1984\\. A year" stays a sentence, not a list item.
     lines, _ = _block_lines(_inline("\n".join(lines), definitions))
-    text = "\n".join(lines)
+    text = "\n".join(_without_empty_items(lines))
     return (text.translate(_UNPROTECT) if placeholders else text).strip()
+
+
+def _without_empty_items(lines: list[str]) -> list[str]:
+    """The lines less list items with no text (an icon-only share or menu entry, which
+    converters write as a lone bullet or a bullet and an empty link), unless nothing else
+    is left: a block of nothing but empty items stays a row of them."""
+    kept = [line for line in lines if not _EMPTY_ITEM.fullmatch(line)]
+    return kept if kept else lines
 
 
 def _normalise_characters(text: str) -> str:

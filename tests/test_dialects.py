@@ -71,6 +71,12 @@ from classifier.segmentation import split_page
         ("  * indented\n    * nested", "- indented\n- nested"),
         ("• dot", "- dot"),
         ("* ## [Headline](/h)", "- [Headline](/h)"),
+        # list items with no text (icon-only share buttons) are dropped, unless that is all
+        ("November 19, 2019\n  * \n  * \n  *", "November 19, 2019"),
+        ("By Ana\n* [](https://x.example/share)\n* [](/mail) [](/print)", "By Ana"),
+        ("- [Share](#)\n- \n- 214", "- [Share](#)\n- 214"),
+        ("* \n* \n*", "-\n-\n-"),
+        ("- [](/a) and text", "- [](/a) and text"),
         # quotes are kept, rules and table rules dropped
         ("> said so\n>\n> twice", "> said so\n>\n> twice"),
         ("* * *", ""),
@@ -92,7 +98,8 @@ def test_canonical(text, expected):
 def test_canonical_form_is_a_fixed_point():
     text = "Written by [Ana Ruiz](#) on May 2, 2026\n- [News](#)\n- [Sport](#)"
     assert canonical(text) == text
-    for text in ("**[Ana](/a)** _x_", "**1. Step one**", "### 12. Tip", "## ## double", "> **2. Quoted**"):
+    for text in ("**[Ana](/a)** _x_", "**1. Step one**", "### 12. Tip", "## ## double", "> **2. Quoted**",
+                 "Ana\n* \n* [](/x)", "* \n*"):
         assert canonical(canonical(text)) == canonical(text)
     assert canonical("**1. Step one**") == "- Step one"
 
