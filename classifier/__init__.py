@@ -19,6 +19,7 @@ from .errors import (  # noqa: E402
     ModelError,
     OutputError,
     TrainingError,
+    WorkerError,
 )
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
@@ -63,7 +64,7 @@ def tag_blocks(blocks: "list[Block]", model: "ModelBundle | str | None" = None) 
 
 __all__ = [
     "Block", "BlockClassifier", "BlocktagError", "DataFormatError", "InputError", "ModelBundle",
-    "ModelError", "OutputError", "TaggedBlock", "Tagger", "TrainingError", "cross_validate",
+    "ModelError", "OutputError", "TaggedBlock", "Tagger", "TrainingError", "WorkerError", "cross_validate",
     "evaluate", "iter_pages", "join_blocks", "load_model", "page_blocks", "read_labelled",
     "segment", "shipped_model_path", "tag_blocks", "tag_text", "train",
 ]

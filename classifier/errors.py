@@ -31,3 +31,7 @@ class OutputError(BlocktagError):
 
 class MissingExtraError(BlocktagError):
     """A command needs an optional dependency that is not installed."""
+
+
+class WorkerError(BlocktagError):
+    """A worker process (``--jobs``) died before finishing its share: killed, or out of memory."""

@@ -23,7 +23,7 @@ from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
-from .workers import interrupts_held, resolve_jobs, worker_started
+from .workers import interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
 from .readers import input_kind, looks_like_html, not_a_page, page_stem
 from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 
@@ -318,7 +318,8 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                initargs=(model, os.getpid()))
-    try:
+    # Interrupted, or the reader stopped: the queued work is dropped instead of finished.
+    with worker_deaths_reported(pool):
         pending: deque = deque()
         for batch in work:
             with interrupts_held():  # submit may fork the workers
@@ -331,8 +332,4 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
         while pending:
             batch, future = pending.popleft()
             yield batch, future.result()
-    except BaseException:
-        # Interrupted, or the reader stopped: drop the queued work instead of finishing it.
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
     pool.shutdown()

@@ -21,7 +21,11 @@ import threading
 import time
 import warnings
 
+from .errors import WorkerError
+
 ALL_CORES = -1
+WORKER_DIED = ("a worker process died before finishing its share (killed, or out of memory?); "
+               "run again, or with --jobs 1 to work in one process")
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 PARENT_CHECK_SECONDS = 1.0
 # Held while a worker is forked: one arriving then would interrupt fork's own hooks (where
@@ -84,12 +88,25 @@ def forked_workers(processes: int):
 
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
                                initializer=worker_started, initargs=(os.getpid(),))
-    try:
+    with worker_deaths_reported(pool):
         yield pool
+    pool.shutdown()
+
+
+@contextlib.contextmanager
+def worker_deaths_reported(pool):
+    """On leaving early, drop ``pool``'s queued work; a worker that died (killed, out of
+    memory) is reported as a :class:`WorkerError`, not as the pool's traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        yield
+    except BrokenProcessPool:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise WorkerError(WORKER_DIED) from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
-    pool.shutdown()
 
 
 def submit(pool, function, *args):

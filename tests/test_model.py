@@ -4,7 +4,7 @@ import numpy as np
 import sklearn.base
 import pytest
 
-from classifier import Block, BlockClassifier, ModelError, TrainingError, load_model, train
+from classifier import Block, BlockClassifier, ModelError, TrainingError, WorkerError, load_model, train
 from classifier.model import (
     LINKLESS_PAGE_SUFFIX, TRIMMED_PAGE_SUFFIX, training_data_hash, with_linkless_pages, with_trimmed_pages,
 )
@@ -55,6 +55,9 @@ def test_worker_processes_run_the_work_elsewhere_and_bring_its_result_back():
             submit(pool, divmod, 1, 0).result()
     with forked_workers(0) as none:
         assert none is None and submit(none, os.getpid).result() == os.getpid()
+    with pytest.raises(WorkerError, match="^a worker process died before finishing its share"):
+        with forked_workers(1) as pool:
+            submit(pool, os._exit, 1).result()  # a worker that dies, as the out-of-memory killer leaves it
 
 
 @pytest.mark.parametrize("params", [{}, {"word_ngrams": (1, 1), "shape_ngrams": (2, 4), "neighbours": (-2, 1)}])

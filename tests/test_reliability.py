@@ -509,6 +509,19 @@ def test_17_workers_die_with_their_parent(crawl, small_model_path):
     assert _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=30)
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_17_a_worker_killed_mid_run_is_one_error_line(crawl, small_model_path):
+    process = _started(["tag", crawl, "-m", small_model_path, "--jobs", "2", "-f", "jsonl"])
+    assert _wait_for(lambda: len(_children(process.pid)) >= 2)
+    os.kill(_children(process.pid)[0], signal.SIGKILL)  # as the out-of-memory killer would
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.splitlines()[-1] == (
+        "Error: a worker process died before finishing its share (killed, or out of memory?); "
+        "run again, or with --jobs 1 to work in one process")
+    assert "Traceback" not in err
+
+
 def test_17_jobs_over_the_core_count_is_capped_with_a_warning(tmp_path, small_model_path):
     page = write(tmp_path / "p.txt")
     cores = available_cores()
