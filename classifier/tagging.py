@@ -23,7 +23,7 @@ from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
-from .workers import interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
+from .workers import can_fork, interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
 from .readers import input_kind, looks_like_html, not_a_page, page_stem
 from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 
@@ -315,7 +315,7 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     lists of page names and texts, which pickle several times faster than Block records."""
     # fork: the workers share the loaded model instead of unpickling it, and are the
     # children of this process (see worker_started).
-    context = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context("fork") if can_fork() else None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                initargs=(model, os.getpid()))
     # Interrupted, or the reader stopped: the queued work is dropped instead of finished.
