@@ -7,6 +7,10 @@ or talks over, its parent.
   parent-death signal; elsewhere a thread watching the parent).
 - The CLI turns SIGTERM into ``SystemExit``, so clean-up (``atomic_write``'s temporary
   files, the worker pool) runs as it does on Ctrl-C.
+- A worker that dies on its own (killed, out of memory) is a :class:`WorkerError`: one
+  ``Error:`` line, not the pool's traceback.
+- :func:`forked_workers` and :func:`submit` run training's independent fits (the plain-text
+  model, cross-validation folds) side by side, or in this process where it cannot fork.
 """
 
 from __future__ import annotations
