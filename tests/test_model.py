@@ -6,7 +6,8 @@ import pytest
 
 from classifier import Block, BlockClassifier, ModelError, TrainingError, WorkerError, load_model, train
 from classifier.model import (
-    LINKLESS_PAGE_SUFFIX, TRIMMED_PAGE_SUFFIX, training_data_hash, with_linkless_pages, with_trimmed_pages,
+    ELEMENT_PAGE_SUFFIX, LINKLESS_PAGE_SUFFIX, TRIMMED_PAGE_SUFFIX, training_data_hash, with_element_pages,
+    with_linkless_pages, with_trimmed_pages,
 )
 
 
@@ -153,6 +154,36 @@ def test_linkless_copies_write_each_link_as_its_text():
         ("a" + LINKLESS_PAGE_SUFFIX, 2, "Read more here"),
     ]
     assert list(y[len(blocks):]) == ["other", "body", "promotion"] and list(source[len(blocks):]) == [0, 1, 2]
+
+
+def test_element_copies_cut_each_line_item_and_cell_into_a_block_of_its_own():
+    page = [Block("a", 0, "- [Home](#)\n- World", "other"), Block("a", 1, "Prices rose - again.", "body"),
+            Block("a", 2, "| Team | Pts |\n|---|--:|\n| Reds | 74 |", "body"), Block("a", 3, "> Quoted\nline", "body")]
+    copied = [Block("b" + TRIMMED_PAGE_SUFFIX, 0, "- x\n- y", "other")]
+    blocks = page + copied
+    labels = np.array([b.label for b in blocks], dtype=object)
+    X, y, source = with_element_pages(blocks, labels, 1.0, np.random.default_rng(0))
+    copy = X[len(blocks):]
+    assert [(b.page, b.index, b.text) for b in copy] == [  # only the page as given is cut (not a copy)
+        ("a" + ELEMENT_PAGE_SUFFIX, 0, "[Home](#)"), ("a" + ELEMENT_PAGE_SUFFIX, 1, "World"),
+        ("a" + ELEMENT_PAGE_SUFFIX, 2, "Prices rose - again."),
+        ("a" + ELEMENT_PAGE_SUFFIX, 3, "Team"), ("a" + ELEMENT_PAGE_SUFFIX, 4, "Pts"),
+        ("a" + ELEMENT_PAGE_SUFFIX, 5, "Reds"), ("a" + ELEMENT_PAGE_SUFFIX, 6, "74"),
+        ("a" + ELEMENT_PAGE_SUFFIX, 7, "Quoted"), ("a" + ELEMENT_PAGE_SUFFIX, 8, "line"),
+    ]
+    assert list(y[len(blocks):]) == ["other"] * 2 + ["body"] * 7
+    assert list(source[len(blocks):]) == [0, 0, 1, 2, 2, 2, 2, 3, 3]
+    assert len(with_element_pages(blocks, labels, 0.0, np.random.default_rng(0))[0]) == len(blocks)
+
+
+def test_element_copies_are_learnt_from_and_the_share_is_checked(corpus_blocks):
+    labels = [b.label for b in corpus_blocks]
+    without = BlockClassifier(trim_edges=0.0).fit(corpus_blocks, labels)
+    split = BlockClassifier(trim_edges=0.0, element_pages=1.0).fit(corpus_blocks, labels)
+    cells = [Block("p", i, t) for i, t in enumerate(["74", "Pts", "Reds", "World"])]
+    assert not np.allclose(split.predict_proba(cells), without.predict_proba(cells))
+    with pytest.raises(TrainingError, match="element_pages must be between 0 and 1"):
+        BlockClassifier(element_pages=1.5).fit(corpus_blocks, labels)
 
 
 def test_a_linkless_training_copy_is_learnt_from(corpus_blocks):
