@@ -222,7 +222,8 @@ def _csv_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, object
     try:
         missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
         if missing:
-            raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}")
+            raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}; a block file's header "
+                                  "names page, index and text (and label, to train or evaluate)")
         row_start = reader.line_num + 1
         for row in reader:
             # reader.line_num is the last physical line of the row; report where it starts.

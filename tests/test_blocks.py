@@ -59,6 +59,15 @@ def test_read_csv_same_columns(tmp_path):
     assert read_labelled([path]) == [Block("p", 0, "Two\nlines", "body"), Block("p", 1, "By Me", "byline")]
 
 
+def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
+    path = tmp_path / "texts.csv"
+    path.write_text("text\nHello world.\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    assert str(info.value) == (f"{path}:1: CSV header lacks column(s) page, index; a block file's header names "
+                               "page, index and text (and label, to train or evaluate)")
+
+
 def _error(tmp_path, lines: list[str]) -> str:
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
