@@ -331,6 +331,15 @@ def test_a_fragment_of_html_named_as_text_is_read_as_html(tmp_path):
     assert [b.text for b in page] == ["Ferry resumes", "The ferry sailed [again](/x).", "The ferry. (Photo: AP)"]
 
 
+def test_xhtml_with_an_xml_declaration_and_doctype_is_read_as_html(tmp_path):
+    path = tmp_path / "strict.txt"
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
+                    '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n<html xmlns="http://www.w3.org/1999/xhtml">'
+                    "<body><p>The ferry sailed again.</p></body></html>", encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["The ferry sailed again."]
+
+
 def test_gzipped_html_named_as_text_is_read_as_html(tmp_path):
     path = tmp_path / "saved.txt.gz"
     path.write_bytes(gzip.compress(PAGE.encode("utf-8")))
@@ -354,6 +363,8 @@ def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, enco
     ("feed.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>News</title></channel></rss>', "is an RSS or Atom feed, not a page; tag the pages its items link to"),
     ("atom.txt", b'\xef\xbb\xbf<!-- generated -->\n<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title></feed>', "is an RSS or Atom feed, not a page; tag the pages its items link to"),
     ("feed.txt.gz", gzip.compress(b"<rss><channel/></rss>"), "is an RSS or Atom feed, not a page; tag the pages its items link to"),
+    ("sitemap.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/x</loc></url></urlset>', "is a sitemap, not a page; tag the pages it lists"),
+    ("note.txt", b"\n<?xml version='1.0'?><!-- exported -->\n<note><to>Ana</to></note>", "is an XML document (<note>), not a page; give pages as text, HTML or WARC files"),
 ])
 def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
     path = tmp_path / name

@@ -32,6 +32,11 @@ _OTHER_DOCUMENTS = (
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
+# An XML document's root element, after its prologue and any doctype: a sitemap, or XML of
+# another kind, is no page (XHTML is read as HTML, a feed is refused above).
+_XML_ROOT = re.compile(rb"\s*<\?xml[^>]{0,500}>" + _PROLOGUE + rb"(?:<!doctype[^>]{0,500}>\s*)?<([a-z][\w:.-]{0,100})",
+                       re.IGNORECASE | re.DOTALL)
+_SITEMAP_ROOTS = (b"urlset", b"sitemapindex")
 _HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 # A fragment of a page (what readability or an element's innerHTML gives): an element that
 # only HTML opens with, first, and a closing tag within the sniffed bytes.
@@ -89,8 +94,15 @@ def not_a_page(head: bytes) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
-    if _FEED_START.match(head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]):
+    head = head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
+    if _FEED_START.match(head):
         return _FEED
+    root = _XML_ROOT.match(head)
+    if root and root.group(1).lower() != b"html":
+        if root.group(1).lower() in _SITEMAP_ROOTS:
+            return "is a sitemap, not a page; tag the pages it lists"
+        return (f"is an XML document (<{root.group(1).decode('ascii', 'replace')}>), not a page; "
+                "give pages as text, HTML or WARC files")
     return None
 
 
