@@ -164,7 +164,7 @@ def test_a_folder_of_mixed_pages(tmp_path):
     (tmp_path / "a.txt").write_text("Plain page\n\nSecond block", encoding="utf-8")
     (tmp_path / "b.html").write_text("<p>Web page</p>", encoding="utf-8")
     (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<h2>Zipped</h2><p>page</p>"))
-    (tmp_path / "notes.md").write_text("not a page", encoding="utf-8")
+    (tmp_path / "notes.rtf").write_text("not a page", encoding="utf-8")
     assert _texts(iter_pages([tmp_path])) == [
         [("a", "Plain page"), ("a", "Second block")],
         [("b", "Web page")],
@@ -338,6 +338,16 @@ def test_xhtml_with_an_xml_declaration_and_doctype_is_read_as_html(tmp_path):
                     "<body><p>The ferry sailed again.</p></body></html>", encoding="utf-8")
     (page,) = iter_pages([path])
     assert [b.text for b in page] == ["The ferry sailed again."]
+
+
+def test_a_folder_of_markdown_pages_is_read_as_text_pages(tmp_path):
+    (tmp_path / "a.md").write_text("# Ferry resumes\n\nBy Ana Ruiz", encoding="utf-8")
+    (tmp_path / "b.markdown").write_text("The ferry sailed again.", encoding="utf-8")
+    (tmp_path / "c.md.gz").write_bytes(gzip.compress(b"Rain fell."))
+    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")  # not a page: left out of the folder
+    pages = [[(b.page, b.text) for b in page] for page in iter_pages([tmp_path])]
+    assert pages == [[("a", "# Ferry resumes"), ("a", "By Ana Ruiz")], [("b", "The ferry sailed again.")],
+                     [("c", "Rain fell.")]]
 
 
 def test_gzipped_html_named_as_text_is_read_as_html(tmp_path):

@@ -14,7 +14,8 @@ from pathlib import Path
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-TEXT_SUFFIXES = (".txt", ".txt.gz")
+# Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
+TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
