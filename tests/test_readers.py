@@ -340,6 +340,14 @@ def test_xhtml_with_an_xml_declaration_and_doctype_is_read_as_html(tmp_path):
     assert [b.text for b in page] == ["The ferry sailed again."]
 
 
+def test_text_saved_under_an_html_name_keeps_its_blocks(tmp_path):
+    path = tmp_path / "saved.html"
+    path.write_text("Ferry resumes\r\n\r\nBy Ana Ruiz\n\nThe ferry sailed again &amp; again.\n", encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Ferry resumes", "By Ana Ruiz", "The ferry sailed again &amp; again."]
+    assert html_to_text("<p>One</p>\n\nTwo") == "One\n\nTwo"  # a single tag makes it markup
+
+
 def test_a_folder_of_markdown_pages_is_read_as_text_pages(tmp_path):
     (tmp_path / "a.md").write_text("# Ferry resumes\n\nBy Ana Ruiz", encoding="utf-8")
     (tmp_path / "b.markdown").write_text("The ferry sailed again.", encoding="utf-8")

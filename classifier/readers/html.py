@@ -51,6 +51,8 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 _SPACES = re.compile(r"\s+")
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+# Any tag, comment, doctype or processing instruction: a document with none is not markup.
+_ANY_TAG = re.compile(r"<[A-Za-z!/?]")
 
 
 def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html>") -> str:
@@ -62,6 +64,8 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     html = _XML_DECLARATION.sub("", html, count=1)
     if not html.strip():
         return ""
+    if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
+        return html.replace("\r\n", "\n").replace("\r", "\n").strip()
     try:
         root = lxml.etree.fromstring(html, parser=_PARSER)
     except (lxml.etree.LxmlError, ValueError) as exc:
