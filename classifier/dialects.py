@@ -152,8 +152,12 @@ def _is_canonical_item(line: str) -> bool:
 def without_links(text: str) -> str:
     """A block as converters that drop links write it (inscriptis, BeautifulSoup's
     ``get_text``): canonical, each link as its text."""
-    text = canonical(text)
-    return _LINK.sub(lambda link: link.group(1), text) if "](" in text else text
+    return links_as_text(canonical(text))
+
+
+def links_as_text(canonical_text: str) -> str:
+    """A canonical text with each link written as its text."""
+    return _LINK.sub(lambda link: link.group(1), canonical_text) if "](" in canonical_text else canonical_text
 
 
 def _canonical(text: str) -> str:

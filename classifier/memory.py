@@ -26,7 +26,8 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .dialects import without_links
+from .dialects import canonical, links_as_text, without_links
+from .measures import MAX_FEATURE_CHARS, canonical_texts
 
 KEY_BYTES = 8
 NOT_REMEMBERED = -1
@@ -35,8 +36,20 @@ _DIGIT = re.compile(r"\d+")
 
 def block_key(text: str) -> int:
     """The hash a block is remembered by (see the module's docstring)."""
-    normalised = " ".join(_DIGIT.sub("0", without_links(text).lower()).split())
+    return _key(without_links(text))
+
+
+def _key(linkless: str) -> int:
+    normalised = " ".join(_DIGIT.sub("0", linkless.lower()).split())
     return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=KEY_BYTES).digest(), "little")
+
+
+def _block_keys(blocks: Sequence[Block]) -> np.ndarray:
+    """:func:`block_key` of each block, from the canonical texts the model has already made
+    of the batch (they are cut at ``MAX_FEATURE_CHARS``: a longer block is read whole here)."""
+    texts = canonical_texts(blocks)
+    return np.fromiter((_key(links_as_text(text if len(b.text) <= MAX_FEATURE_CHARS else canonical(b.text)))
+                        for b, text in zip(blocks, texts)), dtype=np.uint64, count=len(blocks))
 
 
 class Memory:
@@ -69,7 +82,7 @@ class Memory:
         found = np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
         if not len(self.keys) or not len(blocks):
             return found
-        keys = np.fromiter((block_key(b.text) for b in blocks), dtype=np.uint64, count=len(blocks))
+        keys = _block_keys(blocks)
         at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         hit = self.keys[at] == keys
         found[hit] = self.label_index[at[hit]]
