@@ -19,6 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
+from ..blocks import normalise_newlines
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, text_encoding
 from . import not_a_page
@@ -65,7 +66,7 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     if not html.strip():
         return ""
     if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
-        return html.replace("\r\n", "\n").replace("\r", "\n").strip()
+        return normalise_newlines(html).strip()
     try:
         root = lxml.etree.fromstring(html, parser=_PARSER)
     except (lxml.etree.LxmlError, ValueError) as exc:
