@@ -88,9 +88,11 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     subprocess.run([sys.executable, "benchmarks/bare_tagger.py", "--train", str(bare_model),
                     *sorted(glob.glob(str(ROOT / "training" / "data" / "*.jsonl")))], check=True, cwd=ROOT)
     bare_s, bare_rss = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)])
-    tag_cmd = [sys.executable, "-m", "classifier", "tag", str(corpus), "--format", "jsonl"]
-    one_s, one_rss = best_of(args.runs, tag_cmd)
-    two_s, two_rss = best_of(args.runs, tag_cmd + ["--jobs", "2"])
+    def tag_cmd(folder: Path) -> list[str]:
+        return [sys.executable, "-m", "classifier", "tag", str(folder), "--format", "jsonl"]
+
+    one_s, one_rss = best_of(args.runs, tag_cmd(corpus))
+    two_s, two_rss = best_of(args.runs, tag_cmd(corpus) + ["--jobs", "2"])
 
     # Start-up: the same commands on a folder of one page. What is left of a run is its
     # throughput, which is what a long crawl sees.
@@ -98,7 +100,7 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     one_page.mkdir()
     shutil.copy(min(corpus.glob("*.txt")), one_page)
     bare_start, _ = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(one_page)])
-    one_start, _ = best_of(args.runs, [arg if arg != str(corpus) else str(one_page) for arg in tag_cmd])
+    one_start, _ = best_of(args.runs, tag_cmd(one_page))
 
     def speed(seconds: float) -> str:
         return f"{n_blocks / seconds:,.0f} blocks/s, {n_pages / seconds:,.0f} pages/s, {megabytes / seconds:.2f} MB/s"
@@ -133,7 +135,7 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     quarter.mkdir()
     for page in sorted(corpus.glob("*.txt"))[: n_pages // 4]:
         shutil.copy(page, quarter / page.name)
-    _, quarter_rss = run_measured([sys.executable, "-m", "classifier", "tag", str(quarter), "--format", "jsonl"])
+    _, quarter_rss = run_measured(tag_cmd(quarter))
     rows.append(("peak RSS, 1/4 of the input vs all of it", f"{quarter_rss:.0f} MB vs {one_rss:.0f} MB"))
 
     # trafilatura on the same pages' HTML (in-process, HTML already decompressed).
