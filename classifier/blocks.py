@@ -151,20 +151,29 @@ def iter_labelled(
 
 
 def _numbered_blocks(path: str | Path, require_label: bool, encoding: str) -> Iterator[tuple[int, Block]]:
+    return validated_blocks(iter_records(path, encoding), str(path), require_label)
+
+
+def validated_blocks(records: Iterable[tuple[int, object]], source: str,
+                     require_label: bool = False) -> Iterator[tuple[int, Block]]:
+    """Blocks of ``(line, record)`` pairs with their line numbers, each checked as it is read
+    (:class:`DataFormatError` naming ``source:line``, as :func:`read_labelled` raises)."""
     seen: set[tuple[str, int]] = set()
-    for lineno, record in iter_records(path, encoding):
-        block = _validate(record, f"{path}:{lineno}", require_label)
+    for lineno, record in records:
+        block = _validate(record, f"{source}:{lineno}", require_label)
         key = (block.page, block.index)
         if key in seen:
             raise DataFormatError(
-                f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice"
+                f"{source}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice"
             )
         seen.add(key)
         yield lineno, block
 
 
-def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[int, object]]:
-    """The raw records of a JSONL or CSV file with their line numbers, unvalidated."""
+def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
+                 required: tuple[str, ...] = REQUIRED_FIELDS) -> Iterator[tuple[int, object]]:
+    """The raw records of a JSONL or CSV file with their line numbers, unvalidated but for a
+    CSV header, which must name the ``required`` columns."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == LABEL_STUDIO_SUFFIX:  # a Label Studio JSON export (classifier.labelstudio)
@@ -174,7 +183,12 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator
     if suffix not in LABELLED_SUFFIXES:
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
     text_lines = _text_lines(path, encoding)
-    return _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines)
+    return _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines, required)
+
+
+def jsonl_text_records(text: str, source: str) -> Iterator[tuple[int, object]]:
+    """The records of JSON lines already read (from stdin), with their line numbers."""
+    return _jsonl_records(source, iter(io.StringIO(text, newline=None)))
 
 
 def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT_ENCODING) -> list[str]:
@@ -199,7 +213,7 @@ def _text_lines(path: Path, encoding: str) -> Iterator[str]:
     return iter(io.StringIO(text, newline=None))
 
 
-def _jsonl_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, object]]:
+def _jsonl_records(path: Path | str, lines: Iterator[str]) -> Iterator[tuple[int, object]]:
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -214,13 +228,13 @@ def _jsonl_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, obje
         yield lineno, record
 
 
-def _csv_records(path: Path, lines: Iterator[str]) -> Iterator[tuple[int, object]]:
+def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) -> Iterator[tuple[int, object]]:
     csv.field_size_limit(CSV_FIELD_LIMIT)
     # strict: an unterminated quote is an error, not a field that swallows the rest of the file.
     reader = csv.DictReader(lines, strict=True)
     row_start = 1
     try:
-        missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
+        missing = [f for f in required if f not in (reader.fieldnames or [])]
         if missing:
             raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}; a block file's header "
                                   "names page, index and text (and label, to train or evaluate)")
@@ -242,6 +256,9 @@ def _row_newlines(row: dict) -> int:
 def _validate(record: object, where: str, require_label: bool) -> Block:
     if not isinstance(record, dict):
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
+    if "index" not in record and "page" not in record and ("text" in record or "html" in record):
+        raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); training and evaluation read "
+                              "one block a record: page, index, text and label (blocktag tag reads page records)")
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")
@@ -252,7 +269,7 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     if not isinstance(text, str):
         raise DataFormatError(f"{where}: 'text' must be a string")
     for field, value in (("page", page), ("text", text), ("label", label)):
-        _check_unicode(value, field, where)
+        check_unicode(value, field, where)
     if label is not None:
         if not isinstance(label, str) or not label.strip():
             if require_label:
@@ -263,7 +280,7 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     return Block(str(page), index, text, label)
 
 
-def _check_unicode(value: object, field: str, where: str) -> None:
+def check_unicode(value: object, field: str, where: str) -> None:
     """JSON can spell a lone surrogate (\\ud83d), which no file or terminal can hold."""
     if isinstance(value, str) and not value.isascii():
         try:

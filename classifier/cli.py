@@ -229,7 +229,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz), directories of them, .jsonl/.csv block files, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text' or 'html' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     split: SplitOption = Split.auto,
@@ -636,7 +636,7 @@ class ExplainFormat(str, Enum):
 
 @app.command("explain")
 def explain_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
     top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
     fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence).")] = ExplainFormat.text,
     output: OutputOption = None,
@@ -669,7 +669,7 @@ class SuggestFormat(str, Enum):
 
 @app.command("suggest")
 def suggest_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl blocks, folders, or -.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
     output: OutputOption = None,
     fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,

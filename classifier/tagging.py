@@ -7,6 +7,7 @@ however long the input. Results come out in input order, every input block exact
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sys
@@ -18,13 +19,15 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from . import blocks as blocks_module
-from .blocks import LABEL_STUDIO_SUFFIX, LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_segments
+from .blocks import (LABEL_STUDIO_SUFFIX, LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records,
+                     iter_segments, jsonl_text_records, validated_blocks)
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from .bundle import ModelBundle, load_model
 from .sources import PAGE_SUFFIX, STDIN, STDIN_PAGE, expand_arguments  # noqa: F401  (PAGE_SUFFIX: the CLI's)
 from .workers import can_fork, interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
-from .readers import input_kind, looks_like_html, not_a_page, page_stem
+from .readers import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem
+from .readers.records import holds_pages, page_records
 from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
@@ -98,8 +101,8 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
                split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
     """The pages of one input: a page of text (named ``page``, by default its file stem,
     and split into blocks by ``split``, see :func:`segmentation.split_page`), an HTML page,
-    a WARC file's HTML responses, stdin, or a ``.jsonl``/``.csv`` file of blocks (grouped
-    by ``page``; any ``label`` is ignored). A page over ``MAX_PAGE_BLOCKS`` blocks comes in chunks (see ``capped_pages``).
+    a WARC file's HTML responses, stdin, a ``.jsonl``/``.csv`` file of blocks (grouped
+    by ``page``; any ``label`` is ignored) or of whole pages (see :mod:`readers.records`). A page over ``MAX_PAGE_BLOCKS`` blocks comes in chunks (see ``capped_pages``).
     The whole input is read and checked before its first page comes out, so an input
     skipped for an error has nothing output."""
     if str(source) == STDIN:
@@ -114,6 +117,9 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         raise InputError(f"{path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
                          "or blocks as .jsonl or .csv")
     if path.suffix.lower() in LABELLED_SUFFIXES:
+        if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
+            yield from _record_pages(lambda: iter_records(path, encoding, required=()), str(path), page or page_stem(path), split)
+            return
         for _ in iter_labelled(path, require_label=False, encoding=encoding):
             pass  # a first pass that only validates; the second streams
         blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
@@ -141,10 +147,62 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     refusal = not_a_page(data)
     if refusal:
         raise InputError(f"{source}: {refusal}")
+    if data.lstrip()[:1] in (b"{", b"["):
+        text = decode_text(data, source, encoding) if text is None else text
+        if _first_line_is_json_object(text):  # JSON lines piped in: pages or blocks, never a page of JSON
+            yield from _json_lines_pages(text, source, page, split)
+            return
+        if _is_json(text):
+            raise InputError(f"{source}: holds a JSON document, not a page; give pages as JSON lines, one page a "
+                             "line with a 'text' or 'html' field")
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
         yield from _text_pages(_html_text(data, source=source), page, READER_SPLIT)
         return
     yield from _text_pages(decode_text(data, source, encoding) if text is None else text, page, split)
+
+
+def _first_line_is_json_object(text: str) -> bool:
+    line = text.lstrip().split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:  # a text page that opens with a brace ("{{ title }}"), not JSON
+        return False
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """Pages from JSON lines read as one input (stdin, or a text file holding them)."""
+    first = next((record for _, record in jsonl_text_records(text, source)), None)
+    if holds_pages(first):
+        yield from _record_pages(lambda: jsonl_text_records(text, source), source, page, split)
+        return
+    blocks = [Block(b.page, b.index, b.text) for _, b in validated_blocks(jsonl_text_records(text, source), source)]
+    yield from capped_pages(blocks)
+
+
+def _record_pages(records: Callable[[], Iterator[tuple[int, object]]], source: str, stem: str,
+                  split: str) -> Iterator[list[Block]]:
+    """The pages of a file of page records: every record checked before the first page
+    comes out, then read again, one page at a time."""
+    for _ in page_records(records(), source, stem, _text_is_html):
+        pass
+    for record in page_records(records(), source, stem, _text_is_html):
+        if record.is_html:
+            text, mode = _html_text(record.content, source=record.where, url=record.url), READER_SPLIT
+        else:
+            text, mode = record.content, split
+        yield from _text_pages(text, record.name, mode, url=record.url)
+
+
+def _text_is_html(text: str) -> bool:
+    return looks_like_html(text[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
@@ -163,19 +221,19 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
-def _html_text(data: bytes, source: str = "<stdin>") -> str:
+def _html_text(data: bytes | str, source: str = "<stdin>", url: str | None = None) -> str:
     from .readers.html import html_to_text
 
-    return html_to_text(data, source=source)
+    return html_to_text(data, url=url, source=source)
 
 
-def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
+def _text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None) -> Iterator[list[Block]]:
     if split == "blank":  # lazily: a page of a million blocks is never held whole
-        return capped_pages(Block(page, i, block) for i, block in enumerate(iter_segments(text)))
+        return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
     texts = split_page(text, split)
     if len(texts) <= blocks_module.MAX_PAGE_BLOCKS:  # one page, as capped_pages would give it
-        return iter([[Block(page, i, block) for i, block in enumerate(texts)]] if texts else [])
-    return capped_pages(Block(page, i, block) for i, block in enumerate(texts))
+        return iter([[Block(page, i, block, url=url) for i, block in enumerate(texts)]] if texts else [])
+    return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(texts))
 
 
 def _read_stdin() -> bytes:

@@ -1,0 +1,72 @@
+"""Page records: a JSONL or CSV file that holds a whole page a record, as crawl datasets and
+scrapers' JSON output keep pages: ``{"url": ..., "text": ...}`` lines, or an ``html`` field
+with the raw page.
+
+A file of records holds blocks when its records have an ``index`` (one block a record, see
+:func:`classifier.blocks.read_labelled`) and pages when they do not. A page is named by its
+record's ``page`` field, else ``FILE:N`` (N counts the file's records from 0, as WARC pages
+are counted), and keeps its record's ``url``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator, NamedTuple
+
+from ..blocks import check_unicode
+from ..errors import DataFormatError
+
+# The fields a page record holds its page in, the raw HTML first.
+CONTENT_FIELDS = ("html", "text")
+
+
+class RecordPage(NamedTuple):
+    """One page record: its page name, URL, and its text or HTML (``is_html``)."""
+
+    name: str
+    url: str | None
+    content: str
+    is_html: bool
+    where: str  # FILE:LINE, for messages
+
+
+def holds_pages(record: object) -> bool:
+    """Whether a file whose first record is ``record`` holds pages (no ``index``, and a
+    ``text`` or ``html`` field) rather than blocks."""
+    return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
+
+
+def page_records(records: Iterable[tuple[int, object]], source: str, stem: str,
+                 looks_like_html) -> Iterator[RecordPage]:
+    """The pages of a file's ``(line, record)`` pairs, each checked as it is read: raises
+    :class:`DataFormatError` naming ``FILE:LINE`` for a record that is not a page, a record
+    with an ``index`` among pages, or a page name given twice. ``looks_like_html(text)``
+    tells a ``text`` field holding a saved page from text, so markup is never tagged."""
+    seen: dict[str, int] = {}
+    for number, (lineno, record) in enumerate(records):
+        where = f"{source}:{lineno}"
+        if not isinstance(record, dict):
+            raise DataFormatError(f"{where}: expected a JSON object with a page's text (or html) and its url")
+        if "index" in record:
+            raise DataFormatError(f"{where}: record has an 'index' but the file's first record is a whole page; "
+                                  "give one page a record (text or html) or one block a record (page, index, text)")
+        field = next((f for f in CONTENT_FIELDS if record.get(f) not in (None, "")), None)
+        if field is None:
+            raise DataFormatError(f"{where}: record has no 'text' or 'html' field; give each page's text or raw HTML")
+        content = record[field]
+        if not isinstance(content, str):
+            raise DataFormatError(f"{where}: {field!r} must be a string")
+        check_unicode(content, field, where)
+        url = record.get("url")
+        if url is not None and not isinstance(url, str):
+            raise DataFormatError(f"{where}: 'url' must be a string")
+        name = record.get("page")
+        if name in (None, ""):
+            name = f"{stem}:{number}"
+        elif isinstance(name, bool) or not isinstance(name, (str, int)):
+            raise DataFormatError(f"{where}: 'page' must be a string")
+        name = str(name)
+        if name in seen:
+            raise DataFormatError(f"{where}: page {name!r} is also at line {seen[name]}; a page file holds a whole "
+                                  "page a record (for one block a record, give each its 'index')")
+        seen[name] = lineno
+        yield RecordPage(name, url or None, content, field == "html" or looks_like_html(content), where)

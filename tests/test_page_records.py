@@ -1,0 +1,129 @@
+"""Files of whole pages, a page a record (crawl datasets' JSON lines, a CSV of pages), and JSON
+lines piped to stdin: read as pages, never tagged as a page of JSON."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from classifier.cli import app
+from classifier.errors import DataFormatError
+from classifier.tagging import iter_pages
+
+from conftest import write_jsonl
+
+runner = CliRunner()
+
+
+def _pages(path):
+    return [[(b.page, b.url, b.index, b.text) for b in page] for page in iter_pages([path])]
+
+
+def test_json_lines_of_pages_are_read_as_pages_with_their_urls(tmp_path):
+    path = write_jsonl(tmp_path / "crawl.jsonl", [
+        {"url": "https://a.example/story", "text": "Bridge reopens\n\nBy Ana Ruiz\n\nThe bridge carried cars."},
+        {"url": "https://b.example/news", "html": "<h1>News</h1><p><a href='/more'>More</a></p>", "title": "ignored"},
+        {"text": "<!doctype html><title>t</title><p>Saved page</p>"},  # a saved page in a text field: HTML
+    ])
+    assert _pages(path) == [
+        [("crawl:0", "https://a.example/story", 0, "Bridge reopens"),
+         ("crawl:0", "https://a.example/story", 1, "By Ana Ruiz"),
+         ("crawl:0", "https://a.example/story", 2, "The bridge carried cars.")],
+        [("crawl:1", "https://b.example/news", 0, "News"),
+         ("crawl:1", "https://b.example/news", 1, "[More](https://b.example/more)")],
+        [("crawl:2", None, 0, "Saved page")],
+    ]
+
+
+def test_a_csv_of_pages_and_a_record_naming_its_page(tmp_path):
+    path = tmp_path / "pages.csv"
+    path.write_text('page,url,text\nhome,https://a.example/,"One\n\nTwo"\n,,Three\n', encoding="utf-8")
+    assert _pages(path) == [
+        [("home", "https://a.example/", 0, "One"), ("home", "https://a.example/", 1, "Two")],
+        [("pages:1", None, 0, "Three")],
+    ]
+
+
+@pytest.mark.parametrize("records, message", [
+    ([{"text": "A page"}, {"page": "p", "index": 0, "text": "A block"}],
+     r"p.jsonl:2: record has an 'index' but the file's first record is a whole page"),
+    ([{"page": "p", "text": "A page"}, {"page": "p", "text": "Another"}],
+     r"p.jsonl:2: page 'p' is also at line 1; a page file holds a whole page a record"),
+    ([{"text": "A page"}, {"url": "https://a.example/"}], r"p.jsonl:2: record has no 'text' or 'html' field"),
+    ([{"text": "A page"}, {"text": ["not", "text"]}], r"p.jsonl:2: 'text' must be a string"),
+    ([{"text": "A page", "url": 7}], r"p.jsonl:1: 'url' must be a string"),
+])
+def test_a_bad_page_record_is_an_error_naming_its_line_before_any_page_comes_out(tmp_path, records, message):
+    path = write_jsonl(tmp_path / "p.jsonl", records)
+    pages = iter_pages([path])
+    with pytest.raises(DataFormatError, match=message):
+        next(pages)
+
+
+def test_a_block_file_still_needs_page_and_index(tmp_path):
+    path = write_jsonl(tmp_path / "b.jsonl", [{"page": "p", "index": 0, "text": "One"}, {"page": "p", "text": "Two"}])
+    with pytest.raises(DataFormatError, match=r"b.jsonl:2: record has no 'index' field"):
+        list(iter_pages([path]))
+
+
+def test_tag_a_file_of_pages_writes_each_pages_url(tmp_path, small_model_path):
+    path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/story", "text": "Story\n\nBody text here."}])
+    result = runner.invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["page"], r["url"], r["index"], r["text"]) for r in records] == [
+        ("crawl:0", "https://a.example/story", 0, "Story"),
+        ("crawl:0", "https://a.example/story", 1, "Body text here."),
+    ]
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_training_and_evaluation_say_they_need_blocks_not_pages(tmp_path, small_model_path, command):
+    path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/", "text": "A page", "label": "body"}])
+    args = [command, str(path)] + (["-o", str(tmp_path / "m.npz")] if command == "train" else ["-m", str(small_model_path)])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {path}:1: record is a whole page (no 'page' or 'index'); training and "
+                             "evaluation read one block a record: page, index, text and label (blocktag tag reads "
+                             "page records)\n")
+
+
+# ---------------------------------------------------------------------- JSON on stdin
+
+
+def test_json_lines_of_pages_on_stdin_are_pages(small_model_path):
+    lines = json.dumps({"url": "https://a.example/", "text": "One\n\nTwo"}) + "\n" + json.dumps({"text": "Three"}) + "\n"
+    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)], input=lines)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["page"], r.get("url"), r["text"]) for r in records] == [
+        ("stdin:0", "https://a.example/", "One"), ("stdin:0", "https://a.example/", "Two"), ("stdin:1", None, "Three")]
+
+
+def test_json_lines_of_blocks_on_stdin_are_blocks(small_model_path):
+    lines = "".join(json.dumps({"page": "p", "index": i, "text": t}) + "\n" for i, t in enumerate(["One", "Two"]))
+    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)], input=lines)
+    assert result.exit_code == 0, result.output
+    assert [(r["page"], r["index"], r["text"]) for r in map(json.loads, result.output.splitlines())] == [
+        ("p", 0, "One"), ("p", 1, "Two")]
+
+
+def test_a_json_document_on_stdin_is_refused(small_model_path):
+    result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{\n  "text": "A page"\n}\n')
+    assert result.exit_code == 1
+    assert result.output == ("Error: <stdin>: holds a JSON document, not a page; give pages as JSON lines, one page "
+                             "a line with a 'text' or 'html' field\n")
+
+
+def test_text_that_opens_with_a_brace_is_still_text(small_model_path):
+    # a template's leftover, not JSON
+    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)],
+                           input="{{ title }}\n\nThe story.\n")
+    assert result.exit_code == 0, result.output
+    assert [r["text"] for r in map(json.loads, result.output.splitlines())] == ["{{ title }}", "The story."]
+
+
+def test_bad_json_lines_on_stdin_are_an_error_naming_the_line(small_model_path):
+    result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{"text": "A page"}\n{"body": "x"}\n')
+    assert result.exit_code == 1
+    assert result.output == "Error: <stdin>:2: record has no 'text' or 'html' field; give each page's text or raw HTML\n"
