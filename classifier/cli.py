@@ -229,7 +229,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text' or 'html' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text' or 'html' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     split: SplitOption = Split.auto,

@@ -217,7 +217,7 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
 
     check_warc(path)  # a broken archive is refused before any of its pages is tagged
     for record in read_warc(path):
-        blocks = iter_segments(record.text)
+        blocks = split_page(record.text, "line") if record.lines else iter_segments(record.text)
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
@@ -277,7 +277,7 @@ def _nothing_to_tag(path: str | Path) -> str:
         return "<stdin>: holds no text to tag; nothing is written for it"
     kind = input_kind(path, sniff=False)
     if kind == "warc":
-        return f"{path}: holds no HTML response with text to tag; nothing is written for it"
+        return f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"
     hint = " once its markup is dropped (a page built by JavaScript?)" if kind == "html" else ""
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 

@@ -197,6 +197,39 @@ def test_warc_html_responses_are_pages_with_their_urls(tmp_path, name):
     ]
 
 
+def _wet(path, records):
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=str(path).endswith(".gz"))
+        writer.write_record(writer.create_warc_record("", "warcinfo", payload=io.BytesIO(b"software: test\r\n"),
+                                                      warc_content_type="application/warc-fields"))
+        for url, text in records:
+            writer.write_record(writer.create_warc_record(url, "conversion", payload=io.BytesIO(text.encode("utf-8")),
+                                                          warc_content_type="text/plain"))
+    return path
+
+
+@pytest.mark.parametrize("name", ["CC-MAIN-1.warc.wet.gz", "crawl.wet"])
+def test_a_wet_files_text_conversions_are_pages_a_block_a_line(tmp_path, name):
+    path = _wet(tmp_path / name, [
+        ("https://a.example/story", "Bridge reopens\nBy Ana Ruiz\nThe bridge carried its first cars.\n"),
+        ("https://a.example/empty", ""),  # an empty page's record: nothing to tag, nothing to say
+        ("https://b.example/caf\u00e9", "Caf\u00e9 news"),
+    ])
+    stem = name.split(".")[0]
+    assert [[(b.page, b.url, b.text) for b in page] for page in iter_pages([path])] == [
+        [(f"{stem}:0", "https://a.example/story", "Bridge reopens"), (f"{stem}:0", "https://a.example/story", "By Ana Ruiz"),
+         (f"{stem}:0", "https://a.example/story", "The bridge carried its first cars.")],
+        [(f"{stem}:1", "https://b.example/caf\u00e9", "Caf\u00e9 news")],
+    ]
+
+
+def test_a_warc_archive_named_as_a_page_is_refused_with_the_fix(tmp_path):
+    path = _warc(tmp_path / "crawl.gz", [("https://a.example/", "text/html", b"<p>Story</p>")])
+    with pytest.raises(InputError, match=r"crawl.gz: is a WARC archive named as a page; name it .warc, .warc.gz, "
+                                         r".wet or .wet.gz to tag its pages"):
+        list(iter_pages([path]))
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("bad.html.gz", b"not gzip at all", "bad.html.gz: is not a valid gzip file"),
     ("bad.warc.gz", b"\x1f\x8b\x08\x00garbage" * 10, "bad.warc.gz: is not a readable WARC file"),
@@ -434,7 +467,7 @@ def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):
 
 def test_a_warc_without_html_responses_is_warned_of(tmp_path):
     path = _warc(tmp_path / "api.warc", [("https://a.example/data.json", "application/json", b"{}")])
-    with pytest.warns(UserWarning, match=r"api.warc: holds no HTML response with text to tag; nothing is written for it"):
+    with pytest.warns(UserWarning, match=r"api.warc: holds no HTML response \(or WET text\) with text to tag; nothing is written for it"):
         assert list(iter_pages([path])) == []
 
 
