@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from . import blocks as blocks_module
-from .blocks import (LABEL_STUDIO_SUFFIX, LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records,
+from .blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records,
                      iter_segments, jsonl_text_records, validated_blocks)
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
@@ -34,6 +34,8 @@ from .segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 # batch's features stay a few MB.
 DEFAULT_BATCH_BLOCKS = 2000
 SCORE_DECIMALS = 4
+# A JSON document of page records (one, or a list: see readers.records).
+JSON_SUFFIX = ".json"
 # The HTML and WARC readers write the corpus's form, blank-line blocks: the repairs of
 # --split auto are for other converters' text.
 READER_SPLIT = "blank"
@@ -113,12 +115,14 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     if kind in ("html", "warc"):
         yield from _markup_pages(path, kind, page or page_stem(path))
         return
-    if path.suffix.lower() == LABEL_STUDIO_SUFFIX:
-        raise InputError(f"{path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
-                         "or blocks as .jsonl or .csv")
+    if path.suffix.lower() == JSON_SUFFIX:
+        yield from _json_document_pages(decode_text(read_bytes(path, encoding), str(path), encoding), str(path),
+                                        page or page_stem(path), split)
+        return
     if path.suffix.lower() in LABELLED_SUFFIXES:
         if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
-            yield from _record_pages(lambda: iter_records(path, encoding, required=()), str(path), page or page_stem(path), split)
+            yield from _record_pages(lambda: _lines_located(iter_records(path, encoding, required=()), str(path)),
+                                     page or page_stem(path), split)
             return
         for _ in iter_labelled(path, require_label=False, encoding=encoding):
             pass  # a first pass that only validates; the second streams
@@ -152,9 +156,9 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
         if _first_line_is_json_object(text):  # JSON lines piped in: pages or blocks, never a page of JSON
             yield from _json_lines_pages(text, source, page, split)
             return
-        if _is_json(text):
-            raise InputError(f"{source}: holds a JSON document, not a page; give pages as JSON lines, one page a "
-                             "line with a 'text' or 'html' field")
+        if _is_json(text):  # one page record, or a list of them
+            yield from _json_document_pages(text, source, page, split)
+            return
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
         yield from _text_pages(_html_text(data, source=source), page, READER_SPLIT)
         return
@@ -181,19 +185,37 @@ def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator
     """Pages from JSON lines read as one input (stdin, or a text file holding them)."""
     first = next((record for _, record in jsonl_text_records(text, source)), None)
     if holds_pages(first):
-        yield from _record_pages(lambda: jsonl_text_records(text, source), source, page, split)
+        yield from _record_pages(lambda: _lines_located(jsonl_text_records(text, source), source), page, split)
         return
     blocks = [Block(b.page, b.index, b.text) for _, b in validated_blocks(jsonl_text_records(text, source), source)]
     yield from capped_pages(blocks)
 
 
-def _record_pages(records: Callable[[], Iterator[tuple[int, object]]], source: str, stem: str,
-                  split: str) -> Iterator[list[Block]]:
-    """The pages of a file of page records: every record checked before the first page
-    comes out, then read again, one page at a time."""
-    for _ in page_records(records(), source, stem, _text_is_html):
+def _json_document_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """A JSON document of pages: one page record, or a list of them."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError):
+        raise InputError(f"{source}: not a JSON document blocktag can read") from None
+    records = document if isinstance(document, list) else [document]
+    if not holds_pages(records[0] if records else None):
+        raise InputError(f"{source}: is a JSON file that holds no pages (a 'text' or 'html' field in each record); "
+                         "give pages as text, HTML or WARC files, or blocks as .jsonl or .csv")
+    yield from _record_pages(lambda: ((f"{source}[{n}]", record) for n, record in enumerate(records)), page, split)
+
+
+def _lines_located(records: Iterator[tuple[int, object]], source: str) -> Iterator[tuple[str, object]]:
+    return ((f"{source}:{lineno}", record) for lineno, record in records)
+
+
+def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str, split: str) -> Iterator[list[Block]]:
+    """The pages of a file of page records (``(where, record)`` pairs): every record checked
+    before the first page comes out, then read again, one page at a time."""
+    for _ in page_records(records(), stem, _text_is_html):
         pass
-    for record in page_records(records(), source, stem, _text_is_html):
+    for record in page_records(records(), stem, _text_is_html):
         if record.is_html:
             text, mode = _html_text(record.content, source=record.where, url=record.url), READER_SPLIT
         else:

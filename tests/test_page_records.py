@@ -48,7 +48,7 @@ def test_a_csv_of_pages_and_a_record_naming_its_page(tmp_path):
     ([{"text": "A page"}, {"page": "p", "index": 0, "text": "A block"}],
      r"p.jsonl:2: record has an 'index' but the file's first record is a whole page"),
     ([{"page": "p", "text": "A page"}, {"page": "p", "text": "Another"}],
-     r"p.jsonl:2: page 'p' is also at line 1; a page file holds a whole page a record"),
+     r"p.jsonl:2: page 'p' is also at \S*p.jsonl:1; a page file holds a whole page a record"),
     ([{"text": "A page"}, {"url": "https://a.example/"}], r"p.jsonl:2: record has no 'text' or 'html' field"),
     ([{"text": "A page"}, {"text": ["not", "text"]}], r"p.jsonl:2: 'text' must be a string"),
     ([{"text": "A page", "url": 7}], r"p.jsonl:1: 'url' must be a string"),
@@ -108,11 +108,29 @@ def test_json_lines_of_blocks_on_stdin_are_blocks(small_model_path):
         ("p", 0, "One"), ("p", 1, "Two")]
 
 
-def test_a_json_document_on_stdin_is_refused(small_model_path):
-    result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{\n  "text": "A page"\n}\n')
-    assert result.exit_code == 1
-    assert result.output == ("Error: <stdin>: holds a JSON document, not a page; give pages as JSON lines, one page "
-                             "a line with a 'text' or 'html' field\n")
+def test_a_json_document_of_one_page_on_stdin_is_that_page(small_model_path):
+    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)],
+                           input='{\n  "url": "https://a.example/",\n  "text": "One\\n\\nTwo"\n}\n')
+    assert result.exit_code == 0, result.output
+    assert [(r["page"], r["url"], r["text"]) for r in map(json.loads, result.output.splitlines())] == [
+        ("stdin:0", "https://a.example/", "One"), ("stdin:0", "https://a.example/", "Two")]
+
+
+def test_a_json_list_of_pages_as_scrapy_and_apify_export_them(tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"url": "https://a.example/1", "text": "One\n\nTwo"},
+                                {"url": "https://a.example/2", "html": "<p>Three</p>"}], indent=2), encoding="utf-8")
+    assert _pages(path) == [
+        [("items:0", "https://a.example/1", 0, "One"), ("items:0", "https://a.example/1", 1, "Two")],
+        [("items:1", "https://a.example/2", 0, "Three")],
+    ]
+
+
+def test_a_bad_record_in_a_json_list_is_named_by_its_place(tmp_path):
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"text": "One"}, {"url": "https://a.example/2"}]), encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"items.json\[1\]: record has no 'text' or 'html' field"):
+        list(iter_pages([path]))
 
 
 def test_text_that_opens_with_a_brace_is_still_text(small_model_path):

@@ -447,13 +447,13 @@ def test_a_page_with_no_text_is_warned_of_not_silently_left_out(tmp_path, small_
     assert [line.split(",")[:3] for line in lines[3:]] == [["story", "0", "Harbour reopens."]]
 
 
-def test_tag_refuses_a_json_file_saying_what_it_reads(tmp_path, small_model_path):
-    path = tmp_path / "data.json"
-    path.write_text('{"page": "p1", "text": "Harbour reopens."}', encoding="utf-8")
+def test_tag_refuses_a_json_file_of_no_pages_saying_what_it_reads(tmp_path, small_model_path):
+    path = tmp_path / "export.json"  # a Label Studio export: its text is inside each task's "data"
+    path.write_text('[{"data": {"text": "Harbour reopens."}, "annotations": []}]', encoding="utf-8")
     result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
     assert result.exit_code == 1
-    assert result.output == (f"Error: {path}: is a JSON file, not a page; give pages as text, HTML or WARC files, "
-                             "or blocks as .jsonl or .csv\n")
+    assert result.output == (f"Error: {path}: is a JSON file that holds no pages (a 'text' or 'html' field in each "
+                             "record); give pages as text, HTML or WARC files, or blocks as .jsonl or .csv\n")
 
 
 def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):

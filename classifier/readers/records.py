@@ -1,6 +1,7 @@
-"""Page records: a JSONL or CSV file that holds a whole page a record, as crawl datasets and
-scrapers' JSON output keep pages: ``{"url": ..., "text": ...}`` lines, or an ``html`` field
-with the raw page.
+"""Page records: a JSONL, CSV or JSON file that holds a whole page a record, as crawl datasets
+and scrapers' exports keep pages: ``{"url": ..., "text": ...}`` lines, or an ``html`` field
+with the raw page; a JSON file holds one such record or a list of them (Scrapy's and Apify's
+exports, ``trafilatura --json``).
 
 A file of records holds blocks when its records have an ``index`` (one block a record, see
 :func:`classifier.blocks.read_labelled`) and pages when they do not. A page is named by its
@@ -35,15 +36,14 @@ def holds_pages(record: object) -> bool:
     return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
 
 
-def page_records(records: Iterable[tuple[int, object]], source: str, stem: str,
-                 looks_like_html) -> Iterator[RecordPage]:
-    """The pages of a file's ``(line, record)`` pairs, each checked as it is read: raises
-    :class:`DataFormatError` naming ``FILE:LINE`` for a record that is not a page, a record
-    with an ``index`` among pages, or a page name given twice. ``looks_like_html(text)``
-    tells a ``text`` field holding a saved page from text, so markup is never tagged."""
-    seen: dict[str, int] = {}
-    for number, (lineno, record) in enumerate(records):
-        where = f"{source}:{lineno}"
+def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_html) -> Iterator[RecordPage]:
+    """The pages of a file's ``(where, record)`` pairs (``where``: ``FILE:LINE``, or
+    ``FILE[N]`` in a JSON list), each checked as it is read: raises :class:`DataFormatError`
+    naming where for a record that is not a page, a record with an ``index`` among pages,
+    or a page name given twice. ``looks_like_html(text)`` tells a ``text`` field holding a
+    saved page from text, so markup is never tagged."""
+    seen: dict[str, str] = {}
+    for number, (where, record) in enumerate(records):
         if not isinstance(record, dict):
             raise DataFormatError(f"{where}: expected a JSON object with a page's text (or html) and its url")
         if "index" in record:
@@ -66,7 +66,7 @@ def page_records(records: Iterable[tuple[int, object]], source: str, stem: str,
             raise DataFormatError(f"{where}: 'page' must be a string")
         name = str(name)
         if name in seen:
-            raise DataFormatError(f"{where}: page {name!r} is also at line {seen[name]}; a page file holds a whole "
+            raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
                                   "page a record (for one block a record, give each its 'index')")
-        seen[name] = lineno
+        seen[name] = where
         yield RecordPage(name, url or None, content, field == "html" or looks_like_html(content), where)
