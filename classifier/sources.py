@@ -16,7 +16,7 @@ from typing import Iterable, Union
 
 from .blocks import LABELLED_SUFFIXES
 from .errors import BlocktagError, InputError
-from .readers import PAGE_SUFFIXES, is_page_name, page_stem
+from .readers import PAGE_SUFFIXES_SAID, is_page_name, page_stem
 
 STDIN = "-"
 STDIN_PAGE = "stdin"
@@ -56,7 +56,7 @@ def _expand(path: Path) -> list[Path]:
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if not pages:
-        raise InputError(f"{path}: directory holds no pages ({', '.join(PAGE_SUFFIXES)})")
+        raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID})")
     return pages
 
 

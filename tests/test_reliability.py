@@ -86,8 +86,8 @@ def test_3_empty_folder_before_a_good_page_loses_nothing(tmp_path, small_model_p
     assert result.exit_code == 1
     assert pages_of(result) == ["good"] * 3
     assert result.stderr.splitlines() == [
-        f"Warning: {empty}: directory holds no pages (.txt, .txt.gz, .md, .md.gz, .markdown, .html, .htm, .xhtml, "
-        ".html.gz, .htm.gz, .warc, .warc.gz) (skipped)",
+        f"Warning: {empty}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, "
+        ".xhtml) (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]
 

@@ -19,6 +19,8 @@ TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
 LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
+# The same, as messages name them.
+PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml"
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
 SNIFF_BYTES = 1024
