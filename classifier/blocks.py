@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import DataFormatError, InputError
-from .files import DEFAULT_ENCODING, read_bytes, decode_text
+from .files import DEFAULT_ENCODING, decode_text, iter_text_lines, read_bytes
 
 REQUIRED_FIELDS = ("page", "index", "text")
 LABELLED_SUFFIXES = (".jsonl", ".csv")
@@ -182,8 +182,9 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
         return export_records(path, encoding)
     if suffix not in LABELLED_SUFFIXES:
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
-    text_lines = _text_lines(path, encoding)
-    return _jsonl_records(path, text_lines) if suffix == ".jsonl" else _csv_records(path, text_lines, required)
+    if suffix == ".jsonl":  # a line at a time: a file of a million pages is never held whole
+        return _jsonl_records(path, iter_text_lines(path, encoding))
+    return _csv_records(path, _text_lines(path, encoding), required)
 
 
 def jsonl_text_records(text: str, source: str) -> Iterator[tuple[int, object]]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import io
 import os
 import stat
 import tempfile
@@ -114,14 +115,60 @@ def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,
     read, so a large binary file is refused without being read whole; a file whose first
     chunk ``allow`` accepts (an HTML page, which the HTML reader reads as it is) is not
     checked."""
+    with _read_errors(path), open(path, "rb") as handle:
+        head = _checked_head(handle, path, encoding, allow)
+        # A short first read reached the end (BufferedReader reads until it has all it asked for).
+        return head + handle.read() if len(head) == BINARY_SNIFF_BYTES else head
+
+
+def iter_text_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Iterator[str]:
+    """The lines of a text file, decoded as they are read, so memory holds one line at a time
+    (a JSONL file of a million pages); the checks and errors are :func:`read_text`'s. Text
+    marked UTF-16 or UTF-32 is read whole: its bytes cannot be cut at newlines."""
+    with _read_errors(path), open(path, "rb") as handle:
+        head = _checked_head(handle, path, encoding)
+        marked = text_encoding(head, "")
+        if marked in ("utf-16", "utf-32"):
+            yield from io.StringIO(decode_text(head + handle.read(), str(path), encoding), newline=None)
+            return
+        encoding, offset = marked or encoding, 0
+        handle.seek(0)
+        for raw in handle:
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
+                                 "name its encoding with --encoding, e.g. --encoding latin-1") from None
+            if offset == 0:
+                line = line.removeprefix("\ufeff")
+            offset += len(raw)
+            if "\r" in line:  # universal newlines, as reading the file whole: "\r" alone ends a line too
+                yield from _universal_lines(line)
+            else:
+                yield line
+
+
+def _universal_lines(text: str) -> Iterator[str]:
+    pieces = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    for piece in pieces[:-1]:
+        yield piece + "\n"
+    if pieces[-1]:
+        yield pieces[-1]
+
+
+def _checked_head(handle, path, encoding: str, allow: Callable[[bytes], bool] | None = None) -> bytes:
+    head = handle.read(BINARY_SNIFF_BYTES)
+    check_encoding(encoding)
+    if not (allow and allow(head)) and looks_binary(head, encoding):
+        raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
+    return head
+
+
+@contextlib.contextmanager
+def _read_errors(path: str | os.PathLike) -> Iterator[None]:
+    """A file that cannot be opened or read, as an :class:`InputError` naming it."""
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(BINARY_SNIFF_BYTES)
-            check_encoding(encoding)
-            if not (allow and allow(head)) and looks_binary(head, encoding):
-                raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
-            # A short first read reached the end (BufferedReader reads until it has all it asked for).
-            return head + handle.read() if len(head) == BINARY_SNIFF_BYTES else head
+        yield
     except FileNotFoundError:
         if os.path.islink(path):
             raise InputError(f"{path}: is a broken symbolic link (to {os.readlink(path)})") from None

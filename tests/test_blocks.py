@@ -118,6 +118,40 @@ def test_unknown_suffix_and_missing_file(tmp_path):
         read_labelled([tmp_path / "nope.jsonl"])
 
 
+def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path):
+    # The second line's bad byte is only met when that line is read: the first record came
+    # out before it, so the file was never decoded whole. The error names the byte in the file.
+    data = json.dumps({"page": "p", "index": 0, "text": "One"}).encode() + b'\n{"page": "p", "index": 1, "text": "caf\xe9"}\n'
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    blocks = iter_labelled(path, require_label=False)
+    assert next(blocks) == Block("p", 0, "One")
+    bad_byte = data.index(b"\xe9")
+    with pytest.raises(InputError, match=rf"d.jsonl: is not valid utf-8 text \(byte {bad_byte}\); "):
+        next(blocks)
+
+
+RECORD = '{"page": "p", "index": 0, "text": "caf\u00e9"}\r\n'
+
+
+@pytest.mark.parametrize("encoding, data", [
+    ("utf-8", b"\xef\xbb\xbf" + RECORD.encode()),  # a UTF-8 byte-order mark is dropped
+    ("utf-8", RECORD.encode("utf-16")),  # UTF-16, marked: read whole
+    ("latin-1", RECORD.encode("latin-1")),
+])
+def test_jsonl_lines_are_decoded_as_a_whole_file_would_be(tmp_path, encoding, data):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    assert list(iter_labelled(path, require_label=False, encoding=encoding)) == [Block("p", 0, "caf\u00e9")]
+
+
+def test_a_lone_carriage_return_ends_a_jsonl_line(tmp_path):
+    # old Mac line ends, as universal newlines read them
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b'{"page": "p", "index": 0, "text": "One"}\r{"page": "p", "index": 1, "text": "Two"}\r')
+    assert list(iter_labelled(path, require_label=False)) == [Block("p", 0, "One"), Block("p", 1, "Two")]
+
+
 def test_wrong_encoding_suggests_flag(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_bytes(json.dumps({"page": "p", "index": 0, "text": "café", "label": "body"}).encode("latin-1").replace(b"\\u00e9", b"\xe9"))
