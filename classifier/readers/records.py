@@ -62,11 +62,12 @@ def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_ht
         name = record.get("page")
         if name in (None, ""):
             name = f"{stem}:{number}"
-        elif isinstance(name, bool) or not isinstance(name, (str, int)):
-            raise DataFormatError(f"{where}: 'page' must be a string")
-        name = str(name)
-        if name in seen:
-            raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
-                                  "page a record (for one block a record, give each its 'index')")
-        seen[name] = where
+        else:  # only names given are remembered: a file of a million unnamed pages stays small
+            if isinstance(name, bool) or not isinstance(name, (str, int)):
+                raise DataFormatError(f"{where}: 'page' must be a string")
+            name = str(name)
+            if name in seen:
+                raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
+                                      "page a record (for one block a record, give each its 'index')")
+            seen[name] = where
         yield RecordPage(name, url or None, content, field == "html" or looks_like_html(content), where)
