@@ -23,7 +23,8 @@ from .errors import (  # noqa: E402
 )
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
-from .tagging import Tagger, TaggedBlock, iter_pages  # noqa: E402
+from .readers.pages import iter_pages  # noqa: E402
+from .tagging import Tagger, TaggedBlock  # noqa: E402
 
 # Training needs scikit-learn (the [train] extra), which takes about a second to import;
 # tagging does not (see classifier.inference). These names are imported when first used.

@@ -32,7 +32,8 @@ from .params import parse_params
 from .output import kept_only, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
-from .tagging import TaggedBatch, TaggedBlock, Tagger, iter_pages
+from .readers.pages import iter_pages
+from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
 
@@ -362,7 +363,6 @@ def convert_cli(
     from itertools import chain
 
     from .blocks import join_blocks
-    from .tagging import iter_pages
 
     with user_errors():
         pages = iter_pages(inputs, encoding, split=split.value)
@@ -649,7 +649,6 @@ def explain_cli(
     """
     from .explain import explain_pages
     from .output import write_explanations
-    from .tagging import iter_pages
 
     with user_errors():
         if output is not None:
@@ -684,7 +683,6 @@ def suggest_cli(
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     from .suggest import suggest_pages
-    from .tagging import iter_pages
 
     with user_errors():
         for path in (output, config):

@@ -16,7 +16,8 @@ from .blocks import Block, page_blocks
 from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
-from .tagging import Tagger, expand_inputs, read_pages
+from .readers.pages import expand_inputs, read_pages
+from .tagging import Tagger
 
 DEFAULT_FILES_PER_PARTITION = 64
 

@@ -74,7 +74,7 @@ def suggest_pages(
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages).
 
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
-    :func:`classifier.tagging.iter_pages`. Ties keep input order, so the ranking is
+    :func:`classifier.readers.pages.iter_pages`. Ties keep input order, so the ranking is
     deterministic.
     """
     if n < 1:

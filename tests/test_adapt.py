@@ -17,7 +17,7 @@ from classifier.errors import DataFormatError, TrainingError
 from classifier.labelling import label_keys, label_file, line_keys
 from classifier.labelstudio import export_records, labeling_config, page_task
 from classifier.suggest import suggest_pages
-from classifier.tagging import iter_pages
+from classifier.readers.pages import iter_pages
 
 from conftest import SEED_LABELS, SEED_PAGE, TRAINING_DATA, write_jsonl
 

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from classifier.cli import app
 from classifier.errors import DataFormatError
-from classifier.tagging import iter_pages
+from classifier.readers.pages import iter_pages
 
 from conftest import write_jsonl
 

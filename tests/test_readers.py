@@ -13,7 +13,7 @@ from classifier.cli import app
 from classifier.errors import InputError
 from classifier.readers import input_kind, looks_like_html, page_stem
 from classifier.readers.html import decode_html, html_to_text
-from classifier.tagging import iter_pages
+from classifier.readers.pages import iter_pages
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Harbour news</title><style>p { color: red }</style>

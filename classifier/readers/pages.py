@@ -1,0 +1,248 @@
+"""Pages from every kind of input: text pages in any dialect, HTML, WARC and WET archives,
+stdin, and files of records (blocks, or whole pages: :mod:`.records`).
+
+:func:`iter_pages` is what tagging reads: every page of every input, lazily, each a list of
+:class:`Block` in page order. Each input is read and checked whole before its first page
+comes out, so an input skipped for an error has nothing output.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .. import blocks as blocks_module
+from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
+                      jsonl_text_records, validated_blocks)
+from ..errors import BlocktagError, InputError
+from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
+from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
+from ..sources import STDIN, STDIN_PAGE, expand_arguments
+from . import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem
+from .records import holds_pages, page_records
+
+# A JSON document of page records (one, or a list: see .records).
+JSON_SUFFIX = ".json"
+# The HTML and WARC readers write the corpus's form, blank-line blocks: the repairs of
+# --split auto are for other converters' text.
+READER_SPLIT = "blank"
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> Iterator[str | Path]:
+    """Each input as files: a directory becomes its pages (text, HTML, WARC), sorted. Raises the
+    error of the first input that cannot be expanded (see :mod:`classifier.sources`)."""
+    for source in expand_arguments(inputs):
+        if isinstance(source, BlocktagError):
+            raise source
+        yield source.path
+
+
+def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str | None = None,
+               split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
+    """The pages of one input: a page of text (named ``page``, by default its file stem,
+    and split into blocks by ``split``, see :func:`segmentation.split_page`), an HTML page,
+    a WARC file's HTML responses (or a WET file's text), stdin, a ``.jsonl``/``.csv`` file of
+    blocks (grouped by ``page``; any ``label`` is ignored) or of whole pages, or a ``.json``
+    file of pages (see :mod:`.records`). A page over ``MAX_PAGE_BLOCKS`` blocks comes in
+    chunks (see ``capped_pages``).
+    The whole input is read and checked before its first page comes out, so an input
+    skipped for an error has nothing output."""
+    if str(source) == STDIN:
+        yield from _pages_of_bytes(_read_stdin(), "<stdin>", page or STDIN_PAGE, encoding, split)
+        return
+    path = Path(source)
+    kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
+    if kind in ("html", "warc"):
+        yield from _markup_pages(path, kind, page or page_stem(path))
+        return
+    if path.suffix.lower() == JSON_SUFFIX:
+        yield from _json_document_pages(decode_text(read_bytes(path, encoding), str(path), encoding), str(path),
+                                        page or page_stem(path), split)
+        return
+    if path.suffix.lower() in LABELLED_SUFFIXES:
+        if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
+            yield from _record_pages(lambda: _lines_located(iter_records(path, encoding, required=()), str(path)),
+                                     page or page_stem(path), split)
+            return
+        for _ in iter_labelled(path, require_label=False, encoding=encoding):
+            pass  # a first pass that only validates; the second streams
+        blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
+        yield from capped_pages(blocks)
+        return
+    data = read_bytes(path, encoding, allow=_checked_later)
+    yield from _pages_of_bytes(data, str(path), page or page_stem(path), encoding, split)
+
+
+def _checked_later(head: bytes) -> bool:
+    """Bytes :func:`_pages_of_bytes` reads or refuses itself, so a file's binary check must
+    not refuse them first: HTML, gzip, and documents that get an error of their own."""
+    return looks_like_html(head) or head.startswith(GZIP_MAGIC) or not_a_page(head) is not None
+
+
+def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: str) -> Iterator[list[Block]]:
+    """A page file's bytes (or stdin's) as its page: gzipped or not, text or HTML; a PDF, a
+    zip archive or a feed is refused with what to do instead."""
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data, source)
+    text = None
+    if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8: sniffed as UTF-8
+        text = decode_text(data, source, encoding)
+        data = text.encode("utf-8")
+    refusal = not_a_page(data)
+    if refusal:
+        raise InputError(f"{source}: {refusal}")
+    if data.lstrip()[:1] in (b"{", b"["):
+        text = decode_text(data, source, encoding) if text is None else text
+        if _first_line_is_json_object(text):  # JSON lines piped in: pages or blocks, never a page of JSON
+            yield from _json_lines_pages(text, source, page, split)
+            return
+        if _is_json(text):  # one page record, or a list of them
+            yield from _json_document_pages(text, source, page, split)
+            return
+    if looks_like_html(data):  # a saved page named as text: never tagged as markup
+        yield from text_pages(_html_text(data, source=source), page, READER_SPLIT)
+        return
+    yield from text_pages(decode_text(data, source, encoding) if text is None else text, page, split)
+
+
+def _first_line_is_json_object(text: str) -> bool:
+    line = text.lstrip().split("\n", 1)[0]
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:  # a text page that opens with a brace ("{{ title }}"), not JSON
+        return False
+
+
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """Pages from JSON lines read as one input (stdin, or a text file holding them)."""
+    first = next((record for _, record in jsonl_text_records(text, source)), None)
+    if holds_pages(first):
+        yield from _record_pages(lambda: _lines_located(jsonl_text_records(text, source), source), page, split)
+        return
+    blocks = [Block(b.page, b.index, b.text) for _, b in validated_blocks(jsonl_text_records(text, source), source)]
+    yield from capped_pages(blocks)
+
+
+def _json_document_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """A JSON document of pages: one page record, or a list of them."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, RecursionError):
+        raise InputError(f"{source}: not a JSON document blocktag can read") from None
+    records = document if isinstance(document, list) else [document]
+    if not holds_pages(records[0] if records else None):
+        raise InputError(f"{source}: is a JSON file that holds no pages (a 'text' or 'html' field in each record); "
+                         "give pages as text, HTML or WARC files, or blocks as .jsonl or .csv")
+    yield from _record_pages(lambda: ((f"{source}[{n}]", record) for n, record in enumerate(records)), page, split)
+
+
+def _lines_located(records: Iterator[tuple[int, object]], source: str) -> Iterator[tuple[str, object]]:
+    return ((f"{source}:{lineno}", record) for lineno, record in records)
+
+
+def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str, split: str) -> Iterator[list[Block]]:
+    """The pages of a file of page records (``(where, record)`` pairs): every record checked
+    before the first page comes out, then read again, one page at a time."""
+    for _ in page_records(records(), stem, _text_is_html):
+        pass
+    for record in page_records(records(), stem, _text_is_html):
+        if record.is_html:
+            text, mode = _html_text(record.content, source=record.where, url=record.url), READER_SPLIT
+        else:
+            text, mode = record.content, split
+        yield from text_pages(text, record.name, mode, url=record.url)
+
+
+def _text_is_html(text: str) -> bool:
+    return looks_like_html(text[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
+
+
+def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
+    """An HTML page, or a WARC file's HTML responses (``page:0``, ``page:1``, ... each with
+    its ``url``), as pages of text in the corpus's form."""
+    if kind == "html":
+        from .html import read_html
+
+        yield from text_pages(read_html(path), page, READER_SPLIT)
+        return
+    from .warc import check_warc, read_warc
+
+    check_warc(path)  # a broken archive is refused before any of its pages is tagged
+    for record in read_warc(path):
+        blocks = split_page(record.text, "line") if record.lines else iter_segments(record.text)
+        yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
+
+
+def _html_text(data: bytes | str, source: str = "<stdin>", url: str | None = None) -> str:
+    from .html import html_to_text
+
+    return html_to_text(data, url=url, source=source)
+
+
+def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None) -> Iterator[list[Block]]:
+    """One page's text as its page of blocks (in chunks, if it is very long)."""
+    if split == "blank":  # lazily: a page of a million blocks is never held whole
+        return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
+    texts = split_page(text, split)
+    if len(texts) <= blocks_module.MAX_PAGE_BLOCKS:  # one page, as capped_pages would give it
+        return iter([[Block(page, i, block, url=url) for i, block in enumerate(texts)]] if texts else [])
+    return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(texts))
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise InputError("<stdin>: standard input is closed; pipe a page in or name a file")
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as exc:
+        raise InputError(f"<stdin>: cannot be read ({exc.strerror})") from None
+
+
+def iter_pages(
+    inputs: Iterable[str | Path],
+    encoding: str = DEFAULT_ENCODING,
+    on_error: Callable[[BlocktagError], None] | None = None,
+    split: str = DEFAULT_SPLIT,
+) -> Iterator[list[Block]]:
+    """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
+    then it is told of the error and the run goes on with the next file. ``split`` is how
+    text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
+    if split not in SPLIT_MODES:
+        raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
+    for source in expand_arguments(inputs):
+        try:
+            if isinstance(source, BlocktagError):
+                raise source
+            empty = True
+            for page in read_pages(source.path, encoding, source.page, split):
+                empty = False
+                yield page
+            if empty:  # said, not silently left out of the output
+                warnings.warn(_nothing_to_tag(source.path), stacklevel=2)
+        except BlocktagError as exc:
+            if on_error is None:
+                raise
+            on_error(exc)
+
+
+def _nothing_to_tag(path: str | Path) -> str:
+    if str(path) == STDIN:
+        return "<stdin>: holds no text to tag; nothing is written for it"
+    kind = input_kind(path, sniff=False)
+    if kind == "warc":
+        return f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"
+    hint = " once its markup is dropped (a page built by JavaScript?)" if kind == "html" else ""
+    return f"{path}: holds no text to tag{hint}; nothing is written for it"
