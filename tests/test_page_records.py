@@ -145,3 +145,14 @@ def test_bad_json_lines_on_stdin_are_an_error_naming_the_line(small_model_path):
     result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{"text": "A page"}\n{"body": "x"}\n')
     assert result.exit_code == 1
     assert result.output == "Error: <stdin>:2: record has no 'text' or 'html' field; give each page's text or raw HTML\n"
+
+
+def test_a_page_record_with_no_text_is_skipped_with_a_warning(tmp_path):
+    path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/1", "text": ""},
+                                                   {"url": "https://a.example/2", "html": "<script>x()</script>"},
+                                                   {"url": "https://a.example/3", "text": "Story"}])
+    with pytest.warns(UserWarning) as said:
+        pages = _pages(path)
+    assert pages == [[("crawl:2", "https://a.example/3", 0, "Story")]]
+    assert [str(w.message) for w in said] == [f"{path}:1: holds no text to tag (skipped)",
+                                              f"{path}:2: holds no text to tag once its markup is dropped (skipped)"]

@@ -163,7 +163,13 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
             text, mode = _html_text(record.content, source=record.where, url=record.url), READER_SPLIT
         else:
             text, mode = record.content, split
-        yield from text_pages(text, record.name, mode, url=record.url)
+        empty = True
+        for page in text_pages(text, record.name, mode, url=record.url):
+            empty = False
+            yield page
+        if empty:  # one empty page of many (a failed fetch) is said, not an error
+            hint = " once its markup is dropped" if record.is_html else ""
+            warnings.warn(f"{record.where}: holds no text to tag{hint} (skipped)", stacklevel=2)
 
 
 def _text_is_html(text: str) -> bool:

@@ -39,8 +39,8 @@ def holds_pages(record: object) -> bool:
 def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_html) -> Iterator[RecordPage]:
     """The pages of a file's ``(where, record)`` pairs (``where``: ``FILE:LINE``, or
     ``FILE[N]`` in a JSON list), each checked as it is read: raises :class:`DataFormatError`
-    naming where for a record that is not a page, a record with an ``index`` among pages,
-    or a page name given twice. ``looks_like_html(text)`` tells a ``text`` field holding a
+    naming where for a record that is not a page (no ``text`` or ``html``), a record with an
+    ``index`` among pages, or a page name given twice. ``looks_like_html(text)`` tells a ``text`` field holding a
     saved page from text, so markup is never tagged."""
     seen: dict[str, str] = {}
     for number, (where, record) in enumerate(records):
@@ -49,9 +49,11 @@ def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_ht
         if "index" in record:
             raise DataFormatError(f"{where}: record has an 'index' but the file's first record is a whole page; "
                                   "give one page a record (text or html) or one block a record (page, index, text)")
-        field = next((f for f in CONTENT_FIELDS if record.get(f) not in (None, "")), None)
-        if field is None:
+        given = [f for f in CONTENT_FIELDS if record.get(f) is not None]
+        if not given:
             raise DataFormatError(f"{where}: record has no 'text' or 'html' field; give each page's text or raw HTML")
+        # An empty field is a page with no text (a failed fetch), which the reader warns of.
+        field = next((f for f in given if record[f] != ""), given[0])
         content = record[field]
         if not isinstance(content, str):
             raise DataFormatError(f"{where}: {field!r} must be a string")
