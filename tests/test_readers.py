@@ -535,3 +535,46 @@ def test_an_oversized_warc_record_is_skipped_with_a_warning(tmp_path, monkeypatc
     with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/huge: is larger than 2 MB, not a web page \(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[b.text for b in page] for page in pages] == [["Fine"]]
+
+
+MHTML = (
+    "From: <Saved by Blink>\r\n"
+    "Snapshot-Content-Location: https://harbour.example/news/bridge\r\n"
+    "Subject: Bridge reopens\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/related;\r\n"
+    "\ttype=\"text/html\";\r\n"
+    "\tboundary=\"----MultipartBoundary--abc----\"\r\n"
+    "\r\n"
+    "------MultipartBoundary--abc----\r\n"
+    "Content-Type: text/html\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "Content-Location: https://harbour.example/news/bridge\r\n"
+    "\r\n"
+    "<!DOCTYPE html><html><head><meta http-equiv=3D\"Content-Type\" content=3D\"text/html; charset=3DUTF-8\"></head>"
+    "<body><h1>Bridge reopens</h1><p>The bridge carried its first cars, caf=C3=A9s =\r\n"
+    "reopened.</p><p><a href=3D\"/news\">More news</a></p></body></html>\r\n"
+    "------MultipartBoundary--abc----\r\n"
+    "Content-Type: image/png\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "Content-Location: https://harbour.example/logo.png\r\n"
+    "\r\n"
+    "iVBORw0KGgo=\r\n"
+    "------MultipartBoundary--abc------\r\n"
+)
+
+
+@pytest.mark.parametrize("name", ["page.mhtml", "page.mht", "saved.txt"])
+def test_a_page_saved_as_mhtml_is_read_as_its_html(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(MHTML.encode("ascii"))
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Bridge reopens", "The bridge carried its first cars, cafés reopened.",
+                                      "[More news](https://harbour.example/news)"]
+
+
+def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):
+    path = tmp_path / "images.mhtml"
+    path.write_bytes(MHTML.replace("Content-Type: text/html\r\n", "Content-Type: text/css\r\n").encode("ascii"))
+    with pytest.raises(InputError, match=r"images.mhtml: is an MHTML archive with no HTML page in it"):
+        list(iter_pages([path]))

@@ -41,7 +41,7 @@ def test_directory_without_pages(tmp_path):
     result = run("tag", tmp_path)
     assert result.exit_code == 1
     assert result.output == (f"Error: {tmp_path}: directory holds no pages "
-                             "(.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml)\n")
+                             "(.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml)\n")
 
 
 def test_png_renamed_txt(tmp_path):

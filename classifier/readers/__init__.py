@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht")  # MHTML: a browser's saved page
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
@@ -20,7 +20,7 @@ LABELLED_SUFFIXES = (".jsonl", ".csv")
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
-PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml"
+PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml"
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
 SNIFF_BYTES = 1024
@@ -50,6 +50,9 @@ _HTML_FRAGMENT_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CLOSING_TAG = re.compile(rb"</[a-z][a-z0-9]*\s*>", re.IGNORECASE)
+# Header lines ("From: <Saved by Blink>", folded lines) up to a multipart/related content type.
+_MHTML_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,40}?"
+                          rb"Content-Type:[ \t]*multipart/related", re.IGNORECASE)
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
@@ -86,10 +89,18 @@ _LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES, key=len, reverse=True)
 
 
 def looks_like_html(data: bytes) -> bool:
-    """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``) or a
-    fragment of one (``<div class=...>...</div>``, ``<p>...</p>``)."""
+    """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``), a
+    fragment of one (``<div class=...>...</div>``, ``<p>...</p>``) or a page a browser saved
+    as MHTML (:func:`looks_like_mhtml`)."""
     head = data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
-    return bool(_HTML_START.match(head) or (_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head)))
+    return bool(_HTML_START.match(head) or (_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head))
+                or looks_like_mhtml(head))
+
+
+def looks_like_mhtml(data: bytes) -> bool:
+    """Whether bytes start like MHTML ("Save as single file", ``.mhtml``): mail-style
+    headers, one of them ``Content-Type: multipart/related``."""
+    return bool(_MHTML_START.match(data[:SNIFF_BYTES]))
 
 
 def not_a_page(head: bytes) -> str | None:

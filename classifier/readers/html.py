@@ -22,7 +22,7 @@ import lxml.etree
 from ..blocks import normalise_newlines
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, text_encoding
-from . import not_a_page
+from . import SNIFF_BYTES, looks_like_mhtml, not_a_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -60,6 +60,10 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     """The page's text as blank-line separated blocks ("" for an empty document). Relative
     links are resolved against ``url`` (or the page's ``<base href>``) when known. Raises
     :class:`InputError` naming ``source`` for a document lxml cannot read."""
+    if looks_like_mhtml(html[:SNIFF_BYTES].encode("utf-8", "surrogatepass") if isinstance(html, str) else html):
+        html, saved_from = _mhtml_document(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html,
+                                           source)
+        url = url or saved_from
     if isinstance(html, bytes):
         html = decode_html(html)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -82,6 +86,25 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     builder = _Builder(url)
     builder.element(root, depth=0)
     return "\n\n".join(builder.finish())
+
+
+def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
+    """The page a browser saved as MHTML: its first ``text/html`` part (quoted-printable or
+    base64 undone; decoded when the part names its charset, as an HTTP header would) and
+    the URL it was saved from."""
+    import email
+
+    message = email.message_from_bytes(data)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            payload = part.get_payload(decode=True) or b""
+            url = part.get("Content-Location") or message.get("Snapshot-Content-Location")
+            charset = part.get_content_charset()
+            try:
+                return (payload.decode(charset, errors="replace") if charset else payload), url
+            except LookupError:  # a charset Python does not know: the page's own <meta> decides
+                return payload, url
+    raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
 
 
 def read_html(path: str | os.PathLike, url: str | None = None) -> str:
