@@ -9,6 +9,7 @@ path as given without the suffix (``a/index``, ``b/index``), so two pages never 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,8 @@ from .errors import BlocktagError, InputError
 from .readers import PAGE_SUFFIXES_SAID, is_page_name, page_stem
 
 STDIN = "-"
+# An argument that names a web page rather than a file.
+_URL = re.compile(r"(?i)(?:https?|ftp)://")
 STDIN_PAGE = "stdin"
 PAGE_SUFFIX = ".txt"
 
@@ -38,6 +41,10 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
     for item in inputs:
         if str(item) == STDIN:
             files.append(STDIN)
+            continue
+        if isinstance(item, str) and _URL.match(item) and not os.path.exists(item):
+            files.append(InputError(f"{item}: is a web address; blocktag reads pages already fetched: save it first "
+                                    f"(curl -sL '{item}' | blocktag tag -), or tag a WARC of a crawl"))
             continue
         try:
             files.extend(_expand(Path(item)))
