@@ -73,6 +73,23 @@ class Format(str, Enum):
     csv = "csv"
 
 
+# What an output file's name says it holds; --format may be left out for these.
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum], default: Enum) -> Enum:
+    """The output format: --format, else the one --output's suffix names (out.jsonl), else
+    ``default``; a --format that contradicts the suffix is refused, not written anyway."""
+    suffix = Path(output).suffix.lower() if output else ""
+    implied = SUFFIX_FORMATS.get(suffix)
+    if fmt is None:
+        return formats(implied) if implied in formats.__members__ else default
+    if implied is not None and fmt.value != implied:
+        raise fail(f"--format {fmt.value} contradicts --output {output} (a {suffix} file): drop --format, or name the "
+                   f"output to match")
+    return fmt
+
+
 def fail(message: str) -> typer.Exit:
     typer.echo(f"Error: {message}", err=True)
     return typer.Exit(1)
@@ -232,7 +249,7 @@ SplitOption = Annotated[Split, typer.Option(
 def tag_cli(
     inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text' or 'html' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = Split.auto,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned .txt file per page.")] = None,
     output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
@@ -248,9 +265,10 @@ def tag_cli(
     """
     output = Path(output_arg) if output_arg is not None else None
     if dask_address is not None:
-        if keep or fmt is not Format.text:
+        if keep or fmt is not None:
             raise fail("--dask writes every block as JSONL shards: drop --keep and --format")
         return _tag_on_dask(inputs, model, output, encoding, dask_address)
+    fmt = output_format(fmt, output_arg, Format, Format.text)
     skipped: list[str] = []
 
     def skip(exc: BlocktagError) -> None:
@@ -638,7 +656,7 @@ class ExplainFormat(str, Enum):
 def explain_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
     top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
-    fmt: Annotated[ExplainFormat, typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence).")] = ExplainFormat.text,
+    fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
     output: OutputOption = None,
     model: ModelOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -650,6 +668,7 @@ def explain_cli(
     from .explain import explain_pages
     from .output import write_explanations
 
+    fmt = output_format(fmt, None if output is None else str(output), ExplainFormat, ExplainFormat.text)
     with user_errors():
         if output is not None:
             check_writable(output)

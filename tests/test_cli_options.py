@@ -108,3 +108,33 @@ def test_options_name_what_they_take():
             assert any(line.startswith(option + " ") for line in lines), (name, option)
     usage = runner.invoke(app, ["tag", "--help"]).output.splitlines()[0]
     assert usage.endswith(" tag [OPTIONS] PATH...")
+
+
+def test_the_output_files_name_sets_the_format_unless_format_is_given(tmp_path, small_model_path):
+    import csv
+    import json
+
+    page = tmp_path / "page.txt"
+    page.write_text("Bridge reopens\n\nBy Ana Ruiz", encoding="utf-8")
+    model = ["--model", str(small_model_path), "-q"]
+    for name in ("out.jsonl", "OUT.NDJSON"):
+        assert runner.invoke(app, ["tag", str(page), "-o", str(tmp_path / name), *model]).exit_code == 0
+        assert [json.loads(line)["text"] for line in (tmp_path / name).read_text().splitlines()] == ["Bridge reopens", "By Ana Ruiz"]
+    assert runner.invoke(app, ["tag", str(page), "-o", str(tmp_path / "out.csv"), *model]).exit_code == 0
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8") as handle:
+        assert [row["text"] for row in csv.DictReader(handle)] == ["Bridge reopens", "By Ana Ruiz"]
+    assert runner.invoke(app, ["tag", str(page), "-o", str(tmp_path / "out.txt"), *model]).exit_code == 0
+    assert (tmp_path / "out.txt").read_text().startswith("=== page\n")
+    assert runner.invoke(app, ["explain", str(page), "-o", str(tmp_path / "why.jsonl"), "--model", str(small_model_path)]).exit_code == 0
+    assert "evidence" in json.loads((tmp_path / "why.jsonl").read_text().splitlines()[0])
+
+
+def test_a_format_that_contradicts_the_output_files_name_is_refused(tmp_path, small_model_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Bridge reopens", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["tag", str(page), "-f", "csv", "-o", str(out), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: --format csv contradicts --output {out} (a .jsonl file): drop --format, or name "
+                             "the output to match\n")
+    assert not out.exists()
