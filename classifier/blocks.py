@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import DataFormatError, InputError
-from .files import DEFAULT_ENCODING, decode_text, iter_text_lines, read_bytes
+from .files import DEFAULT_ENCODING, iter_text_lines
 
 REQUIRED_FIELDS = ("page", "index", "text")
-LABELLED_SUFFIXES = (".jsonl", ".csv")
+LABELLED_SUFFIXES = (".jsonl", ".csv")  # each also gzipped (.jsonl.gz), as crawl datasets ship
 LABEL_STUDIO_SUFFIX = ".json"
 # A line holding only spaces or tabs separates blocks just like an empty one.
 _BLANK_LINE = re.compile(r"[ \t]*")
@@ -175,16 +175,22 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
     """The raw records of a JSONL or CSV file with their line numbers, unvalidated but for a
     CSV header, which must name the ``required`` columns."""
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = records_suffix(path)
     if suffix == LABEL_STUDIO_SUFFIX:  # a Label Studio JSON export (classifier.labelstudio)
         from .labelstudio import export_records
 
         return export_records(path, encoding)
     if suffix not in LABELLED_SUFFIXES:
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
-    if suffix == ".jsonl":  # a line at a time: a file of a million pages is never held whole
-        return _jsonl_records(path, iter_text_lines(path, encoding))
-    return _csv_records(path, _text_lines(path, encoding), required)
+    # a line at a time: a file of a million pages is never held whole
+    lines = iter_text_lines(path, encoding)
+    return _jsonl_records(path, lines) if suffix == ".jsonl" else _csv_records(path, lines, required)
+
+
+def records_suffix(path: str | Path) -> str:
+    """A file's suffix, a gzip's ``.gz`` aside (``pages.jsonl.gz`` -> ``.jsonl``), lowercased."""
+    name = Path(path).name.lower()
+    return Path(name.removesuffix(".gz")).suffix
 
 
 def jsonl_text_records(text: str, source: str) -> Iterator[tuple[int, object]]:
@@ -205,13 +211,6 @@ def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT
             else:
                 raise DataFormatError(f"{path}:{lineno}: record has no {group!r} field to group by")
     return groups
-
-
-def _text_lines(path: Path, encoding: str) -> Iterator[str]:
-    # Decoding the whole file up front keeps the encoding error in one place; the lines
-    # are then parsed lazily.
-    text = decode_text(read_bytes(path, encoding), str(path), encoding)
-    return iter(io.StringIO(text, newline=None))
 
 
 def _jsonl_records(path: Path | str, lines: Iterator[str]) -> Iterator[tuple[int, object]]:

@@ -122,30 +122,47 @@ def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,
 
 
 def iter_text_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> Iterator[str]:
-    """The lines of a text file, decoded as they are read, so memory holds one line at a time
-    (a JSONL file of a million pages); the checks and errors are :func:`read_text`'s. Text
-    marked UTF-16 or UTF-32 is read whole: its bytes cannot be cut at newlines."""
+    """The lines of a text file (gzipped or not), decoded as they are read, so memory holds
+    one line at a time (a JSONL file of a million pages); the checks and errors are
+    :func:`read_text`'s. Text marked UTF-16 or UTF-32 is read whole: its bytes cannot be cut
+    at newlines."""
     with _read_errors(path), open(path, "rb") as handle:
-        head = _checked_head(handle, path, encoding)
-        marked = text_encoding(head, "")
-        if marked in ("utf-16", "utf-32"):
-            yield from io.StringIO(decode_text(head + handle.read(), str(path), encoding), newline=None)
+        if handle.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
+            handle.seek(0)
+            yield from _decoded_lines(handle, path, encoding)
             return
-        encoding, offset = marked or encoding, 0
+        import gzip  # only for gzipped inputs: not part of every run's start-up
+        import zlib
+
         handle.seek(0)
-        for raw in handle:
-            try:
-                line = raw.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
-                                 "name its encoding with --encoding, e.g. --encoding latin-1") from None
-            if offset == 0:
-                line = line.removeprefix("\ufeff")
-            offset += len(raw)
-            if "\r" in line:  # universal newlines, as reading the file whole: "\r" alone ends a line too
-                yield from _universal_lines(line)
-            else:
-                yield line
+        try:  # unpacked as it is read: a gzipped crawl shard is never held whole either
+            with gzip.GzipFile(fileobj=handle) as unpacked:
+                yield from _decoded_lines(unpacked, path, encoding)
+        except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+            raise InputError(f"{path}: is not a valid gzip file ({exc})") from None
+
+
+def _decoded_lines(handle, path, encoding: str) -> Iterator[str]:
+    head = _checked_head(handle, path, encoding)
+    marked = text_encoding(head, "")
+    if marked in ("utf-16", "utf-32"):
+        yield from io.StringIO(decode_text(head + handle.read(), str(path), encoding), newline=None)
+        return
+    encoding, offset = marked or encoding, 0
+    handle.seek(0)
+    for raw in handle:
+        try:
+            line = raw.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
+                             "name its encoding with --encoding, e.g. --encoding latin-1") from None
+        if offset == 0:
+            line = line.removeprefix("\ufeff")
+        offset += len(raw)
+        if "\r" in line:  # universal newlines, as reading the file whole: "\r" alone ends a line too
+            yield from _universal_lines(line)
+        else:
+            yield line
 
 
 def _universal_lines(text: str) -> Iterator[str]:

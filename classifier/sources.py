@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
-from .blocks import LABELLED_SUFFIXES
+from .blocks import LABELLED_SUFFIXES, records_suffix
 from .errors import BlocktagError, InputError
 from .readers import PAGE_SUFFIXES_SAID, is_page_name, page_stem
 
@@ -79,7 +79,7 @@ def _valid_unicode(name: str) -> str:
 
 def _named(files: list[str | Path | BlocktagError]) -> list[Source | BlocktagError]:
     stem_of = {f: page_stem(f) for f in files if isinstance(f, Path)}
-    stems = Counter(stem_of[f] for f in files if isinstance(f, Path) and f.suffix.lower() not in LABELLED_SUFFIXES)
+    stems = Counter(stem_of[f] for f in files if isinstance(f, Path) and records_suffix(f) not in LABELLED_SUFFIXES)
     used: Counter = Counter()
     named: list[Source | BlocktagError] = []
     for f in files:

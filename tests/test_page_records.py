@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.cli import app
-from classifier.errors import DataFormatError
+from classifier.errors import DataFormatError, InputError
 from classifier.readers.pages import iter_pages
 
 from conftest import write_jsonl
@@ -156,3 +156,26 @@ def test_a_page_record_with_no_text_is_skipped_with_a_warning(tmp_path):
     assert pages == [[("crawl:2", "https://a.example/3", 0, "Story")]]
     assert [str(w.message) for w in said] == [f"{path}:1: holds no text to tag (skipped)",
                                               f"{path}:2: holds no text to tag once its markup is dropped (skipped)"]
+
+
+def test_gzipped_files_of_records_are_unpacked_as_they_are_read(tmp_path):
+    import gzip
+
+    pages = tmp_path / "shard.jsonl.gz"
+    pages.write_bytes(gzip.compress(b'{"url": "https://a.example/", "text": "One\\n\\nTwo"}\n'))
+    blocks = tmp_path / "labelled.csv.gz"
+    blocks.write_bytes(gzip.compress(b"page,index,text\np,0,Hello\np,1,World\n"))
+    listed = tmp_path / "items.json.gz"
+    listed.write_bytes(gzip.compress(b'[{"text": "Three"}]'))
+    assert _pages(pages) == [[("shard:0", "https://a.example/", 0, "One"), ("shard:0", "https://a.example/", 1, "Two")]]
+    assert _pages(blocks) == [[("p", None, 0, "Hello"), ("p", None, 1, "World")]]
+    assert _pages(listed) == [[("items:0", None, 0, "Three")]]
+
+
+def test_a_broken_gzipped_file_of_records_is_an_error_naming_it(tmp_path):
+    import gzip
+
+    path = tmp_path / "shard.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"text": "One"}\n' * 1000)[:60])  # cut short
+    with pytest.raises(InputError, match=r"shard.jsonl.gz: is not a valid gzip file"):
+        list(iter_pages([path]))

@@ -382,7 +382,7 @@ def test_14_closed_stdout(tmp_path, small_model_path):
                           capture_output=False, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert done.returncode == 1
     assert done.stderr == "Error: cannot write to standard output (standard output is closed); write to a file with --output\n"
-    out = tmp_path / "out.jsonl"  # with --output, a closed stdout does not matter
+    out = tmp_path / "out.txt"  # with --output, a closed stdout does not matter
     done = subprocess.run(" ".join(command("tag", page, "-m", small_model_path, "-o", out)) + " >&-", shell=True,
                           stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr

@@ -16,7 +16,8 @@ HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".m
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
-LABELLED_SUFFIXES = (".jsonl", ".csv")
+# Files of records: blocks or whole pages (JSONL, CSV), or pages (a JSON document); gzipped too.
+RECORD_SUFFIXES = (".jsonl", ".csv", ".json", ".jsonl.gz", ".csv.gz", ".json.gz")
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
@@ -56,8 +57,8 @@ _MHTML_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
-    """``"warc"``, ``"html"``, ``"labelled"`` (JSONL/CSV blocks) or ``"text"``, by the file's
-    name; a file named otherwise is ``"html"`` when its first bytes are an HTML document
+    """``"warc"``, ``"html"``, ``"labelled"`` (a file of records: JSONL or CSV blocks or
+    pages, a JSON document of pages) or ``"text"``, by the file's name; a file named otherwise is ``"html"`` when its first bytes are an HTML document
     (unless ``sniff`` is false: then it is ``"text"``, for a reader that sniffs the bytes it
     reads anyway)."""
     name = Path(path).name.lower()
@@ -65,7 +66,7 @@ def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
         return "warc"
     if name.endswith(HTML_SUFFIXES):
         return "html"
-    if name.endswith(LABELLED_SUFFIXES):
+    if name.endswith(RECORD_SUFFIXES):
         return "labelled"
     return "html" if sniff and _sniff(path) else "text"
 
@@ -85,7 +86,7 @@ def page_stem(path: str | os.PathLike) -> str:
     return Path(path).stem
 
 
-_LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES, key=len, reverse=True)
+_LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES + RECORD_SUFFIXES, key=len, reverse=True)
 
 
 def looks_like_html(data: bytes) -> bool:

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator
 
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
-                      jsonl_text_records, validated_blocks)
+                      jsonl_text_records, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
 from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
@@ -58,11 +58,13 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     if kind in ("html", "warc"):
         yield from _markup_pages(path, kind, page or page_stem(path))
         return
-    if path.suffix.lower() == JSON_SUFFIX:
-        yield from _json_document_pages(decode_text(read_bytes(path, encoding), str(path), encoding), str(path),
-                                        page or page_stem(path), split)
+    suffix = records_suffix(path)
+    if suffix == JSON_SUFFIX:
+        data = read_bytes(path, encoding, allow=lambda head: head.startswith(GZIP_MAGIC))
+        data = gunzip(data, str(path)) if data.startswith(GZIP_MAGIC) else data
+        yield from _json_document_pages(decode_text(data, str(path), encoding), str(path), page or page_stem(path), split)
         return
-    if path.suffix.lower() in LABELLED_SUFFIXES:
+    if suffix in LABELLED_SUFFIXES:
         if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
             yield from _record_pages(lambda: _lines_located(iter_records(path, encoding, required=()), str(path)),
                                      page or page_stem(path), split)
