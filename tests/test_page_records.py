@@ -179,3 +179,10 @@ def test_a_broken_gzipped_file_of_records_is_an_error_naming_it(tmp_path):
     path.write_bytes(gzip.compress(b'{"text": "One"}\n' * 1000)[:60])  # cut short
     with pytest.raises(InputError, match=r"shard.jsonl.gz: is not a valid gzip file"):
         list(iter_pages([path]))
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"a": ' * 100_000])
+def test_brackets_nested_past_what_json_can_read_are_text_not_a_crash(small_model_path, text):
+    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)], input=text + "\n")
+    assert result.exit_code == 0, result.output
+    assert [r["text"] for r in map(json.loads, result.output.splitlines())] == [text]

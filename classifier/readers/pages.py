@@ -114,7 +114,7 @@ def _first_line_is_json_object(text: str) -> bool:
     line = text.lstrip().split("\n", 1)[0]
     try:
         return isinstance(json.loads(line), dict)
-    except ValueError:  # a text page that opens with a brace ("{{ title }}"), not JSON
+    except (ValueError, RecursionError):  # a text page that opens with a brace ("{{ title }}"), not JSON
         return False
 
 
