@@ -225,8 +225,8 @@ def test_a_wet_files_text_conversions_are_pages_a_block_a_line(tmp_path, name):
 
 def test_a_warc_archive_named_as_a_page_is_refused_with_the_fix(tmp_path):
     path = _warc(tmp_path / "crawl.gz", [("https://a.example/", "text/html", b"<p>Story</p>")])
-    with pytest.raises(InputError, match=r"crawl.gz: is a WARC archive named as a page; name it .warc, .warc.gz, "
-                                         r".wet or .wet.gz to tag its pages"):
+    with pytest.raises(InputError, match=r"crawl.gz: is a WARC archive, not a page; give it as a file named .warc, "
+                                         r".warc.gz, .wet or .wet.gz to tag its pages"):
         list(iter_pages([path]))
 
 

@@ -34,7 +34,7 @@ _FEED_START = re.compile(_PROLOGUE + rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECA
 _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
-    (b"WARC/", "is a WARC archive named as a page; name it .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
+    (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 # An XML document's root element, after its prologue and any doctype: a sitemap, or XML of
