@@ -162,6 +162,36 @@ def prf(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
+def other_extractors() -> dict:
+    """readability-lxml's and jusText's article text from a page's HTML bytes, their
+    defaults (jusText with its English stoplist), for those installed."""
+    found = {}
+    try:
+        from readability import Document
+    except ImportError:
+        print("readability-lxml not installed (pip install readability-lxml): skipped")
+    else:
+        import lxml.html
+
+        def readability_text(data: bytes) -> str:
+            try:
+                return lxml.html.fromstring(Document(data).summary()).text_content()
+            except Exception:  # noqa: BLE001  (a page it cannot read keeps nothing)
+                return ""
+        found["readability"] = readability_text
+    try:
+        import justext
+    except ImportError:
+        print("jusText not installed (pip install justext): skipped")
+    else:
+        stoplist = justext.get_stoplist("English")
+
+        def justext_text(data: bytes) -> str:
+            return "\n\n".join(p.text for p in justext.justext(data, stoplist) if not p.is_boilerplate)
+        found["jusText"] = justext_text
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", type=Path, default=DEV, help="the realworld dev folder")
@@ -240,10 +270,15 @@ def main() -> None:
             got[half_of[p]] += list(zip(is_body, kept(gold[p], body)))
         extracted = trafilatura.extract(texts[p], url=urls[p]) or ""
         theirs[half_of[p]] += list(zip(is_body, kept(gold[p], extracted)))
+    others = {}  # the other rule-based extractors, where installed (readability-lxml, jusText)
+    for name, extract in other_extractors().items():
+        others[name] = defaultdict(list)
+        for p in pages:
+            others[name][half_of[p]] += list(zip([b.label == "body" for b in gold[p]], kept(gold[p], extract(html[p]))))
 
     print("\nbody extraction from the raw HTML: a gold block is kept when its words appear, in order, in the output")
     print(f"{'extractor':12} " + " ".join(f"{h + ' P/R/F1':>21}" for h in HALVES))
-    for name, got in (("blocktag", ours), (PREVIEW, preview), ("trafilatura", theirs)):
+    for name, got in (("blocktag", ours), (PREVIEW, preview), ("trafilatura", theirs), *others.items()):
         cells = [prf(got["study"]), prf(got["check"]), prf(got["study"] + got["check"])]
         print(f"{name:12} " + " ".join(f"{p:6.3f} {r:6.3f} {f:6.3f} " for p, r, f in cells))
 
