@@ -56,7 +56,7 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
             out.write("\n")
         if headers and item.block.page != page:
             page = item.block.page
-            out.write(f"# {page}\n\n")
+            out.write(f"# {_page_title(item.block)}\n\n")
         out.write(item.block.text + "\n")
         written += 1
     return written
@@ -211,11 +211,16 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
     for n, item in enumerate(tagged, 1):
         if item.block.page != page:
             page = item.block.page
-            out.write(_style(f"=== {page}", colour, bold=True) + "\n\n")
+            out.write(_style(f"=== {_page_title(item.block)}", colour, bold=True) + "\n\n")
         header = f"[{item.label} {item.confidence:.2f}]"
         out.write(_style(header, colour, fg=LABEL_COLOURS.get(item.label), bold=True) + "\n")
         out.write(item.block.text + "\n\n")
     return n
+
+
+def _page_title(block) -> str:
+    """A page's header: its name, and its URL when the input gave one (a crawl's page)."""
+    return block.page if block.url is None else f"{block.page} ({block.url})"
 
 
 def _style(text: str, colour: bool, **style) -> str:

@@ -186,3 +186,15 @@ def test_brackets_nested_past_what_json_can_read_are_text_not_a_crash(small_mode
     result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)], input=text + "\n")
     assert result.exit_code == 0, result.output
     assert [r["text"] for r in map(json.loads, result.output.splitlines())] == [text]
+
+
+def test_text_output_names_each_crawled_page_with_its_url(tmp_path, small_model_path):
+    path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/1", "text": "One"}, {"text": "Two"}])
+    result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if line.startswith("===")] == [
+        "=== crawl:0 (https://a.example/1)", "=== crawl:1"]
+    kept = runner.invoke(app, ["tag", str(path), "--keep", "body", "--keep", "caption", "--keep", "other",
+                               "--keep", "promotion", "--keep", "byline", "--keep", "contributor_note",
+                               "--model", str(small_model_path)])
+    assert kept.output == "# crawl:0 (https://a.example/1)\n\nOne\n\n# crawl:1\n\nTwo\n"
