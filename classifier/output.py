@@ -243,7 +243,7 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
         if tagged.block.page != page:
             page = tagged.block.page
             by = " (the page holds no link: tagged by the plain-text model)" if item.model == PLAIN_TEXT_MODEL else ""
-            out.write(f"{'' if n == 1 else chr(10)}# {page}{by}\n")
+            out.write(f"{'' if n == 1 else chr(10)}# {_page_title(tagged.block)}{by}\n")
         text = " ".join(tagged.block.text.split())
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
