@@ -578,3 +578,54 @@ def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):
     path.write_bytes(MHTML.replace("Content-Type: text/html\r\n", "Content-Type: text/css\r\n").encode("ascii"))
     with pytest.raises(InputError, match=r"images.mhtml: is an MHTML archive with no HTML page in it"):
         list(iter_pages([path]))
+
+
+FRONT_MATTER_PAGE = """---
+title: "Bridge reopens"
+author: Ana Ruiz
+url: https://harbour.example/news/bridge
+tags:
+  - news
+date: 2026-01-02
+---
+
+# Bridge reopens
+
+The bridge carried its first cars on Tuesday.
+"""
+
+JINA_PAGE = """Title: Bridge reopens
+
+URL Source: https://harbour.example/news/bridge
+
+Published Time: 2026-01-02T10:00:00Z
+
+Markdown Content:
+Bridge reopens
+==============
+
+The bridge carried its first cars on Tuesday.
+"""
+
+
+@pytest.mark.parametrize("text", [FRONT_MATTER_PAGE, JINA_PAGE], ids=["front matter", "Jina Reader"])
+def test_a_scrapers_envelope_is_not_a_block_and_its_url_is_kept(tmp_path, text):
+    path = tmp_path / "page.md"
+    path.write_text(text, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [(b.url, b.text) for b in page] == [
+        ("https://harbour.example/news/bridge", b) for b in
+        (["# Bridge reopens"] if text is FRONT_MATTER_PAGE else ["Bridge reopens\n=============="])
+        + ["The bridge carried its first cars on Tuesday."]]
+
+
+@pytest.mark.parametrize("text", [
+    "---\n\nA paragraph between two rules.\n\n---\n\nMore text.",  # rules, not front matter
+    "Title: A press release\n\nThe company said today.",  # no "Markdown Content:" line
+    "---\n\n---\n\nText.",  # no key: nothing to take off
+])
+def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text):
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    (page,) = iter_pages([path], split="blank")
+    assert [b.text for b in page] == text.split("\n\n") and all(b.url is None for b in page)

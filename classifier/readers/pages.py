@@ -22,6 +22,7 @@ from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_byte
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem
+from .envelope import split_envelope
 from .records import holds_pages, page_records
 
 # A JSON document of page records (one, or a list: see .records).
@@ -107,7 +108,8 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
         yield from text_pages(_html_text(data, source=source), page, READER_SPLIT)
         return
-    yield from text_pages(decode_text(data, source, encoding) if text is None else text, page, split)
+    text, url = split_envelope(decode_text(data, source, encoding) if text is None else text)
+    yield from text_pages(text, page, split, url=url)
 
 
 def _first_line_is_json_object(text: str) -> bool:
@@ -161,12 +163,14 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
     for _ in page_records(records(), stem, _text_is_html):
         pass
     for record in page_records(records(), stem, _text_is_html):
+        url = record.url
         if record.is_html:
-            text, mode = _html_text(record.content, source=record.where, url=record.url), READER_SPLIT
+            text, mode = _html_text(record.content, source=record.where, url=url), READER_SPLIT
         else:
-            text, mode = record.content, split
+            (text, named), mode = split_envelope(record.content), split
+            url = url or named
         empty = True
-        for page in text_pages(text, record.name, mode, url=record.url):
+        for page in text_pages(text, record.name, mode, url=url):
             empty = False
             yield page
         if empty:  # one empty page of many (a failed fetch) is said, not an error

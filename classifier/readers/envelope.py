@@ -1,0 +1,45 @@
+"""A scraper's envelope around a text page: the metadata some scrapers write above the page's
+own text, which is no block of the page.
+
+- YAML front matter (``---`` / ``key: value`` lines / ``---``), as trafilatura's markdown
+  with metadata, static-site exports and note apps write it;
+- Jina Reader's header (``Title:``, ``URL Source:``, ... then ``Markdown Content:``).
+
+:func:`split_envelope` takes it off, as the HTML reader leaves a page's ``<head>`` out, and
+returns the URL it names, which the page's records then carry.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Front matter: a "---" line, key: value lines (a list item or an indented line may follow a
+# key), a closing "---" or "..." line; within the page's first lines only.
+MAX_ENVELOPE_LINES = 60
+# (Each line can match one way only, so a page that only starts like one fails fast.)
+_FRONT_MATTER = re.compile(
+    r"---[ \t]*\n((?:(?:[A-Za-z_][\w .-]{0,40}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|[ \t]*)\n){1,%d}?)"
+    r"(?:---|\.\.\.)[ \t]*(?:\n|$)" % MAX_ENVELOPE_LINES
+)
+_KEY_LINE = re.compile(r"^[A-Za-z_][\w .-]{0,40}:", re.MULTILINE)
+# Jina Reader: "Title: ..." first, header lines, then "Markdown Content:" on a line of its own.
+_JINA = re.compile(
+    r"Title:[^\n]*\n((?:(?:[A-Z][A-Za-z ]{1,30}:[^\n]*|[ \t]*)\n){1,20}?)Markdown Content:[ \t]*(?:\n|$)"
+)
+_FRONT_MATTER_URL = re.compile(r"^(?:url|source|link|canonical_url|permalink):[ \t]*['\"]?(\S+?)['\"]?[ \t]*$",
+                               re.MULTILINE | re.IGNORECASE)
+_JINA_URL = re.compile(r"^URL Source:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+_WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
+
+
+def split_envelope(text: str) -> tuple[str, str | None]:
+    """``text`` without the envelope at its top (if it has one) and the URL the envelope
+    names (``None`` when it names none, or there is no envelope)."""
+    head = text.lstrip("\ufeff \t\r\n").replace("\r\n", "\n")
+    for envelope, url_field in ((_FRONT_MATTER, _FRONT_MATTER_URL), (_JINA, _JINA_URL)):
+        found = envelope.match(head)
+        if found and (envelope is _JINA or _KEY_LINE.search(found.group(1))):
+            named = url_field.search(found.group(1))
+            url = named.group(1) if named and _WEB_ADDRESS.fullmatch(named.group(1)) else None
+            return head[found.end():], url
+    return text, None
