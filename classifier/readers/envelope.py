@@ -35,7 +35,10 @@ _WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
 def split_envelope(text: str) -> tuple[str, str | None]:
     """``text`` without the envelope at its top (if it has one) and the URL the envelope
     names (``None`` when it names none, or there is no envelope)."""
-    head = text.lstrip("\ufeff \t\r\n").replace("\r\n", "\n")
+    head = text.lstrip("\ufeff \t\r\n")
+    if not head.startswith(("---", "Title:")):  # most pages: no copy made
+        return text, None
+    head = head.replace("\r\n", "\n")
     for envelope, url_field in ((_FRONT_MATTER, _FRONT_MATTER_URL), (_JINA, _JINA_URL)):
         found = envelope.match(head)
         if found and (envelope is _JINA or _KEY_LINE.search(found.group(1))):
