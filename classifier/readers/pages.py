@@ -86,8 +86,9 @@ def _checked_later(head: bytes) -> bool:
 
 
 def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: str) -> Iterator[list[Block]]:
-    """A page file's bytes (or stdin's) as its page: gzipped or not, text or HTML; a PDF, a
-    zip archive or a feed is refused with what to do instead."""
+    """A page file's bytes (or stdin's) as its page: gzipped or not, text (less any scraper's
+    envelope) or HTML; JSON as the pages (or blocks) it holds; a PDF, a zip archive or a
+    feed is refused with what to do instead."""
     if data.startswith(GZIP_MAGIC):
         data = gunzip(data, source)
     text = None
