@@ -20,10 +20,10 @@ from .errors import BlocktagError, InputError
 from .readers import PAGE_SUFFIXES_SAID, is_page_name, page_stem
 
 STDIN = "-"
-# An argument that names a web page rather than a file.
-_URL = re.compile(r"(?i)(?:https?|ftp)://")
 STDIN_PAGE = "stdin"
 PAGE_SUFFIX = ".txt"
+# An argument that names a web page rather than a file.
+_URL = re.compile(r"(?i)(?:https?|ftp)://")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
             continue
         if isinstance(item, str) and _URL.match(item) and not os.path.exists(item):
             files.append(InputError(f"{item}: is a web address; blocktag reads pages already fetched: save it first "
-                                    f"(curl -sL '{item}' | blocktag tag -), or tag a WARC of a crawl"))
+                                    f"(curl -sL '{item}' -o page.html), or give a WARC file of a crawl"))
             continue
         try:
             files.extend(_expand(Path(item)))

@@ -325,5 +325,5 @@ def test_a_web_address_is_not_a_file_and_the_error_says_how_to_fetch_it():
     result = run("tag", "https://example.com/story")
     assert result.exit_code == 1
     assert result.output == ("Error: https://example.com/story: is a web address; blocktag reads pages already "
-                             "fetched: save it first (curl -sL 'https://example.com/story' | blocktag tag -), or tag a "
-                             "WARC of a crawl\n")
+                             "fetched: save it first (curl -sL 'https://example.com/story' -o page.html), or give a "
+                             "WARC file of a crawl\n")
