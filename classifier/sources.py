@@ -17,7 +17,7 @@ from typing import Iterable, Union
 
 from .blocks import LABELLED_SUFFIXES, records_suffix
 from .errors import BlocktagError, InputError
-from .readers import PAGE_SUFFIXES_SAID, is_page_name, page_stem
+from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, is_page_name, page_stem
 
 STDIN = "-"
 STDIN_PAGE = "stdin"
@@ -63,7 +63,10 @@ def _expand(path: Path) -> list[Path]:
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if not pages:
-        raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID})")
+        records = sorted({p.name[len(page_stem(p)):] for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)})
+        hint = (f"; its files of records ({', '.join(records)}) are read only when named, "
+                f"e.g. {path / ('*' + records[0])}") if records else ""
+        raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID}){hint}")
     return pages
 
 

@@ -327,3 +327,13 @@ def test_a_web_address_is_not_a_file_and_the_error_says_how_to_fetch_it():
     assert result.output == ("Error: https://example.com/story: is a web address; blocktag reads pages already "
                              "fetched: save it first (curl -sL 'https://example.com/story' -o page.html), or give a "
                              "WARC file of a crawl\n")
+
+
+def test_a_folder_of_record_files_says_to_name_them(tmp_path):
+    (tmp_path / "shard-1.jsonl.gz").write_bytes(b"")
+    (tmp_path / "items.json").write_text("[]", encoding="utf-8")
+    result = run("tag", tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {tmp_path}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also "
+                             f".gz), .markdown, .xhtml, .mhtml); its files of records (.json, .jsonl.gz) are read only "
+                             f"when named, e.g. {tmp_path / '*.json'}\n")
