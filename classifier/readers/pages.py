@@ -9,6 +9,7 @@ comes out, so an input skipped for an error has nothing output.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -21,7 +22,7 @@ from ..errors import BlocktagError, InputError
 from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem
+from . import input_kind, looks_like_html, not_a_page, page_stem
 from .envelope import split_envelope
 from .records import holds_pages, page_records
 
@@ -63,7 +64,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     if suffix == JSON_SUFFIX:
         data = read_bytes(path, encoding, allow=lambda head: head.startswith(GZIP_MAGIC))
         data = gunzip(data, str(path)) if data.startswith(GZIP_MAGIC) else data
-        yield from _json_document_pages(decode_text(data, str(path), encoding), str(path), page or page_stem(path), split)
+        yield from _json_file_pages(decode_text(data, str(path), encoding), str(path), page or page_stem(path), split)
         return
     if suffix in LABELLED_SUFFIXES:
         if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
@@ -98,13 +99,14 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     refusal = not_a_page(data)
     if refusal:
         raise InputError(f"{source}: {refusal}")
-    if data.lstrip()[:1] in (b"{", b"["):
+    if _JSON_START.match(data):
         text = decode_text(data, source, encoding) if text is None else text
-        if _first_line_is_json_object(text):  # JSON lines piped in: pages or blocks, never a page of JSON
+        if isinstance(_parsed(_FIRST_LINE.match(text).group(1)), dict):  # JSON lines: pages or blocks, never a page of JSON
             yield from _json_lines_pages(text, source, page, split)
             return
-        if _is_json(text):  # one page record, or a list of them
-            yield from _json_document_pages(text, source, page, split)
+        document = _parsed(text)
+        if document is not _NOT_JSON:  # one page record, or a list of them
+            yield from _json_document_pages(document, source, page, split)
             return
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
         yield from text_pages(_html_text(data, source=source), page, READER_SPLIT)
@@ -113,20 +115,20 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     yield from text_pages(text, page, split, url=url)
 
 
-def _first_line_is_json_object(text: str) -> bool:
-    line = text.lstrip().split("\n", 1)[0]
-    try:
-        return isinstance(json.loads(line), dict)
-    except (ValueError, RecursionError):  # a text page that opens with a brace ("{{ title }}"), not JSON
-        return False
+# Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
+# stripped, so no page is copied to be sniffed.
+_JSON_START = re.compile(rb"\s*[{\[]")
+_FIRST_LINE = re.compile(r"\s*([^\n]*)")
+_NOT_JSON = object()
 
 
-def _is_json(text: str) -> bool:
+def _parsed(text: str) -> object:
+    """``text`` parsed as JSON, or ``_NOT_JSON`` (a text page that opens with a brace,
+    "{{ title }}", or brackets nested past what ``json`` can read)."""
     try:
-        json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        return False
-    return True
+        return _NOT_JSON
 
 
 def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
@@ -139,14 +141,19 @@ def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator
     yield from capped_pages(blocks)
 
 
-def _json_document_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
-    """A JSON document of pages: one page record, or a list of them."""
+def _json_file_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """The pages of a ``.json`` file, which must be JSON."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
     except (ValueError, RecursionError):
         raise InputError(f"{source}: not a JSON document blocktag can read") from None
+    return _json_document_pages(document, source, page, split)
+
+
+def _json_document_pages(document: object, source: str, page: str, split: str) -> Iterator[list[Block]]:
+    """A parsed JSON document of pages: one page record, or a list of them."""
     records = document if isinstance(document, list) else [document]
     if not holds_pages(records[0] if records else None):
         raise InputError(f"{source}: is a JSON file that holds no pages (a 'text' or 'html' field in each record); "
@@ -161,9 +168,9 @@ def _lines_located(records: Iterator[tuple[int, object]], source: str) -> Iterat
 def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str, split: str) -> Iterator[list[Block]]:
     """The pages of a file of page records (``(where, record)`` pairs): every record checked
     before the first page comes out, then read again, one page at a time."""
-    for _ in page_records(records(), stem, _text_is_html):
+    for _ in page_records(records(), stem):
         pass
-    for record in page_records(records(), stem, _text_is_html):
+    for record in page_records(records(), stem):
         url = record.url
         if record.is_html:
             text, mode = _html_text(record.content, source=record.where, url=url), READER_SPLIT
@@ -177,10 +184,6 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
         if empty:  # one empty page of many (a failed fetch) is said, not an error
             hint = " once its markup is dropped" if record.is_html else ""
             warnings.warn(f"{record.where}: holds no text to tag{hint} (skipped)", stacklevel=2)
-
-
-def _text_is_html(text: str) -> bool:
-    return looks_like_html(text[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
 
 
 def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from ..blocks import check_unicode
 from ..errors import DataFormatError
+from . import SNIFF_BYTES, looks_like_html
 
 # The fields a page record holds its page in, the raw HTML first.
 CONTENT_FIELDS = ("html", "text")
@@ -36,12 +37,12 @@ def holds_pages(record: object) -> bool:
     return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
 
 
-def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_html) -> Iterator[RecordPage]:
+def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[RecordPage]:
     """The pages of a file's ``(where, record)`` pairs (``where``: ``FILE:LINE``, or
     ``FILE[N]`` in a JSON list), each checked as it is read: raises :class:`DataFormatError`
     naming where for a record that is not a page (no ``text`` or ``html``), a record with an
-    ``index`` among pages, or a page name given twice. ``looks_like_html(text)`` tells a ``text`` field holding a
-    saved page from text, so markup is never tagged."""
+    ``index`` among pages, or a page name given twice. A ``text`` field holding a saved HTML
+    page is read as HTML, so markup is never tagged."""
     seen: dict[str, str] = {}
     for number, (where, record) in enumerate(records):
         if not isinstance(record, dict):
@@ -72,4 +73,5 @@ def page_records(records: Iterable[tuple[str, object]], stem: str, looks_like_ht
                 raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
                                       "page a record (for one block a record, give each its 'index')")
             seen[name] = where
-        yield RecordPage(name, url or None, content, field == "html" or looks_like_html(content), where)
+        is_html = field == "html" or looks_like_html(content[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
+        yield RecordPage(name, url or None, content, is_html, where)
