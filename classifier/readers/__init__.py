@@ -58,9 +58,9 @@ _MHTML_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
     """``"warc"``, ``"html"``, ``"labelled"`` (a file of records: JSONL or CSV blocks or
-    pages, a JSON document of pages) or ``"text"``, by the file's name; a file named otherwise is ``"html"`` when its first bytes are an HTML document
-    (unless ``sniff`` is false: then it is ``"text"``, for a reader that sniffs the bytes it
-    reads anyway)."""
+    pages, a JSON document of pages) or ``"text"``, by the file's name; a file named
+    otherwise is ``"html"`` when its first bytes are an HTML document (unless ``sniff`` is
+    false: then it is ``"text"``, for a reader that sniffs the bytes it reads anyway)."""
     name = Path(path).name.lower()
     if name.endswith(WARC_SUFFIXES):
         return "warc"

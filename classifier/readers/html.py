@@ -60,10 +60,7 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     """The page's text as blank-line separated blocks ("" for an empty document). Relative
     links are resolved against ``url`` (or the page's ``<base href>``) when known. Raises
     :class:`InputError` naming ``source`` for a document lxml cannot read."""
-    if looks_like_mhtml(html[:SNIFF_BYTES].encode("utf-8", "surrogatepass") if isinstance(html, str) else html):
-        html, saved_from = _mhtml_document(html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html,
-                                           source)
-        url = url or saved_from
+    html, url = _saved_page(html, url, source)
     if isinstance(html, bytes):
         html = decode_html(html)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -86,6 +83,17 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     builder = _Builder(url)
     builder.element(root, depth=0)
     return "\n\n".join(builder.finish())
+
+
+def _saved_page(html: bytes | str, url: str | None, source: str) -> tuple[bytes | str, str | None]:
+    """``html`` and ``url`` as given, or, for a page a browser saved as MHTML, the page inside
+    and (unless ``url`` is given) the address it was saved from."""
+    head = html[:SNIFF_BYTES]
+    if not looks_like_mhtml(head.encode("utf-8", "surrogatepass") if isinstance(head, str) else head):
+        return html, url
+    data = html.encode("utf-8", "surrogatepass") if isinstance(html, str) else html
+    page, saved_from = _mhtml_document(data, source)
+    return page, url or saved_from
 
 
 def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
