@@ -131,9 +131,10 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     rows.append(("blocktag in-process (Tagger.tag_files)", f"{inproc:.2f} s: {speed(inproc)} ({count} blocks)"))
 
     # Flat memory: peak RSS with a quarter of the input against the whole of it.
+    all_pages = sorted(corpus.glob("*.txt"))
     quarter = work / "quarter"
     quarter.mkdir()
-    for page in sorted(corpus.glob("*.txt"))[: n_pages // 4]:
+    for page in all_pages[: n_pages // 4]:
         shutil.copy(page, quarter / page.name)
     _, quarter_rss = run_measured(tag_cmd(quarter))
     rows.append(("peak RSS, 1/4 of the input vs all of it", f"{quarter_rss:.0f} MB vs {one_rss:.0f} MB"))
@@ -147,7 +148,6 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
                 out.write(json.dumps({"url": f"https://example.com/{page.stem}", "text": page.read_text(encoding="utf-8")}) + "\n")
         return path
 
-    all_pages = sorted(corpus.glob("*.txt"))
     records_s, records_rss = best_of(args.runs, tag_cmd(records_file("pages.jsonl", all_pages)))
     _, records_quarter_rss = run_measured(tag_cmd(records_file("quarter.jsonl", all_pages[: n_pages // 4])))
     rows += [

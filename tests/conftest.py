@@ -62,3 +62,14 @@ def ctrl_c_restored() -> None:
 def write_jsonl(path: Path, records) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def tagged_records(path: Path, model_path: Path) -> list[dict]:
+    """``blocktag tag PATH --format jsonl`` run through typer's CliRunner: its JSON records."""
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    result = CliRunner().invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(model_path)])
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines()]

@@ -10,7 +10,7 @@ from classifier.cli import app
 from classifier.errors import DataFormatError, InputError
 from classifier.readers.pages import iter_pages
 
-from conftest import write_jsonl
+from conftest import tagged_records, write_jsonl
 
 runner = CliRunner()
 
@@ -68,9 +68,7 @@ def test_a_block_file_still_needs_page_and_index(tmp_path):
 
 def test_tag_a_file_of_pages_writes_each_pages_url(tmp_path, small_model_path):
     path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/story", "text": "Story\n\nBody text here."}])
-    result = runner.invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(small_model_path)])
-    assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.output.splitlines()]
+    records = tagged_records(path, small_model_path)
     assert [(r["page"], r["url"], r["index"], r["text"]) for r in records] == [
         ("crawl:0", "https://a.example/story", 0, "Story"),
         ("crawl:0", "https://a.example/story", 1, "Body text here."),

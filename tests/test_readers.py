@@ -15,6 +15,8 @@ from classifier.readers import input_kind, looks_like_html, page_stem
 from classifier.readers.html import decode_html, html_to_text
 from classifier.readers.pages import iter_pages
 
+from conftest import tagged_records
+
 PAGE = """<!DOCTYPE html>
 <html><head><title>Harbour news</title><style>p { color: red }</style>
 <script>document.write("tracking pixel")</script></head>
@@ -277,9 +279,7 @@ def test_tag_a_warc_file_writes_each_records_url(tmp_path, small_model_path):
         ("https://a.example/story", "text/html", b"<h1>Story</h1><p>Body text here.</p>"),
         ("https://b.example/news", "text/html", b"<p>News</p>"),
     ])
-    result = runner.invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(small_model_path)])
-    assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.output.splitlines()]
+    records = tagged_records(path, small_model_path)
     assert [(r["page"], r["url"], r["index"], r["text"]) for r in records] == [
         ("crawl:0", "https://a.example/story", 0, "Story"),
         ("crawl:0", "https://a.example/story", 1, "Body text here."),
