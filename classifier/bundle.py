@@ -69,6 +69,9 @@ class ModelBundle:
         if plain is not None and list(plain.classes) != list(compiled.classes):
             raise ModelError(f"{source}: its plain-text model's labels differ from its main model's")
         self.compiled = compiled
+        # Built now so that forked workers share them; the plain-text model's are built on
+        # first use, as most runs tag no page without links.
+        compiled.build_lookups()
         self.plain = plain
         self.memory = memory if memory is not None and len(memory) else None
         self.metadata = metadata or {}

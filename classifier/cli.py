@@ -254,7 +254,7 @@ def tag_cli(
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned .txt file per page.")] = None,
     output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (-1: one per core).", callback=_valid_jobs)] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Processes tagging at once: this one and N-1 workers (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
     dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs blocktag[dask].")] = None,
     quiet: QuietOption = False,

@@ -13,6 +13,7 @@ is what a model file holds (:mod:`classifier.bundle`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -40,11 +41,13 @@ class Part:
 
     def __post_init__(self):
         self.spec = feature(self.name)
-        self._counter = None
-        if self.vocabulary is not None:
-            index = {gram: k for k, gram in enumerate(self.vocabulary)}
-            self._counter = NgramCounter(index, self.spec.analyzer, tuple(self.settings["ngram_range"]),
-                                         self.spec.lowercase)
+
+    @cached_property
+    def counter(self) -> NgramCounter:
+        """The n-gram counter, built on first use: a model's plain-text half is loaded with it
+        but only tags pages without links, so most runs never build its lookup tables."""
+        index = {gram: k for k, gram in enumerate(self.vocabulary)}
+        return NgramCounter(index, self.spec.analyzer, tuple(self.settings["ngram_range"]), self.spec.lowercase)
 
     @property
     def width(self) -> int:
@@ -60,7 +63,7 @@ class Part:
             texts = self.spec.texts(blocks)
             if rows is not None:
                 texts = [texts[i] for i in rows]
-            return tfidf_cells(*self._counter.count(texts), len(texts), self.idf)
+            return tfidf_cells(*self.counter.count(texts), len(texts), self.idf)
         values = self.scaled(blocks, rows)
         at, columns = np.indices(values.shape)
         return at.ravel(), columns.ravel(), values.ravel()
@@ -126,6 +129,12 @@ class CompiledModel:
         self.first = first
         self.context = context
         self.context_window = context_window
+
+    def build_lookups(self) -> None:
+        """Build every n-gram part's lookup tables now rather than on first use."""
+        for part in self.parts:
+            if part.vocabulary:
+                part.counter
 
     def first_pass_scores(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> np.ndarray:
         """Decision values of ``blocks``, or of the blocks at ``rows`` only. Features are read

@@ -7,10 +7,8 @@ however long the input. Results come out in input order, every input block exact
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -27,6 +25,10 @@ from .segmentation import DEFAULT_SPLIT
 # batch's features stay a few MB.
 DEFAULT_BATCH_BLOCKS = 2000
 SCORE_DECIMALS = 4
+# --jobs: batches queued for each worker before this process tags one itself (enough that
+# a worker never waits for this one to read and write), and batches in flight per job.
+WORKER_QUEUE = 2
+WINDOW = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +111,8 @@ def tagged_from_proba(blocks: Sequence[Block], labels: list[str], proba) -> list
 class Tagger:
     """Tags pages with a model: ``tag_text`` for one page, ``tag_pages`` for a stream.
 
-    ``jobs`` > 1 tags batches in that many worker processes (-1: one per core); results
-    still come out in input order.
+    ``jobs`` > 1 tags batches in that many processes at once, this one and ``jobs - 1``
+    workers (-1: one per core); results still come out in input order.
     """
 
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int = DEFAULT_BATCH_BLOCKS, jobs: int = 1):
@@ -160,27 +162,41 @@ def _proba_in_worker(pages: list[str], indices: list[int], texts: list[str]):
 
 
 def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int):
-    """Score batches in ``jobs`` processes, keeping a bounded window of batches in flight so
-    memory stays flat; yields (batch, probabilities) in input order. Workers send back only
-    the probability matrix, the cheapest thing to move between processes; they get plain
-    lists of page names and texts, which pickle several times faster than Block records."""
+    """Score batches in ``jobs`` processes, this one and ``jobs - 1`` forked workers; yields
+    (batch, probabilities) in input order. Each worker is kept ``WORKER_QUEUE`` batches ahead;
+    beyond that this process scores the next batch itself instead of waiting, so on as many
+    cores as jobs no third process competes with two that tag. A bounded window of batches in
+    flight keeps memory flat. Workers send back only the probability matrix, the cheapest
+    thing to move between processes; they get plain lists of page names, indices and texts,
+    which pickle several times faster than Block records."""
+    import multiprocessing  # here, not above: most runs start no worker
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork: the workers share the loaded model instead of unpickling it, and are the
     # children of this process (see worker_started).
     context = multiprocessing.get_context("fork") if can_fork() else None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+    workers = jobs - 1
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
                                initargs=(model, os.getpid()))
     # Interrupted, or the reader stopped: the queued work is dropped instead of finished.
     with worker_deaths_reported(pool):
-        pending: deque = deque()
+        pending: deque = deque()  # (batch, a worker's future, or None and this process's probabilities)
         for batch in work:
-            with interrupts_held():  # submit may fork the workers
-                future = pool.submit(_proba_in_worker, [b.page for b in batch], [b.index for b in batch],
-                                     [b.text for b in batch])
-            pending.append((batch, future))
-            if len(pending) >= 2 * jobs:
-                batch, future = pending.popleft()
-                yield batch, future.result()
+            queued = sum(1 for _, future, _ in pending if future is not None and not future.done())
+            if queued < WORKER_QUEUE * workers:
+                with interrupts_held():  # submit may fork the workers
+                    future = pool.submit(_proba_in_worker, [b.page for b in batch], [b.index for b in batch],
+                                         [b.text for b in batch])
+                pending.append((batch, future, None))
+            else:
+                pending.append((batch, None, model.predict_proba(batch)))
+            while pending and (pending[0][1] is None or pending[0][1].done() or len(pending) > WINDOW * jobs):
+                yield _finished(pending.popleft())
         while pending:
-            batch, future = pending.popleft()
-            yield batch, future.result()
+            yield _finished(pending.popleft())
     pool.shutdown()
+
+
+def _finished(entry):
+    batch, future, proba = entry
+    return batch, proba if future is None else future.result()

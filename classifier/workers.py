@@ -16,8 +16,6 @@ or talks over, its parent.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import multiprocessing
 import os
 import signal
 import sys
@@ -46,15 +44,15 @@ def available_cores() -> int:
 
 
 def resolve_jobs(jobs: int) -> int:
-    """The number of worker processes for ``jobs``: -1 means one per core; more than the
+    """The number of processes for ``jobs``: -1 means one per core; more than the
     cores is capped at them with a warning; 0 and other negatives are refused."""
     cores = available_cores()
     if jobs == ALL_CORES:
         return cores
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"--jobs {jobs}: give a number of worker processes from 1, or -1 for one per core")
+        raise ValueError(f"--jobs {jobs}: give a number of processes from 1, or -1 for one per core")
     if jobs > cores:
-        warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} worker process(es)", stacklevel=2)
+        warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
         return cores
     return jobs
 
@@ -75,6 +73,8 @@ def interrupts_held():
 
 def can_fork() -> bool:
     """Whether worker processes can be forked here (Linux, macOS; not Windows)."""
+    import multiprocessing  # here, not above: a run without workers never needs it
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -88,6 +88,7 @@ def forked_workers(processes: int):
     if processes < 1 or not can_fork():
         yield None
         return
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
@@ -145,6 +146,8 @@ def _kernel_kills_on_parent_death() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
     except (OSError, AttributeError):

@@ -89,7 +89,7 @@ def test_train_and_cv_refuse_jobs_they_cannot_run(tmp_path):
     for command in (["train", str(SEED_LABELS), "-o", str(tmp_path / "m.npz")], ["cv", str(SEED_LABELS)]):
         result = runner.invoke(app, [*command, "--jobs", "0"])
         assert result.exit_code == 1
-        assert result.output == "Error: --jobs 0: give a number of worker processes from 1, or -1 for one per core\n"
+        assert result.output == "Error: --jobs 0: give a number of processes from 1, or -1 for one per core\n"
         assert not (tmp_path / "m.npz").exists()
 
 
