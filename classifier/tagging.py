@@ -24,6 +24,9 @@ from .segmentation import DEFAULT_SPLIT
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's features stay a few MB.
 DEFAULT_BATCH_BLOCKS = 2000
+# With --jobs, half that: the last batches then keep one process busy while the other
+# waits for half as long (measured: 3% off a 2-core run), at a little per-call cost.
+PARALLEL_BATCH_BLOCKS = 1000
 SCORE_DECIMALS = 4
 # --jobs: batches queued for each worker before this process tags one itself (enough that
 # a worker never waits for this one to read and write), and batches in flight per job.
@@ -112,13 +115,17 @@ class Tagger:
     """Tags pages with a model: ``tag_text`` for one page, ``tag_pages`` for a stream.
 
     ``jobs`` > 1 tags batches in that many processes at once, this one and ``jobs - 1``
-    workers (-1: one per core); results still come out in input order.
+    workers (-1: one per core); results still come out in input order. A model call reads
+    about ``batch_blocks`` blocks (whole pages; default ``DEFAULT_BATCH_BLOCKS``, or
+    ``PARALLEL_BATCH_BLOCKS`` with several jobs).
     """
 
-    def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int = DEFAULT_BATCH_BLOCKS, jobs: int = 1):
+    def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
         self.model = model if isinstance(model, ModelBundle) else load_model(model)
-        self.batch_blocks = batch_blocks
         self.jobs = resolve_jobs(jobs)
+        if batch_blocks is None:
+            batch_blocks = DEFAULT_BATCH_BLOCKS if self.jobs == 1 else PARALLEL_BATCH_BLOCKS
+        self.batch_blocks = batch_blocks
 
     def tag_text(self, text: str, page: str = "page") -> list[TaggedBlock]:
         return list(self.tag_pages(text_pages(text, page)))  # a very long page in chunks
