@@ -175,10 +175,12 @@ def test_a_folder_of_mixed_pages(tmp_path):
 
 
 def _warc(path, records):
+    """A WARC file of responses (url, content type, body[, HTTP status]) and a request."""
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=str(path).endswith(".gz"))
-        for url, content_type, body in records:
-            headers = StatusAndHeaders("200 OK", [("Content-Type", content_type)], protocol="HTTP/1.1")
+        for url, content_type, body, *status in records:
+            headers = StatusAndHeaders(status[0] if status else "200 OK", [("Content-Type", content_type)],
+                                       protocol="HTTP/1.1")
             writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=headers))
         request = writer.create_warc_record("https://a.example/", "request", payload=io.BytesIO(b"GET / HTTP/1.1\r\n\r\n"))
         writer.write_record(request)
@@ -230,6 +232,46 @@ def test_a_warc_archive_named_as_a_page_is_refused_with_the_fix(tmp_path):
     with pytest.raises(InputError, match=r"crawl.gz: is a WARC archive, not a page; give it as a file named .warc, "
                                          r".warc.gz, .wet or .wet.gz to tag its pages"):
         list(iter_pages([path]))
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_redirects_and_error_responses_in_a_warc_are_no_pages_and_are_counted(tmp_path, name):
+    path = _warc(tmp_path / name, [
+        ("https://a.example/old", "text/html", b"<h1>Moved Permanently</h1><p>It has moved.</p>", "301 Moved Permanently"),
+        ("https://a.example/story", "text/html", b"<p>The story</p>"),
+        ("https://a.example/gone", "text/html", b"<h1>404 Not Found</h1>", "404 Not Found"),
+    ])
+    with pytest.warns(UserWarning) as caught:
+        pages = list(iter_pages([path]))
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/story", "The story")]]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: 2 HTML response(s) with an HTTP status other than 2xx (redirects, errors) are no pages (skipped)"]
+
+
+@pytest.mark.parametrize("name", ["crawl.warc.gz", "crawl.warc"])
+def test_a_warc_cut_short_is_refused_before_any_page_is_read(tmp_path, name):
+    def page(k):
+        return f"https://a.example/{k}", "text/html", ("<p>Paragraph %d of a story. </p>" % k * 50).encode()
+
+    head = _warc(tmp_path / ("head-" + name), [page(0), page(1)]).read_bytes()  # 3 records, with a request
+    tail = _warc(tmp_path / ("tail-" + name), [page(2)]).read_bytes()
+    cut = tmp_path / name
+    cut.write_bytes(head + tail[:len(tail) // 2])
+    with pytest.raises(InputError, match=rf"^{cut}: is cut short after 3 whole record\(s\) \(an interrupted download "
+                                         r"or crawl\?\); fetch it again$"):
+        next(iter_pages([cut]))
+    cut.write_bytes(head + tail)
+    assert len(list(iter_pages([cut]))) == 3
+
+
+def test_a_warc_charset_is_read_as_browsers_read_it(tmp_path):
+    path = _warc(tmp_path / "crawl.warc", [
+        # Apache's default label over the curly quotes of windows-1252
+        ("https://a.example/1", "text/html; charset=ISO-8859-1", "<p>\u201cYes\u201d \u2014 she said</p>".encode("cp1252")),
+        ("https://a.example/2", "text/html", '<meta charset="gb2312"><p>朱镕基</p>'.encode("gbk")),
+        ("https://a.example/3", "text/html; charset=shift_jis", "<p>①番</p>".encode("cp932")),
+    ])
+    assert [page[0].text for page in iter_pages([path])] == ["\u201cYes\u201d \u2014 she said", "朱镕基", "①番"]
 
 
 @pytest.mark.parametrize("name, content, message", [

@@ -146,7 +146,7 @@ def decode_html(data: bytes) -> str:
         return data.decode(marked, errors="replace")
     declared = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
     if declared:
-        encoding = _known_encoding(declared.group(1).decode("ascii"))
+        encoding = known_encoding(declared.group(1).decode("ascii"))
         if encoding:
             try:
                 return data.decode(encoding, errors="replace")
@@ -158,16 +158,27 @@ def decode_html(data: bytes) -> str:
         return data.decode(FALLBACK_ENCODING, errors="replace")
 
 
-def _known_encoding(name: str) -> str | None:
+# What browsers decode a page labelled with one of these as (the WHATWG Encoding Standard):
+# the superset the label's pages are written in, so characters outside the strict charset
+# ("①" in a shift_jis page, curly quotes in a latin-1 one) are read, not replaced.
+_BROWSER_ENCODINGS = {
+    "iso8859-1": FALLBACK_ENCODING, "ascii": FALLBACK_ENCODING,
+    "iso8859-9": "cp1254", "iso8859-11": "cp874", "tis-620": "cp874",
+    "gb2312": "gb18030", "gbk": "gb18030", "shift_jis": "cp932", "euc_kr": "cp949", "big5": "big5hkscs",
+}
+
+
+def known_encoding(name: str, in_page: bool = True) -> str | None:
+    """The codec a browser decodes a page labelled ``name`` with (by its ``<meta charset>``,
+    or with ``in_page=False`` its HTTP header), or None for a label no codec has."""
     try:
-        encoding = codecs.lookup(name).name
+        encoding = codecs.lookup(name.strip().strip("\"'")).name
     except LookupError:
         return None
-    # As browsers do: "latin-1" and "ascii" pages are really windows-1252, and a page that
-    # could state its charset in ASCII bytes is not UTF-16.
-    if encoding.startswith("utf-16"):
+    # A page that could state its charset in ASCII bytes is not UTF-16.
+    if in_page and encoding.startswith("utf-16"):
         return "utf-8"
-    return FALLBACK_ENCODING if encoding in ("latin-1", "iso8859-1", "ascii") else encoding
+    return _BROWSER_ENCODINGS.get(encoding, encoding)
 
 
 # huge_tree: libxml2 would otherwise drop the text of a page nested over 256 deep.

@@ -7,8 +7,11 @@ memory holds one record at a time.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import os
 import warnings
+import zlib
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
@@ -16,13 +19,15 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError
-from .html import html_to_text, decode_html
+from ..files import GZIP_MAGIC, text_encoding
+from .html import decode_html, html_to_text, known_encoding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A WET file's records: the text extracted from a page ("conversion"), one block a line.
 TEXT_RECORD_TYPE, TEXT_CONTENT_TYPE = "conversion", "text/plain"
 # A response bigger than this is not an article page; it is skipped unread.
 MAX_RECORD_BYTES = 50 * 1024 * 1024
+CHECK_CHUNK_BYTES = 1024 * 1024
 
 
 class WarcPage(NamedTuple):
@@ -40,6 +45,7 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
     order, as text. Raises :class:`InputError` naming the file when it is not a readable
     WARC archive."""
     path = Path(path)
+    not_pages = 0
     try:
         with open(path, "rb") as stream:
             number = 0
@@ -47,6 +53,9 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                 _check_format(record)
                 lines = _is_text_conversion(record)
                 if not lines and (record.rec_type != "response" or not _is_html(record)):
+                    continue
+                if not lines and not _succeeded(record):
+                    not_pages += 1
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
@@ -68,6 +77,10 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                     continue  # (a WET record of an empty page is common and says nothing)
                 yield WarcPage(number, url, text, lines)
                 number += 1
+        if not_pages:
+            # Crawls hold many redirects and error pages; said once, not a line each.
+            warnings.warn(f"{path}: {not_pages} HTML response(s) with an HTTP status other than 2xx "
+                          "(redirects, errors) are no pages (skipped)", stacklevel=2)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
@@ -76,16 +89,71 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
 
 def check_warc(path: str | os.PathLike) -> None:
     """Read a WARC file through without parsing its pages; raise :class:`InputError`
-    naming the file if it is not a readable archive."""
+    naming the file if it is not a readable archive, or is cut short (warcio itself takes
+    the end of a file cut mid-record for the end of the archive)."""
+    whole = 0
     try:
-        with open(path, "rb") as stream:
-            for record in ArchiveIterator(stream):
-                _check_format(record)
-                record.content_stream().read()
+        with open(path, "rb") as raw, _decompressed(raw) as stream:
+            try:
+                for record in ArchiveIterator(stream):
+                    _check_format(record)
+                    while record.content_stream().read(CHECK_CHUNK_BYTES):
+                        pass
+                    if record.raw_stream.limit:  # bytes its header promised and the file lacks
+                        raise EOFError
+                    whole += 1
+            except Exception:
+                if not stream.cut_short:  # (else warcio failed on the half record: it is cut short)
+                    raise
+            if stream.cut_short:
+                raise EOFError
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    except EOFError:
+        raise InputError(f"{path}: is cut short after {whole} whole record(s) (an interrupted download or "
+                         "crawl?); fetch it again") from None
+    except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
         raise InputError(f"{path}: is not a readable WARC file ({_reason(exc)})") from None
+
+
+class _Decompressed:
+    """A gzipped file read through Python's gzip, which raises EOFError on a member cut
+    short where warcio's own reader stops quietly; warcio takes any EOFError for the end
+    of the archive, so it is noted here (``cut_short``) to be raised after."""
+
+    def __init__(self, raw):
+        self._stream = gzip.GzipFile(fileobj=raw)
+        self.cut_short = False
+
+    def read(self, size: int = -1) -> bytes:
+        try:  # read1: a read that fills its whole size would lose what came before the cut
+            return self._stream.read1(size)
+        except EOFError:
+            self.cut_short = True
+            return b""
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+@contextlib.contextmanager
+def _decompressed(raw):
+    gzipped = raw.read(2) == GZIP_MAGIC
+    raw.seek(0)
+    if not gzipped:
+        raw.cut_short = False  # a plain file's short record is found by its length
+        yield raw
+        return
+    stream = _Decompressed(raw)
+    try:
+        yield stream
+    finally:
+        stream.close()
+
+
+def _succeeded(record) -> bool:
+    status = record.http_headers.get_statuscode() if record.http_headers else None
+    return bool(status) and status.startswith("2")
 
 
 def _check_format(record) -> None:
@@ -106,15 +174,21 @@ def _is_html(record) -> bool:
 
 
 def _decode(record, payload: bytes) -> str:
-    # The HTTP header's charset is authoritative when given; else the page's own.
+    # As browsers read a response: a byte-order mark first, then the HTTP header's charset,
+    # then the page's own.
+    if text_encoding(payload, ""):
+        return decode_html(payload)
     content_type = record.http_headers.get_header("Content-Type") or ""
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset":
-            try:
-                return payload.decode(value.strip().strip("\"'"), errors="replace")
-            except LookupError:
-                break
+            encoding = known_encoding(value, in_page=False)
+            if encoding:
+                try:
+                    return payload.decode(encoding, errors="replace")
+                except LookupError:  # a codec that is not a text encoding ("base64")
+                    pass
+            break
     return decode_html(payload)
 
 
