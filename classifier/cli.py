@@ -247,7 +247,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text' or 'html' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = Split.auto,

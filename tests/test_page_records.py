@@ -49,7 +49,7 @@ def test_a_csv_of_pages_and_a_record_naming_its_page(tmp_path):
      r"p.jsonl:2: record has an 'index' but the file's first record is a whole page"),
     ([{"page": "p", "text": "A page"}, {"page": "p", "text": "Another"}],
      r"p.jsonl:2: page 'p' is also at \S*p.jsonl:1; a page file holds a whole page a record"),
-    ([{"text": "A page"}, {"url": "https://a.example/"}], r"p.jsonl:2: record has no 'text' or 'html' field"),
+    ([{"text": "A page"}, {"url": "https://a.example/"}], r"p.jsonl:2: record has no 'text', 'html', 'markdown' or 'content' field"),
     ([{"text": "A page"}, {"text": ["not", "text"]}], r"p.jsonl:2: 'text' must be a string"),
     ([{"text": "A page", "url": 7}], r"p.jsonl:1: 'url' must be a string"),
 ])
@@ -127,7 +127,7 @@ def test_a_json_list_of_pages_as_scrapy_and_apify_export_them(tmp_path):
 def test_a_bad_record_in_a_json_list_is_named_by_its_place(tmp_path):
     path = tmp_path / "items.json"
     path.write_text(json.dumps([{"text": "One"}, {"url": "https://a.example/2"}]), encoding="utf-8")
-    with pytest.raises(DataFormatError, match=r"items.json\[1\]: record has no 'text' or 'html' field"):
+    with pytest.raises(DataFormatError, match=r"items.json\[1\]: record has no 'text', 'html', 'markdown' or 'content' field"):
         list(iter_pages([path]))
 
 
@@ -142,7 +142,7 @@ def test_text_that_opens_with_a_brace_is_still_text(small_model_path):
 def test_bad_json_lines_on_stdin_are_an_error_naming_the_line(small_model_path):
     result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{"text": "A page"}\n{"body": "x"}\n')
     assert result.exit_code == 1
-    assert result.output == "Error: <stdin>:2: record has no 'text' or 'html' field; give each page's text or raw HTML\n"
+    assert result.output == "Error: <stdin>:2: record has no 'text', 'html', 'markdown' or 'content' field; give each page's text or raw HTML\n"
 
 
 def test_a_page_record_with_no_text_is_skipped_with_a_warning(tmp_path):
@@ -196,3 +196,18 @@ def test_text_output_names_each_crawled_page_with_its_url(tmp_path, small_model_
                                "--keep", "promotion", "--keep", "byline", "--keep", "contributor_note",
                                "--model", str(small_model_path)])
     assert kept.output == "# crawl:0 (https://a.example/1)\n\nOne\n\n# crawl:1\n\nTwo\n"
+
+
+def test_scrapers_field_names_for_the_page_and_its_address_are_read(tmp_path):
+    path = tmp_path / "crawl.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in [
+        {"markdown": "# Jam recall\n\nThe maker recalled jars.", "metadata": {"sourceURL": "https://a.example/jam"}},
+        {"content": "Council meets.", "source": "https://b.example/council"},
+        {"text": "Wire story.", "source": "Reuters"},  # a name, not an address
+    ]) + "\n", encoding="utf-8")
+    pages = list(iter_pages([path]))
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [
+        [("crawl:0", "https://a.example/jam", "# Jam recall"), ("crawl:0", "https://a.example/jam", "The maker recalled jars.")],
+        [("crawl:1", "https://b.example/council", "Council meets.")],
+        [("crawl:2", None, "Wire story.")],
+    ]

@@ -449,6 +449,10 @@ def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, enco
     assert [b.text for b in page] == ["Café opens", "By Ana"]
 
 
+TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTML, or trafilatura's text, --markdown "
+                   "or --json output")
+
+
 @pytest.mark.parametrize("name, content, message", [
     ("report.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\nstream\x00\x01\x02", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     ("story.txt", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
@@ -458,6 +462,8 @@ def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, enco
     ("feed.txt.gz", gzip.compress(b"<rss><channel/></rss>"), "is an RSS or Atom feed, not a page; tag the pages its items link to"),
     ("sitemap.xml", b'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/x</loc></url></urlset>', "is a sitemap, not a page; tag the pages it lists"),
     ("note.txt", b"\n<?xml version='1.0'?><!-- exported -->\n<note><to>Ana</to></note>", "is an XML document (<note>), not a page; give pages as text, HTML or WARC files"),
+    ("extract.xml", b'<doc sitename="A" title="Jam" url="https://a.example/jam">\n  <main>\n    <p>Jars recalled.</p>\n  </main>\n</doc>', TRAFILATURA_XML),
+    ("extract.txt", b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body><p>Jars.</p></body></text></TEI>', TRAFILATURA_XML),
 ])
 def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
     path = tmp_path / name
@@ -494,8 +500,8 @@ def test_tag_refuses_a_json_file_of_no_pages_saying_what_it_reads(tmp_path, smal
     path.write_text('[{"data": {"text": "Harbour reopens."}, "annotations": []}]', encoding="utf-8")
     result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
     assert result.exit_code == 1
-    assert result.output == (f"Error: {path}: is a JSON file that holds no pages (a 'text' or 'html' field in each "
-                             "record); give pages as text, HTML or WARC files, or blocks as .jsonl or .csv\n")
+    assert result.output == (f"Error: {path}: is a JSON file that holds no pages (a 'text', 'html', 'markdown' or "
+                             "'content' field in each record); give pages as text, HTML or WARC files, or blocks as .jsonl or .csv\n")
 
 
 def test_html_pages_keep_the_readers_blocks_without_the_text_repairs(tmp_path):
@@ -665,6 +671,7 @@ def test_a_scrapers_envelope_is_not_a_block_and_its_url_is_kept(tmp_path, text):
     "---\n\nA paragraph between two rules.\n\n---\n\nMore text.",  # rules, not front matter
     "Title: A press release\n\nThe company said today.",  # no "Markdown Content:" line
     "---\n\n---\n\nText.",  # no key: nothing to take off
+    "---\n\nUpdated: May 14, 2024\n\nBy: Dana Whitfield\n\n---\n\nA maker recalled jam.",  # a byline between rules
 ])
 def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text):
     path = tmp_path / "page.txt"

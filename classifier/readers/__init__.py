@@ -42,6 +42,10 @@ _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 _XML_ROOT = re.compile(rb"\s*<\?xml[^>]{0,500}>" + _PROLOGUE + rb"(?:<!doctype[^>]{0,500}>\s*)?<([a-z][\w:.-]{0,100})",
                        re.IGNORECASE | re.DOTALL)
 _SITEMAP_ROOTS = (b"urlset", b"sitemapindex")
+# trafilatura's --xml and --xmltei output (no XML declaration): its extract, as XML.
+_TRAFILATURA_XML = re.compile(_PROLOGUE + rb"<(?:doc\s[^>]{0,2000}>|TEI[\s>])", re.DOTALL)
+_TRAFILATURA = ("is trafilatura's XML output, not a page; give the page's HTML, or trafilatura's text, "
+                "--markdown or --json output")
 _HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 # A fragment of a page (what readability or an element's innerHTML gives): an element that
 # only HTML opens with, first, and a closing tag within the sniffed bytes.
@@ -114,6 +118,8 @@ def not_a_page(head: bytes) -> str | None:
     if _FEED_START.match(head):
         return _FEED
     root = _XML_ROOT.match(head)
+    if _TRAFILATURA_XML.match(head) or (root and root.group(1) in (b"doc", b"TEI")):
+        return _TRAFILATURA
     if root and root.group(1).lower() != b"html":
         if root.group(1).lower() in _SITEMAP_ROOTS:
             return "is a sitemap, not a page; tag the pages it lists"

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import re
 
-# Front matter: a "---" line, key: value lines (a list item or an indented line may follow a
-# key), a closing "---" or "..." line; within the page's first lines only.
+# Front matter: a "---" line, then at once a key: value line, more key: value lines (a list
+# item or an indented line may follow a key), a closing "---" or "..." line; within the
+# page's first lines only. (A page's own text between two rules, as markdownify writes an
+# <hr>, has a blank line after the first.)
 MAX_ENVELOPE_LINES = 60
 # (Each line can match one way only, so a page that only starts like one fails fast.)
 _FRONT_MATTER = re.compile(
-    r"---[ \t]*\n((?:(?:[A-Za-z_][\w .-]{0,40}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|[ \t]*)\n){1,%d}?)"
+    r"---[ \t]*\n(?=[A-Za-z_][\w .-]{0,40}:)"
+    r"((?:(?:[A-Za-z_][\w .-]{0,40}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|[ \t]*)\n){1,%d}?)"
     r"(?:---|\.\.\.)[ \t]*(?:\n|$)" % MAX_ENVELOPE_LINES
 )
 _KEY_LINE = re.compile(r"^[A-Za-z_][\w .-]{0,40}:", re.MULTILINE)

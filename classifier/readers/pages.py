@@ -156,8 +156,8 @@ def _json_document_pages(document: object, source: str, page: str, split: str) -
     """A parsed JSON document of pages: one page record, or a list of them."""
     records = document if isinstance(document, list) else [document]
     if not holds_pages(records[0] if records else None):
-        raise InputError(f"{source}: is a JSON file that holds no pages (a 'text' or 'html' field in each record); "
-                         "give pages as text, HTML or WARC files, or blocks as .jsonl or .csv")
+        raise InputError(f"{source}: is a JSON file that holds no pages (a 'text', 'html', 'markdown' or 'content' "
+                         "field in each record); give pages as text, HTML or WARC files, or blocks as .jsonl or .csv")
     yield from _record_pages(lambda: ((f"{source}[{n}]", record) for n, record in enumerate(records)), page, split)
 
 

@@ -17,8 +17,12 @@ from ..blocks import check_unicode
 from ..errors import DataFormatError
 from . import SNIFF_BYTES, looks_like_html
 
-# The fields a page record holds its page in, the raw HTML first.
-CONTENT_FIELDS = ("html", "text")
+# The fields a page record holds its page in, the raw HTML first; "markdown" and "content"
+# as Firecrawl, Crawl4AI and Jina Reader's JSON name them.
+CONTENT_FIELDS = ("html", "text", "markdown", "content")
+# Where a record names its page's address: "url", or trafilatura's "source", or Firecrawl's
+# "metadata": {"sourceURL": ...}; only a web address counts, except in "url" itself.
+URL_FIELDS = ("url", "source", "sourceURL")
 
 
 class RecordPage(NamedTuple):
@@ -52,7 +56,8 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
                                   "give one page a record (text or html) or one block a record (page, index, text)")
         given = [f for f in CONTENT_FIELDS if record.get(f) is not None]
         if not given:
-            raise DataFormatError(f"{where}: record has no 'text' or 'html' field; give each page's text or raw HTML")
+            raise DataFormatError(f"{where}: record has no 'text', 'html', 'markdown' or 'content' field; "
+                                  "give each page's text or raw HTML")
         # An empty field is a page with no text (a failed fetch), which the reader warns of.
         field = next((f for f in given if record[f] != ""), given[0])
         content = record[field]
@@ -62,6 +67,8 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
         url = record.get("url")
         if url is not None and not isinstance(url, str):
             raise DataFormatError(f"{where}: 'url' must be a string")
+        if not url:
+            url = _web_address(record)
         name = record.get("page")
         if name in (None, ""):
             name = f"{stem}:{number}"
@@ -75,3 +82,13 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
             seen[name] = where
         is_html = field == "html" or looks_like_html(content[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
         yield RecordPage(name, url or None, content, is_html, where)
+
+
+def _web_address(record: dict) -> str | None:
+    metadata = record.get("metadata")
+    for holder in (record, metadata if isinstance(metadata, dict) else {}):
+        for field in URL_FIELDS:
+            value = holder.get(field)
+            if isinstance(value, str) and value.lower().startswith(("http://", "https://")):
+                return value
+    return None
