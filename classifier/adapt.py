@@ -9,6 +9,8 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
+import math
+
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -47,8 +49,8 @@ blocks_hash = training_data_hash  # the digest ``train`` records, for each sourc
 
 
 def check_weight(weight: float) -> None:
-    if not weight > 0:  # also refuses NaN
-        raise TrainingError(f"--weight {weight:g}: must be above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
+    if not 0 < weight < math.inf:  # also refuses NaN
+        raise TrainingError(f"--weight {weight:g}: must be a finite number above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
 
 
 def train_with_corpus(

@@ -241,7 +241,11 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
         row_start = reader.line_num + 1
         for row in reader:
             # reader.line_num is the last physical line of the row; report where it starts.
-            yield reader.line_num - _row_newlines(row), row
+            line = reader.line_num - _row_newlines(row)
+            if None in row:  # csv puts the fields past the header's under None, quietly
+                raise DataFormatError(f"{path}:{line}: {len(row[None])} more field(s) than the header has columns; "
+                                      'put a text that holds commas in double quotes ("...")')
+            yield line, row
             row_start = reader.line_num + 1
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):

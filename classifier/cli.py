@@ -25,7 +25,7 @@ from .blocks import read_groups, read_labelled
 from .errors import BlocktagError
 from .extras import require
 from .evaluation import DEFAULT_FOLDS
-from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_writable, is_folder_path,
+from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
 from .bundle import check_model_path, load_model
 from .params import parse_params
@@ -286,7 +286,7 @@ def tag_cli(
     per_page = bool(keep) and output is not None and is_folder_path(output_arg)
     with user_errors():
         if output is not None and not per_page:
-            check_not_input(output, inputs)
+            check_not_input(output, inputs, is_page_name)
         tagger = Tagger(model, jobs=jobs)
         if _own_process:
             # The modules and the model live for the whole run: the collector need not walk
@@ -383,6 +383,7 @@ def convert_cli(
     from .blocks import join_blocks
 
     with user_errors():
+        check_outputs([output], inputs, is_page_name)
         pages = iter_pages(inputs, encoding, split=split.value)
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
@@ -482,9 +483,7 @@ def evaluate_cli(
     from .report import write_html, write_json
 
     with user_errors():
-        for path in (json_path, report_path):  # before the work, not after it
-            if path is not None:
-                check_writable(path)
+        check_outputs([json_path, report_path], [*data, *(models or [])])  # before the work, not after it
         if report_path is not None:
             require("report", "--report")
         blocks = read_labelled(data, encoding=encoding)
@@ -623,8 +622,7 @@ def cv_cli(
     from .report import write_json
 
     with user_errors():
-        if json_path is not None:
-            check_writable(json_path)  # before the work, not after it
+        check_outputs([json_path], data)  # before the work, not after it
         settings = parse_params(param or [])
         blocks = read_labelled(data, encoding=encoding)
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
@@ -670,8 +668,7 @@ def explain_cli(
 
     fmt = output_format(fmt, None if output is None else str(output), ExplainFormat, ExplainFormat.text)
     with user_errors():
-        if output is not None:
-            check_writable(output)
+        check_outputs([output], inputs, is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
             write_explanations(explain_pages(bundle, iter_pages(inputs, encoding), top), out, fmt.value)
@@ -704,9 +701,7 @@ def suggest_cli(
     from .suggest import suggest_pages
 
     with user_errors():
-        for path in (output, config):
-            if path is not None:
-                check_writable(path)
+        check_outputs([output, config], inputs, is_page_name)
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding), pages)
         with _output_stream(output) as out:

@@ -241,13 +241,41 @@ def prepare_output_folder(path: str | os.PathLike) -> Path:
     return folder
 
 
-def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike]) -> None:
-    """Refuse an output path that is one of the run's own input files: replacing it would
-    destroy the input."""
+def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLike],
+                    reads_folder: Callable[[str], bool] = lambda name: False) -> None:
+    """Refuse an output path that is one of the run's own input files, or a file an input
+    folder is read for (``reads_folder`` says which names are): replacing it would destroy
+    the input."""
     for item in inputs:
         with contextlib.suppress(OSError):
             if os.path.isfile(item) and os.path.samefile(output, item):
                 raise OutputError(f"{output}: is also an input file; write the output elsewhere")
+            if (os.path.isdir(item) and os.path.isfile(output) and reads_folder(os.path.basename(output))
+                    and os.path.samefile(os.path.dirname(os.path.abspath(output)), item)):
+                raise OutputError(f"{output}: is also an input (a page of {item}); write the output elsewhere")
+
+
+def check_outputs(outputs: Iterable[str | os.PathLike | None], inputs: Iterable[str | os.PathLike],
+                  reads_folder: Callable[[str], bool] = lambda name: False) -> None:
+    """Check a command's output files before any work: each writable, none of them an
+    input (see :func:`check_not_input`), and no two the same file (the second would
+    silently replace the first)."""
+    inputs = list(inputs)
+    seen: list[str | os.PathLike] = []
+    for output in (o for o in outputs if o is not None):
+        check_not_input(output, inputs, reads_folder)
+        for earlier in ([] if _is_special(Path(output)) else seen):  # (/dev/null takes any number)
+            if os.path.abspath(earlier) == os.path.abspath(output) or _same_file(earlier, output):
+                raise OutputError(f"{output}: is named for two outputs; give each its own file")
+        seen.append(output)
+        check_writable(output)
+
+
+def _same_file(a, b) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

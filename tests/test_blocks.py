@@ -68,6 +68,16 @@ def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
                                "page, index and text (and label, to train or evaluate)")
 
 
+def test_a_csv_row_with_more_fields_than_the_header_is_an_error_naming_its_line(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('page,index,text,label\np,0,"One, quoted",body\np,1,"Two\nlines",body\np,2,Hello, world,body\n',
+                    encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    assert str(info.value) == (f"{path}:5: 1 more field(s) than the header has columns; put a text that holds commas "
+                               'in double quotes ("...")')
+
+
 def _error(tmp_path, lines: list[str]) -> str:
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -589,6 +589,32 @@ def test_18_train_refuses_to_overwrite_its_own_input(tmp_path):
     assert data.read_bytes() == before
 
 
+@pytest.mark.parametrize("command, options", [
+    ("convert", []), ("explain", []), ("suggest", ["-n", "1"]), ("tag", ["-f", "jsonl"])])
+def test_18_no_command_writes_over_its_input_page_or_a_page_of_its_input_folder(tmp_path, small_model_path, command, options):
+    page = write(tmp_path / "p.txt")
+    before = page.read_bytes()
+    for given, message in ((page, "is also an input file"), (tmp_path, f"is also an input (a page of {tmp_path})")):
+        model = [] if command == "convert" else ["-m", small_model_path]
+        result = run(command, given, *model, *options, "-o", page)
+        assert result.exit_code == 1
+        assert result.output == f"Error: {page}: {message}; write the output elsewhere\n"
+        assert page.read_bytes() == before
+
+
+def test_18_evaluate_writes_over_neither_its_data_nor_its_model_nor_one_output_with_another(tmp_path, small_model_path):
+    data = write_jsonl(tmp_path / "d.jsonl", _tiny(6))
+    before = data.read_bytes()
+    for options, message in ((["--json", data], f"{data}: is also an input file"),
+                             (["--json", small_model_path], f"{small_model_path}: is also an input file"),
+                             (["--json", tmp_path / "s.out", "--report", tmp_path / "s.out"],
+                              f"{tmp_path / 's.out'}: is named for two outputs; give each its own file")):
+        result = run("evaluate", data, "-m", small_model_path, *options)
+        assert result.exit_code == 1
+        assert result.output == f"Error: {message}" + ("" if "two outputs" in message else "; write the output elsewhere") + "\n"
+    assert data.read_bytes() == before and not (tmp_path / "s.out").exists()
+
+
 # ---------------------------------------------------------------- 19: the smaller ones
 
 
