@@ -266,6 +266,10 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")
+    if require_label and "confidence" in record and record.get("reviewed") is not True:
+        # what 'blocktag suggest' (or 'tag') wrote: scoring or training on it learns nothing
+        raise DataFormatError(f"{where}: the label is a model's guess, not yet reviewed (a 'confidence' and no "
+                              "\"reviewed\": true); review the file first with 'blocktag label FILE'")
     page, index, text, label = record["page"], record["index"], record["text"], record.get("label")
     if not isinstance(page, (str, int)) or isinstance(page, bool) or str(page) == "":
         raise DataFormatError(f"{where}: 'page' must be a non-empty string")

@@ -168,3 +168,15 @@ def test_wrong_encoding_suggests_flag(tmp_path):
     with pytest.raises(InputError, match="is not valid utf-8 text .*--encoding latin-1"):
         read_labelled([path])
     assert read_labelled([path], encoding="latin-1")[0].text == "café"
+
+
+def test_unreviewed_guesses_are_refused_for_training_and_scoring_but_read_for_tagging(tmp_path):
+    guessed = {"page": "p", "index": 0, "text": "By Ana Ruiz", "label": "byline", "confidence": 0.62}
+    path = write_jsonl(tmp_path / "to_label.jsonl", [{**guessed, "reviewed": True}, {**guessed, "index": 1}])
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    assert str(info.value) == (f"{path}:2: the label is a model's guess, not yet reviewed (a 'confidence' and no "
+                               "\"reviewed\": true); review the file first with 'blocktag label FILE'")
+    assert [b.index for b in iter_labelled(path, require_label=False)] == [0, 1]
+    write_jsonl(path, [{**guessed, "reviewed": True}, {**guessed, "index": 1, "reviewed": True}])
+    assert [b.label for b in read_labelled([path])] == ["byline", "byline"]
