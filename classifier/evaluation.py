@@ -7,6 +7,8 @@ scikit-learn.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from typing import Callable, Sequence
 
 import numpy as np
@@ -42,6 +44,11 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     blocks = list(blocks)
     if not blocks:
         raise TrainingError("no labelled blocks to evaluate on")
+    unknown = Counter(b.label for b in blocks if b.label not in model.labels)
+    if unknown:  # a misspelt label, most likely: scored, but said
+        named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
+        warnings.warn(f"label(s) the model does not have: {named}; they count as never predicted. "
+                      f"The model's labels: {', '.join(model.labels)}", stacklevel=2)
     parts = []
     for batch in batches(group_pages(blocks)):
         parts.append(model.predict_proba(batch))

@@ -45,6 +45,18 @@ def test_figures_agree_with_sklearn(small_model, held_out):
     assert [p["predicted"] for p in metrics["predictions"]] == predicted
 
 
+def test_a_label_the_model_does_not_have_is_scored_and_said(small_model, held_out):
+    from dataclasses import replace
+
+    blocks = [replace(b, label="bdy") if k in (0, 3) else b for k, b in enumerate(held_out)]
+    with pytest.warns(UserWarning) as caught:
+        metrics = evaluate(small_model, blocks)
+    assert [str(w.message) for w in caught] == [
+        "label(s) the model does not have: 'bdy' (2 blocks); they count as never predicted. The model's labels: "
+        + ", ".join(small_model.labels)]
+    assert metrics["per_label"]["bdy"]["support"] == 2 and metrics["per_label"]["bdy"]["recall"] == 0.0
+
+
 def test_calibration_error_by_hand():
     confidence = np.array([0.95, 0.95, 0.55, 0.55])
     correct = np.array([True, False, True, True])
