@@ -77,13 +77,18 @@ class Format(str, Enum):
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 
 
-def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum], default: Enum) -> Enum:
+def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum], default: Enum,
+                  suffixes: dict[str, str] = SUFFIX_FORMATS) -> Enum:
     """The output format: --format, else the one --output's suffix names (out.jsonl), else
-    ``default``; a --format that contradicts the suffix is refused, not written anyway."""
+    ``default``; a --format that contradicts the suffix, or a suffix naming a format the
+    command cannot write, is refused, not written anyway."""
     suffix = Path(output).suffix.lower() if output else ""
-    implied = SUFFIX_FORMATS.get(suffix)
+    implied = suffixes.get(suffix)
+    if implied is not None and implied not in formats.__members__:
+        raise fail(f"--output {output}: this command cannot write {implied} (it writes "
+                   f"{', '.join(formats.__members__)}); name the output to match")
     if fmt is None:
-        return formats(implied) if implied in formats.__members__ else default
+        return formats(implied) if implied is not None else default
     if implied is not None and fmt.value != implied:
         raise fail(f"--format {fmt.value} contradicts --output {output} (a {suffix} file): drop --format, or name the "
                    f"output to match")
@@ -687,7 +692,7 @@ def suggest_cli(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
     output: OutputOption = None,
-    fmt: Annotated[SuggestFormat, typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks.")] = SuggestFormat.jsonl,
+    fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
     model: ModelOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -696,6 +701,8 @@ def suggest_cli(
 
     Example: blocktag suggest crawl/ --pages 10 -o to_label.jsonl
     """
+    fmt = output_format(fmt, None if output is None else str(output), SuggestFormat, SuggestFormat.jsonl,
+                        {**SUFFIX_FORMATS, ".json": SuggestFormat.labelstudio.value})
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     from .suggest import suggest_pages

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -112,7 +114,6 @@ def test_options_name_what_they_take():
 
 def test_the_output_files_name_sets_the_format_unless_format_is_given(tmp_path, small_model_path):
     import csv
-    import json
 
     page = tmp_path / "page.txt"
     page.write_text("Bridge reopens\n\nBy Ana Ruiz", encoding="utf-8")
@@ -138,3 +139,31 @@ def test_a_format_that_contradicts_the_output_files_name_is_refused(tmp_path, sm
     assert result.output == (f"Error: --format csv contradicts --output {out} (a .jsonl file): drop --format, or name "
                              "the output to match\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command, name, message", [
+    ("explain", "why.csv", "this command cannot write csv (it writes text, jsonl); name the output to match"),
+    ("suggest", "pick.csv", "this command cannot write csv (it writes jsonl, labelstudio); name the output to match"),
+])
+def test_an_output_named_for_a_format_the_command_cannot_write_is_refused(tmp_path, small_model_path, command, name, message):
+    page = tmp_path / "page.txt"
+    page.write_text("Bridge reopens\n\nBy Ana Ruiz", encoding="utf-8")
+    out = tmp_path / name
+    extra = ["-n", "1"] if command == "suggest" else []
+    result = runner.invoke(app, [command, str(page), *extra, "-o", str(out), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: --output {out}: {message}\n"
+    assert not out.exists()
+
+
+def test_suggest_writes_label_studio_tasks_to_a_json_file_and_refuses_them_in_a_jsonl_one(tmp_path, small_model_path):
+    page = tmp_path / "page.txt"
+    page.write_text("Bridge reopens\n\nBy Ana Ruiz", encoding="utf-8")
+    model = ["--model", str(small_model_path)]
+    assert runner.invoke(app, ["suggest", str(page), "-n", "1", "-o", str(tmp_path / "tasks.json"), *model]).exit_code == 0
+    assert json.loads((tmp_path / "tasks.json").read_text())[0]["data"]["page"] == "page"
+    out = tmp_path / "tasks.jsonl"
+    result = runner.invoke(app, ["suggest", str(page), "-n", "1", "-f", "labelstudio", "-o", str(out), *model])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: --format labelstudio contradicts --output {out} (a .jsonl file): drop --format, or "
+                             "name the output to match\n")
