@@ -14,6 +14,26 @@ SEED_PAGE = ROOT / "seeds" / "000_14a2760a10b87bff.txt"
 SEED_LABELS = ROOT / "seeds" / "000_14a2760a10b87bff.labels.jsonl"
 TRAINING_DATA = sorted((ROOT / "training" / "data").glob("*.jsonl"))
 DEV = ROOT.parent / "shared" / "realworld" / "dev"
+# Set by tox and CI services; exact-output tests read what a plain terminal shows.
+FORCED_TERMINAL_SETTINGS = ("FORCE_COLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+
+
+@pytest.fixture(autouse=True)
+def plain_terminal(monkeypatch):
+    for name in FORCED_TERMINAL_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch):
+    """--jobs 2 runs two processes in this one even on a single-core machine (where it is
+    otherwise capped at 1), so the tests comparing it with --jobs 1 always compare two paths."""
+    from classifier import workers
+
+    cores = workers.available_cores()
+    monkeypatch.setattr(workers, "available_cores", lambda: max(cores, 2))
+
+
 # Small enough to train in a second or two, big enough (several pages of several outlets)
 # for the two-pass model to be exercised.
 SMALL_CORPUS_PAGES = 12

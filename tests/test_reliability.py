@@ -10,6 +10,7 @@ import csv
 import errno
 import json
 import os
+import shlex
 import signal
 import stat
 import subprocess
@@ -31,6 +32,9 @@ from classifier.training_checks import MIN_TRAINING_BLOCKS, check_trainable
 from classifier.workers import available_cores
 
 from conftest import ROOT, ctrl_c_restored, write_jsonl
+
+# A subprocess's --jobs 2 starts no worker on one core (it is capped with a warning).
+needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="needs 2 cores for a worker process")
 
 runner = CliRunner()
 PAGE = "Headline here\n\nBy Ann Lee and Bo Chen\n\nThe story goes on about the town.\n"
@@ -370,7 +374,7 @@ def test_13_no_recurring_word_is_refused_before_scikit_learn():
 
 
 def test_14_closed_stdin(small_model_path):
-    done = subprocess.run(" ".join(command("tag", "-", "-m", small_model_path)) + " <&-", shell=True,
+    done = subprocess.run(shlex.join(map(str, command("tag", "-", "-m", small_model_path))) + " <&-", shell=True,
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 1
     assert done.stderr == "Error: <stdin>: standard input is closed; pipe a page in or name a file\n"
@@ -378,7 +382,7 @@ def test_14_closed_stdin(small_model_path):
 
 def test_14_closed_stdout(tmp_path, small_model_path):
     page = write(tmp_path / "p.txt")
-    done = subprocess.run(" ".join(command("tag", page, "-m", small_model_path)) + " >&-", shell=True,
+    done = subprocess.run(shlex.join(map(str, command("tag", page, "-m", small_model_path))) + " >&-", shell=True,
                           capture_output=False, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     assert done.returncode == 1
     assert done.stderr == "Error: cannot write to standard output (standard output is closed); write to a file with --output\n"
@@ -423,6 +427,7 @@ def _wait_for(condition, timeout: float = 60.0) -> bool:
     return False
 
 
+@needs_two_cores
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 @pytest.mark.parametrize("attempt", range(3))
 def test_14_ctrl_c_with_workers_prints_no_traceback(crawl, small_model_path, attempt):
@@ -499,6 +504,7 @@ def test_17_sigterm_inside_an_atomic_write_cleans_up(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@needs_two_cores
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_17_workers_die_with_their_parent(crawl, small_model_path):
     process = _started(["tag", crawl, "-m", small_model_path, "--jobs", "2", "-f", "jsonl"])
@@ -511,6 +517,7 @@ def test_17_workers_die_with_their_parent(crawl, small_model_path):
     assert _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=30)
 
 
+@needs_two_cores
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_17_a_worker_killed_mid_run_is_one_error_line(crawl, small_model_path):
     process = _started(["tag", crawl, "-m", small_model_path, "--jobs", "2", "-f", "jsonl"])

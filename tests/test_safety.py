@@ -129,13 +129,28 @@ def test_strict_stops_at_the_first_bad_file(tmp_path, small_model_path):
 
 
 def test_failed_save_keeps_the_old_model_and_leaves_no_temp_file(tmp_path, small_model, monkeypatch):
+    from classifier import files as files_module
+
     target = tmp_path / "model.npz"
     target.write_bytes(b"previous model")
+    fdopen = os.fdopen
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+    class Interrupted:  # the model's file, interrupted half-way through its bytes
+        def __init__(self, handle):
+            self.handle = handle
 
-    monkeypatch.setattr(small_model, "to_bytes", lambda: b"partial" + interrupted())
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            self.handle.write(data[: len(data) // 2])
+            self.handle.flush()
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: Interrupted(fdopen(*a, **k)))
     with pytest.raises(KeyboardInterrupt):
         small_model.save(target)
     assert target.read_bytes() == b"previous model"
