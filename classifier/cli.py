@@ -272,7 +272,9 @@ def tag_cli(
     if dask_address is not None:
         if keep or fmt is not None:
             raise fail("--dask writes every block as JSONL shards: drop --keep and --format")
-        return _tag_on_dask(inputs, model, output, encoding, dask_address)
+        if jobs != 1:
+            raise fail("--dask tags on the cluster's workers: drop --jobs (give the workers more threads instead)")
+        return _tag_on_dask(inputs, model, output, encoding, dask_address, split.value)
     fmt = output_format(fmt, output_arg, Format, Format.text)
     skipped: list[str] = []
 
@@ -333,7 +335,8 @@ def _one_page(inputs: list[str]) -> bool:
     return path.is_file() and input_kind(path, sniff=False) in ("text", "html")  # (sniffing tells only these two apart)
 
 
-def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str) -> None:
+def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str,
+                 split: str) -> None:
     if output is None:
         raise fail("--dask writes JSONL shards into a folder: give one with --output")
     with user_errors():
@@ -341,8 +344,8 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
 
         prepare_output_folder(output)  # a folder holding an earlier run's shards fails before connecting
         with connect(address) as client:
-            shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding)
-    typer.echo(f"Wrote {len(shards)} shard(s) to {output}")
+            shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding, split=split)
+    typer.echo(f"Wrote {len(shards)} shard(s) to {output}", err=True)
 
 
 def _counting(batches: Iterator[TaggedBatch], advance) -> Iterator[TaggedBatch]:

@@ -17,6 +17,7 @@ from .errors import BlocktagError, InputError
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
 from .readers.pages import expand_inputs, read_pages
+from .segmentation import DEFAULT_SPLIT
 from .tagging import Tagger
 
 DEFAULT_FILES_PER_PARTITION = 64
@@ -84,10 +85,10 @@ def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
     return pages.map_partitions(_tag_partition, shipped)
 
 
-def _read_partition(paths: Iterable[str], encoding: str) -> list[list[Block]]:
+def _read_partition(paths: Iterable[str], encoding: str, split: str) -> list[list[Block]]:
     pages = []
     for path in paths:
-        pages.extend(read_pages(path, encoding))
+        pages.extend(read_pages(path, encoding, split=split))
     return pages
 
 
@@ -105,9 +106,12 @@ def tag_files_on_dask(
     model: ModelBundle | str | Path | None = None,
     encoding: str = DEFAULT_ENCODING,
     files_per_partition: int = DEFAULT_FILES_PER_PARTITION,
+    split: str = DEFAULT_SPLIT,
 ) -> list[Path]:
     """Tag page files and JSONL shards on a Dask cluster, writing one JSONL shard per
-    partition (``part-00000.jsonl``, ...) into ``output_dir``, in input order.
+    partition (``part-00000.jsonl``, ...) into ``output_dir``, in input order. Text pages
+    split into blocks by ``split``, as :func:`classifier.iter_pages` splits them; a bad file
+    stops the run (as ``tag --strict``).
 
     ``client`` is a ``dask.distributed.Client`` (None: Dask's current scheduler).
     Returns the shard paths.
@@ -122,7 +126,7 @@ def tag_files_on_dask(
         raise InputError("-: stdin cannot be tagged on a cluster; give files")
     out = prepare_output_folder(output_dir)  # new or empty: an earlier run's shards would mix with these
     paths = db.from_sequence(files, partition_size=files_per_partition)
-    pages = paths.map_partitions(_read_partition, encoding)
+    pages = paths.map_partitions(_read_partition, encoding, split)
     tagged = tag_bag(pages, model, client=client)
     writes = [
         dask.delayed(_write_shard)(part, str(out / f"part-{i:05d}.jsonl"))

@@ -58,6 +58,24 @@ def test_cli_dask_mode(client, small_model_path, tmp_path):
     assert len(lines) == 31 + 2
 
 
+def test_cli_dask_mode_splits_as_tag_does_and_refuses_jobs(client, small_model_path, tmp_path):
+    from typer.testing import CliRunner
+
+    from classifier import iter_pages
+
+    out = tmp_path / "shards"
+    options = ["--model", str(small_model_path), "--dask", client.scheduler.address, "--output", str(out)]
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--split", "line", *options])
+    assert result.exit_code == 0, result.output
+    texts = [json.loads(line)["text"] for line in (out / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()]
+    (page,) = iter_pages([SEED_PAGE], split="line")
+    assert texts == [b.text for b in page] and len(texts) > 31
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--jobs", "2", *options[:-1], str(tmp_path / "other")])
+    assert result.exit_code == 1
+    assert result.output == ("Error: --dask tags on the cluster's workers: drop --jobs (give the workers more threads "
+                             "instead)\n")
+
+
 def test_cli_dask_needs_an_output_folder(small_model_path):
     from typer.testing import CliRunner
 
