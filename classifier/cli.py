@@ -426,6 +426,9 @@ def train_cli(
     """
     if weight is not None and not with_corpus:
         raise fail("--weight weighs your blocks against the shipped corpus: add --with-corpus, or drop --weight")
+    if jobs != 1 and not plain_text_model:
+        raise fail("--jobs fits the main and the plain-text model at once: with --no-plain-text-model there is one "
+                   "model to fit; drop --jobs")
     with user_errors():
         if weight is not None:
             from .adapt import check_weight
@@ -490,6 +493,10 @@ def evaluate_cli(
     from .evaluation import compare, evaluate, figures_of
     from .report import write_html, write_json
 
+    named = [str(path) for path in models or []]
+    twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
+    if twice is not None:
+        raise fail(f"--model {twice} is given twice: give each model to compare once")
     with user_errors():
         check_outputs([json_path, report_path], [*data, *(models or [])])  # before the work, not after it
         if report_path is not None:
@@ -782,6 +789,15 @@ def _bad_choice(exc: Exception) -> str | None:
 _own_process = False
 
 
+# The commands whose --output takes what they print.
+PRINTING_TO_OUTPUT = {"tag", "convert", "explain", "suggest"}
+
+
+def _to_file_advice(args: list[str]) -> str:
+    command = next((a for a in args if not a.startswith("-")), None)
+    return "write to a file with --output" if command in PRINTING_TO_OUTPUT else "redirect it to a file (> FILE)"
+
+
 def main() -> None:
     """Run the CLI: Ctrl-C exits 130 and a closed pipe ends quietly, neither with a traceback.
     SIGTERM cleans up like Ctrl-C (exit 143); a stdout that cannot be written is an Error line."""
@@ -811,6 +827,6 @@ def main() -> None:
         if not is_stdout_failure(exc):
             raise
         silence_stdout()
-        typer.echo(f"Error: {stdout_error(exc)}", err=True)
+        typer.echo(f"Error: {stdout_error(exc, _to_file_advice(sys.argv[1:]))}", err=True)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)

@@ -74,6 +74,10 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
         raise InputError(f"{source}: is a binary file, not text; give a page of scraped text")
     marked = text_encoding(data, "")
     encoding = marked or encoding
+    if not marked and b"\n" in data and b"\x00" not in data and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        # A line break in UTF-16 or UTF-32 holds NUL bytes; the text decodes anyway, as nonsense.
+        raise InputError(f"{source}: is not {encoding} text (its line breaks hold no NUL byte); "
+                         "drop --encoding, or name the file's own")
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -80,11 +80,12 @@ def is_stdout_failure(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.filename is None and exc.errno in _WRITE_ERRNOS
 
 
-def stdout_error(exc: BaseException) -> str:
-    """The ``Error:`` line for a failure to write stdout."""
+def stdout_error(exc: BaseException, to_file: str = "write to a file with --output") -> str:
+    """The ``Error:`` line for a failure to write stdout; ``to_file`` says how the command
+    writes to a file instead."""
     if isinstance(exc, UnicodeEncodeError):
         char = exc.object[exc.start:exc.start + 1] if isinstance(exc.object, str) else "?"
         return (f"standard output's encoding ({exc.encoding}) cannot write {char!r}; "
-                "set PYTHONIOENCODING=utf-8 or write to a file with --output")
+                f"set PYTHONIOENCODING=utf-8 or {to_file}")
     reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    return f"cannot write to standard output ({reason}); write to a file with --output"
+    return f"cannot write to standard output ({reason}); {to_file}"

@@ -167,3 +167,17 @@ def test_suggest_writes_label_studio_tasks_to_a_json_file_and_refuses_them_in_a_
     assert result.exit_code == 1
     assert result.output == (f"Error: --format labelstudio contradicts --output {out} (a .jsonl file): drop --format, or "
                              "name the output to match\n")
+
+
+def test_flags_that_would_be_ignored_are_refused(tmp_path, small_model_path):
+    from conftest import SEED_LABELS
+
+    result = runner.invoke(app, ["train", str(SEED_LABELS), "-o", str(tmp_path / "m.npz"), "--jobs", "2",
+                                 "--no-plain-text-model"])
+    assert result.exit_code == 1
+    assert result.output == ("Error: --jobs fits the main and the plain-text model at once: with --no-plain-text-model "
+                             "there is one model to fit; drop --jobs\n")
+    result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(small_model_path), "-m", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: --model {small_model_path} is given twice: give each model to compare once\n"
+    assert not (tmp_path / "m.npz").exists()

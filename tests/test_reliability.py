@@ -283,6 +283,16 @@ def test_12_stdout_to_a_full_device(tmp_path, small_model_path):
     assert done.stderr == "Error: cannot write to standard output (No space left on device); write to a file with --output\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").is_char_device(), reason="no /dev/full")
+def test_12_a_command_without_output_says_to_redirect(tmp_path, small_model_path):
+    data = write_jsonl(tmp_path / "d.jsonl", _tiny(6))
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command("evaluate", data, "-m", small_model_path, "-q"), stdout=full,
+                              stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    assert done.returncode == 1
+    assert done.stderr == "Error: cannot write to standard output (No space left on device); redirect it to a file (> FILE)\n"
+
+
 class _FullDisk:
     """A file whose writes fail as on a full disk."""
 
@@ -623,6 +633,14 @@ def test_18_evaluate_writes_over_neither_its_data_nor_its_model_nor_one_output_w
 
 
 # ---------------------------------------------------------------- 19: the smaller ones
+
+
+def test_19_utf8_text_read_as_utf16_is_refused_not_tagged_as_nonsense(tmp_path, small_model_path):
+    page = write(tmp_path / "p.txt")
+    result = run("tag", page, "-m", small_model_path, "--encoding", "utf-16")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {page}: is not utf-16 text (its line breaks hold no NUL byte); drop --encoding, "
+                             "or name the file's own\n")
 
 
 def test_19_utf16_text_is_not_called_binary(tmp_path, small_model_path):
