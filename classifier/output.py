@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from itertools import groupby
 from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
@@ -77,19 +78,26 @@ def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str
     empty file when none is kept), otherwise the kept blocks' records. A page name becomes a
     safe file name of its own (``/``, ``..`` and other odd characters become ``_``; a second
     page of the same name gets ``~2``), so no page can write outside ``folder`` or over
-    another. Returns the files in page order."""
+    another. A run that fails part-way (a bad file with ``--strict``, Ctrl-C) removes the
+    files it wrote, so no folder is left half-filled. Returns the files in page order."""
     folder = Path(folder)
     suffix = PAGE_FILE_SUFFIXES[fmt]
     used: set[str] = set()
     written = []
-    for page, items in groupby(tagged, key=lambda item: item.block.page):
-        path = folder / (_unique_file_name(page, used) + suffix)
-        with atomic_write(path) as handle:
-            if fmt == "text":
-                write_kept(items, handle, keep) if keep is not None else write_tagged(items, handle, fmt)
-            else:
-                write_tagged(kept_only(items, keep) if keep is not None else items, handle, fmt)
-        written.append(path)
+    try:
+        for page, items in groupby(tagged, key=lambda item: item.block.page):
+            path = folder / (_unique_file_name(page, used) + suffix)
+            with atomic_write(path) as handle:
+                if fmt == "text":
+                    write_kept(items, handle, keep) if keep is not None else write_tagged(items, handle, fmt)
+                else:
+                    write_tagged(kept_only(items, keep) if keep is not None else items, handle, fmt)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
     return written
 
 

@@ -119,3 +119,17 @@ def test_page_names_become_safe_unique_file_names(crawl, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == names
     assert not list(tmp_path.parent.glob("escape*")) and not list(tmp_path.glob("escape*"))
     assert [json.loads((out / name).read_text(encoding="utf-8"))["page"] for name in names] == pages
+
+
+def test_a_run_stopped_by_a_bad_file_leaves_no_page_file_and_can_be_run_again(crawl, tmp_path):
+    folder, model = crawl
+    (folder / "c.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # read after a and b
+    out = tmp_path / "clean"
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "--strict", "-q"])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {folder / 'c.txt'}: is a binary file, not text; give a page of scraped text\n"
+    assert list(out.iterdir()) == []
+    (folder / "c.txt").unlink()
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
