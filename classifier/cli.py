@@ -276,16 +276,7 @@ def tag_cli(
             raise fail("--dask tags on the cluster's workers: drop --jobs (give the workers more threads instead)")
         return _tag_on_dask(inputs, model, output, encoding, dask_address, split.value)
     fmt = output_format(fmt, output_arg, Format, Format.text)
-    skipped: list[str] = []
-
-    def skip(exc: BlocktagError) -> None:
-        skipped.append(str(exc))
-        typer.echo(f"Warning: {exc} (skipped)", err=True)
-
-    # With a single page (or an empty folder) there is nothing to carry on to: its error is
-    # the run's error.
-    single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
-    strict = strict or single
+    bad_files = BadFiles(inputs, strict)
     # -o DIR/ (or an existing folder) with --keep: one cleaned file per page.
     to_folder = output is not None and output_arg.endswith(("/", os.sep))
     if to_folder and not keep:
@@ -303,7 +294,7 @@ def tag_cli(
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
         folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
-        pages = iter_pages(inputs, encoding, on_error=None if strict else skip, split=split.value)
+        pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
         batches = tagger.tag_batches(pages)
         if keep and per_page:
             with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
@@ -320,8 +311,30 @@ def tag_cli(
                 else:
                     colour = output is None and fmt is Format.text and sys.stdout.isatty()
                     write_batches(_counting(batches, advance), out, fmt.value, colour=colour)
-    if skipped:
-        raise fail(f"{len(skipped)} input file(s) could not be tagged")
+    bad_files.finish("tagged")
+
+
+class BadFiles:
+    """What a command does with an input file it cannot read: with several inputs, warn
+    and carry on to the others, then end with exit 1 saying how many; with ``strict``, or a
+    single page (or an empty folder: nothing to carry on to), its error is the run's."""
+
+    def __init__(self, inputs: list[str], strict: bool = False):
+        single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
+        self.strict = strict or single
+        self.skipped: list[str] = []
+
+    @property
+    def on_error(self):
+        return None if self.strict else self._skip
+
+    def _skip(self, exc: BlocktagError) -> None:
+        self.skipped.append(str(exc))
+        typer.echo(f"Warning: {exc} (skipped)", err=True)
+
+    def finish(self, done: str) -> None:
+        if self.skipped:
+            raise fail(f"{len(self.skipped)} input file(s) could not be {done}")
 
 
 def _one_page(inputs: list[str]) -> bool:
@@ -390,9 +403,10 @@ def convert_cli(
 
     from .blocks import join_blocks
 
+    bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)
-        pages = iter_pages(inputs, encoding, split=split.value)
+        pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
         with _output_stream(output) as out:
@@ -400,6 +414,7 @@ def convert_cli(
                 if headers:
                     out.write(("\n" if n else "") + f"==> {page[0].page} <==\n")
                 out.write(join_blocks(b.text for b in page) + "\n")
+    bad_files.finish("converted")
 
 
 # ---------------------------------------------------------------------- train
@@ -682,11 +697,14 @@ def explain_cli(
     from .output import write_explanations
 
     fmt = output_format(fmt, None if output is None else str(output), ExplainFormat, ExplainFormat.text)
+    bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
-            write_explanations(explain_pages(bundle, iter_pages(inputs, encoding), top), out, fmt.value)
+            write_explanations(explain_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error), top),
+                               out, fmt.value)
+    bad_files.finish("explained")
 
 
 # ---------------------------------------------------------------------- suggest
@@ -717,10 +735,11 @@ def suggest_cli(
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     from .suggest import suggest_pages
 
+    bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output, config], inputs, is_page_name)
         bundle = load_model(model)
-        picked = suggest_pages(bundle, iter_pages(inputs, encoding), pages)
+        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error), pages)
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:
                 from .labelstudio import write_tasks
@@ -739,6 +758,7 @@ def suggest_cli(
     for s in picked:
         table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
     print_table(table, stderr_console())
+    bad_files.finish("read")
 
 
 # ---------------------------------------------------------------------- label

@@ -735,3 +735,23 @@ def test_19_an_unterminated_quote_is_named(tmp_path):
     with pytest.raises(DataFormatError) as caught:
         read_labelled([data])
     assert str(caught.value) == f"{data}:3: a quoted field is never closed; add the missing '\"'"
+
+
+@pytest.mark.parametrize("command, extra, done", [
+    ("convert", [], "converted"), ("explain", [], "explained"), ("suggest", ["-n", "1"], "read")])
+def test_19_a_bad_file_among_many_is_skipped_and_counted_by_every_reading_command(tmp_path, small_model_path, command, extra, done):
+    folder = tmp_path / "crawl"
+    write(folder / "a.txt")
+    (folder / "b.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    write(folder / "c.txt", OTHER_PAGE)
+    out = tmp_path / ("out.jsonl" if command == "suggest" else "out.txt")
+    model = [] if command == "convert" else ["-m", small_model_path]
+    result = run(command, folder, *extra, *model, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == f"Warning: {folder / 'b.txt'}: is a binary file, not text; give a page of scraped text (skipped)"
+    assert result.stderr.splitlines()[-1] == f"Error: 1 input file(s) could not be {done}"
+    written = out.read_text(encoding="utf-8")
+    if command == "suggest":  # one page picked, from the two good ones
+        assert {json.loads(line)["page"] for line in written.splitlines()} in ({"a"}, {"c"})
+    else:  # both good pages, in order
+        assert written.index("Headline here") < written.index("harbour")
