@@ -53,12 +53,16 @@ def test_cv_logs_a_line_a_fold(tmp_path, corpus_blocks):
 
 
 def test_evaluate_logs_each_model_and_names_what_it_wrote(tmp_path, small_model_path):
+    import shutil
+
     scores, report = tmp_path / "scores.json", tmp_path / "report.html"
-    result = run("evaluate", SEED_LABELS, "-m", small_model_path, "-m", small_model_path,
+    copy = shutil.copy(small_model_path, tmp_path / "copy.npz")
+    result = run("evaluate", SEED_LABELS, "-m", small_model_path, "-m", copy,
                  "--json", scores, "--report", report)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
-        f"Tagging blocks with {small_model_path}: 31 done, finished in 0.0 s\n" * 2
+        f"Tagging blocks with {small_model_path}: 31 done, finished in 0.0 s\n"
+        f"Tagging blocks with {copy}: 31 done, finished in 0.0 s\n"
         + f"Wrote {scores}\nWrote {report}\n"
     )
     quiet = run("evaluate", SEED_LABELS, "-m", small_model_path, "--json", scores, "-q")
