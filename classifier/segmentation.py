@@ -77,6 +77,9 @@ _MARKER_REACH = 16
 _LIST_ITEM = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]")
 # The target of a markdown link still open at the end of a line: "[text](https://a/b-".
 _OPEN_TARGET = re.compile(r"\]\([^\s()]*$")
+# A setext heading's underline ("Title" over "=====" or "-----"): it belongs to the line
+# above, is never prose, and no line is joined to it.
+_UNDERLINE = re.compile(r"[ ]{0,3}(?:=+|-+)[ ]*$")
 # A line that ends inside a hyphenated word ("pop-" / "up"): wrappers break after a hyphen.
 _WORD_HYPHEN = re.compile(r"[^\W\d_]-$")
 _HANGING_HYPHEN_NEXT = frozenset({"and", "or", "to", "nor"})
@@ -244,7 +247,9 @@ def _unwrap(block: str, width: int) -> str:
         # Broken near the width, or before a token too long to fit (a link with its URL).
         first = line.split(None, 1)[0] if line.strip() else ""
         wrapped = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width or len(previous.rstrip()) + 1 + len(first) > width
-        if wrapped and not previous.endswith("  ") and line.strip() and not _MARKER.match(line.lstrip(" ")):
+        hard_break = previous.endswith(("  ", "\\"))  # html2text's <br>; CommonMark's backslash break
+        if (wrapped and not hard_break and line.strip() and not _MARKER.match(line.lstrip(" "))
+                and not _UNDERLINE.match(line) and not _UNDERLINE.match(previous)):
             previous = previous.rstrip()
             # "pre-" / "and post-war" keeps its hanging hyphen
             in_word = (_WORD_HYPHEN.search(previous) and line.lstrip()[:1].isalpha()
@@ -297,12 +302,14 @@ def _one_paragraph_a_line(blocks: list[str]) -> bool:
 
 
 def _per_line(block: str) -> list[str]:
-    """One block a line, except that consecutive list items stay one list."""
+    """One block a line, except that consecutive list items stay one list, a link whose
+    text runs over several lines (a card: image, title, summary) stays whole, and a setext
+    underline stays under its heading."""
     parts: list[str] = []
     in_list = False
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
-        if is_item and in_list:
+        if parts and ((is_item and in_list) or _UNDERLINE.match(line) or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
         else:
             parts.append(line)
@@ -314,4 +321,5 @@ def _is_prose(line: str) -> bool:
     text = line.strip()
     # Three spaces within a line are a column layout (inscriptis lays out a table's cells
     # so), not prose: a wrapper breaks at spaces and HTML collapses them.
-    return len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
+    return (len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
+            and not _UNDERLINE.match(line))

@@ -207,6 +207,32 @@ def test_auto_joins_a_loose_list_of_three_or_more_one_line_items():
     assert split_page(tags + "\n\n* * *\n\n* * *", "auto")[-2:] == ["* * *", "* * *"]
 
 
+def test_link_cards_over_several_lines_stay_whole_blocks():
+    # Firecrawl writes a card (image, title, summary in one link) with backslash line breaks.
+    def card(n):
+        return (f"[![Jars on a table, picture {n}](https://a.example/jam{n}.jpg)\\\n"
+                f"The pectin shortage, explained for home cooks, part {n}\\\n"
+                f"Why your jam will not set this year, and what to do about it, {n}](https://a.example/jam-{n})")
+
+    paragraphs = ["The shortage began in March when two suppliers closed their plants, the makers say.",
+                  "Home cooks report that their jam will not set, and shops have run out of the powder."]
+    text = "\n\n".join(paragraphs + [card(1), card(2)])
+    assert split_page(text, "auto") == paragraphs + [card(1), card(2)]
+    # one paragraph a line: the cards still stay whole
+    assert segmentation._per_line("\n".join(paragraphs + [card(1)])) == paragraphs + [card(1)]
+    assert segmentation._per_line("Title of the page\n=================\nBody.") == ["Title of the page\n=================", "Body."]
+
+
+def test_unwrapping_joins_no_line_to_a_setext_underline_nor_after_a_backslash_break():
+    heading = "Canners recall widens after botulism scare in Ohio\n" + "=" * 50
+    paragraph = ("A regional maker recalled twelve thousand jars on Tuesday after two people\n"
+                 "fell ill in the city. The company said the jars were sold in four states and\n"
+                 "that shoppers should return them to the store where they bought them, it said.")
+    address = "The company's offices, at 12 Mill Road,\\\nDayton, Ohio, are closed on Sundays and holidays."
+    text = f"{heading}\n\n{paragraph}\n\n{address}"
+    assert split_page(text, "auto") == [heading, " ".join(paragraph.split("\n")), address]
+
+
 def test_auto_splits_a_page_written_one_paragraph_a_line():
     text = (
         "Harbour bridge reopens\n"
