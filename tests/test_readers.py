@@ -75,9 +75,22 @@ def test_base_href_resolves_links():
     assert html_to_text(html) == "[Post](https://site.example/blog/post)"
 
 
-def test_a_link_wrapping_blocks_leaves_the_blocks_apart():
-    html = '<a href="/story"><h3>Headline</h3><p>Teaser text</p></a>'
-    assert html_to_text(html) == "Headline\n\nTeaser text"
+def test_a_link_wrapping_blocks_leaves_the_blocks_apart_each_linked():
+    html = '<a href="/story"><h3>Headline</h3><p>Teaser text with a <a href="/tag">tag</a></p></a><p>After</p>'
+    assert html_to_text(html, url="https://a.example/") == (
+        "[Headline](https://a.example/story)\n\nTeaser text with a [tag](https://a.example/tag)\n\nAfter")
+
+
+def test_two_line_breaks_in_a_row_end_a_paragraph_as_a_browser_shows_them():
+    html = ("<div><b>Canners recall widens</b><br> <br>By Dana Whitfield<br><br>A maker recalled jars.<br>"
+            "It said more would follow.</div><ul><li>One<br><br>Two</li></ul>")
+    assert html_to_text(html) == ("Canners recall widens\n\nBy Dana Whitfield\n\nA maker recalled jars.\n"
+                                  "It said more would follow.\n\n- One\nTwo")
+
+
+def test_links_in_table_cells_are_kept():
+    html = '<table><tr><th>Year</th><th>Filing</th></tr><tr><td>2022</td><td><a href="/f/7">$7m <b>report</b></a></td></tr></table>'
+    assert html_to_text(html) == "Year | Filing\n2022 | [$7m report](/f/7)"
 
 
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():

@@ -217,6 +217,7 @@ class _Builder:
         self.line_prefix = ""
         self.list_depth = 0
         self.quote_depth = 0
+        self.link_target: str | None = None  # inside a link around blocks: its target
 
     # -- assembling
 
@@ -230,6 +231,8 @@ class _Builder:
             return
         line = _SPACES.sub(" ", "".join(self.inline)).strip()
         self.inline = []
+        if line and self.link_target is not None and "](" not in line:
+            line = f"[{line}]({self.link_target})"
         if line:
             self.lines.append(self.line_prefix + line)
         self.line_prefix = ""
@@ -253,9 +256,20 @@ class _Builder:
             self.text(" ".join(element.itertext()))
             return
         if tag == "br":
-            self.end_line()
+            if self.lines and not self.list_depth and not "".join(self.inline).strip():
+                self.inline = []
+                self.end_block()  # a second <br> in a row: a paragraph break, as browsers show it
+            else:
+                self.end_line()
         elif tag == "a" and element.get("href") is not None and not self._holds_blocks(element):
             self.link(element)
+        elif tag == "a" and element.get("href") is not None:
+            # A link around blocks (a teaser card: a heading, a summary): each of its lines
+            # is linked, as a link around a heading is written "[## Title](url)".
+            outer, self.link_target = self.link_target, self.target(element.get("href"))
+            self.children(element, depth)
+            self.end_line()
+            self.link_target = outer
         elif tag == "img":
             pass  # an image's alt text is used only as the text of a link that has none
         elif tag in LISTS:
@@ -324,10 +338,16 @@ class _Builder:
             self.end_line()
 
     def row(self, element) -> None:
-        cells = [_plain(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
+        cells = [self._cell(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
         self.end_line()
         self.text(" | ".join(cell for cell in cells if cell))
         self.end_line()
+
+    def _cell(self, cell) -> str:
+        # A cell on one line, its links kept ("[Report](https://...)").
+        builder = _Builder(self.url)
+        builder.children(cell, 0)
+        return " ".join(_SPACES.sub(" ", block) for block in builder.finish())
 
     def link(self, element) -> None:
         text = _plain(element)
