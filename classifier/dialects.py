@@ -194,6 +194,36 @@ def _normalise_characters(text: str) -> str:
     return _ODD_SPACES.sub(" ", text)
 
 
+# A line that may be a reference definition: the page-level pass runs only on pages with one.
+_MAYBE_DEFINITION = re.compile(r"^[ ]{0,3}\[[^\[\]\n]+\]:", re.MULTILINE)
+
+
+def resolve_reference_links(page: str) -> str:
+    """A page's reference-style links (``[text][id]``, html2text's ``--reference-links``)
+    written inline (``[text](url)``) with the ``[id]: url`` definitions found anywhere on the
+    page, and the definition lines dropped: they usually sit together at the page's end,
+    where each block alone could not resolve its links and the definitions would be blocks
+    of their own."""
+    if "]:" not in page or not _MAYBE_DEFINITION.search(page):
+        return page
+    definitions: dict[str, str] = {}
+    kept = []
+    for line in page.split("\n"):
+        definition = _REF_DEFINITION.fullmatch(line.strip())
+        if definition:
+            definitions[definition.group(1).strip().lower()] = definition.group(2)
+        else:
+            kept.append(line)
+    if not definitions:
+        return page
+
+    def inline(ref: re.Match) -> str:
+        target = definitions.get((ref.group(2) or ref.group(1)).strip().lower())
+        return ref.group(0) if target is None else f"[{ref.group(1)}]({target})"
+
+    return _REF_LINK.sub(inline, "\n".join(kept))
+
+
 def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
     """The block's lines with line-level markup rewritten (headings, bullets, rules, setext
     underlines and reference definitions dropped), and the definitions found."""

@@ -691,3 +691,14 @@ def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text)
     path.write_text(text, encoding="utf-8")
     (page,) = iter_pages([path], split="blank")
     assert [b.text for b in page] == text.split("\n\n") and all(b.url is None for b in page)
+
+
+def test_reference_links_are_resolved_across_the_page_and_their_definitions_are_no_blocks(tmp_path):
+    path = tmp_path / "page.md"
+    path.write_text("# Jam recall\n\nBy [Dana Whitfield][1], May 14\n\nSee [our coverage][cov] and [the FDA][].\n\n"
+                    "   [1]: /author/dana\n   [cov]: https://a.example/jam \"Jam\"\n   [the fda]: https://fda.example/\n",
+                    encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == [
+        "# Jam recall", "By [Dana Whitfield](/author/dana), May 14",
+        "See [our coverage](https://a.example/jam) and [the FDA](https://fda.example/)."]
