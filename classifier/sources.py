@@ -24,6 +24,9 @@ STDIN_PAGE = "stdin"
 PAGE_SUFFIX = ".txt"
 # An argument that names a web page rather than a file.
 _URL = re.compile(r"(?i)(?:https?|ftp)://")
+# Pages a mirror (wget -r) saves under their server script's name ("story.php?id=12"): a
+# folder's such files are read when they hold HTML, not when they are the scripts themselves.
+_SERVER_PAGE = re.compile(r"(?i).+\.(?:php\d?|aspx?|jsp|shtml|cfm)(?:\?.*)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +62,30 @@ def _expand(path: Path) -> list[Path]:
     try:
         # A broken symlink is listed (and reported when read) rather than silently left out.
         pages = sorted(p for p in path.iterdir()
-                       if is_page_name(p.name) and (p.is_file() or not p.exists()))
+                       if (is_page_name(p.name) and (p.is_file() or not p.exists()))
+                       or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if not pages:
         records = sorted({p.name[len(page_stem(p)):] for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)})
-        hint = (f"; its files of records ({', '.join(records)}) are read only when named, "
-                f"e.g. {path / ('*' + records[0])}") if records else ""
+        if records:
+            hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"
+        elif any(p.is_dir() for p in path.iterdir()):
+            hint = f"; its sub-folders are not searched: give them, e.g. {path / '*'}"
+        else:
+            hint = ""
         raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID}){hint}")
     return pages
+
+
+def _holds_html(path: Path) -> bool:
+    from .readers import SNIFF_BYTES, looks_like_html
+
+    try:
+        with open(path, "rb") as handle:
+            return looks_like_html(handle.read(SNIFF_BYTES))
+    except OSError:
+        return True  # listed, so that reading it reports why it cannot be read
 
 
 def _valid_unicode(name: str) -> str:

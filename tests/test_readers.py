@@ -702,3 +702,18 @@ def test_reference_links_are_resolved_across_the_page_and_their_definitions_are_
     assert [b.text for b in page] == [
         "# Jam recall", "By [Dana Whitfield](/author/dana), May 14",
         "See [our coverage](https://a.example/jam) and [the FDA](https://fda.example/)."]
+
+
+def test_a_mirrors_server_pages_are_read_when_they_hold_html_and_scripts_are_not(tmp_path):
+    (tmp_path / "story.php?id=12").write_text("<html><body><p>Harbour reopens.</p></body></html>", encoding="utf-8")
+    (tmp_path / "index.aspx").write_text("<p>Front page.</p>", encoding="utf-8")
+    (tmp_path / "lib.php").write_text('<?php echo "hi"; ?>', encoding="utf-8")
+    assert _texts(iter_pages([tmp_path])) == [[("index", "Front page.")], [("story", "Harbour reopens.")]]
+
+
+def test_a_folder_of_folders_says_its_sub_folders_are_not_searched(tmp_path):
+    (tmp_path / "site-a").mkdir()
+    (tmp_path / "site-a" / "p.txt").write_text("Page", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        list(iter_pages([tmp_path]))
+    assert str(info.value).endswith(f"; its sub-folders are not searched: give them, e.g. {tmp_path / '*'}")
