@@ -496,16 +496,19 @@ def test_an_xhtml_page_with_an_xml_declaration_is_a_page_not_a_feed(tmp_path):
 def test_a_page_with_no_text_is_warned_of_not_silently_left_out(tmp_path, small_model_path):
     (tmp_path / "empty.txt").write_text("\n \n", encoding="utf-8")
     (tmp_path / "app.html").write_text('<html><body><div id="root"></div><script>render()</script></body></html>')
+    (tmp_path / "frames.html").write_text('<html><frameset cols="20%,80%"><frame src="menu.html"><frame src="s.html"></frameset></html>')
     (tmp_path / "story.txt").write_text("Harbour reopens.", encoding="utf-8")
     result = runner.invoke(app, ["tag", str(tmp_path), "--format", "csv", "--model", str(small_model_path)])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
         f"Warning: {tmp_path / 'app.html'}: holds no text to tag once its markup is dropped (a page built by JavaScript?); nothing is written for it",
         f"Warning: {tmp_path / 'empty.txt'}: holds no text to tag; nothing is written for it",
+        f"Warning: {tmp_path / 'frames.html'}: holds no text to tag once its markup is dropped: its text is in the pages its "
+        "frames show (<frame src>); tag those; nothing is written for it",
     ]
-    assert lines[2].startswith("page,index,text,label,")
-    assert [line.split(",")[:3] for line in lines[3:]] == [["story", "0", "Harbour reopens."]]
+    assert lines[3].startswith("page,index,text,label,")
+    assert [line.split(",")[:3] for line in lines[4:]] == [["story", "0", "Harbour reopens."]]
 
 
 def test_tag_refuses_a_json_file_of_no_pages_saying_what_it_reads(tmp_path, small_model_path):

@@ -262,5 +262,19 @@ def _nothing_to_tag(path: str | Path) -> str:
     kind = input_kind(path, sniff=False)
     if kind == "warc":
         return f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"
-    hint = " once its markup is dropped (a page built by JavaScript?)" if kind == "html" else ""
+    hint = ""
+    if kind == "html":
+        hint = (" once its markup is dropped: its text is in the pages its frames show (<frame src>); tag those"
+                if _has_frames(path) else " once its markup is dropped (a page built by JavaScript?)")
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
+
+
+_FRAME = re.compile(rb"<(?:frameset|frame|iframe)[\s>/]", re.IGNORECASE)
+
+
+def _has_frames(path: str | Path) -> bool:
+    try:
+        data = read_bytes(path)
+        return bool(_FRAME.search(gunzip(data, str(path)) if data.startswith(GZIP_MAGIC) else data))
+    except BlocktagError:
+        return False
