@@ -182,7 +182,14 @@ def test_evidence_names_readable_features(small_model):
         assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
     names = [name for items in evidence for name, _ in items]
     assert all(isinstance(n, str) and n for n in names)
-    assert any(n.startswith(("word ", "shape ", "link to ")) or " " in n for n in names)
+    # Each kind of feature by its readable name: a word in quotes, a measure with its value
+    # (before scaling), a word shape, a neighbour's feature under its place.
+    _, byline, last = ({name for name, _ in items}
+                       for items in small_model.compiled.evidence(blocks, proba.argmax(axis=1), top=200))
+    assert {'word "by"', "words 3", "shape ^■ "} <= byline
+    shapes = next(part for part in small_model.compiled.parts if part.name == "word_shapes")
+    assert {n.removeprefix("shape ") for n in byline if n.startswith("shape ")} <= set(shapes.vocabulary)
+    assert any(n.startswith("previous block: ") for n in last)
 
 
 def test_tagging_imports_neither_scikit_learn_nor_scipy(small_model_path):

@@ -260,13 +260,15 @@ def test_random_pages_come_out_whole_and_in_order(small_model, pages, batch):
 # ---------------------------------------------------------------- huge input
 
 
-def test_one_giant_block_is_tagged_in_bounded_time(small_model):
-    giant = ("word " * 4_000_000)[:20_000_000]  # 20 MB, no blank line
-    started = time.perf_counter()
-    tagged = Tagger(small_model).tag_text(giant)
-    assert len(tagged) == 1 and len(tagged[0].block.text) == 20_000_000
-    assert time.perf_counter() - started < 30  # the features read only MAX_FEATURE_CHARS
-    assert MAX_FEATURE_CHARS < 10_000
+def test_one_giant_block_is_read_only_as_far_as_the_features_look(small_model):
+    # What bounds the time and memory a block takes: past MAX_FEATURE_CHARS, nothing is read.
+    head = ("The council approved the budget after a long debate, said Ana Ruiz. " * 100)[:MAX_FEATURE_CHARS]
+    giant = head + "Subscribe to our newsletter for deals and offers!" * 400_000  # 20 MB, no blank line
+    tagger = Tagger(small_model)
+    (whole,) = tagger.tag_text(giant)
+    (alone,) = tagger.tag_text(head)
+    assert whole.block.text == giant
+    assert whole.scores == alone.scores
 
 
 # ---------------------------------------------------------------- untrusted model files
