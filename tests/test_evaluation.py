@@ -161,6 +161,24 @@ def test_report_groups_errors_by_confusion_pair():
     assert page.index("body tagged as promotion: 2") < page.index("caption tagged as body: 1")
 
 
+def test_report_ranks_pages_by_their_errors():
+    outcomes = {"a-few": [("body", "body"), ("body", "other")], "most": [("body", "other"), ("byline", "body")],
+                "none": [("body", "body")], "b-few": [("caption", "body")]}
+    predictions = [{"page": page, "index": i, "text": "t", "label": t, "predicted": p, "confidence": 0.9}
+                   for page, pairs in outcomes.items() for i, (t, p) in enumerate(pairs)]
+    labels = ["body", "byline", "caption", "other"]
+    metrics = {
+        "blocks": 6, "pages": 4, "accuracy": 0.33, "macro_f1": 0.2,
+        "per_label": {l: {"precision": 0, "recall": 0, "f1": 0, "support": 1} for l in labels},
+        "confusion_matrix": {"labels": labels, "matrix": [[2, 0, 0, 2], [1, 0, 0, 0], [1, 0, 0, 0], [0, 0, 0, 0]]},
+        "calibration": {"ece": 0.5, "bins": [{"low": 0.8, "high": 0.9, "count": 6, "confidence": 0.9, "accuracy": 0.33}]},
+        "predictions": predictions,
+    }
+    table = render_html({"m": metrics}, ["d.jsonl"]).split("<table id=pages>", 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=num>(\d+)</td><td class=num>(\d+)</td>", table)
+    assert rows == [("most", "2", "2"), ("a-few", "1", "2"), ("b-few", "1", "1"), ("none", "0", "1")]
+
+
 def test_cross_validation_keeps_pages_apart(corpus_blocks, monkeypatch):
     from classifier import evaluation, model
 

@@ -249,9 +249,10 @@ page_text = st.lists(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(pages=st.lists(page_text, min_size=1, max_size=5), batch=st.integers(min_value=1, max_value=8))
-def test_random_pages_come_out_whole_and_in_order(small_model, pages, batch):
-    tagger = Tagger(small_model, batch_blocks=batch)
+@given(pages=st.lists(page_text, min_size=1, max_size=5), batch=st.integers(min_value=1, max_value=8),
+       jobs=st.sampled_from([1, 2]))
+def test_random_pages_come_out_whole_and_in_order(small_model, pages, batch, jobs):
+    tagger = Tagger(small_model, batch_blocks=batch, jobs=jobs)
     blocks = [Block(f"p{k}", i, text) for k, page in enumerate(pages) for i, text in enumerate(segment(page))]
     by_page = [[b for b in blocks if b.page == f"p{k}"] for k in range(len(pages))]
     assert [t.block for t in tagger.tag_pages(by_page)] == blocks
