@@ -180,6 +180,8 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
         from .labelstudio import export_records
 
         return export_records(path, encoding)
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; give its files of labelled blocks, e.g. {path / '*.jsonl'}")
     if suffix not in LABELLED_SUFFIXES:
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
     # a line at a time: a file of a million pages is never held whole

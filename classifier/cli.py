@@ -517,6 +517,8 @@ def evaluate_cli(
         if report_path is not None:
             require("report", "--report")
         blocks = read_labelled(data, encoding=encoding)
+        if not blocks:
+            raise fail(f"{', '.join(map(str, data))}: no labelled blocks to evaluate on")
         results: dict[str, dict] = {}
         for path in models or [None]:
             bundle = load_model(path)
@@ -655,6 +657,8 @@ def cv_cli(
         check_outputs([json_path], data)  # before the work, not after it
         settings = parse_params(param or [])
         blocks = read_labelled(data, encoding=encoding)
+        if not blocks:
+            raise fail(f"{', '.join(map(str, data))}: no labelled blocks to cross-validate on")
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),

@@ -181,3 +181,15 @@ def test_flags_that_would_be_ignored_are_refused(tmp_path, small_model_path):
     assert result.exit_code == 1
     assert result.output == f"Error: --model {small_model_path} is given twice: give each model to compare once\n"
     assert not (tmp_path / "m.npz").exists()
+
+
+def test_empty_or_folder_data_is_named_with_the_fix(tmp_path):
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("", encoding="utf-8")
+    for command, message in (("evaluate", f"{empty}: no labelled blocks to evaluate on"),
+                             ("cv", f"{empty}: no labelled blocks to cross-validate on")):
+        result = runner.invoke(app, [command, str(empty)])
+        assert result.exit_code == 1
+        assert result.output == f"Error: {message}\n"
+    result = runner.invoke(app, ["evaluate", str(tmp_path)])
+    assert result.output == f"Error: {tmp_path}: is a folder; give its files of labelled blocks, e.g. {tmp_path / '*.jsonl'}\n"
