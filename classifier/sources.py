@@ -43,7 +43,7 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
     files: list[str | Path | BlocktagError] = []
     for item in inputs:
         if str(item) == STDIN:
-            files.append(STDIN)
+            files.append(STDIN if STDIN not in files else InputError("-: standard input is given twice; it can be read once"))
             continue
         if isinstance(item, str) and _URL.match(item) and not os.path.exists(item):
             files.append(InputError(f"{item}: is a web address; blocktag reads pages already fetched: save it first "

@@ -720,3 +720,14 @@ def test_a_folder_of_folders_says_its_sub_folders_are_not_searched(tmp_path):
     with pytest.raises(InputError) as info:
         list(iter_pages([tmp_path]))
     assert str(info.value).endswith(f"; its sub-folders are not searched: give them, e.g. {tmp_path / '*'}")
+
+
+def test_stdin_given_twice_is_an_error_not_an_empty_second_page(monkeypatch):
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"A page")))
+    errors = []
+    pages = list(iter_pages(["-", "-"], on_error=errors.append))
+    assert [[b.text for b in page] for page in pages] == [["A page"]]
+    assert [str(e) for e in errors] == ["-: standard input is given twice; it can be read once"]
