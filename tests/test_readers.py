@@ -635,6 +635,7 @@ def test_a_page_saved_as_mhtml_is_read_as_its_html(tmp_path, name):
     (page,) = iter_pages([path])
     assert [b.text for b in page] == ["Bridge reopens", "The bridge carried its first cars, cafés reopened.",
                                       "[More news](https://harbour.example/news)"]
+    assert {b.url for b in page} == {"https://harbour.example/news/bridge"}  # the address it was saved from
 
 
 def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):

@@ -60,7 +60,17 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     """The page's text as blank-line separated blocks ("" for an empty document). Relative
     links are resolved against ``url`` (or the page's ``<base href>``) when known. Raises
     :class:`InputError` naming ``source`` for a document lxml cannot read."""
+    return html_page(html, url, source)[0]
+
+
+def html_page(html: bytes | str, url: str | None = None, source: str = "<html>") -> tuple[str, str | None]:
+    """:func:`html_to_text`, and the page's address: ``url``, or the one a browser saved
+    an MHTML page from."""
     html, url = _saved_page(html, url, source)
+    return _page_text(html, url, source), url
+
+
+def _page_text(html: bytes | str, url: str | None, source: str) -> str:
     if isinstance(html, bytes):
         html = decode_html(html)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -115,15 +125,16 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
 
 
-def read_html(path: str | os.PathLike, url: str | None = None) -> str:
-    """An HTML page file (``.html``, ``.htm``, gzipped or not) as text."""
+def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str | None]:
+    """An HTML page file (``.html``, ``.htm``, gzipped or not, or MHTML) as text, and its
+    address (``url``, or the one an MHTML page was saved from)."""
     data = _read_raw(path)
     if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
         data = gunzip(data, str(path))
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
-    return html_to_text(data, url=url, source=str(path))
+    return html_page(data, url=url, source=str(path))
 
 
 def _read_raw(path) -> bytes:

@@ -110,7 +110,8 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
             yield from _json_document_pages(document, source, page, split)
             return
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
-        yield from text_pages(_html_text(data, source=source), page, READER_SPLIT)
+        text, url = _html_page(data, source=source)
+        yield from text_pages(text, page, READER_SPLIT, url=url)
         return
     text, url = split_envelope(decode_text(data, source, encoding) if text is None else text)
     yield from text_pages(text, page, split, url=url)
@@ -174,7 +175,7 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
     for record in page_records(records(), stem):
         url = record.url
         if record.is_html:
-            text, mode = _html_text(record.content, source=record.where, url=url), READER_SPLIT
+            (text, url), mode = _html_page(record.content, source=record.where, url=url), READER_SPLIT
         else:
             (text, named), mode = split_envelope(record.content), split
             url = url or named
@@ -193,7 +194,8 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
     if kind == "html":
         from .html import read_html
 
-        yield from text_pages(read_html(path), page, READER_SPLIT)
+        text, url = read_html(path)
+        yield from text_pages(text, page, READER_SPLIT, url=url)
         return
     from .warc import check_warc, read_warc
 
@@ -203,10 +205,10 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
-def _html_text(data: bytes | str, source: str = "<stdin>", url: str | None = None) -> str:
-    from .html import html_to_text
+def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = None) -> tuple[str, str | None]:
+    from .html import html_page
 
-    return html_to_text(data, url=url, source=source)
+    return html_page(data, url=url, source=source)
 
 
 def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None) -> Iterator[list[Block]]:
