@@ -66,7 +66,14 @@ def test_tag_csv(small_model_path, tmp_path):
     out = tmp_path / "out.csv"
     result = run("tag", SEED_PAGE, "--model", small_model_path, "--format", "csv", "--output", out)
     assert result.exit_code == 0
-    assert out.read_text(encoding="utf-8").splitlines()[0] == "page,index,text,label,confidence"
+    assert result.stdout == ""
+    import csv
+
+    with open(out, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["page", "index", "text", "label", "confidence"]
+    assert [(r["page"], r["index"], r["text"]) for r in rows] == [
+        (SEED_PAGE.stem, str(i), text) for i, text in enumerate(segment(SEED_PAGE.read_text(encoding="utf-8")))]
 
 
 def test_tag_jsonl_input_keeps_page_and_index(small_model_path, tmp_path):

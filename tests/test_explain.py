@@ -67,3 +67,4 @@ def test_evidence_of_the_shipped_model_is_its_strongest_first(small_model):
 def test_explain_refuses_a_top_below_one(tmp_path):
     result = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--top", "0"])
     assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == "Error: Invalid value for '--top': Input should be greater than or equal to 1"

@@ -55,6 +55,7 @@ def test_png_renamed_txt(tmp_path):
 def test_record_without_text_or_label(tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 0, "label": "body"}])
     result = run("train", data, "--output", tmp_path / "m.npz")
+    assert result.exit_code == 1
     assert result.output == f"Error: {data}:1: record has no 'text' field\n"
     data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": 0, "text": "t"}])
     result = run("train", data, "--output", tmp_path / "m.npz")
