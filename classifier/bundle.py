@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import warnings
 import zipfile
 import zlib
@@ -258,6 +259,7 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
 
 def model_from_bytes(data: bytes, source: str) -> ModelBundle:
     try:
+        _check_members(data, source)
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             if _META not in npz.files:
                 raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
@@ -265,14 +267,16 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
             arrays = {name: npz[name] for name in npz.files if name != _META}
     except BlocktagError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError):
-        raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file)") from None
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError, RecursionError,
+            MemoryError):
+        raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file of arrays); "
+                         "download or train it again") from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
         raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
     version = document.get("format_version")
     if version not in READABLE_FORMAT_VERSIONS:
         raise ModelError(
-            f"{source}: is a blocktag model of format {version}; this blocktag reads formats "
+            f"{source}: is a blocktag model of format {version!r}; this blocktag reads formats "
             f"{', '.join(map(str, READABLE_FORMAT_VERSIONS[:-1]))} and {READABLE_FORMAT_VERSIONS[-1]}: "
             "retrain it with 'blocktag train', "
             "or use the blocktag that made it"
@@ -285,13 +289,41 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
             plain = CompiledModel.from_arrays(document["plain_model"], _prefixed(arrays, _PLAIN_PREFIX))
         if "memory" in document:
             memory = Memory.from_arrays(_prefixed(arrays, _MEMORY_PREFIX), len(compiled.classes))
+        metadata = document.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            raise TypeError("its metadata is not a JSON object")
+        if "labels" in metadata and metadata["labels"] != compiled.classes:
+            raise ValueError(f"its metadata names labels {metadata['labels']}, its arrays {compiled.classes}")
+        bundle = ModelBundle(compiled, metadata, plain=plain, memory=memory, source=source)
     except ModelError as exc:  # a feature this version does not define
         raise ModelError(f"{source}: {exc}; retrain it with this blocktag") from None
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc})") from None
-    metadata = document.get("metadata") or {}
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc}); "
+                         "download or train it again") from None
     _warn_on_version_mismatch(source, metadata)
-    return ModelBundle(compiled, metadata, plain=plain, memory=memory, source=source)
+    return bundle
+
+
+# A member of a model file unpacks to at most this much (the shipped model's largest holds
+# a few MB), so that a small file cannot make loading it take gigabytes.
+MAX_MEMBER_BYTES = 512 * 1024 * 1024
+_MEMBER = re.compile(r"(?:plain/)?(?:(?:first|context)\.(?:coef|intercept)|part\d{1,4}\.(?:idf|mean|scale))\.npy"
+                     r"|memory/(?:keys|labels)\.npy|meta\.json\.npy")
+
+
+def _check_members(data: bytes, source: str) -> None:
+    """Refuse, before anything is unpacked, a file that is no zip of arrays, holds a member
+    no model has, or one that would unpack to more than :data:`MAX_MEMBER_BYTES`."""
+    if not data.startswith(b"PK"):
+        raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file of arrays); "
+                         "download or train it again")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            if not _MEMBER.fullmatch(member.filename):
+                raise ModelError(f"{source}: is not a blocktag model (it holds {member.filename!r}, which no model has)")
+            if member.file_size > MAX_MEMBER_BYTES:
+                raise ModelError(f"{source}: is not a blocktag model ({member.filename} would unpack to "
+                                 f"{member.file_size // 2**20} MB)")
 
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

@@ -245,19 +245,50 @@ class CompiledModel:
             context = LogisticLayer(arrays["context.coef"], arrays["context.intercept"])
         model = cls(spec["classes"], parts, LogisticLayer(arrays["first.coef"], arrays["first.intercept"]),
                     context, int(spec.get("context_window", 0)))
-        model.check_shapes()
+        model.check_arrays()
         return model
 
-    def check_shapes(self) -> None:
-        """Raise ValueError unless the arrays fit together (a damaged or edited file)."""
-        width = sum(part.width for part in self.parts)
+    def check_arrays(self) -> None:
+        """Raise ValueError unless the model is whole (a damaged or edited file): distinct
+        labels, each feature's columns right after the last's with the settings its
+        definition takes, and every array of the right shape, holding finite numbers (a
+        scale above 0). A model that loads, tags sensibly."""
+        if (len(self.classes) < 2 or len(set(self.classes)) != len(self.classes)
+                or not all(isinstance(c, str) and c for c in self.classes)):
+            raise ValueError("its labels are not two or more distinct names")
         n_scores = 1 if len(self.classes) == 2 else len(self.classes)
-        if self.first.coef.shape != (n_scores, width) or self.first.intercept.shape != (n_scores,):
-            raise ValueError("coefficients do not match the features")
+        offset = 0
         for part in self.parts:
+            if part.offset != offset:
+                raise ValueError(f"feature {part.name!r} starts at column {part.offset}, not {offset}")
+            allowed = {"ngram_range"} if part.vocabulary is not None else set(part.spec.settings)
+            if set(part.settings) != allowed:
+                raise ValueError(f"feature {part.name!r} has settings {sorted(part.settings)}, not {sorted(allowed)}")
+            span = part.settings.get("ngram_range")
+            if part.vocabulary is not None and not (isinstance(span, list) and len(span) == 2
+                                                    and all(type(n) is int for n in span) and 1 <= span[0] <= span[1]):
+                raise ValueError(f"feature {part.name!r} has an n-gram range that is no two lengths")
             numbers = (part.idf,) if part.vocabulary is not None else (part.mean, part.scale)
             if any(a is None or a.shape != (part.width,) for a in numbers):
                 raise ValueError(f"feature {part.name!r} is damaged")
+            if part.vocabulary is not None and (not all(isinstance(g, str) for g in part.vocabulary)
+                                                or len(set(part.vocabulary)) != len(part.vocabulary)):
+                raise ValueError(f"feature {part.name!r} has a vocabulary that is no list of distinct n-grams")
+            if part.vocabulary is None and not (part.scale > 0).all():
+                raise ValueError(f"feature {part.name!r} has a scale that is not above 0")
+            offset += part.width
+        layers = [(self.first, offset)]
+        if self.context is not None:
+            dummy = context_matrix(np.full((1, len(self.classes)), 1.0 / len(self.classes)), [Block("p", 0, "")],
+                                   self.context_window)
+            layers.append((self.context, dummy.shape[1]))
+        for layer, width in layers:
+            if layer.coef.shape != (n_scores, width) or layer.intercept.shape != (n_scores,):
+                raise ValueError("coefficients do not match the features")
+        arrays = [a for layer, _ in layers for a in (layer.coef, layer.intercept)]
+        arrays += [a for part in self.parts for a in ((part.idf,) if part.vocabulary is not None else (part.mean, part.scale))]
+        if not all(np.issubdtype(a.dtype, np.floating) and np.isfinite(a).all() for a in arrays):
+            raise ValueError("it holds numbers that are not finite floats")
 
 
 def compile_classifier(classifier) -> CompiledModel:
@@ -287,5 +318,5 @@ def compile_classifier(classifier) -> CompiledModel:
         context = LogisticLayer(np.asarray(classifier.context_.coef_, dtype=np.float64),
                                 np.asarray(classifier.context_.intercept_, dtype=np.float64))
     model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, classifier.context_window)
-    model.check_shapes()
+    model.check_arrays()
     return model

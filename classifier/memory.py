@@ -93,6 +93,8 @@ class Memory:
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], n_labels: int) -> "Memory":
+        if not all(np.issubdtype(arrays[name].dtype, np.integer) for name in ("keys", "labels")):
+            raise ValueError("its remembered blocks are not integer arrays")
         memory = cls(arrays["keys"], arrays["labels"])
         if len(memory) and not (0 <= memory.label_index.min() and memory.label_index.max() < n_labels):
             raise ValueError("a remembered block's label is not one of the model's")

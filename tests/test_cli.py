@@ -140,7 +140,7 @@ def test_bad_model_file(tmp_path):
     model.write_text("hello", encoding="utf-8")
     result = run("tag", SEED_PAGE, "--model", model)
     assert result.exit_code == 1
-    assert result.output == f"Error: {model}: is not a blocktag model (not a readable .npz file)\n"
+    assert result.output == f"Error: {model}: is not a blocktag model (not a readable .npz file of arrays); download or train it again\n"
 
 
 def test_malformed_training_line(tmp_path):

@@ -4,9 +4,11 @@ features are defined once, in the registry."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -119,6 +121,50 @@ def test_damaged_arrays_are_reported(small_model, tmp_path):
     path = tmp_path / "cut.npz"
     np.savez(path, **arrays)
     with pytest.raises(ModelError, match=r"cut\.npz: is a damaged blocktag model"):
+        load_model(path)
+
+
+def _edited(small_model, tmp_path, edit) -> Path:
+    """The small model's file with its arrays and JSON document changed by ``edit``."""
+    with np.load(io.BytesIO(small_model.to_bytes())) as npz:
+        arrays = {name: npz[name] for name in npz.files}
+    document = json.loads(bytes(arrays["meta.json"]).decode())
+    edit(arrays, document)
+    arrays["meta.json"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+    path = tmp_path / "edited.npz"
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def _set(mapping, key, value):
+    mapping[key] = value
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda a, d: a["first.coef"].__setitem__((0, 0), np.nan), "it holds numbers that are not finite floats"),
+    (lambda a, d: _set(a, "first.intercept", a["first.intercept"].astype(str)), "it holds numbers that are not finite floats"),
+    (lambda a, d: _set(d["model"], "classes", ["body"] * len(d["model"]["classes"])), "its labels are not two or more distinct names"),
+    (lambda a, d: _set(d["model"]["parts"][1], "offset", 0), "feature 'word_shapes' starts at column 0, not"),
+    (lambda a, d: _set(d["model"]["parts"][0], "settings", {}), "feature 'words' has settings [], not ['ngram_range']"),
+    (lambda a, d: _set(d["model"]["parts"][0], "vocabulary", [7] * len(d["model"]["parts"][0]["vocabulary"])),
+     "feature 'words' has a vocabulary that is no list of distinct n-grams"),
+    (lambda a, d: _set(d, "metadata", ["x"]), "its metadata is not a JSON object"),
+    (lambda a, d: _set(d["metadata"], "labels", ["spam"]), "its metadata names labels ['spam']"),
+])
+def test_a_damaged_model_is_refused_on_loading_not_tagged_with(small_model, tmp_path, edit, reason):
+    path = _edited(small_model, tmp_path, edit)
+    with pytest.raises(ModelError) as info:
+        load_model(path)
+    assert str(info.value).startswith(f"{path}: is a damaged blocktag model (") and reason in str(info.value)
+    assert str(info.value).endswith("; download or train it again")
+
+
+def test_a_model_file_with_a_member_no_model_has_is_refused_unpacked(small_model, tmp_path):
+    path = tmp_path / "big.npz"
+    path.write_bytes(small_model.to_bytes())
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("junk.npy", b"\0" * 1000)
+    with pytest.raises(ModelError, match=rf"^{path}: is not a blocktag model \(it holds 'junk.npy', which no model has\)$"):
         load_model(path)
 
 
