@@ -318,6 +318,8 @@ def _check_members(data: bytes, source: str) -> None:
         raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file of arrays); "
                          "download or train it again")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        if _META + ".npy" not in archive.namelist():  # arrays of something else
+            raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
         for member in archive.infolist():
             if not _MEMBER.fullmatch(member.filename):
                 raise ModelError(f"{source}: is not a blocktag model (it holds {member.filename!r}, which no model has)")

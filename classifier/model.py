@@ -13,6 +13,8 @@ it will see on new pages.
 
 from __future__ import annotations
 
+from numbers import Integral, Real
+
 import platform
 import re
 from dataclasses import replace
@@ -30,6 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import __version__
@@ -154,6 +157,21 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             raise TrainingError(
                 f"features must name registered features ({', '.join(sorted(FEATURES))}); got {list(self.features)}"
             )
+        if len(set(self.features)) != len(self.features):
+            raise TrainingError(f"features must name each feature once; got {list(self.features)}")
+        numbers = {"C": Real, "context_C": Real, "context_window": Integral, "stack_folds": Integral, "trim_edges": Real,
+                   "linkless_pages": Real, "element_pages": Real, "tol": Real, "max_iter": Integral,
+                   "random_state": Integral}
+        for name, kind in numbers.items():
+            value = getattr(self, name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TrainingError(f"{name} must be a {'whole ' if kind is Integral else ''}number; got {value!r}")
+        for name in ("word_ngrams", "shape_ngrams", "link_ngrams"):
+            span = getattr(self, name)
+            if len(span) != 2 or not all(isinstance(n, Integral) for n in span):
+                raise TrainingError(f"{name} must be (low, high) with 1 <= low <= high; got {span!r}")
+        if len(set(self.neighbours)) != len(self.neighbours) or not all(isinstance(n, Integral) and n for n in self.neighbours):
+            raise TrainingError(f"neighbours must be distinct non-zero offsets, e.g. -1,1; got {list(self.neighbours)}")
         checks = [
             (self.C > 0, "C must be > 0"),
             (self.context_C > 0, "context_C must be > 0"),
@@ -177,10 +195,13 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X: Sequence[Block], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> "BlockClassifier":
         self._validate()
+        X, y = list(X), np.asarray(y, dtype=object)
+        if y.shape != (len(X),):
+            raise TrainingError(f"{len(X)} blocks but {y.size} labels: give one label a block")
         # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
         # possible on the machine (see ``tol``).
         with threadpool_limits(limits=1):
-            return self._fit(list(X), np.asarray(y, dtype=object), sample_weight)
+            return self._fit(X, y, sample_weight)
 
     def _fit(self, X: list[Block], y: np.ndarray, sample_weight) -> "BlockClassifier":
         n_given = len(X)
@@ -229,6 +250,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         return pipeline
 
     def predict_proba(self, X: Sequence[Block]) -> np.ndarray:
+        check_is_fitted(self, "first_pass_")
         X = list(X)
         if not X:
             return np.zeros((0, len(self.classes_)))

@@ -273,3 +273,29 @@ def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):
         for name, values in arrays.items():
             np.testing.assert_array_equal(loaded[name], values)
     assert _npz_bytes(arrays) == data  # the same arrays, the same bytes
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"features": ("words", "words")}, "features must name each feature once; got ['words', 'words']"),
+    ({"C": "x"}, "C must be a number; got 'x'"),
+    ({"context_window": 1.5}, "context_window must be a whole number; got 1.5"),
+    ({"word_ngrams": (1, 2, 3)}, "word_ngrams must be (low, high) with 1 <= low <= high; got (1, 2, 3)"),
+    ({"neighbours": (0, 1)}, "neighbours must be distinct non-zero offsets, e.g. -1,1; got [0, 1]"),
+])
+def test_bad_settings_are_refused_at_fit_with_what_they_must_be(params, message):
+    from classifier.model import BlockClassifier
+
+    with pytest.raises(TrainingError) as info:
+        BlockClassifier(**params).fit([Block("p", 0, "a")], ["body"])
+    assert str(info.value) == message
+
+
+def test_the_estimator_says_when_it_is_not_fitted_and_when_labels_are_missing(corpus_blocks):
+    from sklearn.exceptions import NotFittedError
+
+    from classifier.model import BlockClassifier
+
+    with pytest.raises(NotFittedError):
+        BlockClassifier().predict_proba([Block("p", 0, "a")])
+    with pytest.raises(TrainingError, match=rf"^{len(corpus_blocks)} blocks but {len(corpus_blocks) - 3} labels: give one label a block$"):
+        BlockClassifier().fit(corpus_blocks, [b.label for b in corpus_blocks][:-3])
