@@ -80,7 +80,8 @@ class Part:
         (before scaling)."""
         if self.vocabulary is not None:
             return name
-        return readable_measure(name, value * self.scale[column] + self.mean[column])
+        # Unscaled, the value carries floating-point dust (3.5e-18 for 0): rounded away.
+        return readable_measure(name, round(value * self.scale[column] + self.mean[column], 9) + 0.0)
 
     def column_names(self) -> list[str]:
         if self.vocabulary is not None:

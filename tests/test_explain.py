@@ -68,3 +68,11 @@ def test_explain_refuses_a_top_below_one(tmp_path):
     result = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--top", "0"])
     assert result.exit_code == 2
     assert result.output.splitlines()[-1] == "Error: Invalid value for '--top': Input should be greater than or equal to 1"
+
+
+def test_measures_are_explained_with_their_values_without_floating_point_dust():
+    result = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--top", "40", "--format", "jsonl"])
+    assert result.exit_code == 0, result.output
+    names = [e["feature"] for line in result.stdout.splitlines() for e in json.loads(line)["evidence"]]
+    values = [name.rsplit(" ", 1)[1] for name in names if name.rsplit(" ", 1)[-1][:1].isdigit()]
+    assert values and not [v for v in values if "e-" in v]
