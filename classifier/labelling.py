@@ -17,6 +17,9 @@ otherwise the key pressed. :func:`line_keys` reads one answer a line (tests, pip
 from __future__ import annotations
 
 import json
+import os
+import re
+import select
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +30,14 @@ from rich.text import Text
 
 from .blocks import iter_records, _validate  # noqa: PLC2701  (the readers' own validation)
 from .errors import DataFormatError
-from .files import DEFAULT_ENCODING, atomic_write
+from .files import DEFAULT_ENCODING, atomic_write, check_writable
 
 GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
 # The guide's labels get letters that are all different and easy to remember.
 GUIDE_KEYS = {"body": "b", "caption": "c", "byline": "y", "contributor_note": "n", "promotion": "p", "other": "o"}
 UNDO, QUIT, ACCEPT = "u", "q", ""
+# An arrow, page or function key: ESC and the bytes that follow it within this long.
+ESCAPE_KEY, ESCAPE_SEQUENCE_SECONDS = "esc", 0.05
 RESERVED_KEYS = {UNDO, QUIT}
 # Neighbours are context, not the question: show only their beginning.
 NEIGHBOUR_CHARS = 160
@@ -87,8 +92,13 @@ def terminal_keys() -> Callable[[], str]:
         fd = sys.stdin.fileno()
         old = termios.tcgetattr(fd)
         try:
-            tty.setraw(fd)
-            ch = sys.stdin.read(1)
+            tty.setraw(fd, termios.TCSANOW)  # (not the default TCSAFLUSH: keys typed ahead are kept)
+            ch = os.read(fd, 1).decode("utf-8", "replace")
+            if ch == "\x1b":
+                # An arrow, page or function key sends ESC and more bytes at once: one key,
+                # answered as unknown, not a label a byte.
+                _read_escape_sequence(fd)
+                return ESCAPE_KEY
         finally:
             termios.tcsetattr(fd, termios.TCSADRAIN, old)
         if ch == "\x03":
@@ -99,6 +109,22 @@ def terminal_keys() -> Callable[[], str]:
     return read
 
 
+def _read_escape_sequence(fd: int) -> None:
+    """The bytes after an ESC: "[" then parameters up to a final byte (arrows, PageDown
+    "[6~"), or "O" and one byte (F1 "OP"). A lone Esc key sends nothing more."""
+    def ready() -> bool:
+        return bool(select.select([fd], [], [], ESCAPE_SEQUENCE_SECONDS)[0])
+
+    if not ready():
+        return
+    second = os.read(fd, 1)
+    if second == b"[":
+        while ready() and not 0x40 <= os.read(fd, 1)[0] <= 0x7E:
+            pass
+    elif second == b"O" and ready():
+        os.read(fd, 1)
+
+
 @dataclass
 class LabelFile:
     """The records of a JSONL file as read, extra keys kept, in file order."""
@@ -106,12 +132,16 @@ class LabelFile:
     path: Path
     records: list[dict]
     labels: list[str] = field(default_factory=list)
+    encoding: str = DEFAULT_ENCODING
 
     @classmethod
     def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
         path = Path(path)
         if path.suffix.lower() != ".jsonl":
-            raise DataFormatError(f"{path}: blocktag label reads JSON Lines; make one with 'blocktag suggest ... -o {path.stem}.jsonl'")
+            stem = path.name.split(".")[0] or "to_label"
+            raise DataFormatError(f"{path}: blocktag label reads JSON Lines (.jsonl); make one with "
+                                  f"'blocktag suggest ... -o {stem}.jsonl'")
+        check_writable(path)  # before any answer is given, not at the first save
         records = []
         seen: set[tuple[str, int]] = set()
         for lineno, record in iter_records(path, encoding):
@@ -119,14 +149,17 @@ class LabelFile:
             if (block.page, block.index) in seen:
                 raise DataFormatError(f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice")
             seen.add((block.page, block.index))
+            if "label" in record:
+                record["label"] = block.label  # checked and stripped; None for no (or no usable) guess
             records.append(record)
         if not records:
             raise DataFormatError(f"{path}: holds no blocks to label")
         extra = sorted({r["label"] for r in records if r.get("label")} - set(GUIDE_LABELS))
-        return cls(path, records, list(GUIDE_LABELS) + extra)
+        return cls(path, records, list(GUIDE_LABELS) + extra, encoding)
 
     def save(self) -> None:
-        with atomic_write(self.path) as out:
+        # In the encoding it was read in: a second run with the same --encoding reads it back.
+        with atomic_write(self.path, encoding=self.encoding) as out:
             for record in self.records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
@@ -192,13 +225,13 @@ class Labeller:
         if self.clear:
             self.console.clear()
         out = self.console
-        out.print(Text(f"page {page}  block {page_positions.index(pos) + 1} of {len(page_positions)}  "
+        out.print(Text(f"page {_visible(page)}  block {page_positions.index(pos) + 1} of {len(page_positions)}  "
                        f"({self.file.reviewed()} of {len(records)} reviewed)", style="bold"))
         before = records[pos - 1] if pos > 0 and records[pos - 1]["page"] == page else None
         after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
         if before is not None:
             out.print(Text(f"  ┆ {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
-        out.print(Text(f"▶ {record['text']}", style="reverse" if self.clear else ""))
+        out.print(Text(f"▶ {_visible(record['text'])}", style="reverse" if self.clear else ""))
         if after is not None:
             out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
         guess = record.get("label")
@@ -217,8 +250,17 @@ class Labeller:
         return f"{picks}  |  Enter accept  u undo  q save and quit"
 
 
+# Control characters a scraped text may hold (ESC starts a terminal command: hidden text, a
+# new window title): shown as escapes, so what is labelled is what is seen.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
+
 def _short(text: str) -> str:
-    flat = " ".join(text.split())
+    flat = " ".join(_visible(text).split())
     return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -324,12 +326,32 @@ def test_label_end_of_input_saves_like_q(tmp_path):
     assert saved(path)[0]["label"] == "caption"
 
 
-def test_label_rejects_a_file_that_is_not_jsonl(tmp_path):
-    path = tmp_path / "x.csv"
+@pytest.mark.parametrize("name", ["x.csv", "x.jsonl.gz"])
+def test_label_rejects_a_file_that_is_not_jsonl(tmp_path, name):
+    path = tmp_path / name
     path.write_text("page,index,text,label\n", encoding="utf-8")
     result = run("label", path, input="")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: {path}: blocktag label reads JSON Lines; make one with 'blocktag suggest ... -o x.jsonl'\n"
+    assert result.stderr == (f"Error: {path}: blocktag label reads JSON Lines (.jsonl); make one with 'blocktag suggest ... "
+                             "-o x.jsonl'\n")
+
+
+def test_label_keeps_the_files_encoding_and_reads_a_non_string_guess_as_none(tmp_path):
+    path = tmp_path / "l.jsonl"
+    records = [{"page": "p", "index": 0, "text": "Café news", "label": "body", "confidence": 0.5},
+               {"page": "p", "index": 1, "text": "By Ana", "label": 5, "confidence": 0.5}]
+    path.write_bytes("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("latin-1"))
+    for _ in range(2):  # a second run with the same --encoding reads what the first saved
+        result = run("label", path, "--encoding", "latin-1", input="\ny\n")
+        assert result.exit_code == 0, result.output
+    saved = [json.loads(line) for line in path.read_bytes().decode("latin-1").splitlines()]
+    assert [(r["text"], r["label"], r["reviewed"]) for r in saved] == [("Café news", "body", True), ("By Ana", "byline", True)]
+
+
+def test_label_shows_control_characters_as_escapes_not_as_terminal_commands():
+    from classifier.labelling import _visible
+
+    assert _visible("Fair \x1b[8mhidden\x1b[0m prices\tnow\n") == "Fair \\x1b[8mhidden\\x1b[0m prices\tnow\n"
 
 
 # ---------------------------------------------------------------------- train --with-corpus
@@ -399,3 +421,23 @@ def test_weight_needs_with_corpus(tmp_path):
 def test_with_corpus_refuses_corpus_pages_as_the_users(small_shipped_corpus):
     with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the shipped corpus"):
         train_with_corpus(small_shipped_corpus[:5], corpus=small_shipped_corpus)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_an_arrow_page_or_function_key_is_one_unknown_key_not_labels(monkeypatch):
+    import io
+
+    from classifier.labelling import ESCAPE_KEY, terminal_keys
+
+    master, slave = os.openpty()
+    try:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.FileIO(slave, closefd=False)))
+        os.write(master, b"\x1b[6~")  # PageDown: ESC [ 6 ~ ("6" would be the sixth label)
+        read = terminal_keys()
+        assert read() == ESCAPE_KEY
+        for key in (b"\x1bOP", b"y", b"\r"):  # F1, then a label's letter, then Enter
+            os.write(master, key)
+        assert [read(), read(), read()] == [ESCAPE_KEY, "y", ""]
+    finally:
+        os.close(master)
+        os.close(slave)
