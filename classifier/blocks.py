@@ -268,10 +268,13 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")
-    if require_label and "confidence" in record and record.get("reviewed") is not True:
+    if require_label and record.get("confidence") not in (None, "") and str(record.get("reviewed")).lower() not in _YES:
         # what 'blocktag suggest' (or 'tag') wrote: scoring or training on it learns nothing
+        csv_row = isinstance(record.get("index"), str)  # (a CSV's cells are strings; 'blocktag label' reads JSONL)
+        fix = ("once its labels are checked, empty its 'confidence' column (or add a 'reviewed' column of true)"
+               if csv_row else "review the file first with 'blocktag label FILE'")
         raise DataFormatError(f"{where}: the label is a model's guess, not yet reviewed (a 'confidence' and no "
-                              "\"reviewed\": true); review the file first with 'blocktag label FILE'")
+                              f"\"reviewed\": true); {fix}")
     page, index, text, label = record["page"], record["index"], record["text"], record.get("label")
     if not isinstance(page, (str, int)) or isinstance(page, bool) or str(page) == "":
         raise DataFormatError(f"{where}: 'page' must be a non-empty string")
@@ -288,6 +291,9 @@ def _validate(record: object, where: str, require_label: bool) -> Block:
         else:
             label = label.strip()
     return Block(str(page), index, text, label)
+
+
+_YES = ("true", "1", "yes")  # "reviewed" as JSON's true, or a CSV cell
 
 
 def check_unicode(value: object, field: str, where: str) -> None:

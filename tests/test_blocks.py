@@ -180,3 +180,17 @@ def test_unreviewed_guesses_are_refused_for_training_and_scoring_but_read_for_ta
     assert [b.index for b in iter_labelled(path, require_label=False)] == [0, 1]
     write_jsonl(path, [{**guessed, "reviewed": True}, {**guessed, "index": 1, "reviewed": True}])
     assert [b.label for b in read_labelled([path])] == ["byline", "byline"]
+
+
+def test_a_csv_of_reviewed_guesses_is_read_once_its_confidence_is_emptied_or_it_says_reviewed(tmp_path):
+    path = tmp_path / "tagged.csv"
+    path.write_text("page,index,text,label,confidence\np,0,By Ana Ruiz,byline,0.62\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    assert str(info.value) == (f"{path}:2: the label is a model's guess, not yet reviewed (a 'confidence' and no "
+                               "\"reviewed\": true); once its labels are checked, empty its 'confidence' column (or add a "
+                               "'reviewed' column of true)")
+    for header, row in (("page,index,text,label,confidence", "p,0,By Ana Ruiz,byline,"),
+                        ("page,index,text,label,confidence,reviewed", "p,0,By Ana Ruiz,byline,0.62,true")):
+        path.write_text(f"{header}\n{row}\n", encoding="utf-8")
+        assert read_labelled([path]) == [Block("p", 0, "By Ana Ruiz", "byline")]
