@@ -20,7 +20,7 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Iterable, Sequence
 
 import numpy as np
@@ -83,6 +83,7 @@ def suggest_pages(
     labels = model.labels
     picked: list[Suggestion] = []
     picked_vectors: list[dict[str, float]] = []
+    names: Counter = Counter()
     best_similarity = [0.0] * len(candidates)
     remaining = set(range(len(candidates)))
     while remaining and len(picked) < n:
@@ -92,9 +93,14 @@ def suggest_pages(
         best = min(remaining, key=lambda i: (-score(i), candidates[i].position))
         c = candidates[best]
         top = c.proba.argmax(axis=1)
+        # Two inputs may hold pages of one name ("home" in two crawls): the written file
+        # names each page once, as 'label' and 'train' require ("home", "home#2").
+        name = c.blocks[0].page
+        names[name] += 1
+        blocks = c.blocks if names[name] == 1 else [replace(b, page=f"{name}#{names[name]}") for b in c.blocks]
         picked.append(Suggestion(
             rank=len(picked) + 1,
-            blocks=c.blocks,
+            blocks=blocks,
             guesses=[labels[k] for k in top],
             confidences=[round(float(p), CONFIDENCE_DECIMALS) for p in c.proba.max(axis=1)],
             expected_mistakes=round(c.expected_mistakes, CONFIDENCE_DECIMALS),

@@ -92,6 +92,13 @@ def test_suggest_records_carry_the_guess_and_its_confidence():
     ]
 
 
+def test_suggest_names_each_page_once_when_two_inputs_share_a_name():
+    pages = [page("home", "share this", "more from us"), page("home", "subscribe now", "cookie notice")]
+    picked = suggest_pages(STUB, pages, 2)
+    assert [s.page for s in picked] == ["home", "home#2"]
+    assert {r["page"] for r in picked[1].records()} == {"home#2"}
+
+
 def test_suggest_gives_every_page_when_asked_for_more():
     assert [s.page for s in suggest_pages(STUB, PAGES[2:], 10)] == ["c", "d"]
 
