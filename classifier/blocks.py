@@ -159,6 +159,8 @@ def validated_blocks(records: Iterable[tuple[int, object]], source: str,
     """Blocks of ``(line, record)`` pairs with their line numbers, each checked as it is read
     (:class:`DataFormatError` naming ``source:line``, as :func:`read_labelled` raises)."""
     seen: set[tuple[str, int]] = set()
+    pages_done: set[str] = set()  # pages whose blocks have ended: one more would start a second copy
+    last: Block | None = None
     for lineno, record in records:
         block = _validate(record, f"{source}:{lineno}", require_label)
         key = (block.page, block.index)
@@ -166,7 +168,18 @@ def validated_blocks(records: Iterable[tuple[int, object]], source: str,
             raise DataFormatError(
                 f"{source}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice"
             )
+        # A page is read as its blocks in file order: a page in pieces, or out of order,
+        # would be tagged as other pages than it is (its neighbours and position wrong).
+        if last is not None and block.page == last.page and block.index < last.index:
+            raise DataFormatError(f"{source}:{lineno}: page {block.page!r} index {block.index} comes after index "
+                                  f"{last.index}; give a page's blocks in the order of their index")
+        if last is not None and block.page != last.page:
+            pages_done.add(last.page)
+        if block.page in pages_done:
+            raise DataFormatError(f"{source}:{lineno}: page {block.page!r} starts again after other pages; give a "
+                                  "page's blocks together, one after another")
         seen.add(key)
+        last = block
         yield lineno, block
 
 

@@ -194,3 +194,14 @@ def test_a_csv_of_reviewed_guesses_is_read_once_its_confidence_is_emptied_or_it_
                         ("page,index,text,label,confidence,reviewed", "p,0,By Ana Ruiz,byline,0.62,true")):
         path.write_text(f"{header}\n{row}\n", encoding="utf-8")
         assert read_labelled([path]) == [Block("p", 0, "By Ana Ruiz", "byline")]
+
+
+@pytest.mark.parametrize("order, message", [
+    ([("p", 0), ("p", 2), ("p", 1)], "d.jsonl:3: page 'p' index 1 comes after index 2; give a page's blocks in the order of their index"),
+    ([("p", 0), ("q", 0), ("p", 1)], "d.jsonl:3: page 'p' starts again after other pages; give a page's blocks together, one after another"),
+])
+def test_a_page_in_pieces_or_out_of_order_is_an_error_naming_the_line(tmp_path, order, message):
+    path = write_jsonl(tmp_path / "d.jsonl", [{"page": p, "index": i, "text": f"Block {p}{i}", "label": "body"} for p, i in order])
+    with pytest.raises(DataFormatError) as info:
+        read_labelled([path])
+    assert str(info.value) == f"{tmp_path / message}"
