@@ -99,4 +99,4 @@ def test_datasheet_taxonomy_tables_are_up_to_date():
     from conftest import ROOT
 
     check = subprocess.run([sys.executable, "training/taxonomy.py", "--check"], cwd=ROOT)
-    assert check.returncode == 0, "training/data changed: run python training/taxonomy.py"
+    assert check.returncode == 0, "training/data changed: run python training/taxonomy.py to recount the datasheet"

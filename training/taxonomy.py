@@ -1,8 +1,9 @@
-"""Count the corpus's taxonomy cells (training/TAXONOMY.md) and write the tables into the
-datasheet, training/README.md, between its taxonomy markers.
+"""Count the corpus and write its counts into the datasheet, training/README.md: the taxonomy
+cells (training/TAXONOMY.md) between its taxonomy markers, the totals under "What it holds",
+and each outlet's pages, blocks and labels in the outlets table.
 
-    python training/taxonomy.py          # rewrite the tables
-    python training/taxonomy.py --check  # exit 1 if the tables are out of date
+    python training/taxonomy.py          # rewrite the counts
+    python training/taxonomy.py --check  # exit 1 if the counts are out of date
 
 Pages written from wave 8 on carry ``template`` on every record, ``form`` on every block
 that is not a plain paragraph and ``artifacts`` where there are any; earlier pages carry
@@ -11,6 +12,7 @@ none and are counted as "not annotated".
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -83,15 +85,54 @@ def tables(counts: dict) -> str:
     return "\n".join(lines)
 
 
+# The outlets table's label columns, in its order.
+TABLE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
+
+
+def label_counts() -> dict[str, Counter]:
+    """Each outlet file's pages, blocks and labels (``"pages"``, ``"blocks"``, a label each)."""
+    outlets = {}
+    for path in sorted(DATA.glob("*.jsonl")):
+        counts: Counter = Counter()
+        pages = set()
+        for line in path.open(encoding="utf-8"):
+            record = json.loads(line)
+            pages.add(record["page"])
+            counts[record["label"]] += 1
+            counts["blocks"] += 1
+        counts["pages"] = len(pages)
+        outlets[path.stem] = counts
+    return outlets
+
+
+def with_counts(text: str, outlets: dict[str, Counter]) -> str:
+    """The datasheet with its totals rows and each outlet row's numbers recounted."""
+    total = sum(outlets.values(), Counter())
+    lines = []
+    for line in text.split("\n"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.startswith("| ") else []
+        if len(cells) == 2 and cells[0] in ("pages", "blocks", *LABELS) and cells[1].replace(",", "").isdigit():
+            line = f"| {cells[0]} | {total[cells[0]]:,} |"
+        elif len(cells) == 11 and cells[0] in outlets and cells[2].isdigit():
+            counts = outlets[cells[0]]
+            numbers = [counts["pages"], counts["blocks"], *(counts[label] for label in TABLE_LABELS)]
+            line = "| " + " | ".join(cells[:3] + [str(n) for n in numbers]) + " |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if the datasheet's counts are out of date")
+    args = parser.parse_args(argv)
     text = DATASHEET.read_text(encoding="utf-8")
     if START not in text:
         print(f"{DATASHEET}: no {START} marker", file=sys.stderr)
         return 1
     before, rest = text.split(START, 1)
     after = rest.split(END, 1)[1]
-    updated = f"{before}{START}\n{tables(count())}\n{END}{after}"
-    if "--check" in argv:
+    updated = with_counts(f"{before}{START}\n{tables(count())}\n{END}{after}", label_counts())
+    if args.check:
         return 0 if updated == text else 1
     DATASHEET.write_text(updated, encoding="utf-8")
     print(tables(count()))
