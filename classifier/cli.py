@@ -252,7 +252,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt or any text, .html/.htm, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = Split.auto,
@@ -388,7 +388,7 @@ def _output_stream(path: Optional[Path]):
 
 @app.command("convert")
 def convert_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Pages: .html/.htm (also gzipped), WARC files, .txt, folders of them, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
     output: OutputOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     split: SplitOption = Split.auto,
@@ -494,7 +494,7 @@ def train_cli(
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files.", show_default=False, metavar="FILE...")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
@@ -503,7 +503,7 @@ def evaluate_cli(
 ) -> None:
     """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
 
-    Example: blocktag evaluate ../shared/realworld/dev/blocks.jsonl --json scores.json --report report.html
+    Example: blocktag evaluate seeds/000_14a2760a10b87bff.labels.jsonl --json scores.json --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import write_html, write_json
@@ -636,11 +636,14 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
 
 @app.command("cv")
 def cv_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files.", show_default=False, metavar="FILE...")],
+    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     folds: Annotated[int, typer.Option("--folds", help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
-    param: ParamOption = None,
+    param: Annotated[Optional[list[str]], typer.Option(
+        "--param", "-p", metavar="KEY=VALUE", show_default=False,
+        help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; recorded in --json.",
+    )] = None,
     plain_text_model: PlainTextModelOption = True,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Folds trained at once, each in its own process (-1: one per core); the figures are the same.", callback=_valid_jobs)] = 1,
     quiet: QuietOption = False,
@@ -691,6 +694,7 @@ def explain_cli(
     fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
     output: OutputOption = None,
     model: ModelOption = None,
+    split: SplitOption = Split.auto,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Show why each block got its label: confidence, runner-up, and the features that pushed it there most.
@@ -706,8 +710,8 @@ def explain_cli(
         check_outputs([output], inputs, is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
-            write_explanations(explain_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error), top),
-                               out, fmt.value)
+            pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
+            write_explanations(explain_pages(bundle, pages, top), out, fmt.value)
     bad_files.finish("explained")
 
 
@@ -727,6 +731,7 @@ def suggest_cli(
     fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
     model: ModelOption = None,
+    split: SplitOption = Split.auto,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Pick the pages most worth labelling: the least certain, unlike each other; written pre-labelled, best first.
@@ -743,7 +748,7 @@ def suggest_cli(
     with user_errors():
         check_outputs([output, config], inputs, is_page_name)
         bundle = load_model(model)
-        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error), pages)
+        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value), pages)
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:
                 from .labelstudio import write_tasks

@@ -76,3 +76,11 @@ def test_measures_are_explained_with_their_values_without_floating_point_dust():
     names = [e["feature"] for line in result.stdout.splitlines() for e in json.loads(line)["evidence"]]
     values = [name.rsplit(" ", 1)[1] for name in names if name.rsplit(" ", 1)[-1][:1].isdigit()]
     assert values and not [v for v in values if "e-" in v]
+
+
+def test_explain_splits_pages_as_tag_does():
+    for split in ("blank", "line"):
+        tagged = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--split", split, "-f", "jsonl"])
+        explained = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--split", split, "-f", "jsonl"])
+        assert [json.loads(line)["text"] for line in explained.stdout.splitlines()] == \
+            [json.loads(line)["text"] for line in tagged.stdout.splitlines()]
