@@ -792,7 +792,7 @@ def label_cli(
                              encoding=encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                               f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
+                               f"Next: blocktag train {path} --with-corpus --output mine.npz")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                                f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")

@@ -138,7 +138,9 @@ def _latest_annotation(task: dict) -> dict | None:
     if not annotations:
         return None
     # Label Studio keeps every annotator's work; the latest edit is the one to trust.
-    return max(annotations, key=lambda a: (str(a.get("updated_at") or a.get("created_at") or ""), a.get("id") or 0))
+    # On a tie, the later in the export (ids may be numbers or strings, which do not compare).
+    return max(enumerate(annotations), key=lambda n_a: (str(n_a[1].get("updated_at") or n_a[1].get("created_at") or ""),
+                                                      n_a[0]))[1]
 
 
 def _choices(result: object, where: str) -> dict[int, str]:

@@ -296,10 +296,10 @@ def test_label_cli_resumes_where_it_stopped(tmp_path):
     assert all(r["reviewed"] for r in saved(path))
     assert result.stdout.splitlines()[-1] == (
         f"All 5 blocks of {path} reviewed (1 changed from the guess this session). "
-        f"Next: blocktag train {path} --with-corpus --output models/mine.npz")
+        f"Next: blocktag train {path} --with-corpus --output mine.npz")
     again = run("label", path, input="")
     assert again.stdout == (f"All 5 blocks of {path} reviewed (0 changed from the guess this session). "
-                            f"Next: blocktag train {path} --with-corpus --output models/mine.npz\n")
+                            f"Next: blocktag train {path} --with-corpus --output mine.npz\n")
 
 
 def test_label_saves_each_page_as_it_is_finished(tmp_path):
@@ -448,3 +448,13 @@ def test_an_arrow_page_or_function_key_is_one_unknown_key_not_labels(monkeypatch
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_label_studio_annotations_tied_in_time_take_the_later_in_the_export_whatever_their_ids():
+    from classifier.labelstudio import _latest_annotation
+
+    def annotation(id_, label):
+        return {"id": id_, "updated_at": "2026-12-02T10:00:00Z", "result": label}
+
+    assert _latest_annotation({"annotations": [annotation(7, "a"), annotation("x1", "b")]})["result"] == "b"
+    assert _latest_annotation({"annotations": [annotation("x1", "a"), annotation(None, "b")]})["result"] == "b"
