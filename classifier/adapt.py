@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+from . import __version__
 from .blocks import Block, read_labelled, training_data_hash
 from .errors import InputError, TrainingError
 
@@ -74,10 +75,12 @@ def train_with_corpus(
     if not user_blocks:
         raise TrainingError(f"{source}: no labelled blocks to add to the corpus")
     check_weight(weight)
+    # Named, not located: a shared model holds no path of the machine that trained it.
+    corpus_name = f"the corpus shipped with blocktag {__version__}" if corpus is None else "a corpus given"
     corpus = list(read_corpus() if corpus is None else corpus)
     _check_disjoint(corpus, user_blocks, source)
     sources = {
-        "corpus": _describe(corpus, str(corpus_dir())),
+        "corpus": _describe(corpus, corpus_name),
         "user": {**_describe(user_blocks, source), "weight": float(weight)},
     }
     weights = [1.0] * len(corpus) + [float(weight)] * len(user_blocks)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from classifier import Block, load_model, read_labelled
+from classifier import Block, __version__, load_model, read_labelled
 from classifier.adapt import blocks_hash, train_with_corpus
 from classifier.blocks import group_pages
 from classifier.cli import app
@@ -385,7 +385,7 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     assert (f"Corpus: {pages} pages, {len(corpus)} blocks; yours: 1 pages, {len(user)} blocks, each counted 2 times"
             in result.stdout)
     sources = load_model(out).metadata["sources"]
-    assert sources["corpus"] == {"from": str(CORPUS_FILES[0].parent), "sha256": blocks_hash(corpus),
+    assert sources["corpus"] == {"from": f"the corpus shipped with blocktag {__version__}", "sha256": blocks_hash(corpus),
                                  "pages": pages, "blocks": len(corpus)}
     assert sources["user"] == {"from": str(SEED_LABELS), "sha256": blocks_hash(user), "pages": 1,
                                "blocks": len(user), "weight": 2.0}
