@@ -273,5 +273,7 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     try:
         return Labeller(file, read_key, console, clear).run()
     except KeyboardInterrupt:
-        file.save()  # Ctrl-C keeps every answer given so far
+        file.save()  # Ctrl-C keeps every answer given so far, and says so
+        print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
+              f"Run 'blocktag label {file.path}' again to resume.", file=sys.stderr)
         raise

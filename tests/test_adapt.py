@@ -302,7 +302,7 @@ def test_label_cli_resumes_where_it_stopped(tmp_path):
                             f"Next: blocktag train {path} --with-corpus --output mine.npz\n")
 
 
-def test_label_saves_each_page_as_it_is_finished(tmp_path):
+def test_label_saves_each_page_as_it_is_finished(tmp_path, capsys):
     path = label_input(tmp_path)
     answers = iter(["", "", "p"])
     on_disk_when_page_2_shown = []
@@ -320,6 +320,7 @@ def test_label_saves_each_page_as_it_is_finished(tmp_path):
         label_file(path, read_key, Console(file=open(tmp_path / "screen.txt", "w")))
     assert on_disk_when_page_2_shown == [[("byline", True), ("body", True), ("promotion", True),
                                           ("promotion", None), ("other", None)]]
+    assert capsys.readouterr().err == f"Saved {path}: 3 of 5 blocks reviewed. Run 'blocktag label {path}' again to resume.\n"
 
 
 def test_label_end_of_input_saves_like_q(tmp_path):
