@@ -96,18 +96,23 @@ class ModelBundle:
         (a run of blocks with one page name) that holds no link, else from the main model;
         a remembered block's are its remembered label's."""
         blocks = list(blocks)
-        calls = self._calls(blocks)
-        if calls[0][1] is None:
-            proba = calls[0][0].predict_proba(blocks)
-        else:
-            proba = np.empty((len(blocks), len(self.compiled.classes)))
-            for model, rows in calls:  # the batch's texts and measures are computed once
-                proba[rows] = model.predict_proba(blocks, rows)
+        proba = self.models_proba(blocks)
         if self.memory is not None:
             remembered = self.remembered(blocks)
             rows = np.flatnonzero(remembered != NOT_REMEMBERED)
             proba[rows] = 0.0
             proba[rows, remembered[rows]] = 1.0
+        return proba
+
+    def models_proba(self, blocks: Sequence[Block]) -> np.ndarray:
+        """:meth:`predict_proba` as the models give it, remembered blocks aside."""
+        blocks = list(blocks)
+        calls = self._calls(blocks)
+        if calls[0][1] is None:
+            return calls[0][0].predict_proba(blocks)
+        proba = np.empty((len(blocks), len(self.compiled.classes)))
+        for model, rows in calls:  # the batch's texts and measures are computed once
+            proba[rows] = model.predict_proba(blocks, rows)
         return proba
 
     def remembered(self, blocks: Sequence[Block]) -> np.ndarray:

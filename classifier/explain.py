@@ -52,6 +52,10 @@ def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = D
         evidence = model.evidence(batch, order[:, 0], top)
         which = [PLAIN_TEXT_MODEL if plain else MAIN_MODEL for plain in model.plain_rows(batch).tolist()]
         remembered = (model.remembered(batch) != NOT_REMEMBERED).tolist()
+        if any(remembered):  # a remembered block's runner-up: what the models would have said
+            own = np.argsort(-model.models_proba(batch), axis=1, kind="stable")
+            for i in np.flatnonzero(remembered).tolist():
+                order[i, 1] = next(k for k in own[i] if k != order[i, 0])
         for tagged, ranked, items, by, known in zip(tagged_from_proba(batch, labels, proba), order, evidence, which,
                                                     remembered):
             yield Explanation(tagged, labels[ranked[1]], items, by, known)

@@ -113,6 +113,12 @@ def test_explain_says_a_block_was_remembered(small_model):
     assert [e.to_record()["model"] for e in found] == [MEMORY, MEMORY, "main", MEMORY, MEMORY]
     assert found[0].evidence == [(REMEMBERED_EVIDENCE, 1.0)]
     assert found[2].evidence[0][0] != REMEMBERED_EVIDENCE
+    # A remembered block's runner-up is what the models would have said, not a zero-probability label.
+    own = small_model.predict_proba(site_page(4))
+    for e, row in zip(found, own):
+        if e.remembered:
+            ranked = [model.labels[k] for k in np.argsort(-row, kind="stable") if model.labels[k] != e.tagged.label]
+            assert e.runner_up == ranked[0]
 
 
 @pytest.fixture
