@@ -337,11 +337,27 @@ def _short_repr(value: object, limit: int = 40) -> str:
 
 # ---------------------------------------------------------------- writers
 
-CSV_COLUMNS = ("page", "index", "text", "label", "confidence")
+# The tagged records' columns: JSONL's but "scores"; "url" last, empty for a page without one.
+CSV_COLUMNS = ("page", "index", "text", "label", "confidence", "url")
+
+
+class _CsvWriter(csv.DictWriter):
+    """Rows of blocks. With "\n" line ends, csv quotes a field holding "\n" but not one
+    holding a lone "\r", which a reader then takes for a line end: such a row is quoted whole."""
+
+    def __init__(self, out: IO[str]):
+        super().__init__(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+        self._quoted = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n",
+                                      quoting=csv.QUOTE_ALL)
+
+    def writerow(self, row: dict):
+        if "\r" in row.get("text", "") or "\r" in str(row.get("page", "")):
+            return self._quoted.writerow(row)
+        return super().writerow(row)
 
 
 def csv_writer(out: IO[str]) -> csv.DictWriter:
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer = _CsvWriter(out)
     writer.writeheader()
     return writer
 

@@ -71,7 +71,7 @@ def test_tag_csv(small_model_path, tmp_path):
 
     with open(out, newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["page", "index", "text", "label", "confidence"]
+    assert list(rows[0]) == ["page", "index", "text", "label", "confidence", "url"]
     assert [(r["page"], r["index"], r["text"]) for r in rows] == [
         (SEED_PAGE.stem, str(i), text) for i, text in enumerate(segment(SEED_PAGE.read_text(encoding="utf-8")))]
 
@@ -215,3 +215,26 @@ def test_tag_freezes_what_it_loaded_only_in_its_own_process(small_model_path, mo
         assert (gc.get_freeze_count() > 0) is own_process
     finally:
         gc.unfreeze()
+
+
+def test_tag_csv_reads_back_whole_with_carriage_returns_and_urls(small_model_path, tmp_path):
+    blocks = write_jsonl(tmp_path / "in.jsonl", [{"page": "p", "index": 0, "text": "Line one\rline two, with a comma"},
+                                                 {"page": "p", "index": 1, "text": 'A "quoted"\nword'}])
+    out = tmp_path / "out.csv"
+    assert run("tag", blocks, "--model", small_model_path, "-o", out).exit_code == 0
+    again = run("tag", out, "--model", small_model_path, "-f", "jsonl")
+    assert again.exit_code == 0, again.output
+    # every row whole (a lone "\r" is read back as the line break it stands for)
+    assert [json.loads(line)["text"] for line in again.stdout.splitlines()] == [
+        "Line one\nline two, with a comma", 'A "quoted"\nword']
+    warc = tmp_path / "crawl.warc"
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+    import io
+    with open(warc, "wb") as stream:
+        writer = WARCWriter(stream, gzip=False)
+        headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://a.example/s", "response",
+                                                      payload=io.BytesIO(b"<p>Story.</p>"), http_headers=headers))
+    csv_out = run("tag", warc, "--model", small_model_path, "-f", "csv").stdout
+    assert csv_out.splitlines()[1].endswith(",https://a.example/s")

@@ -334,3 +334,11 @@ def test_compare_refuses_results_on_different_blocks(small_model_path, held_out)
     whole, part = evaluate(model, held_out), evaluate(model, held_out[:-1])
     with pytest.raises(ValueError, match="compare\\(\\) needs every model's results on the same blocks"):
         compare({"a": whole, "b": part})
+
+
+def test_labels_and_paths_print_as_written_not_as_markup(small_model_path, tmp_path):
+    data = write_jsonl(tmp_path / "[v2].jsonl", [{"page": "p", "index": 0, "text": "Hello world, a story.", "label": "[/body]"},
+                                                {"page": "p", "index": 1, "text": "By Ana", "label": "byline"}])
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path)])
+    assert result.exit_code == 0, result.output
+    assert "│ [/body]" in result.stdout
