@@ -101,8 +101,13 @@ def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str
     return written
 
 
+# File systems take names of up to 255 bytes; room is left for "~N" and the suffix.
+MAX_FILE_NAME_BYTES = 200
+
+
 def _unique_file_name(page: str, used: set[str]) -> str:
     name = _UNSAFE_IN_FILE_NAMES.sub("_", page).lstrip(".") or "page"
+    name = name.encode("utf-8")[:MAX_FILE_NAME_BYTES].decode("utf-8", "ignore")  # (a cut character is dropped)
     candidate, n = name, 1
     while candidate.lower() in used:
         n += 1

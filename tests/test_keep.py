@@ -133,3 +133,17 @@ def test_a_run_stopped_by_a_bad_file_leaves_no_page_file_and_can_be_run_again(cr
     result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "-q"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_page_named_past_a_file_names_length_gets_a_shortened_file(tmp_path):
+    from classifier.output import MAX_FILE_NAME_BYTES
+
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    long_name = "é" * 150  # 300 bytes
+    (folder / "p.jsonl").write_text(json.dumps({"page": long_name, "text": "Menu\n\nStory."}) + "\n", encoding="utf-8")
+    model = hand_made_model().save(tmp_path / "hand.npz")
+    out = tmp_path / "clean"
+    result = runner.invoke(app, ["tag", str(folder / "p.jsonl"), "-m", str(model), "--keep", "body", "-o", f"{out}/", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in out.iterdir()] == ["é" * (MAX_FILE_NAME_BYTES // 2) + ".txt"]
