@@ -309,7 +309,7 @@ def tag_cli(
                 elif keep:
                     write_tagged(kept_only(_blocks_of(batches, advance), set(keep)), out, fmt.value)
                 else:
-                    colour = output is None and fmt is Format.text and sys.stdout.isatty()
+                    colour = output is None and fmt is Format.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
                     write_batches(_counting(batches, advance), out, fmt.value, colour=colour)
     bad_files.finish("tagged")
 

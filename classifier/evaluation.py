@@ -44,6 +44,9 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     blocks = list(blocks)
     if not blocks:
         raise TrainingError("no labelled blocks to evaluate on")
+    unlabelled = next((b for b in blocks if b.label is None), None)
+    if unlabelled is not None:
+        raise TrainingError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
