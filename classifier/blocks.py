@@ -203,9 +203,11 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
 
 
 def records_suffix(path: str | Path) -> str:
-    """A file's suffix, a gzip's ``.gz`` aside (``pages.jsonl.gz`` -> ``.jsonl``), lowercased."""
+    """A file's suffix, a gzip's ``.gz`` aside (``pages.jsonl.gz`` -> ``.jsonl``), lowercased;
+    ``.ndjson`` (what some tools call JSON Lines, and ``tag -o`` writes as such) is ``.jsonl``."""
     name = Path(path).name.lower()
-    return Path(name.removesuffix(".gz")).suffix
+    suffix = Path(name.removesuffix(".gz")).suffix
+    return ".jsonl" if suffix == ".ndjson" else suffix
 
 
 def jsonl_text_records(text: str, source: str) -> Iterator[tuple[int, object]]:

@@ -137,7 +137,7 @@ class LabelFile:
     @classmethod
     def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
         path = Path(path)
-        if path.suffix.lower() != ".jsonl":
+        if path.suffix.lower() not in (".jsonl", ".ndjson"):
             stem = path.name.split(".")[0] or "to_label"
             raise DataFormatError(f"{path}: blocktag label reads JSON Lines (.jsonl); make one with "
                                   f"'blocktag suggest ... -o {stem}.jsonl'")

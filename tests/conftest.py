@@ -93,3 +93,13 @@ def tagged_records(path: Path, model_path: Path) -> list[dict]:
     result = CliRunner().invoke(app, ["tag", str(path), "--format", "jsonl", "--model", str(model_path)])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.output.splitlines()]
+
+
+def first_difference(got: list, expected: list) -> int | None:
+    """Where two lists first differ (None when equal): what a test over the dev pages reports
+    instead of an assertion diff, which would print the pages' text (the check half's is never
+    to be read)."""
+    for k, (a, b) in enumerate(zip(got, expected)):
+        if a != b:
+            return k
+    return None if len(got) == len(expected) else min(len(got), len(expected))

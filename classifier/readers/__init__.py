@@ -17,7 +17,7 @@ WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
 # Files of records: blocks or whole pages (JSONL, CSV), or pages (a JSON document); gzipped too.
-RECORD_SUFFIXES = (".jsonl", ".csv", ".json", ".jsonl.gz", ".csv.gz", ".json.gz")
+RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".json", ".jsonl.gz", ".ndjson.gz", ".csv.gz", ".json.gz")
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
