@@ -111,7 +111,8 @@ def _align_ordered(rendered: list[str], gold: list[Block]) -> list[int | None]:
     gold_words, gold_owner = _stream(b.text for b in gold)
     words_r, owner_r = _stream(rendered)
     shared: list[Counter] = [Counter() for _ in rendered]
-    matcher = difflib.SequenceMatcher(None, words_r, gold_words)
+    # autojunk off: on a long page, words as common as "the" would otherwise anchor no match.
+    matcher = difflib.SequenceMatcher(None, words_r, gold_words, autojunk=False)
     for a, b, size in matcher.get_matching_blocks():
         for k in range(size):
             shared[owner_r[a + k]][gold_owner[b + k]] += 1
