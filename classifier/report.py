@@ -96,7 +96,7 @@ th { background: #f4f4f4; text-align: left; } td.num { text-align: right; font-v
 .headline { display: flex; gap: 1.5em; flex-wrap: wrap; }
 .figure { font-size: 2em; font-weight: bold; } .caption { color: #666; }
 .plots { display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }
-.block { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: .85em; }
+.block { white-space: pre-wrap; overflow-wrap: anywhere; font-family: ui-monospace, monospace; font-size: .85em; }
 .better { color: #0a0; } .worse { color: #c00; }
 """
 
@@ -135,7 +135,7 @@ def _errors_by_pair(metrics: dict) -> str:
     sections = []
     for (true, predicted), items in sorted(pairs.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         rows = "".join(
-            f"<tr><td>{_e(p['page'])}:{p['index']}</td><td class=block>{_e(p['text'][:MAX_ERROR_TEXT_CHARS])}</td>"
+            f"<tr><td>{_e(p['page'])}:{p['index']}</td><td class=block>{_e(_cut(p['text']))}</td>"
             f"<td>{_e(true)}</td><td>{_e(predicted)}</td><td class=num>{p['confidence']:.2f}</td></tr>"
             for p in sorted(items, key=lambda p: -p["confidence"])[:MAX_ERRORS_PER_PAIR]
         )
@@ -147,6 +147,11 @@ def _errors_by_pair(metrics: dict) -> str:
     return "".join(sections) or "<p>No errors.</p>"
 
 
+def _cut(text: str) -> str:
+    """A block's text as the report shows it: at most MAX_ERROR_TEXT_CHARS, "…" where cut."""
+    return text if len(text) <= MAX_ERROR_TEXT_CHARS else text[: MAX_ERROR_TEXT_CHARS - 1] + "…"
+
+
 def _comparison_table(results: dict[str, dict]) -> str:
     names = list(results)
     labels = sorted({label for m in results.values() for label in m["per_label"]})
@@ -155,7 +160,7 @@ def _comparison_table(results: dict[str, dict]) -> str:
     def row(title: str, values: list[float]) -> str:
         cells = "".join(f"<td class=num>{v:.3f}</td>" for v in values)
         for v in values[1:]:
-            d = v - values[0]
+            d = round(v - values[0], 3)  # coloured as shown: a +0.000 is no change
             cells += f"<td class='num {'better' if d > 0 else 'worse' if d < 0 else ''}'>{d:+.3f}</td>"
         return f"<tr><td>{_e(title)}</td>{cells}</tr>"
 

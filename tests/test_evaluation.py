@@ -349,3 +349,13 @@ def test_evaluating_unlabelled_blocks_is_a_blocktag_error(small_model):
 
     with pytest.raises(TrainingError, match=r"^page 'p' block 1 has no label; evaluate scores labelled blocks$"):
         evaluate(small_model, [Block("p", 0, "A story.", "body"), Block("p", 1, "By Ana")])
+
+
+def test_report_marks_a_cut_text_and_colours_only_a_change_it_shows():
+    from classifier.report import MAX_ERROR_TEXT_CHARS, _comparison_table, _cut
+
+    assert _cut("x" * MAX_ERROR_TEXT_CHARS) == "x" * MAX_ERROR_TEXT_CHARS
+    assert _cut("x" * (MAX_ERROR_TEXT_CHARS + 5)) == "x" * (MAX_ERROR_TEXT_CHARS - 1) + "…"
+    figures = {"accuracy": 0.9, "macro_f1": 0.8, "per_label": {}}
+    table = _comparison_table({"a": figures, "b": {**figures, "macro_f1": 0.8000001}, "c": {**figures, "macro_f1": 0.81}})
+    assert "<td class='num '>+0.000</td>" in table and "<td class='num better'>+0.010</td>" in table
