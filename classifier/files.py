@@ -298,6 +298,8 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except FileNotFoundError:
+        if target.parent.is_dir():  # (a folder that takes no new files, as /proc)
+            raise OutputError(f"{path}: cannot write here: folder {target.parent} takes no new files") from None
         raise OutputError(f"{path}: cannot write here: folder {target.parent} does not exist") from None
     except OSError as exc:
         raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None

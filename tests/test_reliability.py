@@ -755,3 +755,11 @@ def test_19_a_bad_file_among_many_is_skipped_and_counted_by_every_reading_comman
         assert {json.loads(line)["page"] for line in written.splitlines()} in ({"a"}, {"c"})
     else:  # both good pages, in order
         assert written.index("Headline here") < written.index("harbour")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc")
+def test_18_a_folder_that_takes_no_new_files_is_not_called_missing(tmp_path, small_model_path):
+    page = write(tmp_path / "p.txt")
+    result = run("tag", page, "-m", small_model_path, "-o", "/proc/blocktag-out.txt")
+    assert result.exit_code == 1
+    assert result.output == "Error: /proc/blocktag-out.txt: cannot write here: folder /proc takes no new files\n"
