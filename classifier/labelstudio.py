@@ -98,8 +98,9 @@ def is_export(value: object) -> bool:
 
 def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[str, dict]]:
     """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
-    ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task)
-    for error messages. Unannotated tasks are skipped."""
+    ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task,
+    and its Label Studio id, which a user finds in the project) for error messages.
+    Unannotated tasks are skipped."""
     path = Path(path)
     try:
         tasks = json.loads(read_text(path, encoding))
@@ -111,7 +112,7 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
             "data.page and data.blocks); export the project as JSON, or give .jsonl or .csv data"
         )
     for number, task in enumerate(tasks, 1):
-        where = f"task {number}"
+        where = f"task {number}" + (f" (id {task['id']})" if isinstance(task, dict) and task.get("id") is not None else "")
         annotation = _latest_annotation(task)
         if annotation is None:
             continue

@@ -224,7 +224,7 @@ def test_label_studio_export_errors_name_the_task(tmp_path):
     del export[0]["annotations"][1]["result"][1]  # block 1 of task 1 left without a choice
     path = tmp_path / "export.json"
     path.write_text(json.dumps(export), encoding="utf-8")
-    message = (f"{path}:task 1: block 1 of page 'p' has no label in the annotation; "
+    message = (f"{path}:task 1 (id 1): block 1 of page 'p' has no label in the annotation; "
                "label every block in Label Studio and export again")
     with pytest.raises(DataFormatError) as caught:
         read_labelled([path])
