@@ -216,6 +216,15 @@ def test_label_studio_round_trip_train_and_evaluate(small_model_path, tmp_path):
     assert f"2-fold cross-validation grouped by page ({pages} groups)" in crossed.stdout
 
 
+def test_a_gzipped_label_studio_export_is_read(tmp_path):
+    import gzip
+
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
+    path = tmp_path / "export.json.gz"
+    path.write_bytes(gzip.compress(json.dumps(simulated_export(tasks + tasks, {})).encode("utf-8")))
+    assert read_labelled([path]) == [Block("p", 0, "a", "body")]
+
+
 def test_label_studio_export_errors_name_the_task(tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9},
                         {"page": "p", "index": 1, "text": "b", "label": "other", "confidence": 0.9}]),
