@@ -160,9 +160,28 @@ def links_as_text(canonical_text: str) -> str:
     return _LINK.sub(lambda link: link.group(1), canonical_text) if "](" in canonical_text else canonical_text
 
 
+# Raw HTML in a markdown page (a CMS export's <figure>, an inline <a href>, a <br>): read as
+# the HTML reader reads a page, so tags and attributes are no words of the block.
+# Markup, not prose that names a tag ("use the <b> tag"): a closing tag, or a tag with an
+# attribute.
+_HTML_ELEMENTS = (r"(?:p|div|span|figure|figcaption|img|a|br|strong|em|b|i|u|h[1-6]|ul|ol|li|table|tr|td|th|"
+                  r"blockquote|section|article|aside|header|footer|small|sup|sub|cite|time)")
+_HTML_TAG = re.compile(rf"</{_HTML_ELEMENTS}\s*>|<{_HTML_ELEMENTS}\s+[\w-]+\s*=[^<>]{{0,500}}>", re.IGNORECASE)
+_ALT = re.compile(r"""\balt\s*=\s*["']([^"'<>]{1,300})["']""", re.IGNORECASE)
+# A backslash at a line's end: CommonMark's hard line break, a line break and no more.
+_BACKSLASH_BREAK = "\\\n"
+
+
 def _canonical(text: str) -> str:
     """:func:`canonical` without its shortcuts for text that is already canonical (a test
     checks the shortcuts agree with it)."""
+    if "<" in text and _HTML_TAG.search(text):
+        from .readers.html import html_to_text  # (lxml, loaded only for such a block)
+
+        # (an image alone keeps its alt text, as a markdown image does)
+        text = html_to_text(text).replace("\n\n", "\n") or " ".join(_ALT.findall(text))
+    if _BACKSLASH_BREAK in text:
+        text = text.replace(_BACKSLASH_BREAK, "\n")
     # Placeholders come from escapes, or from entities naming private-use characters.
     placeholders = "&" in text
     text = _normalise_characters(text)

@@ -366,3 +366,15 @@ def test_auto_splits_every_corpus_page_as_its_labelled_blocks():
 ])
 def test_auto_leaves_blocks_that_only_look_like_fragments(blocks):
     assert split_page("\n\n".join(blocks), "auto") == blocks
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('<figure><img src="/jam.jpg" alt="x"><figcaption>Jars on a table</figcaption></figure>', "Jars on a table"),
+    ('Read <a href="https://a.example/jam">our story</a> and <b>more</b>.', "Read [our story](https://a.example/jam) and more."),
+    ('<img src="/jam.jpg" alt="Jars on a table">', "Jars on a table"),
+    ("Use the <b> tag for bold, and x < y > z", "Use the <b> tag for bold, and x < y > z"),  # prose naming a tag
+    ("12 Mill Road,\\\nDayton, Ohio", "12 Mill Road,\nDayton, Ohio"),  # CommonMark's backslash line break
+])
+def test_raw_html_and_backslash_breaks_in_a_markdown_block_are_read_as_text(text, expected):
+    assert canonical(text) == expected
+    assert canonical(expected) == expected
