@@ -117,6 +117,13 @@ def test_a_bar_not_lines_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stderr", tty)
     lines = []
     monkeypatch.setattr(cli.typer, "echo", lambda message, err=False: lines.append(message))
-    with cli.progress_bar("Training", None, log=True) as advance:
+    import io
+
+    from rich.console import Console
+
+    drawn = io.StringIO()
+    monkeypatch.setattr(cli, "stderr_console", lambda: Console(file=drawn, force_terminal=True, width=80))
+    with cli.progress_bar("Training", 3, log=True) as advance:
         advance(1)
     assert lines == []  # on a terminal: the rich bar, no lines
+    assert "Training" in drawn.getvalue() and "1/3" in drawn.getvalue()  # ... and the bar was drawn
