@@ -109,8 +109,11 @@ def gunzip(data: bytes, source: str) -> bytes:
 
 
 def read_text(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -> str:
-    """Read a whole text file, turning every failure into an :class:`InputError`."""
-    return decode_text(read_bytes(path, encoding), str(path), encoding)
+    """Read a whole text file, gzipped or not, turning every failure into an :class:`InputError`."""
+    data = read_bytes(path, encoding, allow=lambda head: head.startswith(GZIP_MAGIC))
+    if data.startswith(GZIP_MAGIC):
+        data = gunzip(data, str(path))
+    return decode_text(data, str(path), encoding)
 
 
 def read_bytes(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING, *,

@@ -38,7 +38,7 @@ from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
 from .errors import DataFormatError
-from .files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes
+from .files import DEFAULT_ENCODING, read_text
 
 MODEL_VERSION = "blocktag"
 CONTROL = "label_{}"
@@ -102,11 +102,8 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
     and its Label Studio id, which a user finds in the project) for error messages.
     Unannotated tasks are skipped."""
     path = Path(path)
-    data = read_bytes(path, encoding, allow=lambda head: head.startswith(GZIP_MAGIC))
-    if data.startswith(GZIP_MAGIC):  # export.json.gz, as a project's export is often kept
-        data = gunzip(data, str(path))
     try:
-        tasks = json.loads(decode_text(data, str(path), encoding))
+        tasks = json.loads(read_text(path, encoding))  # (export.json.gz too)
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not is_export(tasks):

@@ -128,13 +128,19 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
 def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str | None]:
     """An HTML page file (``.html``, ``.htm``, gzipped or not, or MHTML) as text, and its
     address (``url``, or the one an MHTML page was saved from)."""
-    data = _read_raw(path)
-    if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
-        data = gunzip(data, str(path))
+    data = html_bytes(path)
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
     return html_page(data, url=url, source=str(path))
+
+
+def html_bytes(path: str | os.PathLike) -> bytes:
+    """An HTML page file's bytes, unpacked when gzipped."""
+    data = _read_raw(path)
+    if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
+        data = gunzip(data, str(path))
+    return data
 
 
 def _read_raw(path) -> bytes:

@@ -19,7 +19,7 @@ from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_text_records, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
-from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, text_encoding
+from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, read_text, text_encoding
 from ..dialects import resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -63,9 +63,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         return
     suffix = records_suffix(path)
     if suffix == JSON_SUFFIX:
-        data = read_bytes(path, encoding, allow=lambda head: head.startswith(GZIP_MAGIC))
-        data = gunzip(data, str(path)) if data.startswith(GZIP_MAGIC) else data
-        yield from _json_file_pages(decode_text(data, str(path), encoding), str(path), page or page_stem(path), split)
+        yield from _json_file_pages(read_text(path, encoding), str(path), page or page_stem(path), split)
         return
     if suffix in LABELLED_SUFFIXES:
         if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
@@ -275,8 +273,9 @@ _FRAME = re.compile(rb"<(?:frameset|frame|iframe)[\s>/]", re.IGNORECASE)
 
 
 def _has_frames(path: str | Path) -> bool:
+    from .html import html_bytes
+
     try:
-        data = read_bytes(path)
-        return bool(_FRAME.search(gunzip(data, str(path)) if data.startswith(GZIP_MAGIC) else data))
+        return bool(_FRAME.search(html_bytes(path)))
     except BlocktagError:
         return False
