@@ -254,12 +254,11 @@ def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLik
     folder is read for (``reads_folder`` says which names are): replacing it would destroy
     the input."""
     for item in inputs:
-        with contextlib.suppress(OSError):
-            if os.path.isfile(item) and os.path.samefile(output, item):
-                raise OutputError(f"{output}: is also an input file; write the output elsewhere")
-            if (os.path.isdir(item) and os.path.isfile(output) and reads_folder(os.path.basename(output))
-                    and os.path.samefile(os.path.dirname(os.path.abspath(output)), item)):
-                raise OutputError(f"{output}: is also an input (a page of {item}); write the output elsewhere")
+        if os.path.isfile(item) and _same_file(output, item):
+            raise OutputError(f"{output}: is also an input file; write the output elsewhere")
+        if (os.path.isdir(item) and os.path.isfile(output) and reads_folder(os.path.basename(output))
+                and _same_file(os.path.dirname(os.path.abspath(output)), item)):
+            raise OutputError(f"{output}: is also an input (a page of {item}); write the output elsewhere")
 
 
 def check_outputs(outputs: Iterable[str | os.PathLike | None], inputs: Iterable[str | os.PathLike],
