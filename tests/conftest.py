@@ -103,3 +103,20 @@ def first_difference(got: list, expected: list) -> int | None:
         if a != b:
             return k
     return None if len(got) == len(expected) else min(len(got), len(expected))
+
+
+class FailingWrites:
+    """A file opened for writing whose every write runs ``fail(handle, data)`` instead: a
+    full disk, an interrupt half-way through (patched over ``files.os.fdopen``)."""
+
+    def __init__(self, handle, fail):
+        self.handle, self.fail = handle, fail
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()
+
+    def write(self, data):
+        return self.fail(self.handle, data)

@@ -60,23 +60,26 @@ def test_read_csv_same_columns(tmp_path):
     assert read_labelled([path]) == [Block("p", 0, "Two\nlines", "body"), Block("p", 1, "By Me", "byline")]
 
 
-def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
-    path = tmp_path / "texts.csv"
-    path.write_text("text\nHello world.\n", encoding="utf-8")
+def _csv_error(path, text: str) -> str:
+    """The error of reading ``text`` written as the CSV file ``path``."""
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(DataFormatError) as info:
         read_labelled([path])
-    assert str(info.value) == (f"{path}:1: CSV header lacks column(s) page, index; a block file's header names "
-                               "page, index and text (and label, to train or evaluate)")
+    return str(info.value)
+
+
+def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
+    path = tmp_path / "texts.csv"
+    assert _csv_error(path, "text\nHello world.\n") == (
+        f"{path}:1: CSV header lacks column(s) page, index; a block file's header names "
+        "page, index and text (and label, to train or evaluate)")
 
 
 def test_a_csv_row_with_more_fields_than_the_header_is_an_error_naming_its_line(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text('page,index,text,label\np,0,"One, quoted",body\np,1,"Two\nlines",body\np,2,Hello, world,body\n',
-                    encoding="utf-8")
-    with pytest.raises(DataFormatError) as info:
-        read_labelled([path])
-    assert str(info.value) == (f"{path}:5: 1 more field(s) than the header has columns; put a text that holds commas "
-                               'in double quotes ("...")')
+    text = 'page,index,text,label\np,0,"One, quoted",body\np,1,"Two\nlines",body\np,2,Hello, world,body\n'
+    assert _csv_error(path, text) == (f"{path}:5: 1 more field(s) than the header has columns; put a text that holds "
+                                      'commas in double quotes ("...")')
 
 
 def _error(tmp_path, lines: list[str]) -> str:
@@ -185,12 +188,9 @@ def test_unreviewed_guesses_are_refused_for_training_and_scoring_but_read_for_ta
 
 def test_a_csv_of_reviewed_guesses_is_read_once_its_confidence_is_emptied_or_it_says_reviewed(tmp_path):
     path = tmp_path / "tagged.csv"
-    path.write_text("page,index,text,label,confidence\np,0,By Ana Ruiz,byline,0.62\n", encoding="utf-8")
-    with pytest.raises(DataFormatError) as info:
-        read_labelled([path])
-    assert str(info.value) == (f"{path}:2: the label is a model's guess, not yet reviewed (a 'confidence' and no "
-                               "\"reviewed\": true); once its labels are checked, empty its 'confidence' column (or add a "
-                               "'reviewed' column of true)")
+    assert _csv_error(path, "page,index,text,label,confidence\np,0,By Ana Ruiz,byline,0.62\n") == (
+        f"{path}:2: the label is a model's guess, not yet reviewed (a 'confidence' and no \"reviewed\": true); once "
+        "its labels are checked, empty its 'confidence' column (or add a 'reviewed' column of true)")
     for header, row in (("page,index,text,label,confidence", "p,0,By Ana Ruiz,byline,"),
                         ("page,index,text,label,confidence,reviewed", "p,0,By Ana Ruiz,byline,0.62,true")):
         path.write_text(f"{header}\n{row}\n", encoding="utf-8")

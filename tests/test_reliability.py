@@ -31,7 +31,7 @@ from classifier.files import read_bytes
 from classifier.training_checks import MIN_TRAINING_BLOCKS, check_trainable
 from classifier.workers import available_cores
 
-from conftest import ROOT, ctrl_c_restored, write_jsonl
+from conftest import ROOT, FailingWrites, ctrl_c_restored, write_jsonl
 
 # A subprocess's --jobs 2 starts no worker on one core (it is capped with a warning).
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="needs 2 cores for a worker process")
@@ -293,20 +293,8 @@ def test_12_a_command_without_output_says_to_redirect(tmp_path, small_model_path
     assert done.stderr == "Error: cannot write to standard output (No space left on device); redirect it to a file (> FILE)\n"
 
 
-class _FullDisk:
-    """A file whose writes fail as on a full disk."""
-
-    def __init__(self, handle):
-        self.handle = handle
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.handle.close()
-
-    def write(self, text):
-        raise OSError(errno.ENOSPC, "No space left on device")
+def _disk_full(handle, data):
+    raise OSError(errno.ENOSPC, "No space left on device")
 
 
 @pytest.mark.parametrize("failure", ["disk full", "rename refused"])
@@ -316,7 +304,7 @@ def test_12_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, 
     out.write_text("previous\n")
     if failure == "disk full":
         fdopen = os.fdopen
-        monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: _FullDisk(fdopen(*a, **k)))
+        monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: FailingWrites(fdopen(*a, **k), _disk_full))
         reason = "No space left on device"
     else:
         def refused(*args):

@@ -19,7 +19,7 @@ from classifier import Block, BlocktagError, DataFormatError, Tagger, join_block
 from classifier.cli import app
 from classifier.measures import MAX_FEATURE_CHARS
 
-from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, ctrl_c_restored, first_difference, write_jsonl
+from conftest import DEV, ROOT, SEED_LABELS, SEED_PAGE, FailingWrites, ctrl_c_restored, first_difference, write_jsonl
 
 runner = CliRunner()
 
@@ -136,22 +136,12 @@ def test_failed_save_keeps_the_old_model_and_leaves_no_temp_file(tmp_path, small
     target.write_bytes(b"previous model")
     fdopen = os.fdopen
 
-    class Interrupted:  # the model's file, interrupted half-way through its bytes
-        def __init__(self, handle):
-            self.handle = handle
+    def interrupted(handle, data):  # the model's file, interrupted half-way through its bytes
+        handle.write(data[: len(data) // 2])
+        handle.flush()
+        raise KeyboardInterrupt
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.handle.close()
-
-        def write(self, data):
-            self.handle.write(data[: len(data) // 2])
-            self.handle.flush()
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: Interrupted(fdopen(*a, **k)))
+    monkeypatch.setattr(files_module.os, "fdopen", lambda *a, **k: FailingWrites(fdopen(*a, **k), interrupted))
     with pytest.raises(KeyboardInterrupt):
         small_model.save(target)
     assert target.read_bytes() == b"previous model"
