@@ -7,7 +7,6 @@ memory holds one record at a time.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import os
 import warnings
@@ -93,7 +92,8 @@ def check_warc(path: str | os.PathLike) -> None:
     the end of a file cut mid-record for the end of the archive)."""
     whole = 0
     try:
-        with open(path, "rb") as raw, _decompressed(raw) as stream:
+        with open(path, "rb") as raw:
+            stream = _decompressed(raw)
             try:
                 for record in ArchiveIterator(stream):
                     _check_format(record)
@@ -103,9 +103,9 @@ def check_warc(path: str | os.PathLike) -> None:
                         raise EOFError
                     whole += 1
             except Exception:
-                if not stream.cut_short:  # (else warcio failed on the half record: it is cut short)
+                if not _cut_short(stream):  # (else warcio failed on the half record: it is cut short)
                     raise
-            if stream.cut_short:
+            if _cut_short(stream):
                 raise EOFError
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
@@ -136,19 +136,16 @@ class _Decompressed:
         return getattr(self._stream, name)
 
 
-@contextlib.contextmanager
 def _decompressed(raw):
+    """``raw``, or a gzipped file read through :class:`_Decompressed`."""
     gzipped = raw.read(2) == GZIP_MAGIC
     raw.seek(0)
-    if not gzipped:
-        raw.cut_short = False  # a plain file's short record is found by its length
-        yield raw
-        return
-    stream = _Decompressed(raw)
-    try:
-        yield stream
-    finally:
-        stream.close()
+    return _Decompressed(raw) if gzipped else raw
+
+
+def _cut_short(stream) -> bool:
+    # (a plain file's short record is found by its length instead)
+    return getattr(stream, "cut_short", False)
 
 
 def _succeeded(record) -> bool:
