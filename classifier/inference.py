@@ -50,6 +50,11 @@ class Part:
         return NgramCounter(index, self.spec.analyzer, tuple(self.settings["ngram_range"]), self.spec.lowercase)
 
     @property
+    def numbers(self) -> tuple:
+        """The part's fitted arrays: ``(idf,)``, or ``(mean, scale)``."""
+        return (self.idf,) if self.vocabulary is not None else (self.mean, self.scale)
+
+    @property
     def width(self) -> int:
         return len(self.vocabulary) if self.vocabulary is not None else len(self.mean)
 
@@ -269,8 +274,7 @@ class CompiledModel:
             if part.vocabulary is not None and not (isinstance(span, list) and len(span) == 2
                                                     and all(type(n) is int for n in span) and 1 <= span[0] <= span[1]):
                 raise ValueError(f"feature {part.name!r} has an n-gram range that is no two lengths")
-            numbers = (part.idf,) if part.vocabulary is not None else (part.mean, part.scale)
-            if any(a is None or a.shape != (part.width,) for a in numbers):
+            if any(a is None or a.shape != (part.width,) for a in part.numbers):
                 raise ValueError(f"feature {part.name!r} is damaged")
             if part.vocabulary is not None and (not all(isinstance(g, str) for g in part.vocabulary)
                                                 or len(set(part.vocabulary)) != len(part.vocabulary)):
@@ -287,7 +291,7 @@ class CompiledModel:
             if layer.coef.shape != (n_scores, width) or layer.intercept.shape != (n_scores,):
                 raise ValueError("coefficients do not match the features")
         arrays = [a for layer, _ in layers for a in (layer.coef, layer.intercept)]
-        arrays += [a for part in self.parts for a in ((part.idf,) if part.vocabulary is not None else (part.mean, part.scale))]
+        arrays += [a for part in self.parts for a in part.numbers]
         if not all(np.issubdtype(a.dtype, np.floating) and np.isfinite(a).all() for a in arrays):
             raise ValueError("it holds numbers that are not finite floats")
 
