@@ -274,12 +274,18 @@ def _row_newlines(row: dict) -> int:
     return sum(str(v).count("\n") for v in row.values() if isinstance(v, str))
 
 
-def _validate(record: object, where: str, require_label: bool) -> Block:
+# What a file of whole pages (tag's input) should become, said to whoever read it as blocks.
+WHOLE_PAGE_FOR_TRAINING = ("training and evaluation read one block a record: page, index, text and label "
+                           "(blocktag tag reads page records)")
+WHOLE_PAGE_FOR_LABELLING = ("blocktag label reads one block a record; make such a file from pages with "
+                            "'blocktag suggest PAGES --pages N -o to_label.jsonl'")
+
+
+def _validate(record: object, where: str, require_label: bool, whole_page_hint: str = WHOLE_PAGE_FOR_TRAINING) -> Block:
     if not isinstance(record, dict):
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
     if "index" not in record and "page" not in record and ("text" in record or "html" in record):
-        raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); training and evaluation read "
-                              "one block a record: page, index, text and label (blocktag tag reads page records)")
+        raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); {whole_page_hint}")
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")

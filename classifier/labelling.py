@@ -28,7 +28,7 @@ from typing import Callable, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from .blocks import iter_records, _validate  # noqa: PLC2701  (the readers' own validation)
+from .blocks import WHOLE_PAGE_FOR_LABELLING, iter_records, _validate  # noqa: PLC2701  (the readers' own validation)
 from .errors import DataFormatError
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
 
@@ -145,7 +145,7 @@ class LabelFile:
         records = []
         seen: set[tuple[str, int]] = set()
         for lineno, record in iter_records(path, encoding):
-            block = _validate(record, f"{path}:{lineno}", require_label=False)
+            block = _validate(record, f"{path}:{lineno}", require_label=False, whole_page_hint=WHOLE_PAGE_FOR_LABELLING)
             if (block.page, block.index) in seen:
                 raise DataFormatError(f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice")
             seen.add((block.page, block.index))

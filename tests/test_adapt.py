@@ -353,6 +353,16 @@ def test_label_rejects_a_file_that_is_not_jsonl(tmp_path, name):
                              "-o x.jsonl'\n")
 
 
+def test_label_on_a_file_of_whole_pages_says_how_to_make_blocks(tmp_path):
+    path = tmp_path / "crawl.jsonl"
+    path.write_text(json.dumps({"url": "https://a.example/", "text": "A page"}) + "\n", encoding="utf-8")
+    result = run("label", path, input="")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {path}:1: record is a whole page (no 'page' or 'index'); blocktag label reads "
+                             "one block a record; make such a file from pages with 'blocktag suggest PAGES --pages N "
+                             "-o to_label.jsonl'\n")
+
+
 def test_label_keeps_the_files_encoding_and_reads_a_non_string_guess_as_none(tmp_path):
     path = tmp_path / "l.jsonl"
     records = [{"page": "p", "index": 0, "text": "Café news", "label": "body", "confidence": 0.5},
