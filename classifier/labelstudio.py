@@ -100,7 +100,7 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
     """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
     ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task,
     and its Label Studio id, which a user finds in the project) for error messages.
-    Unannotated tasks are skipped."""
+    Unannotated tasks are skipped; an export with none annotated is refused."""
     path = Path(path)
     try:
         tasks = json.loads(read_text(path, encoding))  # (export.json.gz too)
@@ -111,11 +111,13 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
             f"{path}: not a Label Studio export of blocktag tasks (a JSON list of tasks with "
             "data.page and data.blocks); export the project as JSON, or give .jsonl or .csv data"
         )
+    annotated = 0
     for number, task in enumerate(tasks, 1):
         where = f"task {number}" + (f" (id {task['id']})" if isinstance(task, dict) and task.get("id") is not None else "")
         annotation = _latest_annotation(task)
         if annotation is None:
             continue
+        annotated += 1
         data = task["data"]
         blocks = data.get("blocks")
         if not isinstance(blocks, list):
@@ -132,6 +134,12 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                 )
             yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
                           "label": label}
+    if not annotated:
+        # A model's predictions are not labels; say so rather than "no labelled blocks" later.
+        if not tasks:
+            raise DataFormatError(f"{path}: the export holds no tasks; export the Label Studio project again")
+        raise DataFormatError(f"{path}: none of its {len(tasks)} task{'' if len(tasks) == 1 else 's'} has a submitted annotation (predictions are "
+                              "not labels); label the tasks in Label Studio, submit them and export again")
 
 
 def _latest_annotation(task: dict) -> dict | None:

@@ -242,6 +242,21 @@ def test_label_studio_export_errors_name_the_task(tmp_path):
     assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
 
 
+@pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
+def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, small_model_path, command):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])] * 2
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(simulated_export(tasks, {})[1:]), encoding="utf-8")  # the unannotated task alone
+    extra = {"train": ["-o", tmp_path / "m.npz"], "evaluate": ["--model", small_model_path], "cv": []}[command]
+    result = run(command, path, *extra)
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {path}: none of its 1 task has a submitted annotation (predictions are not labels); label the "
+           "tasks in Label Studio, submit them and export again\n")
+    path.write_text("[]", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"the export holds no tasks; export the Label Studio project again$"):
+        read_labelled([path])
+
+
 def test_json_that_is_not_a_label_studio_export(tmp_path):
     path = tmp_path / "other.json"
     path.write_text('{"page": "p"}', encoding="utf-8")
