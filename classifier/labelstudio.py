@@ -138,8 +138,10 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
         # A model's predictions are not labels; say so rather than "no labelled blocks" later.
         if not tasks:
             raise DataFormatError(f"{path}: the export holds no tasks; export the Label Studio project again")
-        raise DataFormatError(f"{path}: none of its {len(tasks)} task{'' if len(tasks) == 1 else 's'} has a submitted annotation (predictions are "
-                              "not labels); label the tasks in Label Studio, submit them and export again")
+        tasks_word = "task" if len(tasks) == 1 else "tasks"
+        raise DataFormatError(f"{path}: none of its {len(tasks)} {tasks_word} has a submitted annotation "
+                              "(predictions are not labels); label the tasks in Label Studio, submit them and "
+                              "export again")
 
 
 def _latest_annotation(task: dict) -> dict | None:
