@@ -4,7 +4,8 @@ that pushed the block towards its label most, read off the compiled model (no sc
 A logistic regression's decision for label k is a sum over features of value × weight_k.
 A feature's *evidence* for the chosen label is its value times how much more it weighs for
 that label than for the average label, so the strongest evidence is what set the block
-apart. Measures are standardised, so their evidence is relative to an average block.
+apart. Measures are standardised, and the second pass's inputs (``context_window`` > 0) are
+measured from their training average, so their evidence is relative to an average block.
 """
 
 from __future__ import annotations

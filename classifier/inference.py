@@ -129,12 +129,16 @@ class CompiledModel:
     numbers alone."""
 
     def __init__(self, classes: list[str], parts: list[Part], first: LogisticLayer,
-                 context: LogisticLayer | None = None, context_window: int = 0):
+                 context: LogisticLayer | None = None, context_window: int = 0,
+                 context_mean: np.ndarray | None = None):
         self.classes = list(classes)
         self.parts = parts
         self.first = first
         self.context = context
         self.context_window = context_window
+        # The second pass's average input in training (None in models made before it was
+        # kept): its evidence is a value's distance from it, as the scaled measures' is.
+        self.context_mean = context_mean
 
     def build_lookups(self) -> None:
         """Build every n-gram part's lookup tables now rather than on first use."""
@@ -214,6 +218,8 @@ class CompiledModel:
                 where = {-1: "previous block", 1: "next block"}.get(offset, f"block {offset:+d}")
                 names += [f"{where}: {label}" for label in self.classes] + [f"{where} exists"]
         names += [f"position {name}" for name in POSITION_FEATURES]
+        if self.context_mean is not None:
+            matrix = matrix - self.context_mean  # or a page-length column, the same for every label, would lead
         contributions = matrix * relative
         for row, items in enumerate(found):
             for column in np.flatnonzero(contributions[row] > 0):
@@ -235,6 +241,8 @@ class CompiledModel:
         if self.context is not None:
             arrays["context.coef"], arrays["context.intercept"] = self.context.coef, self.context.intercept
         spec = {"classes": self.classes, "parts": described, "context_window": self.context_window}
+        if self.context_mean is not None:  # in the JSON: a format older readers pass over
+            spec["context_mean"] = self.context_mean.tolist()
         return spec, arrays
 
     @classmethod
@@ -249,8 +257,10 @@ class CompiledModel:
         context = None
         if "context.coef" in arrays:
             context = LogisticLayer(arrays["context.coef"], arrays["context.intercept"])
+        mean = spec.get("context_mean")
         model = cls(spec["classes"], parts, LogisticLayer(arrays["first.coef"], arrays["first.intercept"]),
-                    context, int(spec.get("context_window", 0)))
+                    context, int(spec.get("context_window", 0)),
+                    None if mean is None else np.asarray(mean, dtype=np.float64))
         model.check_arrays()
         return model
 
@@ -287,11 +297,14 @@ class CompiledModel:
             dummy = context_matrix(np.full((1, len(self.classes)), 1.0 / len(self.classes)), [Block("p", 0, "")],
                                    self.context_window)
             layers.append((self.context, dummy.shape[1]))
+            if self.context_mean is not None and self.context_mean.shape != (dummy.shape[1],):
+                raise ValueError("the second pass's average input does not match its features")
         for layer, width in layers:
             if layer.coef.shape != (n_scores, width) or layer.intercept.shape != (n_scores,):
                 raise ValueError("coefficients do not match the features")
         arrays = [a for layer, _ in layers for a in (layer.coef, layer.intercept)]
         arrays += [a for part in self.parts for a in part.numbers]
+        arrays += [] if self.context is None or self.context_mean is None else [self.context_mean]
         if not all(np.issubdtype(a.dtype, np.floating) and np.isfinite(a).all() for a in arrays):
             raise ValueError("it holds numbers that are not finite floats")
 
@@ -322,6 +335,8 @@ def compile_classifier(classifier) -> CompiledModel:
     if getattr(classifier, "context_", None) is not None:
         context = LogisticLayer(np.asarray(classifier.context_.coef_, dtype=np.float64),
                                 np.asarray(classifier.context_.intercept_, dtype=np.float64))
-    model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, classifier.context_window)
+    mean = getattr(classifier, "context_mean_", None)
+    model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, classifier.context_window,
+                          None if context is None or mean is None else np.asarray(mean, dtype=np.float64))
     model.check_arrays()
     return model

@@ -223,14 +223,17 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         # A trimmed copy shares its page's fold, so the second pass never sees a page's twin.
         pages = [_original_page(b.page) for b in X]
         n_pages = len(set(pages))
-        self.context_ = None
+        self.context_ = self.context_mean_ = None
         if self.context_window and n_pages >= 2:
             out_of_fold = np.zeros((len(X), len(self.classes_)))
             for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):
                 fold = self._fit_first_pass([X[i] for i in train_rows], y[train_rows], weights[train_rows])
                 proba = fold.predict_proba([X[i] for i in test_rows])
                 out_of_fold[np.ix_(test_rows, np.searchsorted(self.classes_, fold.classes_))] = proba
-            self.context_ = self._logistic(self.context_C).fit(self.context_matrix(out_of_fold, X), y, sample_weight=weights)
+            matrix = self.context_matrix(out_of_fold, X)
+            self.context_ = self._logistic(self.context_C).fit(matrix, y, sample_weight=weights)
+            # the average block's second-pass input: explain's evidence is measured from it
+            self.context_mean_ = np.average(matrix, axis=0, weights=weights)
             self.first_pass_out_of_fold_ = out_of_fold[:n_given]  # the blocks as given, not the copies
         self.first_pass_ = self._fit_first_pass(X, y, weights)
         return self

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from classifier.bundle import ModelBundle
@@ -84,3 +85,38 @@ def test_explain_splits_pages_as_tag_does():
         explained = CliRunner().invoke(app, ["explain", str(SEED_PAGE), "--split", split, "-f", "jsonl"])
         assert [json.loads(line)["text"] for line in explained.stdout.splitlines()] == \
             [json.loads(line)["text"] for line in tagged.stdout.splitlines()]
+
+
+def test_second_pass_evidence_is_measured_from_the_average_training_block(corpus_blocks, tmp_path):
+    # Unmeasured, a column such as the page's length pushes every block of a long page alike
+    # and would lead every explanation; measured from the training average it does not.
+    from classifier import load_model, train
+    from classifier.measures import POSITION_FEATURES, context_matrix
+
+    bundle = train(corpus_blocks, context_window=1, stack_folds=3)
+    compiled = bundle.compiled
+    reloaded = load_model(bundle.save(tmp_path / "m.npz")).compiled
+    np.testing.assert_array_equal(reloaded.context_mean, compiled.context_mean)
+
+    page = [b for b in corpus_blocks if b.page == corpus_blocks[0].page]
+    chosen = bundle.predict_proba(page).argmax(axis=1)
+    first = compiled.first.probabilities(compiled.first_pass_scores(page))
+    n = len(compiled.classes)
+    page_length = 3 * n + 2 + POSITION_FEATURES.index("log_page_blocks")
+    assert compiled.context_mean[page_length] > 0  # a page has blocks: the uncentred column is never 0
+    relative = (compiled.context.coef - compiled.context.coef.mean(axis=0))[chosen]
+    expected = (context_matrix(first, page, 1) - compiled.context_mean) * relative
+    explained = reloaded.evidence(page, chosen, top=10_000)
+    for row, items in enumerate(explained):
+        weights = dict(items)
+        assert weights.get("position log_page_blocks", 0.0) == pytest.approx(max(expected[row, page_length], 0.0))
+        assert weights.get(f"first pass: {compiled.classes[0]}", 0.0) == pytest.approx(max(expected[row, 0], 0.0))
+
+
+def test_a_second_pass_average_of_the_wrong_width_is_a_damaged_model(corpus_blocks):
+    from classifier import train
+
+    spec, arrays = train(corpus_blocks[:400], context_window=1, stack_folds=2).compiled.to_arrays()
+    spec["context_mean"] = spec["context_mean"][:-1]
+    with pytest.raises(ValueError, match="^the second pass's average input does not match its features$"):
+        CompiledModel.from_arrays(spec, arrays)
