@@ -193,3 +193,28 @@ def test_empty_or_folder_data_is_named_with_the_fix(tmp_path):
         assert result.output == f"Error: {message}\n"
     result = runner.invoke(app, ["evaluate", str(tmp_path)])
     assert result.output == f"Error: {tmp_path}: is a folder; give its files of labelled blocks, e.g. {tmp_path / '*.jsonl'}\n"
+
+
+def _die(*args):  # at module level: the worker is sent it by name
+    import os
+
+    os._exit(1)  # as the out-of-memory killer leaves a worker
+
+
+@pytest.mark.parametrize("command", ["train", "cv"])
+def test_a_worker_dying_in_train_or_cv_is_one_error_line_and_no_model(tmp_path, monkeypatch, command):
+    import os
+
+    from classifier import evaluation, model
+    from conftest import TRAINING_DATA
+
+    # (the worker's share: the plain-text model in train, the folds in cv)
+    monkeypatch.setattr(model, "_fit_plain", _die)
+    monkeypatch.setattr(evaluation, "_fold_figures", _die)
+    data = [str(p) for p in TRAINING_DATA[:2]]
+    extra = ["-o", str(tmp_path / "m.npz")] if command == "train" else ["--folds", "2", "--group", "file"]
+    result = runner.invoke(app, [command, *data, *extra, "--jobs", "2", "-q"])
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert result.output == ("Error: a worker process died before finishing its share (killed, or out of memory?); "
+                             "run again, or with --jobs 1 to work in one process\n")
+    assert os.listdir(tmp_path) == []
