@@ -158,29 +158,46 @@ def validated_blocks(records: Iterable[tuple[int, object]], source: str,
                      require_label: bool = False) -> Iterator[tuple[int, Block]]:
     """Blocks of ``(line, record)`` pairs with their line numbers, each checked as it is read
     (:class:`DataFormatError` naming ``source:line``, as :func:`read_labelled` raises)."""
-    seen: set[tuple[str, int]] = set()
-    pages_done: set[str] = set()  # pages whose blocks have ended: one more would start a second copy
-    last: Block | None = None
+    order = PageOrder()
     for lineno, record in records:
         block = _validate(record, f"{source}:{lineno}", require_label)
-        key = (block.page, block.index)
-        if key in seen:
-            raise DataFormatError(
-                f"{source}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice"
-            )
-        # A page is read as its blocks in file order: a page in pieces, or out of order,
-        # would be tagged as other pages than it is (its neighbours and position wrong).
+        order.check(block, f"{source}:{lineno}")
+        yield lineno, block
+
+
+class PageOrder:
+    """Checks blocks, one at a time, for what the features assume: each page's blocks
+    together, in the order of their index, none twice. A page in pieces, or out of order,
+    would be tagged as other pages than it is (its neighbours and position wrong)."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, int]] = set()
+        self.pages_done: set[str] = set()  # pages whose blocks have ended: one more would start a second copy
+        self.last: Block | None = None
+
+    def check(self, block: Block, where: str) -> None:
+        last = self.last
+        if (block.page, block.index) in self.seen:
+            raise DataFormatError(f"{where}: duplicate block: page {block.page!r} index {block.index} appears twice")
         if last is not None and block.page == last.page and block.index < last.index:
-            raise DataFormatError(f"{source}:{lineno}: page {block.page!r} index {block.index} comes after index "
+            raise DataFormatError(f"{where}: page {block.page!r} index {block.index} comes after index "
                                   f"{last.index}; give a page's blocks in the order of their index")
         if last is not None and block.page != last.page:
-            pages_done.add(last.page)
-        if block.page in pages_done:
-            raise DataFormatError(f"{source}:{lineno}: page {block.page!r} starts again after other pages; give a "
+            self.pages_done.add(last.page)
+        if block.page in self.pages_done:
+            raise DataFormatError(f"{where}: page {block.page!r} starts again after other pages; give a "
                                   "page's blocks together, one after another")
-        seen.add(key)
-        last = block
-        yield lineno, block
+        self.seen.add((block.page, block.index))
+        self.last = block
+
+
+def check_page_order(blocks: Iterable[Block], source: str = "blocks") -> None:
+    """Raise :class:`DataFormatError` (naming ``source`` and the block's place in it) unless
+    ``blocks`` hold each page's blocks together, in index order, none twice: what the
+    readers check in a file, for blocks a caller built."""
+    order = PageOrder()
+    for position, block in enumerate(blocks):
+        order.check(block, f"{source}: block {position}")
 
 
 def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,

@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, group_pages
+from .blocks import Block, check_page_order, group_pages
 from .errors import TrainingError
 from .bundle import ModelBundle
 from .tagging import batches
@@ -47,6 +47,7 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     unlabelled = next((b for b in blocks if b.label is None), None)
     if unlabelled is not None:
         raise TrainingError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
+    check_page_order(blocks, "evaluation data")
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))

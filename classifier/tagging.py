@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block
+from .blocks import Block, check_page_order
 from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, load_model
@@ -133,7 +133,11 @@ class Tagger:
         return list(self.tag_pages(text_pages(text, page)))  # a very long page in chunks
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
-        return tag_batch(self.model, list(blocks))
+        """Tag blocks as given, in one model call: whole pages, each page's blocks together
+        in index order (:class:`DataFormatError` otherwise)."""
+        blocks = list(blocks)
+        check_page_order(blocks)
+        return tag_batch(self.model, blocks)
 
     def tag_pages(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBlock]:
         for batch in self.tag_batches(pages):

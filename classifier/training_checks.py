@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from .blocks import Block
+from .blocks import Block, check_page_order
 from .errors import TrainingError
 
 # Fewer blocks than this cannot show a model what a page looks like.
@@ -22,9 +22,11 @@ _WORD = re.compile(r"(?u)\b\w\w+\b")
 def check_trainable(blocks: Sequence[Block], source: str = "training data") -> None:
     """Raise :class:`TrainingError` unless ``blocks`` are enough to train on: some blocks,
     every one labelled, at least two labels, at least ``MIN_TRAINING_BLOCKS`` blocks, and a
-    word found in two blocks (the word vectoriser keeps only those: its ``min_df`` is 2)."""
+    word found in two blocks (the word vectoriser keeps only those: its ``min_df`` is 2);
+    :class:`DataFormatError` unless each page's blocks come together, in index order."""
     if not blocks:
         raise TrainingError(f"{source}: no labelled blocks to train on")
+    check_page_order(blocks, source)  # what the readers check in files, for blocks built by a caller
     unlabelled = next((b for b in blocks if not b.label), None)
     if unlabelled is not None:
         raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")

@@ -211,3 +211,37 @@ def test_a_page_in_pieces_or_out_of_order_is_an_error_naming_the_line(tmp_path, 
 def test_ndjson_is_read_as_json_lines(tmp_path):
     path = write_jsonl(tmp_path / "d.ndjson", [{"page": "p", "index": 0, "text": "Hello", "label": "body"}])
     assert read_labelled([path]) == [Block("p", 0, "Hello", "body")]
+
+
+# ---------------------------------------------------------------------- blocks a caller built
+
+def _labelled_pages():
+    a = [Block("a", i, f"Story paragraph {i} of page a, with words.", "body") for i in range(6)]
+    b = [Block("b", i, f"Share this {i}", "other") for i in range(6)]
+    return a, b
+
+
+@pytest.mark.parametrize("arrange, message", [
+    (lambda a, b: [block for pair in zip(a, b) for block in pair],
+     "{source}: block 2: page 'a' starts again after other pages; give a page's blocks together, one after another"),
+    (lambda a, b: a[::-1] + b,
+     "{source}: block 1: page 'a' index 4 comes after index 5; give a page's blocks in the order of their index"),
+    (lambda a, b: a + b + a[:1],
+     "{source}: block 12: duplicate block: page 'a' index 0 appears twice"),
+])
+def test_the_api_refuses_pages_out_of_order_as_the_readers_do(small_model, arrange, message):
+    # The features read a block's neighbours and position from the list's order: scrambled
+    # pages would be tagged, scored or learnt as other pages than they are, without a word.
+    from classifier import cross_validate, evaluate, tag_blocks, train
+
+    blocks = arrange(*_labelled_pages())
+    calls = {"blocks": lambda: tag_blocks(blocks, small_model),
+             "evaluation data": lambda: evaluate(small_model, blocks),
+             "training data": lambda: train(blocks),
+             "cross-validation data": lambda: cross_validate(blocks, folds=2, source="cross-validation data")}
+    for source, call in calls.items():
+        with pytest.raises(DataFormatError) as caught:
+            call()
+        assert str(caught.value) == message.format(source=source)
+    a, b = _labelled_pages()
+    assert [t.block for t in tag_blocks(a + b, small_model)] == a + b
