@@ -11,19 +11,23 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
 
 __version__ = "0.2.0"
 
-from .blocks import Block, join_blocks, page_blocks, read_labelled, segment  # noqa: E402
+from .blocks import Block, join_blocks, page_blocks, read_groups, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
     BlocktagError,
     DataFormatError,
     InputError,
     ModelError,
     OutputError,
+    SettingError,
     TrainingError,
     WorkerError,
 )
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
+from .explain import explain_pages  # noqa: E402
 from .readers.pages import iter_pages  # noqa: E402
+from .segmentation import DEFAULT_SPLIT  # noqa: E402
+from .suggest import suggest_pages  # noqa: E402
 from .tagging import Tagger, TaggedBlock  # noqa: E402
 
 # Training needs scikit-learn (the [train] extra), which takes about a second to import;
@@ -40,32 +44,41 @@ def __getattr__(name: str):
 
 
 def _tagger(model: "ModelBundle | str | None") -> Tagger:
-    """A Tagger for ``model``; the shipped model's is loaded once per process and reused."""
-    if model is not None:
+    """A Tagger for ``model``. A model file (the shipped one by default) is loaded once and
+    reused while the file is unchanged, so tagging page after page does not reload it."""
+    if isinstance(model, ModelBundle):
         return Tagger(model)
-    global _SHIPPED_TAGGER
-    if _SHIPPED_TAGGER is None:
-        _SHIPPED_TAGGER = Tagger()
-    return _SHIPPED_TAGGER
+    from pathlib import Path
+
+    path = Path(model).resolve() if model is not None else shipped_model_path()
+    try:
+        key = (str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return Tagger(path)  # load_model says what is wrong with it
+    global _LOADED
+    if _LOADED is None or _LOADED[0] != key:
+        _LOADED = (key, Tagger(path))
+    return _LOADED[1]
 
 
-_SHIPPED_TAGGER: "Tagger | None" = None
+_LOADED: "tuple[tuple[str, int], Tagger] | None" = None  # the last model file loaded, and its Tagger
 
 
-def tag_text(text: str, model: "ModelBundle | str | None" = None, page: str = "page") -> list[TaggedBlock]:
-    """Tag one page's text with ``model`` (a bundle or a path; default: the shipped model,
-    loaded on the first call and reused)."""
-    return _tagger(model).tag_text(text, page)
+def tag_text(text: str, *, model: "ModelBundle | str | None" = None, page: str = "page",
+             split: str = DEFAULT_SPLIT) -> list[TaggedBlock]:
+    """Tag one page given as a string (text in any dialect, or HTML) with ``model`` (a bundle
+    or a path; default: the shipped model, loaded on the first call and reused)."""
+    return _tagger(model).tag_text(text, page, split)
 
 
-def tag_blocks(blocks: "list[Block]", model: "ModelBundle | str | None" = None) -> list[TaggedBlock]:
-    """Tag blocks as given (whole pages, in page order)."""
+def tag_blocks(blocks: "list[Block]", *, model: "ModelBundle | str | None" = None) -> list[TaggedBlock]:
+    """Tag blocks as given (whole pages, each page's blocks together in index order)."""
     return _tagger(model).tag_blocks(blocks)
 
 
 __all__ = [
     "Block", "BlockClassifier", "BlocktagError", "DataFormatError", "InputError", "ModelBundle",
-    "ModelError", "OutputError", "TaggedBlock", "Tagger", "TrainingError", "WorkerError", "cross_validate",
-    "evaluate", "iter_pages", "join_blocks", "load_model", "page_blocks", "read_labelled",
-    "segment", "shipped_model_path", "tag_blocks", "tag_text", "train",
+    "ModelError", "OutputError", "SettingError", "TaggedBlock", "Tagger", "TrainingError", "WorkerError", "cross_validate",
+    "evaluate", "explain_pages", "iter_pages", "join_blocks", "load_model", "page_blocks", "read_groups",
+    "read_labelled", "segment", "shipped_model_path", "suggest_pages", "tag_blocks", "tag_text", "train",
 ]

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import warnings
@@ -118,6 +119,12 @@ def join_blocks(texts: Iterable[str]) -> str:
 # ---------------------------------------------------------------- labelled data readers
 
 
+def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
+    """``paths`` as a list; one path given alone (a str is iterable too: its letters would be
+    read as file names) is a list of one."""
+    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+
+
 def read_labelled(
     paths: Iterable[str | Path], require_label: bool = True, encoding: str = DEFAULT_ENCODING
 ) -> list[Block]:
@@ -129,7 +136,7 @@ def read_labelled(
     blocks: list[Block] = []
     # Where each (page, index) was first read, to catch the same block in two files.
     first_seen: dict[tuple[str, int], tuple[int, int]] = {}
-    paths = list(paths)
+    paths = path_list(paths)
     for k, path in enumerate(paths):
         for lineno, block in _numbered_blocks(path, require_label, encoding):
             key = (block.page, block.index)
@@ -236,7 +243,7 @@ def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT
     """For each record of the files (in :func:`read_labelled` order), the group it belongs to
     for cross-validation: its ``page``, its ``file``, or the value of any other field."""
     groups: list[str] = []
-    for path in paths:
+    for path in path_list(paths):
         for lineno, record in iter_records(path, encoding):
             if group == "file":
                 groups.append(str(path))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import warnings
 import zipfile
@@ -239,6 +240,11 @@ def shipped_model_path() -> Path:
     if packaged.is_file():
         return Path(str(packaged))
     return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
+
+
+def as_model(model: "ModelBundle | str | Path | None") -> ModelBundle:
+    """The model file ``model`` names (None: the shipped one), or ``model`` itself, loaded."""
+    return load_model(model) if model is None or isinstance(model, (str, os.PathLike)) else model
 
 
 def load_model(path: str | Path | None = None) -> ModelBundle:

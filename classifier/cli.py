@@ -22,7 +22,7 @@ import typer
 from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
-from .errors import BlocktagError
+from .errors import BlocktagError, SettingError
 from .extras import require
 from .evaluation import DEFAULT_FOLDS
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
@@ -223,8 +223,8 @@ def _valid_jobs(value: int) -> int:
         warnings.simplefilter("ignore")
         try:
             resolve_jobs(value)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
+        except SettingError as exc:
+            raise fail(f"--jobs {value}: {exc.fix}") from None
     return value
 
 

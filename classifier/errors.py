@@ -33,5 +33,14 @@ class MissingExtraError(BlocktagError):
     """A command needs an optional dependency that is not installed."""
 
 
+class SettingError(BlocktagError, ValueError):
+    """A setting out of its range (``jobs``, ``top``, ``n``), named as the function's
+    argument; the CLI names its option instead."""
+
+    def __init__(self, name: str, value: object, fix: str):
+        super().__init__(f"{name}={value!r}: {fix}")
+        self.name, self.value, self.fix = name, value, fix
+
+
 class WorkerError(BlocktagError):
     """A worker process (``--jobs``) died before finishing its share: killed, or out of memory."""

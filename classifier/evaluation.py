@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .blocks import Block, check_page_order, group_pages
 from .errors import TrainingError
-from .bundle import ModelBundle
+from .bundle import ModelBundle, as_model
+from .extras import require
 from .tagging import batches
 from .training_checks import check_trainable
 
@@ -33,7 +35,8 @@ MIN_BOOTSTRAP_PAGES = 5
 BOOTSTRAP_CHUNK = 100
 
 
-def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[[int], None] | None = None) -> dict:
+def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
+             on_progress: Callable[[int], None] | None = None) -> dict:
     """Tag labelled ``blocks`` with ``model`` and score the labels against theirs.
 
     Returns accuracy, macro-F1, per-label precision/recall/F1/support, the confusion matrix
@@ -41,6 +44,7 @@ def evaluate(model: ModelBundle, blocks: Sequence[Block], on_progress: Callable[
     error of the confidences, and every block's prediction (for error analysis).
     ``on_progress`` is called with the number of blocks tagged after each batch.
     """
+    model = as_model(model)  # a bundle, a model file, or None for the shipped model
     blocks = list(blocks)
     if not blocks:
         raise TrainingError("no labelled blocks to evaluate on")
@@ -194,12 +198,18 @@ def cross_validate(
     ``plain_text_model`` and ``params`` are :func:`train`'s; ``jobs`` folds are trained at
     once in worker processes (-1: one per core; the figures are the same as with 1).
     Returns per-label and macro-F1 as mean ± std over the folds, and each fold's figures."""
+    require("train", "cross-validation")
     from sklearn.model_selection import GroupKFold
 
     from .workers import forked_workers, resolve_jobs, submit
 
     blocks = list(blocks)
+    if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
+        raise TrainingError(f"groups={groups!r}: give one group per block, e.g. read_groups(files, {groups!r})")
     groups = list(groups) if groups is not None else [b.page for b in blocks]
+    if len(groups) != len(blocks):
+        raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
+                            "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
     n_groups = len(set(groups))
     if folds < 2:
         raise TrainingError(f"cross-validation needs at least 2 folds, got {folds}")

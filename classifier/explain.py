@@ -11,12 +11,14 @@ measured from their training average, so their evidence is relative to an averag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
 from .blocks import Block
-from .bundle import MAIN_MODEL, MEMORY, PLAIN_TEXT_MODEL, ModelBundle
+from .errors import SettingError
+from .bundle import MAIN_MODEL, MEMORY, PLAIN_TEXT_MODEL, ModelBundle, as_model
 from .memory import NOT_REMEMBERED
 from .tagging import SCORE_DECIMALS, TaggedBlock, batches, tagged_from_proba
 
@@ -42,10 +44,13 @@ class Explanation:
         }
 
 
-def explain_pages(model: ModelBundle, pages: Iterable[list[Block]], top: int = DEFAULT_TOP) -> Iterator[Explanation]:
-    """Explain every block of ``pages`` (lists of a page's blocks, in order)."""
+def explain_pages(model: ModelBundle | str | Path | None, pages: Iterable[list[Block]],
+                  top: int = DEFAULT_TOP) -> Iterator[Explanation]:
+    """Explain every block of ``pages`` (lists of a page's blocks, in order) with ``model`` (a
+    bundle, a model file, or None for the shipped model)."""
     if top < 1:
-        raise ValueError("top must be at least 1")
+        raise SettingError("top", top, "give a number of features from 1")
+    model = as_model(model)
     labels = model.labels
     for batch in batches(pages):
         proba = model.predict_proba(batch)

@@ -408,6 +408,8 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     blocks = list(blocks)
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
+    remember = list(remember)
+    _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
     with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as pool:
@@ -437,6 +439,14 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         **environment_versions(),
     }
     return ModelBundle(compiled, metadata, plain=plain, memory=memory, classifier=classifier)
+
+
+def _check_remembered(remember: list[Block], labels: set[str]) -> None:
+    for position, block in enumerate(remember):
+        if block.label not in labels:
+            said = "has no label" if not block.label else f"is labelled {block.label!r}, a label the training data has not"
+            raise TrainingError(f"remember: block {position} (page {block.page!r} index {block.index}) {said}; "
+                                "remember labelled blocks, with the training data's labels")
 
 
 def _fit_plain(blocks: list[Block], labels: list[str], sample_weight, params: dict):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
-from .blocks import LABELLED_SUFFIXES, records_suffix
+from .blocks import LABELLED_SUFFIXES, path_list, records_suffix
 from .errors import BlocktagError, InputError
 from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, is_page_name, page_stem
 
@@ -41,7 +41,7 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
     """Every input as the files it stands for, in order; a folder becomes its pages (text,
     HTML or WARC, gzipped or not, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
     files: list[str | Path | BlocktagError] = []
-    for item in inputs:
+    for item in path_list(inputs):
         if str(item) == STDIN:
             files.append(STDIN if STDIN not in files else InputError("-: standard input is given twice; it can be read once"))
             continue

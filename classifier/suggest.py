@@ -21,12 +21,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import IO, Iterable, Sequence
 
 import numpy as np
 
 from .blocks import Block
-from .bundle import ModelBundle
+from .errors import SettingError
+from .bundle import ModelBundle, as_model
 from .tagging import DEFAULT_BATCH_BLOCKS
 
 # How much a page's likeness to an already picked page discounts it (0: rank by
@@ -69,16 +71,18 @@ class _Candidate:
 
 
 def suggest_pages(
-    model: ModelBundle, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY
+    model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY
 ) -> list[Suggestion]:
-    """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages).
+    """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
+    ``model`` (a bundle, a model file, or None for the shipped model).
 
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
     :func:`classifier.readers.pages.iter_pages`. Ties keep input order, so the ranking is
     deterministic.
     """
     if n < 1:
-        raise ValueError("n must be at least 1")
+        raise SettingError("n", n, "give a number of pages from 1")
+    model = as_model(model)
     candidates = list(_candidates(model, pages))
     labels = model.labels
     picked: list[Suggestion] = []

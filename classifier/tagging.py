@@ -16,8 +16,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 from .blocks import Block, check_page_order
 from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
-from .bundle import ModelBundle, load_model
-from .readers.pages import iter_pages, text_pages
+from .bundle import ModelBundle, as_model
+from .readers.pages import iter_pages, string_pages
 from .workers import can_fork, interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
 from .segmentation import DEFAULT_SPLIT
 
@@ -123,14 +123,16 @@ class Tagger:
     """
 
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
-        self.model = model if isinstance(model, ModelBundle) else load_model(model)
+        self.model = as_model(model)
         self.jobs = resolve_jobs(jobs)
         if batch_blocks is None:
             batch_blocks = DEFAULT_BATCH_BLOCKS if self.jobs == 1 else PARALLEL_BATCH_BLOCKS
         self.batch_blocks = batch_blocks
 
-    def tag_text(self, text: str, page: str = "page") -> list[TaggedBlock]:
-        return list(self.tag_pages(text_pages(text, page)))  # a very long page in chunks
+    def tag_text(self, text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> list[TaggedBlock]:
+        """Tag one page given as a string: text in any dialect, or HTML, read as a file of it
+        would be (see ``readers.pages.string_pages``)."""
+        return list(self.tag_pages(string_pages(text, page, split)))  # a very long page in chunks
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
         """Tag blocks as given, in one model call: whole pages, each page's blocks together

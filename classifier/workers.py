@@ -23,7 +23,7 @@ import threading
 import time
 import warnings
 
-from .errors import WorkerError
+from .errors import SettingError, WorkerError
 
 ALL_CORES = -1
 WORKER_DIED = ("a worker process died before finishing its share (killed, or out of memory?); "
@@ -50,7 +50,7 @@ def resolve_jobs(jobs: int) -> int:
     if jobs == ALL_CORES:
         return cores
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
-        raise ValueError(f"--jobs {jobs}: give a number of processes from 1, or -1 for one per core")
+        raise SettingError("jobs", jobs, "give a number of processes from 1, or -1 for one per core")
     if jobs > cores:
         warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
         return cores

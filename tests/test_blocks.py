@@ -235,7 +235,7 @@ def test_the_api_refuses_pages_out_of_order_as_the_readers_do(small_model, arran
     from classifier import cross_validate, evaluate, tag_blocks, train
 
     blocks = arrange(*_labelled_pages())
-    calls = {"blocks": lambda: tag_blocks(blocks, small_model),
+    calls = {"blocks": lambda: tag_blocks(blocks, model=small_model),
              "evaluation data": lambda: evaluate(small_model, blocks),
              "training data": lambda: train(blocks),
              "cross-validation data": lambda: cross_validate(blocks, folds=2, source="cross-validation data")}
@@ -244,4 +244,4 @@ def test_the_api_refuses_pages_out_of_order_as_the_readers_do(small_model, arran
             call()
         assert str(caught.value) == message.format(source=source)
     a, b = _labelled_pages()
-    assert [t.block for t in tag_blocks(a + b, small_model)] == a + b
+    assert [t.block for t in tag_blocks(a + b, model=small_model)] == a + b

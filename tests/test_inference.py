@@ -243,7 +243,7 @@ def test_tagging_imports_neither_scikit_learn_nor_scipy(small_model_path):
         "import sys\n"
         "import classifier\n"
         f"model = classifier.load_model({str(small_model_path)!r})\n"
-        f"classifier.tag_text(open({str(SEED_PAGE)!r}).read(), model)\n"
+        f"classifier.tag_text(open({str(SEED_PAGE)!r}).read(), model=model)\n"
         "leaked = [m for m in ('sklearn', 'scipy', 'joblib') if m in sys.modules]\n"
         "assert not leaked, leaked\n"
     )

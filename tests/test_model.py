@@ -241,18 +241,29 @@ def test_a_model_of_another_blocktag_version_warns(small_model, tmp_path):
 
 
 
-def test_tag_text_loads_the_shipped_model_once(monkeypatch):
+def test_tag_text_loads_a_model_file_once_while_it_is_unchanged(monkeypatch, small_model_path):
+    import os
+
     import classifier
     from classifier import tagging
 
     loads = []
     real = tagging.load_model
     monkeypatch.setattr(tagging, "load_model", lambda path=None: loads.append(path) or real(path))
-    monkeypatch.setattr(classifier, "_SHIPPED_TAGGER", None)
+    monkeypatch.setattr(classifier, "_LOADED", None)
     first = classifier.tag_text("Headline\n\nBy Ann Lee")
     second = classifier.tag_text("Another page\n\nSubscribe now")
-    assert loads == [None]
+    assert loads == [classifier.shipped_model_path()]
     assert [t.block.text for t in first + second] == ["Headline", "By Ann Lee", "Another page", "Subscribe now"]
+
+    given = str(small_model_path)
+    classifier.tag_text("Headline", model=given)
+    classifier.tag_blocks([classifier.Block("p", 0, "Headline")], model=given)
+    assert loads[1:] == [small_model_path.resolve()]
+    stat = os.stat(given)
+    os.utime(given, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # retrained in place
+    classifier.tag_text("Headline", model=given)
+    assert loads[1:] == [small_model_path.resolve()] * 2
 
 
 def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):

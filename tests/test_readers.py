@@ -684,6 +684,26 @@ def test_a_scrapers_envelope_is_not_a_block_and_its_url_is_kept(tmp_path, text):
         + ["The bridge carried its first cars on Tuesday."]]
 
 
+def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
+    # requests.get(url).text is HTML; a scraper's string may carry its envelope
+    from classifier import tag_text
+
+    html = ("<!doctype html><html><head><title>T</title><script>var x = 1;</script></head><body>"
+            "<nav><a href='/'>Home</a></nav><article><p>The bridge carried its first cars on Tuesday.</p>"
+            "</article></body></html>")
+    for text, name in ((html, "page.html"), (FRONT_MATTER_PAGE, "page.md")):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        tagged = tag_text(path.read_text(encoding="utf-8"), model=small_model, page="page")
+        (page,) = iter_pages([path])
+        assert [t.block for t in tagged] == page
+    assert not any("<" in t.block.text or "var x" in t.block.text for t in tag_text(html, model=small_model))
+    with pytest.raises(TypeError):
+        tag_text(html, "page")  # model and page are keyword-only: a page name is never read as a model path
+    with pytest.raises(InputError, match=r"^<text>: holds a lone surrogate \(character 1\)"):
+        tag_text("a\ud83d", model=small_model)
+
+
 @pytest.mark.parametrize("text", [
     "---\n\nA paragraph between two rules.\n\n---\n\nMore text.",  # rules, not front matter
     "Title: A press release\n\nThe company said today.",  # no "Markdown Content:" line

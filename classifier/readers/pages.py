@@ -209,6 +209,27 @@ def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = Non
     return html_page(data, url=url, source=source)
 
 
+STRING_SOURCE = "<text>"
+
+
+def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
+    """A page given as a string, read as a page file or stdin is: HTML (``requests.get(url).text``)
+    through the HTML reader, a scraper's envelope (front matter, a reader service's header)
+    left out with its URL kept, JSON as the pages it holds, and text split by ``split``."""
+    _check_split(split)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError(f"{STRING_SOURCE}: holds a lone surrogate (character {exc.start}), which no file can "
+                         "hold; decode the page with errors='replace'") from None
+    return _pages_of_bytes(data, STRING_SOURCE, page, "utf-8", split)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLIT_MODES:
+        raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
+
+
 def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None) -> Iterator[list[Block]]:
     """One page's text as its page of blocks (in chunks, if it is very long)."""
     text = resolve_reference_links(text)
@@ -238,8 +259,7 @@ def iter_pages(
     """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
     then it is told of the error and the run goes on with the next file. ``split`` is how
     text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
-    if split not in SPLIT_MODES:
-        raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
+    _check_split(split)
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):

@@ -1,0 +1,80 @@
+"""The Python API as a notebook or pipeline uses it: what a command takes, a function takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import classifier
+from classifier import TrainingError, cross_validate, evaluate, explain_pages, iter_pages, read_labelled
+from classifier import suggest_pages
+
+from conftest import SEED_LABELS, SEED_PAGE
+
+
+@pytest.mark.parametrize("given", ["path", "none"])
+def test_evaluate_explain_and_suggest_take_a_model_file_or_none_as_tagging_does(small_model, small_model_path, given):
+    model = str(small_model_path) if given == "path" else None
+    bundle = small_model if given == "path" else classifier.load_model()
+    blocks = read_labelled([SEED_LABELS])
+    assert evaluate(model, blocks) == evaluate(bundle, blocks)
+    explained = [e.to_record() for e in explain_pages(model, iter_pages([SEED_PAGE]), top=2)]
+    assert explained == [e.to_record() for e in explain_pages(bundle, iter_pages([SEED_PAGE]), top=2)]
+    (suggested,) = suggest_pages(model, iter_pages([SEED_PAGE]), 1)
+    assert suggested == suggest_pages(bundle, iter_pages([SEED_PAGE]), 1)[0]
+
+
+def test_one_path_given_alone_is_read_as_one_path_not_as_its_letters():
+    for alone in (str(SEED_LABELS), Path(SEED_LABELS)):
+        assert read_labelled(alone) == read_labelled([SEED_LABELS])
+    for alone in (str(SEED_PAGE), Path(SEED_PAGE)):
+        assert list(iter_pages(alone)) == list(iter_pages([SEED_PAGE]))
+        assert [t.block for t in classifier.Tagger().tag_files(alone)] == [b for p in iter_pages([SEED_PAGE]) for b in p]
+
+
+def test_cross_validate_refuses_groups_that_are_not_one_a_block(corpus_blocks):
+    with pytest.raises(TrainingError, match=r"^groups='file': give one group per block, e\.g\. read_groups\(files, 'file'\)$"):
+        cross_validate(corpus_blocks, folds=2, groups="file")
+    with pytest.raises(TrainingError, match=rf"^4 groups for {len(corpus_blocks)} blocks: give one group per block"):
+        cross_validate(corpus_blocks, folds=2, groups=["a", "b", "a", "b"])
+
+
+def test_cross_validate_without_scikit_learn_names_the_extra(corpus_blocks, monkeypatch):
+    import sys
+
+    from classifier.errors import MissingExtraError
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now fails, as if not installed
+    from classifier import extras
+
+    monkeypatch.setattr(extras, "find_spec", lambda name: None if name == "sklearn" else object())
+    with pytest.raises(MissingExtraError, match=r"^cross-validation needs scikit-learn: pip install 'blocktag\[train\]'$"):
+        cross_validate(corpus_blocks, folds=2)
+
+
+
+def test_blocks_to_remember_are_checked_before_training_starts(corpus_blocks, monkeypatch):
+    from classifier import model
+
+    monkeypatch.setattr(model, "_fit_compiled", lambda *args: pytest.fail("trained before the check"))
+    page = corpus_blocks[0].page
+    for label, said in ((None, "has no label"), ("bodyy", "is labelled 'bodyy', a label the training data has not")):
+        with pytest.raises(TrainingError) as caught:
+            classifier.train(corpus_blocks, remember=[classifier.Block(page, 0, "Hello there", label)])
+        assert str(caught.value) == (f"remember: block 0 (page {page!r} index 0) {said}; remember labelled blocks, "
+                                     "with the training data's labels")
+
+
+def test_a_setting_out_of_range_is_a_blocktag_error_named_as_the_argument(small_model):
+    from classifier import SettingError
+
+    pages = lambda: iter_pages([SEED_PAGE])  # noqa: E731
+    calls = [(lambda: classifier.Tagger(small_model, jobs=0),
+              "jobs=0: give a number of processes from 1, or -1 for one per core"),
+             (lambda: list(explain_pages(small_model, pages(), top=0)), "top=0: give a number of features from 1"),
+             (lambda: suggest_pages(small_model, pages(), 0), "n=0: give a number of pages from 1")]
+    for call, message in calls:
+        with pytest.raises(SettingError) as caught:
+            call()
+        assert str(caught.value) == message and isinstance(caught.value, classifier.BlocktagError)
