@@ -17,7 +17,7 @@ from .blocks import Block, check_page_order
 from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
-from .readers.pages import iter_pages, string_pages
+from .readers.pages import check_split, iter_pages, string_pages
 from .workers import can_fork, interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
 from .segmentation import DEFAULT_SPLIT
 
@@ -159,6 +159,7 @@ class Tagger:
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
                   on_error: Callable[[BlocktagError], None] | None = None, split: str = DEFAULT_SPLIT) -> Iterator[TaggedBlock]:
+        check_split(split)  # now, not at the first page the caller asks for
         return self.tag_pages(iter_pages(inputs, encoding, on_error, split))
 
 

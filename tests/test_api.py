@@ -78,3 +78,10 @@ def test_a_setting_out_of_range_is_a_blocktag_error_named_as_the_argument(small_
         with pytest.raises(SettingError) as caught:
             call()
         assert str(caught.value) == message and isinstance(caught.value, classifier.BlocktagError)
+
+
+def test_tag_files_refuses_an_unknown_split_when_called_not_when_read():
+    from classifier import InputError
+
+    with pytest.raises(InputError, match=r"^unknown split mode 'blnk'; use one of auto, blank, line$"):
+        classifier.Tagger().tag_files([SEED_PAGE], split="blnk")  # no next() needed

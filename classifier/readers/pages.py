@@ -216,7 +216,7 @@ def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> I
     """A page given as a string, read as a page file or stdin is: HTML (``requests.get(url).text``)
     through the HTML reader, a scraper's envelope (front matter, a reader service's header)
     left out with its URL kept, JSON as the pages it holds, and text split by ``split``."""
-    _check_split(split)
+    check_split(split)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -225,7 +225,7 @@ def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> I
     return _pages_of_bytes(data, STRING_SOURCE, page, "utf-8", split)
 
 
-def _check_split(split: str) -> None:
+def check_split(split: str) -> None:
     if split not in SPLIT_MODES:
         raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
 
@@ -259,7 +259,7 @@ def iter_pages(
     """Every page of every input, lazily. A bad file raises, unless ``on_error`` is given:
     then it is told of the error and the run goes on with the next file. ``split`` is how
     text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
-    _check_split(split)
+    check_split(split)
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):
