@@ -245,11 +245,11 @@ def test_tag_text_loads_a_model_file_once_while_it_is_unchanged(monkeypatch, sma
     import os
 
     import classifier
-    from classifier import tagging
+    from classifier import bundle
 
     loads = []
-    real = tagging.load_model
-    monkeypatch.setattr(tagging, "load_model", lambda path=None: loads.append(path) or real(path))
+    real = bundle.load_model
+    monkeypatch.setattr(bundle, "load_model", lambda path=None: loads.append(path) or real(path))
     monkeypatch.setattr(classifier, "_LOADED", None)
     first = classifier.tag_text("Headline\n\nBy Ann Lee")
     second = classifier.tag_text("Another page\n\nSubscribe now")
