@@ -40,6 +40,12 @@ WRAPPED_SHARE = 0.3
 # A wrapped line reaches at least this share of the width (a wrapper breaks before the
 # word that would not fit, and words are short).
 WRAPPED_LINE_SHARE = 0.6
+# A wrapper breaks lines wherever the width falls, so most lines it continues end inside a
+# sentence (about one in fifteen ends one by chance); a page written one short paragraph a
+# line (trafilatura's text of a brief) has most of its lines end a sentence. At least this
+# share of the continued lines must end inside one for a page to be read as wrapped.
+MID_SENTENCE_SHARE = 0.5
+_SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.
 MIN_LINE_PAGE_PROSE = 3
@@ -219,12 +225,15 @@ def wrap_width(blocks: list[str]) -> int | None:
     """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
-    continued = 0
+    continued = mid_sentence = 0
     for block in blocks:
         if "\n" in block:
             lines = block.split("\n")
-            continued += sum(_is_prose(a) and not _MARKER.match(b) for a, b in zip(lines, lines[1:]))
-    if continued < MIN_WRAPPED_LINES:
+            for a, b in zip(lines, lines[1:]):
+                if _is_prose(a) and not _MARKER.match(b):
+                    continued += 1
+                    mid_sentence += not _SENTENCE_END.search(a.rstrip())
+    if continued < MIN_WRAPPED_LINES or mid_sentence < MID_SENTENCE_SHARE * continued:
         return None
     lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
     if len(lengths) < MIN_PROSE_LINES:

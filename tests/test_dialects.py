@@ -252,6 +252,26 @@ def test_auto_splits_a_page_written_one_paragraph_a_line():
     ]
 
 
+def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short_as_wrapped_ones():
+    # trafilatura's text of a brief: every line under 80 characters, as a wrapped page's
+    # are, but each one ends its sentence where a wrapper's lines end mid-sentence.
+    paragraphs = [
+        "Ferry fares rise for the first time in six years",
+        "The harbour board voted on Monday to raise fares by ten percent.",
+        "A return ticket for an adult will cost £7.70 from the first of June.",
+        '"We held prices for as long as we could," the board\'s chair said.',
+        "Season tickets and fares for children will not change this year.",
+        "Read more: Night crossings to stop for the winter months",
+        "The board said fuel now makes up half of what a crossing costs.",
+    ]
+    assert split_page("\n".join(paragraphs), "auto") == paragraphs
+    wrapped = ("The harbour board voted on Monday to raise fares by ten percent, its first\n"
+               "rise in six years. A return ticket for an adult will cost more from June,\n"
+               "while season tickets and fares for children will not change this year,\n"
+               "the board said.")
+    assert split_page(wrapped, "auto") == [" ".join(wrapped.split("\n"))]
+
+
 def test_unknown_split_mode_is_an_input_error():
     with pytest.raises(InputError, match="unknown split mode 'words'"):
         split_page("a", "words")
