@@ -569,6 +569,35 @@ def test_gzipped_html_is_unpacked_by_its_bytes_and_a_pdf_named_html_is_refused(t
         list(iter_pages([pdf]))
 
 
+def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, small_model_path):
+    # curl -i, wget --save-headers: a status line and headers before the page
+    page = b"<!DOCTYPE html><html><body><h1>Seawall vote</h1><p>The town voted to rebuild it.</p></body></html>"
+    response = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                b"Set-Cookie: a=b; Path=/\r\n\r\n" + page)
+    for name in ("page.txt", "page.html"):
+        (tmp_path / name).write_bytes(response)
+        (read,) = iter_pages([tmp_path / name])
+        assert [b.text for b in read] == ["Seawall vote", "The town voted to rebuild it."]
+    result = runner.invoke(app, ["tag", "-", "-f", "csv", "-m", str(small_model_path)], input=response)
+    assert [line.split(",")[2] for line in result.output.splitlines()[1:]] == ["Seawall vote",
+                                                                               "The town voted to rebuild it."]
+    text = tmp_path / "notes.txt"  # a line that only starts like one is text
+    text.write_bytes(b"HTTP/1.1 200 OK is what a server answers.\n\nThe rest of the note.")
+    (read,) = iter_pages([text])
+    assert [b.text for b in read] == ["HTTP/1.1 200 OK is what a server answers.", "The rest of the note."]
+
+
+def test_an_image_saved_as_html_is_refused_not_tagged(tmp_path):
+    image = tmp_path / "0042.html"  # a crawler that saves every response as ID.html
+    image.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + bytes(range(256)) * 4)
+    with pytest.raises(InputError, match=r"^.*0042\.html: is a binary file, not an HTML page$"):
+        list(iter_pages([image]))
+    utf16 = tmp_path / "utf16.html"  # NUL bytes, but text: its byte-order mark says so
+    utf16.write_bytes("<p>Seawall vote</p>".encode("utf-16"))
+    (read,) = iter_pages([utf16])
+    assert [b.text for b in read] == ["Seawall vote"]
+
+
 def test_gzipped_text_on_stdin_is_unpacked(small_model_path):
     result = runner.invoke(app, ["tag", "-", "--format", "csv", "--model", str(small_model_path)],
                            input=gzip.compress("Harbour reopens.\n\nBy Ana Ruiz".encode("utf-8")))

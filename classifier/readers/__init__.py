@@ -102,6 +102,23 @@ def looks_like_html(data: bytes) -> bool:
                 or looks_like_mhtml(head))
 
 
+# A saved HTTP response (`curl -i`, `wget --save-headers`): status line, headers, blank line;
+# a "100 Continue" may come before the real one.
+# Any status but "1xx" has headers: a line of text that starts "HTTP/1.1 200 OK" has none.
+_HTTP_RESPONSE_HEAD = re.compile(rb"HTTP/\d(?:\.\d)? (?:1\d\d[^\r\n]{0,60}\r?\n|\d{3}[^\r\n]{0,60}\r?\n"
+                                 rb"(?:[!-9;-~]+:[^\r\n]*\r?\n)+)\r?\n")
+
+
+def without_http_headers(data: bytes) -> bytes:
+    """A saved HTTP response's body (its page), or ``data`` as it is when it is no response."""
+    while data.startswith(b"HTTP/"):
+        head = _HTTP_RESPONSE_HEAD.match(data)
+        if head is None:
+            break
+        data = data[head.end():]
+    return data
+
+
 def looks_like_mhtml(data: bytes) -> bool:
     """Whether bytes start like MHTML ("Save as single file", ``.mhtml``): mail-style
     headers, one of them ``Content-Type: multipart/related``."""

@@ -21,8 +21,8 @@ import lxml.etree
 
 from ..blocks import normalise_newlines
 from ..errors import InputError
-from ..files import GZIP_MAGIC, gunzip, text_encoding
-from . import SNIFF_BYTES, looks_like_mhtml, not_a_page
+from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
+from . import SNIFF_BYTES, looks_like_mhtml, not_a_page, without_http_headers
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -132,12 +132,14 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
+    if not text_encoding(data, "") and looks_binary(data):  # an image a crawler saved as ID.html
+        raise InputError(f"{path}: is a binary file, not an HTML page")
     return html_page(data, url=url, source=str(path))
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
     """An HTML page file's bytes, unpacked when gzipped."""
-    data = _read_raw(path)
+    data = without_http_headers(_read_raw(path))
     if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
         data = gunzip(data, str(path))
     return data

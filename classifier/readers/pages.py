@@ -23,7 +23,7 @@ from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_byte
 from ..dialects import resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import input_kind, looks_like_html, not_a_page, page_stem
+from . import input_kind, looks_like_html, not_a_page, page_stem, without_http_headers
 from .envelope import split_envelope
 from .records import holds_pages, page_records
 
@@ -89,6 +89,7 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     """A page file's bytes (or stdin's) as its page: gzipped or not, text (less any scraper's
     envelope) or HTML; JSON as the pages (or blocks) it holds; a PDF, a zip archive or a
     feed is refused with what to do instead."""
+    data = without_http_headers(data)  # `curl -i` output: the page after its headers
     if data.startswith(GZIP_MAGIC):
         data = gunzip(data, source)
     text = None
