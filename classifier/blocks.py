@@ -310,6 +310,10 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
     if "index" not in record and "page" not in record and ("text" in record or "html" in record):
         raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); {whole_page_hint}")
+    if "index" not in record and "page" not in record:  # neither a block nor a page blocktag knows
+        fields = ", ".join(map(str, list(record)[:8])) + (", ..." if len(record) > 8 else "") or "no fields"
+        raise DataFormatError(f"{where}: record holds neither a page (a 'text', 'html', 'markdown' or 'content' "
+                              f"field) nor a block ('page', 'index', 'text'); it has {fields}")
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")

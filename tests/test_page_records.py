@@ -49,7 +49,6 @@ def test_a_csv_of_pages_and_a_record_naming_its_page(tmp_path):
      r"p.jsonl:2: record has an 'index' but the file's first record is a whole page"),
     ([{"page": "p", "text": "A page"}, {"page": "p", "text": "Another"}],
      r"p.jsonl:2: page 'p' is also at \S*p.jsonl:1; a page file holds a whole page a record"),
-    ([{"text": "A page"}, {"url": "https://a.example/"}], r"p.jsonl:2: record has no 'text', 'html', 'markdown' or 'content' field"),
     ([{"text": "A page"}, {"text": ["not", "text"]}], r"p.jsonl:2: 'text' must be a string"),
     ([{"text": "A page", "url": 7}], r"p.jsonl:1: 'url' must be a string"),
 ])
@@ -126,8 +125,8 @@ def test_a_json_list_of_pages_as_scrapy_and_apify_export_them(tmp_path):
 
 def test_a_bad_record_in_a_json_list_is_named_by_its_place(tmp_path):
     path = tmp_path / "items.json"
-    path.write_text(json.dumps([{"text": "One"}, {"url": "https://a.example/2"}]), encoding="utf-8")
-    with pytest.raises(DataFormatError, match=r"items.json\[1\]: record has no 'text', 'html', 'markdown' or 'content' field"):
+    path.write_text(json.dumps([{"text": "One"}, "https://a.example/2"]), encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"items.json\[1\]: expected a JSON object with a page's text"):
         list(iter_pages([path]))
 
 
@@ -140,9 +139,38 @@ def test_text_that_opens_with_a_brace_is_still_text(small_model_path):
 
 
 def test_bad_json_lines_on_stdin_are_an_error_naming_the_line(small_model_path):
-    result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{"text": "A page"}\n{"body": "x"}\n')
+    result = runner.invoke(app, ["tag", "-", "--model", str(small_model_path)], input='{"text": "A page"}\n["x"]\n')
     assert result.exit_code == 1
-    assert result.output == "Error: <stdin>:2: record has no 'text', 'html', 'markdown' or 'content' field; give each page's text or raw HTML\n"
+    assert result.output == "Error: <stdin>:2: expected a JSON object with a page's text (or html) and its url\n"
+
+
+@pytest.mark.parametrize("failed", [{"url": "https://a.example/1", "text": None},
+                                    {"url": "https://a.example/1", "status": 404, "error": "Not Found"}])
+@pytest.mark.parametrize("first", [True, False])
+def test_a_failed_fetch_in_a_crawl_file_is_skipped_with_a_warning(tmp_path, small_model_path, failed, first):
+    # trafilatura's None, or a crawler's error record: the file's other pages are tagged
+    good = {"url": "https://a.example/2", "text": "Seawall vote\n\nBy Ana Ruiz"}
+    path = write_jsonl(tmp_path / "crawl.jsonl", [failed, good] if first else [good, failed])
+    result = runner.invoke(app, ["tag", str(path), "-f", "jsonl", "-m", str(small_model_path)])
+    assert result.exit_code == 0
+    assert [(r["page"], r["text"]) for r in map(json.loads, result.stdout.splitlines())] == [
+        (f"crawl:{int(first)}", "Seawall vote"), (f"crawl:{int(first)}", "By Ana Ruiz")]
+    said = "" if "text" in failed else " (no 'text', 'html', 'markdown' or 'content' field; it has url, status, error)"
+    assert result.stderr == f"Warning: {path}:{1 if first else 2}: holds no text to tag{said} (skipped)\n"
+
+
+def test_records_of_neither_pages_nor_blocks_name_the_fields_they_have(tmp_path, small_model_path):
+    path = write_jsonl(tmp_path / "items.jsonl", [{"url": "https://a.example/", "title": "T", "body": "<p>x</p>"}])
+    result = runner.invoke(app, ["tag", str(path), "-m", str(small_model_path)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {path}:1: record holds neither a page (a 'text', 'html', 'markdown' or 'content' "
+                             "field) nor a block ('page', 'index', 'text'); it has url, title, body\n")
+
+
+def test_crawl4ais_markdown_object_is_read_as_its_raw_markdown(tmp_path):
+    path = write_jsonl(tmp_path / "c.jsonl", [{"url": "https://a.example/", "markdown": {
+        "raw_markdown": "Seawall vote\n\nBy Ana Ruiz", "fit_markdown": "Seawall vote"}}])
+    assert _pages(path) == [[("c:0", "https://a.example/", 0, "Seawall vote"), ("c:0", "https://a.example/", 1, "By Ana Ruiz")]]
 
 
 def test_a_page_record_with_no_text_is_skipped_with_a_warning(tmp_path):

@@ -25,7 +25,7 @@ from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import input_kind, looks_like_html, not_a_page, page_stem, without_http_headers
 from .envelope import split_envelope
-from .records import holds_pages, page_records
+from .records import CONTENT_FIELDS, holds_pages, page_records
 
 # A JSON document of page records (one, or a list: see .records).
 JSON_SUFFIX = ".json"
@@ -66,7 +66,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         yield from _json_file_pages(read_text(path, encoding), str(path), page or page_stem(path), split)
         return
     if suffix in LABELLED_SUFFIXES:
-        if holds_pages(next((record for _, record in iter_records(path, encoding, required=())), None)):
+        if holds_pages(_telling_record(iter_records(path, encoding, required=()))):
             yield from _record_pages(lambda: _lines_located(iter_records(path, encoding, required=()), str(path)),
                                      page or page_stem(path), split)
             return
@@ -77,6 +77,21 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
         return
     data = read_bytes(path, encoding, allow=_checked_later)
     yield from _pages_of_bytes(data, str(path), page or page_stem(path), encoding, split)
+
+
+def _telling_record(records) -> object:
+    """The first record that says whether a file holds pages or blocks (a page's text, or a
+    block's index): a crawl's failed fetches ({"url", "status": 404}) may come first."""
+    first = _NO_RECORD
+    for _, record in records:
+        if first is _NO_RECORD:
+            first = record
+        if not isinstance(record, dict) or "index" in record or any(f in record for f in CONTENT_FIELDS):
+            return record
+    return None if first is _NO_RECORD else first
+
+
+_NO_RECORD = object()
 
 
 def _checked_later(head: bytes) -> bool:
@@ -134,8 +149,7 @@ def _parsed(text: str) -> object:
 
 def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
     """Pages from JSON lines read as one input (stdin, or a text file holding them)."""
-    first = next((record for _, record in jsonl_text_records(text, source)), None)
-    if holds_pages(first):
+    if holds_pages(_telling_record(jsonl_text_records(text, source))):
         yield from _record_pages(lambda: _lines_located(jsonl_text_records(text, source), source), page, split)
         return
     blocks = [Block(b.page, b.index, b.text) for _, b in validated_blocks(jsonl_text_records(text, source), source)]
@@ -156,7 +170,7 @@ def _json_file_pages(text: str, source: str, page: str, split: str) -> Iterator[
 def _json_document_pages(document: object, source: str, page: str, split: str) -> Iterator[list[Block]]:
     """A parsed JSON document of pages: one page record, or a list of them."""
     records = document if isinstance(document, list) else [document]
-    if not holds_pages(records[0] if records else None):
+    if not holds_pages(_telling_record(enumerate(records))):
         raise InputError(f"{source}: is a JSON file that holds no pages (a 'text', 'html', 'markdown' or 'content' "
                          "field in each record); give pages as text, HTML or WARC files, or blocks as .jsonl or .csv")
     yield from _record_pages(lambda: ((f"{source}[{n}]", record) for n, record in enumerate(records)), page, split)
@@ -183,7 +197,9 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
             empty = False
             yield page
         if empty:  # one empty page of many (a failed fetch) is said, not an error
-            hint = " once its markup is dropped" if record.is_html else ""
+            hint = " once its markup is dropped" if record.is_html and record.content else ""
+            if record.fields:
+                hint = f" (no 'text', 'html', 'markdown' or 'content' field; it has {', '.join(record.fields[:8])})"
             warnings.warn(f"{record.where}: holds no text to tag{hint} (skipped)", stacklevel=2)
 
 

@@ -33,6 +33,7 @@ class RecordPage(NamedTuple):
     content: str
     is_html: bool
     where: str  # FILE:LINE, for messages
+    fields: tuple[str, ...] = ()  # a record with no page field at all: the fields it has, for the warning
 
 
 def holds_pages(record: object) -> bool:
@@ -44,8 +45,8 @@ def holds_pages(record: object) -> bool:
 def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[RecordPage]:
     """The pages of a file's ``(where, record)`` pairs (``where``: ``FILE:LINE``, or
     ``FILE[N]`` in a JSON list), each checked as it is read: raises :class:`DataFormatError`
-    naming where for a record that is not a page (no ``text`` or ``html``), a record with an
-    ``index`` among pages, or a page name given twice. A ``text`` field holding a saved HTML
+    naming where for a record that is not an object, a record with an ``index`` among pages,
+    or a page name given twice. A record without a page's text is an empty page. A ``text`` field holding a saved HTML
     page is read as HTML, so markup is never tagged."""
     seen: dict[str, str] = {}
     for number, (where, record) in enumerate(records):
@@ -54,13 +55,11 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
         if "index" in record:
             raise DataFormatError(f"{where}: record has an 'index' but the file's first record is a whole page; "
                                   "give one page a record (text or html) or one block a record (page, index, text)")
-        given = [f for f in CONTENT_FIELDS if record.get(f) is not None]
-        if not given:
-            raise DataFormatError(f"{where}: record has no 'text', 'html', 'markdown' or 'content' field; "
-                                  "give each page's text or raw HTML")
-        # An empty field is a page with no text (a failed fetch), which the reader warns of.
-        field = next((f for f in given if record[f] != ""), given[0])
-        content = record[field]
+        # A record with no text among pages, or an empty or null one, is a page with no text (a
+        # failed fetch: {"url", "status": 404}, trafilatura's None), which the reader warns of.
+        given = [f for f in CONTENT_FIELDS if f in record] or [None]
+        field = next((f for f in given if record.get(f) not in ("", None)), given[0])
+        content = _page_content(record.get(field))
         if not isinstance(content, str):
             raise DataFormatError(f"{where}: {field!r} must be a string")
         check_unicode(content, field, where)
@@ -81,7 +80,16 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
                                       "page a record (for one block a record, give each its 'index')")
             seen[name] = where
         is_html = field == "html" or looks_like_html(content[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
-        yield RecordPage(name, url or None, content, is_html, where)
+        fields = () if field is not None else tuple(str(f) for f in record)
+        yield RecordPage(name, url or None, content, is_html, where, fields)
+
+
+def _page_content(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, dict) and isinstance(value.get("raw_markdown"), str):
+        return value["raw_markdown"]  # Crawl4AI's markdown object: the whole page's markdown
+    return value
 
 
 def _web_address(record: dict) -> str | None:
