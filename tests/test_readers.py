@@ -93,6 +93,22 @@ def test_links_in_table_cells_are_kept():
     assert html_to_text(html) == "Year | Filing\n2022 | [$7m report](/f/7)"
 
 
+def test_a_page_laid_out_in_table_cells_is_read_as_the_same_page_in_divs():
+    # old sites and forums: the whole page in <td>s, <br><br> between paragraphs
+    inner = ('<CELL><a href="/">Home</a><br><a href="/diary">Diary</a></CELL>'
+             "<CELL><b>Spring onions</b><br><i>Posted by Gus Harrow</i><br><br>"
+             "The soil warmed up this week.<br><br>Copyright 2026 Gus Harrow</CELL>")
+    as_table = "<table><tr>" + inner.replace("CELL>", "td>") + "</tr></table>"
+    as_divs = "<div>" + inner.replace("CELL>", "div>") + "</div>"
+    assert html_to_text(as_table) == html_to_text(as_divs) == (
+        "[Home](/)\n[Diary](/diary)\n\nSpring onions\nPosted by Gus Harrow\n\nThe soil warmed up this week.\n\n"
+        "Copyright 2026 Gus Harrow")
+    prose = "A long description of the item. " * 12  # a cell of prose is no data either
+    assert html_to_text(f"<table><tr><td>Item</td><td>{prose}</td></tr></table>") == f"Item\n\n{prose.strip()}"
+    address = "<table><tr><td>Office</td><td>12 Quay St<br>Marrowby</td></tr></table>"  # one <br>: still data
+    assert html_to_text(address) == "Office | 12 Quay St Marrowby"
+
+
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
     html = "<ul><li><h4>One</h4><p>first</p><ul><li>One a</li></ul></li><li>Two</li></ul><p>After</p>"
     assert html_to_text(html) == "- One first\n- One a\n- Two\n\nAfter"

@@ -293,7 +293,7 @@ class _Builder:
             pass  # an image's alt text is used only as the text of a link that has none
         elif tag in LISTS:
             self.list(element, depth)
-        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS):
+        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS) and not _lays_out(element):
             self.row(element)
         elif tag == "pre":
             self.end_block()
@@ -391,6 +391,25 @@ class _Builder:
     @staticmethod
     def _holds_blocks(element, ignore: frozenset = frozenset()) -> bool:
         return any(isinstance(e.tag, str) and e.tag in BLOCKS and e.tag not in ignore for e in element.iterdescendants())
+
+
+# A table cell this long is prose, not data: old sites lay out the whole page in cells.
+MAX_DATA_CELL_CHARS = 300
+
+
+def _lays_out(row) -> bool:
+    """Whether a table row lays out a page rather than holding data: a cell of paragraphs
+    (``<br><br>`` between them) or of prose. Its cells are then read as blocks of their own."""
+    for cell in row:
+        if not (isinstance(cell.tag, str) and cell.tag in TABLE_CELLS):
+            continue
+        for br in cell.iter("br"):
+            following = br.getnext()
+            if following is not None and following.tag == "br" and not (br.tail or "").strip():
+                return True
+        if len("".join(cell.itertext())) > MAX_DATA_CELL_CHARS:
+            return True
+    return False
 
 
 def _int(value: str | None, default: int) -> int:
