@@ -311,18 +311,20 @@ def _one_paragraph_a_line(blocks: list[str]) -> bool:
 
 
 def _per_line(block: str) -> list[str]:
-    """One block a line, except that consecutive list items stay one list, a link whose
-    text runs over several lines (a card: image, title, summary) stays whole, and a setext
-    underline stays under its heading."""
+    """One block a line, except that consecutive list items stay one list, consecutive table
+    rows one table, a link whose text runs over several lines (a card: image, title,
+    summary) stays whole, and a setext underline stays under its heading."""
     parts: list[str] = []
-    in_list = False
+    in_list = in_table = False
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
-        if parts and ((is_item and in_list) or _UNDERLINE.match(line) or _open_brackets(parts[-1]) > 0):
+        is_row = line.lstrip().startswith("|")
+        if parts and ((is_item and in_list) or (is_row and in_table) or _UNDERLINE.match(line)
+                      or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
         else:
             parts.append(line)
-        in_list = is_item
+        in_list, in_table = is_item, is_row
     return parts
 
 

@@ -272,6 +272,15 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
     assert split_page(wrapped, "auto") == [" ".join(wrapped.split("\n"))]
 
 
+def test_a_table_in_a_page_split_one_paragraph_a_line_stays_one_block():
+    text = ("The Aero 3 weighs under a kilogram and its battery lasted nine hours in our test.\n"
+            "We ran the same video loop on both machines until each shut itself down for good.\n"
+            "| Test | Aero 3 | Pellar Book 14 |\n|---|---|---|\n| Weight | 980g | 1.2kg |\n"
+            "The Pellar lasts longer, but it is heavier by a fifth and costs more than the Aero.")
+    lines = text.split("\n")
+    assert split_page(text, "auto") == lines[:2] + ["\n".join(lines[2:5]), lines[5]]
+
+
 def test_unknown_split_mode_is_an_input_error():
     with pytest.raises(InputError, match="unknown split mode 'words'"):
         split_page("a", "words")
