@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,8 +67,11 @@ def _expand(path: Path) -> list[Path]:
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
+    records = sorted({p.name[len(page_stem(p)):] for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)})
+    if pages and records:  # said, not silently left out
+        warnings.warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
+                      f"tag them too, e.g. {path / ('*' + records[0])}", stacklevel=2)
     if not pages:
-        records = sorted({p.name[len(page_stem(p)):] for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)})
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"
         elif any(p.is_dir() for p in path.iterdir()):

@@ -797,3 +797,15 @@ def test_stdin_given_twice_is_an_error_not_an_empty_second_page(monkeypatch):
     pages = list(iter_pages(["-", "-"], on_error=errors.append))
     assert [[b.text for b in page] for page in pages] == [["A page"]]
     assert [str(e) for e in errors] == ["-: standard input is given twice; it can be read once"]
+
+
+def test_a_folder_says_which_files_of_records_it_leaves_unread(tmp_path):
+    (tmp_path / "a.txt").write_text("Seawall vote\n\nBy Ana Ruiz", encoding="utf-8")
+    (tmp_path / "crawl.jsonl").write_text('{"text": "Another page"}\n', encoding="utf-8")
+    (tmp_path / "items.json.gz").write_bytes(gzip.compress(b"[]"))
+    with pytest.warns(UserWarning) as caught:
+        pages = list(iter_pages([tmp_path]))
+    assert [[b.text for b in page] for page in pages] == [["Seawall vote", "By Ana Ruiz"]]
+    assert [str(w.message) for w in caught] == [
+        f"{tmp_path}: its files of records (.json.gz, .jsonl) are not read from a folder; name them to tag them "
+        f"too, e.g. {tmp_path / '*.json.gz'}"]
