@@ -493,6 +493,9 @@ TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTM
     ("note.txt", b"\n<?xml version='1.0'?><!-- exported -->\n<note><to>Ana</to></note>", "is an XML document (<note>), not a page; give pages as text, HTML or WARC files"),
     ("extract.xml", b'<doc sitename="A" title="Jam" url="https://a.example/jam">\n  <main>\n    <p>Jars recalled.</p>\n  </main>\n</doc>', TRAFILATURA_XML),
     ("extract.txt", b'<TEI xmlns="http://www.tei-c.org/ns/1.0"><teiHeader/><text><body><p>Jars.</p></body></text></TEI>', TRAFILATURA_XML),
+    ("extract2.txt", b'https://a.example/jam\tnull\t72fd2195b0a391be\ta.example\tJam recall\tnull\t2026-01-02\t"Jars recalled."\tnull\tnull\tarticle\n',
+     "is trafilatura's --csv output (tab-separated metadata and text), not a page; give trafilatura's text, --markdown "
+     "or --json output"),
 ])
 def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
     path = tmp_path / name

@@ -46,6 +46,11 @@ _SITEMAP_ROOTS = (b"urlset", b"sitemapindex")
 _TRAFILATURA_XML = re.compile(_PROLOGUE + rb"<(?:doc\s[^>]{0,2000}>|TEI[\s>])", re.DOTALL)
 _TRAFILATURA = ("is trafilatura's XML output, not a page; give the page's HTML, or trafilatura's text, "
                 "--markdown or --json output")
+# trafilatura's --csv output: tab-separated url, id, a 16-hex-digit fingerprint, hostname,
+# title, image, date and the text, with "null" for what it lacks; no header row.
+_TRAFILATURA_CSV = re.compile(rb"[^\t\r\n]*\t[^\t\r\n]*\t[0-9a-f]{16}\t(?:[^\t\r\n]*\t){4}")
+_TRAFILATURA_TSV = ("is trafilatura's --csv output (tab-separated metadata and text), not a page; give "
+                    "trafilatura's text, --markdown or --json output")
 _HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE | re.DOTALL)
 # A fragment of a page (what readability or an element's innerHTML gives): an element that
 # only HTML opens with, first, and a closing tag within the sniffed bytes.
@@ -137,6 +142,8 @@ def not_a_page(head: bytes) -> str | None:
     root = _XML_ROOT.match(head)
     if _TRAFILATURA_XML.match(head) or (root and root.group(1) in (b"doc", b"TEI")):
         return _TRAFILATURA
+    if _TRAFILATURA_CSV.match(head):
+        return _TRAFILATURA_TSV
     if root and root.group(1).lower() != b"html":
         if root.group(1).lower() in _SITEMAP_ROOTS:
             return "is a sitemap, not a page; tag the pages it lists"
