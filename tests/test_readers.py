@@ -456,8 +456,9 @@ def test_a_folder_of_markdown_pages_is_read_as_text_pages(tmp_path):
     (tmp_path / "a.md").write_text("# Ferry resumes\n\nBy Ana Ruiz", encoding="utf-8")
     (tmp_path / "b.markdown").write_text("The ferry sailed again.", encoding="utf-8")
     (tmp_path / "c.md.gz").write_bytes(gzip.compress(b"Rain fell."))
-    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")  # not a page: left out of the folder
-    pages = [[(b.page, b.text) for b in page] for page in iter_pages([tmp_path])]
+    (tmp_path / "notes.json").write_text("{}", encoding="utf-8")  # not a page: left out of the folder, and said
+    with pytest.warns(UserWarning, match=r"its files of records \(\.json\) are not read from a folder"):
+        pages = [[(b.page, b.text) for b in page] for page in iter_pages([tmp_path])]
     assert pages == [[("a", "# Ferry resumes"), ("a", "By Ana Ruiz")], [("b", "The ferry sailed again.")],
                      [("c", "Rain fell.")]]
 
