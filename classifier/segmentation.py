@@ -4,7 +4,8 @@
 - ``line``: every non-empty line is a block.
 - ``auto``: blank-line blocks, with repairs. A hard-wrapped page (html2text wraps at 78
   columns) has its paragraphs re-joined into one block each; a page written one paragraph a
-  line (few blank lines, many lines of prose) is split per line. Pieces of one sentence that
+  line (few blank lines, many lines of prose that end their sentences), or a page of many
+  lines and no blank line at all, is split per line. Pieces of one sentence that
   BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined, and a block is cut where
   its indentation changes (inscriptis's elements, one a line). A loose list (one-line bullet
   items with blank lines between them) is joined into one block. A page already in the
@@ -50,6 +51,8 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 # share of them sharing a blank-line block with another prose line.
 MIN_LINE_PAGE_PROSE = 3
 LINE_PAGE_SHARE = 0.5
+# A page of this many lines and no blank line is split per line whatever its lines' length.
+MIN_LINE_PAGE_LINES = 10
 
 # inscriptis indents each level of nesting by two spaces; a one-space indent is a markdown
 # converter's line after a hard break.
@@ -104,7 +107,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         width = wrap_width(blocks)
         if width is not None:
             blocks = [_unwrap(block, width) for block in blocks]
-        elif _one_paragraph_a_line(blocks):
+        elif _one_paragraph_a_line(blocks) or _lines_without_blank(blocks):
             blocks = [part for block in blocks for part in _per_line(block)]
         blocks = [part for block in blocks for part in _split_at_indentation(block)]
     return _join_loose_lists(_rejoin_split_links(blocks))
@@ -308,6 +311,13 @@ def _one_paragraph_a_line(blocks: list[str]) -> bool:
         return False
     prose = sum(_is_prose(line) for block in blocks for line in block.split("\n"))
     return prose >= MIN_LINE_PAGE_PROSE and shared >= LINE_PAGE_SHARE * prose
+
+
+def _lines_without_blank(blocks: list[str]) -> bool:
+    """A whole page of lines with no blank line between any (a browser's innerText of a page
+    of short elements: a recipe, a product page) is no one block; a short piece of text may
+    be one block of a few lines (an address, a list)."""
+    return len(blocks) == 1 and blocks[0].count("\n") >= MIN_LINE_PAGE_LINES - 1
 
 
 def _per_line(block: str) -> list[str]:

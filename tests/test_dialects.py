@@ -281,6 +281,14 @@ def test_a_table_in_a_page_split_one_paragraph_a_line_stays_one_block():
     assert split_page(text, "auto") == lines[:2] + ["\n".join(lines[2:5]), lines[5]]
 
 
+def test_a_page_of_short_lines_with_no_blank_line_is_split_per_line():
+    # a browser's innerText of a recipe: every element a line, none of them prose-long
+    lines = ["Hearth Kitchen", "Recipes Shop", "Lentil and squash stew", "By Amaris Quell", "Serves 4",
+             "Ingredients", "- 2 tbsp olive oil", "- 1 onion", "Method", "Soften the onion.", "Add the lentils."]
+    assert split_page("\n".join(lines), "auto") == lines[:6] + ["- 2 tbsp olive oil\n- 1 onion"] + lines[8:]
+    assert split_page("\n".join(lines[:9]), "auto") == ["\n".join(lines[:9])]  # fewer lines: it may be one block
+
+
 def test_unknown_split_mode_is_an_input_error():
     with pytest.raises(InputError, match="unknown split mode 'words'"):
         split_page("a", "words")
