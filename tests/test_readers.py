@@ -107,6 +107,9 @@ def test_a_page_laid_out_in_table_cells_is_read_as_the_same_page_in_divs():
     assert html_to_text(f"<table><tr><td>Item</td><td>{prose}</td></tr></table>") == f"Item\n\n{prose.strip()}"
     address = "<table><tr><td>Office</td><td>12 Quay St<br>Marrowby</td></tr></table>"  # one <br>: still data
     assert html_to_text(address) == "Office | 12 Quay St Marrowby"
+    rows = [("C-101", prose.strip()), ("C-102", "Paint."), ("C-103", "Mend.<br><br>Then paint."), ("C-104", "Sweep.")]
+    data = "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
+    assert html_to_text(data) == "\n".join(f"{a} | {b}" for a, b in rows).replace("<br><br>", " ")  # rows of data
 
 
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
@@ -592,19 +595,34 @@ def test_gzipped_html_is_unpacked_by_its_bytes_and_a_pdf_named_html_is_refused(t
 def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, small_model_path):
     # curl -i, wget --save-headers: a status line and headers before the page
     page = b"<!DOCTYPE html><html><body><h1>Seawall vote</h1><p>The town voted to rebuild it.</p></body></html>"
-    response = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-                b"Set-Cookie: a=b; Path=/\r\n\r\n" + page)
-    for name in ("page.txt", "page.html"):
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nSet-Cookie: a=b; Path=/\r\n\r\n"
+    responses = {
+        "page.txt": head + page,
+        "page.html": b"HTTP/1.1 100 Continue\r\n\r\n" + head + page,
+        "proxied.txt": b"HTTP/1.1 200 Connection established\r\n\r\n" + head + page,  # curl -i -x proxy
+        "packed.txt.gz": gzip.compress(head + page),  # curl -i | gzip
+        "encoded.txt": head.replace(b"\r\n\r\n", b"\r\nContent-Encoding: gzip\r\n\r\n") + gzip.compress(page),
+    }
+    for name, response in responses.items():
         (tmp_path / name).write_bytes(response)
         (read,) = iter_pages([tmp_path / name])
-        assert [b.text for b in read] == ["Seawall vote", "The town voted to rebuild it."]
-    result = runner.invoke(app, ["tag", "-", "-f", "csv", "-m", str(small_model_path)], input=response)
+        assert [b.text for b in read] == ["Seawall vote", "The town voted to rebuild it."], name
+    result = runner.invoke(app, ["tag", "-", "-f", "csv", "-m", str(small_model_path)], input=head + page)
     assert [line.split(",")[2] for line in result.output.splitlines()[1:]] == ["Seawall vote",
                                                                                "The town voted to rebuild it."]
-    text = tmp_path / "notes.txt"  # a line that only starts like one is text
-    text.write_bytes(b"HTTP/1.1 200 OK is what a server answers.\n\nThe rest of the note.")
-    (read,) = iter_pages([text])
-    assert [b.text for b in read] == ["HTTP/1.1 200 OK is what a server answers.", "The rest of the note."]
+    latin = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=ISO-8859-1\r\n\r\n<p>Caf\xe9 in Z\xfcrich</p>"
+    for name in ("latin.html", "latin.txt"):  # no meta charset: the header's says how to read it
+        (tmp_path / name).write_bytes(latin)
+        (read,) = iter_pages([tmp_path / name])
+        assert [b.text for b in read] == ["Café in Zürich"]
+    (tmp_path / "missing.html").write_bytes(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>Gone</p>")
+    with pytest.raises(InputError, match=r"missing\.html: is a saved HTTP 404 response, not a page$"):
+        list(iter_pages([tmp_path / "missing.html"]))
+    for note in ("HTTP/1.1 200 OK is what a server answers.\n\nThe rest of the note.",  # lines that only start like one
+                 "HTTP/1.1 100 Continue comes first.\n\nThe rest of the note."):
+        (tmp_path / "notes.txt").write_text(note, encoding="utf-8")
+        (read,) = iter_pages([tmp_path / "notes.txt"])
+        assert [b.text for b in read] == note.split("\n\n")
 
 
 def test_an_image_saved_as_html_is_refused_not_tagged(tmp_path):
@@ -612,6 +630,9 @@ def test_an_image_saved_as_html_is_refused_not_tagged(tmp_path):
     image.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01" + bytes(range(256)) * 4)
     with pytest.raises(InputError, match=r"^.*0042\.html: is a binary file, not an HTML page$"):
         list(iter_pages([image]))
+    stray = tmp_path / "stray.html"  # one NUL byte in a page of markup: still a page
+    stray.write_bytes(b"<html><body><p>Seawall\x00 vote</p></body></html>")
+    assert len(list(iter_pages([stray]))) == 1
     utf16 = tmp_path / "utf16.html"  # NUL bytes, but text: its byte-order mark says so
     utf16.write_bytes("<p>Seawall vote</p>".encode("utf-16"))
     (read,) = iter_pages([utf16])
@@ -747,6 +768,9 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
         (page,) = iter_pages([path])
         assert [t.block for t in tagged] == page
     assert not any("<" in t.block.text or "var x" in t.block.text for t in tag_text(html, model=small_model))
+    latin = '<html><head><meta charset="iso-8859-1"></head><body><p>Café in Zürich</p></body></html>'
+    assert [t.block.text for t in tag_text(latin, model=small_model)] == ["Café in Zürich"]  # a str is decoded already
+    assert [t.block.text for t in tag_text("a\x00b", model=small_model)] == ["a\x00b"]  # and is no binary file
     with pytest.raises(TypeError):
         tag_text(html, "page")  # model and page are keyword-only: a page name is never read as a model path
     with pytest.raises(InputError, match=r"^<text>: holds a lone surrogate \(character 1\)"):

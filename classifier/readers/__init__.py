@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht")  # MHTML: a browser's saved page
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
@@ -107,21 +108,58 @@ def looks_like_html(data: bytes) -> bool:
                 or looks_like_mhtml(head))
 
 
-# A saved HTTP response (`curl -i`, `wget --save-headers`): status line, headers, blank line;
-# a "100 Continue" may come before the real one.
-# Any status but "1xx" has headers: a line of text that starts "HTTP/1.1 200 OK" has none.
-_HTTP_RESPONSE_HEAD = re.compile(rb"HTTP/\d(?:\.\d)? (?:1\d\d[^\r\n]{0,60}\r?\n|\d{3}[^\r\n]{0,60}\r?\n"
-                                 rb"(?:[!-9;-~]+:[^\r\n]*\r?\n)+)\r?\n")
+# A saved HTTP response (`curl -i`, `wget --save-headers`): a status line, headers and a
+# blank line before the body. A status line with no headers ("100 Continue", a proxy's
+# "200 Connection established") counts only when another response follows it.
+_HTTP_HEAD = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[^\r\n]{0,60}\r?\n((?:[!-9;-~]+:[^\r\n]*\r?\n)*)\r?\n")
+_HEADER_CHARSET = re.compile(rb"(?im)^content-type:[^\r\n]*?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})")
 
 
-def without_http_headers(data: bytes) -> bytes:
-    """A saved HTTP response's body (its page), or ``data`` as it is when it is no response."""
+class HttpBody(NamedTuple):
+    """What a saved HTTP response holds: its body, its status code and the charset its
+    headers name (None when ``data`` was no response)."""
+
+    body: bytes
+    status: int | None = None
+    charset: str | None = None
+
+
+def http_body(data: bytes) -> HttpBody:
+    """``data`` less the HTTP response head(s) before it, if it is a saved response."""
+    found = HttpBody(data)
     while data.startswith(b"HTTP/"):
-        head = _HTTP_RESPONSE_HEAD.match(data)
-        if head is None:
+        head = _HTTP_HEAD.match(data)
+        if head is None or not (head.group(2) or data[head.end():].startswith(b"HTTP/")):
             break
+        charset = _HEADER_CHARSET.search(head.group(2))
         data = data[head.end():]
-    return data
+        found = HttpBody(data, int(head.group(1)), charset.group(1).decode("ascii") if charset else None)
+    return found
+
+
+# gzip inside a saved response inside gzip, at most: no page is packed deeper.
+MAX_UNPACKING = 4
+
+
+def unpacked_page(data: bytes, source: str) -> tuple[bytes, str | None]:
+    """A page file's bytes as its page, gunzipped and less a saved HTTP response's head, in
+    whatever order they came (``curl -i | gzip``, or a body sent gzip-encoded), and the
+    charset the head names. A saved response that is no page (not 2xx) is refused."""
+    from ..errors import InputError
+    from ..files import GZIP_MAGIC, gunzip
+
+    charset = None
+    for _ in range(MAX_UNPACKING):
+        if data.startswith(GZIP_MAGIC):
+            data = gunzip(data, source)
+            continue
+        response = http_body(data)
+        if response.status is None:
+            break
+        if not 200 <= response.status < 300:  # as the WARC reader skips them
+            raise InputError(f"{source}: is a saved HTTP {response.status} response, not a page")
+        data, charset = response.body, response.charset or charset
+    return data, charset
 
 
 def looks_like_mhtml(data: bytes) -> bool:

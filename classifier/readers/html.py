@@ -22,7 +22,7 @@ import lxml.etree
 from ..blocks import normalise_newlines
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
-from . import SNIFF_BYTES, looks_like_mhtml, not_a_page, without_http_headers
+from . import SNIFF_BYTES, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -128,21 +128,28 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
 def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str | None]:
     """An HTML page file (``.html``, ``.htm``, gzipped or not, or MHTML) as text, and its
     address (``url``, or the one an MHTML page was saved from)."""
-    data = html_bytes(path)
+    data, charset = _unpacked(path)
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
-    if not text_encoding(data, "") and looks_binary(data):  # an image a crawler saved as ID.html
+    marked = text_encoding(data, "")
+    if not marked and not looks_like_html(data) and looks_binary(data):  # an image a crawler saved as ID.html
         raise InputError(f"{path}: is a binary file, not an HTML page")
+    if charset and not marked and known_encoding(charset, in_page=False):  # a saved response's header names it
+        return html_page(data.decode(known_encoding(charset, in_page=False), "replace"), url=url, source=str(path))
     return html_page(data, url=url, source=str(path))
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
     """An HTML page file's bytes, unpacked when gzipped."""
-    data = without_http_headers(_read_raw(path))
-    if str(path).lower().endswith(".gz") or data.startswith(GZIP_MAGIC):
-        data = gunzip(data, str(path))
-    return data
+    return _unpacked(path)[0]
+
+
+def _unpacked(path) -> tuple[bytes, str | None]:
+    data = _read_raw(path)
+    if str(path).lower().endswith(".gz") and not data.startswith(GZIP_MAGIC):
+        data = gunzip(data, str(path))  # says what is wrong with it
+    return unpacked_page(data, str(path))
 
 
 def _read_raw(path) -> bytes:
@@ -393,13 +400,19 @@ class _Builder:
         return any(isinstance(e.tag, str) and e.tag in BLOCKS and e.tag not in ignore for e in element.iterdescendants())
 
 
-# A table cell this long is prose, not data: old sites lay out the whole page in cells.
+# A table cell this long is prose, not data: old sites lay out the whole page in cells ...
 MAX_DATA_CELL_CHARS = 300
+# ... in a table of a row or a few; a table of more rows holds data, however long a cell.
+MAX_LAYOUT_ROWS = 3
 
 
 def _lays_out(row) -> bool:
-    """Whether a table row lays out a page rather than holding data: a cell of paragraphs
-    (``<br><br>`` between them) or of prose. Its cells are then read as blocks of their own."""
+    """Whether a table row lays out a page rather than holding data: in a table of at most
+    :data:`MAX_LAYOUT_ROWS` rows, a cell of paragraphs (``<br><br>`` between them) or of
+    prose. Its cells are then read as blocks of their own."""
+    table = next(row.iterancestors("table"), None)
+    if table is not None and sum(1 for _ in _own_rows(table)) > MAX_LAYOUT_ROWS:
+        return False
     for cell in row:
         if not (isinstance(cell.tag, str) and cell.tag in TABLE_CELLS):
             continue
@@ -407,9 +420,18 @@ def _lays_out(row) -> bool:
             following = br.getnext()
             if following is not None and following.tag == "br" and not (br.tail or "").strip():
                 return True
-        if len("".join(cell.itertext())) > MAX_DATA_CELL_CHARS:
+        if len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS:
             return True
     return False
+
+
+def _own_rows(table):
+    """A table's rows, not those of the tables nested in its cells."""
+    for child in table:
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child if row.tag == "tr")
 
 
 def _int(value: str | None, default: int) -> int:

@@ -19,11 +19,11 @@ from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_text_records, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
-from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, read_bytes, read_text, text_encoding
+from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, read_bytes, read_text, text_encoding
 from ..dialects import resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import input_kind, looks_like_html, not_a_page, page_stem, without_http_headers
+from . import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
 from .records import CONTENT_FIELDS, holds_pages, page_records
 
@@ -94,41 +94,55 @@ def _telling_record(records) -> object:
 _NO_RECORD = object()
 
 
+def _header_encoding(charset: str) -> str | None:
+    from .html import known_encoding  # lxml, only for the rare page that needs it
+
+    return known_encoding(charset, in_page=False)
+
+
 def _checked_later(head: bytes) -> bool:
     """Bytes :func:`_pages_of_bytes` reads or refuses itself, so a file's binary check must
     not refuse them first: HTML, gzip, and documents that get an error of their own."""
-    return looks_like_html(head) or head.startswith(GZIP_MAGIC) or not_a_page(head) is not None
+    return (looks_like_html(head) or head.startswith((GZIP_MAGIC, b"HTTP/")) or not_a_page(head) is not None)
 
 
 def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: str) -> Iterator[list[Block]]:
     """A page file's bytes (or stdin's) as its page: gzipped or not, text (less any scraper's
     envelope) or HTML; JSON as the pages (or blocks) it holds; a PDF, a zip archive or a
     feed is refused with what to do instead."""
-    data = without_http_headers(data)  # `curl -i` output: the page after its headers
-    if data.startswith(GZIP_MAGIC):
-        data = gunzip(data, source)
+    data, charset = unpacked_page(data, source)  # gzip, or `curl -i` output: the page after its headers
     text = None
     if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8: sniffed as UTF-8
         text = decode_text(data, source, encoding)
+        data = text.encode("utf-8")
+    elif charset and _header_encoding(charset):  # the saved response's header names it
+        text = decode_text(data, source, _header_encoding(charset))
         data = text.encode("utf-8")
     refusal = not_a_page(data)
     if refusal:
         raise InputError(f"{source}: {refusal}")
     if _JSON_START.match(data):
         text = decode_text(data, source, encoding) if text is None else text
-        if isinstance(_parsed(_FIRST_LINE.match(text).group(1)), dict):  # JSON lines: pages or blocks, never a page of JSON
-            yield from _json_lines_pages(text, source, page, split)
-            return
-        document = _parsed(text)
-        if document is not _NOT_JSON:  # one page record, or a list of them
-            yield from _json_document_pages(document, source, page, split)
+        pages = _json_text_pages(text, source, page, split)
+        if pages is not None:
+            yield from pages
             return
     if looks_like_html(data):  # a saved page named as text: never tagged as markup
-        text, url = _html_page(data, source=source)
+        text, url = _html_page(data if text is None else text, source=source)  # (decoded: its meta is not read)
         yield from text_pages(text, page, READER_SPLIT, url=url)
         return
     text, url = split_envelope(decode_text(data, source, encoding) if text is None else text)
     yield from text_pages(text, page, split, url=url)
+
+
+def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]] | None:
+    """The pages of text that opens like JSON, or None when it is no JSON after all."""
+    if isinstance(_parsed(_FIRST_LINE.match(text).group(1)), dict):  # JSON lines: pages or blocks, never a page of JSON
+        return _json_lines_pages(text, source, page, split)
+    document = _parsed(text)
+    if document is not _NOT_JSON:  # one page record, or a list of them
+        return _json_document_pages(document, source, page, split)
+    return None
 
 
 # Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
@@ -230,16 +244,29 @@ STRING_SOURCE = "<text>"
 
 
 def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
-    """A page given as a string, read as a page file or stdin is: HTML (``requests.get(url).text``)
+    """A page given as a string, read as a page file is: HTML (``requests.get(url).text``)
     through the HTML reader, a scraper's envelope (front matter, a reader service's header)
-    left out with its URL kept, JSON as the pages it holds, and text split by ``split``."""
+    left out with its URL kept, JSON as the pages it holds, and text split by ``split``. The
+    string is already text: no charset is read from it, and no byte is binary."""
     check_split(split)
     try:
-        data = text.encode("utf-8")
+        text.encode("utf-8")  # what every output writes it in
     except UnicodeEncodeError as exc:
-        raise InputError(f"{STRING_SOURCE}: holds a lone surrogate (character {exc.start}), which no file can "
-                         "hold; decode the page with errors='replace'") from None
-    return _pages_of_bytes(data, STRING_SOURCE, page, "utf-8", split)
+        raise InputError(f"{STRING_SOURCE}: holds a lone surrogate (character {exc.start}); decode the page "
+                         "with errors='replace'") from None
+    head = text[:SNIFF_BYTES].encode("utf-8")
+    refusal = not_a_page(head)
+    if refusal:
+        raise InputError(f"{STRING_SOURCE}: {refusal}")
+    if _JSON_START.match(head):
+        pages = _json_text_pages(text, STRING_SOURCE, page, split)
+        if pages is not None:
+            return pages
+    if looks_like_html(head):
+        html_text, url = _html_page(text, source=STRING_SOURCE)
+        return text_pages(html_text, page, READER_SPLIT, url=url)
+    text, url = split_envelope(text)
+    return text_pages(text, page, split, url=url)
 
 
 def check_split(split: str) -> None:
