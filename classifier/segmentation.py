@@ -43,8 +43,9 @@ WRAPPED_SHARE = 0.3
 WRAPPED_LINE_SHARE = 0.6
 # A wrapper breaks lines wherever the width falls, so most lines it continues end inside a
 # sentence (about one in fifteen ends one by chance); a page written one short paragraph a
-# line (trafilatura's text of a brief) has most of its lines end a sentence. At least this
-# share of the continued lines must end inside one for a page to be read as wrapped.
+# line (trafilatura's text of a brief: one run of lines, no blank line) has most of its
+# lines end a sentence. At least this share of the continued lines of a page that is one
+# run of lines must end inside one for it to be read as wrapped.
 MID_SENTENCE_SHARE = 0.5
 _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 # A page written one paragraph a line: at least this many prose lines, and at least this
@@ -228,15 +229,20 @@ def wrap_width(blocks: list[str]) -> int | None:
     """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
-    continued = mid_sentence = 0
+    continued = mid_sentence = several_lines = 0
     for block in blocks:
         if "\n" in block:
+            several_lines += 1
             lines = block.split("\n")
             for a, b in zip(lines, lines[1:]):
                 if _is_prose(a) and not _MARKER.match(b):
                     continued += 1
                     mid_sentence += not _SENTENCE_END.search(a.rstrip())
-    if continued < MIN_WRAPPED_LINES or mid_sentence < MID_SENTENCE_SHARE * continued:
+    if continued < MIN_WRAPPED_LINES:
+        return None
+    # Lines that end their sentences in the page's one run of lines are paragraphs a line;
+    # in several blank-line paragraphs, they are sentences a line (semantic line breaks).
+    if several_lines <= 1 and mid_sentence < MID_SENTENCE_SHARE * continued:
         return None
     lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
     if len(lengths) < MIN_PROSE_LINES:

@@ -270,6 +270,10 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
                "while season tickets and fares for children will not change this year,\n"
                "the board said.")
     assert split_page(wrapped, "auto") == [" ".join(wrapped.split("\n"))]
+    # paragraphs between blank lines, written a sentence a line (semantic line breaks): one block each
+    sembr = ["The harbour board voted on Monday to raise the ferry fares.\nIt is the board's first rise in six years.",
+             "Season tickets and the fares for children will not change.\nThe board said fuel costs had doubled."]
+    assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
 def test_a_table_in_a_page_split_one_paragraph_a_line_stays_one_block():
