@@ -272,7 +272,8 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
     assert split_page(wrapped, "auto") == [" ".join(wrapped.split("\n"))]
     # paragraphs between blank lines, written a sentence a line (semantic line breaks): one block each
     sembr = ["The harbour board voted on Monday to raise the ferry fares.\nIt is the board's first rise in six years.",
-             "Season tickets and the fares for children will not change.\nThe board said fuel costs had doubled."]
+             "Season tickets and the fares for children will not change.\nThe board said fuel costs had doubled.",
+             "The new fares start on the first day of June this year.\nA timetable for the summer will follow."]
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
