@@ -136,6 +136,7 @@ def read_labelled(
     blocks: list[Block] = []
     # Where each (page, index) was first read, to catch the same block in two files.
     first_seen: dict[tuple[str, int], tuple[int, int]] = {}
+    order = PageOrder()  # across the files too: a page that goes on in the next file must go on in order
     paths = path_list(paths)
     for k, path in enumerate(paths):
         for lineno, block in _numbered_blocks(path, require_label, encoding):
@@ -146,6 +147,7 @@ def read_labelled(
                     f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} "
                     f"is also at {paths[other[0]]}:{other[1]}; give each page a name no other file uses"
                 )
+            order.check(block, f"{path}:{lineno}")
             blocks.append(block)
     return blocks
 

@@ -245,3 +245,15 @@ def test_the_api_refuses_pages_out_of_order_as_the_readers_do(small_model, arran
         assert str(caught.value) == message.format(source=source)
     a, b = _labelled_pages()
     assert [t.block for t in tag_blocks(a + b, model=small_model)] == a + b
+
+
+def test_a_page_that_starts_again_in_another_file_is_named_by_file_and_line(tmp_path):
+    first = write_jsonl(tmp_path / "a.jsonl", [{"page": "p", "index": 0, "text": "a", "label": "body"},
+                                               {"page": "q", "index": 0, "text": "b", "label": "other"}])
+    second = write_jsonl(tmp_path / "b.jsonl", [{"page": "p", "index": 1, "text": "c", "label": "body"}])
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([first, second])
+    assert str(caught.value) == (f"{second}:1: page 'p' starts again after other pages; give a page's blocks "
+                                 "together, one after another")
+    third = write_jsonl(tmp_path / "c.jsonl", [{"page": "q", "index": 1, "text": "d", "label": "body"}])
+    assert [b.page for b in read_labelled([first, third])] == ["p", "q", "q"]  # going on in order is fine
