@@ -205,7 +205,9 @@ class CompiledModel:
 
     def _context_evidence(self, blocks, label_index, found, rows=None) -> None:
         """The second pass's part: what the block's and its neighbours' first-pass
-        probabilities contributed ("next block: caption")."""
+        probabilities contributed, each named with the block's value ("next block: caption
+        0.91", "previous block exists 0"): measured from the training average, a value below
+        it is evidence too, and the name says which it was."""
         proba = self.first.probabilities(self.first_pass_scores(blocks, rows))
         matrix = context_matrix(proba, blocks if rows is None else [blocks[i] for i in rows], self.context_window)
         coef = self.context.coef
@@ -217,13 +219,17 @@ class CompiledModel:
             if offset:
                 where = {-1: "previous block", 1: "next block"}.get(offset, f"block {offset:+d}")
                 names += [f"{where}: {label}" for label in self.classes] + [f"{where} exists"]
-        names += [f"position {name}" for name in POSITION_FEATURES]
-        if self.context_mean is not None:
-            matrix = matrix - self.context_mean  # or a page-length column, the same for every label, would lead
-        contributions = matrix * relative
+        positions = len(names)
+        names += [f"position: {name}" for name in POSITION_FEATURES]
+        # or a page-length column, the same for every label, would lead
+        centred = matrix - self.context_mean if self.context_mean is not None else matrix
+        contributions = centred * relative
         for row, items in enumerate(found):
             for column in np.flatnonzero(contributions[row] > 0):
-                items.append((names[column], float(contributions[row, column])))
+                value = round(float(matrix[row, column]), 9) + 0.0
+                name = (f"{names[column]} {value:.2g}" if column < positions
+                        else "position: " + readable_measure(POSITION_FEATURES[column - positions], value))
+                items.append((name, float(contributions[row, column])))
 
     # ------------------------------------------------------------------ as arrays
 
