@@ -52,7 +52,8 @@ def _tagger(model: "ModelBundle | str | None") -> Tagger:
 
     path = Path(model).resolve() if model is not None else shipped_model_path()
     try:
-        key = (str(path), path.stat().st_mtime_ns)
+        stat = path.stat()  # a file retrained in place is a new inode (written atomically) or a new size or time
+        key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     except OSError:
         return Tagger(path)  # load_model says what is wrong with it
     global _LOADED
@@ -61,7 +62,7 @@ def _tagger(model: "ModelBundle | str | None") -> Tagger:
     return _LOADED[1]
 
 
-_LOADED: "tuple[tuple[str, int], Tagger] | None" = None  # the last model file loaded, and its Tagger
+_LOADED: "tuple[tuple[str, int, int, int], Tagger] | None" = None  # the last model file loaded, and its Tagger
 
 
 def tag_text(text: str, *, model: "ModelBundle | str | None" = None, page: str = "page",

@@ -42,7 +42,9 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
     """Every input as the files it stands for, in order; a folder becomes its pages (text,
     HTML or WARC, gzipped or not, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
     files: list[str | Path | BlocktagError] = []
-    for item in path_list(inputs):
+    inputs = path_list(inputs)
+    named = {os.path.abspath(item) for item in inputs if str(item) != STDIN}  # files of records named as well
+    for item in inputs:
         if str(item) == STDIN:
             files.append(STDIN if STDIN not in files else InputError("-: standard input is given twice; it can be read once"))
             continue
@@ -51,13 +53,13 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
                                     f"(curl -sL '{item}' -o page.html), or give a WARC file of a crawl"))
             continue
         try:
-            files.extend(_expand(Path(item)))
+            files.extend(_expand(Path(item), named))
         except BlocktagError as exc:
             files.append(exc)
     return _named(files)
 
 
-def _expand(path: Path) -> list[Path]:
+def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not path.is_dir():
         return [path]  # a missing or unreadable file is reported when it is read
     try:
@@ -67,10 +69,11 @@ def _expand(path: Path) -> list[Path]:
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
-    records = sorted({p.name[len(page_stem(p)):] for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)})
-    if pages and records:  # said, not silently left out
+    record_files = [p for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)]
+    records = sorted({p.name[len(page_stem(p)):] for p in record_files})
+    if pages and any(os.path.abspath(p) not in named for p in record_files):  # said, not silently left out
         warnings.warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
-                      f"tag them too, e.g. {path / ('*' + records[0])}", stacklevel=2)
+                      f"read them too, e.g. {path / ('*' + records[0])}", stacklevel=2)
     if not pages:
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"

@@ -171,6 +171,10 @@ def test_crawl4ais_markdown_object_is_read_as_its_raw_markdown(tmp_path):
     path = write_jsonl(tmp_path / "c.jsonl", [{"url": "https://a.example/", "markdown": {
         "raw_markdown": "Seawall vote\n\nBy Ana Ruiz", "fit_markdown": "Seawall vote"}}])
     assert _pages(path) == [[("c:0", "https://a.example/", 0, "Seawall vote"), ("c:0", "https://a.example/", 1, "By Ana Ruiz")]]
+    fit_only = write_jsonl(tmp_path / "f.jsonl", [{"url": "https://a.example/", "markdown": {"fit_markdown": "Seawall"}}])
+    with pytest.raises(DataFormatError, match=r"f\.jsonl:1: 'markdown' is an object with no 'raw_markdown' string; "
+                                              r"give the page's text as a string \(Crawl4AI: keep its raw_markdown\)$"):
+        _pages(fit_only)
 
 
 def test_a_page_record_with_no_text_is_skipped_with_a_warning(tmp_path):

@@ -835,5 +835,10 @@ def test_a_folder_says_which_files_of_records_it_leaves_unread(tmp_path):
         pages = list(iter_pages([tmp_path]))
     assert [[b.text for b in page] for page in pages] == [["Seawall vote", "By Ana Ruiz"]]
     assert [str(w.message) for w in caught] == [
-        f"{tmp_path}: its files of records (.json.gz, .jsonl) are not read from a folder; name them to tag them "
+        f"{tmp_path}: its files of records (.json.gz, .jsonl) are not read from a folder; name them to read them "
         f"too, e.g. {tmp_path / '*.json.gz'}"]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # named as well: nothing left unread, nothing to say
+        list(iter_pages([tmp_path, tmp_path / "crawl.jsonl", tmp_path / "items.json.gz"], on_error=lambda error: None))
