@@ -43,7 +43,7 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
     HTML or WARC, gzipped or not, any case), sorted. An argument that cannot be expanded becomes its error, in its place."""
     files: list[str | Path | BlocktagError] = []
     inputs = path_list(inputs)
-    named = {os.path.abspath(item) for item in inputs if str(item) != STDIN}  # files of records named as well
+    named = {os.path.realpath(item) for item in inputs if str(item) != STDIN}  # files of records named as well
     for item in inputs:
         if str(item) == STDIN:
             files.append(STDIN if STDIN not in files else InputError("-: standard input is given twice; it can be read once"))
@@ -71,7 +71,7 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     record_files = [p for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)]
     records = sorted({p.name[len(page_stem(p)):] for p in record_files})
-    if pages and any(os.path.abspath(p) not in named for p in record_files):  # said, not silently left out
+    if pages and any(os.path.realpath(p) not in named for p in record_files):  # said, not silently left out
         warnings.warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
                       f"read them too, e.g. {path / ('*' + records[0])}", stacklevel=2)
     if not pages:

@@ -110,6 +110,14 @@ def test_a_page_laid_out_in_table_cells_is_read_as_the_same_page_in_divs():
     rows = [("C-101", prose.strip()), ("C-102", "Paint."), ("C-103", "Mend.<br><br>Then paint."), ("C-104", "Sweep.")]
     data = "<table>" + "".join(f"<tr><td>{a}</td><td>{b}</td></tr>" for a, b in rows) + "</table>"
     assert html_to_text(data) == "\n".join(f"{a} | {b}" for a, b in rows).replace("<br><br>", " ")  # rows of data
+    # decided for the whole table: a banner, a menu, the story and a footer, rows of unlike cells
+    page = ("<table><tr><td colspan=2>The Gazette</td></tr><tr><td><a href='/'>Home</a></td><td>Archive</td></tr>"
+            "<tr><td colspan=2><b>Seawall plan approved</b><br><br>By Ann Lee<br><br>The council voted.</td></tr>"
+            "<tr><td colspan=2>Copyright 1999</td></tr></table>")
+    assert html_to_text(page) == ("The Gazette\n\n[Home](/)\n\nArchive\n\nSeawall plan approved\n\nBy Ann Lee\n\n"
+                                  "The council voted.\n\nCopyright 1999")
+    headed = "<table><tr><th>Office</th><th>Address</th></tr><tr><td>Harbour</td><td>12 Quay St<br><br>Marrowby</td></tr></table>"
+    assert html_to_text(headed) == "Office | Address\nHarbour | 12 Quay St Marrowby"  # a header row: data
 
 
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
@@ -615,11 +623,17 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
         (tmp_path / name).write_bytes(latin)
         (read,) = iter_pages([tmp_path / name])
         assert [b.text for b in read] == ["Café in Zürich"]
+    wrong = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCaf\xe9 in Z\xfcrich"
+    for charset, given in ((b"utf-8", wrong), (b"base64", wrong.replace(b"utf-8", b"base64"))):
+        (tmp_path / "wrong.txt").write_bytes(given)  # a header that is wrong, or names no text codec: --encoding reads it
+        (read,) = iter_pages([tmp_path / "wrong.txt"], encoding="cp1252")
+        assert [b.text for b in read] == ["Café in Zürich"], charset
     (tmp_path / "missing.html").write_bytes(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>Gone</p>")
     with pytest.raises(InputError, match=r"missing\.html: is a saved HTTP 404 response, not a page$"):
         list(iter_pages([tmp_path / "missing.html"]))
     for note in ("HTTP/1.1 200 OK is what a server answers.\n\nThe rest of the note.",  # lines that only start like one
-                 "HTTP/1.1 100 Continue comes first.\n\nThe rest of the note."):
+                 "HTTP/1.1 100 Continue comes first.\n\nThe rest of the note.",
+                 "HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK comes next, once.\n\nThe rest of the note."):
         (tmp_path / "notes.txt").write_text(note, encoding="utf-8")
         (read,) = iter_pages([tmp_path / "notes.txt"])
         assert [b.text for b in read] == note.split("\n\n")
@@ -771,6 +785,10 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     latin = '<html><head><meta charset="iso-8859-1"></head><body><p>Café in Zürich</p></body></html>'
     assert [t.block.text for t in tag_text(latin, model=small_model)] == ["Café in Zürich"]  # a str is decoded already
     assert [t.block.text for t in tag_text("a\x00b", model=small_model)] == ["a\x00b"]  # and is no binary file
+    response = "HTTP/1.1 200 OK\nContent-Type: text/html\n\n" + html
+    assert [t.block for t in tag_text(response, model=small_model)] == [t.block for t in tag_text(html, model=small_model)]
+    assert [t.block.text for t in tag_text('\ufeff{"text": "Seawall vote\\n\\nBy Ana"}', model=small_model)] == [
+        "Seawall vote", "By Ana"]
     with pytest.raises(TypeError):
         tag_text(html, "page")  # model and page are keyword-only: a page name is never read as a model path
     with pytest.raises(InputError, match=r"^<text>: holds a lone surrogate \(character 1\)"):

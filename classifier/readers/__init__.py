@@ -126,15 +126,16 @@ class HttpBody(NamedTuple):
 
 def http_body(data: bytes) -> HttpBody:
     """``data`` less the HTTP response head(s) before it, if it is a saved response."""
-    found = HttpBody(data)
-    while data.startswith(b"HTTP/"):
-        head = _HTTP_HEAD.match(data)
-        if head is None or not (head.group(2) or data[head.end():].startswith(b"HTTP/")):
-            break
-        charset = _HEADER_CHARSET.search(head.group(2))
-        data = data[head.end():]
-        found = HttpBody(data, int(head.group(1)), charset.group(1).decode("ascii") if charset else None)
-    return found
+    pos, status, charset = 0, None, None
+    while (head := _HTTP_HEAD.match(data, pos)) is not None:
+        if not head.group(2) and _HTTP_HEAD.match(data, head.end()) is None:
+            break  # a status line with no headers and no response after it: text that starts so
+        named = _HEADER_CHARSET.search(head.group(2))
+        pos, status = head.end(), int(head.group(1))
+        charset = named.group(1).decode("ascii") if named else charset
+    if status is None or status < 200:  # no response, or only "100 Continue" lines: text
+        return HttpBody(data)
+    return HttpBody(data[pos:], status, charset)
 
 
 # gzip inside a saved response inside gzip, at most: no page is packed deeper.

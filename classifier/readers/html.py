@@ -90,6 +90,7 @@ def _page_text(html: bytes | str, url: str | None, source: str) -> str:
     if base is not None:
         url = urljoin(url or "", base.get("href"))
     _prune(root)
+    _mark_layout_tables(root)
     builder = _Builder(url)
     builder.element(root, depth=0)
     return "\n\n".join(builder.finish())
@@ -135,9 +136,21 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     marked = text_encoding(data, "")
     if not marked and not looks_like_html(data) and looks_binary(data):  # an image a crawler saved as ID.html
         raise InputError(f"{path}: is a binary file, not an HTML page")
-    if charset and not marked and known_encoding(charset, in_page=False):  # a saved response's header names it
-        return html_page(data.decode(known_encoding(charset, in_page=False), "replace"), url=url, source=str(path))
-    return html_page(data, url=url, source=str(path))
+    decoded = header_decoded(data, charset) if not marked else None
+    return html_page(data if decoded is None else decoded, url=url, source=str(path))
+
+
+def header_decoded(data: bytes, charset: str | None) -> str | None:
+    """A saved response's body decoded by the charset its header names, or None when there
+    is none, no text codec has it, or the body is not in it (then it is read as a page with
+    no header is). UTF-16 is believed only from a byte-order mark, as in a page."""
+    encoding = known_encoding(charset, in_page=True) if charset else None
+    if encoding is None:
+        return None
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
@@ -198,9 +211,12 @@ def known_encoding(name: str, in_page: bool = True) -> str | None:
     """The codec a browser decodes a page labelled ``name`` with (by its ``<meta charset>``,
     or with ``in_page=False`` its HTTP header), or None for a label no codec has."""
     try:
-        encoding = codecs.lookup(name.strip().strip("\"'")).name
+        codec = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
         return None
+    if not getattr(codec, "_is_text_encoding", True):  # base64, hex, zlib: no page is written in them
+        return None
+    encoding = codec.name
     # A page that could state its charset in ASCII bytes is not UTF-16.
     if in_page and encoding.startswith("utf-16"):
         return "utf-8"
@@ -300,7 +316,7 @@ class _Builder:
             pass  # an image's alt text is used only as the text of a link that has none
         elif tag in LISTS:
             self.list(element, depth)
-        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS) and not _lays_out(element):
+        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS) and element.get(_LAYOUT) is None:
             self.row(element)
         elif tag == "pre":
             self.end_block()
@@ -400,29 +416,39 @@ class _Builder:
         return any(isinstance(e.tag, str) and e.tag in BLOCKS and e.tag not in ignore for e in element.iterdescendants())
 
 
-# A table cell this long is prose, not data: old sites lay out the whole page in cells ...
+# A table cell this long is prose, not data: old sites and forums lay out pages in cells.
 MAX_DATA_CELL_CHARS = 300
-# ... in a table of a row or a few; a table of more rows holds data, however long a cell.
-MAX_LAYOUT_ROWS = 3
+# Marks the rows of a table that lays out a page (set before the walk, read by it).
+_LAYOUT = "data-blocktag-layout"
 
 
-def _lays_out(row) -> bool:
-    """Whether a table row lays out a page rather than holding data: in a table of at most
-    :data:`MAX_LAYOUT_ROWS` rows, a cell of paragraphs (``<br><br>`` between them) or of
-    prose. Its cells are then read as blocks of their own."""
-    table = next(row.iterancestors("table"), None)
-    if table is not None and sum(1 for _ in _own_rows(table)) > MAX_LAYOUT_ROWS:
-        return False
-    for cell in row:
-        if not (isinstance(cell.tag, str) and cell.tag in TABLE_CELLS):
+def _mark_layout_tables(root) -> None:
+    """Mark the rows of every table that lays out a page rather than holding data, decided
+    once per table: no header cell (``<th>``), and a cell of paragraphs (``<br><br>``
+    between them) or of prose in more than half its rows, or in a table whose rows differ
+    in their number of cells (a banner row, a nav row, a content row). Its cells are then
+    read as blocks of their own, not as data rows."""
+    for table in root.iter("table"):
+        rows = list(_own_rows(table))
+        if not rows or any(cell.tag == "th" for row in rows for cell in row):
             continue
-        for br in cell.iter("br"):
-            following = br.getnext()
-            if following is not None and following.tag == "br" and not (br.tail or "").strip():
-                return True
-        if len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS:
+        laid_out = sum(1 for row in rows if any(_holds_paragraphs(cell) for cell in _cells(row)))
+        regular = len({len(_cells(row)) for row in rows}) == 1 and len(_cells(rows[0])) > 1
+        if laid_out and (laid_out * 2 > len(rows) or not regular):
+            for row in rows:
+                row.set(_LAYOUT, "")
+
+
+def _cells(row) -> list:
+    return [cell for cell in row if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
+
+
+def _holds_paragraphs(cell) -> bool:
+    for br in cell.iter("br"):
+        following = br.getnext()
+        if following is not None and following.tag == "br" and not (br.tail or "").strip():
             return True
-    return False
+    return len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS
 
 
 def _own_rows(table):

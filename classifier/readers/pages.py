@@ -23,7 +23,7 @@ from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, read_bytes, read_
 from ..dialects import resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import SNIFF_BYTES, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
+from . import SNIFF_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
 from .records import CONTENT_FIELDS, holds_pages, page_records
 
@@ -94,10 +94,10 @@ def _telling_record(records) -> object:
 _NO_RECORD = object()
 
 
-def _header_encoding(charset: str) -> str | None:
-    from .html import known_encoding  # lxml, only for the rare page that needs it
+def _header_decoded(data: bytes, charset: str) -> str | None:
+    from .html import header_decoded  # lxml, only for the rare page that needs it
 
-    return known_encoding(charset, in_page=False)
+    return header_decoded(data, charset)
 
 
 def _checked_later(head: bytes) -> bool:
@@ -115,9 +115,9 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8: sniffed as UTF-8
         text = decode_text(data, source, encoding)
         data = text.encode("utf-8")
-    elif charset and _header_encoding(charset):  # the saved response's header names it
-        text = decode_text(data, source, _header_encoding(charset))
-        data = text.encode("utf-8")
+    elif charset:  # a saved response's header names it; a body not in it is read as without one
+        text = _header_decoded(data, charset)
+        data = data if text is None else text.encode("utf-8")
     refusal = not_a_page(data)
     if refusal:
         raise InputError(f"{source}: {refusal}")
@@ -254,6 +254,12 @@ def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> I
     except UnicodeEncodeError as exc:
         raise InputError(f"{STRING_SOURCE}: holds a lone surrogate (character {exc.start}); decode the page "
                          "with errors='replace'") from None
+    text = text.removeprefix("\ufeff")
+    if text.startswith("HTTP/"):  # a saved response: the page after its head (its charset: the str is decoded)
+        response = http_body(text.encode("utf-8"))
+        if response.status is not None and not 200 <= response.status < 300:
+            raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
+        text = response.body.decode("utf-8")
     head = text[:SNIFF_BYTES].encode("utf-8")
     refusal = not_a_page(head)
     if refusal:

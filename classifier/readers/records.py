@@ -60,7 +60,7 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
         given = [f for f in CONTENT_FIELDS if f in record] or [None]
         field = next((f for f in given if record.get(f) not in ("", None)), given[0])
         content = _page_content(record.get(field))
-        if isinstance(content, dict):
+        if isinstance(content, dict) and field == "markdown":
             raise DataFormatError(f"{where}: {field!r} is an object with no 'raw_markdown' string; give the page's "
                                   "text as a string (Crawl4AI: keep its raw_markdown)")
         if not isinstance(content, str):
