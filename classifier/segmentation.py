@@ -229,20 +229,21 @@ def wrap_width(blocks: list[str]) -> int | None:
     """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
-    continued = mid_sentence = several_lines = 0
+    continued = mid_sentence = runs = 0  # runs: blocks with a prose line going on
     for block in blocks:
         if "\n" in block:
-            several_lines += 1
             lines = block.split("\n")
+            before = continued
             for a, b in zip(lines, lines[1:]):
                 if _is_prose(a) and not _MARKER.match(b):
                     continued += 1
                     mid_sentence += not _SENTENCE_END.search(a.rstrip())
+            runs += continued > before
     if continued < MIN_WRAPPED_LINES:
         return None
     # Lines that end their sentences in the page's one run of lines are paragraphs a line;
     # in several blank-line paragraphs, they are sentences a line (semantic line breaks).
-    if several_lines <= 1 and mid_sentence < MID_SENTENCE_SHARE * continued:
+    if runs <= 1 and mid_sentence < MID_SENTENCE_SHARE * continued:
         return None
     lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
     if len(lengths) < MIN_PROSE_LINES:
@@ -322,8 +323,12 @@ def _one_paragraph_a_line(blocks: list[str]) -> bool:
 def _lines_without_blank(blocks: list[str]) -> bool:
     """A whole page of lines with no blank line between any (a browser's innerText of a page
     of short elements: a recipe, a product page) is no one block; a short piece of text may
-    be one block of a few lines (an address, a list)."""
-    return len(blocks) == 1 and blocks[0].count("\n") >= MIN_LINE_PAGE_LINES - 1
+    be one block of a few lines (an address, a list), and a paragraph wrapped narrow (most
+    lines going on in lower case) is one."""
+    if len(blocks) != 1 or blocks[0].count("\n") < MIN_LINE_PAGE_LINES - 1:
+        return False
+    starts = [line.lstrip()[:1] for line in blocks[0].split("\n")[1:]]
+    return sum(start.islower() for start in starts) < MID_SENTENCE_SHARE * len(starts)
 
 
 def _per_line(block: str) -> list[str]:
@@ -331,16 +336,17 @@ def _per_line(block: str) -> list[str]:
     rows one table, a link whose text runs over several lines (a card: image, title,
     summary) stays whole, and a setext underline stays under its heading."""
     parts: list[str] = []
-    in_list = in_table = False
+    in_list = in_table = in_code = False
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
-        is_row = line.lstrip().startswith("|")
-        if parts and ((is_item and in_list) or (is_row and in_table) or _UNDERLINE.match(line)
+        is_row = "|" in line or "\t" in line.strip()  # a markdown table's row, or innerText's (tab between cells)
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if parts and (in_code or (is_item and in_list) or (is_row and in_table) or _UNDERLINE.match(line)
                       or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
         else:
             parts.append(line)
-        in_list, in_table = is_item, is_row
+        in_list, in_table, in_code = is_item, is_row, in_code != fence
     return parts
 
 

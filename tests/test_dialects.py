@@ -265,6 +265,9 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
         "The board said fuel now makes up half of what a crossing costs.",
     ]
     assert split_page("\n".join(paragraphs), "auto") == paragraphs
+    # the same under a title-and-byline block of its own: still a paragraph a line
+    assert split_page("Ferry fares rise\nBy Ann Lee\n\n" + "\n".join(paragraphs[1:]), "auto") == [
+        "Ferry fares rise", "By Ann Lee"] + paragraphs[1:]
     wrapped = ("The harbour board voted on Monday to raise fares by ten percent, its first\n"
                "rise in six years. A return ticket for an adult will cost more from June,\n"
                "while season tickets and fares for children will not change this year,\n"
@@ -292,6 +295,13 @@ def test_a_page_of_short_lines_with_no_blank_line_is_split_per_line():
              "Ingredients", "- 2 tbsp olive oil", "- 1 onion", "Method", "Soften the onion.", "Add the lentils."]
     assert split_page("\n".join(lines), "auto") == lines[:6] + ["- 2 tbsp olive oil\n- 1 onion"] + lines[8:]
     assert split_page("\n".join(lines[:9]), "auto") == ["\n".join(lines[:9])]  # fewer lines: it may be one block
+    narrow = ("The harbour board voted on Monday,\nto raise ferry fares by ten per\ncent, its first rise in six years.\n"
+              "A return ticket for an adult will\ncost more from the first of June,\nwhile season tickets and fares for\n"
+              "children will not change this year,\nthe board said in a statement. It\nsaid fuel now makes up half of the\n"
+              "cost of each crossing it runs, and\nthat wages had risen as well.")
+    assert len(split_page(narrow, "auto")) == 1  # a paragraph wrapped narrow: its lines go on in lower case
+    specs = ["Specs"] + [f"Row {i}\t{i} g" for i in range(10)]  # innerText's table: a tab between cells
+    assert split_page("\n".join(specs), "auto") == ["Specs", "\n".join(specs[1:])]
 
 
 def test_unknown_split_mode_is_an_input_error():
