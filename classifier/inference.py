@@ -205,22 +205,22 @@ class CompiledModel:
 
     def _context_evidence(self, blocks, label_index, found, rows=None) -> None:
         """The second pass's part: what the block's and its neighbours' first-pass
-        probabilities contributed, each named with the block's value ("next block: caption
-        0.91", "previous block exists 0"): measured from the training average, a value below
-        it is evidence too, and the name says which it was."""
+        probabilities contributed, named apart from the first pass's measures ("context:") and
+        with the block's value ("context: next block caption 0.91", "context: previous block
+        exists 0"): measured from the training average, a value below it is evidence too, and
+        the name says which it was."""
         proba = self.first.probabilities(self.first_pass_scores(blocks, rows))
         matrix = context_matrix(proba, blocks if rows is None else [blocks[i] for i in rows], self.context_window)
         coef = self.context.coef
         if coef.shape[0] == 1:
             coef = np.vstack([-coef[0] / 2, coef[0] / 2])
         relative = (coef - coef.mean(axis=0))[np.asarray(label_index)]
-        names = [f"first pass: {label}" for label in self.classes]
+        names = [f"context: this block {label}" for label in self.classes]
         for offset in range(-self.context_window, self.context_window + 1):
             if offset:
                 where = {-1: "previous block", 1: "next block"}.get(offset, f"block {offset:+d}")
-                names += [f"{where}: {label}" for label in self.classes] + [f"{where} exists"]
+                names += [f"context: {where} {label}" for label in self.classes] + [f"context: {where} exists"]
         positions = len(names)
-        names += [f"position: {name}" for name in POSITION_FEATURES]
         # or a page-length column, the same for every label, would lead
         centred = matrix - self.context_mean if self.context_mean is not None else matrix
         contributions = centred * relative
@@ -228,7 +228,7 @@ class CompiledModel:
             for column in np.flatnonzero(contributions[row] > 0):
                 value = round(float(matrix[row, column]), 9) + 0.0
                 name = (f"{names[column]} {value:.2g}" if column < positions
-                        else "position: " + readable_measure(POSITION_FEATURES[column - positions], value))
+                        else "context: " + readable_measure(POSITION_FEATURES[column - positions], value))
                 items.append((name, float(contributions[row, column])))
 
     # ------------------------------------------------------------------ as arrays
