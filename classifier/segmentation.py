@@ -52,8 +52,11 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
 # share of them sharing a blank-line block with another prose line.
 MIN_LINE_PAGE_PROSE = 3
 LINE_PAGE_SHARE = 0.5
-# A page of this many lines and no blank line is split per line whatever its lines' length.
+# A page of this many lines and no blank line is split per line whatever its lines' length,
+# unless it is a paragraph wrapped narrow: most lines of this many characters or more end
+# inside a sentence and the next goes on in lower case.
 MIN_LINE_PAGE_LINES = 10
+MIN_WRAPPED_LINE_CHARS = 20
 
 # inscriptis indents each level of nesting by two spaces; a one-space indent is a markdown
 # converter's line after a hard break.
@@ -327,8 +330,15 @@ def _lines_without_blank(blocks: list[str]) -> bool:
     lines going on in lower case) is one."""
     if len(blocks) != 1 or blocks[0].count("\n") < MIN_LINE_PAGE_LINES - 1:
         return False
-    starts = [line.lstrip()[:1] for line in blocks[0].split("\n")[1:]]
-    return sum(start.islower() for start in starts) < MID_SENTENCE_SHARE * len(starts)
+    lines, in_code = [], False
+    for line in blocks[0].split("\n"):
+        fence = line.lstrip().startswith(("```", "~~~"))
+        if not (in_code or fence):
+            lines.append(line.strip())
+        in_code = in_code != fence
+    wrapped = sum(1 for a, b in zip(lines, lines[1:])
+                  if len(a) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(a) and b[:1].islower())
+    return wrapped < MID_SENTENCE_SHARE * max(1, len(lines) - 1)
 
 
 def _per_line(block: str) -> list[str]:
@@ -336,18 +346,41 @@ def _per_line(block: str) -> list[str]:
     rows one table, a link whose text runs over several lines (a card: image, title,
     summary) stays whole, and a setext underline stays under its heading."""
     parts: list[str] = []
-    in_list = in_table = in_code = False
+    in_list = in_code = False
+    table = None  # the table being read: "|" (a markdown table, from its delimiter row or edge pipes) or "\t"
+    previous = ""
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
-        is_row = "|" in line or "\t" in line.strip()  # a markdown table's row, or innerText's (tab between cells)
         fence = line.lstrip().startswith(("```", "~~~"))
-        if parts and (in_code or (is_item and in_list) or (is_row and in_table) or _UNDERLINE.match(line)
-                      or _open_brackets(parts[-1]) > 0):
+        row = _table_row(line, previous, table)
+        if parts and (in_code or (is_item and in_list) or row == "\t" or (row and (table or _TABLE_DELIMITER.match(line)))
+                      or _UNDERLINE.match(line) or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
         else:
             parts.append(line)
-        in_list, in_table, in_code = is_item, is_row, in_code != fence
+        in_list, in_code, previous = is_item, in_code != fence, line
+        table = row
     return parts
+
+
+# A markdown table's delimiter row ("---|---", "| :-- | --: |"): the row above it is the header.
+_TABLE_DELIMITER = re.compile(r"[ ]*\|?[ ]*:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*\|?[ ]*$")
+
+
+def _table_row(line: str, previous: str, table: str | None) -> str | None:
+    """Which table ``line`` is a row of ("|" or a tab), or None: a line that starts with a
+    pipe, a delimiter row under a line with pipes, a line with pipes in a table begun so, or
+    a line with as many tabs between cells as the line above (innerText's rows). Two lines
+    that merely hold a pipe ("Photo: Ann Lee | Agency" over "By Ann Lee | 3 June") are none."""
+    stripped = line.strip()
+    if stripped.startswith("|") or (table == "|" and "|" in stripped):
+        return "|"
+    if "|" in previous and "|" in stripped and _TABLE_DELIMITER.match(line):
+        return "|"
+    tabs = stripped.count("\t")
+    if tabs and tabs == previous.strip().count("\t"):
+        return "\t"
+    return None
 
 
 def _is_prose(line: str) -> bool:

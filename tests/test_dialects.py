@@ -302,6 +302,17 @@ def test_a_page_of_short_lines_with_no_blank_line_is_split_per_line():
     assert len(split_page(narrow, "auto")) == 1  # a paragraph wrapped narrow: its lines go on in lower case
     specs = ["Specs"] + [f"Row {i}\t{i} g" for i in range(10)]  # innerText's table: a tab between cells
     assert split_page("\n".join(specs), "auto") == ["Specs", "\n".join(specs[1:])]
+    forum = ["ann_lee", "3 June 2024", "my gauge reads a quarter tank when it is full.", "has anyone fixed this?",
+             "tom_r", "3 June 2024", "same here on the 1998 model", "jo_k", "4 June 2024", "it is the sender unit.",
+             "reply"]  # lines in lower case that end their sentences: no narrow wrap
+    assert split_page("\n".join(forum), "auto") == forum
+    code = ["How to list files", "Run this in a shell:", "```", "import os", "for name in os.listdir('.'):",
+            "    print(name)", "```", "That prints every name.", "Share this post", "Comments (3)"]
+    assert split_page("\n".join(code), "auto") == code[:2] + ["\n".join(code[2:7])] + code[7:]
+    piped = ["A ferry leaves the harbour. | Photo: Ann Lee", "By Ann Lee | 3 June 2024",  # pipes, no table
+             "Fares", "Route | Before | After", "---|---|---", "Quay | £7 | £7.70", "Pier | £5 | £5.50"]
+    assert split_page("\n".join(piped + ["The rise starts in June."] * 3), "auto")[:4] == [
+        piped[0], piped[1], "Fares", "\n".join(piped[3:])]
 
 
 def test_unknown_split_mode_is_an_input_error():

@@ -628,6 +628,14 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
         (tmp_path / "wrong.txt").write_bytes(given)  # a header that is wrong, or names no text codec: --encoding reads it
         (read,) = iter_pages([tmp_path / "wrong.txt"], encoding="cp1252")
         assert [b.text for b in read] == ["Café in Zürich"], charset
+    redirected = (b"HTTP/1.1 301 Moved Permanently\r\nLocation: /x\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n"
+                  b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<meta charset='utf-8'><p>" + "Café".encode() + b"</p>")
+    (tmp_path / "followed.html").write_bytes(redirected)  # curl -iL: the redirect's charset is not the page's
+    (read,) = iter_pages([tmp_path / "followed.html"])
+    assert [b.text for b in read] == ["Café"]
+    (tmp_path / "u16.txt").write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nFerry fares")
+    (read,) = iter_pages([tmp_path / "u16.txt"])  # no NUL byte: no UTF-16, whatever the header says
+    assert [b.text for b in read] == ["Ferry fares"]
     (tmp_path / "missing.html").write_bytes(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>Gone</p>")
     with pytest.raises(InputError, match=r"missing\.html: is a saved HTTP 404 response, not a page$"):
         list(iter_pages([tmp_path / "missing.html"]))

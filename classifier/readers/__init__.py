@@ -132,7 +132,7 @@ def http_body(data: bytes) -> HttpBody:
             break  # a status line with no headers and no response after it: text that starts so
         named = _HEADER_CHARSET.search(head.group(2))
         pos, status = head.end(), int(head.group(1))
-        charset = named.group(1).decode("ascii") if named else charset
+        charset = named.group(1).decode("ascii") if named else None  # the final response's own (a redirect's is not)
     if status is None or status < 200:  # no response, or only "100 Continue" lines: text
         return HttpBody(data)
     return HttpBody(data[pos:], status, charset)

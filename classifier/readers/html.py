@@ -144,7 +144,8 @@ def header_decoded(data: bytes, charset: str | None) -> str | None:
     """A saved response's body decoded by the charset its header names, or None when there
     is none, no text codec has it, or the body is not in it (then it is read as a page with
     no header is). UTF-16 is believed only from a byte-order mark, as in a page."""
-    encoding = known_encoding(charset, in_page=True) if charset else None
+    # (UTF-16 only where the body has the NUL bytes it would hold)
+    encoding = known_encoding(charset, in_page=b"\x00" not in data[:SNIFF_BYTES]) if charset else None
     if encoding is None:
         return None
     try:
@@ -424,17 +425,17 @@ _LAYOUT = "data-blocktag-layout"
 
 def _mark_layout_tables(root) -> None:
     """Mark the rows of every table that lays out a page rather than holding data, decided
-    once per table: no header cell (``<th>``), and a cell of paragraphs (``<br><br>``
-    between them) or of prose in more than half its rows, or in a table whose rows differ
-    in their number of cells (a banner row, a nav row, a content row). Its cells are then
-    read as blocks of their own, not as data rows."""
+    once per table: a cell of paragraphs (``<br><br>`` between them) or of prose somewhere,
+    and fewer than half its rows rows of data (two or more cells with text, none of them
+    paragraphs). Its cells are then read as blocks of their own, not as data rows."""
     for table in root.iter("table"):
         rows = list(_own_rows(table))
-        if not rows or any(cell.tag == "th" for row in rows for cell in row):
+        paragraphs = [[_holds_paragraphs(cell) for cell in _cells(row)] for row in rows]
+        if not any(map(any, paragraphs)):
             continue
-        laid_out = sum(1 for row in rows if any(_holds_paragraphs(cell) for cell in _cells(row)))
-        regular = len({len(_cells(row)) for row in rows}) == 1 and len(_cells(rows[0])) > 1
-        if laid_out and (laid_out * 2 > len(rows) or not regular):
+        data_rows = sum(1 for row, held in zip(rows, paragraphs)
+                        if not any(held) and sum(1 for cell in _cells(row) if _SPACES.sub("", "".join(cell.itertext()))) >= 2)
+        if data_rows * 2 < len(rows):
             for row in rows:
                 row.set(_LAYOUT, "")
 
