@@ -336,9 +336,12 @@ def _lines_without_blank(blocks: list[str]) -> bool:
         if not (in_code or fence):
             lines.append(line.strip())
         in_code = in_code != fence
+    pairs = len(lines) - 1
+    if pairs < MIN_LINE_PAGE_LINES - 1:  # mostly code: too few lines of text to be one wrapped paragraph
+        return True
     wrapped = sum(1 for a, b in zip(lines, lines[1:])
                   if len(a) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(a) and b[:1].islower())
-    return wrapped < MID_SENTENCE_SHARE * max(1, len(lines) - 1)
+    return wrapped < MID_SENTENCE_SHARE * pairs
 
 
 def _per_line(block: str) -> list[str]:
@@ -369,16 +372,18 @@ _TABLE_DELIMITER = re.compile(r"[ ]*\|?[ ]*:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*
 
 def _table_row(line: str, previous: str, table: str | None) -> str | None:
     """Which table ``line`` is a row of ("|" or a tab), or None: a line that starts with a
-    pipe, a delimiter row under a line with pipes, a line with pipes in a table begun so, or
-    a line with as many tabs between cells as the line above (innerText's rows). Two lines
-    that merely hold a pipe ("Photo: Ann Lee | Agency" over "By Ann Lee | 3 June") are none."""
+    pipe, a delimiter row under a line with pipes, a line with pipes in a table begun so, a
+    line with as many tabs between cells as the line above (innerText's rows), or with any
+    tab in a table begun so. Two lines that merely hold a pipe ("Photo: Ann Lee | Agency"
+    over "By Ann Lee | 3 June") are none."""
     stripped = line.strip()
     if stripped.startswith("|") or (table == "|" and "|" in stripped):
         return "|"
     if "|" in previous and "|" in stripped and _TABLE_DELIMITER.match(line):
         return "|"
-    tabs = stripped.count("\t")
-    if tabs and tabs == previous.strip().count("\t"):
+    # (tabs counted with the spaces alone stripped: an empty first or last cell is a tab too)
+    tabs, above = line.strip(" \r").count("\t"), previous.strip(" \r").count("\t")
+    if tabs and (table == "\t" or tabs == above):  # a row a rowspan shortened goes on with its table
         return "\t"
     return None
 

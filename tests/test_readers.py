@@ -118,6 +118,21 @@ def test_a_page_laid_out_in_table_cells_is_read_as_the_same_page_in_divs():
                                   "The council voted.\n\nCopyright 1999")
     headed = "<table><tr><th>Office</th><th>Address</th></tr><tr><td>Harbour</td><td>12 Quay St<br><br>Marrowby</td></tr></table>"
     assert html_to_text(headed) == "Office | Address\nHarbour | 12 Quay St Marrowby"  # a header row: data
+    story = "<b>Seawall plan approved</b><br><br>By Ann Lee<br><br>The council voted."
+    laid = "Seawall plan approved\n\nBy Ann Lee\n\nThe council voted."
+    two_columns = (f"<table><tr><td><img src=l.png></td><td><a href=/>Home</a></td></tr>"  # every row two cells
+                   f"<tr><td><a href=/a>Archive</a></td><td>{story}</td></tr><tr><td></td><td>Copyright 1999</td></tr></table>")
+    assert html_to_text(two_columns) == f"[Home](/)\n\n[Archive](/a)\n\n{laid}\n\nCopyright 1999"
+    menu_row = ("<table><tr><td><img src=l.png></td><td>Gazette</td></tr><tr><td><a href=/>Home</a></td><td><a href=/n>News</a>"
+                f"</td><td><a href=/s>Sport</a></td></tr><tr><td>Menu</td><td>{story}</td></tr>"
+                "<tr><td>Copyright 1999</td><td><a href=/p>Privacy</a></td></tr></table>")  # a row of links is a menu
+    assert laid in html_to_text(menu_row)
+    banner = f"<table><tr><th colspan=2>Gazette</th></tr><tr><td><a href=/a>Archive</a></td><td>{story}</td></tr></table>"
+    assert html_to_text(banner) == f"Gazette\n\n[Archive](/a)\n\n{laid}"  # one <th>: a banner, not a header row
+    titled = ("<table><tr><td colspan=3>Fault reports</td></tr><tr><td>Year</td><td>Fault</td><td>Reports</td></tr>"
+              + "".join(f"<tr><td>199{i}</td><td>{prose if i == 1 else 'Leaks'}</td><td>{i}</td></tr>" for i in range(4))
+              + "</table>")  # a title row over rows of data, one of them long
+    assert html_to_text(titled).split("\n")[:3] == ["Fault reports", "Year | Fault | Reports", "1990 | Leaks | 0"]
 
 
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
@@ -636,6 +651,15 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
     (tmp_path / "u16.txt").write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nFerry fares")
     (read,) = iter_pages([tmp_path / "u16.txt"])  # no NUL byte: no UTF-16, whatever the header says
     assert [b.text for b in read] == ["Ferry fares"]
+    for name in ("u16b.txt", "u16b.html"):  # NUL every other byte, no byte-order mark: the header's UTF-16
+        (tmp_path / name).write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-16le\r\n\r\n"
+                                      + "<p>Café fares</p>".encode("utf-16-le"))
+        (read,) = iter_pages([tmp_path / name])
+        assert [b.text for b in read] == ["Café fares"], name
+    (tmp_path / "stray.txt").write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n"
+                                         + "Café owners said prices rose.\n\nBy Ann Lee\x00".encode())
+    (read,) = iter_pages([tmp_path / "stray.txt"])  # one stray NUL is no UTF-16
+    assert read[0].text == "Café owners said prices rose."
     (tmp_path / "missing.html").write_bytes(b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\n\r\n<p>Gone</p>")
     with pytest.raises(InputError, match=r"missing\.html: is a saved HTTP 404 response, not a page$"):
         list(iter_pages([tmp_path / "missing.html"]))

@@ -12,6 +12,7 @@ and ``<br>`` breaks a line.
 from __future__ import annotations
 
 import codecs
+from collections import Counter
 import os
 import re
 from pathlib import Path
@@ -134,18 +135,24 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
     marked = text_encoding(data, "")
-    if not marked and not looks_like_html(data) and looks_binary(data):  # an image a crawler saved as ID.html
-        raise InputError(f"{path}: is a binary file, not an HTML page")
     decoded = header_decoded(data, charset) if not marked else None
+    if decoded is None and not marked and not looks_like_html(data) and looks_binary(data):  # an image saved as ID.html
+        raise InputError(f"{path}: is a binary file, not an HTML page")
     return html_page(data if decoded is None else decoded, url=url, source=str(path))
+
+
+def _nul_every_other_byte(data: bytes) -> bool:
+    sample = data[:SNIFF_BYTES]
+    half = len(sample) // 2
+    return half > 0 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.3 * half
 
 
 def header_decoded(data: bytes, charset: str | None) -> str | None:
     """A saved response's body decoded by the charset its header names, or None when there
     is none, no text codec has it, or the body is not in it (then it is read as a page with
     no header is). UTF-16 is believed only from a byte-order mark, as in a page."""
-    # (UTF-16 only where the body has the NUL bytes it would hold)
-    encoding = known_encoding(charset, in_page=b"\x00" not in data[:SNIFF_BYTES]) if charset else None
+    # (UTF-16 only where the body has the NUL bytes it would hold: every other byte, in text)
+    encoding = known_encoding(charset, in_page=not _nul_every_other_byte(data)) if charset else None
     if encoding is None:
         return None
     try:
@@ -425,19 +432,34 @@ _LAYOUT = "data-blocktag-layout"
 
 def _mark_layout_tables(root) -> None:
     """Mark the rows of every table that lays out a page rather than holding data, decided
-    once per table: a cell of paragraphs (``<br><br>`` between them) or of prose somewhere,
-    and fewer than half its rows rows of data (two or more cells with text, none of them
-    paragraphs). Its cells are then read as blocks of their own, not as data rows."""
+    once per table. A table with a header row of two or more ``<th>`` holds data. Otherwise
+    it lays out a page when a cell holds paragraphs (``<br><br>`` between them) or prose and
+    fewer than half its rows are rows of data: as many cells as most of its rows, two or more
+    of them with text, not all links (a menu), none of them paragraphs. Its cells are then
+    read as blocks of their own, not as data rows."""
     for table in root.iter("table"):
         rows = list(_own_rows(table))
-        paragraphs = [[_holds_paragraphs(cell) for cell in _cells(row)] for row in rows]
+        cells = [_cells(row) for row in rows]
+        if any(sum(1 for cell in row if cell.tag == "th") >= 2 for row in cells):
+            continue
+        paragraphs = [[_holds_paragraphs(cell) for cell in row] for row in cells]
         if not any(map(any, paragraphs)):
             continue
-        data_rows = sum(1 for row, held in zip(rows, paragraphs)
-                        if not any(held) and sum(1 for cell in _cells(row) if _SPACES.sub("", "".join(cell.itertext()))) >= 2)
+        widths = Counter(len(row) for row in cells)
+        usual = max(widths, key=lambda width: (widths[width], width))
+        data_rows = sum(1 for row, held in zip(cells, paragraphs)
+                        if len(row) == usual >= 2 and not any(held) and _holds_data(row))
         if data_rows * 2 < len(rows):
             for row in rows:
                 row.set(_LAYOUT, "")
+
+
+def _holds_data(row) -> bool:
+    """Two or more cells with text, not every one of them just a link (a menu's row)."""
+    texts = [cell for cell in row if _SPACES.sub("", "".join(cell.itertext()))]
+    links_only = all(len(cell) == 1 and cell[0].tag == "a" and not (cell.text or "").strip()
+                     and not (cell[0].tail or "").strip() for cell in texts)
+    return len(texts) >= 2 and not links_only
 
 
 def _cells(row) -> list:
