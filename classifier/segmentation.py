@@ -372,18 +372,19 @@ _TABLE_DELIMITER = re.compile(r"[ ]*\|?[ ]*:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*
 
 def _table_row(line: str, previous: str, table: str | None) -> str | None:
     """Which table ``line`` is a row of ("|" or a tab), or None: a line that starts with a
-    pipe, a delimiter row under a line with pipes, a line with pipes in a table begun so, a
-    line with as many tabs between cells as the line above (innerText's rows), or with any
-    tab in a table begun so. Two lines that merely hold a pipe ("Photo: Ann Lee | Agency"
-    over "By Ann Lee | 3 June") are none."""
+    pipe, a delimiter row under a line with pipes, a line with pipes in a table begun so, or
+    a line with as many tabs as the line above, one of them between cells (innerText's rows;
+    a row a rowspan shortened starts a block of its own). Two lines that merely hold a pipe
+    ("Photo: Ann Lee | Agency" over "By Ann Lee | 3 June") are none."""
     stripped = line.strip()
     if stripped.startswith("|") or (table == "|" and "|" in stripped):
         return "|"
     if "|" in previous and "|" in stripped and _TABLE_DELIMITER.match(line):
         return "|"
-    # (tabs counted with the spaces alone stripped: an empty first or last cell is a tab too)
-    tabs, above = line.strip(" \r").count("\t"), previous.strip(" \r").count("\t")
-    if tabs and (table == "\t" or tabs == above):  # a row a rowspan shortened goes on with its table
+    # A row has a tab between two cells (an indent is no cell), and as many tabs as the row
+    # above: an empty first or last cell counts, as a tab of its own.
+    tabs = line.strip(" \r").count("\t")
+    if line.strip(" \r\t").count("\t") and tabs == previous.strip(" \r").count("\t"):
         return "\t"
     return None
 

@@ -302,9 +302,10 @@ def test_a_page_of_short_lines_with_no_blank_line_is_split_per_line():
     assert len(split_page(narrow, "auto")) == 1  # a paragraph wrapped narrow: its lines go on in lower case
     specs = ["Specs"] + [f"Row {i}\t{i} g" for i in range(10)]  # innerText's table: a tab between cells
     assert split_page("\n".join(specs), "auto") == ["Specs", "\n".join(specs[1:])]
-    timetable = ["Ferry times", "Day\tDeparts\tArrives", "Mon-Fri\t06:00\t06:40", "08:00\t08:40",  # a rowspan's short row
-                 "Sun\tNo sailings", "Bikes go free.", "Share", "Print", "Copyright", "Contact", "Jobs"]
-    assert split_page("\n".join(timetable), "auto")[:3] == ["Ferry times", "\n".join(timetable[1:5]), "Bikes go free."]
+    timetable = ["Ferry times", "Day\tDeparts\tArrives", "Mon-Fri\t06:00\t06:40", "\tSat\t07:00",  # an empty first cell
+                 "Posted by\tAnn Lee", "\tThe rise starts in June.", "\tBikes go free.", "Share", "Print", "Jobs"]
+    assert split_page("\n".join(timetable), "auto") == [  # a byline under the table and indented text are no rows
+        "Ferry times", "\n".join(timetable[1:4])] + timetable[4:]
     forum = ["ann_lee", "3 June 2024", "my gauge reads a quarter tank when it is full.", "has anyone fixed this?",
              "tom_r", "3 June 2024", "same here on the 1998 model", "jo_k", "4 June 2024", "it is the sender unit.",
              "reply"]  # lines in lower case that end their sentences: no narrow wrap

@@ -133,6 +133,14 @@ def test_a_page_laid_out_in_table_cells_is_read_as_the_same_page_in_divs():
               + "".join(f"<tr><td>199{i}</td><td>{prose if i == 1 else 'Leaks'}</td><td>{i}</td></tr>" for i in range(4))
               + "</table>")  # a title row over rows of data, one of them long
     assert html_to_text(titled).split("\n")[:3] == ["Fault reports", "Year | Fault | Reports", "1990 | Leaks | 0"]
+    masthead = (f"<table><tr><th>Gazette</th><th>3 June 1999</th></tr><tr><td><a href=/a>Archive</a></td><td>{story}</td>"
+                "</tr><tr><td colspan=2>Copyright 1999</td></tr></table>")
+    assert html_to_text(masthead) == (f"Gazette\n\n3 June 1999\n\n[Archive](/a)\n\n{laid}\n\n"  # <th>s need not head data
+                                      "Copyright 1999")
+    reports = ("<table><tr><td><a href=/r1>Report 2022</a></td><td><a href=/r1.pdf>PDF</a></td></tr>"
+               "<tr><td><a href=/r2>Report 2023</a></td><td><a href=/r2.pdf>PDF</a></td></tr>"
+               "<tr><td>Survey</td><td>In print.<br><br>Ask at the desk.</td></tr></table>")
+    assert html_to_text(reports).count("\n\n") == 0  # two links a row are data, not a menu
 
 
 def test_nested_lists_are_one_block_and_block_children_of_items_stay_on_the_line():
@@ -651,9 +659,10 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
     (tmp_path / "u16.txt").write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-16le\r\n\r\nFerry fares")
     (read,) = iter_pages([tmp_path / "u16.txt"])  # no NUL byte: no UTF-16, whatever the header says
     assert [b.text for b in read] == ["Ferry fares"]
-    for name in ("u16b.txt", "u16b.html"):  # NUL every other byte, no byte-order mark: the header's UTF-16
-        (tmp_path / name).write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-16le\r\n\r\n"
-                                      + "<p>Café fares</p>".encode("utf-16-le"))
+    for name, label, order in (("u16b.txt", "utf-16le", "utf-16-le"), ("u16b.html", "utf-16le", "utf-16-le"),
+                               ("u16be.txt", "utf-16", "utf-16-be")):  # NUL every other byte, no byte-order mark
+        (tmp_path / name).write_bytes(f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset={label}\r\n\r\n".encode()
+                                      + "<p>Café fares</p>".encode(order))
         (read,) = iter_pages([tmp_path / name])
         assert [b.text for b in read] == ["Café fares"], name
     (tmp_path / "stray.txt").write_bytes(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-16\r\n\r\n"

@@ -155,6 +155,9 @@ def header_decoded(data: bytes, charset: str | None) -> str | None:
     encoding = known_encoding(charset, in_page=not _nul_every_other_byte(data)) if charset else None
     if encoding is None:
         return None
+    if encoding in ("utf-16", "utf-32") and not text_encoding(data, ""):  # no mark: ASCII's NULs say the order
+        sample = data[:SNIFF_BYTES]
+        encoding += "-be" if sample[0::2].count(0) > sample[1::2].count(0) else "-le"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
@@ -432,16 +435,13 @@ _LAYOUT = "data-blocktag-layout"
 
 def _mark_layout_tables(root) -> None:
     """Mark the rows of every table that lays out a page rather than holding data, decided
-    once per table. A table with a header row of two or more ``<th>`` holds data. Otherwise
-    it lays out a page when a cell holds paragraphs (``<br><br>`` between them) or prose and
-    fewer than half its rows are rows of data: as many cells as most of its rows, two or more
-    of them with text, not all links (a menu), none of them paragraphs. Its cells are then
-    read as blocks of their own, not as data rows."""
+    once per table: a cell holds paragraphs (two or more ``<br><br>`` breaks) or prose, and
+    fewer than half its rows are rows of data (as many cells as most of its rows, two or
+    more of them with text, not a menu of three or more links, none of them paragraphs).
+    Its cells are then read as blocks of their own, not as data rows."""
     for table in root.iter("table"):
         rows = list(_own_rows(table))
         cells = [_cells(row) for row in rows]
-        if any(sum(1 for cell in row if cell.tag == "th") >= 2 for row in cells):
-            continue
         paragraphs = [[_holds_paragraphs(cell) for cell in row] for row in cells]
         if not any(map(any, paragraphs)):
             continue
@@ -455,11 +455,19 @@ def _mark_layout_tables(root) -> None:
 
 
 def _holds_data(row) -> bool:
-    """Two or more cells with text, not every one of them just a link (a menu's row)."""
+    """Two or more cells with text, and not a menu (three or more cells that are each a link
+    and at most a separator)."""
     texts = [cell for cell in row if _SPACES.sub("", "".join(cell.itertext()))]
-    links_only = all(len(cell) == 1 and cell[0].tag == "a" and not (cell.text or "").strip()
-                     and not (cell[0].tail or "").strip() for cell in texts)
-    return len(texts) >= 2 and not links_only
+    menu = len(texts) >= 3 and all(_a_link_alone(cell) for cell in texts)
+    return len(texts) >= 2 and not menu
+
+
+def _a_link_alone(cell) -> bool:
+    links = cell.findall(".//a")
+    if len(links) != 1:
+        return False
+    rest = "".join(cell.itertext()).replace("".join(links[0].itertext()), "", 1)
+    return not rest.strip(" \t\n\r|•·/-–—")
 
 
 def _cells(row) -> list:
@@ -467,11 +475,12 @@ def _cells(row) -> list:
 
 
 def _holds_paragraphs(cell) -> bool:
+    """Prose, or two or more paragraph breaks (one is an address's: "12 Quay St<br><br>Marrowby")."""
+    breaks = 0
     for br in cell.iter("br"):
         following = br.getnext()
-        if following is not None and following.tag == "br" and not (br.tail or "").strip():
-            return True
-    return len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS
+        breaks += following is not None and following.tag == "br" and not (br.tail or "").strip()
+    return breaks >= 2 or len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS
 
 
 def _own_rows(table):
