@@ -356,8 +356,9 @@ def _per_line(block: str) -> list[str]:
         is_item = bool(_LIST_ITEM.match(line))
         fence = line.lstrip().startswith(("```", "~~~"))
         row = _table_row(line, previous, table)
-        if parts and (in_code or (is_item and in_list) or row == "\t" or (row and (table or _TABLE_DELIMITER.match(line)))
-                      or _UNDERLINE.match(line) or _open_brackets(parts[-1]) > 0):
+        joins_table = row == "\t" or (row == "|" and (table == "|" or _TABLE_DELIMITER.match(line)))
+        if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line)
+                      or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
         else:
             parts.append(line)

@@ -150,8 +150,8 @@ def _nul_every_other_byte(data: bytes) -> bool:
 def header_decoded(data: bytes, charset: str | None) -> str | None:
     """A saved response's body decoded by the charset its header names, or None when there
     is none, no text codec has it, or the body is not in it (then it is read as a page with
-    no header is). UTF-16 is believed only from a byte-order mark, as in a page."""
-    # (UTF-16 only where the body has the NUL bytes it would hold: every other byte, in text)
+    no header is). UTF-16 is believed only where the body has the NUL bytes it would hold,
+    every other byte, and their places say its byte order when no byte-order mark does."""
     encoding = known_encoding(charset, in_page=not _nul_every_other_byte(data)) if charset else None
     if encoding is None:
         return None

@@ -46,8 +46,8 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
     """The pages of a file's ``(where, record)`` pairs (``where``: ``FILE:LINE``, or
     ``FILE[N]`` in a JSON list), each checked as it is read: raises :class:`DataFormatError`
     naming where for a record that is not an object, a record with an ``index`` among pages,
-    or a page name given twice. A record without a page's text is an empty page. A ``text`` field holding a saved HTML
-    page is read as HTML, so markup is never tagged."""
+    or a page name given twice. A record without a page's text is an empty page. A ``text``
+    field holding a saved HTML page is read as HTML, so markup is never tagged."""
     seen: dict[str, str] = {}
     for number, (where, record) in enumerate(records):
         if not isinstance(record, dict):
