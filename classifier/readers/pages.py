@@ -8,6 +8,7 @@ comes out, so an input skipped for an error has nothing output.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -111,28 +112,36 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     envelope) or HTML; JSON as the pages (or blocks) it holds; a PDF, a zip archive or a
     feed is refused with what to do instead."""
     data, charset = unpacked_page(data, source)  # gzip, or `curl -i` output: the page after its headers
-    text = None
-    if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8: sniffed as UTF-8
-        text = decode_text(data, source, encoding)
-        data = text.encode("utf-8")
+    decoded = None
+    if text_encoding(data, ""):  # marked UTF-16, UTF-32 or UTF-8
+        decoded = decode_text(data, source, encoding)
     elif charset:  # a saved response's header names it; a body not in it is read as without one
-        text = _header_decoded(data, charset)
-        data = data if text is None else text.encode("utf-8")
-    refusal = not_a_page(data)
+        decoded = _header_decoded(data, charset)
+    if decoded is not None:  # sniffed as UTF-8; HTML gets the text, so its meta charset is not read
+        yield from _content_pages(decoded[:SNIFF_BYTES].encode("utf-8"), decoded, lambda: decoded, source, page, split)
+        return
+    yield from _content_pages(data, data, functools.cache(lambda: decode_text(data, source, encoding)),
+                              source, page, split)
+
+
+def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], source: str, page: str,
+                   split: str) -> Iterator[list[Block]]:
+    """A page's content sniffed by its first bytes, ``head``: refused when it is a document of
+    another kind (a PDF, a zip archive, a feed); JSON as the pages (or blocks) it holds; HTML
+    through the HTML reader (given ``html``: bytes, whose meta charset it reads, or text);
+    else its text (``text()``), less any scraper's envelope, split by ``split``."""
+    refusal = not_a_page(head)
     if refusal:
         raise InputError(f"{source}: {refusal}")
-    if _JSON_START.match(data):
-        text = decode_text(data, source, encoding) if text is None else text
-        pages = _json_text_pages(text, source, page, split)
+    if _JSON_START.match(head):
+        pages = _json_text_pages(text(), source, page, split)
         if pages is not None:
-            yield from pages
-            return
-    if looks_like_html(data):  # a saved page named as text: never tagged as markup
-        text, url = _html_page(data if text is None else text, source=source)  # (decoded: its meta is not read)
-        yield from text_pages(text, page, READER_SPLIT, url=url)
-        return
-    text, url = split_envelope(decode_text(data, source, encoding) if text is None else text)
-    yield from text_pages(text, page, split, url=url)
+            return pages
+    if looks_like_html(head):  # a saved page named as text: never tagged as markup
+        html_text, url = _html_page(html, source=source)
+        return text_pages(html_text, page, READER_SPLIT, url=url)
+    body, url = split_envelope(text())
+    return text_pages(body, page, split, url=url)
 
 
 def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]] | None:
@@ -260,19 +269,7 @@ def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> I
         if response.status is not None and not 200 <= response.status < 300:
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
-    head = text[:SNIFF_BYTES].encode("utf-8")
-    refusal = not_a_page(head)
-    if refusal:
-        raise InputError(f"{STRING_SOURCE}: {refusal}")
-    if _JSON_START.match(head):
-        pages = _json_text_pages(text, STRING_SOURCE, page, split)
-        if pages is not None:
-            return pages
-    if looks_like_html(head):
-        html_text, url = _html_page(text, source=STRING_SOURCE)
-        return text_pages(html_text, page, READER_SPLIT, url=url)
-    text, url = split_envelope(text)
-    return text_pages(text, page, split, url=url)
+    return _content_pages(text[:SNIFF_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
 
 
 def check_split(split: str) -> None:
