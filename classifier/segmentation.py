@@ -81,9 +81,10 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # opening bracket or quote (after a space: "“" closes a German quote, ":(" is a face), and
 # one starting with closing punctuation continues the piece
 # before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
-# Not "!" (a markdown image) nor "..." (an element of its own, a "more" link).
+# Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
+# before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
 _FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|(?:^| )[(“‘]$")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;:)\]’”]|%(?!%)|\.(?!\.)")  # ("%%NAME%%": a template's leftover)
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|:(?![\w-])|%(?!%)|\.(?![.\w])")  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -119,7 +120,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;:)\]’”%]|\.(?!\.))")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|:(?![\w-])|\.(?![.\w]))")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 

@@ -360,6 +360,15 @@ def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
 
 
+@pytest.mark.parametrize("rule", [".story p { margin: 0 }", ":root{--brand:#0a5}"])
+def test_auto_keeps_a_css_rule_apart_from_the_script_before_it(rule):
+    # A scraper that keeps <script> and <style> text: a script ends in ";" or ")", and a
+    # style starts with "." or ":" before a letter, which no piece of a cut sentence does.
+    script = "gtag('config', 'G-7QK2M4');"
+    assert split_page(f"{script}\n\n{rule}", "auto") == [script, rule]
+    assert split_page("read the report\n\n. Then\n\nmore\n\n: here", "auto") == ["read the report. Then", "more: here"]
+
+
 def test_auto_cuts_a_block_where_the_indentation_changes():
     # inscriptis indents by nesting depth, with no blank line between <div> elements.
     text = ("        Otters return to the river\n"
