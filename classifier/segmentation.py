@@ -291,7 +291,7 @@ def _split_at_indentation(block: str) -> list[str]:
     a change of element ("By Jo Park" over an indented share menu). Lines with a list,
     heading or quote marker, and lines after a hard break (a trailing space), are left
     alone: a markdown list item's continuation is indented under its marker."""
-    if "\n" not in block or "```" in block or "~~~" in block:  # a code block keeps its indentation
+    if "\n" not in block or "```" in block or "~~~" in block or _is_code(block):  # code keeps its indentation
         return [block]
     parts = [[]]
     previous = None
@@ -301,6 +301,16 @@ def _split_at_indentation(block: str) -> list[str]:
         parts[-1].append(line)
         previous = line
     return ["\n".join(part) for part in parts]
+
+
+# Code a scraper kept (a script, a style, JSON-LD): a line opens a bracket at its end and
+# another closes one at its start. inscriptis's elements never do.
+_OPENS_AT_END = re.compile(r"[{\[(][ ]*$", re.MULTILINE)
+_CLOSES_AT_START = re.compile(r"^[ ]*[}\])]", re.MULTILINE)
+
+
+def _is_code(block: str) -> bool:
+    return bool(_OPENS_AT_END.search(block)) and bool(_CLOSES_AT_START.search(block))
 
 
 def _changes_depth(previous: str, line: str) -> bool:

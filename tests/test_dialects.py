@@ -393,6 +393,17 @@ def test_auto_keeps_markdown_indentation_in_its_block(text):
     assert split_page(text, "auto") == [text]
 
 
+def test_auto_keeps_code_a_scraper_kept_whole_though_it_is_indented():
+    # A pretty-printed script or JSON-LD (lxml's text_content() keeps <script> text) is one
+    # block: its indentation is nesting, not inscriptis's elements.
+    script = ("googletag.cmd.push(function () {\n"
+              "  googletag.defineSlot('/2193/otters/mid', [300, 250], 'ad-mid')\n"
+              "      .addService(googletag.pubads());\n"
+              "});")
+    json_ld = '{\n  "@type": "NewsArticle",\n  "author": {\n    "name": "Jo Park"\n  }\n}'
+    assert split_page(f"{script}\n\n{json_ld}", "auto") == [script, json_ld]
+
+
 def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
     # inscriptis pads a table's cells into columns; its rows are not hard-wrapped prose.
     table = ("  River    Otters counted  Survey\n"
