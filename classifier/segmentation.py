@@ -406,4 +406,9 @@ def _is_prose(line: str) -> bool:
     # Three spaces within a line are a column layout (inscriptis lays out a table's cells
     # so), not prose: a wrapper breaks at spaces and HTML collapses them.
     return (len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
-            and not _UNDERLINE.match(line))
+            and not _UNDERLINE.match(line) and not _CODE_LINE.search(text))
+
+
+# A line of code a scraper kept (a style rule, a statement, a JSON key): it ends in a brace
+# or ";", or starts with a closing bracket or a quoted key.
+_CODE_LINE = re.compile(r'[{};]$|^(?:[}\])]|"[^"\n]*"[ ]*:)')

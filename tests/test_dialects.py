@@ -404,6 +404,18 @@ def test_auto_keeps_code_a_scraper_kept_whole_though_it_is_indented():
     assert split_page(f"{script}\n\n{json_ld}", "auto") == [script, json_ld]
 
 
+def test_auto_reads_no_style_sheet_lines_as_paragraphs_a_line():
+    # Four long lines of a kept <style> are code, not a page written a paragraph a line.
+    style = (".story-body p{font-size:1.1rem;line-height:1.6;margin:0 0 1.2em}\n"
+             ".story-body figure{margin:2rem 0;border-bottom:1px solid #ddd}\n"
+             ".story-body figcaption{font-size:.85rem;color:#555;padding-top:.4rem}\n"
+             "@media (max-width:640px){.story-body p{font-size:1rem;line-height:1.5}}")
+    paragraphs = ["Rangers counted nine otters on the upper river this spring, up from four.",
+                  "The survey ran for six weeks and covered the whole valley for the first time.",
+                  "Volunteers will repeat it next year with cameras at the old weir."]
+    assert split_page("\n\n".join([style, *paragraphs]), "auto") == [style, *paragraphs]
+
+
 def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
     # inscriptis pads a table's cells into columns; its rows are not hard-wrapped prose.
     table = ("  River    Otters counted  Survey\n"
