@@ -167,6 +167,25 @@ def test_records_of_neither_pages_nor_blocks_name_the_fields_they_have(tmp_path,
                              "field) nor a block ('page', 'index', 'text'); it has url, title, body\n")
 
 
+@pytest.mark.parametrize("blob", [
+    '{"@context":"https://schema.org","@type":"NewsArticle","headline":"Seawall vote"}',
+    '{"props":{"pageProps":{"slug":"seawall-vote"}},"buildId":"x7Q2"}',  # a framework's state object
+])
+def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, blob):
+    # lxml's text_content() keeps <script> text, so a page may open with its JSON-LD.
+    path = tmp_path / "page.txt"
+    path.write_text(f"{blob}\n\nSeawall vote\n\nBy Ana Ruiz\n", encoding="utf-8")
+    assert _pages(path) == [[("page", None, 0, blob), ("page", None, 1, "Seawall vote"), ("page", None, 2, "By Ana Ruiz")]]
+
+
+def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(tmp_path, small_model_path):
+    # A record with a page's field is one of JSON lines, even when a later line is broken.
+    path = tmp_path / "crawl.jsonl"
+    path.write_text('{"url": "https://a.example/", "text": "Seawall vote"}\n\nnot json\n', encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(path), "-m", str(small_model_path)])
+    assert (result.exit_code, result.output) == (1, f"Error: {path}:3: not valid JSON (Expecting value)\n")
+
+
 def test_crawl4ais_markdown_object_is_read_as_its_raw_markdown(tmp_path):
     path = write_jsonl(tmp_path / "c.jsonl", [{"url": "https://a.example/", "markdown": {
         "raw_markdown": "Seawall vote\n\nBy Ana Ruiz", "fit_markdown": "Seawall vote"}}])

@@ -146,7 +146,11 @@ def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], sour
 
 def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]] | None:
     """The pages of text that opens like JSON, or None when it is no JSON after all."""
-    if isinstance(_parsed(_FIRST_LINE.match(text).group(1)), dict):  # JSON lines: pages or blocks, never a page of JSON
+    first = _FIRST_LINE.match(text)
+    record = _parsed(first.group(1))
+    if isinstance(record, dict):  # JSON lines: pages or blocks, never a page of JSON
+        if _opens_a_page_of_text(record, text, first.end()):
+            return None
         return _json_lines_pages(text, source, page, split)
     document = _parsed(text)
     if document is not _NOT_JSON:  # one page record, or a list of them
@@ -154,6 +158,18 @@ def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[
     return None
 
 
+def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
+    """Whether a first line of JSON is a blob a scraper kept at the top of a page of text
+    (JSON-LD, a state object: lxml's text_content() keeps <script> text), not the first of
+    JSON lines: it has no field a page or block record has, and the next line that is not
+    blank is no JSON object (a file of records with other fields is refused, naming them)."""
+    if any(name in record for name in (*CONTENT_FIELDS, "page", "label")):
+        return False
+    following = _NEXT_LINE.match(text, after)
+    return following is not None and not isinstance(_parsed(following.group(1)), (dict, list))
+
+
+_NEXT_LINE = re.compile(r"\s*\n\s*([^\n]*\S)")
 # Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
 # stripped, so no page is copied to be sniffed.
 _JSON_START = re.compile(rb"\s*[{\[]")
