@@ -415,6 +415,7 @@ SHAPE_FEATURES = (
     "list_line_share", "starts_by", "starts_credit", "capitals_share", "digit_share",
     "capitalised_word_share", "has_month_date", "has_year", "has_clock", "has_zone",
     "has_numeric_date", "has_email", "has_handle", "has_copyright", "has_pipe", "sentence_marks",
+    "code_mark_share",
 )
 # How a block starts and ends ("(", "#", "By", a closing "/AP)") is read from its word
 # shapes (block_shapes); these are the measures the shapes do not give.
@@ -458,6 +459,7 @@ def shape_vector(text: str) -> list[float]:
         float("©" in window or "(c)" in lower or "copyright" in lower),
         float("|" in window),
         log1p(window.count(". ") + window.count("? ") + window.count("! ")),
+        sum(map(window.count, _CODE_MARKS)) / n,
     ]
 
 
@@ -500,6 +502,7 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
         (count.chars("©") > 0) | count.copyright_words(),
         count.chars("|") > 0,
         np.log1p(count.sentence_marks()),
+        sum(map(count.chars, _CODE_MARKS)) / chars,
     ]).astype(np.float64).reshape(n, len(SHAPE_FEATURES))
 
 
@@ -533,6 +536,8 @@ _BY_START_JOINED = re.compile(r"\x00(?i:[^\w\x00]*by\b)")
 _CREDIT_START_JOINED = re.compile(
     r"\x00(?i:[^\w\x00]*(photo|image|picture|credit|video|illustration|graphic|source|courtesy|file)\b)"
 )
+# Characters of code a scraper kept (scripts, styles, JSON-LD), rare in any prose.
+_CODE_MARKS = "{};="
 _COPYRIGHT_LOWER = re.compile(r"\(c\)|copyright")  # read in lower-cased text
 
 

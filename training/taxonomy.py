@@ -45,15 +45,14 @@ def count() -> dict:
         for line in path.open(encoding="utf-8"):
             record = json.loads(line)
             pages.add(record["page"])
-            if "template" not in record:
-                continue
-            if record["page"] not in annotated:
-                annotated.add(record["page"])
-                templates[record["template"]] += 1
+            # (wave 11 added forms to blocks of earlier pages, which carry no template)
             if record.get("form"):
                 forms[record["label"], record["form"]] += 1
             for artifact in record.get("artifacts") or ():
                 artifacts[artifact] += 1
+            if "template" in record and record["page"] not in annotated:
+                annotated.add(record["page"])
+                templates[record["template"]] += 1
     return {"templates": templates, "forms": forms, "artifacts": artifacts,
             "pages": len(pages), "annotated": len(annotated)}
 
