@@ -55,11 +55,35 @@ def text_encoding(head: bytes, encoding: str = DEFAULT_ENCODING) -> str:
     return encoding
 
 
+def ordered_encoding(data: bytes, encoding: str) -> str:
+    """The encoding to read ``data`` in: its byte-order mark's; else, for UTF-16 or UTF-32
+    named without a byte order (``utf-16``, which Python's decoders refuse to guess a chunk
+    of), the order the NULs of its ASCII characters say; else ``encoding``."""
+    marked = text_encoding(data, "")
+    if marked:
+        return marked
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    if name not in ("utf-16", "utf-32"):
+        return encoding
+    sample = data[:BINARY_SNIFF_BYTES]  # "A" is 41 00 in UTF-16-LE and 00 41 in UTF-16-BE
+    return name + ("-be" if sample[0::2].count(0) > sample[1::2].count(0) else "-le")
+
+
+def nul_every_other_byte(data: bytes) -> bool:
+    """Whether ``data`` has the NULs of UTF-16 text, in every other byte."""
+    sample = data[:BINARY_SNIFF_BYTES]
+    half = len(sample) // 2
+    return half > 0 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.3 * half
+
+
 def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
     """Whether the first bytes of a file hold a NUL character once decoded: binary, not text.
 
     Decoding first lets UTF-16 and UTF-32 text (whose bytes are full of NULs) through."""
-    encoding = text_encoding(head, encoding)
+    encoding = ordered_encoding(head, encoding)
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         return "\x00" in decoder.decode(head[:BINARY_SNIFF_BYTES])
@@ -67,13 +91,22 @@ def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
         return b"\x00" in head[:BINARY_SNIFF_BYTES]
 
 
+def binary_error(source, head: bytes) -> InputError:
+    """The error for a file that holds NULs once decoded; UTF-16 with no byte-order mark is
+    named, with the option that reads it."""
+    if nul_every_other_byte(head) and not text_encoding(head, ""):
+        return InputError(f"{source}: looks like UTF-16 text with no byte-order mark; give its encoding, "
+                          "e.g. --encoding utf-16")
+    return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
+
+
 def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     """Decode ``data`` read from ``source``, refusing binary content with a clear error."""
     check_encoding(encoding)
     if looks_binary(data, encoding):
-        raise InputError(f"{source}: is a binary file, not text; give a page of scraped text")
+        raise binary_error(source, data)
     marked = text_encoding(data, "")
-    encoding = marked or encoding
+    encoding = ordered_encoding(data, encoding)
     if not marked and b"\n" in data and b"\x00" not in data and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         # A line break in UTF-16 or UTF-32 holds NUL bytes; the text decodes anyway, as nonsense.
         raise InputError(f"{source}: is not {encoding} text (its line breaks hold no NUL byte); "
@@ -184,7 +217,7 @@ def _checked_head(handle, path, encoding: str, allow: Callable[[bytes], bool] | 
     head = handle.read(BINARY_SNIFF_BYTES)
     check_encoding(encoding)
     if not (allow and allow(head)) and looks_binary(head, encoding):
-        raise InputError(f"{path}: is a binary file, not text; give a page of scraped text")
+        raise binary_error(path, head)
     return head
 
 

@@ -513,6 +513,24 @@ def test_text_with_a_utf16_or_utf32_byte_order_mark_is_read_in_it(tmp_path, enco
     assert [b.text for b in page] == ["Café opens", "By Ana"]
 
 
+@pytest.mark.parametrize("written, named", [("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-32-le", "utf-32"),
+                                           ("utf-32-be", "utf-32"), ("utf-16-le", "utf-16-le")])
+def test_text_with_no_byte_order_mark_is_read_in_the_utf16_or_utf32_named(tmp_path, written, named):
+    # Python's decoders refuse to guess UTF-16's byte order in a chunk: the NULs say it.
+    path = tmp_path / "windows.txt"
+    path.write_bytes("Café opens\n\nBy Ana".encode(written))
+    (page,) = iter_pages([path], encoding=named)
+    assert [b.text for b in page] == ["Café opens", "By Ana"]
+
+
+def test_utf16_with_no_byte_order_mark_is_named_with_the_option_that_reads_it(tmp_path, small_model_path):
+    path = tmp_path / "windows.txt"
+    path.write_bytes("Café opens\n\nBy Ana".encode("utf-16-le"))
+    result = CliRunner().invoke(app, ["tag", str(path), "-m", str(small_model_path)])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {path}: looks like UTF-16 text with no byte-order mark; give its encoding, e.g. --encoding utf-16\n")
+
+
 TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTML, or trafilatura's text, --markdown "
                    "or --json output")
 

@@ -22,7 +22,7 @@ import lxml.etree
 
 from ..blocks import normalise_newlines
 from ..errors import InputError
-from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
+from ..files import GZIP_MAGIC, gunzip, looks_binary, nul_every_other_byte, ordered_encoding, text_encoding
 from . import SNIFF_BYTES, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
@@ -141,23 +141,15 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     return html_page(data if decoded is None else decoded, url=url, source=str(path))
 
 
-def _nul_every_other_byte(data: bytes) -> bool:
-    sample = data[:SNIFF_BYTES]
-    half = len(sample) // 2
-    return half > 0 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.3 * half
-
-
 def header_decoded(data: bytes, charset: str | None) -> str | None:
     """A saved response's body decoded by the charset its header names, or None when there
     is none, no text codec has it, or the body is not in it (then it is read as a page with
     no header is). UTF-16 is believed only where the body has the NUL bytes it would hold,
     every other byte, and their places say its byte order when no byte-order mark does."""
-    encoding = known_encoding(charset, in_page=not _nul_every_other_byte(data)) if charset else None
+    encoding = known_encoding(charset, in_page=not nul_every_other_byte(data)) if charset else None
     if encoding is None:
         return None
-    if encoding in ("utf-16", "utf-32") and not text_encoding(data, ""):  # no mark: ASCII's NULs say the order
-        sample = data[:SNIFF_BYTES]
-        encoding += "-be" if sample[0::2].count(0) > sample[1::2].count(0) else "-le"
+    encoding = ordered_encoding(data, encoding)  # no mark: ASCII's NULs say UTF-16's order
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
