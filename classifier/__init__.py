@@ -65,9 +65,10 @@ def _tagger(model: "ModelBundle | str | None") -> Tagger:
 _LOADED: "tuple[tuple[str, int, int, int], Tagger] | None" = None  # the last model file loaded, and its Tagger
 
 
-def tag_text(text: str, *, model: "ModelBundle | str | None" = None, page: str = "page",
+def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",
              split: str = DEFAULT_SPLIT) -> list[TaggedBlock]:
-    """Tag one page given as a string (text in any dialect, or HTML) with ``model`` (a bundle
+    """Tag one page given as a string (text in any dialect, or HTML; or its bytes, as
+    ``response.content``, read as a file's are) with ``model`` (a bundle
     or a path; default: the shipped model, loaded on the first call and reused)."""
     return _tagger(model).tag_text(text, page, split)
 

@@ -852,6 +852,15 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
         tag_text(html, "page")  # model and page are keyword-only: a page name is never read as a model path
     with pytest.raises(InputError, match=r"^<text>: holds a lone surrogate \(character 1\)"):
         tag_text("a\ud83d", model=small_model)
+    # the bytes of a fetched page (response.content) are read as a file's: here, its meta charset
+    assert [t.block.text for t in tag_text(latin.encode("iso-8859-1"), model=small_model)] == ["Café in Zürich"]
+    with pytest.raises(InputError, match=r"^<text>: is NoneType, not a page: give its text as a str, or its bytes "
+                                         r"\(an extractor that finds no article returns None: skip the page\)$"):
+        tag_text(None, model=small_model)
+    with pytest.raises(InputError, match=r"^<text>: is int, not a page"):
+        tag_text(3, model=small_model)
+    with pytest.raises(InputError, match=r"^<text>: is a binary file"):
+        tag_text(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", model=small_model)
 
 
 @pytest.mark.parametrize("text", [

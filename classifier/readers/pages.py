@@ -268,12 +268,20 @@ def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = Non
 STRING_SOURCE = "<text>"
 
 
-def string_pages(text: str, page: str = "page", split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
+def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
     """A page given as a string, read as a page file is: HTML (``requests.get(url).text``)
     through the HTML reader, a scraper's envelope (front matter, a reader service's header)
     left out with its URL kept, JSON as the pages it holds, and text split by ``split``. The
-    string is already text: no charset is read from it, and no byte is binary."""
+    string is already text: no charset is read from it, and no byte is binary. Bytes
+    (``response.content``) are read as a file's bytes are: gzip, byte-order marks and an HTML
+    page's meta charset, else UTF-8."""
     check_split(split)
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        return _pages_of_bytes(bytes(text), STRING_SOURCE, page, DEFAULT_ENCODING, split)
+    if not isinstance(text, str):
+        why = " (an extractor that finds no article returns None: skip the page)" if text is None else ""
+        raise InputError(f"{STRING_SOURCE}: is {type(text).__name__}, not a page: give its text as a str, or "
+                         f"its bytes{why}")
     try:
         text.encode("utf-8")  # what every output writes it in
     except UnicodeEncodeError as exc:
