@@ -186,6 +186,25 @@ def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(
     assert (result.exit_code, result.output) == (1, f"Error: {path}:3: not valid JSON (Expecting value)\n")
 
 
+def test_firecrawl_and_jina_api_responses_are_read_as_the_pages_under_data(tmp_path):
+    # Their JSON as saved with curl: the page (or a crawl's pages) under "data".
+    page = {"markdown": "Seawall vote\n\nBy Ana Ruiz", "metadata": {"sourceURL": "https://a.example/seawall"}}
+    scrape = tmp_path / "scrape.json"
+    scrape.write_text(json.dumps({"success": True, "data": page}), encoding="utf-8")
+    crawl = tmp_path / "crawl.json"
+    crawl.write_text(json.dumps({"success": True, "status": "completed", "data": [page, page]}), encoding="utf-8")
+    jina = write_jsonl(tmp_path / "jina.jsonl", [{"code": 200, "status": 20000, "data": {
+        "url": "https://a.example/seawall", "content": "Seawall vote\n\nBy Ana Ruiz"}}])
+    expected = [("https://a.example/seawall", "Seawall vote"), ("https://a.example/seawall", "By Ana Ruiz")]
+    assert [[(b.url, b.text) for b in p] for p in iter_pages([scrape, jina])] == [expected, expected]
+    assert [[(b.page, b.text) for b in p] for p in iter_pages([crawl])] == [
+        [("crawl:0", "Seawall vote"), ("crawl:0", "By Ana Ruiz")], [("crawl:1", "Seawall vote"), ("crawl:1", "By Ana Ruiz")]]
+    failed = tmp_path / "failed.json"  # an error response holds no page under "data": refused as before
+    failed.write_text(json.dumps({"success": False, "error": "timeout"}), encoding="utf-8")
+    with pytest.raises(InputError, match="holds no pages"):
+        list(iter_pages([failed]))
+
+
 def test_crawl4ais_markdown_object_is_read_as_its_raw_markdown(tmp_path):
     path = write_jsonl(tmp_path / "c.jsonl", [{"url": "https://a.example/", "markdown": {
         "raw_markdown": "Seawall vote\n\nBy Ana Ruiz", "fit_markdown": "Seawall vote"}}])

@@ -26,7 +26,7 @@ from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import SNIFF_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
-from .records import CONTENT_FIELDS, holds_pages, page_records
+from .records import CONTENT_FIELDS, holds_pages, page_records, unwrapped, unwrapped_document
 
 # A JSON document of page records (one, or a list: see .records).
 JSON_SUFFIX = ".json"
@@ -87,6 +87,7 @@ def _telling_record(records) -> object:
     for _, record in records:
         if first is _NO_RECORD:
             first = record
+        record = unwrapped(record)
         if not isinstance(record, dict) or "index" in record or any(f in record for f in CONTENT_FIELDS):
             return record
     return None if first is _NO_RECORD else first
@@ -207,7 +208,9 @@ def _json_file_pages(text: str, source: str, page: str, split: str) -> Iterator[
 
 
 def _json_document_pages(document: object, source: str, page: str, split: str) -> Iterator[list[Block]]:
-    """A parsed JSON document of pages: one page record, or a list of them."""
+    """A parsed JSON document of pages: one page record, or a list of them (or an API
+    response holding either under ``data``)."""
+    document = unwrapped_document(document)
     records = document if isinstance(document, list) else [document]
     if not holds_pages(_telling_record(enumerate(records))):
         raise InputError(f"{source}: is a JSON file that holds no pages (a 'text', 'html', 'markdown' or 'content' "

@@ -39,7 +39,29 @@ class RecordPage(NamedTuple):
 def holds_pages(record: object) -> bool:
     """Whether a file whose first record is ``record`` holds pages (no ``index``, and a
     ``text`` or ``html`` field) rather than blocks."""
+    record = unwrapped(record)
     return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
+
+
+def unwrapped(record: object) -> object:
+    """The page under an API response's ``data`` (Firecrawl's and Jina Reader's JSON, as
+    saved with curl: ``{"success": true, "data": {"markdown": ..., "metadata": ...}}``), or
+    ``record`` itself when it holds a page's field or no such ``data``."""
+    if isinstance(record, dict) and "index" not in record and not any(field in record for field in CONTENT_FIELDS):
+        data = record.get("data")
+        if isinstance(data, dict) and any(field in data for field in CONTENT_FIELDS):
+            return data
+    return record
+
+
+def unwrapped_document(document: object) -> object:
+    """A JSON document's pages: a crawl's response holds its list under ``data``
+    (Firecrawl: ``{"status": "completed", "data": [{"markdown": ...}, ...]}``)."""
+    if isinstance(document, dict) and not any(field in document for field in CONTENT_FIELDS):
+        data = document.get("data")
+        if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
+            return data
+    return unwrapped(document)
 
 
 def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[RecordPage]:
@@ -50,6 +72,7 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
     field holding a saved HTML page is read as HTML, so markup is never tagged."""
     seen: dict[str, str] = {}
     for number, (where, record) in enumerate(records):
+        record = unwrapped(record)
         if not isinstance(record, dict):
             raise DataFormatError(f"{where}: expected a JSON object with a page's text (or html) and its url")
         if "index" in record:
