@@ -113,7 +113,8 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         if width is not None:
             blocks = [_unwrap(block, width) for block in blocks]
         elif _one_paragraph_a_line(blocks) or _lines_without_blank(blocks):
-            blocks = [part for block in blocks for part in _per_line(block)]
+            stripped = _may_be_stripped(text)
+            blocks = [part for block in blocks for part in _per_line(block, stripped)]
         blocks = [part for block in blocks for part in _split_at_indentation(block)]
     return _join_loose_lists(_rejoin_split_links(blocks))
 
@@ -133,18 +134,27 @@ def _segment_joining_fragments(text: str) -> list[str]:
     heading, quote or table line meets it; blocks of the corpus's form never end or start
     that way."""
     text = normalise_newlines(text)
-    if not _SEAM_CANDIDATE.search(text):
+    stripped = _may_be_stripped(text)
+    if not (_SEAM_CANDIDATE.search(text) or (stripped and _STRIPPED_SEAM_CANDIDATE.search(text))):
         return _NONBLANK_RUN.findall(text)
-    return _segment_joining_seams(text)
+    return _segment_joining_seams(text, stripped)
+
+
+def _may_be_stripped(text: str) -> bool:
+    """Whether seams may have lost their space: only on a page with no link markup, as
+    get_text and Scrapy's text nodes write pages (a markdown page's blocks may start in lower
+    case: "by [Ana Ruiz](#)", an icon's name)."""
+    return "](" not in text
 
 
 def _segment_joining_fragments_slowly(text: str) -> list[str]:
     """:func:`_segment_joining_fragments` without its one-regex path (a test checks that
     they agree)."""
-    return _segment_joining_seams(normalise_newlines(text))
+    text = normalise_newlines(text)
+    return _segment_joining_seams(text, _may_be_stripped(text))
 
 
-def _segment_joining_seams(text: str) -> list[str]:
+def _segment_joining_seams(text: str, stripped: bool = False) -> list[str]:
     blocks: list[str] = []
     current: list[str] = []  # the block's lines but its last
     pieces: list[str] = []  # the last line, as the pieces joined at seams (joined once, at its end)
@@ -159,6 +169,11 @@ def _segment_joining_seams(text: str) -> list[str]:
             head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
             blanks = []
             continue
+        if stripped and pieces and blanks == [""] and _is_stripped_seam(pieces[-1], head, line):
+            pieces.append(" " + line)
+            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
+            blanks = []
+            continue
         if pieces:
             current.append("".join(pieces))
         if current and blanks:
@@ -170,6 +185,30 @@ def _segment_joining_seams(text: str) -> list[str]:
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+# A seam that stripping took the space out of (BeautifulSoup's get_text(strip=True),
+# Scrapy's stripped text nodes): "the waiting room of the" / "Eastbrook Night Clinic" /
+# "holds a courier". A piece ending in a word no sentence or heading ends in, or one ending
+# in a lower-case letter (no full stop, quote or date) before a piece whose first word is
+# lower-case, goes on.
+_NO_END_WORDS = ("the", "a", "an", "of", "and", "or", "nor", "with", "its", "their", "his", "her", "our", "your",
+                 "my", "these", "those")
+# ("by" is left out both ways: element-a-block pages write "By" / "Ana Ruiz" as the byline's
+# parts, and a block starting "by" is a byline, not the sentence above going on.)
+_NO_END_WORD = re.compile(r"(?<![^\s(“‘\"'])(?:%s)$" % "|".join(_NO_END_WORDS))
+_NO_END_REACH = max(map(len, _NO_END_WORDS))
+# Where such a seam could be (for the one-regex path): a lower-case letter after an empty
+# line, or one of those words before one.
+_STRIPPED_SEAM_CANDIDATE = re.compile(r"\n\n[^\W\d_A-ZÀ-ÖØ-Þ]|(?:%s)\n\n" % "|".join(_NO_END_WORDS))
+
+
+def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
+    goes_on = bool(_NO_END_WORD.search(last_piece, max(0, len(last_piece) - _NO_END_REACH)))
+    if not goes_on:
+        first = line.split(None, 1)[0].rstrip(",;:.!?)")
+        goes_on = first.isalpha() and first.islower() and first != "by" and last_piece[-1:].islower()
+    return goes_on and not (line[:1].isspace() or _MARKER.match(line) or _MARKER.match(head))
 
 
 def _is_seam(last_piece: str, head: str, line: str) -> bool:
@@ -355,10 +394,12 @@ def _lines_without_blank(blocks: list[str]) -> bool:
     return wrapped < MID_SENTENCE_SHARE * pairs
 
 
-def _per_line(block: str) -> list[str]:
+def _per_line(block: str, stripped: bool = False) -> list[str]:
     """One block a line, except that consecutive list items stay one list, consecutive table
     rows one table, a link whose text runs over several lines (a card: image, title,
-    summary) stays whole, and a setext underline stays under its heading."""
+    summary) stays whole, and a setext underline stays under its heading. With ``stripped``
+    (a page with no link markup), the pieces of a sentence that get_text("\n", strip=True)
+    put on lines of their own are one line again."""
     parts: list[str] = []
     in_list = in_code = False
     table = None  # the table being read: "|" (a markdown table, from its delimiter row or edge pipes) or "\t"
@@ -371,6 +412,10 @@ def _per_line(block: str) -> list[str]:
         if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line)
                       or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
+        elif stripped and parts and not (in_code or fence) and _FRAGMENT_START.match(line) and previous.strip():
+            parts[-1] += line  # ", and a forklift driver": the sentence goes on
+        elif stripped and parts and not (in_code or fence) and _is_stripped_seam(previous, parts[-1][:_MARKER_REACH], line):
+            parts[-1] += " " + line
         else:
             parts.append(line)
         in_list, in_code, previous = is_item, in_code != fence, line

@@ -349,6 +349,21 @@ def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
 
 
 
+@pytest.mark.parametrize("separator", ["\n\n", "\n"])
+def test_auto_rejoins_a_sentence_whose_pieces_lost_their_spaces(separator):
+    # get_text(separator, strip=True) and Scrapy's stripped text nodes: no space marks a cut.
+    pieces = ["Ferry fares", "By", "Ann Lee", "3 June 2024",  # a byline's parts: no sentence, kept apart
+              "At dawn the waiting room of the", "Harbour Clinic", "holds a courier with a cough she has had",
+              "since June", ", and a driver.", "Fares rise in June.", "news", "sport"]
+    lines = pieces * (2 if separator == "\n" else 1)  # (ten lines or more: a page of lines)
+    expected = ["Ferry fares", "By", "Ann Lee", "3 June 2024",
+                "At dawn the waiting room of the Harbour Clinic holds a courier with a cough she has had since June, "
+                "and a driver.", "Fares rise in June.", "news sport"]  # a menu in lower case joins: one menu
+    assert split_page(separator.join(lines), "auto") == expected * (2 if separator == "\n" else 1)
+    linked = "The harbour [board](#) voted on the\n\nnew fares\n\nby [Ann Lee](#)"  # link markup: no such seam
+    assert split_page(linked, "auto") == linked.split("\n\n")
+
+
 def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     # A link's text is its own piece in get_text("\n\n"), and the punctuation after it
     # starts the next piece with no space: "Otters" / "’ den", "report" / ", and".
@@ -366,7 +381,7 @@ def test_auto_keeps_a_css_rule_apart_from_the_script_before_it(rule):
     # style starts with "." or ":" before a letter, which no piece of a cut sentence does.
     script = "gtag('config', 'G-7QK2M4');"
     assert split_page(f"{script}\n\n{rule}", "auto") == [script, rule]
-    assert split_page("read the report\n\n. Then\n\nmore\n\n: here", "auto") == ["read the report. Then", "more: here"]
+    assert split_page("read the report\n\n. Then\n\nMore\n\n: here", "auto") == ["read the report. Then", "More: here"]
 
 
 def test_auto_cuts_a_block_where_the_indentation_changes():
