@@ -116,7 +116,35 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
             stripped = _may_be_stripped(text)
             blocks = [part for block in blocks for part in _per_line(block, stripped)]
         blocks = [part for block in blocks for part in _split_at_indentation(block)]
+    elif len(blocks) == 1 and is_flattened(blocks[0]):
+        return sentences(blocks[0])
     return _join_loose_lists(_rejoin_split_links(blocks))
+
+
+# A page flattened to one line (BeautifulSoup's get_text(" ", strip=True), Scrapy's text
+# joined with spaces, trafilatura's html2txt): no line break says where its parts end, so
+# it is split at its sentences, the only ends it still shows.
+MIN_FLATTENED_CHARS = 2000
+MIN_FLATTENED_SENTENCES = 5
+# A sentence ends at ".", "?" or "!" (and any closing quote) before a space and a capital,
+# digit or opening quote; not after a title or month abbreviation or an initial ("Dr. Ruiz",
+# "Sept. 18", "Ann E. Lee").
+_ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof",
+                  "Rev", "Jr", "Sr", "Inc", "Co", "Corp", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug",
+                  "Sept", "Sep", "Oct", "Nov", "Dec", "Mt", "Ft", "Ave")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
+                             + r"[\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9])")
+
+
+def is_flattened(text: str) -> bool:
+    """Whether ``text`` is a whole page flattened to one line (see MIN_FLATTENED_CHARS)."""
+    return (len(text) >= MIN_FLATTENED_CHARS and "\n" not in text
+            and len(_SENTENCE_BREAK.findall(text, 0, 4 * MIN_FLATTENED_CHARS)) >= MIN_FLATTENED_SENTENCES)
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` cut at its sentences' ends."""
+    return [part for part in _SENTENCE_BREAK.split(text.strip()) if part]
 
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting

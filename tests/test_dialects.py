@@ -364,6 +364,25 @@ def test_auto_rejoins_a_sentence_whose_pieces_lost_their_spaces(separator):
     assert split_page(linked, "auto") == linked.split("\n\n")
 
 
+FLAT_STORY = ("Home News Sport Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour board voted on "
+              "Monday to raise ferry fares. Dr. Ruiz, who chairs it, said fuel costs had doubled since Sept. 2022. "
+              "“We had no choice,” she said. A return ticket will cost £7.70 from June. Season tickets will not change. ")
+
+
+def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
+    # get_text(" ", strip=True), Scrapy's text joined with spaces: no line break is left.
+    page = FLAT_STORY * 7
+    assert len(page) >= segmentation.MIN_FLATTENED_CHARS
+    blocks = split_page(page, "auto")
+    assert blocks[:6] == [
+        "Home News Sport Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour board voted on Monday to "
+        "raise ferry fares.", "Dr. Ruiz, who chairs it, said fuel costs had doubled since Sept. 2022.",
+        "“We had no choice,” she said.", "A return ticket will cost £7.70 from June.", "Season tickets will not change.",
+        blocks[0]]
+    assert len(blocks) == 35 and len(split_page(page, "blank")) == 1
+    assert split_page(FLAT_STORY, "auto") == [FLAT_STORY]  # one long paragraph is a block
+
+
 def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     # A link's text is its own piece in get_text("\n\n"), and the punctuation after it
     # starts the next piece with no space: "Otters" / "’ den", "report" / ", and".

@@ -531,6 +531,18 @@ def test_utf16_with_no_byte_order_mark_is_named_with_the_option_that_reads_it(tm
         1, f"Error: {path}: looks like UTF-16 text with no byte-order mark; give its encoding, e.g. --encoding utf-16\n")
 
 
+def test_a_page_flattened_to_one_line_is_split_at_its_sentences_with_a_warning(tmp_path, small_model_path):
+    from test_dialects import FLAT_STORY
+
+    path = tmp_path / "flat.txt"
+    path.write_text(FLAT_STORY * 7, encoding="utf-8")
+    result = CliRunner().invoke(app, ["tag", str(path), "-f", "jsonl", "-m", str(small_model_path)])
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 35
+    assert result.stderr == (f"Warning: {path}: is one line of {len((FLAT_STORY * 7).strip()):,} characters, so it was "
+                             "split at its sentences; its scraper joined the page's text with spaces: its HTML, or text "
+                             "with line breaks, tags better\n")
+
+
 TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTML, or trafilatura's text, --markdown "
                    "or --json output")
 

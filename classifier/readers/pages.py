@@ -22,7 +22,7 @@ from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, ite
 from ..errors import BlocktagError, InputError
 from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, read_bytes, read_text, text_encoding
 from ..dialects import resolve_reference_links
-from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, split_page
+from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import SNIFF_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
@@ -142,7 +142,7 @@ def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], sour
         html_text, url = _html_page(html, source=source)
         return text_pages(html_text, page, READER_SPLIT, url=url)
     body, url = split_envelope(text())
-    return text_pages(body, page, split, url=url)
+    return text_pages(body, page, split, url=url, source=source)
 
 
 def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]] | None:
@@ -235,7 +235,7 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
             (text, named), mode = split_envelope(record.content), split
             url = url or named
         empty = True
-        for page in text_pages(text, record.name, mode, url=url):
+        for page in text_pages(text, record.name, mode, url=url, source=record.where):
             empty = False
             yield page
         if empty:  # one empty page of many (a failed fetch) is said, not an error
@@ -304,12 +304,18 @@ def check_split(split: str) -> None:
         raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
 
 
-def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None) -> Iterator[list[Block]]:
-    """One page's text as its page of blocks (in chunks, if it is very long)."""
+def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None,
+               source: str | None = None) -> Iterator[list[Block]]:
+    """One page's text as its page of blocks (in chunks, if it is very long). ``source``
+    (default: the page's name) names it in a warning."""
     text = resolve_reference_links(text)
     if split == "blank":  # lazily: a page of a million blocks is never held whole
         return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
     texts = split_page(text, split)
+    if split == "auto" and len(texts) > 1 and is_flattened(text.strip()):
+        warnings.warn(f"{source or page}: is one line of {len(text.strip()):,} characters, so it was split at its "
+                      "sentences; its scraper joined the page's text with spaces: its HTML, or text with line "
+                      "breaks, tags better", stacklevel=2)
     if len(texts) <= blocks_module.MAX_PAGE_BLOCKS:  # one page, as capped_pages would give it
         return iter([[Block(page, i, block, url=url) for i, block in enumerate(texts)]] if texts else [])
     return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(texts))

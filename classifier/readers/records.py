@@ -47,17 +47,27 @@ def unwrapped(record: object) -> object:
     """The page under an API response's ``data`` (Firecrawl's and Jina Reader's JSON, as
     saved with curl: ``{"success": true, "data": {"markdown": ..., "metadata": ...}}``), or
     ``record`` itself when it holds a page's field or no such ``data``."""
-    if isinstance(record, dict) and "index" not in record and not any(field in record for field in CONTENT_FIELDS):
+    if _is_api_response(record):
         data = record.get("data")
         if isinstance(data, dict) and any(field in data for field in CONTENT_FIELDS):
             return data
     return record
 
 
+# What such a response says besides its "data" (Firecrawl: "success"; Jina Reader: "code"
+# and "status"); a Label Studio task ("data", "annotations") is none.
+_RESPONSE_FIELDS = ("success", "code", "status")
+
+
+def _is_api_response(record: object) -> bool:
+    return (isinstance(record, dict) and "index" not in record and any(f in record for f in _RESPONSE_FIELDS)
+            and not any(field in record for field in CONTENT_FIELDS))
+
+
 def unwrapped_document(document: object) -> object:
     """A JSON document's pages: a crawl's response holds its list under ``data``
     (Firecrawl: ``{"status": "completed", "data": [{"markdown": ...}, ...]}``)."""
-    if isinstance(document, dict) and not any(field in document for field in CONTENT_FIELDS):
+    if _is_api_response(document):
         data = document.get("data")
         if isinstance(data, list) and data and all(isinstance(item, dict) for item in data):
             return data
