@@ -79,6 +79,16 @@ def nul_every_other_byte(data: bytes) -> bool:
     return half > 0 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.3 * half
 
 
+def looks_like_utf16(head: bytes) -> bool:
+    """Whether ``head`` reads as UTF-16 text with no byte-order mark: NULs in every other
+    byte, and in the order they say, printable text with no NUL (a binary file's zeros and
+    an image's bytes are not)."""
+    if text_encoding(head, "") or not nul_every_other_byte(head):
+        return False
+    text = head[: len(head) // 2 * 2].decode(ordered_encoding(head, "utf-16"), errors="replace")
+    return "\x00" not in text and sum(c.isprintable() or c in "\n\r\t" for c in text) >= 0.95 * len(text)
+
+
 def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
     """Whether the first bytes of a file hold a NUL character once decoded: binary, not text.
 
@@ -94,7 +104,7 @@ def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
 def binary_error(source, head: bytes) -> InputError:
     """The error for a file that holds NULs once decoded; UTF-16 with no byte-order mark is
     named, with the option that reads it."""
-    if nul_every_other_byte(head) and not text_encoding(head, ""):
+    if looks_like_utf16(head):
         return InputError(f"{source}: looks like UTF-16 text with no byte-order mark; give its encoding, "
                           "e.g. --encoding utf-16")
     return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
@@ -106,13 +116,14 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     if looks_binary(data, encoding):
         raise binary_error(source, data)
     marked = text_encoding(data, "")
-    encoding = ordered_encoding(data, encoding)
+    ordered = ordered_encoding(data, marked or encoding)  # what it is decoded in; messages name what was given
+    encoding = marked or encoding
     if not marked and b"\n" in data and b"\x00" not in data and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         # A line break in UTF-16 or UTF-32 holds NUL bytes; the text decodes anyway, as nonsense.
         raise InputError(f"{source}: is not {encoding} text (its line breaks hold no NUL byte); "
                          "drop --encoding, or name the file's own")
     try:
-        text = data.decode(encoding)
+        text = data.decode(ordered)
     except UnicodeDecodeError as exc:
         if marked:  # --encoding cannot help: the mark decides
             raise InputError(f"{source}: starts with a {marked.removesuffix('-sig').upper()} byte-order mark but is "

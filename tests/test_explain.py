@@ -29,14 +29,14 @@ def hand_made_model() -> ModelBundle:
 def test_explain_prints_label_runner_up_and_evidence(tmp_path):
     model = hand_made_model().save(tmp_path / "hand.npz")
     page = tmp_path / "page.txt"
-    page.write_text("a\n\nb\n", encoding="utf-8")
+    page.write_text("Otters\n\nCranes\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["explain", str(page), "-m", str(model)])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "# page\n"
-        "[0] other 0.88 (runner-up body 0.12): a\n"
+        "[0] other 0.88 (runner-up body 0.12): Otters\n"
         "    +1.00  is first 1\n"
-        "[1] body 0.88 (runner-up other 0.12): b\n"
+        "[1] body 0.88 (runner-up other 0.12): Cranes\n"
         "    +1.00  is last 1\n"
     )
 
@@ -44,7 +44,7 @@ def test_explain_prints_label_runner_up_and_evidence(tmp_path):
 def test_explain_jsonl_adds_runner_up_and_evidence(tmp_path):
     model = hand_made_model().save(tmp_path / "hand.npz")
     page = tmp_path / "page.txt"
-    page.write_text("a\n\nb\n", encoding="utf-8")
+    page.write_text("Otters\n\nCranes\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["explain", str(page), "-m", str(model), "--format", "jsonl"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
