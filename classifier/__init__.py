@@ -66,11 +66,12 @@ _LOADED: "tuple[tuple[str, int, int, int], Tagger] | None" = None  # the last mo
 
 
 def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",
-             split: str = DEFAULT_SPLIT) -> list[TaggedBlock]:
+             split: str = DEFAULT_SPLIT, encoding: str = "utf-8") -> list[TaggedBlock]:
     """Tag one page given as a string (text in any dialect, or HTML; or its bytes, as
-    ``response.content``, read as a file's are) with ``model`` (a bundle
-    or a path; default: the shipped model, loaded on the first call and reused)."""
-    return _tagger(model).tag_text(text, page, split)
+    ``response.content``, read as a file's are, in ``encoding`` unless they name their own)
+    with ``model`` (a bundle or a path; default: the shipped model, loaded on the first call
+    and reused)."""
+    return _tagger(model).tag_text(text, page, split, encoding)
 
 
 def tag_blocks(blocks: "list[Block]", *, model: "ModelBundle | str | None" = None) -> list[TaggedBlock]:

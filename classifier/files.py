@@ -79,14 +79,18 @@ def nul_every_other_byte(data: bytes) -> bool:
     return half > 0 and max(sample[0::2].count(0), sample[1::2].count(0)) >= 0.3 * half
 
 
-def looks_like_utf16(head: bytes) -> bool:
-    """Whether ``head`` reads as UTF-16 text with no byte-order mark: NULs in every other
-    byte, and in the order they say, printable text with no NUL (a binary file's zeros and
-    an image's bytes are not)."""
+def unmarked_unicode(head: bytes) -> str | None:
+    """"utf-16" or "utf-32" when ``head`` reads as such text with no byte-order mark: in the
+    byte order its NULs say, printable text with no NUL (a binary file's zeros and an image's
+    bytes are not); else None."""
     if text_encoding(head, "") or not nul_every_other_byte(head):
-        return False
-    text = head[: len(head) // 2 * 2].decode(ordered_encoding(head, "utf-16"), errors="replace")
-    return "\x00" not in text and sum(c.isprintable() or c in "\n\r\t" for c in text) >= 0.95 * len(text)
+        return None
+    for name, width in (("utf-32", 4), ("utf-16", 2)):
+        text = head[: len(head) // width * width].decode(ordered_encoding(head, name), errors="replace")
+        printable = sum(c.isprintable() or c in "\n\r\t" for c in text)
+        if "\x00" not in text and "\ufffd" not in text and printable >= 0.95 * len(text):
+            return name
+    return None
 
 
 def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
@@ -104,9 +108,10 @@ def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
 def binary_error(source, head: bytes) -> InputError:
     """The error for a file that holds NULs once decoded; UTF-16 with no byte-order mark is
     named, with the option that reads it."""
-    if looks_like_utf16(head):
-        return InputError(f"{source}: looks like UTF-16 text with no byte-order mark; give its encoding, "
-                          "e.g. --encoding utf-16")
+    named = unmarked_unicode(head)
+    if named:
+        return InputError(f"{source}: looks like {named.upper()} text with no byte-order mark; give its encoding, "
+                          f"e.g. --encoding {named}")
     return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
 
 

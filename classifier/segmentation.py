@@ -84,7 +84,7 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
 _FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|(?:^| )[(“‘]$")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|:(?![\w-])|%(?!%)|\.(?![.\w])")  # ("%%NAME%%": a template's leftover)
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|:(?![^\W\d_]|-)|%(?!%)|\.(?![.]|[^\W\d_])")  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -123,33 +123,47 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
 
 # A page flattened to one line (BeautifulSoup's get_text(" ", strip=True), Scrapy's text
 # joined with spaces, trafilatura's html2txt): no line break says where its parts end, so
-# it is split at its sentences, the only ends it still shows.
+# it is split at its sentences, the only ends it still shows. A long paragraph alone is no
+# such page: a flattened page shows its menu, a run of capitalised words.
 MIN_FLATTENED_CHARS = 2000
 MIN_FLATTENED_SENTENCES = 5
-# A sentence ends at ".", "?" or "!" (and any closing quote) before a space and a capital,
-# digit or opening quote; not after a title or month abbreviation or an initial ("Dr. Ruiz",
-# "Sept. 18", "Ann E. Lee").
+MIN_MENU_WORDS = 6
+_MENU_RUN = re.compile(r"(?:(?:[A-Z][\w&'’.-]*|[|·•/»›]) ){%d}" % MIN_MENU_WORDS)
+# A sentence ends at ".", "?" or "!" (and any closing quote or bracket, which stays with it)
+# before a space and a capital, digit or opening quote; not after an initial or a date's day
+# ("Ann E. Lee", "am 3. Oktober"), nor after a title or other abbreviation.
 _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof",
-                  "Rev", "Jr", "Sr", "Inc", "Co", "Corp", "Ltd", "No", "vs", "Jan", "Feb", "Mar", "Apr", "Aug",
-                  "Sept", "Sep", "Oct", "Nov", "Dec", "Mt", "Ft", "Ave")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])(?<!\b[A-Z]\.)" + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
-                             + r"[\"'’”)\]]*\s+(?=[\"'‘“(\[]?[A-Z0-9])")
+                  "Rev", "Jr", "Sr", "Sra", "Srta", "Dra", "Inc", "Co", "Corp", "Ltd", "No", "Nr", "vs", "Jan", "Feb",
+                  "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "Mt", "Ft", "Ave", "approx", "aprox",
+                  "ca", "etc", "Abs", "Mio", "Mrd", "Ing", "Dipl", "bzw", "usw", "vgl", "Hr", "Fr", "Mme", "Mlle")
+_MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Jänner|"
+           "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
+_SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?<=[.!?…])(?<!\b[A-Z]\.)" % _MONTHS
+                             + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
+                             + r"([\"'’”)\]]*)\s+(?=[\"'‘“(\[]?[A-Z0-9])")
 
 
 def is_flattened(text: str) -> bool:
     """Whether ``text`` is a whole page flattened to one line (see MIN_FLATTENED_CHARS)."""
-    return (len(text) >= MIN_FLATTENED_CHARS and "\n" not in text
+    return (len(text) >= MIN_FLATTENED_CHARS and "\n" not in text and "\r" not in text
+            and bool(_MENU_RUN.search(text, 0, 2 * MIN_FLATTENED_CHARS))
             and len(_SENTENCE_BREAK.findall(text, 0, 4 * MIN_FLATTENED_CHARS)) >= MIN_FLATTENED_SENTENCES)
 
 
 def sentences(text: str) -> list[str]:
-    """``text`` cut at its sentences' ends."""
-    return [part for part in _SENTENCE_BREAK.split(text.strip()) if part]
+    """``text`` cut at its sentences' ends; a closing quote or bracket stays with its sentence."""
+    text = text.strip()
+    parts, start = [], 0
+    for end in _SENTENCE_BREAK.finditer(text):
+        parts.append(text[start:end.end(1)])
+        start = end.end()
+    parts.append(text[start:])
+    return [part for part in parts if part]
 
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|:(?![\w-])|\.(?![.\w]))")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|:(?![^\W\d_]|-)|\.(?![.]|[^\W\d_]))")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
@@ -217,26 +231,26 @@ def _segment_joining_seams(text: str, stripped: bool = False) -> list[str]:
 
 # A seam that stripping took the space out of (BeautifulSoup's get_text(strip=True),
 # Scrapy's stripped text nodes): "the waiting room of the" / "Eastbrook Night Clinic" /
-# "holds a courier". A piece ending in a word no sentence or heading ends in, or one ending
-# in a lower-case letter (no full stop, quote or date) before a piece whose first word is
-# lower-case, goes on.
-_NO_END_WORDS = ("the", "a", "an", "of", "and", "or", "nor", "with", "its", "their", "his", "her", "our", "your",
-                 "my", "these", "those")
-# ("by" is left out both ways: element-a-block pages write "By" / "Ana Ruiz" as the byline's
-# parts, and a block starting "by" is a byline, not the sentence above going on.)
-_NO_END_WORD = re.compile(r"(?<![^\s(“‘\"'])(?:%s)$" % "|".join(_NO_END_WORDS))
+# "holds a courier". A piece ending in a word no sentence or heading ends in ("the", "of")
+# goes on. (A lower-case end before a lower-case start is no such evidence: comments,
+# ingredients, lyrics and e-mails are written so.)
+_NO_END_WORDS = ("the", "a", "of", "and", "or", "nor", "with", "its", "their", "his", "our", "your", "my", "these",
+                 "those")  # (not "an" or "her": German headlines end in them, "kündigt Rücktritt an")
+# ("by" is left out: element-a-block pages write "By" / "Ana Ruiz" as a byline's parts.)
+_NO_END_WORD = re.compile(r"(?<![^\s(“‘])(?:%s)$" % "|".join(_NO_END_WORDS))  # ("l'or" is French gold)
 _NO_END_REACH = max(map(len, _NO_END_WORDS))
-# Where such a seam could be (for the one-regex path): a lower-case letter after an empty
-# line, or one of those words before one.
-_STRIPPED_SEAM_CANDIDATE = re.compile(r"\n\n[^\W\d_A-ZÀ-ÖØ-Þ]|(?:%s)\n\n" % "|".join(_NO_END_WORDS))
+# Where such a seam could be (for the one-regex path): one of those words before an empty line.
+_STRIPPED_SEAM_CANDIDATE = re.compile(r"(?:%s)\n\n" % "|".join(_NO_END_WORDS))
 
 
 def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
-    goes_on = bool(_NO_END_WORD.search(last_piece, max(0, len(last_piece) - _NO_END_REACH)))
-    if not goes_on:
-        first = line.split(None, 1)[0].rstrip(",;:.!?)")
-        goes_on = first.isalpha() and first.islower() and first != "by" and last_piece[-1:].islower()
-    return goes_on and not (line[:1].isspace() or _MARKER.match(line) or _MARKER.match(head))
+    return (bool(_NO_END_WORD.search(last_piece, max(0, len(last_piece) - _NO_END_REACH)))
+            and not (line[:1].isspace() or _MARKER.match(line) or head.startswith("#") or line.startswith("#")))
+
+
+# A line a stripped cut starts: punctuation that no line of its own opens with (not a
+# quote: Swedish quotes open with ”), nor a space (Scrapy's text nodes keep their own).
+_CLOSING_START = re.compile(r"[,;)\]%]|\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)")
 
 
 def _is_seam(last_piece: str, head: str, line: str) -> bool:
@@ -440,7 +454,7 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
         if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line)
                       or _open_brackets(parts[-1]) > 0):
             parts[-1] += "\n" + line
-        elif stripped and parts and not (in_code or fence) and _FRAGMENT_START.match(line) and previous.strip():
+        elif stripped and parts and not (in_code or fence) and _CLOSING_START.match(line) and previous.strip():
             parts[-1] += line  # ", and a forklift driver": the sentence goes on
         elif stripped and parts and not (in_code or fence) and _is_stripped_seam(previous, parts[-1][:_MARKER_REACH], line):
             parts[-1] += " " + line

@@ -129,10 +129,12 @@ class Tagger:
             batch_blocks = DEFAULT_BATCH_BLOCKS if self.jobs == 1 else PARALLEL_BATCH_BLOCKS
         self.batch_blocks = batch_blocks
 
-    def tag_text(self, text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT) -> list[TaggedBlock]:
-        """Tag one page given as a string (or the bytes of a fetched page): text in any dialect,
-        or HTML, read as a file of it would be (see ``readers.pages.string_pages``)."""
-        return list(self.tag_pages(string_pages(text, page, split)))  # a very long page in chunks
+    def tag_text(self, text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT,
+                 encoding: str = DEFAULT_ENCODING) -> list[TaggedBlock]:
+        """Tag one page given as a string (or the bytes of a fetched page, read in ``encoding``
+        unless they say their own): text in any dialect, or HTML, read as a file of it would be
+        (see ``readers.pages.string_pages``)."""
+        return list(self.tag_pages(string_pages(text, page, split, encoding)))  # a very long page in chunks
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
         """Tag blocks as given, in one model call: whole pages, each page's blocks together

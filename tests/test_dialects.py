@@ -352,19 +352,28 @@ def test_auto_rejoins_pieces_of_a_sentence_cut_at_inline_elements():
 @pytest.mark.parametrize("separator", ["\n\n", "\n"])
 def test_auto_rejoins_a_sentence_whose_pieces_lost_their_spaces(separator):
     # get_text(separator, strip=True) and Scrapy's stripped text nodes: no space marks a cut.
-    pieces = ["Ferry fares", "By", "Ann Lee", "3 June 2024",  # a byline's parts: no sentence, kept apart
+    # A piece ending in a word no sentence ends in goes on; punctuation a line never opens
+    # with goes on; anything else may be an element of its own (a comment, an ingredient).
+    pieces = ["Ferry fares", "By", "Ann Lee", "3 June 2024",  # a byline's parts: kept apart
               "At dawn the waiting room of the", "Harbour Clinic", "holds a courier with a cough she has had",
-              "since June", ", and a driver.", "Fares rise in June.", "news", "sport"]
+              "since June", ", and a driver.", "Fares rise in June.", "salt and pepper", "fresh parsley"]
     lines = pieces * (2 if separator == "\n" else 1)  # (ten lines or more: a page of lines)
     expected = ["Ferry fares", "By", "Ann Lee", "3 June 2024",
-                "At dawn the waiting room of the Harbour Clinic holds a courier with a cough she has had since June, "
-                "and a driver.", "Fares rise in June.", "news sport"]  # a menu in lower case joins: one menu
+                "At dawn the waiting room of the Harbour Clinic", "holds a courier with a cough she has had",
+                "since June, and a driver.", "Fares rise in June.", "salt and pepper", "fresh parsley"]
     assert split_page(separator.join(lines), "auto") == expected * (2 if separator == "\n" else 1)
+    headings = ["Ein Bürgermeister kündigt seinen Rücktritt an", "Er geht im Mai.", "## Le prix de l'or", "En un an."]
+    assert split_page("\n\n".join(headings), "auto") == headings  # German "an", French "l'or", a heading
     linked = "The harbour [board](#) voted on the\n\nnew fares\n\nby [Ann Lee](#)"  # link markup: no such seam
     assert split_page(linked, "auto") == linked.split("\n\n")
+    # a line opening with a space (Scrapy's text nodes) or a quote (Swedish ”) is its own
+    spaced = [" Home ", " Ferry fares rise ", "”Vi kunde ha köpt båten”, säger hon.", "Fares rise."] * 3
+    assert split_page("\n".join(spaced), "auto") == spaced
+    assert split_page("The rate rose to 3\n\n.5 per cent at 6\n\n:45 today.", "auto") == [
+        "The rate rose to 3.5 per cent at 6:45 today."]
 
 
-FLAT_STORY = ("Home News Sport Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour board voted on "
+FLAT_STORY = ("Home News Sport Business Travel Opinion Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour board voted on "
               "Monday to raise ferry fares. Dr. Ruiz, who chairs it, said fuel costs had doubled since Sept. 2022. "
               "“We had no choice,” she said. A return ticket will cost £7.70 from June. Season tickets will not change. ")
 
@@ -375,12 +384,14 @@ def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
     assert len(page) >= segmentation.MIN_FLATTENED_CHARS
     blocks = split_page(page, "auto")
     assert blocks[:6] == [
-        "Home News Sport Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour board voted on Monday to "
-        "raise ferry fares.", "Dr. Ruiz, who chairs it, said fuel costs had doubled since Sept. 2022.",
+        "Home News Sport Business Travel Opinion Ferry fares rise by ten per cent By Ann Lee 3 June 2024 The harbour "
+        "board voted on Monday to raise ferry fares.", "Dr. Ruiz, who chairs it, said fuel costs had doubled since Sept. 2022.",
         "“We had no choice,” she said.", "A return ticket will cost £7.70 from June.", "Season tickets will not change.",
         blocks[0]]
     assert len(blocks) == 35 and len(split_page(page, "blank")) == 1
-    assert split_page(FLAT_STORY, "auto") == [FLAT_STORY]  # one long paragraph is a block
+    assert split_page(FLAT_STORY, "auto") == [FLAT_STORY]  # a short one is a block
+    paragraph = FLAT_STORY.replace("Home News Sport Business Travel Opinion ", "") * 7
+    assert split_page(paragraph, "auto") == [paragraph]  # with no menu, a long paragraph is one block
 
 
 def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():

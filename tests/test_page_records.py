@@ -170,12 +170,19 @@ def test_records_of_neither_pages_nor_blocks_name_the_fields_they_have(tmp_path,
 @pytest.mark.parametrize("blob", [
     '{"@context":"https://schema.org","@type":"NewsArticle","headline":"Seawall vote"}',
     '{"props":{"pageProps":{"slug":"seawall-vote"}},"buildId":"x7Q2"}',  # a framework's state object
+    '{"@type":"NewsArticle"}\n{"@type":"BreadcrumbList"}',  # a page may carry several JSON-LD scripts
 ])
 def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, blob):
     # lxml's text_content() keeps <script> text, so a page may open with its JSON-LD.
     path = tmp_path / "page.txt"
     path.write_text(f"{blob}\n\nSeawall vote\n\nBy Ana Ruiz\n", encoding="utf-8")
     assert _pages(path) == [[("page", None, 0, blob), ("page", None, 1, "Seawall vote"), ("page", None, 2, "By Ana Ruiz")]]
+
+
+def test_json_lines_opening_with_a_failed_fetch_are_refused_at_a_broken_line(small_model_path):
+    lines = '{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n'
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=lines)
+    assert (result.exit_code, result.output) == (1, "Error: <stdin>:2: not valid JSON (Invalid control character at)\n")
 
 
 def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(tmp_path, small_model_path):

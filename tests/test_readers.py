@@ -523,12 +523,19 @@ def test_text_with_no_byte_order_mark_is_read_in_the_utf16_or_utf32_named(tmp_pa
     assert [b.text for b in page] == ["Café opens", "By Ana"]
 
 
-def test_utf16_with_no_byte_order_mark_is_named_with_the_option_that_reads_it(tmp_path, small_model_path):
+@pytest.mark.parametrize("written, named", [("utf-16-le", "utf-16"), ("utf-16-be", "utf-16"), ("utf-32-le", "utf-32")])
+def test_utf16_with_no_byte_order_mark_is_named_with_the_option_that_reads_it(tmp_path, small_model_path,
+                                                                             written, named):
     path = tmp_path / "windows.txt"
-    path.write_bytes("Café opens\n\nBy Ana".encode("utf-16-le"))
+    path.write_bytes("Café opens\n\nBy Ana".encode(written))
     result = CliRunner().invoke(app, ["tag", str(path), "-m", str(small_model_path)])
-    assert (result.exit_code, result.output) == (
-        1, f"Error: {path}: looks like UTF-16 text with no byte-order mark; give its encoding, e.g. --encoding utf-16\n")
+    assert (result.exit_code, result.output) == (1, f"Error: {path}: looks like {named.upper()} text with no byte-order "
+                                                    f"mark; give its encoding, e.g. --encoding {named}\n")
+    # a binary file with NULs in every other byte and more is no text of either kind
+    image = tmp_path / "image.txt"
+    image.write_bytes(b"\x00\x00\x41\x00" * 2000)  # zeros in both halves of each pair
+    result = CliRunner().invoke(app, ["tag", str(image), "-m", str(small_model_path)])
+    assert result.output == f"Error: {image}: is a binary file, not text; give a page of scraped text\n"
 
 
 def test_a_page_flattened_to_one_line_is_split_at_its_sentences_with_a_warning(tmp_path, small_model_path):
@@ -866,6 +873,11 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
         tag_text("a\ud83d", model=small_model)
     # the bytes of a fetched page (response.content) are read as a file's: here, its meta charset
     assert [t.block.text for t in tag_text(latin.encode("iso-8859-1"), model=small_model)] == ["Café in Zürich"]
+    latin_text = "Café opens\n\nBy Ana".encode("latin-1")
+    with pytest.raises(InputError, match=r"^<text>: is not valid utf-8 text \(byte 3\); name its encoding with "
+                                         r"encoding=, e.g. encoding='latin-1'$"):
+        tag_text(latin_text, model=small_model)
+    assert [t.block.text for t in tag_text(latin_text, model=small_model, encoding="latin-1")] == ["Café opens", "By Ana"]
     with pytest.raises(InputError, match=r"^<text>: is NoneType, not a page: give its text as a str, or its bytes "
                                          r"\(an extractor that finds no article returns None: skip the page\)$"):
         tag_text(None, model=small_model)

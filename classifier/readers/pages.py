@@ -26,7 +26,7 @@ from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import SNIFF_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
-from .records import CONTENT_FIELDS, holds_pages, page_records, unwrapped, unwrapped_document
+from .records import CONTENT_FIELDS, URL_FIELDS, holds_pages, page_records, unwrapped, unwrapped_document
 
 # A JSON document of page records (one, or a list: see .records).
 JSON_SUFFIX = ".json"
@@ -164,10 +164,16 @@ def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
     (JSON-LD, a state object: lxml's text_content() keeps <script> text), not the first of
     JSON lines: it has no field a page or block record has, and the next line that is not
     blank is no JSON object (a file of records with other fields is refused, naming them)."""
-    if any(name in record for name in (*CONTENT_FIELDS, "page", "label")):
-        return False
+    if any(name in record for name in (*CONTENT_FIELDS, *URL_FIELDS, "page", "label", "status", "error")):
+        return False  # (a crawl's failed fetch, {"url", "status": 404}, may come first)
     following = _NEXT_LINE.match(text, after)
+    while following is not None and _is_json_ld(_parsed(following.group(1))):  # a page may carry several
+        following = _NEXT_LINE.match(text, following.end())
     return following is not None and not isinstance(_parsed(following.group(1)), (dict, list))
+
+
+def _is_json_ld(value: object) -> bool:
+    return isinstance(value, dict) and ("@context" in value or "@type" in value)
 
 
 _NEXT_LINE = re.compile(r"\s*\n\s*([^\n]*\S)")
@@ -271,16 +277,17 @@ def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = Non
 STRING_SOURCE = "<text>"
 
 
-def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT) -> Iterator[list[Block]]:
+def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT,
+                 encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
     """A page given as a string, read as a page file is: HTML (``requests.get(url).text``)
     through the HTML reader, a scraper's envelope (front matter, a reader service's header)
     left out with its URL kept, JSON as the pages it holds, and text split by ``split``. The
     string is already text: no charset is read from it, and no byte is binary. Bytes
     (``response.content``) are read as a file's bytes are: gzip, byte-order marks and an HTML
-    page's meta charset, else UTF-8."""
+    page's meta charset, else ``encoding``."""
     check_split(split)
     if isinstance(text, (bytes, bytearray, memoryview)):
-        return _pages_of_bytes(bytes(text), STRING_SOURCE, page, DEFAULT_ENCODING, split)
+        return _said_as_keywords(_pages_of_bytes(bytes(text), STRING_SOURCE, page, encoding, split))
     if not isinstance(text, str):
         why = " (an extractor that finds no article returns None: skip the page)" if text is None else ""
         raise InputError(f"{STRING_SOURCE}: is {type(text).__name__}, not a page: give its text as a str, or "
@@ -297,6 +304,16 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
     return _content_pages(text[:SNIFF_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
+
+
+def _said_as_keywords(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
+    """``pages``, with an error's advice on the encoding given as the keyword the Python API
+    takes (``encoding='latin-1'``), not the command line's option."""
+    try:
+        yield from pages
+    except InputError as exc:
+        raise InputError(re.sub(r"--encoding(?: (\S+))?", lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
+                                str(exc))) from None
 
 
 def check_split(split: str) -> None:
