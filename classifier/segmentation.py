@@ -298,9 +298,9 @@ def _rejoin_split_links(blocks: list[str]) -> list[str]:
     return out
 
 
-def _open_brackets(text: str) -> int:
-    """How many '[' are still open at the end of the text (escaped ones aside)."""
-    depth = 0
+def _open_brackets(text: str, depth: int = 0) -> int:
+    """How many '[' are still open at the end of the text (escaped ones aside), ``depth``
+    being open before it."""
     for match in _BRACKET.finditer(text):
         bracket = match.group()
         if bracket == "[":
@@ -442,27 +442,29 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
     summary) stays whole, and a setext underline stays under its heading. With ``stripped``
     (a page with no link markup), the pieces of a sentence that get_text("\n", strip=True)
     put on lines of their own are one line again."""
-    parts: list[str] = []
+    parts: list[list[str]] = []  # each part's pieces, joined once at the end
     in_list = in_code = False
     table = None  # the table being read: "|" (a markdown table, from its delimiter row or edge pipes) or "\t"
     previous = ""
+    depth = 0  # the '[' open at the end of the last part (counted as it grows: a long part is read once)
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
         fence = line.lstrip().startswith(("```", "~~~"))
         row = _table_row(line, previous, table)
         joins_table = row == "\t" or (row == "|" and (table == "|" or _TABLE_DELIMITER.match(line)))
-        if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line)
-                      or _open_brackets(parts[-1]) > 0):
-            parts[-1] += "\n" + line
+        if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line) or depth > 0):
+            parts[-1] += ("\n", line)
         elif stripped and parts and not (in_code or fence) and _CLOSING_START.match(line) and previous.strip():
-            parts[-1] += line  # ", and a forklift driver": the sentence goes on
-        elif stripped and parts and not (in_code or fence) and _is_stripped_seam(previous, parts[-1][:_MARKER_REACH], line):
-            parts[-1] += " " + line
+            parts[-1].append(line)  # ", and a forklift driver": the sentence goes on
+        elif stripped and parts and not (in_code or fence) and _is_stripped_seam(previous, parts[-1][0][:_MARKER_REACH], line):
+            parts[-1] += (" ", line)
         else:
-            parts.append(line)
+            parts.append([line])
+            depth = 0
+        depth = _open_brackets(line, depth)
         in_list, in_code, previous = is_item, in_code != fence, line
         table = row
-    return parts
+    return ["".join(part) for part in parts]
 
 
 # A markdown table's delimiter row ("---|---", "| :-- | --: |"): the row above it is the header.

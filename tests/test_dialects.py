@@ -477,6 +477,10 @@ def test_a_page_of_seams_is_read_whole(unit):
     text = unit * (100_000 // len(unit))
     assert split_page(text, "auto") == [text.replace("\n", "").strip("\n")]
 
+def test_a_page_of_lines_joined_at_stripped_seams_is_read_whole():
+    # 20,000 lines that each go on into the next, one part: built once, not copied per line.
+    assert split_page("word of the\n" * 20_000, "auto") == [" ".join(["word of the"] * 20_000)]
+
 _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
 
 
