@@ -116,6 +116,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
             stripped = _may_be_stripped(text)
             blocks = [part for block in blocks for part in _per_line(block, stripped)]
         blocks = [part for block in blocks for part in _split_at_indentation(block)]
+        blocks = [part for block in blocks for part in _split_at_fences(block)]
     elif len(blocks) == 1 and is_flattened(blocks[0]):
         return sentences(blocks[0])
     return _join_loose_lists(_rejoin_split_links(blocks))
@@ -234,10 +235,11 @@ def _segment_joining_seams(text: str, stripped: bool = False) -> list[str]:
 # "holds a courier". A piece ending in a word no sentence or heading ends in ("the", "of")
 # goes on. (A lower-case end before a lower-case start is no such evidence: comments,
 # ingredients, lyrics and e-mails are written so.)
-_NO_END_WORDS = ("the", "a", "of", "and", "or", "nor", "with", "its", "their", "his", "our", "your", "my", "these",
-                 "those")  # (not "an" or "her": German headlines end in them, "kündigt Rücktritt an")
+_NO_END_WORDS = ("the", "of", "and", "with", "its", "their", "his", "our", "your", "my", "these", "those")
+# (not "an", "her", "a" or "or": German and French headings end in them, "kündigt Rücktritt
+# an", "Une saison en or")
 # ("by" is left out: element-a-block pages write "By" / "Ana Ruiz" as a byline's parts.)
-_NO_END_WORD = re.compile(r"(?<![^\s(“‘])(?:%s)$" % "|".join(_NO_END_WORDS))  # ("l'or" is French gold)
+_NO_END_WORD = re.compile(r"(?<![^\s(“‘])(?:%s)$" % "|".join(_NO_END_WORDS))
 _NO_END_REACH = max(map(len, _NO_END_WORDS))
 # Where such a seam could be (for the one-regex path): one of those words before an empty line.
 _STRIPPED_SEAM_CANDIDATE = re.compile(r"(?:%s)\n\n" % "|".join(_NO_END_WORDS))
@@ -363,6 +365,27 @@ def _unwrap(block: str, width: int) -> str:
         else:
             out.append(line)
     return "\n".join(line.rstrip() for line in out)
+
+
+def _split_at_fences(block: str) -> list[str]:
+    """A fenced code block apart from text on the lines before and after it (trafilatura's
+    markdown puts no blank line after a closing fence)."""
+    if "```" not in block and "~~~" not in block:
+        return [block]
+    parts: list[list[str]] = [[]]
+    in_code = False
+    for line in block.split("\n"):
+        fence = line.lstrip().startswith(("```", "~~~"))
+        after_code = not in_code and parts[-1] and _is_fence(parts[-1][-1]) and " " in line.strip()
+        if (fence and not in_code and parts[-1]) or after_code:
+            parts.append([])  # before an opening fence, or after a closing one (a copy button's icon stays)
+        parts[-1].append(line)
+        in_code = in_code != fence
+    return ["\n".join(part) for part in parts]
+
+
+def _is_fence(line: str) -> bool:
+    return line.lstrip().startswith(("```", "~~~"))
 
 
 def _split_at_indentation(block: str) -> list[str]:

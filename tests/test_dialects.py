@@ -362,7 +362,8 @@ def test_auto_rejoins_a_sentence_whose_pieces_lost_their_spaces(separator):
                 "At dawn the waiting room of the Harbour Clinic", "holds a courier with a cough she has had",
                 "since June, and a driver.", "Fares rise in June.", "salt and pepper", "fresh parsley"]
     assert split_page(separator.join(lines), "auto") == expected * (2 if separator == "\n" else 1)
-    headings = ["Ein Bürgermeister kündigt seinen Rücktritt an", "Er geht im Mai.", "## Le prix de l'or", "En un an."]
+    headings = ["Ein Bürgermeister kündigt seinen Rücktritt an", "Er geht im Mai.", "## Le prix de l'or", "En un an.",
+                "Une saison en or", "Par Camille Duret"]
     assert split_page("\n\n".join(headings), "auto") == headings  # German "an", French "l'or", a heading
     linked = "The harbour [board](#) voted on the\n\nnew fares\n\nby [Ann Lee](#)"  # link markup: no such seam
     assert split_page(linked, "auto") == linked.split("\n\n")
@@ -476,6 +477,13 @@ def test_a_page_of_seams_is_read_whole(unit):
     # Each seam reads only the last piece's end, so 100 KB of seams is one linear pass.
     text = unit * (100_000 // len(unit))
     assert split_page(text, "auto") == [text.replace("\n", "").strip("\n")]
+
+def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
+    # trafilatura's markdown puts no blank line after a closing fence
+    page = "Run this:\n```\nls -l\n```\nThat lists the files.\n\nDone."
+    assert split_page(page, "auto") == ["Run this:", "```\nls -l\n```", "That lists the files.", "Done."]
+    assert split_page("```\nunclosed\nText", "auto") == ["```\nunclosed\nText"]
+
 
 def test_a_page_of_lines_joined_at_stripped_seams_is_read_whole():
     # 20,000 lines that each go on into the next, one part: built once, not copied per line.

@@ -171,6 +171,7 @@ def test_records_of_neither_pages_nor_blocks_name_the_fields_they_have(tmp_path,
     '{"@context":"https://schema.org","@type":"NewsArticle","headline":"Seawall vote"}',
     '{"props":{"pageProps":{"slug":"seawall-vote"}},"buildId":"x7Q2"}',  # a framework's state object
     '{"@type":"NewsArticle"}\n{"@type":"BreadcrumbList"}',  # a page may carry several JSON-LD scripts
+    '{"@context":"https://schema.org","@type":"NewsArticle","url":"https://a.example/seawall"}',  # JSON-LD with a url
 ])
 def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, blob):
     # lxml's text_content() keeps <script> text, so a page may open with its JSON-LD.
@@ -179,10 +180,15 @@ def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, 
     assert _pages(path) == [[("page", None, 0, blob), ("page", None, 1, "Seawall vote"), ("page", None, 2, "By Ana Ruiz")]]
 
 
-def test_json_lines_opening_with_a_failed_fetch_are_refused_at_a_broken_line(small_model_path):
-    lines = '{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n'
+@pytest.mark.parametrize("lines, broken", [
+    ('{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n', 2),  # a failed fetch
+    ('{"title": "Sea", "body": "x"}\n{"title": "Sea\n', 2),  # records of other fields
+    ('{"@context": "https://schema.org", "@type": "Event"}\n{"@type": "Event"}\n{"@type": "Ev\n', 3),  # JSON-LD records
+])
+def test_json_lines_are_refused_at_a_broken_line_not_read_as_text(small_model_path, lines, broken):
     result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=lines)
-    assert (result.exit_code, result.output) == (1, "Error: <stdin>:2: not valid JSON (Invalid control character at)\n")
+    assert (result.exit_code, result.output) == (
+        1, f"Error: <stdin>:{broken}: not valid JSON (Invalid control character at)\n")
 
 
 def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(tmp_path, small_model_path):

@@ -162,14 +162,18 @@ def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[
 def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
     """Whether a first line of JSON is a blob a scraper kept at the top of a page of text
     (JSON-LD, a state object: lxml's text_content() keeps <script> text), not the first of
-    JSON lines: it has no field a page or block record has, and the next line that is not
-    blank is no JSON object (a file of records with other fields is refused, naming them)."""
-    if any(name in record for name in (*CONTENT_FIELDS, *URL_FIELDS, "page", "label", "status", "error")):
+    JSON lines: it has no field a page or block record has (nor a failed fetch's, unless it is
+    JSON-LD), and the next line that is not blank or JSON-LD opens no JSON (a file of records
+    with other fields is refused, naming them, and a broken line is refused at its line)."""
+    if any(name in record for name in (*CONTENT_FIELDS, "page", "label")):
+        return False
+    if not _is_json_ld(record) and any(name in record for name in (*URL_FIELDS, "status", "error")):
         return False  # (a crawl's failed fetch, {"url", "status": 404}, may come first)
     following = _NEXT_LINE.match(text, after)
     while following is not None and _is_json_ld(_parsed(following.group(1))):  # a page may carry several
         following = _NEXT_LINE.match(text, following.end())
-    return following is not None and not isinstance(_parsed(following.group(1)), (dict, list))
+    # Text follows, not a JSON line (a broken one says so: JSON lines are refused at it).
+    return following is not None and not following.group(1).startswith(("{", "["))
 
 
 def _is_json_ld(value: object) -> bool:
@@ -312,7 +316,7 @@ def _said_as_keywords(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
     try:
         yield from pages
     except InputError as exc:
-        raise InputError(re.sub(r"--encoding(?: (\S+))?", lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
+        raise InputError(re.sub(r"--encoding(?: ([\w.-]+))?", lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
                                 str(exc))) from None
 
 
