@@ -347,24 +347,43 @@ def _unwrap(block: str, width: int) -> str:
     trailing spaces), and the line starts with no list, heading or quote marker (an
     indented line continues a list item)."""
     lines = block.split("\n")
-    out = [lines[0]]
+    # Each output line as its pieces and its length, joined once at the end: a paragraph of
+    # thousands of wrapped lines is read once, not once per line.
+    out = [[lines[0]]]
+    lengths = [len(lines[0])]
     for line in lines[1:]:
-        previous = out[-1]
+        pieces = out[-1]
+        last = pieces[-1]  # the output line ends with it (a joined piece has no trailing space)
+        length = lengths[-1] - (len(last) - len(last.rstrip()))  # the output line's, right-stripped
         # Broken near the width, or before a token too long to fit (a link with its URL).
         first = line.split(None, 1)[0] if line.strip() else ""
-        wrapped = len(previous.rstrip()) >= WRAPPED_LINE_SHARE * width or len(previous.rstrip()) + 1 + len(first) > width
-        hard_break = previous.endswith(("  ", "\\"))  # html2text's <br>; CommonMark's backslash break
+        wrapped = length >= WRAPPED_LINE_SHARE * width or length + 1 + len(first) > width
+        hard_break = last.endswith(("  ", "\\"))  # html2text's <br>; CommonMark's backslash break
         if (wrapped and not hard_break and line.strip() and not _MARKER.match(line.lstrip(" "))
-                and not _UNDERLINE.match(line) and not _UNDERLINE.match(previous)):
-            previous = previous.rstrip()
+                and not _UNDERLINE.match(line) and not (len(pieces) == 1 and _UNDERLINE.match(last))):
+            pieces[-1] = last = last.rstrip()
+            tail = _last_word(pieces)  # what the hyphen and link-target tests read
             # "pre-" / "and post-war" keeps its hanging hyphen
-            in_word = (_WORD_HYPHEN.search(previous) and line.lstrip()[:1].isalpha()
+            in_word = (_WORD_HYPHEN.search(tail) and line.lstrip()[:1].isalpha()
                        and first.lower() not in _HANGING_HYPHEN_NEXT)
-            joiner = "" if previous.endswith("-") and (in_word or _OPEN_TARGET.search(previous)) else " "
-            out[-1] = previous + joiner + line.strip()
+            joiner = "" if last.endswith("-") and (in_word or _OPEN_TARGET.search(tail)) else " "
+            pieces += (joiner, line.strip())
+            lengths[-1] = length + len(joiner) + len(line.strip())
         else:
-            out.append(line)
-    return "\n".join(line.rstrip() for line in out)
+            out.append([line])
+            lengths.append(len(line))
+    return "\n".join("".join(pieces).rstrip() for pieces in out)
+
+
+def _last_word(pieces: list[str]) -> str:
+    """The end of a line being joined from its pieces, back to its last white space: the
+    hyphen test reads two characters and an open link target has no space in it."""
+    tail: list[str] = []
+    for piece in reversed(pieces):
+        tail.append(piece)
+        if any(c.isspace() for c in piece):
+            break
+    return "".join(reversed(tail))
 
 
 def _split_at_fences(block: str) -> list[str]:

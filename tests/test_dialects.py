@@ -485,6 +485,15 @@ def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
     assert split_page("```\nunclosed\nText", "auto") == ["```\nunclosed\nText"]
 
 
+def test_a_paragraph_of_thousands_of_wrapped_lines_is_unwrapped_whole():
+    # Each output line is built once from its pieces, not copied at every line joined.
+    import textwrap
+
+    paragraph = " ".join(["The harbour board voted to raise the ferry fares again"] * 12_000)
+    assert split_page(textwrap.fill(paragraph, 78) + "\n\nFares rise in June.", "auto") == [paragraph,
+                                                                                       "Fares rise in June."]
+
+
 def test_a_page_of_lines_joined_at_stripped_seams_is_read_whole():
     # 20,000 lines that each go on into the next, one part: built once, not copied per line.
     assert split_page("word of the\n" * 20_000, "auto") == [" ".join(["word of the"] * 20_000)]
