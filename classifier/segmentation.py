@@ -394,7 +394,7 @@ def _split_at_fences(block: str) -> list[str]:
     parts: list[list[str]] = [[]]
     in_code = False
     for line in block.split("\n"):
-        fence = line.lstrip().startswith(("```", "~~~"))
+        fence = _is_fence(line)
         after_code = not in_code and parts[-1] and _is_fence(parts[-1][-1]) and " " in line.strip()
         if (fence and not in_code and parts[-1]) or after_code:
             parts.append([])  # before an opening fence, or after a closing one (a copy button's icon stays)
