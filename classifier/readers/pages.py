@@ -181,6 +181,7 @@ def _is_json_ld(value: object) -> bool:
 
 
 _NEXT_LINE = re.compile(r"\s*\n\s*([^\n]*\S)")
+
 # Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
 # stripped, so no page is copied to be sniffed.
 _JSON_START = re.compile(rb"\s*[{\[]")
@@ -316,8 +317,11 @@ def _said_as_keywords(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
     try:
         yield from pages
     except InputError as exc:
-        raise InputError(re.sub(r"--encoding(?: ([\w.-]+))?", lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
-                                str(exc))) from None
+        raise InputError(_OPTION.sub(lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
+                                     str(exc))) from None
+
+
+_OPTION = re.compile(r"--encoding(?: ([\w.-]+))?")
 
 
 def check_split(split: str) -> None:
