@@ -121,7 +121,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     if looks_binary(data, encoding):
         raise binary_error(source, data)
     marked = text_encoding(data, "")
-    ordered = ordered_encoding(data, marked or encoding)  # what it is decoded in; messages name what was given
+    ordered = ordered_encoding(data, encoding)  # what it is decoded in; messages name what was given
     encoding = marked or encoding
     if not marked and b"\n" in data and b"\x00" not in data and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         # A line break in UTF-16 or UTF-32 holds NUL bytes; the text decodes anyway, as nonsense.

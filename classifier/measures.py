@@ -502,7 +502,7 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
         (count.chars("©") > 0) | count.copyright_words(),
         count.chars("|") > 0,
         np.log1p(count.sentence_marks()),
-        sum(map(count.chars, _CODE_MARKS)) / chars,
+        count.any_of(_CODE_MARKS) / chars,
     ]).astype(np.float64).reshape(n, len(SHAPE_FEATURES))
 
 
@@ -571,6 +571,10 @@ class _ShapeWindows:
 
     def chars(self, char: str) -> np.ndarray:
         return self.per_window(self.codes == ord(char))
+
+    def any_of(self, chars: str) -> np.ndarray:
+        """How many of each window's characters are any of ``chars``, in one pass."""
+        return self.per_window(np.isin(self.codes, [ord(char) for char in chars]))
 
     def classes(self, bit: int) -> np.ndarray:
         return self.per_window((self.classes_of & bit) > 0)

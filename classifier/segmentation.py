@@ -466,7 +466,7 @@ def _lines_without_blank(blocks: list[str]) -> bool:
         return False
     lines, in_code = [], False
     for line in blocks[0].split("\n"):
-        fence = line.lstrip().startswith(("```", "~~~"))
+        fence = _is_fence(line)
         if not (in_code or fence):
             lines.append(line.strip())
         in_code = in_code != fence
@@ -491,7 +491,7 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
     depth = 0  # the '[' open at the end of the last part (counted as it grows: a long part is read once)
     for line in block.split("\n"):
         is_item = bool(_LIST_ITEM.match(line))
-        fence = line.lstrip().startswith(("```", "~~~"))
+        fence = _is_fence(line)
         row = _table_row(line, previous, table)
         joins_table = row == "\t" or (row == "|" and (table == "|" or _TABLE_DELIMITER.match(line)))
         if parts and (in_code or (is_item and in_list) or joins_table or _UNDERLINE.match(line) or depth > 0):

@@ -63,13 +63,14 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not path.is_dir():
         return [path]  # a missing or unreadable file is reported when it is read
     try:
+        entries = list(path.iterdir())  # listed once: pages, files of records and sub-folders are read from it
         # A broken symlink is listed (and reported when read) rather than silently left out.
-        pages = sorted(p for p in path.iterdir()
+        pages = sorted(p for p in entries
                        if (is_page_name(p.name) and (p.is_file() or not p.exists()))
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
-    record_files = [p for p in path.iterdir() if p.name.lower().endswith(RECORD_SUFFIXES)]
+    record_files = [p for p in entries if p.name.lower().endswith(RECORD_SUFFIXES)]
     records = sorted({p.name[len(page_stem(p)):] for p in record_files})
     if pages and any(os.path.realpath(p) not in named for p in record_files):  # said, not silently left out
         warnings.warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
@@ -77,7 +78,7 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not pages:
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"
-        elif any(p.is_dir() for p in path.iterdir()):
+        elif any(p.is_dir() for p in entries):
             hint = f"; its sub-folders are not searched: give them, e.g. {path / '*'}"
         else:
             hint = ""
