@@ -6,8 +6,10 @@
   columns) has its paragraphs re-joined into one block each; a page written one paragraph a
   line (few blank lines, many lines of prose that end their sentences), or a page of many
   lines and no blank line at all, is split per line. Pieces of one sentence that
-  BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined, and a block is cut where
-  its indentation changes (inscriptis's elements, one a line). A loose list (one-line bullet
+  BeautifulSoup's ``get_text("\\n\\n")`` cut apart are re-joined (also where ``strip=True``
+  took the space from the cut, on a page with no link markup), and a block is cut where
+  its indentation changes (inscriptis's elements, one a line) and around fenced code. A page
+  flattened to one line is cut at its sentences. A loose list (one-line bullet
   items with blank lines between them) is joined into one block. A page already in the
   corpus's form is left as ``blank`` would split it.
 
