@@ -106,6 +106,13 @@ def readable_measure(name: str, value: float) -> str:
     return f"{where}{measure.replace('_', ' ')} {value:.3g}"
 
 
+def small_product(values: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``values @ coef.T`` for a batch's few measure columns and six labels, without BLAS: a
+    BLAS product this small is no faster, and its threads spin on every core between calls
+    (a one-process run used both cores of the machine for the time of one)."""
+    return np.einsum("ij,kj->ik", values, coef)
+
+
 @dataclass
 class LogisticLayer:
     """A fitted logistic regression: decision values ``X @ coef.T + intercept``."""
@@ -154,7 +161,7 @@ class CompiledModel:
         scores = np.tile(self.first.intercept, (n, 1))
         for part in self.parts:
             if part.vocabulary is None:  # dense measures: one matrix product
-                scores += part.scaled(blocks, rows) @ self.first.coef[:, part.offset: part.offset + part.width].T
+                scores += small_product(part.scaled(blocks, rows), self.first.coef[:, part.offset: part.offset + part.width])
                 continue
             at, columns, values = part.cells(blocks, rows)
             if not len(at):
@@ -173,7 +180,7 @@ class CompiledModel:
         if self.context is not None:
             chosen = blocks if rows is None else [blocks[i] for i in rows]
             matrix = context_matrix(proba, chosen, self.context_window)
-            proba = self.context.probabilities(matrix @ self.context.coef.T + self.context.intercept)
+            proba = self.context.probabilities(small_product(matrix, self.context.coef) + self.context.intercept)
         return proba
 
     def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int,
