@@ -28,6 +28,10 @@ _URL = re.compile(r"(?i)(?:https?|ftp)://")
 # Pages a mirror (wget -r) saves under their server script's name ("story.php?id=12"): a
 # folder's such files are read when they hold HTML, not when they are the scripts themselves.
 _SERVER_PAGE = re.compile(r"(?i).+\.(?:php\d?|aspx?|jsp|shtml|cfm)(?:\?.*)?$")
+# Documents a user may have meant to tag (trafilatura's XML, a PDF) that a folder's pages are
+# not: said when a folder holds them, not silently left out. (Images, style sheets and the
+# like a mirror saves go unmentioned.)
+_DOCUMENTS_NOT_READ = (".xml", ".xml.gz", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".epub")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,10 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
+    documents = sorted({_document_suffix(p.name) for p in entries if p.name.lower().endswith(_DOCUMENTS_NOT_READ)})
+    if pages and documents:
+        warnings.warn(f"{path}: its {', '.join(documents)} files are not read: they are no pages "
+                      f"(trafilatura's XML: give its text, --markdown or --json output instead)", stacklevel=2)
     record_files = [p for p in entries if p.name.lower().endswith(RECORD_SUFFIXES)]
     records = sorted({p.name[len(page_stem(p)):] for p in record_files})
     if pages and any(os.path.realpath(p) not in named for p in record_files):  # said, not silently left out
@@ -78,12 +86,20 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not pages:
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"
+        elif documents:
+            hint = (f"; its {', '.join(documents)} files are no pages (trafilatura's XML: give its text, --markdown "
+                    f"or --json output instead)")
         elif any(p.is_dir() for p in entries):
             hint = f"; its sub-folders are not searched: give them, e.g. {path / '*'}"
         else:
             hint = ""
         raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID}){hint}")
     return pages
+
+
+def _document_suffix(name: str) -> str:
+    lowered = name.lower()
+    return next(suffix for suffix in sorted(_DOCUMENTS_NOT_READ, key=len, reverse=True) if lowered.endswith(suffix))
 
 
 def _holds_html(path: Path) -> bool:

@@ -807,6 +807,65 @@ def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):
         list(iter_pages([path]))
 
 
+def _webarchive(html: bytes, mime: str = "text/html", encoding: str = "UTF-8") -> bytes:
+    """A page as Safari saves it: a binary property list holding the page and its images."""
+    import plistlib
+
+    return plistlib.dumps({
+        "WebMainResource": {"WebResourceData": html, "WebResourceMIMEType": mime, "WebResourceTextEncodingName": encoding,
+                            "WebResourceURL": "https://harbour.example/news/bridge", "WebResourceFrameName": ""},
+        "WebSubresources": [{"WebResourceData": b"\x89PNG\r\n", "WebResourceMIMEType": "image/png",
+                             "WebResourceURL": "https://harbour.example/logo.png"}],
+    }, fmt=plistlib.FMT_BINARY)
+
+
+SAVED_PAGE = "<html><body><h1>Bridge reopens</h1><p>Cafés reopened.</p><p><a href='/news'>More news</a></p></body></html>"
+
+
+def test_a_page_safari_saved_is_read_as_its_html_in_the_encoding_it_names(tmp_path):
+    path = tmp_path / "bridge.webarchive"
+    path.write_bytes(_webarchive(SAVED_PAGE.encode("windows-1252"), encoding="windows-1252"))
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Bridge reopens", "Cafés reopened.", "[More news](https://harbour.example/news)"]
+    assert {(b.page, b.url) for b in page} == {("bridge", "https://harbour.example/news/bridge")}
+
+
+def test_a_damaged_or_non_html_web_archive_is_an_error_naming_it(tmp_path):
+    cut = tmp_path / "cut.webarchive"
+    cut.write_bytes(_webarchive(SAVED_PAGE.encode())[:60])
+    with pytest.raises(InputError, match=r"^.*cut.webarchive: is not a readable Safari web archive \(\w+\); save the page "
+                                         r"again, or as HTML$"):
+        list(iter_pages([cut]))
+    image = tmp_path / "logo.webarchive"
+    image.write_bytes(_webarchive(b"\x89PNG", mime="image/png"))
+    with pytest.raises(InputError, match=r"logo.webarchive: is a Safari web archive of image/png, not of an HTML page$"):
+        list(iter_pages([image]))
+    misnamed = tmp_path / "saved.txt"
+    misnamed.write_bytes(_webarchive(SAVED_PAGE.encode()))
+    with pytest.raises(InputError, match=r"saved.txt: is an Apple property list \(a page Safari saved\?\); name it "
+                                         r"\.webarchive to tag the page in it$"):
+        list(iter_pages([misnamed]))
+
+
+def test_a_folders_documents_that_are_no_pages_are_named_not_dropped_silently(tmp_path):
+    (tmp_path / "a.txt").write_text("Rain fell.", encoding="utf-8")
+    (tmp_path / "a.xml").write_text('<doc fingerprint="1"><main><p>Rain fell.</p></main></doc>', encoding="utf-8")
+    (tmp_path / "scan.PDF").write_bytes(b"%PDF-1.7")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")  # a mirror's images go unmentioned
+    with pytest.warns(UserWarning) as caught:
+        pages = [[b.text for b in page] for page in iter_pages([tmp_path])]
+    assert pages == [["Rain fell."]]
+    assert [str(w.message) for w in caught] == [
+        f"{tmp_path}: its .pdf, .xml files are not read: they are no pages (trafilatura's XML: give its text, "
+        f"--markdown or --json output instead)"]
+    (tmp_path / "a.txt").unlink()
+    result = runner.invoke(app, ["tag", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.endswith(f"directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), "
+                                  f".markdown, .xhtml, .mhtml, .webarchive); its .pdf, .xml files are no pages "
+                                  f"(trafilatura's XML: give its text, --markdown or --json output instead)\n")
+
+
 FRONT_MATTER_PAGE = """---
 title: "Bridge reopens"
 author: Ana Ruiz

@@ -91,7 +91,7 @@ def test_3_empty_folder_before_a_good_page_loses_nothing(tmp_path, small_model_p
     assert pages_of(result) == ["good"] * 3
     assert result.stderr.splitlines() == [
         f"Warning: {empty}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, "
-        ".xhtml, .mhtml) (skipped)",
+        ".xhtml, .mhtml, .webarchive) (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]
 

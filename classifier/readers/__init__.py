@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht")  # MHTML: a browser's saved page
+# MHTML and .webarchive: a page a browser saved (Chrome, Firefox's add-ons; Safari).
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".webarchive")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
@@ -22,7 +23,7 @@ RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".json", ".jsonl.gz", ".ndjson.g
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
-PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml"
+PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml, .webarchive"
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
 SNIFF_BYTES = 1024
@@ -36,6 +37,7 @@ _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
     (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
+    (b"bplist00", "is an Apple property list (a page Safari saved?); name it .webarchive to tag the page in it"),
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 # An XML document's root element, after its prologue and any doctype: a sitemap, or XML of

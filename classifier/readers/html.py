@@ -128,9 +128,12 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
 
 
 def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str | None]:
-    """An HTML page file (``.html``, ``.htm``, gzipped or not, or MHTML) as text, and its
-    address (``url``, or the one an MHTML page was saved from)."""
+    """An HTML page file (``.html``, ``.htm``, gzipped or not, MHTML or a Safari
+    ``.webarchive``) as text, and its address (``url``, or the one a browser saved it from)."""
     data, charset = _unpacked(path)
+    if data.startswith(WEBARCHIVE_MAGIC):
+        page, saved_from = _webarchive_page(data, str(path))
+        return html_page(page, url=url or saved_from, source=str(path))
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
@@ -139,6 +142,29 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     if decoded is None and not marked and not looks_like_html(data) and looks_binary(data):  # an image saved as ID.html
         raise InputError(f"{path}: is a binary file, not an HTML page")
     return html_page(data if decoded is None else decoded, url=url, source=str(path))
+
+
+# Safari's saved page: a binary property list (an Apple format Python's plistlib reads).
+WEBARCHIVE_MAGIC = b"bplist00"
+_WEBARCHIVE_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def _webarchive_page(data: bytes, source: str) -> tuple[bytes | str, str | None]:
+    """The page Safari saved as a ``.webarchive``: its main resource's HTML (decoded by the
+    encoding the archive names, as an HTTP header's charset would be) and its address."""
+    import plistlib
+
+    try:
+        main = plistlib.loads(data)["WebMainResource"]
+        body, mime = main["WebResourceData"], main.get("WebResourceMIMEType", "text/html")
+    except Exception as exc:  # a damaged binary property list fails in many ways, all meaning the same
+        raise InputError(f"{source}: is not a readable Safari web archive ({type(exc).__name__}); "
+                         f"save the page again, or as HTML") from None
+    if not isinstance(body, bytes) or mime not in _WEBARCHIVE_HTML_TYPES:
+        raise InputError(f"{source}: is a Safari web archive of {mime}, not of an HTML page")
+    decoded = header_decoded(body, main.get("WebResourceTextEncodingName"))
+    url = main.get("WebResourceURL")
+    return (body if decoded is None else decoded), (url if isinstance(url, str) else None)
 
 
 def header_decoded(data: bytes, charset: str | None) -> str | None:
