@@ -252,7 +252,7 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = Split.auto,
@@ -388,7 +388,7 @@ def _output_stream(path: Optional[Path]):
 
 @app.command("convert")
 def convert_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml, .webarchive; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
     output: OutputOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     split: SplitOption = Split.auto,

@@ -28,10 +28,12 @@ _URL = re.compile(r"(?i)(?:https?|ftp)://")
 # Pages a mirror (wget -r) saves under their server script's name ("story.php?id=12"): a
 # folder's such files are read when they hold HTML, not when they are the scripts themselves.
 _SERVER_PAGE = re.compile(r"(?i).+\.(?:php\d?|aspx?|jsp|shtml|cfm)(?:\?.*)?$")
-# Documents a user may have meant to tag (trafilatura's XML, a PDF) that a folder's pages are
-# not: said when a folder holds them, not silently left out. (Images, style sheets and the
-# like a mirror saves go unmentioned.)
-_DOCUMENTS_NOT_READ = (".xml", ".xml.gz", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".epub")
+# Documents a user may have meant to tag that are no pages, and what to do instead: said when
+# a folder holds them, not silently left out. (Images, style sheets, sitemaps and feeds a
+# mirror saves go unmentioned.)
+_PDF = (".pdf",)
+_OFFICE = (".docx", ".doc", ".odt", ".rtf", ".epub")
+_XML = (".xml",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +76,9 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
-    documents = sorted({_document_suffix(p.name) for p in entries if p.name.lower().endswith(_DOCUMENTS_NOT_READ)})
+    documents = _documents_said(entries, named)
     if pages and documents:
-        warnings.warn(f"{path}: its {', '.join(documents)} files are not read: they are no pages "
-                      f"(trafilatura's XML: give its text, --markdown or --json output instead)", stacklevel=2)
+        warnings.warn(f"{path}: not read, being no pages: {documents}", stacklevel=2)
     record_files = [p for p in entries if p.name.lower().endswith(RECORD_SUFFIXES)]
     records = sorted({p.name[len(page_stem(p)):] for p in record_files})
     if pages and any(os.path.realpath(p) not in named for p in record_files):  # said, not silently left out
@@ -86,20 +87,46 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not pages:
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"
-        elif documents:
-            hint = (f"; its {', '.join(documents)} files are no pages (trafilatura's XML: give its text, --markdown "
-                    f"or --json output instead)")
         elif any(p.is_dir() for p in entries):
             hint = f"; its sub-folders are not searched: give them, e.g. {path / '*'}"
+        elif documents:
+            hint = f"; it holds {documents}"
         else:
             hint = ""
         raise InputError(f"{path}: directory holds no pages ({PAGE_SUFFIXES_SAID}){hint}")
     return pages
 
 
-def _document_suffix(name: str) -> str:
-    lowered = name.lower()
-    return next(suffix for suffix in sorted(_DOCUMENTS_NOT_READ, key=len, reverse=True) if lowered.endswith(suffix))
+def _documents_said(entries: list[Path], named: set[str]) -> str:
+    """A folder's documents that are no pages (PDF, office and e-book files, trafilatura's
+    XML), counted by kind with what to do instead; "" when it holds none. Files also named as
+    arguments are left out: they are read, and reported, on their own."""
+    from .readers import SNIFF_BYTES, is_trafilatura_xml
+
+    def kind(p: Path) -> str | None:
+        name = p.name.lower()
+        if not name.endswith(_PDF + _OFFICE + _XML) or os.path.realpath(p) in named or not p.is_file():
+            return None
+        if name.endswith(_XML):
+            try:
+                with open(p, "rb") as handle:
+                    return "xml" if is_trafilatura_xml(handle.read(SNIFF_BYTES)) else None
+            except OSError:
+                return None
+        return "pdf" if name.endswith(_PDF) else "office"
+
+    counts = Counter(filter(None, map(kind, entries)))
+    said = {"pdf": ("PDF file", "convert {} to text first, e.g. with pdftotext"),
+            "office": ("office or e-book file", "convert {} to text or HTML first"),
+            "xml": ("file of trafilatura's XML", "give trafilatura's text, --markdown or --json output instead")}
+    parts = []
+    for key in ("xml", "pdf", "office"):
+        if counts[key]:
+            what, advice = said[key]
+            n = counts[key]
+            plural = what.replace("file", "files") if n > 1 else what
+            parts.append(f"{n} {plural} ({advice.format('them' if n > 1 else 'it')})")
+    return "; ".join(parts)
 
 
 def _holds_html(path: Path) -> bool:

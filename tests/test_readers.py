@@ -229,7 +229,7 @@ def test_a_folder_of_mixed_pages(tmp_path):
     (tmp_path / "a.txt").write_text("Plain page\n\nSecond block", encoding="utf-8")
     (tmp_path / "b.html").write_text("<p>Web page</p>", encoding="utf-8")
     (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<h2>Zipped</h2><p>page</p>"))
-    (tmp_path / "notes.rtf").write_text("not a page", encoding="utf-8")
+    (tmp_path / "notes.css").write_text("p { color: red }", encoding="utf-8")  # not a page, and nothing to say of it
     assert _texts(iter_pages([tmp_path])) == [
         [("a", "Plain page"), ("a", "Second block")],
         [("b", "Web page")],
@@ -830,7 +830,36 @@ def test_a_page_safari_saved_is_read_as_its_html_in_the_encoding_it_names(tmp_pa
     assert {(b.page, b.url) for b in page} == {("bridge", "https://harbour.example/news/bridge")}
 
 
-def test_a_damaged_or_non_html_web_archive_is_an_error_naming_it(tmp_path):
+@pytest.mark.parametrize("name", ["bridge.webarchive.gz", "bridge.txt", "bridge"])
+def test_a_web_archive_gzipped_or_named_otherwise_is_read_too(tmp_path, name):
+    data = _webarchive(SAVED_PAGE.encode("utf-8"))
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    (page,) = iter_pages([path])
+    assert page[0].text == "Bridge reopens" and page[0].url == "https://harbour.example/news/bridge"
+
+
+def test_a_web_archive_given_as_bytes_or_on_stdin_is_read(monkeypatch):
+    import classifier
+
+    data = _webarchive(SAVED_PAGE.encode("utf-8"))
+    assert [t.block.text for t in classifier.tag_text(data)][:2] == ["Bridge reopens", "Cafés reopened."]
+    result = runner.invoke(app, ["convert", "-"], input=data)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Bridge reopens\n\nCafés reopened.\n\n[More news](https://harbour.example/news)")
+
+
+def test_a_web_archive_of_text_or_with_a_damaged_encoding_name_is_read_as_its_page(tmp_path):
+    text = tmp_path / "notes.webarchive"
+    text.write_bytes(_webarchive("Rain fell.\n\nThe ferry sailed.".encode(), mime="text/plain"))
+    damaged = tmp_path / "damaged.webarchive"
+    damaged.write_bytes(_webarchive(SAVED_PAGE.encode("utf-8"), encoding=5))  # Safari writes a name; a broken file may not
+    assert [[b.text for b in page] for page in iter_pages([text, damaged])] == [
+        ["Rain fell.", "The ferry sailed."],
+        ["Bridge reopens", "Cafés reopened.", "[More news](https://harbour.example/news)"]]
+
+
+def test_a_damaged_or_non_page_web_archive_is_an_error_naming_it(tmp_path):
     cut = tmp_path / "cut.webarchive"
     cut.write_bytes(_webarchive(SAVED_PAGE.encode())[:60])
     with pytest.raises(InputError, match=r"^.*cut.webarchive: is not a readable Safari web archive \(\w+\); save the page "
@@ -838,32 +867,52 @@ def test_a_damaged_or_non_html_web_archive_is_an_error_naming_it(tmp_path):
         list(iter_pages([cut]))
     image = tmp_path / "logo.webarchive"
     image.write_bytes(_webarchive(b"\x89PNG", mime="image/png"))
-    with pytest.raises(InputError, match=r"logo.webarchive: is a Safari web archive of image/png, not of an HTML page$"):
+    with pytest.raises(InputError, match=r"logo.webarchive: is a Safari web archive of image/png, not of a page$"):
         list(iter_pages([image]))
-    misnamed = tmp_path / "saved.txt"
-    misnamed.write_bytes(_webarchive(SAVED_PAGE.encode()))
-    with pytest.raises(InputError, match=r"saved.txt: is an Apple property list \(a page Safari saved\?\); name it "
-                                         r"\.webarchive to tag the page in it$"):
-        list(iter_pages([misnamed]))
 
 
 def test_a_folders_documents_that_are_no_pages_are_named_not_dropped_silently(tmp_path):
     (tmp_path / "a.txt").write_text("Rain fell.", encoding="utf-8")
     (tmp_path / "a.xml").write_text('<doc fingerprint="1"><main><p>Rain fell.</p></main></doc>', encoding="utf-8")
     (tmp_path / "scan.PDF").write_bytes(b"%PDF-1.7")
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG")  # a mirror's images go unmentioned
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "notes.epub").write_bytes(b"PK\x03\x04")
+    (tmp_path / "sitemap.xml").write_text('<?xml version="1.0"?><urlset></urlset>', encoding="utf-8")  # a mirror's
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")  # a mirror's images go unmentioned, as its sitemap does
+    (tmp_path / "old.xml").mkdir()  # a folder, not a document
     with pytest.warns(UserWarning) as caught:
         pages = [[b.text for b in page] for page in iter_pages([tmp_path])]
     assert pages == [["Rain fell."]]
     assert [str(w.message) for w in caught] == [
-        f"{tmp_path}: its .pdf, .xml files are not read: they are no pages (trafilatura's XML: give its text, "
-        f"--markdown or --json output instead)"]
+        f"{tmp_path}: not read, being no pages: 1 file of trafilatura's XML (give trafilatura's text, --markdown or "
+        f"--json output instead); 1 PDF file (convert it to text first, e.g. with pdftotext); 2 office or e-book "
+        f"files (convert them to text or HTML first)"]
     (tmp_path / "a.txt").unlink()
+    (tmp_path / "old.xml").rmdir()
     result = runner.invoke(app, ["tag", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.endswith(f"directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), "
-                                  f".markdown, .xhtml, .mhtml, .webarchive); its .pdf, .xml files are no pages "
-                                  f"(trafilatura's XML: give its text, --markdown or --json output instead)\n")
+                                  f".markdown, .xhtml, .mhtml, .webarchive); it holds 1 file of trafilatura's XML "
+                                  f"(give trafilatura's text, --markdown or --json output instead); 1 PDF file "
+                                  f"(convert it to text first, e.g. with pdftotext); 2 office or e-book files "
+                                  f"(convert them to text or HTML first)\n")
+
+
+def test_a_folder_of_sub_folders_is_told_to_name_them_though_it_holds_a_document(tmp_path):
+    (tmp_path / "2026").mkdir()
+    (tmp_path / "2026" / "a.txt").write_text("Rain fell.", encoding="utf-8")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7")
+    result = runner.invoke(app, ["tag", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.endswith(f"; its sub-folders are not searched: give them, e.g. {tmp_path / '*'}\n")
+
+
+def test_a_document_named_as_an_argument_is_not_said_again_for_its_folder(tmp_path):
+    (tmp_path / "a.txt").write_text("Rain fell.", encoding="utf-8")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.7")
+    result = runner.invoke(app, ["tag", str(tmp_path), str(tmp_path / "scan.pdf")])
+    assert result.exit_code == 1
+    assert result.output.count("scan.pdf") == 1 and "not read, being no pages" not in result.output
 
 
 FRONT_MATTER_PAGE = """---

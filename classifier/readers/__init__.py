@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 # MHTML and .webarchive: a page a browser saved (Chrome, Firefox's add-ons; Safari).
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".webarchive")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".webarchive", ".webarchive.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
@@ -37,7 +37,6 @@ _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
     (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
-    (b"bplist00", "is an Apple property list (a page Safari saved?); name it .webarchive to tag the page in it"),
 )
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 # An XML document's root element, after its prologue and any doctype: a sitemap, or XML of
@@ -101,13 +100,18 @@ def page_stem(path: str | os.PathLike) -> str:
 _LONGEST_SUFFIX_FIRST = sorted(PAGE_SUFFIXES + RECORD_SUFFIXES, key=len, reverse=True)
 
 
+# Safari's saved page (.webarchive): a binary property list, an Apple format.
+WEBARCHIVE_MAGIC = b"bplist00"
+
+
 def looks_like_html(data: bytes) -> bool:
     """Whether bytes start like an HTML document (``<!doctype html`` or ``<html``), a
     fragment of one (``<div class=...>...</div>``, ``<p>...</p>``) or a page a browser saved
-    as MHTML (:func:`looks_like_mhtml`)."""
+    (MHTML, :func:`looks_like_mhtml`; Safari's binary property list, read as its page or
+    refused as no web archive)."""
     head = data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
     return bool(_HTML_START.match(head) or (_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head))
-                or looks_like_mhtml(head))
+                or looks_like_mhtml(head) or data.startswith(WEBARCHIVE_MAGIC))
 
 
 # A saved HTTP response (`curl -i`, `wget --save-headers`): a status line, headers and a
@@ -169,6 +173,11 @@ def looks_like_mhtml(data: bytes) -> bool:
     """Whether bytes start like MHTML ("Save as single file", ``.mhtml``): mail-style
     headers, one of them ``Content-Type: multipart/related``."""
     return bool(_MHTML_START.match(data[:SNIFF_BYTES]))
+
+
+def is_trafilatura_xml(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is trafilatura's --xml or --xmltei output."""
+    return not_a_page(head) == _TRAFILATURA
 
 
 def not_a_page(head: bytes) -> str | None:

@@ -23,7 +23,7 @@ import lxml.etree
 from ..blocks import normalise_newlines
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, nul_every_other_byte, ordered_encoding, text_encoding
-from . import SNIFF_BYTES, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
+from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
 CHARSET_SNIFF_BYTES = 4096
@@ -98,8 +98,11 @@ def _page_text(html: bytes | str, url: str | None, source: str) -> str:
 
 
 def _saved_page(html: bytes | str, url: str | None, source: str) -> tuple[bytes | str, str | None]:
-    """``html`` and ``url`` as given, or, for a page a browser saved as MHTML, the page inside
-    and (unless ``url`` is given) the address it was saved from."""
+    """``html`` and ``url`` as given, or, for a page a browser saved (MHTML, Safari's
+    .webarchive), the page inside and (unless ``url`` is given) the address it was saved from."""
+    if isinstance(html, bytes) and html.startswith(WEBARCHIVE_MAGIC):
+        page, saved_from = _webarchive_page(html, source)
+        return page, url or saved_from
     head = html[:SNIFF_BYTES]
     if not looks_like_mhtml(head.encode("utf-8", "surrogatepass") if isinstance(head, str) else head):
         return html, url
@@ -131,9 +134,6 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     """An HTML page file (``.html``, ``.htm``, gzipped or not, MHTML or a Safari
     ``.webarchive``) as text, and its address (``url``, or the one a browser saved it from)."""
     data, charset = _unpacked(path)
-    if data.startswith(WEBARCHIVE_MAGIC):
-        page, saved_from = _webarchive_page(data, str(path))
-        return html_page(page, url=url or saved_from, source=str(path))
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
@@ -144,9 +144,8 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     return html_page(data if decoded is None else decoded, url=url, source=str(path))
 
 
-# Safari's saved page: a binary property list (an Apple format Python's plistlib reads).
-WEBARCHIVE_MAGIC = b"bplist00"
-_WEBARCHIVE_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# What a web archive's page may be: HTML, or text (read as a text page is, at its blank lines).
+_WEBARCHIVE_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 
 
 def _webarchive_page(data: bytes, source: str) -> tuple[bytes | str, str | None]:
@@ -160,9 +159,13 @@ def _webarchive_page(data: bytes, source: str) -> tuple[bytes | str, str | None]
     except Exception as exc:  # a damaged binary property list fails in many ways, all meaning the same
         raise InputError(f"{source}: is not a readable Safari web archive ({type(exc).__name__}); "
                          f"save the page again, or as HTML") from None
-    if not isinstance(body, bytes) or mime not in _WEBARCHIVE_HTML_TYPES:
-        raise InputError(f"{source}: is a Safari web archive of {mime}, not of an HTML page")
-    decoded = header_decoded(body, main.get("WebResourceTextEncodingName"))
+    if not isinstance(body, bytes):
+        raise InputError(f"{source}: is not a readable Safari web archive (its page is no data); save the page "
+                         f"again, or as HTML")
+    if mime not in _WEBARCHIVE_PAGE_TYPES:
+        raise InputError(f"{source}: is a Safari web archive of {mime}, not of a page")
+    encoding = main.get("WebResourceTextEncodingName")
+    decoded = header_decoded(body, encoding if isinstance(encoding, str) else None)  # (a damaged name: the page's own)
     url = main.get("WebResourceURL")
     return (body if decoded is None else decoded), (url if isinstance(url, str) else None)
 
