@@ -86,7 +86,9 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
 _FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|(?:^| )[(“‘]$")
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|:(?![^\W\d_]|-)|%(?!%)|\.(?![.]|[^\W\d_])")  # ("%%NAME%%": a template's leftover)
+# A "." or ":" that goes on with a sentence: not "..." nor before a letter (code), nor ":-".
+_GOING_ON_STOP = r"\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)"
+_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -166,7 +168,7 @@ def sentences(text: str) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|:(?![^\W\d_]|-)|\.(?![.]|[^\W\d_]))")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|" + _GOING_ON_STOP + ")")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
@@ -254,7 +256,7 @@ def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
 
 # A line a stripped cut starts: punctuation that no line of its own opens with (not a
 # quote: Swedish quotes open with ”), nor a space (Scrapy's text nodes keep their own).
-_CLOSING_START = re.compile(r"[,;)\]%]|\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)")
+_CLOSING_START = re.compile(r"[,;)\]%]|" + _GOING_ON_STOP)
 
 
 def _is_seam(last_piece: str, head: str, line: str) -> bool:

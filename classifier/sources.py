@@ -18,7 +18,7 @@ from typing import Iterable, Union
 
 from .blocks import LABELLED_SUFFIXES, path_list, records_suffix
 from .errors import BlocktagError, InputError
-from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, is_page_name, page_stem
+from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, SNIFF_BYTES, is_page_name, is_trafilatura_xml, page_stem
 
 STDIN = "-"
 STDIN_PAGE = "stdin"
@@ -101,8 +101,6 @@ def _documents_said(entries: list[Path], named: set[str]) -> str:
     """A folder's documents that are no pages (PDF, office and e-book files, trafilatura's
     XML), counted by kind with what to do instead; "" when it holds none. Files also named as
     arguments are left out: they are read, and reported, on their own."""
-    from .readers import SNIFF_BYTES, is_trafilatura_xml
-
     def kind(p: Path) -> str | None:
         name = p.name.lower()
         if not name.endswith(_PDF + _OFFICE + _XML) or os.path.realpath(p) in named or not p.is_file():

@@ -177,7 +177,9 @@ def looks_like_mhtml(data: bytes) -> bool:
 
 def is_trafilatura_xml(head: bytes) -> bool:
     """Whether a file starting with ``head`` is trafilatura's --xml or --xmltei output."""
-    return not_a_page(head) == _TRAFILATURA
+    head = head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
+    root = _XML_ROOT.match(head)
+    return bool(_TRAFILATURA_XML.match(head) or (root and root.group(1) in (b"doc", b"TEI")))
 
 
 def not_a_page(head: bytes) -> str | None:
@@ -189,9 +191,9 @@ def not_a_page(head: bytes) -> str | None:
     head = head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
     if _FEED_START.match(head):
         return _FEED
-    root = _XML_ROOT.match(head)
-    if _TRAFILATURA_XML.match(head) or (root and root.group(1) in (b"doc", b"TEI")):
+    if is_trafilatura_xml(head):
         return _TRAFILATURA
+    root = _XML_ROOT.match(head)
     if _TRAFILATURA_CSV.match(head):
         return _TRAFILATURA_TSV
     if root and root.group(1).lower() != b"html":

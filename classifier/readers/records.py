@@ -38,8 +38,8 @@ class RecordPage(NamedTuple):
 
 def holds_pages(record: object) -> bool:
     """Whether a file whose first record is ``record`` holds pages (no ``index``, and a
-    ``text`` or ``html`` field) rather than blocks."""
-    record = unwrapped(record)
+    ``text`` or ``html`` field) rather than blocks. (An API response is read as the page under
+    its ``data``: give :func:`unwrapped` records, as ``_telling_record`` does.)"""
     return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
 
 
