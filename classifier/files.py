@@ -115,6 +115,17 @@ def binary_error(source, head: bytes) -> InputError:
     return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
 
 
+def likely_encoding(data: bytes) -> str:
+    """The single-byte encoding to suggest for text that is not UTF-8: Windows' cp1252 (what
+    browsers read "latin-1" as), unless the text holds a byte it leaves undefined. latin-1
+    would read cp1252's dashes and curly quotes (0x80-0x9F) as invisible control characters."""
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "cp1252"
+
+
 def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     """Decode ``data`` read from ``source``, refusing binary content with a clear error."""
     check_encoding(encoding)
@@ -135,7 +146,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
                              f"not valid {marked.removesuffix('-sig').upper()} (byte {exc.start}); is it cut short or damaged?") from None
         raise InputError(
             f"{source}: is not valid {encoding} text (byte {exc.start}); "
-            "name its encoding with --encoding, e.g. --encoding latin-1"
+            f"name its encoding with --encoding, e.g. --encoding {likely_encoding(data)}"
         ) from None
     return text.removeprefix("\ufeff")
 
@@ -211,7 +222,7 @@ def _decoded_lines(handle, path, encoding: str) -> Iterator[str]:
             line = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
-                             "name its encoding with --encoding, e.g. --encoding latin-1") from None
+                             f"name its encoding with --encoding, e.g. --encoding {likely_encoding(raw)}") from None
         if offset == 0:
             line = line.removeprefix("\ufeff")
         offset += len(raw)

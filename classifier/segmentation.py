@@ -123,7 +123,20 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         blocks = [part for block in blocks for part in _split_at_fences(block)]
     elif len(blocks) == 1 and is_flattened(blocks[0]):
         return sentences(blocks[0])
-    return _join_loose_lists(_rejoin_split_links(blocks))
+    return _join_loose_lists(_rejoin_split_links(_without_bare_markup(blocks)))
+
+
+# A block of a container's opening and closing tags alone, no text between them: the wrappers
+# markdown converters keep on lines of their own (pandoc's gfm writes `<div class="byline">`
+# and `</div>`). No block of the page, as the HTML reader makes none of them. (Comments,
+# iframes, tracking images and the like are blocks of their own: the corpus labels them.)
+_WRAPPER_TAGS = "div|span|section|article|main|header|footer|aside|nav|figure|center|font"
+_BARE_WRAPPERS = re.compile(r"(?:\s*</?(?:%s)(?:\s[^<>]{0,2000})?>)+\s*" % _WRAPPER_TAGS, re.IGNORECASE)
+
+
+def _without_bare_markup(blocks: list[str]) -> list[str]:
+    kept = [block for block in blocks if not (block.lstrip().startswith("<") and _BARE_WRAPPERS.fullmatch(block))]
+    return kept or blocks  # a page of wrappers alone is refused or tagged as it is, not emptied
 
 
 # A page flattened to one line (BeautifulSoup's get_text(" ", strip=True), Scrapy's text
@@ -169,6 +182,10 @@ def sentences(text: str) -> list[str]:
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
 _SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|" + _GOING_ON_STOP + ")")
+# A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
+# a page was cut at its inline elements. Without one, a block that ends in a space is not cut
+# there: markdown exports leave a stray trailing space after a byline or an image.
+_STARTING_SEAM = re.compile(r"\n\n(?: [\w('\"‘“]|[,;)\]’”%]|" + _GOING_ON_STOP + ")")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
@@ -184,7 +201,13 @@ def _segment_joining_fragments(text: str) -> list[str]:
     stripped = _may_be_stripped(text)
     if not (_SEAM_CANDIDATE.search(text) or (stripped and _STRIPPED_SEAM_CANDIDATE.search(text))):
         return _NONBLANK_RUN.findall(text)
-    return _segment_joining_seams(text, stripped)
+    return _segment_joining_seams(text, stripped, _cut_at_elements(text))
+
+
+def _cut_at_elements(text: str) -> bool:
+    """Whether a page shows a piece that starts as only a cut sentence does, so that a piece
+    ending in one space is a cut too (``_FRAGMENT_END``)."""
+    return _STARTING_SEAM.search(text) is not None
 
 
 def _may_be_stripped(text: str) -> bool:
@@ -198,10 +221,10 @@ def _segment_joining_fragments_slowly(text: str) -> list[str]:
     """:func:`_segment_joining_fragments` without its one-regex path (a test checks that
     they agree)."""
     text = normalise_newlines(text)
-    return _segment_joining_seams(text, _may_be_stripped(text))
+    return _segment_joining_seams(text, _may_be_stripped(text), _cut_at_elements(text))
 
 
-def _segment_joining_seams(text: str, stripped: bool = False) -> list[str]:
+def _segment_joining_seams(text: str, stripped: bool = False, cut: bool = True) -> list[str]:
     blocks: list[str] = []
     current: list[str] = []  # the block's lines but its last
     pieces: list[str] = []  # the last line, as the pieces joined at seams (joined once, at its end)
@@ -211,7 +234,7 @@ def _segment_joining_seams(text: str, stripped: bool = False) -> list[str]:
         if not line.strip():
             blanks.append(line)
             continue
-        if pieces and blanks == [""] and _is_seam(pieces[-1], head, line):
+        if pieces and blanks == [""] and _is_seam(pieces[-1], head, line, cut):
             pieces.append(line)
             head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
             blanks = []
@@ -259,10 +282,10 @@ def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
 _CLOSING_START = re.compile(r"[,;)\]%]|" + _GOING_ON_STOP)
 
 
-def _is_seam(last_piece: str, head: str, line: str) -> bool:
+def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
-    seam = _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2)) or _FRAGMENT_START.match(line)
+    seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2))) or _FRAGMENT_START.match(line)
     return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
 
 

@@ -125,10 +125,23 @@ def test_binary_file_is_refused(tmp_path, small_model_path):
 
 
 def test_wrong_encoding_suggests_encoding_option(tmp_path, small_model_path):
-    page = tmp_path / "latin.txt"
-    page.write_bytes("Caf\xe9 opens\n\nBy Ana".encode("latin-1"))
+    # Text saved on Windows: its dash and curly quotes are bytes latin-1 reads as control characters.
+    page = tmp_path / "windows.txt"
+    page.write_bytes("Caf\xe9 opens \u2014 \u201csoon\u201d\n\nBy Ana".encode("cp1252"))
     result = run("tag", page, "--model", small_model_path)
     assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding cp1252\n"
+    )
+    followed = run("tag", page, "--model", small_model_path, "--encoding", "cp1252", "--format", "jsonl")
+    assert followed.exit_code == 0
+    assert json.loads(followed.stdout.splitlines()[0])["text"] == "Caf\xe9 opens \u2014 \u201csoon\u201d"
+
+
+def test_wrong_encoding_suggests_latin_1_where_cp1252_has_no_character(tmp_path, small_model_path):
+    page = tmp_path / "latin.txt"
+    page.write_bytes(b"Caf\xe9 \x8d opens\n\nBy Ana")  # 0x8D: undefined in cp1252
+    result = run("tag", page, "--model", small_model_path)
     assert result.output == (
         f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding latin-1\n"
     )

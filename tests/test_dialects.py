@@ -395,6 +395,31 @@ def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
     assert split_page(paragraph, "auto") == [paragraph]  # with no menu, a long paragraph is one block
 
 
+def test_auto_keeps_a_block_that_ends_in_a_stray_space_apart():
+    # Markdown exports leave a space after a byline or an image (trafilatura writes a figure's
+    # image "![](src) "). With no piece on the page that starts as only a cut sentence does,
+    # the space is no cut.
+    page = "By Ada Moss \n\n![](https://img.example/pond.jpg) \n\nThe old quarry pond will become a park."
+    assert split_page(page, "auto") == page.split("\n\n")
+    cut = page + "\n\nThe council voted \n\nfour to one\n\n, with one absent."  # a get_text page: its seams
+    assert split_page(cut, "auto") == ["By Ada Moss ![](https://img.example/pond.jpg) The old quarry pond will become a park.",
+                                       "The council voted four to one, with one absent."]
+    assert segmentation._segment_joining_fragments_slowly(page) == page.split("\n\n")
+
+
+def test_auto_leaves_out_blocks_of_html_tags_alone():
+    # pandoc's gfm keeps a page's wrappers on lines of their own: no text, no block. (A
+    # comment or an image is a block: the corpus labels them.)
+    page = ('<div class="story">\n\n# Pond to become a park\n\n<div class="byline">\n\n'
+            '<span class="author">By [Ada Moss](https://a.example/ada)</span>\n\n</div>\n\n<!-- ad slot -->\n\n'
+            '<img src="pond.jpg" alt="The pond">\n\nThe old quarry pond will become a park.\n\n</DIV>\n</section>')
+    assert split_page(page, "auto") == [
+        "# Pond to become a park", '<span class="author">By [Ada Moss](https://a.example/ada)</span>',
+        "<!-- ad slot -->", '<img src="pond.jpg" alt="The pond">', "The old quarry pond will become a park."]
+    assert split_page("<div>\n\n</div>", "auto") == ["<div>", "</div>"]  # all markup: left as it is
+    assert split_page(page, "blank")[0] == '<div class="story">'  # blank splits at blank lines, nothing more
+
+
 def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     # A link's text is its own piece in get_text("\n\n"), and the punctuation after it
     # starts the next piece with no space: "Otters" / "’ den", "report" / ", and".
@@ -474,9 +499,10 @@ def test_auto_leaves_a_table_laid_out_in_columns_unwrapped():
 
 @pytest.mark.parametrize("unit", ["word \n\n", "(\n\n", "\n\n, x"])
 def test_a_page_of_seams_is_read_whole(unit):
-    # Each seam reads only the last piece's end, so 100 KB of seams is one linear pass.
-    text = unit * (100_000 // len(unit))
-    assert split_page(text, "auto") == [text.replace("\n", "").strip("\n")]
+    # Each seam reads only the last piece's end, so 100 KB of seams is one linear pass. (The
+    # first block shows a piece that starts as a cut one, which makes a space at an end a cut.)
+    seams = unit * (100_000 // len(unit))
+    assert split_page("a\n\n, b\n\n\n\n" + seams, "auto") == ["a, b", seams.replace("\n", "").strip("\n")]
 
 def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
     # trafilatura's markdown puts no blank line after a closing fence

@@ -469,6 +469,20 @@ def test_a_fragment_of_html_named_as_text_is_read_as_html(tmp_path):
     assert [b.text for b in page] == ["Ferry resumes", "The ferry sailed [again](/x).", "The ferry. (Photo: AP)"]
 
 
+@pytest.mark.parametrize("top", ['<div class="story">', '<p align="center"><img src="logo.png"></p>', "<figure>"])
+def test_markdown_that_opens_with_html_is_read_as_text(tmp_path, top):
+    # pandoc's gfm keeps a page's <div> wrappers; a README opens with a centred logo. Its
+    # paragraphs, at blank lines, are what no HTML fragment holds: it stays text, block by block.
+    path = tmp_path / "story.md"
+    path.write_text(f"{top}\n\n# Pond to become a park\n\nThe quarry pond will become a park.\n\n"
+                    "*Ada Moss contributed to this report.*\n\n</div>\n", encoding="utf-8")
+    assert input_kind(path) == "text"
+    (page,) = iter_pages([path])
+    assert [b.text for b in page][-3:] == ["# Pond to become a park", "The quarry pond will become a park.",
+                                            "*Ada Moss contributed to this report.*"]
+    assert looks_like_html(b'<div class="story">\n  <p>A fragment</p>\n\n  <p>Another</p>\n</div>')  # tags after blanks
+
+
 def test_xhtml_with_an_xml_declaration_and_doctype_is_read_as_html(tmp_path):
     path = tmp_path / "strict.txt"
     path.write_text('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
@@ -983,7 +997,7 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     assert [t.block.text for t in tag_text(latin.encode("iso-8859-1"), model=small_model)] == ["Café in Zürich"]
     latin_text = "Café opens\n\nBy Ana".encode("latin-1")
     with pytest.raises(InputError, match=r"^<text>: is not valid utf-8 text \(byte 3\); name its encoding with "
-                                         r"encoding=, e.g. encoding='latin-1'$"):
+                                         r"encoding=, e.g. encoding='cp1252'$"):
         tag_text(latin_text, model=small_model)
     assert [t.block.text for t in tag_text(latin_text, model=small_model, encoding="latin-1")] == ["Café opens", "By Ana"]
     with pytest.raises(InputError, match=r"^<text>: is NoneType, not a page: give its text as a str, or its bytes "

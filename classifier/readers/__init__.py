@@ -62,6 +62,10 @@ _HTML_FRAGMENT_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _CLOSING_TAG = re.compile(rb"</[a-z][a-z0-9]*\s*>", re.IGNORECASE)
+# A blank line, then a line that opens with no tag: a paragraph of markdown or text, which an
+# HTML fragment does not hold. Markdown may open with raw HTML (pandoc's gfm keeps a page's
+# <div> wrappers, a README opens with <p align="center">) and is still read as text.
+_TEXT_PARAGRAPH = re.compile(rb"\n[ \t]*\r?\n[ \t]*[^\s<]")
 # Header lines ("From: <Saved by Blink>", folded lines) up to a multipart/related content type.
 _MHTML_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,40}?"
                           rb"Content-Type:[ \t]*multipart/related", re.IGNORECASE)
@@ -110,7 +114,8 @@ def looks_like_html(data: bytes) -> bool:
     (MHTML, :func:`looks_like_mhtml`; Safari's binary property list, read as its page or
     refused as no web archive)."""
     head = data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
-    return bool(_HTML_START.match(head) or (_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head))
+    fragment = _HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head) and not _TEXT_PARAGRAPH.search(head)
+    return bool(_HTML_START.match(head) or fragment
                 or looks_like_mhtml(head) or data.startswith(WEBARCHIVE_MAGIC))
 
 
