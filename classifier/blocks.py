@@ -145,7 +145,8 @@ def read_labelled(
             if other[0] != k:
                 raise DataFormatError(
                     f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} "
-                    f"is also at {paths[other[0]]}:{other[1]}; give each page a name no other file uses"
+                    f"is also at {paths[other[0]]}:{other[1]}; if it is the same page labelled twice, keep one file's copy; "
+                    "if they are different pages, give each a name no other file uses"
                 )
             order.check(block, f"{path}:{lineno}")
             blocks.append(block)

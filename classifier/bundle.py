@@ -40,6 +40,7 @@ MEMORY_FORMAT_VERSION = 5
 READABLE_FORMAT_VERSIONS = (NO_PLAIN_FORMAT_VERSION, BUNDLE_FORMAT_VERSION, MEMORY_FORMAT_VERSION)
 MODEL_SUFFIX = ".npz"
 SHIPPED_MODEL_NAME = "blocktag.npz"
+SHIPPED_MODEL_WORD = "shipped"  # what --model calls the shipped model, from any folder
 PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".skops")
 _META = "meta.json"
 _PLAIN_PREFIX = "plain/"  # the plain-text model's arrays
@@ -253,9 +254,15 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     Raises :class:`ModelError` for a file that is not a blocktag model of this format,
     saying what to do; never unpickles anything.
     """
-    path = Path(path) if path is not None else shipped_model_path()
+    named = path is not None
+    path = Path(path) if named else shipped_model_path()
     if not path.is_file():
-        raise ModelError(f"{path}: no such model file" if not path.exists() else f"{path}: is not a file")
+        if path.exists():
+            raise ModelError(f"{path}: is not a file")
+        # models/blocktag.npz, as the checkout names it, is not there in a team's own folder
+        shipped = named and path.name == SHIPPED_MODEL_NAME
+        raise ModelError(f"{path}: no such model file"
+                         + (f"; the shipped model needs no -m (or give -m {SHIPPED_MODEL_WORD})" if shipped else ""))
     if path.suffix.lower() in PICKLE_SUFFIXES:
         raise ModelError(
             f"{path}: is a pickle-based model of an older blocktag, which could run code when loaded; "

@@ -27,7 +27,7 @@ from .extras import require
 from .evaluation import DEFAULT_FOLDS
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
-from .bundle import check_model_path, load_model
+from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model
 from .params import parse_params
 from .output import kept_only, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
@@ -205,9 +205,20 @@ def main_callback(
 
 # ---------------------------------------------------------------------- tag
 
-ModelOption = Annotated[
-    Optional[Path], typer.Option("--model", "-m", help="Model file (.npz). Default: the shipped model.")
-]
+def _model_name(value: Optional[Path]) -> Optional[Path]:
+    """--model shipped is the shipped model (None, as no --model), unless a file of that name is here."""
+    if value is not None and str(value) == SHIPPED_MODEL_WORD and not value.exists():
+        return None
+    return value
+
+
+def _model_names(values: Optional[list[Path]]) -> Optional[list[Optional[Path]]]:
+    return None if values is None else [_model_name(v) for v in values]
+
+
+ModelOption = Annotated[Optional[Path], typer.Option(
+    "--model", "-m", callback=_model_name,
+    help=f"Model file (.npz), or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder. Default: the shipped model.")]
 
 
 def _known_encoding(value: str) -> str:
@@ -437,7 +448,7 @@ def train_cli(
 
     Example: blocktag train training/data/*.jsonl --output models/my.npz
 
-    Example: blocktag train my_labels.jsonl --with-corpus --output models/mine.npz
+    Example: blocktag train my_labels.jsonl --with-corpus --output mine.npz
     """
     if weight is not None and not with_corpus:
         raise fail("--weight weighs your blocks against the shipped corpus: add --with-corpus, or drop --weight")
@@ -495,7 +506,7 @@ def train_cli(
 @app.command("evaluate")
 def evaluate_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
-    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", help="Model file; repeat to compare models side by side. Default: the shipped model.")] = None,
+    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
@@ -508,12 +519,13 @@ def evaluate_cli(
     from .evaluation import compare, evaluate, figures_of
     from .report import write_html, write_json
 
-    named = [str(path) for path in models or []]
+    named = [SHIPPED_MODEL_WORD if path is None else str(path) for path in models or []]  # (None: -m shipped)
     twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
     if twice is not None:
         raise fail(f"--model {twice} is given twice: give each model to compare once")
     with user_errors():
-        check_outputs([json_path, report_path], [*data, *(models or [])])  # before the work, not after it
+        model_files = [path for path in models or [] if path is not None]
+        check_outputs([json_path, report_path], [*data, *model_files])  # before the work, not after it
         if report_path is not None:
             require("report", "--report")
         blocks = read_labelled(data, encoding=encoding)
@@ -730,6 +742,7 @@ def suggest_cli(
     output: OutputOption = None,
     fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
+    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page named in this file of labelled blocks (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
     model: ModelOption = None,
     split: SplitOption = Split.auto,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -742,13 +755,17 @@ def suggest_cli(
                         {**SUFFIX_FORMATS, ".json": SuggestFormat.labelstudio.value})
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
-    from .suggest import suggest_pages
+    from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
 
     bad_files = BadFiles(inputs)
     with user_errors():
-        check_outputs([output, config], inputs, is_page_name)
+        check_outputs([output, config], [*inputs, *(exclude or [])], is_page_name)
+        if output is not None:
+            check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
+        labelled = labelled_pages(exclude or [], encoding)
         bundle = load_model(model)
-        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value), pages)
+        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value), pages,
+                               exclude_pages=labelled)
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:
                 from .labelstudio import write_tasks

@@ -6,8 +6,8 @@ guess, ``u`` undoes the last answer, ``q`` saves and quits.
 
 Progress lives in the file itself: an answered record gets ``"reviewed": true``, so a
 later run resumes at the first block not reviewed. The file is rewritten atomically
-(:func:`classifier.files.atomic_write`) after every page and on quitting, so an
-interrupted session loses at most the page in hand.
+(:func:`classifier.files.atomic_write`) after every page and on quitting, and on Ctrl-C,
+SIGTERM or SIGHUP, so only a session killed outright (SIGKILL) loses the page in hand.
 
 Keys are read through a ``read_key()`` callable returning one answer: ``""`` for Enter,
 otherwise the key pressed. :func:`line_keys` reads one answer a line (tests, pipes);
@@ -16,14 +16,18 @@ otherwise the key pressed. :func:`line_keys` reads one answer a line (tests, pip
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
 import select
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Iterator, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -42,6 +46,7 @@ RESERVED_KEYS = {UNDO, QUIT}
 # Neighbours are context, not the question: show only their beginning.
 NEIGHBOUR_CHARS = 160
 REVIEWED = "reviewed"
+LABEL_SUFFIXES = (".jsonl", ".ndjson")  # the files 'blocktag label' reads and marks reviewed
 
 
 @dataclass
@@ -93,20 +98,34 @@ def terminal_keys() -> Callable[[], str]:
         old = termios.tcgetattr(fd)
         try:
             tty.setraw(fd, termios.TCSANOW)  # (not the default TCSAFLUSH: keys typed ahead are kept)
-            ch = os.read(fd, 1).decode("utf-8", "replace")
+            ch = _read_byte(fd).decode("utf-8", "replace")
             if ch == "\x1b":
                 # An arrow, page or function key sends ESC and more bytes at once: one key,
                 # answered as unknown, not a label a byte.
                 _read_escape_sequence(fd)
                 return ESCAPE_KEY
         finally:
-            termios.tcsetattr(fd, termios.TCSADRAIN, old)
+            with contextlib.suppress(termios.error):  # a closed terminal has no settings to restore
+                termios.tcsetattr(fd, termios.TCSADRAIN, old)
+        if not ch:  # the terminal was closed: like the end of piped input (saves and quits)
+            return QUIT
         if ch == "\x03":
             raise KeyboardInterrupt
         if ch == "\x04":  # Ctrl-D: like the end of piped input
             return QUIT
         return ACCEPT if ch in "\r\n" else ch.lower()
     return read
+
+
+def _read_byte(fd: int) -> bytes:
+    """One byte from the terminal; none once it is closed (hung up: a dropped ssh session),
+    which reads as the end of input or fails with EIO."""
+    try:
+        return os.read(fd, 1)
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        return b""
 
 
 def _read_escape_sequence(fd: int) -> None:
@@ -137,7 +156,7 @@ class LabelFile:
     @classmethod
     def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
         path = Path(path)
-        if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        if path.suffix.lower() not in LABEL_SUFFIXES:
             stem = path.name.split(".")[0] or "to_label"
             raise DataFormatError(f"{path}: blocktag label reads JSON Lines (.jsonl); make one with "
                                   f"'blocktag suggest ... -o {stem}.jsonl'")
@@ -264,16 +283,53 @@ def _short(text: str) -> str:
     return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
 
 
+class _Stopped(BaseException):
+    """A signal asking the session to end (SIGTERM, SIGHUP): handled as Ctrl-C is."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+# A killed session (`kill`, a closed terminal, a dropped ssh connection) keeps its answers too.
+STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _signals_stop_the_session() -> Iterator[None]:
+    """While labelling, SIGTERM and SIGHUP raise :class:`_Stopped`; the previous handlers
+    are back afterwards. (Only the main thread may set handlers: elsewhere, none are.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _Stopped(signum)
+
+    previous = {signum: signal.signal(signum, stop) for signum in STOPPING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def label_file(path: str | Path, read_key: Callable[[], str], console: Console, clear: bool = False,
                encoding: str = DEFAULT_ENCODING) -> Summary:
-    """Label the blocks of a JSONL file interactively; returns how far it got."""
+    """Label the blocks of a JSONL file interactively; returns how far it got. Ctrl-C, SIGTERM
+    and SIGHUP save every answer given so far, say so, and end it: KeyboardInterrupt for
+    Ctrl-C, ``SystemExit(128 + signal)`` for the others."""
     file = LabelFile.read(path, encoding)
     if file.reviewed() == len(file.records):
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:
-        return Labeller(file, read_key, console, clear).run()
-    except KeyboardInterrupt:
-        file.save()  # Ctrl-C keeps every answer given so far, and says so
-        print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
-              f"Run 'blocktag label {file.path}' again to resume.", file=sys.stderr)
+        with _signals_stop_the_session():
+            return Labeller(file, read_key, console, clear).run()
+    except (KeyboardInterrupt, _Stopped) as exc:
+        file.save()  # every answer given so far is kept, and said so
+        with contextlib.suppress(OSError):  # (a closed terminal takes no message)
+            print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
+                  f"Run 'blocktag label {file.path}' again to resume.", file=sys.stderr)
+        if isinstance(exc, _Stopped):
+            raise SystemExit(128 + exc.signum) from None
         raise

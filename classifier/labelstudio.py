@@ -33,6 +33,7 @@ naming the task.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
@@ -100,7 +101,8 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
     """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
     ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task,
     and its Label Studio id, which a user finds in the project) for error messages.
-    Unannotated tasks are skipped; an export with none annotated is refused."""
+    Unannotated tasks are skipped, with a warning saying how many; an export with none
+    annotated is refused."""
     path = Path(path)
     try:
         tasks = json.loads(read_text(path, encoding))  # (export.json.gz too)
@@ -134,6 +136,11 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                 )
             yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
                           "label": label}
+    skipped = len(tasks) - annotated
+    if annotated and skipped:  # pages left out of training or scoring: said, not silently
+        verb = "has" if skipped == 1 else "have"
+        # (warned from here, not the caller: a file read again, as cv --group does, is said once)
+        warnings.warn(f"{path}: {skipped} of {len(tasks)} tasks {verb} no submitted annotation; skipped")
     if not annotated:
         # A model's predictions are not labels; say so rather than "no labelled blocks" later.
         if not tasks:

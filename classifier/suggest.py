@@ -26,8 +26,9 @@ from typing import IO, Iterable, Sequence
 
 import numpy as np
 
-from .blocks import Block
-from .errors import SettingError
+from .blocks import Block, iter_labelled
+from .errors import OutputError, SettingError
+from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .tagging import DEFAULT_BATCH_BLOCKS
 
@@ -71,19 +72,22 @@ class _Candidate:
 
 
 def suggest_pages(
-    model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY
+    model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY,
+    exclude_pages: Iterable[str] = (),
 ) -> list[Suggestion]:
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
     ``model`` (a bundle, a model file, or None for the shipped model).
 
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
-    :func:`classifier.readers.pages.iter_pages`. Ties keep input order, so the ranking is
-    deterministic.
+    :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages`` (pages
+    already labelled, see :func:`labelled_pages`) is never suggested. Ties keep input
+    order, so the ranking is deterministic.
     """
     if n < 1:
         raise SettingError("n", n, "give a number of pages from 1")
     model = as_model(model)
-    candidates = list(_candidates(model, pages))
+    excluded = set(exclude_pages)
+    candidates = list(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)))
     labels = model.labels
     picked: list[Suggestion] = []
     picked_vectors: list[dict[str, float]] = []
@@ -161,6 +165,46 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(v * b.get(w, 0.0) for w, v in a.items())
+
+
+def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> set[str]:
+    """The names of the pages in files of labelled blocks (the guide's JSONL or CSV, or
+    Label Studio exports): the pages ``suggest_pages(exclude_pages=...)`` leaves out."""
+    return {block.page for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding)}
+
+
+def check_keeps_no_reviewed_labels(path: str | Path) -> None:
+    """Refuse to write suggestions over a file of labels already reviewed (``"reviewed":
+    true``, as ``blocktag label`` writes them): a second round of the loop reusing the first
+    round's name would replace them."""
+    count = reviewed_labels(path)
+    if count:
+        raise OutputError(f"{path} holds {count} reviewed label{'s' if count != 1 else ''}; write the suggestions "
+                          "to another file, or move it away first")
+
+
+def reviewed_labels(path: str | Path) -> int:
+    """How many records of a JSONL file have ``"reviewed": true``; 0 for a file that is
+    missing, not named .jsonl (``blocktag label`` reads no other) or cannot be read as JSONL
+    records. Only the lines naming "reviewed" are parsed."""
+    from .labelling import LABEL_SUFFIXES, REVIEWED
+
+    if Path(path).suffix.lower() not in LABEL_SUFFIXES:
+        return 0
+    count = 0
+    marker = f'"{REVIEWED}"'.encode()
+    try:
+        with open(path, "rb") as lines:
+            for line in lines:
+                if marker not in line:
+                    continue
+                record = json.loads(line.decode("utf-8", "replace"))
+                if not isinstance(record, dict):
+                    return 0
+                count += record.get(REVIEWED) is True
+    except (OSError, ValueError, RecursionError):  # no such file, a folder, or not JSON Lines
+        return 0
+    return count
 
 
 def write_jsonl(suggestions: Iterable[Suggestion], out: IO[str]) -> int:

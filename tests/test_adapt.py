@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +160,106 @@ def test_suggest_cli_rejects_config_without_labelstudio(tmp_path):
                              "or drop --config\n")
 
 
+def test_suggest_never_picks_an_excluded_page():
+    assert [s.page for s in suggest_pages(STUB, PAGES, 4, exclude_pages={"a"})] == ["b", "c", "d"]
+    assert [s.page for s in suggest_pages(STUB, PAGES, 4, exclude_pages=["a", "c", "nowhere"])] == ["b", "d"]
+
+
+def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_path):
+    crawl = corpus_pages_file(tmp_path)
+    model = load_model(small_model_path)
+    first, second = suggest_pages(model, iter_pages([crawl]), 2)
+    # the first page labelled in the terminal (JSONL), the second in Label Studio (an export)
+    labelled = write_jsonl(tmp_path / "mine.jsonl", [{**r, "reviewed": True} for r in first.records()])
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(simulated_export([page_task(second.records())] * 2, {})), encoding="utf-8")
+    out = tmp_path / "round2.jsonl"
+    result = run("suggest", crawl, "--pages", 3, "--model", small_model_path, "--exclude", labelled,
+                 "--exclude", export, "-o", out)
+    assert result.exit_code == 0, result.output
+    expected = suggest_pages(model, iter_pages([crawl]), 3, exclude_pages={first.page, second.page})
+    assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == \
+        [r for s in expected for r in s.records()]
+    assert {first.page, second.page}.isdisjoint(s.page for s in expected)
+    assert result.stderr.startswith(f"Warning: {export}: 1 of 2 tasks has no submitted annotation; skipped\n")
+
+
+@pytest.mark.parametrize("reviewed", [1, 2])
+def test_suggest_cli_refuses_to_write_over_reviewed_labels(tmp_path, reviewed):
+    out = write_jsonl(tmp_path / "round1.jsonl", [
+        {"page": "p", "index": i, "text": f"t{i}", "label": "body", "confidence": 0.5, **({"reviewed": True} if i < reviewed else {})}
+        for i in range(3)])
+    before = out.read_bytes()
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-o", out)
+    labels = "label" if reviewed == 1 else "labels"
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", f"Error: {out} holds {reviewed} reviewed {labels}; write the suggestions to another file, or move it away first\n")
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["round1.jsonl"]  # no temporary file either
+
+
+@pytest.mark.parametrize("held", [
+    '{"page": "p", "index": 0, "text": "t", "label": "body", "confidence": 0.5}\n',  # guesses not yet reviewed
+    'notes: "reviewed": true, by Ann\n',  # not JSON Lines: written over, as any other file
+])
+def test_suggest_cli_writes_over_a_file_with_no_reviewed_labels(small_model_path, tmp_path, held):
+    out = tmp_path / "to_label.jsonl"
+    out.write_text(held, encoding="utf-8")
+    result = run("suggest", SEED_PAGE, "--pages", 1, "--model", small_model_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    [expected] = suggest_pages(load_model(small_model_path), iter_pages([SEED_PAGE]), 1)
+    assert out.read_text(encoding="utf-8").splitlines() == [json.dumps(r, ensure_ascii=False) for r in expected.records()]
+
+
+def test_reviewed_labels_counts_only_jsonl_records_marked_reviewed(tmp_path):
+    from classifier.suggest import reviewed_labels
+
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "reviewed": True},
+                                              {"page": "p", "index": 1, "reviewed": False},
+                                              {"page": "p", "index": 2, "reviewed": "true"},
+                                              {"page": "p", "index": 3, "reviewed": True}])
+    assert reviewed_labels(path) == 2
+    assert reviewed_labels(tmp_path / "missing.jsonl") == 0
+    assert reviewed_labels(tmp_path) == 0  # a folder
+    (tmp_path / "tasks.json").write_text('[{"reviewed": true}]', encoding="utf-8")
+    assert reviewed_labels(tmp_path / "tasks.json") == 0  # not a file 'blocktag label' marks
+    (tmp_path / "bin.jsonl").write_bytes(b'\x00\xff"reviewed"\x00\n')
+    assert reviewed_labels(tmp_path / "bin.jsonl") == 0
+
+
+# ---------------------------------------------------------------------- -m shipped
+
+
+def test_model_shipped_names_the_shipped_model_from_any_folder(small_model_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a team's own folder: no models/ in it
+    result = run("evaluate", SEED_LABELS, "-m", small_model_path, "-m", "shipped", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-3:-1] == [f"A = {small_model_path}", "B = shipped model"]
+    assert run("evaluate", SEED_LABELS, "-m", "shipped", "--quiet").stdout == run("evaluate", SEED_LABELS, "--quiet").stdout
+    assert run("tag", SEED_PAGE, "-m", "shipped").stdout == run("tag", SEED_PAGE).stdout
+    twice = run("evaluate", SEED_LABELS, "-m", "shipped", "-m", "shipped")
+    assert (twice.exit_code, twice.stderr) == (1, "Error: --model shipped is given twice: give each model to compare once\n")
+
+
+def test_a_file_named_shipped_is_a_model_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("shipped").write_text("not a model", encoding="utf-8")
+    result = run("tag", SEED_PAGE, "-m", "shipped")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: shipped: ")
+
+
+@pytest.mark.parametrize("command", ["tag", "explain", "suggest", "evaluate"])
+def test_a_missing_blocktag_npz_says_the_shipped_model_needs_no_model_option(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    data = SEED_LABELS if command == "evaluate" else SEED_PAGE
+    result = run(command, data, "-m", "models/blocktag.npz", *(["--pages", 1] if command == "suggest" else []))
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: models/blocktag.npz: no such model file; the shipped model needs no -m (or give -m shipped)\n")
+    other = run(command, data, "-m", "models/mine.npz", *(["--pages", 1] if command == "suggest" else []))
+    assert other.stderr == "Error: models/mine.npz: no such model file\n"
+
+
 # ---------------------------------------------------------------------- Label Studio import
 
 
@@ -222,7 +324,8 @@ def test_a_gzipped_label_studio_export_is_read(tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
     path = tmp_path / "export.json.gz"
     path.write_bytes(gzip.compress(json.dumps(simulated_export(tasks + tasks, {})).encode("utf-8")))
-    assert read_labelled([path]) == [Block("p", 0, "a", "body")]
+    with pytest.warns(UserWarning, match="1 of 2 tasks has no submitted annotation; skipped$"):
+        assert read_labelled([path]) == [Block("p", 0, "a", "body")]
 
 
 def test_label_studio_export_errors_name_the_task(tmp_path):
@@ -255,6 +358,23 @@ def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, sm
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"the export holds no tasks; export the Label Studio project again$"):
         read_labelled([path])
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
+def test_label_studio_tasks_left_out_are_counted_on_stderr(tmp_path, small_model_path, command):
+    pages = list(group_pages(read_labelled(CORPUS_FILES[:1])))[:4]
+    tasks = [page_task([{**b.to_dict(), "confidence": 0.9} for b in blocks]) for blocks in pages]
+    export = simulated_export(tasks, {})  # the last task not annotated
+    export[1]["annotations"] = export[1]["annotations"][:1]  # the second's only annotation cancelled
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    with pytest.warns(UserWarning) as warned:
+        assert {b.page for b in read_labelled([path])} == {pages[0][0].page, pages[2][0].page}
+    assert [str(w.message) for w in warned] == [f"{path}: 2 of 4 tasks have no submitted annotation; skipped"]
+    extra = {"train": ["-o", tmp_path / "m.npz"], "evaluate": ["--model", small_model_path], "cv": ["--folds", 2]}[command]
+    result = run(command, path, *extra, "--quiet")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"Warning: {path}: 2 of 4 tasks have no submitted annotation; skipped\n"
 
 
 def test_json_that_is_not_a_label_studio_export(tmp_path):
@@ -356,6 +476,61 @@ def test_label_end_of_input_saves_like_q(tmp_path):
     summary = label_file(path, line_keys(io.StringIO("2\n")), Console(file=io.StringIO()))
     assert (summary.reviewed, summary.total, summary.changed, summary.quit) == (1, 5, 1, True)
     assert saved(path)[0]["label"] == "caption"
+
+
+STOPPING = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+
+
+@pytest.mark.parametrize("signum", STOPPING, ids=[s.name for s in STOPPING])
+def test_label_killed_by_sigterm_or_sighup_saves_like_ctrl_c(tmp_path, monkeypatch, signum):
+    import classifier.labelling
+
+    path = label_input(tmp_path)
+    answers = iter(["", "c", "", "o"])  # page p1, then the first block of p2 (not a whole page)
+
+    def keys(stream=None):
+        def read() -> str:
+            try:
+                return next(answers)
+            except StopIteration:
+                os.kill(os.getpid(), signum)  # killed while waiting for a key
+                time.sleep(30)  # (the handler's exception ends this at once)
+                raise AssertionError("the signal did not end the session")
+        return read
+
+    def outside_the_session(signum, frame):
+        raise AssertionError("the labelling session did not handle the signal")
+
+    monkeypatch.setattr(classifier.labelling, "line_keys", keys)
+    before = signal.signal(signum, outside_the_session)  # (not the default: that would end the tests)
+    try:
+        result = run("label", path)
+        assert signal.getsignal(signum) is outside_the_session  # the session's handler is gone with it
+    finally:
+        signal.signal(signum, before)
+    assert (result.exit_code, result.stderr) == (
+        128 + signum, f"Saved {path}: 4 of 5 blocks reviewed. Run 'blocktag label {path}' again to resume.\n")
+    assert [(r["label"], r.get("reviewed")) for r in saved(path)] == [
+        ("byline", True), ("caption", True), ("body", True), ("other", True), ("other", None)]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_closed_terminal_reads_as_quit_not_as_enter(monkeypatch):
+    import io
+    import threading
+
+    from classifier.labelling import QUIT, terminal_keys
+
+    master, slave = os.openpty()
+    try:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.FileIO(slave, closefd=False)))
+        read = terminal_keys()
+        os.write(master, b"y")
+        assert read() == "y"
+        threading.Timer(0.2, os.close, [master]).start()  # the terminal goes away while a key is awaited
+        assert read() == QUIT
+    finally:
+        os.close(slave)
 
 
 @pytest.mark.parametrize("name", ["x.csv", "x.jsonl.gz"])

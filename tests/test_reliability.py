@@ -158,7 +158,8 @@ def test_4_the_same_block_in_two_labelled_files_is_an_error(tmp_path):
     with pytest.raises(DataFormatError) as caught:
         read_labelled([first, second])
     assert str(caught.value) == (
-        f"{second}:2: duplicate block: page 'p' index 0 is also at {first}:1; give each page a name no other file uses"
+        f"{second}:2: duplicate block: page 'p' index 0 is also at {first}:1; if it is the same page labelled twice, "
+        "keep one file's copy; if they are different pages, give each a name no other file uses"
     )
 
 
