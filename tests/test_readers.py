@@ -968,6 +968,22 @@ def test_a_scrapers_envelope_is_not_a_block_and_its_url_is_kept(tmp_path, text):
         + ["The bridge carried its first cars on Tuesday."]]
 
 
+def test_jina_readers_image_and_link_summaries_are_no_blocks(tmp_path):
+    # X-With-Images-Summary / X-With-Links-Summary: the page's images and links listed again
+    trailer = ("\n\nImages:\n- ![Image 1: The bridge at dawn](https://img.example/b.jpg)\n\n"
+               "Links/Buttons:\n- [News](https://harbour.example/news)\n- [Sign in](https://harbour.example/login)\n")
+    path = tmp_path / "page.md"
+    path.write_text(JINA_PAGE + trailer, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Bridge reopens\n==============", "The bridge carried its first cars on Tuesday."]
+    path.write_text(JINA_PAGE + "\nImages:\n- ![x](a.jpg)\n\nThe end, after a list named Images.\n", encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page][-1] == "The end, after a list named Images."  # the page's own: kept
+    path.write_text("Text\n\nImages:\n- ![x](a.jpg)\n", encoding="utf-8")  # no Jina header: the page's own
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Text", "Images:\n- ![x](a.jpg)"]
+
+
 def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     # requests.get(url).text is HTML; a scraper's string may carry its envelope
     from classifier import tag_text

@@ -3,7 +3,8 @@ own text, which is no block of the page.
 
 - YAML front matter (``---`` / ``key: value`` lines / ``---``), as trafilatura's markdown
   with metadata, static-site exports and note apps write it;
-- Jina Reader's header (``Title:``, ``URL Source:``, ... then ``Markdown Content:``).
+- Jina Reader's header (``Title:``, ``URL Source:``, ... then ``Markdown Content:``), and its
+  trailer (``Images:`` and ``Links/Buttons:`` summaries) if it has one.
 
 :func:`split_envelope` takes it off, as the HTML reader leaves a page's ``<head>`` out, and
 returns the URL it names, which the page's records then carry.
@@ -32,6 +33,10 @@ _JINA = re.compile(
 _FRONT_MATTER_URL = re.compile(r"^(?:url|source|link|canonical_url|permalink):[ \t]*['\"]?(\S+?)['\"]?[ \t]*$",
                                re.MULTILINE | re.IGNORECASE)
 _JINA_URL = re.compile(r"^URL Source:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
+# Jina Reader's trailer, with X-With-Images-Summary or X-With-Links-Summary: "Images:" and
+# "Links/Buttons:", each a list of the page's images or links, after the page's own text.
+_JINA_TRAILER_HEADINGS = ("\nImages:\n", "\nLinks/Buttons:\n")
+_JINA_TRAILER = re.compile(r"(?:(?:Images|Links/Buttons):\n(?:- [^\n]*(?:\n|$))+\s*)+")
 _WEB_ADDRESS = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
@@ -47,5 +52,16 @@ def split_envelope(text: str) -> tuple[str, str | None]:
         if found and (envelope is _JINA or _KEY_LINE.search(found.group(1))):
             named = url_field.search(found.group(1))
             url = named.group(1) if named and _WEB_ADDRESS.fullmatch(named.group(1)) else None
-            return head[found.end():], url
+            page = head[found.end():]
+            return (_without_jina_trailer(page) if envelope is _JINA else page), url
     return text, None
+
+
+def _without_jina_trailer(page: str) -> str:
+    """A Jina Reader page without its image and link summaries at the end (none of its blocks:
+    the page's images and links listed again)."""
+    starts = sorted(start for start in (page.rfind(heading) for heading in _JINA_TRAILER_HEADINGS) if start >= 0)
+    for start in starts:  # the first summary, then the second alone
+        if _JINA_TRAILER.fullmatch(page, start + 1):
+            return page[:start + 1]
+    return page
