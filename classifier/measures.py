@@ -679,6 +679,28 @@ def neighbour_rows(values: np.ndarray, blocks: Sequence[Block], offset: int) -> 
     return rows, exists.astype(values.dtype)[:, None]
 
 
+# An image's alt text (markdown "![alt](src)", HTML <img alt=...>) is read as text (it is all a
+# converter keeps of a photo, a logo or a teaser card), but no text the page shows: a block
+# that is only images is never the article's prose, however much its alt reads like it.
+IMAGE_FEATURES = ("image_text_share",)
+_IMAGE_ALT = re.compile(r"!\[([^\[\]]{0,500})\]|<img\b[^<>]{0,2000}?\balt\s*=\s*[\"']([^\"'<>]{0,500})", re.IGNORECASE)
+
+
+def image_features(blocks: Sequence[Block]) -> np.ndarray:
+    """The share of each block's text that is images' alt text: 1 for a block of images
+    alone (with or without alt text), 0 for a block with none."""
+    shares = np.zeros((len(blocks), len(IMAGE_FEATURES)), dtype=np.float64)
+    texts = [cap(b.text) for b in blocks]
+    if not any("![" in text or "<img" in text.lower() for text in texts):
+        return shares  # most batches: no image at all
+    for row, (text, shown) in enumerate(zip(texts, canonical_texts(blocks))):
+        alts = [alt or html_alt or "" for alt, html_alt in _IMAGE_ALT.findall(text)]
+        if alts:
+            shown_chars = len(_LINK.sub(r"\1", shown).strip())  # (a linked image's text is its alt)
+            shares[row, 0] = 1.0 if not shown_chars else min(1.0, sum(map(len, alts)) / shown_chars)
+    return shares
+
+
 POSITION_FEATURES = ("relative", "log_from_top", "log_from_bottom", "is_first", "is_last", "log_page_blocks")
 
 

@@ -102,10 +102,13 @@ register(MeasureFeature(
     "position", lambda blocks: measures.position_features(blocks), lambda: list(measures.POSITION_FEATURES),
 ))
 register(MeasureFeature(
+    "images", lambda blocks: measures.image_features(blocks), lambda: list(measures.IMAGE_FEATURES),
+))
+register(MeasureFeature(
     "page_context", lambda blocks: measures.page_context_features(blocks), lambda: list(measures.PAGE_CONTEXT_FEATURES),
 ))
 
 # page_context and link_targets are registered but off: on the real dev pages the first cost
 # 0.03 macro-F1 on the studied sites, and the second made pages whose scraper kept link
 # targets read unlike the same pages with "#" targets (see training/README.md).
-DEFAULT_FEATURES = ("words", "word_shapes", "shape", "position")
+DEFAULT_FEATURES = ("words", "word_shapes", "shape", "position", "images")

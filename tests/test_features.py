@@ -166,6 +166,18 @@ def test_link_target_words_keep_the_evidence_of_where_a_link_points():
     assert link_target_words("mailto:desk@example.com") == "xmailto mailto desk example com"
 
 
+def test_image_text_share_says_how_much_of_a_block_is_images_alt_text():
+    from classifier.measures import image_features
+
+    texts = ["![The mayor cuts the ribbon on the new bridge.](https://img.example/a.jpg)",  # a photo alone
+             "[![Bridge reopens](https://img.example/t.jpg)](https://news.example/bridge)",  # a teaser card
+             '<img src="logo.png" alt="Harbour Post">', "![](https://img.example/pixel.gif)",  # no alt: still an image
+             "The bridge reopened ![map](m.png) on Tuesday.", "The bridge reopened on Tuesday."]
+    shares = image_features([Block("p", i, t) for i, t in enumerate(texts)])[:, 0]
+    assert shares.tolist() == [1.0, 1.0, 1.0, 1.0, len("map") / len("The bridge reopened map on Tuesday."), 0.0]
+    assert not image_features([Block("p", 0, "No image here.")]).any()
+
+
 def test_page_context_finds_the_main_run_of_prose():
     prose = "The council met on Tuesday and voted to approve the new budget after a long debate about schools. " * 2
     texts = ["[Home](#)", "[News](#)", prose, "Photo: AP", prose, prose, "[Related story](#)", "[Related story](#)"]

@@ -108,6 +108,18 @@ def test_shipped_model_tags_code_a_scraper_kept_as_other():
     assert [labels[text] for text in story] == ["body", "byline", "body", "body"]
 
 
+def test_shipped_model_keeps_no_image_as_article_text():
+    # markdownify and html2text write a photo as "![alt](src)"; its alt text may read like a
+    # sentence of the story, but the page shows a picture there, not text (the image measure).
+    page = ("Quarry pond to become a park\n\nBy [Ada Moss](https://dunmore.example/staff/ada-moss)\n\n"
+            "![Councillors walk along the quarry pond on Tuesday before the vote to buy it.]"
+            "(https://cdn.dunmore.example/2026/03/pond-1200.jpg)\n\n"
+            "The old quarry pond will become a public park next summer, the town council decided on Tuesday.\n\n"
+            "The council voted 4-1 to buy the 12-acre site from the family that has owned it since 1951.")
+    labels = [t.label for t in tag_text(page)]
+    assert labels[2] != "body" and labels[3:] == ["body", "body"]
+
+
 def test_shipped_model_path_points_at_a_file():
     assert shipped_model_path().is_file()
     assert set(load_model().labels) == GUIDE_LABELS
