@@ -243,6 +243,74 @@ def resolve_reference_links(page: str) -> str:
     return _REF_LINK.sub(inline, "\n".join(kept))
 
 
+# crawl4ai's markdown_with_citations: each link written as its text and a number, "Sign up⟨14⟩"
+# (an image "![alt⟨3⟩]"); its references_markdown lists the targets, a line each, under
+# "## References": "⟨14⟩ https://a.example/signup: Sign up" (": " and the link's title and
+# text joined by " - ", when it had any).
+_REFERENCES_HEADING = "## References\n"
+_CITATION_LINE = re.compile(rf"⟨(\d{{1,6}})⟩ ([^\s<>]{{1,{MAX_LINK_TARGET}}}?)(?:: ([^\n]{{0,{MAX_LINK_TEXT}}}))?")
+_CITATION = re.compile(r"(!\[[^\[\]\n]{0,%d})?⟨(\d{1,6})⟩(\])?" % MAX_LINK_TEXT)
+# With no reference naming it, a cited text is the run before the number (since the line's
+# start, a list marker or the last citation) when the number ends the line and the run is
+# this short (a menu entry, a headline in a list); else the word before it.
+MAX_CITED_WORDS = 12
+_ITEM_START = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)])[ ]+")
+_LAST_WORD = re.compile(r"[^\s\[\]()⟩]{1,200}$")
+_LINE_END = re.compile(r"[ \t]*(?:\n|$)")
+
+
+def resolve_citations(page: str) -> str:
+    """A page in crawl4ai's citation form with its links written inline (``[text](url)``,
+    ``#`` for a number no reference names) and its references list dropped: the list is the
+    page's links again, and a link that is only its text and a number gives the model no
+    link to read."""
+    if "⟩" not in page or _CITATION.search(page) is None:
+        return page
+    body, targets = _citation_targets(page)
+    out: list[str] = []
+    done = 0
+    for match in _CITATION.finditer(body):
+        url, named = targets.get(match.group(2), (NO_TARGET, ""))
+        before = body[done:match.start()]
+        if match.group(1):  # an image: "![alt⟨3⟩]"
+            out += [before, f"{match.group(1)}]({url})"]
+        else:
+            text = _cited_text(before, named, _LINE_END.match(body, match.end()) is not None)
+            out += [before[: len(before) - len(text)], f"[{text}]({url})" if text else "", match.group(3) or ""]
+        done = match.end()
+    return "".join(out) + body[done:]
+
+
+def _citation_targets(page: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The page before its references list, and the list as number -> (target, text); the
+    page whole and no targets when it ends in no such list."""
+    start = page.rfind(_REFERENCES_HEADING)
+    if start < 0 or not (start == 0 or page[start - 1] == "\n"):
+        return page, {}
+    targets: dict[str, tuple[str, str]] = {}
+    for line in page[start + len(_REFERENCES_HEADING):].split("\n"):
+        cited = _CITATION_LINE.fullmatch(line.strip())
+        if cited:
+            targets[cited.group(1)] = (cited.group(2), (cited.group(3) or "").strip())
+        elif line.strip():
+            return page, {}  # not crawl4ai's list: the page's own section of that name
+    return page[:start], targets
+
+
+def _cited_text(before: str, named: str, ends_line: bool) -> str:
+    """The end of ``before`` (the text since the last citation) that a citation links."""
+    for text in (named, named.rpartition(" - ")[2]):  # "title - text", or the text alone
+        if text and before.endswith(text):
+            return text
+    run = before[before.rfind("\n") + 1:]
+    item = _ITEM_START.match(run)
+    run = (run[item.end():] if item else run).lstrip()
+    if ends_line and run and len(run.split()) <= MAX_CITED_WORDS:
+        return run
+    word = _LAST_WORD.search(before, max(0, len(before) - 200))
+    return word.group() if word else ""
+
+
 def _block_lines(text: str) -> tuple[list[str], dict[str, str]]:
     """The block's lines with line-level markup rewritten (headings, bullets, rules, setext
     underlines and reference definitions dropped), and the definitions found."""

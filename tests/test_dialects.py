@@ -395,6 +395,15 @@ def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
     assert split_page(paragraph, "auto") == [paragraph]  # with no menu, a long paragraph is one block
 
 
+def test_a_page_of_citations_is_read_in_one_pass():
+    from classifier.dialects import resolve_citations
+
+    # each citation reads only the text since the one before it (and at most 200 characters of it)
+    assert resolve_citations("x⟨1⟩ " * 30_000) == "[x](#) " * 30_000
+    assert resolve_citations("a" * 100_000 + " b⟨1⟩ c") == "a" * 100_000 + " [b](#) c"
+    assert resolve_citations("⟨1⟩" * 30_000) == ""
+
+
 def test_auto_keeps_a_block_that_ends_in_a_stray_space_apart():
     # Markdown exports leave a space after a byline or an image (trafilatura writes a figure's
     # image "![](src) "). With no piece on the page that starts as only a cut sentence does,

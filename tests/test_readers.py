@@ -1038,6 +1038,55 @@ def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text)
     assert [b.text for b in page] == text.split("\n\n") and all(b.url is None for b in page)
 
 
+CITED_PAGE = """Harbour Post⟨1⟩
+
+  * News⟨2⟩
+  * Sport⟨3⟩
+
+By Ana Ruiz⟨4⟩, June 3
+
+The ferry sailed again on Monday, the [harbour board](#) said, and ![The ferry at dawn⟨5⟩]
+
+**Read more:** Fares rise in June⟨6⟩
+"""
+CITED_REFERENCES = """
+## References
+
+⟨1⟩ https://post.example/: Harbour Post
+⟨2⟩ https://post.example/news/: News
+⟨3⟩ https://post.example/sport/: Sport
+⟨4⟩ https://post.example/staff/ana: By Ana Ruiz
+⟨5⟩ https://img.example/ferry.jpg: The ferry at dawn
+⟨6⟩ https://post.example/fares: Fares - Fares rise in June
+"""
+
+
+def test_crawl4ai_citations_are_read_as_links_and_their_references_are_no_blocks(tmp_path):
+    # crawl4ai's markdown_with_citations: "text⟨n⟩", and references_markdown lists the targets
+    path = tmp_path / "cited.md"
+    path.write_text(CITED_PAGE + CITED_REFERENCES, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == [
+        "[Harbour Post](https://post.example/)",
+        "  * [News](https://post.example/news/)\n  * [Sport](https://post.example/sport/)",
+        "[By Ana Ruiz](https://post.example/staff/ana), June 3",
+        "The ferry sailed again on Monday, the [harbour board](#) said, and ![The ferry at dawn](https://img.example/ferry.jpg)",
+        "**Read more:** [Fares rise in June](https://post.example/fares)"]
+    # without its references (markdown_with_citations alone): links with no target known; a
+    # number that ends a short line links the line, and one inside a sentence the word before it
+    path.write_text(CITED_PAGE, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page][2:] == [
+        "By Ana [Ruiz](#), June 3",
+        "The ferry sailed again on Monday, the [harbour board](#) said, and ![The ferry at dawn](#)",
+        "[**Read more:** Fares rise in June](#)"]
+    assert [b.text for b in page][0] == "[Harbour Post](#)"
+    own = "Sources ⟨a⟩ and ⟩ marks.\n\n## References\n\nSmith, J. (2020). A study."  # a page's own section
+    path.write_text(own, encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == own.split("\n\n")
+
+
 def test_reference_links_are_resolved_across_the_page_and_their_definitions_are_no_blocks(tmp_path):
     path = tmp_path / "page.md"
     path.write_text("# Jam recall\n\nBy [Dana Whitfield][1], May 14\n\nSee [our coverage][cov] and [the FDA][].\n\n"
