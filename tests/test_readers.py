@@ -66,6 +66,37 @@ def test_html_to_text_keeps_what_a_reader_sees_in_the_corpus_form():
     assert html_to_text(PAGE, url="https://harbour.example/2026/bridge") == PAGE_TEXT
 
 
+@pytest.mark.parametrize("html, text", [
+    # a live blog's posts, a comment thread, a gallery: a list item holding a post is its blocks
+    ("<ol><li><time>16:40</time><h3>Warning extended</h3><p>It runs until midnight.</p><p>Gusts of 80mph.</p></li>"
+     "<li><p>Waves break.</p><figure><img src=w.jpg><figcaption>The wall. Photo: Sam Ward</figcaption></figure></li></ol>",
+     "16:40\n\nWarning extended\n\nIt runs until midnight.\n\nGusts of 80mph.\n\nWaves break.\n\nThe wall. Photo: Sam Ward"),
+    # a quote or code in an item no longer cuts the list in two, gluing an item to the next
+    ("<ol><li><p>One.</p></li><li><p>Two opens.</p><blockquote><p>A quote.</p></blockquote></li><li><p>Three.</p></li></ol>",
+     "1. One.\n\nTwo opens.\n\n> A quote.\n\n3. Three."),
+    ("<ul><li><h3><a href=/a>Bridge vote delayed</a></h3><p>A short dek.</p></li><li>Plain item</li></ul>",  # a teaser list
+     "- [Bridge vote delayed](/a) A short dek.\n- Plain item"),
+    ("<table><tr><td><p>2025</p></td><td><p>£18</p></td></tr><tr><td><p>2026</p></td><td><p>£24</p></td></tr></table>",
+     "2025 | £18\n2026 | £24"),  # cells wrapped in <p>, as editors paste them: still rows
+    # aria-hidden hides from screen readers, not the screen: an app a dialog hid keeps its article
+    ('<div aria-hidden="true"><article><p>The sea wall was approved.</p></article></div>'
+     '<p>Story <span aria-hidden="true">·</span> text</p>', "The sea wall was approved.\n\nStory text"),
+    ('<p>Loading…</p><div hidden id="S:0"><p>The tide rose.</p></div><div hidden id="x"><p>Not shown.</p></div>',
+     "Loading…\n\nThe tide rose."),  # React's streamed content, which a script shows
+    ('<story-body><template shadowrootmode="open"><p>In the shadow root.</p></template><p>Light.</p></story-body>'
+     "<template><p>A template.</p></template>", "In the shadow root.\n\nLight."),
+    ('<amp-ad><div placeholder>Loading ad</div><div fallback>Ad could not be loaded</div></amp-ad>'
+     '<amp-sidebar layout="nodisplay"><p>Menu</p></amp-sidebar><p>Story.</p><dialog><p>Sign up</p></dialog>'
+     "<dialog open><p>Shown</p></dialog>", "Story.\n\nShown"),
+    ('<div><a rel=author href=/ruth>Ruth Lane</a><time>Apr 20, 2024</time><span>3 min read</span></div>',
+     "[Ruth Lane](/ruth) Apr 20, 2024 3 min read"),  # no "20243": a date apart from its neighbours
+    ('<div>Read next: <a href="/vote"><div>Bridge vote delayed</div></a></div>', "Read next:\n\n[Bridge vote delayed](/vote)"),
+    ("<p>An extra&shy;ordinary water&#8203;works meeting.</p>", "An extraordinary waterworks meeting."),
+])
+def test_html_is_read_as_a_browser_shows_it(html, text):
+    assert html_to_text(html) == text
+
+
 def test_relative_links_stay_relative_without_a_url():
     assert html_to_text('<p><a href="/news">News</a> and <a href="a b(1)">x</a></p>') == "[News](/news) and [x](a%20b%281%29)"
 

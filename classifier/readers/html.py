@@ -46,8 +46,16 @@ BLOCKS = frozenset({
     "caption", "ul",
 })
 LISTS = frozenset({"ul", "ol", "menu", "dl"})
+# Elements of running text: a list item holding them is a post or a comment, not a line.
+PARAGRAPHS = frozenset({"p", "article", "blockquote", "pre", "figure", "table", "h1", "h2", "h3", "h4", "h5", "h6"})
+# Holding these, a list item is read as blocks (a live blog's post, a comment, a gallery
+# slide), not as one line of its list; two <p>, or one in an item this long, likewise.
+ITEM_CONTAINERS = frozenset({"figure", "blockquote", "pre", "table", "article"})
+MAX_ITEM_LINE_CHARS = 300
 LIST_ITEMS = frozenset({"li", "dt", "dd"})
 TABLE_CELLS = frozenset({"td", "th"})
+# What a data cell may wrap its text in (editors paste "<td><p>2025</p></td>"): still a row.
+CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -259,11 +267,19 @@ def known_encoding(name: str, in_page: bool = True) -> str | None:
 _PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=True, no_network=True, huge_tree=True)
 # Elements that may be hidden; the few that are get this tag, and are cut out with the
 # dropped ones in one C-level pass (their tails, the text after them, stay).
-_MAYBE_HIDDEN = lxml.etree.XPath("//*[@hidden or @aria-hidden or @style]")
+_MAYBE_HIDDEN = lxml.etree.XPath(
+    "//*[@hidden or @aria-hidden or @style or @layout or @fallback or @placeholder] | //dialog")
 _PRUNED = "blocktag-pruned"
+# A declarative shadow root (server-rendered web components) is shown, unlike a <template>.
+_SHADOW_ROOTS = lxml.etree.XPath("//template[@shadowrootmode or @shadowroot]")
+# React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
+# page in place of its "Loading..." fallback; what the browser shows.
+_STREAMED = re.compile(r"S:\d+")
 
 
 def _prune(root) -> None:
+    for template in _SHADOW_ROOTS(root):
+        template.tag = "div"
     for element in _MAYBE_HIDDEN(root):
         if _is_hidden(element):
             element.tag = _PRUNED
@@ -271,10 +287,24 @@ def _prune(root) -> None:
 
 
 def _is_hidden(element) -> bool:
-    if element.get("hidden") is not None or element.get("aria-hidden", "").strip().lower() == "true":
-        return True
+    if element.get("hidden") is not None:
+        return not _STREAMED.fullmatch(element.get("id") or "")
+    if element.get("aria-hidden", "").strip().lower() == "true":
+        # Hidden from screen readers, not from the screen: an icon or a separator is dropped,
+        # but not a page whose app a dialog hid while it was open (it holds the article's blocks).
+        return not _holds_block_elements(element)
+    if element.tag == "dialog":
+        return element.get("open") is None  # a closed dialog is not shown
+    if element.get("layout") == "nodisplay" or (
+            (element.get("fallback") is not None or element.get("placeholder") is not None)
+            and element.getparent() is not None and str(element.getparent().tag).startswith("amp-")):
+        return True  # AMP: shown only when its element fails, or before it loads, or never
     style = element.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def _holds_block_elements(element) -> bool:
+    return any(isinstance(e.tag, str) and e.tag in PARAGRAPHS for e in element.iterdescendants())
 
 
 class _Builder:
@@ -304,6 +334,8 @@ class _Builder:
             self.line_prefix = ""
             return
         line = _SPACES.sub(" ", "".join(self.inline)).strip()
+        if "\u00ad" in line or "\u200b" in line:  # a soft hyphen, a zero-width space: invisible in a word
+            line = line.replace("\u00ad", "").replace("\u200b", "")
         self.inline = []
         if line and self.link_target is not None and "](" not in line:
             line = f"[{line}]({self.link_target})"
@@ -340,15 +372,22 @@ class _Builder:
         elif tag == "a" and element.get("href") is not None:
             # A link around blocks (a teaser card: a heading, a summary): each of its lines
             # is linked, as a link around a heading is written "[## Title](url)".
+            self.end_line()  # the text before the card is not the card's ("Read next:")
             outer, self.link_target = self.link_target, self.target(element.get("href"))
             self.children(element, depth)
             self.end_line()
             self.link_target = outer
         elif tag == "img":
             pass  # an image's alt text is used only as the text of a link that has none
+        elif tag == "time":
+            # A date set beside a name or a reading time by the style sheet, not by a space:
+            # "Ruth Penhallow", "Apr 20, 2024", "3 min read" are three things, not "20243".
+            self.text(" ")
+            self.children(element, depth)
+            self.text(" ")
         elif tag in LISTS:
             self.list(element, depth)
-        elif tag == "tr" and not self._holds_blocks(element, ignore=TABLE_CELLS) and element.get(_LAYOUT) is None:
+        elif tag == "tr" and not self._holds_blocks(element, ignore=CELL_CONTENT) and element.get(_LAYOUT) is None:
             self.row(element)
         elif tag == "pre":
             self.end_block()
@@ -393,7 +432,10 @@ class _Builder:
         number = _int(element.get("start"), 1) if element.tag == "ol" else None
         self.text(element.text)
         for child in element:
-            if isinstance(child.tag, str) and child.tag in LIST_ITEMS:
+            if isinstance(child.tag, str) and child.tag in LIST_ITEMS and _holds_posts(child):
+                self.item_as_blocks(child, depth + 1)
+                number = None if number is None else number + 1
+            elif isinstance(child.tag, str) and child.tag in LIST_ITEMS:
                 self.end_line()
                 if number is None:
                     self.line_prefix = "- "
@@ -410,6 +452,15 @@ class _Builder:
             self.end_block()
         else:
             self.end_line()
+
+    def item_as_blocks(self, item, depth: int) -> None:
+        """A list item that holds a post (paragraphs, a figure, a quote), read as a <div> is:
+        its blocks are blocks, not one line of its list."""
+        outer_depth, self.list_depth = self.list_depth, 0
+        self.end_block()
+        self.children(item, depth)
+        self.end_block()
+        self.list_depth = outer_depth
 
     def row(self, element) -> None:
         cells = [self._cell(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
@@ -489,6 +540,19 @@ def _a_link_alone(cell) -> bool:
         return False
     rest = "".join(cell.itertext()).replace("".join(links[0].itertext()), "", 1)
     return not rest.strip(" \t\n\r|•·/-–—")
+
+
+def _holds_posts(item) -> bool:
+    """Whether a list item holds a post rather than a line: a figure, quote, code or table,
+    two paragraphs, or a paragraph in an item of over :data:`MAX_ITEM_LINE_CHARS`."""
+    paragraphs = 0
+    for element in item.iterdescendants():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in ITEM_CONTAINERS:
+            return True
+        paragraphs += tag == "p"
+    return paragraphs >= 2 or (paragraphs == 1 and len(_SPACES.sub(" ", "".join(item.itertext())).strip())
+                                                   > MAX_ITEM_LINE_CHARS)
 
 
 def _cells(row) -> list:
