@@ -304,7 +304,7 @@ def _is_hidden(element) -> bool:
 
 
 def _holds_block_elements(element) -> bool:
-    return any(isinstance(e.tag, str) and e.tag in PARAGRAPHS for e in element.iterdescendants())
+    return next(element.iterdescendants(*PARAGRAPHS), None) is not None  # (lxml filters the tags in C)
 
 
 class _Builder:
@@ -545,12 +545,9 @@ def _a_link_alone(cell) -> bool:
 def _holds_posts(item) -> bool:
     """Whether a list item holds a post rather than a line: a figure, quote, code or table,
     two paragraphs, or a paragraph in an item of over :data:`MAX_ITEM_LINE_CHARS`."""
-    paragraphs = 0
-    for element in item.iterdescendants():
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in ITEM_CONTAINERS:
-            return True
-        paragraphs += tag == "p"
+    if next(item.iterdescendants(*ITEM_CONTAINERS), None) is not None:
+        return True
+    paragraphs = sum(1 for _ in zip(range(2), item.iterdescendants("p")))
     return paragraphs >= 2 or (paragraphs == 1 and len(_SPACES.sub(" ", "".join(item.itertext())).strip())
                                                    > MAX_ITEM_LINE_CHARS)
 
