@@ -264,12 +264,25 @@ def _jsonl_records(path: Path | str, lines: Iterator[str]) -> Iterator[tuple[int
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataFormatError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
+            raise DataFormatError(f"{path}:{lineno}: not valid JSON ({_json_problem(line, exc)})") from None
         except RecursionError:
             raise DataFormatError(f"{path}:{lineno}: JSON nested too deeply; a record is one flat object") from None
         except ValueError:  # the only other failure: a number of more digits than Python reads
             raise DataFormatError(f"{path}:{lineno}: not valid JSON (a number too long to read)") from None
         yield lineno, record
+
+
+def _json_problem(line: str, exc: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON line, where: a line cut short inside a string reads as an
+    unterminated string, not as its own line break ("Invalid control character at")."""
+    if exc.pos >= len(line.rstrip("\r\n")):  # at the line break: the line ends too soon
+        try:
+            json.loads(line.rstrip("\r\n"))
+        except json.JSONDecodeError as cut:
+            exc = cut
+        except (RecursionError, ValueError):
+            pass
+    return f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else exc.msg
 
 
 def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) -> Iterator[tuple[int, object]]:

@@ -211,9 +211,16 @@ def jsonl_batch(batch: TaggedBatch) -> str:
 
 
 def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
+    # The header comes with the first row (or at the end of a run with none), so a run whose
+    # input is refused before its first page writes nothing, as with the other formats.
+    items = iter(tagged)
+    first = next(items, None)
     writer = csv_writer(out)
-    n = 0
-    for n, item in enumerate(tagged, 1):
+    if first is None:
+        return 0
+    n = 1
+    writer.writerow(first.to_record())
+    for n, item in enumerate(items, 2):
         writer.writerow(item.to_record())
     return n
 

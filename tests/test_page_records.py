@@ -180,15 +180,25 @@ def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, 
     assert _pages(path) == [[("page", None, 0, blob), ("page", None, 1, "Seawall vote"), ("page", None, 2, "By Ana Ruiz")]]
 
 
-@pytest.mark.parametrize("lines, broken", [
-    ('{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n', 2),  # a failed fetch
-    ('{"title": "Sea", "body": "x"}\n{"title": "Sea\n', 2),  # records of other fields
-    ('{"@context": "https://schema.org", "@type": "Event"}\n{"@type": "Event"}\n{"@type": "Ev\n', 3),  # JSON-LD records
+@pytest.mark.parametrize("lines, broken, column", [
+    ('{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n', 2, 40),  # a failed fetch
+    ('{"title": "Sea", "body": "x"}\n{"title": "Sea\n', 2, 11),  # records of other fields
+    ('{"@context": "https://schema.org", "@type": "Event"}\n{"@type": "Event"}\n{"@type": "Ev\n', 3, 11),  # JSON-LD
 ])
-def test_json_lines_are_refused_at_a_broken_line_not_read_as_text(small_model_path, lines, broken):
+def test_json_lines_are_refused_at_a_broken_line_not_read_as_text(small_model_path, lines, broken, column):
+    # (a line cut short in a string: said so, where, not as "Invalid control character" for its line break)
     result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=lines)
     assert (result.exit_code, result.output) == (
-        1, f"Error: <stdin>:{broken}: not valid JSON (Invalid control character at)\n")
+        1, f"Error: <stdin>:{broken}: not valid JSON (Unterminated string starting at column {column})\n")
+
+
+def test_a_refused_input_writes_no_csv_header(small_model_path):
+    lines = '{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n'
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path), "-f", "csv"], input=lines)
+    assert (result.exit_code, result.output) == (
+        1, "Error: <stdin>:2: not valid JSON (Unterminated string starting at column 40)\n")
+    empty = runner.invoke(app, ["tag", "-", "-m", str(small_model_path), "-f", "csv"], input="")
+    assert empty.stdout == "page,index,text,label,confidence,url\n"  # no pages, and no error: the header alone
 
 
 def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(tmp_path, small_model_path):

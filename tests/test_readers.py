@@ -289,9 +289,9 @@ def test_warc_html_responses_are_pages_with_their_urls(tmp_path, name):
         ("https://b.example/news", "text/html; charset=iso-8859-1", "<p>Caf\xe9 news</p>".encode("latin-1")),
     ])
     pages = list(iter_pages([path]))
-    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [  # FILE:N, N the record's place in the file
         [("crawl:0", "https://a.example/story", "Story"), ("crawl:0", "https://a.example/story", "[More](https://a.example/more)")],
-        [("crawl:1", "https://b.example/news", "Café news")],
+        [("crawl:2", "https://b.example/news", "Café news")],
     ]
 
 
@@ -314,10 +314,10 @@ def test_a_wet_files_text_conversions_are_pages_a_block_a_line(tmp_path, name):
         ("https://b.example/caf\u00e9", "Caf\u00e9 news"),
     ])
     stem = name.split(".")[0]
-    assert [[(b.page, b.url, b.text) for b in page] for page in iter_pages([path])] == [
-        [(f"{stem}:0", "https://a.example/story", "Bridge reopens"), (f"{stem}:0", "https://a.example/story", "By Ana Ruiz"),
-         (f"{stem}:0", "https://a.example/story", "The bridge carried its first cars.")],
-        [(f"{stem}:1", "https://b.example/caf\u00e9", "Caf\u00e9 news")],
+    assert [[(b.page, b.url, b.text) for b in page] for page in iter_pages([path])] == [  # (record 0: warcinfo)
+        [(f"{stem}:1", "https://a.example/story", "Bridge reopens"), (f"{stem}:1", "https://a.example/story", "By Ana Ruiz"),
+         (f"{stem}:1", "https://a.example/story", "The bridge carried its first cars.")],
+        [(f"{stem}:3", "https://b.example/caf\u00e9", "Caf\u00e9 news")],
     ]
 
 
@@ -337,7 +337,7 @@ def test_redirects_and_error_responses_in_a_warc_are_no_pages_and_are_counted(tm
     ])
     with pytest.warns(UserWarning) as caught:
         pages = list(iter_pages([path]))
-    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/story", "The story")]]
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/story", "The story")]]
     assert [str(w.message) for w in caught] == [
         f"{path}: 2 HTML response(s) with an HTTP status other than 2xx (redirects, errors) are no pages (skipped)"]
 
@@ -473,7 +473,59 @@ def test_an_unreadable_page_in_a_warc_is_skipped_with_a_warning(tmp_path):
     ])
     with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/deep: is not a readable HTML page .*\(skipped\)"):
         pages = list(iter_pages([path]))
-    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/ok", "Fine")]]
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/ok", "Fine")]]
+
+
+def _response(writer, url, body, headers, warc_headers=None):
+    http = StatusAndHeaders("200 OK", headers, protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http,
+                                                  warc_headers_dict=warc_headers or {}))
+
+
+def test_a_warc_gzipped_whole_is_read_as_one_gzipped_a_record_is(tmp_path):
+    plain = _warc(tmp_path / "crawl.warc", [("https://a.example/1", "text/html", b"<p>One</p>"),
+                                           ("https://a.example/2", "text/html", b"<p>Two</p>")])
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(plain.read_bytes()))  # `gzip crawl.warc`: one member, not one a record
+    assert [[b.text for b in page] for page in iter_pages([whole])] == [["One"], ["Two"]]
+
+
+def test_warc_responses_are_read_as_a_browser_would_or_skipped_and_said(tmp_path, monkeypatch):
+    import classifier.readers.warc as warc
+
+    monkeypatch.setattr(warc, "_has_brotli", lambda: False)  # (as where the optional package is not installed)
+    path = tmp_path / "crawl.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        _response(writer, "https://a.example/br", b"\x1b\x0f\x00\xf8\xa5\x12",
+                  [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+        _response(writer, "https://a.example/zipped", gzip.compress(b"<p>Sent gzipped, unsaid</p>"),
+                  [("Content-Type", "text/html")])
+        story = gzip.compress(b"<p>" + b"A story sent gzipped. " * 40 + b"</p>")
+        _response(writer, "https://a.example/broken", story[:20] + bytes(b ^ 0x55 for b in story[20:40]) + story[40:],
+                  [("Content-Type", "text/html"), ("Content-Encoding", "gzip")])  # damaged in transit
+        _response(writer, "https://a.example/untyped", b"<!doctype html><p>No Content-Type</p>", [])
+        _response(writer, "https://a.example/logo", b"\x89PNG\r\n\x1a\n\x00\x00", [])  # untyped, and no page
+        _response(writer, "https://a.example/cut", b"<p>Cut short by the crawl</p>", [("Content-Type", "text/html")],
+                  {"WARC-Truncated": "length"})
+    with pytest.warns(UserWarning) as caught:
+        pages = [[(b.page, b.text) for b in page] for page in iter_pages([path])]
+    assert pages == [[("crawl:1", "Sent gzipped, unsaid")], [("crawl:3", "No Content-Type")],
+                     [("crawl:5", "Cut short by the crawl")]]
+    said = [str(w.message) for w in caught]
+    assert said[0] == (f"{path}: record https://a.example/br: is compressed with Brotli (Content-Encoding: br), "
+                       "which needs the brotli package: pip install brotli (skipped)")
+    assert said[1].startswith(f"{path}: record https://a.example/broken: is not a valid gzip file (")
+    assert said[2:] == [f"{path}: 1 record(s) the crawler cut short (WARC-Truncated: over its size or time limit; "
+                        "the first: https://a.example/cut) are tagged as far as they go"]
+
+
+@pytest.mark.parametrize("data", [b"", b"\x1f", b"\x1f\x8b\x08\x00\x00"])
+def test_a_warc_gz_of_a_few_bytes_is_a_failed_download(tmp_path, data):
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=r"crawl.warc.gz: is cut short after 0 whole record\(s\)"):
+        list(iter_pages([path]))
 
 
 # ------------------------------------------------------------- other files users pass
@@ -792,7 +844,7 @@ def test_a_warc_record_with_no_text_is_skipped_with_a_warning(tmp_path):
     with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/app: holds no text to tag once its "
                                          r"markup is dropped \(skipped\)"):
         pages = list(iter_pages([path]))
-    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:0", "https://a.example/ok", "Fine")]]
+    assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/ok", "Fine")]]
 
 
 def test_an_oversized_warc_record_is_skipped_with_a_warning(tmp_path, monkeypatch):

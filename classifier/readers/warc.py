@@ -18,7 +18,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError
-from ..files import GZIP_MAGIC, text_encoding
+from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
+from . import looks_like_html
 from .html import decode_html, html_to_text, known_encoding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -27,6 +28,8 @@ TEXT_RECORD_TYPE, TEXT_CONTENT_TYPE = "conversion", "text/plain"
 # A response bigger than this is not an article page; it is skipped unread.
 MAX_RECORD_BYTES = 50 * 1024 * 1024
 CHECK_CHUNK_BYTES = 1024 * 1024
+# The smallest gzip file (a header and a trailer around nothing): anything shorter is cut short.
+MIN_GZIP_BYTES = 18
 
 
 class WarcPage(NamedTuple):
@@ -41,20 +44,24 @@ class WarcPage(NamedTuple):
 
 def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
     """The HTML responses of a WARC file (and the text conversions of a WET file), in file
-    order, as text. Raises :class:`InputError` naming the file when it is not a readable
-    WARC archive."""
+    order, as text; a page's number is its record's place in the file, counted from 0, so
+    it names the same record whatever else is skipped. Raises :class:`InputError` naming the
+    file when it is not a readable WARC archive."""
     path = Path(path)
-    not_pages = 0
+    not_pages = truncated = 0
+    truncated_url = None
     try:
-        with open(path, "rb") as stream:
-            number = 0
-            for record in ArchiveIterator(stream):
+        with open(path, "rb") as raw:
+            # Through Python's gzip: a file gzipped whole (`gzip crawl.warc`) reads as one
+            # gzipped record a member does; warcio alone stops after the first record.
+            for number, record in enumerate(ArchiveIterator(_decompressed(raw))):
                 _check_format(record)
                 lines = _is_text_conversion(record)
-                if not lines and (record.rec_type != "response" or not _is_html(record)):
+                html = lines or (record.rec_type == "response" and _is_html(record))
+                if not lines and html is False:
                     continue
                 if not lines and not _succeeded(record):
-                    not_pages += 1
+                    not_pages += html is True  # (one with no type is no page either way)
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
@@ -64,6 +71,10 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                                   "not a web page (skipped)", stacklevel=2)
                     continue
                 try:
+                    if not lines:
+                        payload = _page_bytes(record, payload, f"{path}: record {url}", typed=html is True)
+                        if payload is None:
+                            continue  # no Content-Type, and no HTML: an image, a script
                     text = (payload.decode("utf-8", errors="replace") if lines  # WET text is UTF-8
                             else html_to_text(_decode(record, payload), url=url, source=f"{path}: record {url}"))
                 except InputError as exc:
@@ -74,16 +85,47 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                         warnings.warn(f"{path}: record {url}: holds no text to tag once its markup is dropped (skipped)",
                                       stacklevel=2)
                     continue  # (a WET record of an empty page is common and says nothing)
+                if record.rec_headers.get_header("WARC-Truncated"):
+                    truncated += 1
+                    truncated_url = truncated_url or url
                 yield WarcPage(number, url, text, lines)
-                number += 1
         if not_pages:
             # Crawls hold many redirects and error pages; said once, not a line each.
             warnings.warn(f"{path}: {not_pages} HTML response(s) with an HTTP status other than 2xx "
                           "(redirects, errors) are no pages (skipped)", stacklevel=2)
+        if truncated:
+            warnings.warn(f"{path}: {truncated} record(s) the crawler cut short (WARC-Truncated: over its size or "
+                          f"time limit; the first: {truncated_url}) are tagged as far as they go", stacklevel=2)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
         raise InputError(f"{path}: is not a readable WARC file ({_reason(exc)})") from None
+
+
+def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> bytes | None:
+    """A response's page bytes: its body as warcio decoded it, gunzipped if it is still
+    gzip (a body sent gzipped with no Content-Encoding header, as a file may be); refused
+    (:class:`InputError`) when it is compressed in a way that cannot be undone here, or binary.
+    A response with no Content-Type (``typed`` false) is a page only if it reads as HTML:
+    else None."""
+    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+    if encoding == "br" and not _has_brotli():
+        raise InputError(f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli "
+                         "package: pip install brotli")
+    if payload.startswith(GZIP_MAGIC):
+        payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
+    if not looks_like_html(payload):
+        if not typed:
+            return None
+        if looks_binary(payload):
+            raise InputError(f"{source}: is binary, not an HTML page")
+    return payload
+
+
+def _has_brotli() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("brotli") is not None or importlib.util.find_spec("brotlicffi") is not None
 
 
 def check_warc(path: str | os.PathLike) -> None:
@@ -93,6 +135,10 @@ def check_warc(path: str | os.PathLike) -> None:
     whole = 0
     try:
         with open(path, "rb") as raw:
+            head = raw.read(MIN_GZIP_BYTES)
+            raw.seek(0)
+            if not head or (str(path).lower().endswith(".gz") and len(head) < MIN_GZIP_BYTES):
+                raise EOFError  # an empty file, or a gzip header cut short: a failed download
             stream = _decompressed(raw)
             try:
                 for record in ArchiveIterator(stream):
@@ -164,9 +210,13 @@ def _is_text_conversion(record) -> bool:
     return record.rec_type == TEXT_RECORD_TYPE and content_type.split(";")[0].strip().lower() == TEXT_CONTENT_TYPE
 
 
-def _is_html(record) -> bool:
+def _is_html(record) -> bool | None:
+    """Whether a response is an HTML page by its Content-Type; None when it names none (a
+    browser then sniffs the body, as :func:`read_warc` does)."""
     headers = record.http_headers
     content_type = (headers.get_header("Content-Type") if headers else None) or ""
+    if not content_type.strip():
+        return None
     return content_type.split(";")[0].strip().lower() in HTML_TYPES
 
 
