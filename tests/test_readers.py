@@ -188,7 +188,9 @@ def test_div_text_runs_around_child_blocks_are_blocks():
 
 
 def test_pre_keeps_its_lines():
-    assert html_to_text("<pre>a  b\nc</pre>") == "a b\nc"
+    # fenced, as markdown writes code, its indentation kept (Python's and YAML's syntax)
+    assert html_to_text("<pre>\n    def f(a,  b):\n\n        return a\n</pre>") == "```\ndef f(a,  b):\n    return a\n```"
+    assert html_to_text("<p>Run:</p><pre><code>pip install x</code></pre>") == "Run:\n\n```\npip install x\n```"
 
 
 def test_deep_nesting_is_read_or_refused_never_lost():

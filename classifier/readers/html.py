@@ -15,6 +15,7 @@ import codecs
 from collections import Counter
 import os
 import re
+import textwrap
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -32,6 +33,7 @@ FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pa
 # the recursion.
 MAX_DEPTH = 200
 NO_TARGET = "#"
+CODE_FENCE = "```"
 
 DROPPED = frozenset({
     "script", "style", "template", "noscript", "svg", "math", "head", "title", "meta", "link",
@@ -390,10 +392,13 @@ class _Builder:
         elif tag == "tr" and not self._holds_blocks(element, ignore=CELL_CONTENT) and element.get(_LAYOUT) is None:
             self.row(element)
         elif tag == "pre":
+            # Code as markdown writes it, fenced, its lines as they are (indentation is
+            # Python's and YAML's syntax); a blank line in it would end the block.
             self.end_block()
-            for line in "".join(element.itertext()).split("\n"):
-                self.text(line)
-                self.end_line()
+            lines = textwrap.dedent("".join(element.itertext()).strip("\n")).split("\n")
+            code = [line.rstrip() for line in lines if line.strip()]
+            if code:
+                self.lines = [CODE_FENCE, *code, CODE_FENCE]
             self.end_block()
         elif tag == "blockquote":
             # One block, its paragraphs separated by a bare ">" line, as html2text writes it.
