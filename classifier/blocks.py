@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -48,6 +49,7 @@ class Block:
     text: str
     label: str | None = None
     url: str | None = None  # the page's URL, when the input names it (a WARC record)
+    weight: float = 1.0  # how much a labelled block counts in training (a record's "weight")
 
     def to_dict(self) -> dict:
         record = asdict(self)
@@ -55,6 +57,8 @@ class Block:
             del record["label"]
         if self.url is None:
             del record["url"]
+        if self.weight == 1.0:
+            del record["weight"]
         return record
 
 
@@ -355,7 +359,7 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
             label = None
         else:
             label = label.strip()
-    return Block(str(page), index, text, label)
+    return Block(str(page), index, text, label, weight=_as_weight(record.get("weight"), where))
 
 
 _YES = ("true", "1", "yes")  # "reviewed" as JSON's true, or a CSV cell
@@ -380,6 +384,21 @@ def _as_index(value: object, where: str) -> int:
         shown = f"a number of {len(str(value).lstrip('-'))} digits" if isinstance(value, int) and value >= MAX_INDEX else _short_repr(value)
         raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {shown}")
     return value
+
+
+def _as_weight(value: object, where: str) -> float:
+    """A record's optional ``weight`` (how much its block counts in training; 1 when it has
+    none): a finite number above 0."""
+    if value is None or value == "":
+        return 1.0
+    try:
+        weight = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
+    except ValueError:
+        weight = math.nan
+    if not (math.isfinite(weight) and weight > 0):
+        raise DataFormatError(f"{where}: 'weight' must be a number above 0 (how much the block counts in "
+                              f"training), got {_short_repr(value)}")
+    return weight
 
 
 def _short_repr(value: object, limit: int = 40) -> str:
@@ -415,10 +434,12 @@ def csv_writer(out: IO[str]) -> csv.DictWriter:
 
 
 def training_data_hash(blocks: Iterable[Block]) -> str:
-    """sha256 of labelled records in order (page, index, text, label): the same data gives
-    the same hash. Models record it for their training data and each of its sources."""
+    """sha256 of labelled records in order (page, index, text, label, and a weight other than
+    1): the same data gives the same hash. Models record it for their training data and each
+    of its sources."""
     digest = hashlib.sha256()
     for b in blocks:
-        digest.update(json.dumps([b.page, b.index, b.text, b.label], ensure_ascii=False).encode("utf-8"))
+        record = [b.page, b.index, b.text, b.label] + ([b.weight] if b.weight != 1.0 else [])
+        digest.update(json.dumps(record, ensure_ascii=False).encode("utf-8"))
         digest.update(b"\n")
     return digest.hexdigest()

@@ -389,6 +389,15 @@ def _chrome_run(labels: Sequence[str]) -> int:
     return run
 
 
+def _with_record_weights(blocks: Sequence[Block], sample_weight: Sequence[float] | None) -> list[float] | None:
+    """``sample_weight`` times each block's own weight (its record's ``weight``, 1 when it
+    has none); None when every block counts once."""
+    if all(b.weight == 1.0 for b in blocks):
+        return None if sample_weight is None else list(sample_weight)
+    given = [1.0] * len(blocks) if sample_weight is None else sample_weight
+    return [w * b.weight for w, b in zip(given, blocks)]
+
+
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
           sources: dict | None = None, plain_text_model: bool = True, remember: Sequence[Block] = (),
           jobs: int = 1, **params) -> ModelBundle:
@@ -408,6 +417,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     blocks = list(blocks)
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
+    sample_weight = _with_record_weights(blocks, sample_weight)
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}

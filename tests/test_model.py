@@ -1,3 +1,4 @@
+import json
 import warnings
 
 import numpy as np
@@ -310,3 +311,23 @@ def test_the_estimator_says_when_it_is_not_fitted_and_when_labels_are_missing(co
         BlockClassifier().predict_proba([Block("p", 0, "a")])
     with pytest.raises(TrainingError, match=rf"^{len(corpus_blocks)} blocks but {len(corpus_blocks) - 3} labels: give one label a block$"):
         BlockClassifier().fit(corpus_blocks, [b.label for b in corpus_blocks][:-3])
+
+
+def test_a_records_weight_counts_as_its_sample_weight(corpus_blocks, tmp_path):
+    # The corpus counts a wave half with "weight": 0.5 on its records: read, hashed, trained on.
+    from dataclasses import replace
+
+    from classifier import read_labelled
+    from classifier.blocks import training_data_hash
+
+    blocks = corpus_blocks[:600]
+    halves = [replace(b, weight=0.5) if k % 3 == 0 else b for k, b in enumerate(blocks)]
+    path = tmp_path / "weighted.jsonl"
+    path.write_text("".join(json.dumps({**b.to_dict(), "form": "paragraph"}) + "\n" for b in halves), encoding="utf-8")
+    assert read_labelled([path]) == halves
+    assert training_data_hash(halves) != training_data_hash(blocks)  # the weights are part of the data
+    by_records = train(halves, plain_text_model=False, stack_folds=3)
+    by_argument = train(blocks, plain_text_model=False, stack_folds=3, sample_weight=[b.weight for b in halves])
+    np.testing.assert_allclose(by_records.predict_proba(blocks), by_argument.predict_proba(blocks), atol=1e-9)
+    unweighted = train(blocks, plain_text_model=False, stack_folds=3)
+    assert np.abs(unweighted.predict_proba(blocks) - by_records.predict_proba(blocks)).max() > 1e-3
