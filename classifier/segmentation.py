@@ -126,12 +126,14 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     return _join_loose_lists(_rejoin_split_links(_without_bare_markup(blocks)))
 
 
-# A block of a container's opening and closing tags alone, no text between them: the wrappers
-# markdown converters keep on lines of their own (pandoc's gfm writes `<div class="byline">`
-# and `</div>`). No block of the page, as the HTML reader makes none of them. (Comments,
-# iframes, tracking images and the like are blocks of their own: the corpus labels them.)
+# A block of a container's tags alone, closing ones then opening ones, no text and no element
+# whole: the wrappers markdown converters keep on lines of their own (pandoc's gfm writes
+# `<div class="byline">` and `</div>` apart). No block of the page, as the HTML reader makes
+# none of them. (An element whole, an empty ad slot `<div class="ad"></div>`, a comment, an
+# iframe or a tracking image is a block of its own: the corpus labels them.)
 _WRAPPER_TAGS = "div|span|section|article|main|header|footer|aside|nav|figure|center|font"
-_BARE_WRAPPERS = re.compile(r"(?:\s*</?(?:%s)(?:\s[^<>]{0,2000})?>)+\s*" % _WRAPPER_TAGS, re.IGNORECASE)
+_BARE_WRAPPERS = re.compile(r"(?:\s*</(?:{0})\s*>)*(?:\s*<(?:{0})(?:\s[^<>]{{0,2000}})?>)*\s*".format(_WRAPPER_TAGS),
+                            re.IGNORECASE)
 
 
 def _without_bare_markup(blocks: list[str]) -> list[str]:
