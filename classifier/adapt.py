@@ -9,14 +9,13 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
-import math
 
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .blocks import Block, read_labelled, training_data_hash
+from .blocks import MAX_WEIGHT, Block, read_labelled, training_data_hash
 from .errors import InputError, TrainingError
 
 CORPUS_SUFFIX = ".jsonl"
@@ -50,8 +49,9 @@ blocks_hash = training_data_hash  # the digest ``train`` records, for each sourc
 
 
 def check_weight(weight: float) -> None:
-    if not 0 < weight < math.inf:  # also refuses NaN
-        raise TrainingError(f"--weight {weight:g}: must be a finite number above 0, e.g. --weight {DEFAULT_USER_WEIGHT:g}")
+    if not 0 < weight <= MAX_WEIGHT:  # also refuses NaN
+        raise TrainingError(f"--weight {weight:g}: must be a number above 0 and at most {MAX_WEIGHT:g}, "
+                            f"e.g. --weight {DEFAULT_USER_WEIGHT:g}")
 
 
 def train_with_corpus(

@@ -386,18 +386,24 @@ def _as_index(value: object, where: str) -> int:
     return value
 
 
+# A weight past this is no emphasis but a broken fit: the solver gives up on weights of 1e20
+# and saves a model that tags everything one way. The corpus counts a wave at 0.5, a user's
+# pages at 5 (train --with-corpus).
+MAX_WEIGHT = 1000.0
+
+
 def _as_weight(value: object, where: str) -> float:
     """A record's optional ``weight`` (how much its block counts in training; 1 when it has
-    none): a finite number above 0."""
+    none): a number above 0, at most :data:`MAX_WEIGHT`."""
     if value is None or value == "":
         return 1.0
     try:
         weight = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
     except ValueError:
         weight = math.nan
-    if not (math.isfinite(weight) and weight > 0):
-        raise DataFormatError(f"{where}: 'weight' must be a number above 0 (how much the block counts in "
-                              f"training), got {_short_repr(value)}")
+    if not 0 < weight <= MAX_WEIGHT:  # (also refuses NaN)
+        raise DataFormatError(f"{where}: 'weight' must be a number above 0 and at most {MAX_WEIGHT:g} (how much "
+                              f"the block counts in training), got {_short_repr(value)}")
     return weight
 
 

@@ -97,7 +97,7 @@ def test_malformed_json_line_names_file_and_line(tmp_path):
     assert _error(tmp_path, [GOOD, "{not json"]) == "bad.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes)"
 
 
-@pytest.mark.parametrize("weight", [0, -1, "heavy", True, None, "nan", "inf"])
+@pytest.mark.parametrize("weight", [0, -1, "heavy", True, None, "nan", "inf", 1e20])
 def test_a_weight_is_a_number_above_0(tmp_path, weight):
     record = json.dumps({"page": "p", "index": 1, "text": "t", "label": "body", "weight": weight})
     if weight is None:  # (as absent: counts once)
@@ -105,8 +105,8 @@ def test_a_weight_is_a_number_above_0(tmp_path, weight):
         path.write_text(record + "\n", encoding="utf-8")
         assert read_labelled([path])[0].weight == 1.0
         return
-    assert _error(tmp_path, [GOOD, record]) == (f"bad.jsonl:2: 'weight' must be a number above 0 (how much the block "
-                                                f"counts in training), got {weight!r}")
+    assert _error(tmp_path, [GOOD, record]) == (f"bad.jsonl:2: 'weight' must be a number above 0 and at most 1000 "
+                                                f"(how much the block counts in training), got {weight!r}")
 
 
 def test_missing_field(tmp_path):
