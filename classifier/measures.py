@@ -686,12 +686,16 @@ IMAGE_FEATURES = ("image_text_share",)
 _IMAGE_ALT = re.compile(r"!\[([^\[\]]{0,500})\]|<img\b[^<>]{0,2000}?\balt\s*=\s*[\"']([^\"'<>]{0,500})", re.IGNORECASE)
 
 
+_IMG_TAG = re.compile(r"<img", re.IGNORECASE)
+
+
+@per_batch
 def image_features(blocks: Sequence[Block]) -> np.ndarray:
     """The share of each block's text that is images' alt text: 1 for a block of images
     alone (with or without alt text), 0 for a block with none."""
     shares = np.zeros((len(blocks), len(IMAGE_FEATURES)), dtype=np.float64)
     texts = [cap(b.text) for b in blocks]
-    if not any("![" in text or "<img" in text.lower() for text in texts):
+    if not any("![" in text or ("<" in text and _IMG_TAG.search(text)) for text in texts):
         return shares  # most batches: no image at all
     for row, (text, shown) in enumerate(zip(texts, canonical_texts(blocks))):
         alts = [alt or html_alt or "" for alt, html_alt in _IMAGE_ALT.findall(text)]
