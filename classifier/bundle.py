@@ -13,6 +13,8 @@ import io
 import json
 import os
 import re
+import struct
+import tokenize
 import warnings
 import zipfile
 import zlib
@@ -92,6 +94,26 @@ class ModelBundle:
     @property
     def labels(self) -> list[str]:
         return list(self.compiled.classes)
+
+    def summary(self) -> dict:
+        """What the model is and how it was made, from its metadata: the file, its labels
+        with the training blocks of each, the training data's size and sha256, the
+        settings it was trained with, its sources and memory, and the versions that made it
+        (what ``blocktag info`` shows). A key the model's metadata lacks is None."""
+        meta = self.metadata
+        return {
+            "file": self.source,
+            "created": meta.get("created"),
+            "labels": meta.get("label_counts") or {label: None for label in self.labels},
+            "pages": meta.get("pages"),
+            "blocks": meta.get("blocks"),
+            "training_sha256": meta.get("training_sha256"),
+            "settings": meta.get("params"),
+            "plain_text_model": self.plain is not None,
+            "remembered_blocks": len(self.memory) if self.memory is not None else 0,
+            "sources": meta.get("sources"),
+            "versions": {name: meta.get(f"{name}_version") for name in ("blocktag", "sklearn", "numpy", "python")},
+        }
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:
         """Each block's probabilities: from the plain-text model for the blocks of a page
@@ -275,6 +297,13 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     return model_from_bytes(data, str(path))
 
 
+# What reading a damaged zip of arrays raises: a bad deflate stream (zlib.error), a bad
+# compression-method field (NotImplementedError), a bad .npy header (tokenize.TokenError,
+# from numpy parsing it), besides the usual ones.
+_DAMAGED_FILE = (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError, RecursionError,
+                 MemoryError, zlib.error, NotImplementedError, tokenize.TokenError, struct.error)
+
+
 def model_from_bytes(data: bytes, source: str) -> ModelBundle:
     try:
         _check_members(data, source)
@@ -285,8 +314,7 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
             arrays = {name: npz[name] for name in npz.files if name != _META}
     except BlocktagError:
         raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError, UnicodeDecodeError, KeyError, RecursionError,
-            MemoryError):
+    except _DAMAGED_FILE:
         raise ModelError(f"{source}: is not a blocktag model (not a readable .npz file of arrays); "
                          "download or train it again") from None
     if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:

@@ -131,6 +131,17 @@ class LogisticLayer:
         return scores
 
 
+def _measure_width(part) -> int | None:
+    """How many columns a measure part's definition makes with the part's settings (None
+    when its settings are of a kind the definition cannot read: an edited file)."""
+    try:
+        columns = part.spec.columns(**part.settings)
+    except (TypeError, ValueError):
+        return None
+    settings_ok = all(type(n) is int for value in part.settings.values() if isinstance(value, list) for n in value)
+    return len(columns) if settings_ok else None
+
+
 class CompiledModel:
     """Probabilities, and the evidence behind them, of a fitted BlockClassifier, from its
     numbers alone."""
@@ -304,6 +315,9 @@ class CompiledModel:
                 raise ValueError(f"feature {part.name!r} has a vocabulary that is no list of distinct n-grams")
             if part.vocabulary is None and not (part.scale > 0).all():
                 raise ValueError(f"feature {part.name!r} has a scale that is not above 0")
+            if part.vocabulary is None and _measure_width(part) != part.width:
+                raise ValueError(f"feature {part.name!r} has {part.width} columns; its settings "
+                                 f"{part.settings} make {_measure_width(part)}")
             offset += part.width
         layers = [(self.first, offset)]
         if self.context is not None:

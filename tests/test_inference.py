@@ -159,6 +159,68 @@ def test_a_damaged_model_is_refused_on_loading_not_tagged_with(small_model, tmp_
     assert str(info.value).endswith("; download or train it again")
 
 
+def _zip_member_data(data: bytes, name: str) -> tuple[int, zipfile.ZipInfo]:
+    """Where member ``name``'s stored bytes start in the zip ``data``, and its entry."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
+    start = info.header_offset
+    name_length, extra_length = int.from_bytes(data[start + 26:start + 28], "little"), int.from_bytes(data[start + 28:start + 30], "little")
+    return start + 30 + name_length + extra_length, info
+
+
+def _broken_deflate(data: bytes) -> bytes:
+    """A deflated member's stream overwritten mid-way (zlib fails before any CRC check)."""
+    name = next(i.filename for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.compress_type == zipfile.ZIP_DEFLATED)
+    start, info = _zip_member_data(data, name)
+    middle = start + info.compress_size // 2
+    return data[:middle] + b"\xff" * 64 + data[middle + 64:]
+
+
+def _unknown_compression(data: bytes) -> bytes:
+    """Every central-directory entry naming a compression method zipfile does not know."""
+    out, at = bytearray(data), data.find(b"PK\x01\x02")
+    while at != -1:
+        out[at + 10:at + 12] = (99).to_bytes(2, "little")
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(out)
+
+
+def _cut_array_header(data: bytes) -> bytes:
+    """An array's header with its shape's closing bracket gone (numpy's parser fails), in the
+    model saved with every member stored, so the header can be changed in place."""
+    with np.load(io.BytesIO(data)) as npz:
+        stored = io.BytesIO()
+        np.savez(stored, **{name: npz[name] for name in npz.files})
+    data = stored.getvalue()
+    start, _ = _zip_member_data(data, "first.coef.npy")
+    bracket = data.index(b"), }", start)
+    return data[:bracket] + b" " + data[bracket + 1:]
+
+
+@pytest.mark.parametrize("damage", [_broken_deflate, _unknown_compression, _cut_array_header])
+def test_a_model_file_damaged_in_its_bytes_is_not_a_model_not_a_traceback(small_model, tmp_path, damage):
+    """A bad download or copy: a broken deflate stream (zlib.error), a compression method
+    zipfile lacks (NotImplementedError), a cut array header (tokenize.TokenError)."""
+    path = tmp_path / "damaged.npz"
+    path.write_bytes(damage(small_model.to_bytes()))
+    with pytest.raises(ModelError, match=rf"^{path}: is not a blocktag model \(not a readable \.npz file of arrays\); "
+                                         "download or train it again$"):
+        load_model(path)
+
+
+@pytest.mark.parametrize("neighbours", [[], [-1], None, "x", -1, 0.5, [0.5, 1]])
+def test_a_measure_whose_settings_do_not_make_its_columns_is_refused_on_loading(small_model, tmp_path, neighbours):
+    """The shape measure's neighbours decide its width: an edited value would load and then
+    fail (or tag wrongly) at the first page."""
+    def edit(arrays, document):
+        part = next(p for p in document["model"]["parts"] if p["name"] == "shape")
+        part["settings"]["neighbours"] = neighbours
+
+    path = _edited(small_model, tmp_path, edit)
+    with pytest.raises(ModelError, match=rf"^{path}: is a damaged blocktag model \(ValueError: feature 'shape' has \d+ "
+                                         r"columns; its settings .* make (\d+|None)\); download or train it again$"):
+        load_model(path)
+
+
 def test_a_model_file_with_a_member_no_model_has_is_refused_unpacked(small_model, tmp_path):
     path = tmp_path / "big.npz"
     path.write_bytes(small_model.to_bytes())
