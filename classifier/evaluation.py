@@ -15,9 +15,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .blocks import Block, check_page_order, group_pages
-from .errors import TrainingError
+from .errors import DataFormatError, TrainingError
 from .bundle import ModelBundle, as_model
 from .extras import require
+from .params import check_param_names
 from .tagging import batches
 from .training_checks import check_trainable
 
@@ -158,7 +159,8 @@ def compare(results: dict[str, dict]) -> dict[str, dict]:
     for name in names[1:]:
         predictions = results[name]["predictions"]
         if [(p["page"], p["index"]) for p in predictions] != [(p["page"], p["index"]) for p in first]:
-            raise ValueError("compare() needs every model's results on the same blocks, in the same order")
+            raise DataFormatError("compare() needs every model's results on the same blocks, in the same order: "
+                                  "evaluate each model on the same labelled blocks")
         change = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
                   "interval": None}
         if enough:
@@ -211,11 +213,12 @@ def cross_validate(
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
     n_groups = len(set(groups))
-    if folds < 2:
-        raise TrainingError(f"cross-validation needs at least 2 folds, got {folds}")
+    if type(folds) is not int or folds < 2:
+        raise TrainingError(f"cross-validation needs a whole number of at least 2 folds, got {folds!r}")
     if n_groups < folds:
         raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
     check_trainable(blocks, source)  # too little data fails here, not inside scikit-learn
+    check_param_names(params)
     splits = list(GroupKFold(n_splits=folds).split(blocks, groups=groups))
     for k, (train_idx, _) in enumerate(splits, 1):  # every fold checked before any is trained
         check_trainable([blocks[i] for i in train_idx], source=f"{source} (training part of fold {k} of {folds})")
@@ -243,6 +246,7 @@ def cross_validate(
     return {
         "folds": folds,
         "groups": n_groups,
+        "plain_text_model": plain_text_model,
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in BlockClassifier(**params).get_params().items()},
         "accuracy": spread([s["accuracy"] for s in fold_scores]),
         "macro_f1": spread([s["macro_f1"] for s in fold_scores]),

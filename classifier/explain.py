@@ -48,8 +48,8 @@ def explain_pages(model: ModelBundle | str | Path | None, pages: Iterable[list[B
                   top: int = DEFAULT_TOP) -> Iterator[Explanation]:
     """Explain every block of ``pages`` (lists of a page's blocks, in order) with ``model`` (a
     bundle, a model file, or None for the shipped model)."""
-    if top < 1:
-        raise SettingError("top", top, "give a number of features from 1")
+    if type(top) is not int or top < 1:  # (2.5 or None would fail deep inside)
+        raise SettingError("top", top, "give a whole number of features from 1")
     model = as_model(model)
     labels = model.labels
     for batch in batches(pages):

@@ -44,6 +44,7 @@ from .inference import CompiledModel, compile_classifier
 from .memory import Memory
 from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
+from .params import check_param_names
 from .registry import DEFAULT_FEATURES, FEATURES
 from .training_checks import check_trainable
 from .workers import forked_workers, resolve_jobs, submit
@@ -205,9 +206,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X: list[Block], y: np.ndarray, sample_weight) -> "BlockClassifier":
         n_given = len(X)
-        weights = np.ones(n_given) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        if weights.shape != (n_given,):
-            raise TrainingError(f"sample_weight has {weights.size} values for {n_given} blocks")
+        weights = np.ones(n_given) if sample_weight is None else checked_weights(sample_weight, n_given)
         if self.trim_edges:
             X, y, source = with_trimmed_pages(X, y, self.trim_edges, np.random.default_rng(self.random_state))
             weights = weights[source]
@@ -389,6 +388,22 @@ def _chrome_run(labels: Sequence[str]) -> int:
     return run
 
 
+def checked_weights(sample_weight: Sequence[float], n_blocks: int) -> np.ndarray:
+    """``sample_weight`` as an array, or TrainingError unless it is one finite number of at
+    least 0 a block, not all 0 (scikit-learn would fail deep inside on NaN or all zeros, and
+    quietly learn the opposite from negative weights)."""
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TrainingError("sample_weight must be numbers, one a block") from None
+    if weights.shape != (n_blocks,):
+        raise TrainingError(f"sample_weight has {weights.size} values for {n_blocks} blocks")
+    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+        raise TrainingError("sample_weight must be finite numbers of at least 0, not all 0 "
+                            "(how much each block counts)")
+    return weights
+
+
 def _with_record_weights(blocks: Sequence[Block], sample_weight: Sequence[float] | None) -> list[float] | None:
     """``sample_weight`` times each block's own weight (its record's ``weight``, 1 when it
     has none); None when every block counts once."""
@@ -418,6 +433,9 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
     sample_weight = _with_record_weights(blocks, sample_weight)
+    if sample_weight is not None:  # before any fit starts, not inside one
+        checked_weights(sample_weight, len(blocks))
+    check_param_names(params)
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}

@@ -50,6 +50,16 @@ def model_defaults() -> dict:
     return {name: default for name, (_, default) in model_parameters().items()}
 
 
+def check_param_names(params: dict) -> None:
+    """Keywords given to :func:`~classifier.train` or :func:`~classifier.cross_validate` that
+    BlockClassifier has no parameter of: a ParameterError naming the known ones, not a
+    TypeError from inside the fit."""
+    known = model_parameters()
+    unknown = sorted(set(params) - set(known))
+    if unknown:
+        raise ParameterError(f"unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+
+
 def parse_params(pairs: Iterable[str]) -> dict:
     """``KEY=VALUE`` strings as BlockClassifier keyword arguments, typed and checked.
 

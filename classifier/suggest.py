@@ -83,8 +83,10 @@ def suggest_pages(
     already labelled, see :func:`labelled_pages`) is never suggested. Ties keep input
     order, so the ranking is deterministic.
     """
-    if n < 1:
-        raise SettingError("n", n, "give a number of pages from 1")
+    if type(n) is not int or n < 1:
+        raise SettingError("n", n, "give a whole number of pages from 1")
+    if not 0 <= diversity <= 1:  # (above 1 scores go negative; below 0 a page's twin ranks above it)
+        raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
     excluded = set(exclude_pages)
     candidates = list(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)))

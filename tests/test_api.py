@@ -8,7 +8,7 @@ import pytest
 
 import classifier
 from classifier import TrainingError, cross_validate, evaluate, explain_pages, iter_pages, read_labelled
-from classifier import suggest_pages
+from classifier import Block, suggest_pages
 
 from conftest import SEED_LABELS, SEED_PAGE
 
@@ -72,8 +72,8 @@ def test_a_setting_out_of_range_is_a_blocktag_error_named_as_the_argument(small_
     pages = lambda: iter_pages([SEED_PAGE])  # noqa: E731
     calls = [(lambda: classifier.Tagger(small_model, jobs=0),
               "jobs=0: give a number of processes from 1, or -1 for one per core"),
-             (lambda: list(explain_pages(small_model, pages(), top=0)), "top=0: give a number of features from 1"),
-             (lambda: suggest_pages(small_model, pages(), 0), "n=0: give a number of pages from 1")]
+             (lambda: list(explain_pages(small_model, pages(), top=0)), "top=0: give a whole number of features from 1"),
+             (lambda: suggest_pages(small_model, pages(), 0), "n=0: give a whole number of pages from 1")]
     for call, message in calls:
         with pytest.raises(SettingError) as caught:
             call()
@@ -85,3 +85,41 @@ def test_tag_files_refuses_an_unknown_split_when_called_not_when_read():
 
     with pytest.raises(InputError, match=r"^unknown split mode 'blnk'; use one of auto, blank, line$"):
         classifier.Tagger().tag_files([SEED_PAGE], split="blnk")  # no next() needed
+
+
+@pytest.mark.parametrize("weights, message", [
+    ([0.0], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
+    ([float("nan")], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
+    ([-1.0], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
+    ([1.0, 2.0], None),
+])
+def test_train_checks_sample_weight_before_fitting(corpus_blocks, weights, message):
+    from classifier import train
+    from classifier.errors import TrainingError
+
+    blocks = corpus_blocks[:200]
+    given = weights * len(blocks) if len(weights) == 1 else weights
+    expected = message or f"sample_weight has 2 values for {len(blocks)} blocks"
+    with pytest.raises(TrainingError) as info:
+        train(blocks, sample_weight=given, plain_text_model=False)
+    assert str(info.value) == expected
+
+
+def test_train_and_cross_validate_name_the_known_parameters_for_an_unknown_one(corpus_blocks):
+    from classifier import cross_validate, train
+    from classifier.params import ParameterError, model_parameters
+
+    known = ", ".join(sorted(model_parameters()))
+    for call in (lambda: train(corpus_blocks[:200], bogus=1), lambda: cross_validate(corpus_blocks[:200], folds=2, bogus=1)):
+        with pytest.raises(ParameterError) as info:
+            call()
+        assert str(info.value) == f"unknown parameter 'bogus'; known: {known}"
+
+
+@pytest.mark.parametrize("top", [2.5, None, True])
+def test_explain_refuses_a_top_that_is_no_whole_number(small_model, top):
+    from classifier.errors import SettingError
+
+    with pytest.raises(SettingError) as info:
+        list(explain_pages(small_model, [[Block("p", 0, "A story.")]], top=top))
+    assert str(info.value) == f"top={top!r}: give a whole number of features from 1"

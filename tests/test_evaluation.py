@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 from typer.testing import CliRunner
 
 from classifier import cross_validate, evaluate
+from classifier.errors import DataFormatError
 from classifier.cli import app
 from classifier.evaluation import calibration
 from classifier.report import render_html
@@ -332,7 +333,7 @@ def test_compare_refuses_results_on_different_blocks(small_model_path, held_out)
 
     model = load_model(small_model_path)
     whole, part = evaluate(model, held_out), evaluate(model, held_out[:-1])
-    with pytest.raises(ValueError, match="compare\\(\\) needs every model's results on the same blocks"):
+    with pytest.raises(DataFormatError, match="compare\\(\\) needs every model's results on the same blocks"):
         compare({"a": whole, "b": part})
 
 
