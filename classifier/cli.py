@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import os
 import sys
 import time
@@ -242,7 +243,15 @@ def _valid_jobs(value: int) -> int:
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
-OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout.")]
+def _file_name(value: str) -> Path:
+    """An output file's name; a trailing "/" means a folder, which these outputs are not (the
+    slash would otherwise be dropped and a file written in the folder's place)."""
+    if value.endswith(("/", os.sep)):
+        raise typer.BadParameter(f"{value} names a folder; give a file name")
+    return Path(value)
+
+
+OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", parser=_file_name, help="Write here (atomically) instead of stdout.")]
 ParamOption = Annotated[Optional[list[str]], typer.Option(
     "--param", "-p", metavar="KEY=VALUE", show_default=False,
     help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; saved with the model.",
@@ -434,7 +443,7 @@ def convert_cli(
 @app.command("train")
 def train_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", parser=_file_name, help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
     param: ParamOption = None,
@@ -493,6 +502,9 @@ def train_cli(
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
                                f"{user['blocks']} blocks, each counted {user['weight']:g} times")
+    if settings:
+        stdout_console().print(f"Settings: {settings_text(settings)} (saved with the model; the rest are the defaults)",
+                               highlight=False)
     if "memory" in meta:
         stdout_console().print(f"Remembered {meta['memory']['remembered']} of your blocks' texts"
                                " (a text you labelled two ways is not remembered)")
@@ -507,8 +519,8 @@ def train_cli(
 def evaluate_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
-    report_path: Annotated[Optional[Path], typer.Option("--report", help="Also write a self-contained HTML report with plots.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
+    report_path: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", parser=_file_name, help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
@@ -649,9 +661,9 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
 @app.command("cv")
 def cv_cli(
     data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
-    folds: Annotated[int, typer.Option("--folds", help="Number of folds.")] = DEFAULT_FOLDS,
+    folds: Annotated[int, typer.Option("--folds", min=2, help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
-    json_path: Annotated[Optional[Path], typer.Option("--json", help="Also write the figures to this JSON file.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=VALUE", show_default=False,
         help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; recorded in --json.",
@@ -679,6 +691,7 @@ def cv_cli(
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
                                     source=", ".join(str(p) for p in data), plain_text_model=plain_text_model,
                                     jobs=jobs, **settings)
+        result = {**result, "grouped_by": group, "data": [str(p) for p in data]}
         if json_path is not None:
             write_json(result, json_path)
             typer.echo(f"Wrote {json_path}", err=True)
@@ -687,6 +700,8 @@ def cv_cli(
     for label, spread in result["per_label"].items():
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
     print_table(table)
+    if settings:
+        stdout_console().print(f"Settings: {settings_text(settings)} (the rest are the defaults)", highlight=False)
     stdout_console().print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
                            f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
 
@@ -741,7 +756,7 @@ def suggest_cli(
     pages: Annotated[int, typer.Option("--pages", "-n", min=1, help="How many pages to suggest.", show_default=False)],
     output: OutputOption = None,
     fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", metavar="FILE", parser=_file_name, help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
     exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page named in this file of labelled blocks (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
     model: ModelOption = None,
     split: SplitOption = Split.auto,
@@ -766,6 +781,10 @@ def suggest_cli(
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value), pages,
                                exclude_pages=labelled)
+        if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
+            bad_files.finish("read")
+            raise fail("every page is already labelled (named in --exclude's files): nothing to suggest" if labelled
+                       else "no pages to suggest from")
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:
                 from .labelstudio import write_tasks
@@ -813,6 +832,57 @@ def label_cli(
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                                f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
+
+
+# ---------------------------------------------------------------------- info
+
+
+def settings_text(settings: dict) -> str:
+    """Model settings as --param would give them: ``C=2 · word_ngrams=1,3``."""
+    def value(v):
+        if isinstance(v, (list, tuple)):
+            return ",".join(map(str, v))
+        return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
+
+    return " · ".join(f"{name}={value(v)}" for name, v in settings.items())
+
+
+@app.command("info")
+def info_cli(
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print it all as JSON.")] = False,
+) -> None:
+    """Show what a model is: its labels, training data, settings and the versions that made it.
+
+    Example: blocktag info -m models/my.npz
+    """
+    with user_errors():
+        summary = load_model(model).summary()
+    if as_json:
+        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    out = stdout_console()
+    counts = " · ".join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
+    rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
+            ("Labels", counts)]
+    if summary["blocks"] is not None:
+        rows.append(("Trained on", f"{summary['pages']:,} pages, {summary['blocks']:,} blocks "
+                                   f"(sha256 {summary['training_sha256'] or '(not recorded)'})"))
+    if summary["sources"]:
+        corpus, user = summary["sources"]["corpus"], summary["sources"]["user"]
+        rows.append(("Sources", f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
+                                f"{user['weight']:g} times"))
+    if summary["settings"]:
+        rows.append(("Settings", settings_text(summary["settings"])))
+    rows.append(("Plain-text model", "yes" if summary["plain_text_model"] else "no"))
+    rows.append(("Remembered blocks", f"{summary['remembered_blocks']:,}"))
+    versions = summary["versions"]
+    rows.append(("Made with", " · ".join(f"{name} {v}" for name, v in (
+        ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]),
+        ("Python", versions["python"])) if v)))
+    width = max(len(name) for name, _ in rows)
+    for name, text in rows:
+        out.print(f"{name:<{width}}  {text}", highlight=False, markup=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- entry point

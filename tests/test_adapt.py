@@ -184,6 +184,31 @@ def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_
     assert result.stderr.startswith(f"Warning: {export}: 1 of 2 tasks has no submitted annotation; skipped\n")
 
 
+def test_suggest_cli_with_every_page_labelled_says_so_and_writes_nothing(small_model_path, tmp_path):
+    crawl = tmp_path / "crawl"
+    crawl.mkdir()
+    (crawl / "p1.txt").write_text("A story paragraph.\n\nBy Ana Ruiz", encoding="utf-8")
+    labelled = write_jsonl(tmp_path / "mine.jsonl", [{"page": "p1", "index": 0, "text": "A story paragraph.", "label": "body"}])
+    out = tmp_path / "round2.jsonl"
+    result = run("suggest", crawl, "--pages", 2, "--model", small_model_path, "--exclude", labelled, "-o", out)
+    assert result.exit_code == 1
+    assert result.output == "Error: every page is already labelled (named in --exclude's files): nothing to suggest\n"
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"n": 2.5}, "n=2.5: give a whole number of pages from 1"),
+    ({"n": 2, "diversity": 1.5}, "diversity=1.5: give a number from 0 (rank by doubt alone) to 1"),
+    ({"n": 2, "diversity": -0.1}, "diversity=-0.1: give a number from 0 (rank by doubt alone) to 1"),
+])
+def test_suggest_refuses_settings_out_of_range(kwargs, message):
+    from classifier.errors import SettingError
+
+    with pytest.raises(SettingError) as info:
+        suggest_pages(STUB, PAGES, **kwargs)
+    assert str(info.value) == message
+
+
 @pytest.mark.parametrize("reviewed", [1, 2])
 def test_suggest_cli_refuses_to_write_over_reviewed_labels(tmp_path, reviewed):
     out = write_jsonl(tmp_path / "round1.jsonl", [

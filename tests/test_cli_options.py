@@ -218,3 +218,77 @@ def test_a_worker_dying_in_train_or_cv_is_one_error_line_and_no_model(tmp_path, 
     assert result.output == ("Error: a worker process died before finishing its share (killed, or out of memory?); "
                              "run again, or with --jobs 1 to work in one process\n")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", [
+    ["explain", "{page}", "-o", "out/"],
+    ["convert", "{page}", "-o", "out/"],
+    ["train", "{labels}", "-o", "out.npz/"],
+    ["evaluate", "{labels}", "--json", "out/"],
+    ["evaluate", "{labels}", "--report", "out/"],
+    ["cv", "{labels}", "--json", "out/"],
+    ["suggest", "{page}", "--pages", "1", "-f", "labelstudio", "--config", "out/"],
+])
+def test_an_output_file_ending_in_a_slash_is_refused_not_written_as_a_file(command, tmp_path, monkeypatch):
+    from conftest import SEED_LABELS, SEED_PAGE
+
+    monkeypatch.chdir(tmp_path)
+    args = [a.format(page=SEED_PAGE, labels=SEED_LABELS) for a in command]
+    result = runner.invoke(app, args)
+    option, value = command[-2:]
+    shown = {"-o": "'--output' / '-o'"}.get(option, f"'{option}'")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == f"Error: Invalid value for {shown}: {value} names a folder; give a file name"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_info_shows_what_a_model_is(small_model_path, small_model):
+    result = runner.invoke(app, ["info", "-m", str(small_model_path)], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    meta = small_model.metadata
+    lines = dict(re.split(r"\s{2,}", line, maxsplit=1) for line in result.output.splitlines())
+    assert lines["File"] == str(small_model_path)
+    assert lines["Created"] == meta["created"]
+    assert lines["Labels"] == " · ".join(f"{label} {n:,}" for label, n in meta["label_counts"].items())
+    assert lines["Trained on"] == f"{meta['pages']:,} pages, {meta['blocks']:,} blocks (sha256 {meta['training_sha256']})"
+    assert lines["Settings"].startswith("C=4 · class_weight=none · ")
+    assert "features=words,word_shapes,shape,position,images" in lines["Settings"]
+    assert lines["Plain-text model"] == ("yes" if small_model.plain is not None else "no")
+    assert lines["Remembered blocks"] == "0"
+    assert lines["Made with"].startswith(f"blocktag {meta['blocktag_version']} · scikit-learn {meta['sklearn_version']}")
+    as_json = json.loads(runner.invoke(app, ["info", "-m", str(small_model_path), "--json"]).output)
+    assert as_json["labels"] == meta["label_counts"] and as_json["settings"] == meta["params"]
+    assert as_json["training_sha256"] == meta["training_sha256"] and as_json["remembered_blocks"] == 0
+
+
+def test_info_on_a_file_that_is_no_model_is_one_line(tmp_path):
+    bad = tmp_path / "m.npz"
+    bad.write_text("hello", encoding="utf-8")
+    result = runner.invoke(app, ["info", "-m", str(bad)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {bad}: is not a blocktag model (not a readable .npz file of arrays); download or train it again\n"
+
+
+def test_train_and_cv_print_the_settings_given_and_cv_json_records_how_it_ran(tmp_path):
+    from conftest import TRAINING_DATA
+
+    files = [str(f) for f in TRAINING_DATA[:3]]
+    model = tmp_path / "m.npz"
+    trained = runner.invoke(app, ["train", *files, "-o", str(model), "-p", "C=2", "-p", "word_ngrams=1,2", "-q",
+                                  "--no-plain-text-model"], terminal_width=200)
+    assert trained.exit_code == 0, trained.output
+    assert "Settings: C=2 · word_ngrams=1,2 (saved with the model; the rest are the defaults)\n" in trained.output
+    scores = tmp_path / "cv.json"
+    cv = runner.invoke(app, ["cv", *files, "--folds", "3", "--group", "file", "-p", "C=2", "--no-plain-text-model",
+                             "--json", str(scores), "-q"], terminal_width=200)
+    assert cv.exit_code == 0, cv.output
+    assert "Settings: C=2 (the rest are the defaults)\n" in cv.output
+    recorded = json.loads(scores.read_text(encoding="utf-8"))
+    assert (recorded["grouped_by"], recorded["plain_text_model"], recorded["data"], recorded["params"]["C"]) == \
+        ("file", False, files, 2.0)
+
+
+def test_cv_refuses_fewer_than_two_folds_before_reading_anything(tmp_path):
+    result = runner.invoke(app, ["cv", str(tmp_path / "missing.jsonl"), "--folds", "1"])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1].startswith("Error: Invalid value for '--folds': ")
