@@ -710,12 +710,44 @@ POSITION_FEATURES = ("relative", "log_from_top", "log_from_bottom", "is_first", 
 
 def shape_features(blocks: Sequence[Block], neighbours: tuple[int, ...]) -> np.ndarray:
     """Each block's shape statistics, then for each offset in ``neighbours`` the statistics
-    of the block that many places away on its page and whether it exists."""
+    of the block that many blocks with words away on its page and whether it exists."""
     shapes = cached_shape_matrix(blocks)
     columns = [shapes]
     for offset in neighbours:
-        columns += neighbour_rows(shapes, blocks, offset)
+        columns += worded_neighbour_rows(shapes, blocks, offset)
     return np.hstack(columns)
+
+
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+@per_batch
+def holds_words(blocks: Sequence[Block]) -> np.ndarray:
+    """Whether each block shows a reader a letter or a digit: not an image's link left
+    without alt text (``[](#)``), a rule, or a table's empty borders, which converters write
+    as blocks of their own (link targets are ``#`` in feature texts, so they hold no words)."""
+    return np.fromiter(map(bool, map(_WORD_CHARACTER.search, feature_texts(blocks))), dtype=bool, count=len(blocks))
+
+
+def worded_neighbour_rows(values: np.ndarray, blocks: Sequence[Block], offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`neighbour_rows`, counting only blocks with words (:func:`holds_words`): the
+    block before a caption is its photo's text, not the empty ``[](#)`` one converter left
+    between them and another did not, so a page reads the same from any converter."""
+    worded = holds_words(blocks)
+    if worded.all():
+        return neighbour_rows(values, blocks, offset)
+    position, length = page_positions(blocks)
+    n = len(blocks)
+    page_start = np.arange(n) - position
+    at = np.flatnonzero(worded)  # the blocks with words, in order
+    # the place in ``at`` of the neighbour: k-th worded block before (offset -k) or after (+k)
+    place = np.searchsorted(at, np.arange(n), side="left" if offset < 0 else "right") + (offset if offset < 0 else offset - 1)
+    exists = (place >= 0) & (place < len(at))
+    target = np.where(exists, at[np.clip(place, 0, max(len(at) - 1, 0))] if len(at) else 0, 0)
+    exists &= (target >= page_start) & (target < page_start + length)
+    rows = np.zeros_like(values)
+    rows[exists] = values[target[exists]]
+    return rows, exists.astype(values.dtype)[:, None]
 
 
 def position_features(blocks: Sequence[Block]) -> np.ndarray:

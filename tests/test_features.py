@@ -285,3 +285,36 @@ def test_page_positions_count_within_each_run_of_a_page(pages):
         expected_position.append(back)
         expected_length.append(back + ahead + 1)
     assert position.tolist() == expected_position and length.tolist() == expected_length
+
+
+def _shape_rows(texts: list[str], neighbours=(-2, -1, 1, 2)) -> np.ndarray:
+    from classifier.measures import shape_features
+
+    return shape_features([Block("p", i, t) for i, t in enumerate(texts)], neighbours)
+
+
+def test_neighbours_are_the_blocks_with_words_not_a_converters_empty_ones():
+    """A linked image without alt text ("[](#)" once its target is read), a rule or a
+    table's empty borders stand between blocks in one converter's text and not another's:
+    the blocks' neighbours are the same either way."""
+    story = ["Flooding closes the coast road", "Photo: Dana Ruiz", "The road reopened on Friday.",
+             "By Ana Ortiz"]
+    plain = _shape_rows(story)
+    messy = ["[](https://cdn.example.com/a.jpg)", story[0], "[![](https://cdn.example.com/b.jpg)](/photos/1)",
+             story[1], "---", story[2], "| | |", story[3], "[](#)"]
+    rows = _shape_rows(messy)
+    np.testing.assert_array_equal(rows[[1, 3, 5, 7]], plain)
+    # an empty block's own neighbours are the nearest blocks with words
+    own = len(SHAPE_FEATURES)
+    np.testing.assert_array_equal(_shape_rows(messy, (-1, 1))[2, own:], _shape_rows([story[0], "x", story[1]], (-1, 1))[1, own:])
+
+
+def test_a_page_of_blocks_with_words_reads_its_neighbours_in_place():
+    texts = ["One", "Two words", "Three words here", "Four", "Five and more words"]
+    blocks = [Block("p", i, t) for i, t in enumerate(texts)]
+    from classifier.measures import cached_shape_matrix, neighbour_rows, worded_neighbour_rows
+
+    shapes = cached_shape_matrix(blocks)
+    for offset in (-2, -1, 1, 2):
+        for got, want in zip(worded_neighbour_rows(shapes, blocks, offset), neighbour_rows(shapes, blocks, offset)):
+            np.testing.assert_array_equal(got, want)
