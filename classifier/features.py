@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from .blocks import Block
-from .measures import WORD_TOKEN_PATTERN, NgramCounter, tfidf_cells
+from .ngrams import WORD_TOKEN_PATTERN, NgramCounter, tfidf_cells
 from .registry import MeasureFeature, NgramFeature, feature
 
 
@@ -28,8 +28,8 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     """TF-IDF of a registered n-gram feature's texts.
 
     The vocabulary and IDF are fitted by scikit-learn's ``TfidfVectorizer``; ``transform``
-    counts a batch with :class:`~classifier.measures.NgramCounter` and weighs it with
-    :func:`~classifier.measures.tfidf_cells`, the functions tagging uses, so training and
+    counts a batch with :class:`~classifier.ngrams.NgramCounter` and weighs it with
+    :func:`~classifier.ngrams.tfidf_cells`, the functions tagging uses, so training and
     tagging see the same numbers (a test checks them against scikit-learn's own transform).
     """
 

@@ -19,7 +19,8 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block
-from .measures import POSITION_FEATURES, NgramCounter, context_matrix, tfidf_cells
+from .measures import POSITION_FEATURES, context_matrix
+from .ngrams import NgramCounter, tfidf_cells
 from .registry import NgramFeature, feature
 
 

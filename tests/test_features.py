@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from classifier import Block, read_labelled
 from classifier.features import NgramTfidf
+from classifier.ngrams import count_ngrams
 from classifier.measures import (
-    PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_shapes, block_texts, count_ngrams, link_target_words,
+    PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_shapes, block_texts, link_target_words,
     normalise_text, page_context_features, shape_matrix, shape_vector, word_shapes,
 )
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -111,15 +112,15 @@ def test_ngram_tfidf_equals_scikit_learns_on_any_text(texts):
 def test_character_ngram_codes_count_what_count_vectorizer_counts(texts, small_table):
     """Both ways of looking codes up (a table, or binary search for a large alphabet), on
     any characters: astral ones, surrogates, whitespace runs, characters no n-gram holds."""
-    import classifier.measures as measures
+    import classifier.ngrams as ngrams
 
     fitted = CountVectorizer(analyzer="char", ngram_range=(1, 3), lowercase=False).fit(texts[::2] + ["x"])
-    old_limit = measures.MAX_CODE_TABLE
-    measures.MAX_CODE_TABLE = 1 if small_table else old_limit
+    old_limit = ngrams.MAX_CODE_TABLE
+    ngrams.MAX_CODE_TABLE = 1 if small_table else old_limit
     try:
         rows, columns = count_ngrams(texts, fitted.vocabulary_, "char", (1, 3), False)
     finally:
-        measures.MAX_CODE_TABLE = old_limit
+        ngrams.MAX_CODE_TABLE = old_limit
     counts = np.zeros((len(texts), len(fitted.vocabulary_)))
     np.add.at(counts, (rows, columns), 1)
     np.testing.assert_array_equal(counts, fitted.transform(texts).toarray())
@@ -130,7 +131,7 @@ def test_character_ngram_codes_count_what_count_vectorizer_counts(texts, small_t
 def test_the_fast_token_pattern_finds_scikit_learns_tokens(text):
     import re
 
-    from classifier.measures import _FAST_TOKEN_PATTERNS, WORD_TOKEN_PATTERN
+    from classifier.ngrams import _FAST_TOKEN_PATTERNS, WORD_TOKEN_PATTERN
 
     assert re.findall(_FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN], text) == re.findall(WORD_TOKEN_PATTERN, text)
 
