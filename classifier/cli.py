@@ -243,6 +243,8 @@ def _valid_jobs(value: int) -> int:
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
+
+
 def _file_name(value: str) -> Path:
     """An output file's name; a trailing "/" means a folder, which these outputs are not (the
     slash would otherwise be dropped and a file written in the folder's place)."""

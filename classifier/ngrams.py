@@ -13,7 +13,6 @@ import numpy as np
 # Joins texts for the batch passes (:mod:`classifier.measures` joins with it too): a NUL,
 # which no character n-gram of a vocabulary holds.
 JOINT = "\x00"
-_JOINT = JOINT
 
 
 # How the TF-IDF vectorisers split texts; count_ngrams reproduces scikit-learn's analyzers.
@@ -55,11 +54,11 @@ class NgramCounter:
     def count(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Every n-gram of ``texts`` found in the vocabulary, as (text number, column) pairs,
         repeated as often as it occurs."""
-        if (_WORD_JOINT if self.analyzer == "word" else _JOINT) in self.vocabulary:
+        if (_WORD_JOINT if self.analyzer == "word" else JOINT) in self.vocabulary:
             return self._count_each(texts)  # an n-gram holding the joint is rarer than the joint
         if self.analyzer == "char":
-            joined = _JOINT.join(texts)
-            if joined.count(_JOINT) != len(texts) - 1:
+            joined = JOINT.join(texts)
+            if joined.count(JOINT) != len(texts) - 1:
                 return self._count_each(texts)
             joined = _WHITE_SPACES.sub(" ", joined)
             return self._codes.count(joined.lower() if self.lowercase else joined)
