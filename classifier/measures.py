@@ -567,17 +567,17 @@ def worded_neighbour_rows(values: np.ndarray, blocks: Sequence[Block], offset: i
     worded = holds_words(blocks)
     if worded.all():
         return neighbour_rows(values, blocks, offset)
-    position, length = page_positions(blocks)
-    n = len(blocks)
-    page_start = np.arange(n) - position
+    rows, exists = np.zeros_like(values), np.zeros(len(blocks), dtype=bool)
     at = np.flatnonzero(worded)  # the blocks with words, in order
-    # the place in ``at`` of the neighbour: k-th worded block before (offset -k) or after (+k)
-    place = np.searchsorted(at, np.arange(n), side="left" if offset < 0 else "right") + (offset if offset < 0 else offset - 1)
-    exists = (place >= 0) & (place < len(at))
-    target = np.where(exists, at[np.clip(place, 0, max(len(at) - 1, 0))] if len(at) else 0, 0)
-    exists &= (target >= page_start) & (target < page_start + length)
-    rows = np.zeros_like(values)
-    rows[exists] = values[target[exists]]
+    if len(at):
+        position, length = page_positions(blocks)
+        here = np.arange(len(blocks))
+        page_start = here - position
+        # The neighbour's place in ``at``: the k-th block with words before (offset -k) or after (+k).
+        place = np.searchsorted(at, here, side="left" if offset < 0 else "right") + (offset if offset < 0 else offset - 1)
+        target = at[np.clip(place, 0, len(at) - 1)]
+        exists = (place >= 0) & (place < len(at)) & (target >= page_start) & (target < page_start + length)
+        rows[exists] = values[target[exists]]
     return rows, exists.astype(values.dtype)[:, None]
 
 
