@@ -117,10 +117,14 @@ def _maybe_markup(text: str) -> bool:
     return bool(_MARKUP_CHAR.search(text)) or "  " in text or bool(_MARKUP_FIRST.match(text)) or text[-1:].isspace()
 
 
-# A link already in the canonical form: "[text](#)", its text trimmed, not glued to a word
-# and not an image. A block whose only markup is such links is already canonical too.
+# A link already in the canonical form: "[text](#)" or "[text](target)" with a plain target
+# (no space, bracket, quote, escape, entity or emphasis character, which the full path may
+# rewrite), its text trimmed, not glued to a word and not an image. A block whose only
+# markup is such links is already canonical too: the HTML reader writes every link so.
 # (The "[" comes first and the look-behinds after it, so the regex engine can skip to each "[".)
-_CANONICAL_LINK = re.compile(rf"\[(?<![^\W_]\[)(?<!!\[)(?! )([^\[\]\n]{{0,{MAX_LINK_TEXT}}})(?<! )\]\(#\)")
+_PLAIN_TARGET = rf"[^\s()<>\[\]\"'\\*_&`~]{{1,{MAX_LINK_TARGET}}}"
+_CANONICAL_LINK = re.compile(
+    rf"\[(?<![^\W_]\[)(?<!!\[)(?! )([^\[\]\n]{{0,{MAX_LINK_TEXT}}})(?<! )\]\({_PLAIN_TARGET}\)")
 
 
 def canonical(text: str) -> str:
@@ -135,11 +139,11 @@ def canonical(text: str) -> str:
 
 
 def _is_canonical_line(line: str) -> bool:
-    """A line with no markup but canonical links ("[text](#)")."""
+    """A line with no markup but canonical links ("[text](#)", "[text](https://...)")."""
     if not _maybe_markup(line):
         return True
     # split() keeps each link's text where sub(r"\1") would expand a template per link.
-    return "](#)" in line and not _maybe_markup("".join(_CANONICAL_LINK.split(line)))
+    return "](" in line and not _maybe_markup("".join(_CANONICAL_LINK.split(line)))
 
 
 def _is_canonical_item(line: str) -> bool:

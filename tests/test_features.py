@@ -238,7 +238,8 @@ def test_a_batch_s_json_lines_are_its_blocks_lines(pages, urls, labels, seed):
 @settings(max_examples=500, deadline=None)
 @given(block_text | st.text(alphabet=" abcXY1.-_*#>[]()!&|=:+\n\t\u00a0\u200b", max_size=40)
        | st.lists(st.sampled_from(["[News](#)", "[ a](#)", "x", " ", "![b](#)", "[c](/d)", "(", ")", "-", "[", "e[f](#)",
-                                   "Word", ".", "#", "!"]), max_size=8).map("".join))
+                                   "Word", ".", "#", "!", "[g](https://x.example/a?b=1#c)", "[h](/a_b_)", "[i](x&amp;y)",
+                                   "[j](<u v>)", "[k](/l \"t\")", "_", "*", "&amp;", "~~"]), max_size=8).map("".join))
 def test_the_shortcuts_for_canonical_text_agree_with_the_full_path(text):
     from classifier import dialects
 
