@@ -475,12 +475,18 @@ def _changes_depth(previous: str, line: str) -> bool:
 
 
 def _one_paragraph_a_line(blocks: list[str]) -> bool:
-    shared = 0
+    """Whether most prose lines share a block with another, and those lines end their
+    sentences (trafilatura's text); a block whose lines mostly go on mid-sentence in lower
+    case is one paragraph wrapped (too few lines for :func:`wrap_width` to measure)."""
+    shared = pairs = wrapped = 0
     for block in blocks:
         if "\n" in block:
-            lines = [line for line in block.split("\n") if _is_prose(line)]
+            lines = [line.strip() for line in block.split("\n") if _is_prose(line)]
             shared += len(lines) if len(lines) > 1 else 0
-    if not shared:  # no block holds two prose lines: not this kind of page
+            pairs += max(len(lines) - 1, 0)
+            wrapped += sum(1 for a, b in zip(lines, lines[1:])
+                           if len(a) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(a) and b[:1].islower())
+    if not shared or wrapped >= MID_SENTENCE_SHARE * pairs:  # no block of prose lines, or one wrapped
         return False
     prose = sum(_is_prose(line) for block in blocks for line in block.split("\n"))
     return prose >= MIN_LINE_PAGE_PROSE and shared >= LINE_PAGE_SHARE * prose

@@ -280,6 +280,17 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
+def test_auto_keeps_a_short_pages_one_wrapped_paragraph_whole():
+    """Two wrapped lines are too few to measure a wrap width; their lines go on mid-sentence
+    in lower case, so the page is no page of paragraphs a line, and the paragraph stays one
+    block as --split blank keeps it."""
+    text = ("Harbour council approves new ferry timetable\n\n"
+            "The harbour council voted seven to two on Tuesday to adopt a new\n"
+            "ferry timetable that adds three evening crossings to the island,\n"
+            "ending a dispute that had stretched since the autumn.")
+    assert split_page(text, "auto") == split_page(text, "blank") == text.split("\n\n")
+
+
 def test_a_table_in_a_page_split_one_paragraph_a_line_stays_one_block():
     text = ("The Aero 3 weighs under a kilogram and its battery lasted nine hours in our test.\n"
             "We ran the same video loop on both machines until each shut itself down for good.\n"
