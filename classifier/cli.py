@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from .blocks import Block
+
 help_format.install()
 app = typer.Typer(
     name="blocktag",
@@ -274,11 +276,11 @@ SplitOption = Annotated[Split, typer.Option(
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = Split.auto,
-    keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned .txt file per page.")] = None,
+    keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned file per page (.txt, or .jsonl/.csv with --format).")] = None,
     output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Processes tagging at once: this one and N-1 workers (-1: one per core).", callback=_valid_jobs)] = 1,
@@ -301,8 +303,9 @@ def tag_cli(
     bad_files = BadFiles(inputs, strict)
     # -o DIR/ (or an existing folder) with --keep: one cleaned file per page.
     to_folder = output is not None and output_arg.endswith(("/", os.sep))
-    if to_folder and not keep:
-        raise fail(f"--output {output}: a folder takes one cleaned file per page with --keep; give a file name without --keep")
+    if to_folder and not keep:  # the usage error every file option gives, and what a folder is for
+        raise typer.BadParameter(f"{output_arg} names a folder; give a file name (a folder takes one cleaned "
+                                 "file per page, with --keep)", param_hint="'--output' / '-o'")
     per_page = bool(keep) and output is not None and is_folder_path(output_arg)
     with user_errors():
         if output is not None and not per_page:
@@ -428,7 +431,7 @@ def convert_cli(
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)
-        pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
+        pages = _whole_pages(iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value))
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
         with _output_stream(output) as out:
@@ -437,6 +440,21 @@ def convert_cli(
                     out.write(("\n" if n else "") + f"==> {page[0].page} <==\n")
                 out.write(join_blocks(b.text for b in page) + "\n")
     bad_files.finish("converted")
+
+
+def _whole_pages(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
+    """Pages as :func:`iter_pages` gives them, a very long page's chunks (which tagging
+    reads as pages of their own, with a warning) joined again: ``convert`` shows the page."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"page .* blocks; it is tagged in chunks")
+        whole: list[Block] = []
+        for page in pages:
+            if whole and (page[0].page, page[0].index) != (whole[-1].page, whole[-1].index + 1):
+                yield whole
+                whole = []
+            whole += page
+        if whole:
+            yield whole
 
 
 # ---------------------------------------------------------------------- train
@@ -720,7 +738,7 @@ class ExplainFormat(str, Enum):
 def explain_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
     top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
-    fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up and evidence). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
+    fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up, evidence and model). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
     output: OutputOption = None,
     model: ModelOption = None,
     split: SplitOption = Split.auto,
@@ -801,6 +819,7 @@ def suggest_cli(
 
             with atomic_write(config) as handle:
                 handle.write(labeling_config(bundle.labels))
+            typer.echo(f"Wrote {config}", err=True)
     table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
     for s in picked:
         table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")

@@ -63,9 +63,9 @@ def test_a_folder_output_takes_one_cleaned_file_per_page(crawl, tmp_path):
 def test_a_folder_output_without_keep_is_refused(crawl, tmp_path):
     folder, model = crawl
     result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "-o", f"{tmp_path}/"])
-    assert result.exit_code == 1
-    assert result.output == (f"Error: --output {tmp_path}: a folder takes one cleaned file per page with --keep; "
-                             "give a file name without --keep\n")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (f"Error: Invalid value for '--output' / '-o': {tmp_path}/ names a folder; "
+                                              "give a file name (a folder takes one cleaned file per page, with --keep)")
 
 
 @pytest.mark.parametrize("fmt, suffix", [("text", ".txt"), ("jsonl", ".jsonl"), ("csv", ".csv")])

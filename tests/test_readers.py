@@ -404,6 +404,22 @@ def test_convert_several_pages_under_headers_to_a_file(tmp_path):
     assert out.read_text(encoding="utf-8") == "==> a <==\nPlain\n\npage\n\n==> b <==\nOne\n\nTwo\n"
 
 
+@pytest.mark.parametrize("split", ["blank", "auto"])
+def test_convert_shows_a_very_long_page_as_one_page(tmp_path, monkeypatch, split):
+    """Tagging reads a page over MAX_PAGE_BLOCKS blocks in chunks, with a warning; convert
+    shows the page itself: one header, every block, no warning about tagging."""
+    import classifier.blocks
+
+    monkeypatch.setattr(classifier.blocks, "MAX_PAGE_BLOCKS", 3)
+    (tmp_path / "long.txt").write_text("\n\n".join(f"Block {i} of a long page." for i in range(8)), encoding="utf-8")
+    (tmp_path / "short.txt").write_text("One block.", encoding="utf-8")
+    result = runner.invoke(app, ["convert", str(tmp_path / "long.txt"), str(tmp_path / "short.txt"), "--split", split])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("==> long <==\n" + "\n\n".join(f"Block {i} of a long page." for i in range(8))
+                             + "\n\n==> short <==\nOne block.\n")
+    assert result.stderr == ""
+
+
 def test_convert_a_malformed_file_is_one_error_line(tmp_path):
     (tmp_path / "bad.html.gz").write_bytes(b"not gzip")
     result = runner.invoke(app, ["convert", str(tmp_path / "bad.html.gz")])
