@@ -432,9 +432,9 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     blocks = list(blocks)
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
-    sample_weight = _with_record_weights(blocks, sample_weight)
-    if sample_weight is not None:  # before any fit starts, not inside one
+    if sample_weight is not None:  # before it meets the records' weights, and before any fit starts
         checked_weights(sample_weight, len(blocks))
+    sample_weight = _with_record_weights(blocks, sample_weight)
     check_param_names(params)
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it

@@ -123,3 +123,17 @@ def test_explain_refuses_a_top_that_is_no_whole_number(small_model, top):
     with pytest.raises(SettingError) as info:
         list(explain_pages(small_model, [[Block("p", 0, "A story.")]], top=top))
     assert str(info.value) == f"top={top!r}: give a whole number of features from 1"
+
+
+def test_train_refuses_a_sample_weight_of_the_wrong_length_beside_weighted_records(corpus_blocks):
+    """Records with their own weight are multiplied by sample_weight: a longer list must not
+    be cut to fit."""
+    from dataclasses import replace
+
+    from classifier import train
+    from classifier.errors import TrainingError
+
+    blocks = [replace(b, weight=0.5) for b in corpus_blocks[:200]]
+    with pytest.raises(TrainingError) as info:
+        train(blocks, sample_weight=[1.0] * 205, plain_text_model=False)
+    assert str(info.value) == "sample_weight has 205 values for 200 blocks"
