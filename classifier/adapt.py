@@ -9,7 +9,6 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
-
 from importlib import resources
 from pathlib import Path
 from typing import Sequence

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from itertools import groupby
+from itertools import chain, groupby
 from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -216,11 +216,8 @@ def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int
     items = iter(tagged)
     first = next(items, None)
     writer = csv_writer(out)
-    if first is None:
-        return 0
-    n = 1
-    writer.writerow(first.to_record())
-    for n, item in enumerate(items, 2):
+    n = 0
+    for n, item in enumerate(chain([first], items) if first is not None else (), 1):
         writer.writerow(item.to_record())
     return n
 

@@ -484,12 +484,17 @@ def _one_paragraph_a_line(blocks: list[str]) -> bool:
             lines = [line.strip() for line in block.split("\n") if _is_prose(line)]
             shared += len(lines) if len(lines) > 1 else 0
             pairs += max(len(lines) - 1, 0)
-            wrapped += sum(1 for a, b in zip(lines, lines[1:])
-                           if len(a) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(a) and b[:1].islower())
+            wrapped += sum(map(_goes_on_wrapped, lines, lines[1:]))
     if not shared or wrapped >= MID_SENTENCE_SHARE * pairs:  # no block of prose lines, or one wrapped
         return False
     prose = sum(_is_prose(line) for block in blocks for line in block.split("\n"))
     return prose >= MIN_LINE_PAGE_PROSE and shared >= LINE_PAGE_SHARE * prose
+
+
+def _goes_on_wrapped(line: str, next_line: str) -> bool:
+    """Whether ``next_line`` goes on with the sentence a wrapper broke ``line`` in: a line of
+    some length ending inside a sentence, then one starting in lower case (stripped lines)."""
+    return len(line) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(line) and next_line[:1].islower()
 
 
 def _lines_without_blank(blocks: list[str]) -> bool:
@@ -508,8 +513,7 @@ def _lines_without_blank(blocks: list[str]) -> bool:
     pairs = len(lines) - 1
     if pairs < MIN_LINE_PAGE_LINES - 1:  # mostly code: too few lines of text to be one wrapped paragraph
         return True
-    wrapped = sum(1 for a, b in zip(lines, lines[1:])
-                  if len(a) >= MIN_WRAPPED_LINE_CHARS and not _SENTENCE_END.search(a) and b[:1].islower())
+    wrapped = sum(map(_goes_on_wrapped, lines, lines[1:]))
     return wrapped < MID_SENTENCE_SHARE * pairs
 
 
