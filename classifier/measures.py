@@ -161,6 +161,33 @@ def block_texts(blocks: Sequence[Block]) -> list[str]:
     return _substitute_all(list(feature_texts(blocks)), _TEXT_SUBS)
 
 
+# A block's first and last words, apart from its other words: "By", "Photo", "Getty
+# Images", "this report", "subscribe" say most where they stand. Two each side: one, two and
+# three scored level on outlet-grouped CV (0.913-0.915), and two best on the studied real pages.
+EDGE_WORDS = 2
+# The words are looked for this far in from each end (a longer block is not read whole).
+EDGE_WORD_CHARS = 80
+_EDGE_WORD = re.compile(r"\w\w+")  # WORD_TOKEN_PATTERN's tokens (see ngrams._FAST_TOKEN_PATTERNS)
+
+
+@per_batch
+def block_edge_words(blocks: Sequence[Block]) -> list[str]:
+    """Each block's first and last :data:`EDGE_WORDS` words of the text the word TF-IDF
+    reads, marked by their end: "By Jane Doe … to this report." → "sBy sJane ethis ereport"."""
+    return list(map(edge_words, block_texts(blocks)))
+
+
+def edge_words(text: str, _words=_EDGE_WORD.findall, _n=EDGE_WORDS, _reach=EDGE_WORD_CHARS) -> str:
+    """The first and last words of one text, "s" and "e" before each."""
+    if len(text) > 2 * _reach:
+        head, tail = _words(text, 0, _reach), _words(text, len(text) - _reach)
+        # Past the first EDGE_WORDS words of each end, a word cut by the window cannot count.
+        if len(head) > _n and len(tail) > _n:
+            return " ".join(["s" + word for word in head[:_n]] + ["e" + word for word in tail[-_n:]])
+    words = _words(text)
+    return " ".join(["s" + word for word in words[:_n]] + ["e" + word for word in words[-_n:]])
+
+
 # Joins texts for the batch substitutions; no pattern here matches it.
 _JOINT = JOINT
 

@@ -45,7 +45,7 @@ from .memory import Memory
 from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
 from .params import check_param_names
-from .registry import DEFAULT_FEATURES, FEATURES
+from .registry import DEFAULT_FEATURES, FEATURES, ngram_params
 from .training_checks import check_trainable
 from .workers import forked_workers, resolve_jobs, submit
 
@@ -71,6 +71,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         word pairs on real pages, and train four times faster.
     shape_ngrams : n-gram range of the character TF-IDF over the block's opening written in
         word shapes ("By Jane Doe/AP" → "^■ ■ ■/▲$").
+    edge_ngrams : n-gram range of the TF-IDF over the block's first and last words
+        (``measures.EDGE_WORDS`` each side).
     link_ngrams : n-gram range of the TF-IDF over the words of the block's link targets.
     neighbours : offsets of the neighbouring blocks whose shape the first pass sees.
     context_window : how many blocks either side the second pass looks at (0: no second pass).
@@ -103,6 +105,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         C: float = 4.0,
         word_ngrams: tuple[int, int] = (1, 1),
         shape_ngrams: tuple[int, int] = (1, 3),
+        edge_ngrams: tuple[int, int] = (1, 1),
         link_ngrams: tuple[int, int] = (1, 1),
         neighbours: tuple[int, ...] = (-1, 1),
         context_window: int = 0,
@@ -120,6 +123,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.word_ngrams = word_ngrams
         self.shape_ngrams = shape_ngrams
+        self.edge_ngrams = edge_ngrams
         self.link_ngrams = link_ngrams
         self.neighbours = neighbours
         self.context_window = context_window
@@ -167,7 +171,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             value = getattr(self, name)
             if not isinstance(value, kind) or isinstance(value, bool):
                 raise TrainingError(f"{name} must be a {'whole ' if kind is Integral else ''}number; got {value!r}")
-        for name in ("word_ngrams", "shape_ngrams", "link_ngrams"):
+        for name in ngram_params():
             span = getattr(self, name)
             if len(span) != 2 or not all(isinstance(n, Integral) for n in span):
                 raise TrainingError(f"{name} must be (low, high) with 1 <= low <= high; got {span!r}")
@@ -185,7 +189,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             (self.class_weight in (None, "balanced"), "class_weight must be None or 'balanced'"),
             (self.random_state >= 0, "random_state must be >= 0"),
         ]
-        for name in ("word_ngrams", "shape_ngrams", "link_ngrams"):
+        for name in ngram_params():
             low, high = getattr(self, name)
             checks.append((1 <= low <= high, f"{name} must be (low, high) with 1 <= low <= high"))
         for ok, message in checks:

@@ -64,6 +64,12 @@ def register(feature: NgramFeature | MeasureFeature) -> NgramFeature | MeasureFe
     return feature
 
 
+def ngram_params() -> tuple[str, ...]:
+    """The :class:`~classifier.model.BlockClassifier` parameters that give the registered
+    n-gram features' ranges."""
+    return tuple(dict.fromkeys(spec.ngram_param for spec in FEATURES.values() if isinstance(spec, NgramFeature)))
+
+
 def feature(name: str) -> NgramFeature | MeasureFeature:
     try:
         return FEATURES[name]
@@ -85,6 +91,10 @@ def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
 register(NgramFeature(
     "words", measures.block_texts, analyzer="word", lowercase=True, ngram_param="word_ngrams",
     describe=lambda gram: f'word "{gram}"',
+))
+register(NgramFeature(
+    "edge_words", measures.block_edge_words, analyzer="word", lowercase=True, ngram_param="edge_ngrams",
+    describe=lambda gram: f'{"opening" if gram[:1] == "s" else "closing"} word "{gram[1:]}"',
 ))
 register(NgramFeature(
     "word_shapes", measures.block_shapes, analyzer="char", lowercase=False, ngram_param="shape_ngrams",
@@ -111,4 +121,4 @@ register(MeasureFeature(
 # page_context and link_targets are registered but off: on the real dev pages the first cost
 # 0.03 macro-F1 on the studied sites, and the second made pages whose scraper kept link
 # targets read unlike the same pages with "#" targets (see training/README.md).
-DEFAULT_FEATURES = ("words", "word_shapes", "shape", "position", "images")
+DEFAULT_FEATURES = ("words", "edge_words", "word_shapes", "shape", "position", "images")

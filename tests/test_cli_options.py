@@ -252,7 +252,7 @@ def test_info_shows_what_a_model_is(small_model_path, small_model):
     assert lines["Labels"] == " · ".join(f"{label} {n:,}" for label, n in meta["label_counts"].items())
     assert lines["Trained on"] == f"{meta['pages']:,} pages, {meta['blocks']:,} blocks (sha256 {meta['training_sha256']})"
     assert lines["Settings"].startswith("C=4 · class_weight=none · ")
-    assert "features=words,word_shapes,shape,position,images" in lines["Settings"]
+    assert "features=words,edge_words,word_shapes,shape,position,images" in lines["Settings"]
     assert lines["Plain-text model"] == ("yes" if small_model.plain is not None else "no")
     assert lines["Remembered blocks"] == "0"
     assert lines["Made with"].startswith(f"blocktag {meta['blocktag_version']} · scikit-learn {meta['sklearn_version']}")

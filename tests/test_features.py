@@ -13,7 +13,8 @@ from classifier import Block, read_labelled
 from classifier.features import NgramTfidf
 from classifier.ngrams import count_ngrams
 from classifier.measures import (
-    PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_shapes, block_texts, link_target_words,
+    EDGE_WORD_CHARS, PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_edge_words, block_shapes, block_texts,
+    edge_words, link_target_words,
     normalise_text, page_context_features, shape_matrix, shape_vector, word_shapes,
 )
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -69,6 +70,28 @@ def test_batch_substitutions_match_the_one_block_definitions(texts):
     assert block_shapes(blocks) == [word_shapes(t) for t in texts]
 
 
+def test_edge_words_are_a_block_s_first_and_last_two_words():
+    assert edge_words("By Jane Doe, who contributed to this report.") == "sBy sJane ethis ereport"
+    assert edge_words("Subscribe") == "sSubscribe eSubscribe"
+    assert edge_words("a ∙ ∙") == ""  # no word of two characters
+    blocks = [Block("p", 0, "[Jane Roe](#) · 12 March 2026")]
+    assert block_edge_words(blocks) == ["sJane sRoe eMarch e0000"]  # as the word TF-IDF reads it: digits as 0
+
+
+def _edge_words_of_the_whole_text(text):
+    import re
+
+    words = re.findall(r"\w\w+", text)
+    return " ".join(["s" + w for w in words[:2]] + ["e" + w for w in words[-2:]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "cd", "x", " ", "-", "é", "_", "\n", "word"]), max_size=3 * EDGE_WORD_CHARS))
+def test_edge_words_read_near_the_ends_find_the_whole_text_s(pieces):
+    text = "".join(pieces)  # long texts too, where the words sit further in than the window reads
+    assert edge_words(text) == _edge_words_of_the_whole_text(text)
+
+
 def test_word_shape_of_a_byline():
     assert word_shapes("By Jane Doe/AP") == "^■ ■ ■/▲$"
     assert word_shapes("[Jane Roe](# \"Posts by Jane Roe\"), 12 March") == "^[■ ■], 0 ■$"
@@ -84,7 +107,7 @@ def _fitted(name, ngram_range, blocks):
 
 _CORPUS = read_labelled(TRAINING_DATA[:10])
 _FITTED = {name: _fitted(name, ngrams, _CORPUS) for name, ngrams in
-           (("words", (1, 2)), ("word_shapes", (1, 3)), ("link_targets", (1, 1)))}
+           (("words", (1, 2)), ("edge_words", (1, 1)), ("word_shapes", (1, 3)), ("link_targets", (1, 1)))}
 
 
 def test_ngram_tfidf_equals_scikit_learns_on_the_corpus():

@@ -140,11 +140,15 @@ def _set(mapping, key, value):
     mapping[key] = value
 
 
+def _part(document, name):
+    return next(part for part in document["model"]["parts"] if part["name"] == name)
+
+
 @pytest.mark.parametrize("edit, reason", [
     (lambda a, d: a["first.coef"].__setitem__((0, 0), np.nan), "it holds numbers that are not finite floats"),
     (lambda a, d: _set(a, "first.intercept", a["first.intercept"].astype(str)), "it holds numbers that are not finite floats"),
     (lambda a, d: _set(d["model"], "classes", ["body"] * len(d["model"]["classes"])), "its labels are not two or more distinct names"),
-    (lambda a, d: _set(d["model"]["parts"][1], "offset", 0), "feature 'word_shapes' starts at column 0, not"),
+    (lambda a, d: _set(_part(d, "word_shapes"), "offset", 0), "feature 'word_shapes' starts at column 0, not"),
     (lambda a, d: _set(d["model"]["parts"][0], "settings", {}), "feature 'words' has settings [], not ['ngram_range']"),
     (lambda a, d: _set(d["model"]["parts"][0], "vocabulary", [7] * len(d["model"]["parts"][0]["vocabulary"])),
      "feature 'words' has a vocabulary that is no list of distinct n-grams"),
@@ -294,7 +298,7 @@ def test_evidence_names_readable_features(small_model):
     # (before scaling), a word shape, a neighbour's feature under its place.
     _, byline, last = ({name for name, _ in items}
                        for items in small_model.compiled.evidence(blocks, proba.argmax(axis=1), top=200))
-    assert {'word "by"', "words 3", "shape ^■ "} <= byline
+    assert {'word "by"', 'opening word "by"', "words 3", "shape ^■ "} <= byline
     shapes = next(part for part in small_model.compiled.parts if part.name == "word_shapes")
     assert {n.removeprefix("shape ") for n in byline if n.startswith("shape ")} <= set(shapes.vocabulary)
     assert any(n.startswith("previous block: ") for n in last)
