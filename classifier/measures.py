@@ -20,7 +20,7 @@ import numpy as np
 
 from .blocks import Block
 from .dialects import canonical
-from .ngrams import JOINT
+from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_TOKEN_PATTERN
 
 # Long article paragraphs rarely pass 2,500 characters; nothing past this point changes
 # what a block is, and capping it bounds the cost of a pathological 20 MB block.
@@ -167,7 +167,7 @@ def block_texts(blocks: Sequence[Block]) -> list[str]:
 EDGE_WORDS = 2
 # The words are looked for this far in from each end (a longer block is not read whole).
 EDGE_WORD_CHARS = 80
-_EDGE_WORD = re.compile(r"\w\w+")  # WORD_TOKEN_PATTERN's tokens (see ngrams._FAST_TOKEN_PATTERNS)
+_EDGE_WORD = re.compile(FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN])  # the word TF-IDF's tokens
 
 
 @per_batch

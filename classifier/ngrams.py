@@ -19,7 +19,7 @@ JOINT = "\x00"
 WORD_TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 # The same tokens, found a quarter faster: a run of word characters is matched whole from
 # its first one, so the word boundaries hold by themselves (a test holds the two equal).
-_FAST_TOKEN_PATTERNS = {WORD_TOKEN_PATTERN: r"\w\w+"}
+FAST_TOKEN_PATTERNS = {WORD_TOKEN_PATTERN: r"\w\w+"}
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyzer folds to " "
 # Joins texts for word n-grams: a token that cannot be in the vocabulary (see count_ngrams),
 # so no n-gram spans two texts. For character n-grams the joint is a NUL.
@@ -63,7 +63,7 @@ class NgramCounter:
             joined = _WHITE_SPACES.sub(" ", joined)
             return self._codes.count(joined.lower() if self.lowercase else joined)
         joined = f" {_WORD_JOINT} ".join(texts)
-        pattern = _FAST_TOKEN_PATTERNS.get(self.token_pattern, self.token_pattern)
+        pattern = FAST_TOKEN_PATTERNS.get(self.token_pattern, self.token_pattern)
         units = re.findall(pattern, joined.lower() if self.lowercase else joined)
         unigram_ids = np.fromiter(map(self._word_ids.get, units, repeat(-1)), dtype=np.int64, count=len(units))
         starts_text = unigram_ids == -2

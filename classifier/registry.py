@@ -94,7 +94,8 @@ register(NgramFeature(
 ))
 register(NgramFeature(
     "edge_words", measures.block_edge_words, analyzer="word", lowercase=True, ngram_param="edge_ngrams",
-    describe=lambda gram: f'{"opening" if gram[:1] == "s" else "closing"} word "{gram[1:]}"',
+    describe=lambda gram: " ".join(
+        f'{"opening" if word[:1] == "s" else "closing"} word "{word[1:]}"' for word in gram.split(" ")),
 ))
 register(NgramFeature(
     "word_shapes", measures.block_shapes, analyzer="char", lowercase=False, ngram_param="shape_ngrams",

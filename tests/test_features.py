@@ -6,6 +6,7 @@ import json
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,14 +82,32 @@ def test_edge_words_are_a_block_s_first_and_last_two_words():
 def _edge_words_of_the_whole_text(text):
     import re
 
-    words = re.findall(r"\w\w+", text)
+    from classifier.ngrams import WORD_TOKEN_PATTERN  # scikit-learn's own pattern, not the fast one
+
+    words = re.findall(WORD_TOKEN_PATTERN, text)
     return " ".join(["s" + w for w in words[:2]] + ["e" + w for w in words[-2:]])
 
 
+_FAR = EDGE_WORD_CHARS  # how far in from each end the fast path looks
+
+
+@pytest.mark.parametrize("text", [
+    "ab" + " " * 3 * _FAR + "cd",  # one word at each end: the windows hold too few
+    "ab cd " + "-" * 3 * _FAR + " ef",  # two words at the start, one at the end
+    "-" * (_FAR - 1) + "abcdef ghij klm " + "x " * _FAR + "end",  # a word cut by the first window
+    "aa bb cc " + "x " * _FAR + "nopq" + "-" * (_FAR - 2),  # a word cut by the last window
+    "aa bb cc " + "-" * (2 * _FAR - 16) + " dd ee ff",  # just over twice the window
+])
+def test_edge_words_read_near_the_ends_find_the_whole_text_s(text):
+    assert len(text) > 2 * _FAR
+    assert edge_words(text) == _edge_words_of_the_whole_text(text)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["ab", "cd", "x", " ", "-", "é", "_", "\n", "word"]), max_size=3 * EDGE_WORD_CHARS))
-def test_edge_words_read_near_the_ends_find_the_whole_text_s(pieces):
-    text = "".join(pieces)  # long texts too, where the words sit further in than the window reads
+@given(st.lists(st.sampled_from(["ab", "cd", "x", " ", "-", "é", "_", "\n", "word", "-" * 20, " " * 30]),
+                max_size=3 * EDGE_WORD_CHARS))
+def test_edge_words_find_the_whole_text_s_on_any_text(pieces):
+    text = "".join(pieces)
     assert edge_words(text) == _edge_words_of_the_whole_text(text)
 
 
@@ -154,9 +173,9 @@ def test_character_ngram_codes_count_what_count_vectorizer_counts(texts, small_t
 def test_the_fast_token_pattern_finds_scikit_learns_tokens(text):
     import re
 
-    from classifier.ngrams import _FAST_TOKEN_PATTERNS, WORD_TOKEN_PATTERN
+    from classifier.ngrams import FAST_TOKEN_PATTERNS, WORD_TOKEN_PATTERN
 
-    assert re.findall(_FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN], text) == re.findall(WORD_TOKEN_PATTERN, text)
+    assert re.findall(FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN], text) == re.findall(WORD_TOKEN_PATTERN, text)
 
 
 def test_counting_a_batch_that_holds_the_joint_is_exact():

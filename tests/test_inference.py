@@ -334,3 +334,12 @@ def test_two_jobs_give_the_probabilities_of_one_even_for_a_feature_reading_index
     finally:
         del FEATURES["index_parity"]
     assert one == two
+
+
+def test_edge_word_pairs_reach_the_model_and_read_as_two_words(corpus_blocks):
+    model = train(corpus_blocks, plain_text_model=False, edge_ngrams=(1, 2))
+    part = next(part for part in model.compiled.parts if part.name == "edge_words")
+    assert part.settings["ngram_range"] == [1, 2]
+    names = dict(zip(part.vocabulary, part.column_names()))
+    assert names["sby"] == 'opening word "by"'
+    assert names["ealbion eherald"] == 'closing word "albion" closing word "herald"'  # a photo credit's "/Albion Herald"

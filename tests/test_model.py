@@ -292,6 +292,7 @@ def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):
     ({"C": "x"}, "C must be a number; got 'x'"),
     ({"context_window": 1.5}, "context_window must be a whole number; got 1.5"),
     ({"word_ngrams": (1, 2, 3)}, "word_ngrams must be (low, high) with 1 <= low <= high; got (1, 2, 3)"),
+    ({"edge_ngrams": (2, 1)}, "edge_ngrams must be (low, high) with 1 <= low <= high"),
     ({"neighbours": (0, 1)}, "neighbours must be distinct non-zero offsets, e.g. -1,1; got [0, 1]"),
 ])
 def test_bad_settings_are_refused_at_fit_with_what_they_must_be(params, message):
