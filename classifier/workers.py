@@ -107,7 +107,10 @@ def worker_deaths_reported(pool):
     try:
         yield
     except BrokenProcessPool:
-        pool.shutdown(wait=False, cancel_futures=True)
+        # Wait for the pool's manager thread to finish putting the broken pool down (it has
+        # already killed the other workers): left running, it races the interpreter's exit,
+        # which then prints an "Exception ignored" traceback (a closed wake-up pipe).
+        pool.shutdown(wait=True, cancel_futures=True)
         raise WorkerError(WORKER_DIED) from None
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
