@@ -18,7 +18,7 @@ from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
-from .workers import can_fork, interrupts_held, resolve_jobs, worker_deaths_reported, worker_started
+from .workers import can_fork, interrupts_held, resolve_jobs, result_of, worker_deaths_reported, worker_started
 from .segmentation import DEFAULT_SPLIT
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
@@ -210,12 +210,12 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
             else:
                 pending.append((batch, None, model.predict_proba(batch)))
             while pending and (pending[0][1] is None or pending[0][1].done() or len(pending) > WINDOW * jobs):
-                yield _finished(pending.popleft())
+                yield _finished(pending.popleft(), pool, workers)
         while pending:
-            yield _finished(pending.popleft())
+            yield _finished(pending.popleft(), pool, workers)
     pool.shutdown()
 
 
-def _finished(entry):
+def _finished(entry, pool, workers: int):
     batch, future, proba = entry
-    return batch, proba if future is None else future.result()
+    return batch, proba if future is None else result_of(future, pool, workers)

@@ -117,6 +117,33 @@ def worker_deaths_reported(pool):
         raise
 
 
+# How often a wait for a worker's result checks that the workers are still alive.
+WORKER_CHECK_SECONDS = 1.0
+
+
+def result_of(future, pool, workers: int):
+    """``future.result()`` of work in ``pool`` (``workers`` processes), or a
+    :class:`WorkerError` once a worker is found dead. A worker killed while it sends a result
+    leaves half a message in the pool's result pipe, and the pool's manager thread waits for
+    the rest for ever (CPython's ProcessPoolExecutor, 3.11 at least), so the future never
+    fails on its own: found dead, the pipe's last writer, ours, is closed to end that wait."""
+    import multiprocessing
+    from concurrent.futures import TimeoutError as ResultTimeout
+
+    while True:
+        try:
+            return future.result(timeout=WORKER_CHECK_SECONDS)
+        except ResultTimeout:
+            if len(multiprocessing.active_children()) >= workers:
+                continue
+            result_queue = getattr(pool, "_result_queue", None)  # (private: no public way to unblock it)
+            writer = getattr(result_queue, "_writer", None)
+            if writer is not None:
+                writer.close()
+                pool.shutdown(wait=True, cancel_futures=True)  # as worker_deaths_reported does
+            raise WorkerError(WORKER_DIED) from None
+
+
 def submit(pool, function, *args):
     """``function(*args)`` in ``pool`` (signals held while a worker may be forked), or, with
     no pool, here and now; either way a future of its result."""

@@ -753,3 +753,32 @@ def test_18_a_folder_that_takes_no_new_files_is_not_called_missing(tmp_path, sma
     result = run("tag", page, "-m", small_model_path, "-o", "/proc/blocktag-out.txt")
     assert result.exit_code == 1
     assert result.output == "Error: /proc/blocktag-out.txt: cannot write here: folder /proc takes no new files\n"
+
+
+def _die_mid_result(fd: int) -> None:
+    """In a pool worker: the first bytes of a result message, then death, as a worker the
+    out-of-memory killer takes while it sends its result."""
+    import struct
+
+    os.write(fd, struct.pack("!i", 1000) + b"half")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="forks a worker")
+def test_17_a_worker_killed_while_sending_its_result_is_an_error_not_a_hang():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from classifier import WorkerError
+    from classifier.workers import WORKER_DIED, result_of
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    # (the pool's own result pipe, which the test writes half a message into; the fix
+    # must not need this)
+    future = pool.submit(_die_mid_result, pool._result_queue._writer.fileno())
+    started = time.monotonic()
+    with pytest.raises(WorkerError) as info:
+        result_of(future, pool, workers=1)
+    assert str(info.value) == WORKER_DIED
+    assert time.monotonic() - started < 30
+    pool.shutdown(wait=True)  # the pool's manager thread has ended: nothing left to hang the exit
