@@ -203,7 +203,7 @@ def cross_validate(
     require("train", "cross-validation")
     from sklearn.model_selection import GroupKFold
 
-    from .workers import forked_workers, resolve_jobs, submit
+    from .workers import forked_workers, resolve_jobs, result_of, submit
 
     blocks = list(blocks)
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
@@ -233,7 +233,7 @@ def cross_validate(
         futures = [fold(*split) for split in splits] if pool is not None else (fold(*split) for split in splits)
         fold_scores = []
         for k, future in enumerate(futures, 1):
-            fold_scores.append(future.result())
+            fold_scores.append(result_of(future, pool, workers))
             if on_fold:
                 on_fold(k)
     labels = sorted({label for s in fold_scores for label in s["per_label"]})

@@ -47,7 +47,7 @@ from .measures import canonical_texts, context_matrix, holds_link
 from .params import check_param_names
 from .registry import DEFAULT_FEATURES, FEATURES, ngram_params
 from .training_checks import check_trainable
-from .workers import forked_workers, resolve_jobs, submit
+from .workers import forked_workers, resolve_jobs, result_of, submit
 
 RANDOM_STATE = 0
 # lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
@@ -449,7 +449,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
         plain, plain_metadata = None, {}
         if plain_fit is not None:
-            spec, arrays, metrics = plain_fit.result()
+            spec, arrays, metrics = result_of(plain_fit, pool, workers=1)
             plain = CompiledModel.from_arrays(spec, arrays)
             plain_metadata = {"plain_text_model": {
                 "for": "pages that hold no link markup; learnt from every block with its links written as their text",

@@ -122,7 +122,7 @@ WORKER_CHECK_SECONDS = 1.0
 
 
 def result_of(future, pool, workers: int):
-    """``future.result()`` of work in ``pool`` (``workers`` processes), or a
+    """``future.result()`` of work in ``pool`` (``workers`` processes; None: done here), or a
     :class:`WorkerError` once a worker is found dead. A worker killed while it sends a result
     leaves half a message in the pool's result pipe, and the pool's manager thread waits for
     the rest for ever (CPython's ProcessPoolExecutor, 3.11 at least), so the future never
