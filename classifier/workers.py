@@ -16,6 +16,7 @@ or talks over, its parent.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import sys
@@ -188,6 +189,27 @@ def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
+
+
+def quiet_pool_exit_race() -> None:
+    """Leave out the one "Exception ignored" traceback a worker pool can print as the
+    interpreter exits. When a run stops early (Ctrl-C, an error, a dead worker), the pool's
+    manager thread may still be closing its wake-up pipe as the exit writes to it (CPython's
+    ProcessPoolExecutor checks the pipe is open, then writes: a race), and the write fails
+    with EBADF. The run has ended by then; the error it stopped with is already printed."""
+    default = sys.unraisablehook
+    pool_module = os.path.join("concurrent", "futures", "process.py")
+
+    def hook(unraisable):
+        import traceback
+
+        exc = unraisable.exc_value
+        if isinstance(exc, OSError) and exc.errno == errno.EBADF and any(
+                frame.f_code.co_filename.endswith(pool_module) for frame, _ in traceback.walk_tb(exc.__traceback__)):
+            return
+        default(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def exit_on_sigterm() -> None:

@@ -782,3 +782,40 @@ def test_17_a_worker_killed_while_sending_its_result_is_an_error_not_a_hang():
     assert str(info.value) == WORKER_DIED
     assert time.monotonic() - started < 30
     pool.shutdown(wait=True)  # the pool's manager thread has ended: nothing left to hang the exit
+
+
+def _unraisable_args(exc: BaseException):
+    """The argument ``sys.unraisablehook`` gets (its type is not exposed: caught from a real one)."""
+    caught = []
+    previous, sys.unraisablehook = sys.unraisablehook, caught.append
+
+    class Failing:
+        def __del__(self):
+            raise exc
+
+    Failing()
+    sys.unraisablehook = previous
+    return type(caught[0])((type(exc), exc, exc.__traceback__, None, None))
+
+
+def test_14_the_pool_s_exit_race_prints_nothing_but_other_unraisable_errors_still_show(monkeypatch, capsys):
+    from concurrent.futures.process import _ThreadWakeup  # the pool's wake-up pipe
+
+    from classifier.workers import quiet_pool_exit_race
+
+    monkeypatch.setattr(sys, "unraisablehook", sys.__unraisablehook__)
+    quiet_pool_exit_race()
+    wakeup = _ThreadWakeup()
+    fd = wakeup._writer.fileno()
+    os.close(fd)  # closed under it, as the manager thread closes it in the race
+    with pytest.raises(OSError) as info:
+        wakeup.wakeup()
+    spare_read, spare_write = os.pipe()
+    os.dup2(spare_write, fd)  # something for the pipe object to close when it is collected
+    os.close(spare_write), os.close(spare_read)
+    assert info.value.errno == errno.EBADF
+    sys.unraisablehook(_unraisable_args(info.value))
+    assert capsys.readouterr().err == ""
+    other = OSError(errno.EBADF, "Bad file descriptor")  # raised anywhere else: still shown
+    sys.unraisablehook(_unraisable_args(other))
+    assert "Bad file descriptor" in capsys.readouterr().err
