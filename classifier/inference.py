@@ -316,9 +316,9 @@ class CompiledModel:
                 raise ValueError(f"feature {part.name!r} has a vocabulary that is no list of distinct n-grams")
             if part.vocabulary is None and not (part.scale > 0).all():
                 raise ValueError(f"feature {part.name!r} has a scale that is not above 0")
-            if part.vocabulary is None and _measure_width(part) != part.width:
+            if part.vocabulary is None and (made := _measure_width(part)) != part.width:
                 raise ValueError(f"feature {part.name!r} has {part.width} columns; its settings "
-                                 f"{part.settings} make {_measure_width(part)}")
+                                 f"{part.settings} make {made}")
             offset += part.width
         layers = [(self.first, offset)]
         if self.context is not None:

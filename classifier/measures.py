@@ -124,8 +124,8 @@ def pages_without_links(blocks: Sequence[Block]) -> np.ndarray:
     no link holds), or one text at a time when a text holds a NUL itself."""
     n = len(blocks)
     texts = canonical_texts(blocks)
-    joined = _JOINT.join(texts)
-    if joined.count(_JOINT) != max(n - 1, 0):
+    joined = JOINT.join(texts)
+    if joined.count(JOINT) != max(n - 1, 0):
         linked = np.fromiter(map(holds_link, texts), dtype=bool, count=n)
     else:
         ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1) - 1
@@ -188,10 +188,6 @@ def edge_words(text: str, _words=_EDGE_WORD.findall, _n=EDGE_WORDS, _reach=EDGE_
     return " ".join(["s" + word for word in words[:_n]] + ["e" + word for word in words[-_n:]])
 
 
-# Joins texts for the batch substitutions; no pattern here matches it.
-_JOINT = JOINT
-
-
 def _substitute(text: str, substitutions) -> str:
     """Each (pattern, replacement) in turn; a replacement is a string or an :class:`_Around`,
     and an optional third item lists strings one of which the pattern needs (it is not run
@@ -225,10 +221,10 @@ def _substitute_all(texts: list[str], substitutions) -> list[str]:
     most of the cost on short blocks), or one text at a time when a text holds the joint
     itself."""
     substitute = substitutions if callable(substitutions) else (lambda text: _substitute(text, substitutions))
-    joined = _JOINT.join(texts)
-    if joined.count(_JOINT) != len(texts) - 1:
+    joined = JOINT.join(texts)
+    if joined.count(JOINT) != len(texts) - 1:
         return [substitute(text) for text in texts]
-    return substitute(joined).split(_JOINT)
+    return substitute(joined).split(JOINT)
 
 
 # A block's opening in word shapes: "By Jane Doe/AP" reads "■ ■ ■/▲". Character n-grams of
@@ -332,8 +328,8 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
     """
     n = len(texts)
     windows = [text[:SHAPE_WINDOW_CHARS].strip() for text in texts]
-    joined = _JOINT + _JOINT.join(windows)
-    if joined.count(_JOINT) != n:
+    joined = JOINT + JOINT.join(windows)
+    if joined.count(JOINT) != n:
         return np.array([shape_vector(t) for t in texts], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
     count = _ShapeWindows(windows, joined)
     n_links, link_chars, whole_link = count.links()
