@@ -85,6 +85,11 @@ def test_html_to_text_keeps_what_a_reader_sees_in_the_corpus_form():
      "Loading…\n\nThe tide rose."),  # React's streamed content, which a script shows
     ('<story-body><template shadowrootmode="open"><p>In the shadow root.</p></template><p>Light.</p></story-body>'
      "<template><p>A template.</p></template>", "In the shadow root.\n\nLight."),
+    # found by any of its attributes, once: a styled template is still a template, a shadow
+    # root shown; an element with two hiding attributes, or hidden inside a hidden one, goes
+    ('<template style="color:red"><p>A template.</p></template><template shadowroot=open style="x:y"><p>Shown.</p>'
+     '</template><div hidden style="display:none"><p hidden>Gone.</p></div><p style="color:red">Kept.</p>',
+     "Shown.\n\nKept."),
     ('<amp-ad><div placeholder>Loading ad</div><div fallback>Ad could not be loaded</div></amp-ad>'
      '<amp-sidebar layout="nodisplay"><p>Menu</p></amp-sidebar><p>Story.</p><dialog><p>Sign up</p></dialog>'
      "<dialog open><p>Shown</p></dialog>", "Story.\n\nShown"),
