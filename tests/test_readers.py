@@ -5,6 +5,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -12,7 +14,7 @@ from warcio.warcwriter import WARCWriter
 from classifier.cli import app
 from classifier.errors import InputError
 from classifier.readers import input_kind, looks_like_html, page_stem
-from classifier.readers.html import decode_html, html_to_text
+from classifier.readers.html import _SPACES, _one_line, decode_html, html_to_text
 from classifier.readers.pages import iter_pages
 
 from conftest import tagged_records
@@ -100,6 +102,16 @@ def test_html_to_text_keeps_what_a_reader_sees_in_the_corpus_form():
 ])
 def test_html_is_read_as_a_browser_shows_it(html, text):
     assert html_to_text(html) == text
+
+
+# Every character str.isspace() holds white space, and a few that look alike but are not.
+_SPACE_LIKE = st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f"
+                              "\u205f\u3000\u200b\u2060\ufeff\u180e")
+
+
+@given(st.lists(st.one_of(st.text(max_size=5), _SPACE_LIKE), max_size=12).map("".join))
+def test_a_line_of_html_text_folds_white_space_as_the_regex_reads_it(text):
+    assert _one_line(text) == _SPACES.sub(" ", text).strip()
 
 
 def test_relative_links_stay_relative_without_a_url():

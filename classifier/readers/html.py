@@ -61,6 +61,13 @@ CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with each run of white space one space, stripped: what ``_SPACES.sub(" ",
+    text).strip()`` gives, faster (str.split() splits where the regex's white space matches,
+    at the characters str.isspace() holds; a test compares the two)."""
+    return " ".join(text.split())
 _META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
 # Any tag, comment, doctype or processing instruction: a document with none is not markup.
@@ -343,7 +350,7 @@ class _Builder:
         if not self.inline:  # most block boundaries close no text
             self.line_prefix = ""
             return
-        line = _SPACES.sub(" ", "".join(self.inline)).strip()
+        line = _one_line("".join(self.inline))
         if "\u00ad" in line or "\u200b" in line:  # a soft hyphen, a zero-width space: invisible in a word
             line = line.replace("\u00ad", "").replace("\u200b", "")
         self.inline = []
@@ -429,10 +436,14 @@ class _Builder:
             self.text(" " if tag in BLOCKS else None)
 
     def children(self, element, depth: int) -> None:
-        self.text(element.text)
+        # (self.text() written out: this runs for every element of a page)
+        if element.text:
+            self.inline.append(element.text)
+        depth += 1
         for child in element:
-            self.element(child, depth + 1)
-            self.text(child.tail)
+            self.element(child, depth)
+            if child.tail:
+                self.inline.append(child.tail)
 
     def list(self, element, depth: int) -> None:
         # A list is one block, an item a line; a nested list's items are more lines of it.
@@ -558,9 +569,13 @@ def _a_link_alone(cell) -> bool:
 def _holds_posts(item) -> bool:
     """Whether a list item holds a post rather than a line: a figure, quote, code or table,
     two paragraphs, or a paragraph in an item of over :data:`MAX_ITEM_LINE_CHARS`."""
-    if next(item.iterdescendants(*ITEM_CONTAINERS), None) is not None:
-        return True
-    paragraphs = sum(1 for _ in zip(range(2), item.iterdescendants("p")))
+    # One walk in Python: most items hold a link or two, and lxml's tag filter, built anew
+    # for each call, costs more than the walk.
+    paragraphs = 0
+    for element in item.iterdescendants():
+        if element.tag in ITEM_CONTAINERS:
+            return True
+        paragraphs += element.tag == "p"
     return paragraphs >= 2 or (paragraphs == 1 and len(_SPACES.sub(" ", "".join(item.itertext())).strip())
                                                    > MAX_ITEM_LINE_CHARS)
 
@@ -597,6 +612,7 @@ def _int(value: str | None, default: int) -> int:
 def _plain(element) -> str:
     """An element's text on one line, a ``<br>`` read as a space (written into the tree:
     an element is read once)."""
-    for br in element.iter("br"):
-        br.tail = " " + (br.tail or "")
-    return _SPACES.sub(" ", "".join(element.itertext())).strip()
+    if len(element):  # (most links hold text alone: no <br> to look for)
+        for br in element.iter("br"):
+            br.tail = " " + (br.tail or "")
+    return _one_line("".join(element.itertext()))
