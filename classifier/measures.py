@@ -356,14 +356,17 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
         (count.chars("©") > 0) | count.copyright_words(),
         count.chars("|") > 0,
         np.log1p(count.sentence_marks()),
-        count.any_of(_CODE_MARKS) / chars,
+        count.classes(_CODE_BIT) / chars,
     ]).astype(np.float64).reshape(n, len(SHAPE_FEATURES))
 
 
 # Character classes by code point, for the batch counts (code points past the table share
 # its last entry: a letter, in no other class).
-_DIGIT_BIT, _UPPER_BIT, _WORD_BIT, _SPACE_BIT = 1, 2, 4, 8
+_DIGIT_BIT, _UPPER_BIT, _WORD_BIT, _SPACE_BIT, _CODE_BIT, _STOP_BIT = 1, 2, 4, 8, 16, 32
 _CLASS_TABLE_SIZE = 0x3002
+# Characters of code a scraper kept (scripts, styles, JSON-LD), rare in any prose.
+_CODE_MARKS = "{};="
+_SENTENCE_STOPS = ".?!"  # before a space, the end of a sentence
 
 
 def _character_classes() -> np.ndarray:
@@ -376,6 +379,8 @@ def _character_classes() -> np.ndarray:
     table[ascii_word] |= _WORD_BIT  # as _CAPITALISED's look-behind counts word characters
     table[codes >= 0xC0] |= _WORD_BIT
     table[[c for c in range(_CLASS_TABLE_SIZE) if chr(c).isspace()]] |= _SPACE_BIT  # as str.split() splits
+    table[[ord(c) for c in _CODE_MARKS]] |= _CODE_BIT
+    table[[ord(c) for c in _SENTENCE_STOPS]] |= _STOP_BIT
     return table
 
 
@@ -390,8 +395,6 @@ _BY_START_JOINED = re.compile(r"\x00(?i:[^\w\x00]*by\b)")
 _CREDIT_START_JOINED = re.compile(
     r"\x00(?i:[^\w\x00]*(photo|image|picture|credit|video|illustration|graphic|source|courtesy|file)\b)"
 )
-# Characters of code a scraper kept (scripts, styles, JSON-LD), rare in any prose.
-_CODE_MARKS = "{};="
 _COPYRIGHT_LOWER = re.compile(r"\(c\)|copyright")  # read in lower-cased text
 
 
@@ -426,10 +429,6 @@ class _ShapeWindows:
     def chars(self, char: str) -> np.ndarray:
         return self.per_window(self.codes == ord(char))
 
-    def any_of(self, chars: str) -> np.ndarray:
-        """How many of each window's characters are any of ``chars``, in one pass."""
-        return self.per_window(np.isin(self.codes, [ord(char) for char in chars]))
-
     def classes(self, bit: int) -> np.ndarray:
         return self.per_window((self.classes_of & bit) > 0)
 
@@ -445,7 +444,7 @@ class _ShapeWindows:
 
     def sentence_marks(self) -> np.ndarray:
         """". ", "? " and "! " in each window."""
-        mark = np.isin(self.codes[:-1], (ord("."), ord("?"), ord("!"))) & (self.codes[1:] == ord(" "))
+        mark = ((self.classes_of[:-1] & _STOP_BIT) > 0) & (self.codes[1:] == ord(" "))
         return self.per_window(np.concatenate((mark, [False])))
 
     def links(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
