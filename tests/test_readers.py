@@ -104,7 +104,7 @@ def test_html_is_read_as_a_browser_shows_it(html, text):
     assert html_to_text(html) == text
 
 
-# Every character str.isspace() holds white space, and a few that look alike but are not.
+# White space of each kind str.isspace() knows, and characters that look like it but are not.
 _SPACE_LIKE = st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f"
                               "\u205f\u3000\u200b\u2060\ufeff\u180e")
 

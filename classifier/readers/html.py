@@ -61,6 +61,10 @@ CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+# Any tag, comment, doctype or processing instruction: a document with none is not markup.
+_ANY_TAG = re.compile(r"<[A-Za-z!/?]")
 
 
 def _one_line(text: str) -> str:
@@ -68,10 +72,6 @@ def _one_line(text: str) -> str:
     text).strip()`` gives, faster (str.split() splits where the regex's white space matches,
     at the characters str.isspace() holds; a test compares the two)."""
     return " ".join(text.split())
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
-_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
-# Any tag, comment, doctype or processing instruction: a document with none is not markup.
-_ANY_TAG = re.compile(r"<[A-Za-z!/?]")
 
 
 def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html>") -> str:
@@ -576,8 +576,7 @@ def _holds_posts(item) -> bool:
         if element.tag in ITEM_CONTAINERS:
             return True
         paragraphs += element.tag == "p"
-    return paragraphs >= 2 or (paragraphs == 1 and len(_SPACES.sub(" ", "".join(item.itertext())).strip())
-                                                   > MAX_ITEM_LINE_CHARS)
+    return paragraphs >= 2 or (paragraphs == 1 and len(_one_line("".join(item.itertext()))) > MAX_ITEM_LINE_CHARS)
 
 
 def _cells(row) -> list:
@@ -590,7 +589,7 @@ def _holds_paragraphs(cell) -> bool:
     for br in cell.iter("br"):
         following = br.getnext()
         breaks += following is not None and following.tag == "br" and not (br.tail or "").strip()
-    return breaks >= 2 or len(_SPACES.sub(" ", "".join(cell.itertext())).strip()) > MAX_DATA_CELL_CHARS
+    return breaks >= 2 or len(_one_line("".join(cell.itertext()))) > MAX_DATA_CELL_CHARS
 
 
 def _own_rows(table):
