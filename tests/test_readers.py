@@ -4,6 +4,7 @@ import gzip
 import io
 import json
 
+import lxml.etree
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +15,8 @@ from warcio.warcwriter import WARCWriter
 from classifier.cli import app
 from classifier.errors import InputError
 from classifier.readers import input_kind, looks_like_html, page_stem
-from classifier.readers.html import _SPACES, _one_line, decode_html, html_to_text
+from classifier.readers.html import (MAX_ITEM_WALK, _SPACES, _holds_posts, _holds_posts_by_filters, _one_line,
+                                     decode_html, html_to_text)
 from classifier.readers.pages import iter_pages
 
 from conftest import tagged_records
@@ -112,6 +114,20 @@ _SPACE_LIKE = st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u20
 @given(st.lists(st.one_of(st.text(max_size=5), _SPACE_LIKE), max_size=12).map("".join))
 def test_a_line_of_html_text_folds_white_space_as_the_regex_reads_it(text):
     assert _one_line(text) == _SPACES.sub(" ", text).strip()
+
+
+_LONG_PARAGRAPH = "<p>" + "word " * 80 + "</p>"
+
+
+@pytest.mark.parametrize("inside", [
+    "<a href=/a>One</a>", "<p>One</p>", "<p>One</p><p>Two</p>", _LONG_PARAGRAPH, "<figure><img src=a.jpg></figure>",
+])
+@pytest.mark.parametrize("padding", [0, MAX_ITEM_WALK - 1, MAX_ITEM_WALK, 3 * MAX_ITEM_WALK])
+def test_a_list_item_is_a_post_alike_walked_in_python_or_searched_by_lxml(inside, padding):
+    # (small items are walked in Python, big ones left to lxml's filters: the same answer)
+    html = "<ul><li>" + "<span>x</span>" * padding + inside + "</li></ul>"
+    item = lxml.etree.fromstring(html, parser=lxml.etree.HTMLParser()).find(".//li")
+    assert _holds_posts(item) == _holds_posts_by_filters(item) == (inside != "<a href=/a>One</a>" and inside != "<p>One</p>")
 
 
 def test_relative_links_stay_relative_without_a_url():
