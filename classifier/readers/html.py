@@ -291,11 +291,9 @@ _STREAMED = re.compile(r"S:\d+")
 
 
 def _prune(root) -> None:
-    elements = _MAYBE_HIDDEN(root)
-    for element in elements:
+    for element in _MAYBE_HIDDEN(root):
         if element.tag == "template" and _is_shadow_root(element):
             element.tag = "div"  # a declarative shadow root (server-rendered web components) is shown
-    for element in elements:
         if _is_hidden(element):
             element.tag = _PRUNED
     lxml.etree.strip_elements(root, _PRUNED, *DROPPED, with_tail=False)
