@@ -55,12 +55,11 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
     def transform(self, blocks):
         check_is_fitted(self, "vocabulary_")
         spec = feature(self.feature_name)
-        texts = spec.texts(blocks)
-        shape = (len(texts), len(self.vocabulary_))
+        shape = (len(blocks), len(self.vocabulary_))
         if not self.vocabulary_:
             return sp.csr_matrix(shape, dtype=np.float64)
-        counted = NgramCounter(self.vocabulary_, spec.analyzer, tuple(self.ngram_range), spec.lowercase).count(texts)
-        rows, columns, weights = tfidf_cells(*counted, len(texts), self.idf_)
+        counter = NgramCounter(self.vocabulary_, spec.analyzer, tuple(self.ngram_range), spec.lowercase)
+        rows, columns, weights = tfidf_cells(*spec.counted(blocks, counter), self.idf_)
         return sp.csr_matrix((weights, (rows, columns)), shape=shape)
 
 

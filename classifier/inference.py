@@ -66,10 +66,7 @@ class Part:
         if isinstance(self.spec, NgramFeature):
             if not self.vocabulary:
                 return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-            texts = self.spec.texts(blocks)
-            if rows is not None:
-                texts = [texts[i] for i in rows]
-            return tfidf_cells(*self.counter.count(texts), len(texts), self.idf)
+            return tfidf_cells(*self.spec.counted(blocks, self.counter, rows), self.idf)
         values = self.scaled(blocks, rows)
         at, columns = np.indices(values.shape)
         return at.ravel(), columns.ravel(), values.ravel()
@@ -120,6 +117,12 @@ class LogisticLayer:
 
     coef: np.ndarray
     intercept: np.ndarray
+
+    @cached_property
+    def coef_by_column(self) -> np.ndarray:
+        """The coefficients a feature column at a time (columns by labels), each column's
+        contiguous in memory."""
+        return np.ascontiguousarray(self.coef.T)
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         """LogisticRegression.predict_proba from decision values."""
@@ -178,9 +181,11 @@ class CompiledModel:
             at, columns, values = part.cells(blocks, rows)
             if not len(at):
                 continue
-            coef = self.first.coef[:, part.offset + columns]
-            for k in range(coef.shape[0]):
-                scores[:, k] += np.bincount(at, weights=values * coef[k], minlength=n)
+            # Each cell's weight for every label, summed over each row's run of cells (the
+            # cells come sorted by row): one gather of contiguous coefficient rows.
+            weights = self.first.coef_by_column[part.offset + columns] * values[:, None]
+            first = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
+            scores[at[first]] += np.add.reduceat(weights, first, axis=0)
         return scores
 
     def predict_proba(self, blocks: Sequence[Block], rows: Sequence[int] | None = None) -> np.ndarray:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .blocks import Block
 from .dialects import canonical
-from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_TOKEN_PATTERN
+from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_JOINT, WORD_TOKEN_PATTERN, BatchTokens
 
 # Long article paragraphs rarely pass 2,500 characters; nothing past this point changes
 # what a block is, and capping it bounds the cost of a pathological 20 MB block.
@@ -167,7 +167,7 @@ def block_texts(blocks: Sequence[Block]) -> list[str]:
 EDGE_WORDS = 2
 # The words are looked for this far in from each end (a longer block is not read whole).
 EDGE_WORD_CHARS = 80
-_EDGE_WORD = re.compile(FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN])  # the word TF-IDF's tokens
+_WORD = re.compile(FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN])  # the word TF-IDF's tokens
 
 
 @per_batch
@@ -177,7 +177,7 @@ def block_edge_words(blocks: Sequence[Block]) -> list[str]:
     return list(map(edge_words, block_texts(blocks)))
 
 
-def edge_words(text: str, _words=_EDGE_WORD.findall, _n=EDGE_WORDS, _reach=EDGE_WORD_CHARS) -> str:
+def edge_words(text: str, _words=_WORD.findall, _n=EDGE_WORDS, _reach=EDGE_WORD_CHARS) -> str:
     """The first and last words of one text, "s" and "e" before each."""
     if len(text) > 2 * _reach:
         head, tail = _words(text, 0, _reach), _words(text, len(text) - _reach)
@@ -186,6 +186,54 @@ def edge_words(text: str, _words=_EDGE_WORD.findall, _n=EDGE_WORDS, _reach=EDGE_
             return " ".join(["s" + word for word in head[:_n]] + ["e" + word for word in tail[-_n:]])
     words = _words(text)
     return " ".join(["s" + word for word in words[:_n]] + ["e" + word for word in words[-_n:]])
+
+
+@per_batch
+def _split_words(blocks: Sequence[Block]) -> tuple[BatchTokens | None, bool]:
+    """:func:`block_tokens`, and whether the batch's lower-cased text splits into the
+    lower-cased tokens of its text, as edge_words reads them: it does unless a character's
+    lower case is longer ("İ" is "i̇") or hangs on what follows it (a final "Σ" is "ς");
+    no character's lower case changes whether it is a word character (a test checks all of
+    Unicode)."""
+    texts = block_texts(blocks)
+    joined = f" {WORD_JOINT} ".join(texts)
+    lowered = joined.lower()
+    tokens = _WORD.findall(lowered)
+    joints = np.fromiter(map(WORD_JOINT.__eq__, tokens), dtype=bool, count=len(tokens))
+    if joints.sum() != max(len(texts) - 1, 0):
+        return None, False
+    return BatchTokens(tokens, np.cumsum(joints), len(texts)), len(lowered) == len(joined) and "\u03a3" not in joined
+
+
+def block_tokens(blocks: Sequence[Block]) -> BatchTokens | None:
+    """The word TF-IDF's tokens of every block (its :func:`block_texts`, lower-cased), from
+    one regex pass over the batch joined by the joint word: the words feature counts them,
+    and the edge words are taken from them. None for a batch where a text holds the joint
+    word itself."""
+    return _split_words(blocks)[0]
+
+
+@per_batch
+def block_edge_tokens(blocks: Sequence[Block]) -> BatchTokens | None:
+    """The tokens of :func:`block_edge_words`, lower-cased, taken from :func:`block_tokens`:
+    each text's first and last EDGE_WORDS tokens, "s" or "e" before each. None where
+    edge_words' texts must be split instead."""
+    words, lowered_alike = _split_words(blocks)
+    if words is None or not lowered_alike:
+        return None
+    tokens, text_of_token, n = words
+    # Text k's tokens run from bounds[k] to bounds[k + 1], after the joint that opens it.
+    bounds = np.searchsorted(text_of_token, np.arange(n + 1))
+    starts, ends = bounds[:-1] + (np.arange(n) > 0), bounds[1:]
+    take = np.minimum(ends - starts, EDGE_WORDS)[:, None]
+    nth = np.arange(EDGE_WORDS)[None, :]
+    places = np.hstack([np.where(nth < take, starts[:, None] + nth, -1),
+                        np.where(nth < take, ends[:, None] - take + nth, -1)]).ravel()
+    opening = np.tile(np.arange(2 * EDGE_WORDS) < EDGE_WORDS, n)
+    found = places >= 0
+    edge = [("s" if first else "e") + tokens[place]
+            for first, place in zip(opening[found].tolist(), places[found].tolist())]
+    return BatchTokens(edge, np.repeat(np.arange(n), 2 * EDGE_WORDS)[found], n)
 
 
 def _substitute(text: str, substitutions) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from itertools import repeat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,7 +24,19 @@ FAST_TOKEN_PATTERNS = {WORD_TOKEN_PATTERN: r"\w\w+"}
 _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyzer folds to " "
 # Joins texts for word n-grams: a token that cannot be in the vocabulary (see count_ngrams),
 # so no n-gram spans two texts. For character n-grams the joint is a NUL.
-_WORD_JOINT = "zqxjointzqx"
+WORD_JOINT = "zqxjointzqx"
+
+
+class BatchTokens(NamedTuple):
+    """A batch's word tokens, already split: every token of every text, in text order (a
+    text after the first may start with the joint word, which no vocabulary holds), the
+    number of the text each comes from, and the number of texts. Several features read the same tokens of a batch
+    (:func:`classifier.measures.block_tokens`); counting unigrams from them skips joining
+    and splitting the texts again."""
+
+    tokens: list[str]
+    text_of_token: np.ndarray
+    texts: int
 
 
 class NgramCounter:
@@ -49,12 +62,12 @@ class NgramCounter:
         self.ngram_range, self.token_pattern = tuple(ngram_range), token_pattern
         self._codes = _CharGramCodes(vocabulary, self.ngram_range) if analyzer == "char" else None
         # Words are looked up with the joint as column -2: one pass finds both.
-        self._word_ids = {**vocabulary, _WORD_JOINT: -2} if analyzer == "word" else None
+        self._word_ids = {**vocabulary, WORD_JOINT: -2} if analyzer == "word" else None
 
     def count(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Every n-gram of ``texts`` found in the vocabulary, as (text number, column) pairs,
         repeated as often as it occurs."""
-        if (_WORD_JOINT if self.analyzer == "word" else JOINT) in self.vocabulary:
+        if (WORD_JOINT if self.analyzer == "word" else JOINT) in self.vocabulary:
             return self._count_each(texts)  # an n-gram holding the joint is rarer than the joint
         if self.analyzer == "char":
             joined = JOINT.join(texts)
@@ -62,7 +75,7 @@ class NgramCounter:
                 return self._count_each(texts)
             joined = _WHITE_SPACES.sub(" ", joined)
             return self._codes.count(joined.lower() if self.lowercase else joined)
-        joined = f" {_WORD_JOINT} ".join(texts)
+        joined = f" {WORD_JOINT} ".join(texts)
         pattern = FAST_TOKEN_PATTERNS.get(self.token_pattern, self.token_pattern)
         units = re.findall(pattern, joined.lower() if self.lowercase else joined)
         unigram_ids = np.fromiter(map(self._word_ids.get, units, repeat(-1)), dtype=np.int64, count=len(units))
@@ -84,6 +97,22 @@ class NgramCounter:
                 columns.append(ids[found])
         return np.concatenate(rows), np.concatenate(columns)
 
+    @property
+    def reads_tokens(self) -> bool:
+        """Whether :meth:`count_tokens` can count for this counter: word unigrams, and a
+        vocabulary without the joint word."""
+        return self.analyzer == "word" and self.ngram_range == (1, 1) and WORD_JOINT not in self.vocabulary
+
+    def count_tokens(self, batch: BatchTokens, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`count` of the texts ``batch`` was split from (or of those at ``rows``, in
+        that order and numbered among them), from their tokens (see :attr:`reads_tokens`)."""
+        tokens, text_of_token, n_texts = batch
+        if rows is not None:
+            tokens, text_of_token = _tokens_of_rows(batch, np.asarray(rows, dtype=np.int64))
+        ids = np.fromiter(map(self.vocabulary.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))
+        found = ids >= 0
+        return text_of_token[found], ids[found]
+
     def _count_each(self, texts):
         """One text at a time, for the rare batch the joined pass cannot take."""
         rows, columns = [], []
@@ -94,6 +123,23 @@ class NgramCounter:
                     rows.append(row)
                     columns.append(column)
         return np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
+
+
+def _tokens_of_rows(batch: BatchTokens, rows: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The tokens of the texts at ``rows`` (numbered among them), cut from the batch's list a
+    run of consecutive rows at a time: a model that reads some pages of a batch reads runs
+    of them."""
+    tokens, text_of_token, n_texts = batch
+    kept, numbers = [], [np.zeros(0, dtype=np.int64)]
+    if not len(rows):
+        return kept, numbers[0]
+    bounds = np.searchsorted(text_of_token, np.arange(n_texts + 1))  # text k's: bounds[k] to bounds[k + 1]
+    cuts = np.flatnonzero(np.diff(rows) != 1) + 1
+    for run, start in zip(np.split(rows, cuts), [0, *cuts.tolist()]):
+        low, high = int(bounds[run[0]]), int(bounds[run[-1] + 1])
+        kept += tokens[low:high]
+        numbers.append(text_of_token[low:high] - run[0] + start)
+    return kept, np.concatenate(numbers)
 
 
 # Largest table from n-gram code to column (entries); past it, codes are looked up by

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import measures
 from .blocks import Block
+from .ngrams import BatchTokens, NgramCounter
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,27 @@ class NgramFeature:
     ngram_param: str
     describe: Callable[[str], str]
     min_df: int = 2
+    # The same unigrams as ``texts`` give, already split for the whole batch (lower-cased
+    # when ``lowercase``), or None for a batch it cannot split: read instead of the texts
+    # when the feature counts single words, as it is faster (a test holds the two equal).
+    tokens: Callable[[Sequence[Block]], BatchTokens | None] | None = None
 
     kind = "ngrams"
+
+    def counted(self, blocks: Sequence[Block], counter: NgramCounter,
+                rows: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray, int]:
+        """The vocabulary n-grams of ``blocks`` (or of the blocks at ``rows``, each read in
+        the whole batch) as ``counter`` counts them: (text number, column) pairs, and the
+        number of texts."""
+        n = len(blocks) if rows is None else len(rows)
+        if self.tokens is not None and counter.reads_tokens:
+            tokens = self.tokens(blocks)
+            if tokens is not None:
+                return (*counter.count_tokens(tokens, rows), n)
+        texts = self.texts(blocks)
+        if rows is not None:
+            texts = [texts[i] for i in rows]
+        return (*counter.count(texts), n)
 
 
 @dataclass(frozen=True)
@@ -90,12 +110,13 @@ def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
 
 register(NgramFeature(
     "words", measures.block_texts, analyzer="word", lowercase=True, ngram_param="word_ngrams",
-    describe=lambda gram: f'word "{gram}"',
+    describe=lambda gram: f'word "{gram}"', tokens=measures.block_tokens,
 ))
 register(NgramFeature(
     "edge_words", measures.block_edge_words, analyzer="word", lowercase=True, ngram_param="edge_ngrams",
     describe=lambda gram: " ".join(
         f'{"opening" if word[:1] == "s" else "closing"} word "{word[1:]}"' for word in gram.split(" ")),
+    tokens=measures.block_edge_tokens,
 ))
 register(NgramFeature(
     "word_shapes", measures.block_shapes, analyzer="char", lowercase=False, ngram_param="shape_ngrams",

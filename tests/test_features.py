@@ -178,6 +178,57 @@ def test_the_fast_token_pattern_finds_scikit_learns_tokens(text):
     assert re.findall(FAST_TOKEN_PATTERNS[WORD_TOKEN_PATTERN], text) == re.findall(WORD_TOKEN_PATTERN, text)
 
 
+# Texts the batch's tokens must not be taken from as they are: a lower case longer than its
+# capital ("İ"), one that hangs on the next character (a final "Σ"), the joint word itself.
+_CASE_TRAPS = ["İstanbul İİ ab", "ΟΔΟΣ'S ΑΣ Σ σ", "ZQXJOINTZQX alpha", "By Ann Lee Σ", "x"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(block_text | st.sampled_from(_CASE_TRAPS), min_size=1, max_size=8), st.data())
+def test_counting_a_batch_s_tokens_counts_what_its_texts_count(texts, data):
+    """The words and edge words are counted from the batch's tokens (split once for both);
+    the count must be the one their texts give, for the whole batch or any of its rows."""
+    from classifier.ngrams import WORD_TOKEN_PATTERN, NgramCounter
+    from classifier.registry import feature
+
+    blocks = [Block("p", i, text) for i, text in enumerate(texts)]
+    rows = data.draw(st.none() | st.lists(st.integers(0, len(texts) - 1), unique=True))
+    for name in ("words", "edge_words"):
+        spec = feature(name)
+        assert spec.tokens is not None
+        every = spec.texts(blocks)
+        fitted = CountVectorizer(token_pattern=WORD_TOKEN_PATTERN).fit(every[::2] + ["sx ex x0 xx"])
+        counter = NgramCounter(fitted.vocabulary_, "word", (1, 1), True)
+        chosen = every if rows is None else [every[i] for i in rows]
+        by_texts = counter.count(chosen)
+        *by_tokens, n = spec.counted(blocks, counter, rows)
+        assert n == len(chosen)
+        assert sorted(zip(*map(np.ndarray.tolist, by_tokens))) == sorted(zip(*map(np.ndarray.tolist, by_texts))), name
+
+
+def test_lower_case_never_makes_a_character_a_word_character_or_not():
+    """Edge words are taken from the tokens of the lower-cased batch, so a token of the
+    lower-cased text must be a lower-cased token of the text: no character's lower case may
+    join or split words (one longer than the character is caught per batch, by length)."""
+    import re
+    import sys
+
+    word = re.compile(r"\w")
+    changed = [hex(code) for code in range(sys.maxunicode + 1)
+               if len(chr(code).lower()) == 1 and bool(word.match(chr(code))) != bool(word.match(chr(code).lower()))]
+    assert changed == []
+
+
+def test_edge_words_of_text_whose_lower_case_reads_otherwise_come_from_the_texts():
+    from classifier.measures import block_edge_tokens, block_tokens
+
+    plain = [Block("p", 0, "By Ann Lee"), Block("p", 1, "Photo: AP")]
+    assert block_edge_tokens(plain).tokens == ["sby", "sann", "eann", "elee", "sphoto", "sap", "ephoto", "eap"]
+    for trap in ("İstanbul", "ΟΔΟΣ"):
+        blocks = plain + [Block("p", 2, trap)]
+        assert block_tokens(blocks) is not None and block_edge_tokens(blocks) is None
+
+
 def test_counting_a_batch_that_holds_the_joint_is_exact():
     texts = ["Alpha beta gamma", "alpha Beta delta", "zqxjointzqx alpha", "a\x00b"]
     for analyzer in ("word", "char"):
