@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import DataFormatError, InputError
-from .files import DEFAULT_ENCODING, iter_text_lines
+from .files import DEFAULT_ENCODING, as_path, iter_text_lines
 
 REQUIRED_FIELDS = ("page", "index", "text")
 LABELLED_SUFFIXES = (".jsonl", ".csv")  # each also gzipped (.jsonl.gz), as crawl datasets ship
@@ -236,8 +236,9 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
 def records_suffix(path: str | Path) -> str:
     """A file's suffix, a gzip's ``.gz`` aside (``pages.jsonl.gz`` -> ``.jsonl``), lowercased;
     ``.ndjson`` (what some tools call JSON Lines, and ``tag -o`` writes as such) is ``.jsonl``."""
-    name = Path(path).name.lower()
-    suffix = Path(name.removesuffix(".gz")).suffix
+    name = as_path(path).name.lower().removesuffix(".gz")
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""  # Path.suffix, without making a Path
     return ".jsonl" if suffix == ".ndjson" else suffix
 
 

@@ -31,6 +31,12 @@ _BOM_ENCODINGS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32
                   (codecs.BOM_UTF8, "utf-8-sig"))
 
 
+def as_path(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, without making a new one when it is one (a folder's pages are
+    Paths already, and each is looked at several times)."""
+    return path if isinstance(path, Path) else Path(path)
+
+
 def check_encoding(encoding: str) -> None:
     """Fail early on an encoding Python does not know or that cannot decode text
     (``undefined``, ``base64``, ...)."""

@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+from ..files import as_path
+
 # MHTML and .webarchive: a page a browser saved (Chrome, Firefox's add-ons; Safari).
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".webarchive", ".webarchive.gz")
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
@@ -76,7 +78,7 @@ def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
     pages, a JSON document of pages) or ``"text"``, by the file's name; a file named
     otherwise is ``"html"`` when its first bytes are an HTML document (unless ``sniff`` is
     false: then it is ``"text"``, for a reader that sniffs the bytes it reads anyway)."""
-    name = Path(path).name.lower()
+    name = as_path(path).name.lower()
     if name.endswith(WARC_SUFFIXES):
         return "warc"
     if name.endswith(HTML_SUFFIXES):
@@ -93,7 +95,7 @@ def is_page_name(name: str) -> bool:
 
 def page_stem(path: str | os.PathLike) -> str:
     """The page name of a file: its name less every page suffix ("a.html.gz" -> "a")."""
-    name = os.path.basename(path) if isinstance(path, str) else Path(path).name
+    name = os.path.basename(path) if isinstance(path, str) else as_path(path).name
     lowered = name.lower()
     for suffix in _LONGEST_SUFFIX_FIRST:
         if lowered.endswith(suffix):

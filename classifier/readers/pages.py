@@ -20,7 +20,7 @@ from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_text_records, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
-from ..files import DEFAULT_ENCODING, GZIP_MAGIC, decode_text, read_bytes, read_text, text_encoding
+from ..files import DEFAULT_ENCODING, GZIP_MAGIC, as_path, decode_text, read_bytes, read_text, text_encoding
 from ..dialects import resolve_citations, resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -57,7 +57,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     if str(source) == STDIN:
         yield from _pages_of_bytes(_read_stdin(), "<stdin>", page or STDIN_PAGE, encoding, split)
         return
-    path = Path(source)
+    path = as_path(source)
     kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
     if kind in ("html", "warc"):
         yield from _markup_pages(path, kind, page or page_stem(path))
