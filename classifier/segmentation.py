@@ -77,18 +77,23 @@ MAX_SPLIT_LINK_CHARS = 1000
 _BRACKET = re.compile(r"\\.|[\[\]]")
 # A block that closes a link opened before it: "#### Title](url)", no "[" before the "](".
 _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
-# A piece of a sentence that an inline element cut: ends, or starts, with exactly one space.
+# A piece of a sentence that an inline element cut: ends, or starts, with exactly one space
+# (or a no-break space: get_text keeps an "&nbsp;" beside a link as one).
 # A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
 # space after "»" in a breadcrumb is no seam. A piece also continues one that ends in an
-# opening bracket or quote (after a space: "“" closes a German quote, ":(" is a face), and
+# opening bracket or quote (after a space: "“" closes a German quote, ":(" is a face; a
+# straight quote after a space opens one, as one before a space closes one), and
 # one starting with closing punctuation continues the piece
 # before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
-_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”] $|(?:^| )[(“‘]$")
+_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”][ \xa0]$|(?:^| )[(“‘\"]$")
 # A "." or ":" that goes on with a sentence: not "..." nor before a letter (code), nor ":-".
 _GOING_ON_STOP = r"\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)"
-_FRAGMENT_START = re.compile(r" [\w('\"‘“]|[,;)\]’”]|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
+# A straight quote that closes one: before a space or punctuation (one that opens a quote
+# comes before its first word).
+_CLOSING_QUOTE = r"\"(?=[ ,.;:!?)])"
+_FRAGMENT_START = re.compile(r"[ \xa0][\w('\"‘“]|[,;)\]’”]|" + _CLOSING_QUOTE + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -183,11 +188,12 @@ def sentences(text: str) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”] \n\n)|(?<=[(“‘]\n\n)| [\w('\"‘“]|[,;)\]’”%]|" + _GOING_ON_STOP + ")")
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”][ \xa0]\n\n)|(?<=[(“‘\"]\n\n)|[ \xa0][\w('\"‘“]|[,;)\]’”%]|"
+                             + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
 # A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
 # a page was cut at its inline elements. Without one, a block that ends in a space is not cut
 # there: markdown exports leave a stray trailing space after a byline or an image.
-_STARTING_SEAM = re.compile(r"\n\n(?: [\w('\"‘“]|[,;)\]’”%]|" + _GOING_ON_STOP + ")")
+_STARTING_SEAM = re.compile(r"\n\n(?:[ \xa0][\w('\"‘“]|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 

@@ -451,6 +451,18 @@ def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
 
 
+def test_auto_rejoins_pieces_cut_at_a_no_break_space_or_a_straight_quote():
+    # get_text keeps an "&nbsp;" beside a link as a no-break space; a linked title in straight
+    # quotes leaves the opening quote after a space and the closing one before punctuation.
+    text = ("Rangers have counted \n\notters\n\n\u00a0on the river since May.\n\n\n\n"
+            'Read the warden\'s report, "\n\nOtters of the Weir\n\n" (Harbour Press, 2024).\n\n\n\n'
+            '"Quoted on its own"\n\n\n\n"\n\nA title"')
+    assert split_page(text, "auto") == [
+        "Rangers have counted otters\u00a0on the river since May.",
+        'Read the warden\'s report, "Otters of the Weir" (Harbour Press, 2024).',
+        '"Quoted on its own"', '"A title"']
+
+
 @pytest.mark.parametrize("rule", [".story p { margin: 0 }", ":root{--brand:#0a5}"])
 def test_auto_keeps_a_css_rule_apart_from_the_script_before_it(rule):
     # A scraper that keeps <script> and <style> text: a script ends in ";" or ")", and a
@@ -544,7 +556,8 @@ def test_a_page_of_lines_joined_at_stripped_seams_is_read_whole():
     # 20,000 lines that each go on into the next, one part: built once, not copied per line.
     assert split_page("word of the\n" * 20_000, "auto") == [" ".join(["word of the"] * 20_000)]
 
-_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45]
+_PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45,
+           '"', ' "', '" ', "\u00a0word", "word\u00a0"]
 
 
 @settings(max_examples=300, deadline=None)
