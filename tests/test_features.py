@@ -111,6 +111,26 @@ def test_edge_words_find_the_whole_text_s_on_any_text(pieces):
     assert edge_words(text) == _edge_words_of_the_whole_text(text)
 
 
+# Letters in and out of the capitals' class, digits in and out of ASCII, blanks, the marks
+# the substitutions write, a NUL, a lone surrogate and characters past the BMP.
+_SHAPE_CHARACTERS = "aBzÀßÞÿ×²_٣0 \t\n.·▲■⋯\x00\ud800𝐀𝟘😀"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_SHAPE_CHARACTERS, max_size=60))
+def test_word_shapes_from_character_classes_are_the_substitutions(text):
+    from classifier.measures import _SHAPE_SUBS, _letter_shapes, _substitute_plainly
+
+    assert _letter_shapes(text) == _substitute_plainly(text, _SHAPE_SUBS[1:])
+
+
+def test_the_shape_class_table_classes_every_character_as_its_patterns_do():
+    from classifier.measures import _BMP, _class_of, _shape_class_table
+
+    table = _shape_class_table()
+    assert [code for code in range(_BMP) if table[code] != _class_of(chr(code))] == []
+
+
 def test_word_shape_of_a_byline():
     assert word_shapes("By Jane Doe/AP") == "^■ ■ ■/▲$"
     assert word_shapes("[Jane Roe](# \"Posts by Jane Roe\"), 12 March") == "^[■ ■], 0 ■$"
