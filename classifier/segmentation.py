@@ -93,7 +93,10 @@ _GOING_ON_STOP = r"\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)"
 # A straight quote that closes one: before a space or punctuation (one that opens a quote
 # comes before its first word).
 _CLOSING_QUOTE = r"\"(?=[ ,.;:!?)])"
-_FRAGMENT_START = re.compile(r"[ \xa0][\w('\"‘“]|[,;)\]’”]|" + _CLOSING_QUOTE + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
+# A piece opening with one space, or a no-break space before a lower-case word (a paragraph
+# indented by one "&nbsp;" opens with a capital).
+_SPACE_START = r" [\w('\"‘“]|\xa0[a-zß-öø-ÿ]"
+_FRAGMENT_START = re.compile(_SPACE_START + r"|[,;)\]’”]|" + _CLOSING_QUOTE + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -188,12 +191,12 @@ def sentences(text: str) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”][ \xa0]\n\n)|(?<=[(“‘\"]\n\n)|[ \xa0][\w('\"‘“]|[,;)\]’”%]|"
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”][ \xa0]\n\n)|(?<=[(“‘\"]\n\n)|" + _SPACE_START + r"|[,;)\]’”%]|"
                              + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
 # A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
 # a page was cut at its inline elements. Without one, a block that ends in a space is not cut
 # there: markdown exports leave a stray trailing space after a byline or an image.
-_STARTING_SEAM = re.compile(r"\n\n(?:[ \xa0][\w('\"‘“]|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
+_STARTING_SEAM = re.compile(r"\n\n(?:" + _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 

@@ -461,6 +461,9 @@ def test_auto_rejoins_pieces_cut_at_a_no_break_space_or_a_straight_quote():
         "Rangers have counted otters\u00a0on the river since May.",
         'Read the warden\'s report, "Otters of the Weir" (Harbour Press, 2024).',
         '"Quoted on its own"', '"A title"']
+    # A paragraph indented by one no-break space opens with a capital: no cut.
+    indented = "The ferry resumed on Tuesday.\n\n\u00a0Fares rise in June."
+    assert split_page(indented, "auto") == indented.split("\n\n")
 
 
 @pytest.mark.parametrize("rule", [".story p { margin: 0 }", ":root{--brand:#0a5}"])
