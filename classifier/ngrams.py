@@ -30,9 +30,9 @@ WORD_JOINT = "zqxjointzqx"
 class BatchTokens(NamedTuple):
     """A batch's word tokens, already split: every token of every text, in text order (a
     text after the first may start with the joint word, which no vocabulary holds), the
-    number of the text each comes from, and the number of texts. Several features read the same tokens of a batch
-    (:func:`classifier.measures.block_tokens`); counting unigrams from them skips joining
-    and splitting the texts again."""
+    number of the text each comes from, and the number of texts. Several features read the
+    same tokens of a batch (:func:`classifier.measures.block_tokens`); counting unigrams from
+    them skips joining and splitting the texts again."""
 
     tokens: list[str]
     text_of_token: np.ndarray
@@ -106,7 +106,7 @@ class NgramCounter:
     def count_tokens(self, batch: BatchTokens, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`count` of the texts ``batch`` was split from (or of those at ``rows``, in
         that order and numbered among them), from their tokens (see :attr:`reads_tokens`)."""
-        tokens, text_of_token, n_texts = batch
+        tokens, text_of_token, _ = batch
         if rows is not None:
             tokens, text_of_token = _tokens_of_rows(batch, np.asarray(rows, dtype=np.int64))
         ids = np.fromiter(map(self.vocabulary.get, tokens, repeat(-1)), dtype=np.int64, count=len(tokens))

@@ -78,7 +78,8 @@ _BRACKET = re.compile(r"\\.|[\[\]]")
 # A block that closes a link opened before it: "#### Title](url)", no "[" before the "](".
 _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # A piece of a sentence that an inline element cut: ends, or starts, with exactly one space
-# (or a no-break space: get_text keeps an "&nbsp;" beside a link as one).
+# (or a no-break space, as get_text keeps an "&nbsp;" beside a link: at a piece's end, or at
+# its start before a lower-case word).
 # A word (or a comma, colon, quote or bracket after one) must meet the space: a trailing
 # space after "»" in a breadcrumb is no seam. A piece also continues one that ends in an
 # opening bracket or quote (after a space: "“" closes a German quote, ":(" is a face; a
