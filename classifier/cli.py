@@ -120,6 +120,7 @@ MAX_LOGGED_STAGES = 100
 _quiet = False
 clock = time.perf_counter  # what the progress lines time with (tests fix it)
 TAG_LOG_EVERY_S = 30.0  # tag --output and evaluate, piped: a count of the blocks tagged at most this often
+GC_YOUNG_OBJECTS = 20_000  # tag in its own process: the collector's young generation (Python's default: 700)
 
 
 def _set_quiet(value: bool) -> bool:
@@ -315,6 +316,10 @@ def tag_cli(
             # The modules and the model live for the whole run: the collector need not walk
             # them again at each full collection, nor at exit (a run is 40-70 ms faster).
             gc.freeze()
+            # Tagging makes and drops tens of thousands of small containers a batch, freed by
+            # their counts; collecting the young generation every 700 of them finds no cycle
+            # to free (a run is about 20 ms faster with a young generation of 20,000).
+            gc.set_threshold(GC_YOUNG_OBJECTS, *gc.get_threshold()[1:])
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
