@@ -22,11 +22,14 @@ from .workers import can_fork, interrupts_held, resolve_jobs, result_of, worker_
 from .segmentation import DEFAULT_SPLIT
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
-# batch's features stay a few MB.
-DEFAULT_BATCH_BLOCKS = 2000
-# With --jobs, a quarter of that: the last batches then keep one process busy while the
-# other waits for a quarter as long, at a little per-call cost (7 alternating whole runs on
-# 2 cores, medians: 1.03 s at 1000, 1.00 s at 700, 0.995 s at 500).
+# batch's arrays (a few per character of its text) stay in the processor's caches: in 10
+# alternating whole runs on the bench pages, medians 1.60 s at 1000, 1.63 s at 1500 and
+# 1.65 s at 2000 (the model calls alone: 1.16 s at 1000, 1.17 s at 750, 1.20 s at 2000).
+DEFAULT_BATCH_BLOCKS = 1000
+# With --jobs, half of that: the last batches then keep one process busy while the other
+# waits for half as long, at a little per-call cost (7 alternating whole runs on 2 cores,
+# medians: 1.03 s at 1000, 1.00 s at 700, 0.995 s at 500; again after 0.4.2's faster
+# features, 10 runs: 0.99 s at 1000, 1.01 s at 750, 1.02 s at 500, within their spread).
 PARALLEL_BATCH_BLOCKS = 500
 SCORE_DECIMALS = 4
 # --jobs: batches queued for each worker before this process tags one itself (enough that
