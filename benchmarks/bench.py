@@ -101,8 +101,8 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     subprocess.run([sys.executable, "benchmarks/bare_tagger.py", "--train", str(bare_model),
                     *sorted(glob.glob(str(ROOT / "training" / "data" / "*.jsonl")))], check=True, cwd=ROOT)
     bare_s, bare_rss = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)])
-    # The same pipeline called once per 2,000 blocks, as blocktag batches: the yardstick
-    # without its one-call-a-page overhead.
+    # The same pipeline called once per 2,000 blocks of whole pages (as blocktag batched until
+    # 0.4.2; it batches 1,000 now): the yardstick without its one-call-a-page overhead.
     batched_s, _ = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus),
                                        "--batch", "2000"])
     def tag_cmd(folder: Path) -> list[str]:
