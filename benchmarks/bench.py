@@ -6,7 +6,8 @@
 Tagging runs on a corpus built by repeating the real dev pages (``--repeat`` times, 1,350
 pages by default), against the *bare tagger* (benchmarks/bare_tagger.py: split on blank
 lines, a TF-IDF + logistic regression call per page, one JSON line a block) and against
-trafilatura.extract on the same pages' HTML. Whole-process figures include start-up.
+trafilatura.extract on the same pages' HTML. Whole-process figures include start-up; the
+commands compared with each other are run in turn (``--runs`` rounds, the best of each kept).
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def best_of(n: int, command: list[str], stdout_path: str = os.devnull) -> tuple[
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def best_of_interleaved(n: int, commands: list[list[str]]) -> list[tuple[float, float]]:
+    """:func:`best_of` for several commands, run in turn n times over (a, b, c, a, b, c, ...),
+    so that a ratio between two of them compares runs taken under the same load: the
+    machine's speed drifts over a benchmark's minutes as much as one change moves it."""
+    runs = [[run_measured(command) for command in commands] for _ in range(n)]
+    return [(min(r[k][0] for r in runs), max(r[k][1] for r in runs)) for k in range(len(commands))]
+
+
 def build_corpus(folder: Path, repeat: int) -> tuple[int, int, float]:
     pages = sorted((DEV / "pages").glob("*.txt"))
     for k in range(repeat):
@@ -100,24 +109,26 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     bare_model = work / "bare.joblib"
     subprocess.run([sys.executable, "benchmarks/bare_tagger.py", "--train", str(bare_model),
                     *sorted(glob.glob(str(ROOT / "training" / "data" / "*.jsonl")))], check=True, cwd=ROOT)
-    bare_s, bare_rss = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)])
-    # The same pipeline called once per 2,000 blocks of whole pages (as blocktag batched until
-    # 0.4.2; it batches 1,000 now): the yardstick without its one-call-a-page overhead.
-    batched_s, _ = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus),
-                                       "--batch", "2000"])
     def tag_cmd(folder: Path) -> list[str]:
         return [sys.executable, "-m", "classifier", "tag", str(folder), "--format", "jsonl"]
 
-    one_s, one_rss = best_of(args.runs, tag_cmd(corpus))
-    two_s, two_rss = best_of(args.runs, tag_cmd(corpus) + ["--jobs", "2"])
+    # The bare tagger; the same pipeline called once per 2,000 blocks of whole pages (as
+    # blocktag batched until 0.4.2; it batches 1,000 now), the yardstick without its
+    # one-call-a-page overhead; blocktag with one job and with two: taken in turn.
+    (bare_s, bare_rss), (batched_s, _), (one_s, one_rss), (two_s, two_rss) = best_of_interleaved(args.runs, [
+        [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)],
+        [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus), "--batch", "2000"],
+        tag_cmd(corpus),
+        tag_cmd(corpus) + ["--jobs", "2"],
+    ])
 
     # Start-up: the same commands on a folder of one page. What is left of a run is its
     # throughput, which is what a long crawl sees.
     one_page = work / "one_page"
     one_page.mkdir()
     shutil.copy(min(corpus.glob("*.txt")), one_page)
-    bare_start, _ = best_of(args.runs, [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(one_page)])
-    one_start, _ = best_of(args.runs, tag_cmd(one_page))
+    (bare_start, _), (one_start, _) = best_of_interleaved(args.runs, [
+        [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(one_page)], tag_cmd(one_page)])
 
     def speed(seconds: float) -> str:
         return f"{n_blocks / seconds:,.0f} blocks/s, {n_pages / seconds:,.0f} pages/s, {megabytes / seconds:.2f} MB/s"
@@ -215,7 +226,7 @@ def training_figures(args) -> list[tuple[str, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=18, help="copies of the 75 dev pages (default 18: 1,350 pages)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per whole-process figure (the best is kept)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per whole-process figure, the compared commands in turn (the best of each is kept)")
     parser.add_argument("--trafilatura-repeat", type=int, default=2)
     parser.add_argument("--training-sizes", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--skip-training", action="store_true")
