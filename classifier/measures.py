@@ -312,11 +312,11 @@ def word_shapes(text: str) -> str:
 
 @per_batch
 def block_shapes(blocks: Sequence[Block]) -> list[str]:
-    windows = _substitute_all([_shape_window(text) for text in feature_texts(blocks)], _SHAPE_SUBS[:1])
+    windows = [_shape_window(text) for text in feature_texts(blocks)]
     joined = JOINT.join(windows)
-    if joined.count(JOINT) != len(windows) - 1:
-        return [_substitute(window, _SHAPE_SUBS[1:]) for window in windows]
-    return _letter_shapes(joined).split(JOINT)
+    if joined.count(JOINT) != len(windows) - 1:  # a text holds the joint itself: one at a time
+        return [_substitute(window, _SHAPE_SUBS) for window in windows]
+    return _letter_shapes(_substitute(joined, _SHAPE_SUBS[:1])).split(JOINT)  # (no link spans a NUL)
 
 
 # The substitutions after the links', done from each character's class in one numpy pass
