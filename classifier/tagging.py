@@ -7,7 +7,7 @@ however long the input. Results come out in input order, every input block exact
 
 from __future__ import annotations
 
-import os
+import functools
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,24 +18,21 @@ from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
-from .workers import can_fork, interrupts_held, resolve_jobs, result_of, worker_deaths_reported, worker_started
+from .workers import PipedWorkers, can_fork, resolve_jobs
 from .segmentation import DEFAULT_SPLIT
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's arrays (a few per character of its text) stay in the processor's caches: in 10
 # alternating whole runs on the bench pages, medians 1.60 s at 1000, 1.63 s at 1500 and
 # 1.65 s at 2000 (the model calls alone: 1.16 s at 1000, 1.17 s at 750, 1.20 s at 2000).
+# With --jobs too: 8 alternating runs on 2 cores, medians 1.00 s at 1000, 1.01 s at 750 and
+# 500, 1.16 s at 1500 (where the last batch keeps one process busy while the other waits).
 DEFAULT_BATCH_BLOCKS = 1000
-# With --jobs, half of that: the last batches then keep one process busy while the other
-# waits for half as long, at a little per-call cost (7 alternating whole runs on 2 cores,
-# medians: 1.03 s at 1000, 1.00 s at 700, 0.995 s at 500; again after 0.4.2's faster
-# features, 10 runs: 0.99 s at 1000, 1.01 s at 750, 1.02 s at 500, within their spread).
-PARALLEL_BATCH_BLOCKS = 500
 SCORE_DECIMALS = 4
 # --jobs: batches queued for each worker before this process tags one itself (enough that
 # a worker never waits for this one to read and write: in 10 alternating runs on 2 cores,
-# medians 1.31 s at 2, 1.27 s at 3, 1.28 s at 4; 1 starves the worker), and batches in
-# flight per job.
+# medians 1.31 s at 2, 1.27 s at 3, 1.28 s at 4; 1 starves the worker; again with the
+# piped workers, 8 runs: 1.04 s at 2, 1.00 s at 3), and batches in flight per job.
 WORKER_QUEUE = 3
 WINDOW = 4
 
@@ -122,16 +119,13 @@ class Tagger:
 
     ``jobs`` > 1 tags batches in that many processes at once, this one and ``jobs - 1``
     workers (-1: one per core); results still come out in input order. A model call reads
-    about ``batch_blocks`` blocks (whole pages; default ``DEFAULT_BATCH_BLOCKS``, or
-    ``PARALLEL_BATCH_BLOCKS`` with several jobs).
+    about ``batch_blocks`` blocks (whole pages; default ``DEFAULT_BATCH_BLOCKS``).
     """
 
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
         self.model = as_model(model)
         self.jobs = resolve_jobs(jobs)
-        if batch_blocks is None:
-            batch_blocks = DEFAULT_BATCH_BLOCKS if self.jobs == 1 else PARALLEL_BATCH_BLOCKS
-        self.batch_blocks = batch_blocks
+        self.batch_blocks = DEFAULT_BATCH_BLOCKS if batch_blocks is None else batch_blocks
 
     def tag_text(self, text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT,
                  encoding: str = DEFAULT_ENCODING) -> list[TaggedBlock]:
@@ -169,18 +163,9 @@ class Tagger:
         return self.tag_pages(iter_pages(inputs, encoding, on_error, split))
 
 
-_worker_model: ModelBundle | None = None
-
-
-def _init_worker(model: ModelBundle, parent_pid: int) -> None:
-    global _worker_model
-    worker_started(parent_pid)
-    _worker_model = model
-
-
-def _proba_in_worker(pages: list[str], indices: list[int], texts: list[str]):
+def _proba_of(model: ModelBundle, pages: list[str], indices: list[int], texts: list[str]):
     # The blocks rebuilt whole (page, index, text): a feature may read any of them.
-    return _worker_model.predict_proba([Block(*fields) for fields in zip(pages, indices, texts)])
+    return model.predict_proba([Block(*fields) for fields in zip(pages, indices, texts)])
 
 
 def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int):
@@ -188,37 +173,28 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     (batch, probabilities) in input order. Each worker is kept ``WORKER_QUEUE`` batches ahead;
     beyond that this process scores the next batch itself instead of waiting, so on as many
     cores as jobs no third process competes with two that tag. A bounded window of batches in
-    flight keeps memory flat. Workers send back only the probability matrix, the cheapest
-    thing to move between processes; they get plain lists of page names, indices and texts,
-    which pickle several times faster than Block records."""
-    import multiprocessing  # here, not above: most runs start no worker
-    from concurrent.futures import ProcessPoolExecutor
-
-    # fork: the workers share the loaded model instead of unpickling it, and are the
-    # children of this process (see worker_started).
-    context = multiprocessing.get_context("fork") if can_fork() else None
-    workers = jobs - 1
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                               initargs=(model, os.getpid()))
-    # Interrupted, or the reader stopped: the queued work is dropped instead of finished.
-    with worker_deaths_reported(pool):
-        pending: deque = deque()  # (batch, a worker's future, or None and this process's probabilities)
+    flight keeps memory flat. Workers get plain lists of page names, indices and texts (which
+    pickle several times faster than Block records) and send back only the probability
+    matrix. Where this OS cannot fork, this process tags every batch."""
+    if not can_fork():
         for batch in work:
-            queued = sum(1 for _, future, _ in pending if future is not None and not future.done())
-            if queued < WORKER_QUEUE * workers:
-                with interrupts_held():  # submit may fork the workers
-                    future = pool.submit(_proba_in_worker, [b.page for b in batch], [b.index for b in batch],
-                                         [b.text for b in batch])
-                pending.append((batch, future, None))
+            yield batch, model.predict_proba(batch)
+        return
+    with PipedWorkers(functools.partial(_proba_of, model), jobs - 1) as workers:
+        pending: deque = deque()  # (batch, its worker, or None and this process's probabilities)
+        for batch in work:
+            k = min(range(len(workers)), key=workers.queued)
+            if workers.queued(k) < WORKER_QUEUE:
+                workers.send(k, [b.page for b in batch], [b.index for b in batch], [b.text for b in batch])
+                pending.append((batch, k, None))
             else:
                 pending.append((batch, None, model.predict_proba(batch)))
-            while pending and (pending[0][1] is None or pending[0][1].done() or len(pending) > WINDOW * jobs):
-                yield _finished(pending.popleft(), pool, workers)
+            while pending and (pending[0][1] is None or workers.ready(pending[0][1]) or len(pending) > WINDOW * jobs):
+                yield _finished(pending.popleft(), workers)
         while pending:
-            yield _finished(pending.popleft(), pool, workers)
-    pool.shutdown()
+            yield _finished(pending.popleft(), workers)
 
 
-def _finished(entry, pool, workers: int):
-    batch, future, proba = entry
-    return batch, proba if future is None else result_of(future, pool, workers)
+def _finished(entry, workers: PipedWorkers):
+    batch, k, proba = entry
+    return batch, proba if k is None else workers.result(k)

@@ -1,0 +1,113 @@
+"""PipedWorkers, the forked workers that tag --jobs' batches: results in order, big messages
+both ways, errors raised in the parent, dead workers reported, no worker left behind."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+
+import pytest
+
+from classifier import WorkerError
+from classifier.workers import WORKER_DIED, PipedWorkers
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks workers")
+SLOW_SECONDS = 20
+
+
+def _echo(tag, payload):
+    return tag, len(payload), payload[::-1]
+
+
+class Unpicklable(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.lock = __import__("threading").Lock()  # pickling it fails
+
+
+def _fail(kind):
+    if kind == "value":
+        raise ValueError("no such thing")
+    if kind == "unpicklable":
+        raise Unpicklable("holds a lock")
+    if kind == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "slow":
+        time.sleep(SLOW_SECONDS)
+    return kind
+
+
+def _gone(pid: int) -> bool:
+    """Whether ``pid`` is neither running nor a zombie left unwaited (it was reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_a_pipe():
+    big = "x" * (3 << 20) + "end"  # 3 MB: more than a pipe holds, both ways
+    with PipedWorkers(_echo, 2) as workers:
+        for n in range(6):
+            workers.send(n % 2, n, big if n in (1, 4) else f"short {n}")
+        assert [workers.queued(k) for k in (0, 1)] == [3, 3]
+        results = [workers.result(n % 2) for n in range(6)]
+        assert [workers.queued(k) for k in (0, 1)] == [0, 0]
+    assert [(tag, size) for tag, size, _ in results] == [
+        (0, 7), (1, len(big)), (2, 7), (3, 7), (4, len(big)), (5, 7)]
+    assert results[1][2] == big[::-1] and results[5][2] == "5 trohs"
+
+
+def test_an_exception_in_a_worker_is_raised_here_and_the_worker_goes_on():
+    with PipedWorkers(_fail, 1) as workers:
+        workers.send(0, "value")
+        workers.send(0, "fine")
+        with pytest.raises(ValueError, match="^no such thing$"):
+            workers.result(0)
+        assert workers.result(0) == "fine"
+
+
+def test_an_exception_that_does_not_pickle_arrives_as_its_text():
+    with PipedWorkers(_fail, 1) as workers:
+        workers.send(0, "unpicklable")
+        with pytest.raises(RuntimeError, match="^Unpicklable: holds a lock$"):
+            workers.result(0)
+
+
+def test_a_worker_that_dies_is_a_worker_error_not_a_hang():
+    with PipedWorkers(_fail, 1) as workers:
+        pid = workers._workers[0].pid
+        workers.send(0, "die")
+        with pytest.raises(WorkerError) as info:
+            workers.result(0)
+    assert str(info.value) == WORKER_DIED
+    assert _gone(pid)
+
+
+def test_workers_exit_when_done_and_are_killed_when_left_early():
+    with PipedWorkers(_echo, 2) as workers:
+        pids = [worker.pid for worker in workers._workers]
+        workers.send(0, 0, "a")
+        assert workers.result(0) == (0, 1, "a")
+    assert all(_gone(pid) for pid in pids)  # exited at their pipes' end, and waited for
+
+    started = time.monotonic()
+    with pytest.raises(KeyError):
+        with PipedWorkers(_fail, 2) as workers:
+            pids = [worker.pid for worker in workers._workers]
+            workers.send(1, "slow")  # still at it when the error comes
+            raise KeyError("an error while they work")
+    assert time.monotonic() - started < SLOW_SECONDS / 2  # killed, not waited for
+    assert all(_gone(pid) for pid in pids)
+
+
+def test_ready_never_waits():
+    with PipedWorkers(_echo, 1) as workers:
+        assert not workers.ready(0)  # nothing asked yet
+        workers.send(0, 7, "seven")
+        while not workers.ready(0):
+            pass
+        assert workers.result(0) == (7, 5, "neves")
