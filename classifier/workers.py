@@ -253,18 +253,12 @@ class PipedWorkers:
         reading = [w for w in self._workers if w.queued > len(w.results)]
         if not (writing or reading):
             return
-        # poll, not select: select refuses descriptors from 1024 up (a busy server's)
-        poller = select.poll()
+        writable, readable = _ready([w.requests for w in writing], [w.replies for w in reading], block)
         for worker in writing:
-            poller.register(worker.requests, select.POLLOUT)
-        for worker in reading:
-            poller.register(worker.replies, select.POLLIN)
-        ready = dict(poller.poll(None if block else 0))
-        for worker in writing:
-            if ready.get(worker.requests):
+            if worker.requests in writable:
                 worker.write()
         for worker in reading:
-            if ready.get(worker.replies):
+            if worker.replies in readable:
                 worker.read(self._LENGTH)
 
     def close(self, kill: bool = False) -> None:
@@ -342,6 +336,22 @@ class _PipedWorker:
                 os.close(fd)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+def _ready(writing: list[int], reading: list[int], block: bool) -> tuple[set[int], set[int]]:
+    """Which of ``writing`` take a write and which of ``reading`` have data (or have closed)
+    now; with ``block``, once one of them does."""
+    if not hasattr(select, "poll"):  # (not every OS has it)
+        readable, writable, _ = select.select(reading, writing, [], None if block else 0)
+        return set(writable), set(readable)
+    # poll, where there is one: select refuses descriptors from 1024 up (a busy server's)
+    poller = select.poll()
+    for fd in writing:
+        poller.register(fd, select.POLLOUT)
+    for fd in reading:
+        poller.register(fd, select.POLLIN)
+    events = dict(poller.poll(None if block else 0))
+    return {fd for fd in writing if events.get(fd)}, {fd for fd in reading if events.get(fd)}
 
 
 def _grow_pipe(fd: int, size: int) -> None:

@@ -4,6 +4,7 @@ both ways, errors raised in the parent, dead workers reported, no worker left be
 from __future__ import annotations
 
 import os
+import select
 import signal
 import sys
 import time
@@ -48,7 +49,10 @@ def _gone(pid: int) -> bool:
     return False
 
 
-def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_a_pipe():
+@pytest.mark.parametrize("waiting", ["poll", "select"])
+def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_a_pipe(waiting, monkeypatch):
+    if waiting == "select":  # as where the OS has no poll
+        monkeypatch.delattr(select, "poll")
     big = "x" * (3 << 20) + "end"  # 3 MB: more than a pipe holds, both ways
     with PipedWorkers(_echo, 2) as workers:
         for n in range(6):
