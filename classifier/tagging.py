@@ -18,7 +18,7 @@ from .errors import BlocktagError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
-from .workers import PipedWorkers, can_fork, resolve_jobs
+from .workers import PipedWorkers, resolve_jobs
 from .segmentation import DEFAULT_SPLIT
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
@@ -175,11 +175,7 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     cores as jobs no third process competes with two that tag. A bounded window of batches in
     flight keeps memory flat. Workers get plain lists of page names, indices and texts (which
     pickle several times faster than Block records) and send back only the probability
-    matrix. Where this OS cannot fork, this process tags every batch."""
-    if not can_fork():
-        for batch in work:
-            yield batch, model.predict_proba(batch)
-        return
+    matrix."""
     with PipedWorkers(functools.partial(_proba_of, model), jobs - 1) as workers:
         pending: deque = deque()  # (batch, its worker, or None and this process's probabilities)
         for batch in work:

@@ -58,16 +58,19 @@ def available_cores() -> int:
 
 def resolve_jobs(jobs: int) -> int:
     """The number of processes for ``jobs``: -1 means one per core; more than the
-    cores is capped at them with a warning; 0 and other negatives are refused."""
+    cores is capped at them with a warning; 0 and other negatives are refused. Where worker
+    processes cannot be forked (Windows), one, with a warning."""
     cores = available_cores()
-    if jobs == ALL_CORES:
-        return cores
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != ALL_CORES):
         raise SettingError("jobs", jobs, "give a number of processes from 1, or -1 for one per core")
     if jobs > cores:
         warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
-        return cores
-    return jobs
+    processes = cores if jobs == ALL_CORES else min(jobs, cores)
+    if processes > 1 and not can_fork():
+        warnings.warn(f"--jobs {jobs}: worker processes need fork, which this OS lacks; using 1 process",
+                      stacklevel=2)
+        return 1
+    return processes
 
 
 @contextlib.contextmanager

@@ -539,6 +539,23 @@ def test_17_jobs_over_the_core_count_is_capped_with_a_warning(tmp_path, small_mo
     assert len(done.stdout.splitlines()) == 3
 
 
+def test_17_jobs_where_workers_cannot_be_forked_is_one_process_with_a_warning(tmp_path, small_model_path, monkeypatch):
+    from classifier import workers
+
+    monkeypatch.setattr(workers, "can_fork", lambda: False)  # as on Windows
+    args = ["tag", write(tmp_path / "p.txt"), "-m", small_model_path, "-f", "jsonl", "-q"]
+    one = run(*args)
+    two = run(*args, "--jobs", "2")
+    assert two.exit_code == 0, two.output
+    assert two.stderr == "Warning: --jobs 2: worker processes need fork, which this OS lacks; using 1 process\n"
+    assert two.stdout == one.stdout
+    # train and cv ask the same function how many processes to run
+    for jobs in (2, -1):
+        with pytest.warns(UserWarning, match=f"^--jobs {jobs}: worker processes need fork, which this OS lacks; "
+                                             "using 1 process$"):
+            assert workers.resolve_jobs(jobs) == 1
+
+
 @pytest.mark.parametrize("jobs", ["0", "-5"])
 def test_17_jobs_zero_or_negative_is_refused(tmp_path, small_model_path, jobs):
     page = write(tmp_path / "p.txt")
