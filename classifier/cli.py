@@ -36,7 +36,7 @@ from .readers import input_kind, is_page_name
 from .readers.pages import iter_pages
 from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
-from .workers import exit_on_sigterm, quiet_pool_exit_race, resolve_jobs
+from .workers import exit_on_sigterm, resolve_jobs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -947,7 +947,6 @@ def main() -> None:
     _own_process = True
     guard_std_streams()
     exit_on_sigterm()
-    quiet_pool_exit_race()
     try:
         # standalone_mode=False: we pick the exit codes (typer turns Ctrl-C into Exit(130)).
         code = app(standalone_mode=False)

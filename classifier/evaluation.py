@@ -203,7 +203,7 @@ def cross_validate(
     require("train", "cross-validation")
     from sklearn.model_selection import GroupKFold
 
-    from .workers import forked_workers, resolve_jobs, result_of, submit
+    from .workers import forked_workers, resolve_jobs, submit
 
     blocks = list(blocks)
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
@@ -222,18 +222,18 @@ def cross_validate(
     splits = list(GroupKFold(n_splits=folds).split(blocks, groups=groups))
     for k, (train_idx, _) in enumerate(splits, 1):  # every fold checked before any is trained
         check_trainable([blocks[i] for i in train_idx], source=f"{source} (training part of fold {k} of {folds})")
-    workers = min(resolve_jobs(jobs), folds)
-    with forked_workers(workers if workers > 1 else 0) as pool:
+    processes = min(resolve_jobs(jobs), folds)
+    with forked_workers(processes if processes > 1 else 0) as workers:
 
         def fold(train_idx, test_idx):
-            return submit(pool, _fold_figures, [blocks[i] for i in train_idx], [blocks[i] for i in test_idx],
+            return submit(workers, _fold_figures, [blocks[i] for i in train_idx], [blocks[i] for i in test_idx],
                           plain_text_model, params)
 
-        # In a pool every fold is queued at once; without one, each is trained when its turn comes.
-        futures = [fold(*split) for split in splits] if pool is not None else (fold(*split) for split in splits)
+        # With workers every fold is sent at once; without, each is trained when its turn comes.
+        futures = [fold(*split) for split in splits] if workers is not None else (fold(*split) for split in splits)
         fold_scores = []
         for k, future in enumerate(futures, 1):
-            fold_scores.append(result_of(future, pool, workers))
+            fold_scores.append(future.result())
             if on_fold:
                 on_fold(k)
     labels = sorted({label for s in fold_scores for label in s["per_label"]})

@@ -47,7 +47,7 @@ from .measures import canonical_texts, context_matrix, holds_link
 from .params import check_param_names
 from .registry import DEFAULT_FEATURES, FEATURES, ngram_params
 from .training_checks import check_trainable
-from .workers import forked_workers, resolve_jobs, result_of, submit
+from .workers import forked_workers, resolve_jobs, submit
 
 RANDOM_STATE = 0
 # lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
@@ -444,12 +444,12 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
-    with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as pool:
-        plain_fit = submit(pool, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None
+    with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as workers:
+        plain_fit = submit(workers, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None
         classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
         plain, plain_metadata = None, {}
         if plain_fit is not None:
-            spec, arrays, metrics = result_of(plain_fit, pool, workers=1)
+            spec, arrays, metrics = plain_fit.result()
             plain = CompiledModel.from_arrays(spec, arrays)
             plain_metadata = {"plain_text_model": {
                 "for": "pages that hold no link markup; learnt from every block with its links written as their text",

@@ -177,12 +177,12 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
     pickle several times faster than Block records) and send back only the probability
     matrix."""
     with PipedWorkers(functools.partial(_proba_of, model), jobs - 1) as workers:
-        pending: deque = deque()  # (batch, its worker, or None and this process's probabilities)
+        pending: deque = deque()  # (batch, a worker's ticket, or None and this process's probabilities)
         for batch in work:
-            k = min(range(len(workers)), key=workers.queued)
+            k = workers.least_busy()
             if workers.queued(k) < WORKER_QUEUE:
-                workers.send(k, [b.page for b in batch], [b.index for b in batch], [b.text for b in batch])
-                pending.append((batch, k, None))
+                ticket = workers.send(k, [b.page for b in batch], [b.index for b in batch], [b.text for b in batch])
+                pending.append((batch, ticket, None))
             else:
                 pending.append((batch, None, model.predict_proba(batch)))
             while pending and (pending[0][1] is None or workers.ready(pending[0][1]) or len(pending) > WINDOW * jobs):
@@ -192,5 +192,5 @@ def _parallel_ordered(model: ModelBundle, work: Iterator[list[Block]], jobs: int
 
 
 def _finished(entry, workers: PipedWorkers):
-    batch, k, proba = entry
-    return batch, proba if k is None else workers.result(k)
+    batch, ticket, proba = entry
+    return batch, proba if ticket is None else workers.result(ticket)

@@ -6,20 +6,19 @@ or talks over, its parent.
   prints a worker's traceback; a worker dies when its parent does (Linux: the kernel's
   parent-death signal; elsewhere a thread watching the parent).
 - The CLI turns SIGTERM into ``SystemExit``, so clean-up (``atomic_write``'s temporary
-  files, the worker pool) runs as it does on Ctrl-C.
+  files, the workers) runs as it does on Ctrl-C.
 - A worker that dies on its own (killed, out of memory) is a :class:`WorkerError`: one
-  ``Error:`` line, not the pool's traceback.
-- :class:`PipedWorkers` tags ``--jobs``' batches: forked workers fed over pipes by the
-  parent's own thread, no helper threads.
-- :func:`forked_workers` and :func:`submit` run training's independent fits (the plain-text
-  model, cross-validation folds) side by side, or in this process where it cannot fork.
+  ``Error:`` line, not a traceback.
+- :class:`PipedWorkers` are the workers: forked, fed over pipes by the parent's own thread
+  (no helper threads). ``--jobs`` tags batches in them; :func:`forked_workers` and
+  :func:`submit` run training's independent fits (the plain-text model, cross-validation
+  folds) in them side by side, or in this process where it cannot fork.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import os
 import pickle
 import select
@@ -29,7 +28,6 @@ import sys
 import threading
 import time
 import warnings
-from collections import deque
 
 try:
     import fcntl
@@ -96,97 +94,62 @@ def can_fork() -> bool:
 
 @contextlib.contextmanager
 def forked_workers(processes: int):
-    """A pool of up to ``processes`` forked worker processes (set up by
-    :func:`worker_started`), or None when ``processes`` is under 1 or this OS cannot fork:
-    the caller then does the work itself. Forked workers see everything this process has
-    loaded, features registered at run time included. Leaving early (an error, Ctrl-C)
-    drops the queued work instead of finishing it."""
+    """Up to ``processes`` forked worker processes that run any function :func:`submit` gives
+    them (:class:`PipedWorkers`), or None when ``processes`` is under 1 or this OS cannot
+    fork: the caller then does the work itself. Forked workers see everything this process
+    has loaded, features registered at run time included. Leaving early (an error, Ctrl-C)
+    kills them instead of letting them finish."""
     if processes < 1 or not can_fork():
         yield None
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork"),
-                               initializer=worker_started, initargs=(os.getpid(),))
-    with worker_deaths_reported(pool):
-        yield pool
-    pool.shutdown()
+    with PipedWorkers(_call, processes) as workers:
+        yield workers
 
 
-@contextlib.contextmanager
-def worker_deaths_reported(pool):
-    """On leaving early, drop ``pool``'s queued work; a worker that died (killed, out of
-    memory) is reported as a :class:`WorkerError`, not as the pool's traceback."""
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        yield
-    except BrokenProcessPool:
-        # Wait for the pool's manager thread to finish putting the broken pool down (it has
-        # already killed the other workers): left running, it races the interpreter's exit,
-        # which then prints an "Exception ignored" traceback (a closed wake-up pipe).
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise WorkerError(WORKER_DIED) from None
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
+def _call(function, *args):
+    return function(*args)
 
 
-# How often a wait for a worker's result checks that the workers are still alive.
-WORKER_CHECK_SECONDS = 1.0
-
-
-def result_of(future, pool, workers: int):
-    """``future.result()`` of work in ``pool`` (``workers`` processes; None: done here), or a
-    :class:`WorkerError` once a worker is found dead. A worker killed while it sends a result
-    leaves half a message in the pool's result pipe, and the pool's manager thread waits for
-    the rest for ever (CPython's ProcessPoolExecutor, 3.11 at least), so the future never
-    fails on its own: found dead, the pipe's last writer, ours, is closed to end that wait."""
-    import multiprocessing
-    from concurrent.futures import TimeoutError as ResultTimeout
-
-    while True:
+def submit(workers: "PipedWorkers | None", function, *args) -> "Pending":
+    """``function(*args)`` (a module-level function: it is sent by name) on the least busy
+    of ``workers``, or, with none, here and now; either way its :class:`Pending` result."""
+    if workers is None:
         try:
-            return future.result(timeout=WORKER_CHECK_SECONDS)
-        except ResultTimeout:
-            if len(multiprocessing.active_children()) >= workers:
-                continue
-            result_queue = getattr(pool, "_result_queue", None)  # (private: no public way to unblock it)
-            writer = getattr(result_queue, "_writer", None)
-            if writer is not None:
-                writer.close()
-                pool.shutdown(wait=True, cancel_futures=True)  # as worker_deaths_reported does
-            raise WorkerError(WORKER_DIED) from None
+            return Pending(value=function(*args))
+        except Exception as exc:
+            return Pending(error=exc)
+    return Pending(workers, workers.send(workers.least_busy(), function, *args))
 
 
-def submit(pool, function, *args):
-    """``function(*args)`` in ``pool`` (signals held while a worker may be forked), or, with
-    no pool, here and now; either way a future of its result."""
-    if pool is not None:
-        with interrupts_held():
-            return pool.submit(function, *args)
-    from concurrent.futures import Future
+class Pending:
+    """What :func:`submit` gives: :meth:`result` waits for the result (a :class:`WorkerError`
+    if the worker died), and raises what the work raised."""
 
-    future: Future = Future()
-    try:
-        future.set_result(function(*args))
-    except Exception as exc:
-        future.set_exception(exc)
-    return future
+    def __init__(self, workers: "PipedWorkers | None" = None, ticket=None, value=None,
+                 error: Exception | None = None):
+        self._workers, self._ticket, self._value, self._error = workers, ticket, value, error
+
+    def result(self):
+        if self._workers is not None:
+            return self._workers.result(self._ticket)
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class PipedWorkers:
     """``count`` forked processes that each run ``function(*args)`` for every request sent to
-    them, and send the results back in order; the parent sends and receives in its own thread,
-    between its own work.
+    them and send the results back; the parent sends and receives in its own thread, between
+    its own work. :meth:`send` gives a ticket, :meth:`result` the result it stands for.
 
     Why not a ``ProcessPoolExecutor``: its two helper threads (one moves work to the workers,
     one pickles it down the pipe) take the GIL from the parent's thread, which reads, writes
-    and tags its own share: 0.09 s of a ``--jobs 2`` run's 1.0 s. Here a request is written
-    with non-blocking writes, what does not fit is kept and written later, and results are
-    read when they are there. A worker's pipe is grown to ``PIPE_BYTES`` where the OS allows
-    (Linux), so a few batches' texts fit in it at once.
+    and tags its own share: 0.09 s of a ``--jobs 2`` run's 1.0 s. And a worker killed while it
+    sends a result leaves the pool waiting for the rest of the message for ever. Here a
+    request is written with non-blocking writes, what does not fit is kept and written later,
+    results are read when they are there, and a worker's closed pipe is its death. A worker's
+    pipe is grown to ``PIPE_BYTES`` where the OS allows (Linux), so a few batches' texts fit in
+    it at once.
 
     Needs ``fork`` (:func:`can_fork`): the workers share everything this process has loaded.
     A worker that dies is a :class:`WorkerError` at the next look at its pipe; an exception
@@ -198,7 +161,6 @@ class PipedWorkers:
     _LENGTH = struct.Struct("<Q")
 
     def __init__(self, function, count: int):
-        self._function = function
         self._workers: list[_PipedWorker] = []
         parent_pid = os.getpid()
         try:
@@ -222,29 +184,38 @@ class PipedWorkers:
 
     def queued(self, k: int) -> int:
         """Requests sent to worker ``k`` whose results have not been taken."""
-        return self._workers[k].queued
+        worker = self._workers[k]
+        return worker.sent - worker.taken
 
-    def send(self, k: int, *args) -> None:
-        """Ask worker ``k`` for ``function(*args)``; written as far as its pipe takes now."""
+    def least_busy(self) -> int:
+        """The worker with the fewest requests not yet taken (the first of them)."""
+        return min(range(len(self._workers)), key=self.queued)
+
+    def send(self, k: int, *args) -> tuple[int, int]:
+        """Ask worker ``k`` for ``function(*args)``, written as far as its pipe takes now; the
+        ticket for its result."""
         worker = self._workers[k]
         data = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
         worker.outgoing += self._LENGTH.pack(len(data))
         worker.outgoing += data
-        worker.queued += 1
+        worker.sent += 1
         self._exchange(block=False)
+        return k, worker.sent - 1
 
-    def ready(self, k: int) -> bool:
-        """Whether worker ``k``'s next result has arrived (reads what is waiting, never waits)."""
+    def ready(self, ticket: tuple[int, int]) -> bool:
+        """Whether the result of ``ticket`` has arrived (reads what is waiting, never waits)."""
         self._exchange(block=False)
-        return bool(self._workers[k].results)
+        k, n = ticket
+        return n in self._workers[k].results
 
-    def result(self, k: int):
-        """Worker ``k``'s next result, in the order of its requests, waiting for it if need be."""
+    def result(self, ticket: tuple[int, int]):
+        """The result of ``ticket`` (raised, if its function raised), waiting for it if need be."""
+        k, n = ticket
         worker = self._workers[k]
-        while not worker.results:
+        while n not in worker.results:
             self._exchange(block=True)
-        worker.queued -= 1
-        status, value = worker.results.popleft()
+        worker.taken += 1
+        status, value = worker.results.pop(n)
         if status == "error":
             raise value
         return value
@@ -253,7 +224,7 @@ class PipedWorkers:
         """Write what waits to be sent and read what has arrived; with ``block``, first wait
         until one of the two can be done."""
         writing = [w for w in self._workers if w.outgoing]
-        reading = [w for w in self._workers if w.queued > len(w.results)]
+        reading = [w for w in self._workers if w.received < w.sent]
         if not (writing or reading):
             return
         writable, readable = _ready([w.requests for w in writing], [w.replies for w in reading], block)
@@ -281,8 +252,10 @@ class _PipedWorker:
     replies: int  # the parent's end of the pipe from the worker
     outgoing: bytearray = dataclasses.field(default_factory=bytearray)
     incoming: bytearray = dataclasses.field(default_factory=bytearray)
-    results: deque = dataclasses.field(default_factory=deque)
-    queued: int = 0
+    results: dict = dataclasses.field(default_factory=dict)  # request number: its reply, until taken
+    sent: int = 0
+    received: int = 0
+    taken: int = 0
 
     @classmethod
     def start(cls, function, parent_pid: int, inherited: list[int]) -> "_PipedWorker":
@@ -327,7 +300,8 @@ class _PipedWorker:
             end = length.size + size
             if len(self.incoming) < end:
                 break
-            self.results.append(pickle.loads(self.incoming[length.size:end]))
+            self.results[self.received] = pickle.loads(self.incoming[length.size:end])
+            self.received += 1
             del self.incoming[:end]
 
     def stop(self, kill: bool) -> None:
@@ -416,27 +390,6 @@ def _watch_parent(parent_pid: int) -> None:
     while os.getppid() == parent_pid:
         time.sleep(PARENT_CHECK_SECONDS)
     os._exit(1)
-
-
-def quiet_pool_exit_race() -> None:
-    """Leave out the one "Exception ignored" traceback a worker pool can print as the
-    interpreter exits. When a run stops early (Ctrl-C, an error, a dead worker), the pool's
-    manager thread may still be closing its wake-up pipe as the exit writes to it (CPython's
-    ProcessPoolExecutor checks the pipe is open, then writes: a race), and the write fails
-    with EBADF. The run has ended by then; the error it stopped with is already printed."""
-    default = sys.unraisablehook
-    pool_module = os.path.join("concurrent", "futures", "process.py")
-
-    def hook(unraisable):
-        import traceback
-
-        exc = unraisable.exc_value
-        if isinstance(exc, OSError) and exc.errno == errno.EBADF and any(
-                frame.f_code.co_filename.endswith(pool_module) for frame, _ in traceback.walk_tb(exc.__traceback__)):
-            return
-        default(unraisable)
-
-    sys.unraisablehook = hook
 
 
 def exit_on_sigterm() -> None:

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from classifier import WorkerError
-from classifier.workers import WORKER_DIED, PipedWorkers
+from classifier.workers import WORKER_DIED, PipedWorkers, _PipedWorker
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks workers")
 SLOW_SECONDS = 20
@@ -55,10 +55,9 @@ def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_
         monkeypatch.delattr(select, "poll")
     big = "x" * (3 << 20) + "end"  # 3 MB: more than a pipe holds, both ways
     with PipedWorkers(_echo, 2) as workers:
-        for n in range(6):
-            workers.send(n % 2, n, big if n in (1, 4) else f"short {n}")
+        tickets = [workers.send(n % 2, n, big if n in (1, 4) else f"short {n}") for n in range(6)]
         assert [workers.queued(k) for k in (0, 1)] == [3, 3]
-        results = [workers.result(n % 2) for n in range(6)]
+        results = [workers.result(ticket) for ticket in tickets]
         assert [workers.queued(k) for k in (0, 1)] == [0, 0]
     assert [(tag, size) for tag, size, _ in results] == [
         (0, 7), (1, len(big)), (2, 7), (3, 7), (4, len(big)), (5, 7)]
@@ -67,35 +66,55 @@ def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_
 
 def test_an_exception_in_a_worker_is_raised_here_and_the_worker_goes_on():
     with PipedWorkers(_fail, 1) as workers:
-        workers.send(0, "value")
-        workers.send(0, "fine")
+        failing, fine = workers.send(0, "value"), workers.send(0, "fine")
         with pytest.raises(ValueError, match="^no such thing$"):
-            workers.result(0)
-        assert workers.result(0) == "fine"
+            workers.result(failing)
+        assert workers.result(fine) == "fine"
 
 
 def test_an_exception_that_does_not_pickle_arrives_as_its_text():
     with PipedWorkers(_fail, 1) as workers:
-        workers.send(0, "unpicklable")
+        ticket = workers.send(0, "unpicklable")
         with pytest.raises(RuntimeError, match="^Unpicklable: holds a lock$"):
-            workers.result(0)
+            workers.result(ticket)
 
 
 def test_a_worker_that_dies_is_a_worker_error_not_a_hang():
     with PipedWorkers(_fail, 1) as workers:
         pid = workers._workers[0].pid
-        workers.send(0, "die")
+        ticket = workers.send(0, "die")
         with pytest.raises(WorkerError) as info:
-            workers.result(0)
+            workers.result(ticket)
     assert str(info.value) == WORKER_DIED
     assert _gone(pid)
+
+
+def test_a_worker_that_dies_halfway_through_a_reply_is_a_worker_error_not_a_hang():
+    # What the parent reads of a worker the out-of-memory killer takes while it replies: the
+    # first bytes of a reply, then the end of the pipe.
+    reply_read, reply_write = os.pipe()
+    os.write(reply_write, PipedWorkers._LENGTH.pack(1000) + b"half")
+    os.close(reply_write)
+    worker = _PipedWorker(pid=0, requests=-1, replies=reply_read, sent=1)
+    worker.read(PipedWorkers._LENGTH)  # half a reply: nothing yet
+    assert worker.results == {}
+    with pytest.raises(WorkerError) as info:
+        worker.read(PipedWorkers._LENGTH)
+    assert str(info.value) == WORKER_DIED
+    os.close(reply_read)
+
+
+def test_tickets_take_results_in_any_order():
+    with PipedWorkers(_echo, 1) as workers:
+        tickets = [workers.send(0, n, "x" * n) for n in range(3)]
+        assert [workers.result(t)[0] for t in reversed(tickets)] == [2, 1, 0]
+        assert workers.queued(0) == 0
 
 
 def test_workers_exit_when_done_and_are_killed_when_left_early():
     with PipedWorkers(_echo, 2) as workers:
         pids = [worker.pid for worker in workers._workers]
-        workers.send(0, 0, "a")
-        assert workers.result(0) == (0, 1, "a")
+        assert workers.result(workers.send(0, 0, "a")) == (0, 1, "a")
     assert all(_gone(pid) for pid in pids)  # exited at their pipes' end, and waited for
 
     started = time.monotonic()
@@ -110,8 +129,7 @@ def test_workers_exit_when_done_and_are_killed_when_left_early():
 
 def test_ready_never_waits():
     with PipedWorkers(_echo, 1) as workers:
-        assert not workers.ready(0)  # nothing asked yet
-        workers.send(0, 7, "seven")
-        while not workers.ready(0):
+        ticket = workers.send(0, 7, "seven")
+        while not workers.ready(ticket):
             pass
-        assert workers.result(0) == (7, 5, "neves")
+        assert workers.result(ticket) == (7, 5, "neves")
