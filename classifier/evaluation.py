@@ -7,8 +7,9 @@ scikit-learn.
 
 from __future__ import annotations
 
+import itertools
 import warnings
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -229,13 +230,16 @@ def cross_validate(
             return submit(workers, _fold_figures, [blocks[i] for i in train_idx], [blocks[i] for i in test_idx],
                           plain_text_model, params)
 
-        # With workers every fold is sent at once; without, each is trained when its turn comes.
-        futures = [fold(*split) for split in splits] if workers is not None else (fold(*split) for split in splits)
+        # A fold for each process at first, then the next as each is done (a worker that
+        # finishes a fold gets the next); without workers, each is trained when its turn comes.
+        waiting = iter(splits)
+        running = deque(fold(*split) for split in itertools.islice(waiting, processes))
         fold_scores = []
-        for k, future in enumerate(futures, 1):
-            fold_scores.append(future.result())
+        for k in range(1, folds + 1):
+            fold_scores.append(running.popleft().result())
             if on_fold:
                 on_fold(k)
+            running.extend(fold(*split) for split in itertools.islice(waiting, 1))
     labels = sorted({label for s in fold_scores for label in s["per_label"]})
 
     def spread(values: list[float]) -> dict:

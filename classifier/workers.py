@@ -112,13 +112,17 @@ def _call(function, *args):
 
 def submit(workers: "PipedWorkers | None", function, *args) -> "Pending":
     """``function(*args)`` (a module-level function: it is sent by name) on the least busy
-    of ``workers``, or, with none, here and now; either way its :class:`Pending` result."""
+    of ``workers``, or, with none, here and now; either way its :class:`Pending` result.
+    Returns once the work is in the worker's hands (a big request waits for the worker to
+    read it), so that this process may go off to its own work at once."""
     if workers is None:
         try:
             return Pending(value=function(*args))
         except Exception as exc:
             return Pending(error=exc)
-    return Pending(workers, workers.send(workers.least_busy(), function, *args))
+    ticket = workers.send(workers.least_busy(), function, *args)
+    workers.flush()
+    return Pending(workers, ticket)
 
 
 class Pending:
@@ -201,6 +205,13 @@ class PipedWorkers:
         worker.sent += 1
         self._exchange(block=False)
         return k, worker.sent - 1
+
+    def flush(self) -> None:
+        """Wait until every request sent is written whole into its worker's pipe: before this
+        process goes off to work of its own for a while, as ``send`` writes only what the
+        pipe takes at once."""
+        while any(worker.outgoing for worker in self._workers):
+            self._exchange(block=True)
 
     def ready(self, ticket: tuple[int, int]) -> bool:
         """Whether the result of ``ticket`` has arrived (reads what is waiting, never waits)."""

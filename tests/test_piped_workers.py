@@ -133,3 +133,25 @@ def test_ready_never_waits():
         while not workers.ready(ticket):
             pass
         assert workers.result(ticket) == (7, 5, "neves")
+
+
+def _mark_started(marker, payload):
+    with open(marker, "w") as out:
+        out.write(str(len(payload)))
+    return len(payload)
+
+
+def test_submit_hands_a_big_request_over_whole_before_this_process_goes_off_to_its_own_work(tmp_path):
+    from classifier.workers import forked_workers, submit
+
+    marker = tmp_path / "started"
+    big = "y" * (4 << 20)  # more than the pipe takes at once
+    with forked_workers(1) as workers:
+        pending = submit(workers, _mark_started, str(marker), big)
+        # This process does not look at the workers' pipes again until it wants the result
+        # (train fits its main model meanwhile): the worker must have its whole request by now.
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists()
+        assert pending.result() == len(big)
