@@ -1,5 +1,6 @@
-"""PipedWorkers, the forked workers that tag --jobs' batches: results in order, big messages
-both ways, errors raised in the parent, dead workers reported, no worker left behind."""
+"""PipedWorkers, the forked workers of --jobs (tagging's batches, training's fits): results
+in order, big messages both ways, errors raised in the parent, dead workers reported, no
+worker left behind."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import time
 
 import pytest
@@ -16,6 +18,7 @@ from classifier.workers import WORKER_DIED, PipedWorkers, _PipedWorker
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks workers")
 SLOW_SECONDS = 20
+NAP_SECONDS = 1.0
 
 
 def _echo(tag, payload):
@@ -25,7 +28,7 @@ def _echo(tag, payload):
 class Unpicklable(Exception):
     def __init__(self, message):
         super().__init__(message)
-        self.lock = __import__("threading").Lock()  # pickling it fails
+        self.lock = threading.Lock()  # pickling it fails
 
 
 def _fail(kind):
@@ -37,6 +40,8 @@ def _fail(kind):
         os.kill(os.getpid(), signal.SIGKILL)
     if kind == "slow":
         time.sleep(SLOW_SECONDS)
+    if kind == "nap":
+        time.sleep(NAP_SECONDS)
     return kind
 
 
@@ -127,12 +132,14 @@ def test_workers_exit_when_done_and_are_killed_when_left_early():
     assert all(_gone(pid) for pid in pids)
 
 
-def test_ready_never_waits():
-    with PipedWorkers(_echo, 1) as workers:
-        ticket = workers.send(0, 7, "seven")
-        while not workers.ready(ticket):
-            pass
-        assert workers.result(ticket) == (7, 5, "neves")
+def test_ready_answers_at_once_and_result_waits():
+    with PipedWorkers(_fail, 1) as workers:
+        ticket = workers.send(0, "nap")
+        started = time.monotonic()
+        assert not workers.ready(ticket)
+        assert time.monotonic() - started < NAP_SECONDS / 2
+        assert workers.result(ticket) == "nap"
+        assert not workers.ready(ticket)  # a result is taken once
 
 
 def _mark_started(marker, payload):
