@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -84,8 +85,14 @@ def best_of_interleaved(n: int, commands: list[list[str]]) -> list[tuple[float, 
     """:func:`best_of` for several commands, run in turn n times over (a, b, c, a, b, c, ...),
     so that a ratio between two of them compares runs taken under the same load: the
     machine's speed drifts over a benchmark's minutes as much as one change moves it."""
+    return [(best, rss) for best, _, rss in timed_in_turn(n, commands)]
+
+
+def timed_in_turn(n: int, commands: list[list[str]]) -> list[tuple[float, float, float]]:
+    """Each command's best and median seconds and peak RSS over n rounds taken in turn."""
     runs = [[run_measured(command) for command in commands] for _ in range(n)]
-    return [(min(r[k][0] for r in runs), max(r[k][1] for r in runs)) for k in range(len(commands))]
+    return [(min(r[k][0] for r in runs), statistics.median(r[k][0] for r in runs), max(r[k][1] for r in runs))
+            for k in range(len(commands))]
 
 
 def build_corpus(folder: Path, repeat: int) -> tuple[int, int, float]:
@@ -115,12 +122,13 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     # The bare tagger; the same pipeline called once per 2,000 blocks of whole pages (as
     # blocktag batched until 0.4.2; it batches 1,000 now), the yardstick without its
     # one-call-a-page overhead; blocktag with one job and with two: taken in turn.
-    (bare_s, bare_rss), (batched_s, _), (one_s, one_rss), (two_s, two_rss) = best_of_interleaved(args.runs, [
+    timings = timed_in_turn(args.runs, [
         [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus)],
         [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(corpus), "--batch", "2000"],
         tag_cmd(corpus),
         tag_cmd(corpus) + ["--jobs", "2"],
     ])
+    (bare_s, bare_median, bare_rss), (batched_s, _, _), (one_s, one_median, one_rss), (two_s, two_median, two_rss) = timings
 
     # Start-up: the same commands on a folder of one page. What is left of a run is its
     # throughput, which is what a long crawl sees.
@@ -144,6 +152,8 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
         ("blocktag --jobs 1 / bare tagger", f"{bare_s / one_s:.2f}x the bare tagger's speed"),
         ("blocktag --jobs 2 / bare tagger", f"{bare_s / two_s:.2f}x"),
         ("--jobs 2 / --jobs 1", f"{one_s / two_s:.2f}x"),
+        (f"the same two ratios, medians of the {args.runs} rounds",
+         f"{bare_median / one_median:.2f}x the bare tagger, --jobs 2 {one_median / two_median:.2f}x --jobs 1"),
         ("start-up (a folder of one page)", f"bare tagger {bare_start:.2f} s, blocktag {one_start:.2f} s"),
         ("after start-up: bare tagger", f"{speed(bare_s - bare_start)}"),
         ("after start-up: blocktag --jobs 1", f"{speed(one_s - one_start)}"),
