@@ -23,6 +23,7 @@ import os
 import pickle
 import select
 import signal
+import socket
 import struct
 import sys
 import threading
@@ -151,9 +152,9 @@ class PipedWorkers:
     and tags its own share: 0.09 s of a ``--jobs 2`` run's 1.0 s. And a worker killed while it
     sends a result leaves the pool waiting for the rest of the message for ever. Here a
     request is written with non-blocking writes, what does not fit is kept and written later,
-    results are read when they are there, and a worker's closed pipe is its death. A worker's
-    pipe is grown to ``PIPE_BYTES`` where the OS allows (Linux), so a few batches' texts fit in
-    it at once.
+    results are read when they are there, and a worker's closed pipe is its death. The pipe to
+    a worker holds ``PIPE_BYTES`` (:func:`_channel`), so a few batches' texts fit in it at
+    once.
 
     Needs ``fork`` (:func:`can_fork`): the workers share everything this process has loaded.
     A worker that dies is a :class:`WorkerError` at the next look at its pipe; an exception
@@ -270,9 +271,8 @@ class _PipedWorker:
 
     @classmethod
     def start(cls, function, parent_pid: int, inherited: list[int]) -> "_PipedWorker":
-        request_read, request_write = os.pipe()
+        request_read, request_write = _channel(PipedWorkers.PIPE_BYTES)
         reply_read, reply_write = os.pipe()
-        _grow_pipe(request_write, PipedWorkers.PIPE_BYTES)
         with interrupts_held():
             pid = os.fork()
             if pid == 0:  # the worker: it never returns from here
@@ -342,11 +342,27 @@ def _ready(writing: list[int], reading: list[int], block: bool) -> tuple[set[int
     return {fd for fd in writing if events.get(fd)}, {fd for fd in reading if events.get(fd)}
 
 
-def _grow_pipe(fd: int, size: int) -> None:
+def _channel(size: int) -> tuple[int, int]:
+    """A one-way channel (read end, write end) that holds ``size`` bytes unread: a pipe grown
+    to that size (Linux), or else a pair of sockets with buffers of that size (macOS, where a
+    pipe holds 64 KiB at most: the parent, busy tagging its own batch, would hand a worker a
+    batch's texts 64 KiB at a time and leave it waiting in between)."""
     setting = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None  # Linux only
     if setting is not None:
-        with contextlib.suppress(OSError):  # over the user's limit: the pipe stays as it is
-            fcntl.fcntl(fd, setting, size)
+        read_end, write_end = os.pipe()
+        try:
+            fcntl.fcntl(write_end, setting, size)
+            return read_end, write_end
+        except OSError:  # over the user's limit
+            os.close(read_end)
+            os.close(write_end)
+    reader, writer = socket.socketpair()
+    with contextlib.suppress(OSError):  # (capped at the system's limit where it is lower)
+        writer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
+    reader.shutdown(socket.SHUT_WR)  # one way, as a pipe
+    writer.shutdown(socket.SHUT_RD)
+    return reader.detach(), writer.detach()
 
 
 def _serve(function, requests: int, replies: int) -> None:

@@ -14,7 +14,8 @@ import time
 import pytest
 
 from classifier import WorkerError
-from classifier.workers import WORKER_DIED, PipedWorkers, _PipedWorker
+from classifier import workers as workers_module
+from classifier.workers import WORKER_DIED, PipedWorkers, _PipedWorker, _channel
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks workers")
 SLOW_SECONDS = 20
@@ -55,9 +56,12 @@ def _gone(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("waiting", ["poll", "select"])
-def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_a_pipe(waiting, monkeypatch):
+@pytest.mark.parametrize("channel", ["pipe", "sockets"])
+def test_results_come_back_in_order_from_every_worker_with_messages_bigger_than_a_pipe(waiting, channel, monkeypatch):
     if waiting == "select":  # as where the OS has no poll
         monkeypatch.delattr(select, "poll")
+    if channel == "sockets":  # as where a pipe cannot be grown (macOS)
+        monkeypatch.setattr(workers_module, "fcntl", None)
     big = "x" * (3 << 20) + "end"  # 3 MB: more than a pipe holds, both ways
     with PipedWorkers(_echo, 2) as workers:
         tickets = [workers.send(n % 2, n, big if n in (1, 4) else f"short {n}") for n in range(6)]
@@ -107,6 +111,31 @@ def test_a_worker_that_dies_halfway_through_a_reply_is_a_worker_error_not_a_hang
         worker.read(PipedWorkers._LENGTH)
     assert str(info.value) == WORKER_DIED
     os.close(reply_read)
+
+
+@pytest.mark.parametrize("channel", ["pipe", "sockets"])
+def test_a_channel_holds_what_a_worker_has_not_read_yet(channel, monkeypatch):
+    if channel == "sockets":
+        monkeypatch.setattr(workers_module, "fcntl", None)
+    read_end, write_end = _channel(PipedWorkers.PIPE_BYTES)
+    os.set_blocking(write_end, False)
+    written = 0
+    try:
+        while True:
+            written += os.write(write_end, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    if channel == "pipe":
+        assert written >= PipedWorkers.PIPE_BYTES
+    else:  # socket buffers count their own overhead, and the system caps them (4 MiB here, 208 KiB
+        # by default): more than a pipe's 64 KiB, and than a socket pair's default (about 230 KiB)
+        assert written >= 4 * 65536
+    os.close(write_end)
+    received = 0
+    while chunk := os.read(read_end, 1 << 20):
+        received += len(chunk)
+    assert received == written
+    os.close(read_end)
 
 
 def test_tickets_take_results_in_any_order():
