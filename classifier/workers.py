@@ -74,8 +74,8 @@ def resolve_jobs(jobs: int) -> int:
 
 @contextlib.contextmanager
 def interrupts_held():
-    """Hold SIGINT and SIGTERM while worker processes may be forked (the pool forks them
-    inside ``submit``); the parent receives any that arrived once this ends."""
+    """Hold SIGINT and SIGTERM while a worker process is forked; the parent receives any that
+    arrived once this ends."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
         return
@@ -390,7 +390,7 @@ def _serve(function, requests: int, replies: int) -> None:
 
 
 def worker_started(parent_pid: int) -> None:
-    """Run first in every worker process (the pool's initializer)."""
+    """Run first in every worker process, just after it is forked."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's SystemExit handler
     if hasattr(signal, "pthread_sigmask"):

@@ -51,15 +51,15 @@ def test_worker_processes_run_the_work_elsewhere_and_bring_its_result_back():
 
     from classifier.workers import forked_workers, submit
 
-    with forked_workers(1) as pool:
-        assert submit(pool, os.getpid).result() != os.getpid()
+    with forked_workers(1) as workers:
+        assert submit(workers, os.getpid).result() != os.getpid()
         with pytest.raises(ZeroDivisionError):
-            submit(pool, divmod, 1, 0).result()
+            submit(workers, divmod, 1, 0).result()
     with forked_workers(0) as none:
         assert none is None and submit(none, os.getpid).result() == os.getpid()
     with pytest.raises(WorkerError, match="^a worker process died before finishing its share"):
-        with forked_workers(1) as pool:
-            submit(pool, os._exit, 1).result()  # a worker that dies, as the out-of-memory killer leaves it
+        with forked_workers(1) as workers:
+            submit(workers, os._exit, 1).result()  # a worker that dies, as the out-of-memory killer leaves it
 
 
 @pytest.mark.parametrize("params", [{}, {"word_ngrams": (1, 1), "shape_ngrams": (2, 4), "neighbours": (-2, 1)}])
