@@ -129,7 +129,7 @@ _CANONICAL_LINK = re.compile(
 
 def canonical(text: str) -> str:
     """One block's text, in any common scraper dialect, in the project's canonical form."""
-    if not _maybe_markup(text) or _only_canonical_links(text):
+    if _is_canonical_line(text):
         return text
     if ("\n" in text or text.startswith("- ")) and all(map(_is_canonical_item, text.split("\n"))):
         return text
@@ -138,11 +138,8 @@ def canonical(text: str) -> str:
 
 def _is_canonical_line(line: str) -> bool:
     """A line with no markup but canonical links ("[text](#)", "[text](https://...)")."""
-    return not _maybe_markup(line) or _only_canonical_links(line)
-
-
-def _only_canonical_links(line: str) -> bool:
-    """Whether a line's only markup is canonical links."""
+    if not _maybe_markup(line):
+        return True
     # split() keeps each link's text where sub(r"\1") would expand a template per link.
     return "](" in line and not _maybe_markup("".join(_CANONICAL_LINK.split(line)))
 
