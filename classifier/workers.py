@@ -181,9 +181,6 @@ class PipedWorkers:
     def __exit__(self, kind, value, traceback) -> None:
         self.close(kill=kind is not None)
 
-    def __len__(self) -> int:
-        return len(self._workers)
-
     def _parent_fds(self) -> list[int]:
         return [fd for worker in self._workers for fd in (worker.requests, worker.replies)]
 
