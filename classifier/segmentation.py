@@ -88,7 +88,9 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
-_FRAGMENT_END = re.compile(r"[\w,;:)'\"’”][ \xa0]$|(?:^| )[(“‘\"]$")
+_CUT_END = r"[\w,;:)'\"’”][ \xa0]"  # a word (or what may follow one), then the space
+_OPEN_END = r"[(“‘\"]"  # an opening bracket or quote
+_FRAGMENT_END = re.compile(_CUT_END + "$|(?:^| )" + _OPEN_END + "$")
 # A "." or ":" that goes on with a sentence: not "..." nor before a letter (code), nor ":-".
 _GOING_ON_STOP = r"\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)"
 # A straight quote that closes one: before a space or punctuation (one that opens a quote
@@ -192,12 +194,13 @@ def sentences(text: str) -> list[str]:
 
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=[\w,;:)'\"’”][ \xa0]\n\n)|(?<=[(“‘\"]\n\n)|" + _SPACE_START + r"|[,;)\]’”%]|"
-                             + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
+# (A piece's start as both look for it: _FRAGMENT_START's alternatives, any "%" among them.)
+_CUT_START = _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=" + _CUT_END + r"\n\n)|(?<=" + _OPEN_END + r"\n\n)|" + _CUT_START + ")")
 # A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
 # a page was cut at its inline elements. Without one, a block that ends in a space is not cut
 # there: markdown exports leave a stray trailing space after a byline or an image.
-_STARTING_SEAM = re.compile(r"\n\n(?:" + _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP + ")")
+_STARTING_SEAM = re.compile(r"\n\n(?:" + _CUT_START + ")")
 # A run of lines that are not blank (blank: whitespace only, as str.strip() sees it).
 _NONBLANK_RUN = re.compile(r"^[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*", re.MULTILINE)
 
