@@ -21,7 +21,7 @@ import numpy as np
 
 from .blocks import Block
 from .dialects import canonical
-from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_JOINT, WORD_TOKEN_PATTERN, BatchTokens
+from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_JOINT, WORD_TOKEN_PATTERN, BatchTokens, join_for_words
 
 # Long article paragraphs rarely pass 2,500 characters; nothing past this point changes
 # what a block is, and capping it bounds the cost of a pathological 20 MB block.
@@ -197,7 +197,7 @@ def _split_words(blocks: Sequence[Block]) -> tuple[BatchTokens | None, bool]:
     no character's lower case changes whether it is a word character (a test checks all of
     Unicode)."""
     texts = block_texts(blocks)
-    joined = f" {WORD_JOINT} ".join(texts)
+    joined = join_for_words(texts)
     lowered = joined.lower()
     tokens = _WORD.findall(lowered)
     joints = np.fromiter(map(WORD_JOINT.__eq__, tokens), dtype=bool, count=len(tokens))

@@ -27,6 +27,11 @@ _WHITE_SPACES = re.compile(r"\s\s+")  # what scikit-learn's character analyzer f
 WORD_JOINT = "zqxjointzqx"
 
 
+def join_for_words(texts: list[str]) -> str:
+    """Texts as one string for word tokens, the joint word between each two."""
+    return f" {WORD_JOINT} ".join(texts)
+
+
 class BatchTokens(NamedTuple):
     """A batch's word tokens, already split: every token of every text, in text order (a
     text after the first may start with the joint word, which no vocabulary holds), the
@@ -75,7 +80,7 @@ class NgramCounter:
                 return self._count_each(texts)
             joined = _WHITE_SPACES.sub(" ", joined)
             return self._codes.count(joined.lower() if self.lowercase else joined)
-        joined = f" {WORD_JOINT} ".join(texts)
+        joined = join_for_words(texts)
         pattern = FAST_TOKEN_PATTERNS.get(self.token_pattern, self.token_pattern)
         units = re.findall(pattern, joined.lower() if self.lowercase else joined)
         unigram_ids = np.fromiter(map(self._word_ids.get, units, repeat(-1)), dtype=np.int64, count=len(units))
