@@ -81,15 +81,11 @@ def best_of(n: int, command: list[str], stdout_path: str = os.devnull) -> tuple[
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
-def best_of_interleaved(n: int, commands: list[list[str]]) -> list[tuple[float, float]]:
-    """:func:`best_of` for several commands, run in turn n times over (a, b, c, a, b, c, ...),
-    so that a ratio between two of them compares runs taken under the same load: the
-    machine's speed drifts over a benchmark's minutes as much as one change moves it."""
-    return [(best, rss) for best, _, rss in timed_in_turn(n, commands)]
-
-
 def timed_in_turn(n: int, commands: list[list[str]]) -> list[tuple[float, float, float]]:
-    """Each command's best and median seconds and peak RSS over n rounds taken in turn."""
+    """Each command's best and median seconds and peak RSS over n rounds, the commands run in
+    turn (a, b, c, a, b, c, ...), so that a ratio between two of them compares runs taken
+    under the same load: the machine's speed drifts over a benchmark's minutes as much as one
+    change moves it."""
     runs = [[run_measured(command) for command in commands] for _ in range(n)]
     return [(min(r[k][0] for r in runs), statistics.median(r[k][0] for r in runs), max(r[k][1] for r in runs))
             for k in range(len(commands))]
@@ -135,7 +131,7 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     one_page = work / "one_page"
     one_page.mkdir()
     shutil.copy(min(corpus.glob("*.txt")), one_page)
-    (bare_start, _), (one_start, _) = best_of_interleaved(args.runs, [
+    (bare_start, _, _), (one_start, _, _) = timed_in_turn(args.runs, [
         [sys.executable, "benchmarks/bare_tagger.py", str(bare_model), str(one_page)], tag_cmd(one_page)])
 
     def speed(seconds: float) -> str:
