@@ -2,7 +2,8 @@
 
 Workers load a model file themselves, once each, from its path (an in-memory model is
 scattered to them once); the model never rides in the task graph. Pages are read by the
-workers too: the input files and the model must be on a filesystem they share.
+workers too: the input files and the model must be on a filesystem they share. Paths go to
+the workers made absolute, as a worker's own folder is not the caller's.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .blocks import Block, page_blocks
-from .errors import BlocktagError, InputError
+from .errors import ClusterError, InputError
+from .extras import require
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
 from .readers.pages import expand_inputs, read_pages
@@ -24,11 +26,10 @@ DEFAULT_FILES_PER_PARTITION = 64
 
 
 def _require_dask():
-    try:
-        import dask
-        import dask.bag
-    except ImportError:
-        raise BlocktagError("Dask is not installed; install it with: pip install 'blocktag[dask]'") from None
+    require("dask", "tagging on a Dask cluster")
+    import dask
+    import dask.bag
+
     return dask
 
 
@@ -40,7 +41,8 @@ def connect(address: str):
     try:
         return Client(address, timeout="10s")
     except (OSError, TimeoutError) as exc:
-        raise BlocktagError(f"cannot reach the Dask scheduler at {address} ({exc})") from None
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); check the address, "
+                           "or start one with: dask scheduler") from None
 
 
 def _as_blocks(page) -> list[Block]:
@@ -79,7 +81,7 @@ def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
         shipped = client.scatter(model, broadcast=True, hash=False) if client is not None else \
             dask.delayed(model, traverse=False)
     else:
-        path = str(model) if model is not None else None
+        path = str(Path(model).absolute()) if model is not None else None
         load_model(path)  # a bad model file fails here, with its error, not on every worker
         shipped = (path, (Path(path) if path else shipped_model_path()).stat().st_mtime)
     return pages.map_partitions(_tag_partition, shipped)
@@ -124,7 +126,8 @@ def tag_files_on_dask(
         raise InputError("no input files to tag")
     if "-" in files:
         raise InputError("-: stdin cannot be tagged on a cluster; give files")
-    out = prepare_output_folder(output_dir)  # new or empty: an earlier run's shards would mix with these
+    files = [str(Path(f).absolute()) for f in files]
+    out = prepare_output_folder(output_dir).absolute()  # new or empty: an earlier run's shards would mix with these
     paths = db.from_sequence(files, partition_size=files_per_partition)
     pages = paths.map_partitions(_read_partition, encoding, split)
     tagged = tag_bag(pages, model, client=client)

@@ -42,5 +42,9 @@ class SettingError(BlocktagError, ValueError):
         self.name, self.value, self.fix = name, value, fix
 
 
+class ClusterError(BlocktagError):
+    """A Dask scheduler that cannot be reached (``--dask``)."""
+
+
 class WorkerError(BlocktagError):
     """A worker process (``--jobs``) died before finishing its share: killed, or out of memory."""

@@ -76,6 +76,35 @@ def test_cli_dask_mode_splits_as_tag_does_and_refuses_jobs(client, small_model_p
                              "instead)\n")
 
 
+def test_relative_paths_reach_workers_in_another_folder(client, small_model_path, tmp_path, monkeypatch):
+    # The workers started in the folder pytest runs in; the user types paths relative to theirs.
+    import shutil
+
+    from typer.testing import CliRunner
+
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(SEED_PAGE, work / "page.txt")
+    shutil.copy(small_model_path, work / "model.npz")
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(app, ["tag", "page.txt", "--model", "model.npz",
+                                      "--dask", client.scheduler.address, "--output", "shards"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Wrote 1 shard(s) to shards\n"
+    records = [json.loads(line) for line in (work / "shards" / "part-00000.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["page"] for r in records} == {"page"} and len(records) == 31
+
+
+def test_an_unreachable_scheduler_is_one_line_that_says_the_fix(tmp_path):
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--dask", "tcp://127.0.0.1:1", "--output", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 (")
+    assert result.output.endswith("); check the address, or start one with: dask scheduler\n")
+    assert result.output.count("\n") == 1
+
+
 def test_cli_dask_needs_an_output_folder(small_model_path):
     from typer.testing import CliRunner
 
