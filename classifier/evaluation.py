@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .blocks import Block, check_page_order, group_pages
-from .errors import DataFormatError, TrainingError
+from .errors import DataFormatError, SettingError, TrainingError
 from .bundle import ModelBundle, as_model
 from .extras import require
 from .params import check_param_names
@@ -49,10 +49,10 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     model = as_model(model)  # a bundle, a model file, or None for the shipped model
     blocks = list(blocks)
     if not blocks:
-        raise TrainingError("no labelled blocks to evaluate on")
+        raise DataFormatError("no labelled blocks to evaluate on")
     unlabelled = next((b for b in blocks if b.label is None), None)
     if unlabelled is not None:
-        raise TrainingError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
+        raise DataFormatError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
     check_page_order(blocks, "evaluation data")
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
@@ -208,14 +208,14 @@ def cross_validate(
 
     blocks = list(blocks)
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
-        raise TrainingError(f"groups={groups!r}: give one group per block, e.g. read_groups(files, {groups!r})")
+        raise SettingError("groups", groups, f"give one group per block, e.g. read_groups(files, {groups!r})")
     groups = list(groups) if groups is not None else [b.page for b in blocks]
     if len(groups) != len(blocks):
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
     n_groups = len(set(groups))
     if type(folds) is not int or folds < 2:
-        raise TrainingError(f"cross-validation needs a whole number of at least 2 folds, got {folds!r}")
+        raise SettingError("folds", folds, "give a whole number of folds from 2")
     if n_groups < folds:
         raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
     check_trainable(blocks, source)  # too little data fails here, not inside scikit-learn

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import classifier
-from classifier import TrainingError, cross_validate, evaluate, explain_pages, iter_pages, read_labelled
+from classifier import SettingError, TrainingError, cross_validate, evaluate, explain_pages, iter_pages, read_labelled
 from classifier import Block, suggest_pages
 
 from conftest import SEED_LABELS, SEED_PAGE
@@ -34,8 +34,11 @@ def test_one_path_given_alone_is_read_as_one_path_not_as_its_letters():
 
 
 def test_cross_validate_refuses_groups_that_are_not_one_a_block(corpus_blocks):
-    with pytest.raises(TrainingError, match=r"^groups='file': give one group per block, e\.g\. read_groups\(files, 'file'\)$"):
+    with pytest.raises(SettingError, match=r"^groups='file': give one group per block, e\.g\. read_groups\(files, 'file'\)$"):
         cross_validate(corpus_blocks, folds=2, groups="file")
+    for folds in (1, 2.0):
+        with pytest.raises(SettingError, match=rf"^folds={folds!r}: give a whole number of folds from 2$"):
+            cross_validate(corpus_blocks, folds=folds)
     with pytest.raises(TrainingError, match=rf"^4 groups for {len(corpus_blocks)} blocks: give one group per block"):
         cross_validate(corpus_blocks, folds=2, groups=["a", "b", "a", "b"])
 

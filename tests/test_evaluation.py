@@ -346,9 +346,9 @@ def test_labels_and_paths_print_as_written_not_as_markup(small_model_path, tmp_p
 
 
 def test_evaluating_unlabelled_blocks_is_a_blocktag_error(small_model):
-    from classifier import Block, TrainingError
+    from classifier import Block, DataFormatError
 
-    with pytest.raises(TrainingError, match=r"^page 'p' block 1 has no label; evaluate scores labelled blocks$"):
+    with pytest.raises(DataFormatError, match=r"^page 'p' block 1 has no label; evaluate scores labelled blocks$"):
         evaluate(small_model, [Block("p", 0, "A story.", "body"), Block("p", 1, "By Ana")])
 
 
