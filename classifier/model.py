@@ -173,8 +173,10 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 raise TrainingError(f"{name} must be a {'whole ' if kind is Integral else ''}number; got {value!r}")
         for name in ngram_params():
             span = getattr(self, name)
-            if len(span) != 2 or not all(isinstance(n, Integral) for n in span):
+            if not isinstance(span, (tuple, list)) or len(span) != 2 or not all(isinstance(n, Integral) for n in span):
                 raise TrainingError(f"{name} must be (low, high) with 1 <= low <= high; got {span!r}")
+        if not isinstance(self.neighbours, (tuple, list)):
+            raise TrainingError(f"neighbours must be distinct non-zero offsets, e.g. -1,1; got {self.neighbours!r}")
         if len(set(self.neighbours)) != len(self.neighbours) or not all(isinstance(n, Integral) and n for n in self.neighbours):
             raise TrainingError(f"neighbours must be distinct non-zero offsets, e.g. -1,1; got {list(self.neighbours)}")
         checks = [
@@ -226,7 +228,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         # A trimmed copy shares its page's fold, so the second pass never sees a page's twin.
         pages = [_original_page(b.page) for b in X]
         n_pages = len(set(pages))
-        self.context_ = self.context_mean_ = None
+        self.context_ = self.context_mean_ = self.first_pass_out_of_fold_ = None  # nothing of an earlier fit
         if self.context_window and n_pages >= 2:
             out_of_fold = np.zeros((len(X), len(self.classes_)))
             for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):
@@ -522,7 +524,7 @@ def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: 
         "training_accuracy": round(float(accuracy_score(labels, predicted)), 4),
         "training_macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
     }
-    proba = getattr(classifier, "first_pass_out_of_fold_", None)
+    proba = classifier.first_pass_out_of_fold_
     if proba is not None:
         out_of_fold = classifier.classes_[proba.argmax(axis=1)]
         metrics["first_pass_grouped_cv_macro_f1"] = round(float(f1_score(labels, out_of_fold, average="macro")), 4)

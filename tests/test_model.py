@@ -294,6 +294,8 @@ def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):
     ({"word_ngrams": (1, 2, 3)}, "word_ngrams must be (low, high) with 1 <= low <= high; got (1, 2, 3)"),
     ({"edge_ngrams": (2, 1)}, "edge_ngrams must be (low, high) with 1 <= low <= high"),
     ({"neighbours": (0, 1)}, "neighbours must be distinct non-zero offsets, e.g. -1,1; got [0, 1]"),
+    ({"word_ngrams": 2}, "word_ngrams must be (low, high) with 1 <= low <= high; got 2"),
+    ({"neighbours": 1}, "neighbours must be distinct non-zero offsets, e.g. -1,1; got 1"),
 ])
 def test_bad_settings_are_refused_at_fit_with_what_they_must_be(params, message):
     from classifier.model import BlockClassifier
@@ -301,6 +303,22 @@ def test_bad_settings_are_refused_at_fit_with_what_they_must_be(params, message)
     with pytest.raises(TrainingError) as info:
         BlockClassifier(**params).fit([Block("p", 0, "a")], ["body"])
     assert str(info.value) == message
+
+
+def test_a_refit_keeps_nothing_of_the_earlier_fit():
+    from classifier.model import BlockClassifier, _training_metrics
+
+    pages = [[("Storm hits the coast", "body"), ("By Ana Ruiz", "byline"), ("The rain fell all night.", "body")],
+             [("Floods close roads", "body"), ("By Li Wei", "byline"), ("Water rose in the town.", "body")],
+             [("Schools shut early", "body"), ("By Sam Orr", "byline"), ("Pupils went home at noon.", "body")]]
+    blocks = [Block(f"p{k}", i, text, label) for k, page in enumerate(pages) for i, (text, label) in enumerate(page)]
+    labels = [b.label for b in blocks]
+    model = BlockClassifier(context_window=1, stack_folds=3, trim_edges=0.0).fit(blocks, labels)
+    assert model.first_pass_out_of_fold_.shape == (9, 2)
+    assert "first_pass_grouped_cv_macro_f1" in _training_metrics(model, blocks, labels)
+    model.set_params(context_window=0).fit(blocks, labels)
+    assert model.context_ is None and model.first_pass_out_of_fold_ is None
+    assert set(_training_metrics(model, blocks, labels)) == {"training_accuracy", "training_macro_f1"}
 
 
 def test_the_estimator_says_when_it_is_not_fitted_and_when_labels_are_missing(corpus_blocks):
