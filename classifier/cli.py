@@ -416,6 +416,10 @@ def _output_stream(path: Optional[Path]):
 # ---------------------------------------------------------------------- convert
 
 
+class ConvertFormat(str, Enum):
+    text = "text"  # the one thing convert writes: an output named .jsonl or .csv is refused
+
+
 @app.command("convert")
 def convert_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml, .webarchive; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
@@ -433,6 +437,7 @@ def convert_cli(
 
     from .blocks import join_blocks
 
+    output_format(None, output, ConvertFormat, ConvertFormat.text)
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)

@@ -144,13 +144,16 @@ def test_a_format_that_contradicts_the_output_files_name_is_refused(tmp_path, sm
 @pytest.mark.parametrize("command, name, message", [
     ("explain", "why.csv", "this command cannot write csv (it writes text, jsonl); name the output to match"),
     ("suggest", "pick.csv", "this command cannot write csv (it writes jsonl, labelstudio); name the output to match"),
+    ("convert", "text.jsonl", "this command cannot write jsonl (it writes text); name the output to match"),
+    ("convert", "text.csv", "this command cannot write csv (it writes text); name the output to match"),
 ])
 def test_an_output_named_for_a_format_the_command_cannot_write_is_refused(tmp_path, small_model_path, command, name, message):
     page = tmp_path / "page.txt"
     page.write_text("Bridge reopens\n\nBy Ana Ruiz", encoding="utf-8")
     out = tmp_path / name
-    extra = ["-n", "1"] if command == "suggest" else []
-    result = runner.invoke(app, [command, str(page), *extra, "-o", str(out), "--model", str(small_model_path)])
+    extra = {"suggest": ["-n", "1"], "convert": []}.get(command, [])
+    model = [] if command == "convert" else ["--model", str(small_model_path)]  # convert reads no model
+    result = runner.invoke(app, [command, str(page), *extra, "-o", str(out), *model])
     assert result.exit_code == 1
     assert result.output == f"Error: --output {out}: {message}\n"
     assert not out.exists()
