@@ -19,7 +19,6 @@ from classifier.workers import WORKER_DIED, PipedWorkers, _PipedWorker, _channel
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="forks workers")
 SLOW_SECONDS = 20
-NAP_SECONDS = 1.0
 
 
 def _echo(tag, payload):
@@ -39,10 +38,6 @@ def _fail(kind):
         raise Unpicklable("holds a lock")
     if kind == "die":
         os.kill(os.getpid(), signal.SIGKILL)
-    if kind == "slow":
-        time.sleep(SLOW_SECONDS)
-    if kind == "nap":
-        time.sleep(NAP_SECONDS)
     return kind
 
 
@@ -145,29 +140,45 @@ def test_tickets_take_results_in_any_order():
         assert workers.queued(0) == 0
 
 
-def test_workers_exit_when_done_and_are_killed_when_left_early():
+def _sleep_then_mark(marker):
+    time.sleep(SLOW_SECONDS)
+    with open(marker, "w"):
+        pass
+
+
+def test_workers_exit_when_done_and_are_killed_when_left_early(tmp_path):
     with PipedWorkers(_echo, 2) as workers:
         pids = [worker.pid for worker in workers._workers]
         assert workers.result(workers.send(0, 0, "a")) == (0, 1, "a")
     assert all(_gone(pid) for pid in pids)  # exited at their pipes' end, and waited for
 
-    started = time.monotonic()
+    finished = tmp_path / "finished"
     with pytest.raises(KeyError):
-        with PipedWorkers(_fail, 2) as workers:
+        with PipedWorkers(_sleep_then_mark, 2) as workers:
             pids = [worker.pid for worker in workers._workers]
-            workers.send(1, "slow")  # still at it when the error comes
+            workers.send(1, str(finished))  # still at it when the error comes
             raise KeyError("an error while they work")
-    assert time.monotonic() - started < SLOW_SECONDS / 2  # killed, not waited for
     assert all(_gone(pid) for pid in pids)
+    assert not finished.exists()  # killed, not waited for (a wait would have let it finish)
 
 
-def test_ready_answers_at_once_and_result_waits():
-    with PipedWorkers(_fail, 1) as workers:
-        ticket = workers.send(0, "nap")
-        started = time.monotonic()
-        assert not workers.ready(ticket)
-        assert time.monotonic() - started < NAP_SECONDS / 2
-        assert workers.result(ticket) == "nap"
+def _wait_for(marker):
+    """"released" once ``marker`` exists, or "late" when it never came."""
+    deadline = time.monotonic() + SLOW_SECONDS
+    while time.monotonic() < deadline:
+        if os.path.exists(marker):
+            return "released"
+        time.sleep(0.01)
+    return "late"
+
+
+def test_ready_answers_at_once_and_result_waits(tmp_path):
+    release = tmp_path / "release"
+    with PipedWorkers(_wait_for, 1) as workers:
+        ticket = workers.send(0, str(release))
+        assert not workers.ready(ticket)  # answered while the worker still waits for this test
+        release.touch()
+        assert workers.result(ticket) == "released"  # a ready() that waited for it would see "late"
         assert not workers.ready(ticket)  # a result is taken once
 
 
