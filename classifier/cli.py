@@ -112,6 +112,15 @@ def user_errors() -> Iterator[None]:
         raise fail(str(exc)) from None
     except BrokenPipeError:
         raise PipeClosed() from None  # past Click, which would exit 1
+    except OSError as exc:  # a path the system refused: not allowed, a name too long, a full disk
+        if exc.filename is None:
+            raise
+        raise fail(path_error(exc)) from None
+
+
+def path_error(exc: OSError) -> str:
+    """An OSError about a file, as one line that names it: "/root/page.txt: Permission denied"."""
+    return f"{exc.filename}: {exc.strerror or exc}"
 
 
 # A piped long job (train, cv, evaluate, tag -o) logs a line a stage instead of drawing a bar;
@@ -344,13 +353,22 @@ def tag_cli(
     bad_files.finish("tagged")
 
 
+def _holds_pages(path: str) -> bool:
+    """Whether ``path`` is a folder holding pages (False where it cannot be looked into: its
+    reading says why)."""
+    try:
+        return any(is_page_name(p.name) for p in Path(path).glob("*"))
+    except OSError:
+        return False
+
+
 class BadFiles:
     """What a command does with an input file it cannot read: with several inputs, warn
     and carry on to the others, then end with exit 1 saying how many; with ``strict``, or a
     single page (or an empty folder: nothing to carry on to), its error is the run's."""
 
     def __init__(self, inputs: list[str], strict: bool = False):
-        single = len(inputs) == 1 and not any(is_page_name(p.name) for p in Path(inputs[0]).glob("*"))
+        single = len(inputs) == 1 and not _holds_pages(inputs[0])
         self.strict = strict or single
         self.skipped: list[str] = []
 
@@ -971,9 +989,12 @@ def main() -> None:
         silence_stdout()
         code = 0
     except (OSError, UnicodeEncodeError) as exc:  # stdout full, closed, or in an encoding too narrow
-        if not is_stdout_failure(exc):
+        if is_stdout_failure(exc):
+            silence_stdout()
+            typer.echo(f"Error: {stdout_error(exc, _to_file_advice(sys.argv[1:]))}", err=True)
+        elif isinstance(exc, OSError) and exc.filename is not None:  # a path refused outside user_errors
+            typer.echo(f"Error: {path_error(exc)}", err=True)
+        else:
             raise
-        silence_stdout()
-        typer.echo(f"Error: {stdout_error(exc, _to_file_advice(sys.argv[1:]))}", err=True)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)

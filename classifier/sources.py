@@ -66,7 +66,11 @@ def expand_arguments(inputs: Iterable[str | Path]) -> list[Source | BlocktagErro
 
 
 def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
-    if not path.is_dir():
+    try:
+        folder = path.is_dir()
+    except OSError:  # a name too long, a folder above it not to be entered
+        folder = False
+    if not folder:
         return [path]  # a missing or unreadable file is reported when it is read
     try:
         entries = list(path.iterdir())  # listed once: pages, files of records and sub-folders are read from it

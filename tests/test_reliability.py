@@ -31,7 +31,7 @@ from classifier.files import read_bytes
 from classifier.training_checks import MIN_TRAINING_BLOCKS, check_trainable
 from classifier.workers import available_cores
 
-from conftest import ROOT, FailingWrites, ctrl_c_restored, write_jsonl
+from conftest import ROOT, SEED_PAGE, FailingWrites, ctrl_c_restored, write_jsonl
 
 # A subprocess's --jobs 2 starts no worker on one core (it is capped with a warning).
 needs_two_cores = pytest.mark.skipif(available_cores() < 2, reason="needs 2 cores for a worker process")
@@ -770,3 +770,33 @@ def test_18_a_folder_that_takes_no_new_files_is_not_called_missing(tmp_path, sma
     result = run("tag", page, "-m", small_model_path, "-o", "/proc/blocktag-out.txt")
     assert result.exit_code == 1
     assert result.output == "Error: /proc/blocktag-out.txt: cannot write here: folder /proc takes no new files\n"
+
+
+TOO_LONG = "a" * 300  # past any file system's 255-byte name
+
+
+@pytest.mark.parametrize("args, named", [
+    (["tag", f"{TOO_LONG}.txt"], f"{TOO_LONG}.txt: cannot be read (File name too long)"),
+    (["convert", f"{TOO_LONG}.txt"], f"{TOO_LONG}.txt: cannot be read (File name too long)"),
+    (["evaluate", f"{TOO_LONG}.jsonl"], f"{TOO_LONG}.jsonl: File name too long"),
+    (["train", f"{TOO_LONG}.jsonl", "-o", "m.npz"], f"{TOO_LONG}.jsonl: File name too long"),
+    (["info", "-m", f"{TOO_LONG}.npz"], f"{TOO_LONG}.npz: File name too long"),
+    (["tag", "SEED", "-o", f"{TOO_LONG}.txt"], f"{TOO_LONG}.txt: File name too long"),
+    (["tag", "SEED", "--keep", "body", "-o", f"{TOO_LONG}/"], f"{TOO_LONG}: File name too long"),
+])
+def test_a_path_the_system_refuses_is_one_error_line_that_names_it(tmp_path, monkeypatch, args, named):
+    monkeypatch.chdir(tmp_path)
+    args = [str(SEED_PAGE) if a == "SEED" else a for a in args]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert result.output == f"Error: {named}\n"
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_a_path_the_system_refuses_among_others_is_skipped_with_the_others_tagged(tmp_path, small_model_path):
+    result = CliRunner().invoke(app, ["tag", str(tmp_path / f"{TOO_LONG}.txt"), str(SEED_PAGE), "--model", str(small_model_path)])
+    assert result.exit_code == 1
+    assert f"Warning: {tmp_path / TOO_LONG}.txt: cannot be read (File name too long)" in result.stderr
+    assert result.stderr.endswith("Error: 1 input file(s) could not be tagged\n")
+    alone = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--model", str(small_model_path)])
+    assert result.stdout == alone.stdout  # the seed page, tagged as it is alone
