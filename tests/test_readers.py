@@ -407,6 +407,12 @@ def test_a_warc_charset_is_read_as_browsers_read_it(tmp_path):
     ("bad.html.gz", b"not gzip at all", "bad.html.gz: is not a valid gzip file"),
     ("bad.warc.gz", b"\x1f\x8b\x08\x00garbage" * 10, "bad.warc.gz: is not a readable WARC file"),
     ("bad.warc", b"this is not a WARC record\r\n\r\n", "bad.warc: is not a readable WARC file"),
+    # a WARC line at the top, then no header a record is read by (a page of text named .warc)
+    ("line.warc", b"WARC/1.0\r\n", r"line.warc: is not a readable WARC file \(a record with no Content-Length\)"),
+    ("text.warc", b"\n\nWritten by Ana on May 2\n\nThe story.\n",
+     r"text.warc: is not a readable WARC file \(a record with no Content-Length\)"),
+    ("text.warc.gz", gzip.compress(b"\n\nWritten by Ana on May 2\n\nThe story.\n", mtime=0),
+     r"text.warc.gz: is not a readable WARC file \(a record with no Content-Length\)"),
 ])
 def test_a_malformed_file_is_an_input_error_naming_it(tmp_path, name, content, message):
     (tmp_path / name).write_bytes(content)

@@ -145,7 +145,10 @@ def check_warc(path: str | os.PathLike) -> None:
                     _check_format(record)
                     while record.content_stream().read(CHECK_CHUNK_BYTES):
                         pass
-                    if record.raw_stream.limit:  # bytes its header promised and the file lacks
+                    limit = getattr(record.raw_stream, "limit", None)  # what the header promised and is unread
+                    if limit is None:  # text with a WARC line at its top: warcio finds no length to read by
+                        raise ValueError("a record with no Content-Length")
+                    if limit:  # bytes its header promised and the file lacks
                         raise EOFError
                     whole += 1
             except Exception:
