@@ -60,7 +60,12 @@ app = typer.Typer(
 def stdout_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True, markup=False)  # (labels and paths are data, not markup)
+    class StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:  # rich exits 1; a reader gone (`| head -1`) ends the run as tag's does
+            self.quiet = True
+            raise PipeClosed()
+
+    return StdoutConsole(highlight=False, soft_wrap=True, markup=False)  # (labels and paths are data, not markup)
 
 
 @cache

@@ -728,6 +728,21 @@ def test_19_a_closed_pipe_exits_0(crawl, small_model_path):
     assert err == ""
 
 
+@pytest.mark.parametrize("args", [["info"], ["evaluate", "SEED_LABELS"],
+                                  ["train", "SEED_LABELS", "--no-plain-text-model", "-o", "OUT"]])
+def test_19_a_closed_pipe_exits_0_from_the_commands_that_print_tables(tmp_path, args):
+    from conftest import SEED_LABELS
+
+    args = [{"SEED_LABELS": str(SEED_LABELS), "OUT": str(tmp_path / "m.npz")}.get(a, a) for a in args]
+    process = _started(args)
+    process.stdout.close()  # gone before the table is printed: `| true`
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert "Error" not in err and "Traceback" not in err
+    if args[0] == "train":
+        assert (tmp_path / "m.npz").is_file()
+
+
 def test_19_a_csv_field_over_128_kib(tmp_path):
     data = tmp_path / "d.csv"
     text = "x" * 200_000
