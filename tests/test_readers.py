@@ -246,6 +246,39 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
     assert decode_html('<meta charset="base64"><p>café'.encode("utf-8")) == '<meta charset="base64"><p>café'
 
 
+TOKYO = "<html><body><p>東京都は火曜日、新しい予算案を承認しました。</p></body></html>"
+MOSCOW = "<html><body><p>Городской совет утвердил новый бюджет во вторник вечером.</p></body></html>"
+PARIS = "<html><body><p>Le café de la gare a fermé ses portes après quarante années. « Größe » — “oui”.</p></body></html>"
+NO_CHARSET = ("names no charset and is neither UTF-8 nor cp1252 text (its letters read as runs of accented ones); "
+              "name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r")
+
+
+def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused_if_it_reads_as_nonsense(tmp_path):
+    (tmp_path / "tokyo.html").write_bytes(TOKYO.encode("shift_jis"))
+    (tmp_path / "moscow.txt").write_bytes(MOSCOW.encode("koi8_r"))  # HTML named as text: sniffed
+    (tmp_path / "paris.html").write_bytes(PARIS.encode("cp1252"))
+    for name, encoding, words in (("tokyo.html", "shift_jis", "東京都は火曜日"), ("moscow.txt", "koi8_r", "Городской совет")):
+        with pytest.raises(InputError) as caught:
+            list(iter_pages([tmp_path / name]))
+        assert str(caught.value) == f"{tmp_path / name}: {NO_CHARSET}"
+        assert words in next(iter_pages([tmp_path / name], encoding))[0].text
+    # what browsers do with an undeclared page that is not UTF-8: windows-1252, which this one is
+    assert next(iter_pages([tmp_path / "paris.html"]))[0].text == PARIS[15:-18]
+    with pytest.raises(InputError, match=r"paris\.html: is not valid shift_jis text \(byte \d+\)"):
+        list(iter_pages([tmp_path / "paris.html"], "shift_jis"))  # the encoding given is held to
+    result = runner.invoke(app, ["convert", str(tmp_path / "tokyo.html")])
+    assert (result.exit_code, result.output) == (1, f"Error: {tmp_path / 'tokyo.html'}: {NO_CHARSET}\n")
+
+
+def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_with_its_reason(tmp_path):
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/tokyo", "text/html", TOKYO.encode("shift_jis")),
+                                              ("https://a.example/paris", "text/html", PARIS.encode("cp1252"))])
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([path]))
+    assert [p[0].url for p in pages] == ["https://a.example/paris"]
+    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/tokyo: {NO_CHARSET} (skipped)"]
+
+
 def test_input_kinds_by_name_and_by_sniffing(tmp_path):
     names = {"a.html": "", "b.HTM.gz": "", "c.warc.gz": "", "d.jsonl": "", "e.txt": "plain text",
              "f.txt": "\ufeff  <!-- saved -->\n<!DOCTYPE html><p>x", "g": "<HTML lang=en>", "h.txt": "<p>fragment",

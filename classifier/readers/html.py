@@ -23,7 +23,8 @@ import lxml.etree
 
 from ..blocks import normalise_newlines
 from ..errors import InputError
-from ..files import GZIP_MAGIC, gunzip, looks_binary, nul_every_other_byte, ordered_encoding, text_encoding
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, looks_binary, nul_every_other_byte,
+                     ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page for its <meta charset>, as browsers do.
@@ -83,16 +84,18 @@ def html_to_text(html: bytes | str, url: str | None = None, source: str = "<html
     return html_page(html, url, source)[0]
 
 
-def html_page(html: bytes | str, url: str | None = None, source: str = "<html>") -> tuple[str, str | None]:
+def html_page(html: bytes | str, url: str | None = None, source: str = "<html>",
+              encoding: str = DEFAULT_ENCODING) -> tuple[str, str | None]:
     """:func:`html_to_text`, and the page's address: ``url``, or the one a browser saved
-    an MHTML page from."""
+    an MHTML page from. Bytes that name no charset are read in ``encoding`` (see
+    :func:`decode_html`)."""
     html, url = _saved_page(html, url, source)
-    return _page_text(html, url, source), url
+    return _page_text(html, url, source, encoding), url
 
 
-def _page_text(html: bytes | str, url: str | None, source: str) -> str:
+def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     if isinstance(html, bytes):
-        html = decode_html(html)
+        html = decode_html(html, encoding, source)
     html = _XML_DECLARATION.sub("", html, count=1)
     if not html.strip():
         return ""
@@ -149,9 +152,10 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
 
 
-def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str | None]:
+def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = DEFAULT_ENCODING) -> tuple[str, str | None]:
     """An HTML page file (``.html``, ``.htm``, gzipped or not, MHTML or a Safari
-    ``.webarchive``) as text, and its address (``url``, or the one a browser saved it from)."""
+    ``.webarchive``) as text, and its address (``url``, or the one a browser saved it from).
+    A page that names no charset is read in ``encoding`` (see :func:`decode_html`)."""
     data, charset = _unpacked(path)
     refusal = not_a_page(data)
     if refusal:  # a PDF or a feed named .html
@@ -160,7 +164,7 @@ def read_html(path: str | os.PathLike, url: str | None = None) -> tuple[str, str
     decoded = header_decoded(data, charset) if not marked else None
     if decoded is None and not marked and not looks_like_html(data) and looks_binary(data):  # an image saved as ID.html
         raise InputError(f"{path}: is a binary file, not an HTML page")
-    return html_page(data if decoded is None else decoded, url=url, source=str(path))
+    return html_page(data if decoded is None else decoded, url=url, source=str(path), encoding=encoding)
 
 
 # What a web archive's page may be: HTML, or text (read as a text page is, at its blank lines).
@@ -228,24 +232,46 @@ def _read_raw(path) -> bytes:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def decode_html(data: bytes) -> str:
-    """Decode a page by its byte-order mark, else its ``<meta charset>``, else UTF-8, else
-    :data:`FALLBACK_ENCODING`; undecodable bytes become U+FFFD rather than an error."""
+def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<html>") -> str:
+    """Decode a page by its byte-order mark, else its ``<meta charset>``, else the
+    ``encoding`` the user named (``--encoding``, strictly: a page not in it is an
+    :class:`InputError`), else UTF-8, else :data:`FALLBACK_ENCODING` as browsers do, unless
+    the page does not read like text in it (an :class:`InputError` then). Undecodable bytes of
+    a page that names its charset become U+FFFD rather than an error."""
     marked = text_encoding(data, "")  # the codec it names drops the mark
     if marked:
         return data.decode(marked, errors="replace")
     declared = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
     if declared:
-        encoding = known_encoding(declared.group(1).decode("ascii"))
-        if encoding:
+        named = known_encoding(declared.group(1).decode("ascii"))
+        if named:
             try:
-                return data.decode(encoding, errors="replace")
+                return data.decode(named, errors="replace")
             except LookupError:  # a codec that is not a text encoding ("base64")
                 pass
+    if codecs.lookup(encoding).name != "utf-8":
+        return decode_text(data, source, encoding)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode(FALLBACK_ENCODING, errors="replace")
+        text = data.decode(FALLBACK_ENCODING, errors="replace")
+    if _reads_as_mojibake(text):  # tagged, it would be nonsense
+        raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its letters "
+                         f"read as runs of accented ones); name its encoding with --encoding, e.g. --encoding shift_jis "
+                         "or --encoding koi8_r")
+    return text
+
+
+# Text of a language written in cp1252 holds its accented letters one at a time among plain
+# ones ("café", "Größe"); a page in another encoding read as cp1252 turns each of its words
+# into a run of them ("æ±äº¬éƒ½", "ðÏÓÌÅ").
+_ACCENTED_RUN = re.compile(r"[^\x00-\x7f]{3,}")
+MIN_MOJIBAKE_CHARS = 12
+
+
+def _reads_as_mojibake(text: str) -> bool:
+    in_runs = sum(map(len, _ACCENTED_RUN.findall(text)))
+    return in_runs >= MIN_MOJIBAKE_CHARS and in_runs > sum(ord(c) > 0x7f for c in text) / 2
 
 
 # What browsers decode a page labelled with one of these as (the WHATWG Encoding Standard):

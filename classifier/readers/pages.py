@@ -60,7 +60,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     path = as_path(source)
     kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
     if kind in ("html", "warc"):
-        yield from _markup_pages(path, kind, page or page_stem(path))
+        yield from _markup_pages(path, kind, page or page_stem(path), encoding)
         return
     suffix = records_suffix(path)
     if suffix == JSON_SUFFIX:
@@ -122,11 +122,11 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
         yield from _content_pages(decoded[:SNIFF_BYTES].encode("utf-8"), decoded, lambda: decoded, source, page, split)
         return
     yield from _content_pages(data, data, functools.cache(lambda: decode_text(data, source, encoding)),
-                              source, page, split)
+                              source, page, split, encoding)
 
 
 def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], source: str, page: str,
-                   split: str) -> Iterator[list[Block]]:
+                   split: str, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
     """A page's content sniffed by its first bytes, ``head``: refused when it is a document of
     another kind (a PDF, a zip archive, a feed); JSON as the pages (or blocks) it holds; HTML
     through the HTML reader (given ``html``: bytes, whose meta charset it reads, or text);
@@ -139,7 +139,7 @@ def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], sour
         if pages is not None:
             return pages
     if looks_like_html(head):  # a saved page named as text: never tagged as markup
-        html_text, url = _html_page(html, source=source)
+        html_text, url = _html_page(html, source=source, encoding=encoding)
         return text_pages(html_text, page, READER_SPLIT, url=url)
     body, url = split_envelope(text())
     return text_pages(body, page, split, url=url, source=source)
@@ -256,13 +256,13 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
             warnings.warn(f"{record.where}: holds no text to tag{hint} (skipped)", stacklevel=2)
 
 
-def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
+def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
     """An HTML page, or a WARC file's HTML responses (``page:0``, ``page:1``, ... each with
     its ``url``), as pages of text in the corpus's form."""
     if kind == "html":
         from .html import read_html
 
-        text, url = read_html(path)
+        text, url = read_html(path, encoding=encoding)
         yield from text_pages(text, page, READER_SPLIT, url=url)
         return
     from .warc import check_warc, read_warc
@@ -273,10 +273,11 @@ def _markup_pages(path: Path, kind: str, page: str) -> Iterator[list[Block]]:
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
-def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = None) -> tuple[str, str | None]:
+def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = None,
+               encoding: str = DEFAULT_ENCODING) -> tuple[str, str | None]:
     from .html import html_page
 
-    return html_page(data, url=url, source=source)
+    return html_page(data, url=url, source=source, encoding=encoding)
 
 
 STRING_SOURCE = "<text>"

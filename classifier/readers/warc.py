@@ -76,7 +76,8 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                         if payload is None:
                             continue  # no Content-Type, and no HTML: an image, a script
                     text = (payload.decode("utf-8", errors="replace") if lines  # WET text is UTF-8
-                            else html_to_text(_decode(record, payload), url=url, source=f"{path}: record {url}"))
+                            else html_to_text(_decode(record, payload, f"{path}: record {url}"), url=url,
+                                              source=f"{path}: record {url}"))
                 except InputError as exc:
                     warnings.warn(f"{exc} (skipped)", stacklevel=2)
                     continue
@@ -223,11 +224,11 @@ def _is_html(record) -> bool | None:
     return content_type.split(";")[0].strip().lower() in HTML_TYPES
 
 
-def _decode(record, payload: bytes) -> str:
+def _decode(record, payload: bytes, source: str) -> str:
     # As browsers read a response: a byte-order mark first, then the HTTP header's charset,
     # then the page's own.
     if text_encoding(payload, ""):
-        return decode_html(payload)
+        return decode_html(payload, source=source)
     content_type = record.http_headers.get_header("Content-Type") or ""
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
@@ -239,7 +240,7 @@ def _decode(record, payload: bytes) -> str:
                 except LookupError:  # a codec that is not a text encoding ("base64")
                     pass
             break
-    return decode_html(payload)
+    return decode_html(payload, source=source)
 
 
 def _reason(exc: Exception) -> str:
