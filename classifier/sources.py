@@ -132,11 +132,11 @@ def _documents_said(entries: list[Path], named: set[str]) -> str:
 
 
 def _holds_html(path: Path) -> bool:
-    from .readers import SNIFF_BYTES, looks_like_html
+    from .readers import SNIFF_READ_BYTES, looks_like_html
 
     try:
         with open(path, "rb") as handle:
-            return looks_like_html(handle.read(SNIFF_BYTES))
+            return looks_like_html(handle.read(SNIFF_READ_BYTES))
     except OSError:
         return True  # listed, so that reading it reports why it cannot be read
 

@@ -19,7 +19,7 @@ from classifier.readers.html import (MAX_ITEM_WALK, _SPACES, _holds_posts, _hold
                                      decode_html, html_to_text)
 from classifier.readers.pages import iter_pages
 
-from conftest import tagged_records
+from conftest import tagged_records, write_jsonl
 
 PAGE = """<!DOCTYPE html>
 <html><head><title>Harbour news</title><style>p { color: red }</style>
@@ -755,6 +755,11 @@ TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTM
     ("extract2.txt", b'https://a.example/jam\tnull\t72fd2195b0a391be\ta.example\tJam recall\tnull\t2026-01-02\t"Jars recalled."\tnull\tnull\tarticle\n',
      "is trafilatura's --csv output (tab-separated metadata and text), not a page; give trafilatura's text, --markdown "
      "or --json output"),
+    # most SVG files and many sitemaps have no XML declaration
+    ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10"><text x="0" y="5">Hi</text></svg>', "is an SVG image, not a page"),
+    ("logo.html", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>', "is an SVG image, not a page"),
+    ("map.xml", b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/x</loc></url></urlset>', "is a sitemap, not a page; tag the pages it lists"),
+    ("answer.html", b'{"id": 7, "items": [1, 2, 3]}\n', "is JSON, not an HTML page; name it .json or .jsonl to read the pages it holds"),
 ])
 def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
     path = tmp_path / name
@@ -762,6 +767,55 @@ def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, smal
     result = runner.invoke(app, ["tag", str(path), "--model", str(small_model_path)])
     assert result.exit_code == 1
     assert result.output == f"Error: {path}: {message}\n"
+
+
+@pytest.mark.parametrize("opening", [
+    "<!-- " + "licence text " * 60 + "-->\n",  # a comment of 780 characters before the doctype
+    " " * 1500,  # blanks past the first KiB
+    "<?xml version='1.0'?>\n<!-- built 2026-12-06 -->\n" * 30,
+])
+def test_a_page_named_as_text_is_html_whatever_comes_before_its_doctype(tmp_path, opening):
+    path = tmp_path / "page.txt"
+    path.write_text(opening + "<!DOCTYPE html><html><body><p>Harbour reopens.</p></body></html>", encoding="utf-8")
+    assert input_kind(path) == "html"
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == ["Harbour reopens."]
+
+
+def test_readabilitys_fragment_with_a_long_first_paragraph_is_html(tmp_path):
+    paragraph = "The council voted on Tuesday to approve a budget with more money for parks. " * 20  # 1,500 characters
+    path = tmp_path / "extract.txt"
+    path.write_text(f'<div id="readability-page-1" class="page"><div><p>{paragraph}</p><p>By Jane Roe</p></div></div>',
+                    encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == [paragraph.strip(), "By Jane Roe"]
+
+
+def test_records_and_warc_responses_that_are_no_pages_are_skipped_with_why(tmp_path):
+    records = write_jsonl(tmp_path / "crawl.jsonl", [
+        {"url": "https://a.example/feed", "html": '<?xml version="1.0"?><rss version="2.0"><channel/></rss>'},
+        {"url": "https://a.example/file", "text": "%PDF-1.4\n1 0 obj"},
+        {"url": "https://a.example/blob", "text": "PNG\u0000\u0000\u0001 data"},
+        {"url": "https://a.example/story", "html": "<p>Harbour reopens.</p>"},
+    ])
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([records]))
+    assert [(p[0].url, p[0].text) for p in pages] == [("https://a.example/story", "Harbour reopens.")]
+    assert [str(w.message) for w in said] == [
+        f"{records}:1: is an RSS or Atom feed, not a page; tag the pages its items link to (skipped)",
+        f"{records}:2: is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext) (skipped)",
+        f"{records}:3: holds NUL bytes: binary, not a page of text (skipped)"]
+    warc = _warc(tmp_path / "crawl.warc.gz", [
+        ("https://a.example/feed", "text/html", b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>'),
+        ("https://a.example/story", "text/html", b"<p>Harbour reopens.</p>"),
+    ])
+    wet = _wet(tmp_path / "crawl.wet", [("https://a.example/blob", "PNG\x00\x00 data"), ("https://a.example/story", "Harbour reopens.")])
+    for path, skipped in ((warc, "is an RSS or Atom feed, not a page; tag the pages its items link to"),
+                          (wet, "holds NUL bytes: binary, not a page of text")):
+        with pytest.warns(UserWarning) as said:
+            pages = list(iter_pages([path]))
+        assert [(p[0].url, p[0].text) for p in pages] == [("https://a.example/story", "Harbour reopens.")]
+        assert [str(w.message) for w in said] == [f"{path}: record https://a.example/{'feed' if path == warc else 'blob'}: {skipped} (skipped)"]
 
 
 def test_an_xhtml_page_with_an_xml_declaration_is_a_page_not_a_feed(tmp_path):

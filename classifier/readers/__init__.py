@@ -29,6 +29,14 @@ PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .mark
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
 SNIFF_BYTES = 1024
+# Blanks, declarations and comments (a CMS's licence, a build stamp) are skipped this far
+# before the first element is looked for.
+PROLOGUE_BYTES = 65536
+# A fragment's first closing tag is looked for this far in (readability's output opens with
+# a paragraph that may run past SNIFF_BYTES).
+FRAGMENT_BYTES = 8192
+# What a caller reads of a file to sniff it.
+SNIFF_READ_BYTES = PROLOGUE_BYTES + FRAGMENT_BYTES
 # Files that are documents of another kind, named by their first bytes: each is refused with
 # what to do instead, rather than tagged as text or called "binary".
 # What a document may open with before its first element: blanks, an XML declaration (an
@@ -115,10 +123,37 @@ def looks_like_html(data: bytes) -> bool:
     fragment of one (``<div class=...>...</div>``, ``<p>...</p>``) or a page a browser saved
     (MHTML, :func:`looks_like_mhtml`; Safari's binary property list, read as its page or
     refused as no web archive)."""
-    head = data.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
-    fragment = _HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(head) and not _TEXT_PARAGRAPH.search(head)
-    return bool(_HTML_START.match(head) or fragment
-                or looks_like_mhtml(head) or data.startswith(WEBARCHIVE_MAGIC))
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if looks_like_mhtml(data) or data.startswith(WEBARCHIVE_MAGIC):
+        return True
+    body = past_prologue(data)
+    head = body[:SNIFF_BYTES]
+    if _HTML_START.match(head):
+        return True
+    return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body, 0, FRAGMENT_BYTES)
+                and not _TEXT_PARAGRAPH.search(head))
+
+
+_BLANKS = re.compile(rb"\s*")
+
+
+def past_prologue(data: bytes) -> bytes:
+    """``data`` from its first element or text on: blanks, XML declarations and comments
+    before it skipped, up to :data:`PROLOGUE_BYTES`."""
+    pos = 0
+    while True:
+        pos = _BLANKS.match(data, pos).end()
+        if data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4, PROLOGUE_BYTES)
+            closing = 3
+        elif data[pos:pos + 5].lower() == b"<?xml":
+            end = data.find(b">", pos, PROLOGUE_BYTES)
+            closing = 1
+        else:
+            return data[pos:]
+        if end < 0:  # a comment that runs on (a page of text may open with "<!--")
+            return data[pos:]
+        pos = end + closing
 
 
 # A saved HTTP response (`curl -i`, `wget --save-headers`): a status line, headers and a
@@ -195,25 +230,37 @@ def not_a_page(head: bytes) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
-    head = head.removeprefix(b"\xef\xbb\xbf")[:SNIFF_BYTES]
-    if _FEED_START.match(head):
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    body = past_prologue(head)[:SNIFF_BYTES]
+    head = head[:SNIFF_BYTES]
+    if _FEED_START.match(body):
         return _FEED
-    if is_trafilatura_xml(head):
+    if is_trafilatura_xml(head) or _TRAFILATURA_XML.match(body):
         return _TRAFILATURA
-    root = _XML_ROOT.match(head)
     if _TRAFILATURA_CSV.match(head):
         return _TRAFILATURA_TSV
-    if root and root.group(1).lower() != b"html":
-        if root.group(1).lower() in _SITEMAP_ROOTS:
+    root = _XML_ROOT.match(head)
+    name = root.group(1).lower() if root else None
+    if name is None:  # no XML declaration: only the roots no page opens with (an SVG file, a sitemap)
+        bare = _NO_PAGE_ROOT.match(body)
+        name = bare.group(1).lower() if bare else None
+    if name is not None and name != b"html":
+        if name in _SITEMAP_ROOTS:
             return "is a sitemap, not a page; tag the pages it lists"
+        if name == b"svg":
+            return "is an SVG image, not a page"
         return (f"is an XML document (<{root.group(1).decode('ascii', 'replace')}>), not a page; "
                 "give pages as text, HTML or WARC files")
     return None
 
 
+# The root elements that say a file is no page even without an XML declaration.
+_NO_PAGE_ROOT = re.compile(rb"(?:<!doctype[^>]{0,500}>\s*)?<(svg|urlset|sitemapindex)[\s>]", re.IGNORECASE)
+
+
 def _sniff(path) -> bool:
     try:
         with open(path, "rb") as handle:
-            return looks_like_html(handle.read(SNIFF_BYTES))
+            return looks_like_html(handle.read(SNIFF_READ_BYTES))
     except OSError:
         return False  # the text reader reports the missing or unreadable file

@@ -24,7 +24,7 @@ from ..files import DEFAULT_ENCODING, GZIP_MAGIC, as_path, decode_text, read_byt
 from ..dialects import resolve_citations, resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import SNIFF_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
+from . import SNIFF_READ_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
 from .envelope import split_envelope
 from .records import CONTENT_FIELDS, URL_FIELDS, holds_pages, page_records, unwrapped, unwrapped_document
 
@@ -119,7 +119,7 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     elif charset:  # a saved response's header names it; a body not in it is read as without one
         decoded = _header_decoded(data, charset)
     if decoded is not None:  # sniffed as UTF-8; HTML gets the text, so its meta charset is not read
-        yield from _content_pages(decoded[:SNIFF_BYTES].encode("utf-8"), decoded, lambda: decoded, source, page, split)
+        yield from _content_pages(decoded[:SNIFF_READ_BYTES].encode("utf-8"), decoded, lambda: decoded, source, page, split)
         return
     yield from _content_pages(data, data, functools.cache(lambda: decode_text(data, source, encoding)),
                               source, page, split, encoding)
@@ -240,6 +240,10 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
         pass
     for record in page_records(records(), stem):
         url = record.url
+        refusal = record_refusal(record.content)
+        if refusal:  # one record of a crawl holding a PDF or a feed is said and skipped, not tagged
+            warnings.warn(f"{record.where}: {refusal} (skipped)", stacklevel=2)
+            continue
         if record.is_html:
             (text, url), mode = _html_page(record.content, source=record.where, url=url), READER_SPLIT
         else:
@@ -271,6 +275,15 @@ def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCO
     for record in read_warc(path):
         blocks = split_page(record.text, "line") if record.lines else iter_segments(record.text)
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
+
+
+def record_refusal(content: str) -> str | None:
+    """What a record's page text is instead of a page (a PDF, a feed, binary bytes), as the
+    end of a message, or None."""
+    refusal = not_a_page(content[:SNIFF_READ_BYTES].encode("utf-8", "surrogatepass"))
+    if refusal is None and "\x00" in content:
+        refusal = "holds NUL bytes: binary, not a page of text"
+    return refusal
 
 
 def _html_page(data: bytes | str, source: str = "<stdin>", url: str | None = None,
@@ -309,7 +322,7 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
         if response.status is not None and not 200 <= response.status < 300:
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
-    return _content_pages(text[:SNIFF_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
+    return _content_pages(text[:SNIFF_READ_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
 
 
 def _said_as_keywords(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:

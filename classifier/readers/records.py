@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from ..blocks import check_unicode
 from ..errors import DataFormatError
-from . import SNIFF_BYTES, looks_like_html
+from . import SNIFF_READ_BYTES, looks_like_html
 
 # The fields a page record holds its page in, the raw HTML first; "markdown" and "content"
 # as Firecrawl, Crawl4AI and Jina Reader's JSON name them.
@@ -115,7 +115,7 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
                 raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
                                       "page a record (for one block a record, give each its 'index')")
             seen[name] = where
-        is_html = field == "html" or looks_like_html(content[:SNIFF_BYTES].encode("utf-8", "surrogatepass"))
+        is_html = field == "html" or looks_like_html(content[:SNIFF_READ_BYTES].encode("utf-8", "surrogatepass"))
         fields = () if field is not None else tuple(str(f) for f in record)
         yield RecordPage(name, url or None, content, is_html, where, fields)
 

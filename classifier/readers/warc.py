@@ -19,7 +19,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
-from . import looks_like_html
+from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
 from .html import decode_html, html_to_text, known_encoding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -71,6 +71,8 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                                   "not a web page (skipped)", stacklevel=2)
                     continue
                 try:
+                    if lines and b"\x00" in payload:  # a conversion of a binary file, not of a page
+                        raise InputError(f"{path}: record {url}: holds NUL bytes: binary, not a page of text")
                     if not lines:
                         payload = _page_bytes(record, payload, f"{path}: record {url}", typed=html is True)
                         if payload is None:
@@ -115,6 +117,9 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
                          "package: pip install brotli")
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
+    refusal = not_a_page(payload[:SNIFF_READ_BYTES])
+    if refusal:  # a feed or a PDF a server called text/html
+        raise InputError(f"{source}: {refusal}")
     if not looks_like_html(payload):
         if not typed:
             return None
