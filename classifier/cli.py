@@ -33,7 +33,8 @@ from .params import parse_params
 from .output import kept_only, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
-from .readers.pages import iter_pages
+from .readers.pages import expand_inputs, iter_pages
+from .segmentation import DEFAULT_SPLIT
 from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
@@ -283,10 +284,29 @@ class Split(str, Enum):
     auto = "auto"
 
 
-SplitOption = Annotated[Split, typer.Option(
-    "--split", help="How text pages split into blocks: auto (at blank lines, re-joining hard-wrapped paragraphs such as "
-                    "html2text writes and its loose lists, and splitting pages written one paragraph a line); blank (at "
-                    "blank lines only); or line (every line a block). HTML and WARC pages split at the reader's blank lines.")]
+SplitOption = Annotated[Optional[Split], typer.Option(
+    "--split", show_default=False,
+    help="How text pages split into blocks: auto (the default: at blank lines, re-joining hard-wrapped paragraphs such "
+         "as html2text writes and its loose lists, and splitting pages written one paragraph a line); blank (at "
+         "blank lines only); or line (every line a block). HTML and WARC pages split at the reader's blank lines, so "
+         "--split with only those is refused.")]
+
+
+def split_mode(split: Optional[Split], inputs: list[str]) -> str:
+    """--split's mode (auto when not given); refused when every input is HTML or WARC by its
+    name, which the HTML reader splits whatever --split says."""
+    if split is None:
+        return DEFAULT_SPLIT
+    try:
+        with warnings.catch_warnings():  # what reading the inputs warns of is said once, when they are read
+            warnings.simplefilter("ignore")
+            kinds = {input_kind(path, sniff=False) for path in expand_inputs(inputs)} if "-" not in inputs else {"text"}
+    except BlocktagError:
+        return split.value  # the input's own error is said when it is read
+    if kinds and kinds <= {"html", "warc"}:
+        raise fail(f"--split {split.value} splits pages of text, and these inputs are all HTML or WARC, whose blocks "
+                   "are their elements: drop --split")
+    return split.value
 
 
 @app.command("tag")
@@ -294,7 +314,7 @@ def tag_cli(
     inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
-    split: SplitOption = Split.auto,
+    split: SplitOption = None,
     keep: Annotated[Optional[list[str]], typer.Option("--keep", "-k", metavar="LABEL", help="Keep only blocks with this label (repeatable): the cleaned page as text (a '# page' line above each page when there are several), or the kept records with --format jsonl/csv; with -o DIR/, one cleaned file per page (.txt, or .jsonl/.csv with --format).")] = None,
     output_arg: Annotated[Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here (atomically) instead of stdout; with --keep, a folder (DIR/) takes one file per page.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -308,12 +328,13 @@ def tag_cli(
     Example: blocktag tag page.txt --keep body
     """
     output = Path(output_arg) if output_arg is not None else None
+    mode = split_mode(split, inputs)
     if dask_address is not None:
         if keep or fmt is not None:
             raise fail("--dask writes every block as JSONL shards: drop --keep and --format")
         if jobs != 1:
             raise fail("--dask tags on the cluster's workers: drop --jobs (give the workers more threads instead)")
-        return _tag_on_dask(inputs, model, output, encoding, dask_address, split.value)
+        return _tag_on_dask(inputs, model, output, encoding, dask_address, mode)
     fmt = output_format(fmt, output_arg, Format, Format.text)
     bad_files = BadFiles(inputs, strict)
     # -o DIR/ (or an existing folder) with --keep: one cleaned file per page.
@@ -338,7 +359,7 @@ def tag_cli(
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
         folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
-        pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
+        pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
         batches = tagger.tag_batches(pages)
         if keep and per_page:
             with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
@@ -448,7 +469,7 @@ def convert_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml, .webarchive; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
     output: OutputOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
-    split: SplitOption = Split.auto,
+    split: SplitOption = None,
 ) -> None:
     """Print the text blocktag tags for each page: HTML turned into blocks, in the corpus's form.
 
@@ -461,10 +482,11 @@ def convert_cli(
     from .blocks import join_blocks
 
     output_format(None, output, ConvertFormat, ConvertFormat.text)
+    mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)
-        pages = _whole_pages(iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value))
+        pages = _whole_pages(iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode))
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
         with _output_stream(output) as out:
@@ -774,7 +796,7 @@ def explain_cli(
     fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up, evidence and model). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
     output: OutputOption = None,
     model: ModelOption = None,
-    split: SplitOption = Split.auto,
+    split: SplitOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Show why each block got its label: confidence, runner-up, and the features that pushed it there most.
@@ -785,12 +807,13 @@ def explain_cli(
     from .output import write_explanations
 
     fmt = output_format(fmt, None if output is None else str(output), ExplainFormat, ExplainFormat.text)
+    mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], inputs, is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
-            pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value)
+            pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
             write_explanations(explain_pages(bundle, pages, top), out, fmt.value)
     bad_files.finish("explained")
 
@@ -812,7 +835,7 @@ def suggest_cli(
     config: Annotated[Optional[Path], typer.Option("--config", metavar="FILE", parser=_file_name, help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
     exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page named in this file of labelled blocks (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
     model: ModelOption = None,
-    split: SplitOption = Split.auto,
+    split: SplitOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Pick the pages most worth labelling: the least certain, unlike each other; written pre-labelled, best first.
@@ -825,6 +848,7 @@ def suggest_cli(
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
 
+    mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output, config], [*inputs, *(exclude or [])], is_page_name)
@@ -832,7 +856,7 @@ def suggest_cli(
             check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
         labelled = labelled_pages(exclude or [], encoding)
         bundle = load_model(model)
-        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=split.value), pages,
+        picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,
                                exclude_pages=labelled)
         if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
             bad_files.finish("read")

@@ -492,6 +492,22 @@ def test_convert_shows_a_very_long_page_as_one_page(tmp_path, monkeypatch, split
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize("command", ["tag", "convert", "explain", "suggest"])
+def test_split_with_only_html_or_warc_inputs_is_refused_not_ignored(tmp_path, small_model_path, command):
+    (tmp_path / "crawl").mkdir()
+    (tmp_path / "crawl" / "a.html").write_text("<p>One</p><p>Two</p>", encoding="utf-8")
+    warc = _warc(tmp_path / "crawl" / "b.warc.gz", [("https://a.example/x", "text/html", b"<p>Story</p>")])
+    extra = ([] if command == "convert" else ["--model", str(small_model_path)]) + (["-n", "1"] if command == "suggest" else [])
+    for inputs in ([str(tmp_path / "crawl" / "a.html")], [str(warc)], [str(tmp_path / "crawl")]):
+        result = runner.invoke(app, [command, *inputs, "--split", "line", *extra])
+        assert result.exit_code == 1
+        assert result.output == ("Error: --split line splits pages of text, and these inputs are all HTML or WARC, "
+                                 "whose blocks are their elements: drop --split\n")
+    (tmp_path / "crawl" / "c.txt").write_text("Headline\nBy Ana", encoding="utf-8")  # now a page it splits
+    result = runner.invoke(app, [command, str(tmp_path / "crawl"), "--split", "line", *extra])
+    assert result.exit_code == 0, result.output
+
+
 def test_convert_a_malformed_file_is_one_error_line(tmp_path):
     (tmp_path / "bad.html.gz").write_bytes(b"not gzip")
     result = runner.invoke(app, ["convert", str(tmp_path / "bad.html.gz")])
