@@ -14,7 +14,8 @@ so a page's own dates, counts and link targets do not stop a match. A text the u
 labelled two ways is not remembered. (Texts without a letter are remembered too: a site's
 lone counters and separators recur, and leaving them out cost 0.016 macro-F1 on the study
 pages of the real-page adaptation benchmark.) Only an 8-byte hash of each text is kept, not
-the text: a model trained on a team's labels does not carry their pages' words.
+the text: the memory does not carry the remembered blocks' words (the model's vocabularies
+still hold every word seen in two or more training blocks).
 """
 
 from __future__ import annotations
