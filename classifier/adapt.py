@@ -44,9 +44,6 @@ def read_corpus() -> list[Block]:
     return read_labelled(corpus_files())
 
 
-blocks_hash = training_data_hash  # the digest ``train`` records, for each source
-
-
 def check_weight(weight: float) -> None:
     if not 0 < weight <= MAX_WEIGHT:  # also refuses NaN
         raise TrainingError(f"--weight {weight:g}: must be a number above 0 and at most {MAX_WEIGHT:g}, "
@@ -88,7 +85,7 @@ def train_with_corpus(
 
 
 def _describe(blocks: Sequence[Block], where: str) -> dict:
-    return {"from": where, "sha256": blocks_hash(blocks), "pages": len({b.page for b in blocks}),
+    return {"from": where, "sha256": training_data_hash(blocks), "pages": len({b.page for b in blocks}),
             "blocks": len(blocks)}
 
 

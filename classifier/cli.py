@@ -665,13 +665,7 @@ def print_table(table: Table, console: Console | None = None) -> None:
         for column in folded:
             column.max_width = max([3, share, *(len(str(cell)) for cell in column.cells)])
             column.no_wrap, column.overflow = False, "fold"
-    natural = _natural_width(console, table)
-    saved = console._width  # rich's own: None means the terminal's width, read at each print
-    console.width = max(console.width, natural)
-    try:
-        console.print(table)
-    finally:
-        console._width = saved
+    console.print(table, width=max(console.width, _natural_width(console, table)))
 
 
 def _natural_width(console: Console, table: Table) -> int:

@@ -52,6 +52,13 @@ class NgramTfidf(TransformerMixin, BaseEstimator):
             self.vocabulary_, self.idf_ = {}, np.zeros(0)
         return self
 
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "vocabulary_")
+        names = np.empty(len(self.vocabulary_), dtype=object)
+        for gram, column in self.vocabulary_.items():
+            names[column] = gram
+        return names
+
     def transform(self, blocks):
         check_is_fitted(self, "vocabulary_")
         spec = feature(self.feature_name)

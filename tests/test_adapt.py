@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier import Block, __version__, load_model, read_labelled
-from classifier.adapt import blocks_hash, train_with_corpus
+from classifier.adapt import train_with_corpus
+from classifier.blocks import training_data_hash
 from classifier.blocks import group_pages
 from classifier.cli import app
 from classifier.errors import DataFormatError, TrainingError
@@ -620,9 +621,9 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     assert (f"Corpus: {pages} pages, {len(corpus)} blocks; yours: 1 pages, {len(user)} blocks, each counted 2 times"
             in result.stdout)
     sources = load_model(out).metadata["sources"]
-    assert sources["corpus"] == {"from": f"the corpus shipped with blocktag {__version__}", "sha256": blocks_hash(corpus),
+    assert sources["corpus"] == {"from": f"the corpus shipped with blocktag {__version__}", "sha256": training_data_hash(corpus),
                                  "pages": pages, "blocks": len(corpus)}
-    assert sources["user"] == {"from": str(SEED_LABELS), "sha256": blocks_hash(user), "pages": 1,
+    assert sources["user"] == {"from": str(SEED_LABELS), "sha256": training_data_hash(user), "pages": 1,
                                "blocks": len(user), "weight": 2.0}
 
 

@@ -433,3 +433,15 @@ def test_a_page_of_blocks_with_words_reads_its_neighbours_in_place():
     for offset in (-2, -1, 1, 2):
         for got, want in zip(worded_neighbour_rows(shapes, blocks, offset), neighbour_rows(shapes, blocks, offset)):
             np.testing.assert_array_equal(got, want)
+
+
+def test_the_fitted_features_name_every_column_they_fill(small_model):
+    union = small_model.classifier.first_pass_.named_steps["features"]
+    names = list(union.get_feature_names_out())
+    blocks = [Block("p", 0, "Storm closes the harbour"), Block("p", 1, "By Ana Ruiz")]
+    matrix = union.transform(blocks)
+    assert len(names) == matrix.shape[1] == len(set(names))
+    assert matrix[1, names.index("words__by")] > 0 and matrix[0, names.index("words__by")] == 0
+    from classifier.measures import POSITION_FEATURES
+
+    assert [n for n in names if n.startswith("position__")] == [f"position__{c}" for c in POSITION_FEATURES]
