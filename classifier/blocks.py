@@ -296,7 +296,15 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
     reader = csv.DictReader(lines, strict=True)
     row_start = 1
     try:
-        missing = [f for f in required if f not in (reader.fieldnames or [])]
+        header = reader.fieldnames
+        if header is None:
+            raise DataFormatError(f"{path}: is empty; a block file's CSV header names page, index and text (and label, "
+                                  "to train or evaluate), a block a row below it")
+        missing = [f for f in required if f not in header]
+        separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
+        if separator:  # Excel's CSV in many locales; a TSV named .csv
+            raise DataFormatError(f"{path}:1: its columns are separated by {separator!r}, not commas; save it as "
+                                  "comma-separated CSV (or as JSONL)")
         if missing:
             raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}; a block file's header "
                                   "names page, index and text (and label, to train or evaluate)")

@@ -75,6 +75,20 @@ def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
         "page, index and text (and label, to train or evaluate)")
 
 
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_a_csv_separated_otherwise_than_by_commas_is_named_so(tmp_path, separator):
+    path = tmp_path / "blocks.csv"
+    header = separator.join(["page", "index", "text", "label"])
+    assert _csv_error(path, f"{header}\np{separator}0{separator}Hello, world.{separator}body\n") == (
+        f"{path}:1: its columns are separated by {separator!r}, not commas; save it as comma-separated CSV (or as JSONL)")
+
+
+def test_an_empty_csv_says_what_it_should_hold(tmp_path):
+    path = tmp_path / "blocks.csv"
+    assert _csv_error(path, "") == (f"{path}: is empty; a block file's CSV header names page, index and text (and "
+                                    "label, to train or evaluate), a block a row below it")
+
+
 def test_a_csv_row_with_more_fields_than_the_header_is_an_error_naming_its_line(tmp_path):
     path = tmp_path / "d.csv"
     text = 'page,index,text,label\np,0,"One, quoted",body\np,1,"Two\nlines",body\np,2,Hello, world,body\n'
