@@ -298,6 +298,13 @@ def _texts(pages):
     return [[(b.page, b.text) for b in page] for page in pages]
 
 
+def test_a_page_html_gz_already_unpacked_is_read_as_the_html_it_is(tmp_path):
+    # browsers and `curl --compressed` undo a server's gzip and keep the file's name
+    (tmp_path / "story.html.gz").write_text("<!DOCTYPE html><p>Harbour reopens.</p>", encoding="utf-8")
+    (page,) = iter_pages([tmp_path / "story.html.gz"])
+    assert [b.text for b in page] == ["Harbour reopens."]
+
+
 def test_html_and_gzipped_html_files_are_read_as_html(tmp_path):
     (tmp_path / "one.html").write_text(PAGE, encoding="utf-8")
     (tmp_path / "two.htm.gz").write_bytes(gzip.compress(PAGE.encode("utf-8")))

@@ -236,7 +236,9 @@ def html_bytes(path: str | os.PathLike) -> bytes:
 
 def _unpacked(path) -> tuple[bytes, str | None]:
     data = _read_raw(path)
-    if str(path).lower().endswith(".gz") and not data.startswith(GZIP_MAGIC):
+    # A page.html.gz that is plain HTML (a browser or `curl --compressed` unpacked it and kept
+    # the name) is read as it is; anything else not gzip is a damaged file.
+    if str(path).lower().endswith(".gz") and not data.startswith(GZIP_MAGIC) and not looks_like_html(data):
         data = gunzip(data, str(path))  # says what is wrong with it
     return unpacked_page(data, str(path))
 
