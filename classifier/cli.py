@@ -30,7 +30,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model
 from .params import parse_params
-from .output import kept_only, write_batches, write_kept, write_page_files, write_tagged
+from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, iter_pages
@@ -492,7 +492,7 @@ def convert_cli(
         with _output_stream(output) as out:
             for n, page in enumerate(chain((p for p in first if p), pages)):
                 if headers:
-                    out.write(("\n" if n else "") + f"==> {page[0].page} <==\n")
+                    out.write(("\n" if n else "") + f"==> {one_line(page[0].page)} <==\n")
                 out.write(join_blocks(b.text for b in page) + "\n")
     bad_files.finish("converted")
 

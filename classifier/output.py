@@ -236,8 +236,17 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
 
 
 def _page_title(block) -> str:
-    """A page's header: its name, and its URL when the input gave one (a crawl's page)."""
-    return block.page if block.url is None else f"{block.page} ({block.url})"
+    """A page's header: its name, and its URL when the input gave one (a crawl's page), on
+    one line whatever they hold."""
+    return one_line(block.page if block.url is None else f"{block.page} ({block.url})")
+
+
+def one_line(name: str) -> str:
+    """``name`` with its line breaks and other unprintable characters escaped ("a\\nb"), so
+    that a header stays one line."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
 
 
 def _style(text: str, colour: bool, **style) -> str:

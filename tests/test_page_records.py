@@ -304,3 +304,18 @@ def test_scrapers_field_names_for_the_page_and_its_address_are_read(tmp_path):
         [("crawl:1", "https://b.example/council", "Council meets.")],
         [("crawl:2", None, "Wire story.")],
     ]
+
+
+def test_a_page_name_with_a_line_break_keeps_its_header_one_line(tmp_path, small_model_path):
+    from typer.testing import CliRunner
+
+    from classifier.cli import app
+
+    from classifier import load_model
+
+    path = write_jsonl(tmp_path / "pages.jsonl", [{"page": "a\nb", "text": "Story one."}, {"page": "c", "text": "Two."}])
+    every_label = [arg for label in load_model(small_model_path).labels for arg in ("--keep", label)]
+    tagged = CliRunner().invoke(app, ["tag", str(path), "--model", str(small_model_path), *every_label])
+    converted = CliRunner().invoke(app, ["convert", str(path)])
+    assert tagged.stdout == "# a\\nb\n\nStory one.\n\n# c\n\nTwo.\n"
+    assert converted.stdout == "==> a\\nb <==\nStory one.\n\n==> c <==\nTwo.\n"
