@@ -1071,6 +1071,16 @@ def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):
         list(iter_pages([path]))
 
 
+@pytest.mark.parametrize("cut", [400, 700, len(MHTML) - 40])  # in the page's headers, in its HTML, in the image
+def test_an_mhtml_archive_cut_short_is_an_error_not_a_page_of_its_headers(tmp_path, cut):
+    path = tmp_path / "cut.mhtml"
+    path.write_bytes(MHTML.encode("ascii")[:cut])
+    with pytest.raises(InputError) as caught:
+        list(iter_pages([path]))
+    assert str(caught.value) == (f"{path}: is an MHTML archive cut short (its parts never end: an interrupted save or "
+                                 "download?); save the page again")
+
+
 def _webarchive(html: bytes, mime: str = "text/html", encoding: str = "UTF-8") -> bytes:
     """A page as Safari saves it: a binary property list holding the page and its images."""
     import plistlib

@@ -138,8 +138,12 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     base64 undone; decoded when the part names its charset, as an HTTP header would) and
     the URL it was saved from."""
     import email
+    from email.errors import CloseBoundaryNotFoundDefect
 
     message = email.message_from_bytes(data)
+    if any(isinstance(defect, CloseBoundaryNotFoundDefect) for defect in message.defects):
+        raise InputError(f"{source}: is an MHTML archive cut short (its parts never end: an interrupted save or "
+                         "download?); save the page again")
     for part in message.walk():
         if part.get_content_type() == "text/html":
             payload = part.get_payload(decode=True) or b""
