@@ -783,6 +783,10 @@ TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTM
     ("logo.html", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>', "is an SVG image, not a page"),
     ("map.xml", b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/x</loc></url></urlset>', "is a sitemap, not a page; tag the pages it lists"),
     ("answer.html", b'{"id": 7, "items": [1, 2, 3]}\n', "is JSON, not an HTML page; name it .json or .jsonl to read the pages it holds"),
+    ("page.webarchive", b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" '
+     b'"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0"><dict/></plist>',
+     "is a property list in XML (a .webarchive converted to XML?); convert it back with plutil -convert binary1, "
+     "or give the page's HTML"),
 ])
 def test_documents_that_are_not_pages_are_refused_with_what_to_do(tmp_path, small_model_path, name, content, message):
     path = tmp_path / name

@@ -249,6 +249,9 @@ def not_a_page(head: bytes) -> str | None:
             return "is a sitemap, not a page; tag the pages it lists"
         if name == b"svg":
             return "is an SVG image, not a page"
+        if name == b"plist":  # Safari's .webarchive after `plutil -convert xml1`
+            return ("is a property list in XML (a .webarchive converted to XML?); convert it back with "
+                    "plutil -convert binary1, or give the page's HTML")
         return (f"is an XML document (<{root.group(1).decode('ascii', 'replace')}>), not a page; "
                 "give pages as text, HTML or WARC files")
     return None
