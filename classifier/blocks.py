@@ -126,7 +126,15 @@ def join_blocks(texts: Iterable[str]) -> str:
 def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
     """``paths`` as a list; one path given alone (a str is iterable too: its letters would be
     read as file names) is a list of one."""
-    return [paths] if isinstance(paths, (str, os.PathLike)) else list(paths)
+    if isinstance(paths, (str, os.PathLike)):
+        return [paths]
+    if isinstance(paths, bytes) or not isinstance(paths, Iterable):
+        raise InputError(f"expected file names (a path, or a list of them), got {_short_repr(paths)}")
+    paths = list(paths)
+    wrong = next((p for p in paths if not isinstance(p, (str, os.PathLike))), None)
+    if wrong is not None:
+        raise InputError(f"expected file names (a path, or a list of them), got {_short_repr(wrong)} among them")
+    return paths
 
 
 def read_labelled(
@@ -207,11 +215,43 @@ class PageOrder:
 
 def check_page_order(blocks: Iterable[Block], source: str = "blocks") -> None:
     """Raise :class:`DataFormatError` (naming ``source`` and the block's place in it) unless
-    ``blocks`` hold each page's blocks together, in index order, none twice: what the
-    readers check in a file, for blocks a caller built."""
+    ``blocks`` are :class:`Block` records with fields of their types that hold each page's
+    blocks together, in index order, none twice: what the readers check in a file, for
+    blocks a caller built."""
     order = PageOrder()
     for position, block in enumerate(blocks):
-        order.check(block, f"{source}: block {position}")
+        where = f"{source}: block {position}"
+        check_fields(block, where)
+        order.check(block, where)
+
+
+def block_list(blocks: Iterable[Block], source: str = "blocks") -> list[Block]:
+    """``blocks`` as a list; :class:`DataFormatError` for a file name or text given instead."""
+    if isinstance(blocks, (str, bytes, os.PathLike)) or not isinstance(blocks, Iterable):
+        raise DataFormatError(f"{source}: expected Block records, got {_short_repr(blocks)}; read files of blocks "
+                              "with read_labelled(files), pages with iter_pages(files)")
+    return list(blocks)
+
+
+def check_fields(block: object, where: str) -> None:
+    """:class:`DataFormatError` unless ``block`` is a :class:`Block` whose fields have the
+    types a file's records are held to."""
+    if not isinstance(block, Block):
+        raise DataFormatError(f"{where}: expected a Block, got {_short_repr(block)}")
+    if not isinstance(block.page, str):
+        raise DataFormatError(f"{where}: 'page' must be a string, got {_short_repr(block.page)}")
+    if not isinstance(block.index, int) or isinstance(block.index, bool) or block.index < 0:
+        raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {_short_repr(block.index)}")
+    if not isinstance(block.text, str):
+        raise DataFormatError(f"{where}: 'text' must be a string, got {_short_repr(block.text)}")
+    for name in ("label", "url"):
+        value = getattr(block, name)
+        if value is not None and not isinstance(value, str):
+            raise DataFormatError(f"{where}: {name!r} must be a string or None, got {_short_repr(value)}")
+    weight = block.weight
+    if weight != 1.0 and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT):
+        raise DataFormatError(f"{where}: 'weight' must be a number above 0 and at most {MAX_WEIGHT:g} (how much the "
+                              f"block counts in training), got {_short_repr(weight)}")
 
 
 def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,

@@ -203,6 +203,8 @@ class ModelBundle:
 
     def save(self, path: str | Path) -> Path:
         """Write the model atomically to ``path`` (a ``.npz`` file)."""
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+            raise OutputError(f"a model is saved to a file's path, e.g. models/my.npz; got {path!r}")
         path = Path(path)
         check_model_path(path)
         data = self.to_bytes()
@@ -267,7 +269,11 @@ def shipped_model_path() -> Path:
 
 def as_model(model: "ModelBundle | str | Path | None") -> ModelBundle:
     """The model file ``model`` names (None: the shipped one), or ``model`` itself, loaded."""
-    return load_model(model) if model is None or isinstance(model, (str, os.PathLike)) else model
+    if model is None or isinstance(model, (str, os.PathLike)):
+        return load_model(model)
+    if not (hasattr(model, "labels") and hasattr(model, "predict_proba")):  # (anything that tags as a bundle does)
+        raise ModelError(f"model must be a ModelBundle, a model file's path or None (the shipped model); got {model!r}")
+    return model
 
 
 def load_model(path: str | Path | None = None) -> ModelBundle:
@@ -277,6 +283,8 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     saying what to do; never unpickles anything.
     """
     named = path is not None
+    if named and not isinstance(path, (str, os.PathLike)):
+        raise ModelError(f"a model file's path must be a str or Path; got {path!r}")
     path = Path(path) if named else shipped_model_path()
     if not path.is_file():
         if path.exists():

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, check_page_order, group_pages
+from .blocks import Block, block_list, check_page_order, group_pages
 from .errors import DataFormatError, SettingError, TrainingError
 from .bundle import ModelBundle, as_model
 from .extras import require
@@ -47,7 +47,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     ``on_progress`` is called with the number of blocks tagged after each batch.
     """
     model = as_model(model)  # a bundle, a model file, or None for the shipped model
-    blocks = list(blocks)
+    blocks = block_list(blocks, "evaluation data")
     if not blocks:
         raise DataFormatError("no labelled blocks to evaluate on")
     unlabelled = next((b for b in blocks if b.label is None), None)
@@ -206,7 +206,7 @@ def cross_validate(
 
     from .workers import forked_workers, resolve_jobs, submit
 
-    blocks = list(blocks)
+    blocks = block_list(blocks, source)
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
         raise SettingError("groups", groups, f"give one group per block, e.g. read_groups(files, {groups!r})")
     groups = list(groups) if groups is not None else [b.page for b in blocks]

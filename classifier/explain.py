@@ -50,7 +50,10 @@ def explain_pages(model: ModelBundle | str | Path | None, pages: Iterable[list[B
     bundle, a model file, or None for the shipped model)."""
     if type(top) is not int or top < 1:  # (2.5 or None would fail deep inside)
         raise SettingError("top", top, "give a whole number of features from 1")
-    model = as_model(model)
+    return _explained(as_model(model), pages, top)  # the checks above at the call, not at the first page
+
+
+def _explained(model: ModelBundle, pages: Iterable[list[Block]], top: int) -> Iterator[Explanation]:
     labels = model.labels
     for batch in batches(pages):
         proba = model.predict_proba(batch)

@@ -40,6 +40,8 @@ def as_path(path: str | os.PathLike) -> Path:
 def check_encoding(encoding: str) -> None:
     """Fail early on an encoding Python does not know or that cannot decode text
     (``undefined``, ``base64``, ...)."""
+    if not isinstance(encoding, str):
+        raise InputError(f"encoding must name one, such as utf-8 or latin-1; got {encoding!r}")
     try:
         codec = codecs.lookup(encoding)
     except LookupError:

@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .blocks import Block, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
+from .blocks import MAX_WEIGHT, Block, block_list, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
 from .errors import TrainingError
 from .features import feature_pipeline
@@ -212,7 +212,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit(self, X: list[Block], y: np.ndarray, sample_weight) -> "BlockClassifier":
         n_given = len(X)
-        weights = np.ones(n_given) if sample_weight is None else checked_weights(sample_weight, n_given)
+        # a weight train() was given times a record's own: each at most MAX_WEIGHT
+        weights = np.ones(n_given) if sample_weight is None else checked_weights(sample_weight, n_given, MAX_WEIGHT ** 2)
         if self.trim_edges:
             X, y, source = with_trimmed_pages(X, y, self.trim_edges, np.random.default_rng(self.random_state))
             weights = weights[source]
@@ -394,19 +395,18 @@ def _chrome_run(labels: Sequence[str]) -> int:
     return run
 
 
-def checked_weights(sample_weight: Sequence[float], n_blocks: int) -> np.ndarray:
-    """``sample_weight`` as an array, or TrainingError unless it is one finite number of at
-    least 0 a block, not all 0 (scikit-learn would fail deep inside on NaN or all zeros, and
-    quietly learn the opposite from negative weights)."""
+def checked_weights(sample_weight: Sequence[float], n_blocks: int, most: float = MAX_WEIGHT) -> np.ndarray:
+    """``sample_weight`` as an array, or TrainingError unless it is one number from 0 to
+    ``most`` a block, not all 0 (scikit-learn would fail deep inside on NaN or all zeros,
+    quietly learn the opposite from negative weights, and give up on weights of 1e20)."""
     try:
         weights = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError):
         raise TrainingError("sample_weight must be numbers, one a block") from None
     if weights.shape != (n_blocks,):
         raise TrainingError(f"sample_weight has {weights.size} values for {n_blocks} blocks")
-    if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
-        raise TrainingError("sample_weight must be finite numbers of at least 0, not all 0 "
-                            "(how much each block counts)")
+    if not (np.isfinite(weights).all() and (weights >= 0).all() and (weights <= most).all() and weights.sum() > 0):
+        raise TrainingError(f"sample_weight must be numbers from 0 to {most:g}, not all 0 (how much each block counts)")
     return weights
 
 
@@ -435,7 +435,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     (:mod:`classifier.memory`). Raises :class:`TrainingError` when the data cannot teach a
     model (``check_trainable``) or a compiled form disagrees with its pipeline.
     """
-    blocks = list(blocks)
+    blocks = block_list(blocks, source)
     check_trainable(blocks, source)
     labels = [b.label for b in blocks]
     if sample_weight is not None:  # before it meets the records' weights, and before any fit starts

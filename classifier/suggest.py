@@ -88,7 +88,7 @@ def suggest_pages(
     if not 0 <= diversity <= 1:  # (above 1 scores go negative; below 0 a page's twin ranks above it)
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
-    excluded = set(exclude_pages)
+    excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone
     candidates = list(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)))
     labels = model.labels
     picked: list[Suggestion] = []

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block, check_page_order
-from .errors import BlocktagError
+from .blocks import Block, block_list, check_page_order
+from .errors import BlocktagError, DataFormatError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
@@ -89,6 +89,9 @@ def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOC
     batches: in one, the features would read them as one page."""
     batch: list[Block] = []
     for page in pages:
+        if isinstance(page, Block):  # a flat list of blocks given for a list of pages
+            raise DataFormatError("pages are lists of blocks, one list a page (as iter_pages gives them); got a "
+                                  "Block: give [blocks] for one page, or tag blocks with tag_blocks")
         if batch and page and page[0].page == batch[-1].page:
             yield batch
             batch = []
@@ -137,7 +140,7 @@ class Tagger:
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
         """Tag blocks as given, in one model call: whole pages, each page's blocks together
         in index order (:class:`DataFormatError` otherwise)."""
-        blocks = list(blocks)
+        blocks = block_list(blocks)
         check_page_order(blocks)
         return tag_batch(self.model, blocks)
 

@@ -91,9 +91,9 @@ def test_tag_files_refuses_an_unknown_split_when_called_not_when_read():
 
 
 @pytest.mark.parametrize("weights, message", [
-    ([0.0], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
-    ([float("nan")], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
-    ([-1.0], "sample_weight must be finite numbers of at least 0, not all 0 (how much each block counts)"),
+    ([0.0], "sample_weight must be numbers from 0 to 1000, not all 0 (how much each block counts)"),
+    ([float("nan")], "sample_weight must be numbers from 0 to 1000, not all 0 (how much each block counts)"),
+    ([-1.0], "sample_weight must be numbers from 0 to 1000, not all 0 (how much each block counts)"),
     ([1.0, 2.0], None),
 ])
 def test_train_checks_sample_weight_before_fitting(corpus_blocks, weights, message):
@@ -140,3 +140,62 @@ def test_train_refuses_a_sample_weight_of_the_wrong_length_beside_weighted_recor
     with pytest.raises(TrainingError) as info:
         train(blocks, sample_weight=[1.0] * 205, plain_text_model=False)
     assert str(info.value) == "sample_weight has 205 values for 200 blocks"
+
+
+def _blocks_with(**fields):
+    from dataclasses import replace
+
+    return [replace(Block("p", 0, "Harbour reopens", "body"), **fields), Block("p", 1, "By Ana Ruiz", "byline")]
+
+
+@pytest.mark.parametrize("call, error, message", [
+    # what a caller built wrongly is named as a file's record would be, not met deep inside
+    (lambda m: m.tag_blocks(_blocks_with(text=123)), "DataFormatError", "blocks: block 0: 'text' must be a string, got 123"),
+    (lambda m: m.tag_blocks(_blocks_with(page=None)), "DataFormatError", "blocks: block 0: 'page' must be a string, got None"),
+    (lambda m: m.tag_blocks(_blocks_with(index="9")), "DataFormatError",
+     "blocks: block 0: 'index' must be a whole number from 0, got '9'"),
+    (lambda m: evaluate(m.model, _blocks_with(label=3)), "DataFormatError",
+     "evaluation data: block 0: 'label' must be a string or None, got 3"),
+    (lambda m: classifier.train(_blocks_with(weight=1e8)), "DataFormatError",
+     "training data: block 0: 'weight' must be a number above 0 and at most 1000 (how much the block counts in "
+     "training), got 100000000.0"),
+    (lambda m: classifier.train("blocks.jsonl"), "DataFormatError",
+     "training data: expected Block records, got 'blocks.jsonl'; read files of blocks with read_labelled(files), "
+     "pages with iter_pages(files)"),
+    (lambda m: evaluate(m.model, None), "DataFormatError",
+     "evaluation data: expected Block records, got None; read files of blocks with read_labelled(files), pages with "
+     "iter_pages(files)"),
+    (lambda m: list(m.tag_pages(classifier.page_blocks("One\n\nTwo", "p"))), "DataFormatError",
+     "pages are lists of blocks, one list a page (as iter_pages gives them); got a Block: give [blocks] for one "
+     "page, or tag blocks with tag_blocks"),
+    (lambda m: iter_pages(None), "InputError", "expected file names (a path, or a list of them), got None"),
+    (lambda m: read_labelled([SEED_LABELS, 5]), "InputError",
+     "expected file names (a path, or a list of them), got 5 among them"),
+    (lambda m: iter_pages([SEED_PAGE], encoding=None), "InputError",
+     "encoding must name one, such as utf-8 or latin-1; got None"),
+    (lambda m: iter_pages([SEED_PAGE], split="lines"), "InputError",
+     "unknown split mode 'lines'; use one of auto, blank, line"),  # at the call, before any page is read
+    (lambda m: explain_pages(m.model, [], top=0), "SettingError", "top=0: give a whole number of features from 1"),
+    (lambda m: classifier.Tagger(3), "ModelError",
+     "model must be a ModelBundle, a model file's path or None (the shipped model); got 3"),
+    (lambda m: classifier.load_model(3), "ModelError", "a model file's path must be a str or Path; got 3"),
+    (lambda m: m.model.save(None), "OutputError", "a model is saved to a file's path, e.g. models/my.npz; got None"),
+])
+def test_a_call_built_wrongly_is_a_blocktag_error_that_says_what_to_give(small_model, call, error, message):
+    tagger = classifier.Tagger(small_model)
+    with pytest.raises(getattr(classifier.errors, error)) as caught:
+        call(tagger)
+    assert str(caught.value) == message
+
+
+def test_sample_weight_past_the_records_cap_is_refused(corpus_blocks):
+    blocks = corpus_blocks[:200]
+    with pytest.raises(TrainingError) as caught:  # 1e20 makes the solver give up and tag everything one way
+        classifier.train(blocks, sample_weight=[1e20 if i % 50 == 0 else 1.0 for i in range(len(blocks))],
+                         plain_text_model=False)
+    assert str(caught.value) == "sample_weight must be numbers from 0 to 1000, not all 0 (how much each block counts)"
+
+
+def test_suggest_takes_one_page_named_alone_as_that_page(small_model):
+    pages = [classifier.page_blocks("Storm hits\n\nBy Ana", "a"), classifier.page_blocks("Floods rise\n\nBy Li", "b")]
+    assert [s.page for s in suggest_pages(small_model, pages, 2, exclude_pages="a")] == ["b"]

@@ -18,9 +18,10 @@ from typing import Callable, Iterable, Iterator
 
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
-                      jsonl_text_records, records_suffix, validated_blocks)
+                      jsonl_text_records, path_list, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
-from ..files import DEFAULT_ENCODING, GZIP_MAGIC, as_path, decode_text, read_bytes, read_text, text_encoding
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, read_bytes, read_text,
+                     text_encoding)
 from ..dialects import resolve_citations, resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -379,6 +380,12 @@ def iter_pages(
     then it is told of the error and the run goes on with the next file. ``split`` is how
     text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
     check_split(split)
+    check_encoding(encoding)
+    return _pages_of_inputs(path_list(inputs), encoding, on_error, split)  # checked at the call, read lazily
+
+
+def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable[[BlocktagError], None] | None,
+                     split: str) -> Iterator[list[Block]]:
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):
