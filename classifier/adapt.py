@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .blocks import MAX_WEIGHT, Block, read_labelled, training_data_hash
-from .errors import InputError, TrainingError
+from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, read_labelled, training_data_hash
+from .errors import InputError, SettingError, TrainingError
 
 CORPUS_SUFFIX = ".jsonl"
 # Chosen by benchmarks/adaptation.py (same-site curve): see benchmarks/README.md.
@@ -45,9 +45,9 @@ def read_corpus() -> list[Block]:
 
 
 def check_weight(weight: float) -> None:
-    if not 0 < weight <= MAX_WEIGHT:  # also refuses NaN
-        raise TrainingError(f"--weight {weight:g}: must be a number above 0 and at most {MAX_WEIGHT:g}, "
-                            f"e.g. --weight {DEFAULT_USER_WEIGHT:g}")
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT:  # also NaN
+        raise SettingError("weight", weight, f"must be a number above 0 and at most {MAX_WEIGHT:g}, e.g. "
+                                             f"{DEFAULT_USER_WEIGHT:g}")
 
 
 def train_with_corpus(
@@ -67,7 +67,8 @@ def train_with_corpus(
     """
     from .model import train
 
-    user_blocks = list(user_blocks)
+    user_blocks = block_list(user_blocks, source)
+    check_page_order(user_blocks, source)  # named by their place in the user's blocks, not in the corpus's
     if not user_blocks:
         raise TrainingError(f"{source}: no labelled blocks to add to the corpus")
     check_weight(weight)

@@ -543,7 +543,10 @@ def train_cli(
         if weight is not None:
             from .adapt import check_weight
 
-            check_weight(weight)
+            try:
+                check_weight(weight)
+            except SettingError as exc:
+                raise fail(f"--weight {weight:g}: {exc.fix}") from None
         check_not_input(output, data)
         check_model_path(output)
         check_writable(output)

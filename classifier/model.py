@@ -187,9 +187,9 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             (0 <= self.trim_edges <= 1, "trim_edges must be between 0 and 1"),
             (0 <= self.linkless_pages <= 1, "linkless_pages must be between 0 and 1"),
             (0 <= self.element_pages <= 1, "element_pages must be between 0 and 1"),
-            (self.tol > 0 and self.max_iter > 0, "tol and max_iter must be > 0"),
+            (0 < self.tol < np.inf and self.max_iter > 0, "tol and max_iter must be > 0 and finite"),
             (self.class_weight in (None, "balanced"), "class_weight must be None or 'balanced'"),
-            (self.random_state >= 0, "random_state must be >= 0"),
+            (0 <= self.random_state < 2 ** 32, "random_state must be from 0 to 2**32 - 1"),
         ]
         for name in ngram_params():
             low, high = getattr(self, name)

@@ -85,7 +85,8 @@ def suggest_pages(
     """
     if type(n) is not int or n < 1:
         raise SettingError("n", n, "give a whole number of pages from 1")
-    if not 0 <= diversity <= 1:  # (above 1 scores go negative; below 0 a page's twin ranks above it)
+    if isinstance(diversity, bool) or not isinstance(diversity, (int, float)) or not 0 <= diversity <= 1:
+        # (above 1 scores go negative; below 0 a page's twin ranks above it)
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
     excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .blocks import Block, block_list, check_page_order
-from .errors import BlocktagError, DataFormatError
+from .errors import BlocktagError, DataFormatError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
@@ -128,6 +128,8 @@ class Tagger:
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
         self.model = as_model(model)
         self.jobs = resolve_jobs(jobs)
+        if batch_blocks is not None and (type(batch_blocks) is not int or batch_blocks < 1):
+            raise SettingError("batch_blocks", batch_blocks, "give a whole number of blocks from 1 (or None)")
         self.batch_blocks = DEFAULT_BATCH_BLOCKS if batch_blocks is None else batch_blocks
 
     def tag_text(self, text: str | bytes, page: str = "page", split: str = DEFAULT_SPLIT,

@@ -650,7 +650,7 @@ def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_
 def test_weight_must_be_a_finite_number_above_0(small_shipped_corpus, tmp_path, weight):
     result = run("train", SEED_LABELS, "--with-corpus", "--weight", weight, "-o", tmp_path / "m.npz")
     assert result.exit_code == 1
-    assert result.stderr == f"Error: --weight {weight}: must be a number above 0 and at most 1000, e.g. --weight 5\n"
+    assert result.stderr == f"Error: --weight {weight}: must be a number above 0 and at most 1000, e.g. 5\n"
     assert not (tmp_path / "m.npz").exists()
 
 

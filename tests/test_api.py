@@ -180,6 +180,11 @@ def _blocks_with(**fields):
      "model must be a ModelBundle, a model file's path or None (the shipped model); got 3"),
     (lambda m: classifier.load_model(3), "ModelError", "a model file's path must be a str or Path; got 3"),
     (lambda m: m.model.save(None), "OutputError", "a model is saved to a file's path, e.g. models/my.npz; got None"),
+    (lambda m: classifier.Tagger(m.model, batch_blocks="10"), "SettingError",
+     "batch_blocks='10': give a whole number of blocks from 1 (or None)"),
+    (lambda m: suggest_pages(m.model, [], 1, diversity="0.5"), "SettingError",
+     "diversity='0.5': give a number from 0 (rank by doubt alone) to 1"),
+    (lambda m: classifier.train(read_labelled([SEED_LABELS]), tol=float("inf")), "TrainingError", "tol and max_iter must be > 0 and finite"),
 ])
 def test_a_call_built_wrongly_is_a_blocktag_error_that_says_what_to_give(small_model, call, error, message):
     tagger = classifier.Tagger(small_model)
@@ -199,3 +204,18 @@ def test_sample_weight_past_the_records_cap_is_refused(corpus_blocks):
 def test_suggest_takes_one_page_named_alone_as_that_page(small_model):
     pages = [classifier.page_blocks("Storm hits\n\nBy Ana", "a"), classifier.page_blocks("Floods rise\n\nBy Li", "b")]
     assert [s.page for s in suggest_pages(small_model, pages, 2, exclude_pages="a")] == ["b"]
+
+
+def test_train_with_corpus_names_the_users_blocks_by_their_own_places_and_its_weight_as_the_argument():
+    from classifier.adapt import train_with_corpus
+
+    corpus = [Block("c", 0, "Storm hits", "body"), Block("c", 1, "By Li", "byline")]
+    reversed_page = [Block("u", 1, "By Ana", "byline"), Block("u", 0, "Floods rise", "body")]
+    with pytest.raises(classifier.DataFormatError) as caught:
+        train_with_corpus(reversed_page, corpus=corpus)
+    assert str(caught.value) == ("your labels: block 1: page 'u' index 0 comes after index 1; give a page's blocks "
+                                 "in the order of their index")
+    for weight in (None, "5", 0):
+        with pytest.raises(SettingError) as caught:
+            train_with_corpus(reversed_page[::-1], weight=weight, corpus=corpus)
+        assert str(caught.value) == f"weight={weight!r}: must be a number above 0 and at most 1000, e.g. 5"

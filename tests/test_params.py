@@ -71,7 +71,7 @@ def test_an_unknown_key_lists_the_known_ones():
     ("neighbours=-1,x", "--param neighbours=-1,x: neighbours takes comma-separated whole numbers (default -1,1)"),
     ("C=nan", "--param C=nan: C takes a number (default 4.0)"),
     ("C=-1", "--param C=-1: C must be > 0"),
-    ("random_state=-1", "--param random_state=-1: random_state must be >= 0"),
+    ("random_state=-1", "--param random_state=-1: random_state must be from 0 to 2**32 - 1"),
     ("trim_edges=2", "--param trim_edges=2: trim_edges must be between 0 and 1"),
     ("class_weight=Balanced", "--param class_weight=Balanced: class_weight must be None or 'balanced'"),
     ("shape_ngrams=3,2", "--param shape_ngrams=3,2: shape_ngrams must be (low, high) with 1 <= low <= high"),
