@@ -903,7 +903,9 @@ def label_cli(
                              encoding=encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                               f"Next: blocktag train {path} --with-corpus --output mine.npz")
+                               f"Next: blocktag train {path} --with-corpus --output mine.npz (name the files of "
+                               "earlier rounds too, but not one kept to evaluate on; a new --output keeps the model "
+                               "you have)")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                                f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")

@@ -255,8 +255,10 @@ class Labeller:
             out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
         guess = record.get("label")
         confidence = record.get("confidence")
-        out.print(Text("guess: " + (f"{guess}" + (f" ({confidence:.2f})" if isinstance(confidence, (int, float)) else "")
-                                    if guess else "none"), style="bold cyan"))
+        if guess and not isinstance(confidence, (int, float)):  # a label someone gave, not the model's guess
+            out.print(Text(f"label: {guess}", style="bold cyan"))
+        else:
+            out.print(Text("guess: " + (f"{guess} ({confidence:.2f})" if guess else "none"), style="bold cyan"))
         out.print(Text(self.legend()))
         if message:
             out.print(Text(message, style="yellow"))

@@ -456,6 +456,14 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
                          f"Run 'blocktag label {path}' again to resume.")
 
 
+def test_label_shows_a_label_someone_gave_as_a_label_not_a_guess(tmp_path):
+    path = write_jsonl(tmp_path / "gold.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline"},
+                                                 {"page": "p", "index": 1, "text": "The story.", "label": "body"}])
+    result = run("label", path, input="q\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[2:4] == ["  ┆ The story.  [body]", "label: byline"]
+
+
 def test_label_cli_resumes_where_it_stopped(tmp_path):
     path = label_input(tmp_path)
     assert run("label", path, input="\n\n\nq\n").exit_code == 0
@@ -466,10 +474,12 @@ def test_label_cli_resumes_where_it_stopped(tmp_path):
     assert all(r["reviewed"] for r in saved(path))
     assert result.stdout.splitlines()[-1] == (
         f"All 5 blocks of {path} reviewed (1 changed from the guess this session). "
-        f"Next: blocktag train {path} --with-corpus --output mine.npz")
+        f"Next: blocktag train {path} --with-corpus --output mine.npz (name the files of earlier rounds too, but not "
+        "one kept to evaluate on; a new --output keeps the model you have)")
     again = run("label", path, input="")
     assert again.stdout == (f"All 5 blocks of {path} reviewed (0 changed from the guess this session). "
-                            f"Next: blocktag train {path} --with-corpus --output mine.npz\n")
+                            f"Next: blocktag train {path} --with-corpus --output mine.npz (name the files of earlier "
+                            "rounds too, but not one kept to evaluate on; a new --output keeps the model you have)\n")
 
 
 def test_label_saves_each_page_as_it_is_finished(tmp_path, capsys):
