@@ -176,8 +176,7 @@ def progress_bar(description: str, total: int | None, show: bool = True, log: bo
 def _progress_lines(description: str, total: int | None) -> Iterator:
     started, done = clock(), 0
     staged = total is not None and total <= MAX_LOGGED_STAGES
-    if not staged:  # one long stage, or too many to log: say it has started
-        typer.echo(f"{description}...", err=True)
+    typer.echo(f"{description}...", err=True)  # at once: a first stage may take minutes
 
     def advance(n: int) -> None:
         nonlocal done
@@ -749,7 +748,7 @@ def cv_cli(
 
     Example: blocktag cv training/data/*.jsonl --folds 5 --group file
     """
-    from .evaluation import cross_validate
+    from .evaluation import cross_validate, cross_validation_splits
     from .report import write_json
 
     with user_errors():
@@ -759,10 +758,11 @@ def cv_cli(
         if not blocks:
             raise fail(f"{', '.join(map(str, data))}: no labelled blocks to cross-validate on")
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
+        source = ", ".join(str(p) for p in data)
+        cross_validation_splits(blocks, folds, groups, source, **settings)  # its errors before the first progress line
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
             result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
-                                    source=", ".join(str(p) for p in data), plain_text_model=plain_text_model,
-                                    jobs=jobs, **settings)
+                                    source=source, plain_text_model=plain_text_model, jobs=jobs, **settings)
         result = {**result, "grouped_by": group, "data": [str(p) for p in data]}
         if json_path is not None:
             write_json(result, json_path)

@@ -186,25 +186,13 @@ def calibration(confidence: np.ndarray, correct: np.ndarray, bins: int = CALIBRA
     return {"ece": float(ece), "bins": table}
 
 
-def cross_validate(
-    blocks: Sequence[Block],
-    folds: int = DEFAULT_FOLDS,
-    groups: Sequence[str] | None = None,
-    on_fold: Callable[[int], None] | None = None,
-    source: str = "training data",
-    plain_text_model: bool = True,
-    jobs: int = 1,
-    **params,
-) -> dict:
-    """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
-    is in both a training and a test fold. ``source`` names the data in errors;
-    ``plain_text_model`` and ``params`` are :func:`train`'s; ``jobs`` folds are trained at
-    once in worker processes (-1: one per core; the figures are the same as with 1).
-    Returns per-label and macro-F1 as mean ± std over the folds, and each fold's figures."""
+def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS, groups: Sequence[str] | None = None,
+                            source: str = "training data", **params) -> list:
+    """The (training rows, test rows) of each fold of :func:`cross_validate`, once every
+    check has passed that would stop it (the folds and groups, the parameters' names, each
+    fold's training part): what a caller runs first to fail before any work is announced."""
     require("train", "cross-validation")
     from sklearn.model_selection import GroupKFold
-
-    from .workers import forked_workers, resolve_jobs, submit
 
     blocks = block_list(blocks, source)
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
@@ -223,6 +211,28 @@ def cross_validate(
     splits = list(GroupKFold(n_splits=folds).split(blocks, groups=groups))
     for k, (train_idx, _) in enumerate(splits, 1):  # every fold checked before any is trained
         check_trainable([blocks[i] for i in train_idx], source=f"{source} (training part of fold {k} of {folds})")
+    return splits
+
+
+def cross_validate(
+    blocks: Sequence[Block],
+    folds: int = DEFAULT_FOLDS,
+    groups: Sequence[str] | None = None,
+    on_fold: Callable[[int], None] | None = None,
+    source: str = "training data",
+    plain_text_model: bool = True,
+    jobs: int = 1,
+    **params,
+) -> dict:
+    """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
+    is in both a training and a test fold. ``source`` names the data in errors;
+    ``plain_text_model`` and ``params`` are :func:`train`'s; ``jobs`` folds are trained at
+    once in worker processes (-1: one per core; the figures are the same as with 1).
+    Returns per-label and macro-F1 as mean ± std over the folds, and each fold's figures."""
+    from .workers import forked_workers, resolve_jobs, submit
+
+    blocks = block_list(blocks, source)
+    splits = cross_validation_splits(blocks, folds, groups, source, **params)
     processes = min(resolve_jobs(jobs), folds)
     with forked_workers(processes if processes > 1 else 0) as workers:
 
@@ -249,7 +259,7 @@ def cross_validate(
 
     return {
         "folds": folds,
-        "groups": n_groups,
+        "groups": len(set(groups)) if groups is not None else len({b.page for b in blocks}),
         "plain_text_model": plain_text_model,
         "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in BlockClassifier(**params).get_params().items()},
         "accuracy": spread([s["accuracy"] for s in fold_scores]),

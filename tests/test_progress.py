@@ -43,6 +43,7 @@ def test_cv_logs_a_line_a_fold(tmp_path, corpus_blocks):
     result = run("cv", data, "--folds", 3, "--json", scores)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
+        "Cross-validating (3 folds)...\n"
         "Cross-validating (3 folds): 1/3 done (0 s)\n"
         "Cross-validating (3 folds): 2/3 done (0 s)\n"
         "Cross-validating (3 folds): 3/3 done (0 s)\n"
