@@ -25,7 +25,7 @@ from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
 from .errors import BlocktagError, SettingError
 from .extras import require
-from .evaluation import DEFAULT_FOLDS
+from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model
@@ -684,13 +684,16 @@ def print_metrics(metrics: dict, name: str | None = None) -> None:
     print_table(table)
     spread = metrics.get("macro_f1_interval")
     stdout_console().print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
-                           + (f" ({_interval_text(spread)})" if spread else "")
+                           + (f" ({_interval_text(spread)})" if spread else f" ({NO_INTERVAL})")
                            + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
         confusion.add_row(label, *[str(n) for n in row])
     print_table(confusion)
+
+
+NO_INTERVAL = f"no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more"
 
 
 def _interval_text(spread: dict, signed: bool = False) -> str:
@@ -722,7 +725,7 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     for letter, name in zip(letters[1:], names[1:]):
         if comparison and name in comparison:
             change = comparison[name]
-            spread = f" ({_interval_text(change['interval'], signed=True)})" if change["interval"] else ""
+            spread = f" ({_interval_text(change['interval'], signed=True)})" if change["interval"] else f" ({NO_INTERVAL})"
             stdout_console().print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f}{spread}")
 
 

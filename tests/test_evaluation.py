@@ -323,7 +323,11 @@ def test_too_few_pages_give_no_interval(small_model_path, tmp_path):
     data = write_jsonl(tmp_path / "few.jsonl", [b.to_dict() for b in blocks])
     output = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-q"]).stdout
     line = next(line for line in output.splitlines() if line.startswith("accuracy"))
-    assert "interval" not in line and f"macro-F1 {result['macro_f1']:.3f}" in line
+    assert f"macro-F1 {result['macro_f1']:.3f} (no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more)" in line
+    copy = tmp_path / "copy.npz"
+    copy.write_bytes(small_model_path.read_bytes())
+    compared = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(copy), "-q"]).stdout
+    assert compared.splitlines()[-1] == f"B - A: macro-F1 +0.000 (no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more)"
 
 
 def test_compare_refuses_results_on_different_blocks(small_model_path, held_out):
