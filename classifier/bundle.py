@@ -112,7 +112,7 @@ class ModelBundle:
             "plain_text_model": self.plain is not None,
             "remembered_blocks": len(self.memory) if self.memory is not None else 0,
             "sources": meta.get("sources"),
-            "versions": {name: meta.get(f"{name}_version") for name in ("blocktag", "sklearn", "numpy", "python")},
+            "versions": {name: meta.get(f"{name}_version") for name in ("blocktag", "sklearn", "numpy", "scipy", "python")},
         }
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:

@@ -958,7 +958,7 @@ def info_cli(
     rows.append(("Remembered blocks", f"{summary['remembered_blocks']:,}"))
     versions = summary["versions"]
     rows.append(("Made with", " · ".join(f"{name} {v}" for name, v in (
-        ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]),
+        ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]), ("scipy", versions["scipy"]),
         ("Python", versions["python"])) if v)))
     width = max(len(name) for name, _ in rows)
     for name, text in rows:

@@ -259,7 +259,9 @@ def test_info_shows_what_a_model_is(small_model_path, small_model):
     assert "features=words,edge_words,word_shapes,shape,position,images" in lines["Settings"]
     assert lines["Plain-text model"] == ("yes" if small_model.plain is not None else "no")
     assert lines["Remembered blocks"] == "0"
-    assert lines["Made with"].startswith(f"blocktag {meta['blocktag_version']} · scikit-learn {meta['sklearn_version']}")
+    assert lines["Made with"] == (f"blocktag {meta['blocktag_version']} · scikit-learn {meta['sklearn_version']} · "
+                                  f"numpy {meta['numpy_version']} · scipy {meta['scipy_version']} · "
+                                  f"Python {meta['python_version']}")
     as_json = json.loads(runner.invoke(app, ["info", "-m", str(small_model_path), "--json"]).output)
     assert as_json["labels"] == meta["label_counts"] and as_json["settings"] == meta["params"]
     assert as_json["training_sha256"] == meta["training_sha256"] and as_json["remembered_blocks"] == 0
