@@ -877,7 +877,8 @@ def suggest_cli(
             with atomic_write(config) as handle:
                 handle.write(labeling_config(bundle.labels))
             typer.echo(f"Wrote {config}", err=True)
-    table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first")
+    fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
+    table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first{fewer}")
     for s in picked:
         table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
     print_table(table, stderr_console())

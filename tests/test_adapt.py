@@ -124,7 +124,9 @@ def test_suggest_cli_writes_ranked_prelabelled_jsonl(small_model_path, tmp_path)
     assert list(records[0]) == ["page", "index", "text", "label", "confidence"]
     assert [p[0].page for p in group_pages(Block(r["page"], r["index"], r["text"]) for r in records)] == \
         [s.page for s in expected]
-    assert "2 page(s) to label, best first" in result.stderr
+    assert "2 page(s) to label, best first\n" in result.stderr
+    fewer = run("suggest", SEED_PAGE, "--pages", 3, "--model", small_model_path, "-o", tmp_path / "one.jsonl")
+    assert "1 page(s) to label, best first (every page there was to pick from; 3 asked)" in fewer.stderr
 
 
 def test_suggest_cli_labelstudio_tasks_and_config(small_model_path, tmp_path):
