@@ -95,13 +95,33 @@ class Part:
 _NEIGHBOURS = {"-1": "previous block", "+1": "next block"}
 
 
+# How explain names a measure (its column's name less "log_", as the value is shown unlogged),
+# where the name alone would puzzle a reader; the others read as their words ("link share").
+_MEASURE_PHRASES = {
+    "relative": "how far down the page (0 to 1)", "from_top": "blocks above it", "from_bottom": "blocks below it",
+    "page_blocks": "blocks on the page", "chars": "characters", "whole_link": "all one link",
+    "starts_by": 'opens with "By"', "starts_credit": "opens with a credit (Photo:, Credit:)",
+    "capitalised_word_share": "capitalised words' share", "has_month_date": "has a date with a month",
+    "has_clock": "has a clock time", "has_zone": "has a time zone", "has_email": "has an e-mail address",
+    "has_handle": "has an @handle", "has_copyright": "has ©", "has_pipe": "has |",
+    "code_mark_share": "share of { } ; =", "image_text_share": "share that is image alt text",
+    "is_first": "first block", "is_last": "last block",
+}
+# Measures that are 0 or 1, shown as no or yes.
+_YES_NO = ("has_", "is_", "starts_", "whole_link", "exists")
+
+
 def readable_measure(name: str, value: float) -> str:
-    """A measure column and its value as a person reads them: "next block: words 33"."""
+    """A measure column and its value as a person reads them: "next block: words 33",
+    "opens with "By": yes"."""
     where, _, measure = name.rpartition(" ")
     where = _NEIGHBOURS.get(where, f"block {where}") + ": " if where else ""
     if measure.startswith("log_"):
         measure, value = measure[4:], float(np.expm1(value))
-    return f"{where}{measure.replace('_', ' ')} {value:.3g}"
+    phrase = _MEASURE_PHRASES.get(measure, measure.replace("_", " "))
+    if measure.startswith(_YES_NO) and value in (0.0, 1.0):
+        return f"{where}{phrase}: {'yes' if value else 'no'}"
+    return f"{where}{phrase} {value:.3g}"
 
 
 def small_product(values: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -35,9 +35,9 @@ def test_explain_prints_label_runner_up_and_evidence(tmp_path):
     assert result.stdout == (
         "# page\n"
         "[0] other 0.88 (runner-up body 0.12): Otters\n"
-        "    +1.00  is first 1\n"
+        "    +1.00  first block: yes\n"
         "[1] body 0.88 (runner-up other 0.12): Cranes\n"
-        "    +1.00  is last 1\n"
+        "    +1.00  last block: yes\n"
     )
 
 
@@ -49,8 +49,8 @@ def test_explain_jsonl_adds_runner_up_and_evidence(tmp_path):
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(r["label"], r["runner_up"], r["evidence"]) for r in records] == [
-        ("other", "body", [{"feature": "is first 1", "weight": 1.0}]),
-        ("body", "other", [{"feature": "is last 1", "weight": 1.0}]),
+        ("other", "body", [{"feature": "first block: yes", "weight": 1.0}]),
+        ("body", "other", [{"feature": "last block: yes", "weight": 1.0}]),
     ]
     assert records[0]["scores"] == {"body": 0.1192, "other": 0.8808}
 

@@ -283,6 +283,21 @@ def test_unknown_features_are_rejected_at_fit(corpus_blocks):
         train(corpus_blocks, features=("words", "no_such_feature"))
 
 
+@pytest.mark.parametrize("column, value, shown", [
+    ("log_words", np.log1p(34.0), "words 34"),
+    ("+1 log_words", np.log1p(34.0), "next block: words 34"),
+    ("log_from_top", 0.0, "blocks above it 0"),
+    ("relative", 0.0667, "how far down the page (0 to 1) 0.0667"),
+    ("starts_by", 1.0, 'opens with "By": yes'),
+    ("-1 has_year", 0.0, "previous block: has year: no"),
+    ("link_share", 0.9, "link share 0.9"),
+])
+def test_a_measure_reads_as_words_with_its_value_unlogged(column, value, shown):
+    from classifier.inference import readable_measure
+
+    assert readable_measure(column, value) == shown
+
+
 def test_evidence_names_readable_features(small_model):
     blocks = [Block("p", 0, "[Subscribe](https://example.org/subscribe?utm_source=nav) to our newsletter"),
               Block("p", 1, "By Jane Doe"), Block("p", 2, "The council met on Tuesday to discuss the budget.")]
