@@ -126,23 +126,22 @@ def looks_like_html(data: bytes) -> bool:
     data = data.removeprefix(b"\xef\xbb\xbf")
     if looks_like_mhtml(data) or data.startswith(WEBARCHIVE_MAGIC):
         return True
-    body = past_prologue(data)
+    body = past_prologue(data, FRAGMENT_BYTES)
     head = body[:SNIFF_BYTES]
     if _HTML_START.match(head):
         return True
-    return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body, 0, FRAGMENT_BYTES)
-                and not _TEXT_PARAGRAPH.search(head))
+    return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body) and not _TEXT_PARAGRAPH.search(head))
 
 
 _BLANKS = re.compile(rb"\s*")
 
 
-def past_prologue(data: bytes) -> bytes:
-    """``data`` from its first element or text on: blanks, XML declarations and comments
-    before it skipped, up to :data:`PROLOGUE_BYTES`."""
+def past_prologue(data: bytes, length: int) -> bytes:
+    """``length`` bytes of ``data`` from its first element or text on: blanks, XML
+    declarations and comments before it skipped, up to :data:`PROLOGUE_BYTES`."""
     pos = 0
     while True:
-        pos = _BLANKS.match(data, pos).end()
+        pos = _BLANKS.match(data, pos, PROLOGUE_BYTES).end()
         if data.startswith(b"<!--", pos):
             end = data.find(b"-->", pos + 4, PROLOGUE_BYTES)
             closing = 3
@@ -150,9 +149,9 @@ def past_prologue(data: bytes) -> bytes:
             end = data.find(b">", pos, PROLOGUE_BYTES)
             closing = 1
         else:
-            return data[pos:]
+            return data[pos:pos + length]
         if end < 0:  # a comment that runs on (a page of text may open with "<!--")
-            return data[pos:]
+            return data[pos:pos + length]
         pos = end + closing
 
 
@@ -231,7 +230,7 @@ def not_a_page(head: bytes) -> str | None:
         if head.startswith(magic):
             return what
     head = head.removeprefix(b"\xef\xbb\xbf")
-    body = past_prologue(head)[:SNIFF_BYTES]
+    body = past_prologue(head, SNIFF_BYTES)
     head = head[:SNIFF_BYTES]
     if _FEED_START.match(body):
         return _FEED

@@ -177,10 +177,10 @@ def _is_json(data: bytes | str) -> bool:
     """Whether a whole file is one JSON object or array (or JSON Lines of them)."""
     import json
 
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    text = text.lstrip("\ufeff \t\r\n")
-    if text[:1] not in ("{", "["):
+    start = (data[:4096].decode("utf-8", "replace") if isinstance(data, bytes) else data[:4096]).lstrip("\ufeff \t\r\n")
+    if start[:1] not in ("{", "["):  # (an HTML page is not decoded whole to learn that)
         return False
+    text = (data.decode("utf-8", "replace") if isinstance(data, bytes) else data).lstrip("\ufeff \t\r\n")
     first = text.split("\n", 1)[0] if text[:1] == "{" else text
     try:
         json.loads(first)
