@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from . import __version__
-from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, read_labelled, training_data_hash
+from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, is_weight, read_labelled, training_data_hash
 from .errors import InputError, SettingError, TrainingError
 
 CORPUS_SUFFIX = ".jsonl"
@@ -45,7 +45,7 @@ def read_corpus() -> list[Block]:
 
 
 def check_weight(weight: float) -> None:
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT:  # also NaN
+    if not is_weight(weight):
         raise SettingError("weight", weight, f"must be a number above 0 and at most {MAX_WEIGHT:g}, e.g. "
                                              f"{DEFAULT_USER_WEIGHT:g}")
 

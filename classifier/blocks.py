@@ -17,6 +17,7 @@ import re
 import sys
 import warnings
 from dataclasses import asdict, dataclass
+from numbers import Integral, Real
 from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Iterable, Iterator
@@ -129,11 +130,11 @@ def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
     if isinstance(paths, (str, os.PathLike)):
         return [paths]
     if isinstance(paths, bytes) or not isinstance(paths, Iterable):
-        raise InputError(f"expected file names (a path, or a list of them), got {_short_repr(paths)}")
+        raise InputError(f"expected file names (a path, or a list of them), got {short_repr(paths)}")
     paths = list(paths)
     wrong = next((p for p in paths if not isinstance(p, (str, os.PathLike))), None)
     if wrong is not None:
-        raise InputError(f"expected file names (a path, or a list of them), got {_short_repr(wrong)} among them")
+        raise InputError(f"expected file names (a path, or a list of them), got {short_repr(wrong)} among them")
     return paths
 
 
@@ -228,7 +229,7 @@ def check_page_order(blocks: Iterable[Block], source: str = "blocks") -> None:
 def block_list(blocks: Iterable[Block], source: str = "blocks") -> list[Block]:
     """``blocks`` as a list; :class:`DataFormatError` for a file name or text given instead."""
     if isinstance(blocks, (str, bytes, os.PathLike)) or not isinstance(blocks, Iterable):
-        raise DataFormatError(f"{source}: expected Block records, got {_short_repr(blocks)}; read files of blocks "
+        raise DataFormatError(f"{source}: expected Block records, got {short_repr(blocks)}; read files of blocks "
                               "with read_labelled(files), pages with iter_pages(files)")
     return list(blocks)
 
@@ -237,21 +238,20 @@ def check_fields(block: object, where: str) -> None:
     """:class:`DataFormatError` unless ``block`` is a :class:`Block` whose fields have the
     types a file's records are held to."""
     if not isinstance(block, Block):
-        raise DataFormatError(f"{where}: expected a Block, got {_short_repr(block)}")
+        raise DataFormatError(f"{where}: expected a Block, got {short_repr(block)}")
     if not isinstance(block.page, str):
-        raise DataFormatError(f"{where}: 'page' must be a string, got {_short_repr(block.page)}")
-    if not isinstance(block.index, int) or isinstance(block.index, bool) or block.index < 0:
-        raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {_short_repr(block.index)}")
+        raise DataFormatError(f"{where}: 'page' must be a string, got {short_repr(block.page)}")
+    if not isinstance(block.index, Integral) or isinstance(block.index, bool) or block.index < 0:  # (numpy's too)
+        raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {short_repr(block.index)}")
     if not isinstance(block.text, str):
-        raise DataFormatError(f"{where}: 'text' must be a string, got {_short_repr(block.text)}")
+        raise DataFormatError(f"{where}: 'text' must be a string, got {short_repr(block.text)}")
     for name in ("label", "url"):
         value = getattr(block, name)
         if value is not None and not isinstance(value, str):
-            raise DataFormatError(f"{where}: {name!r} must be a string or None, got {_short_repr(value)}")
-    weight = block.weight
-    if weight != 1.0 and (isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT):
+            raise DataFormatError(f"{where}: {name!r} must be a string or None, got {short_repr(value)}")
+    if block.weight != 1.0 and not is_weight(block.weight):
         raise DataFormatError(f"{where}: 'weight' must be a number above 0 and at most {MAX_WEIGHT:g} (how much the "
-                              f"block counts in training), got {_short_repr(weight)}")
+                              f"block counts in training), got {short_repr(block.weight)}")
 
 
 def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
@@ -430,7 +430,7 @@ def _as_index(value: object, where: str) -> int:
     if isinstance(value, str) and _INDEX.fullmatch(value.strip()):
         value = int(value)  # CSV cells are strings
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < MAX_INDEX:
-        shown = f"a number of {len(str(value).lstrip('-'))} digits" if isinstance(value, int) and value >= MAX_INDEX else _short_repr(value)
+        shown = f"a number of {len(str(value).lstrip('-'))} digits" if isinstance(value, int) and value >= MAX_INDEX else short_repr(value)
         raise DataFormatError(f"{where}: 'index' must be a whole number from 0, got {shown}")
     return value
 
@@ -439,6 +439,12 @@ def _as_index(value: object, where: str) -> int:
 # and saves a model that tags everything one way. The corpus counts a wave at 0.5, a user's
 # pages at 5 (train --with-corpus).
 MAX_WEIGHT = 1000.0
+
+
+def is_weight(value: object) -> bool:
+    """Whether ``value`` is a weight a block may have: a number above 0, at most
+    :data:`MAX_WEIGHT` (not NaN, not a bool)."""
+    return isinstance(value, Real) and not isinstance(value, bool) and 0 < value <= MAX_WEIGHT
 
 
 def _as_weight(value: object, where: str) -> float:
@@ -450,13 +456,14 @@ def _as_weight(value: object, where: str) -> float:
         weight = float(value) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else math.nan
     except ValueError:
         weight = math.nan
-    if not 0 < weight <= MAX_WEIGHT:  # (also refuses NaN)
+    if not is_weight(weight):
         raise DataFormatError(f"{where}: 'weight' must be a number above 0 and at most {MAX_WEIGHT:g} (how much "
-                              f"the block counts in training), got {_short_repr(value)}")
+                              f"the block counts in training), got {short_repr(value)}")
     return weight
 
 
-def _short_repr(value: object, limit: int = 40) -> str:
+def short_repr(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message that names what it was given."""
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
 

@@ -24,7 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import Block, short_repr
 from .measures import pages_without_links
 from .errors import BlocktagError, ModelError, OutputError
 from .files import atomic_write
@@ -204,7 +204,7 @@ class ModelBundle:
     def save(self, path: str | Path) -> Path:
         """Write the model atomically to ``path`` (a ``.npz`` file)."""
         if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-            raise OutputError(f"a model is saved to a file's path, e.g. models/my.npz; got {path!r}")
+            raise OutputError(f"a model is saved to a file's path, e.g. models/my.npz; got {short_repr(path)}")
         path = Path(path)
         check_model_path(path)
         data = self.to_bytes()
@@ -272,7 +272,7 @@ def as_model(model: "ModelBundle | str | Path | None") -> ModelBundle:
     if model is None or isinstance(model, (str, os.PathLike)):
         return load_model(model)
     if not (hasattr(model, "labels") and hasattr(model, "predict_proba")):  # (anything that tags as a bundle does)
-        raise ModelError(f"model must be a ModelBundle, a model file's path or None (the shipped model); got {model!r}")
+        raise ModelError(f"model must be a ModelBundle, a model file's path or None (the shipped model); got {short_repr(model)}")
     return model
 
 
@@ -284,7 +284,7 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     """
     named = path is not None
     if named and not isinstance(path, (str, os.PathLike)):
-        raise ModelError(f"a model file's path must be a str or Path; got {path!r}")
+        raise ModelError(f"a model file's path must be a str or Path; got {short_repr(path)}")
     path = Path(path) if named else shipped_model_path()
     if not path.is_file():
         if path.exists():

@@ -81,8 +81,8 @@ def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
         shipped = client.scatter(model, broadcast=True, hash=False) if client is not None else \
             dask.delayed(model, traverse=False)
     else:
+        load_model(model)  # a bad model file fails here, with its error and its name as given, not on every worker
         path = str(Path(model).absolute()) if model is not None else None
-        load_model(path)  # a bad model file fails here, with its error, not on every worker
         shipped = (path, (Path(path) if path else shipped_model_path()).stat().st_mtime)
     return pages.map_partitions(_tag_partition, shipped)
 

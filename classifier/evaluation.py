@@ -50,10 +50,10 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     blocks = block_list(blocks, "evaluation data")
     if not blocks:
         raise DataFormatError("no labelled blocks to evaluate on")
+    check_page_order(blocks, "evaluation data")  # Blocks, of the right types, before their fields are read
     unlabelled = next((b for b in blocks if b.label is None), None)
     if unlabelled is not None:
         raise DataFormatError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
-    check_page_order(blocks, "evaluation data")
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
@@ -195,6 +195,7 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
     from sklearn.model_selection import GroupKFold
 
     blocks = block_list(blocks, source)
+    check_page_order(blocks, source)  # Blocks, of the right types, before their pages are read
     if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
         raise SettingError("groups", groups, f"give one group per block, e.g. read_groups(files, {groups!r})")
     groups = list(groups) if groups is not None else [b.page for b in blocks]
@@ -232,6 +233,7 @@ def cross_validate(
     from .workers import forked_workers, resolve_jobs, submit
 
     blocks = block_list(blocks, source)
+    groups = list(groups) if groups is not None and not isinstance(groups, str) else groups  # (a generator, read once)
     splits = cross_validation_splits(blocks, folds, groups, source, **params)
     processes = min(resolve_jobs(jobs), folds)
     with forked_workers(processes if processes > 1 else 0) as workers:

@@ -21,6 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from numbers import Real
 from pathlib import Path
 from typing import IO, Iterable, Sequence
 
@@ -85,7 +86,7 @@ def suggest_pages(
     """
     if type(n) is not int or n < 1:
         raise SettingError("n", n, "give a whole number of pages from 1")
-    if isinstance(diversity, bool) or not isinstance(diversity, (int, float)) or not 0 <= diversity <= 1:
+    if isinstance(diversity, bool) or not isinstance(diversity, Real) or not 0 <= diversity <= 1:
         # (above 1 scores go negative; below 0 a page's twin ranks above it)
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)

@@ -219,3 +219,21 @@ def test_train_with_corpus_names_the_users_blocks_by_their_own_places_and_its_we
         with pytest.raises(SettingError) as caught:
             train_with_corpus(reversed_page[::-1], weight=weight, corpus=corpus)
         assert str(caught.value) == f"weight={weight!r}: must be a number above 0 and at most 1000, e.g. 5"
+
+
+def test_blocks_built_from_numpy_numbers_are_tagged_as_python_numbers_are(small_model):
+    import numpy as np
+
+    texts = ["Harbour reopens", "By Ana Ruiz", "The harbour reopened on Monday."]
+    plain = [Block("p", i, t) for i, t in enumerate(texts)]
+    from_numpy = [Block("p", np.int64(i), t, weight=np.float32(2.0)) for i, t in enumerate(texts)]
+    tagger = classifier.Tagger(small_model)
+    assert [t.scores for t in tagger.tag_blocks(from_numpy)] == [t.scores for t in tagger.tag_blocks(plain)]
+
+
+def test_cross_validate_counts_groups_given_as_a_generator(corpus_blocks):
+    pages = sorted({b.page for b in corpus_blocks})
+    group_of = {page: f"g{k % 3}" for k, page in enumerate(pages)}
+    result = cross_validate(corpus_blocks, folds=3, groups=(group_of[b.page] for b in corpus_blocks),
+                            plain_text_model=False)
+    assert result["groups"] == 3

@@ -103,6 +103,8 @@ def test_second_pass_reads_the_neighbours_probabilities(corpus_blocks):
     out_of_fold = clf.classes_[clf.first_pass_out_of_fold_.argmax(axis=1)]
     labels = [b.label for b in corpus_blocks]
     assert bundle.metadata["metrics"]["first_pass_grouped_cv_macro_f1"] == round(f1_score(labels, out_of_fold, average="macro"), 4)
+    in_sample = clf.first_pass_.predict_proba(corpus_blocks)  # what a model says of the blocks it was fitted on
+    assert np.abs(clf.first_pass_out_of_fold_ - in_sample).max() > 0.1
     proba = bundle.predict_proba(corpus_blocks)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 

@@ -249,8 +249,9 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
 TOKYO = "<html><body><p>東京都は火曜日、新しい予算案を承認しました。</p></body></html>"
 MOSCOW = "<html><body><p>Городской совет утвердил новый бюджет во вторник вечером.</p></body></html>"
 PARIS = "<html><body><p>Le café de la gare a fermé ses portes après quarante années. « Größe » — “oui”.</p></body></html>"
-NO_CHARSET = ("names no charset and is neither UTF-8 nor cp1252 text (its letters read as runs of accented ones); "
-              "name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r")
+NO_CHARSET_READ = ("names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII bytes come in runs, as "
+                   "another encoding's letters do)")
+NO_CHARSET = NO_CHARSET_READ + "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r"
 
 
 def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused_if_it_reads_as_nonsense(tmp_path):
@@ -264,6 +265,11 @@ def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused
         assert words in next(iter_pages([tmp_path / name], encoding))[0].text
     # what browsers do with an undeclared page that is not UTF-8: windows-1252, which this one is
     assert next(iter_pages([tmp_path / "paris.html"]))[0].text == PARIS[15:-18]
+    # cp1252 with a rule of em dashes and curly quotes; UTF-8 cut short mid-character: read, not refused
+    (tmp_path / "rule.html").write_bytes("<p>It’s the council’s “plan”.</p><p>——————————————————</p>".encode("cp1252"))
+    assert [b.text for b in next(iter_pages([tmp_path / "rule.html"]))] == ["It’s the council’s “plan”.", "——————————————————"]
+    (tmp_path / "cut.html").write_bytes("<p>The council’s plan — “approved”. Café €</p>".encode("utf-8")[:-5])
+    assert next(iter_pages([tmp_path / "cut.html"]))[0].text == "The council’s plan — “approved”. Café \ufffd"
     with pytest.raises(InputError, match=r"paris\.html: is not valid shift_jis text \(byte \d+\)"):
         list(iter_pages([tmp_path / "paris.html"], "shift_jis"))  # the encoding given is held to
     result = runner.invoke(app, ["convert", str(tmp_path / "tokyo.html")])
@@ -276,7 +282,7 @@ def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_
     with pytest.warns(UserWarning) as said:
         pages = list(iter_pages([path]))
     assert [p[0].url for p in pages] == ["https://a.example/paris"]
-    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/tokyo: {NO_CHARSET} (skipped)"]
+    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/tokyo: {NO_CHARSET_READ} (skipped)"]
 
 
 def test_input_kinds_by_name_and_by_sniffing(tmp_path):
@@ -807,6 +813,17 @@ def test_a_page_named_as_text_is_html_whatever_comes_before_its_doctype(tmp_path
     assert input_kind(path) == "html"
     (page,) = iter_pages([path])
     assert [b.text for b in page] == ["Harbour reopens."]
+
+
+def test_an_inline_svg_atop_a_page_is_part_of_the_page_not_an_svg_file(tmp_path):
+    icon = '<svg xmlns="http://www.w3.org/2000/svg" style="display:none"><symbol id="i"><path d="M0 0h9"/></symbol></svg>'
+    (tmp_path / "sprite.html").write_text(f"<!DOCTYPE html>{icon}<p>Harbour reopens.</p>", encoding="utf-8")
+    (tmp_path / "icon.txt").write_text(f"{icon}<p>Harbour reopens.</p>", encoding="utf-8")
+    records = write_jsonl(tmp_path / "pages.jsonl", [{"url": "https://a.example/x", "html": f"{icon}<p>Harbour reopens.</p>"}])
+    warc = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/x", "text/html", f"{icon}<p>Harbour reopens.</p>".encode())])
+    for path in (tmp_path / "sprite.html", tmp_path / "icon.txt", records, warc):
+        (page,) = iter_pages([path])
+        assert [b.text for b in page] == ["Harbour reopens."]
 
 
 def test_readabilitys_fragment_with_a_long_first_paragraph_is_html(tmp_path):

@@ -68,7 +68,7 @@ _HTML_START = re.compile(_PROLOGUE + rb"<(?:!doctype\s+html|html[\s>])", re.IGNO
 # only HTML opens with, first, and a closing tag within the sniffed bytes.
 _HTML_FRAGMENT_START = re.compile(
     _PROLOGUE + rb"<(?:head|body|main|article|section|div|header|footer|nav|aside|figure|p|h[1-6]|ul|ol|table"
-    rb"|blockquote|span|a|img|meta|link|title|script|style|noscript|iframe|form)[\s>/]",
+    rb"|blockquote|span|a|img|svg|meta|link|title|script|style|noscript|iframe|form)[\s>/]",
     re.IGNORECASE | re.DOTALL,
 )
 _CLOSING_TAG = re.compile(rb"</[a-z][a-z0-9]*\s*>", re.IGNORECASE)
@@ -223,9 +223,11 @@ def is_trafilatura_xml(head: bytes) -> bool:
     return bool(_TRAFILATURA_XML.match(head) or (root and root.group(1) in (b"doc", b"TEI")))
 
 
-def not_a_page(head: bytes) -> str | None:
+def not_a_page(head: bytes, html: bool = False) -> str | None:
     """What a file starting with ``head`` is instead of a page (a PDF, a zip archive, a
-    feed), as the end of an error message, or None for a file that may be a page."""
+    feed), as the end of an error message, or None for a file that may be a page. With
+    ``html`` (the content is said to be HTML: an ``.html`` file, a ``text/html`` response, a
+    record's ``html`` field), an ``<svg>`` with no XML declaration first is an inline icon."""
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
@@ -243,6 +245,8 @@ def not_a_page(head: bytes) -> str | None:
     if name is None:  # no XML declaration: only the roots no page opens with (an SVG file, a sitemap)
         bare = _NO_PAGE_ROOT.match(body)
         name = bare.group(1).lower() if bare else None
+        if name == b"svg" and (html or _AFTER_SVG.search(body)):  # an icon atop a page or fragment
+            name = None
     if name is not None and name != b"html":
         if name in _SITEMAP_ROOTS:
             return "is a sitemap, not a page; tag the pages it lists"
@@ -256,8 +260,11 @@ def not_a_page(head: bytes) -> str | None:
     return None
 
 
-# The root elements that say a file is no page even without an XML declaration.
-_NO_PAGE_ROOT = re.compile(rb"(?:<!doctype[^>]{0,500}>\s*)?<(svg|urlset|sitemapindex)[\s>]", re.IGNORECASE)
+# The root elements that say a file is no page even without an XML declaration (after any
+# doctype but HTML's).
+_NO_PAGE_ROOT = re.compile(rb"(?:<!doctype\s+(?!html)[^>]{0,500}>\s*)?<(svg|urlset|sitemapindex)[\s>]", re.IGNORECASE)
+# An element after an <svg>'s end: the SVG is part of a page.
+_AFTER_SVG = re.compile(rb"</svg>\s*<[a-z]", re.IGNORECASE)
 
 
 def _sniff(path) -> bool:

@@ -161,7 +161,7 @@ def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = D
     ``.webarchive``) as text, and its address (``url``, or the one a browser saved it from).
     A page that names no charset is read in ``encoding`` (see :func:`decode_html`)."""
     data, charset = _unpacked(path)
-    refusal = not_a_page(data)
+    refusal = not_a_page(data, html=True)
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
     marked = text_encoding(data, "")
@@ -259,12 +259,13 @@ def _read_raw(path) -> bytes:
         raise InputError(f"{path}: cannot be read ({exc.strerror})") from None
 
 
-def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<html>") -> str:
+def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<html>", hint: bool = True) -> str:
     """Decode a page by its byte-order mark, else its ``<meta charset>``, else the
     ``encoding`` the user named (``--encoding``, strictly: a page not in it is an
-    :class:`InputError`), else UTF-8, else :data:`FALLBACK_ENCODING` as browsers do, unless
-    the page does not read like text in it (an :class:`InputError` then). Undecodable bytes of
-    a page that names its charset become U+FFFD rather than an error."""
+    :class:`InputError`), else UTF-8 (a page of UTF-8 with a few bad bytes, or cut short
+    mid-character, too), else :data:`FALLBACK_ENCODING` as browsers do, unless its bytes are
+    of another encoding's kind (an :class:`InputError` then, saying to give ``--encoding``
+    where ``hint``). Undecodable bytes of a page that names its charset become U+FFFD."""
     marked = text_encoding(data, "")  # the codec it names drops the mark
     if marked:
         return data.decode(marked, errors="replace")
@@ -281,24 +282,43 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        text = data.decode(FALLBACK_ENCODING, errors="replace")
-    if _reads_as_mojibake(text):  # tagged, it would be nonsense
-        raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its letters "
-                         f"read as runs of accented ones); name its encoding with --encoding, e.g. --encoding shift_jis "
-                         "or --encoding koi8_r")
-    return text
+        pass
+    as_utf8 = data.decode("utf-8", errors="replace")
+    if _mostly_utf8(as_utf8):
+        return as_utf8
+    if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
+        fix = "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r" if hint else ""
+        raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
+                         f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
+    return data.decode(FALLBACK_ENCODING, errors="replace")
 
 
-# Text of a language written in cp1252 holds its accented letters one at a time among plain
-# ones ("café", "Größe"); a page in another encoding read as cp1252 turns each of its words
-# into a run of them ("æ±äº¬éƒ½", "ðÏÓÌÅ").
-_ACCENTED_RUN = re.compile(r"[^\x00-\x7f]{3,}")
-MIN_MOJIBAKE_CHARS = 12
+# A page of UTF-8 is still read as UTF-8 when it has at most this many bytes UTF-8 cannot
+# decode, and this share more of its non-ASCII characters (a page cut short mid-character, a
+# stray byte pasted in): a page in another encoding fails on most of its non-ASCII bytes.
+MAX_BAD_UTF8 = 2
+MAX_BAD_UTF8_SHARE = 0.05
 
 
-def _reads_as_mojibake(text: str) -> bool:
-    in_runs = sum(map(len, _ACCENTED_RUN.findall(text)))
-    return in_runs >= MIN_MOJIBAKE_CHARS and in_runs > sum(ord(c) > 0x7f for c in text) / 2
+def _mostly_utf8(text: str) -> bool:
+    bad = text.count("\ufffd")
+    decoded = sum(ord(c) > 0x7F for c in text) - bad
+    return decoded > 0 and bad <= MAX_BAD_UTF8 + MAX_BAD_UTF8_SHARE * decoded
+
+
+# Text of a language written in cp1252 holds its non-ASCII bytes one at a time among ASCII
+# ones ("café", "Größe"), or as a repeated one (a rule of em dashes); a Japanese, Chinese or
+# Korean page holds two a character, and a Russian or Greek page one a letter, so most of
+# theirs stand beside a different one.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{2,}")
+MIN_RUN_BYTES = 12
+_ASCII = bytes(range(0x80))
+
+
+def _of_another_encoding(data: bytes) -> bool:
+    high = len(data) - len(data.translate(None, _ASCII))
+    mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run))
+    return mixed >= MIN_RUN_BYTES and mixed > high / 2
 
 
 # What browsers decode a page labelled with one of these as (the WHATWG Encoding Standard):

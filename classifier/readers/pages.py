@@ -241,7 +241,7 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
         pass
     for record in page_records(records(), stem):
         url = record.url
-        refusal = record_refusal(record.content)
+        refusal = record_refusal(record.content, record.is_html)
         if refusal:  # one record of a crawl holding a PDF or a feed is said and skipped, not tagged
             warnings.warn(f"{record.where}: {refusal} (skipped)", stacklevel=2)
             continue
@@ -278,10 +278,10 @@ def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCO
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
 
-def record_refusal(content: str) -> str | None:
+def record_refusal(content: str, html: bool = False) -> str | None:
     """What a record's page text is instead of a page (a PDF, a feed, binary bytes), as the
-    end of a message, or None."""
-    refusal = not_a_page(content[:SNIFF_READ_BYTES].encode("utf-8", "surrogatepass"))
+    end of a message, or None (``html``: as for :func:`not_a_page`)."""
+    refusal = not_a_page(content[:SNIFF_READ_BYTES].encode("utf-8", "surrogatepass"), html)
     if refusal is None and "\x00" in content:
         refusal = "holds NUL bytes: binary, not a page of text"
     return refusal

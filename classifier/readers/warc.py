@@ -117,7 +117,7 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
                          "package: pip install brotli")
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
-    refusal = not_a_page(payload[:SNIFF_READ_BYTES])
+    refusal = not_a_page(payload[:SNIFF_READ_BYTES], html=typed)
     if refusal:  # a feed or a PDF a server called text/html
         raise InputError(f"{source}: {refusal}")
     if not looks_like_html(payload):
@@ -233,7 +233,7 @@ def _decode(record, payload: bytes, source: str) -> str:
     # As browsers read a response: a byte-order mark first, then the HTTP header's charset,
     # then the page's own.
     if text_encoding(payload, ""):
-        return decode_html(payload, source=source)
+        return decode_html(payload, source=source, hint=False)
     content_type = record.http_headers.get_header("Content-Type") or ""
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
@@ -245,7 +245,7 @@ def _decode(record, payload: bytes, source: str) -> str:
                 except LookupError:  # a codec that is not a text encoding ("base64")
                     pass
             break
-    return decode_html(payload, source=source)
+    return decode_html(payload, source=source, hint=False)
 
 
 def _reason(exc: Exception) -> str:
