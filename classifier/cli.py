@@ -854,6 +854,8 @@ def suggest_cli(
         check_outputs([output, config], [*inputs, *(exclude or [])], is_page_name)
         if output is not None:
             check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
+        if config is not None:
+            check_keeps_no_reviewed_labels(config, "the labeling config")
         labelled = labelled_pages(exclude or [], encoding)
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,

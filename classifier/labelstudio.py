@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .errors import DataFormatError
+from .blocks import short_repr
+from .errors import BlocktagError, DataFormatError
 from .files import DEFAULT_ENCODING, read_text
 
 MODEL_VERSION = "blocktag"
@@ -128,7 +129,7 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
         for pos, block in enumerate(blocks):
             if not isinstance(block, dict):
                 raise DataFormatError(f"{path}:{where}: block {pos} of data.blocks is not an object with index and text")
-            label = chosen.get(pos)
+            label = chosen.pop(pos, None)
             if label is None:
                 raise DataFormatError(
                     f"{path}:{where}: block {pos} of page {data.get('page')!r} has no label in the annotation; "
@@ -136,6 +137,9 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                 )
             yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
                           "label": label}
+        if chosen:  # a choice for a block the task does not have: a task edited by hand, or another project's
+            raise DataFormatError(f"{path}:{where}: the annotation labels block {min(chosen)}, and data.blocks has "
+                                  f"{len(blocks)}; export the project again")
     skipped = len(tasks) - annotated
     if annotated and skipped:  # pages left out of training or scoring: said, not silently
         verb = "has" if skipped == 1 else "have"
@@ -149,6 +153,16 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
         raise DataFormatError(f"{path}: none of its {len(tasks)} {tasks_word} has a submitted annotation "
                               "(predictions are not labels); label the tasks in Label Studio, submit them and "
                               "export again")
+
+
+def annotated_tasks(path: str | Path) -> int:
+    """How many tasks of a Label Studio export at ``path`` hold a submitted annotation; 0
+    for a file that is missing or no such export."""
+    try:
+        tasks = json.loads(read_text(path))
+    except (BlocktagError, ValueError, RecursionError):
+        return 0
+    return sum(_latest_annotation(task) is not None for task in tasks) if is_export(tasks) else 0
 
 
 def _latest_annotation(task: dict) -> dict | None:
@@ -171,10 +185,12 @@ def _choices(result: object, where: str) -> dict[int, str]:
             continue  # other controls (comments, ratings) carry no block label
         name = str(item.get("from_name", ""))
         prefix = CONTROL.format("")
-        if not name.startswith(prefix) or not name[len(prefix):].isdigit():
+        position = name[len(prefix):]
+        if not name.startswith(prefix) or not (position.isascii() and position.isdigit()):  # ("²" is a digit too)
             continue
-        values = (item.get("value") or {}).get("choices") or []
-        if len(values) != 1 or not isinstance(values[0], str):
-            raise DataFormatError(f"{where}: {name} must have exactly one choice, got {values!r}")
-        chosen[int(name[len(prefix):])] = values[0]
+        value = item.get("value")
+        values = value.get("choices") if isinstance(value, dict) else None
+        if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+            raise DataFormatError(f"{where}: {name} must have exactly one choice, got {short_repr(value)}")
+        chosen[int(position)] = values[0]
     return chosen

@@ -177,14 +177,21 @@ def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING
     return {block.page for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding)}
 
 
-def check_keeps_no_reviewed_labels(path: str | Path) -> None:
-    """Refuse to write suggestions over a file of labels already reviewed (``"reviewed":
-    true``, as ``blocktag label`` writes them): a second round of the loop reusing the first
-    round's name would replace them."""
+def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestions") -> None:
+    """Refuse to write ``what`` over a file of labels already given: one of reviewed labels
+    (``"reviewed": true``, as ``blocktag label`` writes them), or a Label Studio export with
+    submitted annotations. A second round of the loop reusing the first round's name would
+    replace them."""
+    from .labelstudio import annotated_tasks
+
     count = reviewed_labels(path)
     if count:
-        raise OutputError(f"{path} holds {count} reviewed label{'s' if count != 1 else ''}; write the suggestions "
+        raise OutputError(f"{path} holds {count} reviewed label{'s' if count != 1 else ''}; write {what} "
                           "to another file, or move it away first")
+    tasks = annotated_tasks(path) if Path(path).suffix.lower() in (".json", ".gz") else 0
+    if tasks:
+        raise OutputError(f"{path} is a Label Studio export with {tasks} annotated task{'s' if tasks != 1 else ''}; "
+                          f"write {what} to another file, or move it away first")
 
 
 def reviewed_labels(path: str | Path) -> int:

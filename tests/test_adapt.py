@@ -373,6 +373,40 @@ def test_label_studio_export_errors_name_the_task(tmp_path):
     assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
 
 
+@pytest.mark.parametrize("edit, message", [
+    (lambda result: result[0].update(from_name="label_²"), None),  # no block's control: not read as one
+    (lambda result: result[0].update(value=["body"]), "label_0 must have exactly one choice, got ['body']"),
+    (lambda result: result.append({"type": "choices", "from_name": "label_9", "to_name": "text_9",
+                                   "value": {"choices": ["body"]}}),
+     "the annotation labels block 9, and data.blocks has 1; export the project again"),
+])
+def test_a_hand_edited_label_studio_result_is_named_not_a_traceback(tmp_path, edit, message):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
+    export = simulated_export(tasks + tasks, {})
+    edit(export[0]["annotations"][1]["result"])
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    expected = message or "block 0 of page 'p' has no label in the annotation; label every block in Label Studio and export again"
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == f"{path}:task 1 (id 1): {expected}"
+
+
+def test_suggest_never_writes_over_a_label_studio_export_with_annotations(small_model_path, tmp_path):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(simulated_export(tasks + tasks, {})), encoding="utf-8")
+    before = export.read_bytes()
+    for args in (["-f", "labelstudio", "-o", export], ["-o", export],
+                 ["-f", "labelstudio", "-o", tmp_path / "t.json", "--config", export]):
+        result = run("suggest", SEED_PAGE, "-n", 1, "--model", small_model_path, *args)
+        what = "the labeling config" if "--config" in args else "the suggestions"
+        assert (result.exit_code, result.stderr) == (
+            1, f"Error: {export} is a Label Studio export with 1 annotated task; write {what} to another file, "
+               "or move it away first\n")
+    assert export.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
 def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, small_model_path, command):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])] * 2
