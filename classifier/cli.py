@@ -28,7 +28,7 @@ from .extras import require
 from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
-from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model
+from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
 from .params import parse_params
 from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
@@ -92,6 +92,7 @@ def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum
     ``default``; a --format that contradicts the suffix, or a suffix naming a format the
     command cannot write, is refused, not written anyway."""
     suffix = Path(output).suffix.lower() if output else ""
+    check_file_kind(output, "--output", ", ".join(formats.__members__), suffixes)
     implied = suffixes.get(suffix)
     if implied is not None and implied not in formats.__members__:
         raise fail(f"--output {output}: this command cannot write {implied} (it writes "
@@ -102,6 +103,28 @@ def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum
         raise fail(f"--format {fmt.value} contradicts --output {output} (a {suffix} file): drop --format, or name the "
                    f"output to match")
     return fmt
+
+
+def model_read(model: Optional[Path]) -> Path:
+    """The model file a command reads (the shipped one when none is given): an output
+    written over it would destroy it."""
+    return model if model is not None else shipped_model_path()
+
+
+# Names of files of kinds a command may be asked to write and does not: each refused rather
+# than written in another format under that name.
+NOT_WRITTEN = {".json": "a .json file holds one JSON document", ".html": "an .html file is a web page",
+               ".htm": "an .htm file is a web page", ".npz": "an .npz file is a model"}
+
+
+def check_file_kind(path, option: str, writes: str, suffixes: dict[str, str] = SUFFIX_FORMATS) -> None:
+    """Refuse ``option``'s file when its name says a kind the command does not write there
+    (``writes`` names what it does): `-o out.json` would hold text, `--json x.html` JSON."""
+    suffix = Path(path).suffix.lower() if path else ""
+    if suffix == ".gz":
+        raise fail(f"{option} {path}: blocktag writes no compressed file; name it without .gz (and gzip it after)")
+    if suffix in NOT_WRITTEN and suffix not in suffixes:
+        raise fail(f"{option} {path}: {NOT_WRITTEN[suffix]}, and this writes {writes}; name it to match")
 
 
 def fail(message: str) -> typer.Exit:
@@ -267,6 +290,8 @@ def _file_name(value: str) -> Path:
     slash would otherwise be dropped and a file written in the folder's place)."""
     if value.endswith(("/", os.sep)):
         raise typer.BadParameter(f"{value} names a folder; give a file name")
+    if value == "-":  # (it would be written as a file named "-")
+        raise typer.BadParameter("- is standard output; give a file name, or leave the option out to print")
     return Path(value)
 
 
@@ -326,6 +351,9 @@ def tag_cli(
 
     Example: blocktag tag page.txt --keep body
     """
+    if output_arg == "-":  # (it would be written as a file named "-")
+        raise typer.BadParameter("- is standard output; give a file name, or leave the option out to print",
+                                 param_hint="'--output' / '-o'")
     output = Path(output_arg) if output_arg is not None else None
     mode = split_mode(split, inputs)
     if dask_address is not None:
@@ -344,7 +372,7 @@ def tag_cli(
     per_page = bool(keep) and output is not None and is_folder_path(output_arg)
     with user_errors():
         if output is not None and not per_page:
-            check_not_input(output, inputs, is_page_name)
+            check_not_input(output, [*inputs, model_read(model)], is_page_name)
         tagger = Tagger(model, jobs=jobs)
         if _own_process:
             # The modules and the model live for the whole run: the collector need not walk
@@ -612,6 +640,8 @@ def evaluate_cli(
     twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
     if twice is not None:
         raise fail(f"--model {twice} is given twice: give each model to compare once")
+    check_file_kind(json_path, "--json", "JSON", {".json": "json"})
+    check_file_kind(report_path, "--report", "an HTML page", {".html": "html", ".htm": "html"})
     with user_errors():
         model_files = [path for path in models or [] if path is not None]
         check_outputs([json_path, report_path], [*data, *model_files])  # before the work, not after it
@@ -754,6 +784,7 @@ def cv_cli(
     from .evaluation import cross_validate, cross_validation_splits
     from .report import write_json
 
+    check_file_kind(json_path, "--json", "JSON", {".json": "json"})
     with user_errors():
         check_outputs([json_path], data)  # before the work, not after it
         settings = parse_params(param or [])
@@ -810,7 +841,7 @@ def explain_cli(
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
-        check_outputs([output], inputs, is_page_name)
+        check_outputs([output], [*inputs, model_read(model)], is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
             pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
@@ -846,12 +877,13 @@ def suggest_cli(
                         {**SUFFIX_FORMATS, ".json": SuggestFormat.labelstudio.value})
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
+    check_file_kind(config, "--config", "a labeling config (XML)")
     from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
 
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
-        check_outputs([output, config], [*inputs, *(exclude or [])], is_page_name)
+        check_outputs([output, config], [*inputs, *(exclude or []), model_read(model)], is_page_name)
         if output is not None:
             check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
         if config is not None:

@@ -392,19 +392,23 @@ def test_a_hand_edited_label_studio_result_is_named_not_a_traceback(tmp_path, ed
     assert str(caught.value) == f"{path}:task 1 (id 1): {expected}"
 
 
-def test_suggest_never_writes_over_a_label_studio_export_with_annotations(small_model_path, tmp_path):
+def test_suggest_never_writes_over_labels_given(small_model_path, tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
     export = tmp_path / "export.json"
     export.write_text(json.dumps(simulated_export(tasks + tasks, {})), encoding="utf-8")
-    before = export.read_bytes()
-    for args in (["-f", "labelstudio", "-o", export], ["-o", export],
-                 ["-f", "labelstudio", "-o", tmp_path / "t.json", "--config", export]):
+    reviewed = write_jsonl(tmp_path / "round1.jsonl", [{"page": "p", "index": 0, "text": "a", "label": "body",
+                                                        "reviewed": True}])
+    before = export.read_bytes(), reviewed.read_bytes()
+    for args, message in (
+            (["-f", "labelstudio", "-o", export], f"{export} is a Label Studio export with 1 annotated task; write "
+                                                  "the suggestions to another file, or move it away first"),
+            (["-o", export], f"{export} is a Label Studio export with 1 annotated task; write the suggestions to "
+                             "another file, or move it away first"),
+            (["-f", "labelstudio", "-o", tmp_path / "t.json", "--config", reviewed],
+             f"{reviewed} holds 1 reviewed label; write the labeling config to another file, or move it away first")):
         result = run("suggest", SEED_PAGE, "-n", 1, "--model", small_model_path, *args)
-        what = "the labeling config" if "--config" in args else "the suggestions"
-        assert (result.exit_code, result.stderr) == (
-            1, f"Error: {export} is a Label Studio export with 1 annotated task; write {what} to another file, "
-               "or move it away first\n")
-    assert export.read_bytes() == before
+        assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
+    assert (export.read_bytes(), reviewed.read_bytes()) == before
 
 
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv"])

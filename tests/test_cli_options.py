@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -10,6 +11,8 @@ import typer
 from typer.testing import CliRunner
 
 from classifier.cli import app
+
+from conftest import SEED_LABELS, SEED_PAGE
 
 runner = CliRunner()
 
@@ -298,3 +301,39 @@ def test_cv_refuses_fewer_than_two_folds_before_reading_anything(tmp_path):
     result = runner.invoke(app, ["cv", str(tmp_path / "missing.jsonl"), "--folds", "1"])
     assert result.exit_code == 2
     assert result.output.splitlines()[-1].startswith("Error: Invalid value for '--folds': ")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["tag", "PAGE", "-o", "t.jsonl.gz"], "--output t.jsonl.gz: blocktag writes no compressed file; name it without .gz (and gzip it after)"),
+    (["tag", "PAGE", "-o", "t.json"], "--output t.json: a .json file holds one JSON document, and this writes text, jsonl, csv; name it to match"),
+    (["explain", "PAGE", "-o", "e.json"], "--output e.json: a .json file holds one JSON document, and this writes text, jsonl; name it to match"),
+    (["convert", "PAGE", "-o", "c.html"], "--output c.html: an .html file is a web page, and this writes text; name it to match"),
+    (["evaluate", "LABELS", "--json", "x.html"], "--json x.html: an .html file is a web page, and this writes JSON; name it to match"),
+    (["evaluate", "LABELS", "--report", "y.json"], "--report y.json: a .json file holds one JSON document, and this writes an HTML page; name it to match"),
+    (["cv", "LABELS", "--json", "x.json.gz"], "--json x.json.gz: blocktag writes no compressed file; name it without .gz (and gzip it after)"),
+])
+def test_an_output_named_for_a_kind_the_option_does_not_write_is_refused(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    args = [{"PAGE": str(SEED_PAGE), "LABELS": str(SEED_LABELS)}.get(a, a) for a in args]
+    result = runner.invoke(app, args)
+    assert (result.exit_code, result.output) == (1, f"Error: {message}\n")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", ["tag", "explain", "suggest"])
+def test_an_output_over_the_model_read_is_refused(tmp_path, small_model_path, command):
+    model = tmp_path / "m.txt"  # a model file under any name: the output must not replace it
+    model.write_bytes(small_model_path.read_bytes())
+    extra = ["-n", "1"] if command == "suggest" else []
+    result = runner.invoke(app, [command, str(SEED_PAGE), *extra, "-m", str(model), "-o", str(model)])
+    assert (result.exit_code, result.output) == (1, f"Error: {model}: is also an input file; write the output elsewhere\n")
+    assert model.read_bytes() == small_model_path.read_bytes()
+
+
+@pytest.mark.parametrize("args", [["tag", "PAGE", "-o", "-"], ["evaluate", "LABELS", "--json", "-"]])
+def test_a_dash_for_an_output_file_is_refused_not_written_as_a_file_named_dash(tmp_path, monkeypatch, args):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [{"PAGE": str(SEED_PAGE), "LABELS": str(SEED_LABELS)}.get(a, a) for a in args])
+    assert result.exit_code == 2
+    assert "- is standard output; give a file name, or leave the option out to print" in result.output
+    assert os.listdir(tmp_path) == []

@@ -628,11 +628,13 @@ def test_18_no_command_writes_over_its_input_page_or_a_page_of_its_input_folder(
 def test_18_evaluate_writes_over_neither_its_data_nor_its_model_nor_one_output_with_another(tmp_path, small_model_path):
     data = write_jsonl(tmp_path / "d.jsonl", _tiny(6))
     before = data.read_bytes()
+    model = tmp_path / "model.data"  # (named .npz, an output is refused for its name before this check)
+    model.write_bytes(small_model_path.read_bytes())
     for options, message in ((["--json", data], f"{data}: is also an input file"),
-                             (["--json", small_model_path], f"{small_model_path}: is also an input file"),
+                             (["--json", model], f"{model}: is also an input file"),
                              (["--json", tmp_path / "s.out", "--report", tmp_path / "s.out"],
                               f"{tmp_path / 's.out'}: is named for two outputs; give each its own file")):
-        result = run("evaluate", data, "-m", small_model_path, *options)
+        result = run("evaluate", data, "-m", model, *options)
         assert result.exit_code == 1
         assert result.output == f"Error: {message}" + ("" if "two outputs" in message else "; write the output elsewhere") + "\n"
     assert data.read_bytes() == before and not (tmp_path / "s.out").exists()
