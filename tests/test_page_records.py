@@ -180,6 +180,16 @@ def test_a_page_of_text_opening_with_a_kept_json_blob_is_read_as_text(tmp_path, 
     assert _pages(path) == [[("page", None, 0, blob), ("page", None, 1, "Seawall vote"), ("page", None, 2, "By Ana Ruiz")]]
 
 
+@pytest.mark.parametrize("blob", [
+    '{"@context":"https://schema.org","@type":"NewsArticle"}',
+    '{"props":{"pageProps":{}},"page":"/[slug]","buildId":"x7Q2"}',  # Next.js: a route under "page", no "index"
+])
+def test_a_kept_json_blob_before_a_markdown_link_line_is_text_too(tmp_path, blob):
+    path = tmp_path / "page.txt"
+    path.write_text(f"{blob}\n\n[Home](/) [World](/world)\n\nSeawall vote\n", encoding="utf-8")
+    assert [text for *_, text in _pages(path)[0]] == [blob, "[Home](/) [World](/world)", "Seawall vote"]
+
+
 @pytest.mark.parametrize("lines, broken, column", [
     ('{"url": "https://a.example/a", "status": 404}\n{"url": "https://a.example/b", "text": "Sea\n', 2, 40),  # a failed fetch
     ('{"title": "Sea", "body": "x"}\n{"title": "Sea\n', 2, 11),  # records of other fields

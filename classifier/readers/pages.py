@@ -164,9 +164,11 @@ def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
     """Whether a first line of JSON is a blob a scraper kept at the top of a page of text
     (JSON-LD, a state object: lxml's text_content() keeps <script> text), not the first of
     JSON lines: it has no field a page or block record has (nor a failed fetch's, unless it is
-    JSON-LD), and the next line that is not blank or JSON-LD opens no JSON (a file of records
-    with other fields is refused, naming them, and a broken line is refused at its line)."""
-    if any(name in record for name in (*CONTENT_FIELDS, "page", "label")):
+    JSON-LD; a state object's "page" route, with no "index", is not a block's), and the next
+    line that is not blank or JSON-LD opens no JSON (a file of records with other fields is
+    refused, naming them, and a broken line is refused at its line; a line opening with "["
+    that does not parse is text: a markdown link, "[Home](/)")."""
+    if any(name in record for name in (*CONTENT_FIELDS, "label")) or ("page" in record and "index" in record):
         return False
     if not _is_json_ld(record) and any(name in record for name in (*URL_FIELDS, "status", "error")):
         return False  # (a crawl's failed fetch, {"url", "status": 404}, may come first)
@@ -174,7 +176,10 @@ def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
     while following is not None and _is_json_ld(_parsed(following.group(1))):  # a page may carry several
         following = _NEXT_LINE.match(text, following.end())
     # Text follows, not a JSON line (a broken one says so: JSON lines are refused at it).
-    return following is not None and not following.group(1).startswith(("{", "["))
+    if following is None:
+        return False
+    line = following.group(1)
+    return not (line.startswith("{") or (line.startswith("[") and _parsed(line) is not _NOT_JSON))
 
 
 def _is_json_ld(value: object) -> bool:
