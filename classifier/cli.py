@@ -397,7 +397,7 @@ def tag_cli(
             with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \
                     _output_stream(output) as out:
                 if keep and fmt is Format.text:
-                    write_kept(_blocks_of(batches, advance), out, set(keep), headers=not _one_page(inputs))
+                    write_kept(_blocks_of(batches, advance), out, set(keep), headers=None)
                 elif keep:
                     write_tagged(kept_only(_blocks_of(batches, advance), set(keep)), out, fmt.value)
                 else:
@@ -436,17 +436,6 @@ class BadFiles:
     def finish(self, done: str) -> None:
         if self.skipped:
             raise fail(f"{len(self.skipped)} input file(s) could not be {done}")
-
-
-def _one_page(inputs: list[str]) -> bool:
-    """Whether the input is a single page (a text or HTML file, or stdin), whose kept text
-    needs no page header."""
-    if len(inputs) != 1:
-        return False
-    if inputs[0] == "-":
-        return True
-    path = Path(inputs[0])
-    return path.is_file() and input_kind(path, sniff=False) in ("text", "html")  # (sniffing tells only these two apart)
 
 
 def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path], encoding: str, address: str,

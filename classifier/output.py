@@ -45,10 +45,13 @@ def write_batches(batches: Iterable[TaggedBatch], out: IO[str], fmt: str = "text
     return n
 
 
-def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool = False) -> int:
+def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool | None = False) -> int:
     """The cleaned page: the text of the blocks whose label is in ``keep``, blank-line
     separated. With ``headers``, each page's text comes under a ``# page`` line and pages are
-    separated by a blank line, so several pages do not run together."""
+    separated by a blank line, so several pages do not run together; None: headers when the
+    blocks hold more than one page (read as far as the second page's first block)."""
+    if headers is None:
+        tagged, headers = _more_than_one_page(tagged)
     written, page = 0, None
     for item in tagged:
         if item.label not in keep:
@@ -61,6 +64,17 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
         out.write(item.block.text + "\n")
         written += 1
     return written
+
+
+def _more_than_one_page(tagged: Iterable[TaggedBlock]) -> tuple[Iterator[TaggedBlock], bool]:
+    """``tagged`` (unread, as an iterator) and whether it holds blocks of two pages."""
+    tagged = iter(tagged)
+    first: list[TaggedBlock] = []
+    for item in tagged:
+        first.append(item)
+        if item.block.page != first[0].block.page:
+            return chain(first, tagged), True
+    return iter(first), False
 
 
 def kept_only(tagged: Iterable[TaggedBlock], keep: set[str]) -> Iterator[TaggedBlock]:

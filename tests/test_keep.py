@@ -40,6 +40,16 @@ def test_one_page_is_kept_without_a_header(crawl):
     assert result.stdout == "Story A one.\n\nStory A two.\n"
 
 
+def test_one_input_of_several_pages_keeps_them_apart_under_headers(crawl, tmp_path):
+    folder, model = crawl
+    records = "".join(json.dumps({"page": name, "text": (folder / f"{name}.txt").read_text(encoding="utf-8")}) + "\n"
+                      for name in ("a", "b"))
+    (tmp_path / "pages.txt").write_text(records, encoding="utf-8")  # JSON lines of pages, under a text name
+    for args, options in ((["-"], {"input": records}), ([str(tmp_path / "pages.txt")], {})):
+        result = runner.invoke(app, ["tag", *args, "-m", str(model), "--keep", "body"], **options)
+        assert result.stdout == "# a\n\nStory A one.\n\nStory A two.\n\n# b\n\nStory B.\n"
+
+
 def test_kept_records_in_jsonl_and_csv(crawl):
     folder, model = crawl
     jsonl = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "other", "--format", "jsonl"])
