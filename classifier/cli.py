@@ -867,6 +867,9 @@ def suggest_cli(
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     check_file_kind(config, "--config", "a labeling config (XML)")
+    if output is not None and Path(output).suffix.lower() in (".txt", ".md"):  # label would refuse it next
+        raise fail(f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
+                   "name it .jsonl")
     from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
 
     mode = split_mode(split, inputs)

@@ -283,7 +283,8 @@ def check_writable(path: str | os.PathLike) -> None:
     target = _followed(target)
     folder = target.parent
     if not folder.is_dir():
-        raise OutputError(f"{path}: cannot write here: folder {folder} does not exist")
+        missing = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"{path}: cannot write here: folder {folder} {missing}")
     if not os.access(folder, os.W_OK):
         raise OutputError(f"{path}: cannot write here: folder {folder} is not writable")
 

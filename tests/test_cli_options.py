@@ -311,6 +311,8 @@ def test_cv_refuses_fewer_than_two_folds_before_reading_anything(tmp_path):
     (["evaluate", "LABELS", "--json", "x.html"], "--json x.html: an .html file is a web page, and this writes JSON; name it to match"),
     (["evaluate", "LABELS", "--report", "y.json"], "--report y.json: a .json file holds one JSON document, and this writes an HTML page; name it to match"),
     (["cv", "LABELS", "--json", "x.json.gz"], "--json x.json.gz: blocktag writes no compressed file; name it without .gz (and gzip it after)"),
+    (["suggest", "PAGE", "-n", "1", "-o", "s.txt"],
+     "--output s.txt: suggest writes JSON lines, which blocktag label reads from a .jsonl file; name it .jsonl"),
 ])
 def test_an_output_named_for_a_kind_the_option_does_not_write_is_refused(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

@@ -84,6 +84,9 @@ def test_unwritable_output_fails_before_training(tmp_path):
     assert result.output == f"Error: {target}: cannot write here: folder {target.parent} does not exist\n"
     result = run("tag", SEED_PAGE, "--output", tmp_path)
     assert result.output == f"Error: {tmp_path}: is a directory; give a file name\n"
+    (tmp_path / "f.txt").write_text("", encoding="utf-8")
+    result = run("tag", SEED_PAGE, "--output", tmp_path / "f.txt" / "x.jsonl")
+    assert result.output == f"Error: {tmp_path / 'f.txt' / 'x.jsonl'}: cannot write here: folder {tmp_path / 'f.txt'} is a file, not a folder\n"
 
 
 def test_foreign_model_file(tmp_path):
