@@ -324,7 +324,7 @@ def test_an_output_named_for_a_kind_the_option_does_not_write_is_refused(tmp_pat
 
 @pytest.mark.parametrize("command", ["tag", "explain", "suggest"])
 def test_an_output_over_the_model_read_is_refused(tmp_path, small_model_path, command):
-    model = tmp_path / "m.txt"  # a model file under any name: the output must not replace it
+    model = tmp_path / "m.model"  # a model file under any name: the output must not replace it
     model.write_bytes(small_model_path.read_bytes())
     extra = ["-n", "1"] if command == "suggest" else []
     result = runner.invoke(app, [command, str(SEED_PAGE), *extra, "-m", str(model), "-o", str(model)])
