@@ -92,7 +92,8 @@ def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum
     ``default``; a --format that contradicts the suffix, or a suffix naming a format the
     command cannot write, is refused, not written anyway."""
     suffix = Path(output).suffix.lower() if output else ""
-    check_file_kind(output, "--output", ", ".join(formats.__members__), suffixes)
+    if output and not is_folder_path(output):  # (a folder of page files may be named anything)
+        check_file_kind(output, "--output", ", ".join(formats.__members__), suffixes)
     implied = suffixes.get(suffix)
     if implied is not None and implied not in formats.__members__:
         raise fail(f"--output {output}: this command cannot write {implied} (it writes "
@@ -291,7 +292,7 @@ def _file_name(value: str) -> Path:
     if value.endswith(("/", os.sep)):
         raise typer.BadParameter(f"{value} names a folder; give a file name")
     if value == "-":  # (it would be written as a file named "-")
-        raise typer.BadParameter("- is standard output; give a file name, or leave the option out to print")
+        raise typer.BadParameter("- is standard output; give a file name")
     return Path(value)
 
 
@@ -868,7 +869,9 @@ def suggest_cli(
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     check_file_kind(config, "--config", "a labeling config (XML)")
     if output is not None and Path(output).suffix.lower() in (".txt", ".md"):  # label would refuse it next
-        raise fail(f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
+        raise fail(f"--output {output}: suggest writes Label Studio tasks, which Label Studio imports from a .json "
+                   "file; name it .json" if fmt is SuggestFormat.labelstudio else
+                   f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
                    "name it .jsonl")
     from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
 

@@ -11,7 +11,7 @@ from typing import IO, Iterable, Iterator
 
 import typer
 
-from .blocks import csv_writer
+from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
@@ -67,12 +67,14 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
 
 
 def _more_than_one_page(tagged: Iterable[TaggedBlock]) -> tuple[Iterator[TaggedBlock], bool]:
-    """``tagged`` (unread, as an iterator) and whether it holds blocks of two pages."""
+    """``tagged`` (unread, as an iterator) and whether it holds blocks of two pages; past
+    ``MAX_PAGE_BLOCKS`` blocks of one page, taken to (headers cost nothing; holding a huge
+    page would)."""
     tagged = iter(tagged)
     first: list[TaggedBlock] = []
     for item in tagged:
         first.append(item)
-        if item.block.page != first[0].block.page:
+        if item.block.page != first[0].block.page or len(first) > MAX_PAGE_BLOCKS:
             return chain(first, tagged), True
     return iter(first), False
 

@@ -157,3 +157,20 @@ def test_a_page_named_past_a_file_names_length_gets_a_shortened_file(tmp_path):
     result = runner.invoke(app, ["tag", str(folder / "p.jsonl"), "-m", str(model), "--keep", "body", "-o", f"{out}/", "-q"])
     assert result.exit_code == 0, result.output
     assert [p.name for p in out.iterdir()] == ["é" * (MAX_FILE_NAME_BYTES // 2) + ".txt"]
+
+
+def test_one_huge_page_is_not_held_whole_to_decide_its_header(crawl, monkeypatch):
+    import classifier.output
+
+    monkeypatch.setattr(classifier.output, "MAX_PAGE_BLOCKS", 2)  # a page past it is written as it comes
+    folder, model = crawl
+    result = runner.invoke(app, ["tag", str(folder / "a.txt"), "-m", str(model), "--keep", "body"])
+    assert result.stdout == "# a\n\nStory A one.\n\nStory A two.\n"
+
+
+def test_a_folder_of_page_files_may_have_any_name(crawl, tmp_path):
+    folder, model = crawl
+    out = tmp_path / "pages.json"
+    result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]

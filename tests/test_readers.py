@@ -270,10 +270,25 @@ def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused
     assert [b.text for b in next(iter_pages([tmp_path / "rule.html"]))] == ["It’s the council’s “plan”.", "——————————————————"]
     (tmp_path / "cut.html").write_bytes("<p>The council’s plan — “approved”. Café €</p>".encode("utf-8")[:-5])
     assert next(iter_pages([tmp_path / "cut.html"]))[0].text == "The council’s plan — “approved”. Café \ufffd"
+    for text in ("“CAFÉ” reopens, and „Viel Spaß“.", "A informação sobre as eleições.", "Il a dit\xa0: «\xa0oui\xa0»."):
+        (tmp_path / "western.html").write_bytes(f"<p>{text}</p>".encode("cp1252"))  # (É” is a UTF-8 pair too)
+        assert next(iter_pages([tmp_path / "western.html"]))[0].text == text.replace("\xa0", " ")
     with pytest.raises(InputError, match=r"paris\.html: is not valid shift_jis text \(byte \d+\)"):
         list(iter_pages([tmp_path / "paris.html"], "shift_jis"))  # the encoding given is held to
     result = runner.invoke(app, ["convert", str(tmp_path / "tokyo.html")])
     assert (result.exit_code, result.output) == (1, f"Error: {tmp_path / 'tokyo.html'}: {NO_CHARSET}\n")
+
+
+@pytest.mark.parametrize("encoding, words", [("cp1251", "Городской совет утвердил новый бюджет"),
+                                             ("shift_jis", "東京都は火曜日、新しい予算案を承認しました")])
+def test_a_page_of_another_encoding_among_much_markup_is_refused_too(tmp_path, encoding, words):
+    head = ('<html><head><title>News</title><link rel="stylesheet" href="/css/main.css"><script>window.dataLayer='
+            'window.dataLayer||[];function gtag(){dataLayer.push(arguments);}gtag("js",new Date());</script></head>')
+    page = f'{head}<body><nav><a href="/news/">News</a> <a href="/sport/">Sport</a></nav><p>{words}.</p></body></html>'
+    (tmp_path / "page.html").write_bytes(page.encode(encoding))
+    with pytest.raises(InputError, match="names no charset and is neither UTF-8 nor cp1252 text"):
+        list(iter_pages([tmp_path / "page.html"]))
+    assert words in [b.text for b in next(iter_pages([tmp_path / "page.html"], encoding))][-1]
 
 
 def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_with_its_reason(tmp_path):
@@ -824,6 +839,17 @@ def test_an_inline_svg_atop_a_page_is_part_of_the_page_not_an_svg_file(tmp_path)
     for path in (tmp_path / "sprite.html", tmp_path / "icon.txt", records, warc):
         (page,) = iter_pages([path])
         assert [b.text for b in page] == ["Harbour reopens."]
+
+
+def test_a_long_icon_sprite_atop_a_fragment_of_text_is_part_of_it_and_an_svg_file_of_two_is_an_svg(tmp_path):
+    sprite = "<svg style='display:none'>" + "".join(f"<symbol id='i{k}'><path d='M0 0h{k}v{k}'/></symbol>" for k in range(40)) + "</svg>"
+    assert len(sprite) > 1500
+    (tmp_path / "icon.txt").write_text(f"{sprite}<p>Harbour reopens.</p>", encoding="utf-8")
+    (page,) = iter_pages([tmp_path / "icon.txt"])
+    assert [b.text for b in page] == ["Harbour reopens."]
+    (tmp_path / "two.txt").write_text("<svg><rect/></svg>\n<svg><circle/></svg>", encoding="utf-8")
+    with pytest.raises(InputError, match=r"two\.txt: is an SVG image, not a page$"):
+        list(iter_pages([tmp_path / "two.txt"]))
 
 
 def test_readabilitys_fragment_with_a_long_first_paragraph_is_html(tmp_path):

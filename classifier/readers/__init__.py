@@ -231,7 +231,7 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
-    head = head.removeprefix(b"\xef\xbb\xbf")
+    whole = head = head.removeprefix(b"\xef\xbb\xbf")
     body = past_prologue(head, SNIFF_BYTES)
     head = head[:SNIFF_BYTES]
     if _FEED_START.match(body):
@@ -245,8 +245,8 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
     if name is None:  # no XML declaration: only the roots no page opens with (an SVG file, a sitemap)
         bare = _NO_PAGE_ROOT.match(body)
         name = bare.group(1).lower() if bare else None
-        if name == b"svg" and (html or _AFTER_SVG.search(body)):  # an icon atop a page or fragment
-            name = None
+        if name == b"svg" and (html or _AFTER_SVG.search(past_prologue(whole, SNIFF_READ_BYTES))):
+            name = None  # an icon atop a page or fragment
     if name is not None and name != b"html":
         if name in _SITEMAP_ROOTS:
             return "is a sitemap, not a page; tag the pages it lists"
@@ -263,8 +263,8 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
 # The root elements that say a file is no page even without an XML declaration (after any
 # doctype but HTML's).
 _NO_PAGE_ROOT = re.compile(rb"(?:<!doctype\s+(?!html)[^>]{0,500}>\s*)?<(svg|urlset|sitemapindex)[\s>]", re.IGNORECASE)
-# An element after an <svg>'s end: the SVG is part of a page.
-_AFTER_SVG = re.compile(rb"</svg>\s*<[a-z]", re.IGNORECASE)
+# An element after an <svg>'s end (not another <svg>): the SVG is part of a page.
+_AFTER_SVG = re.compile(rb"</svg>\s*<(?!svg)[a-z]", re.IGNORECASE)
 
 
 def _sniff(path) -> bool:

@@ -283,8 +283,8 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    as_utf8 = data.decode("utf-8", errors="replace")
-    if _mostly_utf8(as_utf8):
+    as_utf8 = _mostly_utf8(data)
+    if as_utf8 is not None:
         return as_utf8
     if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
         fix = "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r" if hint else ""
@@ -293,30 +293,38 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     return data.decode(FALLBACK_ENCODING, errors="replace")
 
 
-# A page of UTF-8 is still read as UTF-8 when it has at most this many bytes UTF-8 cannot
-# decode, and this share more of its non-ASCII characters (a page cut short mid-character, a
-# stray byte pasted in): a page in another encoding fails on most of its non-ASCII bytes.
+# A page of UTF-8 with a stray byte or two pasted in is still UTF-8 when it has at least this
+# many well-formed non-ASCII characters a bad byte: a short cp1252 page may hold one pair of
+# bytes that happens to be UTF-8 ("É”"), never ten.
 MAX_BAD_UTF8 = 2
-MAX_BAD_UTF8_SHARE = 0.05
+MIN_GOOD_UTF8_PER_BAD = 10
 
 
-def _mostly_utf8(text: str) -> bool:
+def _mostly_utf8(data: bytes) -> str | None:
+    """``data`` as UTF-8 when it is UTF-8 cut short mid-character, or with at most
+    :data:`MAX_BAD_UTF8` bad bytes among many good characters; else None."""
+    for cut in (1, 2, 3):  # a download that stopped inside a character
+        try:
+            return data[:-cut].decode("utf-8") + "\ufffd"
+        except UnicodeDecodeError:
+            continue
+    text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
-    decoded = sum(ord(c) > 0x7F for c in text) - bad
-    return decoded > 0 and bad <= MAX_BAD_UTF8 + MAX_BAD_UTF8_SHARE * decoded
+    good = sum(ord(c) > 0x7F for c in text) - bad
+    return text if bad <= MAX_BAD_UTF8 and good >= MIN_GOOD_UTF8_PER_BAD * bad else None
 
 
-# Text of a language written in cp1252 holds its non-ASCII bytes one at a time among ASCII
-# ones ("café", "Größe"), or as a repeated one (a rule of em dashes); a Japanese, Chinese or
-# Korean page holds two a character, and a Russian or Greek page one a letter, so most of
-# theirs stand beside a different one.
-_HIGH_RUN = re.compile(rb"[\x80-\xff]{2,}")
+# Text of a language written in cp1252 holds its non-ASCII bytes one or two at a time among
+# ASCII ones ("café", "informação"), or as a repeated one (a rule of em dashes); a Japanese,
+# Chinese or Korean page holds two a character, and a Russian or Greek page one a letter, so
+# most of theirs stand in runs of three or more different ones.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")  # (two: "çã" in Portuguese, "« " with a no-break space in French)
 MIN_RUN_BYTES = 12
 _ASCII = bytes(range(0x80))
 
 
 def _of_another_encoding(data: bytes) -> bool:
-    high = len(data) - len(data.translate(None, _ASCII))
+    high = len(data.translate(None, _ASCII))  # the non-ASCII bytes
     mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run))
     return mixed >= MIN_RUN_BYTES and mixed > high / 2
 
