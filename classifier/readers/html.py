@@ -281,9 +281,8 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         return decode_text(data, source, encoding)
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    as_utf8 = _mostly_utf8(data)
+    except UnicodeDecodeError as exc:
+        as_utf8 = _mostly_utf8(data, exc.start)
     if as_utf8 is not None:
         return as_utf8
     if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
@@ -300,14 +299,12 @@ MAX_BAD_UTF8 = 2
 MIN_GOOD_UTF8_PER_BAD = 10
 
 
-def _mostly_utf8(data: bytes) -> str | None:
-    """``data`` as UTF-8 when it is UTF-8 cut short mid-character, or with at most
-    :data:`MAX_BAD_UTF8` bad bytes among many good characters; else None."""
-    for cut in (1, 2, 3):  # a download that stopped inside a character
-        try:
-            return data[:-cut].decode("utf-8") + "\ufffd"
-        except UnicodeDecodeError:
-            continue
+def _mostly_utf8(data: bytes, first_bad: int) -> str | None:
+    """``data`` (not UTF-8 from byte ``first_bad`` on) as UTF-8 when it is UTF-8 cut short
+    mid-character, or with at most :data:`MAX_BAD_UTF8` bad bytes among many good
+    characters; else None."""
+    if len(data) - first_bad <= 3:  # a download that stopped inside a character: all before it decodes
+        return data[:first_bad].decode("utf-8") + "\ufffd"
     text = data.decode("utf-8", errors="replace")
     bad = text.count("\ufffd")
     good = sum(ord(c) > 0x7F for c in text) - bad
