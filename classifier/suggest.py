@@ -188,7 +188,7 @@ def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestion
     if count:
         raise OutputError(f"{path} holds {count} reviewed label{'s' if count != 1 else ''}; write {what} "
                           "to another file, or move it away first")
-    tasks = annotated_tasks(path) if Path(path).suffix.lower() in (".json", ".gz") else 0
+    tasks = annotated_tasks(path) if Path(path).suffix.lower() == ".json" else 0
     if tasks:
         raise OutputError(f"{path} is a Label Studio export with {tasks} annotated task{'s' if tasks != 1 else ''}; "
                           f"write {what} to another file, or move it away first")
