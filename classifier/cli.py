@@ -291,9 +291,14 @@ def _file_name(value: str) -> Path:
     slash would otherwise be dropped and a file written in the folder's place)."""
     if value.endswith(("/", os.sep)):
         raise typer.BadParameter(f"{value} names a folder; give a file name")
-    if value == "-":  # (it would be written as a file named "-")
-        raise typer.BadParameter("- is standard output; give a file name")
+    _refuse_dash(value)
     return Path(value)
+
+
+def _refuse_dash(value: str, hint: str = "", param_hint: str | None = None) -> None:
+    """``-`` for an output file is refused: it would be written as a file named "-"."""
+    if value == "-":
+        raise typer.BadParameter(f"- is standard output; give a file name{hint}", param_hint=param_hint)
 
 
 OutputOption = Annotated[Optional[Path], typer.Option("--output", "-o", metavar="FILE", parser=_file_name, help="Write here (atomically) instead of stdout.")]
@@ -352,9 +357,8 @@ def tag_cli(
 
     Example: blocktag tag page.txt --keep body
     """
-    if output_arg == "-":  # (it would be written as a file named "-")
-        raise typer.BadParameter("- is standard output; give a file name, or leave the option out to print",
-                                 param_hint="'--output' / '-o'")
+    if output_arg is not None:  # (a str, not parsed by _file_name: it may name a folder)
+        _refuse_dash(output_arg, ", or leave the option out to print", param_hint="'--output' / '-o'")
     output = Path(output_arg) if output_arg is not None else None
     mode = split_mode(split, inputs)
     if dask_address is not None:
