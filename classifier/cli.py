@@ -787,10 +787,10 @@ def cv_cli(
             raise fail(f"{', '.join(map(str, data))}: no labelled blocks to cross-validate on")
         groups = [b.page for b in blocks] if group == "page" else read_groups(data, group, encoding)
         source = ", ".join(str(p) for p in data)
-        cross_validation_splits(blocks, folds, groups, source, **settings)  # its errors before the first progress line
+        splits = cross_validation_splits(blocks, folds, groups, source, **settings)  # errors before the first line
         with progress_bar(f"Cross-validating ({folds} folds)", folds, log=True) as advance:
-            result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1),
-                                    source=source, plain_text_model=plain_text_model, jobs=jobs, **settings)
+            result = cross_validate(blocks, folds=folds, groups=groups, on_fold=lambda k: advance(1), source=source,
+                                    plain_text_model=plain_text_model, jobs=jobs, splits=splits, **settings)
         result = {**result, "grouped_by": group, "data": [str(p) for p in data]}
         if json_path is not None:
             write_json(result, json_path)

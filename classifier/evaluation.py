@@ -223,18 +223,22 @@ def cross_validate(
     source: str = "training data",
     plain_text_model: bool = True,
     jobs: int = 1,
+    splits: list | None = None,
     **params,
 ) -> dict:
     """Grouped k-fold cross-validation of the training recipe: no group (by default, page)
     is in both a training and a test fold. ``source`` names the data in errors;
     ``plain_text_model`` and ``params`` are :func:`train`'s; ``jobs`` folds are trained at
-    once in worker processes (-1: one per core; the figures are the same as with 1).
-    Returns per-label and macro-F1 as mean ± std over the folds, and each fold's figures."""
+    once in worker processes (-1: one per core; the figures are the same as with 1);
+    ``splits``, what :func:`cross_validation_splits` gave for the same arguments, saves
+    checking them again. Returns per-label and macro-F1 as mean ± std over the folds, and
+    each fold's figures."""
     from .workers import forked_workers, resolve_jobs, submit
 
     blocks = block_list(blocks, source)
     groups = list(groups) if groups is not None and not isinstance(groups, str) else groups  # (a generator, read once)
-    splits = cross_validation_splits(blocks, folds, groups, source, **params)
+    if splits is None:
+        splits = cross_validation_splits(blocks, folds, groups, source, **params)
     processes = min(resolve_jobs(jobs), folds)
     with forked_workers(processes if processes > 1 else 0) as workers:
 
