@@ -45,6 +45,9 @@ for path in sorted(Path(sys.argv[1]).glob("*.txt")):
 """
 
 
+SUGGESTED_PAGES = 20
+
+
 def machine_load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
@@ -191,6 +194,17 @@ def tagging_figures(args, work: Path) -> list[tuple[str, str]]:
     rows += [
         ("the same pages as one JSONL file of page records", f"{records_s:.2f} s: {speed(records_s)}"),
         ("peak RSS, page records: 1/4 of them vs all", f"{records_quarter_rss:.0f} MB vs {records_rss:.0f} MB"),
+    ]
+
+    # suggest holds only the pages that can still be picked, so its memory stays flat too.
+    def suggest_cmd(folder: Path) -> list[str]:
+        return [sys.executable, "-m", "classifier", "suggest", str(folder), "--pages", str(SUGGESTED_PAGES)]
+
+    suggest_s, suggest_rss = run_measured(suggest_cmd(corpus))
+    _, suggest_quarter_rss = run_measured(suggest_cmd(quarter))
+    rows += [
+        (f"blocktag suggest --pages {SUGGESTED_PAGES} (whole process)", f"{suggest_s:.2f} s: {speed(suggest_s)}"),
+        ("peak RSS, suggest: 1/4 of the input vs all", f"{suggest_quarter_rss:.0f} MB vs {suggest_rss:.0f} MB"),
     ]
 
     # trafilatura on the same pages' HTML (in-process, HTML already decompressed).

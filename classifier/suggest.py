@@ -16,11 +16,13 @@ weighted by its ``1 - top probability``):
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import cached_property
 from numbers import Real
 from pathlib import Path
 from typing import IO, Iterable, Sequence
@@ -37,6 +39,7 @@ from .tagging import DEFAULT_BATCH_BLOCKS
 # uncertainty alone; 1: a copy of a picked page scores 0).
 DIVERSITY = 0.7
 CONFIDENCE_DECIMALS = 4
+_COMPACT_AT = 1024  # candidates kept before the first sweep of those out of contention
 _WORD = re.compile(r"\w+")
 
 
@@ -69,7 +72,11 @@ class _Candidate:
     blocks: list[Block]
     proba: np.ndarray
     expected_mistakes: float
-    words: dict[str, float]  # unit-length vector of the uncertain blocks' words
+
+    @cached_property
+    def words(self) -> dict[str, float]:
+        """Unit-length vector of the uncertain blocks' words (only pages in contention need it)."""
+        return uncertain_words(self.blocks, 1.0 - self.proba.max(axis=1))
 
 
 def suggest_pages(
@@ -91,10 +98,9 @@ def suggest_pages(
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
     excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone
-    candidates = list(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)))
+    candidates = _contenders(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)), n, diversity)
     labels = model.labels
     picked: list[Suggestion] = []
-    picked_vectors: list[dict[str, float]] = []
     names: Counter = Counter()
     best_similarity = [0.0] * len(candidates)
     remaining = set(range(len(candidates)))
@@ -119,10 +125,37 @@ def suggest_pages(
             score=round(score(best), CONFIDENCE_DECIMALS),
         ))
         remaining.discard(best)
-        picked_vectors.append(c.words)
         for i in remaining:
             best_similarity[i] = max(best_similarity[i], cosine(candidates[i].words, c.words))
     return picked
+
+
+def _contenders(candidates: Iterable[_Candidate], n: int, diversity: float) -> list[_Candidate]:
+    """The candidates that may still be among the first ``n`` picks, in input order.
+
+    Before each of the ``n`` picks, one of the ``n`` pages of most expected mistakes is still
+    unpicked, and it scores at least ``1 - diversity`` times the least of their expected
+    mistakes; a page expecting fewer mistakes than that can never outscore it. Dropping such
+    pages as they stream past keeps a large crawl's memory to the pages in contention, and
+    leaves the ranking exactly as it would be without the drop.
+    """
+    most: list[float] = []  # min-heap of the n largest expected mistakes so far
+    kept: list[_Candidate] = []
+    floor = -math.inf
+    compact_at = _COMPACT_AT
+    for candidate in candidates:
+        heapq.heappush(most, candidate.expected_mistakes)
+        if len(most) > n:
+            heapq.heappop(most)
+        if len(most) == n:
+            # (a hair below the bound: a rounded cosine may exceed 1 by an ulp)
+            floor = (1.0 - diversity) * most[0] * (1.0 - 1e-9)
+        if candidate.expected_mistakes >= floor:
+            kept.append(candidate)
+        if len(kept) >= compact_at:  # the floor only rises: drop what fell below it
+            kept = [c for c in kept if c.expected_mistakes >= floor]
+            compact_at = max(_COMPACT_AT, 2 * len(kept))
+    return [c for c in kept if c.expected_mistakes >= floor]
 
 
 def _candidates(model: ModelBundle, pages: Iterable[list[Block]]) -> Iterable[_Candidate]:
@@ -150,7 +183,7 @@ def _score_batch(model: ModelBundle, batch: list[list[Block]], position: int) ->
         page_proba = proba[start:start + len(page)]
         start += len(page)
         doubt = 1.0 - page_proba.max(axis=1)
-        yield _Candidate(position + offset, page, page_proba, float(doubt.sum()), uncertain_words(page, doubt))
+        yield _Candidate(position + offset, page, page_proba, float(doubt.sum()))
 
 
 def uncertain_words(blocks: Sequence[Block], doubt: Sequence[float]) -> dict[str, float]:

@@ -106,6 +106,46 @@ def test_suggest_gives_every_page_when_asked_for_more():
     assert [s.page for s in suggest_pages(STUB, PAGES[2:], 10)] == ["c", "d"]
 
 
+class RandomModel:
+    """Random but fixed probabilities per block text, over three labels."""
+
+    labels = ["body", "other", "promotion"]
+
+    def __init__(self, seed: int):
+        self.rng, self.proba = np.random.default_rng(seed), {}
+
+    def predict_proba(self, blocks):
+        for b in blocks:
+            if b.text not in self.proba:  # sharp or flat at random, so pages differ widely in doubt
+                self.proba[b.text] = self.rng.dirichlet([self.rng.choice([0.05, 3.0])] * 3)
+        return np.array([self.proba[b.text] for b in blocks])
+
+
+@pytest.mark.parametrize("n, diversity", [(1, 0.7), (5, 0.7), (5, 0.0), (12, 1.0), (40, 0.3)])
+def test_suggest_ranks_a_large_crawl_as_it_would_with_every_page_kept(monkeypatch, n, diversity):
+    import classifier.suggest as suggest
+
+    rng = np.random.default_rng(n)
+    words = [f"w{i}" for i in range(30)]
+    pages = [page(f"p{p}", *(" ".join(rng.choice(words, 3)) for _ in range(rng.integers(1, 12))))
+             for p in range(600)]
+    monkeypatch.setattr(suggest, "_COMPACT_AT", 8)  # sweep often, as a crawl of thousands would
+    pruned = suggest_pages(RandomModel(0), pages, n, diversity=diversity)
+    monkeypatch.setattr(suggest, "_contenders", lambda candidates, n, diversity: list(candidates))
+    assert pruned == suggest_pages(RandomModel(0), pages, n, diversity=diversity)
+
+
+def test_suggest_keeps_only_the_pages_still_in_contention():
+    from classifier.suggest import _Candidate, _contenders
+
+    doubts = [0.5, 4.0, 1.0, 0.2, 3.0, 1.3, 0.9]
+    candidates = [_Candidate(i, page(f"p{i}", "x"), np.zeros((1, 2)), d) for i, d in enumerate(doubts)]
+    # the 2 largest are 4.0 and 3.0; a page below (1 - 0.6) * 3.0 = 1.2 can never be picked
+    # among the first 2, but pages that passed before the floor rose are swept at the end
+    assert [c.position for c in _contenders(candidates, 2, 0.6)] == [1, 4, 5]
+    assert [c.position for c in _contenders(candidates, 2, 1.0)] == list(range(7))  # no floor: all kept
+
+
 def corpus_pages_file(tmp_path: Path, name: str = "crawl.jsonl") -> Path:
     """A few corpus pages as unlabelled blocks, as a crawl would give them."""
     blocks = read_labelled(CORPUS_FILES[:1])
