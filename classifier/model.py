@@ -36,7 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .blocks import MAX_WEIGHT, Block, block_list, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
+from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
 from .errors import TrainingError
 from .features import feature_pipeline
@@ -260,7 +260,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Sequence[Block]) -> np.ndarray:
         check_is_fitted(self, "first_pass_")
-        X = list(X)
+        X = block_list(X, "X")
+        check_page_order(X, "X")  # as fit checks: the features read a page in its blocks' order
         if not X:
             return np.zeros((0, len(self.classes_)))
         proba = self.first_pass_.predict_proba(X)

@@ -29,7 +29,7 @@ from typing import IO, Iterable, Sequence
 
 import numpy as np
 
-from .blocks import Block, iter_labelled
+from .blocks import Block, checked_pages, iter_labelled
 from .errors import OutputError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
@@ -98,7 +98,7 @@ def suggest_pages(
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
     excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone
-    candidates = _contenders(_candidates(model, (p for p in pages if not p or p[0].page not in excluded)), n, diversity)
+    candidates = _contenders(_candidates(model, (p for p in checked_pages(pages) if not p or p[0].page not in excluded)), n, diversity)
     labels = model.labels
     picked: list[Suggestion] = []
     names: Counter = Counter()
@@ -159,12 +159,17 @@ def _contenders(candidates: Iterable[_Candidate], n: int, diversity: float) -> l
 
 
 def _candidates(model: ModelBundle, pages: Iterable[list[Block]]) -> Iterable[_Candidate]:
-    # Pages are batched for the model by hand (not by page name): two inputs may hold pages
-    # of the same name, and each must stay a page of its own.
+    # Pages are batched for the model by hand, as tagging.batches does, keeping each page's
+    # rows. Two inputs may hold pages of one name: in a row in one batch the features would
+    # read them as one page, so the second starts a batch of its own.
     position = 0
     batch: list[list[Block]] = []
     size = 0
     for page in pages:
+        if batch and page and page[0].page == batch[-1][0].page:
+            yield from _score_batch(model, batch, position)
+            position += len(batch)
+            batch, size = [], 0
         if page:
             batch.append(page)
             size += len(page)

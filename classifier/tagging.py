@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block, block_list, check_page_order
-from .errors import BlocktagError, DataFormatError, SettingError
+from .blocks import Block, block_list, check_page_order, checked_pages
+from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import check_split, iter_pages, string_pages
@@ -88,10 +88,7 @@ def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOC
     row with the same name (a long page's chunks, or pages of two files) go in different
     batches: in one, the features would read them as one page."""
     batch: list[Block] = []
-    for page in pages:
-        if isinstance(page, Block):  # a flat list of blocks given for a list of pages
-            raise DataFormatError("pages are lists of blocks, one list a page (as iter_pages gives them); got a "
-                                  "Block: give [blocks] for one page, or tag blocks with tag_blocks")
+    for page in checked_pages(pages):
         if batch and page and page[0].page == batch[-1].page:
             yield batch
             batch = []

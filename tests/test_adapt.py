@@ -784,3 +784,13 @@ def test_label_studio_annotations_tied_in_time_take_the_later_in_the_export_what
 
     assert _latest_annotation({"annotations": [annotation(7, "a"), annotation("x1", "b")]})["result"] == "b"
     assert _latest_annotation({"annotations": [annotation("x1", "a"), annotation(None, "b")]})["result"] == "b"
+
+
+def test_suggest_reads_two_pages_of_one_name_each_as_the_page_it_is(small_model_path):
+    # in one model call the features would read them as one page of twice the blocks
+    model = load_model(small_model_path)
+    [alone] = suggest_pages(model, iter_pages([SEED_PAGE]), 1)
+    twice = suggest_pages(model, [alone.blocks, alone.blocks], 2)
+    assert [s.page for s in twice] == [alone.page, f"{alone.page}#2"]
+    assert [(s.guesses, s.confidences, s.expected_mistakes) for s in twice] == \
+        [(alone.guesses, alone.confidences, alone.expected_mistakes)] * 2

@@ -166,8 +166,19 @@ def _blocks_with(**fields):
      "evaluation data: expected Block records, got None; read files of blocks with read_labelled(files), pages with "
      "iter_pages(files)"),
     (lambda m: list(m.tag_pages(classifier.page_blocks("One\n\nTwo", "p"))), "DataFormatError",
-     "pages are lists of blocks, one list a page (as iter_pages gives them); got a Block: give [blocks] for one "
-     "page, or tag blocks with tag_blocks"),
+     "pages[0]: pages are lists of blocks, one list a page (as iter_pages gives them); got a Block: give [blocks] "
+     "for one page, or tag blocks with tag_blocks"),
+    # a page a caller built is checked as a file's blocks are, by every function that takes pages
+    (lambda m: list(m.tag_pages([[Block("p", 0, "One")], [{"page": "q", "index": 0, "text": "Two"}]])),
+     "DataFormatError", "pages[1]: expected a Block, got {'page': 'q', 'index': 0, 'text': 'Two'}"),
+    (lambda m: list(explain_pages(m.model, [[Block("p", 1, "One"), Block("p", 0, "Two")]])), "DataFormatError",
+     "pages[0]: page 'p' index 0 comes after index 1; give a page's blocks in the order of their index"),
+    (lambda m: suggest_pages(m.model, [[Block("p", 0, "One"), Block("p", 0, "Two")]], 1), "DataFormatError",
+     "pages[0]: duplicate block: page 'p' index 0 appears twice"),
+    (lambda m: suggest_pages(m.model, ["One\n\nTwo"], 1), "DataFormatError",
+     "pages[0]: a page is a list of Block records, got 'One\\n\\nTwo'"),
+    (lambda m: list(m.tag_pages([[Block("p", 0, None)]])), "DataFormatError",
+     "pages[0]: 'text' must be a string, got None"),
     (lambda m: iter_pages(None), "InputError", "expected file names (a path, or a list of them), got None"),
     (lambda m: read_labelled([SEED_LABELS, 5]), "InputError",
      "expected file names (a path, or a list of them), got 5 among them"),
@@ -229,6 +240,7 @@ def test_blocks_built_from_numpy_numbers_are_tagged_as_python_numbers_are(small_
     from_numpy = [Block("p", np.int64(i), t, weight=np.float32(2.0)) for i, t in enumerate(texts)]
     tagger = classifier.Tagger(small_model)
     assert [t.scores for t in tagger.tag_blocks(from_numpy)] == [t.scores for t in tagger.tag_blocks(plain)]
+    assert [t.scores for t in tagger.tag_pages([from_numpy])] == [t.scores for t in tagger.tag_pages([plain])]
 
 
 def test_cross_validate_counts_groups_given_as_a_generator(corpus_blocks):

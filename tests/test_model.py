@@ -357,3 +357,21 @@ def test_a_records_weight_counts_as_its_sample_weight(corpus_blocks, tmp_path):
     np.testing.assert_allclose(by_records.predict_proba(blocks), by_argument.predict_proba(blocks), atol=1e-9)
     unweighted = train(blocks, plain_text_model=False, stack_folds=3)
     assert np.abs(unweighted.predict_proba(blocks) - by_records.predict_proba(blocks)).max() > 1e-3
+
+
+def test_predict_checks_its_blocks_as_fit_does():
+    from classifier.errors import DataFormatError
+    from classifier.model import BlockClassifier
+
+    blocks = [Block("p", 0, "Storm hits the coast"), Block("p", 1, "By Ana Ruiz"), Block("q", 0, "By Li Wei")]
+    model = BlockClassifier(trim_edges=0.0).fit(blocks, ["body", "byline", "byline"])
+    assert model.predict_proba(blocks).shape == (3, 2)
+    # a page out of order would be read as another page (its neighbours and position wrong)
+    with pytest.raises(DataFormatError) as info:
+        model.predict(blocks[::-1])
+    assert str(info.value) == ("X: block 2: page 'p' index 0 comes after index 1; give a page's blocks in the "
+                               "order of their index")
+    with pytest.raises(DataFormatError) as info:
+        model.predict_proba("page.txt")
+    assert str(info.value) == ("X: expected Block records, got 'page.txt'; read files of blocks with "
+                               "read_labelled(files), pages with iter_pages(files)")
