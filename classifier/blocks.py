@@ -314,8 +314,13 @@ def records_suffix(path: str | Path) -> str:
 
 
 def jsonl_text_records(text: str, source: str) -> Iterator[tuple[int, object]]:
-    """The records of JSON lines already read (from stdin), with their line numbers."""
+    """The records of JSON lines already read (a text file holding them), with their line numbers."""
     return _jsonl_records(source, iter(io.StringIO(text, newline=None)))
+
+
+def jsonl_line_records(lines: Iterable[str], source: str) -> Iterator[tuple[int, object]]:
+    """The records of JSON lines read a line at a time (stdin), with their line numbers."""
+    return _jsonl_records(source, iter(lines))
 
 
 def read_groups(paths: Iterable[str | Path], group: str, encoding: str = DEFAULT_ENCODING) -> list[str]:

@@ -204,7 +204,7 @@ def iter_text_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -
     with _read_errors(path), open(path, "rb") as handle:
         if handle.read(len(GZIP_MAGIC)) != GZIP_MAGIC:
             handle.seek(0)
-            yield from _decoded_lines(handle, path, encoding)
+            yield from decoded_lines(handle, path, encoding)
             return
         import gzip  # only for gzipped inputs: not part of every run's start-up
         import zlib
@@ -212,12 +212,14 @@ def iter_text_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -
         handle.seek(0)
         try:  # unpacked as it is read: a gzipped crawl shard is never held whole either
             with gzip.GzipFile(fileobj=handle) as unpacked:
-                yield from _decoded_lines(unpacked, path, encoding)
+                yield from decoded_lines(unpacked, path, encoding)
         except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
             raise InputError(f"{path}: is not a valid gzip file ({exc})") from None
 
 
-def _decoded_lines(handle, path, encoding: str) -> Iterator[str]:
+def decoded_lines(handle, path, encoding: str) -> Iterator[str]:
+    """The lines of an open binary ``handle`` (at its start), as :func:`iter_text_lines`
+    gives a file's; errors name ``path``."""
     head = _checked_head(handle, path, encoding)
     marked = text_encoding(head, "")
     if marked in ("utf-16", "utf-32"):

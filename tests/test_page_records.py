@@ -144,6 +144,78 @@ def test_bad_json_lines_on_stdin_are_an_error_naming_the_line(small_model_path):
     assert result.output == "Error: <stdin>:2: expected a JSON object with a page's text (or html) and its url\n"
 
 
+@pytest.fixture
+def spool_on_disk(monkeypatch):
+    """stdin past the spool's size from the first byte: read back from a temporary file."""
+    import classifier.readers.pages as pages
+
+    monkeypatch.setattr(pages, "STDIN_SPOOL_BYTES", 16)
+
+
+@pytest.mark.parametrize("records", [
+    [{"url": f"https://a.example/{k}", "text": f"Story {k}\n\nBy Ana Ruiz\n\nThe bridge carried cars."} for k in range(30)],
+    [{"page": f"p{k // 3}", "index": k % 3, "text": f"Block {k}"} for k in range(90)],
+], ids=["pages", "blocks"])
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_json_lines_piped_in_are_tagged_as_the_same_file_is(tmp_path, small_model_path, spool_on_disk, records,
+                                                            gzipped):
+    import gzip
+
+    path = write_jsonl(tmp_path / "stdin.jsonl", records)  # named as stdin's pages are: stdin:0, stdin:1...
+    if gzipped:
+        path = path.rename(tmp_path / "stdin.jsonl.gz")
+        path.write_bytes(gzip.compress(path.read_bytes()))
+    piped = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path)], input=path.read_bytes())
+    named = runner.invoke(app, ["tag", str(path), "-f", "jsonl", "-m", str(small_model_path)])
+    assert (piped.exit_code, named.exit_code) == (0, 0)
+    assert piped.stdout == named.stdout and len(piped.stdout.splitlines()) == 90
+
+
+def test_json_lines_piped_in_with_a_bad_last_line_write_nothing(small_model_path, spool_on_disk):
+    lines = "".join(json.dumps({"page": f"p{k}", "index": 0, "text": "Block"}) + "\n" for k in range(50)) + '{"page": "q"\n'
+    result = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path)], input=lines)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: <stdin>:51: ")
+
+
+def test_json_lines_piped_in_in_another_encoding_say_to_name_it(small_model_path, spool_on_disk):
+    data = '{"text": "Caf\xe9 opens"}\n'.encode("latin-1")
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=data)
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
+        "Error: <stdin>: is not valid utf-8 text (byte 13); name its encoding with --encoding, e.g. --encoding cp1252\n"))
+    latin = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path), "--encoding", "latin-1"], input=data)
+    assert [json.loads(line)["text"] for line in latin.stdout.splitlines()] == ["Café opens"]
+
+
+def test_gzipped_json_lines_piped_in_cut_short_are_an_error(small_model_path, spool_on_disk):
+    import gzip
+
+    data = gzip.compress("".join(json.dumps({"text": f"Story {k}"}) + "\n" for k in range(5000)).encode())  # past the sniffed head
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=data[:-30])
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("Error: <stdin>: is not a valid gzip file (")
+
+
+def test_json_lines_piped_in_with_a_byte_order_mark(small_model_path, spool_on_disk):
+    data = "\ufeff".encode("utf-8") + b'{"page": "p", "index": 0, "text": "One"}\n'
+    result = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path)], input=data)
+    assert [(r["page"], r["text"]) for r in map(json.loads, result.stdout.splitlines())] == [("p", "One")]
+
+
+def test_stdin_that_cannot_be_spooled_says_where_to_make_room(small_model_path, monkeypatch):
+    import tempfile
+
+    class FullDisk(tempfile.SpooledTemporaryFile):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", FullDisk)
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input='{"text": "One"}\n')
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: <stdin>: cannot be kept in a temporary file while it is read (No space left on "
+                             "device); save it to a file and name that, or set TMPDIR to a folder with room\n")
+
+
 @pytest.mark.parametrize("failed", [{"url": "https://a.example/1", "text": None},
                                     {"url": "https://a.example/1", "status": 404, "error": "Not Found"}])
 @pytest.mark.parametrize("first", [True, False])

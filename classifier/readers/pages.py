@@ -8,20 +8,22 @@ comes out, so an input skipped for an error has nothing output.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import re
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
-                      jsonl_text_records, path_list, records_suffix, validated_blocks)
+                      jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
-from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, read_bytes, read_text,
-                     text_encoding)
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
+                     read_text, text_encoding)
 from ..dialects import resolve_citations, resolve_reference_links
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -56,7 +58,7 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     The whole input is read and checked before its first page comes out, so an input
     skipped for an error has nothing output."""
     if str(source) == STDIN:
-        yield from _pages_of_bytes(_read_stdin(), "<stdin>", page or STDIN_PAGE, encoding, split)
+        yield from _stdin_pages(page or STDIN_PAGE, encoding, split)
         return
     path = as_path(source)
     kind = input_kind(path, sniff=False)  # a page named as text is sniffed below, from the bytes read once
@@ -153,7 +155,7 @@ def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[
     if isinstance(record, dict):  # JSON lines: pages or blocks, never a page of JSON
         if _opens_a_page_of_text(record, text, first.end()):
             return None
-        return _json_lines_pages(text, source, page, split)
+        return _json_lines_pages(lambda: jsonl_text_records(text, source), source, page, split)
     document = _parsed(text)
     if document is not _NOT_JSON:  # one page record, or a list of them
         return _json_document_pages(document, source, page, split)
@@ -204,13 +206,17 @@ def _parsed(text: str) -> object:
         return _NOT_JSON
 
 
-def _json_lines_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
-    """Pages from JSON lines read as one input (stdin, or a text file holding them)."""
-    if holds_pages(_telling_record(jsonl_text_records(text, source))):
-        yield from _record_pages(lambda: _lines_located(jsonl_text_records(text, source), source), page, split)
+def _json_lines_pages(records: Callable[[], Iterator[tuple[int, object]]], source: str, page: str,
+                      split: str) -> Iterator[list[Block]]:
+    """Pages from JSON lines read as one input (stdin, or a text file holding them), given as
+    ``records()``, their ``(line, record)`` pairs from the first line at each call: every record
+    is checked before the first page comes out, then read again."""
+    if holds_pages(_telling_record(records())):
+        yield from _record_pages(lambda: _lines_located(records(), source), page, split)
         return
-    blocks = [Block(b.page, b.index, b.text) for _, b in validated_blocks(jsonl_text_records(text, source), source)]
-    yield from capped_pages(blocks)
+    for _ in validated_blocks(records(), source):
+        pass
+    yield from capped_pages(Block(b.page, b.index, b.text) for _, b in validated_blocks(records(), source))
 
 
 def _json_file_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
@@ -366,13 +372,90 @@ def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None
     return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(texts))
 
 
-def _read_stdin() -> bytes:
+def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
+    """The pages piped in. JSON lines (a crawl's pages, or blocks) are read twice, to check
+    them all and then to tag them, from a spool of stdin that moves to a temporary file past
+    ``STDIN_SPOOL_BYTES``, so a crawl piped in is never held whole; anything else is one
+    page, read whole as a page file is."""
+    with _spooled_stdin() as spool:
+        records = _json_lines_in(spool, encoding)
+        if records is not None:
+            yield from _json_lines_pages(records, "<stdin>", page, split)
+            return
+        spool.seek(0)
+        data = spool.read()
+    yield from _pages_of_bytes(data, "<stdin>", page, encoding, split)
+
+
+# stdin is held in memory up to this size, then in a temporary file (JSON lines only: a page
+# is read whole anyway).
+STDIN_SPOOL_BYTES = 32 * 1024 * 1024
+_STDIN_CHUNK_BYTES = 1024 * 1024
+
+
+def _spooled_stdin() -> tempfile.SpooledTemporaryFile:
     if sys.stdin is None:  # started with stdin closed (`<&-`)
         raise InputError("<stdin>: standard input is closed; pipe a page in or name a file")
+    spool = tempfile.SpooledTemporaryFile(max_size=STDIN_SPOOL_BYTES)
     try:
-        return sys.stdin.buffer.read()
-    except OSError as exc:
-        raise InputError(f"<stdin>: cannot be read ({exc.strerror})") from None
+        while True:
+            try:
+                chunk = sys.stdin.buffer.read(_STDIN_CHUNK_BYTES)
+            except OSError as exc:
+                raise InputError(f"<stdin>: cannot be read ({exc.strerror})") from None
+            if not chunk:
+                return spool
+            try:
+                spool.write(chunk)
+            except OSError as exc:  # past the spool's size, in the temporary folder (TMPDIR)
+                raise InputError(f"<stdin>: cannot be kept in a temporary file while it is read ({exc.strerror}); "
+                                 "save it to a file and name that, or set TMPDIR to a folder with room") from None
+    except BaseException:
+        spool.close()
+        raise
+
+
+def _json_lines_in(spool, encoding: str) -> Callable[[], Iterator[tuple[int, object]]] | None:
+    """``records()`` for :func:`_json_lines_pages` when ``spool`` holds JSON lines, gzipped or
+    not, else None (UTF-16 and UTF-32, whose bytes cannot be cut at newlines, are read whole)."""
+    spool.seek(0)
+    gzipped = spool.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+    if gzipped:
+        import gzip  # only for gzipped input: not part of every run's start-up
+        import zlib
+
+        broken: tuple[type[Exception], ...] = (gzip.BadGzipFile, EOFError, zlib.error)
+    else:
+        broken = ()
+
+    def opened():
+        spool.seek(0)
+        return gzip.GzipFile(fileobj=spool, mode="rb") if gzipped else spool
+
+    try:
+        handle = opened()
+        head = handle.read(SNIFF_READ_BYTES)
+        marked = text_encoding(head, "")
+        if not _JSON_START.match(head.removeprefix(codecs.BOM_UTF8)) or marked in ("utf-16", "utf-32"):
+            return None
+        handle = opened()
+        first = handle.readline()  # one record: a page's whole HTML at most
+        check_encoding(encoding)
+        text = (first + handle.read(SNIFF_READ_BYTES)).decode(marked or encoding, "replace").removeprefix("\ufeff")
+    except (InputError, LookupError, *broken):
+        return None  # the page reader says what is wrong
+    line = _FIRST_LINE.match(text)
+    record = _parsed(line.group(1))
+    if not isinstance(record, dict) or _opens_a_page_of_text(record, text, line.end()):
+        return None
+
+    def records() -> Iterator[tuple[int, object]]:
+        try:
+            yield from jsonl_line_records(decoded_lines(opened(), "<stdin>", encoding), "<stdin>")
+        except broken as exc:
+            raise InputError(f"<stdin>: is not a valid gzip file ({exc})") from None
+
+    return records
 
 
 def iter_pages(
