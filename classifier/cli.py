@@ -628,7 +628,7 @@ def evaluate_cli(
     Example: blocktag evaluate seeds/000_14a2760a10b87bff.labels.jsonl --json scores.json --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
-    from .report import write_html, write_json
+    from .report import render_html, write_json, write_rendered
 
     named = [SHIPPED_MODEL_WORD if path is None else str(path) for path in models or []]  # (None: -m shipped)
     twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
@@ -652,12 +652,14 @@ def evaluate_cli(
                 results[name] = evaluate(bundle, blocks, on_progress=advance)
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
         comparison = compare(results) if len(results) > 1 else {}
+        # The plots first (seconds): both files are then written back to back, or neither.
+        page = render_html(results, [str(p) for p in data]) if report_path is not None else None
         if json_path is not None:
             write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures, "comparison": comparison},
                        json_path)
             typer.echo(f"Wrote {json_path}", err=True)
-        if report_path is not None:
-            write_html(results, [str(p) for p in data], report_path)
+        if page is not None:
+            write_rendered(page, report_path)
             typer.echo(f"Wrote {report_path}", err=True)
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None)

@@ -211,8 +211,12 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
 
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
-    from .extras import require
+    """:func:`render_html`'s report, written atomically."""
+    write_rendered(render_html(results, data_names), path)
 
-    require("report", "--report")
+
+def write_rendered(page: str, path: str | Path) -> None:
+    """A report already rendered, written atomically (the plots drawn before any file is
+    written, so that a Ctrl-C while they are drawn leaves no figures without their report)."""
     with atomic_write(path) as handle:
-        handle.write(render_html(results, data_names))
+        handle.write(page)

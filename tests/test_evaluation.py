@@ -81,6 +81,21 @@ def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     assert not re.search(r"<(?:img|script|link|iframe)[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
 
 
+def test_evaluate_cli_interrupted_while_drawing_the_report_writes_neither_file(small_model_path, held_out, tmp_path,
+                                                                                 monkeypatch):
+    from classifier import report as report_module
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_module, "render_html", interrupted)
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path),
+                                 "--json", str(tmp_path / "scores.json"), "--report", str(tmp_path / "report.html")])
+    assert result.exit_code == 130  # as Ctrl-C ends every command
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["held.jsonl"]
+
+
 @pytest.fixture
 def terminal_width(monkeypatch):
     """The console reads COLUMNS at each print, even if COLUMNS was set when the CLI was imported."""
