@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
+import json
 import platform
 import re
 from dataclasses import replace
@@ -38,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
-from .errors import TrainingError
+from .errors import SettingError, TrainingError
 from .features import feature_pipeline
 from .inference import CompiledModel, compile_classifier
 from .memory import Memory
@@ -443,6 +444,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         checked_weights(sample_weight, len(blocks))
     sample_weight = _with_record_weights(blocks, sample_weight)
     check_param_names(params)
+    _check_sources(sources)  # now, not when the model is saved after the fit
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}
@@ -474,6 +476,18 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         **environment_versions(),
     }
     return ModelBundle(compiled, metadata, plain=plain, memory=memory, classifier=classifier)
+
+
+def _check_sources(sources: object) -> None:
+    if sources is None:
+        return
+    if not isinstance(sources, dict) or not all(isinstance(name, str) for name in sources):
+        raise SettingError("sources", sources, "give a dict of names to descriptions, e.g. {'corpus': 'training/data'}")
+    try:  # the model file's metadata is JSON
+        json.dumps(sources, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        raise SettingError("sources", sources, "give descriptions JSON can hold: strings, numbers, lists and "
+                           "dicts of them (str() a path)") from None
 
 
 def _check_remembered(remember: list[Block], labels: set[str]) -> None:

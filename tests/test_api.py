@@ -196,6 +196,12 @@ def _blocks_with(**fields):
     (lambda m: suggest_pages(m.model, [], 1, diversity="0.5"), "SettingError",
      "diversity='0.5': give a number from 0 (rank by doubt alone) to 1"),
     (lambda m: classifier.train(read_labelled([SEED_LABELS]), tol=float("inf")), "TrainingError", "tol and max_iter must be > 0 and finite"),
+    # checked before the fit, not when the model is saved after it
+    (lambda m: classifier.train(read_labelled([SEED_LABELS]), sources={"mine": {"pages": {3}}}), "SettingError",
+     "sources={'mine': {'pages': {3}}}: give descriptions JSON can hold: strings, numbers, lists and dicts of them "
+     "(str() a path)"),
+    (lambda m: classifier.train(read_labelled([SEED_LABELS]), sources=["mine.jsonl"]), "SettingError",
+     "sources=['mine.jsonl']: give a dict of names to descriptions, e.g. {'corpus': 'training/data'}"),
 ])
 def test_a_call_built_wrongly_is_a_blocktag_error_that_says_what_to_give(small_model, call, error, message):
     tagger = classifier.Tagger(small_model)
