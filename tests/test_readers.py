@@ -237,6 +237,30 @@ def test_empty_document_is_empty_text():
     assert html_to_text(b"   ") == ""
 
 
+@pytest.mark.parametrize("void", ['<embed src="/r.pdf" width="100%">', '<source src="ep.ogg">', '<track src="s.vtt">'])
+def test_a_void_element_left_open_keeps_the_text_after_it(void):
+    # libxml2 reads these as containers: what follows was taken as their content and dropped
+    page = f"<div><p>The report is below.</p>{void}<p>It found ferry use doubled.</p><p>More in June.</p></div>"
+    assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
+
+
+def test_text_after_the_closing_html_tag_is_read():
+    assert html_to_text("<html><body><p>Story.</p></body></html>\n<p>A correction.</p>") == "Story.\n\nA correction."
+
+
+def test_a_frameset_pages_noframes_text_is_read_as_markup():
+    page = ('<html><frameset cols="20%,80%"><frame src="nav.html"><noframes><p>This site uses frames. Read '
+            '<a href="story.html">the story</a>.</p></noframes></frameset></html>')
+    assert html_to_text(page) == "This site uses frames. Read [the story](story.html)."
+
+
+def test_line_breaks_in_code_and_in_a_link_target():
+    assert html_to_text('<pre>def greet(name):<br>    return name<br>greet("x")</pre>') == (
+        '```\ndef greet(name):\n    return name\ngreet("x")\n```')
+    assert html_to_text('<p><a href="https://example.org/long\n/wrapped">Report</a></p>') == (
+        "[Report](https://example.org/long/wrapped)")  # (browsers drop a URL's tabs and line breaks)
+
+
 def test_decode_html_by_bom_meta_charset_and_fallback():
     assert decode_html("\ufeffcafé".encode("utf-8")) == "café"
     assert decode_html('<meta charset="iso-8859-1"><p>caf\xe9 \x93q\x94'.encode("latin-1")) == '<meta charset="iso-8859-1"><p>café “q”'
@@ -244,6 +268,35 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
     assert decode_html("<p>café</p>".encode("utf-16")) == "<p>café</p>"
     assert decode_html('<meta charset="utf-16"><p>café'.encode("utf-8")) == '<meta charset="utf-16"><p>café'
     assert decode_html('<meta charset="base64"><p>café'.encode("utf-8")) == '<meta charset="base64"><p>café'
+
+
+@pytest.mark.parametrize("head", [
+    '<meta charset="koi8-r">',
+    '<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">',
+    f'<script>{"var x = 1;" * 700}</script><meta charset="koi8-r">',  # past 4 KiB, after a long inline script
+    '<!-- <meta charset="utf-8"> --><meta charset="koi8-r">',  # a commented-out one is not the page's
+    '<meta name="description" content="in charset=utf-8"><meta charset="koi8-r">',  # nor another meta's words
+    '<script>var t = \'<meta charset="utf-8">\';</script><meta charset="koi8-r">',  # nor a script's string
+])
+def test_the_charset_a_page_declares_is_found_as_browsers_find_it(head):
+    page = f"<html><head>{head}</head><body><p>Привет, мир.</p></body></html>"
+    assert html_to_text(page.encode("koi8-r")) == "Привет, мир."
+
+
+def test_a_charset_named_only_in_the_body_or_an_xml_declaration():
+    from classifier.readers.html import declared_charset
+
+    # a tutorial's text quoting a meta tag is not the page's declaration
+    assert declared_charset(b'<html><body><p>Say <meta charset="koi8-r"> in HTML.</p></body></html>') is None
+    assert declared_charset(b'<html><head><meta charset="koi8-r"></head><body>') == "koi8-r"
+    xhtml = '<?xml version="1.0" encoding="Shift_JIS"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>新しい図書館</p></body></html>'
+    assert html_to_text(xhtml.encode("shift_jis")) == "新しい図書館"
+
+
+def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
+    # a site moved to UTF-8 and kept its old <meta>: Western text is never also valid UTF-8
+    assert html_to_text('<meta charset="iso-8859-1"><p>Café — naïve</p>'.encode("utf-8")) == "Café — naïve"
+    assert html_to_text('<meta charset="iso-8859-1"><p>Café — naïve</p>'.encode("cp1252")) == "Café — naïve"
 
 
 TOKYO = "<html><body><p>東京都は火曜日、新しい予算案を承認しました。</p></body></html>"

@@ -27,8 +27,9 @@ from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, looks_bi
                      ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
-# Read at most this much of a page for its <meta charset>, as browsers do.
-CHARSET_SNIFF_BYTES = 4096
+# Read at most this much of a page's head for its <meta charset>: browsers honour one met
+# later than their 1 KiB prescan (after a long inline script, say) by decoding again.
+CHARSET_SNIFF_BYTES = 64 * 1024
 FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pages
 # Nesting deeper than this is read as plain text: no real page needs it, and it bounds
 # the recursion.
@@ -62,10 +63,17 @@ TABLE_CELLS = frozenset({"td", "th"})
 # What a data cell may wrap its text in (editors paste "<td><p>2025</p></td>"): still a row.
 CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
+_URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+# A <meta> tag, or what may hold one that is not: a comment, a script or a style sheet.
+_META_OR_SKIPPED = re.compile(rb"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<meta\b([^>]{0,1000})>|<body\b",
+                              re.IGNORECASE | re.DOTALL)
+_ATTRIBUTE = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+_CHARSET_IN_CONTENT = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})["']""")
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+_HTML_END = re.compile(r"</html\s*>", re.IGNORECASE)
 # Any tag, comment, doctype or processing instruction: a document with none is not markup.
 _ANY_TAG = re.compile(r"<[A-Za-z!/?]")
 
@@ -97,6 +105,7 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if isinstance(html, bytes):
         html = decode_html(html, encoding, source)
     html = _XML_DECLARATION.sub("", html, count=1)
+    html = _HTML_END.sub("", html)  # libxml2 drops what follows it; browsers show it
     if not html.strip():
         return ""
     if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
@@ -112,6 +121,7 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     base = root.find(".//base[@href]")
     if base is not None:
         url = urljoin(url or "", base.get("href"))
+    _parse_noframes(root)
     _prune(root)
     _mark_layout_tables(root)
     builder = _Builder(url)
@@ -269,14 +279,15 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     marked = text_encoding(data, "")  # the codec it names drops the mark
     if marked:
         return data.decode(marked, errors="replace")
-    declared = _META_CHARSET.search(data[:CHARSET_SNIFF_BYTES])
-    if declared:
-        named = known_encoding(declared.group(1).decode("ascii"))
-        if named:
-            try:
-                return data.decode(named, errors="replace")
-            except LookupError:  # a codec that is not a text encoding ("base64")
-                pass
+    declared = declared_charset(data)
+    named = known_encoding(declared) if declared else None
+    if named in _WESTERN and _is_utf8(data):  # a page moved to UTF-8 with its old label kept
+        return data.decode("utf-8")
+    if named:
+        try:
+            return data.decode(named, errors="replace")
+        except LookupError:  # a codec that is not a text encoding ("base64")
+            pass
     if codecs.lookup(encoding).name != "utf-8":
         return decode_text(data, source, encoding)
     try:
@@ -290,6 +301,42 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
                          f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
     return data.decode(FALLBACK_ENCODING, errors="replace")
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page's head declares: a ``<meta charset>``, or a ``<meta
+    http-equiv="Content-Type">``'s content, passing over comments, scripts and style sheets
+    (which may quote one) and other metas' content; else its XML declaration's encoding."""
+    for match in _META_OR_SKIPPED.finditer(data, 0, CHARSET_SNIFF_BYTES):
+        if match.group(0)[:5].lower() == b"<body":
+            break
+        if match.group(2) is None:  # a comment, a script or a style sheet
+            continue
+        attributes = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or b""
+                      for m in _ATTRIBUTE.finditer(match.group(2))}
+        charset = attributes.get(b"charset")
+        if charset is None and attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
+            found = _CHARSET_IN_CONTENT.search(attributes.get(b"content", b""))
+            charset = found.group(1) if found else None
+        if charset and charset.strip():
+            return charset.strip().decode("ascii", errors="replace")
+    declaration = _XML_ENCODING.match(data)
+    return declaration.group(1).decode("ascii") if declaration else None
+
+
+# The labels of pages that a UTF-8 body outvotes: Western single-byte text is almost never
+# also valid UTF-8 with non-ASCII characters in it.
+_WESTERN = frozenset({FALLBACK_ENCODING, "iso8859-15"})
+
+
+def _is_utf8(data: bytes) -> bool:
+    if data.isascii():
+        return False  # nothing to tell
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 # A page of UTF-8 with a stray byte or two pasted in is still UTF-8 when it has at least this
@@ -363,12 +410,27 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
     "descendant-or-self::*[@hidden or @aria-hidden or @style or @layout or @fallback or @placeholder"
     " or self::dialog or self::template[@shadowrootmode or @shadowroot]]")
 _PRUNED = "blocktag-pruned"
+_VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
 # page in place of its "Loading..." fallback; what the browser shows.
 _STREAMED = re.compile(r"S:\d+")
 
 
+def _parse_noframes(root) -> None:
+    """A frameset page's <noframes>, which libxml2 keeps as raw text, read as the markup it
+    is: it is the page's only text."""
+    for element in list(root.iter("noframes")):
+        if element.text and "<" in element.text:
+            inner = lxml.etree.fromstring(f"<div>{element.text}</div>", parser=_PARSER).find(".//div")
+            element.text = None
+            if inner is not None:
+                element.append(inner)
+
+
 def _prune(root) -> None:
+    # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
+    # what follows them was taken as their content, and dropped with them.
+    lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
     for element in _MAYBE_HIDDEN(root):
         if element.tag == "template" and _is_shadow_root(element):
             element.tag = "div"  # a declarative shadow root (server-rendered web components) is shown
@@ -488,6 +550,8 @@ class _Builder:
             # Code as markdown writes it, fenced, its lines as they are (indentation is
             # Python's and YAML's syntax); a blank line in it would end the block.
             self.end_block()
+            for br in element.iter("br"):  # a highlighter's line breaks
+                br.tail = "\n" + (br.tail or "")
             lines = textwrap.dedent("".join(element.itertext()).strip("\n")).split("\n")
             code = [line.rstrip() for line in lines if line.strip()]
             if code:
@@ -587,6 +651,8 @@ class _Builder:
 
     def target(self, href: str) -> str:
         href = href.strip()
+        if "\n" in href or "\t" in href or "\r" in href:  # a wrapped attribute: browsers drop them from a URL
+            href = href.translate(_URL_BREAKS)
         if not href or href.lower().startswith("javascript:"):
             return NO_TARGET
         if self.url and not href.startswith(("#", "http://", "https://")):
