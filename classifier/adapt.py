@@ -9,6 +9,8 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -76,6 +78,11 @@ def train_with_corpus(
     corpus_name = f"the corpus shipped with blocktag {__version__}" if corpus is None else "a corpus given"
     corpus = list(read_corpus() if corpus is None else corpus)
     _check_disjoint(corpus, user_blocks, source)
+    corpus_labels = {b.label for b in corpus}
+    new_labels = Counter(b.label for b in user_blocks if b.label not in corpus_labels)
+    if new_labels:  # a label of the team's own, or a typo: either way the corpus teaches it nothing
+        named = ", ".join(f"{label!r} ({n} block{'s' if n != 1 else ''})" for label, n in sorted(new_labels.items()))
+        warnings.warn(f"label(s) the corpus does not have: {named}; learnt from your blocks alone", stacklevel=2)
     sources = {
         "corpus": _describe(corpus, corpus_name),
         "user": {**_describe(user_blocks, source), "weight": float(weight)},

@@ -422,7 +422,7 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
     for field in REQUIRED_FIELDS + (("label",) if require_label else ()):
         if field not in record or record[field] is None:
             raise DataFormatError(f"{where}: record has no {field!r} field")
-    if require_label and record.get("confidence") not in (None, "") and str(record.get("reviewed")).lower() not in _YES:
+    if require_label and not is_given_label(record):
         # what 'blocktag suggest' (or 'tag') wrote: scoring or training on it learns nothing
         csv_row = isinstance(record.get("index"), str)  # (a CSV's cells are strings; 'blocktag label' reads JSONL)
         fix = ("once its labels are checked, empty its 'confidence' column (or add a 'reviewed' column of true)"
@@ -448,6 +448,21 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
 
 
 _YES = ("true", "1", "yes")  # "reviewed" as JSON's true, or a CSV cell
+
+# The labelling guide's labels, in its order.
+GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
+
+
+def is_reviewed(record: dict) -> bool:
+    """Whether a record says a person checked its label: ``"reviewed"`` true (or a CSV
+    cell's "true", "1", "yes")."""
+    return str(record.get("reviewed")).lower() in _YES
+
+
+def is_given_label(record: dict) -> bool:
+    """Whether a record's label (if any) is a person's, as training reads it: reviewed, or
+    with no model's ``confidence`` beside it (what 'blocktag suggest' and 'tag' write)."""
+    return record.get("confidence") in (None, "") or is_reviewed(record)
 
 
 def check_unicode(value: object, field: str, where: str) -> None:

@@ -853,6 +853,12 @@ class SuggestFormat(str, Enum):
     labelstudio = "labelstudio"
 
 
+def _guide_order(label: str) -> tuple[int, str]:
+    from .blocks import GUIDE_LABELS
+
+    return (GUIDE_LABELS.index(label), "") if label in GUIDE_LABELS else (len(GUIDE_LABELS), label)
+
+
 @app.command("suggest")
 def suggest_cli(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
@@ -874,7 +880,8 @@ def suggest_cli(
     if config is not None and fmt is not SuggestFormat.labelstudio:
         raise fail("--config writes a Label Studio labeling config: add --format labelstudio, or drop --config")
     check_file_kind(config, "--config", "a labeling config (XML)")
-    if output is not None and Path(output).suffix.lower() in (".txt", ".md"):  # label would refuse it next
+    if output is not None and Path(output).suffix.lower() in (".txt", ".md", ".xml"):  # label would refuse it next
+        # (.xml: the tasks written over the labeling config, -o taken for --config)
         raise fail(f"--output {output}: suggest writes Label Studio tasks, which Label Studio imports from a .json "
                    "file; name it .json" if fmt is SuggestFormat.labelstudio else
                    f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
@@ -909,8 +916,8 @@ def suggest_cli(
         if config is not None:
             from .labelstudio import labeling_config
 
-            with atomic_write(config) as handle:
-                handle.write(labeling_config(bundle.labels))
+            with atomic_write(config) as handle:  # the guide's labels in its order, then any others
+                handle.write(labeling_config(sorted(bundle.labels, key=_guide_order)))
             typer.echo(f"Wrote {config}", err=True)
     fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
     table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first{fewer}")

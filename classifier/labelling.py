@@ -25,6 +25,7 @@ import select
 import signal
 import sys
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, TextIO
@@ -32,11 +33,12 @@ from typing import Callable, Iterator, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from .blocks import WHOLE_PAGE_FOR_LABELLING, iter_records, _validate  # noqa: PLC2701  (the readers' own validation)
-from .errors import DataFormatError
+from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, is_reviewed, iter_records,  # noqa: PLC2701
+                     _validate)  # (the readers' own validation)
+from .errors import DataFormatError, OutputError
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
+from .training_checks import typo_note
 
-GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
 # The guide's labels get letters that are all different and easy to remember.
 GUIDE_KEYS = {"body": "b", "caption": "c", "byline": "y", "contributor_note": "n", "promotion": "p", "other": "o"}
 UNDO, QUIT, ACCEPT = "u", "q", ""
@@ -45,6 +47,7 @@ ESCAPE_KEY, ESCAPE_SEQUENCE_SECONDS = "esc", 0.05
 RESERVED_KEYS = {UNDO, QUIT}
 # Neighbours are context, not the question: show only their beginning.
 NEIGHBOUR_CHARS = 160
+SHOWN_CHARS = 2000  # of the block asked about
 REVIEWED = "reviewed"
 LABEL_SUFFIXES = (".jsonl", ".ndjson")  # the files 'blocktag label' reads and marks reviewed
 
@@ -152,6 +155,7 @@ class LabelFile:
     records: list[dict]
     labels: list[str] = field(default_factory=list)
     encoding: str = DEFAULT_ENCODING
+    stamp: tuple | None = None  # the file as last read or saved: another writer's save changes it
 
     @classmethod
     def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
@@ -161,29 +165,65 @@ class LabelFile:
             raise DataFormatError(f"{path}: blocktag label reads JSON Lines (.jsonl); make one with "
                                   f"'blocktag suggest ... -o {stem}.jsonl'")
         check_writable(path)  # before any answer is given, not at the first save
+        stamp = _stamp(path)
         records = []
-        seen: set[tuple[str, int]] = set()
+        order = PageOrder()  # as train and evaluate read it: labels they would refuse are not asked for
         for lineno, record in iter_records(path, encoding):
             block = _validate(record, f"{path}:{lineno}", require_label=False, whole_page_hint=WHOLE_PAGE_FOR_LABELLING)
-            if (block.page, block.index) in seen:
-                raise DataFormatError(f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} appears twice")
-            seen.add((block.page, block.index))
+            order.check(block, f"{path}:{lineno}")
             if "label" in record:
                 record["label"] = block.label  # checked and stripped; None for no (or no usable) guess
             records.append(record)
         if not records:
             raise DataFormatError(f"{path}: holds no blocks to label")
         extra = sorted({r["label"] for r in records if r.get("label")} - set(GUIDE_LABELS))
-        return cls(path, records, list(GUIDE_LABELS) + extra, encoding)
+        return cls(path, records, list(GUIDE_LABELS) + extra, encoding, stamp)
 
     def save(self) -> None:
+        """Write the records back, atomically, unless another program (a second session on
+        the file) saved it since: then they go to a file beside it, and :class:`LabelConflict`
+        says where, so neither session's answers are lost."""
+        target = self.path
+        if _stamp(self.path) != self.stamp:
+            target = _free_name(self.path)
         # In the encoding it was read in: a second run with the same --encoding reads it back.
-        with atomic_write(self.path, encoding=self.encoding) as out:
+        with atomic_write(target, encoding=self.encoding) as out:
             for record in self.records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if target != self.path:
+            raise LabelConflict(f"{self.path} was changed by another program since this session read it (a second "
+                                f"'blocktag label' on it?); this session's answers are in {target}: keep one of the "
+                                "two files")
+        self.stamp = _stamp(self.path)
 
     def reviewed(self) -> int:
-        return sum(1 for r in self.records if r.get(REVIEWED) is True)
+        return sum(1 for r in self.records if _is_done(r))
+
+
+class LabelConflict(OutputError):
+    """The file being labelled was saved by another program during the session."""
+
+
+def _is_done(record: dict) -> bool:
+    """A block answered: reviewed (as training reads it), with a label to show for it."""
+    return bool(record.get("label")) and is_reviewed(record)
+
+
+def _stamp(path: Path) -> tuple | None:
+    # Every save replaces the file (a new inode); an editor's save in place changes its time or size.
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns, status.st_size
+
+
+def _free_name(path: Path) -> Path:
+    for n in range(1, 10_000):
+        candidate = path.with_name(f"{path.stem}.session-{n}{path.suffix}")
+        if not candidate.exists():
+            return candidate
+    raise OutputError(f"{path}: no free name beside it for this session's answers")
 
 
 class Labeller:
@@ -201,7 +241,7 @@ class Labeller:
         records = self.file.records
         pos = self._next_unreviewed(0)
         quit_ = False
-        message = ""
+        message = typo_note(Counter(r["label"] for r in records if r.get("label"))) or ""
         while pos is not None:
             self._show(pos, message)
             answer = self.read_key()
@@ -234,7 +274,7 @@ class Labeller:
         return Summary(self.file.path, self.file.reviewed(), len(records), changed, quit_)
 
     def _next_unreviewed(self, start: int) -> int | None:
-        return next((i for i in range(start, len(self.file.records)) if self.file.records[i].get(REVIEWED) is not True), None)
+        return next((i for i in range(start, len(self.file.records)) if not _is_done(self.file.records[i])), None)
 
     def _show(self, pos: int, message: str) -> None:
         records = self.file.records
@@ -250,7 +290,10 @@ class Labeller:
         after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
         if before is not None:
             out.print(Text(f"  ┆ {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
-        out.print(Text(f"▶ {_visible(record['text'])}", style="reverse" if self.clear else ""))
+        text = _visible(record["text"])
+        if len(text) > SHOWN_CHARS:  # a page's worth would scroll the question off the screen
+            text = f"{text[:SHOWN_CHARS]}… ({len(text) - SHOWN_CHARS:,} more characters)"
+        out.print(Text(f"▶ {text}", style="reverse" if self.clear else ""))
         if after is not None:
             out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
         guess = record.get("label")

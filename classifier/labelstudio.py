@@ -38,14 +38,13 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .blocks import short_repr
+from .blocks import GUIDE_LABELS, short_repr
 from .errors import BlocktagError, DataFormatError
 from .files import DEFAULT_ENCODING, read_text
 
 MODEL_VERSION = "blocktag"
 CONTROL = "label_{}"
 OBJECT = "text_{}"
-GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
 
 
 def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:

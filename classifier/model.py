@@ -18,6 +18,7 @@ from numbers import Integral, Real
 import json
 import platform
 import re
+import warnings
 from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata as package_metadata
@@ -47,7 +48,7 @@ from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
 from .params import check_param_names
 from .registry import DEFAULT_FEATURES, FEATURES, ngram_params
-from .training_checks import check_trainable
+from .training_checks import check_trainable, typo_note
 from .workers import forked_workers, resolve_jobs, submit
 
 RANDOM_STATE = 0
@@ -448,6 +449,9 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}
+    note = typo_note(counts)
+    if note:  # said before the fit, which may take minutes
+        warnings.warn(note, stacklevel=2)
     with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
     with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as workers:
         plain_fit = submit(workers, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None

@@ -29,7 +29,7 @@ from typing import IO, Iterable, Sequence
 
 import numpy as np
 
-from .blocks import Block, checked_pages, iter_labelled
+from .blocks import Block, checked_pages, is_given_label, iter_labelled
 from .errors import OutputError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
@@ -216,41 +216,40 @@ def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING
 
 
 def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestions") -> None:
-    """Refuse to write ``what`` over a file of labels already given: one of reviewed labels
-    (``"reviewed": true``, as ``blocktag label`` writes them), or a Label Studio export with
-    submitted annotations. A second round of the loop reusing the first round's name would
-    replace them."""
+    """Refuse to write ``what`` over a file of labels a person gave: JSON Lines whose labels
+    training would read (reviewed, as ``blocktag label`` marks them, or with no model's
+    confidence, as a hand-labelled file holds them), or a Label Studio export with submitted
+    annotations. A second round of the loop reusing the first round's name would replace them."""
     from .labelstudio import annotated_tasks
 
-    count = reviewed_labels(path)
+    count = given_labels(path)
     if count:
-        raise OutputError(f"{path} holds {count} reviewed label{'s' if count != 1 else ''}; write {what} "
-                          "to another file, or move it away first")
+        raise OutputError(f"{path} holds {count} label{'s' if count != 1 else ''} a person gave (reviewed, or with "
+                          f"no model's confidence); write {what} to another file, or move it away first")
     tasks = annotated_tasks(path) if Path(path).suffix.lower() == ".json" else 0
     if tasks:
         raise OutputError(f"{path} is a Label Studio export with {tasks} annotated task{'s' if tasks != 1 else ''}; "
                           f"write {what} to another file, or move it away first")
 
 
-def reviewed_labels(path: str | Path) -> int:
-    """How many records of a JSONL file have ``"reviewed": true``; 0 for a file that is
-    missing, not named .jsonl (``blocktag label`` reads no other) or cannot be read as JSONL
-    records. Only the lines naming "reviewed" are parsed."""
-    from .labelling import LABEL_SUFFIXES, REVIEWED
+def given_labels(path: str | Path) -> int:
+    """How many records of a JSONL file hold a label a person gave (see
+    :func:`classifier.blocks.is_given_label`); 0 for a file that is missing, not named .jsonl
+    (``blocktag label`` reads no other) or cannot be read as JSONL records."""
+    from .labelling import LABEL_SUFFIXES
 
     if Path(path).suffix.lower() not in LABEL_SUFFIXES:
         return 0
     count = 0
-    marker = f'"{REVIEWED}"'.encode()
     try:
         with open(path, "rb") as lines:
             for line in lines:
-                if marker not in line:
+                if not line.strip():
                     continue
                 record = json.loads(line.decode("utf-8", "replace"))
                 if not isinstance(record, dict):
                     return 0
-                count += record.get(REVIEWED) is True
+                count += record.get("label") not in (None, "") and is_given_label(record)
     except (OSError, ValueError, RecursionError):  # no such file, a folder, or not JSON Lines
         return 0
     return count

@@ -7,10 +7,11 @@ missing instead, as a :class:`TrainingError` naming the data.
 
 from __future__ import annotations
 
+import difflib
 import re
-from typing import Sequence
+from typing import Iterable, Sequence
 
-from .blocks import Block, check_page_order
+from .blocks import GUIDE_LABELS, Block, check_page_order
 from .errors import TrainingError
 
 # Fewer blocks than this cannot show a model what a page looks like.
@@ -50,3 +51,31 @@ def check_trainable(blocks: Sequence[Block], source: str = "training data") -> N
         f"{source}: no word occurs in more than one block, and the model learns only from words that "
         "recur; give it more text"
     )
+
+
+def label_typos(labels: Iterable[str]) -> dict[str, str]:
+    """The labels that look like a misspelling of one of the guide's ("Body", "bylne"), each
+    with the label it likely means. A team's own labels are allowed; one this close to a
+    guide label is a typo more often than a new kind of block, and is learnt as a label of
+    its own."""
+    typos = {}
+    for label in set(labels) - set(GUIDE_LABELS):
+        close = difflib.get_close_matches(label.strip().lower(), GUIDE_LABELS, n=1, cutoff=TYPO_LIKENESS)
+        if close:
+            typos[label] = close[0]
+    return dict(sorted(typos.items()))
+
+
+# How alike (difflib's ratio) a label must be to a guide label to be taken for its misspelling:
+# "bylne" and "Caption " are, "sponsored" and "advert" are not.
+TYPO_LIKENESS = 0.8
+
+
+def typo_note(counts: dict[str, int]) -> str | None:
+    """What to say of ``counts`` (label -> blocks)' likely misspellings, or None."""
+    typos = label_typos(counts)
+    if not typos:
+        return None
+    named = ", ".join(f"{label!r} ({counts[label]} block{'s' if counts[label] != 1 else ''}; {meant!r}?)"
+                      for label, meant in typos.items())
+    return f"label(s) that look misspelt: {named}; each is learnt as a label of its own. Fix them, or ignore this for labels of your own"

@@ -178,7 +178,8 @@ def test_suggest_cli_labelstudio_tasks_and_config(small_model_path, tmp_path):
     [expected] = suggest_pages(model, iter_pages([SEED_PAGE]), 1)
     tasks = json.loads(out.read_text(encoding="utf-8"))
     assert tasks == [page_task(expected.records())]
-    assert config.read_text(encoding="utf-8") == labeling_config(model.labels)
+    assert config.read_text(encoding="utf-8") == labeling_config(  # in the guide's order, not the model's (a-z)
+        ["body", "caption", "byline", "contributor_note", "promotion", "other"])
     assert '<Choices name="label_{{idx}}" toName="text_{{idx}}" choice="single"' in config.read_text(encoding="utf-8")
 
 
@@ -252,25 +253,39 @@ def test_suggest_refuses_settings_out_of_range(kwargs, message):
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize("reviewed", [1, 2])
-def test_suggest_cli_refuses_to_write_over_reviewed_labels(tmp_path, reviewed):
+@pytest.mark.parametrize("given, said", [
+    ([{"reviewed": True}, {}, {}], "1 label"),
+    ([{"reviewed": True}, {"reviewed": True}, {}], "2 labels"),
+    ([{"reviewed": 1}, {"reviewed": "yes"}, {}], "2 labels"),  # reviewed as training reads it
+    ([{"confidence": None}, {"confidence": None}, {"confidence": None}], "3 labels"),  # labelled by hand
+])
+def test_suggest_cli_refuses_to_write_over_labels_a_person_gave(tmp_path, given, said):
     out = write_jsonl(tmp_path / "round1.jsonl", [
-        {"page": "p", "index": i, "text": f"t{i}", "label": "body", "confidence": 0.5, **({"reviewed": True} if i < reviewed else {})}
-        for i in range(3)])
+        {"page": "p", "index": i, "text": f"t{i}", "label": "body", "confidence": 0.5, **extra}
+        for i, extra in enumerate(given)])
     before = out.read_bytes()
     result = run("suggest", SEED_PAGE, "--pages", 1, "-o", out)
-    labels = "label" if reviewed == 1 else "labels"
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", f"Error: {out} holds {reviewed} reviewed {labels}; write the suggestions to another file, or move it away first\n")
+        1, "", f"Error: {out} holds {said} a person gave (reviewed, or with no model's confidence); write the "
+               "suggestions to another file, or move it away first\n")
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["round1.jsonl"]  # no temporary file either
 
 
+def test_suggest_cli_refuses_to_write_over_a_hand_labelled_file(tmp_path):
+    out = tmp_path / "mine.jsonl"
+    out.write_bytes(SEED_LABELS.read_bytes())  # the guide's format: labels, no confidence
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-o", out)
+    assert result.exit_code == 1 and "a person gave" in result.stderr
+    assert out.read_bytes() == SEED_LABELS.read_bytes()
+
+
 @pytest.mark.parametrize("held", [
     '{"page": "p", "index": 0, "text": "t", "label": "body", "confidence": 0.5}\n',  # guesses not yet reviewed
+    '{"page": "p", "index": 0, "text": "t", "reviewed": true}\n',  # reviewed, but no label to keep
     'notes: "reviewed": true, by Ann\n',  # not JSON Lines: written over, as any other file
 ])
-def test_suggest_cli_writes_over_a_file_with_no_reviewed_labels(small_model_path, tmp_path, held):
+def test_suggest_cli_writes_over_a_file_with_no_labels_a_person_gave(small_model_path, tmp_path, held):
     out = tmp_path / "to_label.jsonl"
     out.write_text(held, encoding="utf-8")
     result = run("suggest", SEED_PAGE, "--pages", 1, "--model", small_model_path, "-o", out)
@@ -279,20 +294,21 @@ def test_suggest_cli_writes_over_a_file_with_no_reviewed_labels(small_model_path
     assert out.read_text(encoding="utf-8").splitlines() == [json.dumps(r, ensure_ascii=False) for r in expected.records()]
 
 
-def test_reviewed_labels_counts_only_jsonl_records_marked_reviewed(tmp_path):
-    from classifier.suggest import reviewed_labels
+def test_given_labels_counts_the_labels_training_would_read(tmp_path):
+    from classifier.suggest import given_labels
 
-    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "reviewed": True},
-                                              {"page": "p", "index": 1, "reviewed": False},
-                                              {"page": "p", "index": 2, "reviewed": "true"},
-                                              {"page": "p", "index": 3, "reviewed": True}])
-    assert reviewed_labels(path) == 2
-    assert reviewed_labels(tmp_path / "missing.jsonl") == 0
-    assert reviewed_labels(tmp_path) == 0  # a folder
-    (tmp_path / "tasks.json").write_text('[{"reviewed": true}]', encoding="utf-8")
-    assert reviewed_labels(tmp_path / "tasks.json") == 0  # not a file 'blocktag label' marks
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "label": "body", "confidence": 0.9, "reviewed": True},
+                                              {"page": "p", "index": 1, "label": "body", "confidence": 0.9, "reviewed": False},
+                                              {"page": "p", "index": 2, "label": "body", "confidence": 0.9, "reviewed": "true"},
+                                              {"page": "p", "index": 3, "label": "other"},
+                                              {"page": "p", "index": 4, "label": None}])
+    assert given_labels(path) == 3
+    assert given_labels(tmp_path / "missing.jsonl") == 0
+    assert given_labels(tmp_path) == 0  # a folder
+    (tmp_path / "tasks.json").write_text('[{"label": "body"}]', encoding="utf-8")
+    assert given_labels(tmp_path / "tasks.json") == 0  # not a file 'blocktag label' marks
     (tmp_path / "bin.jsonl").write_bytes(b'\x00\xff"reviewed"\x00\n')
-    assert reviewed_labels(tmp_path / "bin.jsonl") == 0
+    assert given_labels(tmp_path / "bin.jsonl") == 0
 
 
 # ---------------------------------------------------------------------- -m shipped
@@ -445,7 +461,8 @@ def test_suggest_never_writes_over_labels_given(small_model_path, tmp_path):
             (["-o", export], f"{export} is a Label Studio export with 1 annotated task; write the suggestions to "
                              "another file, or move it away first"),
             (["-f", "labelstudio", "-o", tmp_path / "t.json", "--config", reviewed],
-             f"{reviewed} holds 1 reviewed label; write the labeling config to another file, or move it away first")):
+             f"{reviewed} holds 1 label a person gave (reviewed, or with no model's confidence); write the labeling "
+             "config to another file, or move it away first")):
         result = run("suggest", SEED_PAGE, "-n", 1, "--model", small_model_path, *args)
         assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
     assert (export.read_bytes(), reviewed.read_bytes()) == before
@@ -592,6 +609,82 @@ def test_label_end_of_input_saves_like_q(tmp_path):
     summary = label_file(path, line_keys(io.StringIO("2\n")), Console(file=io.StringIO()))
     assert (summary.reviewed, summary.total, summary.changed, summary.quit) == (1, 5, 1, True)
     assert saved(path)[0]["label"] == "caption"
+
+
+def test_label_never_saves_over_another_sessions_answers(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from classifier.labelling import LabelConflict
+
+    path = label_input(tmp_path)
+    answers = iter(["", "", ""])  # page p1 accepted: its save meets the other session's
+
+    def read_key() -> str:
+        answer = next(answers)
+        if not saved(path)[3].get("reviewed"):  # meanwhile, a second session answers page p2 and saves
+            records = saved(path)
+            records[3].update(label="other", reviewed=True)
+            write_jsonl(path, records)
+        return answer
+
+    with pytest.raises(LabelConflict) as info:
+        label_file(path, read_key, Console(file=io.StringIO()))
+    mine = tmp_path / "to_label.session-1.jsonl"
+    assert str(info.value) == (f"{path} was changed by another program since this session read it (a second 'blocktag "
+                               f"label' on it?); this session's answers are in {mine}: keep one of the two files")
+    assert [(r["label"], r.get("reviewed")) for r in saved(path)][:4] == [
+        ("byline", None), ("body", None), ("body", None), ("other", True)]  # the other session's, kept
+    assert [(r["label"], r.get("reviewed")) for r in saved(mine)][:4] == [
+        ("byline", True), ("body", True), ("body", True), ("promotion", None)]  # this one's, kept too
+
+
+@pytest.mark.parametrize("records, message", [
+    ([{"page": "p1", "index": 0, "text": "a"}, {"page": "p2", "index": 0, "text": "b"}, {"page": "p1", "index": 1, "text": "c"}],
+     "page 'p1' starts again after other pages; give a page's blocks together, one after another"),
+    ([{"page": "p1", "index": 1, "text": "a"}, {"page": "p1", "index": 0, "text": "b"}],
+     "page 'p1' index 0 comes after index 1; give a page's blocks in the order of their index"),
+])
+def test_label_refuses_a_file_train_would_refuse(tmp_path, records, message):
+    path = write_jsonl(tmp_path / "edited.jsonl", records)
+    result = run("label", path, input="q\n")
+    lineno = len(records)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {path}:{lineno}: {message}\n")
+
+
+def test_label_asks_again_for_a_block_marked_reviewed_with_no_label(tmp_path):
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline", "reviewed": "yes"},
+                                              {"page": "p", "index": 1, "text": "The story.", "reviewed": True}])
+    result = run("label", path, input="b\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "page p  block 2 of 2  (1 of 2 reviewed)"
+    assert saved(path)[1] == {"page": "p", "index": 1, "text": "The story.", "reviewed": True, "label": "body"}
+
+
+def test_label_cuts_a_long_block_and_notes_labels_that_look_misspelt(tmp_path):
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "text": "word " * 1000, "label": "bylne"},
+                                              {"page": "p", "index": 1, "text": "The story.", "label": "Body"}])
+    result = run("label", path, input="q\n")
+    lines = result.stdout.splitlines()
+    assert lines[1] == "▶ " + ("word " * 400) + "… (3,000 more characters)"
+    assert ("label(s) that look misspelt: 'Body' (1 block; 'body'?), 'bylne' (1 block; 'byline'?); each is learnt as "
+            "a label of its own. Fix them, or ignore this for labels of your own") in " ".join(lines)
+
+
+def test_train_warns_of_labels_that_look_misspelt_and_labels_the_corpus_lacks(tmp_path):
+    from classifier.training_checks import label_typos
+
+    assert label_typos(["body", "Body", "bylne", "Caption ", "contributor note", "sponsored", "advert"]) == {
+        "Body": "body", "Caption ": "caption", "bylne": "byline", "contributor note": "contributor_note"}
+    corpus = read_labelled(CORPUS_FILES[:1])
+    mine = [Block("mine", 0, "Sponsored by Acme", "sponsored"), Block("mine", 1, "Harbour reopens.", "Body")]
+    with pytest.warns(UserWarning) as said:
+        train_with_corpus(mine, corpus=corpus, plain_text_model=False, remember=False)
+    assert [str(w.message) for w in said] == [
+        "label(s) the corpus does not have: 'Body' (1 block), 'sponsored' (1 block); learnt from your blocks alone",
+        "label(s) that look misspelt: 'Body' (1 block; 'body'?); each is learnt as a label of its own. Fix them, or "
+        "ignore this for labels of your own"]
 
 
 STOPPING = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]

@@ -313,6 +313,8 @@ def test_cv_refuses_fewer_than_two_folds_before_reading_anything(tmp_path):
     (["cv", "LABELS", "--json", "x.json.gz"], "--json x.json.gz: blocktag writes no compressed file; name it without .gz (and gzip it after)"),
     (["suggest", "PAGE", "-n", "1", "-o", "s.txt"],
      "--output s.txt: suggest writes JSON lines, which blocktag label reads from a .jsonl file; name it .jsonl"),
+    (["suggest", "PAGE", "-n", "1", "-f", "labelstudio", "-o", "config.xml"],  # -o taken for --config
+     "--output config.xml: suggest writes Label Studio tasks, which Label Studio imports from a .json file; name it .json"),
 ])
 def test_an_output_named_for_a_kind_the_option_does_not_write_is_refused(tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)
