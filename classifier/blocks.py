@@ -381,6 +381,9 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
         if separator:  # Excel's CSV in many locales; a TSV named .csv
             raise DataFormatError(f"{path}:1: its columns are separated by {separator!r}, not commas; save it as "
                                   "comma-separated CSV (or as JSONL)")
+        if missing and {"annotation_id", "blocks"} <= set(header):  # Label Studio's CSV: a task a row
+            raise DataFormatError(f"{path}: is Label Studio's CSV export, a task a row; export the project as JSON "
+                                  "(blocktag reads that)")
         if missing:
             raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}; a block file's header "
                                   "names page, index and text (and label, to train or evaluate)")
@@ -439,6 +442,8 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
         check_unicode(value, field, where)
     if label is not None:
         if not isinstance(label, str) or not label.strip():
+            if require_label and not isinstance(label, str):
+                raise DataFormatError(f"{where}: 'label' must be a string, got {short_repr(label)}")
             if require_label:
                 raise DataFormatError(f"{where}: 'label' is empty; give every block a label")
             label = None

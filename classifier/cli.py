@@ -447,13 +447,27 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
                  split: str) -> None:
     if output is None:
         raise fail("--dask writes JSONL shards into a folder: give one with --output")
+    if Path(output).suffix.lower() in _FILE_SUFFIXES and not Path(output).is_dir():
+        raise fail(f"--output {output}: with --dask, blocktag writes a folder of JSONL shards (part-00000.jsonl, ...); "
+                   f"name a folder, e.g. {Path(output).with_suffix('')}/")
+    created = not Path(output).exists()
     with user_errors():
         from .distributed import connect, tag_files_on_dask
 
-        prepare_output_folder(output)  # a folder holding an earlier run's shards fails before connecting
-        with connect(address) as client:
-            shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding, split=split)
+        try:
+            prepare_output_folder(output)  # a folder holding an earlier run's shards fails before connecting
+            with connect(address) as client:
+                shards = tag_files_on_dask(inputs, output, client=client, model=model, encoding=encoding, split=split)
+        except BaseException:
+            if created:  # a failed run leaves no empty folder behind
+                with contextlib.suppress(OSError):
+                    Path(output).rmdir()
+            raise
     typer.echo(f"Wrote {len(shards)} shard(s) to {output}", err=True)
+
+
+# Names of files, not of the folder --dask writes into.
+_FILE_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".txt", ".json", ".gz", ".html", ".md")
 
 
 def _counting(batches: Iterator[TaggedBatch], advance) -> Iterator[TaggedBatch]:
@@ -628,7 +642,7 @@ def evaluate_cli(
     Example: blocktag evaluate seeds/000_14a2760a10b87bff.labels.jsonl --json scores.json --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
-    from .report import render_html, write_json, write_rendered
+    from .report import json_text, render_html, write_files
 
     named = [SHIPPED_MODEL_WORD if path is None else str(path) for path in models or []]  # (None: -m shipped)
     twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
@@ -652,15 +666,16 @@ def evaluate_cli(
                 results[name] = evaluate(bundle, blocks, on_progress=advance)
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
         comparison = compare(results) if len(results) > 1 else {}
-        # The plots first (seconds): both files are then written back to back, or neither.
-        page = render_html(results, [str(p) for p in data]) if report_path is not None else None
+        # Both files, or neither (the plots, seconds of drawing, before either is written).
+        texts = {}
         if json_path is not None:
-            write_json(next(iter(figures.values())) if len(figures) == 1 else {"models": figures, "comparison": comparison},
-                       json_path)
-            typer.echo(f"Wrote {json_path}", err=True)
-        if page is not None:
-            write_rendered(page, report_path)
-            typer.echo(f"Wrote {report_path}", err=True)
+            texts[json_path] = json_text(next(iter(figures.values())) if len(figures) == 1
+                                         else {"models": figures, "comparison": comparison})
+        if report_path is not None:
+            texts[report_path] = render_html(results, [str(p) for p in data])
+        write_files(texts)
+        for path in texts:
+            typer.echo(f"Wrote {path}", err=True)
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None)
     if len(figures) > 1:
@@ -866,7 +881,7 @@ def suggest_cli(
     output: OutputOption = None,
     fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", metavar="FILE", parser=_file_name, help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
-    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page named in this file of labelled blocks (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
+    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page this file of labelled blocks holds, by its name or by its text (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
     model: ModelOption = None,
     split: SplitOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -886,7 +901,7 @@ def suggest_cli(
                    "file; name it .json" if fmt is SuggestFormat.labelstudio else
                    f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
                    "name it .jsonl")
-    from .suggest import check_keeps_no_reviewed_labels, labelled_pages, suggest_pages
+    from .suggest import check_keeps_no_reviewed_labels, labelled_pages, labelled_texts, suggest_pages
 
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
@@ -899,10 +914,10 @@ def suggest_cli(
         labelled = labelled_pages(exclude or [], encoding)
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,
-                               exclude_pages=labelled)
+                               exclude_pages=labelled, exclude_texts=labelled_texts(exclude or [], encoding))
         if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
             bad_files.finish("read")
-            raise fail("every page is already labelled (named in --exclude's files): nothing to suggest" if labelled
+            raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if labelled
                        else "no pages to suggest from")
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:

@@ -91,10 +91,10 @@ def write_tasks(pages: Iterable[Sequence[dict]], out) -> int:
 
 
 def is_export(value: object) -> bool:
-    """Whether parsed JSON looks like a Label Studio export of blocktag's page tasks."""
-    return isinstance(value, list) and all(
-        isinstance(t, dict) and isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value
-    )
+    """Whether parsed JSON looks like a Label Studio export of blocktag's page tasks: a list
+    of tasks, some with ``data.blocks`` (one task without is an error of its own, naming it)."""
+    return isinstance(value, list) and all(isinstance(t, dict) for t in value) and (
+        not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
 
 
 def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[str, dict]]:
@@ -108,22 +108,34 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
         tasks = json.loads(read_text(path, encoding))  # (export.json.gz too)
     except json.JSONDecodeError as exc:
         raise DataFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (RecursionError, ValueError):  # nested past what json can read
+        raise DataFormatError(f"{path}: JSON nested too deeply to read; export the project as JSON") from None
     if not is_export(tasks):
         raise DataFormatError(
             f"{path}: not a Label Studio export of blocktag tasks (a JSON list of tasks with "
             "data.page and data.blocks); export the project as JSON, or give .jsonl or .csv data"
         )
     annotated = 0
+    disagreeing = sum(_disagree(task) for task in tasks if not any(a.get("ground_truth") is True for a in _submitted(task)))
+    if disagreeing:
+        warnings.warn(f"{path}: {disagreeing} task{'s' if disagreeing != 1 else ''} annotated differently by several "
+                      "annotators; the latest annotation of each is used (mark one as ground truth in Label Studio "
+                      "to choose)")
     for number, task in enumerate(tasks, 1):
         where = f"task {number}" + (f" (id {task['id']})" if isinstance(task, dict) and task.get("id") is not None else "")
         annotation = _latest_annotation(task)
         if annotation is None:
             continue
         annotated += 1
-        data = task["data"]
+        data = task.get("data")
+        if not isinstance(data, dict) or "blocks" not in data:
+            raise DataFormatError(f"{path}:{where}: has no data.blocks (the page's blocks); a task not made by "
+                                  "'blocktag suggest --format labelstudio'? Remove it and export again")
         blocks = data.get("blocks")
         if not isinstance(blocks, list):
             raise DataFormatError(f"{path}:{where}: data.blocks must be a list of {{index, text}}")
+        if data.get("page") in (None, ""):
+            raise DataFormatError(f"{path}:{where}: has no data.page (the page's name); export the project again")
         chosen = _choices(annotation.get("result"), f"{path}:{where}")
         for pos, block in enumerate(blocks):
             if not isinstance(block, dict):
@@ -164,10 +176,28 @@ def annotated_tasks(path: str | Path) -> int:
     return sum(_latest_annotation(task) is not None for task in tasks) if is_export(tasks) else 0
 
 
+def _submitted(task: dict) -> list[dict]:
+    return [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+
+
+def _disagree(task: dict) -> bool:
+    """Whether a task's annotators chose differently (read leniently: a broken result is
+    said when the chosen annotation is read)."""
+    seen = []
+    for annotation in _submitted(task):
+        try:
+            seen.append(_choices(annotation.get("result"), ""))
+        except DataFormatError:
+            continue
+    return any(choices != seen[0] for choices in seen[1:])
+
+
 def _latest_annotation(task: dict) -> dict | None:
-    annotations = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    annotations = _submitted(task)
     if not annotations:
         return None
+    truth = [a for a in annotations if a.get("ground_truth") is True]
+    annotations = truth or annotations  # what a reviewer marked as ground truth in Label Studio, else
     # Label Studio keeps every annotator's work; the latest edit is the one to trust.
     # On a tie, the later in the export (ids may be numbers or strings, which do not compare).
     return max(enumerate(annotations), key=lambda n_a: (str(n_a[1].get("updated_at") or n_a[1].get("created_at") or ""),

@@ -7,6 +7,7 @@ heatmap and a reliability diagram, drawn with matplotlib) are embedded as data U
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import json
@@ -21,9 +22,21 @@ MAX_ERROR_TEXT_CHARS = 400
 
 def write_json(data: dict, path: str | Path) -> None:
     """Write ``data`` as indented JSON, atomically."""
-    with atomic_write(path) as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
+    write_files({path: json_text(data)})
+
+
+def json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_files(texts: dict) -> None:
+    """Write each text to its path (path -> text), all or none: every file is written whole
+    to a temporary file (a full disk fails there) before any is renamed into place."""
+    with contextlib.ExitStack() as files:
+        for path, text in texts.items():
+            handle = files.enter_context(atomic_write(path))
+            handle.write(text)
+            handle.flush()
 
 
 # ---------------------------------------------------------------------- plots
@@ -212,11 +225,4 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
     """:func:`render_html`'s report, written atomically."""
-    write_rendered(render_html(results, data_names), path)
-
-
-def write_rendered(page: str, path: str | Path) -> None:
-    """A report already rendered, written atomically (the plots drawn before any file is
-    written, so that a Ctrl-C while they are drawn leaves no figures without their report)."""
-    with atomic_write(path) as handle:
-        handle.write(page)
+    write_files({path: render_html(results, data_names)})

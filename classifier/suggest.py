@@ -16,6 +16,7 @@ weighted by its ``1 - top probability``):
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import math
@@ -29,7 +30,7 @@ from typing import IO, Iterable, Sequence
 
 import numpy as np
 
-from .blocks import Block, checked_pages, is_given_label, iter_labelled
+from .blocks import Block, checked_pages, group_pages, is_given_label, iter_labelled
 from .errors import OutputError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
@@ -81,14 +82,15 @@ class _Candidate:
 
 def suggest_pages(
     model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY,
-    exclude_pages: Iterable[str] = (),
+    exclude_pages: Iterable[str] = (), exclude_texts: Iterable[str] = (),
 ) -> list[Suggestion]:
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
     ``model`` (a bundle, a model file, or None for the shipped model).
 
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
-    :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages`` (pages
-    already labelled, see :func:`labelled_pages`) is never suggested. Ties keep input
+    :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages``, or whose
+    :func:`page_fingerprint` is in ``exclude_texts`` (pages already labelled, see
+    :func:`labelled_pages` and :func:`labelled_texts`), is never suggested. Ties keep input
     order, so the ranking is deterministic.
     """
     if type(n) is not int or n < 1:
@@ -98,7 +100,12 @@ def suggest_pages(
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
     excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone
-    candidates = _contenders(_candidates(model, (p for p in checked_pages(pages) if not p or p[0].page not in excluded)), n, diversity)
+    texts = {exclude_texts} if isinstance(exclude_texts, str) else set(exclude_texts)
+
+    def wanted(page: list[Block]) -> bool:
+        return not page or (page[0].page not in excluded and not (texts and page_fingerprint(page) in texts))
+
+    candidates = _contenders(_candidates(model, filter(wanted, checked_pages(pages))), n, diversity)
     labels = model.labels
     picked: list[Suggestion] = []
     names: Counter = Counter()
@@ -215,6 +222,24 @@ def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING
     return {block.page for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding)}
 
 
+def labelled_texts(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> set[str]:
+    """The :func:`page_fingerprint` of each page in files of labelled blocks: the pages
+    ``suggest_pages(exclude_texts=...)`` leaves out whatever they are named this time (a page
+    is named by its file, and a crawl given with another file of that name names it by its
+    folder too)."""
+    blocks = (block for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding))
+    return {page_fingerprint(page) for page in group_pages(blocks)}
+
+
+def page_fingerprint(blocks: Sequence[Block]) -> str:
+    """A page's blocks' words, hashed: the same page under any name, its spacing aside."""
+    digest = hashlib.sha256()
+    for block in blocks:
+        digest.update(" ".join(block.text.split()).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestions") -> None:
     """Refuse to write ``what`` over a file of labels a person gave: JSON Lines whose labels
     training would read (reviewed, as ``blocktag label`` marks them, or with no model's
@@ -226,20 +251,17 @@ def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestion
     if count:
         raise OutputError(f"{path} holds {count} label{'s' if count != 1 else ''} a person gave (reviewed, or with "
                           f"no model's confidence); write {what} to another file, or move it away first")
-    tasks = annotated_tasks(path) if Path(path).suffix.lower() == ".json" else 0
+    tasks = annotated_tasks(path)
     if tasks:
         raise OutputError(f"{path} is a Label Studio export with {tasks} annotated task{'s' if tasks != 1 else ''}; "
                           f"write {what} to another file, or move it away first")
 
 
 def given_labels(path: str | Path) -> int:
-    """How many records of a JSONL file hold a label a person gave (see
-    :func:`classifier.blocks.is_given_label`); 0 for a file that is missing, not named .jsonl
-    (``blocktag label`` reads no other) or cannot be read as JSONL records."""
-    from .labelling import LABEL_SUFFIXES
-
-    if Path(path).suffix.lower() not in LABEL_SUFFIXES:
-        return 0
+    """How many records of a file of JSON lines, whatever its name (a copy kept as
+    ``labels.jsonl.bak``), hold a label a person gave (see
+    :func:`classifier.blocks.is_given_label`); 0 for a file that is missing or cannot be read
+    as JSONL records."""
     count = 0
     try:
         with open(path, "rb") as lines:

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -209,6 +210,29 @@ def test_suggest_never_picks_an_excluded_page():
     assert [s.page for s in suggest_pages(STUB, PAGES, 4, exclude_pages=["a", "c", "nowhere"])] == ["b", "d"]
 
 
+def test_suggest_never_picks_a_labelled_page_under_another_name():
+    from dataclasses import replace
+
+    from classifier.suggest import page_fingerprint
+
+    renamed = [replace(b, page="site/a") for b in PAGES[0]]  # page a, named by its folder this time
+    spaced = [replace(b, text=f" {b.text}\n") for b in renamed]  # and its spacing aside
+    fingerprint = page_fingerprint(PAGES[0])
+    assert page_fingerprint(spaced) == fingerprint != page_fingerprint(PAGES[1])  # b: a's blocks in another order
+    assert [s.page for s in suggest_pages(STUB, [spaced, *PAGES[1:]], 4, exclude_texts={fingerprint})] == ["b", "c", "d"]
+
+
+def test_suggest_cli_excludes_a_labelled_page_found_under_another_name(small_model_path, tmp_path):
+    crawl, later = tmp_path / "crawl", tmp_path / "later"
+    crawl.mkdir(), later.mkdir()
+    (crawl / "index.txt").write_text("Seawall vote\n\nBy Ana Ruiz\n\nThe council voted.", encoding="utf-8")
+    assert run("suggest", crawl, "-n", 1, "-m", small_model_path, "-o", tmp_path / "r1.jsonl").exit_code == 0
+    (later / "home.txt").write_bytes((crawl / "index.txt").read_bytes())  # the same page, saved under another name
+    result = run("suggest", later, "-n", 1, "-m", small_model_path, "--exclude", tmp_path / "r1.jsonl")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: every page is already labelled (held in --exclude's files): nothing to suggest\n")
+
+
 def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_path):
     crawl = corpus_pages_file(tmp_path)
     model = load_model(small_model_path)
@@ -236,7 +260,7 @@ def test_suggest_cli_with_every_page_labelled_says_so_and_writes_nothing(small_m
     out = tmp_path / "round2.jsonl"
     result = run("suggest", crawl, "--pages", 2, "--model", small_model_path, "--exclude", labelled, "-o", out)
     assert result.exit_code == 1
-    assert result.output == "Error: every page is already labelled (named in --exclude's files): nothing to suggest\n"
+    assert result.output == "Error: every page is already labelled (held in --exclude's files): nothing to suggest\n"
     assert not out.exists()
 
 
@@ -270,6 +294,20 @@ def test_suggest_cli_refuses_to_write_over_labels_a_person_gave(tmp_path, given,
                "suggestions to another file, or move it away first\n")
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["round1.jsonl"]  # no temporary file either
+
+
+@pytest.mark.parametrize("name", ["labels.jsonl.bak", "labels", "export.bak"])
+def test_suggest_cli_refuses_to_write_over_labels_whatever_the_files_name(tmp_path, name):
+    out = tmp_path / name
+    if name.startswith("export"):  # a Label Studio export kept under another name
+        tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
+        out.write_text(json.dumps(simulated_export(tasks * 2, {})), encoding="utf-8")  # (the last unannotated)
+    else:
+        out.write_bytes(SEED_LABELS.read_bytes())
+    before = out.read_bytes()
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-f", "labelstudio" if name.startswith("export") else "jsonl", "-o", out)
+    assert result.exit_code == 1 and "move it away first" in result.stderr
+    assert out.read_bytes() == before
 
 
 def test_suggest_cli_refuses_to_write_over_a_hand_labelled_file(tmp_path):
@@ -412,6 +450,16 @@ def test_a_gzipped_label_studio_export_is_read(tmp_path):
         assert read_labelled([path]) == [Block("p", 0, "a", "body")]
 
 
+@pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
+def test_a_json_file_nested_too_deeply_is_one_error_line(tmp_path, small_model_path, command):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 5000 + "]" * 5000, encoding="utf-8")
+    extra = {"train": ["-o", tmp_path / "m.npz"], "evaluate": ["--model", small_model_path], "cv": []}[command]
+    result = run(command, path, *extra)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", f"Error: {path}: JSON nested too deeply to read; export the project as JSON\n")
+
+
 def test_label_studio_export_errors_name_the_task(tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9},
                         {"page": "p", "index": 1, "text": "b", "label": "other", "confidence": 0.9}]),
@@ -446,6 +494,30 @@ def test_a_hand_edited_label_studio_result_is_named_not_a_traceback(tmp_path, ed
     with pytest.raises(DataFormatError) as caught:
         read_labelled([path])
     assert str(caught.value) == f"{path}:task 1 (id 1): {expected}"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda task: task["data"].pop("blocks"), "has no data.blocks (the page's blocks); a task not made by 'blocktag "
+                                              "suggest --format labelstudio'? Remove it and export again"),
+    (lambda task: task["data"].pop("page"), "has no data.page (the page's name); export the project again"),
+])
+def test_one_task_of_another_kind_is_named_not_the_whole_export_refused(tmp_path, edit, message):
+    tasks = [page_task([{"page": p, "index": 0, "text": "a", "label": "body", "confidence": 0.9}]) for p in "pqr"]
+    export = simulated_export(tasks, {})
+    edit(export[1])
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == f"{path}:task 2 (id 2): {message}"
+
+
+def test_label_studios_csv_export_says_to_export_json(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text('annotation_id,annotator,blocks,id,label_0,page\n1,1,"[]",1,body,p\n', encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == f"{path}: is Label Studio's CSV export, a task a row; export the project as JSON (blocktag reads that)"
 
 
 def test_suggest_never_writes_over_labels_given(small_model_path, tmp_path):
@@ -877,6 +949,29 @@ def test_label_studio_annotations_tied_in_time_take_the_later_in_the_export_what
 
     assert _latest_annotation({"annotations": [annotation(7, "a"), annotation("x1", "b")]})["result"] == "b"
     assert _latest_annotation({"annotations": [annotation("x1", "a"), annotation(None, "b")]})["result"] == "b"
+
+
+@pytest.mark.parametrize("truth", [None, 0, 1])
+def test_annotators_who_disagree_are_said_and_ground_truth_decides(tmp_path, truth):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])] * 2
+    export = simulated_export(tasks, {})
+    first = export[0]["annotations"][1]
+    later = json.loads(json.dumps(first))
+    later.update(id=99, created_at="2026-12-03T10:00:00Z")
+    later["result"][0]["value"]["choices"] = ["caption"]
+    export[0]["annotations"] = [first, later]
+    if truth is not None:
+        export[0]["annotations"][truth]["ground_truth"] = True
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(export), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        [block] = read_labelled([path])
+    assert block.label == ("caption", "body", "caption")[0 if truth is None else 1 + truth]
+    disagreement = [str(w.message) for w in said if "annotated differently" in str(w.message)]
+    assert disagreement == ([] if truth is not None else [
+        f"{path}: 1 task annotated differently by several annotators; the latest annotation of each is used (mark "
+        "one as ground truth in Label Studio to choose)"])
 
 
 def test_suggest_reads_two_pages_of_one_name_each_as_the_page_it_is(small_model_path):

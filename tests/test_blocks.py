@@ -131,6 +131,8 @@ def test_missing_field(tmp_path):
 def test_empty_label(tmp_path):
     record = {"page": "p", "index": 0, "text": "t", "label": " "}
     assert _error(tmp_path, [json.dumps(record)]) == "bad.jsonl:1: 'label' is empty; give every block a label"
+    record["label"] = 5  # a label id, not its name
+    assert _error(tmp_path, [json.dumps(record)]) == "bad.jsonl:1: 'label' must be a string, got 5"
 
 
 def test_non_integer_index(tmp_path):

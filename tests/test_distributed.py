@@ -103,6 +103,18 @@ def test_an_unreachable_scheduler_is_one_line_that_says_the_fix(tmp_path):
     assert result.output.startswith("Error: cannot reach the Dask scheduler at tcp://127.0.0.1:1 (")
     assert result.output.endswith("); check the address, or start one with: dask scheduler\n")
     assert result.output.count("\n") == 1
+    assert not (tmp_path / "o").exists()  # the folder it made for the shards is gone again
+
+
+def test_cli_dask_refuses_an_output_named_as_a_file(small_model_path, tmp_path):
+    from typer.testing import CliRunner
+
+    out = tmp_path / "tagged.jsonl"
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--dask", "tcp://127.0.0.1:1", "--output", str(out)])
+    assert (result.exit_code, result.output) == (1, (
+        f"Error: --output {out}: with --dask, blocktag writes a folder of JSONL shards (part-00000.jsonl, ...); "
+        f"name a folder, e.g. {tmp_path / 'tagged'}/\n"))
+    assert not out.exists()
 
 
 def test_cli_dask_needs_an_output_folder(small_model_path):

@@ -96,6 +96,32 @@ def test_evaluate_cli_interrupted_while_drawing_the_report_writes_neither_file(s
     assert sorted(p.name for p in tmp_path.iterdir()) == ["held.jsonl"]
 
 
+def test_evaluate_cli_with_no_room_for_the_report_leaves_no_json_either(small_model_path, held_out, tmp_path,
+                                                                         monkeypatch):
+    import errno
+    import os
+
+    from classifier import files as files_module
+
+    fdopen = os.fdopen
+
+    def opened(fd, *args, **kwargs):
+        handle = fdopen(fd, *args, **kwargs)
+        if "report" in os.readlink(f"/proc/self/fd/{fd}"):  # the report's temporary file: the disk is full
+            def write(data):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(files_module.os, "fdopen", opened)
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path),
+                                 "--json", str(tmp_path / "scores.json"), "--report", str(tmp_path / "report.html")])
+    assert result.exit_code == 1
+    assert result.stderr.endswith(f"Error: {tmp_path / 'report.html'}: could not be written (No space left on device)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["held.jsonl"]  # the JSON is not left without its report
+
+
 @pytest.fixture
 def terminal_width(monkeypatch):
     """The console reads COLUMNS at each print, even if COLUMNS was set when the CLI was imported."""
