@@ -244,6 +244,12 @@ def test_a_void_element_left_open_keeps_the_text_after_it(void):
     assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
 
 
+def test_a_tables_head_body_and_foot_rows_are_one_block():
+    table = ("<table><thead><tr><th>Year</th><th>Visitors</th></tr></thead><tbody><tr><td>2022</td><td>8,000</td></tr>"
+             "</tbody><tfoot><tr><td>Total</td><td>8,000</td></tr></tfoot></table>")
+    assert html_to_text(table) == "Year | Visitors\n2022 | 8,000\nTotal | 8,000"
+
+
 def test_text_after_the_closing_html_tag_is_read():
     assert html_to_text("<html><body><p>Story.</p></body></html>\n<p>A correction.</p>") == "Story.\n\nA correction."
 

@@ -46,7 +46,7 @@ BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog",
     "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
     "h4", "h5", "h6", "header", "hgroup", "hr", "html", "legend", "li", "main", "menu", "nav",
-    "ol", "p", "pre", "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "td", "th",
+    "ol", "p", "pre", "section", "summary", "table", "tr", "td", "th",
     "caption", "ul",
 })
 LISTS = frozenset({"ul", "ol", "menu", "dl"})
