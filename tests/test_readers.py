@@ -244,6 +244,11 @@ def test_a_void_element_left_open_keeps_the_text_after_it(void):
     assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
 
 
+def test_a_time_is_set_apart_from_words_not_from_punctuation():
+    page = "<p>By <span>Ann</span><time>Apr 20, 2024</time><span>3 min read</span>. Opens at <time>9am</time>. (<time>May</time>)</p>"
+    assert html_to_text(page) == "By Ann Apr 20, 2024 3 min read. Opens at 9am. (May)"
+
+
 def test_a_tables_head_body_and_foot_rows_are_one_block():
     table = ("<table><thead><tr><th>Year</th><th>Visitors</th></tr></thead><tbody><tr><td>2022</td><td>8,000</td></tr>"
              "</tbody><tfoot><tr><td>Total</td><td>8,000</td></tr></tfoot></table>")

@@ -63,6 +63,8 @@ TABLE_CELLS = frozenset({"td", "th"})
 # What a data cell may wrap its text in (editors paste "<td><p>2025</p></td>"): still a row.
 CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
+_CLOSES = re.compile(r"[.,;:!?)\]}»”’]")  # punctuation a date or time runs into
+_OPENERS = "([{«“‘"
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -539,9 +541,11 @@ class _Builder:
         elif tag == "time":
             # A date set beside a name or a reading time by the style sheet, not by a space:
             # "Ruth Penhallow", "Apr 20, 2024", "3 min read" are three things, not "20243".
-            self.text(" ")
+            if not (self.inline and self.inline[-1][-1:] in _OPENERS):  # "(May)" stays so
+                self.text(" ")
             self.children(element, depth)
-            self.text(" ")
+            if not element.tail or not _CLOSES.match(element.tail):  # "at 9am." stays so
+                self.text(" ")
         elif tag in LISTS:
             self.list(element, depth)
         elif tag == "tr" and not self._holds_blocks(element, ignore=CELL_CONTENT) and element.get(_LAYOUT) is None:
