@@ -244,6 +244,12 @@ def test_a_void_element_left_open_keeps_the_text_after_it(void):
     assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
 
 
+def test_a_headings_permalink_mark_is_no_word_of_it():
+    page = ('<h2 id=x><a href="#x" class=anchor>#</a>Section two</h2><h3>Install<a class=headerlink href="#install">¶</a>'
+            '</h3><p>See <a href="#notes">notes</a> and <a href="/tags/x">#</a></p>')
+    assert html_to_text(page) == "Section two\n\nInstall\n\nSee [notes](#notes) and [#](/tags/x)"
+
+
 def test_a_time_is_set_apart_from_words_not_from_punctuation():
     page = "<p>By <span>Ann</span><time>Apr 20, 2024</time><span>3 min read</span>. Opens at <time>9am</time>. (<time>May</time>)</p>"
     assert html_to_text(page) == "By Ann Apr 20, 2024 3 min read. Opens at 9am. (May)"

@@ -65,6 +65,7 @@ CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
 _CLOSES = re.compile(r"[.,;:!?)\]}»”’]")  # punctuation a date or time runs into
 _OPENERS = "([{«“‘"
+_PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
@@ -651,6 +652,8 @@ class _Builder:
             text = next((alt for alt in images if alt), "")
         if not text:
             return  # an icon link with no words says nothing to a reader
+        if text in _PERMALINK_MARKS and element.get("href", "").lstrip().startswith("#"):
+            return  # a heading's permalink ("#", "¶"): not a word of the heading
         self.text(f"[{text}]({self.target(element.get('href'))})")
 
     def target(self, href: str) -> str:
