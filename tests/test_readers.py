@@ -244,6 +244,13 @@ def test_a_void_element_left_open_keeps_the_text_after_it(void):
     assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
 
 
+def test_an_ordered_lists_numbers_as_the_browser_shows_them():
+    countdown = "<ol reversed><li>Five</li><li>Four</li><li>Three</li></ol>"
+    assert html_to_text(countdown) == "3. Five\n2. Four\n1. Three"
+    assert html_to_text("<ol reversed start=10><li>Ten</li><li>Nine</li></ol>") == "10. Ten\n9. Nine"
+    assert html_to_text("<ol start=3><li>c</li><li value=7>g</li><li>h</li></ol>") == "3. c\n7. g\n8. h"
+
+
 def test_a_headings_permalink_mark_is_no_word_of_it():
     page = ('<h2 id=x><a href="#x" class=anchor>#</a>Section two</h2><h3>Install<a class=headerlink href="#install">¶</a>'
             '</h3><p>See <a href="#notes">notes</a> and <a href="/tags/x">#</a></p>')

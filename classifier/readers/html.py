@@ -600,19 +600,20 @@ class _Builder:
             self.end_line()
         self.list_depth += 1
         # An ordered list keeps its numbers ("1. Fill the canner"): they are the page's words.
-        number = _int(element.get("start"), 1) if element.tag == "ol" else None
+        number, step = _numbering(element)
         self.text(element.text)
         for child in element:
             if isinstance(child.tag, str) and child.tag in LIST_ITEMS and _holds_posts(child):
                 self.item_as_blocks(child, depth + 1)
-                number = None if number is None else number + 1
+                number = None if number is None else _int(child.get("value"), number) + step
             elif isinstance(child.tag, str) and child.tag in LIST_ITEMS:
                 self.end_line()
                 if number is None:
                     self.line_prefix = "- "
                 else:
+                    number = _int(child.get("value"), number)  # <li value="10">: numbering goes on from it
                     self.line_prefix = f"{number}. "
-                    number += 1
+                    number += step
                 self.children(child, depth + 1)
                 self.end_line()
             else:
@@ -763,6 +764,17 @@ def _own_rows(table):
             yield child
         elif child.tag in ("thead", "tbody", "tfoot"):
             yield from (row for row in child if row.tag == "tr")
+
+
+def _numbering(element) -> tuple[int | None, int]:
+    """An ordered list's first number and step (a countdown's ``<ol reversed>`` counts down
+    from its number of items); None for a list without numbers."""
+    if element.tag != "ol":
+        return None, 1
+    if element.get("reversed") is None:
+        return _int(element.get("start"), 1), 1
+    items = sum(1 for child in element if child.tag == "li")
+    return _int(element.get("start"), items), -1
 
 
 def _int(value: str | None, default: int) -> int:
