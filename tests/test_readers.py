@@ -244,6 +244,16 @@ def test_a_void_element_left_open_keeps_the_text_after_it(void):
     assert html_to_text(page) == "The report is below.\n\nIt found ferry use doubled.\n\nMore in June."
 
 
+def test_a_carousels_cloned_slides_are_read_once_and_an_amp_embeds_text_kept():
+    carousel = ('<div class="slick-track"><div class="slick-slide slick-cloned" aria-hidden="true"><figure><figcaption>'
+                'Otters at dawn</figcaption></figure></div><div class="slick-slide" aria-hidden="true"><figure><figcaption>'
+                'Otters at dawn</figcaption></figure></div><div class="swiper-slide swiper-slide-duplicate"><p>Copy</p></div></div>')
+    assert html_to_text(carousel) == "Otters at dawn"
+    amp = ('<p>Story.</p><amp-twitter data-tweetid="1" layout="responsive"><blockquote placeholder><p>Spotted an otter '
+           'today!</p></blockquote></amp-twitter><amp-img src="a.jpg"><div placeholder>Loading</div></amp-img>')
+    assert html_to_text(amp) == "Story.\n\n> Spotted an otter today!"
+
+
 def test_an_ordered_lists_numbers_as_the_browser_shows_them():
     countdown = "<ol reversed><li>Five</li><li>Four</li><li>Three</li></ol>"
     assert html_to_text(countdown) == "3. Five\n2. Four\n1. Three"

@@ -108,7 +108,9 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if isinstance(html, bytes):
         html = decode_html(html, encoding, source)
     html = _XML_DECLARATION.sub("", html, count=1)
-    html = _HTML_END.sub("", html)  # libxml2 drops what follows it; browsers show it
+    end = max(html.rfind("</html"), html.rfind("</HTML"))
+    if end >= 0 and html[end:].partition(">")[2].strip():  # libxml2 drops what follows it; browsers show it
+        html = _HTML_END.sub("", html)
     if not html.strip():
         return ""
     if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
@@ -125,7 +127,7 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if base is not None:
         url = urljoin(url or "", base.get("href"))
     _parse_noframes(root)
-    _prune(root)
+    _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
     _mark_layout_tables(root)
     builder = _Builder(url)
     builder.element(root, depth=0)
@@ -412,6 +414,11 @@ _PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=T
 _MAYBE_HIDDEN = lxml.etree.XPath(
     "descendant-or-self::*[@hidden or @aria-hidden or @style or @layout or @fallback or @placeholder"
     " or self::dialog or self::template[@shadowrootmode or @shadowroot]]")
+# A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
+# name them (a second pass over every element costs a large page a twentieth of its time).
+_CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate")
+_MAYBE_CLONE = lxml.etree.XPath(" | ".join(f"descendant::*[contains(@class, '{name}')]" for name in _CAROUSEL_CLONES))
+_CAROUSEL_CLONE = re.compile(r"\b(?:slick-cloned|swiper-slide-duplicate)\b")
 _PRUNED = "blocktag-pruned"
 _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
@@ -430,10 +437,14 @@ def _parse_noframes(root) -> None:
                 element.append(inner)
 
 
-def _prune(root) -> None:
+def _prune(root, clones: bool = False) -> None:
     # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
     # what follows them was taken as their content, and dropped with them.
     lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
+    if clones:  # the slide itself is read once
+        for element in _MAYBE_CLONE(root):
+            if _CAROUSEL_CLONE.search(element.get("class") or ""):
+                element.tag = _PRUNED
     for element in _MAYBE_HIDDEN(root):
         if element.tag == "template" and _is_shadow_root(element):
             element.tag = "div"  # a declarative shadow root (server-rendered web components) is shown
@@ -457,7 +468,8 @@ def _is_hidden(element) -> bool:
         return element.get("open") is None  # a closed dialog is not shown
     if element.get("layout") == "nodisplay" or (
             (element.get("fallback") is not None or element.get("placeholder") is not None)
-            and element.getparent() is not None and str(element.getparent().tag).startswith("amp-")):
+            and element.getparent() is not None and str(element.getparent().tag).startswith("amp-")
+            and element.tag != "blockquote"):  # (an embedded post's text, as the page without AMP shows it)
         return True  # AMP: shown only when its element fails, or before it loads, or never
     style = element.get("style")
     return bool(style and _HIDDEN_STYLE.search(style))
