@@ -270,7 +270,7 @@ class Labeller:
             pos = following
         self.file.save()
         # Each block answered this session is in the history once (answering it again needs an undo).
-        changed = sum(1 for p, before in self.history if before.get("label") != records[p]["label"])
+        changed = sum(1 for p, before in self.history if before.get("label") and before["label"] != records[p]["label"])
         return Summary(self.file.path, self.file.reviewed(), len(records), changed, quit_)
 
     def _next_unreviewed(self, start: int) -> int | None:

@@ -731,6 +731,7 @@ def test_label_asks_again_for_a_block_marked_reviewed_with_no_label(tmp_path):
     result = run("label", path, input="b\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "page p  block 2 of 2  (1 of 2 reviewed)"
+    assert "(0 changed from the guess this session)" in result.stdout  # there was no guess to change
     assert saved(path)[1] == {"page": "p", "index": 1, "text": "The story.", "reviewed": True, "label": "body"}
 
 
