@@ -667,14 +667,14 @@ def evaluate_cli(
         figures = {name: figures_of(metrics) for name, metrics in results.items()}
         comparison = compare(results) if len(results) > 1 else {}
         # Both files, or neither (the plots, seconds of drawing, before either is written).
-        texts = {}
+        texts = []  # (both may be /dev/stdout)
         if json_path is not None:
-            texts[json_path] = json_text(next(iter(figures.values())) if len(figures) == 1
-                                         else {"models": figures, "comparison": comparison})
+            texts.append((json_path, json_text(next(iter(figures.values())) if len(figures) == 1
+                                               else {"models": figures, "comparison": comparison})))
         if report_path is not None:
-            texts[report_path] = render_html(results, [str(p) for p in data])
+            texts.append((report_path, render_html(results, [str(p) for p in data])))
         write_files(texts)
-        for path in texts:
+        for path, _ in texts:
             typer.echo(f"Wrote {path}", err=True)
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None)

@@ -402,6 +402,12 @@ def _followed(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
+def is_special(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a device, FIFO or socket: written in place, and never read to see
+    what it holds (a FIFO would block)."""
+    return _is_special(Path(path))
+
+
 def _is_special(path: Path) -> bool:
     """A character or block device, FIFO or socket (after following symlinks)."""
     try:

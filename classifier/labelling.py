@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import os
 import re
@@ -183,17 +184,18 @@ class LabelFile:
         """Write the records back, atomically, unless another program (a second session on
         the file) saved it since: then they go to a file beside it, and :class:`LabelConflict`
         says where, so neither session's answers are lost."""
-        target = self.path
-        if _stamp(self.path) != self.stamp:
+        target, now = self.path, _stamp(self.path)
+        if now != self.stamp:
             target = _free_name(self.path)
         # In the encoding it was read in: a second run with the same --encoding reads it back.
         with atomic_write(target, encoding=self.encoding) as out:
             for record in self.records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
         if target != self.path:
-            raise LabelConflict(f"{self.path} was changed by another program since this session read it (a second "
-                                f"'blocktag label' on it?); this session's answers are in {target}: keep one of the "
-                                "two files")
+            what = ("was moved or deleted" if now is None else
+                    "was changed by another program (a second 'blocktag label' on it?)")
+            raise LabelConflict(f"{self.path} {what} since this session read it; this session's answers are in "
+                                f"{target}: keep one of the two files")
         self.stamp = _stamp(self.path)
 
     def reviewed(self) -> int:
@@ -210,12 +212,14 @@ def _is_done(record: dict) -> bool:
 
 
 def _stamp(path: Path) -> tuple | None:
-    # Every save replaces the file (a new inode); an editor's save in place changes its time or size.
+    # Every save replaces the file (a new inode); an editor's save in place changes its time,
+    # size or, within one tick of a coarse clock (FAT, HFS+), at least its bytes.
     try:
         status = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    return status.st_ino, status.st_mtime_ns, status.st_size
+    return status.st_ino, status.st_mtime_ns, status.st_size, digest
 
 
 def _free_name(path: Path) -> Path:

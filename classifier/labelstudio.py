@@ -170,8 +170,11 @@ def annotated_tasks(path: str | Path) -> int:
     """How many tasks of a Label Studio export at ``path`` hold a submitted annotation; 0
     for a file that is missing or no such export."""
     try:
+        with open(path, "rb") as handle:  # only a file that opens with a list can be an export: no other is read whole
+            if not handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+                return 0
         tasks = json.loads(read_text(path))
-    except (BlocktagError, ValueError, RecursionError):
+    except (OSError, BlocktagError, ValueError, RecursionError):
         return 0
     return sum(_latest_annotation(task) is not None for task in tasks) if is_export(tasks) else 0
 

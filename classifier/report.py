@@ -14,7 +14,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .files import atomic_write
+from .files import atomic_write, is_special
 
 MAX_ERRORS_PER_PAIR = 50
 MAX_ERROR_TEXT_CHARS = 400
@@ -22,18 +22,25 @@ MAX_ERROR_TEXT_CHARS = 400
 
 def write_json(data: dict, path: str | Path) -> None:
     """Write ``data`` as indented JSON, atomically."""
-    write_files({path: json_text(data)})
+    write_files([(path, json_text(data))])
 
 
 def json_text(data: dict) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_files(texts: dict) -> None:
-    """Write each text to its path (path -> text), all or none: every file is written whole
-    to a temporary file (a full disk fails there) before any is renamed into place."""
+def write_files(texts: list[tuple[str | Path, str]]) -> None:
+    """Write each text to its path, all or none: every file is written whole to a temporary
+    file (a full disk fails there) before any is renamed into place. A device or FIFO
+    (/dev/stdout, a pipe) is written in place, first and at once: a reader may be waiting
+    for it to end before it reads the next."""
+    regular = [(path, text) for path, text in texts if not is_special(path)]
+    for path, text in texts:
+        if is_special(path):
+            with atomic_write(path) as handle:
+                handle.write(text)
     with contextlib.ExitStack() as files:
-        for path, text in texts.items():
+        for path, text in regular:
             handle = files.enter_context(atomic_write(path))
             handle.write(text)
             handle.flush()
@@ -224,5 +231,8 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
 
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
-    """:func:`render_html`'s report, written atomically."""
-    write_files({path: render_html(results, data_names)})
+    """:func:`render_html`'s report, written atomically. Needs matplotlib (``blocktag[report]``)."""
+    from .extras import require
+
+    require("report", "--report")
+    write_files([(path, render_html(results, data_names))])

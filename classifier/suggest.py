@@ -31,8 +31,8 @@ from typing import IO, Iterable, Sequence
 import numpy as np
 
 from .blocks import Block, checked_pages, group_pages, is_given_label, iter_labelled
-from .errors import OutputError, SettingError
-from .files import DEFAULT_ENCODING
+from .errors import BlocktagError, OutputError, SettingError
+from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
 from .tagging import DEFAULT_BATCH_BLOCKS
 
@@ -247,6 +247,8 @@ def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestion
     annotations. A second round of the loop reusing the first round's name would replace them."""
     from .labelstudio import annotated_tasks
 
+    if is_special(path):  # /dev/stdout, a FIFO: nothing to keep, and reading it would block
+        return
     count = given_labels(path)
     if count:
         raise OutputError(f"{path} holds {count} label{'s' if count != 1 else ''} a person gave (reviewed, or with "
@@ -259,21 +261,26 @@ def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestion
 
 def given_labels(path: str | Path) -> int:
     """How many records of a file of JSON lines, whatever its name (a copy kept as
-    ``labels.jsonl.bak``), hold a label a person gave (see
-    :func:`classifier.blocks.is_given_label`); 0 for a file that is missing or cannot be read
-    as JSONL records."""
+    ``labels.jsonl.bak``) or encoding (a byte-order mark, UTF-16), hold a label a person gave
+    (see :func:`classifier.blocks.is_given_label`), a line that is no JSON record passed
+    over; 0 for a file that is missing, or whose first line is no JSON record (not JSON
+    lines: notes, a page of text)."""
     count = 0
     try:
-        with open(path, "rb") as lines:
-            for line in lines:
-                if not line.strip():
-                    continue
-                record = json.loads(line.decode("utf-8", "replace"))
+        with open(path, "rb") as handle:
+            for number, line in enumerate(line for line in decoded_lines(handle, str(path), DEFAULT_ENCODING)
+                                          if line.strip()):
+                try:
+                    record = json.loads(line)
+                except (ValueError, RecursionError):
+                    record = None
                 if not isinstance(record, dict):
-                    return 0
+                    if number == 0:
+                        return 0
+                    continue  # one broken line among labels does not make them anyone's to lose
                 count += record.get("label") not in (None, "") and is_given_label(record)
-    except (OSError, ValueError, RecursionError):  # no such file, a folder, or not JSON Lines
-        return 0
+    except (OSError, BlocktagError):  # no such file, a folder, binary or undecodable
+        return count
     return count
 
 

@@ -310,6 +310,34 @@ def test_suggest_cli_refuses_to_write_over_labels_whatever_the_files_name(tmp_pa
     assert out.read_bytes() == before
 
 
+@pytest.mark.parametrize("encode", [
+    lambda text: "\ufeff".encode() + text.encode(),  # a byte-order mark, as Windows editors save
+    lambda text: text.encode("utf-16"),
+    lambda text: text.replace("\n", "\n{broken\n", 1).encode(),  # one line that is no JSON
+])
+def test_suggest_cli_guards_labels_as_training_reads_them(tmp_path, encode):
+    out = tmp_path / "mine.jsonl"
+    out.write_bytes(encode(SEED_LABELS.read_text(encoding="utf-8")))
+    before = out.read_bytes()
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-o", out)
+    assert result.exit_code == 1 and "a person gave" in result.stderr
+    assert out.read_bytes() == before
+
+
+def test_suggest_cli_writes_to_a_fifo_without_reading_it_first(small_model_path, tmp_path):
+    import threading
+
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-m", small_model_path, "-o", fifo)
+    reader.join(timeout=30)
+    assert result.exit_code == 0, result.output
+    assert got and got[0].decode().count("\n") == len(read_labelled([SEED_LABELS]))  # the seed page, a line a block
+
+
 def test_suggest_cli_refuses_to_write_over_a_hand_labelled_file(tmp_path):
     out = tmp_path / "mine.jsonl"
     out.write_bytes(SEED_LABELS.read_bytes())  # the guide's format: labels, no confidence
@@ -704,12 +732,34 @@ def test_label_never_saves_over_another_sessions_answers(tmp_path):
     with pytest.raises(LabelConflict) as info:
         label_file(path, read_key, Console(file=io.StringIO()))
     mine = tmp_path / "to_label.session-1.jsonl"
-    assert str(info.value) == (f"{path} was changed by another program since this session read it (a second 'blocktag "
-                               f"label' on it?); this session's answers are in {mine}: keep one of the two files")
+    assert str(info.value) == (f"{path} was changed by another program (a second 'blocktag label' on it?) since this "
+                               f"session read it; this session's answers are in {mine}: keep one of the two files")
     assert [(r["label"], r.get("reviewed")) for r in saved(path)][:4] == [
         ("byline", None), ("body", None), ("body", None), ("other", True)]  # the other session's, kept
     assert [(r["label"], r.get("reviewed")) for r in saved(mine)][:4] == [
         ("byline", True), ("body", True), ("body", True), ("promotion", None)]  # this one's, kept too
+
+
+def test_label_sees_an_edit_in_place_that_keeps_the_files_size_and_time(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from classifier.labelling import LabelConflict
+
+    path = label_input(tmp_path)
+    status = path.stat()
+
+    def read_key() -> str:  # an editor changes one letter in place, within the clock's tick
+        with open(path, "r+b") as handle:
+            handle.seek(path.read_bytes().index(b"Ann Lee"))
+            handle.write(b"Ann Lea")
+        os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+        return "q"
+
+    with pytest.raises(LabelConflict):
+        label_file(path, read_key, Console(file=io.StringIO()))
+    assert b"Ann Lea" in path.read_bytes()  # the edit is kept
 
 
 @pytest.mark.parametrize("records, message", [

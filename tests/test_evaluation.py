@@ -122,6 +122,23 @@ def test_evaluate_cli_with_no_room_for_the_report_leaves_no_json_either(small_mo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["held.jsonl"]  # the JSON is not left without its report
 
 
+def test_evaluate_cli_writes_to_two_fifos_read_one_after_the_other(small_model_path, held_out, tmp_path):
+    import os
+    import threading
+
+    first, second = tmp_path / "scores", tmp_path / "report"
+    os.mkfifo(first), os.mkfifo(second)
+    got = []
+    reader = threading.Thread(target=lambda: got.extend([first.read_bytes(), second.read_bytes()]), daemon=True)
+    reader.start()  # as `cat scores report` reads them: the first to its end, then the second
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    result = runner.invoke(app, ["evaluate", str(data), "--model", str(small_model_path),
+                                 "--json", str(first), "--report", str(second)])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.output
+    assert json.loads(got[0])["blocks"] == len(held_out) and got[1].startswith(b"<!DOCTYPE html>")
+
+
 @pytest.fixture
 def terminal_width(monkeypatch):
     """The console reads COLUMNS at each print, even if COLUMNS was set when the CLI was imported."""

@@ -196,6 +196,28 @@ def test_gzipped_json_lines_piped_in_cut_short_are_an_error(small_model_path, sp
     assert result.stderr.startswith("Error: <stdin>: is not a valid gzip file (")
 
 
+def test_a_gzip_on_stdin_whose_first_line_runs_past_a_page_record_is_read_as_a_page(monkeypatch):
+    # as a page it meets the page's unpacking limit; read as a first line it held gigabytes
+    import gzip
+    import io
+
+    import classifier.readers.pages as pages
+
+    monkeypatch.setattr(pages, "MAX_FIRST_LINE_BYTES", 1000)
+    record = json.dumps({"text": "x" * 500}).encode() + b"\n"
+    assert pages._json_lines_in(io.BytesIO(gzip.compress(record * 3)), "utf-8") is not None
+    assert pages._json_lines_in(io.BytesIO(gzip.compress(b"{" + b" " * 100_000 + b"}\n")), "utf-8") is None
+    long_record = json.dumps({"text": "x" * 2000}).encode() + b"\n"
+    assert pages._json_lines_in(io.BytesIO(gzip.compress(long_record)), "utf-8") is None
+
+
+def test_json_lines_piped_in_as_utf16_without_a_mark_are_read_in_the_encoding_named(small_model_path):
+    data = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in ("Café ok", "naïve")).encode("utf-16-le")
+    result = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path), "--encoding", "utf-16-le"],
+                           input=data)
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["Café ok", "naïve"]
+
+
 def test_json_lines_piped_in_with_a_byte_order_mark(small_model_path, spool_on_disk):
     data = "\ufeff".encode("utf-8") + b'{"page": "p", "index": 0, "text": "One"}\n'
     result = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path)], input=data)

@@ -286,6 +286,7 @@ def test_a_frameset_pages_noframes_text_is_read_as_markup():
     page = ('<html><frameset cols="20%,80%"><frame src="nav.html"><noframes><p>This site uses frames. Read '
             '<a href="story.html">the story</a>.</p></noframes></frameset></html>')
     assert html_to_text(page) == "This site uses frames. Read [the story](story.html)."
+    assert html_to_text("<frameset><noframes><p>One.</p></div><p>Two.</p></noframes></frameset>") == "One.\n\nTwo."
 
 
 def test_line_breaks_in_code_and_in_a_link_target():
@@ -317,14 +318,26 @@ def test_the_charset_a_page_declares_is_found_as_browsers_find_it(head):
     assert html_to_text(page.encode("koi8-r")) == "Привет, мир."
 
 
-def test_a_charset_named_only_in_the_body_or_an_xml_declaration():
+def test_a_charset_named_in_the_body_in_a_content_type_or_an_xml_declaration():
     from classifier.readers.html import declared_charset
 
-    # a tutorial's text quoting a meta tag is not the page's declaration
-    assert declared_charset(b'<html><body><p>Say <meta charset="koi8-r"> in HTML.</p></body></html>') is None
-    assert declared_charset(b'<html><head><meta charset="koi8-r"></head><body>') == "koi8-r"
+    # browsers honour a <meta> met in the body too (text quoting one is escaped: &lt;meta)
+    assert declared_charset(b'<html><body><meta charset="koi8-r"><p>Story.</p></body></html>') == "koi8-r"
+    assert declared_charset(b'<meta content="text/html; charset=windows-1251">') == "windows-1251"  # no http-equiv
+    assert declared_charset(b'<meta name="keywords" content="charset=koi8-r"><p>x') is None  # a name's words
+    # an unclosed comment or script runs to the end: what it quotes is not the page's
+    assert declared_charset(b'<script>var s = 1; <meta charset="koi8-r">') is None
+    assert declared_charset(b'<!-- <meta charset="koi8-r">') is None
     xhtml = '<?xml version="1.0" encoding="Shift_JIS"?><html xmlns="http://www.w3.org/1999/xhtml"><body><p>新しい図書館</p></body></html>'
     assert html_to_text(xhtml.encode("shift_jis")) == "新しい図書館"
+
+
+def test_heads_of_unclosed_comments_scripts_and_metas_declare_nothing():
+    # (a backtracking search took seconds on each; this one passes over them once)
+    from classifier.readers.html import declared_charset
+
+    for head in (b"<!--" * 16384, b"<script" * 9362, b"<style " * 9362, b"<meta " + b"a" * 65000):
+        assert declared_charset(head) is None
 
 
 def test_a_utf8_page_labelled_latin1_is_read_as_utf8():

@@ -69,9 +69,6 @@ _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
-# A <meta> tag, or what may hold one that is not: a comment, a script or a style sheet.
-_META_OR_SKIPPED = re.compile(rb"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<meta\b([^>]{0,1000})>|<body\b",
-                              re.IGNORECASE | re.DOTALL)
 _ATTRIBUTE = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _CHARSET_IN_CONTENT = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{1,40})["']""")
@@ -119,14 +116,14 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
         root = lxml.etree.fromstring(html, parser=_PARSER)
     except (lxml.etree.LxmlError, ValueError) as exc:
         raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
-    if any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log):
+    if _past_depth_limit():
         raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
     if root is None:
         return ""
     base = root.find(".//base[@href]")
     if base is not None:
         url = urljoin(url or "", base.get("href"))
-    _parse_noframes(root)
+    _parse_noframes(root, source)
     _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
     _mark_layout_tables(root)
     builder = _Builder(url)
@@ -309,24 +306,51 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
 
 
 def declared_charset(data: bytes) -> str | None:
-    """The charset a page's head declares: a ``<meta charset>``, or a ``<meta
-    http-equiv="Content-Type">``'s content, passing over comments, scripts and style sheets
-    (which may quote one) and other metas' content; else its XML declaration's encoding."""
-    for match in _META_OR_SKIPPED.finditer(data, 0, CHARSET_SNIFF_BYTES):
-        if match.group(0)[:5].lower() == b"<body":
-            break
-        if match.group(2) is None:  # a comment, a script or a style sheet
+    """The charset a page's markup declares in its first :data:`CHARSET_SNIFF_BYTES`: a
+    ``<meta charset>``, or the ``charset=`` of a ``<meta>``'s content type (``http-equiv``,
+    or no name: not a description's words), passing over comments, scripts and style sheets,
+    which may quote one; else its XML declaration's encoding. One pass, each skip found with
+    ``find``: an unclosed comment or script runs to the end of what is read."""
+    head = data[:CHARSET_SNIFF_BYTES]
+    lower = head.lower()
+    at = 0
+    while (at := lower.find(b"<", at)) >= 0:
+        if lower.startswith(b"<!--", at):
+            at = lower.find(b"-->", at + 4)
+        elif (tag := _SNIFFED_TAG.match(lower, at)) is None:
+            at += 1
             continue
-        attributes = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or b""
-                      for m in _ATTRIBUTE.finditer(match.group(2))}
-        charset = attributes.get(b"charset")
-        if charset is None and attributes.get(b"http-equiv", b"").strip().lower() == b"content-type":
-            found = _CHARSET_IN_CONTENT.search(attributes.get(b"content", b""))
-            charset = found.group(1) if found else None
-        if charset and charset.strip():
-            return charset.strip().decode("ascii", errors="replace")
+        elif tag.group(1) != b"meta":
+            at = lower.find(b"</" + tag.group(1), tag.end())
+        else:
+            close = head.find(b">", tag.end(), tag.end() + MAX_META_BYTES)
+            if close < 0:
+                at = tag.end()
+                continue
+            charset = _meta_charset(head[tag.end():close])
+            if charset:
+                return charset
+            at = close
+        if at < 0:
+            break
+        at += 1
     declaration = _XML_ENCODING.match(data)
     return declaration.group(1).decode("ascii") if declaration else None
+
+
+MAX_META_BYTES = 1000
+_SNIFFED_TAG = re.compile(rb"<(script|style|meta)(?=[\s/>])")
+
+
+def _meta_charset(attributes: bytes) -> str | None:
+    found = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or b"" for m in _ATTRIBUTE.finditer(attributes)}
+    charset = found.get(b"charset")
+    if charset is None and b"content" in found and (
+            found.get(b"http-equiv", b"").strip().lower() == b"content-type" or b"name" not in found):
+        in_content = _CHARSET_IN_CONTENT.search(found[b"content"])
+        charset = in_content.group(1) if in_content else None
+    charset = (charset or b"").strip()
+    return charset.decode("ascii", errors="replace") if charset else None
 
 
 # The labels of pages that a UTF-8 body outvotes: Western single-byte text is almost never
@@ -426,15 +450,23 @@ _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 _STREAMED = re.compile(r"S:\d+")
 
 
-def _parse_noframes(root) -> None:
+def _past_depth_limit() -> bool:
+    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
+
+
+def _parse_noframes(root, source: str) -> None:
     """A frameset page's <noframes>, which libxml2 keeps as raw text, read as the markup it
     is: it is the page's only text."""
     for element in list(root.iter("noframes")):
         if element.text and "<" in element.text:
-            inner = lxml.etree.fromstring(f"<div>{element.text}</div>", parser=_PARSER).find(".//div")
+            # Parsed as a page's body (a stray </div> in it ends nothing), which takes its place.
+            body = lxml.etree.fromstring(f"<html><body>{element.text}</body></html>", parser=_PARSER).find("body")
+            if _past_depth_limit():
+                raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
             element.text = None
-            if inner is not None:
-                element.append(inner)
+            if body is not None:
+                body.tag = "div"
+                element.append(body)
 
 
 def _prune(root, clones: bool = False) -> None:

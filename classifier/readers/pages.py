@@ -387,9 +387,10 @@ def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
     yield from _pages_of_bytes(data, "<stdin>", page, encoding, split)
 
 
-# stdin is held in memory up to this size, then in a temporary file (JSON lines only: a page
-# is read whole anyway).
+# stdin is held in memory up to this size, then in a temporary file (in TMPDIR): JSON lines
+# are then read from it a line at a time; anything else is read whole, as a page file is.
 STDIN_SPOOL_BYTES = 32 * 1024 * 1024
+MAX_FIRST_LINE_BYTES = 16 * 1024 * 1024  # the first JSON line sniffed: one page record's
 _STDIN_CHUNK_BYTES = 1024 * 1024
 
 
@@ -433,14 +434,20 @@ def _json_lines_in(spool, encoding: str) -> Callable[[], Iterator[tuple[int, obj
         return gzip.GzipFile(fileobj=spool, mode="rb") if gzipped else spool
 
     try:
+        check_encoding(encoding)
+        if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+            return None  # its bytes cannot be cut at newlines: read whole
         handle = opened()
         head = handle.read(SNIFF_READ_BYTES)
         marked = text_encoding(head, "")
         if not _JSON_START.match(head.removeprefix(codecs.BOM_UTF8)) or marked in ("utf-16", "utf-32"):
             return None
         handle = opened()
-        first = handle.readline()  # one record: a page's whole HTML at most
-        check_encoding(encoding)
+        # One record: a page's whole HTML at most. A longer line is read whole, as a page,
+        # with its limits (a small gzip may unpack to gigabytes of one line).
+        first = handle.readline(MAX_FIRST_LINE_BYTES + 1)
+        if len(first) > MAX_FIRST_LINE_BYTES:
+            return None
         text = (first + handle.read(SNIFF_READ_BYTES)).decode(marked or encoding, "replace").removeprefix("\ufeff")
     except (InputError, LookupError, *broken):
         return None  # the page reader says what is wrong
