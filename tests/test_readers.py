@@ -267,6 +267,11 @@ def test_a_headings_permalink_mark_is_no_word_of_it():
     assert html_to_text(page) == "Section two\n\nInstall\n\nSee [notes](#notes) and [#](/tags/x)"
 
 
+def test_characters_that_show_nothing_are_dropped():
+    page = "<p>a\u200bb\u00adc\u2060d\ufeffe \u200eשלום\u200f \u202bx\u202c \u2067y\u2069 👩\u200d💻</p>"
+    assert html_to_text(page) == "abcde שלום x y 👩\u200d💻"  # (a joiner joins an emoji: kept)
+
+
 def test_a_time_is_set_apart_from_words_not_from_punctuation():
     page = "<p>By <span>Ann</span><time>Apr 20, 2024</time><span>3 min read</span>. Opens at <time>9am</time>. (<time>May</time>)</p>"
     assert html_to_text(page) == "By Ann Apr 20, 2024 3 min read. Opens at 9am. (May)"

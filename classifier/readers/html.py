@@ -65,6 +65,9 @@ CELL_CONTENT = TABLE_CELLS | {"p", "div"}
 
 _CLOSES = re.compile(r"[.,;:!?)\]}»”’]")  # punctuation a date or time runs into
 _OPENERS = "([{«“‘"
+# Characters that show nothing: a soft hyphen, zero-width spaces and joiners' kin, a word
+# joiner, a byte-order mark, and the marks that set text's direction (Arabic, Hebrew pages).
+_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
 _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -538,8 +541,8 @@ class _Builder:
             self.line_prefix = ""
             return
         line = _one_line("".join(self.inline))
-        if "\u00ad" in line or "\u200b" in line:  # a soft hyphen, a zero-width space: invisible in a word
-            line = line.replace("\u00ad", "").replace("\u200b", "")
+        if not line.isascii():  # soft hyphens, zero-width and direction marks: invisible in a word
+            line = _INVISIBLE.sub("", line)
         self.inline = []
         if line and self.link_target is not None and "](" not in line:
             line = f"[{line}]({self.link_target})"
