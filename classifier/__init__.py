@@ -9,7 +9,7 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
     >>> blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
 """
 
-__version__ = "0.4.4"
+__version__ = "0.4.5"
 
 from .blocks import Block, join_blocks, page_blocks, read_groups, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
