@@ -277,6 +277,17 @@ def test_a_time_is_set_apart_from_words_not_from_punctuation():
     assert html_to_text(page) == "By Ann Apr 20, 2024 3 min read. Opens at 9am. (May)"
 
 
+def test_layout_tables_of_short_paragraphs_or_rows_in_a_form_are_read_as_layout():
+    short = ('<table><tr><td width="150"><a href="/">Home</a><br><a href="/news">News</a></td><td><p>The bakery won the '
+             'prize.</p><p>Judges praised its rye.</p></td></tr></table>')
+    assert html_to_text(short) == "[Home](/)\n[News](/news)\n\nThe bakery won the prize.\n\nJudges praised its rye."
+    in_form = ('<table><form action="/x"><tr><td><a href="/">Home</a></td><td>Market on Sunday.<br><br>Parking at the '
+               'school.<br><br>Dogs welcome.</td></tr></form></table>')
+    assert html_to_text(in_form) == "[Home](/)\n\nMarket on Sunday.\n\nParking at the school.\n\nDogs welcome."
+    data = "<table><tr><td><p>2024</p></td><td><p>8,000</p></td></tr><tr><td>2025</td><td>9,000</td></tr></table>"
+    assert html_to_text(data) == "2024 | 8,000\n2025 | 9,000"  # a <p> a cell is still data
+
+
 def test_a_tables_head_body_and_foot_rows_are_one_block():
     table = ("<table><thead><tr><th>Year</th><th>Visitors</th></tr></thead><tbody><tr><td>2022</td><td>8,000</td></tr>"
              "</tbody><tfoot><tr><td>Total</td><td>8,000</td></tr></tfoot></table>")

@@ -796,12 +796,14 @@ def _cells(row) -> list:
 
 
 def _holds_paragraphs(cell) -> bool:
-    """Prose, or two or more paragraph breaks (one is an address's: "12 Quay St<br><br>Marrowby")."""
+    """Prose, two or more paragraphs, or two or more paragraph breaks (one is an address's:
+    "12 Quay St<br><br>Marrowby"; one <p> a cell is an editor's wrapper for a datum)."""
     breaks = 0
     for br in cell.iter("br"):
         following = br.getnext()
         breaks += following is not None and following.tag == "br" and not (br.tail or "").strip()
-    return breaks >= 2 or len(_one_line("".join(cell.itertext()))) > MAX_DATA_CELL_CHARS
+    return (breaks >= 2 or sum(1 for _ in zip(range(2), cell.iter("p"))) == 2
+            or len(_one_line("".join(cell.itertext()))) > MAX_DATA_CELL_CHARS)
 
 
 def _own_rows(table):
@@ -809,7 +811,7 @@ def _own_rows(table):
     for child in table:
         if child.tag == "tr":
             yield child
-        elif child.tag in ("thead", "tbody", "tfoot"):
+        elif child.tag in ("thead", "tbody", "tfoot", "form"):  # (old sites wrap a table's rows in its form)
             yield from (row for row in child if row.tag == "tr")
 
 
