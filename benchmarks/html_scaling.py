@@ -34,6 +34,11 @@ SHAPES = {
         "<tr>" + "".join(f"<td>{r}-{c}</td>" for c in range(20)) + "</tr>" for r in range(n // 20)) + "</table>",
     "list items nested 100 deep around a long item": lambda n: "".join("<ul><li>a" for _ in range(100)) + "".join(
         f"<span>w{i}</span>" for i in range(n)) + "".join("</li></ul>" for _ in range(100)),
+    "paragraphs 900 divs deep": lambda n: "<div>" * 900 + "".join(f"<p>p{i} <a href='/{i}'>x</a></p>" for i in range(n))
+    + "</div>" * 900,
+    "carousel slides and their clones": lambda n: "".join(
+        f'<div class="slick-slide{" slick-cloned" if i % 3 == 0 else ""}"><figure><figcaption>c{i}</figcaption></figure></div>'
+        for i in range(n)),
 }
 BASE_SIZE = 10_000
 SCALES = (1, 2, 4)

@@ -288,6 +288,11 @@ def test_layout_tables_of_short_paragraphs_or_rows_in_a_form_are_read_as_layout(
     assert html_to_text(data) == "2024 | 8,000\n2025 | 9,000"  # a <p> a cell is still data
 
 
+def test_a_page_nested_hundreds_deep_keeps_its_paragraphs_and_links():
+    deep = "<div>" * 600 + '<p>One.</p><p>Two, <a href="/x">linked</a>.</p>' + "</div>" * 600
+    assert html_to_text(deep) == "One.\n\nTwo, [linked](/x)."  # (as tag soup's unclosed tags nest)
+
+
 def test_a_tables_head_body_and_foot_rows_are_one_block():
     table = ("<table><thead><tr><th>Year</th><th>Visitors</th></tr></thead><tbody><tr><td>2022</td><td>8,000</td></tr>"
              "</tbody><tfoot><tr><td>Total</td><td>8,000</td></tr></tfoot></table>")

@@ -15,6 +15,7 @@ import codecs
 from collections import Counter
 import os
 import re
+import sys
 import textwrap
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -31,9 +32,11 @@ from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, 
 # later than their 1 KiB prescan (after a long inline script, say) by decoding again.
 CHARSET_SNIFF_BYTES = 64 * 1024
 FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pages
-# Nesting deeper than this is read as plain text: no real page needs it, and it bounds
-# the recursion.
-MAX_DEPTH = 200
+# Nesting deeper than this is read as plain text: it bounds the recursion. Tag soup nests
+# deep (every unclosed <font> or <div> of an old forum holds the rest of the page), and a
+# page 250 deep was read as one block; the interpreter's recursion limit is raised to fit.
+MAX_DEPTH = 1000
+_FRAMES_PER_LEVEL = 4  # element() -> children() -> element(), and list() or a link's card between
 NO_TARGET = "#"
 CODE_FENCE = "```"
 
@@ -130,6 +133,9 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
     _mark_layout_tables(root)
     builder = _Builder(url)
+    needed = MAX_DEPTH * _FRAMES_PER_LEVEL + 500
+    if sys.getrecursionlimit() < needed:  # (only ever raised: threads may be deep in it too)
+        sys.setrecursionlimit(needed)
     builder.element(root, depth=0)
     return "\n\n".join(builder.finish())
 
@@ -444,7 +450,8 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
 # A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
 # name them (a second pass over every element costs a large page a twentieth of its time).
 _CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate")
-_MAYBE_CLONE = lxml.etree.XPath(" | ".join(f"descendant::*[contains(@class, '{name}')]" for name in _CAROUSEL_CLONES))
+_MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
+    "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
 _CAROUSEL_CLONE = re.compile(r"\b(?:slick-cloned|swiper-slide-duplicate)\b")
 _PRUNED = "blocktag-pruned"
 _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
