@@ -122,7 +122,7 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         return [line for line in normalise_newlines(text).split("\n") if line.strip()]
     if mode != "auto":
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
-    blocks = _segment_joining_fragments(text)
+    blocks = _join_fenced(_segment_joining_fragments(text))
     if any("\n" in block for block in blocks):  # both repairs need blocks of several lines
         width = wrap_width(blocks)
         if width is not None:
@@ -389,11 +389,20 @@ def _unwrap(block: str, width: int) -> str:
     trailing spaces), and the line starts with no list, heading or quote marker (an
     indented line continues a list item)."""
     lines = block.split("\n")
+    if _is_indented_code(lines):
+        return block
     # Each output line as its pieces and its length, joined once at the end: a paragraph of
     # thousands of wrapped lines is read once, not once per line.
     out = [[lines[0]]]
     lengths = [len(lines[0])]
+    in_code = _is_fence(lines[0])
     for line in lines[1:]:
+        fence = _is_fence(line)
+        if in_code or fence:  # code's lines are its own, never a wrapper's
+            out.append([line])
+            lengths.append(len(line))
+            in_code = in_code != fence
+            continue
         pieces = out[-1]
         last = pieces[-1]  # the output line ends with it (a joined piece has no trailing space)
         length = lengths[-1] - (len(last) - len(last.rstrip()))  # the output line's, right-stripped
@@ -417,6 +426,13 @@ def _unwrap(block: str, width: int) -> str:
     return "\n".join("".join(pieces).rstrip() for pieces in out)
 
 
+def _is_indented_code(lines: list[str]) -> bool:
+    """Markdown's indented code (html2text writes a ``<pre>`` so): every line indented four
+    spaces or more, the first with no list marker (a list item's lines are indented under it)."""
+    return (all(line.startswith("    ") or not line.strip() for line in lines)
+            and not _MARKER.match(lines[0].lstrip(" ")))
+
+
 def _last_word(pieces: list[str]) -> str:
     """The end of a line being joined from its pieces, back to its last white space: the
     hyphen test reads two characters and an open link target has no space in it."""
@@ -426,6 +442,29 @@ def _last_word(pieces: list[str]) -> str:
         if any(c.isspace() for c in piece):
             break
     return "".join(reversed(tail))
+
+
+def _join_fenced(blocks: list[str]) -> list[str]:
+    """A fenced code block with blank lines in it (a function's body apart from its imports)
+    as one block, its blank lines dropped as the HTML reader drops them (a blank line would
+    end the block). html2text's ``--mark-code`` markers, ``[code]`` and ``[/code]`` on lines
+    of their own, are fences too."""
+    if not any("```" in block or "~~~" in block or "[code]" in block for block in blocks):
+        return blocks
+    joined: list[str] = []
+    open_fence = False
+    for block in blocks:
+        lines = ["```" if line.strip() in _MARKED_CODE else line for line in block.split("\n")]
+        block = "\n".join(lines)
+        if open_fence:
+            joined[-1] += "\n" + block
+        else:
+            joined.append(block)
+        open_fence = open_fence != (sum(map(_is_fence, lines)) % 2 == 1)
+    return joined
+
+
+_MARKED_CODE = frozenset({"[code]", "[/code]"})
 
 
 def _split_at_fences(block: str) -> list[str]:

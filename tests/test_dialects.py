@@ -546,6 +546,22 @@ def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
     assert split_page("```\nunclosed\nText", "auto") == ["```\nunclosed\nText"]
 
 
+def test_auto_keeps_a_fenced_block_with_blank_lines_whole_and_never_unwraps_code():
+    code = "```python\nimport os\n\ndef main():\n    return os.getcwd()\n\n\nmain()\n```"
+    page = f"Call it so:\n\n{code}\n\nThat prints the folder."
+    expected = ["Call it so:", "```python\nimport os\ndef main():\n    return os.getcwd()\nmain()\n```",
+                "That prints the folder."]
+    assert split_page(page, "auto") == expected  # blank lines dropped, as the HTML reader drops them
+    wrapped = ("The tool prints how long each import takes, which helps when a command starts slowly for\n"
+               "no clear reason and you want to see which module is to blame:\n\n")
+    assert split_page(wrapped * 6 + code + "\n\n" + wrapped, "auto")[6] == expected[1]  # a hard-wrapped page's
+    indented = "    $ python -X importtime -c 'import tool' 2> imports.log\n    $ sort -n imports.log | tail -5"
+    assert split_page(wrapped * 6 + indented + "\n\n" + wrapped, "auto")[6] == indented
+    marked = "[code]\n\n    $ make\n    $ make install\n\n[/code]"  # html2text --mark-code
+    assert split_page(f"Build it:\n\n{marked}\n\nDone.", "auto") == [
+        "Build it:", "```\n    $ make\n    $ make install\n```", "Done."]
+
+
 def test_a_paragraph_of_thousands_of_wrapped_lines_is_unwrapped_whole():
     # Each output line is built once from its pieces, not copied at every line joined.
     import textwrap
