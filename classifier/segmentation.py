@@ -301,7 +301,15 @@ def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
     seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2))) or _FRAGMENT_START.match(line)
+    if seam and _NEW_STATEMENT.match(line) and _ENDS_STATEMENT.search(last_piece, max(0, len(last_piece) - 4)):
+        return False  # a sentence ended, and one starts indented (lxml's text_content keeps the source's indent)
     return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
+
+
+# A line that starts a sentence after one space, and a piece that ended one (a cut piece,
+# "The ", ends in a space instead).
+_NEW_STATEMENT = re.compile(r" [A-Z]")
+_ENDS_STATEMENT = re.compile(r"[.!?:…][\"'’”)\]]*$")
 
 
 def _join_loose_lists(blocks: list[str]) -> list[str]:

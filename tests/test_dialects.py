@@ -546,6 +546,15 @@ def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
     assert split_page("```\nunclosed\nText", "auto") == ["```\nunclosed\nText"]
 
 
+def test_a_sentence_after_a_blank_line_and_the_sources_indent_is_a_block_of_its_own():
+    # lxml's text_content() keeps the indentation the page's source had; get_text's cut
+    # pieces (" spent Monday") go on with the sentence before them
+    page = "The council chose three routes:\n\n A signed detour;\n A free shuttle boat.\n\nIt approved all three."
+    assert split_page(page, "auto") == ["The council chose three routes:", " A signed detour;\n A free shuttle boat.",
+                                        "It approved all three."]
+    assert split_page("The \n\nSteelers\n\n spent Monday at home.", "auto") == ["The Steelers spent Monday at home."]
+
+
 def test_auto_keeps_a_fenced_block_with_blank_lines_whole_and_never_unwraps_code():
     code = "```python\nimport os\n\ndef main():\n    return os.getcwd()\n\n\nmain()\n```"
     page = f"Call it so:\n\n{code}\n\nThat prints the folder."
