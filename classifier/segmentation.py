@@ -419,19 +419,26 @@ def _unwrap(block: str, width: int) -> str:
         wrapped = length >= WRAPPED_LINE_SHARE * width or length + 1 + len(first) > width
         hard_break = last.endswith(("  ", "\\"))  # html2text's <br>; CommonMark's backslash break
         if (wrapped and not hard_break and line.strip() and not _MARKER.match(line.lstrip(" "))
-                and not _UNDERLINE.match(line) and not (len(pieces) == 1 and _UNDERLINE.match(last))):
+                and not _UNDERLINE.match(line) and not (len(pieces) == 1 and _UNDERLINE.match(last))
+                and not _is_table_rule(line)):
             pieces[-1] = last = last.rstrip()
             tail = _last_word(pieces)  # what the hyphen and link-target tests read
             # "pre-" / "and post-war" keeps its hanging hyphen
             in_word = (_WORD_HYPHEN.search(tail) and line.lstrip()[:1].isalpha()
                        and first.lower() not in _HANGING_HYPHEN_NEXT)
             joiner = "" if last.endswith("-") and (in_word or _OPEN_TARGET.search(tail)) else " "
-            pieces += (joiner, line.strip())
-            lengths[-1] = length + len(joiner) + len(line.strip())
+            piece = line.lstrip()  # its trailing spaces kept: a hard break before the next line
+            pieces += (joiner, piece)
+            lengths[-1] = length + len(joiner) + len(piece)
         else:
             out.append([line])
             lengths.append(len(line))
     return "\n".join("".join(pieces).rstrip() for pieces in out)
+
+
+def _is_table_rule(line: str) -> bool:
+    """A markdown table's rule under its header row ("|------|:----:|")."""
+    return "|" in line and "-" in line and not line.strip(" |-:")
 
 
 def _is_indented_code(lines: list[str]) -> bool:

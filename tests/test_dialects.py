@@ -546,6 +546,18 @@ def test_auto_puts_a_fenced_code_block_apart_from_the_text_around_it():
     assert split_page("```\nunclosed\nText", "auto") == ["```\nunclosed\nText"]
 
 
+def test_unwrapping_keeps_a_hard_break_after_a_joined_line_and_a_tables_rule():
+    wrapped = ("The two members who voted no said the city had not done enough to plan for the\n"
+               "detour, which will send traffic two miles north to the Carver Avenue crossing.  \n"
+               "Lang said small businesses on the west bank would bear the brunt of it.\n\n")
+    table = "| Source               | Amount        |\n|----------------------|---------------|\n| Federal bridge grant | $36.0 million |"
+    blocks = split_page(wrapped * 6 + table, "auto")
+    assert blocks[0] == ("The two members who voted no said the city had not done enough to plan for the detour, which "
+                         "will send traffic two miles north to the Carver Avenue crossing.\nLang said small businesses on "
+                         "the west bank would bear the brunt of it.")  # html2text's <br>: two trailing spaces
+    assert blocks[-1] == table  # (pandoc's gfm: the rule under the header row is no wrapped line)
+
+
 def test_a_sentence_after_a_blank_line_and_the_sources_indent_is_a_block_of_its_own():
     # lxml's text_content() keeps the indentation the page's source had; get_text's cut
     # pieces (" spent Monday") go on with the sentence before them
