@@ -268,24 +268,27 @@ class _PipedWorker:
 
     @classmethod
     def start(cls, function, parent_pid: int, inherited: list[int]) -> "_PipedWorker":
-        request_read, request_write = _channel(PipedWorkers.PIPE_BYTES)
-        reply_read, reply_write = os.pipe()
-        with interrupts_held():
-            pid = os.fork()
-            if pid == 0:  # the worker: it never returns from here
-                code = 1
-                try:
-                    # The other workers' pipe ends too: a worker holding them would keep
-                    # those workers from seeing their pipe close.
-                    for fd in (request_write, reply_read, *inherited):
-                        os.close(fd)
-                    worker_started(parent_pid)
-                    _serve(function, request_read, reply_write)
-                    code = 0
-                finally:
-                    os._exit(code)  # no clean-up of the parent's: its atexit, its buffers
-        os.close(request_read)
-        os.close(reply_write)
+        # Under one lock with every pool's pipes (two taggers streaming at once, in one thread
+        # or several): a worker forked holding another pool's pipe ends would keep that
+        # pool's workers from seeing their pipe close, and its close would wait for ever.
+        with _PIPES_LOCK:
+            request_read, request_write = _channel(PipedWorkers.PIPE_BYTES)
+            reply_read, reply_write = os.pipe()
+            with interrupts_held():
+                pid = os.fork()
+                if pid == 0:  # the worker: it never returns from here
+                    code = 1
+                    try:
+                        for fd in {request_write, reply_read, *inherited, *_PARENT_PIPES}:
+                            os.close(fd)
+                        worker_started(parent_pid)
+                        _serve(function, request_read, reply_write)
+                        code = 0
+                    finally:
+                        os._exit(code)  # no clean-up of the parent's: its atexit, its buffers
+            os.close(request_read)
+            os.close(reply_write)
+            _PARENT_PIPES.update((request_write, reply_read))
         os.set_blocking(request_write, False)
         return cls(pid, request_write, reply_read)
 
@@ -316,11 +319,26 @@ class _PipedWorker:
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-        for fd in (self.requests, self.replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with _PIPES_LOCK:  # (closed and forgotten at once: a number closed may be reused)
+            for fd in (self.requests, self.replies):
+                _PARENT_PIPES.discard(fd)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
+
+
+# The parent's ends of every live worker's pipes, in any pool of this process.
+_PARENT_PIPES: set[int] = set()
+_PIPES_LOCK = threading.Lock()
+
+
+def _new_pipes_lock() -> None:
+    global _PIPES_LOCK
+    _PIPES_LOCK = threading.Lock()  # a child forked while another thread held it starts with it free
+
+
+os.register_at_fork(after_in_child=_new_pipes_lock)
 
 
 def _ready(writing: list[int], reading: list[int], block: bool) -> tuple[set[int], set[int]]:

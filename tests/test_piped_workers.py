@@ -202,3 +202,18 @@ def test_submit_hands_a_big_request_over_whole_before_this_process_goes_off_to_i
             time.sleep(0.01)
         assert marker.exists()
         assert pending.result() == len(big)
+
+
+def test_two_pools_open_at_once_each_see_their_workers_end():
+    # A worker forked for the second pool held the first pool's pipe ends, so the first
+    # pool's workers never saw their pipe close and closing it waited for ever.
+    first = PipedWorkers(_echo, 1)
+    second = PipedWorkers(_echo, 1)
+    with first, second:
+        tickets = [pool.send(0, "t", b"x") for pool in (first, second)]
+        assert [pool.result(t) for pool, t in zip((first, second), tickets)] == [("t", 1, b"x")] * 2
+        closed = threading.Thread(target=first.close)
+        closed.start()
+        closed.join(SLOW_SECONDS)
+        assert not closed.is_alive()  # the first pool ended while the second still runs
+    assert not workers_module._PARENT_PIPES
