@@ -389,7 +389,7 @@ def compile_classifier(classifier) -> CompiledModel:
         context = LogisticLayer(np.asarray(classifier.context_.coef_, dtype=np.float64),
                                 np.asarray(classifier.context_.intercept_, dtype=np.float64))
     mean = getattr(classifier, "context_mean_", None)
-    model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, classifier.context_window,
+    model = CompiledModel([str(c) for c in classifier.classes_], parts, first, context, int(classifier.context_window),
                           None if context is None or mean is None else np.asarray(mean, dtype=np.float64))
     model.check_arrays()
     return model

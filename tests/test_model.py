@@ -359,7 +359,7 @@ def test_a_records_weight_counts_as_its_sample_weight(corpus_blocks, tmp_path):
     assert np.abs(unweighted.predict_proba(blocks) - by_records.predict_proba(blocks)).max() > 1e-3
 
 
-def test_predict_checks_its_blocks_as_fit_does():
+def test_fit_and_predict_check_their_blocks_and_take_any_labels():
     from classifier.errors import DataFormatError
     from classifier.model import BlockClassifier
 
@@ -375,3 +375,30 @@ def test_predict_checks_its_blocks_as_fit_does():
         model.predict_proba("page.txt")
     assert str(info.value) == ("X: expected Block records, got 'page.txt'; read files of blocks with "
                                "read_labelled(files), pages with iter_pages(files)")
+    with pytest.raises(DataFormatError) as info:  # fit checks them too
+        BlockClassifier(trim_edges=0.0).fit(blocks[::-1], ["byline", "byline", "body"])
+    assert str(info.value).startswith("X: block 2: page 'p' index 0 comes after index 1")
+    with pytest.raises(DataFormatError) as info:
+        BlockClassifier(trim_edges=0.0).fit([b.text for b in blocks], ["body", "byline", "byline"])
+    assert str(info.value) == "X: block 0: expected a Block, got 'Storm hits the coast'"
+    # labels of any type scikit-learn takes: cross_val_predict hands them over as integers
+    by_number = BlockClassifier(trim_edges=0.0).fit(blocks, [0, 1, 1])
+    assert list(by_number.classes_) == [0, 1] and by_number.predict(blocks).dtype.kind == "i"
+
+
+def test_numpy_numbers_from_a_grid_train_and_save_as_python_numbers(tmp_path):
+    import numpy as np
+
+    from classifier import load_model, train
+
+    pages = [[("Storm hits the coast", "body"), ("By Ana Ruiz", "byline"), ("The rain fell all night.", "body")],
+             [("Floods close roads", "body"), ("By Li Wei", "byline"), ("Water rose in the town.", "body")],
+             [("Schools shut early", "body"), ("By Sam Orr", "byline"), ("Pupils went home at noon.", "body")],
+             [("Bridge reopens", "body"), ("By Jo Park", "byline"), ("Cars crossed at dawn.", "body")]]
+    blocks = [Block(f"p{k}", i, text, label) for k, page in enumerate(pages) for i, (text, label) in enumerate(page)]
+    model = train(blocks, plain_text_model=False, trim_edges=0.0, context_window=np.int64(1), stack_folds=np.int64(2),
+                  word_ngrams=(np.int64(1), np.int64(2)), max_iter=np.int64(500))
+    model.save(tmp_path / "m.npz")  # (the metadata is JSON: numpy's int64 is not)
+    params = load_model(tmp_path / "m.npz").metadata["params"]
+    assert (params["context_window"], params["word_ngrams"], params["max_iter"]) == (1, [1, 2], 500)
+    assert type(params["context_window"]) is int
