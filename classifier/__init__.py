@@ -11,6 +11,8 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
 
 __version__ = "0.4.5"
 
+from importlib.util import find_spec  # noqa: E402
+
 from .blocks import Block, join_blocks, page_blocks, read_groups, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
     BlocktagError,
@@ -80,8 +82,12 @@ def tag_blocks(blocks: "list[Block]", *, model: "ModelBundle | str | None" = Non
 
 
 __all__ = [
-    "Block", "BlockClassifier", "BlocktagError", "DataFormatError", "InputError", "ModelBundle",
+    "Block", "BlocktagError", "DataFormatError", "InputError", "ModelBundle",
     "ModelError", "OutputError", "SettingError", "TaggedBlock", "Tagger", "TrainingError", "WorkerError", "cross_validate",
     "evaluate", "explain_pages", "iter_pages", "join_blocks", "load_model", "page_blocks", "read_groups",
-    "read_labelled", "segment", "shipped_model_path", "suggest_pages", "tag_blocks", "tag_text", "train",
+    "read_labelled", "segment", "shipped_model_path", "suggest_pages", "tag_blocks", "tag_text",
 ]
+# The training names only where scikit-learn is installed: `from classifier import *` in a
+# tagging-only install would fail on them (importing one by name says what to install).
+if find_spec("sklearn") is not None:
+    __all__ += sorted(_TRAINING_NAMES)

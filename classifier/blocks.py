@@ -464,6 +464,12 @@ def is_reviewed(record: dict) -> bool:
     return str(record.get("reviewed")).lower() in _YES
 
 
+def as_int(value: object) -> object:
+    """``value`` as Python's int when it is a whole number of another type (numpy's, as a
+    grid's are), never a bool; else as it is, for the caller's check to refuse."""
+    return int(value) if isinstance(value, Integral) and not isinstance(value, bool) else value
+
+
 def is_given_label(record: dict) -> bool:
     """Whether a record's label (if any) is a person's, as training reads it: reviewed, or
     with no model's ``confidence`` beside it (what 'blocktag suggest' and 'tag' write)."""

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, block_list, check_page_order, group_pages
+from .blocks import Block, as_int, block_list, check_page_order, group_pages
 from .errors import DataFormatError, SettingError, TrainingError
 from .bundle import ModelBundle, as_model
 from .extras import require
@@ -203,6 +203,7 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
     n_groups = len(set(groups))
+    folds = as_int(folds)
     if type(folds) is not int or folds < 2:
         raise SettingError("folds", folds, "give a whole number of folds from 2")
     if n_groups < folds:
@@ -239,6 +240,9 @@ def cross_validate(
     groups = list(groups) if groups is not None and not isinstance(groups, str) else groups  # (a generator, read once)
     if splits is None:
         splits = cross_validation_splits(blocks, folds, groups, source, **params)
+    splits = list(splits)
+    if len(splits) != folds:  # (given, they must be cross_validation_splits' for the same folds)
+        raise SettingError("folds", folds, f"give the folds the {len(splits)} splits were made for, or no splits")
     processes = min(resolve_jobs(jobs), folds)
     with forked_workers(processes if processes > 1 else 0) as workers:
 

@@ -16,7 +16,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import Block, as_int
 from .errors import SettingError
 from .bundle import MAIN_MODEL, MEMORY, PLAIN_TEXT_MODEL, ModelBundle, as_model
 from .memory import NOT_REMEMBERED
@@ -48,6 +48,7 @@ def explain_pages(model: ModelBundle | str | Path | None, pages: Iterable[list[B
                   top: int = DEFAULT_TOP) -> Iterator[Explanation]:
     """Explain every block of ``pages`` (lists of a page's blocks, in order) with ``model`` (a
     bundle, a model file, or None for the shipped model)."""
+    top = as_int(top)
     if type(top) is not int or top < 1:  # (2.5 or None would fail deep inside)
         raise SettingError("top", top, "give a whole number of features from 1")
     return _explained(as_model(model), pages, top)  # the checks above at the call, not at the first page

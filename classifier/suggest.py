@@ -30,7 +30,7 @@ from typing import IO, Iterable, Sequence
 
 import numpy as np
 
-from .blocks import Block, checked_pages, group_pages, is_given_label, iter_labelled
+from .blocks import Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled
 from .errors import BlocktagError, OutputError, SettingError
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
@@ -93,6 +93,7 @@ def suggest_pages(
     :func:`labelled_pages` and :func:`labelled_texts`), is never suggested. Ties keep input
     order, so the ranking is deterministic.
     """
+    n = as_int(n)
     if type(n) is not int or n < 1:
         raise SettingError("n", n, "give a whole number of pages from 1")
     if isinstance(diversity, bool) or not isinstance(diversity, Real) or not 0 <= diversity <= 1:

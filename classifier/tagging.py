@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import Block, block_list, check_page_order, checked_pages
+from .blocks import MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, check_page_order, checked_pages
 from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
@@ -51,7 +51,7 @@ class TaggedBlock:
         record = {"page": self.block.page}
         if self.block.url is not None:
             record["url"] = self.block.url
-        record.update(index=self.block.index, text=self.block.text, label=self.label,
+        record.update(index=int(self.block.index), text=self.block.text, label=self.label,  # (numpy's, too)
                       confidence=self.confidence, scores=self.scores)
         return record
 
@@ -88,7 +88,7 @@ def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOC
     row with the same name (a long page's chunks, or pages of two files) go in different
     batches: in one, the features would read them as one page."""
     batch: list[Block] = []
-    for page in checked_pages(pages):
+    for page in _chunked(checked_pages(pages)):
         if batch and page and page[0].page == batch[-1].page:
             yield batch
             batch = []
@@ -98,6 +98,16 @@ def batches(pages: Iterable[list[Block]], batch_blocks: int = DEFAULT_BATCH_BLOC
             batch = []
     if batch:
         yield batch
+
+
+def _chunked(pages: Iterable[list[Block]]) -> Iterator[list[Block]]:
+    """A page over ``MAX_PAGE_BLOCKS`` blocks in chunks of that many, with a warning, as the
+    readers give one: a caller's page is tagged as the same page read from a file is."""
+    for page in pages:
+        if len(page) > MAX_PAGE_BLOCKS:
+            yield from capped_pages(page)
+        else:
+            yield page
 
 
 # ---------------------------------------------------------------------- tagging
@@ -125,6 +135,7 @@ class Tagger:
     def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
         self.model = as_model(model)
         self.jobs = resolve_jobs(jobs)
+        batch_blocks = as_int(batch_blocks)
         if batch_blocks is not None and (type(batch_blocks) is not int or batch_blocks < 1):
             raise SettingError("batch_blocks", batch_blocks, "give a whole number of blocks from 1 (or None)")
         self.batch_blocks = DEFAULT_BATCH_BLOCKS if batch_blocks is None else batch_blocks

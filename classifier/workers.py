@@ -35,6 +35,7 @@ try:
 except ImportError:  # Windows
     fcntl = None
 
+from .blocks import as_int
 from .errors import SettingError, WorkerError
 
 ALL_CORES = -1
@@ -60,6 +61,7 @@ def resolve_jobs(jobs: int) -> int:
     cores is capped at them with a warning; 0 and other negatives are refused. Where worker
     processes cannot be forked (Windows), one, with a warning."""
     cores = available_cores()
+    jobs = as_int(jobs)  # (numpy's too)
     if isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != ALL_CORES):
         raise SettingError("jobs", jobs, "give a number of processes from 1, or -1 for one per core")
     if jobs > cores:

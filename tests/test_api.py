@@ -249,6 +249,49 @@ def test_blocks_built_from_numpy_numbers_are_tagged_as_python_numbers_are(small_
     assert [t.scores for t in tagger.tag_pages([from_numpy])] == [t.scores for t in tagger.tag_pages([plain])]
 
 
+def test_a_callers_huge_page_is_tagged_in_the_chunks_a_file_of_it_is(small_model, monkeypatch):
+    import json
+    import warnings
+
+    import numpy as np
+
+    from classifier import blocks as blocks_module
+
+    monkeypatch.setattr(blocks_module, "MAX_PAGE_BLOCKS", 4)
+    monkeypatch.setattr(classifier.tagging, "MAX_PAGE_BLOCKS", 4)
+    text = "\n\n".join(["Harbour reopens", "By Ana Ruiz", "The harbour reopened.", "Photo: Li Wei"] * 3)
+    tagger = classifier.Tagger(small_model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_text = tagger.tag_text(text, page="p")
+        from_pages = list(tagger.tag_pages([classifier.page_blocks(text, "p")]))
+        numbered = [Block("p", np.int64(i), b.text) for i, b in enumerate(classifier.page_blocks(text, "p"))]
+        records = [t.to_record() for t in tagger.tag_pages([numbered])]
+    assert [t.scores for t in from_pages] == [t.scores for t in from_text]
+    assert json.loads(json.dumps(records))[1]["index"] == 1  # (numpy's int64 is no JSON)
+
+
+def test_numpy_whole_numbers_are_taken_for_counts(small_model):
+    import numpy as np
+
+    tagger = classifier.Tagger(small_model, jobs=np.int64(1), batch_blocks=np.int32(50))
+    assert (tagger.jobs, tagger.batch_blocks) == (1, 50)
+    page = classifier.page_blocks("Harbour reopens\n\nBy Ana Ruiz", "p")
+    assert len(list(explain_pages(small_model, [page], top=np.int64(2)))[0].evidence) == 2
+    assert len(suggest_pages(small_model, [page], np.int64(1))) == 1
+    with pytest.raises(SettingError):
+        classifier.Tagger(small_model, batch_blocks=np.bool_(True))
+
+
+def test_cross_validate_refuses_splits_made_for_other_folds(corpus_blocks):
+    from classifier.evaluation import cross_validation_splits
+
+    splits = cross_validation_splits(corpus_blocks, 2)
+    with pytest.raises(SettingError) as info:
+        cross_validate(corpus_blocks, folds=3, splits=splits)
+    assert str(info.value) == "folds=3: give the folds the 2 splits were made for, or no splits"
+
+
 def test_cross_validate_counts_groups_given_as_a_generator(corpus_blocks):
     pages = sorted({b.page for b in corpus_blocks})
     group_of = {page: f"g{k % 3}" for k, page in enumerate(pages)}

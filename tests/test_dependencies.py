@@ -60,3 +60,10 @@ def test_a_report_without_the_extra_says_what_to_install(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == "Error: --report needs matplotlib: pip install 'blocktag[report]'"
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_star_import_works_without_scikit_learn_and_leaves_training_out():
+    setup = BLOCKED.split("sys.argv =")[0]  # the same blocked imports, then the library instead of the CLI
+    done = subprocess.run([sys.executable, "-c", setup + "from classifier import *\nprint('train' in dir(), Tagger.__name__)"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (0, "False Tagger\n"), done.stderr
