@@ -952,7 +952,8 @@ def label_cli(
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
 
-    Saves after every page and resumes where it stopped.
+    Saves after every page and resumes where it stopped. From a pipe it reads one answer
+    a line (an empty line accepts).
 
     Example: blocktag label to_label.jsonl
     """
