@@ -12,6 +12,7 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
 __version__ = "0.4.5"
 
 from importlib.util import find_spec  # noqa: E402
+from os import PathLike as _PathLike  # noqa: E402
 
 from .blocks import Block, join_blocks, page_blocks, read_groups, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
@@ -48,8 +49,8 @@ def __getattr__(name: str):
 def _tagger(model: "ModelBundle | str | None") -> Tagger:
     """A Tagger for ``model``. A model file (the shipped one by default) is loaded once and
     reused while the file is unchanged, so tagging page after page does not reload it."""
-    if isinstance(model, ModelBundle):
-        return Tagger(model)
+    if isinstance(model, ModelBundle) or not isinstance(model, (str, _PathLike, type(None))):
+        return Tagger(model)  # (a bundle; or no model at all, which Tagger refuses saying what to give)
     from pathlib import Path
 
     path = Path(model).resolve() if model is not None else shipped_model_path()

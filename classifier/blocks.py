@@ -70,6 +70,9 @@ def normalise_newlines(text: str) -> str:
 
 def segment(text: str) -> list[str]:
     """Split page text into blocks on blank lines, keeping each block's text as scraped."""
+    if not isinstance(text, str):  # (bytes: tag_text reads them, in their encoding; this takes text)
+        raise DataFormatError(f"a page's text must be a string, got {short_repr(text)}; decode bytes first, or tag "
+                              "them with tag_text")
     return list(iter_segments(text))
 
 
