@@ -191,6 +191,8 @@ def _blocks_with(**fields):
      "model must be a ModelBundle, a model file's path or None (the shipped model); got 3"),
     (lambda m: classifier.tag_text("A page.", model=3), "ModelError",
      "model must be a ModelBundle, a model file's path or None (the shipped model); got 3"),
+    (lambda m: list(m.tag_pages(None)), "DataFormatError",
+     "pages: expected lists of Block records, a list a page (as iter_pages gives them), got None"),
     (lambda m: classifier.page_blocks(None, "p"), "DataFormatError",
      "a page's text must be a string, got None; decode bytes first, or tag them with tag_text"),
     (lambda m: classifier.load_model(3), "ModelError", "a model file's path must be a str or Path; got 3"),
