@@ -283,6 +283,7 @@ class _PipedWorker:
                     try:
                         for fd in {request_write, reply_read, *inherited, *_PARENT_PIPES}:
                             os.close(fd)
+                        _PARENT_PIPES.clear()  # (a pool this worker opens has only its own)
                         worker_started(parent_pid)
                         _serve(function, request_read, reply_write)
                         code = 0
@@ -332,12 +333,14 @@ class _PipedWorker:
 
 # The parent's ends of every live worker's pipes, in any pool of this process.
 _PARENT_PIPES: set[int] = set()
-_PIPES_LOCK = threading.Lock()
+# Re-entrant: the garbage collector may end an abandoned pool (its stop() takes the lock)
+# while this thread holds it to start another.
+_PIPES_LOCK = threading.RLock()
 
 
 def _new_pipes_lock() -> None:
     global _PIPES_LOCK
-    _PIPES_LOCK = threading.Lock()  # a child forked while another thread held it starts with it free
+    _PIPES_LOCK = threading.RLock()  # a child forked while another thread held it starts with it free
 
 
 os.register_at_fork(after_in_child=_new_pipes_lock)
