@@ -301,15 +301,22 @@ def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
     seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2))) or _FRAGMENT_START.match(line)
-    if seam and _NEW_STATEMENT.match(line) and _ENDS_STATEMENT.search(last_piece, max(0, len(last_piece) - 4)):
+    if seam and _NEW_STATEMENT.match(line) and _ends_sentence(last_piece):
         return False  # a sentence ended, and one starts indented (lxml's text_content keeps the source's indent)
     return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
 
 
 # A line that starts a sentence after one space, and a piece that ended one (a cut piece,
 # "The ", ends in a space instead).
+def _ends_sentence(piece: str) -> bool:
+    found = _ENDS_STATEMENT.search(piece, max(0, len(piece) - 40))
+    return bool(found) and found.group(1) not in _ABBREVIATIONS
+
+
 _NEW_STATEMENT = re.compile(r" [A-Z]")
-_ENDS_STATEMENT = re.compile(r"[.!?:…][\"'’”)\]]*$")
+# A sentence's end: a word of three or more letters, not all capitals ("Sen.", "U.S.",
+# "Mr." and initials end no sentence), before its stop; a colon ends none ("By:", "Photo:").
+_ENDS_STATEMENT = re.compile(r"(?<![^\W\d_])([^\W\d_]*[a-zß-ÿ][^\W\d_]{2,})[.!?…][\"'’”)\]]*$")
 
 
 def _join_loose_lists(blocks: list[str]) -> list[str]:
@@ -443,9 +450,13 @@ def _is_table_rule(line: str) -> bool:
 
 def _is_indented_code(lines: list[str]) -> bool:
     """Markdown's indented code (html2text writes a ``<pre>`` so): every line indented four
-    spaces or more, the first with no list marker (a list item's lines are indented under it)."""
+    spaces or more, the first with no list marker (a list item's lines are indented under it),
+    and no line going on into the next as wrapped prose does (a loose list item's second
+    paragraph, indented under it by pandoc)."""
+    stripped = [line.strip() for line in lines]
     return (all(line.startswith("    ") or not line.strip() for line in lines)
-            and not _MARKER.match(lines[0].lstrip(" ")))
+            and not _MARKER.match(lines[0].lstrip(" "))
+            and not any(map(_goes_on_wrapped, stripped, stripped[1:])))
 
 
 def _last_word(pieces: list[str]) -> str:
@@ -463,20 +474,36 @@ def _join_fenced(blocks: list[str]) -> list[str]:
     """A fenced code block with blank lines in it (a function's body apart from its imports)
     as one block, its blank lines dropped as the HTML reader drops them (a blank line would
     end the block). html2text's ``--mark-code`` markers, ``[code]`` and ``[/code]`` on lines
-    of their own, are fences too."""
+    of their own, are fences too. A fence closed by no later block within
+    :data:`MAX_FENCED_BLOCKS` (a divider of tildes, a stray marker) joins nothing."""
     if not any("```" in block or "~~~" in block or "[code]" in block for block in blocks):
         return blocks
+    blocks = ["\n".join("```" if line.strip() in _MARKED_CODE else line for line in block.split("\n"))
+              for block in blocks]
     joined: list[str] = []
-    open_fence = False
-    for block in blocks:
-        lines = ["```" if line.strip() in _MARKED_CODE else line for line in block.split("\n")]
-        block = "\n".join(lines)
-        if open_fence:
-            joined[-1] += "\n" + block
-        else:
-            joined.append(block)
-        open_fence = open_fence != (sum(map(_is_fence, lines)) % 2 == 1)
+    k = 0
+    while k < len(blocks):
+        end = k
+        if _opens_code(blocks[k]):
+            end = next((j for j in range(k + 1, min(len(blocks), k + 1 + MAX_FENCED_BLOCKS)) if _opens_code(blocks[j])), k)
+        joined.append("\n".join(blocks[k:end + 1]))
+        k = end + 1
     return joined
+
+
+MAX_FENCED_BLOCKS = 200
+
+
+def _opens_code(block: str) -> bool:
+    """Whether a block holds an odd number of fence lines (one left open, or one closing
+    another block's); a line that opens and closes its fence ("```npm i x```") is none."""
+    return sum(_is_fence(line) and not _closes_itself(line) for line in block.split("\n")) % 2 == 1
+
+
+def _closes_itself(line: str) -> bool:
+    text = line.strip()
+    mark = text[:3]
+    return len(text) > 6 and text.endswith(mark) and text.strip(mark[0]) != ""
 
 
 _MARKED_CODE = frozenset({"[code]", "[/code]"})

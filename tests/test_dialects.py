@@ -561,10 +561,14 @@ def test_unwrapping_keeps_a_hard_break_after_a_joined_line_and_a_tables_rule():
 def test_a_sentence_after_a_blank_line_and_the_sources_indent_is_a_block_of_its_own():
     # lxml's text_content() keeps the indentation the page's source had; get_text's cut
     # pieces (" spent Monday") go on with the sentence before them
-    page = "The council chose three routes:\n\n A signed detour;\n A free shuttle boat.\n\nIt approved all three."
-    assert split_page(page, "auto") == ["The council chose three routes:", " A signed detour;\n A free shuttle boat.",
+    page = "It chose three routes.\n\n A signed detour;\n A free shuttle boat.\n\nIt approved all three."
+    assert split_page(page, "auto") == ["It chose three routes.", " A signed detour;\n A free shuttle boat.",
                                         "It approved all three."]
     assert split_page("The \n\nSteelers\n\n spent Monday at home.", "auto") == ["The Steelers spent Monday at home."]
+    # no sentence ends in a colon, an abbreviation or initials: get_text's cuts there go on
+    for cut in ("By:\n\n Jane Doe", "He met \n\nSen.\n\n Warren today.", "Funds from the U.S.\n\n Treasury came.",
+                "Asked Prof.\n\n Smith.", "Photo:\n\n John Smith/AP"):
+        assert len(split_page(cut, "auto")) == 1, cut
 
 
 def test_auto_keeps_a_fenced_block_with_blank_lines_whole_and_never_unwraps_code():
@@ -578,6 +582,14 @@ def test_auto_keeps_a_fenced_block_with_blank_lines_whole_and_never_unwraps_code
     assert split_page(wrapped * 6 + code + "\n\n" + wrapped, "auto")[6] == expected[1]  # a hard-wrapped page's
     indented = "    $ python -X importtime -c 'import tool' 2> imports.log\n    $ sort -n imports.log | tail -5"
     assert split_page(wrapped * 6 + indented + "\n\n" + wrapped, "auto")[6] == indented
+    # a fence no later block closes joins nothing, nor does a line that closes its own
+    assert split_page("One\n\n~~~~~~~~\n\nTwo\n\nThree", "auto") == ["One", "~~~~~~~~", "Two", "Three"]
+    assert split_page("Run ```npm i x```\n\nNext\n\nMore", "auto") == ["Run ```npm i x```", "Next", "More"]
+    # a loose list item's second paragraph, indented under it and wrapped, is prose: unwrapped
+    item = ("    She added that the fares would rise by ten per cent from the first of June\n"
+            "    and that the council would review them again next spring.")
+    unwrapped = split_page(wrapped * 6 + item + "\n\n" + wrapped, "auto")[6]
+    assert "\n" not in unwrapped and unwrapped.endswith("next spring.")
     marked = "[code]\n\n    $ make\n    $ make install\n\n[/code]"  # html2text --mark-code
     assert split_page(f"Build it:\n\n{marked}\n\nDone.", "auto") == [
         "Build it:", "```\n    $ make\n    $ make install\n```", "Done."]
