@@ -37,6 +37,7 @@ FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pa
 # page 250 deep was read as one block; the interpreter's recursion limit is raised to fit.
 MAX_DEPTH = 1000
 _FRAMES_PER_LEVEL = 4  # element() -> children() -> element(), and list() or a link's card between
+_CALLERS_FRAMES = 1500  # the frames of whatever called the reader
 NO_TARGET = "#"
 CODE_FENCE = "```"
 
@@ -133,7 +134,7 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
     _mark_layout_tables(root)
     builder = _Builder(url)
-    needed = MAX_DEPTH * _FRAMES_PER_LEVEL + 500
+    needed = MAX_DEPTH * _FRAMES_PER_LEVEL + _CALLERS_FRAMES
     if sys.getrecursionlimit() < needed:  # (only ever raised: threads may be deep in it too)
         sys.setrecursionlimit(needed)
     builder.element(root, depth=0)
@@ -604,7 +605,7 @@ class _Builder:
         elif tag in LISTS:
             self.list(element, depth)
         elif tag == "tr" and not self._holds_blocks(element, ignore=CELL_CONTENT) and element.get(_LAYOUT) is None:
-            self.row(element)
+            self.row(element, depth)
         elif tag == "pre":
             # Code as markdown writes it, fenced, its lines as they are (indentation is
             # Python's and YAML's syntax); a blank line in it would end the block.
@@ -688,16 +689,16 @@ class _Builder:
         self.end_block()
         self.list_depth = outer_depth
 
-    def row(self, element) -> None:
-        cells = [self._cell(cell) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
+    def row(self, element, depth: int) -> None:
+        cells = [self._cell(cell, depth + 1) for cell in element if isinstance(cell.tag, str) and cell.tag in TABLE_CELLS]
         self.end_line()
         self.text(" | ".join(cell for cell in cells if cell))
         self.end_line()
 
-    def _cell(self, cell) -> str:
+    def _cell(self, cell, depth: int) -> str:
         # A cell on one line, its links kept ("[Report](https://...)").
         builder = _Builder(self.url)
-        builder.children(cell, 0)
+        builder.children(cell, depth)  # (the page's depth: a cell's own walk counts on from it)
         return " ".join(_SPACES.sub(" ", block) for block in builder.finish())
 
     def link(self, element) -> None:
