@@ -265,13 +265,13 @@ def cross_validate(
     def spread(values: list[float]) -> dict:
         return {"mean": float(np.mean(values)), "std": float(np.std(values))}
 
-    from .model import BlockClassifier
+    from .model import BlockClassifier, python_setting
 
     return {
-        "folds": folds,
+        "folds": as_int(folds),
         "groups": len(set(groups)) if groups is not None else len({b.page for b in blocks}),
         "plain_text_model": plain_text_model,
-        "params": {k: (list(v) if isinstance(v, tuple) else v) for k, v in BlockClassifier(**params).get_params().items()},
+        "params": {k: python_setting(v, as_json=True) for k, v in BlockClassifier(**params).get_params().items()},
         "accuracy": spread([s["accuracy"] for s in fold_scores]),
         "macro_f1": spread([s["macro_f1"] for s in fold_scores]),
         "per_label": {

@@ -40,7 +40,7 @@ from xml.sax.saxutils import quoteattr
 
 from .blocks import GUIDE_LABELS, short_repr
 from .errors import BlocktagError, DataFormatError
-from .files import DEFAULT_ENCODING, read_text
+from .files import DEFAULT_ENCODING, read_text, text_encoding
 
 MODEL_VERSION = "blocktag"
 CONTROL = "label_{}"
@@ -171,8 +171,10 @@ def annotated_tasks(path: str | Path) -> int:
     for a file that is missing or no such export."""
     try:
         with open(path, "rb") as handle:  # only a file that opens with a list can be an export: no other is read whole
-            if not handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
-                return 0
+            head = handle.read(4096)
+        marked = text_encoding(head, "")  # (an export saved as UTF-16 too)
+        if not head.decode(marked or "utf-8", "replace").lstrip("\ufeff \t\r\n").startswith("["):
+            return 0
         tasks = json.loads(read_text(path))
     except (OSError, BlocktagError, ValueError, RecursionError):
         return 0

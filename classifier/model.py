@@ -143,7 +143,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
 
     def first_pass(self) -> Pipeline:
         """The per-block pipeline: the registered features → logistic regression."""
-        params = {name: _python(value) for name, value in self.get_params().items()}  # (a grid's np.int64: JSON later)
+        params = {name: python_setting(value) for name, value in self.get_params().items()}  # (a grid's np.int64: JSON later)
         return Pipeline([
             ("features", FeatureUnion([(name, feature_pipeline(name, params)) for name in self.features])),
             ("classify", self._logistic(self.C)),
@@ -209,6 +209,10 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)  # (its own dtype: scikit-learn's cross_val_predict hands labels over as integers)
         if y.dtype.kind not in "iuUO":
             y = y.astype(object)
+        if y.dtype.kind in "iu" and self.trim_edges > 0:
+            warnings.warn("labels are numbers, not names: the copies with a page's edges trimmed (trim_edges) cut "
+                          f"its {' and '.join(sorted(EDGE_CHROME_LABELS))} blocks by name, so none are made; give "
+                          "the labels' names to train as train() does", stacklevel=2)
         if y.shape != (len(X),):
             raise TrainingError(f"{len(X)} blocks but {y.size} labels: give one label a block")
         # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
@@ -475,7 +479,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "blocks": len(blocks),
         "pages": len({b.page for b in blocks}),
         "training_sha256": training_data_hash(blocks),
-        "params": {k: _python(v, as_json=True) for k, v in classifier.get_params().items()},
+        "params": {k: python_setting(v, as_json=True) for k, v in classifier.get_params().items()},
         "metrics": _training_metrics(classifier, blocks, labels),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **({"sources": sources} if sources else {}),
@@ -486,11 +490,11 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     return ModelBundle(compiled, metadata, plain=plain, memory=memory, classifier=classifier)
 
 
-def _python(value, as_json: bool = False):
+def python_setting(value, as_json: bool = False):
     """A setting with numpy's numbers (a grid built with ``np.arange``) as Python's; with
     ``as_json``, its tuples as lists too, as JSON holds them."""
     if isinstance(value, (tuple, list)):
-        items = [_python(v, as_json) for v in value]
+        items = [python_setting(v, as_json) for v in value]
         return items if as_json or isinstance(value, list) else tuple(items)
     return value.item() if isinstance(value, np.generic) else value
 

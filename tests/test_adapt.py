@@ -338,6 +338,16 @@ def test_suggest_cli_writes_to_a_fifo_without_reading_it_first(small_model_path,
     assert got and got[0].decode().count("\n") == len(read_labelled([SEED_LABELS]))  # the seed page, a line a block
 
 
+def test_suggest_cli_refuses_to_write_over_an_annotated_export_saved_as_utf16(tmp_path):
+    tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
+    out = tmp_path / "export.json"
+    out.write_bytes(json.dumps(simulated_export(tasks * 2, {})).encode("utf-16"))
+    before = out.read_bytes()
+    result = run("suggest", SEED_PAGE, "--pages", 1, "-f", "labelstudio", "-o", out)
+    assert result.exit_code == 1 and "annotated task" in result.stderr
+    assert out.read_bytes() == before
+
+
 def test_suggest_cli_refuses_to_write_over_a_hand_labelled_file(tmp_path):
     out = tmp_path / "mine.jsonl"
     out.write_bytes(SEED_LABELS.read_bytes())  # the guide's format: labels, no confidence

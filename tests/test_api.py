@@ -289,6 +289,15 @@ def test_numpy_whole_numbers_are_taken_for_counts(small_model):
         classifier.Tagger(small_model, batch_blocks=np.bool_(True))
 
 
+def test_cross_validate_with_numpy_settings_gives_json(corpus_blocks):
+    import json
+
+    import numpy as np
+
+    result = cross_validate(corpus_blocks, folds=np.int64(2), plain_text_model=False, max_iter=np.int64(300))
+    assert json.loads(json.dumps(result))["folds"] == 2 and result["params"]["max_iter"] == 300
+
+
 def test_cross_validate_refuses_splits_made_for_other_folds(corpus_blocks):
     from classifier.evaluation import cross_validation_splits
 

@@ -382,6 +382,8 @@ def test_fit_and_predict_check_their_blocks_and_take_any_labels():
         BlockClassifier(trim_edges=0.0).fit([b.text for b in blocks], ["body", "byline", "byline"])
     assert str(info.value) == "X: block 0: expected a Block, got 'Storm hits the coast'"
     # labels of any type scikit-learn takes: cross_val_predict hands them over as integers
+    with pytest.warns(UserWarning, match="labels are numbers, not names"):  # (trim_edges reads names)
+        BlockClassifier().fit(blocks, [0, 1, 1])
     by_number = BlockClassifier(trim_edges=0.0).fit(blocks, [0, 1, 1])
     assert list(by_number.classes_) == [0, 1] and by_number.predict(blocks).dtype.kind == "i"
 
