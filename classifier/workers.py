@@ -172,7 +172,7 @@ class PipedWorkers:
         parent_pid = os.getpid()
         try:
             for _ in range(count):
-                self._workers.append(_PipedWorker.start(function, parent_pid, self._parent_fds()))
+                self._workers.append(_PipedWorker.start(function, parent_pid))
         except BaseException:
             self.close(kill=True)
             raise
@@ -182,9 +182,6 @@ class PipedWorkers:
 
     def __exit__(self, kind, value, traceback) -> None:
         self.close(kill=kind is not None)
-
-    def _parent_fds(self) -> list[int]:
-        return [fd for worker in self._workers for fd in (worker.requests, worker.replies)]
 
     def queued(self, k: int) -> int:
         """Requests sent to worker ``k`` whose results have not been taken."""
@@ -269,7 +266,7 @@ class _PipedWorker:
     taken: int = 0
 
     @classmethod
-    def start(cls, function, parent_pid: int, inherited: list[int]) -> "_PipedWorker":
+    def start(cls, function, parent_pid: int) -> "_PipedWorker":
         # Under one lock with every pool's pipes (two taggers streaming at once, in one thread
         # or several): a worker forked holding another pool's pipe ends would keep that
         # pool's workers from seeing their pipe close, and its close would wait for ever.
@@ -281,7 +278,7 @@ class _PipedWorker:
                 if pid == 0:  # the worker: it never returns from here
                     code = 1
                     try:
-                        for fd in {request_write, reply_read, *inherited, *_PARENT_PIPES}:
+                        for fd in {request_write, reply_read, *_PARENT_PIPES}:  # (this pool's other workers' too)
                             os.close(fd)
                         _PARENT_PIPES.clear()  # (a pool this worker opens has only its own)
                         worker_started(parent_pid)
