@@ -901,7 +901,7 @@ def suggest_cli(
                    "file; name it .json" if fmt is SuggestFormat.labelstudio else
                    f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
                    "name it .jsonl")
-    from .suggest import check_keeps_no_reviewed_labels, labelled_pages, labelled_texts, suggest_pages
+    from .suggest import check_keeps_no_reviewed_labels, labelled, suggest_pages
 
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
@@ -911,13 +911,13 @@ def suggest_cli(
             check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
         if config is not None:
             check_keeps_no_reviewed_labels(config, "the labeling config")
-        labelled = labelled_pages(exclude or [], encoding)
+        labelled_names, labelled_texts = labelled(exclude or [], encoding)
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,
-                               exclude_pages=labelled, exclude_texts=labelled_texts(exclude or [], encoding))
+                               exclude_pages=labelled_names, exclude_texts=labelled_texts)
         if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
             bad_files.finish("read")
-            raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if labelled
+            raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if labelled_names
                        else "no pages to suggest from")
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:

@@ -34,7 +34,7 @@ from .blocks import Block, as_int, checked_pages, group_pages, is_given_label, i
 from .errors import BlocktagError, OutputError, SettingError
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
-from .tagging import DEFAULT_BATCH_BLOCKS
+from .tagging import batches
 
 # How much a page's likeness to an already picked page discounts it (0: rank by
 # uncertainty alone; 1: a copy of a picked page scores 0).
@@ -90,7 +90,7 @@ def suggest_pages(
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
     :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages``, or whose
     :func:`page_fingerprint` is in ``exclude_texts`` (pages already labelled, see
-    :func:`labelled_pages` and :func:`labelled_texts`), is never suggested. Ties keep input
+    :func:`labelled`), is never suggested. Ties keep input
     order, so the ranking is deterministic.
     """
     n = as_int(n)
@@ -167,36 +167,18 @@ def _contenders(candidates: Iterable[_Candidate], n: int, diversity: float) -> l
 
 
 def _candidates(model: ModelBundle, pages: Iterable[list[Block]]) -> Iterable[_Candidate]:
-    # Pages are batched for the model by hand, as tagging.batches does, keeping each page's
-    # rows. Two inputs may hold pages of one name: in a row in one batch the features would
-    # read them as one page, so the second starts a batch of its own.
+    # tagging.batches keeps two pages of one name in a row (two inputs' "home") in different
+    # batches, so a batch's runs of one name are its pages.
     position = 0
-    batch: list[list[Block]] = []
-    size = 0
-    for page in pages:
-        if batch and page and page[0].page == batch[-1][0].page:
-            yield from _score_batch(model, batch, position)
-            position += len(batch)
-            batch, size = [], 0
-        if page:
-            batch.append(page)
-            size += len(page)
-        if size >= DEFAULT_BATCH_BLOCKS:
-            yield from _score_batch(model, batch, position)
-            position += len(batch)
-            batch, size = [], 0
-    if batch:
-        yield from _score_batch(model, batch, position)
-
-
-def _score_batch(model: ModelBundle, batch: list[list[Block]], position: int) -> Iterable[_Candidate]:
-    proba = model.predict_proba([b for page in batch for b in page])
-    start = 0
-    for offset, page in enumerate(batch):
-        page_proba = proba[start:start + len(page)]
-        start += len(page)
-        doubt = 1.0 - page_proba.max(axis=1)
-        yield _Candidate(position + offset, page, page_proba, float(doubt.sum()))
+    for batch in batches(pages):
+        proba = model.predict_proba(batch)
+        start = 0
+        for page in group_pages(batch):
+            page_proba = proba[start:start + len(page)]
+            start += len(page)
+            doubt = 1.0 - page_proba.max(axis=1)
+            yield _Candidate(position, page, page_proba, float(doubt.sum()))
+            position += 1
 
 
 def uncertain_words(blocks: Sequence[Block], doubt: Sequence[float]) -> dict[str, float]:
@@ -220,16 +202,17 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
 def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> set[str]:
     """The names of the pages in files of labelled blocks (the guide's JSONL or CSV, or
     Label Studio exports): the pages ``suggest_pages(exclude_pages=...)`` leaves out."""
-    return {block.page for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding)}
+    return labelled(paths, encoding)[0]
 
 
-def labelled_texts(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> set[str]:
-    """The :func:`page_fingerprint` of each page in files of labelled blocks: the pages
-    ``suggest_pages(exclude_texts=...)`` leaves out whatever they are named this time (a page
-    is named by its file, and a crawl given with another file of that name names it by its
-    folder too)."""
+def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> tuple[set[str], set[str]]:
+    """The names and the :func:`page_fingerprint` of the pages in files of labelled blocks,
+    read once: what ``suggest_pages(exclude_pages=..., exclude_texts=...)`` leaves out. The
+    text knows a page whatever it is named this time (a page is named by its file, and a
+    crawl given with another file of that name names it by its folder too)."""
     blocks = (block for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding))
-    return {page_fingerprint(page) for page in group_pages(blocks)}
+    pages = list(group_pages(blocks))
+    return {page[0].page for page in pages}, {page_fingerprint(page) for page in pages}
 
 
 def page_fingerprint(blocks: Sequence[Block]) -> str:
