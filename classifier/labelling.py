@@ -187,16 +187,16 @@ class LabelFile:
         target, now = self.path, _stamp(self.path)
         if now != self.stamp:
             target = _free_name(self.path)
+        text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in self.records)
         # In the encoding it was read in: a second run with the same --encoding reads it back.
         with atomic_write(target, encoding=self.encoding) as out:
-            for record in self.records:
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(text)
         if target != self.path:
             what = ("was moved or deleted" if now is None else
                     "was changed by another program (a second 'blocktag label' on it?)")
             raise LabelConflict(f"{self.path} {what} since this session read it; this session's answers are in "
                                 f"{target}: keep one of the two files")
-        self.stamp = _stamp(self.path)
+        self.stamp = _stamp(self.path, text.encode(self.encoding))  # (what was just written, not read back)
 
     def reviewed(self) -> int:
         return sum(1 for r in self.records if _is_done(r))
@@ -211,12 +211,13 @@ def _is_done(record: dict) -> bool:
     return bool(record.get("label")) and is_reviewed(record)
 
 
-def _stamp(path: Path) -> tuple | None:
+def _stamp(path: Path, content: bytes | None = None) -> tuple | None:
     # Every save replaces the file (a new inode); an editor's save in place changes its time,
-    # size or, within one tick of a coarse clock (FAT, HFS+), at least its bytes.
+    # size or, within one tick of a coarse clock (FAT, HFS+), at least its bytes (``content``:
+    # the bytes just written there).
     try:
         status = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = hashlib.sha256(path.read_bytes() if content is None else content).hexdigest()
     except OSError:
         return None
     return status.st_ino, status.st_mtime_ns, status.st_size, digest

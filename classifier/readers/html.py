@@ -453,7 +453,7 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
 _CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate")
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
     "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
-_CAROUSEL_CLONE = re.compile(r"\b(?:slick-cloned|swiper-slide-duplicate)\b")
+_CAROUSEL_CLONE = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, _CAROUSEL_CLONES)))
 _PRUNED = "blocktag-pruned"
 _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
