@@ -150,16 +150,24 @@ def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], sour
 
 def _json_text_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]] | None:
     """The pages of text that opens like JSON, or None when it is no JSON after all."""
-    first = _FIRST_LINE.match(text)
-    record = _parsed(first.group(1))
-    if isinstance(record, dict):  # JSON lines: pages or blocks, never a page of JSON
-        if _opens_a_page_of_text(record, text, first.end()):
-            return None
-        return _json_lines_pages(lambda: jsonl_text_records(text, source), source, page, split)
+    lines = _json_lines_start(text)
+    if lines is not None:  # JSON lines: pages or blocks, never a page of JSON
+        return _json_lines_pages(lambda: jsonl_text_records(text, source), source, page, split) if lines else None
     document = _parsed(text)
     if document is not _NOT_JSON:  # one page record, or a list of them
         return _json_document_pages(document, source, page, split)
     return None
+
+
+def _json_lines_start(text: str) -> bool | None:
+    """Whether text (its start, at least its first line and some after) opens JSON lines:
+    None when its first line is no JSON object, False when that object is a blob atop a page
+    of text (:func:`_opens_a_page_of_text`)."""
+    first = _FIRST_LINE.match(text)
+    record = _parsed(first.group(1))
+    if not isinstance(record, dict):
+        return None
+    return not _opens_a_page_of_text(record, text, first.end())
 
 
 def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
@@ -451,9 +459,7 @@ def _json_lines_in(spool, encoding: str) -> Callable[[], Iterator[tuple[int, obj
         text = (first + handle.read(SNIFF_READ_BYTES)).decode(marked or encoding, "replace").removeprefix("\ufeff")
     except (InputError, LookupError, *broken):
         return None  # the page reader says what is wrong
-    line = _FIRST_LINE.match(text)
-    record = _parsed(line.group(1))
-    if not isinstance(record, dict) or _opens_a_page_of_text(record, text, line.end()):
+    if not _json_lines_start(text):
         return None
 
     def records() -> Iterator[tuple[int, object]]:
