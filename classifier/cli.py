@@ -901,16 +901,16 @@ def suggest_cli(
                    "file; name it .json" if fmt is SuggestFormat.labelstudio else
                    f"--output {output}: suggest writes JSON lines, which blocktag label reads from a .jsonl file; "
                    "name it .jsonl")
-    from .suggest import check_keeps_no_reviewed_labels, labelled, suggest_pages
+    from .suggest import check_keeps_given_labels, labelled, suggest_pages
 
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output, config], [*inputs, *(exclude or []), model_read(model)], is_page_name)
         if output is not None:
-            check_keeps_no_reviewed_labels(output)  # round two of the loop may reuse round one's name
+            check_keeps_given_labels(output)  # round two of the loop may reuse round one's name
         if config is not None:
-            check_keeps_no_reviewed_labels(config, "the labeling config")
+            check_keeps_given_labels(config, "the labeling config")
         labelled_names, labelled_texts = labelled(exclude or [], encoding)
         bundle = load_model(model)
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,

@@ -224,7 +224,7 @@ def page_fingerprint(blocks: Sequence[Block]) -> str:
     return digest.hexdigest()
 
 
-def check_keeps_no_reviewed_labels(path: str | Path, what: str = "the suggestions") -> None:
+def check_keeps_given_labels(path: str | Path, what: str = "the suggestions") -> None:
     """Refuse to write ``what`` over a file of labels a person gave: JSON Lines whose labels
     training would read (reviewed, as ``blocktag label`` marks them, or with no model's
     confidence, as a hand-labelled file holds them), or a Label Studio export with submitted
