@@ -868,12 +868,6 @@ class SuggestFormat(str, Enum):
     labelstudio = "labelstudio"
 
 
-def _guide_order(label: str) -> tuple[int, str]:
-    from .blocks import GUIDE_LABELS
-
-    return (GUIDE_LABELS.index(label), "") if label in GUIDE_LABELS else (len(GUIDE_LABELS), label)
-
-
 @app.command("suggest")
 def suggest_cli(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
@@ -931,8 +925,8 @@ def suggest_cli(
         if config is not None:
             from .labelstudio import labeling_config
 
-            with atomic_write(config) as handle:  # the guide's labels in its order, then any others
-                handle.write(labeling_config(sorted(bundle.labels, key=_guide_order)))
+            with atomic_write(config) as handle:
+                handle.write(labeling_config(bundle.labels))
             typer.echo(f"Wrote {config}", err=True)
     fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
     table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first{fewer}")

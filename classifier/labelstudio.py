@@ -48,8 +48,9 @@ OBJECT = "text_{}"
 
 
 def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:
-    """The Label Studio labeling config for blocktag's page tasks."""
-    choices = "\n".join(f"        <Choice value={quoteattr(label)}/>" for label in labels)
+    """The Label Studio labeling config for blocktag's page tasks: the guide's labels in its
+    order (a model lists its own a-z), then any others."""
+    choices = "\n".join(f"        <Choice value={quoteattr(label)}/>" for label in sorted(labels, key=_guide_order))
     return (
         "<View>\n"
         '  <Header value="$page"/>\n'
@@ -61,6 +62,10 @@ def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:
         "  </Repeater>\n"
         "</View>\n"
     )
+
+
+def _guide_order(label: str) -> tuple[int, str]:
+    return (GUIDE_LABELS.index(label), "") if label in GUIDE_LABELS else (len(GUIDE_LABELS), label)
 
 
 def page_task(records: Sequence[dict]) -> dict:
