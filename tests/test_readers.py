@@ -412,6 +412,33 @@ def test_a_page_of_another_encoding_among_much_markup_is_refused_too(tmp_path, e
     assert words in [b.text for b in next(iter_pages([tmp_path / "page.html"], encoding))][-1]
 
 
+@pytest.mark.parametrize("lang, encoding, words", [
+    ("pl", "iso8859_2", "Zażółć gęślą jaźń: radni przyjęli budżet"),
+    ("pl-PL", "cp1250", "Zażółć gęślą jaźń: radni przyjęli budżet"),  # "ś" and "ź" are bytes ISO-8859-2 holds none of
+    ("cs", "cp1250", "Městská rada schválila nový rozpočet"),
+    ("ru", "cp1251", "Городской совет утвердил новый бюджет"),
+    ("el", "cp1253", "Το δημοτικό συμβούλιο ενέκρινε τον νέο προϋπολογισμό"),
+    ("ja", "shift_jis", "東京都は火曜日、新しい予算案を承認しました"),
+    ("zh-Hant-TW", "big5", "臺北市議會通過新預算"),
+    ("zh-CN", "gb18030", "北京市议会通过新预算"),
+])
+def test_a_page_that_names_no_charset_is_read_in_its_languages_legacy_encoding(tmp_path, lang, encoding, words):
+    page = f'<!DOCTYPE html>\n<html class="no-js" lang="{lang}"><body><p>{words}.</p></body></html>'
+    (tmp_path / "page.html").write_bytes(page.encode(encoding))
+    assert [b.text for b in next(iter_pages([tmp_path / "page.html"]))] == [f"{words}."]
+
+
+def test_a_page_that_does_not_read_in_its_languages_encoding_is_read_or_refused_as_before(tmp_path):
+    # KOI8-R read as windows-1251 is all capitals: not taken, and refused as any undeclared page of runs is
+    (tmp_path / "moscow.html").write_bytes(MOSCOW.replace("<html>", '<html lang="ru">').encode("koi8_r"))
+    with pytest.raises(InputError, match="names no charset and is neither UTF-8 nor cp1252 text"):
+        list(iter_pages([tmp_path / "moscow.html"]))
+    # a language whose browsers' default is windows-1252 anyway, and a page in UTF-8, read as ever
+    (tmp_path / "paris.html").write_bytes(PARIS.replace("<html>", '<html lang="fr">').encode("cp1252"))
+    assert next(iter_pages([tmp_path / "paris.html"]))[0].text == PARIS[15:-18]
+    (tmp_path / "tokyo.html").write_bytes(TOKYO.replace("<html>", '<html lang="ja">').encode("utf-8"))
+    assert next(iter_pages([tmp_path / "tokyo.html"]))[0].text == "東京都は火曜日、新しい予算案を承認しました。"
+
 def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_with_its_reason(tmp_path):
     path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/tokyo", "text/html", TOKYO.encode("shift_jis")),
                                               ("https://a.example/paris", "text/html", PARIS.encode("cp1252"))])

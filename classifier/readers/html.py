@@ -285,9 +285,11 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     """Decode a page by its byte-order mark, else its ``<meta charset>``, else the
     ``encoding`` the user named (``--encoding``, strictly: a page not in it is an
     :class:`InputError`), else UTF-8 (a page of UTF-8 with a few bad bytes, or cut short
-    mid-character, too), else :data:`FALLBACK_ENCODING` as browsers do, unless its bytes are
-    of another encoding's kind (an :class:`InputError` then, saying to give ``--encoding``
-    where ``hint``). Undecodable bytes of a page that names its charset become U+FFFD."""
+    mid-character, too), else the legacy encoding browsers default to for the language the
+    page declares (``<html lang="pl">``: ISO-8859-2), if it reads in it, else
+    :data:`FALLBACK_ENCODING` as browsers do, unless its bytes are of another encoding's kind
+    (an :class:`InputError` then, saying to give ``--encoding`` where ``hint``). Undecodable
+    bytes of a page that names its charset become U+FFFD."""
     marked = text_encoding(data, "")  # the codec it names drops the mark
     if marked:
         return data.decode(marked, errors="replace")
@@ -308,11 +310,65 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         as_utf8 = _mostly_utf8(data, exc.start)
     if as_utf8 is not None:
         return as_utf8
+    by_language = _language_encoding(data)
+    if by_language:
+        try:
+            text = data.decode(by_language)  # strictly: a page not in it reads on as below
+        except UnicodeDecodeError:
+            text = None
+        if text is not None and _mostly_lower_case(text):
+            return text
     if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
         fix = "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r" if hint else ""
         raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
                          f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
     return data.decode(FALLBACK_ENCODING, errors="replace")
+
+
+# The encoding browsers assume for an undeclared page that is not UTF-8, by language, where it
+# is not windows-1252 (the HTML Standard's suggested defaults by locale): here read off the
+# language the page declares, as the page's own word on who it was written for.
+LANGUAGE_ENCODINGS = {
+    "ar": "windows-1256", "fa": "windows-1256", "he": "windows-1255", "el": "iso-8859-7", "th": "windows-874",
+    "tr": "windows-1254", "ku": "windows-1254", "vi": "windows-1258", "et": "windows-1257", "lt": "windows-1257",
+    "lv": "windows-1257", "cs": "windows-1250", "sk": "windows-1250", "hr": "windows-1250", "bs": "windows-1250",
+    "hu": "iso-8859-2", "pl": "iso-8859-2", "sl": "iso-8859-2", "ja": "shift_jis", "ko": "euc-kr",
+    "zh": "gb18030", "zh-tw": "big5", "zh-hk": "big5", "zh-mo": "big5", "zh-hant": "big5",
+    **dict.fromkeys(("ru", "uk", "be", "bg", "mk", "sr", "kk", "ky", "tg", "tt", "ba", "sah"), "windows-1251"),
+}
+# An ISO-8859 page holds no byte from 0x80 to 0x9F (controls there), its Windows sibling
+# letters (Polish "ś" and "ź" in windows-1250): such bytes say which of the two it is.
+_WINDOWS_SIBLINGS = {"iso8859-2": "cp1250", "iso8859-7": "cp1253"}
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
+_HTML_LANG = re.compile(rb"<html\b[^>]{0,2000}?[\s\"'](?:xml:)?lang\s*=\s*[\"']?\s*([a-z]{2,3}(?:[-_][a-z0-9]{1,8})*)",
+                        re.IGNORECASE)
+
+
+def _language_encoding(data: bytes) -> str | None:
+    """The codec browsers read an undeclared page of the language its ``<html lang>`` names
+    with, when that is not :data:`FALLBACK_ENCODING`; else None."""
+    found = _HTML_LANG.search(data, 0, CHARSET_SNIFF_BYTES)
+    if found is None:
+        return None
+    tag = found.group(1).decode("ascii").lower().replace("_", "-")
+    label = LANGUAGE_ENCODINGS.get(tag) or LANGUAGE_ENCODINGS.get("-".join(tag.split("-")[:2]))
+    label = label or LANGUAGE_ENCODINGS.get(tag.split("-")[0])
+    encoding = known_encoding(label) if label else None
+    if encoding in _WINDOWS_SIBLINGS and _C1_BYTE.search(data):
+        return _WINDOWS_SIBLINGS[encoding]
+    return encoding
+
+
+# Prose is mostly lower case. A page read in the wrong one of a script's encodings is not:
+# KOI8-R's small letters are windows-1251's capitals. (A page of a script without case,
+# or with too few letters to tell, passes.)
+MIN_CASED_LETTERS = 20
+CASE_SAMPLE_CHARS = 256 * 1024  # enough letters to tell, on a page of any size
+
+
+def _mostly_lower_case(text: str) -> bool:
+    cased = [c for c in text[:CASE_SAMPLE_CHARS] if c > "\x7f" and c.isalpha() and c.lower() != c.upper()]
+    return len(cased) < MIN_CASED_LETTERS or sum(map(str.isupper, cased)) <= len(cased) / 2
 
 
 def declared_charset(data: bytes) -> str | None:
