@@ -9,6 +9,7 @@ layout: it is safe to share, and stays readable when the code around it is refac
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import os
@@ -220,6 +221,19 @@ class ModelBundle:
     def __setstate__(self, state: dict) -> None:
         loaded = model_from_bytes(state["data"], state["source"])
         self.__init__(loaded.compiled, loaded.metadata, plain=loaded.plain, memory=loaded.memory, source=state["source"])
+
+    def __deepcopy__(self, memo: dict) -> "ModelBundle":
+        # The arrays read back, as a worker's copy is, and unlike a worker's, the
+        # scikit-learn classifier of a bundle fresh from training copied with them.
+        clone = self.__class__.__new__(self.__class__)
+        clone.__setstate__(self.__getstate__())
+        clone._classifier = copy.deepcopy(self._classifier, memo)
+        return clone
+
+    def __copy__(self) -> "ModelBundle":
+        clone = self.__class__.__new__(self.__class__)
+        clone.__dict__.update(self.__dict__)
+        return clone
 
 
 # An array is stored deflated unless that saves less than this share: the coefficients

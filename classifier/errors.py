@@ -29,8 +29,9 @@ class OutputError(BlocktagError):
     """An output path that cannot be written."""
 
 
-class MissingExtraError(BlocktagError):
-    """A command needs an optional dependency that is not installed."""
+class MissingExtraError(BlocktagError, ImportError):
+    """A command needs an optional dependency that is not installed (an ImportError too, as
+    Python's missing optional dependencies are)."""
 
 
 class SettingError(BlocktagError, ValueError):

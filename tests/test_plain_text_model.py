@@ -87,6 +87,17 @@ def test_the_plain_text_model_survives_saving_and_worker_pickling(small_model, c
         np.testing.assert_array_equal(copy.predict_proba(linked + plain), small_model.predict_proba(linked + plain))
 
 
+def test_a_copy_of_a_fresh_bundle_keeps_its_classifier(small_model, corpus_blocks):
+    import copy
+
+    deep, shallow = copy.deepcopy(small_model), copy.copy(small_model)
+    assert deep.classifier is not small_model.classifier and shallow.classifier is small_model.classifier
+    assert deep.compiled is not small_model.compiled and deep.plain is not None
+    blocks = corpus_blocks[:200]
+    np.testing.assert_array_equal(deep.classifier.predict_proba(blocks), small_model.classifier.predict_proba(blocks))
+    np.testing.assert_array_equal(deep.predict_proba(blocks), small_model.predict_proba(blocks))
+    assert deep.metadata == small_model.metadata and deep.metadata is not small_model.metadata
+
 def test_a_model_without_one_is_saved_in_the_format_older_blocktags_read(small_model, tmp_path):
     import zipfile
 
