@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .blocks import MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, check_page_order, checked_pages
+from .blocks import (MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, check_page_order, checked_pages,
+                     group_pages)
 from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
@@ -113,13 +114,6 @@ def _chunked(pages: Iterable[list[Block]]) -> Iterator[list[Block]]:
 # ---------------------------------------------------------------------- tagging
 
 
-def tag_batch(model: ModelBundle, blocks: Sequence[Block]) -> list[TaggedBlock]:
-    """Tag blocks (whole pages, in page order) with one model call."""
-    if not blocks:
-        return []
-    return tagged_from_proba(blocks, model.labels, model.predict_proba(blocks))
-
-
 def tagged_from_proba(blocks: Sequence[Block], labels: list[str], proba) -> list[TaggedBlock]:
     return list(TaggedBatch.from_proba(blocks, labels, proba))
 
@@ -148,11 +142,13 @@ class Tagger:
         return list(self.tag_pages(string_pages(text, page, split, encoding)))  # a very long page in chunks
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
-        """Tag blocks as given, in one model call: whole pages, each page's blocks together
-        in index order (:class:`DataFormatError` otherwise)."""
+        """Tag blocks as given: whole pages, each page's blocks together in index order
+        (:class:`DataFormatError` otherwise). They are tagged in batches of whole pages, as
+        :meth:`tag_pages` tags them, so the features of a million blocks are never held at
+        once (a page over ``MAX_PAGE_BLOCKS`` blocks in chunks, with a warning)."""
         blocks = block_list(blocks)
         check_page_order(blocks)
-        return tag_batch(self.model, blocks)
+        return [tagged for batch in self.tag_batches(group_pages(blocks)) for tagged in batch]
 
     def tag_pages(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBlock]:
         for batch in self.tag_batches(pages):

@@ -320,3 +320,17 @@ def test_cross_validate_counts_groups_given_as_a_generator(corpus_blocks):
     result = cross_validate(corpus_blocks, folds=3, groups=(group_of[b.page] for b in corpus_blocks),
                             plain_text_model=False)
     assert result["groups"] == 3
+
+
+def test_tag_blocks_tags_many_pages_a_batch_at_a_time_with_the_labels_of_one_call(small_model, corpus_blocks, monkeypatch):
+    blocks = corpus_blocks[:1500]
+    whole = small_model.predict_proba(blocks)
+    sizes = []
+    predict = small_model.predict_proba
+    monkeypatch.setattr(small_model, "predict_proba", lambda batch: sizes.append(len(batch)) or predict(batch))
+    tagged = classifier.Tagger(small_model, batch_blocks=200).tag_blocks(blocks)
+    assert [t.block for t in tagged] == blocks
+    one_call = classifier.tagging.tagged_from_proba(blocks, small_model.labels, whole)
+    assert [(t.label, t.scores) for t in tagged] == [(t.label, t.scores) for t in one_call]
+    longest_page = max(len(page) for page in classifier.blocks.group_pages(blocks))
+    assert len(sizes) > 1 and sum(sizes) == len(blocks) and max(sizes) < 200 + longest_page
