@@ -131,13 +131,15 @@ def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
     """``paths`` as a list; one path given alone (a str is iterable too: its letters would be
     read as file names) is a list of one."""
     if isinstance(paths, (str, os.PathLike)):
-        return [paths]
+        paths = [paths]
     if isinstance(paths, bytes) or not isinstance(paths, Iterable):
         raise InputError(f"expected file names (a path, or a list of them), got {short_repr(paths)}")
     paths = list(paths)
     wrong = next((p for p in paths if not isinstance(p, (str, os.PathLike))), None)
     if wrong is not None:
         raise InputError(f"expected file names (a path, or a list of them), got {short_repr(wrong)} among them")
+    if "" in paths:  # Path("") is the current folder: a shell variable left unset would read it all
+        raise InputError("'': an empty file name (a shell variable left unset?); name a file or folder ('.' for this one)")
     return paths
 
 

@@ -247,6 +247,14 @@ def main_callback(
 
 # ---------------------------------------------------------------------- tag
 
+def _path(value: str, param_hint: str | None = None) -> Path:
+    """A file or folder's name; an empty one (a shell variable left unset) is refused, as
+    Path("") would be the current folder."""
+    if value == "":
+        raise typer.BadParameter("an empty name (a shell variable left unset?); give a file's name", param_hint=param_hint)
+    return Path(value)
+
+
 def _model_name(value: Optional[Path]) -> Optional[Path]:
     """--model shipped is the shipped model (None, as no --model), unless a file of that name is here."""
     if value is not None and str(value) == SHIPPED_MODEL_WORD and not value.exists():
@@ -259,7 +267,7 @@ def _model_names(values: Optional[list[Path]]) -> Optional[list[Optional[Path]]]
 
 
 ModelOption = Annotated[Optional[Path], typer.Option(
-    "--model", "-m", callback=_model_name,
+    "--model", "-m", parser=_path, callback=_model_name,
     help=f"Model file (.npz), or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder. Default: the shipped model.")]
 
 
@@ -292,7 +300,7 @@ def _file_name(value: str) -> Path:
     if value.endswith(("/", os.sep)):
         raise typer.BadParameter(f"{value} names a folder; give a file name")
     _refuse_dash(value)
-    return Path(value)
+    return _path(value)
 
 
 def _refuse_dash(value: str, hint: str = "", param_hint: str | None = None) -> None:
@@ -359,7 +367,7 @@ def tag_cli(
     """
     if output_arg is not None:  # (a str, not parsed by _file_name: it may name a folder)
         _refuse_dash(output_arg, ", or leave the option out to print", param_hint="'--output' / '-o'")
-    output = Path(output_arg) if output_arg is not None else None
+    output = _path(output_arg, param_hint="'--output' / '-o'") if output_arg is not None else None
     mode = split_mode(split, inputs)
     if dask_address is not None:
         if keep or fmt is not None:
@@ -552,7 +560,7 @@ def _whole_pages(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
 
 @app.command("train")
 def train_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
+    data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     output: Annotated[Path, typer.Option("--output", "-o", metavar="FILE", parser=_file_name, help="Where to save the model (.npz: arrays, safe to share).", show_default=False)],
     with_corpus: Annotated[bool, typer.Option("--with-corpus", help="Also train on the shipped corpus: adapts the shipped model to your pages.")] = False,
     weight: Annotated[Optional[float], typer.Option("--weight", help=f"With --with-corpus: how many times each of your blocks counts. [default: {DEFAULT_USER_WEIGHT:g}]", show_default=False)] = None,
@@ -630,8 +638,8 @@ def train_cli(
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
-    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
+    data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
+    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", parser=_file_name, help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
@@ -775,7 +783,7 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
 
 @app.command("cv")
 def cv_cli(
-    data: Annotated[list[Path], typer.Argument(help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
+    data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     folds: Annotated[int, typer.Option("--folds", min=2, help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
@@ -875,7 +883,7 @@ def suggest_cli(
     output: OutputOption = None,
     fmt: Annotated[Optional[SuggestFormat], typer.Option("--format", "-f", help="jsonl: the guide's JSONL with the guesses as labels, for 'blocktag label'; labelstudio: Label Studio tasks (JSON). Default: the one --output's name says (.jsonl, .json), else jsonl.", show_default=False)] = None,
     config: Annotated[Optional[Path], typer.Option("--config", metavar="FILE", parser=_file_name, help="With --format labelstudio: also write the Label Studio labeling config (XML) here.")] = None,
-    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", help="Pages already labelled: never suggest a page this file of labelled blocks holds, by its name or by its text (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
+    exclude: Annotated[Optional[list[Path]], typer.Option("--exclude", metavar="FILE", parser=_path, help="Pages already labelled: never suggest a page this file of labelled blocks holds, by its name or by its text (JSONL, CSV or a Label Studio export; repeatable).", show_default=False)] = None,
     model: ModelOption = None,
     split: SplitOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
@@ -941,7 +949,7 @@ def suggest_cli(
 
 @app.command("label")
 def label_cli(
-    path: Annotated[Path, typer.Argument(help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
+    path: Annotated[Path, typer.Argument(parser=_path, help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.

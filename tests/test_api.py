@@ -334,3 +334,13 @@ def test_tag_blocks_tags_many_pages_a_batch_at_a_time_with_the_labels_of_one_cal
     assert [(t.label, t.scores) for t in tagged] == [(t.label, t.scores) for t in one_call]
     longest_page = max(len(page) for page in classifier.blocks.group_pages(blocks))
     assert len(sizes) > 1 and sum(sizes) == len(blocks) and max(sizes) < 200 + longest_page
+
+
+def test_an_empty_file_name_is_refused_not_read_as_the_current_folder(tmp_path, monkeypatch):
+    (tmp_path / "page.txt").write_text("A page the empty name would have read.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    said = "'': an empty file name (a shell variable left unset?); name a file or folder ('.' for this one)"
+    for call in (lambda: list(iter_pages([""])), lambda: list(iter_pages("")), lambda: read_labelled([""])):
+        with pytest.raises(classifier.InputError) as caught:
+            call()
+        assert str(caught.value) == said

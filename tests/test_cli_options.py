@@ -249,6 +249,33 @@ def test_an_output_file_ending_in_a_slash_is_refused_not_written_as_a_file(comma
     assert list(tmp_path.iterdir()) == []
 
 
+EMPTY_NAME = "an empty name (a shell variable left unset?); give a file's name"
+EMPTY_INPUT = "Error: '': an empty file name (a shell variable left unset?); name a file or folder ('.' for this one)"
+
+
+@pytest.mark.parametrize("command, last_line", [
+    (["tag", ""], EMPTY_INPUT),
+    (["convert", "{page}", ""], EMPTY_INPUT),
+    (["explain", ""], EMPTY_INPUT),
+    (["suggest", "", "--pages", "1"], EMPTY_INPUT),
+    (["tag", "{page}", "-o", ""], f"Error: Invalid value for '--output' / '-o': {EMPTY_NAME}"),
+    (["tag", "{page}", "-m", ""], f"Error: Invalid value for '--model' / '-m': {EMPTY_NAME}"),
+    (["train", "", "-o", "m.npz"], f"Error: Invalid value for 'FILE...': {EMPTY_NAME}"),
+    (["evaluate", "{labels}", "-m", ""], f"Error: Invalid value for '--model' / '-m': {EMPTY_NAME}"),
+    (["evaluate", "{labels}", "--json", ""], f"Error: Invalid value for '--json': {EMPTY_NAME}"),
+    (["cv", ""], f"Error: Invalid value for 'FILE...': {EMPTY_NAME}"),
+    (["label", ""], f"Error: Invalid value for 'FILE': {EMPTY_NAME}"),
+    (["info", "-m", ""], f"Error: Invalid value for '--model' / '-m': {EMPTY_NAME}"),
+    (["suggest", "{page}", "--pages", "1", "--exclude", ""], f"Error: Invalid value for '--exclude': {EMPTY_NAME}"),
+])
+def test_an_empty_name_is_refused_not_read_as_this_folder(command, last_line, tmp_path, monkeypatch):
+    (tmp_path / "page.txt").write_text("A page in the folder the empty name would have read.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, [a.format(page=SEED_PAGE, labels=SEED_LABELS) for a in command])
+    assert (result.exit_code in (1, 2), result.output.splitlines()[-1]) == (True, last_line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.txt"]
+
+
 def test_info_shows_what_a_model_is(small_model_path, small_model):
     result = runner.invoke(app, ["info", "-m", str(small_model_path)], terminal_width=400)
     assert result.exit_code == 0, result.output
