@@ -40,6 +40,9 @@ def connect(address: str):
 
     try:
         return Client(address, timeout="10s")
+    except ValueError as exc:  # no port, an unknown scheme: distributed parses the address first
+        raise ClusterError(f"{address}: is no Dask scheduler address ({exc}); give one such as "
+                           "tcp://10.0.0.5:8786") from None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); check the address, "
                            "or start one with: dask scheduler") from None

@@ -106,6 +106,19 @@ def test_an_unreachable_scheduler_is_one_line_that_says_the_fix(tmp_path):
     assert not (tmp_path / "o").exists()  # the folder it made for the shards is gone again
 
 
+@pytest.mark.parametrize("address, reason", [
+    ("localhost", "missing port number in address 'localhost'"),
+    ("http://x:1", "unknown address scheme 'http'"),
+])
+def test_a_malformed_scheduler_address_is_one_line_that_says_the_fix(address, reason, tmp_path):
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["tag", str(SEED_PAGE), "--dask", address, "--output", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {address}: is no Dask scheduler address ({reason}")
+    assert result.output.endswith("); give one such as tcp://10.0.0.5:8786\n") and result.output.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
 def test_cli_dask_refuses_an_output_named_as_a_file(small_model_path, tmp_path):
     from typer.testing import CliRunner
 
