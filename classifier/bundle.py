@@ -101,19 +101,27 @@ class ModelBundle:
         with the training blocks of each, the training data's size and sha256, the
         settings it was trained with, its sources and memory, and the versions that made it
         (what ``blocktag info`` shows). A key the model's metadata lacks is None."""
-        meta = self.metadata
+        # Metadata is the file's own word (edited by hand, or written by a caller's code): a
+        # field not of its kind is shown as not recorded, as the model tags all the same.
+        meta = self.metadata if isinstance(self.metadata, dict) else {}
+
+        def of(key: str, kind: type):
+            value = meta.get(key)
+            return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+        counts = of("label_counts", dict) or {}
         return {
             "file": self.source,
-            "created": meta.get("created"),
-            "labels": meta.get("label_counts") or {label: None for label in self.labels},
-            "pages": meta.get("pages"),
-            "blocks": meta.get("blocks"),
-            "training_sha256": meta.get("training_sha256"),
-            "settings": meta.get("params"),
+            "created": of("created", str),
+            "labels": {label: counts.get(label) if isinstance(counts.get(label), int) else None for label in self.labels},
+            "pages": of("pages", int),
+            "blocks": of("blocks", int),
+            "training_sha256": of("training_sha256", str),
+            "settings": of("params", dict),
             "plain_text_model": self.plain is not None,
             "remembered_blocks": len(self.memory) if self.memory is not None else 0,
-            "sources": meta.get("sources"),
-            "versions": {name: meta.get(f"{name}_version") for name in ("blocktag", "sklearn", "numpy", "scipy", "python")},
+            "sources": of("sources", dict),
+            "versions": {name: of(f"{name}_version", str) for name in ("blocktag", "sklearn", "numpy", "scipy", "python")},
         }
 
     def predict_proba(self, blocks: Sequence[Block]) -> np.ndarray:

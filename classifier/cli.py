@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import os
 import sys
 import time
@@ -988,6 +989,28 @@ def settings_text(settings: dict) -> str:
     return " · ".join(f"{name}={value(v)}" for name, v in settings.items())
 
 
+def sources_text(sources: dict) -> str:
+    """What a model was trained on: the corpus and the user's pages (``--with-corpus``), else
+    whatever a caller of ``train(sources=...)`` recorded."""
+    corpus, user = sources.get("corpus"), sources.get("user")
+    try:
+        return (f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
+                f"{user['weight']:g} times")
+    except (TypeError, KeyError, ValueError):
+        return " · ".join(f"{name}: {value}" for name, value in sources.items())
+
+
+def _finite(value):
+    """``value`` with every float that is not finite as its name ("nan", "inf")."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
 @app.command("info")
 def info_cli(
     model: ModelOption = None,
@@ -999,20 +1022,19 @@ def info_cli(
     """
     with user_errors():
         summary = load_model(model).summary()
-    if as_json:
-        typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    if as_json:  # (a setting of NaN, written by hand, as a string: NaN is no JSON)
+        typer.echo(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
     counts = " · ".join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
     rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
             ("Labels", counts)]
     if summary["blocks"] is not None:
-        rows.append(("Trained on", f"{summary['pages']:,} pages, {summary['blocks']:,} blocks "
+        pages = "?" if summary["pages"] is None else f"{summary['pages']:,}"
+        rows.append(("Trained on", f"{pages} pages, {summary['blocks']:,} blocks "
                                    f"(sha256 {summary['training_sha256'] or '(not recorded)'})"))
     if summary["sources"]:
-        corpus, user = summary["sources"]["corpus"], summary["sources"]["user"]
-        rows.append(("Sources", f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
-                                f"{user['weight']:g} times"))
+        rows.append(("Sources", sources_text(summary["sources"])))
     if summary["settings"]:
         rows.append(("Settings", settings_text(summary["settings"])))
     rows.append(("Plain-text model", "yes" if summary["plain_text_model"] else "no"))

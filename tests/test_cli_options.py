@@ -297,6 +297,26 @@ def test_info_shows_what_a_model_is(small_model_path, small_model):
     assert as_json["training_sha256"] == meta["training_sha256"] and as_json["remembered_blocks"] == 0
 
 
+def test_info_shows_a_models_metadata_of_any_shape_a_caller_or_a_hand_wrote(small_model, tmp_path):
+    from classifier import ModelBundle
+
+    def info(metadata, *flags):
+        path = ModelBundle(small_model.compiled, metadata).save(tmp_path / "m.npz")
+        result = runner.invoke(app, ["info", "-m", str(path), *flags], terminal_width=400)
+        assert result.exit_code == 0, result.output
+        return result.output if flags else dict(re.split(r"\s{2,}", line, maxsplit=1) for line in result.output.splitlines())
+
+    meta = small_model.metadata
+    # train(sources=...) records whatever a caller names
+    assert info({**meta, "sources": {"mine": "x.jsonl", "pages": 3}})["Sources"] == "mine: x.jsonl · pages: 3"
+    # fields of the wrong kind are not recorded, as far as info can tell
+    lines = info({**meta, "label_counts": ["body"], "blocks": "488", "pages": None, "params": ["C"], "created": 5})
+    assert lines["Labels"] == " · ".join(small_model.labels) and lines["Created"] == "(not recorded)"
+    assert "Trained on" not in lines and "Settings" not in lines
+    assert info({**meta, "pages": None})["Trained on"].startswith(f"? pages, {meta['blocks']:,} blocks")
+    as_json = json.loads(info({**meta, "params": {**meta["params"], "C": float("nan")}}, "--json"))
+    assert as_json["settings"]["C"] == "nan"
+
 def test_info_on_a_file_that_is_no_model_is_one_line(tmp_path):
     bad = tmp_path / "m.npz"
     bad.write_text("hello", encoding="utf-8")
