@@ -786,7 +786,7 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
 def cv_cli(
     data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     folds: Annotated[int, typer.Option("--folds", min=2, help="Number of folds.")] = DEFAULT_FOLDS,
-    group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or any field of the records.")] = "page",
+    group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or a field of the records that every block of a page shares (e.g. 'site').")] = "page",
     json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=VALUE", show_default=False,

@@ -202,6 +202,7 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
     if len(groups) != len(blocks):
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
+    _check_whole_pages(blocks, groups)
     n_groups = len(set(groups))
     folds = as_int(folds)
     if type(folds) is not int or folds < 2:
@@ -214,6 +215,18 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
     for k, (train_idx, _) in enumerate(splits, 1):  # every fold checked before any is trained
         check_trainable([blocks[i] for i in train_idx], source=f"{source} (training part of fold {k} of {folds})")
     return splits
+
+
+def _check_whole_pages(blocks: Sequence[Block], groups: Sequence) -> None:
+    """A group holds whole pages: a page split between groups would be trained on in one fold
+    and tested on in another (a field of each block, `--group index`, does that)."""
+    group_of: dict[str, object] = {}
+    for block, group in zip(blocks, groups):
+        first = group_of.setdefault(block.page, group)
+        if group != first:
+            raise TrainingError(f"page {block.page!r} is in more than one group ({first!r}, {group!r}): a fold would "
+                                "train on part of it and test on the rest; group by whole pages, e.g. 'page', 'file' "
+                                "or a field every block of a page shares, such as its site")
 
 
 def cross_validate(

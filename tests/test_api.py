@@ -41,6 +41,15 @@ def test_cross_validate_refuses_groups_that_are_not_one_a_block(corpus_blocks):
             cross_validate(corpus_blocks, folds=folds)
     with pytest.raises(TrainingError, match=rf"^4 groups for {len(corpus_blocks)} blocks: give one group per block"):
         cross_validate(corpus_blocks, folds=2, groups=["a", "b", "a", "b"])
+    # a group of each block's own (its index, its label) would split pages between folds
+    first = corpus_blocks[0].page
+    with pytest.raises(TrainingError) as caught:
+        cross_validate(corpus_blocks, folds=2, groups=[b.label for b in corpus_blocks])
+    labels = [b.label for b in corpus_blocks if b.page == first]
+    other = next(label for label in labels if label != labels[0])
+    assert str(caught.value) == (f"page {first!r} is in more than one group ({labels[0]!r}, {other!r}): a fold would "
+                                 "train on part of it and test on the rest; group by whole pages, e.g. 'page', 'file' "
+                                 "or a field every block of a page shares, such as its site")
 
 
 def test_cross_validate_without_scikit_learn_names_the_extra(corpus_blocks, monkeypatch):
