@@ -52,6 +52,9 @@ from .training_checks import check_trainable, typo_note
 from .workers import forked_workers, resolve_jobs, submit
 
 RANDOM_STATE = 0
+# The second pass reads this many blocks either side at most: each is a column per label for
+# every block, and a page's story runs a few blocks, not thousands.
+MAX_CONTEXT_WINDOW = 50
 # lbfgs stops when the largest gradient component falls below ``tol``. At scikit-learn's
 # default (1e-4) it stopped 8 iterations apart on two machines whose BLAS rounds
 # differently, and 9 of 2,043 dev labels changed; at 1e-6 both stop at the optimum itself.
@@ -184,7 +187,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         checks = [
             (self.C > 0, "C must be > 0"),
             (self.context_C > 0, "context_C must be > 0"),
-            (self.context_window >= 0, "context_window must be >= 0"),
+            (0 <= self.context_window <= MAX_CONTEXT_WINDOW, f"context_window must be from 0 to {MAX_CONTEXT_WINDOW}"),
             (self.stack_folds >= 2, "stack_folds must be >= 2"),
             (0 <= self.trim_edges <= 1, "trim_edges must be between 0 and 1"),
             (0 <= self.linkless_pages <= 1, "linkless_pages must be between 0 and 1"),
@@ -243,6 +246,10 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if self.context_window and n_pages >= 2:
             out_of_fold = np.zeros((len(X), len(self.classes_)))
             for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):
+                seen = np.unique(y[train_rows])
+                if len(seen) < 2:  # a rare label on few pages, all of them in this fold's test part
+                    out_of_fold[test_rows, np.searchsorted(self.classes_, seen[0])] = 1.0  # what it would learn
+                    continue
                 fold = self._fit_first_pass([X[i] for i in train_rows], y[train_rows], weights[train_rows])
                 proba = fold.predict_proba([X[i] for i in test_rows])
                 out_of_fold[np.ix_(test_rows, np.searchsorted(self.classes_, fold.classes_))] = proba
@@ -265,7 +272,11 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         pipeline = self.first_pass()
         features, classify = pipeline.named_steps["features"], pipeline.named_steps["classify"]
         features.fit(given)
-        classify.fit(features.transform(X), y, sample_weight=weights)
+        matrix = features.transform(X)
+        if matrix.shape[1] == 0:
+            raise TrainingError(f"the features {', '.join(self.features)} read nothing in these blocks (no word, "
+                                "shape or link target to learn from); add a feature that does, e.g. words")
+        classify.fit(matrix, y, sample_weight=weights)
         return pipeline
 
     def predict_proba(self, X: Sequence[Block]) -> np.ndarray:
@@ -524,7 +535,11 @@ def _fit_plain(blocks: list[Block], labels: list[str], sample_weight, params: di
     returned as its arrays (the bundle's own form, so it crosses from a worker process as
     data) with its training metrics."""
     plain_blocks = [replace(b, text=without_links(b.text)) for b in blocks]
-    plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
+    try:
+        plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
+    except TrainingError as exc:
+        raise TrainingError(f"the plain-text model (your blocks with their links written as text): {exc}; or train "
+                            "without it (plain_text_model=False, --no-plain-text-model)") from None
     spec, arrays = plain.to_arrays()
     return spec, arrays, _training_metrics(plain_classifier, plain_blocks, labels)
 

@@ -65,7 +65,8 @@ class NgramCounter:
             raise ValueError(f"unsupported analyzer {analyzer!r}")
         self.vocabulary, self.analyzer, self.lowercase = vocabulary, analyzer, lowercase
         self.ngram_range, self.token_pattern = tuple(ngram_range), token_pattern
-        self._codes = _CharGramCodes(vocabulary, self.ngram_range) if analyzer == "char" else None
+        codes_fit = analyzer == "char" and _CharGramCodes.fits(vocabulary, self.ngram_range)
+        self._codes = _CharGramCodes(vocabulary, self.ngram_range) if codes_fit else None
         # Words are looked up with the joint as column -2: one pass finds both.
         self._word_ids = {**vocabulary, WORD_JOINT: -2} if analyzer == "word" else None
 
@@ -75,6 +76,8 @@ class NgramCounter:
         if (WORD_JOINT if self.analyzer == "word" else JOINT) in self.vocabulary:
             return self._count_each(texts)  # an n-gram holding the joint is rarer than the joint
         if self.analyzer == "char":
+            if self._codes is None:  # n-grams too long to code in 64 bits: looked up as strings
+                return self._count_each(texts)
             joined = JOINT.join(texts)
             if joined.count(JOINT) != len(texts) - 1:
                 return self._count_each(texts)
@@ -175,6 +178,13 @@ class _CharGramCodes:
             self.table = None
             order = np.argsort(codes)
             self.sorted_codes, self.sorted_columns = codes[order], columns[order]
+
+    @staticmethod
+    def fits(vocabulary: dict, ngram_range: tuple[int, int]) -> bool:
+        """Whether every n-gram of ``vocabulary`` has a code below 2**63 (``shape_ngrams``
+        of nine characters or more, over the corpus's 145 shape characters, have none)."""
+        alphabet = {char for gram in vocabulary for char in gram}
+        return (len(alphabet) + 1) ** ngram_range[1] <= np.iinfo(np.int64).max
 
     def _code(self, numbers: list[int]) -> int:
         code = 0

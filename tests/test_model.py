@@ -404,3 +404,41 @@ def test_numpy_numbers_from_a_grid_train_and_save_as_python_numbers(tmp_path):
     params = load_model(tmp_path / "m.npz").metadata["params"]
     assert (params["context_window"], params["word_ngrams"], params["max_iter"]) == (1, [1, 2], 500)
     assert type(params["context_window"]) is int
+
+
+def test_a_second_pass_trains_when_a_fold_of_its_stacking_sees_one_label(corpus_blocks):
+    # a rare label on one page only: the stacking fold that tests that page trains on the other label alone
+    first = corpus_blocks[0].page
+    blocks = [b for b in corpus_blocks if b.page in {first, *{b.page for b in corpus_blocks[200:400]}}]
+    labels = ["rare" if b.page == first and b.label == "body" else "common" for b in blocks]
+    fitted = BlockClassifier(context_window=1, stack_folds=3).fit(blocks, labels)
+    assert fitted.context_ is not None and list(fitted.classes_) == ["common", "rare"]
+    rare_rows = [i for i, label in enumerate(labels) if label == "rare"]
+    assert fitted.first_pass_out_of_fold_[rare_rows, 0].tolist() == [1.0] * len(rare_rows)  # what that fold would learn
+
+
+def test_features_that_read_nothing_are_one_training_error_naming_them(corpus_blocks):
+    unlinked = [Block(b.page, b.index, "plain words") for b in corpus_blocks[:40]]
+    with pytest.raises(TrainingError, match=r"^the features link_targets read nothing in these blocks \(no word, "
+                                            r"shape or link target to learn from\); add a feature that does, e.g\. words$"):
+        BlockClassifier(features=("link_targets",)).fit(unlinked, [b.label for b in corpus_blocks[:40]])
+    with pytest.raises(TrainingError, match=r"^the plain-text model \(your blocks with their links written as text\): "
+                                            r"the features link_targets read nothing .* or train without it"):
+        train(corpus_blocks[:300], features=("link_targets",))
+
+
+def test_character_ngrams_too_long_to_code_in_64_bits_are_counted_as_strings(corpus_blocks):
+    from classifier.ngrams import NgramCounter
+
+    vocabulary = {"abcdefghij"[:n]: n - 1 for n in range(1, 11)} | {"zyx": 10}
+    counter = NgramCounter(vocabulary, "char", (1, 30), lowercase=False)  # 12 characters ** 30 is past 2**63
+    rows, columns = counter.count(["abcdefghij", "zyxw", "nothing"])
+    assert sorted(zip(rows.tolist(), columns.tolist())) == [(0, k) for k in range(10)] + [(1, 10)]
+    blocks = corpus_blocks[:300]
+    bundle = train(blocks, features=("word_shapes", "shape"), shape_ngrams=(1, 30), trim_edges=0, plain_text_model=False)
+    assert bundle.compiled.predict_proba(blocks).shape == (300, len(bundle.labels))  # (train checks it against the pipeline)
+
+
+def test_context_window_is_bounded():
+    with pytest.raises(TrainingError, match=r"^context_window must be from 0 to 50$"):
+        BlockClassifier(context_window=51).fit([Block("p", 0, "a"), Block("p", 1, "b")], ["x", "y"])
