@@ -1594,3 +1594,14 @@ def test_a_folder_says_which_files_of_records_it_leaves_unread(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # named as well: nothing left unread, nothing to say
         list(iter_pages([tmp_path, tmp_path / "crawl.jsonl", tmp_path / "items.json.gz"], on_error=lambda error: None))
+
+
+def test_a_link_or_address_urllib_cannot_read_is_kept_as_written_not_a_crash():
+    page = ('<p>Write to <a href="//[domain]/contact">us</a>, <a href="Https://[site]/">home</a> or '
+            '<a href="/ok">here</a>.</p>')
+    assert html_to_text(page, url="https://a.example/x") == (
+        "Write to [us](//[domain]/contact), [home](Https://[site]/) or [here](https://a.example/ok).")
+    assert html_to_text('<p><a href="/x">Home</a></p>', url="https://[bad/") == "[Home](/x)"  # no address to resolve against
+    # a base that is no address is passed over, as browsers pass it over
+    assert html_to_text('<base href="HTTP://[x]/"><p><a href="/y">Home</a></p>', url="https://a.example/x") == (
+        "[Home](https://a.example/y)")

@@ -129,7 +129,7 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
         return ""
     base = root.find(".//base[@href]")
     if base is not None:
-        url = urljoin(url or "", base.get("href"))
+        url = _joined(url or "", base.get("href")) or url
     _parse_noframes(root, source)
     _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
     _mark_layout_tables(root)
@@ -578,12 +578,24 @@ def _holds_block_elements(element) -> bool:
     return next(element.iterdescendants(*PARAGRAPHS), None) is not None  # (lxml filters the tags in C)
 
 
+def _joined(url: str, href: str) -> str | None:
+    """``href`` resolved against ``url``, or None when either is no address urllib can read
+    (a template's placeholder, "//[domain]/contact", is no host)."""
+    try:
+        return urljoin(url, href)
+    except ValueError:
+        return None
+
+
 class _Builder:
     """Walks the tree once, gathering inline text into lines and lines into blocks."""
 
     def __init__(self, url: str | None):
+        try:
+            parts = urlsplit(url) if url else None
+        except ValueError:  # "https://[site]/": a template's placeholder, no address to resolve against
+            url = parts = None
         self.url = url
-        parts = urlsplit(url) if url else None
         # "/path" links are most of a page's; joining them by hand skips urljoin's parsing.
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts and parts.scheme and parts.netloc else None
         self.blocks: list[str] = []
@@ -778,7 +790,7 @@ class _Builder:
             if self.origin and href.startswith("/") and not href.startswith("//") and "/." not in href:
                 href = self.origin + href
             else:
-                href = urljoin(self.url, href)
+                href = _joined(self.url, href) or href  # (a link that is no address is kept as written)
         return href.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
     @staticmethod
