@@ -1605,3 +1605,19 @@ def test_a_link_or_address_urllib_cannot_read_is_kept_as_written_not_a_crash():
     # a base that is no address is passed over, as browsers pass it over
     assert html_to_text('<base href="HTTP://[x]/"><p><a href="/y">Home</a></p>', url="https://a.example/x") == (
         "[Home](https://a.example/y)")
+
+
+def test_a_warc_record_warcio_cannot_parse_is_one_error_naming_the_file_and_the_others_are_tagged(tmp_path):
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>Story.</p>"
+    record = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-123456789abc>\r\n"
+              b"WARC-Date: 2024-03-01T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body)) + body + b"\r\n\r\n"  # no WARC-Target-URI
+    (tmp_path / "nouri.warc.gz").write_bytes(gzip.compress(record))
+    (tmp_path / "ok.html").write_text("<p>A page of text.</p>", encoding="utf-8")
+    result = runner.invoke(app, ["tag", "-f", "jsonl", str(tmp_path / "ok.html"), str(tmp_path / "nouri.warc.gz")])
+    assert result.exit_code == 1
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["A page of text."]
+    assert result.stderr.splitlines() == [
+        f"Warning: {tmp_path / 'nouri.warc.gz'}: is not a readable WARC file (record 0 is malformed: a header missing "
+        "or garbled, e.g. no WARC-Target-URI) (skipped)",
+        "Error: 1 input file(s) could not be tagged"]

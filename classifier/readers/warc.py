@@ -169,6 +169,9 @@ def check_warc(path: str | os.PathLike) -> None:
                          "crawl?); fetch it again") from None
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
         raise InputError(f"{path}: is not a readable WARC file ({_reason(exc)})") from None
+    except (AttributeError, TypeError, KeyError):  # warcio's own failure on a record it cannot parse
+        raise InputError(f"{path}: is not a readable WARC file (record {whole} is malformed: a header missing or "
+                         "garbled, e.g. no WARC-Target-URI)") from None
 
 
 class _Decompressed:
