@@ -1259,6 +1259,25 @@ def test_a_page_saved_as_mhtml_is_read_as_its_html(tmp_path, name):
     assert {b.url for b in page} == {"https://harbour.example/news/bridge"}  # the address it was saved from
 
 
+def _mhtml(parts, start=None) -> bytes:
+    """An MHTML archive of (content type, content id, location, body) parts, 8-bit."""
+    head = 'MIME-Version: 1.0\r\nContent-Type: multipart/related; type="text/html"; boundary="b"'
+    head += f'; start="{start}"\r\n\r\n' if start else "\r\n\r\n"
+    body = "".join(f"--b\r\nContent-Type: {kind}\r\nContent-ID: {cid}\r\nContent-Location: {where}\r\n\r\n{text}\r\n"
+                   for kind, cid, where, text in parts)
+    return (head + body + "--b--\r\n").encode("utf-8")
+
+
+def test_an_mhtml_archive_is_read_as_its_start_part_of_html_or_xhtml_with_its_address_in_any_letters(tmp_path):
+    ad = ("text/html", "<ad>", "https://ads.example/frame", "<p>An advert in a frame.</p>")
+    main = ("text/html", "<main>", "https://news.example/wiki/Zürich", "<p>The lake of Zürich froze.</p>")
+    for name, data in (("start.mhtml", _mhtml([ad, main], start="<main>")),
+                       ("xhtml.mhtml", _mhtml([(("application/xhtml+xml",) + main[1:])])),
+                       ("first.mhtml", _mhtml([main, ad]))):
+        (tmp_path / name).write_bytes(data)
+        (page,) = iter_pages([tmp_path / name])
+        assert [(b.text, b.url) for b in page] == [("The lake of Zürich froze.", "https://news.example/wiki/Zürich")]
+
 def test_an_mhtml_archive_without_a_page_is_an_error_naming_it(tmp_path):
     path = tmp_path / "images.mhtml"
     path.write_bytes(MHTML.replace("Content-Type: text/html\r\n", "Content-Type: text/css\r\n").encode("ascii"))

@@ -155,10 +155,14 @@ def _saved_page(html: bytes | str, url: str | None, source: str) -> tuple[bytes 
     return page, url or saved_from
 
 
+_MHTML_PAGE_TYPES = ("text/html", "application/xhtml+xml")
+
+
 def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
-    """The page a browser saved as MHTML: its first ``text/html`` part (quoted-printable or
-    base64 undone; decoded when the part names its charset, as an HTTP header would) and
-    the URL it was saved from."""
+    """The page a browser saved as MHTML: the part its ``multipart/related`` names as its
+    ``start``, else its first HTML (or XHTML) part (quoted-printable or base64 undone;
+    decoded when the part names its charset, as an HTTP header would), and the URL it was
+    saved from."""
     import email
     from email.errors import CloseBoundaryNotFoundDefect
 
@@ -166,16 +170,40 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     if any(isinstance(defect, CloseBoundaryNotFoundDefect) for defect in message.defects):
         raise InputError(f"{source}: is an MHTML archive cut short (its parts never end: an interrupted save or "
                          "download?); save the page again")
-    for part in message.walk():
-        if part.get_content_type() == "text/html":
-            payload = part.get_payload(decode=True) or b""
-            url = part.get("Content-Location") or message.get("Snapshot-Content-Location")
-            charset = part.get_content_charset()
-            try:
-                return (payload.decode(charset, errors="replace") if charset else payload), url
-            except LookupError:  # a charset Python does not know: the page's own <meta> decides
-                return payload, url
+    pages = [part for part in message.walk() if part.get_content_type() in _MHTML_PAGE_TYPES]
+    start = _header_text(message.get_param("start")) if message.is_multipart() else None
+    main = next((part for part in pages if start and _header_text(part.get("Content-ID")) == start), None)
+    for part in [main] if main is not None else pages[:1]:
+        payload = part.get_payload(decode=True) or b""
+        url = _header_text(part.get("Content-Location") or message.get("Snapshot-Content-Location"))
+        charset = part.get_content_charset()
+        try:
+            return (payload.decode(charset, errors="replace") if charset else payload), url
+        except LookupError:  # a charset Python does not know: the page's own <meta> decides
+            return payload, url
     raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
+
+
+def _header_text(value) -> str | None:
+    """A header's value as text: the email parser gives a header holding raw UTF-8 bytes
+    (a saved address with "ü" in it) as a ``Header`` object, not a string."""
+    if value is None or isinstance(value, str):
+        return value
+    from email.header import decode_header
+    from email.utils import collapse_rfc2231_value
+
+    if isinstance(value, tuple):  # a parameter given in RFC 2231's (charset, language, value) form
+        return collapse_rfc2231_value(value)
+
+    words = []
+    for word, charset in decode_header(value):
+        if isinstance(word, bytes):
+            try:
+                word = word.decode(charset if charset and charset != "unknown-8bit" else "utf-8", errors="replace")
+            except LookupError:
+                word = word.decode("utf-8", errors="replace")
+        words.append(word)
+    return "".join(words)
 
 
 def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = DEFAULT_ENCODING) -> tuple[str, str | None]:
