@@ -1640,3 +1640,21 @@ def test_a_warc_record_warcio_cannot_parse_is_one_error_naming_the_file_and_the_
         f"Warning: {tmp_path / 'nouri.warc.gz'}: is not a readable WARC file (record 0 is malformed: a header missing "
         "or garbled, e.g. no WARC-Target-URI) (skipped)",
         "Error: 1 input file(s) could not be tagged"]
+
+
+def test_json_a_server_or_a_crawl_record_calls_html_is_skipped_with_that_reason(tmp_path):
+    answer = json.dumps({"props": {"pageProps": {"html": "<p>Budget vote delayed</p>"}}})
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/api", "text/html", answer.encode("utf-8")),
+                                              ("https://a.example/story", "text/html", b"<p>Budget vote delayed.</p>")])
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([path]))
+    assert [[b.text for b in page] for page in pages] == [["Budget vote delayed."]]
+    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/api: is JSON, not an HTML page (skipped)"]
+    records = tmp_path / "crawl.jsonl"
+    records.write_text(json.dumps({"url": "https://a.example/api", "html": answer}) + "\n"
+                       + json.dumps({"url": "https://a.example/story", "html": "<p>Budget vote delayed.</p>"}) + "\n",
+                       encoding="utf-8")
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([records]))
+    assert [[b.text for b in page] for page in pages] == [["Budget vote delayed."]]
+    assert [str(w.message) for w in said] == [f"{records}:1: is JSON, not an HTML page (skipped)"]

@@ -218,13 +218,14 @@ def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = D
     decoded = header_decoded(data, charset) if not marked else None
     if decoded is None and not marked and not looks_like_html(data) and looks_binary(data):  # an image saved as ID.html
         raise InputError(f"{path}: is a binary file, not an HTML page")
-    if _is_json(data if decoded is None else decoded):  # an API's answer saved as page.html
+    if is_json_document(data if decoded is None else decoded):  # an API's answer saved as page.html
         raise InputError(f"{path}: is JSON, not an HTML page; name it .json or .jsonl to read the pages it holds")
     return html_page(data if decoded is None else decoded, url=url, source=str(path), encoding=encoding)
 
 
-def _is_json(data: bytes | str) -> bool:
-    """Whether a whole file is one JSON object or array (or JSON Lines of them)."""
+def is_json_document(data: bytes | str) -> bool:
+    """Whether a whole file (or a response's body, a record's ``html``) is one JSON object or
+    array (or JSON Lines of them): an API's answer, not a page."""
     import json
 
     start = (data[:4096].decode("utf-8", "replace") if isinstance(data, bytes) else data[:4096]).lstrip("\ufeff \t\r\n")

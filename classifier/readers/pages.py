@@ -303,6 +303,10 @@ def record_refusal(content: str, html: bool = False) -> str | None:
     refusal = not_a_page(content[:SNIFF_READ_BYTES].encode("utf-8", "surrogatepass"), html)
     if refusal is None and "\x00" in content:
         refusal = "holds NUL bytes: binary, not a page of text"
+    if refusal is None and html:
+        from .html import is_json_document
+
+        refusal = "is JSON, not an HTML page" if is_json_document(content) else None
     return refusal
 
 

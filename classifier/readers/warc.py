@@ -20,7 +20,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
-from .html import decode_html, html_to_text, known_encoding
+from .html import decode_html, html_to_text, is_json_document, known_encoding
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A WET file's records: the text extracted from a page ("conversion"), one block a line.
@@ -120,6 +120,8 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
     refusal = not_a_page(payload[:SNIFF_READ_BYTES], html=typed)
     if refusal:  # a feed or a PDF a server called text/html
         raise InputError(f"{source}: {refusal}")
+    if typed and is_json_document(payload):  # an API's answer a server called text/html
+        raise InputError(f"{source}: is JSON, not an HTML page")
     if not looks_like_html(payload):
         if not typed:
             return None
