@@ -1142,6 +1142,9 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
         (tmp_path / name).write_bytes(latin)
         (read,) = iter_pages([tmp_path / name])
         assert [b.text for b in read] == ["Café in Zürich"]
+    # a server's default Latin-1 label on a page written in UTF-8: read as UTF-8, as a <meta> so labelled is
+    (tmp_path / "default.html").write_bytes(latin.replace(b"\xe9", "é".encode()).replace(b"\xfc", "ü".encode()))
+    assert [b.text for b in next(iter_pages([tmp_path / "default.html"]))] == ["Café in Zürich"]
     wrong = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCaf\xe9 in Z\xfcrich"
     for charset, given in ((b"utf-8", wrong), (b"base64", wrong.replace(b"utf-8", b"base64"))):
         (tmp_path / "wrong.txt").write_bytes(given)  # a header that is wrong, or names no text codec: --encoding reads it
@@ -1640,6 +1643,13 @@ def test_a_warc_record_warcio_cannot_parse_is_one_error_naming_the_file_and_the_
         f"Warning: {tmp_path / 'nouri.warc.gz'}: is not a readable WARC file (record 0 is malformed: a header missing "
         "or garbled, e.g. no WARC-Target-URI) (skipped)",
         "Error: 1 input file(s) could not be tagged"]
+
+
+def test_a_warc_response_labelled_latin_1_that_is_utf_8_is_read_as_utf_8(tmp_path):
+    path = _warc(tmp_path / "crawl.warc.gz", [
+        ("https://a.example/utf8", "text/html; charset=ISO-8859-1", "<p>Café crème — déjà vu</p>".encode("utf-8")),
+        ("https://a.example/latin", "text/html; charset=ISO-8859-1", "<p>Café crème — déjà vu</p>".encode("cp1252"))])
+    assert [[b.text for b in page] for page in iter_pages([path])] == [["Café crème — déjà vu"]] * 2
 
 
 def test_json_a_server_or_a_crawl_record_calls_html_is_skipped_with_that_reason(tmp_path):

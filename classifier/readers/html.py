@@ -278,10 +278,19 @@ def header_decoded(data: bytes, charset: str | None) -> str | None:
     if encoding is None:
         return None
     encoding = ordered_encoding(data, encoding)  # no mark: ASCII's NULs say UTF-16's order
+    if utf8_under_western_label(data, encoding):
+        return data.decode("utf-8")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
         return None
+
+
+def utf8_under_western_label(data: bytes, encoding: str | None) -> bool:
+    """Whether a body labelled Latin-1 or windows-1252 (a server's default header, a page's
+    old ``<meta>``) is UTF-8 with non-ASCII characters in it, as Western single-byte text
+    almost never is: it is then read as UTF-8."""
+    return encoding in _WESTERN and _is_utf8(data)
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
@@ -324,7 +333,7 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         return data.decode(marked, errors="replace")
     declared = declared_charset(data)
     named = known_encoding(declared) if declared else None
-    if named in _WESTERN and _is_utf8(data):  # a page moved to UTF-8 with its old label kept
+    if utf8_under_western_label(data, named):  # a page moved to UTF-8 with its old label kept
         return data.decode("utf-8")
     if named:
         try:

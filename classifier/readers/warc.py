@@ -20,7 +20,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
-from .html import decode_html, html_to_text, is_json_document, known_encoding
+from .html import decode_html, html_to_text, is_json_document, known_encoding, utf8_under_western_label
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # A WET file's records: the text extracted from a page ("conversion"), one block a line.
@@ -244,6 +244,8 @@ def _decode(record, payload: bytes, source: str) -> str:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset":
             encoding = known_encoding(value, in_page=False)
+            if utf8_under_western_label(payload, encoding):  # a server's default label on a UTF-8 page
+                return payload.decode("utf-8")
             if encoding:
                 try:
                     return payload.decode(encoding, errors="replace")
