@@ -120,6 +120,11 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
             f"{path}: not a Label Studio export of blocktag tasks (a JSON list of tasks with "
             "data.page and data.blocks); export the project as JSON, or give .jsonl or .csv data"
         )
+    for number, task in enumerate(tasks, 1):  # the shape the readers below rely on, checked first
+        annotations = task.get("annotations") if isinstance(task, dict) else None
+        if annotations is not None and not isinstance(annotations, list):
+            raise DataFormatError(f"{path}:{_task_name(number, task)}: annotations must be a list of annotations, got "
+                                  f"{short_repr(annotations)}; export the project as JSON again")
     annotated = 0
     disagreeing = sum(_disagree(task) for task in tasks if not any(a.get("ground_truth") is True for a in _submitted(task)))
     if disagreeing:
@@ -127,7 +132,7 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                       "annotators; the latest annotation of each is used (mark one as ground truth in Label Studio "
                       "to choose)")
     for number, task in enumerate(tasks, 1):
-        where = f"task {number}" + (f" (id {task['id']})" if isinstance(task, dict) and task.get("id") is not None else "")
+        where = _task_name(number, task)
         annotation = _latest_annotation(task)
         if annotation is None:
             continue
@@ -171,6 +176,10 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                               "export again")
 
 
+def _task_name(number: int, task: object) -> str:
+    return f"task {number}" + (f" (id {task['id']})" if isinstance(task, dict) and task.get("id") is not None else "")
+
+
 def annotated_tasks(path: str | Path) -> int:
     """How many tasks of a Label Studio export at ``path`` hold a submitted annotation; 0
     for a file that is missing or no such export."""
@@ -187,7 +196,10 @@ def annotated_tasks(path: str | Path) -> int:
 
 
 def _submitted(task: dict) -> list[dict]:
-    return [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+    annotations = task.get("annotations")
+    if not isinstance(annotations, list):  # (none; or not a list, which export_records refuses)
+        return []
+    return [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
 
 
 def _disagree(task: dict) -> bool:

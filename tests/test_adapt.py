@@ -538,6 +538,8 @@ def test_a_hand_edited_label_studio_result_is_named_not_a_traceback(tmp_path, ed
     (lambda task: task["data"].pop("blocks"), "has no data.blocks (the page's blocks); a task not made by 'blocktag "
                                               "suggest --format labelstudio'? Remove it and export again"),
     (lambda task: task["data"].pop("page"), "has no data.page (the page's name); export the project again"),
+    (lambda task: task.update(annotations=1), "annotations must be a list of annotations, got 1; export the project "
+                                              "as JSON again"),
 ])
 def test_one_task_of_another_kind_is_named_not_the_whole_export_refused(tmp_path, edit, message):
     tasks = [page_task([{"page": p, "index": 0, "text": "a", "label": "body", "confidence": 0.9}]) for p in "pqr"]
