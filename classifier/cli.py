@@ -34,7 +34,7 @@ from .params import parse_params
 from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
-from .readers.pages import expand_inputs, iter_pages
+from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .segmentation import DEFAULT_SPLIT
 from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
@@ -336,15 +336,22 @@ def split_mode(split: Optional[Split], inputs: list[str]) -> str:
     name, which the HTML reader splits whatever --split says."""
     if split is None:
         return DEFAULT_SPLIT
+    if "-" in inputs:
+        return split.value
     try:
         with warnings.catch_warnings():  # what reading the inputs warns of is said once, when they are read
             warnings.simplefilter("ignore")
-            kinds = {input_kind(path, sniff=False) for path in expand_inputs(inputs)} if "-" not in inputs else {"text"}
+            paths = list(expand_inputs(inputs))
+            kinds = [input_kind(path, sniff=False) for path in paths]
+            unsplit = [kind for kind, path in zip(kinds, paths) if kind == "text" or (kind == "labelled" and not holds_blocks(path))]
     except BlocktagError:
         return split.value  # the input's own error is said when it is read
-    if kinds and kinds <= {"html", "warc"}:
+    if kinds and set(kinds) <= {"html", "warc"}:
         raise fail(f"--split {split.value} splits pages of text, and these inputs are all HTML or WARC, whose blocks "
                    "are their elements: drop --split")
+    if kinds and not unsplit:
+        raise fail(f"--split {split.value} splits pages of text, and these inputs are all files of blocks (split "
+                   "already), HTML or WARC: drop --split")
     return split.value
 
 

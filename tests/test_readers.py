@@ -684,6 +684,22 @@ def test_split_with_only_html_or_warc_inputs_is_refused_not_ignored(tmp_path, sm
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.parametrize("command", ["tag", "convert", "explain", "suggest"])
+def test_split_with_only_files_of_blocks_is_refused_and_with_a_file_of_pages_taken(tmp_path, small_model_path, command):
+    blocks = tmp_path / "blocks.jsonl"
+    blocks.write_text(json.dumps({"page": "p", "index": 0, "text": "Headline\nBy Ana"}) + "\n", encoding="utf-8")
+    html = tmp_path / "a.html"
+    html.write_text("<p>One</p><p>Two</p>", encoding="utf-8")
+    extra = ([] if command == "convert" else ["--model", str(small_model_path)]) + (["-n", "1"] if command == "suggest" else [])
+    for inputs in ([blocks], [blocks, html]):
+        result = runner.invoke(app, [command, *map(str, inputs), "--split", "line", *extra])
+        assert (result.exit_code, result.output) == (1, "Error: --split line splits pages of text, and these inputs "
+                                                        "are all files of blocks (split already), HTML or WARC: drop --split\n")
+    pages = tmp_path / "pages.jsonl"  # a file of whole pages: their text is split as --split says
+    pages.write_text(json.dumps({"url": "https://a.example/x", "text": "Headline\nBy Ana"}) + "\n", encoding="utf-8")
+    result = runner.invoke(app, [command, str(blocks), str(pages), "--split", "line", *extra])
+    assert result.exit_code == 0, result.output
+
 def test_convert_a_malformed_file_is_one_error_line(tmp_path):
     (tmp_path / "bad.html.gz").write_bytes(b"not gzip")
     result = runner.invoke(app, ["convert", str(tmp_path / "bad.html.gz")])

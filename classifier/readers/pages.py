@@ -83,6 +83,18 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
     yield from _pages_of_bytes(data, str(path), page or page_stem(path), encoding, split)
 
 
+def holds_blocks(path: str | Path, encoding: str = DEFAULT_ENCODING) -> bool:
+    """Whether ``path`` is a JSONL or CSV file of blocks (split already: ``--split`` has nothing
+    to do with them), not of whole pages; False for any other input, or one not readable."""
+    if str(path) == STDIN or records_suffix(as_path(path)) not in LABELLED_SUFFIXES:
+        return False
+    try:
+        record = _telling_record(iter_records(as_path(path), encoding, required=()))
+    except BlocktagError:
+        return False  # its error is said when it is read
+    return record is not None and not holds_pages(record)
+
+
 def _telling_record(records) -> object:
     """The first record that says whether a file holds pages or blocks (a page's text, or a
     block's index): a crawl's failed fetches ({"url", "status": 404}) may come first."""
