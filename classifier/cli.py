@@ -328,7 +328,7 @@ SplitOption = Annotated[Optional[Split], typer.Option(
     help="How text pages split into blocks: auto (the default: at blank lines, re-joining hard-wrapped paragraphs such "
          "as html2text writes and its loose lists, and splitting pages written one paragraph a line); blank (at "
          "blank lines only); or line (every line a block). HTML and WARC pages split at the reader's blank lines, so "
-         "--split with only those is refused.")]
+         "--split with only those (or only files of blocks, split already) is refused.")]
 
 
 def split_mode(split: Optional[Split], inputs: list[str]) -> str:
