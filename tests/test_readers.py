@@ -1684,3 +1684,19 @@ def test_json_a_server_or_a_crawl_record_calls_html_is_skipped_with_that_reason(
         pages = list(iter_pages([records]))
     assert [[b.text for b in page] for page in pages] == [["Budget vote delayed."]]
     assert [str(w.message) for w in said] == [f"{records}:1: is JSON, not an HTML page (skipped)"]
+
+
+def test_csv_of_blocks_or_pages_on_stdin_or_named_as_text_is_refused_with_the_fix_not_tagged_as_a_page(tmp_path, small_model_path):
+    blocks = "page,index,text,label\r\np,0,Hello there,body\r\n"
+    result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=blocks)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: <stdin>: is CSV of blocks or pages (its first line is the header "
+                             "page,index,text,label), not a page; save it to a .csv file and give that\n")
+    (tmp_path / "pages.txt").write_text("\ufeffURL,Text\nhttps://a.example/x,Hello\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(iter_pages([tmp_path / "pages.txt"]))
+    assert str(caught.value) == (f"{tmp_path / 'pages.txt'}: is CSV of blocks or pages (its first line is the header "
+                                 "URL,Text), not a page; name it .csv to read the records it holds")
+    # a page whose first line merely has commas is a page
+    (tmp_path / "page.txt").write_text("Apples,pears and plums\n\nare fruit, the text says.\n", encoding="utf-8")
+    assert [b.text for b in next(iter_pages([tmp_path / "page.txt"]))] == ["Apples,pears and plums", "are fruit, the text says."]

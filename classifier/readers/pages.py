@@ -153,6 +153,10 @@ def _content_pages(head: bytes, html: bytes | str, text: Callable[[], str], sour
         pages = _json_text_pages(text(), source, page, split)
         if pages is not None:
             return pages
+    header = _records_csv_header(head)
+    if header:  # blocks or pages as CSV, under a name (or on stdin) that does not say so
+        fix = "save it to a .csv file and give that" if source == "<stdin>" else "name it .csv to read the records it holds"
+        raise InputError(f"{source}: is CSV of blocks or pages (its first line is the header {header}), not a page; {fix}")
     if looks_like_html(head):  # a saved page named as text: never tagged as markup
         html_text, url = _html_page(html, source=source, encoding=encoding)
         return text_pages(html_text, page, READER_SPLIT, url=url)
@@ -213,6 +217,21 @@ _NEXT_LINE = re.compile(r"\s*\n\s*([^\n]*\S)")
 # Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
 # stripped, so no page is copied to be sniffed.
 _JSON_START = re.compile(rb"\s*[{\[]")
+# A CSV header of records (blocks: page,index,text[,label]; pages: url,text): column names
+# alone on the first line, a content column among them and a page's or block's other field.
+_CSV_HEADER = re.compile(r"\ufeff?[A-Za-z_][\w ]{0,30}(?:,[A-Za-z_][\w ]{0,30})+\r?(?:\n|$)")
+_RECORD_COLUMNS = frozenset({"page", "index", "label", *URL_FIELDS})
+
+
+def _records_csv_header(head: bytes) -> str | None:
+    """The first line of ``head`` when it is the header of a CSV file of blocks or pages."""
+    line = head[:1024].decode("utf-8", "replace")
+    found = _CSV_HEADER.match(line)
+    if not found:
+        return None
+    names = [name.strip() for name in found.group().lstrip("\ufeff").strip().split(",")]
+    lowered = {name.lower() for name in names}
+    return ",".join(names) if lowered & set(CONTENT_FIELDS) and lowered & _RECORD_COLUMNS else None
 _FIRST_LINE = re.compile(r"\s*([^\n]*)")
 _NOT_JSON = object()
 
