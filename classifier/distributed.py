@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
+import warnings
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from .blocks import Block, page_blocks
-from .errors import ClusterError, InputError
+from .errors import BlocktagError, ClusterError, InputError
 from .extras import require
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
-from .readers.pages import expand_inputs, read_pages
+from .readers.pages import nothing_to_tag, read_pages
+from .sources import STDIN, expand_arguments
 from .segmentation import DEFAULT_SPLIT
 from .tagging import Tagger
 
@@ -79,21 +82,29 @@ def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
     workers share with this machine; a ``ModelBundle`` is sent to every worker once
     (scattered when ``client`` is given). Neither goes into the task graph itself.
     """
+    return pages.map_partitions(_tag_partition, _shipped(model, client))
+
+
+def _shipped(model: ModelBundle | str | Path | None, client):
+    """What the workers get to tag with: a bundle scattered once (or a delayed one), or a model
+    file's (absolute path, mtime), which each worker loads itself."""
     dask = _require_dask()
     if isinstance(model, ModelBundle):
-        shipped = client.scatter(model, broadcast=True, hash=False) if client is not None else \
+        return client.scatter(model, broadcast=True, hash=False) if client is not None else \
             dask.delayed(model, traverse=False)
-    else:
-        load_model(model)  # a bad model file fails here, with its error and its name as given, not on every worker
-        path = str(Path(model).absolute()) if model is not None else None
-        shipped = (path, (Path(path) if path else shipped_model_path()).stat().st_mtime)
-    return pages.map_partitions(_tag_partition, shipped)
+    load_model(model)  # a bad model file fails here, with its error and its name as given, not on every worker
+    path = str(Path(model).absolute()) if model is not None else None
+    return path, (Path(path) if path else shipped_model_path()).stat().st_mtime
 
 
-def _read_partition(paths: Iterable[str], encoding: str, split: str) -> list[list[Block]]:
+def _read_partition(sources: Iterable[tuple[str, str]], encoding: str, split: str) -> list[list[Block]]:
+    """The pages of (path, page name) pairs, as ``iter_pages`` reads them."""
     pages = []
-    for path in paths:
-        pages.extend(read_pages(path, encoding, split=split))
+    for path, page in sources:
+        read = list(read_pages(path, encoding, page, split))
+        if not read:  # said, as iter_pages says it
+            warnings.warn(nothing_to_tag(path), stacklevel=2)
+        pages.extend(read)
     return pages
 
 
@@ -102,6 +113,40 @@ def _write_shard(records: list[dict], path: str) -> str:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return path
+
+
+def _shard_of_files(paths: list[str], encoding: str, split: str, model, path: str) -> tuple[str, list[str]]:
+    """Read, tag and write one partition's files as one shard; returns its path and what
+    reading them warned of (a skipped record, an empty page), for the caller to say: a
+    worker's own log is no place a user looks."""
+    said: list[str] = []
+    _SAID.said = said
+    _catch_warnings()
+    try:
+        _write_shard(_tag_partition(_read_partition(paths, encoding, split), model), path)
+    finally:
+        _SAID.said = None
+    return path, said
+
+
+# Warnings raised by a task of this thread go to its list (a worker runs tasks in several
+# threads: warnings.catch_warnings, which swaps process-wide state, would mix them up).
+_SAID = threading.local()
+_shown_elsewhere = None
+
+
+def _catch_warnings() -> None:
+    global _shown_elsewhere
+    if warnings.showwarning is not _show_or_keep:
+        _shown_elsewhere, warnings.showwarning = warnings.showwarning, _show_or_keep
+
+
+def _show_or_keep(message, category, filename, lineno, file=None, line=None) -> None:
+    said = getattr(_SAID, "said", None)
+    if said is not None:
+        said.append(str(message))
+    else:  # a warning of anything else the worker runs, shown as before
+        _shown_elsewhere(message, category, filename, lineno, file, line)
 
 
 def tag_files_on_dask(
@@ -122,24 +167,24 @@ def tag_files_on_dask(
     Returns the shard paths.
     """
     dask = _require_dask()
-    import dask.bag as db
 
-    files = [str(p) for p in expand_inputs(inputs)]
-    if not files:
+    sources = expand_arguments(inputs)
+    error = next((source for source in sources if isinstance(source, BlocktagError)), None)
+    if error is not None:
+        raise error
+    if not sources:
         raise InputError("no input files to tag")
-    if "-" in files:
+    if any(str(source.path) == STDIN for source in sources):
         raise InputError("-: stdin cannot be tagged on a cluster; give files")
-    files = [str(Path(f).absolute()) for f in files]
+    # each file named as the local run names it (two "index.html" apart by their folders)
+    files = [(str(Path(source.path).absolute()), source.page) for source in sources]
     out = prepare_output_folder(output_dir).absolute()  # new or empty: an earlier run's shards would mix with these
-    paths = db.from_sequence(files, partition_size=files_per_partition)
-    pages = paths.map_partitions(_read_partition, encoding, split)
-    tagged = tag_bag(pages, model, client=client)
-    writes = [
-        dask.delayed(_write_shard)(part, str(out / f"part-{i:05d}.jsonl"))
-        for i, part in enumerate(tagged.to_delayed())
-    ]
-    if client is not None:
-        written = client.compute(writes, sync=True)
-    else:
-        written = dask.compute(*writes)
-    return [Path(p) for p in written]
+    shipped = _shipped(model, client)
+    parts = [files[i:i + files_per_partition] for i in range(0, len(files), files_per_partition)]
+    writes = [dask.delayed(_shard_of_files)(part, encoding, split, shipped, str(out / f"part-{i:05d}.jsonl"))
+              for i, part in enumerate(parts)]
+    written = client.compute(writes, sync=True) if client is not None else dask.compute(*writes)
+    for _, said in written:  # in input order, as the shards are
+        for message in said:
+            warnings.warn(message, stacklevel=2)
+    return [Path(path) for path, _ in written]

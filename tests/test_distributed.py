@@ -58,6 +58,22 @@ def test_cli_dask_mode(client, small_model_path, tmp_path):
     assert len(lines) == 31 + 2
 
 
+def test_what_the_workers_skip_is_said_on_the_callers_stderr_in_input_order(client, small_model_path, tmp_path):
+    from typer.testing import CliRunner
+
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    nothing = write_jsonl(tmp_path / "nothing.jsonl", [{"url": "https://a.example/x", "text": None}])
+    out = tmp_path / "shards"
+    inputs = [str(tmp_path / "empty.txt"), str(SEED_PAGE), str(nothing)]
+    result = CliRunner().invoke(app, ["tag", *inputs, "--model", str(small_model_path), "--dask", client.scheduler.address,
+                                      "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    local = CliRunner().invoke(app, ["tag", *inputs, "--model", str(small_model_path), "-f", "jsonl"])
+    warned = [line for line in local.stderr.splitlines() if line.startswith("Warning: ")]
+    assert len(warned) >= 2 and [line for line in result.stderr.splitlines() if line.startswith("Warning: ")] == warned
+    assert result.stderr.splitlines()[-1] == f"Wrote 1 shard(s) to {out}" and result.stdout == ""
+    assert (out / "part-00000.jsonl").read_text(encoding="utf-8") == local.stdout
+
 def test_cli_dask_mode_splits_as_tag_does_and_refuses_jobs(client, small_model_path, tmp_path):
     from typer.testing import CliRunner
 

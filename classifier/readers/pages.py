@@ -531,14 +531,15 @@ def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable
                 empty = False
                 yield page
             if empty:  # said, not silently left out of the output
-                warnings.warn(_nothing_to_tag(source.path), stacklevel=2)
+                warnings.warn(nothing_to_tag(source.path), stacklevel=2)
         except BlocktagError as exc:
             if on_error is None:
                 raise
             on_error(exc)
 
 
-def _nothing_to_tag(path: str | Path) -> str:
+def nothing_to_tag(path: str | Path) -> str:
+    """What is said of an input that gave no page."""
     if str(path) == STDIN:
         return "<stdin>: holds no text to tag; nothing is written for it"
     kind = input_kind(path, sniff=False)
