@@ -69,6 +69,10 @@ def train_with_corpus(
     """
     from .model import train
 
+    for name in ("sample_weight", "sources"):  # set here: the corpus's blocks count once, yours `weight` times
+        if name in params:
+            raise SettingError(name, params[name], "train_with_corpus sets it; weigh your blocks with weight=, or a "
+                                                   "block of its own with its 'weight' field")
     user_blocks = block_list(user_blocks, source)
     check_page_order(user_blocks, source)  # named by their place in the user's blocks, not in the corpus's
     if not user_blocks:

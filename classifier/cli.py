@@ -597,7 +597,7 @@ def train_cli(
             try:
                 check_weight(weight)
             except SettingError as exc:
-                raise fail(f"--weight {weight:g}: {exc.fix}") from None
+                raise fail(f"--weight {repr(weight).removesuffix('.0')}: {exc.fix}") from None  # (as given: no rounding)
         check_not_input(output, data)
         check_model_path(output)
         check_writable(output)

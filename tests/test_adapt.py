@@ -19,7 +19,7 @@ from classifier.adapt import train_with_corpus
 from classifier.blocks import training_data_hash
 from classifier.blocks import group_pages
 from classifier.cli import app
-from classifier.errors import DataFormatError, TrainingError
+from classifier.errors import DataFormatError, SettingError, TrainingError
 from classifier.labelling import label_keys, label_file, line_keys
 from classifier.labelstudio import export_records, labeling_config, page_task
 from classifier.suggest import suggest_pages
@@ -964,7 +964,7 @@ def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_
     assert p_body[1] > p_body[0]
 
 
-@pytest.mark.parametrize("weight", ["0", "inf", "nan", "1e+20"])
+@pytest.mark.parametrize("weight", ["0", "inf", "nan", "1e+20", "1000.0001"])
 def test_weight_must_be_a_finite_number_above_0(small_shipped_corpus, tmp_path, weight):
     result = run("train", SEED_LABELS, "--with-corpus", "--weight", weight, "-o", tmp_path / "m.npz")
     assert result.exit_code == 1
@@ -1045,3 +1045,12 @@ def test_suggest_reads_two_pages_of_one_name_each_as_the_page_it_is(small_model_
     assert [s.page for s in twice] == [alone.page, f"{alone.page}#2"]
     assert [(s.guesses, s.confidences, s.expected_mistakes) for s in twice] == \
         [(alone.guesses, alone.confidences, alone.expected_mistakes)] * 2
+
+
+def test_train_with_corpus_refuses_the_settings_it_makes_itself(small_shipped_corpus):
+    user = [Block("mine", 0, "Subscribe now", "promotion"), Block("mine", 1, "The story.", "body")]
+    for name, value in (("sample_weight", [1.0, 2.0]), ("sources", {"mine": "x"})):
+        with pytest.raises(SettingError) as caught:
+            train_with_corpus(user, corpus=small_shipped_corpus, **{name: value})
+        assert str(caught.value) == (f"{name}={value!r}: train_with_corpus sets it; weigh your blocks with weight=, "
+                                     "or a block of its own with its 'weight' field")
