@@ -671,12 +671,12 @@ def evaluate_cli(
         check_outputs([json_path, report_path], [*data, *model_files])  # before the work, not after it
         if report_path is not None:
             require("report", "--report")
+        bundles = [load_model(path) for path in models or [None]]  # every model file checked before the work
         blocks = read_labelled(data, encoding=encoding)
         if not blocks:
             raise fail(f"{', '.join(map(str, data))}: no labelled blocks to evaluate on")
         results: dict[str, dict] = {}
-        for path in models or [None]:
-            bundle = load_model(path)
+        for path, bundle in zip(models or [None], bundles):
             name = str(path) if path is not None else "shipped model"
             with progress_bar(f"Tagging blocks with {name}", len(blocks), log=True, every=TAG_LOG_EVERY_S) as advance:
                 results[name] = evaluate(bundle, blocks, on_progress=advance)

@@ -421,3 +421,11 @@ def test_report_marks_a_cut_text_and_colours_only_a_change_it_shows():
     figures = {"accuracy": 0.9, "macro_f1": 0.8, "per_label": {}}
     table = _comparison_table({"a": figures, "b": {**figures, "macro_f1": 0.8000001}, "c": {**figures, "macro_f1": 0.81}})
     assert "<td class='num '>+0.000</td>" in table and "<td class='num better'>+0.010</td>" in table
+
+
+def test_every_model_to_compare_is_checked_before_any_is_run(small_model_path, held_out, tmp_path):
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    missing = tmp_path / "missing.npz"
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [f"Error: {missing}: no such model file"]  # no block tagged first
