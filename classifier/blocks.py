@@ -466,6 +466,11 @@ _YES = ("true", "1", "yes")  # "reviewed" as JSON's true, or a CSV cell
 GUIDE_LABELS = ("body", "caption", "byline", "contributor_note", "promotion", "other")
 
 
+def guide_order(label: str) -> tuple[int, str]:
+    """Sort key: the guide's labels in the guide's order, then any other in a-z order."""
+    return (GUIDE_LABELS.index(label), "") if label in GUIDE_LABELS else (len(GUIDE_LABELS), label)
+
+
 def is_reviewed(record: dict) -> bool:
     """Whether a record says a person checked its label: ``"reviewed"`` true (or a CSV
     cell's "true", "1", "yes")."""

@@ -958,6 +958,7 @@ def suggest_cli(
 @app.command("label")
 def label_cli(
     path: Annotated[Path, typer.Argument(parser=_path, help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", parser=_path, callback=_model_name, help="Offer this model's labels (one trained on labels of your own, as given to suggest). Default: the guide's six; any other label the file holds is offered too.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
@@ -971,8 +972,9 @@ def label_cli(
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     with user_errors():
+        labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
-                             encoding=encoding)
+                             encoding=encoding, labels=labels)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
                                f"Next: blocktag train {path} --with-corpus --output mine.npz (name the files of "

@@ -29,12 +29,12 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, Iterator, Sequence, TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, is_reviewed, iter_records,  # noqa: PLC2701
+from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_order, is_reviewed, iter_records,  # noqa: PLC2701
                      _validate)  # (the readers' own validation)
 from .errors import DataFormatError, OutputError
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
@@ -159,7 +159,9 @@ class LabelFile:
     stamp: tuple | None = None  # the file as last read or saved: another writer's save changes it
 
     @classmethod
-    def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING) -> "LabelFile":
+    def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None) -> "LabelFile":
+        """The file's records; the labels offered are ``labels`` (a model's own), else the
+        guide's six, and either way any other label a record holds."""
         path = Path(path)
         if path.suffix.lower() not in LABEL_SUFFIXES:
             stem = path.name.split(".")[0] or "to_label"
@@ -177,8 +179,9 @@ class LabelFile:
             records.append(record)
         if not records:
             raise DataFormatError(f"{path}: holds no blocks to label")
-        extra = sorted({r["label"] for r in records if r.get("label")} - set(GUIDE_LABELS))
-        return cls(path, records, list(GUIDE_LABELS) + extra, encoding, stamp)
+        offered = list(GUIDE_LABELS) if labels is None else sorted(labels, key=guide_order)
+        extra = sorted({r["label"] for r in records if r.get("label")} - set(offered))
+        return cls(path, records, offered + extra, encoding, stamp)
 
     def save(self) -> None:
         """Write the records back, atomically, unless another program (a second session on
@@ -365,11 +368,12 @@ def _signals_stop_the_session() -> Iterator[None]:
 
 
 def label_file(path: str | Path, read_key: Callable[[], str], console: Console, clear: bool = False,
-               encoding: str = DEFAULT_ENCODING) -> Summary:
-    """Label the blocks of a JSONL file interactively; returns how far it got. Ctrl-C, SIGTERM
+               encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None) -> Summary:
+    """Label the blocks of a JSONL file interactively, offering ``labels`` (default: the
+    guide's six) and any other label the file holds; returns how far it got. Ctrl-C, SIGTERM
     and SIGHUP save every answer given so far, say so, and end it: KeyboardInterrupt for
     Ctrl-C, ``SystemExit(128 + signal)`` for the others."""
-    file = LabelFile.read(path, encoding)
+    file = LabelFile.read(path, encoding, labels)
     if file.reviewed() == len(file.records):
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:

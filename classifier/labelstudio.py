@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .blocks import GUIDE_LABELS, short_repr
+from .blocks import GUIDE_LABELS, guide_order, short_repr
 from .errors import BlocktagError, DataFormatError
 from .files import DEFAULT_ENCODING, read_text, text_encoding
 
@@ -50,7 +50,7 @@ OBJECT = "text_{}"
 def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:
     """The Label Studio labeling config for blocktag's page tasks: the guide's labels in its
     order (a model lists its own a-z), then any others."""
-    choices = "\n".join(f"        <Choice value={quoteattr(label)}/>" for label in sorted(labels, key=_guide_order))
+    choices = "\n".join(f"        <Choice value={quoteattr(label)}/>" for label in sorted(labels, key=guide_order))
     return (
         "<View>\n"
         '  <Header value="$page"/>\n'
@@ -62,10 +62,6 @@ def labeling_config(labels: Sequence[str] = GUIDE_LABELS) -> str:
         "  </Repeater>\n"
         "</View>\n"
     )
-
-
-def _guide_order(label: str) -> tuple[int, str]:
-    return (GUIDE_LABELS.index(label), "") if label in GUIDE_LABELS else (len(GUIDE_LABELS), label)
 
 
 def page_task(records: Sequence[dict]) -> dict:

@@ -8,13 +8,14 @@ import signal
 import sys
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from classifier import Block, __version__, load_model, read_labelled
+from classifier import Block, __version__, load_model, read_labelled, train
 from classifier.adapt import train_with_corpus
 from classifier.blocks import training_data_hash
 from classifier.blocks import group_pages
@@ -664,6 +665,18 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
     assert lines[-1] == (f"Saved {path}: 3 of 5 blocks reviewed (1 changed from the guess this session). "
                          f"Run 'blocktag label {path}' again to resume.")
 
+
+def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
+    names = {"body": "Artikel", "byline": "autor", "caption": "légende"}
+    blocks = [replace(b, label=names.get(b.label, "rest")) for b in corpus_blocks[:400]]
+    model = train(blocks, plain_text_model=False).save(tmp_path / "own.npz")
+    path = write_jsonl(tmp_path / "s.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "autor", "confidence": 0.6},
+                                              {"page": "p", "index": 1, "text": "Photo: A. Lee", "label": "rest", "confidence": 0.5}])
+    result = run("label", path, "-m", model, input="\n3\n")  # 3: the third of the model's labels, légende
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[4] == ("1/a Artikel  2/t autor  3/l légende  4/r rest  |  Enter accept  u undo  "
+                                             "q save and quit")
+    assert [r["label"] for r in saved(path)] == ["autor", "légende"]
 
 def test_label_shows_a_label_someone_gave_as_a_label_not_a_guess(tmp_path):
     path = write_jsonl(tmp_path / "gold.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline"},
