@@ -16,7 +16,7 @@ from classifier.cli import app
 from classifier.errors import InputError
 from classifier.readers import input_kind, looks_like_html, page_stem
 from classifier.readers.html import (MAX_ITEM_WALK, _SPACES, _holds_posts, _holds_posts_by_filters, _one_line,
-                                     decode_html, html_to_text)
+                                     decode_html, html_page, html_to_text)
 from classifier.readers.pages import iter_pages
 
 from conftest import tagged_records, write_jsonl
@@ -1700,3 +1700,11 @@ def test_csv_of_blocks_or_pages_on_stdin_or_named_as_text_is_refused_with_the_fi
     # a page whose first line merely has commas is a page
     (tmp_path / "page.txt").write_text("Apples,pears and plums\n\nare fruit, the text says.\n", encoding="utf-8")
     assert [b.text for b in next(iter_pages([tmp_path / "page.txt"]))] == ["Apples,pears and plums", "are fruit, the text says."]
+
+
+def test_tag_soup_nested_past_libxml2s_limit_reads_as_browsers_show_it():
+    soup = "<html><body>" + "<font size=2><b>" * 3000 + "<p>A post in the soup.</p><p>And a <a href='/x'>link</a>.</p></body></html>"
+    assert html_to_text(soup, url="https://a.example/") == "A post in the soup.\n\nAnd a [link](https://a.example/x)."
+    blocks_deep = "<html><body>" + "<div>" * 3000 + "<p>Deep.</p></body></html>"  # no formatting to drop: refused
+    with pytest.raises(InputError, match=r"^deep\.html: is not a readable HTML page \(elements nested over libxml2's limit\)$"):
+        html_page(blocks_deep, source="deep.html")

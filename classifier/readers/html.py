@@ -119,12 +119,13 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
         return ""
     if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
         return normalise_newlines(html).strip()
-    try:
-        root = lxml.etree.fromstring(html, parser=_PARSER)
-    except (lxml.etree.LxmlError, ValueError) as exc:
-        raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
+    root = _parsed(html, source)
     if _past_depth_limit():
-        raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
+        # Tag soup of unclosed <font>, <b>, <span>...: browsers nest no more than three alike
+        # (the HTML parser's "Noah's Ark" rule); without them the page reads as they show it.
+        root = _parsed(_INLINE_FORMATTING_TAG.sub("", html), source)
+        if _past_depth_limit():
+            raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
     if root is None:
         return ""
     base = root.find(".//base[@href]")
@@ -553,6 +554,19 @@ _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
 # page in place of its "Loading..." fallback; what the browser shows.
 _STREAMED = re.compile(r"S:\d+")
+
+
+def _parsed(html: str, source: str):
+    try:
+        return lxml.etree.fromstring(html, parser=_PARSER)
+    except (lxml.etree.LxmlError, ValueError) as exc:
+        raise InputError(f"{source}: is not a readable HTML page ({exc})") from None
+
+
+# The tags of inline formatting elements, opening and closing (not links, whose targets are
+# evidence, nor anything that makes a block).
+_INLINE_FORMATTING_TAG = re.compile(r"</?(?:font|b|i|u|s|em|strong|span|small|big|strike|tt|nobr|mark)(?=[\s/>])[^<>]{0,2000}>",
+                                    re.IGNORECASE)
 
 
 def _past_depth_limit() -> bool:
