@@ -1708,3 +1708,14 @@ def test_tag_soup_nested_past_libxml2s_limit_reads_as_browsers_show_it():
     blocks_deep = "<html><body>" + "<div>" * 3000 + "<p>Deep.</p></body></html>"  # no formatting to drop: refused
     with pytest.raises(InputError, match=r"^deep\.html: is not a readable HTML page \(elements nested over libxml2's limit\)$"):
         html_page(blocks_deep, source="deep.html")
+
+
+def test_a_page_after_a_server_side_warning_is_read_as_html_and_markdown_opening_with_html_stays_text(tmp_path):
+    php = ("<br />\n<b>Warning</b>:  Undefined variable $x in <b>/var/www/x.php</b> on line <b>3</b><br />\n"
+           "<!DOCTYPE html><html><body><p>The story of the day.</p><script>var x = 1;</script></body></html>\n")
+    (tmp_path / "page.txt").write_text(php, encoding="utf-8")
+    assert [b.text for b in next(iter_pages([tmp_path / "page.txt"]))] == [
+        "Warning: Undefined variable $x in /var/www/x.php on line 3", "The story of the day."]
+    readme = '<p align="center">\n<img src="logo.png">\n</p>\n\n# Title\n\nText that shows <html> in a sentence.\n'
+    (tmp_path / "README.md").write_text(readme, encoding="utf-8")
+    assert [b.text for b in next(iter_pages([tmp_path / "README.md"]))][-1] == "Text that shows <html> in a sentence."

@@ -130,7 +130,22 @@ def looks_like_html(data: bytes) -> bool:
     head = body[:SNIFF_BYTES]
     if _HTML_START.match(head):
         return True
+    if _preamble_then_document(body):
+        return True
     return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body) and not _TEXT_PARAGRAPH.search(head))
+
+
+# A server-side warning printed before the page (PHP's "<br />\n<b>Warning</b>: ... on line
+# <b>3</b><br />"): markup, no paragraph of text, then the document's own start.
+PREAMBLE_BYTES = 4096
+_DOCUMENT_START = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+
+
+def _preamble_then_document(body: bytes) -> bool:
+    if not (body[:1] == b"<" and body[1:2].isalpha()):
+        return False
+    found = _DOCUMENT_START.search(body, 0, PREAMBLE_BYTES)
+    return found is not None and not _TEXT_PARAGRAPH.search(body, 0, found.start())
 
 
 _BLANKS = re.compile(rb"\s*")
