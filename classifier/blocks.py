@@ -384,6 +384,9 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
         if header is None:
             raise DataFormatError(f"{path}: is empty; a block file's CSV header names page, index and text (and label, "
                                   "to train or evaluate), a block a row below it")
+        twice = next((name for k, name in enumerate(header) if name in header[:k]), None)
+        if twice is not None:  # csv keeps the last column of a name, quietly
+            raise DataFormatError(f"{path}:1: CSV header names column {twice!r} twice; keep one")
         missing = [f for f in required if f not in header]
         separator = next((s for s in (";", "\t", "|") if len(header) == 1 and s in header[0]), None)
         if separator:  # Excel's CSV in many locales; a TSV named .csv

@@ -75,6 +75,14 @@ def test_csv_without_the_block_columns_says_which_are_needed(tmp_path):
         "page, index and text (and label, to train or evaluate)")
 
 
+
+@pytest.mark.parametrize("header", ["page,index,text,text,label", "page,index,text,label,label"])
+def test_a_csv_header_naming_a_column_twice_is_refused_not_read_by_its_last(tmp_path, header):
+    path = tmp_path / "blocks.csv"
+    twice = header.split(",")[-2]
+    assert _csv_error(path, f"{header}\np,0,Hello there story,Subscribe now,body\n") == (
+        f"{path}:1: CSV header names column {twice!r} twice; keep one")
+
 @pytest.mark.parametrize("separator", [";", "\t", "|"])
 def test_a_csv_separated_otherwise_than_by_commas_is_named_so(tmp_path, separator):
     path = tmp_path / "blocks.csv"
