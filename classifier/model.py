@@ -52,6 +52,9 @@ from .training_checks import check_trainable, typo_note
 from .workers import forked_workers, resolve_jobs, submit
 
 RANDOM_STATE = 0
+# A fit whose coefficients are all below this learnt nothing from the blocks (a C, tol or
+# sample weights so extreme that the solver stops where it starts): refused, not saved.
+MIN_LEARNT_COEF = 1e-6
 # The second pass reads this many blocks either side at most: each is a column per label for
 # every block, and a page's story runs a few blocks, not thousands.
 MAX_CONTEXT_WINDOW = 50
@@ -277,6 +280,11 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             raise TrainingError(f"the features {', '.join(self.features)} read nothing in these blocks (no word, "
                                 "shape or link target to learn from); add a feature that does, e.g. words")
         classify.fit(matrix, y, sample_weight=weights)
+        largest = np.abs(classify.coef_).max()
+        if not np.isfinite(largest) or largest < MIN_LEARNT_COEF:
+            raise TrainingError(f"the fit learnt nothing from the blocks (its largest coefficient is {largest:.3g}): "
+                                f"C={self.C:g}, tol={self.tol:g} or weights this small leave it nothing to fit; give "
+                                "settings near the defaults (C=4, tol=1e-6) and weights near 1")
         return pipeline
 
     def predict_proba(self, X: Sequence[Block]) -> np.ndarray:

@@ -442,3 +442,16 @@ def test_character_ngrams_too_long_to_code_in_64_bits_are_counted_as_strings(cor
 def test_context_window_is_bounded():
     with pytest.raises(TrainingError, match=r"^context_window must be from 0 to 50$"):
         BlockClassifier(context_window=51).fit([Block("p", 0, "a"), Block("p", 1, "b")], ["x", "y"])
+
+
+@pytest.mark.parametrize("setting", [{"tol": 1e300}, {"C": 1e-300}, {"weight": 1e-200}])
+def test_a_fit_that_learns_nothing_is_refused_not_saved(corpus_blocks, setting):
+    from dataclasses import replace
+
+    blocks = corpus_blocks[:300]
+    if "weight" in setting:
+        blocks, setting = [replace(b, weight=setting["weight"]) for b in blocks], {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (scikit-learn's own, on the way)
+        with pytest.raises(TrainingError, match=r"^the fit learnt nothing from the blocks \(its largest coefficient is 0\): "):
+            train(blocks, plain_text_model=False, **setting)
