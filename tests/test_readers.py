@@ -1719,3 +1719,20 @@ def test_a_page_after_a_server_side_warning_is_read_as_html_and_markdown_opening
     readme = '<p align="center">\n<img src="logo.png">\n</p>\n\n# Title\n\nText that shows <html> in a sentence.\n'
     (tmp_path / "README.md").write_text(readme, encoding="utf-8")
     assert [b.text for b in next(iter_pages([tmp_path / "README.md"]))][-1] == "Text that shows <html> in a sentence."
+
+
+def test_records_whose_length_is_a_few_bytes_off_are_read_and_said_once_not_in_warcios_own_words(tmp_path, capfd):
+    body = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>The council approved the cycle lanes.</p>"
+    records = b"".join(
+        b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://a.example/%d\r\n"
+        b"WARC-Record-ID: <urn:uuid:12345678-1234-1234-1234-12345678900%d>\r\nWARC-Date: 2024-03-01T00:00:00Z\r\n"
+        b"Content-Type: application/http; msgtype=response\r\nContent-Length: %d\r\n\r\n" % (i, i, len(body) - 3)
+        + body + b"\r\n\r\n" for i in range(2))
+    (tmp_path / "crawl.warc").write_bytes(records)
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([tmp_path / "crawl.warc"]))
+    assert len(pages) == 2
+    assert [str(w.message) for w in said] == [
+        f"{tmp_path / 'crawl.warc'}: 2 record(s) not followed by the blank line that ends a record (a Content-Length "
+        "a few bytes off?); read as warcio reads them"]
+    assert capfd.readouterr().err == ""

@@ -42,6 +42,14 @@ class WarcPage(NamedTuple):
     lines: bool = False
 
 
+class _Archive(ArchiveIterator):
+    """warcio's iterator, less its own multi-line note on stderr of a record whose
+    Content-Length is off (which names no file, and came once per pass): :func:`check_warc`
+    counts them (``err_count``) and says so in one warning."""
+
+    INC_RECORD = ""
+
+
 def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
     """The HTML responses of a WARC file (and the text conversions of a WET file), in file
     order, as text; a page's number is its record's place in the file, counted from 0, so
@@ -54,7 +62,7 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
         with open(path, "rb") as raw:
             # Through Python's gzip: a file gzipped whole (`gzip crawl.warc`) reads as one
             # gzipped record a member does; warcio alone stops after the first record.
-            for number, record in enumerate(ArchiveIterator(_decompressed(raw))):
+            for number, record in enumerate(_Archive(_decompressed(raw))):
                 _check_format(record)
                 lines = _is_text_conversion(record)
                 html = lines or (record.rec_type == "response" and _is_html(record))
@@ -148,8 +156,9 @@ def check_warc(path: str | os.PathLike) -> None:
             if not head or (str(path).lower().endswith(".gz") and len(head) < MIN_GZIP_BYTES):
                 raise EOFError  # an empty file, or a gzip header cut short: a failed download
             stream = _decompressed(raw)
+            records = _Archive(stream)
             try:
-                for record in ArchiveIterator(stream):
+                for record in records:
                     _check_format(record)
                     while record.content_stream().read(CHECK_CHUNK_BYTES):
                         pass
@@ -164,6 +173,9 @@ def check_warc(path: str | os.PathLike) -> None:
                     raise
             if _cut_short(stream):
                 raise EOFError
+            if records.err_count:
+                warnings.warn(f"{path}: {records.err_count} record(s) not followed by the blank line that ends a "
+                              "record (a Content-Length a few bytes off?); read as warcio reads them", stacklevel=2)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except EOFError:
