@@ -3,6 +3,7 @@
 import gzip
 import io
 import json
+import warnings
 
 import lxml.etree
 import pytest
@@ -1736,3 +1737,15 @@ def test_records_whose_length_is_a_few_bytes_off_are_read_and_said_once_not_in_w
         f"{tmp_path / 'crawl.warc'}: 2 record(s) not followed by the blank line that ends a record (a Content-Length "
         "a few bytes off?); read as warcio reads them"]
     assert capfd.readouterr().err == ""
+
+
+def test_a_warc_response_served_as_xml_is_a_page_when_it_is_xhtml_and_a_feed_is_passed_over(tmp_path):
+    xhtml = (b'<?xml version="1.0" encoding="utf-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><body>'
+             b"<p>An XHTML page served as XML.</p></body></html>")
+    feed = b'<?xml version="1.0"?>\n<rss version="2.0"><channel><title>News</title></channel></rss>'
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/x", "application/xml", xhtml),
+                                              ("https://a.example/feed", "text/xml; charset=utf-8", feed)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the feed is no page, as an untyped response that is no HTML is none: unsaid
+        pages = list(iter_pages([path]))
+    assert [[(b.url, b.text) for b in page] for page in pages] == [[("https://a.example/x", "An XHTML page served as XML.")]]

@@ -23,6 +23,8 @@ from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
 from .html import decode_html, html_to_text, is_json_document, known_encoding, utf8_under_western_label
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
+XML_TYPES = ("application/xml", "text/xml")
 # A WET file's records: the text extracted from a page ("conversion"), one block a line.
 TEXT_RECORD_TYPE, TEXT_CONTENT_TYPE = "conversion", "text/plain"
 # A response bigger than this is not an article page; it is skipped unread.
@@ -81,6 +83,8 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                 try:
                     if lines and b"\x00" in payload:  # a conversion of a binary file, not of a page
                         raise InputError(f"{path}: record {url}: holds NUL bytes: binary, not a page of text")
+                    if html is None and _served_as_xml(record) and not looks_like_html(payload):
+                        continue  # XML that is no XHTML page: a feed, a sitemap, as other types are passed over
                     if not lines:
                         payload = _page_bytes(record, payload, f"{path}: record {url}", typed=html is True)
                         if payload is None:
@@ -237,13 +241,19 @@ def _is_text_conversion(record) -> bool:
 
 
 def _is_html(record) -> bool | None:
-    """Whether a response is an HTML page by its Content-Type; None when it names none (a
-    browser then sniffs the body, as :func:`read_warc` does)."""
+    """Whether a response is an HTML page by its Content-Type; None when it names none, or
+    only XML (a browser then sniffs the body, as :func:`read_warc` does)."""
     headers = record.http_headers
     content_type = (headers.get_header("Content-Type") if headers else None) or ""
-    if not content_type.strip():
+    kind = content_type.split(";")[0].strip().lower()
+    if not kind or kind in XML_TYPES:
         return None
-    return content_type.split(";")[0].strip().lower() in HTML_TYPES
+    return kind in HTML_TYPES
+
+
+def _served_as_xml(record) -> bool:
+    content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
+    return content_type.split(";")[0].strip().lower() in XML_TYPES
 
 
 def _decode(record, payload: bytes, source: str) -> str:
