@@ -305,6 +305,9 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
         return export_records(path, encoding)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give its files of labelled blocks, e.g. {path / '*.jsonl'}")
+    if str(path) == "-":  # (read twice, to check and then to train: a stream cannot be)
+        raise InputError("-: labelled blocks are read from files, not standard input; save it to one (e.g. blocks.jsonl) "
+                         "and give that")
     if suffix not in LABELLED_SUFFIXES:
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
     # a line at a time: a file of a million pages is never held whole

@@ -268,7 +268,7 @@ def _model_names(values: Optional[list[Path]]) -> Optional[list[Optional[Path]]]
 
 
 ModelOption = Annotated[Optional[Path], typer.Option(
-    "--model", "-m", parser=_path, callback=_model_name,
+    "--model", "-m", metavar="FILE", parser=_path, callback=_model_name,
     help=f"Model file (.npz), or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder. Default: the shipped model.")]
 
 
@@ -406,12 +406,19 @@ def tag_cli(
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
+        created = per_page and not output.exists()
         folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
         pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
         batches = tagger.tag_batches(pages)
         if keep and per_page:
-            with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
-                written = write_page_files(_blocks_of(batches, advance), folder, fmt.value, set(keep))
+            written = []
+            try:
+                with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
+                    written = write_page_files(_blocks_of(batches, advance), folder, fmt.value, set(keep))
+            finally:
+                if created and not written:  # a run that wrote nothing leaves no folder it made behind
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
             typer.echo(f"Wrote {len(written)} page(s) to {output}", err=True)
         else:
             # the output is closed (and any failure to write it raised) before the last progress line
@@ -958,7 +965,7 @@ def suggest_cli(
 @app.command("label")
 def label_cli(
     path: Annotated[Path, typer.Argument(parser=_path, help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
-    model: Annotated[Optional[Path], typer.Option("--model", "-m", parser=_path, callback=_model_name, help="Offer this model's labels (one trained on labels of your own, as given to suggest). Default: the guide's six; any other label the file holds is offered too.")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_name, help="Offer this model's labels (one trained on labels of your own, as given to suggest). Default: the guide's six; any other label the file holds is offered too.")] = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.

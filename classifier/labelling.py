@@ -162,6 +162,9 @@ class LabelFile:
     def read(cls, path: str | Path, encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None) -> "LabelFile":
         """The file's records; the labels offered are ``labels`` (a model's own), else the
         guide's six, and either way any other label a record holds."""
+        if str(path) == "-":
+            raise DataFormatError("-: blocktag label saves its answers into the file it reads, so it reads a file, not "
+                                  "standard input; save it to one (e.g. to_label.jsonl) and give that")
         path = Path(path)
         if path.suffix.lower() not in LABEL_SUFFIXES:
             stem = path.name.split(".")[0] or "to_label"

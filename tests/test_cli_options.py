@@ -276,6 +276,23 @@ def test_an_empty_name_is_refused_not_read_as_this_folder(command, last_line, tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.txt"]
 
 
+@pytest.mark.parametrize("command", [["train", "-", "-o", "m.npz"], ["evaluate", "-"], ["cv", "-"], ["label", "-"]])
+def test_labelled_blocks_on_stdin_are_refused_saying_to_save_them_to_a_file(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, command, input='{"page": "p", "index": 0, "text": "x", "label": "body"}\n')
+    said = ("-: blocktag label saves its answers into the file it reads, so it reads a file, not standard input; save "
+            "it to one (e.g. to_label.jsonl) and give that" if command[0] == "label" else
+            "-: labelled blocks are read from files, not standard input; save it to one (e.g. blocks.jsonl) and give that")
+    assert (result.exit_code, result.stderr) == (1, f"Error: {said}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_keep_run_that_writes_no_page_leaves_no_folder_it_made(tmp_path):
+    (tmp_path / "junk.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
+    result = runner.invoke(app, ["tag", str(tmp_path / "junk.txt"), "--keep", "body", "-o", f"{tmp_path / 'out' / 'pages'}/"])
+    assert result.exit_code == 1 and result.stderr.startswith(f"Error: {tmp_path / 'junk.txt'}: ")
+    assert not (tmp_path / "out" / "pages").exists()
+
 def test_info_shows_what_a_model_is(small_model_path, small_model):
     result = runner.invoke(app, ["info", "-m", str(small_model_path)], terminal_width=400)
     assert result.exit_code == 0, result.output
