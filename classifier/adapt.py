@@ -89,7 +89,9 @@ def train_with_corpus(
         warnings.warn(f"label(s) the corpus does not have: {named}; learnt from your blocks alone", stacklevel=2)
     sources = {
         "corpus": _describe(corpus, corpus_name),
-        "user": {**_describe(user_blocks, source), "weight": float(weight)},
+        # `weight` multiplies a block's own 'weight' (a record's), as train() counts it
+        "user": {**_describe(user_blocks, source), "weight": float(weight),
+                 "own_weights": sum(b.weight != 1.0 for b in user_blocks)},
     }
     weights = [1.0] * len(corpus) + [float(weight)] * len(user_blocks)
     return train(corpus + user_blocks, source=source, sample_weight=weights, sources=sources,

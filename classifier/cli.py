@@ -637,7 +637,9 @@ def train_cli(
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
         stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
-                               f"{user['blocks']} blocks, each counted {user['weight']:g} times")
+                               f"{user['blocks']} blocks, each counted {user['weight']:g} times"
+                               + (f" ({user['own_weights']} of them times their own weight as well)"
+                                  if user.get("own_weights") else ""))
     if settings:
         stdout_console().print(f"Settings: {settings_text(settings)} (saved with the model; the rest are the defaults)",
                                highlight=False)

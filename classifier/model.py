@@ -246,6 +246,9 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         pages = [_original_page(b.page) for b in X]
         n_pages = len(set(pages))
         self.context_ = self.context_mean_ = self.first_pass_out_of_fold_ = None  # nothing of an earlier fit
+        if self.context_window and n_pages < 2:
+            warnings.warn(f"context_window={self.context_window}: the second pass learns from pages held out in turn, "
+                          "and these blocks are one page; trained without it", stacklevel=3)
         if self.context_window and n_pages >= 2:
             out_of_fold = np.zeros((len(X), len(self.classes_)))
             for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):

@@ -955,7 +955,12 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     assert sources["corpus"] == {"from": f"the corpus shipped with blocktag {__version__}", "sha256": training_data_hash(corpus),
                                  "pages": pages, "blocks": len(corpus)}
     assert sources["user"] == {"from": str(SEED_LABELS), "sha256": training_data_hash(user), "pages": 1,
-                               "blocks": len(user), "weight": 2.0}
+                               "blocks": len(user), "weight": 2.0, "own_weights": 0}
+    # blocks weighted by their own 'weight' too: said, as the counts multiply
+    weighted = write_jsonl(tmp_path / "weighted.jsonl", [{**b.to_dict(), "weight": 3} for b in user[:2]] +
+                           [b.to_dict() for b in user[2:]])
+    result = run("train", weighted, "--with-corpus", "--weight", 2, "-o", tmp_path / "w.npz")
+    assert f"yours: 1 pages, {len(user)} blocks, each counted 2 times (2 of them times their own weight as well)" in result.stdout
 
 
 def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_shipped_corpus):

@@ -455,3 +455,11 @@ def test_a_fit_that_learns_nothing_is_refused_not_saved(corpus_blocks, setting):
         warnings.simplefilter("ignore")  # (scikit-learn's own, on the way)
         with pytest.raises(TrainingError, match=r"^the fit learnt nothing from the blocks \(its largest coefficient is 0\): "):
             train(blocks, plain_text_model=False, **setting)
+
+
+def test_a_second_pass_asked_of_one_page_is_said_to_be_left_out(corpus_blocks):
+    page = [b for b in corpus_blocks if b.page == corpus_blocks[0].page]
+    with pytest.warns(UserWarning, match=r"^context_window=1: the second pass learns from pages held out in turn, and "
+                                         r"these blocks are one page; trained without it$"):
+        fitted = BlockClassifier(context_window=1).fit(page, [b.label for b in page])
+    assert fitted.context_ is None
