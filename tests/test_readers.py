@@ -1749,3 +1749,25 @@ def test_a_warc_response_served_as_xml_is_a_page_when_it_is_xhtml_and_a_feed_is_
         warnings.simplefilter("error")  # the feed is no page, as an untyped response that is no HTML is none: unsaid
         pages = list(iter_pages([path]))
     assert [[(b.url, b.text) for b in page] for page in pages] == [[("https://a.example/x", "An XHTML page served as XML.")]]
+
+
+def test_a_saved_response_raw_chunked_deflated_or_with_folded_headers_is_read_as_its_page(tmp_path):
+    import zlib
+
+    page = b"<html><body><p>The council approved the cycle lanes.</p></body></html>"
+    status = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (page[:30], page[30:])) + b"0\r\n\r\n"
+    saved = {
+        "raw.html": status + b"Transfer-Encoding: chunked\r\n\r\n" + chunked,  # curl -i --raw
+        "deflate.html": status + b"Content-Encoding: deflate\r\n\r\n" + zlib.compress(page),
+        "rawdeflate.html": status + b"Content-Encoding: deflate\r\n\r\n" + zlib.compress(page)[2:-4],
+        "folded.html": status + b"X-Note: a header\r\n  folded onto a second line\r\n\r\n" + page,
+        "reason.html": b"HTTP/1.1 200 " + b"OK and a reason phrase much longer than most servers send " * 2 + b"\r\n"
+                       + b"Content-Type: text/html\r\n\r\n" + page,
+    }
+    for name, data in saved.items():
+        (tmp_path / name).write_bytes(data)
+        assert [b.text for b in next(iter_pages([tmp_path / name]))] == ["The council approved the cycle lanes."], name
+    (tmp_path / "bad.html").write_bytes(status + b"Content-Encoding: deflate\r\n\r\n" + page)
+    with pytest.raises(InputError, match=r"bad\.html: its body is not the deflate data its Content-Encoding says$"):
+        list(iter_pages([tmp_path / "bad.html"]))

@@ -173,7 +173,11 @@ def past_prologue(data: bytes, length: int) -> bytes:
 # A saved HTTP response (`curl -i`, `wget --save-headers`): a status line, headers and a
 # blank line before the body. A status line with no headers ("100 Continue", a proxy's
 # "200 Connection established") counts only when another response follows it.
-_HTTP_HEAD = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[^\r\n]{0,60}\r?\n((?:[!-9;-~]+:[^\r\n]*\r?\n)*)\r?\n")
+# (A header may be folded onto lines that start with a space or a tab.)
+_HTTP_HEAD = re.compile(rb"HTTP/\d(?:\.\d)? (\d{3})[^\r\n]{0,200}\r?\n"
+                        rb"((?:[!-9;-~]+:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*)*)\r?\n")
+_CHUNKED = re.compile(rb"(?im)^transfer-encoding:[^\r\n]*\bchunked\b")
+_CONTENT_ENCODING = re.compile(rb"(?im)^content-encoding:[ \t]*([a-z-]+)")
 _HEADER_CHARSET = re.compile(rb"(?im)^content-type:[^\r\n]*?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})")
 
 
@@ -184,20 +188,72 @@ class HttpBody(NamedTuple):
     body: bytes
     status: int | None = None
     charset: str | None = None
+    headers: bytes = b""  # the final response's header lines
 
 
 def http_body(data: bytes) -> HttpBody:
     """``data`` less the HTTP response head(s) before it, if it is a saved response."""
-    pos, status, charset = 0, None, None
+    pos, status, charset, headers = 0, None, None, b""
     while (head := _HTTP_HEAD.match(data, pos)) is not None:
         if not head.group(2) and _HTTP_HEAD.match(data, head.end()) is None:
             break  # a status line with no headers and no response after it: text that starts so
-        named = _HEADER_CHARSET.search(head.group(2))
+        headers = head.group(2)
+        named = _HEADER_CHARSET.search(headers)
         pos, status = head.end(), int(head.group(1))
         charset = named.group(1).decode("ascii") if named else None  # the final response's own (a redirect's is not)
     if status is None or status < 200:  # no response, or only "100 Continue" lines: text
         return HttpBody(data)
-    return HttpBody(data[pos:], status, charset)
+    return HttpBody(data[pos:], status, charset, headers)
+
+
+def _dechunked(body: bytes) -> bytes | None:
+    """A body sent in chunks (``curl -i --raw`` keeps their sizes) joined, or None when it
+    is not so framed."""
+    parts, pos = [], 0
+    while True:
+        end = body.find(b"\n", pos)
+        if end < 0:
+            return None
+        try:
+            size = int(body[pos:end].split(b";")[0].strip(), 16)
+        except ValueError:
+            return None
+        if size == 0:
+            return b"".join(parts)
+        parts.append(body[end + 1:end + 1 + size])
+        pos = end + 1 + size
+        pos += 2 if body.startswith(b"\r\n", pos) else 1 if body.startswith(b"\n", pos) else 0
+
+
+def _decoded_body(body: bytes, headers: bytes, source: str) -> bytes:
+    """A saved response's body as the page: unchunked, and inflated from deflate or Brotli
+    (gzip is undone by the caller, as any gzip is)."""
+    import zlib
+
+    from ..errors import InputError
+
+    if _CHUNKED.search(headers):
+        body = _dechunked(body) or body
+    coding = _CONTENT_ENCODING.search(headers)
+    coding = coding.group(1).lower() if coding else b""
+    if coding == b"deflate":
+        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):  # zlib-wrapped, as the standard says, or raw, as servers send
+            try:
+                return zlib.decompress(body, wbits)
+            except zlib.error:
+                continue
+        raise InputError(f"{source}: its body is not the deflate data its Content-Encoding says")
+    if coding == b"br":
+        try:
+            import brotli
+        except ImportError:
+            raise InputError(f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli "
+                             "package: pip install brotli") from None
+        try:
+            return brotli.decompress(body)
+        except brotli.error:
+            raise InputError(f"{source}: its body is not the Brotli data its Content-Encoding says") from None
+    return body
 
 
 # gzip inside a saved response inside gzip, at most: no page is packed deeper.
@@ -221,7 +277,7 @@ def unpacked_page(data: bytes, source: str) -> tuple[bytes, str | None]:
             break
         if not 200 <= response.status < 300:  # as the WARC reader skips them
             raise InputError(f"{source}: is a saved HTTP {response.status} response, not a page")
-        data, charset = response.body, response.charset or charset
+        data, charset = _decoded_body(response.body, response.headers, source), response.charset or charset
     return data, charset
 
 
