@@ -130,8 +130,17 @@ def check_file_kind(path, option: str, writes: str, suffixes: dict[str, str] = S
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {one_line(message)}", err=True)
     return typer.Exit(1)
+
+
+# Control characters and line breaks a message may carry from a file's name, a field's or a
+# value given (a newline in a --keep label): escaped, so that an error stays one line.
+_ESCAPED = {c: repr(chr(c))[1:-1] for c in [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]}
+
+
+def one_line(message: str) -> str:
+    return str(message).translate(_ESCAPED)
 
 
 @contextlib.contextmanager
@@ -229,7 +238,7 @@ def _count_lines(description: str, every: float) -> Iterator:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    typer.echo(f"Warning: {message}", err=True)
+    typer.echo(f"Warning: {one_line(message)}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -459,7 +468,7 @@ class BadFiles:
 
     def _skip(self, exc: BlocktagError) -> None:
         self.skipped.append(str(exc))
-        typer.echo(f"Warning: {exc} (skipped)", err=True)
+        typer.echo(f"Warning: {one_line(exc)} (skipped)", err=True)
 
     def finish(self, done: str) -> None:
         if self.skipped:
@@ -1125,7 +1134,7 @@ def main() -> None:
             silence_stdout()
             typer.echo(f"Error: {stdout_error(exc, _to_file_advice(sys.argv[1:]))}", err=True)
         elif isinstance(exc, OSError) and exc.filename is not None:  # a path refused outside user_errors
-            typer.echo(f"Error: {path_error(exc)}", err=True)
+            typer.echo(f"Error: {one_line(path_error(exc))}", err=True)
         else:
             raise
         code = 1

@@ -405,3 +405,15 @@ def test_a_dash_for_an_output_file_is_refused_not_written_as_a_file_named_dash(t
     assert result.exit_code == 2
     assert "- is standard output; give a file name" in result.output
     assert os.listdir(tmp_path) == []
+
+
+def test_an_error_or_warning_naming_a_file_with_a_line_break_in_its_name_stays_one_line(tmp_path):
+    bad = tmp_path / "two\nlines.txt"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = runner.invoke(app, ["tag", str(bad)])
+    shown = str(bad).replace("\n", "\\n")
+    assert (result.exit_code, result.stderr) == (1, f"Error: {shown}: is a binary file, not text; give a page of scraped text\n")
+    (tmp_path / "page.txt").write_text("A page.\n", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(bad), str(tmp_path / "page.txt"), "-q"])
+    assert result.stderr.splitlines() == [f"Warning: {shown}: is a binary file, not text; give a page of scraped text (skipped)",
+                                          "Error: 1 input file(s) could not be tagged"]
