@@ -1771,3 +1771,11 @@ def test_a_saved_response_raw_chunked_deflated_or_with_folded_headers_is_read_as
     (tmp_path / "bad.html").write_bytes(status + b"Content-Encoding: deflate\r\n\r\n" + page)
     with pytest.raises(InputError, match=r"bad\.html: its body is not the deflate data its Content-Encoding says$"):
         list(iter_pages([tmp_path / "bad.html"]))
+
+
+def test_a_warc_file_of_junk_is_one_error_that_quotes_none_of_its_bytes(tmp_path):
+    (tmp_path / "junk.warc").write_bytes(bytes(range(256)) * 2)
+    with pytest.raises(InputError) as caught:
+        list(iter_pages([tmp_path / "junk.warc"]))
+    assert str(caught.value) == (f"{tmp_path / 'junk.warc'}: is not a readable WARC file (it does not start with a "
+                                 "WARC record: not a WARC file, or damaged)")

@@ -278,4 +278,6 @@ def _decode(record, payload: bytes, source: str) -> str:
 
 
 def _reason(exc: Exception) -> str:
+    if isinstance(exc, ArchiveLoadFailed) and "Unknown archive format" in str(exc):
+        return "it does not start with a WARC record: not a WARC file, or damaged"  # (warcio quotes the bytes)
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
