@@ -1779,3 +1779,20 @@ def test_a_warc_file_of_junk_is_one_error_that_quotes_none_of_its_bytes(tmp_path
         list(iter_pages([tmp_path / "junk.warc"]))
     assert str(caught.value) == (f"{tmp_path / 'junk.warc'}: is not a readable WARC file (it does not start with a "
                                  "WARC record: not a WARC file, or damaged)")
+
+
+def test_an_rtf_document_or_an_email_of_several_parts_is_refused_with_what_to_give_instead(tmp_path):
+    (tmp_path / "letter.txt").write_bytes(b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}} Hello world.}\n")
+    mail = ("From: desk@news.example\nTo: tips@news.example\nSubject: Story\nMIME-Version: 1.0\n"
+            'Content-Type: multipart/alternative; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\nThe story.\n--b1--\n')
+    (tmp_path / "story.eml").write_text(mail, encoding="utf-8")
+    for name, said in (("letter.txt", "is an RTF document, not a page of text; save it as text or HTML first"),
+                       ("story.eml", "is an e-mail message of several parts, not a page; save its HTML or text part "
+                                     "and give that")):
+        with pytest.raises(InputError) as caught:
+            list(iter_pages([tmp_path / name]))
+        assert str(caught.value) == f"{tmp_path / name}: {said}"
+    # a scraper's envelope of header-like lines is a page still
+    (tmp_path / "jina.txt").write_text("Title: Harbour reopens\nURL Source: https://a.example/x\n\nMarkdown Content:\n"
+                                       "The harbour reopened on Monday.\n", encoding="utf-8")
+    assert "The harbour reopened on Monday." in [b.text for b in next(iter_pages([tmp_path / "jina.txt"]))]

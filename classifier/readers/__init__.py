@@ -47,7 +47,13 @@ _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
     (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
+    (b"{\\rtf", "is an RTF document, not a page of text; save it as text or HTML first"),
 )
+# An e-mail (.eml) of several parts: its headers, then a multipart body whose MIME boundaries
+# would be read as blocks. (MHTML, a web page saved so, is multipart/related and read.)
+_EMAIL_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,60}?"
+                          rb"Content-Type:[ \t]*multipart/(?:mixed|alternative|signed|report)", re.IGNORECASE)
+_EMAIL = "is an e-mail message of several parts, not a page; save its HTML or text part and give that"
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 # An XML document's root element, after its prologue and any doctype: a sitemap, or XML of
 # another kind, is no page (XHTML is read as HTML, a feed is refused above).
@@ -302,6 +308,8 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
+    if _EMAIL_START.match(head[:SNIFF_READ_BYTES]):
+        return _EMAIL
     whole = head = head.removeprefix(b"\xef\xbb\xbf")
     body = past_prologue(head, SNIFF_BYTES)
     head = head[:SNIFF_BYTES]
