@@ -115,15 +115,15 @@ def _write_shard(records: list[dict], path: str) -> str:
     return path
 
 
-def _shard_of_files(paths: list[str], encoding: str, split: str, model, path: str) -> tuple[str, list[str]]:
-    """Read, tag and write one partition's files as one shard; returns its path and what
-    reading them warned of (a skipped record, an empty page), for the caller to say: a
-    worker's own log is no place a user looks."""
+def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, model, path: str) -> tuple[str, list[str]]:
+    """Read, tag and write one partition's files ((path, page name) pairs) as one shard;
+    returns its path and what reading them warned of (a skipped record, an empty page), for
+    the caller to say: a worker's own log is no place a user looks."""
     said: list[str] = []
     _SAID.said = said
     _catch_warnings()
     try:
-        _write_shard(_tag_partition(_read_partition(paths, encoding, split), model), path)
+        _write_shard(_tag_partition(_read_partition(sources, encoding, split), model), path)
     finally:
         _SAID.said = None
     return path, said
