@@ -10,8 +10,10 @@ import codecs
 import contextlib
 import io
 import os
+import signal
 import stat
 import tempfile
+import threading
 from pathlib import Path
 from typing import Callable, IO, Iterable, Iterator
 
@@ -368,15 +370,21 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
             yield handle
         return
     target = _followed(Path(path))
+    # Ctrl-C (or SIGTERM) held off from making the temporary file until the cleanup below is
+    # in place: one landing between the two would leave the file behind.
+    held = _hold_interrupts()
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except FileNotFoundError:
+        _release_interrupts(held)
         if target.parent.is_dir():  # (a folder that takes no new files, as /proc)
             raise OutputError(f"{path}: cannot write here: folder {target.parent} takes no new files") from None
         raise OutputError(f"{path}: cannot write here: folder {target.parent} does not exist") from None
     except OSError as exc:
+        _release_interrupts(held)
         raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
     try:
+        _release_interrupts(held)  # (one held off is raised here, and cleaned up after)
         with _output_errors(path):
             os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600
             with os.fdopen(fd, mode, encoding=encoding, newline="" if encoding else None) as handle:
@@ -386,6 +394,22 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_interrupts():
+    """Block SIGINT and SIGTERM in the main thread (where Python runs their handlers); the
+    mask to restore, or None where there is nothing to hold."""
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+
+
+def _release_interrupts(held) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextlib.contextmanager

@@ -103,12 +103,12 @@ def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str
     try:
         for page, items in groupby(tagged, key=lambda item: item.block.page):
             path = folder / (_unique_file_name(page, used) + suffix)
+            written.append(path)  # before it exists: an interrupt just after the rename still removes it
             with atomic_write(path) as handle:
                 if fmt == "text":
                     write_kept(items, handle, keep) if keep is not None else write_tagged(items, handle, fmt)
                 else:
                     write_tagged(kept_only(items, keep) if keep is not None else items, handle, fmt)
-            written.append(path)
     except BaseException:
         for path in written:
             with contextlib.suppress(OSError):

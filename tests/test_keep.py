@@ -174,3 +174,24 @@ def test_a_folder_of_page_files_may_have_any_name(crawl, tmp_path):
     result = runner.invoke(app, ["tag", str(folder), "-m", str(model), "--keep", "body", "-o", f"{out}/", "--quiet"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_an_interrupt_just_after_a_page_file_is_renamed_into_place_still_removes_it(tmp_path, monkeypatch):
+    import os
+
+    import classifier.files
+    from classifier import Block
+    from classifier.output import write_page_files
+    from classifier.tagging import TaggedBlock
+
+    replace = os.replace
+
+    def replace_then_interrupt(source, target):
+        replace(source, target)
+        raise KeyboardInterrupt  # Ctrl-C landing between the rename and the page's being counted
+
+    monkeypatch.setattr(classifier.files.os, "replace", replace_then_interrupt)
+    tagged = [TaggedBlock(Block("p", 0, "Story."), "body", 1.0, {"body": 1.0})]
+    with pytest.raises(KeyboardInterrupt):
+        write_page_files(tagged, tmp_path, "text", {"body"})
+    assert list(tmp_path.iterdir()) == []
