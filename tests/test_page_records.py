@@ -6,6 +6,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from classifier.blocks import MAX_PAGE_BLOCKS
 from classifier.cli import app
 from classifier.errors import DataFormatError, InputError
 from classifier.readers.pages import iter_pages
@@ -423,3 +424,20 @@ def test_a_page_name_with_a_line_break_keeps_its_header_one_line(tmp_path, small
     converted = CliRunner().invoke(app, ["convert", str(path)])
     assert tagged.stdout == "# a\\nb\n\nStory one.\n\n# c\n\nTwo.\n"
     assert converted.stdout == "==> a\\nb <==\nStory one.\n\n==> c <==\nTwo.\n"
+
+
+def test_pages_named_alike_in_two_inputs_are_named_apart_not_merged_in_any_output(tmp_path):
+    first = tmp_path / "r1.jsonl"
+    first.write_text(json.dumps({"page": "x", "text": "Hello one.\n\nPara two."}) + "\n", encoding="utf-8")
+    second = tmp_path / "r2.jsonl"
+    second.write_text(json.dumps({"page": "x", "text": "Hello three.\n\nPara four."}) + "\n", encoding="utf-8")
+    pages = list(iter_pages([first, second, second]))
+    assert [(b.page, b.index, b.text) for page in pages for b in page] == [
+        ("x", 0, "Hello one."), ("x", 1, "Para two."), ("x#2", 0, "Hello three."), ("x#2", 1, "Para four."),
+        ("x", 0, "Hello three."), ("x", 1, "Para four.")]  # (not after another "x": its own name)
+    long_page = tmp_path / "long.txt"  # a page too long to tag whole comes in chunks of one name
+    long_page.write_text("\n\n".join(f"Block {i}." for i in range(MAX_PAGE_BLOCKS + 5)), encoding="utf-8")
+    (tmp_path / "long.jsonl").write_text(json.dumps({"page": "long", "text": "Another page."}) + "\n", encoding="utf-8")
+    with pytest.warns(UserWarning):
+        names = [page[0].page for page in iter_pages([long_page, tmp_path / "long.jsonl"])]
+    assert names == ["long", "long", "long#2"]

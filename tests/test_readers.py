@@ -1796,3 +1796,17 @@ def test_an_rtf_document_or_an_email_of_several_parts_is_refused_with_what_to_gi
     (tmp_path / "jina.txt").write_text("Title: Harbour reopens\nURL Source: https://a.example/x\n\nMarkdown Content:\n"
                                        "The harbour reopened on Monday.\n", encoding="utf-8")
     assert "The harbour reopened on Monday." in [b.text for b in next(iter_pages([tmp_path / "jina.txt"]))]
+
+
+def test_a_brotli_body_is_read_where_warcios_own_use_of_brotli_fails():
+    import classifier.readers.warc as warc
+
+    brotli = pytest.importorskip("brotli")
+
+    class Record:  # warcio 1.8 with brotli 1.2: its decompressor cannot be made
+        raw_stream = io.BytesIO(brotli.compress(b"<p>Sent with Brotli.</p>"))
+
+        def content_stream(self):
+            raise AttributeError("'brotli.Decompressor' object has no attribute 'unused_data'")
+
+    assert warc._body(Record(), 1000) == b"<p>Sent with Brotli.</p>"

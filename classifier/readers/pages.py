@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -522,13 +523,23 @@ def iter_pages(
 
 def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable[[BlocktagError], None] | None,
                      split: str) -> Iterator[list[Block]]:
+    last = None  # the name of the last page given
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):
                 raise source
             empty = True
+            renamed: dict[str, str] = {}
             for page in read_pages(source.path, encoding, source.page, split):
+                name = page[0].page if page else None
+                if name is not None and (name in renamed or (empty and name == last)):
+                    # A page named as the page before it, from another input (two files of page
+                    # records naming a page alike): named apart, or every output would merge them.
+                    # (A long page's chunks, from one input, keep their one name.)
+                    new = renamed.setdefault(name, _next_name(name))
+                    page = [replace(block, page=new) for block in page]
                 empty = False
+                last = page[0].page if page else last
                 yield page
             if empty:  # said, not silently left out of the output
                 warnings.warn(nothing_to_tag(source.path), stacklevel=2)
@@ -536,6 +547,12 @@ def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable
             if on_error is None:
                 raise
             on_error(exc)
+
+
+def _next_name(name: str) -> str:
+    """``name#2`` (``name#3`` after ``name#2``), as a file given twice is named."""
+    stem, mark, number = name.rpartition("#")
+    return f"{stem}#{int(number) + 1}" if mark and number.isdigit() else f"{name}#2"
 
 
 def nothing_to_tag(path: str | Path) -> str:

@@ -74,7 +74,7 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                     not_pages += html is True  # (one with no type is no page either way)
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
-                payload = record.content_stream().read(MAX_RECORD_BYTES + 1)
+                payload = _body(record, MAX_RECORD_BYTES + 1)
                 # One unreadable page does not stop a crawl of thousands; each skip is said.
                 if len(payload) > MAX_RECORD_BYTES:
                     warnings.warn(f"{path}: record {url}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
@@ -164,7 +164,7 @@ def check_warc(path: str | os.PathLike) -> None:
             try:
                 for record in records:
                     _check_format(record)
-                    while record.content_stream().read(CHECK_CHUNK_BYTES):
+                    while record.raw_stream.read(CHECK_CHUNK_BYTES):  # (its bytes only: bodies are undone when read)
                         pass
                     limit = getattr(record.raw_stream, "limit", None)  # what the header promised and is unread
                     if limit is None:  # text with a WARC line at its top: warcio finds no length to read by
@@ -249,6 +249,24 @@ def _is_html(record) -> bool | None:
     if not kind or kind in XML_TYPES:
         return None
     return kind in HTML_TYPES
+
+
+def _body(record, limit: int) -> bytes:
+    """A record's body as warcio undoes its transfer and content encodings; Brotli by hand
+    where warcio's own use of it fails (warcio 1.8 with brotli 1.2: an AttributeError)."""
+    try:
+        stream = record.content_stream()
+    except AttributeError:
+        data = record.raw_stream.read(limit)
+        try:
+            import brotli
+        except ImportError:  # (then not warcio's brotli failing: read as it is, as below)
+            return data
+        try:
+            return brotli.decompress(data)
+        except brotli.error:
+            return data  # read as it is: a page is sniffed, and binary is refused with its reason
+    return stream.read(limit)
 
 
 def _served_as_xml(record) -> bool:
