@@ -441,3 +441,12 @@ def test_pages_named_alike_in_two_inputs_are_named_apart_not_merged_in_any_outpu
     with pytest.warns(UserWarning):
         names = [page[0].page for page in iter_pages([long_page, tmp_path / "long.jsonl"])]
     assert names == ["long", "long", "long#2"]
+
+
+@pytest.mark.parametrize("field", ["page", "url"])
+def test_a_lone_surrogate_in_a_page_records_name_or_url_is_its_lines_error(tmp_path, field):
+    path = tmp_path / "pages.jsonl"
+    path.write_text('{"%s": "https://a.example/\\ud83d", "text": "Para one.\\n\\nPara two."}\n' % field, encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        list(iter_pages([path]))
+    assert str(caught.value) == f"{path}:1: {field!r} holds a lone surrogate \\ud83d, not valid Unicode; fix or drop the character"

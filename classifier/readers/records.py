@@ -104,6 +104,7 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
             raise DataFormatError(f"{where}: 'url' must be a string")
         if not url:
             url = _web_address(record)
+        check_unicode(url, "url", where)
         name = record.get("page")
         if name in (None, ""):
             name = f"{stem}:{number}"
@@ -111,6 +112,7 @@ def page_records(records: Iterable[tuple[str, object]], stem: str) -> Iterator[R
             if isinstance(name, bool) or not isinstance(name, (str, int)):
                 raise DataFormatError(f"{where}: 'page' must be a string")
             name = str(name)
+            check_unicode(name, "page", where)
             if name in seen:
                 raise DataFormatError(f"{where}: page {name!r} is also at {seen[name]}; a page file holds a whole "
                                       "page a record (for one block a record, give each its 'index')")
