@@ -565,7 +565,7 @@ class _CsvWriter(csv.DictWriter):
                                       quoting=csv.QUOTE_ALL)
 
     def writerow(self, row: dict):
-        if "\r" in row.get("text", "") or "\r" in str(row.get("page", "")):
+        if any("\r" in str(row.get(column) or "") for column in ("text", "page", "url", "label")):
             return self._quoted.writerow(row)
         return super().writerow(row)
 

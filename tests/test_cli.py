@@ -251,3 +251,13 @@ def test_tag_csv_reads_back_whole_with_carriage_returns_and_urls(small_model_pat
                                                       payload=io.BytesIO(b"<p>Story.</p>"), http_headers=headers))
     csv_out = run("tag", warc, "--model", small_model_path, "-f", "csv").stdout
     assert csv_out.splitlines()[1].endswith(",https://a.example/s")
+
+
+def test_tag_csv_quotes_a_row_whose_url_holds_a_lone_carriage_return(small_model_path, tmp_path):
+    import csv
+    import io
+
+    pages = write_jsonl(tmp_path / "pages.jsonl", [{"url": "https://a.example/a\rb", "text": "Para one.\n\nPara two."}])
+    result = run("tag", pages, "--model", small_model_path, "-f", "csv")
+    rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
+    assert [(r["text"], r["url"]) for r in rows] == [("Para one.", "https://a.example/a\rb"), ("Para two.", "https://a.example/a\rb")]
