@@ -130,17 +130,9 @@ def check_file_kind(path, option: str, writes: str, suffixes: dict[str, str] = S
 
 
 def fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {one_line(message)}", err=True)
+    typer.echo(f"Error: {one_line(str(message))}", err=True)
     return typer.Exit(1)
 
-
-# Control characters and line breaks a message may carry from a file's name, a field's or a
-# value given (a newline in a --keep label): escaped, so that an error stays one line.
-_ESCAPED = {c: repr(chr(c))[1:-1] for c in [*range(0x20), 0x7F, 0x85, 0x2028, 0x2029]}
-
-
-def one_line(message: str) -> str:
-    return str(message).translate(_ESCAPED)
 
 
 @contextlib.contextmanager
@@ -238,7 +230,7 @@ def _count_lines(description: str, every: float) -> Iterator:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    typer.echo(f"Warning: {one_line(message)}", err=True)
+    typer.echo(f"Warning: {one_line(str(message))}", err=True)
 
 
 def _version(value: bool) -> None:
@@ -468,7 +460,7 @@ class BadFiles:
 
     def _skip(self, exc: BlocktagError) -> None:
         self.skipped.append(str(exc))
-        typer.echo(f"Warning: {one_line(exc)} (skipped)", err=True)
+        typer.echo(f"Warning: {one_line(str(exc))} (skipped)", err=True)
 
     def finish(self, done: str) -> None:
         if self.skipped:

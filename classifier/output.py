@@ -52,6 +52,7 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
     blocks hold more than one page (read as far as the second page's first block)."""
     if headers is None:
         tagged, headers = _more_than_one_page(tagged)
+    shown = _shown_on(out)
     written, page = 0, None
     for item in tagged:
         if item.label not in keep:
@@ -61,7 +62,7 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
         if headers and item.block.page != page:
             page = item.block.page
             out.write(f"# {_page_title(item.block)}\n\n")
-        out.write(item.block.text + "\n")
+        out.write(shown(item.block.text) + "\n")
         written += 1
     return written
 
@@ -240,6 +241,7 @@ def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int
 
 def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
     """Each block under a header line naming its label and confidence."""
+    shown = _shown_on(out)
     n, page = 0, None
     for n, item in enumerate(tagged, 1):
         if item.block.page != page:
@@ -247,7 +249,7 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
             out.write(_style(f"=== {_page_title(item.block)}", colour, bold=True) + "\n\n")
         header = f"[{item.label} {item.confidence:.2f}]"
         out.write(_style(header, colour, fg=LABEL_COLOURS.get(item.label), bold=True) + "\n")
-        out.write(item.block.text + "\n\n")
+        out.write(shown(item.block.text) + "\n\n")
     return n
 
 
@@ -263,6 +265,23 @@ def one_line(name: str) -> str:
     if name.isprintable():
         return name
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
+
+
+# Control characters a page may hold (ESC starts a sequence that retitles a terminal, clears
+# it or worse): escaped when text is shown on a terminal; a file keeps the page's text as it is.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown_on(out: IO[str]):
+    """How block text is written to ``out``: as it is, or with its control characters
+    escaped when ``out`` is a terminal."""
+    try:
+        terminal = out.isatty()
+    except (AttributeError, ValueError):  # (not a file, or closed)
+        terminal = False
+    if not terminal:
+        return lambda text: text
+    return lambda text: _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _style(text: str, colour: bool, **style) -> str:
@@ -286,7 +305,7 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
             page = tagged.block.page
             by = " (the page holds no link: tagged by the plain-text model)" if item.model == PLAIN_TEXT_MODEL else ""
             out.write(f"{'' if n == 1 else chr(10)}# {_page_title(tagged.block)}{by}\n")
-        text = " ".join(tagged.block.text.split())
+        text = one_line(" ".join(tagged.block.text.split()))
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
                   f"{text[:70]}{'…' if len(text) > 70 else ''}\n")

@@ -195,3 +195,24 @@ def test_an_interrupt_just_after_a_page_file_is_renamed_into_place_still_removes
     with pytest.raises(KeyboardInterrupt):
         write_page_files(tagged, tmp_path, "text", {"body"})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_control_characters_of_a_page_are_escaped_on_a_terminal_and_kept_in_a_file():
+    import io as _io
+
+    from classifier import Block
+    from classifier.output import write_kept, write_tagged
+    from classifier.tagging import TaggedBlock
+
+    class Terminal(_io.StringIO):
+        def isatty(self):
+            return True
+
+    text = "Story \x1b]0;pwned\x07 and \x1b[2J,\ttabbed\nsecond line"
+    tagged = [TaggedBlock(Block("p", 0, text), "body", 1.0, {"body": 1.0})]
+    shown = "Story \\x1b]0;pwned\\x07 and \\x1b[2J,\ttabbed\nsecond line"
+    for write in (lambda out: write_kept(tagged, out, {"body"}), lambda out: write_tagged(tagged, out, "text")):
+        terminal, file = Terminal(), _io.StringIO()
+        write(terminal), write(file)
+        assert shown in terminal.getvalue() and "\x1b" not in terminal.getvalue()
+        assert text in file.getvalue()
