@@ -49,7 +49,7 @@ WRAPPED_LINE_SHARE = 0.6
 # lines end a sentence. At least this share of the continued lines of a page that is one
 # run of lines must end inside one for it to be read as wrapped.
 MID_SENTENCE_SHARE = 0.5
-_SENTENCE_END = re.compile(r"[.!?…][\"'’”)\]]*$")
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.
 MIN_LINE_PAGE_PROSE = 3

@@ -654,3 +654,12 @@ def test_auto_leaves_blocks_that_only_look_like_fragments(blocks):
 def test_raw_html_and_backslash_breaks_in_a_markdown_block_are_read_as_text(text, expected):
     assert canonical(text) == expected
     assert canonical(expected) == expected
+
+
+def test_chinese_or_japanese_paragraphs_a_line_are_split_at_their_full_stops():
+    paragraphs = ["城市地铁五号线今天上午正式开通运营，全长二十八公里，共设二十一座车站，其中换乘站六座。",
+                  "市交通局表示，新线路将使东西城区之间的通勤时间缩短约四十分钟，预计日均客流量超过三十万人次。",
+                  "沿线居民对新线路开通普遍表示欢迎，但也有不少人担心早晚高峰时段车厢过于拥挤，希望运营方增加列车班次！",
+                  "交通局回应称，将根据开通后一个月的客流数据调整运营方案，必要时在早晚高峰加开列车。",
+                  "昨年春に工房を開いた村上さんは「家賃が手ごろで、職人同士のつながりもできる。」"]
+    assert split_page("\n".join(paragraphs) + "\n") == paragraphs
