@@ -261,6 +261,26 @@ _LAST_WORD = re.compile(r"[^\s\[\]()⟩]{1,200}$")
 _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 
 
+# pandoc's own markdown (`pandoc -t markdown`) keeps a page's <div>s as fenced divs ("::: byline"
+# ... ":::") and ids, classes and attributes in braces: after a heading, a link, an image, or a
+# span ("[Updated 1:05 p.m.]{.updated}"). Neither is a word of the page.
+_DIV_FENCE = re.compile(r"^[ ]{0,3}:{3,}(?:[ \t]*(?:\{[^}\n]{0,500}\}|[\w-]+))?[ \t]*:*[ \t]*$", re.MULTILINE)
+_SPAN = re.compile(r"(?<![!\]])\[([^\[\]\n]{0,1000})\]\{[#.][^{}\n]{0,500}\}")
+_ATTRIBUTES_AFTER = re.compile(r"(\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"\n]*\")?\))\{[^{}\n]{0,500}\}")
+_HEADING_ATTRIBUTES = re.compile(r"^(#{1,6}[ \t].*?)[ \t]+\{[#.][^{}\n]{0,500}\}[ \t]*$", re.MULTILINE)
+
+
+def without_pandoc_attributes(page: str) -> str:
+    """A page in pandoc's markdown less its div fences (each a blank line, so a div's
+    paragraphs stay apart and its fence never joins the text around it) and attribute braces;
+    any other page as it is."""
+    if ":::" not in page and "]{" not in page and "{#" not in page and "){" not in page:
+        return page
+    page = _DIV_FENCE.sub("", page)
+    page = _SPAN.sub(r"\1", page)
+    page = _ATTRIBUTES_AFTER.sub(r"\1", page)
+    return _HEADING_ATTRIBUTES.sub(r"\1", page)
+
 def resolve_citations(page: str) -> str:
     """A page in crawl4ai's citation form with its links written inline (``[text](url)``,
     ``#`` for a number no reference names) and its references list dropped: the list is the

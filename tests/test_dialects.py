@@ -663,3 +663,18 @@ def test_chinese_or_japanese_paragraphs_a_line_are_split_at_their_full_stops():
                   "交通局回应称，将根据开通后一个月的客流数据调整运营方案，必要时在早晚高峰加开列车。",
                   "昨年春に工房を開いた村上さんは「家賃が手ごろで、職人同士のつながりもできる。」"]
     assert split_page("\n".join(paragraphs) + "\n") == paragraphs
+
+
+def test_pandocs_markdown_is_read_without_its_div_fences_and_attributes():
+    from classifier.readers.pages import text_pages
+
+    page = ("# Ferry suspended {#ferry-suspended .headline}\n\nCity engineers say the pier had been flagged twice "
+            "since 2019.\n\n::: byline\nBy [Marisol Ventura](/staff/mv/){.author}\n:::\n\n::: {#meta .meta}\n"
+            "March 14, 2025 [Updated 1:05 p.m.]{.updated}\n:::\n\n![The pier on Friday.](/p.jpg){alt=\"A pier\"}\n\n"
+            ":::: story-body\nThe pier collapsed on Friday.\n::::\n")
+    assert [b.text for b in next(text_pages(page, "p"))] == [
+        "# Ferry suspended", "City engineers say the pier had been flagged twice since 2019.",
+        "By [Marisol Ventura](/staff/mv/)", "March 14, 2025 Updated 1:05 p.m.", "![The pier on Friday.](/p.jpg)",
+        "The pier collapsed on Friday."]
+    plain = "A set {x} in braces, ::: not a fence, and [a link](/x) then {y}."
+    assert [b.text for b in next(text_pages(plain, "p"))] == [plain]

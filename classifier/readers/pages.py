@@ -25,7 +25,7 @@ from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, ite
 from ..errors import BlocktagError, InputError
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
                      read_text, text_encoding)
-from ..dialects import resolve_citations, resolve_reference_links
+from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import SNIFF_READ_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
@@ -403,7 +403,7 @@ def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None
                source: str | None = None) -> Iterator[list[Block]]:
     """One page's text as its page of blocks (in chunks, if it is very long). ``source``
     (default: the page's name) names it in a warning."""
-    text = resolve_citations(resolve_reference_links(text))
+    text = resolve_citations(resolve_reference_links(without_pandoc_attributes(text)))
     if split == "blank":  # lazily: a page of a million blocks is never held whole
         return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
     texts = split_page(text, split)
