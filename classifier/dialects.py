@@ -39,6 +39,9 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 # Two more private-use characters mark an image's alt text until links are read.
 _IMAGE_OPEN, _IMAGE_CLOSE = "\uf8fe", "\uf8ff"
 _IMAGE_SPAN = re.compile(f"{_IMAGE_OPEN}[^{_IMAGE_CLOSE}]*{_IMAGE_CLOSE}")
+# Where an image meets a word with no space between (html2text writes a figure's image and
+# its caption so): the place a space goes.
+_GLUED_IMAGE = re.compile(rf"(?<=\w)(?={_IMAGE_OPEN})|(?<={_IMAGE_CLOSE})(?=\w)")
 _ESCAPE = re.compile(r"\\([" + re.escape(_ESCAPABLE) + "])")
 _UNPROTECT = {_PRIVATE_BASE + i: c for i, c in enumerate(_ESCAPABLE)}
 
@@ -404,6 +407,8 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
             text = _REF_LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({reference(m)})", text)
         if "](" in text:
             text = _GLUED_LINK.sub(" [", text)
+        if _IMAGE_OPEN in text:  # an image's alt text is no part of the word it touches ("…Ulmenfeld)Die")
+            text = _GLUED_IMAGE.sub(" ", text)
         text = text.replace(_IMAGE_OPEN, "").replace(_IMAGE_CLOSE, "")
     if "<" in text:
         text = _AUTOLINK.sub(lambda m: f"[{m.group(1).removeprefix('mailto:')}]({m.group(1)})", text)

@@ -89,6 +89,9 @@ from classifier.segmentation import split_page
         ("  many    spaces  \n\tand\ttabs  ", "many spaces\nand tabs"),
         ("line one\r\nline two", "line one\nline two"),
         ("`code` span", "code span"),
+        # an image and the caption html2text writes right after it: two words, not one
+        ("![Lindenallee in Ulmenfeld](/b.jpg)Die Allee", "Lindenallee in Ulmenfeld Die Allee"),
+        ("Foto![Hafen](/h.jpg) heute", "Foto Hafen heute"),
     ],
 )
 def test_canonical(text, expected):
