@@ -539,6 +539,8 @@ def _split_at_indentation(block: str) -> list[str]:
     alone: a markdown list item's continuation is indented under its marker."""
     if "\n" not in block or "```" in block or "~~~" in block or _is_code(block):  # code keeps its indentation
         return [block]
+    if _is_indented_program(block):
+        return [block]
     parts = [[]]
     previous = None
     for line in block.split("\n"):
@@ -553,6 +555,23 @@ def _split_at_indentation(block: str) -> list[str]:
 # another closes one at its start. inscriptis's elements never do.
 _OPENS_AT_END = re.compile(r"[{\[(][ ]*$", re.MULTILINE)
 _CLOSES_AT_START = re.compile(r"^[ ]*[}\])]", re.MULTILINE)
+
+
+# A line of a program (an assignment, a call, a keyword's block opening with a colon): what
+# markdown's indented code holds and inscriptis's indented elements do not.
+PROGRAM_LINE_SHARE = 0.5
+_CODE_STATEMENT = re.compile(r"^[ ]{4,}(?:\w[\w.]*\s*[-+*/]?=[^=]|(?:def|class|for|while|if|return|import|from|try|except|"
+                             r"function|var|let|const|public|private)\b|\w[\w.]*\(.*\)[;:]?$|.*[:{;]$)", re.MULTILINE)
+
+
+def _is_indented_program(block: str) -> bool:
+    """A block of markdown's indented code that is a program (html2text writes a ``<pre>``
+    so): every line indented four spaces or more, the first no list item, and most lines
+    statements. Kept whole, as a fenced one is, not cut at its indentation or its lines."""
+    lines = [line for line in block.split("\n") if line.strip()]
+    if len(lines) < 2 or not all(line.startswith("    ") for line in lines) or _MARKER.match(lines[0].lstrip(" ")):
+        return False
+    return sum(_CODE_STATEMENT.match(line) is not None for line in lines) >= PROGRAM_LINE_SHARE * len(lines)
 
 
 def _is_code(block: str) -> bool:
@@ -617,6 +636,8 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
     summary) stays whole, and a setext underline stays under its heading. With ``stripped``
     (a page with no link markup), the pieces of a sentence that get_text("\n", strip=True)
     put on lines of their own are one line again."""
+    if _is_indented_program(block):
+        return [block]
     parts: list[list[str]] = []  # each part's pieces, joined once at the end
     in_list = in_code = False
     table = None  # the table being read: "|" (a markdown table, from its delimiter row or edge pipes) or "\t"

@@ -681,3 +681,16 @@ def test_pandocs_markdown_is_read_without_its_div_fences_and_attributes():
         "The pier collapsed on Friday."]
     plain = "A set {x} in braces, ::: not a fence, and [a link](/x) then {y}."
     assert [b.text for b in next(text_pages(plain, "p"))] == [plain]
+
+
+def test_html2texts_indented_code_of_a_program_stays_one_block():
+    page = ("Here is the helper we use in every service that calls the billing API:\n    \n    \n"
+            "    def fetch(url, tries=3):\n        for attempt in range(tries):\n            try:\n"
+            "                return session.get(url, timeout=5)\n            except Timeout:\n"
+            "                sleep(2 ** attempt)\n        raise GaveUp(url)\n    \n\n"
+            "It has saved us from dozens of pages at night since we added it last spring.\n")
+    blocks = split_page(page)
+    assert len(blocks) == 3 and blocks[1].startswith("    def fetch(url, tries=3):\n") and blocks[1].endswith("raise GaveUp(url)")
+    # indented lines of prose (inscriptis's nested elements) are still cut where their depth changes
+    assert split_page("Top\n    By Jo Park\n        Share this story\n        Email\n") == [
+        "Top", "    By Jo Park", "        Share this story\n        Email"]
