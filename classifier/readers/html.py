@@ -195,7 +195,6 @@ def _header_text(value) -> str | None:
 
     if isinstance(value, tuple):  # a parameter given in RFC 2231's (charset, language, value) form
         return collapse_rfc2231_value(value)
-
     words = []
     for word, charset in decode_header(value):
         if isinstance(word, bytes):
