@@ -463,7 +463,11 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
             label = None
         else:
             label = label.strip()
-    return Block(str(page), index, text, label, weight=_as_weight(record.get("weight"), where))
+    url = record.get("url") or None  # (blocktag's own JSONL and CSV carry a page's url: kept when read back)
+    if url is not None and not isinstance(url, str):
+        raise DataFormatError(f"{where}: 'url' must be a string, got {short_repr(url)}")
+    check_unicode(url, "url", where)
+    return Block(str(page), index, text, label, url=url, weight=_as_weight(record.get("weight"), where))
 
 
 _YES = ("true", "1", "yes")  # "reviewed" as JSON's true, or a CSV cell

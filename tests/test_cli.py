@@ -261,3 +261,12 @@ def test_tag_csv_quotes_a_row_whose_url_holds_a_lone_carriage_return(small_model
     result = run("tag", pages, "--model", small_model_path, "-f", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout, newline="")))
     assert [(r["text"], r["url"]) for r in rows] == [("Para one.", "https://a.example/a\rb"), ("Para two.", "https://a.example/a\rb")]
+
+
+def test_tagged_records_read_back_keep_their_pages_url(small_model_path, tmp_path):
+    pages = write_jsonl(tmp_path / "pages.jsonl", [{"url": "https://a.example/x", "text": "Para one.\n\nPara two."}])
+    for fmt in ("jsonl", "csv"):
+        tagged = tmp_path / f"tagged.{fmt}"
+        assert run("tag", pages, "--model", small_model_path, "-o", tagged).exit_code == 0
+        again = run("tag", tagged, "--model", small_model_path, "-f", "jsonl")
+        assert [json.loads(line)["url"] for line in again.stdout.splitlines()] == ["https://a.example/x"] * 2, fmt

@@ -77,7 +77,8 @@ def read_pages(source: str | Path, encoding: str = DEFAULT_ENCODING, page: str |
             return
         for _ in iter_labelled(path, require_label=False, encoding=encoding):
             pass  # a first pass that only validates; the second streams
-        blocks = (Block(b.page, b.index, b.text) for b in iter_labelled(path, require_label=False, encoding=encoding))
+        blocks = (Block(b.page, b.index, b.text, url=b.url)
+                  for b in iter_labelled(path, require_label=False, encoding=encoding))
         yield from capped_pages(blocks)
         return
     data = read_bytes(path, encoding, allow=_checked_later)
