@@ -308,7 +308,7 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
-    if _EMAIL_START.match(head[:SNIFF_READ_BYTES]):
+    if _EMAIL_START.match(head, 0, SNIFF_READ_BYTES):  # (bounds, not a copy of the head)
         return _EMAIL
     whole = head = head.removeprefix(b"\xef\xbb\xbf")
     body = past_prologue(head, SNIFF_BYTES)

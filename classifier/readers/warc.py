@@ -83,7 +83,7 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                 try:
                     if lines and b"\x00" in payload:  # a conversion of a binary file, not of a page
                         raise InputError(f"{path}: record {url}: holds NUL bytes: binary, not a page of text")
-                    if html is None and _served_as_xml(record) and not looks_like_html(payload):
+                    if html is None and _media_type(record) in XML_TYPES and not looks_like_html(payload):
                         continue  # XML that is no XHTML page: a feed, a sitemap, as other types are passed over
                     if not lines:
                         payload = _page_bytes(record, payload, f"{path}: record {url}", typed=html is True)
@@ -243,12 +243,17 @@ def _is_text_conversion(record) -> bool:
 def _is_html(record) -> bool | None:
     """Whether a response is an HTML page by its Content-Type; None when it names none, or
     only XML (a browser then sniffs the body, as :func:`read_warc` does)."""
-    headers = record.http_headers
-    content_type = (headers.get_header("Content-Type") if headers else None) or ""
-    kind = content_type.split(";")[0].strip().lower()
+    kind = _media_type(record)
     if not kind or kind in XML_TYPES:
         return None
     return kind in HTML_TYPES
+
+
+def _media_type(record) -> str:
+    """A response's media type ("text/html"), lower case; "" when it names none."""
+    headers = record.http_headers
+    content_type = (headers.get_header("Content-Type") if headers else None) or ""
+    return content_type.split(";")[0].strip().lower()
 
 
 def _body(record, limit: int) -> bytes:
@@ -267,11 +272,6 @@ def _body(record, limit: int) -> bytes:
         except brotli.error:
             return data  # read as it is: a page is sniffed, and binary is refused with its reason
     return stream.read(limit)
-
-
-def _served_as_xml(record) -> bool:
-    content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else None) or ""
-    return content_type.split(";")[0].strip().lower() in XML_TYPES
 
 
 def _decode(record, payload: bytes, source: str) -> str:
