@@ -51,9 +51,12 @@ _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u20
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point inside a word: removed, not a space
 _SPACE_RUN = re.compile(" {2,}")
 
-# A target holds no brackets, parentheses or spaces (they are %-escaped in real URLs), which
-# stops every scan at the next bracket; a newline only after a hyphen (html2text's URL wrap).
-_TARGET = rf"(?:<([^<>\n]{{0,{MAX_LINK_TARGET}}})>|((?:[^\s<>()\[\]]|(?<=-)\n){{0,{MAX_LINK_TARGET}}}))"
+# A target holds no brackets or spaces (they are %-escaped in real URLs), which stops every
+# scan at the next bracket; parentheses only in balanced pairs, one deep, as CommonMark reads
+# Wikipedia's "Io_(moon)"; a newline only after a hyphen (html2text's URL wrap).
+_TARGET_CHAR = r"[^\s<>()\[\]]"
+_TARGET = (rf"(?:<([^<>\n]{{0,{MAX_LINK_TARGET}}})>|((?:{_TARGET_CHAR}|(?<=-)\n"
+           rf"|\({_TARGET_CHAR}{{0,{MAX_LINK_TARGET}}}\)){{0,{MAX_LINK_TARGET}}}))")
 _TITLE = rf"(?:[ \n]+(?:\"[^\"\n]{{0,{MAX_LINK_TITLE}}}\"|'[^'\n]{{0,{MAX_LINK_TITLE}}}'|\([^()\n]{{0,{MAX_LINK_TITLE}}}\)))?"
 _TEXT = rf"([^\[\]]{{0,{MAX_LINK_TEXT}}})"
 # ![alt](src "title") -> alt; [text](target "title") -> [text](target)
@@ -437,4 +440,8 @@ def _link_text(text: str) -> str:
 def _clean_target(target: str) -> str:
     # html2text wraps long URLs at hyphens: "a-\nb" is the one URL "a-b".
     target = target.replace("\n", "").strip()
+    if target[:11].lower() == "javascript:":  # a script, no address: the HTML reader writes it so too
+        return NO_TARGET
+    if "(" in target or ")" in target:  # as the HTML reader writes them, so no parenthesis ends a link early
+        target = target.replace("(", "%28").replace(")", "%29")
     return target or NO_TARGET

@@ -22,6 +22,12 @@ from classifier.segmentation import split_page
         ('[Kim Lee](/author/kim "Posts by Kim Lee")', "[Kim Lee](/author/kim)"),
         ("[Kim Lee](/author/kim 'Posts')", "[Kim Lee](/author/kim)"),
         ("[Docs](<https://docs.example/a b>)", "[Docs](https://docs.example/a b)"),
+        # parentheses in a target, balanced (Wikipedia's titles), %-escaped as the HTML reader writes them
+        ("[Io](https://wiki.example/Io_(moon)) (a moon)", "[Io](https://wiki.example/Io_%28moon%29) (a moon)"),
+        ('[x](/a_(b)_c "t")', "[x](/a_%28b%29_c)"),
+        ("[Io](<https://wiki.example/Io_(moon)>)", "[Io](https://wiki.example/Io_%28moon%29)"),
+        ("![Io](io_(1).jpg) seen", "Io seen"),
+        ("[Print](javascript:window.print()) [Mail](mailto:a@b.example)", "[Print](#) [Mail](mailto:a@b.example)"),
         ("[ Sign in\n](https://id.example/login)", "[Sign in](https://id.example/login)"),
         ("[](https://cdn.example/x)", "[](https://cdn.example/x)"),
         # html2text wraps a long URL after a hyphen
@@ -113,7 +119,7 @@ def test_link_text_longer_than_the_bound_is_not_a_link():
     assert canonical(f"![{long}](/x)") == f"![{long}](/x)"
 
 
-@pytest.mark.parametrize("unit", ["[", "[a](", "![", "*a ", "_a ", "[a][", "\\", "<http://", "](", "**", "# ", "> "])
+@pytest.mark.parametrize("unit", ["[", "[a](", "[a](b(", "[a]((", "![", "*a ", "_a ", "[a][", "\\", "<http://", "](", "**", "# ", "> "])
 def test_hostile_input_is_processed_whole(unit):
     # Every pattern's work per position is bounded (no nested unbounded repeats), so a
     # 100 KB block of any markup fragment is read in one linear pass; this checks the output

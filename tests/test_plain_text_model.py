@@ -65,14 +65,15 @@ def test_one_linked_block_sends_its_whole_page_to_the_main_model(small_model, co
 
 
 @pytest.mark.parametrize("text", ["a [link](/x) b", "see <https://example.com>", "a &#91;link&#93;&#40;/x&#41; b",
-                                  "[Link][1] here\n[1]: https://example.com/x"])
+                                  "[Link][1] here\n[1]: https://example.com/x",
+                                  "[Print](javascript:window.print())", "[Io](https://wiki.example/Io_(moon))"])
 def test_a_link_in_any_dialect_sends_its_page_to_the_main_model(small_model, text):
     page = [Block("p", 0, "A plain paragraph of the story."), Block("p", 1, text)]
     assert small_model.plain_rows(page).tolist() == [False, False]
 
 
 @pytest.mark.parametrize("text", ["Plain text [in brackets] and (parentheses), <b>bold</b>.", "![A photo](p.png) Its caption",
-                                  "[Print](javascript:window.print())"])
+                                  "[Print](print(x) now"])
 def test_what_the_features_do_not_read_as_a_link_leaves_a_page_plain(small_model, text):
     page = [Block("p", 0, "A plain paragraph of the story."), Block("p", 1, text)]
     assert small_model.plain_rows(page).tolist() == [True, True]
