@@ -134,7 +134,7 @@ def _per_label_table(metrics: dict) -> str:
     return f"<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>{rows}</table>"
 
 
-def _pages_by_errors(metrics: dict) -> str:
+def _pages_by_errors(metrics: dict, suffix: str = "") -> str:
     blocks, errors = Counter(), Counter()
     for p in metrics["predictions"]:
         blocks[p["page"]] += 1
@@ -144,7 +144,7 @@ def _pages_by_errors(metrics: dict) -> str:
         f"<td class=num>{errors[page] / blocks[page]:.0%}</td></tr>"
         for page in sorted(blocks, key=lambda p: (-errors[p], p))
     )
-    return f"<table id=pages><tr><th>page</th><th>errors</th><th>blocks</th><th>error rate</th></tr>{rows}</table>"
+    return f"<table id=pages{suffix}><tr><th>page</th><th>errors</th><th>blocks</th><th>error rate</th></tr>{rows}</table>"
 
 
 def _errors_by_pair(metrics: dict) -> str:
@@ -190,7 +190,7 @@ def _comparison_table(results: dict[str, dict]) -> str:
     return f"<table id=comparison><tr><th>figure</th>{head}</tr>{body}</table>"
 
 
-def _model_section(name: str, metrics: dict) -> str:
+def _model_section(name: str, metrics: dict, suffix: str = "") -> str:
     headline = "".join(
         f"<div><div class=figure>{value}</div><div class=caption>{caption}</div></div>"
         for value, caption in [
@@ -208,10 +208,10 @@ def _model_section(name: str, metrics: dict) -> str:
 <div class=headline>{headline}</div>
 <h3>Per label</h3>{_per_label_table(metrics)}
 <div class=plots>
-<figure><img id=heatmap alt="confusion matrix heatmap" src="{confusion_heatmap(metrics)}"><figcaption>Confusion matrix (counts; colour: share of the true label)</figcaption></figure>
-<figure><img id=reliability alt="reliability diagram" src="{reliability_diagram(metrics)}"><figcaption>Reliability diagram</figcaption></figure>
+<figure><img id=heatmap{suffix} alt="confusion matrix heatmap" src="{confusion_heatmap(metrics)}"><figcaption>Confusion matrix (counts; colour: share of the true label)</figcaption></figure>
+<figure><img id=reliability{suffix} alt="reliability diagram" src="{reliability_diagram(metrics)}"><figcaption>Reliability diagram</figcaption></figure>
 </div>
-<h3>Pages by error count</h3>{_pages_by_errors(metrics)}
+<h3>Pages by error count</h3>{_pages_by_errors(metrics, suffix)}
 <h3>Misclassified blocks, by confusion</h3>{_errors_by_pair(metrics)}
 """
 
@@ -219,7 +219,9 @@ def _model_section(name: str, metrics: dict) -> str:
 def render_html(results: dict[str, dict], data_names: list[str]) -> str:
     """The report for one or more models (name → :func:`~classifier.evaluation.evaluate` result)."""
     comparison = f"<h2>Models side by side</h2>{_comparison_table(results)}" if len(results) > 1 else ""
-    sections = "".join(_model_section(name, metrics) for name, metrics in results.items())
+    # Each model's elements keep their ids unique on the page: "heatmap", "heatmap-2", ...
+    sections = "".join(_model_section(name, metrics, f"-{n}" if n > 1 else "")
+                       for n, (name, metrics) in enumerate(results.items(), 1))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>blocktag evaluation</title><style>{_CSS}</style></head>
 <body>

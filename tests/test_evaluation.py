@@ -238,6 +238,14 @@ def test_report_ranks_pages_by_their_errors():
     assert rows == [("most", "2", "2"), ("a-few", "1", "2"), ("b-few", "1", "1"), ("none", "0", "1")]
 
 
+def test_a_report_of_several_models_keeps_its_element_ids_unique(small_model, held_out):
+    metrics = evaluate(small_model, held_out)
+    page = render_html({"first": metrics, "second": metrics, "third": metrics}, ["held-out"])
+    ids = re.findall(r"\bid=([\w-]+)", page)
+    assert sorted(ids) == sorted(["comparison"] + [f"{kind}{suffix}" for kind in ("heatmap", "reliability", "pages")
+                                                   for suffix in ("", "-2", "-3")])
+
+
 def test_cross_validation_keeps_pages_apart(corpus_blocks, monkeypatch):
     from classifier import evaluation, model
 
