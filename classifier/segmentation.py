@@ -70,6 +70,18 @@ MIN_LOOSE_LIST_ITEMS = 3
 _BULLET_ITEM = re.compile(r"[ ]*[-*+•][ ]")
 # "* * *" or "- - -": a thematic break (html2text writes <hr> so), not a list item.
 _THEMATIC_BREAK = re.compile(r"[ ]*([-*_])(?:[ ]*\1){2,}[ ]*$")
+# A table that an element-a-block converter (BeautifulSoup's get_text) cut cell by cell: a
+# run of this many pieces or more, each a few words on one line with no sentence end, at
+# least this share of them numbers ("63", "85%", "$1.2", or a column's "%", an empty cell's "—"), is one block of cells joined as a
+# row's are. Alone, a cell reads like a menu entry or a byline. (No share: a menu's run of
+# short links is left alone.)
+MIN_TABLE_CELLS = 8
+MAX_CELL_WORDS = 3
+MAX_CELL_CHARS = 40
+MIN_NUMBER_CELL_SHARE = 0.25
+TABLE_CELL_SEPARATOR = " | "
+_NUMBER_CELL = re.compile(r"[^\w]*[$€£+-]?\d[\d.,:%]*[^\w]*|[%#+–—-]|n/a|N/A")  # (or a unit's or an empty cell's mark)
+_CELL_END = re.compile(r"[.!?…:][\"'’”)\]]*$")
 _BULLET_FIRST = frozenset(" -*+•")
 
 # A link split across a blank line is re-joined when both halves are this short together.
@@ -134,7 +146,10 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
         blocks = [part for block in blocks for part in _split_at_fences(block)]
     elif len(blocks) == 1 and is_flattened(blocks[0]):
         return sentences(blocks[0])
-    return _join_loose_lists(_rejoin_split_links(_without_bare_markup(blocks)))
+    blocks = _join_loose_lists(_rejoin_split_links(_without_bare_markup(blocks)))
+    if _may_be_stripped(text) and len(blocks) >= MIN_TABLE_CELLS and _cut_at_elements(normalise_newlines(text)):
+        blocks = _join_cut_tables(blocks)
+    return blocks
 
 
 # A block of a container's tags alone, closing ones then opening ones, no text and no element
@@ -339,6 +354,31 @@ def _join_loose_lists(blocks: list[str]) -> list[str]:
         if block:
             out.append(block)
     return out
+
+
+def _join_cut_tables(blocks: list[str]) -> list[str]:
+    """Runs of a table's cells, cut one a block, as one block (:data:`MIN_TABLE_CELLS`)."""
+    out: list[str] = []
+    run: list[str] = []
+    for block in blocks + [None]:  # None ends the last run
+        if block is not None and _is_cell(block):
+            run.append(block.strip())
+            continue
+        numbers = sum(_NUMBER_CELL.fullmatch(cell) is not None for cell in run)
+        if len(run) >= MIN_TABLE_CELLS and numbers >= MIN_NUMBER_CELL_SHARE * len(run):
+            out.append(TABLE_CELL_SEPARATOR.join(run))
+        else:
+            out += run
+        run = []
+        if block is not None:
+            out.append(block)
+    return out
+
+
+def _is_cell(block: str) -> bool:
+    cell = block.strip()
+    return (len(cell) <= MAX_CELL_CHARS and "\n" not in cell and len(cell.split()) <= MAX_CELL_WORDS
+            and not cell.startswith("#") and _CELL_END.search(cell) is None)
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

@@ -424,6 +424,21 @@ def test_a_page_of_citations_is_read_in_one_pass():
     assert resolve_citations("⟨1⟩" * 30_000) == ""
 
 
+def test_auto_joins_a_table_cut_cell_by_cell():
+    # get_text("\n\n") writes each table cell as a block; a run of short cells, a quarter of
+    # them numbers or a column's marks, is the table, one block. A menu's run of short links
+    # has no numbers and stays apart, as does a run too short to be a table.
+    story = "The council \n\nvoted\n\n on the budget. Turnout was low."
+    cells = ["Ward", "Votes", "Share", "North", "1,204", "41%", "South", "988", "—"]
+    menu = ["Home", "News", "Sport", "Weather", "Travel", "Culture", "Opinion", "Contact", "About"]
+    page = "\n\n".join([story, *cells, "Figures from the clerk's office.", *menu, "Ward", "12"])
+    assert split_page(page, "auto") == ["The council voted on the budget. Turnout was low.", " | ".join(cells),
+                                        "Figures from the clerk's office.", *menu, "Ward", "12"]
+    # a page with no cut sentence is no element-a-block page: its short blocks are its own
+    assert split_page("\n\n".join(["The budget passed.", *cells]), "auto") == ["The budget passed.", *cells]
+    assert segmentation.TABLE_CELL_SEPARATOR == " | "
+
+
 def test_auto_keeps_a_block_that_ends_in_a_stray_space_apart():
     # Markdown exports leave a space after a byline or an image (trafilatura writes a figure's
     # image "![](src) "). With no piece on the page that starts as only a cut sentence does,
