@@ -375,14 +375,15 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     """Label the blocks of a JSONL file interactively, offering ``labels`` (default: the
     guide's six) and any other label the file holds; returns how far it got. Ctrl-C, SIGTERM
     and SIGHUP save every answer given so far, say so, and end it: KeyboardInterrupt for
-    Ctrl-C, ``SystemExit(128 + signal)`` for the others."""
+    Ctrl-C, ``SystemExit(128 + signal)`` for the others. Anything else that ends the session
+    (the output's reader gone, a fault) saves them too, and is raised as it came."""
     file = LabelFile.read(path, encoding, labels)
     if file.reviewed() == len(file.records):
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:
         with _signals_stop_the_session():
             return Labeller(file, read_key, console, clear).run()
-    except (KeyboardInterrupt, _Stopped) as exc:
+    except BaseException as exc:  # Ctrl-C, a signal, the output's reader gone, or a fault: no answer is lost
         file.save()  # every answer given so far is kept, and said so
         with contextlib.suppress(OSError):  # (a closed terminal takes no message)
             print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "

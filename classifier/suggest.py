@@ -109,7 +109,7 @@ def suggest_pages(
     candidates = _contenders(_candidates(model, filter(wanted, checked_pages(pages))), n, diversity)
     labels = model.labels
     picked: list[Suggestion] = []
-    names: Counter = Counter()
+    written_names: set[str] = set()
     best_similarity = [0.0] * len(candidates)
     remaining = set(range(len(candidates)))
     while remaining and len(picked) < n:
@@ -121,9 +121,14 @@ def suggest_pages(
         top = c.proba.argmax(axis=1)
         # Two inputs may hold pages of one name ("home" in two crawls): the written file
         # names each page once, as 'label' and 'train' require ("home", "home#2").
-        name = c.blocks[0].page
-        names[name] += 1
-        blocks = c.blocks if names[name] == 1 else [replace(b, page=f"{name}#{names[name]}") for b in c.blocks]
+        # (Checked against every name written, which an input's own "home#2" may already be.)
+        name = written = c.blocks[0].page
+        number = 1
+        while written in written_names:
+            number += 1
+            written = f"{name}#{number}"
+        written_names.add(written)
+        blocks = c.blocks if written == name else [replace(b, page=written) for b in c.blocks]
         picked.append(Suggestion(
             rank=len(picked) + 1,
             blocks=blocks,

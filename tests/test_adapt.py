@@ -103,6 +103,13 @@ def test_suggest_names_each_page_once_when_two_inputs_share_a_name():
     assert [s.page for s in picked] == ["home", "home#2"]
     assert {r["page"] for r in picked[1].records()} == {"home#2"}
 
+    # the reader named a third input's "home" apart from the page before it only: "home#2"
+    # is taken by then, so the next free name is written
+    pages = [page("home", "share this", "more from us"), page("home#2", "subscribe now", "cookie notice"),
+             page("home", "tags list", "sure story")]
+    picked = suggest_pages(STUB, pages, 3)
+    assert sorted(s.page for s in picked) == ["home", "home#2", "home#3"]
+
 
 def test_suggest_gives_every_page_when_asked_for_more():
     assert [s.page for s in suggest_pages(STUB, PAGES[2:], 10)] == ["c", "d"]
@@ -723,6 +730,28 @@ def test_label_saves_each_page_as_it_is_finished(tmp_path, capsys):
     assert on_disk_when_page_2_shown == [[("byline", True), ("body", True), ("promotion", True),
                                           ("promotion", None), ("other", None)]]
     assert capsys.readouterr().err == f"Saved {path}: 3 of 5 blocks reviewed. Run 'blocktag label {path}' again to resume.\n"
+
+
+def test_label_saves_the_answers_given_when_its_screen_goes_away(tmp_path, capsys):
+    # the reader of its output gone (a closed pipe: rich raises), mid-page: no answer is lost
+    from rich.console import Console
+
+    from classifier.stdio import PipeClosed
+
+    path = label_input(tmp_path)
+    answers = iter(["", "c", "", "o"])  # page p1, then the first block of p2 (not a whole page)
+
+    def read_key() -> str:
+        try:
+            return next(answers)
+        except StopIteration:
+            raise PipeClosed() from None
+
+    with pytest.raises(PipeClosed):
+        label_file(path, read_key, Console(file=open(tmp_path / "screen.txt", "w")))
+    assert [(r["label"], r.get("reviewed")) for r in saved(path)] == [
+        ("byline", True), ("caption", True), ("body", True), ("other", True), ("other", None)]
+    assert capsys.readouterr().err == f"Saved {path}: 4 of 5 blocks reviewed. Run 'blocktag label {path}' again to resume.\n"
 
 
 def test_label_end_of_input_saves_like_q(tmp_path):
