@@ -77,11 +77,15 @@ def train_with_corpus(
     check_page_order(user_blocks, source)  # named by their place in the user's blocks, not in the corpus's
     if not user_blocks:
         raise TrainingError(f"{source}: no labelled blocks to add to the corpus")
+    unlabelled = next((b for b in user_blocks if not b.label), None)
+    if unlabelled is not None:  # (said before any warning about the labels it does have)
+        raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")
     check_weight(weight)
     # Named, not located: a shared model holds no path of the machine that trained it.
     corpus_name = f"the corpus shipped with blocktag {__version__}" if corpus is None else "a corpus given"
+    shipped = corpus is None
     corpus = list(read_corpus() if corpus is None else corpus)
-    _check_disjoint(corpus, user_blocks, source)
+    _check_disjoint(corpus, user_blocks, source, "the shipped corpus" if shipped else "the corpus given")
     corpus_labels = {b.label for b in corpus}
     new_labels = Counter(b.label for b in user_blocks if b.label not in corpus_labels)
     if new_labels:  # a label of the team's own, or a typo: either way the corpus teaches it nothing
@@ -103,12 +107,13 @@ def _describe(blocks: Sequence[Block], where: str) -> dict:
             "blocks": len(blocks)}
 
 
-def _check_disjoint(corpus: Sequence[Block], user: Sequence[Block], source: str) -> None:
+def _check_disjoint(corpus: Sequence[Block], user: Sequence[Block], source: str,
+                    corpus_name: str = "the shipped corpus") -> None:
     """A user page named like a corpus page would be read as one page with it."""
     corpus_pages = {b.page for b in corpus}
     clash = next((b.page for b in user if b.page in corpus_pages), None)
     if clash is not None:
         raise TrainingError(
-            f"{source}: page {clash!r} is also a page of the shipped corpus; "
+            f"{source}: page {clash!r} is also a page of {corpus_name}; "
             "drop --with-corpus if these are corpus files, or rename your page"
         )

@@ -432,6 +432,9 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
     if "index" not in record and "page" not in record and ("text" in record or "html" in record):
         raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); {whole_page_hint}")
+    if "index" not in record and "label" not in record and ("text" in record or "html" in record):
+        # maybe a page record named by its 'page' field, as tag reads them
+        raise DataFormatError(f"{where}: record has no 'index' field; if it is a whole page, {whole_page_hint}")
     if "index" not in record and "page" not in record:  # neither a block nor a page blocktag knows
         fields = ", ".join(map(str, list(record)[:8])) + (", ..." if len(record) > 8 else "") or "no fields"
         raise DataFormatError(f"{where}: record holds neither a page (a 'text', 'html', 'markdown' or 'content' "

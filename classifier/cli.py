@@ -985,14 +985,16 @@ def label_cli(
         labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
                              encoding=encoding, labels=labels)
+    read_as = "" if encoding == DEFAULT_ENCODING else f" --encoding {encoding}"  # (the file keeps its encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                               f"Next: blocktag train {path} --with-corpus --output mine.npz (name the files of "
+                               f"Next: blocktag train {path}{read_as} --with-corpus --output mine.npz (name the files of "
                                "earlier rounds too, but not one kept to evaluate on; a new --output keeps the model "
                                "you have)")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
-                               f"({summary.changed} changed from the guess this session). Run 'blocktag label {path}' again to resume.")
+                               f"({summary.changed} changed from the guess this session). "
+                               f"Run 'blocktag label {path}{read_as}' again to resume.")
 
 
 # ---------------------------------------------------------------------- info

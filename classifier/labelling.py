@@ -26,6 +26,7 @@ import select
 import signal
 import sys
 import threading
+from string import ascii_lowercase
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,13 +70,16 @@ class Summary:
 def label_keys(labels: list[str]) -> dict[str, str]:
     """Key → label: ``1``..``9`` in order, and a letter per label (for the guide's six:
     b body, c caption, y byline, n contributor_note, p promotion, o other; for other labels
-    the first letter of the label not yet taken)."""
+    the first letter of the label not yet taken, else the first letter of the alphabet not
+    yet taken: every label has a key while letters last). Letters are ASCII, as a terminal
+    sends them in one byte."""
     keys: dict[str, str] = {str(n): label for n, label in enumerate(labels[:9], 1)}
     taken = set(RESERVED_KEYS)
     for label in labels:
         letter = GUIDE_KEYS.get(label)
         if letter is None or letter in taken:
-            letter = next((ch for ch in label.lower() if ch.isalpha() and ch not in taken), None)
+            letter = next((ch for ch in label.lower() + ascii_lowercase if ch in ascii_lowercase and ch not in taken),
+                          None)
         if letter is not None:
             taken.add(letter)
             keys[letter] = label
@@ -102,7 +106,7 @@ def terminal_keys() -> Callable[[], str]:
         old = termios.tcgetattr(fd)
         try:
             tty.setraw(fd, termios.TCSANOW)  # (not the default TCSAFLUSH: keys typed ahead are kept)
-            ch = _read_byte(fd).decode("utf-8", "replace")
+            ch = _read_character(fd)
             if ch == "\x1b":
                 # An arrow, page or function key sends ESC and more bytes at once: one key,
                 # answered as unknown, not a label a byte.
@@ -130,6 +134,22 @@ def _read_byte(fd: int) -> bytes:
         if exc.errno != errno.EIO:
             raise
         return b""
+
+
+def _read_character(fd: int) -> str:
+    """One key's character: a UTF-8 lead byte's continuation bytes are read with it, so "é"
+    is one unknown key, not two."""
+    first = _read_byte(fd)
+    if not first or first[0] < 0xC0:
+        return first.decode("utf-8", "replace")
+    more = 1 if first[0] < 0xE0 else 2 if first[0] < 0xF0 else 3
+    data = first
+    for _ in range(more):
+        byte = _read_byte(fd)
+        if not byte or not 0x80 <= byte[0] < 0xC0:  # (a broken sequence: what came is the key)
+            break
+        data += byte
+    return data.decode("utf-8", "replace")[:1]
 
 
 def _read_escape_sequence(fd: int) -> None:
@@ -383,11 +403,26 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     try:
         with _signals_stop_the_session():
             return Labeller(file, read_key, console, clear).run()
-    except BaseException as exc:  # Ctrl-C, a signal, the output's reader gone, or a fault: no answer is lost
+    except (KeyboardInterrupt, _Stopped) as exc:
         file.save()  # every answer given so far is kept, and said so
-        with contextlib.suppress(OSError):  # (a closed terminal takes no message)
-            print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
-                  f"Run 'blocktag label {file.path}' again to resume.", file=sys.stderr)
+        _say_saved(file)
         if isinstance(exc, _Stopped):
             raise SystemExit(128 + exc.signum) from None
         raise
+    except OutputError:  # a save that failed or met another session's: said by the error itself
+        raise
+    except BaseException:  # the output's reader gone, or a fault: no answer given is lost either
+        with contextlib.suppress(OSError, OutputError):  # (the error that ended the session is the one to say)
+            file.save()
+            _say_saved(file)
+        raise
+
+
+def _say_saved(file: LabelFile) -> None:
+    with contextlib.suppress(OSError):  # (a closed terminal takes no message)
+        print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
+              f"Run 'blocktag label {file.path}{_read_as(file.encoding)}' again to resume.", file=sys.stderr)
+
+
+def _read_as(encoding: str) -> str:
+    return "" if encoding == DEFAULT_ENCODING else f" --encoding {encoding}"

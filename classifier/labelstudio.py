@@ -75,6 +75,7 @@ def page_task(records: Sequence[dict]) -> dict:
     mean = round(sum(r["confidence"] for r in records) / len(records), 4) if records else 0.0
     return {
         "data": {"page": records[0]["page"] if records else "",
+                 **({"url": records[0]["url"]} if records and records[0].get("url") else {}),
                  "blocks": [{"index": r["index"], "text": r["text"]} for r in records]},
         "predictions": [{"model_version": MODEL_VERSION, "score": mean, "result": result}],
     }
@@ -98,12 +99,15 @@ def is_export(value: object) -> bool:
         not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
 
 
-def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterator[tuple[str, dict]]:
+def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
+                   annotated_only: bool = True) -> Iterator[tuple[str, dict]]:
     """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
     ``text``, ``label``), each with where it came from (``task N`` for the file's N-th task,
     and its Label Studio id, which a user finds in the project) for error messages.
     Unannotated tasks are skipped, with a warning saying how many; an export with none
-    annotated is refused."""
+    annotated is refused. With ``annotated_only=False``, every task's blocks are read, those
+    of a task without an annotation with no label (the pages a project holds, for
+    ``suggest --exclude``)."""
     path = Path(path)
     try:
         tasks = json.loads(read_text(path, encoding))  # (export.json.gz too)
@@ -123,16 +127,16 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
                                   f"{short_repr(annotations)}; export the project as JSON again")
     annotated = 0
     disagreeing = sum(_disagree(task) for task in tasks if not any(a.get("ground_truth") is True for a in _submitted(task)))
-    if disagreeing:
+    if disagreeing and annotated_only:  # (which annotation is used matters only to labels read)
         warnings.warn(f"{path}: {disagreeing} task{'s' if disagreeing != 1 else ''} annotated differently by several "
                       "annotators; the latest annotation of each is used (mark one as ground truth in Label Studio "
                       "to choose)")
     for number, task in enumerate(tasks, 1):
         where = _task_name(number, task)
         annotation = _latest_annotation(task)
-        if annotation is None:
+        if annotation is None and annotated_only:
             continue
-        annotated += 1
+        annotated += annotation is not None
         data = task.get("data")
         if not isinstance(data, dict) or "blocks" not in data:
             raise DataFormatError(f"{path}:{where}: has no data.blocks (the page's blocks); a task not made by "
@@ -142,21 +146,23 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING) -> Iterat
             raise DataFormatError(f"{path}:{where}: data.blocks must be a list of {{index, text}}")
         if data.get("page") in (None, ""):
             raise DataFormatError(f"{path}:{where}: has no data.page (the page's name); export the project again")
-        chosen = _choices(annotation.get("result"), f"{path}:{where}")
+        chosen = _choices(annotation.get("result"), f"{path}:{where}") if annotation is not None else None
         for pos, block in enumerate(blocks):
             if not isinstance(block, dict):
                 raise DataFormatError(f"{path}:{where}: block {pos} of data.blocks is not an object with index and text")
-            label = chosen.pop(pos, None)
-            if label is None:
+            label = chosen.pop(pos, None) if chosen is not None else None
+            if label is None and chosen is not None:
                 raise DataFormatError(
                     f"{path}:{where}: block {pos} of page {data.get('page')!r} has no label in the annotation; "
                     "label every block in Label Studio and export again"
                 )
             yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
-                          "label": label}
+                          "label": label, **({"url": data["url"]} if data.get("url") else {})}
         if chosen:  # a choice for a block the task does not have: a task edited by hand, or another project's
             raise DataFormatError(f"{path}:{where}: the annotation labels block {min(chosen)}, and data.blocks has "
                                   f"{len(blocks)}; export the project again")
+    if not annotated_only:
+        return
     skipped = len(tasks) - annotated
     if annotated and skipped:  # pages left out of training or scoring: said, not silently
         verb = "has" if skipped == 1 else "have"

@@ -26,11 +26,12 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from numbers import Real
 from pathlib import Path
-from typing import IO, Iterable, Sequence
+from typing import IO, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .blocks import Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled
+from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
+                     records_suffix, validated_blocks)
 from .errors import BlocktagError, OutputError, SettingError
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
@@ -60,9 +61,11 @@ class Suggestion:
         return self.blocks[0].page
 
     def records(self) -> list[dict]:
-        """The page in the guide's JSONL: ``label`` is the model's guess, plus ``confidence``."""
+        """The page in the guide's JSONL: ``label`` is the model's guess, plus ``confidence``
+        (and the page's ``url``, when its input named it, as ``tag`` writes it)."""
         return [
-            {"page": b.page, "index": b.index, "text": b.text, "label": g, "confidence": c}
+            {"page": b.page, "index": b.index, "text": b.text, "label": g, "confidence": c,
+             **({"url": b.url} if b.url is not None else {})}
             for b, g, c in zip(self.blocks, self.guesses, self.confidences)
         ]
 
@@ -82,7 +85,7 @@ class _Candidate:
 
 def suggest_pages(
     model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY,
-    exclude_pages: Iterable[str] = (), exclude_texts: Iterable[str] = (),
+    exclude_pages: Iterable[str] | None = (), exclude_texts: Iterable[str] | None = (),
 ) -> list[Suggestion]:
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
     ``model`` (a bundle, a model file, or None for the shipped model).
@@ -100,8 +103,8 @@ def suggest_pages(
         # (above 1 scores go negative; below 0 a page's twin ranks above it)
         raise SettingError("diversity", diversity, "give a number from 0 (rank by doubt alone) to 1")
     model = as_model(model)
-    excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages)  # one page named alone
-    texts = {exclude_texts} if isinstance(exclude_texts, str) else set(exclude_texts)
+    excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages or ())  # one page named alone
+    texts = {exclude_texts} if isinstance(exclude_texts, str) else set(exclude_texts or ())
 
     def wanted(page: list[Block]) -> bool:
         return not page or (page[0].page not in excluded and not (texts and page_fingerprint(page) in texts))
@@ -215,9 +218,22 @@ def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> t
     read once: what ``suggest_pages(exclude_pages=..., exclude_texts=...)`` leaves out. The
     text knows a page whatever it is named this time (a page is named by its file, and a
     crawl given with another file of that name names it by its folder too)."""
-    blocks = (block for path in paths for block in iter_labelled(path, require_label=False, encoding=encoding))
-    pages = list(group_pages(blocks))
+    pages = [page for path in paths for page in _held_pages(path, encoding)]
     return {page[0].page for page in pages}, {page_fingerprint(page) for page in pages}
+
+
+def _held_pages(path: str | Path, encoding: str) -> Iterator[list[Block]]:
+    """Every page a file holds, labelled or not: a Label Studio export's tasks not yet
+    annotated too (pages the project already has), each task a page of its own (an export
+    may hold a page twice)."""
+    if records_suffix(path) != LABEL_STUDIO_SUFFIX:
+        return group_pages(iter_labelled(path, require_label=False, encoding=encoding))
+    from itertools import groupby
+
+    from .labelstudio import export_records
+
+    tasks = groupby(export_records(path, encoding, annotated_only=False), key=lambda pair: pair[0])
+    return ([block for _, block in validated_blocks(records, str(path))] for _, records in tasks)
 
 
 def page_fingerprint(blocks: Sequence[Block]) -> str:

@@ -97,6 +97,22 @@ def test_suggest_records_carry_the_guess_and_its_confidence():
     ]
 
 
+def test_suggest_keeps_a_pages_url_through_label_studio_and_back(tmp_path):
+    # a page read from a WARC record or a page record names its address: the labeller sees it
+    url = "https://news.example/2026/seawall"
+    pages = [[replace(b, url=url) for b in PAGES[0]]]
+    (best,) = suggest_pages(STUB, pages, 1)
+    assert [r["url"] for r in best.records()] == [url] * 3
+    task = page_task(best.records())
+    assert task["data"]["url"] == url
+    export = tmp_path / "export.json"
+    unlabelled = page_task(suggest_pages(STUB, PAGES[2:3], 1)[0].records())  # (left unannotated)
+    export.write_text(json.dumps(simulated_export([task, unlabelled], {})), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (the unannotated task is said to be skipped)
+        assert [b.url for b in read_labelled([export])] == [url] * 3
+
+
 def test_suggest_names_each_page_once_when_two_inputs_share_a_name():
     pages = [page("home", "share this", "more from us"), page("home", "subscribe now", "cookie notice")]
     picked = suggest_pages(STUB, pages, 2)
@@ -257,7 +273,20 @@ def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_
     assert [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] == \
         [r for s in expected for r in s.records()]
     assert {first.page, second.page}.isdisjoint(s.page for s in expected)
-    assert result.stderr.startswith(f"Warning: {export}: 1 of 2 tasks has no submitted annotation; skipped\n")
+    assert "no submitted annotation" not in result.stderr  # a page the project holds is excluded, labelled or not
+
+
+def test_suggest_cli_excludes_the_pages_of_tasks_not_yet_labelled(small_model_path, tmp_path):
+    # round 1's tasks, imported into Label Studio and exported before anyone labelled them
+    crawl = corpus_pages_file(tmp_path)
+    tasks = tmp_path / "round1.json"
+    assert run("suggest", crawl, "-n", 2, "-m", small_model_path, "-f", "labelstudio", "-o", tasks).exit_code == 0
+    first_round = {task["data"]["page"] for task in json.loads(tasks.read_text(encoding="utf-8"))}
+    out = tmp_path / "round2.jsonl"
+    result = run("suggest", crawl, "-n", 2, "-m", small_model_path, "--exclude", tasks, "-o", out)
+    assert result.exit_code == 0 and "Warning" not in result.stderr, result.output
+    second_round = {json.loads(line)["page"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert len(first_round) == len(second_round) == 2 and first_round.isdisjoint(second_round)
 
 
 def test_suggest_cli_with_every_page_labelled_says_so_and_writes_nothing(small_model_path, tmp_path):
@@ -650,6 +679,18 @@ def test_label_keys_for_the_guide_labels():
                     "b": "body", "c": "caption", "y": "byline", "n": "contributor_note", "p": "promotion", "o": "other"}
 
 
+def test_label_keys_reach_every_label():
+    # past the nine numbers, a label whose letters are all taken gets the alphabet's first
+    # free letter; a letter a terminal sends in several bytes ("ü") is never a key
+    labels = ["body", "caption", "byline", "contributor_note", "promotion", "other", "bo", "bob", "boy", "by", "yo",
+              "überschrift"]
+    keys = label_keys(labels)
+    assert set(keys.values()) == set(labels)
+    assert {key: label for key, label in keys.items() if not key.isdigit()} == {
+        "b": "body", "c": "caption", "y": "byline", "n": "contributor_note", "p": "promotion", "o": "other",
+        "a": "bo", "d": "bob", "e": "boy", "f": "by", "g": "yo", "r": "überschrift"}
+
+
 def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
     path = label_input(tmp_path)
     # Enter accepts "byline"; "c" picks caption for block 1; "u" undoes it; "1" picks body;
@@ -947,6 +988,9 @@ def test_label_keeps_the_files_encoding_and_reads_a_non_string_guess_as_none(tmp
     for _ in range(2):  # a second run with the same --encoding reads what the first saved
         result = run("label", path, "--encoding", "latin-1", input="\ny\n")
         assert result.exit_code == 0, result.output
+    # the next step it names reads the file as this one did
+    assert f"Next: blocktag train {path} --encoding latin-1 --with-corpus" in result.stdout
+    assert run("label", path, "--encoding", "latin-1", input="").stdout.startswith("All 2 blocks")
     saved = [json.loads(line) for line in path.read_bytes().decode("latin-1").splitlines()]
     assert [(r["text"], r["label"], r["reviewed"]) for r in saved] == [("Café news", "body", True), ("By Ana", "byline", True)]
 
@@ -1027,8 +1071,20 @@ def test_weight_needs_with_corpus(tmp_path):
 
 
 def test_with_corpus_refuses_corpus_pages_as_the_users(small_shipped_corpus):
-    with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the shipped corpus"):
+    with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the corpus given"):
         train_with_corpus(small_shipped_corpus[:5], corpus=small_shipped_corpus)
+
+
+def test_with_corpus_says_an_unlabelled_block_before_any_label_warning(small_shipped_corpus):
+    mine = [Block("u", 0, "hello there"), Block("u", 1, "more text")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "label(s) the corpus does not have: None" first
+        with pytest.raises(TrainingError, match=r"^your blocks: block 0 of page 'u' has no label$"):
+            train_with_corpus(mine, corpus=small_shipped_corpus, source="your blocks")
+
+
+def test_suggest_takes_none_for_no_exclusions():
+    assert [s.page for s in suggest_pages(STUB, PAGES, 4, exclude_pages=None, exclude_texts=None)] == ["a", "c", "b", "d"]
 
 
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
@@ -1046,6 +1102,23 @@ def test_an_arrow_page_or_function_key_is_one_unknown_key_not_labels(monkeypatch
         for key in (b"\x1bOP", b"y", b"\r"):  # F1, then a label's letter, then Enter
             os.write(master, key)
         assert [read(), read(), read()] == [ESCAPE_KEY, "y", ""]
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_a_key_of_several_bytes_is_one_key(monkeypatch):
+    import io
+
+    from classifier.labelling import terminal_keys
+
+    master, slave = os.openpty()
+    try:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.FileIO(slave, closefd=False)))
+        os.write(master, "é😀y".encode("utf-8"))  # two and four bytes, then a label's letter
+        read = terminal_keys()
+        assert [read(), read(), read()] == ["é", "😀", "y"]
     finally:
         os.close(master)
         os.close(slave)

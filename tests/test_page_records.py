@@ -84,6 +84,12 @@ def test_training_and_evaluation_say_they_need_blocks_not_pages(tmp_path, small_
     assert result.output == (f"Error: {path}:1: record is a whole page (no 'page' or 'index'); training and "
                              "evaluation read one block a record: page, index, text and label (blocktag tag reads "
                              "page records)\n")
+    # a page record named by its 'page' field, as tag reads them too
+    named = write_jsonl(tmp_path / "named.jsonl", [{"page": "home", "text": "A page"}])
+    result = runner.invoke(app, [command, str(named)] + args[2:])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {named}:1: record has no 'index' field; if it is a whole page, training and evaluation read "
+           "one block a record: page, index, text and label (blocktag tag reads page records)\n")
 
 
 # ---------------------------------------------------------------------- JSON on stdin
