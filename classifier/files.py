@@ -52,6 +52,7 @@ def check_encoding(encoding: str) -> None:
         if not getattr(codec, "_is_text_encoding", True):  # base64, rot13, zlib...
             raise LookupError(encoding)
         codec.incrementaldecoder().decode(b"a", final=False)  # 'undefined' refuses everything
+        codec.decode(b"a\xff", "replace")  # idna and punycode cannot replace a bad byte
     except (LookupError, UnicodeError):
         raise InputError(f"--encoding {encoding}: is not a text encoding; give one such as utf-8 or latin-1") from None
 
@@ -93,7 +94,9 @@ def unmarked_unicode(head: bytes) -> str | None:
     """"utf-16" or "utf-32" when ``head`` reads as such text with no byte-order mark: in the
     byte order its NULs say, printable text with no NUL (a binary file's zeros and an image's
     bytes are not); else None."""
-    if text_encoding(head, "") or not nul_every_other_byte(head):
+    # (Any NUL will do: UTF-16 text of few ASCII characters, Chinese, has them only in its
+    # line breaks, digits and a few letters; the decoding below tells it from binary.)
+    if text_encoding(head, "") or b"\x00" not in head[:BINARY_SNIFF_BYTES]:
         return None
     for name, width in (("utf-32", 4), ("utf-16", 2)):
         text = head[: len(head) // width * width].decode(ordered_encoding(head, name), errors="replace")

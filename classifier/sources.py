@@ -78,8 +78,15 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
         pages = sorted(p for p in entries
                        if (is_page_name(p.name) and (p.is_file() or not p.exists()))
                        or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
+        # A pipe or a device named like a page (a FIFO would wait for a writer, /dev/zero never
+        # ends): left out, and said, as a page named on the command line is read as given.
+        special = sorted(p.name for p in entries if is_page_name(p.name) and p.exists() and not (p.is_file() or p.is_dir()))
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
+    if special:
+        shown = ", ".join(special[:3]) + (f" and {len(special) - 3} more" if len(special) > 3 else "")
+        warnings.warn(f"{path}: not read, being no regular files (a pipe or a device): {shown}; name one to read it",
+                      stacklevel=2)
     documents = _documents_said(entries, named)
     if pages and documents:
         warnings.warn(f"{path}: not read, being no pages: {documents}", stacklevel=2)

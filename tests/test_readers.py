@@ -294,6 +294,14 @@ def test_a_page_nested_hundreds_deep_keeps_its_paragraphs_and_links():
     assert html_to_text(deep) == "One.\n\nTwo, [linked](/x)."  # (as tag soup's unclosed tags nest)
 
 
+def test_paragraphs_past_the_readers_depth_limit_stay_apart():
+    # past MAX_DEPTH an element is read as its flat text; a paragraph is still a block of its own
+    from classifier.readers.html import MAX_DEPTH
+
+    deep = "<div>" * (MAX_DEPTH + 5) + "<p>One <b>bold</b>.</p><p>Two.</p>" + "</div>" * (MAX_DEPTH + 5)
+    assert html_to_text(deep) == "One bold.\n\nTwo."
+
+
 def test_a_tables_head_body_and_foot_rows_are_one_block():
     table = ("<table><thead><tr><th>Year</th><th>Visitors</th></tr></thead><tbody><tr><td>2022</td><td>8,000</td></tr>"
              "</tbody><tfoot><tr><td>Total</td><td>8,000</td></tr></tfoot></table>")
@@ -325,6 +333,19 @@ def test_decode_html_by_bom_meta_charset_and_fallback():
     assert decode_html("<p>café</p>".encode("utf-16")) == "<p>café</p>"
     assert decode_html('<meta charset="utf-16"><p>café'.encode("utf-8")) == '<meta charset="utf-16"><p>café'
     assert decode_html('<meta charset="base64"><p>café'.encode("utf-8")) == '<meta charset="base64"><p>café'
+
+
+@pytest.mark.parametrize("charset", ["idna", "punycode", "utf-32", "cp037", "utf-7", "unicode_escape"])
+def test_a_charset_no_browser_reads_is_ignored_as_browsers_ignore_it(charset, tmp_path):
+    # not in the WHATWG Encoding Standard: the page is read as one naming no charset (here
+    # windows-1252, its bytes not being UTF-8), not decoded into nonsense or a crash
+    page = f'<html><head><meta charset="{charset}"></head><body><p>Caf\xe9 story \\N{{BULLET}} text.</p></body></html>'
+    assert html_to_text(page.encode("latin-1")) == "Café story \\N{BULLET} text."
+    other = tmp_path / "a.txt"
+    other.write_text("A good page.", encoding="utf-8")
+    (tmp_path / "b.html").write_bytes(page.encode("latin-1"))
+    assert [[b.text for b in p] for p in iter_pages([other, tmp_path / "b.html"])] == [
+        ["A good page."], ["Café story \\N{BULLET} text."]]
 
 
 @pytest.mark.parametrize("head", [

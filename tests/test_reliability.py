@@ -224,7 +224,8 @@ def test_7_a_lone_surrogate_is_one_error_line(tmp_path, small_model_path, comman
     assert result.output == f"Error: {data}:1: 'text' holds a lone surrogate \\ud83d, not valid Unicode; fix or drop the character\n"
 
 
-@pytest.mark.parametrize("encoding, why", [("undefined", "is not a text encoding"), ("no-such-codec", "unknown encoding")])
+@pytest.mark.parametrize("encoding, why", [("undefined", "is not a text encoding"), ("no-such-codec", "unknown encoding"),
+                                           ("punycode", "is not a text encoding"), ("idna", "is not a text encoding")])
 def test_9_an_unusable_encoding_is_one_error_line(small_model_path, tmp_path, encoding, why):
     page = write(tmp_path / "p.txt")
     result = run("tag", page, "--encoding", encoding, "-m", small_model_path)
@@ -690,6 +691,39 @@ def test_19_a_huge_binary_file_is_refused_without_reading_it_whole(tmp_path):
     assert peak < 10 * 2**20
 
 
+def test_19_binary_standard_input_is_refused_from_its_first_chunk(monkeypatch):
+    # `blocktag tag - < /dev/zero`: refused at once, not once an endless input is all kept
+    import io
+    import types
+
+    from classifier.readers.pages import iter_pages
+
+    class Zeros(io.RawIOBase):
+        reads = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, buffer):
+            Zeros.reads += 1
+            assert Zeros.reads < 100, "stdin read on past its first chunk"
+            buffer[:] = bytes(len(buffer))
+            return len(buffer)
+
+    monkeypatch.setattr(sys, "stdin", types.SimpleNamespace(buffer=io.BufferedReader(Zeros())))
+    with pytest.raises(InputError, match=r"^<stdin>: is a binary file, not text; give a page of scraped text$"):
+        list(iter_pages(["-"]))
+
+
+def test_19_utf16_text_of_few_ascii_characters_is_named_not_called_binary(tmp_path, small_model_path):
+    # Chinese in UTF-16 with no byte-order mark: its NULs are only in line breaks and a few characters
+    page = tmp_path / "zh.txt"
+    page.write_bytes("中文段落，这是一个测试。\n\n第二段。\n".encode("utf-16-le"))
+    result = run("tag", page, "-m", small_model_path)
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {page}: looks like UTF-16 text with no byte-order mark; give its encoding, e.g. --encoding utf-16\n")
+
+
 def test_19_upper_case_txt_and_broken_symlinks_in_a_folder(tmp_path, small_model_path):
     crawl = tmp_path / "crawl"
     write(crawl / "A.TXT")
@@ -701,6 +735,18 @@ def test_19_upper_case_txt_and_broken_symlinks_in_a_folder(tmp_path, small_model
         f"Warning: {broken}: is a broken symbolic link (to {tmp_path / 'gone.txt'}) (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_19_a_pipe_or_a_device_in_a_folder_is_left_out_and_said(tmp_path, small_model_path):
+    crawl = tmp_path / "crawl"
+    write(crawl / "a.txt")
+    os.mkfifo(crawl / "b.txt")  # read, it would wait for a writer
+    (crawl / "z.txt").symlink_to("/dev/zero")  # read, it would never end
+    result = run("tag", crawl, "-m", small_model_path, "-f", "jsonl")
+    assert result.exit_code == 0 and pages_of(result) == ["a"] * 3
+    assert result.stderr == (f"Warning: {crawl}: not read, being no regular files (a pipe or a device): b.txt, z.txt; "
+                             "name one to read it\n")
 
 
 def test_19_a_csv_file_given_to_tag_is_read_as_blocks(tmp_path, small_model_path):

@@ -516,14 +516,27 @@ _BROWSER_ENCODINGS = {
 }
 
 
+# The encodings of the WHATWG Encoding Standard, by Python's codec names: the only ones a
+# browser decodes a page in. A label of any other (UTF-32, UTF-7, EBCDIC's cp037, Python's own
+# "unicode_escape" or "idna") is ignored, as browsers ignore it, and the page read as one
+# naming no charset.
+WEB_ENCODINGS = frozenset({
+    "utf-8", "utf-16", "utf-16-be", "utf-16-le", "cp866", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic",
+    "ascii", "tis-620", *(f"iso8859-{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16)),
+    *(f"cp{n}" for n in range(1250, 1259)), "cp874", "gbk", "gb2312", "gb18030", "big5", "big5hkscs", "euc_jp",
+    "iso2022_jp", "shift_jis", "cp932", "euc_kr", "cp949",
+})
+
+
 def known_encoding(name: str, in_page: bool = True) -> str | None:
     """The codec a browser decodes a page labelled ``name`` with (by its ``<meta charset>``,
-    or with ``in_page=False`` its HTTP header), or None for a label no codec has."""
+    or with ``in_page=False`` its HTTP header), or None for a label of no encoding a browser
+    reads (:data:`WEB_ENCODINGS`)."""
     try:
         codec = codecs.lookup(name.strip().strip("\"'"))
     except LookupError:
         return None
-    if not getattr(codec, "_is_text_encoding", True):  # base64, hex, zlib: no page is written in them
+    if codec.name not in WEB_ENCODINGS:  # base64 and zlib too: no page is written in them
         return None
     encoding = codec.name
     # A page that could state its charset in ASCII bytes is not UTF-16.
@@ -659,6 +672,19 @@ class _Builder:
 
     # -- assembling
 
+    def flat(self, element) -> None:
+        """An element nested past :data:`MAX_DEPTH`, walked without recursion: its text, with
+        each paragraph (each element of :data:`BLOCKS`) still a block of its own, but no
+        link, list or table markup."""
+        for event, node in lxml.etree.iterwalk(element, events=("start", "end")):
+            block = isinstance(node.tag, str) and node.tag in BLOCKS
+            if block:
+                self.end_block()
+            if event == "start" and isinstance(node.tag, str):
+                self.text(node.text)
+            elif event == "end" and node is not element:
+                self.text(node.tail)
+
     def text(self, text: str | None) -> None:
         if text:
             self.inline.append(text)
@@ -693,7 +719,7 @@ class _Builder:
     def element(self, element, depth: int) -> None:
         tag = element.tag if isinstance(element.tag, str) else ""
         if depth > MAX_DEPTH:
-            self.text(" ".join(element.itertext()))
+            self.flat(element)
             return
         if tag == "br":
             if self.lines and not self.list_depth and not "".join(self.inline).strip():

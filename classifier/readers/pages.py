@@ -24,7 +24,7 @@ from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, ite
                       jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
-                     read_text, text_encoding)
+                     read_text, text_encoding, binary_error, looks_binary)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -422,7 +422,7 @@ def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
     them all and then to tag them, from a spool of stdin that moves to a temporary file past
     ``STDIN_SPOOL_BYTES``, so a crawl piped in is never held whole; anything else is one
     page, read whole as a page file is."""
-    with _spooled_stdin() as spool:
+    with _spooled_stdin(encoding) as spool:
         records = _json_lines_in(spool, encoding)
         if records is not None:
             yield from _json_lines_pages(records, "<stdin>", page, split)
@@ -439,16 +439,23 @@ MAX_FIRST_LINE_BYTES = 16 * 1024 * 1024  # the first JSON line sniffed: one page
 _STDIN_CHUNK_BYTES = 1024 * 1024
 
 
-def _spooled_stdin() -> tempfile.SpooledTemporaryFile:
+def _spooled_stdin(encoding: str = DEFAULT_ENCODING) -> tempfile.SpooledTemporaryFile:
+    """Standard input, kept; binary input is refused from its first chunk, as a file is from
+    its first bytes, not once all of it is kept (`< /dev/zero` never ends)."""
     if sys.stdin is None:  # started with stdin closed (`<&-`)
         raise InputError("<stdin>: standard input is closed; pipe a page in or name a file")
+    check_encoding(encoding)
     spool = tempfile.SpooledTemporaryFile(max_size=STDIN_SPOOL_BYTES)
+    first = True
     try:
         while True:
             try:
                 chunk = sys.stdin.buffer.read(_STDIN_CHUNK_BYTES)
             except OSError as exc:
                 raise InputError(f"<stdin>: cannot be read ({exc.strerror})") from None
+            if first and chunk and not _checked_later(chunk) and looks_binary(chunk, encoding):
+                raise binary_error("<stdin>", chunk)
+            first = False
             if not chunk:
                 return spool
             try:
