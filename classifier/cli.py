@@ -292,7 +292,7 @@ def _valid_jobs(value: int) -> int:
 
 
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
-EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files.", callback=_known_encoding)]
+EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess); a byte-order mark wins over both.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
 
 
@@ -589,7 +589,7 @@ def train_cli(
 ) -> None:
     """Train a model on labelled blocks and save it.
 
-    Example: blocktag train training/data/*.jsonl --output models/my.npz
+    Example: blocktag train training/data/*.jsonl --output my.npz
 
     Example: blocktag train my_labels.jsonl --with-corpus --output mine.npz
     """
@@ -599,6 +599,9 @@ def train_cli(
         raise fail("--jobs fits the main and the plain-text model at once: with --no-plain-text-model there is one "
                    "model to fit; drop --jobs")
     with user_errors():
+        from .extras import require
+
+        require("train", "training")  # before the output path is checked: say what to install first
         if weight is not None:
             from .adapt import check_weight
 
@@ -665,7 +668,9 @@ def evaluate_cli(
 ) -> None:
     """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
 
-    Example: blocktag evaluate seeds/000_14a2760a10b87bff.labels.jsonl --json scores.json --report report.html
+    Example: blocktag evaluate held_out.jsonl --json scores.json
+
+    Example: blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html (the report needs blocktag[report])
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import json_text, render_html, write_files
@@ -1039,7 +1044,7 @@ def info_cli(
 ) -> None:
     """Show what a model is: its labels, training data, settings and the versions that made it.
 
-    Example: blocktag info -m models/my.npz
+    Example: blocktag info -m my.npz
     """
     with user_errors():
         summary = load_model(model).summary()

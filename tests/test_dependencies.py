@@ -53,6 +53,9 @@ def test_training_without_the_extra_says_what_to_install(tmp_path):
     )
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "m.npz").exists()
+    # said before anything else is wrong (an output folder that does not exist yet)
+    elsewhere = blocktag_without_extras("train", SEED_LABELS, "--output", tmp_path / "models" / "m.npz")
+    assert elsewhere.stderr == "Error: training needs scikit-learn and threadpoolctl: pip install 'blocktag[train]'\n"
 
 
 def test_a_report_without_the_extra_says_what_to_install(tmp_path):

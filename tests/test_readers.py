@@ -135,6 +135,24 @@ def test_relative_links_stay_relative_without_a_url():
     assert html_to_text('<p><a href="/news">News</a> and <a href="a b(1)">x</a></p>') == "[News](/news) and [x](a%20b%281%29)"
 
 
+@pytest.mark.parametrize("head, url", [
+    ('<link rel="canonical" href="https://a.example/story"><meta property="og:url" content="https://a.example/og">',
+     "https://a.example/story"),
+    ('<link rel="alternate canonical" href="/relative"><meta property="og:url" content="https://a.example/og">',
+     "https://a.example/og"),  # (a relative canonical link names no address alone)
+    ("", "https://a.example/saved"),  # only the comment Chrome saves a page with
+    ('<base href="https://a.example/news/">', "https://a.example/saved"),  # <base> names a folder, not the page
+])
+def test_a_page_saved_as_html_is_given_the_address_it_states(head, url):
+    page = (f"<!-- saved from url=(0023)https://a.example/saved -->\n<html><head>{head}</head>"
+            '<body><p>Story <a href="/x">x</a>.</p></body></html>')
+    text, found = html_page(page)
+    assert found == url
+    assert text == ("Story [x](https://a.example/x)." if "base" in head else "Story [x](/x).")  # links resolved as before
+    assert html_page(page, url="https://given.example/")[1] == "https://given.example/"  # the caller's address first
+    assert html_page("<p>No address.</p>")[1] is None
+
+
 def test_base_href_resolves_links():
     html = '<html><head><base href="https://site.example/blog/"></head><body><p><a href="post">Post</a></p></body></html>'
     assert html_to_text(html) == "[Post](https://site.example/blog/post)"

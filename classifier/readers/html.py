@@ -105,10 +105,34 @@ def html_page(html: bytes | str, url: str | None = None, source: str = "<html>",
     an MHTML page from. Bytes that name no charset are read in ``encoding`` (see
     :func:`decode_html`)."""
     html, url = _saved_page(html, url, source)
-    return _page_text(html, url, source, encoding), url
+    stated: list[str] = []
+    text = _page_text(html, url, source, encoding, stated)
+    return text, url or (stated[0] if stated else None)
 
 
-def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = DEFAULT_ENCODING) -> str:
+# A page's own word on its address, for a page saved as HTML alone (which keeps no record of
+# where it came from): its canonical link, its og:url, or the comment a browser saves it with.
+# Reported as the page's url only: links are resolved as before, against <base> alone.
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d{1,5}\)(https?://[^\s>]{1,%d}?)\s*-->" % 2000, re.IGNORECASE)
+_ABSOLUTE = re.compile(r"https?://[^\s/]", re.IGNORECASE)
+
+
+def _stated_address(root, html: str) -> str | None:
+    for link in root.iterfind(".//link[@rel][@href]"):
+        href = link.get("href").strip()
+        if "canonical" in link.get("rel").lower().split() and _ABSOLUTE.match(href):
+            return href
+    for meta in root.iterfind(".//meta[@property][@content]"):
+        content = meta.get("content").strip()
+        if meta.get("property").strip().lower() == "og:url" and _ABSOLUTE.match(content):
+            return content
+    saved = _SAVED_FROM.search(html, 0, SNIFF_BYTES)
+    return saved.group(1) if saved else None
+
+
+def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = DEFAULT_ENCODING,
+               stated: list[str] | None = None) -> str:
+    """The page's text; when ``url`` is None, the address the page states is put in ``stated``."""
     if isinstance(html, bytes):
         html = decode_html(html, encoding, source)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -128,6 +152,10 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
             raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
     if root is None:
         return ""
+    if url is None and stated is not None:
+        address = _stated_address(root, html)
+        if address:
+            stated.append(address.replace(" ", "%20"))
     base = root.find(".//base[@href]")
     if base is not None:
         url = _joined(url or "", base.get("href")) or url
