@@ -180,14 +180,34 @@ _ALT = re.compile(r"""\balt\s*=\s*["']([^"'<>]{1,300})["']""", re.IGNORECASE)
 _BACKSLASH_BREAK = "\\\n"
 
 
+def _read_html_in(text: str) -> str:
+    """A block holding raw HTML, its tags read as the HTML reader reads them. A list's or a
+    quote's lines are read one by one, keeping their markers, so its items stay apart (read
+    whole, "- one <em>x</em>" and "- two" run into one line)."""
+    from .readers.html import html_to_text  # (lxml, loaded only for such a block)
+
+    lines = text.split("\n")
+    if len(lines) > 1 and all(_LINE_MARKER.match(line) for line in lines if line.strip()):
+        read = []
+        for line in lines:
+            marker = _LINE_MARKER.match(line)
+            rest = line[marker.end():] if marker else line
+            read.append(line if not _HTML_TAG.search(rest) else
+                        marker.group(0) + (html_to_text(rest).replace("\n\n", " ").replace("\n", " ")
+                                           or " ".join(_ALT.findall(rest))))
+        return "\n".join(read)
+    # (an image alone keeps its alt text, as a markdown image does)
+    return html_to_text(text).replace("\n\n", "\n") or " ".join(_ALT.findall(text))
+
+
+_LINE_MARKER = re.compile(r"[ ]*(?:[-*+•]|\d{1,9}[.)]|>[ >]*)(?:[ ]+|$)")
+
+
 def _canonical(text: str) -> str:
     """:func:`canonical` without its shortcuts for text that is already canonical (a test
     checks the shortcuts agree with it)."""
     if "<" in text and _HTML_TAG.search(text):
-        from .readers.html import html_to_text  # (lxml, loaded only for such a block)
-
-        # (an image alone keeps its alt text, as a markdown image does)
-        text = html_to_text(text).replace("\n\n", "\n") or " ".join(_ALT.findall(text))
+        text = _read_html_in(text)
     if _BACKSLASH_BREAK in text:
         text = text.replace(_BACKSLASH_BREAK, "\n")
     # Placeholders come from escapes, or from entities naming private-use characters.

@@ -674,6 +674,9 @@ def test_auto_leaves_blocks_that_only_look_like_fragments(blocks):
     ('<img src="/jam.jpg" alt="Jars on a table">', "Jars on a table"),
     ("Use the <b> tag for bold, and x < y > z", "Use the <b> tag for bold, and x < y > z"),  # prose naming a tag
     ("12 Mill Road,\\\nDayton, Ohio", "12 Mill Road,\nDayton, Ohio"),  # CommonMark's backslash line break
+    # a list's or a quote's lines are read one by one: its items stay apart
+    ('- Jam <em class="n">new</em>\n- [Pickles](/p)\n1. <a href="/b">Bread</a>', "- Jam new\n- [Pickles](/p)\n- [Bread](/b)"),
+    ('> Said <span class="q">twice</span>\n> and again', "> Said twice\n> and again"),
 ])
 def test_raw_html_and_backslash_breaks_in_a_markdown_block_are_read_as_text(text, expected):
     assert canonical(text) == expected
