@@ -245,6 +245,9 @@ def _normalise_characters(text: str) -> str:
 _MAYBE_DEFINITION = re.compile(r"^[ ]{0,3}\[[^\[\]\n]+\]:", re.MULTILINE)
 
 
+_URL_GOES_ON = re.compile(rf"[^\s<>\[\]\"']{{1,{MAX_LINK_TARGET}}}")
+
+
 def resolve_reference_links(page: str) -> str:
     """A page's reference-style links (``[text][id]``, html2text's ``--reference-links``)
     written inline (``[text](url)``) with the ``[id]: url`` definitions found anywhere on the
@@ -255,12 +258,22 @@ def resolve_reference_links(page: str) -> str:
         return page
     definitions: dict[str, str] = {}
     kept = []
-    for line in page.split("\n"):
+    lines = page.split("\n")
+    at = 0
+    while at < len(lines):
+        line = lines[at]
+        at += 1
         definition = _REF_DEFINITION.fullmatch(line.strip())
-        if definition:
-            definitions[definition.group(1).strip().lower()] = definition.group(2)
-        else:
+        if not definition:
             kept.append(line)
+            continue
+        target = definition.group(2)
+        # html2text wraps a long URL after a hyphen, its definition's too: "...the-" / "city-..."
+        while target.endswith("-") and line.rstrip().endswith("-") and at < len(lines) and _URL_GOES_ON.fullmatch(lines[at]):
+            target += lines[at]
+            line = lines[at]
+            at += 1
+        definitions[definition.group(1).strip().lower()] = target
     if not definitions:
         return page
 

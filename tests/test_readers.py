@@ -1631,6 +1631,18 @@ def test_reference_links_are_resolved_across_the_page_and_their_definitions_are_
         "See [our coverage](https://a.example/jam) and [the FDA](https://fda.example/)."]
 
 
+def test_a_reference_definition_html2text_wrapped_at_its_urls_hyphens_is_read_whole(tmp_path):
+    # html2text --reference-links wraps a long URL after a hyphen, in its definition too
+    path = tmp_path / "page.md"
+    path.write_text("Read [the report][1] now.\n\nA closing-\n\nline\n\n"
+                    "   [1]: https://a.example/2026/a-long-slug-about-the-\ncouncil-and-its-budget-\nvote?utm_source=x\n\n"
+                    "   [2]: /b-\n\nEnd\n", encoding="utf-8")
+    (page,) = iter_pages([path])
+    assert [b.text for b in page] == [
+        "Read [the report](https://a.example/2026/a-long-slug-about-the-council-and-its-budget-vote?utm_source=x) now.",
+        "A closing-", "line", "End"]
+
+
 def test_a_mirrors_server_pages_are_read_when_they_hold_html_and_scripts_are_not(tmp_path):
     (tmp_path / "story.php?id=12").write_text("<html><body><p>Harbour reopens.</p></body></html>", encoding="utf-8")
     (tmp_path / "index.aspx").write_text("<p>Front page.</p>", encoding="utf-8")
