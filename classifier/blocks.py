@@ -63,6 +63,24 @@ class Block:
         return record
 
 
+# Chinese and Japanese characters, and their full-width marks: no space is written between
+# them, so none is read where a line breaks between two (CSS Text's segment-break rule).
+CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_MARKS = "\u3001-\u303f\uff01-\uff60"
+_CJK_LINE_BREAK = re.compile(f"(?<=[{CJK_LETTERS}{CJK_MARKS}])[ \t]*\n[ \t]*(?=[{CJK_LETTERS}{CJK_MARKS}])")
+_CJK_ANY = re.compile(f"[{CJK_LETTERS}{CJK_MARKS}]")
+
+
+def is_cjk(character: str) -> bool:
+    """Whether a character is Chinese or Japanese (or one of their full-width marks)."""
+    return bool(character) and _CJK_ANY.match(character) is not None
+
+
+def without_cjk_line_breaks(text: str) -> str:
+    """``text`` with each line break between two Chinese or Japanese characters taken out."""
+    return _CJK_LINE_BREAK.sub("", text) if "\n" in text and not text.isascii() else text
+
+
 def normalise_newlines(text: str) -> str:
     """Drop a UTF-8 byte-order mark and turn CRLF / CR line ends into LF."""
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

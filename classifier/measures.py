@@ -19,7 +19,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import CJK_LETTERS, Block
 from .dialects import canonical
 from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_JOINT, WORD_TOKEN_PATTERN, BatchTokens, join_for_words
 
@@ -85,7 +85,7 @@ _TEXT_SUBS = [(_LINK, _Around(" ", " ⟦link⟧ ")), (_DIGIT, "0")]
 
 def normalise_text(text: str) -> str:
     """The text the word TF-IDF reads: capped, canonical, digits folded, links marked."""
-    return _substitute_plainly(_LINK.sub(r"[\1](#)", canonical(cap(text))), _TEXT_SUBS)
+    return _substitute_plainly(spaced_cjk(_LINK.sub(r"[\1](#)", canonical(cap(text)))), _TEXT_SUBS)
 
 
 def per_batch(compute):
@@ -146,8 +146,45 @@ def feature_texts(blocks: Sequence[Block]) -> list[str]:
     """What the word, shape and measure features read: the canonical text with every link's
     target written ``#``, as most of the corpus and many scrapers write it. A kept URL would
     otherwise fill the shape windows and dilute the link share, and a page from a scraper
-    that keeps targets would read unlike the same page without them."""
-    return _substitute_all(list(canonical_texts(blocks)), bare_links)
+    that keeps targets would read unlike the same page without them. Chinese and Japanese
+    are read a character a word (:func:`spaced_cjk`)."""
+    return [spaced_cjk(text) for text in _substitute_all(list(canonical_texts(blocks)), bare_links)]
+
+
+# Chinese and Japanese write no space between words: read as it is, a paragraph of three
+# sentences is one "word" with no sentence mark, and reads as a caption. Each character is
+# read as a word, and the full-width stops as their ASCII twins, so its length, sentences
+# and dates ("2025年3月19日": a year) show as a spaced language's do. (Hangul is spaced.)
+_CJK_CHARACTER = re.compile(f"[{CJK_LETTERS}]")
+_CJK_SPACED = [(re.compile(f"(?<=[{CJK_LETTERS}])(?=\\w)|(?<=\\w)(?=[{CJK_LETTERS}])"), " "),
+               (re.compile("[。．]"), ". "), (re.compile("！"), "! "), (re.compile("？"), "? "),
+               (re.compile("[、，]"), ", "), (re.compile("[：]"), ": "), (re.compile(" +(?=\n|$)"), "")]
+
+
+_CJK_NUMBER = re.compile(f"(?<=[0-9])(?=[{CJK_LETTERS}])|(?<=[{CJK_LETTERS}])(?=[0-9])")
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_OTHER_DIGIT = re.compile("[٠-٩۰-۹]")
+# Only a block written in them is read so: a few words of Chinese in an English page (a
+# language menu's "中文", a link to a translation) stay one word each.
+MIN_CJK_LETTERS = 20
+
+
+def spaced_cjk(text: str) -> str:
+    """``text`` with each Chinese or Japanese character a word of its own, when the text is
+    mostly Chinese or Japanese (:data:`MIN_CJK_LETTERS` or more, and most of its letters),
+    else with its numbers apart from such characters; Arabic-Indic digits as ASCII ones (a
+    date's year shows); other text as it is."""
+    if text.isascii():
+        return text
+    if _OTHER_DIGIT.search(text):  # Arabic-Indic and Persian digits, read as the digits they are
+        text = text.translate(_DIGITS)
+    cjk = len(_CJK_CHARACTER.findall(text))
+    if cjk < MIN_CJK_LETTERS or cjk < sum(map(str.isalpha, text)) / 2:
+        # a number stays apart from the character after it, so "2025年3月19日" shows a year
+        return _CJK_NUMBER.sub(" ", text) if cjk else text
+    for pattern, replacement in _CJK_SPACED:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 def bare_links(text: str) -> str:
@@ -307,7 +344,7 @@ def _shape_window(text: str) -> str:
 
 def word_shapes(text: str) -> str:
     """The block's opening (and, for a long block, its last few words) in word shapes."""
-    return _substitute_plainly(_shape_window(_LINK.sub(r"[\1](#)", canonical(cap(text)))), _SHAPE_SUBS)
+    return _substitute_plainly(_shape_window(spaced_cjk(_LINK.sub(r"[\1](#)", canonical(cap(text))))), _SHAPE_SUBS)
 
 
 @per_batch

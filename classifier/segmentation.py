@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .blocks import normalise_newlines, segment
+from .blocks import is_cjk, normalise_newlines, segment
 from .errors import InputError
 
 SPLIT_MODES = ("auto", "blank", "line")
@@ -101,8 +101,12 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
 _CUT_END = r"[\w,;:)'\"’”][ \xa0]"  # a word (or what may follow one), then the space
-_OPEN_END = r"[(“‘\"]"  # an opening bracket or quote
-_FRAGMENT_END = re.compile(_CUT_END + "$|(?:^| )" + _OPEN_END + "$")
+_OPEN_END = r"[(“‘\"„‚«¿¡]"  # an opening bracket or quote (German, French, Spanish ones too)
+# Chinese and Japanese open their quotes and brackets with no space before them.
+_CJK_OPEN_END = r"[「『（【〈《]"
+# French sets its guillemets apart with a (narrow) no-break space: "«\u202f" / "intenable".
+_FRENCH_OPEN_END = "«[\u202f\xa0]"
+_FRAGMENT_END = re.compile(_CUT_END + "$|(?:^| )(?:" + _OPEN_END + "|" + _FRENCH_OPEN_END + ")$|" + _CJK_OPEN_END + "$")
 # A "." or ":" that goes on with a sentence: not "..." nor before a letter (code), nor ":-".
 _GOING_ON_STOP = r"\.(?![.]|[^\W\d_])|:(?![^\W\d_]|-)"
 # A straight quote that closes one: before a space or punctuation (one that opens a quote
@@ -111,7 +115,11 @@ _CLOSING_QUOTE = r"\"(?=[ ,.;:!?)])"
 # A piece opening with one space, or a no-break space before a lower-case word (a paragraph
 # indented by one "&nbsp;" opens with a capital).
 _SPACE_START = r" [\w('\"‘“]|\xa0[a-zß-öø-ÿ]"
-_FRAGMENT_START = re.compile(_SPACE_START + r"|[,;)\]’”]|" + _CLOSING_QUOTE + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
+# Closing quotes and brackets of other languages, Chinese and Japanese commas and stops, a
+# German closing "“" before punctuation, and a Japanese particle before a word (no sentence
+# opens with "は" or "と"): each goes on with the piece before.
+_OTHER_CLOSING = r"[\u202f\xa0]?»|[」』）】〉》、。，]|“(?=[ ,.;:!?)])|[はがをにへでとも](?=[\u3400-\u9fff\u30a0-\u30ff])"
+_FRAGMENT_START = re.compile(_SPACE_START + r"|[,;)\]’”]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -210,8 +218,9 @@ def sentences(text: str) -> list[str]:
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
 # (A piece's start as both look for it: _FRAGMENT_START's alternatives, any "%" among them.)
-_CUT_START = _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _GOING_ON_STOP
-_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=" + _CUT_END + r"\n\n)|(?<=" + _OPEN_END + r"\n\n)|" + _CUT_START + ")")
+_CUT_START = _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + "|" + _GOING_ON_STOP
+_SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=" + _CUT_END + r"\n\n)|(?<=" + _OPEN_END + r"\n\n)|(?<="
+                             + _CJK_OPEN_END + r"\n\n)|(?<=" + _FRENCH_OPEN_END + r"\n\n)|" + _CUT_START + ")")
 # A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
 # a page was cut at its inline elements. Without one, a block that ends in a space is not cut
 # there: markdown exports leave a stray trailing space after a byline or an image.
@@ -315,7 +324,7 @@ _CLOSING_START = re.compile(r"[,;)\]%]|" + _GOING_ON_STOP)
 def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
-    seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 2))) or _FRAGMENT_START.match(line)
+    seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 3))) or _FRAGMENT_START.match(line)
     if seam and _NEW_STATEMENT.match(line) and _ends_sentence(last_piece):
         return False  # a sentence ended, and one starts indented (lxml's text_content keeps the source's indent)
     return bool(seam) and not (_MARKER.match(line.lstrip()) or _MARKER.match(head))
@@ -474,6 +483,8 @@ def _unwrap(block: str, width: int) -> str:
             in_word = (_WORD_HYPHEN.search(tail) and line.lstrip()[:1].isalpha()
                        and first.lower() not in _HANGING_HYPHEN_NEXT)
             joiner = "" if last.endswith("-") and (in_word or _OPEN_TARGET.search(tail)) else " "
+            if joiner and is_cjk(last[-1:]) and is_cjk(line.lstrip()[:1]):
+                joiner = ""  # Chinese and Japanese put no space between words
             piece = line.lstrip()  # its trailing spaces kept: a hard break before the next line
             pieces += (joiner, piece)
             lengths[-1] = length + len(joiner) + len(piece)

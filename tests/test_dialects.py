@@ -683,6 +683,32 @@ def test_raw_html_and_backslash_breaks_in_a_markdown_block_are_read_as_text(text
     assert canonical(expected) == expected
 
 
+def test_a_hard_wrapped_chinese_or_japanese_paragraph_is_rejoined_with_no_space():
+    lines = ["気象庁によると、今年は2月下旬から気温が平年を大きく上回る日が続き、つぼみの生育が進んだ。担当者は「週",
+             "末にかけて暖かい日が続くため、一気に咲き進むだろう」と話している。満開は1週間から10日後の見込みだ",
+             "という。東京の桜の開花日はこの70年で約1週間早まっている。"]
+    english = ["The council voted on Tuesday to approve the budget after a long debate that",
+               "ran late into the night, and members said the plan would fund new bike lanes",
+               "on Main Street and a second bridge over the river by the end of next year."]
+    page = "\n".join(lines) + "\n\n" + "\n".join(english) + "\n\n" + "\n".join(english)
+    assert split_page(page, "auto") == ["".join(lines), " ".join(english), " ".join(english)]
+
+
+@pytest.mark.parametrize("pieces, joined", [
+    (["Sie nennen den Plan „", "unhaltbar", "“. Dann gingen sie."], "Sie nennen den Plan „unhaltbar“. Dann gingen sie."),
+    (["Un calendrier «\u202f", "intenable", "\u202f» pour la réforme."], "Un calendrier «\u202fintenable\u202f» pour la réforme."),
+    (["Lo calificó de «", "inasumible", "» y se fue."], "Lo calificó de «inasumible» y se fue."),
+    (["Preguntan: ¿", "quién pagará", " la reforma?"], "Preguntan: ¿quién pagará la reforma?"),
+    (["会社員の女性は「", "間に合ってよかった", "」と笑顔で話した。"], "会社員の女性は「間に合ってよかった」と笑顔で話した。"),
+    (["全国の開花予想", "は随時更新している。"], "全国の開花予想は随時更新している。"),
+])
+def test_auto_rejoins_cuts_at_other_languages_quotes_and_particles(pieces, joined):
+    # get_text("\n\n") cuts a sentence at its inline elements; the page shows one cut of the
+    # English kind too (" spent"), so it is read as such a page
+    page = "\n\n".join(["The ", "ferry", " resumed on Tuesday.", *pieces])
+    assert split_page(page, "auto") == ["The ferry resumed on Tuesday.", joined]
+
+
 def test_chinese_or_japanese_paragraphs_a_line_are_split_at_their_full_stops():
     paragraphs = ["城市地铁五号线今天上午正式开通运营，全长二十八公里，共设二十一座车站，其中换乘站六座。",
                   "市交通局表示，新线路将使东西城区之间的通勤时间缩短约四十分钟，预计日均客流量超过三十万人次。",

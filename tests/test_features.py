@@ -15,7 +15,7 @@ from classifier.features import NgramTfidf
 from classifier.ngrams import count_ngrams
 from classifier.measures import (
     EDGE_WORD_CHARS, PAGE_CONTEXT_FEATURES, SHAPE_FEATURES, block_edge_words, block_shapes, block_texts,
-    edge_words, link_target_words,
+    edge_words, feature_texts, link_target_words,
     normalise_text, page_context_features, shape_matrix, shape_vector, word_shapes,
 )
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -35,6 +35,8 @@ TRICKY_BLOCKS = [
     "x\ud800y",
     "Ends here. Or not? Yes! ",
     "word " * 200 + "tail 12:30 pm",
+    "気象庁は19日、東京都心で桜が開花したと発表した。平年より5日早く、昨年より10日早い。",  # read a character a word
+    "[田中 美咲](#) 記者 2025年3月19日",  # too few characters to be read so
 ]
 
 block_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=400) | st.sampled_from(TRICKY_BLOCKS)
@@ -61,6 +63,21 @@ def test_shape_of_a_byline_and_a_paragraph():
     assert features["has_pipe"] == 1 and features["has_clock"] == 1
     other = dict(zip(SHAPE_FEATURES, paragraph))
     assert other["starts_by"] == 0 and other["has_month_date"] == 0 and other["sentence_marks"] > 0
+
+
+def test_chinese_and_japanese_paragraphs_are_measured_a_character_a_word():
+    # no spaces between words: read as written, a paragraph of two sentences is one word
+    # with no sentence mark, and looks like a caption
+    texts = [TRICKY_BLOCKS[-2], TRICKY_BLOCKS[-1], "A story 中文 (Chinese).", "٢٠٢٥/٠٣/٠٤ ١٦:٢٠"]
+    paragraph, byline, english, arabic = (dict(zip(SHAPE_FEATURES, row)) for row in
+                                          shape_matrix(feature_texts([Block("p", i, t) for i, t in enumerate(texts)])))
+    assert paragraph["log_words"] == pytest.approx(math.log1p(38))  # 35 characters and 3 numbers
+    assert paragraph["sentence_marks"] == pytest.approx(math.log1p(1))  # ("。" ends it: no space follows)
+    # as written, but for its numbers set apart: "2025年3月19日" shows its year
+    assert byline["log_words"] == pytest.approx(math.log1p(9)) and byline["has_year"] == 1
+    assert arabic["has_year"] == arabic["has_numeric_date"] == arabic["has_clock"] == 1  # Arabic-Indic digits
+    assert english["log_words"] == pytest.approx(math.log1p(4))  # a few words of Chinese: as written
+    assert word_shapes(texts[0]) == "^⋯ 0 ·, ⋯. ⋯ 0 ⋯, ⋯ 0 ⋯.$"  # the shape of prose
 
 
 @settings(max_examples=200, deadline=None)

@@ -312,6 +312,12 @@ def test_a_page_nested_hundreds_deep_keeps_its_paragraphs_and_links():
     assert html_to_text(deep) == "One.\n\nTwo, [linked](/x)."  # (as tag soup's unclosed tags nest)
 
 
+def test_a_line_break_between_chinese_or_japanese_characters_is_no_space():
+    # (CSS Text's segment-break rule: Chinese and Japanese write no space between words)
+    assert html_to_text("<p lang=ja>市長は\n「本は町の宝だ」と\n  述べた。 The mayor\nspoke.</p>") == (
+        "市長は「本は町の宝だ」と述べた。 The mayor spoke.")
+
+
 def test_paragraphs_past_the_readers_depth_limit_stay_apart():
     # past MAX_DEPTH an element is read as its flat text; a paragraph is still a block of its own
     from classifier.readers.html import MAX_DEPTH

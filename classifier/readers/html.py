@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
-from ..blocks import normalise_newlines
+from ..blocks import normalise_newlines, without_cjk_line_breaks
 from ..errors import InputError
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, looks_binary, nul_every_other_byte,
                      ordered_encoding, text_encoding)
@@ -71,7 +71,7 @@ _CLOSES = re.compile(r"[.,;:!?)\]}»”’]")  # punctuation a date or time runs
 _OPENERS = "([{«“‘"
 # Characters that show nothing: a soft hyphen, zero-width spaces and joiners' kin, a word
 # joiner, a byte-order mark, and the marks that set text's direction (Arabic, Hebrew pages).
-_INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\u00ad\u061c\u200b\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
 _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -721,7 +721,10 @@ class _Builder:
         if not self.inline:  # most block boundaries close no text
             self.line_prefix = ""
             return
-        line = _one_line("".join(self.inline))
+        line = "".join(self.inline)
+        if not line.isascii():  # (a source's line break between Chinese or Japanese characters is no space)
+            line = without_cjk_line_breaks(line)
+        line = _one_line(line)
         if not line.isascii():  # soft hyphens, zero-width and direction marks: invisible in a word
             line = _INVISIBLE.sub("", line)
         self.inline = []
