@@ -318,6 +318,53 @@ def test_a_line_break_between_chinese_or_japanese_characters_is_no_space():
         "市長は「本は町の宝だ」と述べた。 The mayor spoke.")
 
 
+@pytest.mark.parametrize("html, text", [
+    # a formula reads as its text, or the TeX its alttext gives
+    ('<p>The energy is <math><mi>E</mi><mo>=</mo><mi>m</mi><msup><mi>c</mi><mn>2</mn></msup></math>, where '
+     '<math alttext="m"><mi>m</mi></math> is the mass.</p>', "The energy is E=mc2, where m is the mass."),
+    # ruby's readings are left out: the text is the base they annotate
+    ("<p><ruby>漢<rt>かん</rt>字<rt>じ</rt></ruby>の先生。<ruby>東京<rp>(</rp><rt>とうきょう</rt><rp>)</rp></ruby></p>",
+     "漢字の先生。東京"),
+    # <q> shows its quotation marks
+    ("<p>He said <q>it is about time</q>.</p>", "He said “it is about time”."),
+    # hidden until found (an accordion's section) is shown; a popover (a menu) is not, until opened
+    ('<div popover><a href="/">Home</a></div><section hidden="until-found"><p>Cut in 1995.</p></section>'
+     "<section hidden><p>Gone</p></section>", "Cut in 1995."),
+    # Owl, Glide and Splide carousels' copies of their slides are read once
+    ('<div class="owl-item cloned"><p>A prize ram.</p></div><div class="owl-item active"><p>The tug of war.</p></div>'
+     '<div class="owl-item"><p>A prize ram.</p></div><div class="cloned"><p>Not a carousel.</p></div>'
+     '<li class="glide__slide glide__slide--clone">Copy</li><li class="splide__slide--clone">Copy</li>',
+     "The tug of war.\n\nA prize ram.\n\nNot a carousel."),
+    # a custom element is a block unless it sits in running text; an AMP story's pages too
+    ("<main><h1>Bridge closes</h1><byline-block>By Tom Reyes</byline-block><time-stamp>Updated 9:14am</time-stamp>"
+     "<story-paragraph>The bridge shuts on Monday, <relative-time>2 hours</relative-time> from now.</story-paragraph>"
+     '<share-bar><a href="#">Share</a></share-bar></main>',
+     "Bridge closes\n\nBy Tom Reyes\n\nUpdated 9:14am\n\nThe bridge shuts on Monday, 2 hours from now.\n\n[Share](#)"),
+    ("<amp-story><amp-story-page><amp-story-grid-layer><h2>1. The cliff path</h2><p>Six miles.</p></amp-story-grid-layer>"
+     "</amp-story-page><amp-story-page><amp-story-grid-layer><h2>2. The estuary</h2></amp-story-grid-layer></amp-story-page>"
+     "</amp-story>", "1. The cliff path\n\nSix miles.\n\n2. The estuary"),
+])
+def test_elements_are_read_as_browsers_show_them(html, text):
+    assert html_to_text(html) == text
+
+
+def test_a_page_whose_article_a_script_writes_in_is_said():
+    story = " ".join(["Ferry fares will rise by a fifth from March, the board said."] * 40)
+    nav = '<nav><a href="/">Home</a> <a href="/news">News</a></nav>'
+    next_page = (f'<div id="__next">{nav}<main><p>Loading…</p></main></div><script id="__NEXT_DATA__" '
+                 f'type="application/json">{{"props":{{"article":{{"body":"{story}"}}}}}}</script>')
+    with pytest.warns(UserWarning, match=r"^next\.html: shows less text than its Next\.js data holds: its article is "
+                                         r"probably written in by JavaScript"):
+        assert html_to_text(next_page, source="next.html") == "[Home](/) [News](/news)\n\nLoading…"
+    ld = ('<script type="application/ld+json">{"@type": "NewsArticle", "articleBody": "%s"}</script>' % story)
+    with pytest.warns(UserWarning, match=r"JSON-LD articleBody"):
+        html_to_text(f"{ld}{nav}<p>Subscribe to read on.</p>", source="ld.html")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the article shown as well: nothing to say
+        html_to_text(f"{ld}{nav}<p>{story}</p>", source="shown.html")
+        html_to_text(next_page.replace("<p>Loading…</p>", f"<p>{story}</p>"), source="shown.html")
+
+
 def test_paragraphs_past_the_readers_depth_limit_stay_apart():
     # past MAX_DEPTH an element is read as its flat text; a paragraph is still a block of its own
     from classifier.readers.html import MAX_DEPTH

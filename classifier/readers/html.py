@@ -17,6 +17,7 @@ import os
 import re
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -45,6 +46,7 @@ DROPPED = frozenset({
     "script", "style", "template", "noscript", "svg", "math", "head", "title", "meta", "link",
     "iframe", "object", "embed", "canvas", "video", "audio", "source", "track", "map",
     "input", "select", "option", "textarea", "button", "datalist",
+    "rt", "rp",  # ruby's readings: the text is the base it annotates ("漢字", not "漢かん字じ")
 })
 BLOCKS = frozenset({
     "address", "article", "aside", "blockquote", "body", "center", "dd", "details", "dialog",
@@ -160,14 +162,51 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if base is not None:
         url = _joined(url or "", base.get("href")) or url
     _parse_noframes(root, source)
-    _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES))
+    scripted = _scripted_article(root) if any(mark in html for mark in _SCRIPTED_MARKS) else None
+    _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES), math="<math" in html or "<MATH" in html)
     _mark_layout_tables(root)
     builder = _Builder(url)
     needed = MAX_DEPTH * _FRAMES_PER_LEVEL + _CALLERS_FRAMES
     if sys.getrecursionlimit() < needed:  # (only ever raised: threads may be deep in it too)
         sys.setrecursionlimit(needed)
     builder.element(root, depth=0)
-    return "\n\n".join(builder.finish())
+    text = "\n\n".join(builder.finish())
+    if scripted and _shows_less(text, *scripted):
+        warnings.warn(f"{source}: shows less text than its {scripted[0]} holds: its article is probably written in "
+                      "by JavaScript, which blocktag does not run; save the page as a browser shows it (e.g. with a "
+                      "headless browser's page.content())", stacklevel=3)
+    return text
+
+
+# A page whose article a script writes in (Next.js, Nuxt) holds it as data: said when the
+# page shows much less text than the data holds. JSON-LD's articleBody is the article's own
+# length; a framework's data holds much besides, so only a page showing little is said.
+_SCRIPTED_MARKS = ("__NEXT_DATA__", "__NUXT__", "articleBody")
+_ARTICLE_BODY = re.compile(r'"articleBody"\s*:\s*"((?:[^"\\]|\\.){500,})"')
+MAX_SHOWN_SHARE = 0.5  # of articleBody
+MAX_SCRIPTED_PAGE_CHARS = 2000
+MIN_DATA_TIMES_SHOWN = 5
+
+
+def _scripted_article(root) -> tuple[str, int] | None:
+    """What a page's scripts hold of its article ("articleBody", or a framework's data) and
+    how many characters, or None."""
+    found = None
+    for script in root.iter("script"):
+        data = script.text or ""
+        if (script.get("type") or "").strip().lower() == "application/ld+json":
+            body = max((len(m.group(1)) for m in _ARTICLE_BODY.finditer(data)), default=0)
+            if body:
+                return "JSON-LD articleBody", body
+        elif script.get("id") == "__NEXT_DATA__" or "__NUXT__" in data[:200]:
+            found = ("Next.js data" if script.get("id") == "__NEXT_DATA__" else "Nuxt data"), len(data)
+    return found
+
+
+def _shows_less(text: str, what: str, chars: int) -> bool:
+    if what.startswith("JSON-LD"):
+        return len(text) < MAX_SHOWN_SHARE * chars
+    return len(text) < MAX_SCRIPTED_PAGE_CHARS and chars > MIN_DATA_TIMES_SHOWN * max(len(text), 1)
 
 
 def _saved_page(html: bytes | str, url: str | None, source: str) -> tuple[bytes | str, str | None]:
@@ -581,14 +620,20 @@ _PARSER = lxml.etree.HTMLParser(remove_comments=True, remove_pis=True, recover=T
 # union: libxml2 merges the node sets of a union in quadratic time, which on a page of 40,000
 # styled elements took 17 s instead of 0.04 s.
 _MAYBE_HIDDEN = lxml.etree.XPath(
-    "descendant-or-self::*[@hidden or @aria-hidden or @style or @layout or @fallback or @placeholder"
+    "descendant-or-self::*[@hidden or @aria-hidden or @style or @layout or @fallback or @placeholder or @popover"
     " or self::dialog or self::template[@shadowrootmode or @shadowroot]]")
 # A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
 # name them (a second pass over every element costs a large page a twentieth of its time).
-_CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate")
+_CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone", "cloned")
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
     "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
-_CAROUSEL_CLONE = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, _CAROUSEL_CLONES)))
+
+
+
+def _is_carousel_clone(classes: str) -> bool:
+    names = classes.split()
+    # (Owl Carousel's copies are "owl-item cloned": "cloned" alone names no carousel's.)
+    return any(name in _CAROUSEL_CLONES[:-1] for name in names) or ("cloned" in names and "owl-item" in names)
 _PRUNED = "blocktag-pruned"
 _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
@@ -628,13 +673,19 @@ def _parse_noframes(root, source: str) -> None:
                 element.append(body)
 
 
-def _prune(root, clones: bool = False) -> None:
+def _prune(root, clones: bool = False, math: bool = False) -> None:
     # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
     # what follows them was taken as their content, and dropped with them.
     lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
+    if math:  # a formula reads as its text ("E=mc2", or the TeX its alttext gives), not a hole in its sentence
+        for formula in list(root.iter("math")):
+            text = (formula.get("alttext") or "").strip() or "".join(formula.itertext()).strip()
+            tail = formula.tail
+            formula.clear()
+            formula.tag, formula.text, formula.tail = "span", text, tail
     if clones:  # the slide itself is read once
         for element in _MAYBE_CLONE(root):
-            if _CAROUSEL_CLONE.search(element.get("class") or ""):
+            if _is_carousel_clone(element.get("class") or ""):
                 element.tag = _PRUNED
     for element in _MAYBE_HIDDEN(root):
         if element.tag == "template" and _is_shadow_root(element):
@@ -650,7 +701,10 @@ def _is_shadow_root(template) -> bool:
 
 def _is_hidden(element) -> bool:
     if element.get("hidden") is not None:
-        return not _STREAMED.fullmatch(element.get("id") or "")
+        # "until-found": collapsed, but shown by find-in-page (accordions, Wikipedia's sections)
+        return not _STREAMED.fullmatch(element.get("id") or "") and element.get("hidden").strip().lower() != "until-found"
+    if element.get("popover") is not None:
+        return True  # a popover is shown only when opened (a menu, a share sheet)
     if element.get("aria-hidden", "").strip().lower() == "true":
         # Hidden from screen readers, not from the screen: an icon or a separator is dropped,
         # but not a page whose app a dialog hid while it was open (it holds the article's blocks).
@@ -697,6 +751,7 @@ class _Builder:
         self.list_depth = 0
         self.quote_depth = 0
         self.link_target: str | None = None  # inside a link around blocks: its target
+        self._running_text: dict = {}  # parent element -> whether it holds text of its own
 
     # -- assembling
 
@@ -770,6 +825,10 @@ class _Builder:
             self.link_target = outer
         elif tag == "img":
             pass  # an image's alt text is used only as the text of a link that has none
+        elif tag == "q":  # the quotation marks browsers show around it
+            self.text("“")
+            self.children(element, depth)
+            self.text("”")
         elif tag == "time":
             # A date set beside a name or a reading time by the style sheet, not by a space:
             # "Ruth Penhallow", "Apr 20, 2024", "3 min read" are three things, not "20243".
@@ -803,7 +862,7 @@ class _Builder:
             self.quote_depth -= 1
             if len(self.blocks) - start > 1:
                 self.blocks[start:] = [f"\n{('> ' * (self.quote_depth + 1)).rstrip()}\n".join(self.blocks[start:])]
-        elif tag in BLOCKS and not (self.list_depth and tag not in LIST_ITEMS):
+        elif (tag in BLOCKS or ("-" in tag and self._stands_apart(element))) and not (self.list_depth and tag not in LIST_ITEMS):
             self.end_block()
             self.children(element, depth)
             self.end_block()
@@ -812,6 +871,20 @@ class _Builder:
             self.text(" " if tag in BLOCKS else None)
             self.children(element, depth)
             self.text(" " if tag in BLOCKS else None)
+
+    def _stands_apart(self, element) -> bool:
+        """Whether a custom element (``<story-paragraph>``, ``<amp-story-page>``) is a block:
+        browsers show one inline unless styled, and sites style them as blocks, so one is read
+        as a block unless it sits in running text (its parent holds text of its own beside
+        it: "updated <relative-time>2 hours ago</relative-time>")."""
+        parent = element.getparent()
+        if parent is None:
+            return True
+        running = self._running_text.get(parent)
+        if running is None:  # (once a parent: a page may hold thousands of components side by side)
+            running = bool((parent.text or "").strip()) or any((child.tail or "").strip() for child in parent)
+            self._running_text[parent] = running
+        return not running
 
     def children(self, element, depth: int) -> None:
         # (self.text() written out: this runs for every element of a page)
