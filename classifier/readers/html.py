@@ -162,8 +162,10 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if base is not None:
         url = _joined(url or "", base.get("href")) or url
     _parse_noframes(root, source)
-    scripted = _scripted_article(root) if any(mark in html for mark in _SCRIPTED_MARKS) else None
-    _prune(root, clones=any(name in html for name in _CAROUSEL_CLONES), math="<math" in html or "<MATH" in html)
+    # (A page's tree is walked, not its text searched: its scripts and styles make the text
+    # ten times the size of its elements.)
+    scripted = _scripted_article(root)
+    _prune(root, clones=any(mark in html for mark in _CLONE_MARKS))
     _mark_layout_tables(root)
     builder = _Builder(url)
     needed = MAX_DEPTH * _FRAMES_PER_LEVEL + _CALLERS_FRAMES
@@ -181,25 +183,29 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
 # A page whose article a script writes in (Next.js, Nuxt) holds it as data: said when the
 # page shows much less text than the data holds. JSON-LD's articleBody is the article's own
 # length; a framework's data holds much besides, so only a page showing little is said.
-_SCRIPTED_MARKS = ("__NEXT_DATA__", "__NUXT__", "articleBody")
 _ARTICLE_BODY = re.compile(r'"articleBody"\s*:\s*"((?:[^"\\]|\\.){500,})"')
 MAX_SHOWN_SHARE = 0.5  # of articleBody
 MAX_SCRIPTED_PAGE_CHARS = 2000
 MIN_DATA_TIMES_SHOWN = 5
 
 
+_FRAMEWORK_DATA = {"__NEXT_DATA__": "Next.js data", "__NUXT_DATA__": "Nuxt data"}
+
+
 def _scripted_article(root) -> tuple[str, int] | None:
     """What a page's scripts hold of its article ("articleBody", or a framework's data) and
-    how many characters, or None."""
+    how many characters, or None. (Only those scripts' text is read: a page's other scripts
+    are most of its bytes.)"""
     found = None
     for script in root.iter("script"):
-        data = script.text or ""
-        if (script.get("type") or "").strip().lower() == "application/ld+json":
-            body = max((len(m.group(1)) for m in _ARTICLE_BODY.finditer(data)), default=0)
+        kind = script.get("type")
+        if kind is not None and kind.strip().lower() == "application/ld+json":
+            data = script.text or ""
+            body = max((len(m.group(1)) for m in _ARTICLE_BODY.finditer(data)), default=0) if "articleBody" in data else 0
             if body:
                 return "JSON-LD articleBody", body
-        elif script.get("id") == "__NEXT_DATA__" or "__NUXT__" in data[:200]:
-            found = ("Next.js data" if script.get("id") == "__NEXT_DATA__" else "Nuxt data"), len(data)
+        elif script.get("id") in _FRAMEWORK_DATA:
+            found = _FRAMEWORK_DATA[script.get("id")], len(script.text or "")
     return found
 
 
@@ -625,6 +631,7 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
 # A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
 # name them (a second pass over every element costs a large page a twentieth of its time).
 _CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone", "cloned")
+_CLONE_MARKS = ("cloned", "swiper-slide-duplicate", "slide--clone")  # what the page is searched for first
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
     "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
 
@@ -673,16 +680,15 @@ def _parse_noframes(root, source: str) -> None:
                 element.append(body)
 
 
-def _prune(root, clones: bool = False, math: bool = False) -> None:
+def _prune(root, clones: bool = False) -> None:
     # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
     # what follows them was taken as their content, and dropped with them.
     lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
-    if math:  # a formula reads as its text ("E=mc2", or the TeX its alttext gives), not a hole in its sentence
-        for formula in list(root.iter("math")):
-            text = (formula.get("alttext") or "").strip() or "".join(formula.itertext()).strip()
-            tail = formula.tail
-            formula.clear()
-            formula.tag, formula.text, formula.tail = "span", text, tail
+    for formula in list(root.iter("math")):  # its text ("E=mc2", or the TeX its alttext gives), not a hole in its sentence
+        text = (formula.get("alttext") or "").strip() or "".join(formula.itertext()).strip()
+        tail = formula.tail
+        formula.clear()
+        formula.tag, formula.text, formula.tail = "span", text, tail
     if clones:  # the slide itself is read once
         for element in _MAYBE_CLONE(root):
             if _is_carousel_clone(element.get("class") or ""):
@@ -776,9 +782,7 @@ class _Builder:
         if not self.inline:  # most block boundaries close no text
             self.line_prefix = ""
             return
-        line = "".join(self.inline)
-        if not line.isascii():  # (a source's line break between Chinese or Japanese characters is no space)
-            line = without_cjk_line_breaks(line)
+        line = without_cjk_line_breaks("".join(self.inline))  # (a source's line break between Chinese characters is no space)
         line = _one_line(line)
         if not line.isascii():  # soft hyphens, zero-width and direction marks: invisible in a word
             line = _INVISIBLE.sub("", line)
