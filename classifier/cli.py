@@ -32,7 +32,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
 from .params import parse_params
 from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
-from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, silence_stdout, stdout_error
+from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, shown, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .segmentation import DEFAULT_SPLIT
@@ -245,6 +245,9 @@ def main_callback(
 ) -> None:
     """Tag the blocks of scraped article pages: body, caption, byline, contributor_note, promotion, other."""
     warnings.showwarning = _show_warning
+    # The CLI's notices are Warning lines, not tracebacks, whatever -W or PYTHONWARNINGS asks
+    # of warnings in general (CI sets "error"); other categories keep the filters given.
+    warnings.filterwarnings("default", category=UserWarning)
 
 
 # ---------------------------------------------------------------------- tag
@@ -737,9 +740,21 @@ def print_table(table: Table, console: Console | None = None) -> None:
         rules_and_padding = len(table.columns) + 1 + 2 * len(table.columns)
         share = (console.width - first - rules_and_padding) // len(folded)
         for column in folded:
-            column.max_width = max([3, share, *(len(str(cell)) for cell in column.cells)])
+            widest = max((len(str(cell)) for cell in column.cells), default=0)
+            column.max_width = max(3, share, widest)
+            column.min_width = widest  # (the header folds; a figure never does: "0.99" / "2")
             column.no_wrap, column.overflow = False, "fold"
-    console.print(table, width=max(console.width, _natural_width(console, table)))
+    needed = _natural_width(console, table)
+    if needed <= console.width:
+        console.print(table)
+        return
+    # (print(width=) is capped at the console's width: the console is widened for the table)
+    width = console.width
+    console.width = needed
+    try:
+        console.print(table)
+    finally:
+        console.width = width
 
 
 def _natural_width(console: Console, table: Table) -> int:
@@ -1012,7 +1027,7 @@ def settings_text(settings: dict) -> str:
             return ",".join(map(str, v))
         return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
-    return " · ".join(f"{name}={value(v)}" for name, v in settings.items())
+    return shown(" · ", " | ").join(f"{name}={value(v)}" for name, v in settings.items())
 
 
 def sources_text(sources: dict) -> str:
@@ -1023,7 +1038,7 @@ def sources_text(sources: dict) -> str:
         return (f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
                 f"{user['weight']:g} times")
     except (TypeError, KeyError, ValueError):
-        return " · ".join(f"{name}: {value}" for name, value in sources.items())
+        return shown(" · ", " | ").join(f"{name}: {value}" for name, value in sources.items())
 
 
 def _finite(value):
@@ -1052,7 +1067,7 @@ def info_cli(
         typer.echo(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
-    counts = " · ".join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
+    counts = shown(" · ", " | ").join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
     rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
             ("Labels", counts)]
     if summary["blocks"] is not None:
@@ -1066,7 +1081,7 @@ def info_cli(
     rows.append(("Plain-text model", "yes" if summary["plain_text_model"] else "no"))
     rows.append(("Remembered blocks", f"{summary['remembered_blocks']:,}"))
     versions = summary["versions"]
-    rows.append(("Made with", " · ".join(f"{name} {v}" for name, v in (
+    rows.append(("Made with", shown(" · ", " | ").join(f"{name} {v}" for name, v in (
         ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]), ("scipy", versions["scipy"]),
         ("Python", versions["python"])) if v)))
     width = max(len(name) for name, _ in rows)

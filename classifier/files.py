@@ -360,6 +360,22 @@ def _same_file(a, b) -> bool:
         return False
 
 
+# A file name's limit on most file systems, in bytes; a temporary file's name beside the
+# output ("." + name + "." + mkstemp's 8 characters + ".tmp") must fit it too.
+MAX_NAME_BYTES = 255
+_TEMPORARY_EXTRA_BYTES = len("." + "." + "12345678" + ".tmp")
+
+
+def temporary_prefix(name: str) -> str:
+    """The prefix of a temporary file's name for writing ``name`` atomically: the name, cut
+    short enough that the temporary name fits where the name itself does."""
+    room = MAX_NAME_BYTES - _TEMPORARY_EXTRA_BYTES
+    encoded = os.fsencode(name)
+    if len(encoded) > room:
+        name = os.fsdecode(encoded[:room])  # (a character cut in two: its bytes kept as they are)
+    return f".{name}."
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success.
@@ -377,7 +393,7 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
     # in place: one landing between the two would leave the file behind.
     held = _hold_interrupts()
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target.name), suffix=".tmp", dir=target.parent)
     except FileNotFoundError:
         _release_interrupts(held)
         if target.parent.is_dir():  # (a folder that takes no new files, as /proc)

@@ -6,11 +6,16 @@ heatmap and a reliability diagram, drawn with matplotlib) are embedded as data U
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import html
 import io
 import json
+import os
+import shutil
+import sys
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -55,8 +60,27 @@ def _png_data_uri(figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _matplotlib_config_folder() -> None:
+    """Give matplotlib a temporary config folder when the user's cannot be made (no writable
+    home: a service account, a read-only container), before it is imported: it would print
+    three lines about making one itself."""
+    if "MPLCONFIGDIR" in os.environ or "matplotlib" in sys.modules:
+        return
+    try:
+        folder = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "matplotlib"
+        folder.mkdir(parents=True, exist_ok=True)
+        if os.access(folder, os.W_OK):
+            return
+    except (OSError, RuntimeError):  # (RuntimeError: no home at all)
+        pass
+    temporary = tempfile.mkdtemp(prefix="blocktag-matplotlib-")
+    atexit.register(shutil.rmtree, temporary, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = temporary
+
+
 def confusion_heatmap(metrics: dict) -> str:
     """The confusion matrix as a heatmap (rows: true label, columns: predicted), row-normalised."""
+    _matplotlib_config_folder()
     from matplotlib.figure import Figure
     import numpy as np
 
@@ -87,6 +111,7 @@ def _plain(label: str) -> str:
 
 def reliability_diagram(metrics: dict) -> str:
     """Accuracy against confidence per bin: a calibrated model follows the diagonal."""
+    _matplotlib_config_folder()
     from matplotlib.figure import Figure
 
     bins = metrics["calibration"]["bins"]

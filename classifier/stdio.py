@@ -13,6 +13,18 @@ import sys
 STD_FDS = (0, 1, 2)
 
 
+def shown(mark: str, fallback: str, stream=None) -> str:
+    """``mark`` (blocktag's own "·" or "…"), or its ASCII ``fallback`` where ``stream``
+    (default: stdout) cannot hold it (``PYTHONIOENCODING=ascii``): the page's own text is the
+    user's to name an encoding for, blocktag's decoration is not."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        mark.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return fallback
+    return mark
+
+
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head -1``): stop quietly, exit 0.
 

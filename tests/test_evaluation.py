@@ -1,16 +1,18 @@
 """Evaluation figures against scikit-learn's own metrics, the HTML report, cross-validation."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 from typer.testing import CliRunner
 
-from classifier import cross_validate, evaluate
+from classifier import cross_validate, evaluate, load_model
 from classifier.errors import DataFormatError
 from classifier.cli import app
 from classifier.evaluation import calibration
@@ -65,6 +67,19 @@ def test_calibration_error_by_hand():
     # bin 0.9-1.0: accuracy 0.5 vs confidence 0.95; bin 0.5-0.6: accuracy 1.0 vs 0.55
     assert result["ece"] == pytest.approx(0.5 * 0.45 + 0.5 * 0.45)
     assert [b["count"] for b in result["bins"]] == [2, 2]
+
+
+def test_the_report_gives_matplotlib_a_config_folder_where_the_users_cannot_be_made(tmp_path):
+    # (no writable home: a service account, a read-only container) matplotlib would print
+    # three lines about making one itself
+    not_a_folder = tmp_path / "config"
+    not_a_folder.write_text("", encoding="utf-8")
+    script = ("import os, sys; from classifier import report; report._matplotlib_config_folder(); "
+              "folder = os.environ['MPLCONFIGDIR']; print(os.path.isdir(folder), 'matplotlib' in sys.modules)")
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**env, "XDG_CONFIG_HOME": str(not_a_folder)})
+    assert (done.returncode, done.stdout, done.stderr) == (0, "True False\n", "")
 
 
 def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
@@ -177,6 +192,20 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_
     assert result.stderr == (f"Warning: label(s) the model does not have: 'other' ({missing} blocks); they count as never "
                              "predicted. The model's labels: body, byline, caption, contributor_note, promotion\n"
                              f"Wrote {scores}\n")
+
+
+@pytest.mark.parametrize("columns", [10, 30, 50])
+def test_tables_keep_every_figure_whole_however_narrow_the_terminal(small_model_path, held_out, tmp_path, terminal_width,
+                                                                 columns):
+    # headers fold; a figure is never split over two lines ("0.99" / "2") nor dropped
+    data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
+    metrics = evaluate(load_model(small_model_path), held_out)
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-q"], env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    for label, row in metrics["per_label"].items():
+        cells = [f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"])]
+        assert any(line.startswith(f"│ {label} ") and all(f" {cell} " in line for cell in cells)
+                   for line in result.stdout.splitlines()), (label, result.stdout)
 
 
 @pytest.mark.parametrize("columns", [60, 80, 200])

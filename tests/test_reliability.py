@@ -487,6 +487,17 @@ def test_17_sigterm_during_tag_output_leaves_no_temp_file(crawl, small_model_pat
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("name", ["a" * 245 + ".jsonl", "é" * 122 + ".jsonl", "a" * 249 + ".jsonl"])
+def test_17_an_output_name_as_long_as_the_file_system_takes_is_written(tmp_path, small_model_path, name):
+    # the temporary file beside it is named shorter, so a name of up to 255 bytes is written
+    out = tmp_path / name
+    assert len(os.fsencode(name)) <= 255
+    result = run("tag", write(tmp_path / "p.txt"), "-m", small_model_path, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert sorted(os.listdir(tmp_path)) == sorted(["p.txt", name])
+    assert out.read_text(encoding="utf-8").count("\n") == len(segment(PAGE))
+
+
 def test_17_sigterm_inside_an_atomic_write_cleans_up(tmp_path):
     # What a model save does, killed mid-write: the handler turns SIGTERM into SystemExit.
     script = (
@@ -531,10 +542,25 @@ def test_17_a_worker_killed_mid_run_is_one_error_line(crawl, small_model_path):
     assert "Traceback" not in err
 
 
-def test_17_jobs_over_the_core_count_is_capped_with_a_warning(tmp_path, small_model_path):
+def test_17_blocktags_own_marks_fall_back_to_ascii_where_stdout_cannot_hold_them(tmp_path, small_model_path):
+    # "·" between a model's figures and "…" after a cut text are blocktag's, not the page's
+    env = {**os.environ, "PYTHONIOENCODING": "ascii"}
+    info = blocktag("info", "-m", small_model_path, env=env)
+    assert info.returncode == 0, info.stderr
+    assert " | " in info.stdout and "·" not in info.stdout
+    page = write(tmp_path / "p.txt", "A plain page whose one paragraph runs well past the seventy characters shown.")
+    explained = blocktag("explain", page, "-m", small_model_path, "--top", "1", env=env)
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.splitlines()[1].endswith(": A plain page whose one paragraph runs well past the seventy characters...")
+
+
+@pytest.mark.parametrize("warnings_filter", [None, "error"])
+def test_17_jobs_over_the_core_count_is_capped_with_a_warning(tmp_path, small_model_path, warnings_filter):
+    # a notice is a Warning line, even where warnings in general are errors (CI's PYTHONWARNINGS=error)
     page = write(tmp_path / "p.txt")
     cores = available_cores()
-    done = blocktag("tag", page, "-m", small_model_path, "-f", "jsonl", "--jobs", cores + 3)
+    env = {**os.environ, "PYTHONWARNINGS": warnings_filter} if warnings_filter else None
+    done = blocktag("tag", page, "-m", small_model_path, "-f", "jsonl", "--jobs", cores + 3, env=env)
     assert done.returncode == 0
     assert done.stderr == f"Warning: --jobs {cores + 3}: only {cores} core(s) available; using {cores} process(es)\n"
     assert len(done.stdout.splitlines()) == 3
