@@ -39,6 +39,9 @@ WRAP_PERCENTILE = 0.8
 # Of the prose lines of a wrapped page, at least this many and this share go on on the
 # next line (a wrapped paragraph's every line but its last).
 MIN_WRAPPED_LINES = 3
+# At most this share of a wrapped page's breaks come before a word that would have fitted
+# (an address's or a list's short lines among its prose).
+MAX_FITTING_SHARE = 0.25
 WRAPPED_SHARE = 0.3
 # A wrapped line reaches at least this share of the width (a wrapper breaks before the
 # word that would not fit, and words are short).
@@ -155,6 +158,10 @@ def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     elif len(blocks) == 1 and is_flattened(blocks[0]):
         return sentences(blocks[0])
     blocks = _join_loose_lists(_rejoin_split_links(_without_bare_markup(blocks)))
+    if "\n    " in text:  # (a program in indented code shows one: a line indented four spaces)
+        blocks = _join_split_programs(blocks)
+    if "<table" in text or "<TABLE" in text:
+        blocks = _join_html_tables(blocks)
     if _may_be_stripped(text) and len(blocks) >= MIN_TABLE_CELLS and _cut_at_elements(normalise_newlines(text)):
         blocks = _join_cut_tables(blocks)
     return blocks
@@ -423,6 +430,7 @@ def wrap_width(blocks: list[str]) -> int | None:
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
     continued = mid_sentence = runs = 0  # runs: blocks with a prose line going on
+    breaks: list[tuple[int, int]] = []  # each going-on line's length, and the next line's first word's
     for block in blocks:
         if "\n" in block:
             lines = block.split("\n")
@@ -431,6 +439,8 @@ def wrap_width(blocks: list[str]) -> int | None:
                 if _is_prose(a) and not _MARKER.match(b):
                     continued += 1
                     mid_sentence += not _SENTENCE_END.search(a.rstrip())
+                    first = b.split(None, 1)[0] if b.strip() else ""
+                    breaks.append((len(a.rstrip()), len(first)))
             runs += continued > before
     if continued < MIN_WRAPPED_LINES:
         return None
@@ -443,6 +453,12 @@ def wrap_width(blocks: list[str]) -> int | None:
         return None
     width = lengths[int(WRAP_PERCENTILE * (len(lengths) - 1))]
     wrapped = continued >= max(MIN_WRAPPED_LINES, WRAPPED_SHARE * len(lengths))
+    # A wrapper breaks a line only where the next word would not fit on it; a page of one run
+    # of lines that often end before a word that would have (trafilatura's text, a paragraph
+    # a line, its title and a line ending in ":" among them) is not wrapped. (Paragraphs
+    # between blank lines written a sentence a line are joined as wrapped ones are.)
+    if runs <= 1 and sum(line + 1 + word <= width for line, word in breaks) > MAX_FITTING_SHARE * continued:
+        return None
     return width if width <= MAX_WRAP_WIDTH and wrapped else None
 
 
@@ -623,6 +639,51 @@ def _is_indented_program(block: str) -> bool:
     if len(lines) < 2 or not all(line.startswith("    ") for line in lines) or _MARKER.match(lines[0].lstrip(" ")):
         return False
     return sum(_CODE_STATEMENT.match(line) is not None for line in lines) >= PROGRAM_LINE_SHARE * len(lines)
+
+
+# A raw HTML table in a markdown page, its rows and cells apart (html2text --bypass-tables
+# writes each cell's text between blank lines): its blocks up to the closing tag are one
+# block, which the dialect reader reads as the HTML reader reads a table. At most this many.
+MAX_TABLE_BLOCKS = 2000
+_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+
+
+def _join_html_tables(blocks: list[str]) -> list[str]:
+    out: list[str] = []
+    depth = joined = 0  # tables still open in the last block out, and blocks joined to it
+    for block in blocks:
+        if depth > 0 and joined < MAX_TABLE_BLOCKS:
+            out[-1] += "\n" + block
+            joined += 1
+        else:
+            out.append(block)
+            depth = joined = 0
+        depth += len(_TABLE_OPEN.findall(block)) - len(_TABLE_CLOSE.findall(block))
+    return out
+
+
+def _join_split_programs(blocks: list[str]) -> list[str]:
+    """A program in markdown's indented code that holds a blank line (html2text and pandoc
+    write a ``<pre>`` so) as one block: the part after the blank line goes on with the
+    program before it, as a fenced block's does, instead of standing alone as a line of
+    code (which reads as a script a scraper kept)."""
+    out: list[str] = []
+    program = False  # the last block out is an indented program
+    for block in blocks:
+        if program and _is_indented_code_part(block):
+            out[-1] += "\n\n" + block
+            continue
+        out.append(block)
+        program = _is_indented_program(block)
+    return out
+
+
+def _is_indented_code_part(block: str) -> bool:
+    """A block every line of which is indented four spaces or more, most of them statements."""
+    lines = [line for line in block.split("\n") if line.strip()]
+    return (bool(lines) and all(line.startswith("    ") for line in lines)
+            and sum(_CODE_STATEMENT.match(line) is not None for line in lines) >= PROGRAM_LINE_SHARE * len(lines))
 
 
 def _is_code(block: str) -> bool:

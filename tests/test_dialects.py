@@ -28,6 +28,9 @@ from classifier.segmentation import split_page
         ("[Io](<https://wiki.example/Io_(moon)>)", "[Io](https://wiki.example/Io_%28moon%29)"),
         ("![Io](io_(1).jpg) seen", "Io seen"),
         ("[Print](javascript:window.print()) [Mail](mailto:a@b.example)", "[Print](#) [Mail](mailto:a@b.example)"),
+        # pandoc's markdown writes its smart punctuation's dashes: read back
+        ("--- Jordan Lee", "— Jordan Lee"), ("Fares rose---sharply, in 15--18 days.", "Fares rose—sharply, in 15–18 days."),
+        ("| a | b |\n|---|---|", "| a | b |"), ("x -- y", "x -- y"),
         ("[ Sign in\n](https://id.example/login)", "[Sign in](https://id.example/login)"),
         ("[](https://cdn.example/x)", "[](https://cdn.example/x)"),
         # html2text wraps a long URL after a hyphen
@@ -287,6 +290,37 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
              "Season tickets and the fares for children will not change.\nThe board said fuel costs had doubled.",
              "The new fares start on the first day of June this year.\nA timetable for the summer will follow."]
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
+
+
+def test_auto_splits_a_paragraph_a_line_page_whose_lines_end_mid_sentence_before_words_that_would_fit():
+    # trafilatura's text of a how-to: a title, a line ending in ":", a line of code end no
+    # sentence, as a wrapper's lines do; but a wrapper breaks only before a word that would
+    # not fit, and these lines end before words that would have
+    lines = ["How to make crisp sourdough discard crackers at home",
+             "These crackers use a full cup of discard and keep for two weeks in a tin.",
+             "This post contains affiliate links. We may earn a commission.",
+             "If you bake often, a small script saves arithmetic. It scales every ingredient:",
+             'print(scale({"discard_g": 240, "flour_g": 120}, 1.5))',
+             "Love baking? Subscribe to our weekly bread newsletter."]
+    assert split_page("\n".join(lines), "auto") == lines
+
+
+def test_auto_keeps_a_program_in_indented_code_whole_across_its_blank_line():
+    # html2text and pandoc write a <pre> holding a blank line as indented code with one
+    program = ("    def scale(recipe, factor):\n        return {k: v * factor for k, v in recipe.items()}\n\n"
+               "    print(scale({\"discard_g\": 240}, 1.5))")
+    page = f"It scales every ingredient:\n\n{program}\n\nUse grams.\n\n    Not code, indented.\n\nThe end."
+    assert split_page(page, "auto") == ["It scales every ingredient:", program, "Use grams.", "    Not code, indented.",
+                                        "The end."]
+
+
+def test_auto_keeps_a_raw_html_table_whose_cells_stand_between_blank_lines_one_block():
+    # html2text --bypass-tables: the table's HTML with each cell's text between blank lines
+    table = "<table>\n<tr>\n<th>\n\nThickness\n\n</th>\n<th>\n\nTime\n\n</th></tr>\n<tr>\n<td>\n\n1/16 inch\n\n</td>\n" \
+            "<td>\n\n20 min\n\n</td></tr></table>"
+    blocks = split_page(f"Bake them.\n\n{table}\n\nLet them cool.", "auto")
+    assert blocks == ["Bake them.", table.replace("\n\n", "\n"), "Let them cool."]
+    assert canonical(blocks[1]) == "Thickness | Time\n1/16 inch | 20 min"
 
 
 def test_auto_keeps_a_short_pages_one_wrapped_paragraph_whole():
