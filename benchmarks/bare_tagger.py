@@ -51,6 +51,9 @@ def tag(model_path: str, page_dir: str, batch: int = 0) -> None:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] in ("-h", "--help"):
+        print(__doc__)
+        sys.exit(0 if sys.argv[1:2] in (["-h"], ["--help"]) else 2)
     if sys.argv[1] == "--train":
         train(sys.argv[2], sys.argv[3:])
     else:

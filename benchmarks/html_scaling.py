@@ -51,6 +51,9 @@ def seconds(html: str) -> float:
 
 
 def main() -> None:
+    import argparse
+
+    argparse.ArgumentParser(description=__doc__.split("\n\n")[0]).parse_args()  # (--help; no options)
     print(f"load average at start {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"{'page shape':48} " + " ".join(f"{f'{s}x':>8}" for s in SCALES) + "   growth at each doubling")
     for name, build in SHAPES.items():

@@ -111,7 +111,9 @@ def iter_segments(text: str) -> Iterator[str]:
 
 
 def page_blocks(text: str, page: str) -> list[Block]:
-    """The blocks of one page's text, numbered from 0."""
+    """The blocks of one page's text split at its blank lines (``--split blank``), numbered
+    from 0. ``tag_text`` splits by ``--split auto``'s repairs (see
+    :func:`classifier.segmentation.split_page`)."""
     return [Block(page, i, block) for i, block in enumerate(segment(text))]
 
 

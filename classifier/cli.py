@@ -296,6 +296,8 @@ def _valid_jobs(value: int) -> int:
 
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
 EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess); a byte-order mark wins over both.", callback=_known_encoding)]
+# (Commands that read labelled blocks only: no HTML to say anything of.)
+LabelledEncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the files of labelled blocks (JSONL, CSV, Label Studio JSON); a byte-order mark wins over it.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
 
 
@@ -361,7 +363,7 @@ def split_mode(split: Optional[Split], inputs: list[str]) -> str:
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them, .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.mht/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them (a mirror's .php, .asp... pages holding HTML too), .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = None,
@@ -588,7 +590,7 @@ def train_cli(
     remember: Annotated[Optional[bool], typer.Option("--remember/--no-remember", help="Also remember your blocks word for word: a block of a new page that reads as one of them (case, numbers, spacing and link targets aside) gets your label. Sites repeat their chrome. [default: on with --with-corpus]", show_default=False)] = None,
     jobs: TrainJobsOption = 1,
     quiet: QuietOption = False,
-    encoding: EncodingOption = DEFAULT_ENCODING,
+    encoding: LabelledEncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Train a model on labelled blocks and save it.
 
@@ -667,7 +669,7 @@ def evaluate_cli(
     json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", parser=_file_name, help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
-    encoding: EncodingOption = DEFAULT_ENCODING,
+    encoding: LabelledEncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
 
@@ -832,7 +834,7 @@ def cv_cli(
     plain_text_model: PlainTextModelOption = True,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Folds trained at once, each in its own process (-1: one per core); the figures are the same.", callback=_valid_jobs)] = 1,
     quiet: QuietOption = False,
-    encoding: EncodingOption = DEFAULT_ENCODING,
+    encoding: LabelledEncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Cross-validate the training recipe, grouped so no page (or site) is in both train and test folds.
 
@@ -989,7 +991,7 @@ def suggest_cli(
 def label_cli(
     path: Annotated[Path, typer.Argument(parser=_path, help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
     model: Annotated[Optional[Path], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_name, help="Offer this model's labels (one trained on labels of your own, as given to suggest). Default: the guide's six; any other label the file holds is offered too.")] = None,
-    encoding: EncodingOption = DEFAULT_ENCODING,
+    encoding: LabelledEncodingOption = DEFAULT_ENCODING,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
 

@@ -13,7 +13,7 @@ import typer
 
 from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
-from .stdio import shown
+from .stdio import escaped_for, shown
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
@@ -311,5 +311,5 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
                   f"{text[:70]}{shown('…', '...', out) if len(text) > 70 else ''}\n")
         for name, weight in item.evidence:
-            out.write(f"    {weight:+.2f}  {name}\n")
+            out.write(f"    {weight:+.2f}  {escaped_for(name, out)}\n")
     return n

@@ -25,6 +25,19 @@ def shown(mark: str, fallback: str, stream=None) -> str:
     return mark
 
 
+def escaped_for(text: str, stream=None) -> str:
+    """``text`` (blocktag's own notation: an evidence's name, a word shape "■ ⋯") with what
+    ``stream`` (default: stdout) cannot hold written as ``\\u25a0`` escapes."""
+    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
+
+
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head -1``): stop quietly, exit 0.
 

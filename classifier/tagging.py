@@ -119,7 +119,8 @@ def tagged_from_proba(blocks: Sequence[Block], labels: list[str], proba) -> list
 
 
 class Tagger:
-    """Tags pages with a model: ``tag_text`` for one page, ``tag_pages`` for a stream.
+    """Tags pages with a model: ``tag_text`` for one page, ``tag_files`` for files and folders
+    (streamed, in input order), ``tag_pages`` for a stream of pages of blocks.
 
     ``jobs`` > 1 tags batches in that many processes at once, this one and ``jobs - 1``
     workers (-1: one per core); results still come out in input order. A model call reads
@@ -151,6 +152,7 @@ class Tagger:
         return [tagged for batch in self.tag_batches(group_pages(blocks)) for tagged in batch]
 
     def tag_pages(self, pages: Iterable[list[Block]]) -> Iterator[TaggedBlock]:
+        """Each block of a stream of pages (each a list of its blocks), tagged, in order."""
         for batch in self.tag_batches(pages):
             yield from batch
 
@@ -168,6 +170,9 @@ class Tagger:
 
     def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
                   on_error: Callable[[BlocktagError], None] | None = None, split: str = DEFAULT_SPLIT) -> Iterator[TaggedBlock]:
+        """Each block of the pages in ``inputs`` (files, folders, "-" for stdin: what ``blocktag
+        tag`` reads), tagged, in input order. A bad file raises its error, or is given to
+        ``on_error`` and skipped."""
         check_split(split)  # now, not at the first page the caller asks for
         return self.tag_pages(iter_pages(inputs, encoding, on_error, split))
 

@@ -1492,7 +1492,7 @@ def test_a_folders_documents_that_are_no_pages_are_named_not_dropped_silently(tm
     result = runner.invoke(app, ["tag", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.endswith("directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), "
-                                  f".markdown, .xhtml, .mhtml, .webarchive); it holds 1 file of trafilatura's XML "
+                                  f".markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML); it holds 1 file of trafilatura's XML "
                                   f"(give trafilatura's text, --markdown or --json output instead); 1 PDF file "
                                   f"(convert it to text first, e.g. with pdftotext); 2 office or e-book files "
                                   f"(convert them to text or HTML first)\n")

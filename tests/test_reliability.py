@@ -91,7 +91,7 @@ def test_3_empty_folder_before_a_good_page_loses_nothing(tmp_path, small_model_p
     assert pages_of(result) == ["good"] * 3
     assert result.stderr.splitlines() == [
         f"Warning: {empty}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, "
-        ".xhtml, .mhtml, .webarchive) (skipped)",
+        ".xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML) (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]
 
@@ -552,6 +552,10 @@ def test_17_blocktags_own_marks_fall_back_to_ascii_where_stdout_cannot_hold_them
     explained = blocktag("explain", page, "-m", small_model_path, "--top", "1", env=env)
     assert explained.returncode == 0, explained.stderr
     assert explained.stdout.splitlines()[1].endswith(": A plain page whose one paragraph runs well past the seventy characters...")
+    # its evidence's word shapes ("shape ^■ ⋯") are blocktag's notation too: escaped
+    every = blocktag("explain", page, "-m", small_model_path, "--top", "100", env=env)
+    assert every.returncode == 0, every.stderr
+    assert "shape ^\\u25a0" in every.stdout
 
 
 @pytest.mark.parametrize("warnings_filter", [None, "error"])

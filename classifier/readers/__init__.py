@@ -25,7 +25,8 @@ RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".json", ".jsonl.gz", ".ndjson.g
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
-PAGE_SUFFIXES_SAID = ".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml, .webarchive"
+PAGE_SUFFIXES_SAID = (".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml, .mht, "
+                      ".webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML")
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
 SNIFF_BYTES = 1024
