@@ -279,7 +279,8 @@ def resolve_reference_links(page: str) -> str:
             continue
         target = definition.group(2)
         # html2text wraps a long URL after a hyphen, its definition's too: "...the-" / "city-..."
-        while target.endswith("-") and line.rstrip().endswith("-") and at < len(lines) and _URL_GOES_ON.fullmatch(lines[at]):
+        while (target.endswith("-") and line.rstrip().endswith("-") and at < len(lines)
+               and _URL_GOES_ON.fullmatch(lines[at])):
             target += lines[at]
             line = lines[at]
             at += 1

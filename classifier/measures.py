@@ -164,6 +164,7 @@ _CJK_SPACED = [(re.compile(f"(?<=[{CJK_LETTERS}])(?=\\w)|(?<=\\w)(?=[{CJK_LETTER
 _CJK_NUMBER = re.compile(f"(?<=[0-9])(?=[{CJK_LETTERS}])|(?<=[{CJK_LETTERS}])(?=[0-9])")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _OTHER_DIGIT = re.compile("[٠-٩۰-۹]")
+_READ_APART = re.compile(f"[٠-٩۰-۹{CJK_LETTERS}]")
 # Only a block written in them is read so: a few words of Chinese in an English page (a
 # language menu's "中文", a link to a translation) stay one word each.
 MIN_CJK_LETTERS = 20
@@ -174,7 +175,7 @@ def spaced_cjk(text: str) -> str:
     mostly Chinese or Japanese (:data:`MIN_CJK_LETTERS` or more, and most of its letters),
     else with its numbers apart from such characters; Arabic-Indic digits as ASCII ones (a
     date's year shows); other text as it is."""
-    if text.isascii() or max(text) < "\u0660":  # (C-level passes: most text holds no such character)
+    if text.isascii() or max(text) < "\u0660" or not _READ_APART.search(text):  # (most text: one pass at most)
         return text
     if _OTHER_DIGIT.search(text):  # Arabic-Indic and Persian digits, read as the digits they are
         text = text.translate(_DIGITS)

@@ -39,10 +39,10 @@ WRAP_PERCENTILE = 0.8
 # Of the prose lines of a wrapped page, at least this many and this share go on on the
 # next line (a wrapped paragraph's every line but its last).
 MIN_WRAPPED_LINES = 3
+WRAPPED_SHARE = 0.3
 # At most this share of a wrapped page's breaks come before a word that would have fitted
 # (an address's or a list's short lines among its prose).
 MAX_FITTING_SHARE = 0.25
-WRAPPED_SHARE = 0.3
 # A wrapped line reaches at least this share of the width (a wrapper breaks before the
 # word that would not fit, and words are short).
 WRAPPED_LINE_SHARE = 0.6
@@ -75,9 +75,9 @@ _BULLET_ITEM = re.compile(r"[ ]*[-*+•][ ]")
 _THEMATIC_BREAK = re.compile(r"[ ]*([-*_])(?:[ ]*\1){2,}[ ]*$")
 # A table that an element-a-block converter (BeautifulSoup's get_text) cut cell by cell: a
 # run of this many pieces or more, each a few words on one line with no sentence end, at
-# least this share of them numbers ("63", "85%", "$1.2", or a column's "%", an empty cell's "—"), is one block of cells joined as a
-# row's are. Alone, a cell reads like a menu entry or a byline. (No share: a menu's run of
-# short links is left alone.)
+# least this share of them numbers ("63", "85%", "$1.2", or a column's "%", an empty
+# cell's "—"), is one block of cells joined as a row's are. Alone, a cell reads like a menu
+# entry or a byline. (No share asked: a menu's run of short links would be joined too.)
 MIN_TABLE_CELLS = 8
 MAX_CELL_WORDS = 3
 MAX_CELL_CHARS = 40

@@ -630,17 +630,19 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
     " or self::dialog or self::template[@shadowrootmode or @shadowroot]]")
 # A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
 # name them (a second pass over every element costs a large page a twentieth of its time).
-_CAROUSEL_CLONES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone", "cloned")
+_CLONE_CLASSES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone")
+_CAROUSEL_CLONES = (*_CLONE_CLASSES, "cloned")  # (Owl Carousel's copies are "owl-item cloned")
 _CLONE_MARKS = ("cloned", "swiper-slide-duplicate", "slide--clone")  # what the page is searched for first
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
     "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
 
 
-
 def _is_carousel_clone(classes: str) -> bool:
     names = classes.split()
-    # (Owl Carousel's copies are "owl-item cloned": "cloned" alone names no carousel's.)
-    return any(name in _CAROUSEL_CLONES[:-1] for name in names) or ("cloned" in names and "owl-item" in names)
+    # ("cloned" alone names no carousel's copy: Owl's are "owl-item" too)
+    return any(name in _CLONE_CLASSES for name in names) or ("cloned" in names and "owl-item" in names)
+
+
 _PRUNED = "blocktag-pruned"
 _VOID_CONTAINERS = ("embed", "source", "track", "wbr", "keygen")
 # React's streamed HTML: content sent in <div hidden id="S:0">, which a script moves into the
@@ -684,7 +686,8 @@ def _prune(root, clones: bool = False) -> None:
     # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
     # what follows them was taken as their content, and dropped with them.
     lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
-    for formula in list(root.iter("math")):  # its text ("E=mc2", or the TeX its alttext gives), not a hole in its sentence
+    # A formula is its text ("E=mc2", or the TeX its alttext gives), not a hole in its sentence.
+    for formula in list(root.iter("math")):
         text = (formula.get("alttext") or "").strip() or "".join(formula.itertext()).strip()
         tail = formula.tail
         formula.clear()
@@ -708,7 +711,8 @@ def _is_shadow_root(template) -> bool:
 def _is_hidden(element) -> bool:
     if element.get("hidden") is not None:
         # "until-found": collapsed, but shown by find-in-page (accordions, Wikipedia's sections)
-        return not _STREAMED.fullmatch(element.get("id") or "") and element.get("hidden").strip().lower() != "until-found"
+        return (not _STREAMED.fullmatch(element.get("id") or "")
+                and element.get("hidden").strip().lower() != "until-found")
     if element.get("popover") is not None:
         return True  # a popover is shown only when opened (a menu, a share sheet)
     if element.get("aria-hidden", "").strip().lower() == "true":
@@ -782,8 +786,8 @@ class _Builder:
         if not self.inline:  # most block boundaries close no text
             self.line_prefix = ""
             return
-        line = without_cjk_line_breaks("".join(self.inline))  # (a source's line break between Chinese characters is no space)
-        line = _one_line(line)
+        # (a source's line break between two Chinese characters is no space)
+        line = _one_line(without_cjk_line_breaks("".join(self.inline)))
         if not line.isascii():  # soft hyphens, zero-width and direction marks: invisible in a word
             line = _INVISIBLE.sub("", line)
         self.inline = []
@@ -866,7 +870,8 @@ class _Builder:
             self.quote_depth -= 1
             if len(self.blocks) - start > 1:
                 self.blocks[start:] = [f"\n{('> ' * (self.quote_depth + 1)).rstrip()}\n".join(self.blocks[start:])]
-        elif (tag in BLOCKS or ("-" in tag and self._stands_apart(element))) and not (self.list_depth and tag not in LIST_ITEMS):
+        elif ((tag in BLOCKS or ("-" in tag and self._stands_apart(element)))
+              and not (self.list_depth and tag not in LIST_ITEMS)):
             self.end_block()
             self.children(element, depth)
             self.end_block()
