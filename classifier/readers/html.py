@@ -183,7 +183,8 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
 # A page whose article a script writes in (Next.js, Nuxt) holds it as data: said when the
 # page shows much less text than the data holds. JSON-LD's articleBody is the article's own
 # length; a framework's data holds much besides, so only a page showing little is said.
-_ARTICLE_BODY = re.compile(r'"articleBody"\s*:\s*"((?:[^"\\]|\\.){500,})"')
+_ARTICLE_BODY = re.compile(r'"articleBody"\s*:\s*"')
+MIN_ARTICLE_BODY_CHARS = 500
 MAX_SHOWN_SHARE = 0.5  # of articleBody
 MAX_SCRIPTED_PAGE_CHARS = 2000
 MIN_DATA_TIMES_SHOWN = 5
@@ -201,12 +202,28 @@ def _scripted_article(root) -> tuple[str, int] | None:
         kind = script.get("type")
         if kind is not None and kind.strip().lower() == "application/ld+json":
             data = script.text or ""
-            body = max((len(m.group(1)) for m in _ARTICLE_BODY.finditer(data)), default=0) if "articleBody" in data else 0
-            if body:
+            body = max((_string_length(data, m.end()) for m in _ARTICLE_BODY.finditer(data)), default=0)
+            if body >= MIN_ARTICLE_BODY_CHARS:
                 return "JSON-LD articleBody", body
         elif script.get("id") in _FRAMEWORK_DATA:
             found = _FRAMEWORK_DATA[script.get("id")], len(script.text or "")
     return found
+
+
+def _string_length(data: str, start: int) -> int:
+    """The length of the JSON string that opens at ``start`` (its escapes counted as written),
+    found by str.find: a regex over a long article's characters costs a page more."""
+    end = start
+    while True:
+        end = data.find('"', end)
+        if end < 0:
+            return 0  # (never closed: no article to measure)
+        before = end - 1
+        while before >= start and data[before] == "\\":
+            before -= 1
+        if (end - 1 - before) % 2 == 0:  # not escaped: an even run of backslashes before it
+            return end - start
+        end += 1
 
 
 def _shows_less(text: str, what: str, chars: int) -> bool:
@@ -632,7 +649,7 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
 # name them (a second pass over every element costs a large page a twentieth of its time).
 _CLONE_CLASSES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone")
 _CAROUSEL_CLONES = (*_CLONE_CLASSES, "cloned")  # (Owl Carousel's copies are "owl-item cloned")
-_CLONE_MARKS = ("cloned", "swiper-slide-duplicate", "slide--clone")  # what the page is searched for first
+_CLONE_MARKS = ("clone", "swiper-slide-duplicate")  # what the page is searched for first
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
     "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
 
