@@ -39,6 +39,11 @@ def as_path(path: str | os.PathLike) -> Path:
     return path if isinstance(path, Path) else Path(path)
 
 
+# Codecs of domain names, not of documents (Python before 3.13 cannot even replace a bad byte
+# in them).
+_NAME_CODECS = frozenset({"idna", "punycode"})
+
+
 def check_encoding(encoding: str) -> None:
     """Fail early on an encoding Python does not know or that cannot decode text
     (``undefined``, ``base64``, ...)."""
@@ -49,10 +54,9 @@ def check_encoding(encoding: str) -> None:
     except LookupError:
         raise InputError(f"--encoding {encoding}: unknown encoding; give one such as utf-8 or latin-1") from None
     try:
-        if not getattr(codec, "_is_text_encoding", True):  # base64, rot13, zlib...
+        if not getattr(codec, "_is_text_encoding", True) or codec.name in _NAME_CODECS:  # base64, rot13, zlib...
             raise LookupError(encoding)
         codec.incrementaldecoder().decode(b"a", final=False)  # 'undefined' refuses everything
-        codec.decode(b"a\xff", "replace")  # idna and punycode cannot replace a bad byte
     except (LookupError, UnicodeError):
         raise InputError(f"--encoding {encoding}: is not a text encoding; give one such as utf-8 or latin-1") from None
 
