@@ -1696,6 +1696,28 @@ def test_a_reference_definition_html2text_wrapped_at_its_urls_hyphens_is_read_wh
         "A closing-", "line", "End"]
 
 
+@pytest.mark.parametrize("markup, text", [
+    ("reStructuredText", "Flood crest nears\n=================\n\n.. container:: byline\n\n   By `Ana Ruiz </staff/ana>`__\n\n"
+                         ".. figure:: /img/levee.jpg\n   :alt: Sandbags\n\nThe river rose on Tuesday."),
+    ("AsciiDoc", "link:/news/local[LOCAL NEWS]\n\n== Flood crest nears\n\nBy link:/staff/ana[Ana Ruiz]\n\n"
+                 "image::/img/levee.jpg[Sandbags]\n\nThe river rose on Tuesday."),
+])
+def test_a_page_in_restructuredtext_or_asciidoc_is_said_and_still_tagged(tmp_path, markup, text):
+    path = tmp_path / "page.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.warns(UserWarning, match=rf"^{path}: looks like {markup}, which blocktag does not read: its links and "
+                                         r"directives are read as words; convert it to markdown \(e\.g\. pandoc -t "
+                                         r"gfm\) or give the page's HTML$"):
+        (page,) = iter_pages([path])
+    assert page[-1].text == "The river rose on Tuesday."
+    # markdown that shows a mark or two of them is markdown
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        path.write_text("See `rst <https://docutils.example/>`__ and [a](https://a.example/x)[1].\n\nThe end.",
+                        encoding="utf-8")
+        list(iter_pages([path]))
+
+
 def test_a_mirrors_server_pages_are_read_when_they_hold_html_and_scripts_are_not(tmp_path):
     (tmp_path / "story.php?id=12").write_text("<html><body><p>Harbour reopens.</p></body></html>", encoding="utf-8")
     (tmp_path / "index.aspx").write_text("<p>Front page.</p>", encoding="utf-8")

@@ -400,6 +400,29 @@ def check_split(split: str) -> None:
         raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
 
 
+# reStructuredText's and AsciiDoc's own markup (pandoc -t rst / -t asciidoc): a page that
+# shows this many of their marks is said to be in them, not in a dialect of markdown.
+MIN_OTHER_MARKUP_MARKS = 3
+_OTHER_MARKUP = re.compile(
+    r"(?P<rst>^\.\. [\w-]{1,40}::|`[^`\n<]{1,300} <[^>\s]{1,2000}>`__?)"
+    r"|(?P<asciidoc>(?<![\w/])link:[^\s\[\]]{1,2000}\[|^image::[^\s\[\]]{1,2000}\["
+    r"|(?:https?|mailto):[^\s\[\]()]{1,2000}\[[^\]\n]{1,300}\])",
+    re.MULTILINE)
+_MARKUP_NAMES = {"rst": "reStructuredText", "asciidoc": "AsciiDoc"}
+
+
+def other_markup(text: str) -> str | None:
+    """"reStructuredText" or "AsciiDoc" for a page written in it (its directives, its links
+    written `` `text <url>`__ `` or ``link:url[text]``), else None."""
+    found: dict[str, int] = {}
+    for match in _OTHER_MARKUP.finditer(text):
+        kind = match.lastgroup
+        found[kind] = found.get(kind, 0) + 1
+        if found[kind] >= MIN_OTHER_MARKUP_MARKS:
+            return _MARKUP_NAMES[kind]
+    return None
+
+
 def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None = None,
                source: str | None = None) -> Iterator[list[Block]]:
     """One page's text as its page of blocks (in chunks, if it is very long). ``source``
@@ -407,6 +430,11 @@ def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None
     text = resolve_citations(resolve_reference_links(without_pandoc_attributes(text)))
     if split == "blank":  # lazily: a page of a million blocks is never held whole
         return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
+    markup = other_markup(text)
+    if markup:
+        warnings.warn(f"{source or page}: looks like {markup}, which blocktag does not read: its links and "
+                      "directives are read as words; convert it to markdown (e.g. pandoc -t gfm) or give the "
+                      "page's HTML", stacklevel=2)
     texts = split_page(text, split)
     if split == "auto" and len(texts) > 1 and is_flattened(text.strip()):
         warnings.warn(f"{source or page}: is one line of {len(text.strip()):,} characters, so it was split at its "
