@@ -32,7 +32,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
 from .params import parse_params
 from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
-from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, shown, silence_stdout, stdout_error
+from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .segmentation import DEFAULT_SPLIT
@@ -1000,14 +1000,14 @@ def label_cli(
 
     Example: blocktag label to_label.jsonl
     """
-    from .labelling import label_file, line_keys, terminal_keys
+    from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
     interactive = sys.stdin.isatty() and sys.stdout.isatty()
     with user_errors():
         labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
                              encoding=encoding, labels=labels)
-    read_as = "" if encoding == DEFAULT_ENCODING else f" --encoding {encoding}"  # (the file keeps its encoding)
+    read_as = encoding_option(encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
                                f"Next: blocktag train {path}{read_as} --with-corpus --output mine.npz (name the files of "
@@ -1029,7 +1029,7 @@ def settings_text(settings: dict) -> str:
             return ",".join(map(str, v))
         return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
-    return shown(" · ", " | ").join(f"{name}={value(v)}" for name, v in settings.items())
+    return own_mark(" · ", " | ").join(f"{name}={value(v)}" for name, v in settings.items())
 
 
 def sources_text(sources: dict) -> str:
@@ -1040,7 +1040,7 @@ def sources_text(sources: dict) -> str:
         return (f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
                 f"{user['weight']:g} times")
     except (TypeError, KeyError, ValueError):
-        return shown(" · ", " | ").join(f"{name}: {value}" for name, value in sources.items())
+        return own_mark(" · ", " | ").join(f"{name}: {value}" for name, value in sources.items())
 
 
 def _finite(value):
@@ -1069,7 +1069,7 @@ def info_cli(
         typer.echo(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
-    counts = shown(" · ", " | ").join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
+    counts = own_mark(" · ", " | ").join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
     rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
             ("Labels", counts)]
     if summary["blocks"] is not None:
@@ -1083,7 +1083,7 @@ def info_cli(
     rows.append(("Plain-text model", "yes" if summary["plain_text_model"] else "no"))
     rows.append(("Remembered blocks", f"{summary['remembered_blocks']:,}"))
     versions = summary["versions"]
-    rows.append(("Made with", shown(" · ", " | ").join(f"{name} {v}" for name, v in (
+    rows.append(("Made with", own_mark(" · ", " | ").join(f"{name} {v}" for name, v in (
         ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]), ("scipy", versions["scipy"]),
         ("Python", versions["python"])) if v)))
     width = max(len(name) for name, _ in rows)

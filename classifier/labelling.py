@@ -421,8 +421,10 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
 def _say_saved(file: LabelFile) -> None:
     with contextlib.suppress(OSError):  # (a closed terminal takes no message)
         print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
-              f"Run 'blocktag label {file.path}{_read_as(file.encoding)}' again to resume.", file=sys.stderr)
+              f"Run 'blocktag label {file.path}{encoding_option(file.encoding)}' again to resume.", file=sys.stderr)
 
 
-def _read_as(encoding: str) -> str:
+def encoding_option(encoding: str) -> str:
+    """The ``--encoding`` a next command needs to read a file as this one did ("" for the
+    default): a saved file keeps its encoding."""
     return "" if encoding == DEFAULT_ENCODING else f" --encoding {encoding}"

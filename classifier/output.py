@@ -13,7 +13,7 @@ import typer
 
 from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
-from .stdio import escaped_for, shown
+from .stdio import escaped_for, own_mark
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
@@ -309,7 +309,7 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
         text = one_line(" ".join(tagged.block.text.split()))
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
-                  f"{text[:70]}{shown('…', '...', out) if len(text) > 70 else ''}\n")
+                  f"{text[:70]}{own_mark('…', '...', out) if len(text) > 70 else ''}\n")
         for name, weight in item.evidence:
             out.write(f"    {weight:+.2f}  {escaped_for(name, out)}\n")
     return n

@@ -74,13 +74,20 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
         return [path]  # a missing or unreadable file is reported when it is read
     try:
         entries = list(path.iterdir())  # listed once: pages, files of records and sub-folders are read from it
-        # A broken symlink is listed (and reported when read) rather than silently left out.
-        pages = sorted(p for p in entries
-                       if (is_page_name(p.name) and (p.is_file() or not p.exists()))
-                       or (_SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p)))
-        # A pipe or a device named like a page (a FIFO would wait for a writer, /dev/zero never
-        # ends): left out, and said, as a page named on the command line is read as given.
-        special = sorted(p.name for p in entries if is_page_name(p.name) and p.exists() and not (p.is_file() or p.is_dir()))
+        pages, special = [], []
+        for p in entries:
+            if is_page_name(p.name):
+                # A broken symlink is listed (and reported when read) rather than silently left
+                # out; a pipe or a device named like a page (a FIFO would wait for a writer,
+                # /dev/zero never ends) is left out, and said.
+                if p.is_file() or not p.exists():
+                    pages.append(p)
+                elif not p.is_dir():
+                    special.append(p.name)
+            elif _SERVER_PAGE.match(p.name) and p.is_file() and _holds_html(p):
+                pages.append(p)
+        pages.sort()
+        special.sort()
     except OSError as exc:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if special:

@@ -13,29 +13,34 @@ import sys
 STD_FDS = (0, 1, 2)
 
 
-def shown(mark: str, fallback: str, stream=None) -> str:
+def _encoding(stream) -> str:
+    return getattr(stream or sys.stdout, "encoding", None) or "utf-8"
+
+
+def _holds(stream, text: str) -> bool:
+    """Whether ``stream`` (default: stdout) can write ``text`` (an unknown encoding: assumed so)."""
+    try:
+        text.encode(_encoding(stream))
+    except UnicodeEncodeError:
+        return False
+    except LookupError:
+        pass
+    return True
+
+
+def own_mark(mark: str, fallback: str, stream=None) -> str:
     """``mark`` (blocktag's own "·" or "…"), or its ASCII ``fallback`` where ``stream``
     (default: stdout) cannot hold it (``PYTHONIOENCODING=ascii``): the page's own text is the
     user's to name an encoding for, blocktag's decoration is not."""
-    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
-    try:
-        mark.encode(encoding)
-    except (UnicodeEncodeError, LookupError):
-        return fallback
-    return mark
+    return mark if _holds(stream, mark) else fallback
 
 
 def escaped_for(text: str, stream=None) -> str:
     """``text`` (blocktag's own notation: an evidence's name, a word shape "■ ⋯") with what
     ``stream`` (default: stdout) cannot hold written as ``\\u25a0`` escapes."""
-    encoding = getattr(stream or sys.stdout, "encoding", None) or "utf-8"
-    try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        return text.encode(encoding, "backslashreplace").decode(encoding)
-    except LookupError:
-        pass
-    return text
+    if _holds(stream, text):
+        return text
+    return text.encode(_encoding(stream), "backslashreplace").decode(_encoding(stream))
 
 
 class PipeClosed(Exception):

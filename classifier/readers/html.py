@@ -107,9 +107,8 @@ def html_page(html: bytes | str, url: str | None = None, source: str = "<html>",
     an MHTML page from. Bytes that name no charset are read in ``encoding`` (see
     :func:`decode_html`)."""
     html, url = _saved_page(html, url, source)
-    stated: list[str] = []
-    text = _page_text(html, url, source, encoding, stated)
-    return text, url or (stated[0] if stated else None)
+    text, stated = _page_text(html, url, source, encoding)
+    return text, url or stated
 
 
 # A page's own word on its address, for a page saved as HTML alone (which keeps no record of
@@ -132,9 +131,9 @@ def _stated_address(root, html: str) -> str | None:
     return saved.group(1) if saved else None
 
 
-def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = DEFAULT_ENCODING,
-               stated: list[str] | None = None) -> str:
-    """The page's text; when ``url`` is None, the address the page states is put in ``stated``."""
+def _page_text(html: bytes | str, url: str | None, source: str,
+               encoding: str = DEFAULT_ENCODING) -> tuple[str, str | None]:
+    """The page's text, and (when ``url`` is None) the address the page states, if any."""
     if isinstance(html, bytes):
         html = decode_html(html, encoding, source)
     html = _XML_DECLARATION.sub("", html, count=1)
@@ -142,9 +141,9 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
     if end >= 0 and html[end:].partition(">")[2].strip():  # libxml2 drops what follows it; browsers show it
         html = _HTML_END.sub("", html)
     if not html.strip():
-        return ""
+        return "", None
     if not _ANY_TAG.search(html):  # text saved under an HTML name: its blank lines are its blocks
-        return normalise_newlines(html).strip()
+        return normalise_newlines(html).strip(), None
     root = _parsed(html, source)
     if _past_depth_limit():
         # Tag soup of unclosed <font>, <b>, <span>...: browsers nest no more than three alike
@@ -153,11 +152,9 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
         if _past_depth_limit():
             raise InputError(f"{source}: is not a readable HTML page (elements nested over libxml2's limit)")
     if root is None:
-        return ""
-    if url is None and stated is not None:
-        address = _stated_address(root, html)
-        if address:
-            stated.append(address.replace(" ", "%20"))
+        return "", None
+    stated = _stated_address(root, html) if url is None else None
+    stated = stated.replace(" ", "%20") if stated else None  # (its spaces escaped, as a link target's are)
     base = root.find(".//base[@href]")
     if base is not None:
         url = _joined(url or "", base.get("href")) or url
@@ -173,11 +170,11 @@ def _page_text(html: bytes | str, url: str | None, source: str, encoding: str = 
         sys.setrecursionlimit(needed)
     builder.element(root, depth=0)
     text = "\n\n".join(builder.finish())
-    if scripted and _shows_less(text, *scripted):
+    if scripted and len(text) < scripted[1]:
         warnings.warn(f"{source}: shows less text than its {scripted[0]} holds: its article is probably written in "
                       "by JavaScript, which blocktag does not run; save the page as a browser shows it (e.g. with a "
                       "headless browser's page.content())", stacklevel=3)
-    return text
+    return text, stated
 
 
 # A page whose article a script writes in (Next.js, Nuxt) holds it as data: said when the
@@ -193,10 +190,10 @@ MIN_DATA_TIMES_SHOWN = 5
 _FRAMEWORK_DATA = {"__NEXT_DATA__": "Next.js data", "__NUXT_DATA__": "Nuxt data"}
 
 
-def _scripted_article(root) -> tuple[str, int] | None:
-    """What a page's scripts hold of its article ("articleBody", or a framework's data) and
-    how many characters, or None. (Only those scripts' text is read: a page's other scripts
-    are most of its bytes.)"""
+def _scripted_article(root) -> tuple[str, float] | None:
+    """What a page's scripts hold of its article ("articleBody", or a framework's data), and
+    the length of text a page that shows it would reach; None when they hold none. (Only
+    those scripts' text is read: a page's other scripts are most of its bytes.)"""
     found = None
     for script in root.iter("script"):
         kind = script.get("type")
@@ -204,9 +201,10 @@ def _scripted_article(root) -> tuple[str, int] | None:
             data = script.text or ""
             body = max((_string_length(data, m.end()) for m in _ARTICLE_BODY.finditer(data)), default=0)
             if body >= MIN_ARTICLE_BODY_CHARS:
-                return "JSON-LD articleBody", body
+                return "JSON-LD articleBody", MAX_SHOWN_SHARE * body
         elif script.get("id") in _FRAMEWORK_DATA:
-            found = _FRAMEWORK_DATA[script.get("id")], len(script.text or "")
+            data_chars = len(script.text or "")
+            found = _FRAMEWORK_DATA[script.get("id")], min(MAX_SCRIPTED_PAGE_CHARS, data_chars / MIN_DATA_TIMES_SHOWN)
     return found
 
 
@@ -224,12 +222,6 @@ def _string_length(data: str, start: int) -> int:
         if (end - 1 - before) % 2 == 0:  # not escaped: an even run of backslashes before it
             return end - start
         end += 1
-
-
-def _shows_less(text: str, what: str, chars: int) -> bool:
-    if what.startswith("JSON-LD"):
-        return len(text) < MAX_SHOWN_SHARE * chars
-    return len(text) < MAX_SCRIPTED_PAGE_CHARS and chars > MIN_DATA_TIMES_SHOWN * max(len(text), 1)
 
 
 def _saved_page(html: bytes | str, url: str | None, source: str) -> tuple[bytes | str, str | None]:
@@ -648,10 +640,9 @@ _MAYBE_HIDDEN = lxml.etree.XPath(
 # A carousel's copies of its slides, for its endless scrolling: looked for only in pages that
 # name them (a second pass over every element costs a large page a twentieth of its time).
 _CLONE_CLASSES = ("slick-cloned", "swiper-slide-duplicate", "glide__slide--clone", "splide__slide--clone")
-_CAROUSEL_CLONES = (*_CLONE_CLASSES, "cloned")  # (Owl Carousel's copies are "owl-item cloned")
-_CLONE_MARKS = ("clone", "swiper-slide-duplicate")  # what the page is searched for first
+_CLONE_MARKS = ("clone", "swiper-slide-duplicate")  # in every copy's class (Owl's is "owl-item cloned")
 _MAYBE_CLONE = lxml.etree.XPath(  # one path, no union (see _MAYBE_HIDDEN)
-    "descendant::*[" + " or ".join(f"contains(@class, '{name}')" for name in _CAROUSEL_CLONES) + "]")
+    "descendant::*[" + " or ".join(f"contains(@class, '{mark}')" for mark in _CLONE_MARKS) + "]")
 
 
 def _is_carousel_clone(classes: str) -> bool:
