@@ -363,7 +363,7 @@ def split_mode(split: Optional[Split], inputs: list[str]) -> str:
 
 @app.command("tag")
 def tag_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.mht/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz), directories of them (a mirror's .php, .asp... pages holding HTML too), .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Page files (.txt, .md or any text, .html/.htm/.mhtml/.mht/.webarchive, each also gzipped; .warc/.warc.gz, WET .wet.gz, ARC .arc/.arc.gz), directories of them (a mirror's .php, .asp... pages holding HTML too), .jsonl/.csv files of blocks or of whole pages (a 'text', 'html', 'markdown' or 'content' field, and 'url'), .json files of pages, or - for stdin.", show_default=False, metavar="PATH...")],
     model: ModelOption = None,
     fmt: Annotated[Optional[Format], typer.Option("--format", "-f", help="Output format. Default: the one --output's name says (.jsonl, .csv), else text.", show_default=False)] = None,
     split: SplitOption = None,
@@ -530,7 +530,7 @@ class ConvertFormat(str, Enum):
 
 @app.command("convert")
 def convert_cli(
-    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml, .webarchive; also gzipped), WARC/WET files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
+    inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text (.txt, .md), HTML (.html/.htm, .mhtml, .webarchive; also gzipped), WARC/WET/ARC files, .jsonl/.csv/.json files of pages, folders, or - for stdin.", show_default=False, metavar="PATH...")],
     output: OutputOption = None,
     encoding: EncodingOption = DEFAULT_ENCODING,
     split: SplitOption = None,

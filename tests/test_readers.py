@@ -911,6 +911,110 @@ def test_warc_responses_are_read_as_a_browser_would_or_skipped_and_said(tmp_path
                         "the first: https://a.example/cut) are tagged as far as they go"]
 
 
+def _arc(path, pages):
+    """An ARC file (the Internet Archive's format before WARC) of HTTP responses (url, body),
+    a gzip member a record when named .gz, as the Archive wrote them."""
+    version = b"1 0 InternetArchive\nURL IP-address Archive-date Content-type Archive-length\n"
+    records = [b"filedesc://%s 0.0.0.0 20240101000000 text/plain %d\n" % (path.name.encode(), len(version)) + version + b"\n"]
+    for url, body in pages:
+        response = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n" + body
+        records.append(b"%s 192.0.2.1 20240101000000 text/html %d\n" % (url.encode(), len(response)) + response + b"\n")
+    gz = path.name.endswith(".gz")
+    path.write_bytes(b"".join(gzip.compress(r, mtime=0) if gz else r for r in records))
+    return path
+
+
+@pytest.mark.parametrize("name", ["crawl.arc", "crawl.arc.gz"])
+def test_an_arc_files_responses_are_pages_with_their_urls(tmp_path, name):
+    path = _arc(tmp_path / name, [("https://a.example/story", b"<h1>Story</h1><p>The bridge reopened.</p>"),
+                                  ("https://a.example/next", b"<p>Another story.</p>")])
+    assert [[(b.page, b.url, b.text) for b in page] for page in iter_pages([path])] == [  # (record 0: the file's header)
+        [("crawl:1", "https://a.example/story", "Story"), ("crawl:1", "https://a.example/story", "The bridge reopened.")],
+        [("crawl:2", "https://a.example/next", "Another story.")],
+    ]
+    assert [[b.text for b in page] for page in iter_pages([tmp_path])] == [["Story", "The bridge reopened."],
+                                                                         ["Another story."]]  # in a folder too
+
+
+def test_an_arc_file_not_so_named_is_refused_and_a_file_so_named_that_is_none_is_too(tmp_path):
+    arc = _arc(tmp_path / "crawl.arc", [("https://a.example/story", b"<p>The bridge reopened.</p>")])
+    text = tmp_path / "crawl.txt"
+    text.write_bytes(arc.read_bytes())
+    with pytest.raises(InputError, match=r"^.*crawl.txt: is an ARC archive, not a page; give it as a file named "
+                                         r"\.arc or \.arc\.gz to tag its pages$"):
+        list(iter_pages([text]))
+    not_arc = tmp_path / "notes.arc"
+    not_arc.write_text("Rain fell.\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"^.*notes.arc: is not a readable ARC file \(it does not start with an ARC "
+                                         r"file header \(filedesc://\.\.\.\)\)$"):
+        list(iter_pages([not_arc]))
+
+
+def test_a_resource_record_holding_a_page_is_a_page(tmp_path):
+    path = tmp_path / "capture.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for url, kind, body in [("https://a.example/story", "text/html", "<p>Caf\xe9 reopens.</p>".encode("cp1252")),
+                                ("https://a.example/logo.png", "image/png", b"\x89PNG\r\n\x1a\n")]:
+            writer.write_record(writer.create_warc_record(url, "resource", payload=io.BytesIO(body),
+                                                          warc_content_type=kind))
+    assert [[(b.page, b.url, b.text) for b in page] for page in iter_pages([path])] == [
+        [("capture:0", "https://a.example/story", "Café reopens.")]]
+
+
+def test_a_charset_the_body_is_not_in_gives_way_to_the_pages_own(tmp_path):
+    page = '<meta charset="windows-1252"><p>Caf\xe9 cr\xe8me returns to Z\xfcrich</p>'.encode("cp1252")
+    path = _warc(tmp_path / "crawl.warc", [("https://a.example/1", "text/html; charset=utf-8", page)])
+    assert [[b.text for b in page] for page in iter_pages([path])] == [["Café crème returns to Zürich"]]
+    mhtml = tmp_path / "saved.mhtml"
+    mhtml.write_bytes(b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n"
+                      b"\tboundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/html; charset=utf-8\r\n"
+                      b"Content-Transfer-Encoding: 8bit\r\nContent-Location: https://a.example/1\r\n\r\n"
+                      + page + b"\r\n--B--\r\n")
+    assert [[b.text for b in page] for page in iter_pages([mhtml])] == [["Café crème returns to Zürich"]]
+
+
+def test_a_partial_response_and_an_encoding_that_cannot_be_undone_are_said(tmp_path, capfd):
+    path = tmp_path / "crawl.warc"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=False)
+        writer.write_record(writer.create_warc_record(
+            "https://a.example/a b", "response", payload=io.BytesIO(b"<p>The first half of a story</p>"),
+            http_headers=StatusAndHeaders("206 Partial Content", [("Content-Type", "text/html")], protocol="HTTP/1.1")))
+        _response(writer, "https://a.example/z", bytes(range(256)) * 4,
+                  [("Content-Type", "text/html"), ("Content-Encoding", "zstd")])
+    with pytest.warns(UserWarning) as caught:
+        pages = [[(b.url, b.text) for b in page] for page in iter_pages([path])]
+    assert pages == [[("https://a.example/a%20b", "The first half of a story")]]
+    assert [str(w.message) for w in caught] == [
+        f"{path}: record https://a.example/z: is compressed with zstd (Content-Encoding: zstd), which blocktag cannot "
+        "undo; crawl with Accept-Encoding: gzip, deflate, br (skipped)",
+        f"{path}: 1 response(s) hold part of a page only (206 Partial Content; the first: https://a.example/a%20b) "
+        "and are tagged as far as they go"]
+    assert capfd.readouterr().err == ""  # (warcio's own note of the address's space, on its logger, is not shown)
+
+
+@pytest.mark.parametrize("name", ["crawl.warc", "crawl.warc.gz"])
+def test_a_warc_file_piped_in_is_read_as_one(tmp_path, name):
+    path = _warc(tmp_path / name, [("https://a.example/story", "text/html", b"<h1>Story</h1><p>The bridge reopened.</p>")])
+    result = CliRunner().invoke(app, ["convert", "-"], input=path.read_bytes())
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Story\n\nThe bridge reopened.\n"
+    result = CliRunner().invoke(app, ["convert", "-"], input=path.read_bytes()[:-40])
+    assert result.exit_code == 1
+    assert result.output == "Error: <stdin>: is cut short after 1 whole record(s) (an interrupted download or crawl?); fetch it again\n"
+
+
+def test_a_warc_malformed_midway_names_the_whole_records_before_it(tmp_path):
+    path = _warc(tmp_path / "crawl.warc", [("https://a.example/1", "text/html", b"<p>One</p>"),
+                                           ("https://a.example/2", "text/html", b"<p>Two</p>")])
+    data = path.read_bytes()
+    second = data.index(b"WARC/1.0", 1)
+    path.write_bytes(data[:second] + b"WARC/1.0\r\nnot a header\r\n\r\n" + data[second:])
+    with pytest.raises(InputError, match=r"crawl.warc: is not a readable WARC file \(after 1 whole record\(s\): "):
+        list(iter_pages([path]))
+
+
 @pytest.mark.parametrize("data", [b"", b"\x1f", b"\x1f\x8b\x08\x00\x00"])
 def test_a_warc_gz_of_a_few_bytes_is_a_failed_download(tmp_path, data):
     path = tmp_path / "crawl.warc.gz"
@@ -1491,7 +1595,7 @@ def test_a_folders_documents_that_are_no_pages_are_named_not_dropped_silently(tm
     (tmp_path / "old.xml").rmdir()
     result = runner.invoke(app, ["tag", str(tmp_path)])
     assert result.exit_code == 1
-    assert result.output.endswith("directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), "
+    assert result.output.endswith("directory holds no pages (.txt, .md, .html, .htm, .warc, .wet, .arc (each also .gz), "
                                   f".markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML); it holds 1 file of trafilatura's XML "
                                   f"(give trafilatura's text, --markdown or --json output instead); 1 PDF file "
                                   f"(convert it to text first, e.g. with pdftotext); 2 office or e-book files "

@@ -90,7 +90,7 @@ def test_3_empty_folder_before_a_good_page_loses_nothing(tmp_path, small_model_p
     assert result.exit_code == 1
     assert pages_of(result) == ["good"] * 3
     assert result.stderr.splitlines() == [
-        f"Warning: {empty}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, "
+        f"Warning: {empty}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet, .arc (each also .gz), .markdown, "
         ".xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML) (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]

@@ -41,7 +41,7 @@ def test_directory_without_pages(tmp_path):
     result = run("tag", tmp_path)
     assert result.exit_code == 1
     assert result.output == (f"Error: {tmp_path}: directory holds no pages "
-                             "(.txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML)\n")
+                             "(.txt, .md, .html, .htm, .warc, .wet, .arc (each also .gz), .markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML)\n")
 
 
 def test_png_renamed_txt(tmp_path):
@@ -346,6 +346,6 @@ def test_a_folder_of_record_files_says_to_name_them(tmp_path):
     (tmp_path / "items.json").write_text("[]", encoding="utf-8")
     result = run("tag", tmp_path)
     assert result.exit_code == 1
-    assert result.output == (f"Error: {tmp_path}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet (each also "
+    assert result.output == (f"Error: {tmp_path}: directory holds no pages (.txt, .md, .html, .htm, .warc, .wet, .arc (each also "
                              f".gz), .markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML); its files of records (.json, .jsonl.gz) are read only "
                              f"when named, e.g. {tmp_path / '*.json'}\n")

@@ -16,8 +16,10 @@ from typing import NamedTuple
 from ..files import as_path
 
 # MHTML and .webarchive: a page a browser saved (Chrome, Firefox's add-ons; Safari).
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".webarchive", ".webarchive.gz")
-WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz")  # WET: Common Crawl's extracted text
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz", ".mhtml", ".mht", ".mhtml.gz", ".mht.gz",
+                 ".webarchive", ".webarchive.gz")
+# WET: Common Crawl's extracted text; ARC: the Internet Archive's format before WARC.
+WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet", ".warc.wet.gz", ".arc", ".arc.gz")
 # Markdown files are text pages too: markdownify, html2text and many scrapers save .md.
 TEXT_SUFFIXES = (".txt", ".txt.gz", ".md", ".md.gz", ".markdown")
 # Files of records: blocks or whole pages (JSONL, CSV), or pages (a JSON document); gzipped too.
@@ -25,7 +27,7 @@ RECORD_SUFFIXES = (".jsonl", ".ndjson", ".csv", ".json", ".jsonl.gz", ".ndjson.g
 # Pages a folder is read for.
 PAGE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES + WARC_SUFFIXES
 # The same, as messages name them.
-PAGE_SUFFIXES_SAID = (".txt, .md, .html, .htm, .warc, .wet (each also .gz), .markdown, .xhtml, .mhtml, .mht, "
+PAGE_SUFFIXES_SAID = (".txt, .md, .html, .htm, .warc, .wet, .arc (each also .gz), .markdown, .xhtml, .mhtml, .mht, "
                       ".webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML")
 # An HTML page announces itself in its first bytes (after a BOM, blanks, an XML declaration
 # and comments).
@@ -48,6 +50,7 @@ _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
     (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
+    (b"filedesc://", "is an ARC archive, not a page; give it as a file named .arc or .arc.gz to tag its pages"),
     (b"{\\rtf", "is an RTF document, not a page of text; save it as text or HTML first"),
 )
 # An e-mail (.eml) of several parts: its headers, then a multipart body whose MIME boundaries

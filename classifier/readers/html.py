@@ -259,11 +259,8 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     for part in [main] if main is not None else pages[:1]:
         payload = part.get_payload(decode=True) or b""
         url = _header_text(part.get("Content-Location") or message.get("Snapshot-Content-Location"))
-        charset = part.get_content_charset()
-        try:
-            return (payload.decode(charset, errors="replace") if charset else payload), url
-        except LookupError:  # a charset Python does not know: the page's own <meta> decides
-            return payload, url
+        decoded = header_decoded(payload, part.get_content_charset())  # (not in it: the page's own <meta> decides)
+        return (payload if decoded is None else decoded), url
     raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
 
 

@@ -322,10 +322,16 @@ def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCO
         text, url = read_html(path, encoding=encoding)
         yield from text_pages(text, page, READER_SPLIT, url=url)
         return
+    yield from _warc_pages(path, page)
+
+
+def _warc_pages(path, page: str, stream=None) -> Iterator[list[Block]]:
+    """A WARC file's pages (``page:0``, ``page:1``, ... each with its ``url``); ``stream``
+    is read instead of ``path`` when given (stdin's spool)."""
     from .warc import check_warc, read_warc
 
-    check_warc(path)  # a broken archive is refused before any of its pages is tagged
-    for record in read_warc(path):
+    check_warc(path, stream)  # a broken archive is refused before any of its pages is tagged
+    for record in read_warc(path, stream):
         blocks = split_page(record.text, "line") if record.lines else iter_segments(record.text)
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
@@ -455,9 +461,32 @@ def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
         if records is not None:
             yield from _json_lines_pages(records, "<stdin>", page, split)
             return
+        if _is_warc(spool):  # `curl -s .../crawl.warc.gz | blocktag tag -`: read from the spool
+            yield from _warc_pages("<stdin>", page, spool)
+            return
         spool.seek(0)
         data = spool.read()
     yield from _pages_of_bytes(data, "<stdin>", page, encoding, split)
+
+
+# What a WARC file (or a WET file) opens with.
+WARC_MAGIC = b"WARC/"
+
+
+def _is_warc(spool) -> bool:
+    """Whether the spooled input is a WARC (or WET) file, gzipped or not."""
+    spool.seek(0)
+    head = spool.read(len(WARC_MAGIC))
+    if head.startswith(GZIP_MAGIC):
+        import gzip
+        import zlib
+
+        spool.seek(0)
+        try:
+            head = gzip.GzipFile(fileobj=spool, mode="rb").read(len(WARC_MAGIC))
+        except (OSError, EOFError, zlib.error):
+            return False
+    return head.startswith(WARC_MAGIC)
 
 
 # stdin is held in memory up to this size, then in a temporary file (in TMPDIR): JSON lines

@@ -7,7 +7,9 @@ memory holds one record at a time.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import logging
 import os
 import warnings
 import zlib
@@ -20,18 +22,31 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
-from .html import decode_html, html_to_text, is_json_document, known_encoding, utf8_under_western_label
+from .html import decode_html, header_decoded, html_to_text, is_json_document
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
 XML_TYPES = ("application/xml", "text/xml")
+# What a WARC record opens with.
+WARC_LINE = b"WARC/"
+# The Internet Archive's older crawl format: a file of them starts with its header record.
+ARC_SUFFIXES = (".arc", ".arc.gz")
+ARC_MAGIC = b"filedesc://"
+# Records that hold a page: an HTTP response, or a resource (a page stored as it is, with no
+# response around it, as warcit and some capture tools write them).
+RESOURCE_RECORD_TYPE = "resource"
+PAGE_RECORD_TYPES = ("response", RESOURCE_RECORD_TYPE)
 # A WET file's records: the text extracted from a page ("conversion"), one block a line.
 TEXT_RECORD_TYPE, TEXT_CONTENT_TYPE = "conversion", "text/plain"
+# The Content-Encodings a response's body is undone from (warcio's, and Brotli's by hand).
+UNDONE_ENCODINGS = ("", "identity", "gzip", "x-gzip", "deflate", "br")
 # A response bigger than this is not an article page; it is skipped unread.
 MAX_RECORD_BYTES = 50 * 1024 * 1024
 CHECK_CHUNK_BYTES = 1024 * 1024
 # The smallest gzip file (a header and a trailer around nothing): anything shorter is cut short.
 MIN_GZIP_BYTES = 18
+# A response holding part of a page only (a range request's answer).
+PARTIAL_CONTENT = "206"
 
 
 class WarcPage(NamedTuple):
@@ -44,6 +59,15 @@ class WarcPage(NamedTuple):
     lines: bool = False
 
 
+def _not_space_note(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Replacing spaces in invalid WARC-Target-URI")
+
+
+# warcio logs each address with a space in it (which it reads as %20) on stderr, once a pass,
+# with no file named; the address a page carries says it well enough.
+logging.getLogger("warcio.recordloader").addFilter(_not_space_note)
+
+
 class _Archive(ArchiveIterator):
     """warcio's iterator, less its own multi-line note on stderr of a record whose
     Content-Length is off (which names no file, and came once per pass): :func:`check_warc`
@@ -52,22 +76,39 @@ class _Archive(ArchiveIterator):
     INC_RECORD = ""
 
 
-def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
+def _archive(stream, path) -> _Archive:
+    """warcio's records of ``stream``; an ARC file's (the Internet Archive's older format)
+    as the WARC records they stand for, only when the file is named so (else text that is
+    no archive would be read as ARC records)."""
+    arc = _kind(path) == "ARC"
+    if arc:
+        head = stream.peek(len(ARC_MAGIC)) if hasattr(stream, "peek") else b""
+        if not head.startswith(ARC_MAGIC):
+            raise ValueError(f"it does not start with an ARC file header ({ARC_MAGIC.decode()}...)")
+    return _Archive(stream, arc2warc=arc)
+
+
+def _kind(path) -> str:
+    return "ARC" if str(path).lower().endswith(ARC_SUFFIXES) else "WARC"
+
+
+def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
     """The HTML responses of a WARC file (and the text conversions of a WET file), in file
     order, as text; a page's number is its record's place in the file, counted from 0, so
     it names the same record whatever else is skipped. Raises :class:`InputError` naming the
-    file when it is not a readable WARC archive."""
-    path = Path(path)
-    not_pages = truncated = 0
-    truncated_url = None
+    file when it is not a readable WARC archive. ``stream``, a seekable binary file, is
+    read instead of opening ``path`` (which then only names it: ``<stdin>``)."""
+    path = Path(path) if stream is None else path
+    not_pages = truncated = partial = 0
+    truncated_url = partial_url = None
     try:
-        with open(path, "rb") as raw:
+        with _opened(path, stream) as raw:
             # Through Python's gzip: a file gzipped whole (`gzip crawl.warc`) reads as one
             # gzipped record a member does; warcio alone stops after the first record.
-            for number, record in enumerate(_Archive(_decompressed(raw))):
+            for number, record in enumerate(_archive(_decompressed(raw), path)):
                 _check_format(record)
                 lines = _is_text_conversion(record)
-                html = lines or (record.rec_type == "response" and _is_html(record))
+                html = lines or (record.rec_type in PAGE_RECORD_TYPES and _is_html(record))
                 if not lines and html is False:
                     continue
                 if not lines and not _succeeded(record):
@@ -103,6 +144,9 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
                 if record.rec_headers.get_header("WARC-Truncated"):
                     truncated += 1
                     truncated_url = truncated_url or url
+                elif _status(record) == PARTIAL_CONTENT:
+                    partial += 1
+                    partial_url = partial_url or url
                 yield WarcPage(number, url, text, lines)
         if not_pages:
             # Crawls hold many redirects and error pages; said once, not a line each.
@@ -111,10 +155,13 @@ def read_warc(path: str | os.PathLike) -> Iterator[WarcPage]:
         if truncated:
             warnings.warn(f"{path}: {truncated} record(s) the crawler cut short (WARC-Truncated: over its size or "
                           f"time limit; the first: {truncated_url}) are tagged as far as they go", stacklevel=2)
+        if partial:
+            warnings.warn(f"{path}: {partial} response(s) hold part of a page only (206 Partial Content; the first: "
+                          f"{partial_url}) and are tagged as far as they go", stacklevel=2)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
-        raise InputError(f"{path}: is not a readable WARC file ({_reason(exc)})") from None
+        raise InputError(f"{path}: is not a readable {_kind(path)} file ({_reason(exc)})") from None
 
 
 def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> bytes | None:
@@ -123,7 +170,8 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
     (:class:`InputError`) when it is compressed in a way that cannot be undone here, or binary.
     A response with no Content-Type (``typed`` false) is a page only if it reads as HTML:
     else None."""
-    encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower()
+    headers = record.http_headers  # (none around a resource record's page)
+    encoding = ((headers.get_header("Content-Encoding") if headers else None) or "").strip().lower()
     if encoding == "br" and not _has_brotli():
         raise InputError(f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli "
                          "package: pip install brotli")
@@ -138,6 +186,9 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
         if not typed:
             return None
         if looks_binary(payload):
+            if encoding not in UNDONE_ENCODINGS:  # (Chrome sends zstd)
+                raise InputError(f"{source}: is compressed with {encoding} (Content-Encoding: {encoding}), which "
+                                 "blocktag cannot undo; crawl with Accept-Encoding: gzip, deflate, br")
             raise InputError(f"{source}: is binary, not an HTML page")
     return payload
 
@@ -148,19 +199,30 @@ def _has_brotli() -> bool:
     return importlib.util.find_spec("brotli") is not None or importlib.util.find_spec("brotlicffi") is not None
 
 
-def check_warc(path: str | os.PathLike) -> None:
+@contextlib.contextmanager
+def _opened(path, stream=None):
+    """``path`` opened to read, or ``stream`` from its start (left open: its owner closes it)."""
+    if stream is None:
+        with open(path, "rb") as raw:
+            yield raw
+        return
+    stream.seek(0)
+    yield stream
+
+
+def check_warc(path: str | os.PathLike, stream=None) -> None:
     """Read a WARC file through without parsing its pages; raise :class:`InputError`
     naming the file if it is not a readable archive, or is cut short (warcio itself takes
     the end of a file cut mid-record for the end of the archive)."""
-    whole = 0
+    whole = end = 0
     try:
-        with open(path, "rb") as raw:
+        with _opened(path, stream) as raw:
             head = raw.read(MIN_GZIP_BYTES)
             raw.seek(0)
             if not head or (str(path).lower().endswith(".gz") and len(head) < MIN_GZIP_BYTES):
                 raise EOFError  # an empty file, or a gzip header cut short: a failed download
             stream = _decompressed(raw)
-            records = _Archive(stream)
+            records = _archive(stream, path)
             try:
                 for record in records:
                     _check_format(record)
@@ -172,10 +234,13 @@ def check_warc(path: str | os.PathLike) -> None:
                     if limit:  # bytes its header promised and the file lacks
                         raise EOFError
                     whole += 1
+                    if stream is raw:
+                        records.read_to_end()  # (its end, for the check below)
+                        end = records.get_record_offset() + records.get_record_length()
             except Exception:
                 if not _cut_short(stream):  # (else warcio failed on the half record: it is cut short)
                     raise
-            if _cut_short(stream):
+            if _cut_short(stream) or (stream is raw and _more_after(raw, end)):
                 raise EOFError
             if records.err_count:
                 warnings.warn(f"{path}: {records.err_count} record(s) not followed by the blank line that ends a "
@@ -186,10 +251,20 @@ def check_warc(path: str | os.PathLike) -> None:
         raise InputError(f"{path}: is cut short after {whole} whole record(s) (an interrupted download or "
                          "crawl?); fetch it again") from None
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
-        raise InputError(f"{path}: is not a readable WARC file ({_reason(exc)})") from None
+        where = f"after {whole} whole record(s): " if whole else ""  # (where to look in a file of gigabytes)
+        raise InputError(f"{path}: is not a readable {_kind(path)} file ({where}{_reason(exc)})") from None
     except (AttributeError, TypeError, KeyError):  # warcio's own failure on a record it cannot parse
-        raise InputError(f"{path}: is not a readable WARC file (record {whole} is malformed: a header missing or "
+        raise InputError(f"{path}: is not a readable {_kind(path)} file (record {whole} is malformed: a header missing or "
                          "garbled, e.g. no WARC-Target-URI)") from None
+
+
+def _more_after(raw, end: int) -> bool:
+    """Whether a plain file holds the start of another record after its last whole one, at
+    ``end``: a record's header cut short, which warcio takes for the end of the archive.
+    (A few bytes of the last record itself may be there, when its Content-Length is off.)"""
+    raw.seek(end)
+    rest = raw.read(CHECK_CHUNK_BYTES).lstrip()
+    return rest.startswith(WARC_LINE) or bool(rest) and WARC_LINE.startswith(rest)
 
 
 class _Decompressed:
@@ -198,7 +273,7 @@ class _Decompressed:
     of the archive, so it is noted here (``cut_short``) to be raised after."""
 
     def __init__(self, raw):
-        self._stream = gzip.GzipFile(fileobj=raw)
+        self._stream = gzip.GzipFile(fileobj=raw, mode="rb")
         self.cut_short = False
 
     def read(self, size: int = -1) -> bytes:
@@ -225,8 +300,14 @@ def _cut_short(stream) -> bool:
 
 
 def _succeeded(record) -> bool:
-    status = record.http_headers.get_statuscode() if record.http_headers else None
+    if record.rec_type == RESOURCE_RECORD_TYPE:  # a page stored as it is, with no HTTP response around it
+        return True
+    status = _status(record)
     return bool(status) and status.startswith("2")
+
+
+def _status(record) -> str | None:
+    return record.http_headers.get_statuscode() if record.http_headers else None
 
 
 def _check_format(record) -> None:
@@ -251,9 +332,15 @@ def _is_html(record) -> bool | None:
 
 def _media_type(record) -> str:
     """A response's media type ("text/html"), lower case; "" when it names none."""
+    return _content_type(record).split(";")[0].strip().lower()
+
+
+def _content_type(record) -> str:
+    """A response's Content-Type header, or a resource record's own; "" when it has none."""
+    if record.rec_type == RESOURCE_RECORD_TYPE:
+        return record.rec_headers.get_header("Content-Type") or ""
     headers = record.http_headers
-    content_type = (headers.get_header("Content-Type") if headers else None) or ""
-    return content_type.split(";")[0].strip().lower()
+    return (headers.get_header("Content-Type") if headers else None) or ""
 
 
 def _body(record, limit: int) -> bytes:
@@ -275,24 +362,22 @@ def _body(record, limit: int) -> bytes:
 
 
 def _decode(record, payload: bytes, source: str) -> str:
-    # As browsers read a response: a byte-order mark first, then the HTTP header's charset,
-    # then the page's own.
-    if text_encoding(payload, ""):
-        return decode_html(payload, source=source, hint=False)
-    content_type = record.http_headers.get_header("Content-Type") or ""
+    # As browsers read a response: a byte-order mark first, then the HTTP header's charset
+    # (unless the body is not in it: a server's default label), then the page's own.
+    if not text_encoding(payload, ""):
+        decoded = header_decoded(payload, _header_charset(record))
+        if decoded is not None:
+            return decoded
+    return decode_html(payload, source=source, hint=False)
+
+
+def _header_charset(record) -> str | None:
+    content_type = _content_type(record)
     for param in content_type.split(";")[1:]:
         name, _, value = param.partition("=")
         if name.strip().lower() == "charset":
-            encoding = known_encoding(value, in_page=False)
-            if utf8_under_western_label(payload, encoding):  # a server's default label on a UTF-8 page
-                return payload.decode("utf-8")
-            if encoding:
-                try:
-                    return payload.decode(encoding, errors="replace")
-                except LookupError:  # a codec that is not a text encoding ("base64")
-                    pass
-            break
-    return decode_html(payload, source=source, hint=False)
+            return value.strip().strip('"\'') or None
+    return None
 
 
 def _reason(exc: Exception) -> str:
