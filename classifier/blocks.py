@@ -181,6 +181,8 @@ def read_labelled(
         for lineno, block in _numbered_blocks(path, require_label, encoding):
             key = (block.page, block.index)
             other = first_seen.setdefault(key, (k, lineno))
+            if other[0] != k and _same_file(paths[other[0]], path):
+                raise DataFormatError(f"{path}: is given twice (also as {paths[other[0]]}); give each file once")
             if other[0] != k:
                 raise DataFormatError(
                     f"{path}:{lineno}: duplicate block: page {block.page!r} index {block.index} "
@@ -190,6 +192,13 @@ def read_labelled(
             order.check(block, f"{path}:{lineno}")
             blocks.append(block)
     return blocks
+
+
+def _same_file(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def iter_labelled(
@@ -487,6 +496,9 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
             label = None
         else:
             label = label.strip()
+            if not label.isprintable():  # an ESC or a line break would be printed as it is in every output
+                raise DataFormatError(f"{where}: 'label' {short_repr(label)} holds a control character or line "
+                                      "break; a label is a name, e.g. body")
     url = record.get("url") or None  # (blocktag's own JSONL and CSV carry a page's url: kept when read back)
     if url is not None and not isinstance(url, str):
         raise DataFormatError(f"{where}: 'url' must be a string, got {short_repr(url)}")

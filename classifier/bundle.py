@@ -316,6 +316,9 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
         raise ModelError(f"{path}: no such model file"
                          + (f"; the shipped model needs no -m (or give -m {SHIPPED_MODEL_WORD})" if shipped else ""))
     if path.suffix.lower() in PICKLE_SUFFIXES:
+        if _starts_as_zip(path):  # a blocktag model renamed: reading its first bytes runs nothing
+            raise ModelError(f"{path}: is named as a pickle but holds a model's arrays (.npz); rename it "
+                             f"{path.with_suffix(MODEL_SUFFIX).name} to load it")
         raise ModelError(
             f"{path}: is a pickle-based model of an older blocktag, which could run code when loaded; "
             f"retrain it with 'blocktag train ... --output {path.with_suffix(MODEL_SUFFIX).name}'"
@@ -325,6 +328,16 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     return model_from_bytes(data, str(path))
+
+
+def _starts_as_zip(path: Path) -> bool:
+    """Whether ``path`` is a zip archive holding a blocktag model's metadata (its list of
+    members is read, nothing in them)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _META + ".npy" in archive.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
 
 
 # What reading a damaged zip of arrays raises: a bad deflate stream (zlib.error), a bad

@@ -230,7 +230,15 @@ def _count_lines(description: str, every: float) -> Iterator:
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    typer.echo(f"Warning: {one_line(str(message))}", err=True)
+    # One line each (a library's warning of several lines joined at its breaks), and once: the
+    # main and plain-text models' fits may each warn the same.
+    text = one_line(" ".join(str(message).split()))
+    if text not in _warned:
+        _warned.add(text)
+        typer.echo(f"Warning: {text}", err=True)
+
+
+_warned: set[str] = set()  # what this run has warned of
 
 
 def _version(value: bool) -> None:
@@ -245,6 +253,7 @@ def main_callback(
 ) -> None:
     """Tag the blocks of scraped article pages: body, caption, byline, contributor_note, promotion, other."""
     warnings.showwarning = _show_warning
+    _warned.clear()  # (a host running several commands in one process hears each command's own)
     # The CLI's notices are Warning lines, not tracebacks, whatever -W or PYTHONWARNINGS asks
     # of warnings in general (CI sets "error"); other categories keep the filters given.
     warnings.filterwarnings("default", category=UserWarning)
@@ -308,6 +317,14 @@ def _file_name(value: str) -> Path:
         raise typer.BadParameter(f"{value} names a folder; give a file name")
     _refuse_dash(value)
     return _path(value)
+
+
+def _json_name(value: str) -> Path:
+    """--json's file name, or ``-`` for standard output (the tables then go to stderr)."""
+    return Path(STDOUT_NAME) if value == STDOUT_NAME else _file_name(value)
+
+
+STDOUT_NAME = "-"
 
 
 def _refuse_dash(value: str, hint: str = "", param_hint: str | None = None) -> None:
@@ -666,7 +683,7 @@ def train_cli(
 def evaluate_cli(
     data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_json_name, help="Also write the figures to this JSON file (- for standard output: the tables then go to stderr).")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", parser=_file_name, help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
     encoding: LabelledEncodingOption = DEFAULT_ENCODING,
@@ -684,6 +701,7 @@ def evaluate_cli(
     twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
     if twice is not None:
         raise fail(f"--model {twice} is given twice: give each model to compare once")
+    json_out, json_path = _json_target(json_path)
     check_file_kind(json_path, "--json", "JSON", {".json": "json"})
     check_file_kind(report_path, "--report", "an HTML page", {".html": "html", ".htm": "html"})
     with user_errors():
@@ -704,18 +722,29 @@ def evaluate_cli(
         comparison = compare(results) if len(results) > 1 else {}
         # Both files, or neither (the plots, seconds of drawing, before either is written).
         texts = []  # (both may be /dev/stdout)
+        as_json = json_text(next(iter(figures.values())) if len(figures) == 1
+                            else {"models": figures, "comparison": comparison})
         if json_path is not None:
-            texts.append((json_path, json_text(next(iter(figures.values())) if len(figures) == 1
-                                               else {"models": figures, "comparison": comparison})))
+            texts.append((json_path, as_json))
         if report_path is not None:
             texts.append((report_path, render_html(results, [str(p) for p in data])))
         write_files(texts)
         for path, _ in texts:
             typer.echo(f"Wrote {path}", err=True)
+    console = stderr_console() if json_out else stdout_console()
     for name, metrics in figures.items():
-        print_metrics(metrics, name if len(figures) > 1 else None)
+        print_metrics(metrics, name if len(figures) > 1 else None, console)
     if len(figures) > 1:
-        print_comparison(figures, comparison)
+        print_comparison(figures, comparison, console)
+    if json_out:
+        typer.echo(as_json, nl=False)  # (it ends with its line break)
+
+
+def _json_target(json_path: Path | None) -> tuple[bool, Path | None]:
+    """Whether --json is standard output, and the file it names otherwise."""
+    if json_path is not None and str(json_path) == STDOUT_NAME:
+        return True, None
+    return False, json_path
 
 
 def _table(*columns: str, title: str) -> Table:
@@ -765,21 +794,22 @@ def _natural_width(console: Console, table: Table) -> int:
     return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
-def print_metrics(metrics: dict, name: str | None = None) -> None:
+def print_metrics(metrics: dict, name: str | None = None, console: Console | None = None) -> None:
+    console = console or stdout_console()
     title = f"{metrics['blocks']} blocks, {metrics['pages']} pages" + (f": {name}" if name else "")
     table = _table("label", "precision", "recall", "F1", "support", title=title)
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
-    print_table(table)
+    print_table(table, console)
     spread = metrics.get("macro_f1_interval")
-    stdout_console().print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
+    console.print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
                            + (f" ({_interval_text(spread)})" if spread else f" ({NO_INTERVAL})")
                            + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
         confusion.add_row(label, *[str(n) for n in row])
-    print_table(confusion)
+    print_table(confusion, console)
 
 
 NO_INTERVAL = f"no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more"
@@ -791,7 +821,8 @@ def _interval_text(spread: dict, signed: bool = False) -> str:
             f"{number.format(spread['high'])}")
 
 
-def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | None = None) -> None:
+def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | None = None,
+                     console: Console | None = None) -> None:
     """Models side by side, each column headed by a letter; the legend names the files (a
     long path would otherwise be cut to fit the column). ``comparison`` (from
     :func:`evaluation.compare`) adds each model's macro-F1 difference from A with its paired
@@ -808,14 +839,15 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     add("macro-F1", [figures[n]["macro_f1"] for n in names])
     for label in sorted({label for f in figures.values() for label in f["per_label"]}):
         add(f"F1 {label}", [figures[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
-    print_table(table)
+    console = console or stdout_console()
+    print_table(table, console)
     for letter, name in zip(letters, names):
-        stdout_console().print(f"{letter} = {name}")
+        console.print(f"{letter} = {name}")
     for letter, name in zip(letters[1:], names[1:]):
         if comparison and name in comparison:
             change = comparison[name]
             spread = f" ({_interval_text(change['interval'], signed=True)})" if change["interval"] else f" ({NO_INTERVAL})"
-            stdout_console().print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f}{spread}")
+            console.print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f}{spread}")
 
 
 # ---------------------------------------------------------------------- cv
@@ -826,7 +858,7 @@ def cv_cli(
     data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
     folds: Annotated[int, typer.Option("--folds", min=2, help="Number of folds.")] = DEFAULT_FOLDS,
     group: Annotated[str, typer.Option("--group", metavar="FIELD", help="Keep each group in one fold: 'page', 'file' (e.g. one file per site), or a field of the records that every block of a page shares (e.g. 'site').")] = "page",
-    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_file_name, help="Also write the figures to this JSON file.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_json_name, help="Also write the figures to this JSON file (- for standard output: the tables then go to stderr).")] = None,
     param: Annotated[Optional[list[str]], typer.Option(
         "--param", "-p", metavar="KEY=VALUE", show_default=False,
         help="A BlockClassifier parameter (repeatable), e.g. --param C=2 --param word_ngrams=1,3; recorded in --json.",
@@ -841,8 +873,9 @@ def cv_cli(
     Example: blocktag cv training/data/*.jsonl --folds 5 --group file
     """
     from .evaluation import cross_validate, cross_validation_splits
-    from .report import write_json
+    from .report import json_text, write_json
 
+    json_out, json_path = _json_target(json_path)
     check_file_kind(json_path, "--json", "JSON", {".json": "json"})
     with user_errors():
         check_outputs([json_path], data)  # before the work, not after it
@@ -864,11 +897,14 @@ def cv_cli(
                    title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
     for label, spread in result["per_label"].items():
         table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
-    print_table(table)
+    console = stderr_console() if json_out else stdout_console()
+    print_table(table, console)
     if settings:
-        stdout_console().print(f"Settings: {settings_text(settings)} (the rest are the defaults)", highlight=False)
-    stdout_console().print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
-                           f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
+        console.print(f"Settings: {settings_text(settings)} (the rest are the defaults)", highlight=False)
+    console.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
+                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
+    if json_out:
+        typer.echo(json_text(result), nl=False)
 
 
 # ---------------------------------------------------------------------- explain
@@ -1087,8 +1123,8 @@ def info_cli(
         ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]), ("scipy", versions["scipy"]),
         ("Python", versions["python"])) if v)))
     width = max(len(name) for name, _ in rows)
-    for name, text in rows:
-        out.print(f"{name:<{width}}  {text}", highlight=False, markup=False, soft_wrap=True)
+    for name, text in rows:  # (the file's own words: one line each, whatever they hold)
+        out.print(f"{name:<{width}}  {one_line(text)}", highlight=False, markup=False, soft_wrap=True)
 
 
 # ---------------------------------------------------------------------- entry point

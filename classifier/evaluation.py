@@ -147,11 +147,23 @@ def interval(samples: np.ndarray, level: float = BOOTSTRAP_LEVEL) -> dict:
     return {"low": float(low), "high": float(high), "level": level, "resamples": len(samples), "unit": "page"}
 
 
+def check_results(results: object, what: str) -> None:
+    """``results`` are :func:`evaluate`'s, by model name, for one model or more."""
+    if not isinstance(results, dict) or not results:
+        raise SettingError("results", results, f"{what} takes evaluate()'s results by model name, for one model "
+                                               "or more: {name: evaluate(model, blocks)}")
+    for name, metrics in results.items():
+        if not isinstance(metrics, dict) or "predictions" not in metrics:
+            raise SettingError("results", f"{{{name!r}: ...}}", f"{what} needs evaluate()'s results with their "
+                                                                "per-block predictions, not figures_of()'s")
+
+
 def compare(results: dict[str, dict]) -> dict[str, dict]:
     """Each model after the first against the first, from :func:`evaluate`'s results on the
     same blocks: the difference in macro-F1 and its paired page-bootstrap interval (None
     with fewer than :data:`MIN_BOOTSTRAP_PAGES` pages)."""
     names = list(results)
+    check_results(results, "compare")
     first = results[names[0]]["predictions"]
     true, pages = [p["label"] for p in first], [p["page"] for p in first]
     enough = len(set(pages)) >= MIN_BOOTSTRAP_PAGES

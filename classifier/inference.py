@@ -320,8 +320,8 @@ class CompiledModel:
         definition takes, and every array of the right shape, holding finite numbers (a
         scale above 0). A model that loads, tags sensibly."""
         if (len(self.classes) < 2 or len(set(self.classes)) != len(self.classes)
-                or not all(isinstance(c, str) and c for c in self.classes)):
-            raise ValueError("its labels are not two or more distinct names")
+                or not all(isinstance(c, str) and c and c.isprintable() for c in self.classes)):
+            raise ValueError("its labels are not two or more distinct names (without control characters)")
         n_scores = 1 if len(self.classes) == 2 else len(self.classes)
         offset = 0
         for part in self.parts:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import json
+import os
 import platform
 import re
 import warnings
@@ -221,6 +222,10 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                           "the labels' names to train as train() does", stacklevel=2)
         if y.shape != (len(X),):
             raise TrainingError(f"{len(X)} blocks but {y.size} labels: give one label a block")
+        if y.dtype.kind not in "iu" and self.trim_edges > 0 and not EDGE_CHROME_LABELS & set(y.tolist()):
+            warnings.warn(f"trim_edges={self.trim_edges:g}: the copies with a page's edges trimmed cut its "
+                          f"{' and '.join(sorted(EDGE_CHROME_LABELS))} blocks, and these labels have neither, so "
+                          "none are made; give --param trim_edges=0 to say so", stacklevel=2)
         # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
         # possible on the machine (see ``tol``).
         with threadpool_limits(limits=1):
@@ -230,20 +235,18 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         n_given = len(X)
         # a weight train() was given times a record's own: each at most MAX_WEIGHT
         weights = np.ones(n_given) if sample_weight is None else checked_weights(sample_weight, n_given, MAX_WEIGHT ** 2)
-        if self.trim_edges:
-            X, y, source = with_trimmed_pages(X, y, self.trim_edges, np.random.default_rng(self.random_state))
-            weights = weights[source]
-        if self.linkless_pages:
-            X, y, source = with_linkless_pages(X, y, self.linkless_pages, np.random.default_rng(self.random_state))
-            weights = weights[source]
-        if self.element_pages:
-            X, y, source = with_element_pages(X, y, self.element_pages, np.random.default_rng(self.random_state))
-            weights = weights[source]
+        origin = np.arange(n_given)  # each block's block as given (a copy's, its original's)
+        for share, add_copies in ((self.trim_edges, with_trimmed_pages), (self.linkless_pages, with_linkless_pages),
+                                  (self.element_pages, with_element_pages)):
+            if share:  # the copies follow the blocks as given, and are never copied again
+                X, y, source = add_copies(X, y, share, np.random.default_rng(self.random_state), given=n_given)
+                weights, origin = weights[source], origin[source]
+        is_given = np.arange(len(X)) < n_given
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise TrainingError("training data has a single label; a model needs blocks of at least two labels")
-        # A trimmed copy shares its page's fold, so the second pass never sees a page's twin.
-        pages = [_original_page(b.page) for b in X]
+        # A copy shares its page's fold, so the second pass never sees a page's twin.
+        pages = [X[i].page for i in origin]
         n_pages = len(set(pages))
         self.context_ = self.context_mean_ = self.first_pass_out_of_fold_ = None  # nothing of an earlier fit
         if self.context_window and n_pages < 2:
@@ -256,7 +259,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                 if len(seen) < 2:  # a rare label on few pages, all of them in this fold's test part
                     out_of_fold[test_rows, np.searchsorted(self.classes_, seen[0])] = 1.0  # what it would learn
                     continue
-                fold = self._fit_first_pass([X[i] for i in train_rows], y[train_rows], weights[train_rows])
+                fold = self._fit_first_pass([X[i] for i in train_rows], y[train_rows], weights[train_rows],
+                                            is_given[train_rows])
                 proba = fold.predict_proba([X[i] for i in test_rows])
                 out_of_fold[np.ix_(test_rows, np.searchsorted(self.classes_, fold.classes_))] = proba
             matrix = self.context_matrix(out_of_fold, X)
@@ -264,17 +268,17 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
             # the average block's second-pass input: explain's evidence is measured from it
             self.context_mean_ = np.average(matrix, axis=0, weights=weights)
             self.first_pass_out_of_fold_ = out_of_fold[:n_given]  # the blocks as given, not the copies
-        self.first_pass_ = self._fit_first_pass(X, y, weights)
+        self.first_pass_ = self._fit_first_pass(X, y, weights, is_given)
         return self
 
-    def _fit_first_pass(self, X: list[Block], y: np.ndarray, weights: np.ndarray) -> Pipeline:
-        """Fit the features on the blocks as given (not the trimmed copies) and the classifier
-        on all of ``X``.
+    def _fit_first_pass(self, X: list[Block], y: np.ndarray, weights: np.ndarray, is_given: np.ndarray) -> Pipeline:
+        """Fit the features on the blocks as given (``is_given``: not the copies) and the
+        classifier on all of ``X``.
 
         The trimmed copies repeat blocks, so fitted on them the vectorisers would count a
         word seen once as seen twice (``min_df``), doubling the vocabulary for no gain.
         """
-        given = [b for b in X if not b.page.endswith(COPY_SUFFIXES)]
+        given = [b for b, kept in zip(X, is_given) if kept]
         pipeline = self.first_pass()
         features, classify = pipeline.named_steps["features"], pipeline.named_steps["classify"]
         features.fit(given)
@@ -315,11 +319,12 @@ TRIMMED_PAGE_SUFFIX = "~trimmed"
 
 
 def with_trimmed_pages(
-    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator
+    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator, *, given: int | None = None
 ) -> tuple[list[Block], np.ndarray, np.ndarray]:
     """``X`` plus, for a ``share`` of its pages, a copy with the chrome at the top and bottom
     cut away (all of it, or a random part); also each block's position in ``X`` (a copy's
-    block points to its original, whose weight it takes).
+    block points to its original, whose weight it takes). Only the first ``given`` blocks
+    (all, by default) are copied: those after them are copies made before.
 
     Scrapers differ in how much chrome they keep: some deliver the whole page, others start
     at the headline and stop after the story's last note. Pages written with their full
@@ -328,14 +333,15 @@ def with_trimmed_pages(
     """
     extra: list[int] = []
     copies: list[Block] = []
-    for start, end in _page_spans(X):
+    suffix = _copy_suffix(X, TRIMMED_PAGE_SUFFIX)
+    for start, end in _page_spans(X, given):
         labels = y[start:end]
         lead = _chrome_run(labels)
         trail = _chrome_run(labels[::-1])
         if rng.random() < share and (lead or trail) and lead + trail < len(labels):
             keep_lead = int(rng.integers(0, lead + 1)) if rng.random() < 0.5 else 0
             keep_trail = int(rng.integers(0, trail + 1)) if rng.random() < 0.5 else 0
-            page = f"{X[start].page}{TRIMMED_PAGE_SUFFIX}"
+            page = f"{X[start].page}{suffix}"
             kept = range(start + lead - keep_lead, end - trail + keep_trail)
             copies += [replace(X[i], page=page, index=n) for n, i in enumerate(kept)]
             extra += kept
@@ -343,41 +349,45 @@ def with_trimmed_pages(
     return X + copies, y[source], source
 
 
-def _page_spans(X: Sequence[Block]):
-    """(start, end) of each page's run of blocks in ``X``."""
+def _page_spans(X: Sequence[Block], given: int | None = None):
+    """(start, end) of each page's run of blocks in ``X``, or in its first ``given``."""
+    last = len(X) if given is None else given
     start = 0
-    for end in range(1, len(X) + 1):
-        if end == len(X) or X[end].page != X[start].page:
+    for end in range(1, last + 1):
+        if end == last or X[end].page != X[start].page:
             yield start, end
             start = end
 
 
+def _copy_suffix(X: Sequence[Block], suffix: str) -> str:
+    """What a copy's page name ends with: ``suffix``, lengthened until no page name holds it
+    (a page of the user's may be named "a~trimmed"; a copy's name is never a page's)."""
+    names = {b.page for b in X}
+    while any(suffix in name for name in names):
+        suffix = "~" + suffix
+    return suffix
+
+
 LINKLESS_PAGE_SUFFIX = "~linkless"
 ELEMENT_PAGE_SUFFIX = "~elements"
-COPY_SUFFIXES = (TRIMMED_PAGE_SUFFIX, LINKLESS_PAGE_SUFFIX, ELEMENT_PAGE_SUFFIX)
 # What an element-split copy drops of a line: a list or quote marker; and table rules.
 _ITEM_MARKER = re.compile(r"\s*(?:[-*+•]|\d{1,9}[.)]|>)\s+")
 _TABLE_RULE_LINE = re.compile(r"\|?[\s:|-]+\|?")
 
 
-def _original_page(page: str) -> str:
-    for suffix in COPY_SUFFIXES:
-        page = page.removesuffix(suffix)
-    return page
-
-
 def with_linkless_pages(
-    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator
+    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator, *, given: int | None = None
 ) -> tuple[list[Block], np.ndarray, np.ndarray]:
-    """``X`` plus, for a ``share`` of its pages that hold links (not copies made before), a
-    copy with every link written as its text; also each block's position in ``X``."""
+    """``X`` plus, for a ``share`` of its pages that hold links (of its first ``given`` blocks:
+    not copies made before), a copy with every link written as its text; also each block's
+    position in ``X``."""
     extra: list[int] = []
     copies: list[Block] = []
-    for start, end in _page_spans(X):
+    suffix = _copy_suffix(X, LINKLESS_PAGE_SUFFIX)
+    for start, end in _page_spans(X, given):
         page = range(start, end)
-        if (not X[start].page.endswith(COPY_SUFFIXES) and any("](" in X[i].text for i in page)
-                and rng.random() < share):
-            name = f"{X[start].page}{LINKLESS_PAGE_SUFFIX}"
+        if any("](" in X[i].text for i in page) and rng.random() < share:
+            name = f"{X[start].page}{suffix}"
             copies += [replace(X[i], page=name, text=without_links(X[i].text)) for i in page]
             extra += page
     source = np.concatenate([np.arange(len(X)), np.asarray(extra, dtype=np.int64)])
@@ -385,16 +395,18 @@ def with_linkless_pages(
 
 
 def with_element_pages(
-    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator
+    X: list[Block], y: np.ndarray, share: float, rng: np.random.Generator, *, given: int | None = None
 ) -> tuple[list[Block], np.ndarray, np.ndarray]:
-    """``X`` plus, for a ``share`` of its pages, a copy cut one element a block (see
-    ``element_pages``); also each copied block's position in ``X``."""
+    """``X`` plus, for a ``share`` of its pages (of its first ``given`` blocks: not copies
+    made before), a copy cut one element a block (see ``element_pages``); also each copied
+    block's position in ``X``."""
     extra: list[int] = []
     copies: list[Block] = []
-    for start, end in _page_spans(X):
-        if X[start].page.endswith(COPY_SUFFIXES) or rng.random() >= share:
+    suffix = _copy_suffix(X, ELEMENT_PAGE_SUFFIX)
+    for start, end in _page_spans(X, given):
+        if rng.random() >= share:
             continue
-        name = f"{X[start].page}{ELEMENT_PAGE_SUFFIX}"
+        name = f"{X[start].page}{suffix}"
         first = len(copies)
         for i in range(start, end):
             for part in element_texts(X[i].text):
@@ -503,7 +515,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "training_sha256": training_data_hash(blocks),
         "params": {k: python_setting(v, as_json=True) for k, v in classifier.get_params().items()},
         "metrics": _training_metrics(classifier, blocks, labels),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": created_time(),
         **({"sources": sources} if sources else {}),
         **plain_metadata,
         **({"memory": {"blocks": len(remember), "remembered": len(memory)}} if memory is not None else {}),
@@ -591,6 +603,20 @@ def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: 
         out_of_fold = classifier.classes_[proba.argmax(axis=1)]
         metrics["first_pass_grouped_cv_macro_f1"] = round(float(f1_score(labels, out_of_fold, average="macro")), 4)
     return metrics
+
+
+def created_time() -> str:
+    """When a model is made: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds variable)
+    when it is set, so that a rebuild can be checked byte for byte."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = datetime.now(timezone.utc)
+    if epoch:
+        try:
+            when = datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            warnings.warn(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds; the model's time is now's",
+                          stacklevel=2)
+    return when.isoformat(timespec="seconds")
 
 
 def environment_versions() -> dict:

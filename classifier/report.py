@@ -243,6 +243,9 @@ def _model_section(name: str, metrics: dict, suffix: str = "") -> str:
 
 def render_html(results: dict[str, dict], data_names: list[str]) -> str:
     """The report for one or more models (name → :func:`~classifier.evaluation.evaluate` result)."""
+    from .evaluation import check_results
+
+    check_results(results, "the report")
     comparison = f"<h2>Models side by side</h2>{_comparison_table(results)}" if len(results) > 1 else ""
     # Each model's elements keep their ids unique on the page: "heatmap", "heatmap-2", ...
     sections = "".join(_model_section(name, metrics, f"-{n}" if n > 1 else "")

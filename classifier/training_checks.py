@@ -32,6 +32,10 @@ def check_trainable(blocks: Sequence[Block], source: str = "training data") -> N
     if unlabelled is not None:
         raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")
     labels = {b.label for b in blocks}
+    unprintable = next((label for label in labels if not str(label).isprintable()), None)
+    if unprintable is not None:  # a model's labels are printed in every output
+        raise TrainingError(f"{source}: the label {unprintable!r} holds a control character or line break; a label is "
+                            "a name, e.g. body")
     if len(labels) < 2:
         raise TrainingError(
             f"{source}: every block is labelled {blocks[0].label!r}; a model needs blocks of at least two labels"

@@ -717,7 +717,7 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
 def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
     names = {"body": "Artikel", "byline": "autor", "caption": "légende"}
     blocks = [replace(b, label=names.get(b.label, "rest")) for b in corpus_blocks[:400]]
-    model = train(blocks, plain_text_model=False).save(tmp_path / "own.npz")
+    model = train(blocks, plain_text_model=False, trim_edges=0.0).save(tmp_path / "own.npz")
     path = write_jsonl(tmp_path / "s.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "autor", "confidence": 0.6},
                                               {"page": "p", "index": 1, "text": "Photo: A. Lee", "label": "rest", "confidence": 0.5}])
     result = run("label", path, "-m", model, input="\n3\n")  # 3: the third of the model's labels, légende

@@ -293,3 +293,10 @@ def test_a_page_that_starts_again_in_another_file_is_named_by_file_and_line(tmp_
                                  "together, one after another")
     third = write_jsonl(tmp_path / "c.jsonl", [{"page": "q", "index": 1, "text": "d", "label": "body"}])
     assert [b.page for b in read_labelled([first, third])] == ["p", "q", "q"]  # going on in order is fine
+
+
+def test_a_file_of_labels_given_twice_is_said_to_be_given_twice(tmp_path):
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"page": "a", "index": 0, "text": "Rain.", "label": "body"}) + "\n", encoding="utf-8")
+    with pytest.raises(DataFormatError, match=r"^.*one.jsonl: is given twice \(also as .*one.jsonl\); give each file once$"):
+        read_labelled([path, tmp_path / "." / "one.jsonl"])

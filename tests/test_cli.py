@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from classifier import __version__, segment
 from classifier.cli import app
 
-from conftest import SEED_LABELS, SEED_PAGE, write_jsonl
+from conftest import SEED_LABELS, SEED_PAGE, small_corpus, write_jsonl
 
 runner = CliRunner()
 
@@ -189,6 +189,25 @@ def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
     assert figures["accuracy"] == 1.0
     assert figures["per_label"]["contributor_note"]["support"] == 1
     assert "accuracy 1.000   macro-F1 1.000" in result.output
+
+
+def test_evaluate_and_cv_write_their_json_to_stdout_and_their_tables_to_stderr(small_model_path, tmp_path):
+    result = run("evaluate", SEED_LABELS, "--model", small_model_path, "--json", "-", "-q")
+    assert result.exit_code == 0, result.output
+    scores = tmp_path / "scores.json"
+    run("evaluate", SEED_LABELS, "--model", small_model_path, "--json", scores, "-q")
+    assert result.stdout == scores.read_text(encoding="utf-8")  # the figures alone, as the file holds them
+    assert "macro-F1" in result.stderr and "Wrote" not in result.stderr
+    both = run("evaluate", SEED_LABELS, "-m", small_model_path, "-m", "shipped", "--json", "-", "-q")
+    assert both.exit_code == 0, both.output
+    assert list(json.loads(both.stdout)) == ["models", "comparison"] and "A = " in both.stderr
+    folds = run("cv", SEED_LABELS, "--folds", "2", "--group", "index", "--json", "-", "-q")
+    assert folds.exit_code == 1 and folds.stdout == ""  # (an error writes no JSON: page split between groups)
+    pages = write_jsonl(tmp_path / "pages.jsonl", [
+        {"page": b.page, "index": b.index, "text": b.text, "label": b.label} for b in small_corpus()[:300]])
+    folds = run("cv", pages, "--folds", "2", "--no-plain-text-model", "--json", "-", "-q")
+    assert folds.exit_code == 0, folds.output
+    assert json.loads(folds.stdout)["folds"] == 2 and "macro-F1" in folds.stderr
 
 
 def test_keep_body_strips_the_seed_to_its_story(tmp_path):

@@ -398,7 +398,7 @@ def test_an_output_over_the_model_read_is_refused(tmp_path, small_model_path, co
     assert model.read_bytes() == small_model_path.read_bytes()
 
 
-@pytest.mark.parametrize("args", [["tag", "PAGE", "-o", "-"], ["evaluate", "LABELS", "--json", "-"]])
+@pytest.mark.parametrize("args", [["tag", "PAGE", "-o", "-"], ["evaluate", "LABELS", "--report", "-"]])
 def test_a_dash_for_an_output_file_is_refused_not_written_as_a_file_named_dash(tmp_path, monkeypatch, args):
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, [{"PAGE": str(SEED_PAGE), "LABELS": str(SEED_LABELS)}.get(a, a) for a in args])

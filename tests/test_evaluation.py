@@ -466,3 +466,16 @@ def test_every_model_to_compare_is_checked_before_any_is_run(small_model_path, h
     result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(missing)])
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [f"Error: {missing}: no such model file"]  # no block tagged first
+
+
+def test_compare_and_the_report_say_what_results_they_take(small_model, corpus_blocks):
+    from classifier.errors import SettingError
+    from classifier.evaluation import compare, evaluate, figures_of
+    from classifier.report import render_html
+
+    with pytest.raises(SettingError, match=r"^results=\{\}: compare takes evaluate\(\)'s results by model name"):
+        compare({})
+    figures = {"mine": figures_of(evaluate(small_model, corpus_blocks[:60]))}
+    with pytest.raises(SettingError, match=r"the report needs evaluate\(\)'s results with their per-block "
+                                           r"predictions, not figures_of\(\)'s$"):
+        render_html(figures, ["gold.jsonl"])

@@ -92,6 +92,14 @@ def test_a_pickle_model_is_refused_without_being_opened(tmp_path):
     assert not marker.exists()
 
 
+def test_a_model_renamed_as_a_pickle_is_refused_with_its_own_name(small_model_path, tmp_path):
+    renamed = tmp_path / "model.pkl"
+    renamed.write_bytes(small_model_path.read_bytes())
+    with pytest.raises(ModelError, match=r"model.pkl: is named as a pickle but holds a model's arrays \(.npz\); "
+                                         r"rename it model.npz to load it$"):
+        load_model(renamed)
+
+
 def test_an_npz_with_an_object_array_is_refused(tmp_path):
     path = tmp_path / "m.npz"
     np.savez(path, **{"meta.json": np.array([{"format": "blocktag-model"}], dtype=object)})
@@ -148,6 +156,8 @@ def _part(document, name):
     (lambda a, d: a["first.coef"].__setitem__((0, 0), np.nan), "it holds numbers that are not finite floats"),
     (lambda a, d: _set(a, "first.intercept", a["first.intercept"].astype(str)), "it holds numbers that are not finite floats"),
     (lambda a, d: _set(d["model"], "classes", ["body"] * len(d["model"]["classes"])), "its labels are not two or more distinct names"),
+    (lambda a, d: _set(d["model"], "classes", ["\x1b]0;pwned\x07"] + d["model"]["classes"][1:]),
+     "its labels are not two or more distinct names (without control characters)"),
     (lambda a, d: _set(_part(d, "word_shapes"), "offset", 0), "feature 'word_shapes' starts at column 0, not"),
     (lambda a, d: _set(d["model"]["parts"][0], "settings", {}), "feature 'words' has settings [], not ['ngram_range']"),
     (lambda a, d: _set(d["model"]["parts"][0], "vocabulary", [7] * len(d["model"]["parts"][0]["vocabulary"])),

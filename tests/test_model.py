@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import warnings
 
@@ -153,7 +154,7 @@ def test_linkless_copies_write_each_link_as_its_text():
     trimmed = [Block("a" + TRIMMED_PAGE_SUFFIX, 0, "[Home](#)", "other")]
     blocks = linked + plain + trimmed
     labels = np.array([b.label for b in blocks], dtype=object)
-    X, y, source = with_linkless_pages(blocks, labels, 1.0, np.random.default_rng(0))
+    X, y, source = with_linkless_pages(blocks, labels, 1.0, np.random.default_rng(0), given=4)
     copy = X[len(blocks):]
     # only the page with links is copied (not the page without, nor a copy made before)
     assert [(b.page, b.index, b.text) for b in copy] == [
@@ -170,7 +171,7 @@ def test_element_copies_cut_each_line_item_and_cell_into_a_block_of_its_own():
     copied = [Block("b" + TRIMMED_PAGE_SUFFIX, 0, "- x\n- y", "other")]
     blocks = page + copied
     labels = np.array([b.label for b in blocks], dtype=object)
-    X, y, source = with_element_pages(blocks, labels, 1.0, np.random.default_rng(0))
+    X, y, source = with_element_pages(blocks, labels, 1.0, np.random.default_rng(0), given=4)
     copy = X[len(blocks):]
     assert [(b.page, b.index, b.text) for b in copy] == [  # only the page as given is cut (not a copy)
         ("a" + ELEMENT_PAGE_SUFFIX, 0, "[Home](#)"), ("a" + ELEMENT_PAGE_SUFFIX, 1, "World"),
@@ -411,7 +412,7 @@ def test_a_second_pass_trains_when_a_fold_of_its_stacking_sees_one_label(corpus_
     first = corpus_blocks[0].page
     blocks = [b for b in corpus_blocks if b.page in {first, *{b.page for b in corpus_blocks[200:400]}}]
     labels = ["rare" if b.page == first and b.label == "body" else "common" for b in blocks]
-    fitted = BlockClassifier(context_window=1, stack_folds=3).fit(blocks, labels)
+    fitted = BlockClassifier(context_window=1, stack_folds=3, trim_edges=0.0).fit(blocks, labels)
     assert fitted.context_ is not None and list(fitted.classes_) == ["common", "rare"]
     rare_rows = [i for i, label in enumerate(labels) if label == "rare"]
     assert fitted.first_pass_out_of_fold_[rare_rows, 0].tolist() == [1.0] * len(rare_rows)  # what that fold would learn
@@ -463,3 +464,58 @@ def test_a_second_pass_asked_of_one_page_is_said_to_be_left_out(corpus_blocks):
                                          r"these blocks are one page; trained without it$"):
         fitted = BlockClassifier(context_window=1).fit(page, [b.label for b in page])
     assert fitted.context_ is None
+
+
+@pytest.mark.parametrize("suffix", [TRIMMED_PAGE_SUFFIX, LINKLESS_PAGE_SUFFIX, ELEMENT_PAGE_SUFFIX])
+def test_a_page_named_as_a_training_copy_is_a_page_like_any_other(corpus_blocks, suffix):
+    """The copies training makes are told apart by where they stand, not by their names: a
+    user's pages named "a~trimmed" are learnt from as pages named "a" are."""
+    labels = [b.label for b in corpus_blocks]
+    params = dict(linkless_pages=1.0, element_pages=0.5, context_window=1, stack_folds=2)
+    as_named = BlockClassifier(**params).fit(corpus_blocks, labels)
+    renamed = [dataclasses.replace(b, page=b.page + suffix) for b in corpus_blocks]
+    as_copies = BlockClassifier(**params).fit(renamed, labels)
+    assert np.array_equal(as_named.predict_proba(corpus_blocks), as_copies.predict_proba(renamed))
+    # every other page so named, beside pages that are not: each learnt from all the same
+    named = sorted({b.page for b in corpus_blocks})[::2]
+    half = [dataclasses.replace(b, page=b.page + suffix) if b.page in named else b for b in corpus_blocks]
+    mixed = BlockClassifier(**params).fit(half, labels)
+    assert np.array_equal(as_named.predict_proba(corpus_blocks), mixed.predict_proba(half))
+
+
+def test_trimmed_copies_asked_of_labels_without_chrome_are_said_to_be_none(corpus_blocks):
+    renamed = {"other": "chrome", "promotion": "ad"}
+    labels = [renamed.get(b.label, b.label) for b in corpus_blocks]
+    with pytest.warns(UserWarning, match=r"^trim_edges=0.5: the copies with a page's edges trimmed cut its other and "
+                                         r"promotion blocks, and these labels have neither, so none are made; give "
+                                         r"--param trim_edges=0 to say so$"):
+        asked = BlockClassifier(trim_edges=0.5).fit(corpus_blocks, labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        unasked = BlockClassifier(trim_edges=0.0).fit(corpus_blocks, labels)
+    assert np.array_equal(asked.predict_proba(corpus_blocks), unasked.predict_proba(corpus_blocks))
+
+
+@pytest.mark.parametrize("label", ["\x1b[31mred", "two\nlines", "tab\there"])
+def test_a_label_with_a_control_character_is_refused(corpus_blocks, tmp_path, label):
+    blocks = [dataclasses.replace(b, label=label) if b.label == "caption" else b for b in corpus_blocks]
+    with pytest.raises(TrainingError, match=r"the label .* holds a control character or line break; a label is a "
+                                            r"name, e.g. body$"):
+        train(blocks, plain_text_model=False)
+    path = tmp_path / "labels.jsonl"
+    path.write_text(json.dumps({"page": "a", "index": 0, "text": "Rain.", "label": label}) + "\n", encoding="utf-8")
+    from classifier.blocks import read_labelled
+    from classifier.errors import DataFormatError
+    with pytest.raises(DataFormatError, match=r"labels.jsonl:1: 'label' .* holds a control character or line break"):
+        list(read_labelled([path]))
+
+
+def test_a_model_made_under_source_date_epoch_is_the_same_file_each_time(corpus_blocks, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = train(corpus_blocks[:400], plain_text_model=False)
+    second = train(corpus_blocks[:400], plain_text_model=False)
+    assert first.metadata["created"] == "2023-11-14T22:13:20+00:00"
+    assert first.to_bytes() == second.to_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.warns(UserWarning, match="SOURCE_DATE_EPOCH='yesterday' is not a number of seconds"):
+        train(corpus_blocks[:400], plain_text_model=False)
