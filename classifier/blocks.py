@@ -176,6 +176,7 @@ def read_labelled(
     # Where each (page, index) was first read, to catch the same block in two files.
     first_seen: dict[tuple[str, int], tuple[int, int]] = {}
     order = PageOrder()  # across the files too: a page that goes on in the next file must go on in order
+    page_file: dict[str, int] = {}  # the file each page starts in
     paths = path_list(paths)
     for k, path in enumerate(paths):
         for lineno, block in _numbered_blocks(path, require_label, encoding):
@@ -189,6 +190,10 @@ def read_labelled(
                     f"is also at {paths[other[0]]}:{other[1]}; if it is the same page labelled twice, keep one file's copy; "
                     "if they are different pages, give each a name no other file uses"
                 )
+            started = page_file.setdefault(block.page, k)
+            if started != k and block.page in order.pages_done:  # (the rule below, said of files)
+                raise DataFormatError(f"{path}:{lineno}: page {block.page!r} goes on from {paths[started]}, with other "
+                                      "pages between; give a page's blocks in one file, or its files one after another")
             order.check(block, f"{path}:{lineno}")
             blocks.append(block)
     return blocks

@@ -174,6 +174,11 @@ def compare(results: dict[str, dict]) -> dict[str, dict]:
         if [(p["page"], p["index"]) for p in predictions] != [(p["page"], p["index"]) for p in first]:
             raise DataFormatError("compare() needs every model's results on the same blocks, in the same order: "
                                   "evaluate each model on the same labelled blocks")
+        own, base_labels = set(results[name]["per_label"]), set(results[names[0]]["per_label"])
+        if own != base_labels:  # (a model of other labels: its macro-F1 averages other F1s)
+            only = ", ".join(sorted(own ^ base_labels))
+            warnings.warn(f"{name} and {names[0]} are scored over different labels (only one of them has {only}): "
+                          "their macro-F1s average different labels; compare their per-label F1s", stacklevel=2)
         change = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
                   "interval": None}
         if enough:
@@ -214,13 +219,15 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
     if len(groups) != len(blocks):
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
-    _check_whole_pages(blocks, groups)
+    _check_whole_pages(blocks, groups, source)
     n_groups = len(set(groups))
     folds = as_int(folds)
     if type(folds) is not int or folds < 2:
         raise SettingError("folds", folds, "give a whole number of folds from 2")
     if n_groups < folds:
-        raise TrainingError(f"{folds}-fold cross-validation needs at least {folds} groups, the data has {n_groups}")
+        fix = f"give {n_groups} folds or fewer" if n_groups >= 2 else "give data of two groups or more"
+        raise TrainingError(f"{source}: {folds}-fold cross-validation needs at least {folds} groups, the data has "
+                            f"{n_groups}; {fix}")
     check_trainable(blocks, source)  # too little data fails here, not inside scikit-learn
     check_param_names(params)
     splits = list(GroupKFold(n_splits=folds).split(blocks, groups=groups))
@@ -229,14 +236,14 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
     return splits
 
 
-def _check_whole_pages(blocks: Sequence[Block], groups: Sequence) -> None:
+def _check_whole_pages(blocks: Sequence[Block], groups: Sequence, source: str = "training data") -> None:
     """A group holds whole pages: a page split between groups would be trained on in one fold
     and tested on in another (a field of each block, `--group index`, does that)."""
     group_of: dict[str, object] = {}
     for block, group in zip(blocks, groups):
         first = group_of.setdefault(block.page, group)
         if group != first:
-            raise TrainingError(f"page {block.page!r} is in more than one group ({first!r}, {group!r}): a fold would "
+            raise TrainingError(f"{source}: page {block.page!r} is in more than one group ({first!r}, {group!r}): a fold would "
                                 "train on part of it and test on the rest; group by whole pages, e.g. 'page', 'file' "
                                 "or a field every block of a page shares, such as its site")
 

@@ -47,7 +47,7 @@ def test_cross_validate_refuses_groups_that_are_not_one_a_block(corpus_blocks):
         cross_validate(corpus_blocks, folds=2, groups=[b.label for b in corpus_blocks])
     labels = [b.label for b in corpus_blocks if b.page == first]
     other = next(label for label in labels if label != labels[0])
-    assert str(caught.value) == (f"page {first!r} is in more than one group ({labels[0]!r}, {other!r}): a fold would "
+    assert str(caught.value) == (f"training data: page {first!r} is in more than one group ({labels[0]!r}, {other!r}): a fold would "
                                  "train on part of it and test on the rest; group by whole pages, e.g. 'page', 'file' "
                                  "or a field every block of a page shares, such as its site")
 

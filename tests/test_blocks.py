@@ -289,8 +289,8 @@ def test_a_page_that_starts_again_in_another_file_is_named_by_file_and_line(tmp_
     second = write_jsonl(tmp_path / "b.jsonl", [{"page": "p", "index": 1, "text": "c", "label": "body"}])
     with pytest.raises(DataFormatError) as caught:
         read_labelled([first, second])
-    assert str(caught.value) == (f"{second}:1: page 'p' starts again after other pages; give a page's blocks "
-                                 "together, one after another")
+    assert str(caught.value) == (f"{second}:1: page 'p' goes on from {first}, with other pages between; give a "
+                                 "page's blocks in one file, or its files one after another")
     third = write_jsonl(tmp_path / "c.jsonl", [{"page": "q", "index": 1, "text": "d", "label": "body"}])
     assert [b.page for b in read_labelled([first, third])] == ["p", "q", "q"]  # going on in order is fine
 
@@ -300,3 +300,4 @@ def test_a_file_of_labels_given_twice_is_said_to_be_given_twice(tmp_path):
     path.write_text(json.dumps({"page": "a", "index": 0, "text": "Rain.", "label": "body"}) + "\n", encoding="utf-8")
     with pytest.raises(DataFormatError, match=r"^.*one.jsonl: is given twice \(also as .*one.jsonl\); give each file once$"):
         read_labelled([path, tmp_path / "." / "one.jsonl"])
+

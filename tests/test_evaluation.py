@@ -319,7 +319,12 @@ def test_cv_needs_enough_groups(tmp_path):
     data = write_jsonl(tmp_path / "d.jsonl", [{"page": "p", "index": i, "text": "x", "label": "body" if i else "other"} for i in range(3)])
     result = runner.invoke(app, ["cv", str(data), "--folds", "2"])
     assert result.exit_code == 1
-    assert result.output == "Error: 2-fold cross-validation needs at least 2 groups, the data has 1\n"
+    assert result.output == (f"Error: {data}: 2-fold cross-validation needs at least 2 groups, the data has 1; give "
+                             "data of two groups or more\n")
+    pages = write_jsonl(tmp_path / "p.jsonl", [{"page": f"p{i}", "index": 0, "text": "x", "label": "body"} for i in range(3)])
+    more = runner.invoke(app, ["cv", str(pages), "--folds", "4"])
+    assert more.output == (f"Error: {pages}: 4-fold cross-validation needs at least 4 groups, the data has 3; give 3 "
+                           "folds or fewer\n")
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -479,3 +484,21 @@ def test_compare_and_the_report_say_what_results_they_take(small_model, corpus_b
     with pytest.raises(SettingError, match=r"the report needs evaluate\(\)'s results with their per-block "
                                            r"predictions, not figures_of\(\)'s$"):
         render_html(figures, ["gold.jsonl"])
+
+
+def test_models_scored_over_different_labels_are_compared_with_a_caveat(small_model, corpus_blocks):
+    from dataclasses import replace
+
+    from classifier import train
+    from classifier.evaluation import compare, evaluate
+
+    blocks = corpus_blocks[:300]
+    other = train([replace(b, label="chrome" if b.label == "other" else b.label) for b in blocks],
+                  plain_text_model=False)
+    results = {"small": evaluate(small_model, blocks)}
+    with pytest.warns(UserWarning, match="label"):  # ('chrome' is no label of the gold blocks: said)
+        results["chrome"] = evaluate(other, blocks)
+    with pytest.warns(UserWarning, match=r"^chrome and small are scored over different labels \(only one of them "
+                                         r"has chrome\): their macro-F1s average different labels; compare their "
+                                         r"per-label F1s$"):
+        compare(results)
