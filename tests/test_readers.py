@@ -1260,18 +1260,31 @@ def test_a_page_with_no_text_is_warned_of_not_silently_left_out(tmp_path, small_
     (tmp_path / "empty.txt").write_text("\n \n", encoding="utf-8")
     (tmp_path / "app.html").write_text('<html><body><div id="root"></div><script>render()</script></body></html>')
     (tmp_path / "frames.html").write_text('<html><frameset cols="20%,80%"><frame src="menu.html"><frame src="s.html"></frameset></html>')
+    (tmp_path / "moved.html").write_text('<html><head><meta http-equiv="Refresh" content="0; URL=\'https://a.example/new\'">'
+                                         '</head><body></body></html>')
     (tmp_path / "story.txt").write_text("Harbour reopens.", encoding="utf-8")
     result = runner.invoke(app, ["tag", str(tmp_path), "--format", "csv", "--model", str(small_model_path)])
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:3] == [
+    assert lines[:4] == [
         f"Warning: {tmp_path / 'app.html'}: holds no text to tag once its markup is dropped (a page built by JavaScript?); nothing is written for it",
         f"Warning: {tmp_path / 'empty.txt'}: holds no text to tag; nothing is written for it",
         f"Warning: {tmp_path / 'frames.html'}: holds no text to tag once its markup is dropped: its text is in the pages its "
         "frames show (<frame src>); tag those; nothing is written for it",
+        f"Warning: {tmp_path / 'moved.html'}: holds no text to tag once its markup is dropped: it only sends the reader on "
+        "to https://a.example/new (a meta refresh); tag that page; nothing is written for it",
     ]
-    assert lines[3].startswith("page,index,text,label,")
-    assert [line.split(",")[:3] for line in lines[4:]] == [["story", "0", "Harbour reopens."]]
+    assert lines[4].startswith("page,index,text,label,")
+    assert [line.split(",")[:3] for line in lines[5:]] == [["story", "0", "Harbour reopens."]]
+    crawl = _warc(tmp_path / "crawl.warc", [("https://a.example/f", "text/html", (tmp_path / "frames.html").read_bytes()),
+                                            ("https://a.example/m", "text/html", (tmp_path / "moved.html").read_bytes())])
+    with pytest.warns(UserWarning) as caught:
+        assert list(iter_pages([crawl])) == []
+    assert [str(w.message) for w in caught][:2] == [
+        f"{crawl}: record https://a.example/f: holds no text to tag once its markup is dropped: its text is in the pages "
+        "its frames show (<frame src>); tag those (skipped)",
+        f"{crawl}: record https://a.example/m: holds no text to tag once its markup is dropped: it only sends the reader "
+        "on to https://a.example/new (a meta refresh); tag that page (skipped)"]
 
 
 def test_tag_refuses_a_json_file_of_no_pages_saying_what_it_reads(tmp_path, small_model_path):
@@ -1420,7 +1433,7 @@ def test_a_warc_record_with_no_text_is_skipped_with_a_warning(tmp_path):
         ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
     ])
     with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/app: holds no text to tag once its "
-                                         r"markup is dropped \(skipped\)"):
+                                         r"markup is dropped \(a page built by JavaScript\?\) \(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/ok", "Fine")]]
 

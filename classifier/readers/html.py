@@ -302,6 +302,26 @@ def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = D
     return html_page(data if decoded is None else decoded, url=url, source=str(path), encoding=encoding)
 
 
+_FRAME = re.compile(rb"<(?:frameset|frame|iframe)[\s>/]", re.IGNORECASE)
+# <meta http-equiv="refresh" content="0; url=https://...">: a page that only sends the reader on.
+_REFRESH = re.compile(rb"<meta\b[^>]*http-equiv\s*=\s*[\"']?refresh[^>]*?content\s*=\s*[\"']?\s*\d*\s*[;,]?\s*"
+                      rb"(?:url\s*=\s*)?['\"]?([^'\">\s]+)", re.IGNORECASE)
+
+
+def empty_page_hint(html: bytes | None) -> str:
+    """Why an HTML page showed no text, as the end of a message: its frames' pages hold it,
+    it sends the reader on (a meta refresh), or else JavaScript builds it."""
+    if html is None:
+        return ""
+    refresh = _REFRESH.search(html[:65536])
+    if refresh:
+        target = refresh.group(1).decode("utf-8", "replace")
+        return f": it only sends the reader on to {target} (a meta refresh); tag that page"
+    if _FRAME.search(html):
+        return ": its text is in the pages its frames show (<frame src>); tag those"
+    return " (a page built by JavaScript?)"
+
+
 def is_json_document(data: bytes | str) -> bool:
     """Whether a whole file (or a response's body, a record's ``html``) is one JSON object or
     array (or JSON Lines of them): an API's answer, not a page."""

@@ -629,18 +629,16 @@ def nothing_to_tag(path: str | Path) -> str:
         return f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"
     hint = ""
     if kind == "html":
-        hint = (" once its markup is dropped: its text is in the pages its frames show (<frame src>); tag those"
-                if _has_frames(path) else " once its markup is dropped (a page built by JavaScript?)")
+        from .html import empty_page_hint
+
+        hint = " once its markup is dropped" + empty_page_hint(_page_bytes_or_none(path))
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 
-_FRAME = re.compile(rb"<(?:frameset|frame|iframe)[\s>/]", re.IGNORECASE)
-
-
-def _has_frames(path: str | Path) -> bool:
+def _page_bytes_or_none(path: str | Path) -> bytes | None:
     from .html import html_bytes
 
     try:
-        return bool(_FRAME.search(html_bytes(path)))
+        return html_bytes(path)
     except BlocktagError:
-        return False
+        return None

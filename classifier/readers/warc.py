@@ -22,7 +22,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
-from .html import decode_html, header_decoded, html_to_text, is_json_document
+from .html import decode_html, empty_page_hint, header_decoded, html_to_text, is_json_document
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
@@ -138,8 +138,8 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
                     continue
                 if not text.strip():
                     if not lines:
-                        warnings.warn(f"{path}: record {url}: holds no text to tag once its markup is dropped (skipped)",
-                                      stacklevel=2)
+                        warnings.warn(f"{path}: record {url}: holds no text to tag once its markup is dropped"
+                                      f"{empty_page_hint(payload)} (skipped)", stacklevel=2)
                     continue  # (a WET record of an empty page is common and says nothing)
                 if record.rec_headers.get_header("WARC-Truncated"):
                     truncated += 1
