@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Iterator, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
@@ -47,7 +48,49 @@ if TYPE_CHECKING:
     from .blocks import Block
 
 help_format.install()
+
+
+class _OptionsOnceGroup(TyperGroup):
+    """The commands, each refusing an option that takes one value given twice (``-m a.npz
+    -m b.npz`` kept only the last, silently); options that repeat (``--param``) may."""
+
+    def resolve_command(self, ctx, args):
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None:
+            _refuse_repeated_options(command, rest)
+        return name, command, rest
+
+
+def _refuse_repeated_options(command, args: list[str]) -> None:
+    options = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", None) == "option":  # (typer's own click's Option)
+            for opt in (*param.opts, *param.secondary_opts):
+                options[opt] = param
+    given: dict = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name = token.split("=", 1)[0] if token.startswith("--") else token
+        param = options.get(name)
+        if param is None:
+            continue
+        if param.multiple or param.count:
+            pass
+        elif param in given:
+            raise typer.BadParameter(f"given twice ({given[param]}, then {name}): give it once, or for each model "
+                                     "to compare, evaluate -m A -m B" if "--model" in param.opts else
+                                     f"given twice ({given[param]}, then {name}): give it once",
+                                     param_hint=" / ".join(param.opts))
+        else:
+            given[param] = name
+        if not param.is_flag and "=" not in token:
+            next(tokens, None)  # its value, whatever it looks like
+
+
 app = typer.Typer(
+    cls=_OptionsOnceGroup,
     name="blocktag",
     help="Tag the blocks of scraped article pages: body, caption, byline, contributor_note, promotion, other.",
     no_args_is_help=True,

@@ -43,7 +43,8 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
 
     Returns accuracy, macro-F1, per-label precision/recall/F1/support, the confusion matrix
     (rows: true labels, columns: predicted, in ``labels`` order), the expected calibration
-    error of the confidences, and every block's prediction (for error analysis).
+    error of the confidences, the model's labels (``model_labels``), and every block's
+    prediction (for error analysis).
     ``on_progress`` is called with the number of blocks tagged after each batch.
     """
     model = as_model(model)  # a bundle, a model file, or None for the shipped model
@@ -71,6 +72,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     true = [b.label for b in blocks]
     metrics = score(true, predicted, confidence)
     metrics["pages"] = len({b.page for b in blocks})
+    metrics["model_labels"] = list(model_labels)  # (what compare() checks two models share)
     enough = metrics["pages"] >= MIN_BOOTSTRAP_PAGES
     metrics["macro_f1_interval"] = interval(page_bootstrap(true, predicted, [b.page for b in blocks])) if enough else None
     metrics["predictions"] = [
@@ -174,11 +176,11 @@ def compare(results: dict[str, dict]) -> dict[str, dict]:
         if [(p["page"], p["index"]) for p in predictions] != [(p["page"], p["index"]) for p in first]:
             raise DataFormatError("compare() needs every model's results on the same blocks, in the same order: "
                                   "evaluate each model on the same labelled blocks")
-        own, base_labels = set(results[name]["per_label"]), set(results[names[0]]["per_label"])
+        own, base_labels = (set(results[n].get("model_labels", ())) for n in (name, names[0]))
         if own != base_labels:  # (a model of other labels: its macro-F1 averages other F1s)
             only = ", ".join(sorted(own ^ base_labels))
-            warnings.warn(f"{name} and {names[0]} are scored over different labels (only one of them has {only}): "
-                          "their macro-F1s average different labels; compare their per-label F1s", stacklevel=2)
+            warnings.warn(f"{name} and {names[0]} have different labels (only one of them has {only}): their "
+                          "macro-F1s average different labels; compare their per-label F1s", stacklevel=2)
         change = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
                   "interval": None}
         if enough:

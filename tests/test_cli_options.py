@@ -417,3 +417,27 @@ def test_an_error_or_warning_naming_a_file_with_a_line_break_in_its_name_stays_o
     result = runner.invoke(app, ["tag", str(bad), str(tmp_path / "page.txt"), "-q"])
     assert result.stderr.splitlines() == [f"Warning: {shown}: is a binary file, not text; give a page of scraped text (skipped)",
                                           "Error: 1 input file(s) could not be tagged"]
+
+
+@pytest.mark.parametrize("args, said", [
+    (["info", "-m", "shipped", "--model", "MODEL"], "Invalid value for --model / -m: given twice (-m, then --model): give "
+                                                    "it once, or for each model to compare, evaluate -m A -m B"),
+    (["tag", "PAGE", "-f", "csv", "--format=jsonl"], "Invalid value for --format / -f: given twice (-f, then --format): "
+                                                     "give it once"),
+    (["tag", "PAGE", "-q", "--quiet"], "Invalid value for --quiet / -q: given twice (-q, then --quiet): give it once"),
+])
+def test_an_option_of_one_value_given_twice_is_refused_not_overridden(small_model_path, args, said):
+    result = runner.invoke(app, [{"PAGE": str(SEED_PAGE), "MODEL": str(small_model_path)}.get(a, a) for a in args])
+    assert result.exit_code == 2
+    assert said in " ".join(result.output.split())
+
+
+def test_options_that_repeat_and_values_that_look_like_options_are_taken(small_model_path, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # -o's value "-m" is a file's name here, not a second --model
+    result = runner.invoke(app, ["tag", str(SEED_PAGE), "-m", str(small_model_path), "--keep", "body", "--keep",
+                                 "byline", "-o", "-m"])
+    assert result.exit_code == 0, result.output
+    kept = (tmp_path / "-m").read_text(encoding="utf-8")
+    assert "Written by" in kept and "Ukraine welcomes" in kept  # a byline and the story: both --keep taken
+    result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(small_model_path), "-m", "shipped", "-q"])
+    assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -191,6 +192,8 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_
     missing = sum(b.label == "other" for b in held_out)  # the seed page has no chrome: its model no 'other'
     assert result.stderr == (f"Warning: label(s) the model does not have: 'other' ({missing} blocks); they count as never "
                              "predicted. The model's labels: body, byline, caption, contributor_note, promotion\n"
+                             f"Warning: {other} and {small_model_path} have different labels (only one of them has "
+                             "other): their macro-F1s average different labels; compare their per-label F1s\n"
                              f"Wrote {scores}\n")
 
 
@@ -498,7 +501,18 @@ def test_models_scored_over_different_labels_are_compared_with_a_caveat(small_mo
     results = {"small": evaluate(small_model, blocks)}
     with pytest.warns(UserWarning, match="label"):  # ('chrome' is no label of the gold blocks: said)
         results["chrome"] = evaluate(other, blocks)
-    with pytest.warns(UserWarning, match=r"^chrome and small are scored over different labels \(only one of them "
-                                         r"has chrome\): their macro-F1s average different labels; compare their "
+    with pytest.warns(UserWarning, match=r"^chrome and small have different labels \(only one of them has chrome, "
+                                         r"other\): their macro-F1s average different labels; compare their "
                                          r"per-label F1s$"):
         compare(results)
+
+
+
+def test_models_of_the_same_labels_are_compared_without_a_caveat(small_model, corpus_blocks):
+    from classifier.evaluation import compare, evaluate
+
+    blocks = [b for b in corpus_blocks[:300] if b.label != "other"]  # one model may predict "other", the gold has none
+    results = {"a": evaluate(small_model, blocks), "b": evaluate(small_model, blocks)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert compare(results)["b"]["macro_f1_difference"] == 0.0
