@@ -32,7 +32,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
 from .params import parse_params
-from .output import kept_only, one_line, write_batches, write_kept, write_page_files, write_tagged
+from .output import kept_only, one_line, shown_on, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
@@ -178,6 +178,26 @@ def fail(message: str) -> typer.Exit:
 
 
 
+def wants_colour(stream) -> bool:
+    """Colour on a terminal, unless NO_COLOR is set to anything but "" (no-color.org) or the
+    terminal is a dumb one (TERM=dumb), as rich decides for the tables."""
+    try:
+        terminal = stream.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def echo_out(text: str, nl: bool = True) -> None:
+    """Print to stdout; a reader gone (`| head -1`) ends the run quietly (exit 0), as tag's
+    output does, not with Click's exit 1."""
+    try:
+        typer.echo(text, nl=nl)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise PipeClosed() from None
+
+
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's errors into ``Error: ...`` and exit 1, with no traceback."""
@@ -286,7 +306,7 @@ _warned: set[str] = set()  # what this run has warned of
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"blocktag {__version__}")
+        echo_out(f"blocktag {__version__}")
         raise typer.Exit()
 
 
@@ -485,7 +505,7 @@ def tag_cli(
                 if created and not written:  # a run that wrote nothing leaves no folder it made behind
                     with contextlib.suppress(OSError):
                         folder.rmdir()
-            typer.echo(f"Wrote {len(written)} page(s) to {output}", err=True)
+            typer.echo(f"Wrote {len(written)} page(s) to {one_line(str(output))}", err=True)
         else:
             # the output is closed (and any failure to write it raised) before the last progress line
             with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \
@@ -495,7 +515,7 @@ def tag_cli(
                 elif keep:
                     write_tagged(kept_only(_blocks_of(batches, advance), set(keep)), out, fmt.value)
                 else:
-                    colour = output is None and fmt is Format.text and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+                    colour = output is None and fmt is Format.text and wants_colour(sys.stdout)
                     write_batches(_counting(batches, advance), out, fmt.value, colour=colour)
     bad_files.finish("tagged")
 
@@ -552,7 +572,7 @@ def _tag_on_dask(inputs: list[str], model: Optional[Path], output: Optional[Path
                 with contextlib.suppress(OSError):
                     Path(output).rmdir()
             raise
-    typer.echo(f"Wrote {len(shards)} shard(s) to {output}", err=True)
+    typer.echo(f"Wrote {len(shards)} shard(s) to {one_line(str(output))}", err=True)
 
 
 # Names of files, not of the folder --dask writes into.
@@ -614,10 +634,11 @@ def convert_cli(
         first = list(next(pages, []) for _ in range(2))
         headers = bool(first[1])
         with _output_stream(output) as out:
+            shown = shown_on(out)  # (a page's escape sequences escaped on a terminal, as tag shows them)
             for n, page in enumerate(chain((p for p in first if p), pages)):
                 if headers:
                     out.write(("\n" if n else "") + f"==> {one_line(page[0].page)} <==\n")
-                out.write(join_blocks(b.text for b in page) + "\n")
+                out.write(shown(join_blocks(b.text for b in page)) + "\n")
     bad_files.finish("converted")
 
 
@@ -716,7 +737,7 @@ def train_cli(
         stdout_console().print(f"Remembered {meta['memory']['remembered']} of your blocks' texts"
                                " (a text you labelled two ways is not remembered)")
     plain = " (and a plain-text model, for pages with no link)" if bundle.plain is not None else ""
-    stdout_console().print(f"Saved model to {output}{plain}")
+    stdout_console().print(f"Saved model to {one_line(str(output))}{plain}")
 
 
 # ---------------------------------------------------------------------- evaluate
@@ -773,14 +794,14 @@ def evaluate_cli(
             texts.append((report_path, render_html(results, [str(p) for p in data])))
         write_files(texts)
         for path, _ in texts:
-            typer.echo(f"Wrote {path}", err=True)
+            typer.echo(f"Wrote {one_line(str(path))}", err=True)
     console = stderr_console() if json_out else stdout_console()
     for name, metrics in figures.items():
         print_metrics(metrics, name if len(figures) > 1 else None, console)
     if len(figures) > 1:
         print_comparison(figures, comparison, console)
     if json_out:
-        typer.echo(as_json, nl=False)  # (it ends with its line break)
+        echo_out(as_json, nl=False)  # (it ends with its line break)
 
 
 def _json_target(json_path: Path | None) -> tuple[bool, Path | None]:
@@ -935,7 +956,7 @@ def cv_cli(
         result = {**result, "grouped_by": group, "data": [str(p) for p in data]}
         if json_path is not None:
             write_json(result, json_path)
-            typer.echo(f"Wrote {json_path}", err=True)
+            typer.echo(f"Wrote {one_line(str(json_path))}", err=True)
     table = _table("label", "F1 mean", "F1 std",
                    title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
     for label, spread in result["per_label"].items():
@@ -947,7 +968,7 @@ def cv_cli(
     console.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
                   f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
     if json_out:
-        typer.echo(json_text(result), nl=False)
+        echo_out(json_text(result), nl=False)
 
 
 # ---------------------------------------------------------------------- explain
@@ -1054,7 +1075,7 @@ def suggest_cli(
 
             with atomic_write(config) as handle:
                 handle.write(labeling_config(bundle.labels))
-            typer.echo(f"Wrote {config}", err=True)
+            typer.echo(f"Wrote {one_line(str(config))}", err=True)
     fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
     table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first{fewer}")
     for s in picked:
@@ -1145,7 +1166,7 @@ def info_cli(
     with user_errors():
         summary = load_model(model).summary()
     if as_json:  # (a setting of NaN, written by hand, as a string: NaN is no JSON)
-        typer.echo(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
+        echo_out(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
     counts = own_mark(" · ", " | ").join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())

@@ -53,7 +53,7 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
     blocks hold more than one page (read as far as the second page's first block)."""
     if headers is None:
         tagged, headers = _more_than_one_page(tagged)
-    shown = _shown_on(out)
+    shown = shown_on(out)
     written, page = 0, None
     for item in tagged:
         if item.label not in keep:
@@ -234,15 +234,16 @@ def _write_csv(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int
     items = iter(tagged)
     first = next(items, None)
     writer = csv_writer(out)
+    shown = shown_on(out)  # (a terminal shows a cell's escape sequences escaped, as text output does)
     n = 0
     for n, item in enumerate(chain([first], items) if first is not None else (), 1):
-        writer.writerow(item.to_record())
+        writer.writerow({k: shown(v) if isinstance(v, str) else v for k, v in item.to_record().items()})
     return n
 
 
 def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> int:
     """Each block under a header line naming its label and confidence."""
-    shown = _shown_on(out)
+    shown = shown_on(out)
     n, page = 0, None
     for n, item in enumerate(tagged, 1):
         if item.block.page != page:
@@ -273,7 +274,7 @@ def one_line(name: str) -> str:
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _shown_on(out: IO[str]):
+def shown_on(out: IO[str]):
     """How block text is written to ``out``: as it is, or with its control characters
     escaped when ``out`` is a terminal."""
     try:
@@ -287,6 +288,10 @@ def _shown_on(out: IO[str]):
 
 def _style(text: str, colour: bool, **style) -> str:
     return typer.style(text, **style) if colour else text
+
+
+# How much of a block's text explain's text format shows beside its label.
+EXPLAIN_TEXT_CHARS = 70
 
 
 def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
@@ -306,10 +311,11 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
             page = tagged.block.page
             by = " (the page holds no link: tagged by the plain-text model)" if item.model == PLAIN_TEXT_MODEL else ""
             out.write(f"{'' if n == 1 else chr(10)}# {_page_title(tagged.block)}{by}\n")
-        text = one_line(" ".join(tagged.block.text.split()))
+        text = " ".join(tagged.block.text.split())
+        cut = text[:EXPLAIN_TEXT_CHARS]  # (cut before escaping: an escape is never cut in two)
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
-                  f"{text[:70]}{own_mark('…', '...', out) if len(text) > 70 else ''}\n")
+                  f"{one_line(cut)}{own_mark('…', '...', out) if len(text) > len(cut) else ''}\n")
         for name, weight in item.evidence:
             out.write(f"    {weight:+.2f}  {escaped_for(name, out)}\n")
     return n

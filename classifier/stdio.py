@@ -79,6 +79,8 @@ def guard_std_streams() -> None:
             os.fstat(fd)
         except OSError:
             os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)  # takes the lowest free fd: this one
+    if sys.stderr is None:  # started with stderr closed: progress and warnings go nowhere, not to stdout
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     if sys.stdout is None:
         sys.stdout = _ClosedStream()
     elif _is_utf8(getattr(sys.stdout, "encoding", None)) and hasattr(sys.stdout, "reconfigure"):

@@ -441,3 +441,17 @@ def test_options_that_repeat_and_values_that_look_like_options_are_taken(small_m
     assert "Written by" in kept and "Ukraine welcomes" in kept  # a byline and the story: both --keep taken
     result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(small_model_path), "-m", "shipped", "-q"])
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("environment, coloured", [({}, True), ({"NO_COLOR": "1"}, False), ({"NO_COLOR": ""}, True),
+                                                   ({"TERM": "dumb"}, False)])
+def test_colour_is_for_terminals_that_want_it(monkeypatch, environment, coloured):
+    from classifier.cli import wants_colour
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    terminal = type("Terminal", (), {"isatty": lambda self: True})()
+    assert wants_colour(terminal) is coloured
+    assert wants_colour(type("Pipe", (), {"isatty": lambda self: False})()) is False

@@ -216,3 +216,18 @@ def test_control_characters_of_a_page_are_escaped_on_a_terminal_and_kept_in_a_fi
         write(terminal), write(file)
         assert shown in terminal.getvalue() and "\x1b" not in terminal.getvalue()
         assert text in file.getvalue()
+    terminal, file = Terminal(), _io.StringIO()  # CSV: a cell's text escaped on a terminal only, quoted as ever
+    write_tagged(tagged, terminal, "csv"), write_tagged(tagged, file, "csv")
+    assert '"Story \\x1b]0;pwned\\x07 and \\x1b[2J,\ttabbed\nsecond line"' in terminal.getvalue()
+    assert "\x1b" not in terminal.getvalue() and text in file.getvalue()
+
+
+def test_convert_escapes_a_pages_control_characters_on_a_terminal(tmp_path, monkeypatch):
+    import classifier.cli as cli
+    from typer.testing import CliRunner
+
+    page = tmp_path / "ansi.txt"
+    page.write_text("Story \x1b]0;pwned\x07 here.\n\nSecond.\n", encoding="utf-8")
+    monkeypatch.setattr(cli, "shown_on", lambda out: lambda text: text.replace("\x1b", "\\x1b").replace("\x07", "\\x07"))
+    result = CliRunner().invoke(cli.app, ["convert", str(page)])
+    assert result.stdout == "Story \\x1b]0;pwned\\x07 here.\n\nSecond.\n"

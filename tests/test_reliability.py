@@ -393,6 +393,17 @@ def test_14_closed_stdout(tmp_path, small_model_path):
     assert out.read_text(encoding="utf-8").startswith("=== p\n")
 
 
+def test_14_closed_stderr(tmp_path, small_model_path):
+    page, out = write(tmp_path / "p.txt"), tmp_path / "out.jsonl"
+    done = subprocess.run(shlex.join(map(str, command("tag", page, "-m", small_model_path, "-o", out))) + " 2>&-",
+                          shell=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert done.returncode == 0  # (its progress and notices go nowhere)
+    assert [json.loads(line)["page"] for line in out.read_text(encoding="utf-8").splitlines()][:1] == ["p"]
+    done = subprocess.run(shlex.join(map(str, command("tag", page, "--no-such-option"))) + " 2>&-", shell=True,
+                          stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (2, "")  # a usage error is not written into the data stream
+
+
 def _started(args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(command(*args), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, preexec_fn=ctrl_c_restored, **kwargs)
