@@ -15,6 +15,7 @@ import math
 import os
 import re
 import sys
+import unicodedata
 import warnings
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
@@ -501,9 +502,8 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
             label = None
         else:
             label = label.strip()
-            if not label.isprintable():  # an ESC or a line break would be printed as it is in every output
-                raise DataFormatError(f"{where}: 'label' {short_repr(label)} holds a control character or line "
-                                      "break; a label is a name, e.g. body")
+            if not is_label_name(label):  # an ESC or a line break would be printed as it is in every output
+                raise DataFormatError(f"{where}: {unprintable_label(label)}")
     url = record.get("url") or None  # (blocktag's own JSONL and CSV carry a page's url: kept when read back)
     if url is not None and not isinstance(url, str):
         raise DataFormatError(f"{where}: 'url' must be a string, got {short_repr(url)}")
@@ -586,6 +586,23 @@ def _as_weight(value: object, where: str) -> float:
         raise DataFormatError(f"{where}: 'weight' must be a number above 0 and at most {MAX_WEIGHT:g} (how much "
                               f"the block counts in training), got {short_repr(value)}")
     return weight
+
+
+# Unicode's control characters and line and paragraph separators: no label holds one. (A
+# no-break space, a zero-width joiner or a soft hyphen may be in a name.)
+_NOT_IN_NAMES = frozenset({"Cc", "Zl", "Zp"})
+
+
+def is_label_name(label: object) -> bool:
+    """Whether ``label`` is a label's name: a non-empty string with no control character or
+    line break (which every output would print as it is: an ESC sequence to a terminal)."""
+    return (isinstance(label, str) and bool(label)
+            and not any(unicodedata.category(c) in _NOT_IN_NAMES for c in label))
+
+
+def unprintable_label(label: object) -> str:
+    """What is said of a label :func:`is_label_name` refuses."""
+    return f"the label {short_repr(label)} holds a control character or line break; a label is a name, e.g. body"
 
 
 def short_repr(value: object, limit: int = 40) -> str:

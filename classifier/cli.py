@@ -11,6 +11,7 @@ import gc
 import json
 import math
 import os
+import re
 import sys
 import time
 import warnings
@@ -176,6 +177,15 @@ def fail(message: str) -> typer.Exit:
     typer.echo(f"Error: {one_line(str(message))}", err=True)
     return typer.Exit(1)
 
+
+
+def _check_source_date_epoch() -> None:
+    """Before scikit-learn is imported: a SOURCE_DATE_EPOCH that is not a number of seconds
+    would crash numpy's import (its f2py reads it) with a traceback."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and not re.fullmatch(r"[0-9]+", epoch):
+        raise fail(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; set it to one (e.g. "
+                   "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or unset it")
 
 
 def wants_colour(stream) -> bool:
@@ -384,10 +394,12 @@ def _file_name(value: str) -> Path:
 
 def _json_name(value: str) -> Path:
     """--json's file name, or ``-`` for standard output (the tables then go to stderr)."""
-    return Path(STDOUT_NAME) if value == STDOUT_NAME else _file_name(value)
+    return JSON_TO_STDOUT if value == STDOUT_NAME else _file_name(value)
 
 
 STDOUT_NAME = "-"
+# What --json - stands for: this object itself, not a path that reads "-" (--json ./- is a file).
+JSON_TO_STDOUT = Path(STDOUT_NAME)
 
 
 def _refuse_dash(value: str, hint: str = "", param_hint: str | None = None) -> None:
@@ -684,6 +696,7 @@ def train_cli(
     if jobs != 1 and not plain_text_model:
         raise fail("--jobs fits the main and the plain-text model at once: with --no-plain-text-model there is one "
                    "model to fit; drop --jobs")
+    _check_source_date_epoch()
     with user_errors():
         from .extras import require
 
@@ -806,7 +819,7 @@ def evaluate_cli(
 
 def _json_target(json_path: Path | None) -> tuple[bool, Path | None]:
     """Whether --json is standard output, and the file it names otherwise."""
-    if json_path is not None and str(json_path) == STDOUT_NAME:
+    if json_path is JSON_TO_STDOUT:
         return True, None
     return False, json_path
 
@@ -941,6 +954,7 @@ def cv_cli(
 
     json_out, json_path = _json_target(json_path)
     check_file_kind(json_path, "--json", "JSON", {".json": "json"})
+    _check_source_date_epoch()
     with user_errors():
         check_outputs([json_path], data)  # before the work, not after it
         settings = parse_params(param or [])

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .blocks import Block
+from .blocks import Block, is_label_name
 from .measures import POSITION_FEATURES, context_matrix
 from .ngrams import NgramCounter, tfidf_cells
 from .registry import NgramFeature, feature
@@ -320,7 +320,7 @@ class CompiledModel:
         definition takes, and every array of the right shape, holding finite numbers (a
         scale above 0). A model that loads, tags sensibly."""
         if (len(self.classes) < 2 or len(set(self.classes)) != len(self.classes)
-                or not all(isinstance(c, str) and c and c.isprintable() for c in self.classes)):
+                or not all(is_label_name(c) for c in self.classes)):
             raise ValueError("its labels are not two or more distinct names (without control characters)")
         n_scores = 1 if len(self.classes) == 2 else len(self.classes)
         offset = 0

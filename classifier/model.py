@@ -225,7 +225,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if y.dtype.kind not in "iu" and self.trim_edges > 0 and not EDGE_CHROME_LABELS & set(y.tolist()):
             warnings.warn(f"trim_edges={self.trim_edges:g}: the copies with a page's edges trimmed cut its "
                           f"{' and '.join(sorted(EDGE_CHROME_LABELS))} blocks, and these labels have neither, so "
-                          "none are made; give --param trim_edges=0 to say so", stacklevel=2)
+                          "none are made; give trim_edges=0 (--param trim_edges=0) to say so", stacklevel=2)
         # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
         # possible on the machine (see ``tol``).
         with threadpool_limits(limits=1):
@@ -608,10 +608,12 @@ def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: 
 def created_time() -> str:
     """When a model is made: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds variable)
     when it is set, so that a rebuild can be checked byte for byte."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     when = datetime.now(timezone.utc)
     if epoch:
         try:
+            if not re.fullmatch(r"[0-9]+", epoch):  # (ASCII digits, as reproducible-builds.org says)
+                raise ValueError(epoch)
             when = datetime.fromtimestamp(int(epoch), timezone.utc)
         except (ValueError, OverflowError, OSError):
             warnings.warn(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds; the model's time is now's",

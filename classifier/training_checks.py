@@ -11,7 +11,7 @@ import difflib
 import re
 from typing import Iterable, Sequence
 
-from .blocks import GUIDE_LABELS, Block, check_page_order
+from .blocks import GUIDE_LABELS, Block, check_page_order, is_label_name, unprintable_label
 from .errors import TrainingError
 
 # Fewer blocks than this cannot show a model what a page looks like.
@@ -32,10 +32,9 @@ def check_trainable(blocks: Sequence[Block], source: str = "training data") -> N
     if unlabelled is not None:
         raise TrainingError(f"{source}: block {unlabelled.index} of page {unlabelled.page!r} has no label")
     labels = {b.label for b in blocks}
-    unprintable = next((label for label in labels if not str(label).isprintable()), None)
+    unprintable = next((label for label in labels if isinstance(label, str) and not is_label_name(label)), None)
     if unprintable is not None:  # a model's labels are printed in every output
-        raise TrainingError(f"{source}: the label {unprintable!r} holds a control character or line break; a label is "
-                            "a name, e.g. body")
+        raise TrainingError(f"{source}: {unprintable_label(unprintable)}")
     if len(labels) < 2:
         raise TrainingError(
             f"{source}: every block is labelled {blocks[0].label!r}; a model needs blocks of at least two labels"

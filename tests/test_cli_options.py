@@ -333,6 +333,10 @@ def test_info_shows_a_models_metadata_of_any_shape_a_caller_or_a_hand_wrote(smal
     assert info({**meta, "pages": None})["Trained on"].startswith(f"? pages, {meta['blocks']:,} blocks")
     as_json = json.loads(info({**meta, "params": {**meta["params"], "C": float("nan")}}, "--json"))
     assert as_json["settings"]["C"] == "nan"
+    # a hand-edited field's escape sequences and line breaks are shown escaped, one line a field
+    lines = info({**meta, "created": "2026\x1b]0;pwned\x07", "sources": {"mine": "x.jsonl\nSettings  forged"}})
+    assert lines["Created"] == "2026\\x1b]0;pwned\\x07" and "\x1b" not in str(lines)
+    assert lines["Sources"] == "mine: x.jsonl\\nSettings  forged" and lines["Settings"].startswith("C=4")
 
 def test_info_on_a_file_that_is_no_model_is_one_line(tmp_path):
     bad = tmp_path / "m.npz"
@@ -455,3 +459,22 @@ def test_colour_is_for_terminals_that_want_it(monkeypatch, environment, coloured
     terminal = type("Terminal", (), {"isatty": lambda self: True})()
     assert wants_colour(terminal) is coloured
     assert wants_colour(type("Pipe", (), {"isatty": lambda self: False})()) is False
+
+
+def test_a_warning_is_one_line_and_said_once(monkeypatch, capsys):
+    from classifier import cli
+
+    monkeypatch.setattr(cli, "_warned", set())
+    for _ in range(2):
+        cli._show_warning(UserWarning("lbfgs failed to converge.\n\nIncrease the number of iterations."), UserWarning,
+                          "x.py", 1)
+    cli._show_warning(UserWarning("another"), UserWarning, "x.py", 2)
+    assert capsys.readouterr().err == ("Warning: lbfgs failed to converge. Increase the number of iterations.\n"
+                                       "Warning: another\n")
+
+
+def test_json_dash_in_a_folder_is_a_file_not_stdout(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "--json", "./-", "-q"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "-").read_text(encoding="utf-8"))["blocks"] == 31 and not result.stdout.startswith("{")

@@ -5,8 +5,11 @@ import warnings
 import numpy as np
 import sklearn.base
 import pytest
+from typer.testing import CliRunner
 
 from classifier import Block, BlockClassifier, ModelError, TrainingError, WorkerError, load_model, train
+from classifier.cli import app
+from conftest import SEED_LABELS
 from classifier.model import (
     ELEMENT_PAGE_SUFFIX, LINKLESS_PAGE_SUFFIX, TRIMMED_PAGE_SUFFIX, training_data_hash, with_element_pages,
     with_linkless_pages, with_trimmed_pages,
@@ -488,7 +491,7 @@ def test_trimmed_copies_asked_of_labels_without_chrome_are_said_to_be_none(corpu
     labels = [renamed.get(b.label, b.label) for b in corpus_blocks]
     with pytest.warns(UserWarning, match=r"^trim_edges=0.5: the copies with a page's edges trimmed cut its other and "
                                          r"promotion blocks, and these labels have neither, so none are made; give "
-                                         r"--param trim_edges=0 to say so$"):
+                                         r"trim_edges=0 \(--param trim_edges=0\) to say so$"):
         asked = BlockClassifier(trim_edges=0.5).fit(corpus_blocks, labels)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -506,8 +509,15 @@ def test_a_label_with_a_control_character_is_refused(corpus_blocks, tmp_path, la
     path.write_text(json.dumps({"page": "a", "index": 0, "text": "Rain.", "label": label}) + "\n", encoding="utf-8")
     from classifier.blocks import read_labelled
     from classifier.errors import DataFormatError
-    with pytest.raises(DataFormatError, match=r"labels.jsonl:1: 'label' .* holds a control character or line break"):
+    with pytest.raises(DataFormatError, match=r"labels.jsonl:1: the label .* holds a control character or line break"):
         list(read_labelled([path]))
+
+
+@pytest.mark.parametrize("label", ["main\u00a0text", "متن\u200cاصلی", "co\u00adop", "👩\u200d💻"])
+def test_a_label_with_a_no_break_space_or_a_joiner_is_a_name(corpus_blocks, tmp_path, label):
+    blocks = [dataclasses.replace(b, label=label) if b.label == "caption" else b for b in corpus_blocks[:300]]
+    path = train(blocks, plain_text_model=False).save(tmp_path / "m.npz")
+    assert label in load_model(path).labels
 
 
 def test_a_model_made_under_source_date_epoch_is_the_same_file_each_time(corpus_blocks, monkeypatch):
@@ -516,6 +526,11 @@ def test_a_model_made_under_source_date_epoch_is_the_same_file_each_time(corpus_
     second = train(corpus_blocks[:400], plain_text_model=False)
     assert first.metadata["created"] == "2023-11-14T22:13:20+00:00"
     assert first.to_bytes() == second.to_bytes()
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
-    with pytest.warns(UserWarning, match="SOURCE_DATE_EPOCH='yesterday' is not a number of seconds"):
-        train(corpus_blocks[:400], plain_text_model=False)
+    for odd in ("yesterday", "\u0663", "1_700_000_000"):  # (ASCII digits only, as reproducible-builds.org says)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", odd)
+        with pytest.warns(UserWarning, match=f"SOURCE_DATE_EPOCH={odd!r} is not a number of seconds"):
+            train(corpus_blocks[:400], plain_text_model=False)
+    result = CliRunner().invoke(app, ["train", str(SEED_LABELS), "-o", "never.npz"])
+    assert (result.exit_code, result.output) == (1, "Error: SOURCE_DATE_EPOCH='1_700_000_000' is not a number of seconds "
+                                                    "since 1970; set it to one (e.g. SOURCE_DATE_EPOCH=$(git log -1 "
+                                                    "--format=%ct)) or unset it\n")

@@ -259,8 +259,7 @@ def _mhtml_document(data: bytes, source: str) -> tuple[bytes | str, str | None]:
     for part in [main] if main is not None else pages[:1]:
         payload = part.get_payload(decode=True) or b""
         url = _header_text(part.get("Content-Location") or message.get("Snapshot-Content-Location"))
-        decoded = header_decoded(payload, part.get_content_charset())  # (not in it: the page's own <meta> decides)
-        return (payload if decoded is None else decoded), url
+        return response_decoded(payload, part.get_content_charset()), url
     raise InputError(f"{source}: is an MHTML archive with no HTML page in it")
 
 
@@ -366,6 +365,23 @@ def _webarchive_page(data: bytes, source: str) -> tuple[bytes | str, str | None]
     decoded = header_decoded(body, encoding if isinstance(encoding, str) else None)  # (a damaged name: the page's own)
     url = main.get("WebResourceURL")
     return (body if decoded is None else decoded), (url if isinstance(url, str) else None)
+
+
+def response_decoded(data: bytes, charset: str | None) -> str | bytes:
+    """A response's (or a saved part's) body as browsers read it: in its header's charset;
+    where the body is not in it, as the page's own ``<meta charset>`` (or UTF-8) says,
+    returned as bytes for :func:`decode_html` to read; else still in the header's charset,
+    a bad byte or a character cut short as U+FFFD (a crawler's size limit cuts mid-character)."""
+    decoded = header_decoded(data, charset)
+    if decoded is not None:
+        return decoded
+    encoding = known_encoding(charset, in_page=False) if charset else None
+    if encoding is None or declared_charset(data) or _is_utf8(data):
+        return data
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:  # a codec that is not a text encoding ("base64")
+        return data
 
 
 def header_decoded(data: bytes, charset: str | None) -> str | None:

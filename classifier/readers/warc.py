@@ -7,10 +7,12 @@ memory holds one record at a time.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gzip
 import logging
 import os
+import re
 import warnings
 import zlib
 from pathlib import Path
@@ -22,7 +24,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
-from .html import decode_html, empty_page_hint, header_decoded, html_to_text, is_json_document
+from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
@@ -161,7 +163,7 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
-        raise InputError(f"{path}: is not a readable {_kind(path)} file ({_reason(exc)})") from None
+        raise InputError(f"{path}: is not a readable {_kind(path)} file ({_reason(exc, _kind(path))})") from None
 
 
 def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> bytes | None:
@@ -221,11 +223,15 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
             raw.seek(0)
             if not head or (str(path).lower().endswith(".gz") and len(head) < MIN_GZIP_BYTES):
                 raise EOFError  # an empty file, or a gzip header cut short: a failed download
-            stream = _decompressed(raw)
-            records = _archive(stream, path)
+            body_stream = _Tail(_decompressed(raw))
+            records = _archive(body_stream, path)
             try:
                 for record in records:
                     _check_format(record)
+                    length = record.rec_headers.get_header("Content-Length")
+                    if length is not None and not length.strip().isdigit():  # (warcio reads "" as 0)
+                        raise ValueError(f"a record whose Content-Length is {length.strip()!r}, not a number: "
+                                         "damaged, or cut short")
                     while record.raw_stream.read(CHECK_CHUNK_BYTES):  # (its bytes only: bodies are undone when read)
                         pass
                     limit = getattr(record.raw_stream, "limit", None)  # what the header promised and is unread
@@ -234,13 +240,18 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
                     if limit:  # bytes its header promised and the file lacks
                         raise EOFError
                     whole += 1
-                    if stream is raw:
-                        records.read_to_end()  # (its end, for the check below)
-                        end = records.get_record_offset() + records.get_record_length()
-            except Exception:
-                if not _cut_short(stream):  # (else warcio failed on the half record: it is cut short)
+                    records.read_to_end()  # (its end, for the check below)
+                    end = records.get_record_offset() + records.get_record_length()
+            except (AttributeError, TypeError, KeyError):  # warcio's own failure on a record it cannot parse
+                if not body_stream.starts_record_after(end):  # (else a header cut short at the file's end)
                     raise
-            if _cut_short(stream) or (stream is raw and _more_after(raw, end)):
+                raise EOFError from None
+            except Exception:
+                # (warcio failed on the half record at the file's end: it is cut short)
+                if not (_cut_short(body_stream) or body_stream.starts_record_after(end)):
+                    raise
+                raise EOFError from None
+            if _cut_short(body_stream) or body_stream.starts_record_after(end):
                 raise EOFError
             if records.err_count:
                 warnings.warn(f"{path}: {records.err_count} record(s) not followed by the blank line that ends a "
@@ -252,19 +263,60 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
                          "crawl?); fetch it again") from None
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
         where = f"after {whole} whole record(s): " if whole else ""  # (where to look in a file of gigabytes)
-        raise InputError(f"{path}: is not a readable {_kind(path)} file ({where}{_reason(exc)})") from None
-    except (AttributeError, TypeError, KeyError):  # warcio's own failure on a record it cannot parse
+        raise InputError(f"{path}: is not a readable {_kind(path)} file ({where}{_reason(exc, _kind(path), whole)})") from None
+    except (AttributeError, TypeError, KeyError):  # (raised again above: not a header cut short)
         raise InputError(f"{path}: is not a readable {_kind(path)} file (record {whole} is malformed: a header missing or "
                          "garbled, e.g. no WARC-Target-URI)") from None
 
 
-def _more_after(raw, end: int) -> bool:
-    """Whether a plain file holds the start of another record after its last whole one, at
-    ``end``: a record's header cut short, which warcio takes for the end of the archive.
-    (A few bytes of the last record itself may be there, when its Content-Length is off.)"""
-    raw.seek(end)
-    rest = raw.read(CHECK_CHUNK_BYTES).lstrip()
-    return rest.startswith(WARC_LINE) or bool(rest) and WARC_LINE.startswith(rest)
+_CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*([0-9]+)", re.IGNORECASE | re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+class _Tail:
+    """A stream as warcio reads it, with the last ``TAIL_BYTES`` or more it read kept: what
+    follows the last whole record, where warcio takes a header cut short for the end."""
+
+    TAIL_BYTES = 65536  # more than any record's header
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._chunks: collections.deque[bytes] = collections.deque()
+        self._kept = self.total = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self.total += len(data)
+        self._chunks.append(data)
+        self._kept += len(data)
+        while self._chunks and self._kept - len(self._chunks[0]) >= self.TAIL_BYTES:
+            self._kept -= len(self._chunks.popleft())
+        return data
+
+    def starts_record_after(self, end: int) -> bool:
+        """Whether the stream ends, within a header's worth of ``end`` (the last whole
+        record's end), on the start of a record whose header never ends: a header cut short.
+        (Blank lines may come first, or a few bytes of that record, when its Content-Length
+        is off.)"""
+        rest = self._stream.read(self.TAIL_BYTES + 1)  # (nothing, when warcio read it all)
+        self.total += len(rest)
+        if len(rest) > self.TAIL_BYTES:
+            return False  # not the file's end: warcio failed on a record in the middle
+        kept = b"".join(self._chunks) + rest
+        start = self.total - len(kept)
+        if end < start:
+            return False  # more than a header's worth after it: no header cut short
+        tail = kept[end - start:].lstrip()
+        if not (tail.startswith(WARC_LINE) or bool(tail) and WARC_LINE.startswith(tail[:len(WARC_LINE)])):
+            return False
+        ended = _HEADER_END.search(tail)
+        if not ended:
+            return True  # a header that never ends
+        length = _CONTENT_LENGTH.search(tail, 0, ended.start())  # a header that ends: cut short if its body is
+        return bool(length) and len(tail) - ended.end() < int(length.group(1))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 class _Decompressed:
@@ -363,12 +415,9 @@ def _body(record, limit: int) -> bytes:
 
 def _decode(record, payload: bytes, source: str) -> str:
     # As browsers read a response: a byte-order mark first, then the HTTP header's charset
-    # (unless the body is not in it: a server's default label), then the page's own.
-    if not text_encoding(payload, ""):
-        decoded = header_decoded(payload, _header_charset(record))
-        if decoded is not None:
-            return decoded
-    return decode_html(payload, source=source, hint=False)
+    # (unless the body is not in it and the page names its own: a server's default label).
+    decoded = payload if text_encoding(payload, "") else response_decoded(payload, _header_charset(record))
+    return decoded if isinstance(decoded, str) else decode_html(decoded, source=source, hint=False)
 
 
 def _header_charset(record) -> str | None:
@@ -380,7 +429,9 @@ def _header_charset(record) -> str | None:
     return None
 
 
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ArchiveLoadFailed) and "Unknown archive format" in str(exc):
-        return "it does not start with a WARC record: not a WARC file, or damaged"  # (warcio quotes the bytes)
+def _reason(exc: Exception, kind: str = "WARC", whole: int = 0) -> str:
+    if isinstance(exc, ArchiveLoadFailed) and "Unknown archive format" in str(exc):  # (warcio quotes the bytes)
+        if whole:  # a record after whole ones that is none: a half record at the end, or damage
+            return f"then something that is no {kind} record: damaged, or cut short"
+        return f"it does not start with a {kind} record: not a {kind} file, or damaged"
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
