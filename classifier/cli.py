@@ -469,6 +469,7 @@ def tag_cli(
 ) -> None:
     """Tag every block of scraped pages.
 
+    \b
     Example: blocktag tag page.txt --keep body
     """
     if output_arg is not None:  # (a str, not parsed by _file_name: it may name a folder)
@@ -631,6 +632,7 @@ def convert_cli(
 
     With several pages, each comes under a '==> page <==' line.
 
+    \b
     Example: blocktag convert page.html
     """
     from itertools import chain
@@ -687,8 +689,10 @@ def train_cli(
 ) -> None:
     """Train a model on labelled blocks and save it.
 
+    \b
     Example: blocktag train training/data/*.jsonl --output my.npz
 
+    \b
     Example: blocktag train my_labels.jsonl --with-corpus --output mine.npz
     """
     if weight is not None and not with_corpus:
@@ -767,9 +771,11 @@ def evaluate_cli(
 ) -> None:
     """Score models on labelled blocks: accuracy, per-label precision/recall/F1, macro-F1, confusion matrix.
 
+    \b
     Example: blocktag evaluate held_out.jsonl --json scores.json
 
-    Example: blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html (the report needs blocktag[report])
+    \b
+    Example (the report needs blocktag[report]): blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import json_text, render_html, write_files
@@ -947,6 +953,7 @@ def cv_cli(
 ) -> None:
     """Cross-validate the training recipe, grouped so no page (or site) is in both train and test folds.
 
+    \b
     Example: blocktag cv training/data/*.jsonl --folds 5 --group file
     """
     from .evaluation import cross_validate, cross_validation_splits
@@ -1005,6 +1012,7 @@ def explain_cli(
 ) -> None:
     """Show why each block got its label: confidence, runner-up, and the features that pushed it there most.
 
+    \b
     Example: blocktag explain page.txt --top 3
     """
     from .explain import explain_pages
@@ -1044,6 +1052,7 @@ def suggest_cli(
 ) -> None:
     """Pick the pages most worth labelling: the least certain, unlike each other; written pre-labelled, best first.
 
+    \b
     Example: blocktag suggest crawl/ --pages 10 -o to_label.jsonl
     """
     fmt = output_format(fmt, None if output is None else str(output), SuggestFormat, SuggestFormat.jsonl,
@@ -1112,6 +1121,7 @@ def label_cli(
     Saves after every page and resumes where it stopped. From a pipe it reads one answer
     a line (an empty line accepts).
 
+    \b
     Example: blocktag label to_label.jsonl
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
@@ -1175,6 +1185,7 @@ def info_cli(
 ) -> None:
     """Show what a model is: its labels, training data, settings and the versions that made it.
 
+    \b
     Example: blocktag info -m my.npz
     """
     with user_errors():

@@ -40,6 +40,10 @@ def test_every_command_has_help_with_an_example_and_no_python_types():
         assert "Example: blocktag " + name in result.output, name
         for leftover in ("<list[", "<Path>", "list[str]", "{inputs}", "{data}", "PathLike"):
             assert leftover not in result.output, (name, leftover)
+        # each example is one line as written, to copy and paste, however narrow the terminal
+        examples = [line.strip() for line in _commands()[1][name].help.splitlines() if line.strip().startswith("Example")]
+        narrow = runner.invoke(app, [name, "--help"], terminal_width=40).output.splitlines()
+        assert examples and all(example in (line.strip() for line in narrow) for example in examples), name
 
 
 def test_a_value_outside_the_choices_names_them():
