@@ -10,22 +10,28 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
+import shutil
+import tempfile
 import threading
 import warnings
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from .blocks import Block, page_blocks
 from .errors import BlocktagError, ClusterError, InputError
 from .extras import require
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, shipped_model_path
-from .readers.pages import nothing_to_tag, read_pages
+from .output import jsonl_batch
+from .readers.pages import named_apart, next_name, nothing_to_tag, read_pages
 from .sources import STDIN, expand_arguments
 from .segmentation import DEFAULT_SPLIT
 from .tagging import Tagger
 
 DEFAULT_FILES_PER_PARTITION = 64
+# How long connecting to a scheduler, and waiting for its first worker, may take.
+CONNECT_SECONDS = 10
 
 
 def _require_dask():
@@ -42,13 +48,23 @@ def connect(address: str):
     from dask.distributed import Client
 
     try:
-        return Client(address, timeout="10s")
+        client = Client(address, timeout=f"{CONNECT_SECONDS}s")
     except ValueError as exc:  # no port, an unknown scheme: distributed parses the address first
         raise ClusterError(f"{address}: is no Dask scheduler address ({exc}); give one such as "
                            "tcp://10.0.0.5:8786") from None
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); check the address, "
                            "or start one with: dask scheduler") from None
+    except Exception as exc:  # something else answered there (it sent bytes Dask read as a huge message)
+        raise ClusterError(f"{address}: what answers there is no Dask scheduler ({type(exc).__name__}); check the "
+                           "address") from None
+    try:  # a scheduler with no workers would take the work and never do it
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+    except (TimeoutError, OSError):
+        client.close()
+        raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined in {CONNECT_SECONDS} s); "
+                           "start one with: dask worker " + address) from None
+    return client
 
 
 def _as_blocks(page) -> list[Block]:
@@ -97,36 +113,75 @@ def _shipped(model: ModelBundle | str | Path | None, client):
     return path, (Path(path) if path else shipped_model_path()).stat().st_mtime
 
 
-def _read_partition(sources: Iterable[tuple[str, str]], encoding: str, split: str) -> list[list[Block]]:
-    """The pages of (path, page name) pairs, as ``iter_pages`` reads them."""
-    pages = []
-    for path, page in sources:
-        read = list(read_pages(path, encoding, page, split))
-        if not read:  # said, as iter_pages says it
+def _read_partition(sources: Iterable[tuple[str, str]], encoding: str, split: str, edges: dict) -> Iterator[list[Block]]:
+    """The pages of (path, page name) pairs, as ``iter_pages`` reads them, lazily; ``edges``
+    gets what the caller needs to name pages apart across partitions as ``iter_pages`` does
+    (``first``: the first page's name; ``first_input_blocks``: the blocks the first input
+    gave; ``last``: the last page's name)."""
+    last = [None]
+    for k, (path, page) in enumerate(sources):
+        empty = True
+        for read in named_apart(read_pages(path, encoding, page, split), last):
+            if read:
+                edges.setdefault("first", read[0].page)
+                if k == 0:
+                    edges["first_input_blocks"] = edges.get("first_input_blocks", 0) + len(read)
+            empty = False
+            yield read
+        if empty:  # said, as iter_pages says it
             warnings.warn(nothing_to_tag(path), stacklevel=2)
-        pages.extend(read)
-    return pages
+    edges["last"] = last[0]
 
 
-def _write_shard(records: list[dict], path: str) -> str:
-    with atomic_write(path) as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    return path
-
-
-def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, model, path: str) -> tuple[str, list[str]]:
-    """Read, tag and write one partition's files ((path, page name) pairs) as one shard;
-    returns its path and what reading them warned of (a skipped record, an empty page), for
-    the caller to say: a worker's own log is no place a user looks."""
+def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, model, path: str) -> tuple[str, dict, list[str]]:
+    """Read, tag and write one partition's files ((path, page name) pairs) as one shard, a
+    page at a time (memory holds a batch of pages, not the partition); returns its path, its
+    pages' names at its edges (:func:`_read_partition`) and what reading them warned of (a
+    skipped record, an empty page), for the caller to say: a worker's own log is no place a
+    user looks."""
     said: list[str] = []
+    edges: dict = {}
     _SAID.said = said
     _catch_warnings()
     try:
-        _write_shard(_tag_partition(_read_partition(sources, encoding, split), model), path)
+        if isinstance(model, tuple):  # (path, mtime): load it here rather than ship it
+            model = _model_on_worker(*model)
+        with atomic_write(path) as handle:
+            for batch in Tagger(model).tag_batches(_read_partition(sources, encoding, split, edges)):
+                handle.write(jsonl_batch(batch))
     finally:
         _SAID.said = None
-    return path, said
+    return path, edges, said
+
+
+def _name_apart_across(written: list[tuple[str, dict, list[str]]]) -> None:
+    """Pages named as the page before them across two shards (the last of one partition, the
+    first input's of the next), named apart in that shard as ``iter_pages`` names them
+    within a run: its first input's pages of that name get ``x#2``."""
+    last = None
+    for path, edges, _ in written:
+        name = edges.get("first")
+        if name is not None and name == last:
+            last = _rename_leading(Path(path), name, next_name(name), edges.get("first_input_blocks", 0))
+        elif edges.get("last") is not None:
+            last = edges["last"]
+
+
+def _rename_leading(path: Path, name: str, new: str, blocks: int) -> str:
+    """Rename ``name`` to ``new`` in the first ``blocks`` records of a shard, rewritten
+    atomically (a rare case: two inputs of one page name meeting at a partition's edge);
+    returns the shard's last page name."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    page = name
+    with atomic_write(path) as handle:
+        for k, line in enumerate(lines):
+            record = json.loads(line)
+            if k < blocks and record.get("page") == name:
+                record["page"] = new
+                line = json.dumps(record, ensure_ascii=False) + "\n"
+            page = record.get("page")
+            handle.write(line)
+    return page
 
 
 # Warnings raised by a task of this thread go to its list (a worker runs tasks in several
@@ -180,11 +235,46 @@ def tag_files_on_dask(
     files = [(str(Path(source.path).absolute()), source.page) for source in sources]
     out = prepare_output_folder(output_dir).absolute()  # new or empty: an earlier run's shards would mix with these
     shipped = _shipped(model, client)
-    parts = [files[i:i + files_per_partition] for i in range(0, len(files), files_per_partition)]
-    writes = [dask.delayed(_shard_of_files)(part, encoding, split, shipped, str(out / f"part-{i:05d}.jsonl"))
-              for i, part in enumerate(parts)]
-    written = client.compute(writes, sync=True) if client is not None else dask.compute(*writes)
-    for _, said in written:  # in input order, as the shards are
-        for message in said:
-            warnings.warn(message, stacklevel=2)
-    return [Path(path) for path, _ in written]
+    # The workers write into a folder of their own inside it, moved into place once every
+    # shard is whole: a run that fails or is stopped leaves no shards (a task still running
+    # then finds its folder gone, and writes nothing).
+    staging = Path(tempfile.mkdtemp(prefix=".blocktag-shards-", dir=out))
+    try:
+        parts = [files[i:i + files_per_partition] for i in range(0, len(files), files_per_partition)]
+        writes = [dask.delayed(_shard_of_files)(part, encoding, split, shipped, str(staging / f"part-{i:05d}.jsonl"))
+                  for i, part in enumerate(parts)]
+        written = _computed(writes, client)
+        _name_apart_across(written)
+        shards = []
+        for path, _, said in written:  # in input order, as the shards are
+            for message in said:
+                warnings.warn(message, stacklevel=2)
+            shards.append(Path(path).replace(out / Path(path).name))
+        return shards
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _computed(writes: list, client) -> list:
+    """Every shard written, in order; a worker lost on the way (killed, out of memory, on
+    every retry the scheduler allows) is a :class:`ClusterError`, and the work left is
+    cancelled when the run stops (an error, Ctrl-C)."""
+    dask = _require_dask()
+    if client is None:
+        return list(dask.compute(*writes))
+    from distributed import KilledWorker
+
+    futures = client.compute(writes)
+    try:
+        return client.gather(futures)
+    except KilledWorker as exc:
+        raise ClusterError(f"a Dask worker died while tagging its share ({exc.args[0] if exc.args else 'a task'}; "
+                           "killed, or out of memory?); give the workers more memory, or fewer files a partition")\
+            from None
+    except (KeyboardInterrupt, SystemExit):
+        # Stopped (Ctrl-C, SIGTERM): the client's waits left behind end with an exception
+        # asyncio would print, each with its traceback, as they are collected.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        raise
+    finally:
+        client.cancel(futures)  # (done ones are kept as they are; the rest stop)

@@ -216,3 +216,60 @@ def test_no_large_graph_warning(client, small_model, small_model_path, tmp_path)
                 tag_files_on_dask([SEED_PAGE, SEED_PAGE], tmp_path / f"out{k}", client=client, model=model,
                                   files_per_partition=1)
             assert not [str(w.message) for w in caught if "large graph" in str(w.message)]
+
+
+@pytest.mark.parametrize("per_partition", [1, 3])
+def test_pages_of_one_name_from_two_inputs_are_named_apart_on_the_cluster_as_locally(client, small_model, tmp_path,
+                                                                                     per_partition):
+    from classifier.distributed import tag_files_on_dask
+
+    def page(name, text):
+        return {"page": name, "url": f"https://a.example/{text[:3]}", "text": f"{text}\n\nBy Ann Lee\n\nThe vote was close."}
+
+    inputs = [write_jsonl(tmp_path / "a.jsonl", [page("w", "One"), page("x", "Two")]),
+              write_jsonl(tmp_path / "b.jsonl", [page("x", "Three")]),  # after a's "x": named x#2
+              write_jsonl(tmp_path / "c.jsonl", [page("x", "Four"), page("z", "Five")])]  # after "x#2": stays x
+    shards = tag_files_on_dask(inputs, tmp_path / f"out{per_partition}", client=client, model=small_model,
+                               files_per_partition=per_partition)
+    remote = [json.loads(line) for shard in shards for line in shard.read_text(encoding="utf-8").splitlines()]
+    local = [t.to_record() for t in Tagger(small_model).tag_files(inputs)]
+    assert first_difference(remote, local) is None
+    assert [r["page"] for r in remote if r["index"] == 0] == ["w", "x", "x#2", "x", "z"]
+
+
+class _FailingClient:
+    """A client whose workers all die: what gather raises after the scheduler's retries."""
+
+    def compute(self, writes):
+        return writes
+
+    def gather(self, futures):
+        from distributed import KilledWorker
+
+        raise KilledWorker("_shard_of_files-3", "tcp://10.0.0.7:40000", 3)
+
+    def cancel(self, futures):
+        self.cancelled = futures
+
+
+def test_a_worker_lost_is_one_error_and_leaves_no_shards(small_model_path, tmp_path):
+    from classifier.distributed import tag_files_on_dask
+    from classifier.errors import ClusterError
+
+    out = tmp_path / "out"
+    failing = _FailingClient()
+    with pytest.raises(ClusterError, match=r"^a Dask worker died while tagging its share \(_shard_of_files-3; killed, or "
+                                           r"out of memory\?\); give the workers more memory, or fewer files a partition$"):
+        tag_files_on_dask([SEED_PAGE], out, client=failing, model=small_model_path)
+    assert list(out.iterdir()) == [] and failing.cancelled
+
+
+def test_a_scheduler_with_no_workers_is_said_not_waited_on(monkeypatch):
+    from classifier import distributed as module
+    from classifier.errors import ClusterError
+
+    monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
+    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as empty:
+        with pytest.raises(ClusterError, match=rf"^the Dask scheduler at {empty.scheduler_address} has no workers \(none "
+                                               rf"joined in 1 s\); start one with: dask worker "):
+            module.connect(empty.scheduler_address)

@@ -588,23 +588,14 @@ def iter_pages(
 
 def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable[[BlocktagError], None] | None,
                      split: str) -> Iterator[list[Block]]:
-    last = None  # the name of the last page given
+    last = [None]  # the name of the last page given
     for source in expand_arguments(inputs):
         try:
             if isinstance(source, BlocktagError):
                 raise source
             empty = True
-            renamed: dict[str, str] = {}
-            for page in read_pages(source.path, encoding, source.page, split):
-                name = page[0].page if page else None
-                if name is not None and (name in renamed or (empty and name == last)):
-                    # A page named as the page before it, from another input (two files of page
-                    # records naming a page alike): named apart, or every output would merge them.
-                    # (A long page's chunks, from one input, keep their one name.)
-                    new = renamed.setdefault(name, _next_name(name))
-                    page = [replace(block, page=new) for block in page]
+            for page in named_apart(read_pages(source.path, encoding, source.page, split), last):
                 empty = False
-                last = page[0].page if page else last
                 yield page
             if empty:  # said, not silently left out of the output
                 warnings.warn(nothing_to_tag(source.path), stacklevel=2)
@@ -614,7 +605,24 @@ def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable
             on_error(exc)
 
 
-def _next_name(name: str) -> str:
+def named_apart(pages: Iterable[list[Block]], last: list) -> Iterator[list[Block]]:
+    """One input's pages, a page named as the page before it (``last[0]``, the last page
+    name given, from another input: two files of page records naming a page alike) named
+    apart, ``x#2``, or every output would merge them; ``last[0]`` is kept up to date. (A long
+    page's chunks, from one input, keep their one name.)"""
+    renamed: dict[str, str] = {}
+    first = True
+    for page in pages:
+        name = page[0].page if page else None
+        if name is not None and (name in renamed or (first and name == last[0])):
+            new = renamed.setdefault(name, next_name(name))
+            page = [replace(block, page=new) for block in page]
+        first = False
+        last[0] = page[0].page if page else last[0]
+        yield page
+
+
+def next_name(name: str) -> str:
     """``name#2`` (``name#3`` after ``name#2``), as a file given twice is named."""
     stem, mark, number = name.rpartition("#")
     return f"{stem}#{int(number) + 1}" if mark and number.isdigit() else f"{name}#2"
