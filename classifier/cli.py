@@ -63,6 +63,8 @@ class _OptionsOnceGroup(TyperGroup):
 
 
 def _refuse_repeated_options(command, args: list[str]) -> None:
+    """A usage error for an option of ``command`` that takes one value (or a flag) given twice
+    in its ``args`` (``-m a -m b``, ``-q --quiet``, ``--quiet --no-quiet``)."""
     options = {}
     for param in command.params:
         if getattr(param, "param_type_name", None) == "option":  # (typer's own click's Option)
@@ -77,15 +79,11 @@ def _refuse_repeated_options(command, args: list[str]) -> None:
         param = options.get(name)
         if param is None:
             continue
-        if param.multiple or param.count:
-            pass
-        elif param in given:
-            raise typer.BadParameter(f"given twice ({given[param]}, then {name}): give it once, or for each model "
-                                     "to compare, evaluate -m A -m B" if "--model" in param.opts else
-                                     f"given twice ({given[param]}, then {name}): give it once",
+        if param in given and not (param.multiple or param.count):
+            also = ", or for each model to compare, evaluate -m A -m B" if "--model" in param.opts else ""
+            raise typer.BadParameter(f"given twice ({given[param]}, then {name}): give it once{also}",
                                      param_hint=" / ".join(param.opts))
-        else:
-            given[param] = name
+        given.setdefault(param, name)
         if not param.is_flag and "=" not in token:
             next(tokens, None)  # its value, whatever it looks like
 
