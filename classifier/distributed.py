@@ -44,6 +44,8 @@ def _require_dask():
 
 def connect(address: str):
     """A ``dask.distributed.Client`` for the scheduler at ``address``."""
+    import asyncio
+
     _require_dask()
     from dask.distributed import Client
 
@@ -52,7 +54,7 @@ def connect(address: str):
     except ValueError as exc:  # no port, an unknown scheme: distributed parses the address first
         raise ClusterError(f"{address}: is no Dask scheduler address ({exc}); give one such as "
                            "tcp://10.0.0.5:8786") from None
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, asyncio.TimeoutError) as exc:
         raise ClusterError(f"cannot reach the Dask scheduler at {address} ({exc}); check the address, "
                            "or start one with: dask scheduler") from None
     except Exception as exc:  # something else answered there (it sent bytes Dask read as a huge message)
@@ -60,7 +62,7 @@ def connect(address: str):
                            "address") from None
     try:  # a scheduler with no workers would take the work and never do it
         client.wait_for_workers(1, timeout=CONNECT_SECONDS)
-    except (TimeoutError, OSError):
+    except (TimeoutError, asyncio.TimeoutError, OSError):  # (on Python 3.10 asyncio's is not the built-in one)
         client.close()
         raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined in {CONNECT_SECONDS} s); "
                            "start one with: dask worker " + address) from None
