@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Iterable, Iterator
 
 from .errors import DataFormatError, InputError
-from .files import DEFAULT_ENCODING, as_path, iter_text_lines
+from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
 
 REQUIRED_FIELDS = ("page", "index", "text")
 LABELLED_SUFFIXES = (".jsonl", ".csv")  # each also gzipped (.jsonl.gz), as crawl datasets ship
@@ -183,7 +183,7 @@ def read_labelled(
         for lineno, block in _numbered_blocks(path, require_label, encoding):
             key = (block.page, block.index)
             other = first_seen.setdefault(key, (k, lineno))
-            if other[0] != k and _same_file(paths[other[0]], path):
+            if other[0] != k and same_file(paths[other[0]], path):
                 raise DataFormatError(f"{path}: is given twice (also as {paths[other[0]]}); give each file once")
             if other[0] != k:
                 raise DataFormatError(
@@ -198,13 +198,6 @@ def read_labelled(
             order.check(block, f"{path}:{lineno}")
             blocks.append(block)
     return blocks
-
-
-def _same_file(a: str | Path, b: str | Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
 
 
 def iter_labelled(

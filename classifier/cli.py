@@ -34,7 +34,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
 from .params import parse_params
 from .output import kept_only, one_line, shown_on, write_batches, write_kept, write_page_files, write_tagged
-from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, own_mark, silence_stdout, stdout_error
+from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .segmentation import DEFAULT_SPLIT
@@ -189,11 +189,7 @@ def _check_source_date_epoch() -> None:
 def wants_colour(stream) -> bool:
     """Colour on a terminal, unless NO_COLOR is set to anything but "" (no-color.org) or the
     terminal is a dumb one (TERM=dumb), as rich decides for the tables."""
-    try:
-        terminal = stream.isatty()
-    except (AttributeError, ValueError):
-        terminal = False
-    return terminal and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    return is_terminal(stream) and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def echo_out(text: str, nl: bool = True) -> None:

@@ -84,10 +84,14 @@ def _model_on_worker(path: str | None, mtime: float) -> ModelBundle:
     return load_model(path)
 
 
+def _worker_model(model) -> ModelBundle:
+    """What :func:`_shipped` gave, as a model on a worker: a file's (path, mtime) loaded here
+    rather than shipped."""
+    return _model_on_worker(*model) if isinstance(model, tuple) else model
+
+
 def _tag_partition(pages: Iterable, model) -> list[dict]:
-    if isinstance(model, tuple):  # (path, mtime): load it here rather than ship it
-        model = _model_on_worker(*model)
-    return [t.to_record() for t in Tagger(model).tag_pages(_as_blocks(page) for page in pages)]
+    return [t.to_record() for t in Tagger(_worker_model(model)).tag_pages(_as_blocks(page) for page in pages)]
 
 
 def tag_bag(pages, model: ModelBundle | str | Path | None = None, client=None):
@@ -146,10 +150,8 @@ def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, m
     _SAID.said = said
     _catch_warnings()
     try:
-        if isinstance(model, tuple):  # (path, mtime): load it here rather than ship it
-            model = _model_on_worker(*model)
         with atomic_write(path) as handle:
-            for batch in Tagger(model).tag_batches(_read_partition(sources, encoding, split, edges)):
+            for batch in Tagger(_worker_model(model)).tag_batches(_read_partition(sources, encoding, split, edges)):
                 handle.write(jsonl_batch(batch))
     finally:
         _SAID.said = None

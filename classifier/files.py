@@ -334,10 +334,10 @@ def check_not_input(output: str | os.PathLike, inputs: Iterable[str | os.PathLik
     folder is read for (``reads_folder`` says which names are): replacing it would destroy
     the input."""
     for item in inputs:
-        if os.path.isfile(item) and _same_file(output, item):
+        if os.path.isfile(item) and same_file(output, item):
             raise OutputError(f"{output}: is also an input file; write the output elsewhere")
         if (os.path.isdir(item) and os.path.isfile(output) and reads_folder(os.path.basename(output))
-                and _same_file(os.path.dirname(os.path.abspath(output)), item)):
+                and same_file(os.path.dirname(os.path.abspath(output)), item)):
             raise OutputError(f"{output}: is also an input (a page of {item}); write the output elsewhere")
 
 
@@ -351,16 +351,17 @@ def check_outputs(outputs: Iterable[str | os.PathLike | None], inputs: Iterable[
     for output in (o for o in outputs if o is not None):
         check_not_input(output, inputs, reads_folder)
         for earlier in ([] if _is_special(Path(output)) else seen):  # (/dev/null takes any number)
-            if os.path.abspath(earlier) == os.path.abspath(output) or _same_file(earlier, output):
+            if os.path.abspath(earlier) == os.path.abspath(output) or same_file(earlier, output):
                 raise OutputError(f"{output}: is named for two outputs; give each its own file")
         seen.append(output)
         check_writable(output)
 
 
-def _same_file(a, b) -> bool:
+def same_file(a, b) -> bool:
+    """Whether two paths name one file (False when either cannot be looked at)."""
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except (OSError, ValueError):  # (ValueError: a name holding a NUL)
         return False
 
 

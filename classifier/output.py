@@ -13,7 +13,7 @@ import typer
 
 from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
-from .stdio import escaped_for, own_mark
+from .stdio import escaped_for, is_terminal, own_mark
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
@@ -277,11 +277,7 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 def shown_on(out: IO[str]):
     """How block text is written to ``out``: as it is, or with its control characters
     escaped when ``out`` is a terminal."""
-    try:
-        terminal = out.isatty()
-    except (AttributeError, ValueError):  # (not a file, or closed)
-        terminal = False
-    if not terminal:
+    if not is_terminal(out):
         return lambda text: text
     return lambda text: _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 

@@ -43,6 +43,14 @@ def escaped_for(text: str, stream=None) -> str:
     return text.encode(_encoding(stream), "backslashreplace").decode(_encoding(stream))
 
 
+def is_terminal(stream) -> bool:
+    """Whether ``stream`` is a terminal (False for a file, a pipe, or anything that cannot say)."""
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # (not a file, or closed)
+        return False
+
+
 class PipeClosed(Exception):
     """The reader of stdout went away (``| head -1``): stop quietly, exit 0.
 

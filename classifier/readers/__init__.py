@@ -46,11 +46,14 @@ SNIFF_READ_BYTES = PROLOGUE_BYTES + FRAGMENT_BYTES
 # XHTML page's too) and comments.
 _PROLOGUE = rb"\s*(?:<\?xml[^>]{0,500}>\s*|<!--.{0,500}?-->\s*)*"
 _FEED_START = re.compile(_PROLOGUE + rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE | re.DOTALL)
+# What a WARC (or WET) file opens with, and an ARC file (its header record).
+WARC_MAGIC = b"WARC/"
+ARC_MAGIC = b"filedesc://"
 _OTHER_DOCUMENTS = (
     (b"%PDF-", "is a PDF document, not a page of text; convert it to text first (e.g. with pdftotext)"),
     (b"PK\x03\x04", "is a zip archive (a .docx, .epub or .zip file?), not a page of text; unpack or convert it first"),
-    (b"WARC/", "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
-    (b"filedesc://", "is an ARC archive, not a page; give it as a file named .arc or .arc.gz to tag its pages"),
+    (WARC_MAGIC, "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
+    (ARC_MAGIC, "is an ARC archive, not a page; give it as a file named .arc or .arc.gz to tag its pages"),
     (b"{\\rtf", "is an RTF document, not a page of text; save it as text or HTML first"),
 )
 # An e-mail (.eml) of several parts: its headers, then a multipart body whose MIME boundaries

@@ -28,7 +28,8 @@ from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, deco
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
 from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
-from . import SNIFF_READ_BYTES, http_body, input_kind, looks_like_html, not_a_page, page_stem, unpacked_page
+from . import (SNIFF_READ_BYTES, WARC_MAGIC, http_body, input_kind, looks_like_html, not_a_page, page_stem,
+               unpacked_page)
 from .envelope import split_envelope
 from .records import CONTENT_FIELDS, URL_FIELDS, holds_pages, page_records, unwrapped, unwrapped_document
 
@@ -467,10 +468,6 @@ def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
         spool.seek(0)
         data = spool.read()
     yield from _pages_of_bytes(data, "<stdin>", page, encoding, split)
-
-
-# What a WARC file (or a WET file) opens with.
-WARC_MAGIC = b"WARC/"
 
 
 def _is_warc(spool) -> bool:

@@ -23,17 +23,14 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
-from . import SNIFF_READ_BYTES, looks_like_html, not_a_page
+from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, looks_like_html, not_a_page
 from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
 XML_TYPES = ("application/xml", "text/xml")
-# What a WARC record opens with.
-WARC_LINE = b"WARC/"
 # The Internet Archive's older crawl format: a file of them starts with its header record.
 ARC_SUFFIXES = (".arc", ".arc.gz")
-ARC_MAGIC = b"filedesc://"
 # Records that hold a page: an HTTP response, or a resource (a page stored as it is, with no
 # response around it, as warcit and some capture tools write them).
 RESOURCE_RECORD_TYPE = "resource"
@@ -307,7 +304,7 @@ class _Tail:
         if end < start:
             return False  # more than a header's worth after it: no header cut short
         tail = kept[end - start:].lstrip()
-        if not (tail.startswith(WARC_LINE) or bool(tail) and WARC_LINE.startswith(tail[:len(WARC_LINE)])):
+        if not (tail.startswith(WARC_MAGIC) or bool(tail) and WARC_MAGIC.startswith(tail[:len(WARC_MAGIC)])):
             return False
         ended = _HEADER_END.search(tail)
         if not ended:
