@@ -5,10 +5,14 @@ arguments in braces in the usage line (``{inputs}...``) and shows options' types
 ``<path>``/``<int>``. These hooks print the argument's metavar (``PATH...``), and an
 option's metavar or a plain word for its type (``FILE``, ``N``, ``TEXT``). They touch only
 how help is rendered; if a later typer renames these methods, help falls back to its own.
+
+Help is also wrapped at spaces only: click's wrapper would fold ``--with-corpus`` into
+``--with-`` and ``corpus`` on two lines, a name nobody can copy.
 """
 
 from __future__ import annotations
 
+import click
 from typer import core
 
 READABLE_TYPES = {"path": "FILE", "int": "N", "float": "NUMBER", "str": "TEXT", "bool": ""}
@@ -31,7 +35,24 @@ def _option_type(original):
     return display_type
 
 
+# Stands in for a hyphen while help is wrapped: a non-breaking hyphen, where no line breaks.
+_UNBREAKABLE_HYPHEN = "\u2011"
+
+
+def _wrap_at_spaces(original):
+    def wrap_text(text: str, *args, **kwargs) -> str:
+        if _UNBREAKABLE_HYPHEN in text:  # cannot be told from our stand-in: wrap as click does
+            return original(text, *args, **kwargs)
+        wrapped = original(text.replace("-", _UNBREAKABLE_HYPHEN), *args, **kwargs)
+        return wrapped.replace(_UNBREAKABLE_HYPHEN, "-")
+    return wrap_text
+
+
 def install() -> None:
+    # typer 0.29 formats help with its own copy of click; earlier typers with click itself.
+    formatting = getattr(getattr(core, "_click", click), "formatting", None)
+    if callable(getattr(formatting, "wrap_text", None)):
+        formatting.wrap_text = _wrap_at_spaces(formatting.wrap_text)
     argument, option = getattr(core, "TyperArgument", None), getattr(core, "TyperOption", None)
     if argument is None or option is None or not hasattr(option, "display_type"):
         return

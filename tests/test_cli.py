@@ -41,6 +41,22 @@ def test_every_command_has_help_with_an_example(command):
     assert not re.search(r"<(list\[|int|float|str|path|bool|Path)|\{\w+\}", result.output), result.output
 
 
+@pytest.mark.parametrize("width", [60, 80])
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_never_folds_a_name_at_its_hyphen(command, width):
+    result = run(command, "--help", terminal_width=width)
+    assert result.exit_code == 0
+    folded = [line for line in result.output.splitlines() if re.search(r"\w-$", line)]
+    assert not folded, folded
+
+
+def test_help_keeps_hyphenated_names_whole():
+    # click's wrapper folded this one as "[default: plain-" / "text-model]" at 80 columns
+    result = run("train", "--help", terminal_width=80)
+    assert "plain-text-model]" in result.output
+    assert "--with-corpus" in result.output
+
+
 def test_tag_jsonl_gives_every_block_with_scores(small_model_path):
     result = run("tag", SEED_PAGE, "--model", small_model_path, "--format", "jsonl")
     assert result.exit_code == 0, result.output
