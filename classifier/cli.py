@@ -1140,6 +1140,11 @@ def label_cli(
 # ---------------------------------------------------------------------- info
 
 
+def dotted(items) -> str:
+    """Items on one line between middle dots (``|`` where the terminal cannot show one)."""
+    return own_mark(" · ", " | ").join(items)
+
+
 def settings_text(settings: dict) -> str:
     """Model settings as --param would give them: ``C=2 · word_ngrams=1,3``."""
     def value(v):
@@ -1147,7 +1152,7 @@ def settings_text(settings: dict) -> str:
             return ",".join(map(str, v))
         return "none" if v is None else f"{v:g}" if isinstance(v, float) else str(v)
 
-    return own_mark(" · ", " | ").join(f"{name}={value(v)}" for name, v in settings.items())
+    return dotted(f"{name}={value(v)}" for name, v in settings.items())
 
 
 def sources_text(sources: dict) -> str:
@@ -1158,7 +1163,7 @@ def sources_text(sources: dict) -> str:
         return (f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
                 f"{user['weight']:g} times")
     except (TypeError, KeyError, ValueError):
-        return own_mark(" · ", " | ").join(f"{name}: {value}" for name, value in sources.items())
+        return dotted(f"{name}: {value}" for name, value in sources.items())
 
 
 def _finite(value):
@@ -1188,7 +1193,7 @@ def info_cli(
         echo_out(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
-    counts = own_mark(" · ", " | ").join(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
+    counts = dotted(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())
     rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
             ("Labels", counts)]
     if summary["blocks"] is not None:
@@ -1202,7 +1207,7 @@ def info_cli(
     rows.append(("Plain-text model", "yes" if summary["plain_text_model"] else "no"))
     rows.append(("Remembered blocks", f"{summary['remembered_blocks']:,}"))
     versions = summary["versions"]
-    rows.append(("Made with", own_mark(" · ", " | ").join(f"{name} {v}" for name, v in (
+    rows.append(("Made with", dotted(f"{name} {v}" for name, v in (
         ("blocktag", versions["blocktag"]), ("scikit-learn", versions["sklearn"]), ("numpy", versions["numpy"]), ("scipy", versions["scipy"]),
         ("Python", versions["python"])) if v)))
     width = max(len(name) for name, _ in rows)
