@@ -27,6 +27,9 @@ from .errors import DataFormatError, InputError
 from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
 
 REQUIRED_FIELDS = ("page", "index", "text")
+# The fields a page record (tag's input, no "index") holds its page in, the raw HTML first;
+# "markdown" and "content" as Firecrawl, Crawl4AI and Jina Reader's JSON name them.
+CONTENT_FIELDS = ("html", "text", "markdown", "content")
 LABELLED_SUFFIXES = (".jsonl", ".csv")  # each also gzipped (.jsonl.gz), as crawl datasets ship
 LABEL_STUDIO_SUFFIX = ".json"
 # A line holding only spaces or tabs separates blocks just like an empty one.
@@ -459,9 +462,10 @@ WHOLE_PAGE_FOR_LABELLING = ("blocktag label reads one block a record; make such 
 def _validate(record: object, where: str, require_label: bool, whole_page_hint: str = WHOLE_PAGE_FOR_TRAINING) -> Block:
     if not isinstance(record, dict):
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
-    if "index" not in record and "page" not in record and ("text" in record or "html" in record):
+    holds_a_page = "index" not in record and any(field in record for field in CONTENT_FIELDS)
+    if holds_a_page and "page" not in record:
         raise DataFormatError(f"{where}: record is a whole page (no 'page' or 'index'); {whole_page_hint}")
-    if "index" not in record and "label" not in record and ("text" in record or "html" in record):
+    if holds_a_page and "label" not in record:
         # maybe a page record named by its 'page' field, as tag reads them
         raise DataFormatError(f"{where}: record has no 'index' field; if it is a whole page, {whole_page_hint}")
     if "index" not in record and "page" not in record:  # neither a block nor a page blocktag knows

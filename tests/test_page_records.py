@@ -92,6 +92,16 @@ def test_training_and_evaluation_say_they_need_blocks_not_pages(tmp_path, small_
            "one block a record: page, index, text and label (blocktag tag reads page records)\n")
 
 
+@pytest.mark.parametrize("field", ["markdown", "content"])
+def test_a_scrapers_markdown_page_record_is_known_as_a_page_in_training_data(tmp_path, field):
+    # Firecrawl's and Jina Reader's field names, which tag reads as pages too
+    path = write_jsonl(tmp_path / "crawl.jsonl", [{"url": "https://a.example/", field: "# A page\n\nIts text."}])
+    result = runner.invoke(app, ["train", str(path), "-o", str(tmp_path / "m.npz")])
+    assert (result.exit_code, result.output) == (
+        1, f"Error: {path}:1: record is a whole page (no 'page' or 'index'); training and evaluation read one "
+           "block a record: page, index, text and label (blocktag tag reads page records)\n")
+
+
 # ---------------------------------------------------------------------- JSON on stdin
 
 

@@ -13,13 +13,10 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, NamedTuple
 
-from ..blocks import check_unicode
+from ..blocks import CONTENT_FIELDS, check_unicode
 from ..errors import DataFormatError
 from . import SNIFF_READ_BYTES, looks_like_html
 
-# The fields a page record holds its page in, the raw HTML first; "markdown" and "content"
-# as Firecrawl, Crawl4AI and Jina Reader's JSON name them.
-CONTENT_FIELDS = ("html", "text", "markdown", "content")
 # Where a record names its page's address: "url", or trafilatura's "source", or Firecrawl's
 # "metadata": {"sourceURL": ...}; only a web address counts, except in "url" itself.
 URL_FIELDS = ("url", "source", "sourceURL")
@@ -38,7 +35,7 @@ class RecordPage(NamedTuple):
 
 def holds_pages(record: object) -> bool:
     """Whether a file whose first record is ``record`` holds pages (no ``index``, and a
-    ``text`` or ``html`` field) rather than blocks. (An API response is read as the page under
+    field of ``CONTENT_FIELDS``) rather than blocks. (An API response is read as the page under
     its ``data``: give :func:`unwrapped` records, as ``_telling_record`` does.)"""
     return isinstance(record, dict) and "index" not in record and any(field in record for field in CONTENT_FIELDS)
 
