@@ -696,8 +696,6 @@ def train_cli(
                    "model to fit; drop --jobs")
     _check_source_date_epoch()
     with user_errors():
-        from .extras import require
-
         require("train", "training")  # before the output path is checked: say what to install first
         if weight is not None:
             from .adapt import check_weight

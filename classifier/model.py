@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
-from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: F401  (the model's API)
+from .bundle import ModelBundle
 from .errors import SettingError, TrainingError
 from .features import feature_pipeline
 from .inference import CompiledModel, compile_classifier

@@ -17,7 +17,6 @@ from .stdio import escaped_for, is_terminal, own_mark
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
-FORMATS = ("text", "jsonl", "csv")
 LABEL_COLOURS = {
     "body": "green",
     "caption": "cyan",

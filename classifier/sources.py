@@ -22,7 +22,6 @@ from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, SNIFF_BYTES, is_page_n
 
 STDIN = "-"
 STDIN_PAGE = "stdin"
-PAGE_SUFFIX = ".txt"
 # An argument that names a web page rather than a file.
 _URL = re.compile(r"(?i)(?:https?|ftp)://")
 # Pages a mirror (wget -r) saves under their server script's name ("story.php?id=12"): a

@@ -207,12 +207,6 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(w, 0.0) for w, v in a.items())
 
 
-def labelled_pages(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> set[str]:
-    """The names of the pages in files of labelled blocks (the guide's JSONL or CSV, or
-    Label Studio exports): the pages ``suggest_pages(exclude_pages=...)`` leaves out."""
-    return labelled(paths, encoding)[0]
-
-
 def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> tuple[set[str], set[str]]:
     """The names and the :func:`page_fingerprint` of the pages in files of labelled blocks,
     read once: what ``suggest_pages(exclude_pages=..., exclude_texts=...)`` leaves out. The

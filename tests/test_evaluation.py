@@ -278,6 +278,16 @@ def test_a_report_of_several_models_keeps_its_element_ids_unique(small_model, he
                                                    for suffix in ("", "-2", "-3")])
 
 
+def test_write_html_writes_the_report_it_renders(small_model, held_out, tmp_path):
+    from classifier.report import write_html
+
+    metrics = evaluate(small_model, held_out)
+    path = tmp_path / "report.html"
+    write_html({"mine": metrics}, ["held-out.jsonl"], path)
+    assert path.read_text(encoding="utf-8") == render_html({"mine": metrics}, ["held-out.jsonl"])
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temporary file left beside it
+
+
 def test_cross_validation_keeps_pages_apart(corpus_blocks, monkeypatch):
     from classifier import evaluation, model
 
