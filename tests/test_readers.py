@@ -882,9 +882,9 @@ def test_a_warc_gzipped_whole_is_read_as_one_gzipped_a_record_is(tmp_path):
 
 
 def test_warc_responses_are_read_as_a_browser_would_or_skipped_and_said(tmp_path, monkeypatch):
-    import classifier.readers.warc as warc
+    import classifier.readers as readers
 
-    monkeypatch.setattr(warc, "_has_brotli", lambda: False)  # (as where the optional package is not installed)
+    monkeypatch.setattr(readers, "_brotli_module", lambda: None)  # (as where the optional package is not installed)
     path = tmp_path / "crawl.warc.gz"
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
@@ -2076,3 +2076,19 @@ def test_a_brotli_body_is_read_where_warcios_own_use_of_brotli_fails():
             raise AttributeError("'brotli.Decompressor' object has no attribute 'unused_data'")
 
     assert warc._body(Record(), 1000) == b"<p>Sent with Brotli.</p>"
+
+
+def test_brotli_is_undone_by_either_package_or_refused_naming_the_page(monkeypatch):
+    import types
+
+    import classifier.readers as readers
+
+    fake = types.SimpleNamespace(decompress=lambda data: data[::-1])  # (brotlicffi's functions, no brotli.error)
+    monkeypatch.setattr(readers, "_brotli_module", lambda: fake)
+    assert readers.unbrotli(b"abc", "saved.html") == b"cba"
+    fake.decompress = lambda data: 1 / 0
+    with pytest.raises(InputError, match=r"^saved\.html: its body is not the Brotli data its Content-Encoding says$"):
+        readers.unbrotli(b"abc", "saved.html")
+    monkeypatch.setattr(readers, "_brotli_module", lambda: None)
+    with pytest.raises(InputError, match=r"^saved\.html: is compressed with Brotli .*: pip install brotli$"):
+        readers.unbrotli(b"abc", "saved.html")

@@ -257,16 +257,42 @@ def _decoded_body(body: bytes, headers: bytes, source: str) -> bytes:
                 continue
         raise InputError(f"{source}: its body is not the deflate data its Content-Encoding says")
     if coding == b"br":
-        try:
-            import brotli
-        except ImportError:
-            raise InputError(f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli "
-                             "package: pip install brotli") from None
-        try:
-            return brotli.decompress(body)
-        except brotli.error:
-            raise InputError(f"{source}: its body is not the Brotli data its Content-Encoding says") from None
+        return unbrotli(body, source)
     return body
+
+
+def _brotli_module():
+    """The brotli package, or brotlicffi (the same functions, for PyPy), or None."""
+    import importlib
+
+    for name in ("brotli", "brotlicffi"):
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            continue
+    return None
+
+
+def brotli_needed(source: str) -> str | None:
+    """The error for a Brotli-compressed page when no Brotli package is installed, else None."""
+    if _brotli_module() is not None:
+        return None
+    return (f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli package: "
+            "pip install brotli")
+
+
+def unbrotli(data: bytes, source: str) -> bytes:
+    """Brotli-compressed ``data`` undone; :class:`InputError` naming ``source`` when no
+    Brotli package is installed or ``data`` is not Brotli."""
+    from ..errors import InputError
+
+    brotli = _brotli_module()
+    if brotli is None:
+        raise InputError(brotli_needed(source))
+    try:
+        return brotli.decompress(data)
+    except Exception:  # (brotli.error; brotlicffi names its own)
+        raise InputError(f"{source}: its body is not the Brotli data its Content-Encoding says") from None
 
 
 # gzip inside a saved response inside gzip, at most: no page is packed deeper.

@@ -23,7 +23,7 @@ from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
-from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, looks_like_html, not_a_page
+from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, brotli_needed, looks_like_html, not_a_page, unbrotli
 from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -171,9 +171,8 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
     else None."""
     headers = record.http_headers  # (none around a resource record's page)
     encoding = ((headers.get_header("Content-Encoding") if headers else None) or "").strip().lower()
-    if encoding == "br" and not _has_brotli():
-        raise InputError(f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli "
-                         "package: pip install brotli")
+    if encoding == "br" and brotli_needed(source):
+        raise InputError(brotli_needed(source))
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
     refusal = not_a_page(payload[:SNIFF_READ_BYTES], html=typed)
@@ -190,12 +189,6 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
                                  "blocktag cannot undo; crawl with Accept-Encoding: gzip, deflate, br")
             raise InputError(f"{source}: is binary, not an HTML page")
     return payload
-
-
-def _has_brotli() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("brotli") is not None or importlib.util.find_spec("brotlicffi") is not None
 
 
 @contextlib.contextmanager
@@ -400,13 +393,9 @@ def _body(record, limit: int) -> bytes:
     except AttributeError:
         data = record.raw_stream.read(limit)
         try:
-            import brotli
-        except ImportError:  # (then not warcio's brotli failing: read as it is, as below)
+            return unbrotli(data, "")
+        except InputError:  # no Brotli, or not Brotli: read as it is; a page is sniffed, and binary is refused with its reason
             return data
-        try:
-            return brotli.decompress(data)
-        except brotli.error:
-            return data  # read as it is: a page is sniffed, and binary is refused with its reason
     return stream.read(limit)
 
 
