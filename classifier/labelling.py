@@ -21,7 +21,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import select
 import signal
 import sys
@@ -39,6 +38,7 @@ from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_or
                      _validate)  # (the readers' own validation)
 from .errors import DataFormatError, OutputError
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
+from .stdio import escape_controls
 from .training_checks import typo_note
 
 # The guide's labels get letters that are all different and easy to remember.
@@ -315,13 +315,13 @@ class Labeller:
         if self.clear:
             self.console.clear()
         out = self.console
-        out.print(Text(f"page {_visible(page)}  block {page_positions.index(pos) + 1} of {len(page_positions)}  "
+        out.print(Text(f"page {escape_controls(str(page))}  block {page_positions.index(pos) + 1} of {len(page_positions)}  "
                        f"({self.file.reviewed()} of {len(records)} reviewed)", style="bold"))
         before = records[pos - 1] if pos > 0 and records[pos - 1]["page"] == page else None
         after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
         if before is not None:
             out.print(Text(f"  ┆ {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
-        text = _visible(record["text"])
+        text = escape_controls(record["text"])
         if len(text) > SHOWN_CHARS:  # a page's worth would scroll the question off the screen
             text = f"{text[:SHOWN_CHARS]}… ({len(text) - SHOWN_CHARS:,} more characters)"
         out.print(Text(f"▶ {text}", style="reverse" if self.clear else ""))
@@ -347,15 +347,8 @@ class Labeller:
 
 # Control characters a scraped text may hold (ESC starts a terminal command: hidden text, a
 # new window title): shown as escapes, so what is labelled is what is seen.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _visible(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-
-
 def _short(text: str) -> str:
-    flat = " ".join(_visible(text).split())
+    flat = " ".join(escape_controls(text).split())
     return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
 
 

@@ -13,7 +13,7 @@ import typer
 
 from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
-from .stdio import escaped_for, is_terminal, own_mark
+from .stdio import escape_controls, escaped_for, is_terminal, own_mark
 from .files import atomic_write
 from .tagging import TaggedBatch, TaggedBlock
 
@@ -268,17 +268,10 @@ def one_line(name: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in name)
 
 
-# Control characters a page may hold (ESC starts a sequence that retitles a terminal, clears
-# it or worse): escaped when text is shown on a terminal; a file keeps the page's text as it is.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def shown_on(out: IO[str]):
-    """How block text is written to ``out``: as it is, or with its control characters
-    escaped when ``out`` is a terminal."""
-    if not is_terminal(out):
-        return lambda text: text
-    return lambda text: _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    """How block text is written to ``out``: with its control characters escaped when ``out``
+    is a terminal; a file keeps the page's text as it is."""
+    return escape_controls if is_terminal(out) else (lambda text: text)
 
 
 def _style(text: str, colour: bool, **style) -> str:

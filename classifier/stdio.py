@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 
 STD_FDS = (0, 1, 2)
@@ -41,6 +42,16 @@ def escaped_for(text: str, stream=None) -> str:
     if _holds(stream, text):
         return text
     return text.encode(_encoding(stream), "backslashreplace").decode(_encoding(stream))
+
+
+# Control characters a page may hold (ESC starts a sequence that retitles a terminal, clears
+# it or worse), tab and line feed aside.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with its control characters written as ``\\x1b`` escapes, to be shown on a terminal."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def is_terminal(stream) -> bool:

@@ -995,10 +995,14 @@ def test_label_keeps_the_files_encoding_and_reads_a_non_string_guess_as_none(tmp
     assert [(r["text"], r["label"], r["reviewed"]) for r in saved] == [("Café news", "body", True), ("By Ana", "byline", True)]
 
 
-def test_label_shows_control_characters_as_escapes_not_as_terminal_commands():
-    from classifier.labelling import _visible
-
-    assert _visible("Fair \x1b[8mhidden\x1b[0m prices\tnow\n") == "Fair \\x1b[8mhidden\\x1b[0m prices\tnow\n"
+def test_label_shows_control_characters_as_escapes_not_as_terminal_commands(tmp_path):
+    path = write_jsonl(tmp_path / "p.jsonl", [{"page": "p\x1b]0;x\x07", "index": 0, "label": "body",
+                                               "text": "Fair \x1b[8mhidden\x1b[0m prices", "confidence": 0.5}])
+    result = run("label", path, input="q\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == ["page p\\x1b]0;x\\x07  block 1 of 1  (0 of 1 reviewed)",
+                                              "▶ Fair \\x1b[8mhidden\\x1b[0m prices"]
+    assert "\x1b" not in result.stdout
 
 
 # ---------------------------------------------------------------------- train --with-corpus
