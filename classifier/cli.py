@@ -217,6 +217,15 @@ def user_errors() -> Iterator[None]:
         raise fail(path_error(exc)) from None
 
 
+@contextlib.contextmanager
+def option_checked(option: str, given: object) -> Iterator[None]:
+    """A :class:`SettingError` raised inside as ``Error: --option GIVEN: its fix`` and exit 1."""
+    try:
+        yield
+    except SettingError as exc:
+        raise fail(f"{option} {given}: {exc.fix}") from None
+
+
 def path_error(exc: OSError) -> str:
     """An OSError about a file, as one line that names it: "/root/page.txt: Permission denied"."""
     return f"{exc.filename}: {exc.strerror or exc}"
@@ -363,10 +372,8 @@ def _valid_jobs(value: int) -> int:
     """--jobs 0 or -5 is refused up front; the cap at the core count warns in Tagger."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
+        with option_checked("--jobs", value):
             resolve_jobs(value)
-        except SettingError as exc:
-            raise fail(f"--jobs {value}: {exc.fix}") from None
     return value
 
 
@@ -700,10 +707,8 @@ def train_cli(
         if weight is not None:
             from .adapt import check_weight
 
-            try:
+            with option_checked("--weight", repr(weight).removesuffix(".0")):  # (as given: no rounding)
                 check_weight(weight)
-            except SettingError as exc:
-                raise fail(f"--weight {repr(weight).removesuffix('.0')}: {exc.fix}") from None  # (as given: no rounding)
         check_not_input(output, data)
         check_model_path(output)
         check_writable(output)

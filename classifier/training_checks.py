@@ -13,11 +13,12 @@ from typing import Iterable, Sequence
 
 from .blocks import GUIDE_LABELS, Block, check_page_order, is_label_name, unprintable_label
 from .errors import TrainingError
+from .ngrams import WORD_TOKEN_PATTERN
 
 # Fewer blocks than this cannot show a model what a page looks like.
 MIN_TRAINING_BLOCKS = 10
-# How scikit-learn's vectorisers find words (their default token pattern, lower-cased).
-_WORD = re.compile(r"(?u)\b\w\w+\b")
+# Words as the word features find them (lower-cased).
+_WORD = re.compile(WORD_TOKEN_PATTERN)
 
 
 def check_trainable(blocks: Sequence[Block], source: str = "training data") -> None:
