@@ -144,6 +144,16 @@ class LogisticLayer:
         contiguous in memory."""
         return np.ascontiguousarray(self.coef.T)
 
+    @cached_property
+    def relative_coef(self) -> np.ndarray:
+        """The coefficients (labels by columns) less their mean over labels: how much a
+        feature pushes towards each label rather than the others (what explain shows). Two
+        labels' one row of coefficients speaks for the second against the first."""
+        coef = self.coef
+        if coef.shape[0] == 1:
+            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        return coef - coef.mean(axis=0)
+
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         """LogisticRegression.predict_proba from decision values."""
         if scores.shape[1] == 1:  # two labels: one decision column, the second label's
@@ -227,10 +237,7 @@ class CompiledModel:
         than the others: (readable name, contribution to the decision value, relative to the
         mean over labels), strongest first. Measures are scaled, so theirs is relative to an
         average block's value."""
-        coef = self.first.coef
-        if coef.shape[0] == 1:  # two labels: the one column speaks for label 1 against label 0
-            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        relative = coef - coef.mean(axis=0)
+        relative = self.first.relative_coef
         found: list[list[tuple[str, float]]] = [[] for _ in (blocks if rows is None else rows)]
         if len(label_index) != len(found):
             raise ValueError(f"{len(label_index)} labels for {len(found)} blocks")
@@ -255,14 +262,11 @@ class CompiledModel:
         the name says which it was."""
         proba = self.first.probabilities(self.first_pass_scores(blocks, rows))
         matrix = context_matrix(proba, blocks if rows is None else [blocks[i] for i in rows], self.context_window)
-        coef = self.context.coef
-        if coef.shape[0] == 1:
-            coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        relative = (coef - coef.mean(axis=0))[np.asarray(label_index)]
+        relative = self.context.relative_coef[np.asarray(label_index)]
         names = [f"context: this block {label}" for label in self.classes]
         for offset in range(-self.context_window, self.context_window + 1):
             if offset:
-                where = {-1: "previous block", 1: "next block"}.get(offset, f"block {offset:+d}")
+                where = _NEIGHBOURS.get(f"{offset:+d}", f"block {offset:+d}")
                 names += [f"context: {where} {label}" for label in self.classes] + [f"context: {where} exists"]
         positions = len(names)
         # or a page-length column, the same for every label, would lead
