@@ -25,7 +25,7 @@ from .errors import (  # noqa: E402
     TrainingError,
     WorkerError,
 )
-from .bundle import ModelBundle, load_model, shipped_model_path  # noqa: E402
+from .bundle import ModelBundle, load_model, model_path, shipped_model_path  # noqa: E402
 from .evaluation import cross_validate, evaluate  # noqa: E402
 from .explain import explain_pages  # noqa: E402
 from .readers.pages import iter_pages  # noqa: E402
@@ -51,9 +51,7 @@ def _tagger(model: "ModelBundle | str | None") -> Tagger:
     reused while the file is unchanged, so tagging page after page does not reload it."""
     if isinstance(model, ModelBundle) or not isinstance(model, (str, _PathLike, type(None))):
         return Tagger(model)  # (a bundle; or no model at all, which Tagger refuses saying what to give)
-    from pathlib import Path
-
-    path = Path(model).resolve() if model is not None else shipped_model_path()
+    path = model_path(model).resolve()
     try:
         stat = path.stat()  # a file retrained in place is a new inode (written atomically) or a new size or time
         key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)

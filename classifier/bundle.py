@@ -289,6 +289,11 @@ def shipped_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "models" / SHIPPED_MODEL_NAME
 
 
+def model_path(model: str | os.PathLike | None) -> Path:
+    """The file ``model`` names, or the shipped model's when it is None."""
+    return Path(model) if model is not None else shipped_model_path()
+
+
 def as_model(model: "ModelBundle | str | Path | None") -> ModelBundle:
     """The model file ``model`` names (None: the shipped one), or ``model`` itself, loaded."""
     if model is None or isinstance(model, (str, os.PathLike)):
@@ -307,7 +312,7 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     named = path is not None
     if named and not isinstance(path, (str, os.PathLike)):
         raise ModelError(f"a model file's path must be a str or Path; got {short_repr(path)}")
-    path = Path(path) if named else shipped_model_path()
+    path = model_path(path)
     if not path.is_file():
         if path.exists():
             raise ModelError(f"{path}: is not a file")

@@ -31,7 +31,7 @@ from .extras import require
 from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
-from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, shipped_model_path
+from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
 from .params import parse_params
 from .output import kept_only, one_line, shown_on, write_batches, write_kept, write_page_files, write_tagged
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
@@ -147,12 +147,6 @@ def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum
         raise fail(f"--format {fmt.value} contradicts --output {output} (a {suffix} file): drop --format, or name the "
                    f"output to match")
     return fmt
-
-
-def model_read(model: Optional[Path]) -> Path:
-    """The model file a command reads (the shipped one when none is given): an output
-    written over it would destroy it."""
-    return model if model is not None else shipped_model_path()
 
 
 # Names of files of kinds a command may be asked to write and does not: each refused rather
@@ -493,7 +487,7 @@ def tag_cli(
     per_page = bool(keep) and output is not None and is_folder_path(output_arg)
     with user_errors():
         if output is not None and not per_page:
-            check_not_input(output, [*inputs, model_read(model)], is_page_name)
+            check_not_input(output, [*inputs, model_path(model)], is_page_name)
         tagger = Tagger(model, jobs=jobs)
         if _own_process:
             # The modules and the model live for the whole run: the collector need not walk
@@ -1019,7 +1013,7 @@ def explain_cli(
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
-        check_outputs([output], [*inputs, model_read(model)], is_page_name)
+        check_outputs([output], [*inputs, model_path(model)], is_page_name)
         bundle = load_model(model)
         with _output_stream(output) as out:
             pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
@@ -1068,7 +1062,7 @@ def suggest_cli(
     mode = split_mode(split, inputs)
     bad_files = BadFiles(inputs)
     with user_errors():
-        check_outputs([output, config], [*inputs, *(exclude or []), model_read(model)], is_page_name)
+        check_outputs([output, config], [*inputs, *(exclude or []), model_path(model)], is_page_name)
         if output is not None:
             check_keeps_given_labels(output)  # round two of the loop may reuse round one's name
         if config is not None:

@@ -22,7 +22,7 @@ from .blocks import Block, page_blocks
 from .errors import BlocktagError, ClusterError, InputError
 from .extras import require
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
-from .bundle import ModelBundle, load_model, shipped_model_path
+from .bundle import ModelBundle, load_model, model_path
 from .output import jsonl_batch
 from .readers.pages import named_apart, next_name, nothing_to_tag, read_pages
 from .sources import STDIN, expand_arguments
@@ -116,7 +116,7 @@ def _shipped(model: ModelBundle | str | Path | None, client):
             dask.delayed(model, traverse=False)
     load_model(model)  # a bad model file fails here, with its error and its name as given, not on every worker
     path = str(Path(model).absolute()) if model is not None else None
-    return path, (Path(path) if path else shipped_model_path()).stat().st_mtime
+    return path, model_path(path).stat().st_mtime
 
 
 def _read_partition(sources: Iterable[tuple[str, str]], encoding: str, split: str, edges: dict) -> Iterator[list[Block]]:
