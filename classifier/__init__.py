@@ -29,6 +29,7 @@ from .bundle import ModelBundle, load_model, model_path, shipped_model_path  # n
 from .evaluation import cross_validate, evaluate  # noqa: E402
 from .explain import explain_pages  # noqa: E402
 from .readers.pages import iter_pages  # noqa: E402
+from .files import DEFAULT_ENCODING  # noqa: E402
 from .segmentation import DEFAULT_SPLIT  # noqa: E402
 from .suggest import suggest_pages  # noqa: E402
 from .tagging import Tagger, TaggedBlock  # noqa: E402
@@ -67,7 +68,7 @@ _LOADED: "tuple[tuple[str, int, int, int], Tagger] | None" = None  # the last mo
 
 
 def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",
-             split: str = DEFAULT_SPLIT, encoding: str = "utf-8") -> list[TaggedBlock]:
+             split: str = DEFAULT_SPLIT, encoding: str = DEFAULT_ENCODING) -> list[TaggedBlock]:
     """Tag one page given as a string (text in any dialect, or HTML; or its bytes, as
     ``response.content``, read as a file's are, in ``encoding`` unless they name their own)
     with ``model`` (a bundle or a path; default: the shipped model, loaded on the first call

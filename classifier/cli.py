@@ -37,6 +37,7 @@ from .output import kept_only, one_line, shown_on, write_batches, write_kept, wr
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
+from .explain import DEFAULT_TOP
 from .segmentation import DEFAULT_SPLIT
 from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
@@ -994,7 +995,7 @@ class ExplainFormat(str, Enum):
 @app.command("explain")
 def explain_cli(
     inputs: Annotated[list[str], typer.Argument(help="Pages as for 'blocktag tag': text, HTML, WARC, .jsonl/.csv blocks or pages, folders, or -.", show_default=False, metavar="PATH...")],
-    top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = 5,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many features to show for each block.")] = DEFAULT_TOP,
     fmt: Annotated[Optional[ExplainFormat], typer.Option("--format", "-f", help="text (for people) or jsonl (the tag record plus runner_up, evidence and model). Default: jsonl when --output's name ends .jsonl, else text.", show_default=False)] = None,
     output: OutputOption = None,
     model: ModelOption = None,
