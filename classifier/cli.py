@@ -460,7 +460,7 @@ def tag_cli(
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Processes tagging at once: this one and N-1 workers (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
-    dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs blocktag[dask].")] = None,
+    dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs the dask extra (pip install '.[dask]' in a checkout).")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Tag every block of scraped pages.
@@ -767,7 +767,7 @@ def evaluate_cli(
     Example: blocktag evaluate held_out.jsonl --json scores.json
 
     \b
-    Example (the report needs blocktag[report]): blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html
+    Example (the report needs the report extra: pip install ".[report]"): blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import json_text, render_html, write_files

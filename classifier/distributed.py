@@ -1,4 +1,4 @@
-"""Tagging a crawl on a Dask cluster (``pip install blocktag[dask]``).
+"""Tagging a crawl on a Dask cluster (the ``dask`` extra: ``pip install ".[dask]"`` in a checkout).
 
 Workers load a model file themselves, once each, from its path (an in-memory model is
 scattered to them once); the model never rides in the task graph. Pages are read by the

@@ -261,7 +261,7 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
 
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:
-    """:func:`render_html`'s report, written atomically. Needs matplotlib (``blocktag[report]``)."""
+    """:func:`render_html`'s report, written atomically. Needs matplotlib (the ``report`` extra)."""
     from .extras import require
 
     require("report", "--report")
