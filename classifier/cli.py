@@ -26,7 +26,7 @@ from typer.core import TyperGroup
 from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
-from .errors import BlocktagError, SettingError
+from .errors import BlocktagError, SettingError, command_line_names
 from .extras import require
 from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
@@ -199,9 +199,11 @@ def echo_out(text: str, nl: bool = True) -> None:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the library's errors into ``Error: ...`` and exit 1, with no traceback."""
+    """Turn the library's errors into ``Error: ...`` and exit 1, with no traceback; within
+    it, the library's messages name settings as options (``--encoding cp1252``)."""
     try:
-        yield
+        with command_line_names():
+            yield
     except BlocktagError as exc:
         raise fail(str(exc)) from None
     except BrokenPipeError:

@@ -1,8 +1,41 @@
 """The exceptions blocktag raises for problems a user can fix.
 
 The library raises them; only the CLI turns them into a one-line ``Error: ...`` and exit 1.
-Every message names the file (and line) it is about and, where there is one, the fix.
+Every message names the file (and line) it is about and, where there is one, the fix; a fix
+that is a setting names it as the caller gives it (:func:`setting`).
 """
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Iterator
+
+# Whether the command line is running the library: then a message names a setting by its
+# option (--encoding cp1252), else by the Python keyword (encoding='cp1252').
+_COMMAND_LINE = contextvars.ContextVar("command_line", default=False)
+
+
+def setting(name: str, value: object = None) -> str:
+    """How a message names the setting ``name`` (with ``value``): ``encoding='cp1252'`` to a
+    Python caller, ``--encoding cp1252`` inside :func:`command_line_names` (a flag's False:
+    ``--no-plain-text-model``)."""
+    if not _COMMAND_LINE.get():
+        return name if value is None else f"{name}={value!r}"
+    option = name.replace("_", "-")
+    if isinstance(value, bool):
+        return f"--{option}" if value else f"--no-{option}"
+    return f"--{option}" if value is None else f"--{option} {value}"
+
+
+@contextlib.contextmanager
+def command_line_names() -> Iterator[None]:
+    """Within it, messages name settings as the command line's options."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
 
 
 class BlocktagError(Exception):

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Callable, IO, Iterable, Iterator
 
-from .errors import InputError, OutputError
+from .errors import InputError, OutputError, setting
 
 DEFAULT_ENCODING = "utf-8"
 # A NUL character never occurs in text files; looking at the first chunk is enough to tell.
@@ -52,13 +52,13 @@ def check_encoding(encoding: str) -> None:
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
-        raise InputError(f"--encoding {encoding}: unknown encoding; give one such as utf-8 or latin-1") from None
+        raise InputError(f"{setting('encoding', encoding)}: unknown encoding; give one such as utf-8 or latin-1") from None
     try:
         if not getattr(codec, "_is_text_encoding", True) or codec.name in _NAME_CODECS:  # base64, rot13, zlib...
             raise LookupError(encoding)
         codec.incrementaldecoder().decode(b"a", final=False)  # 'undefined' refuses everything
     except (LookupError, UnicodeError):
-        raise InputError(f"--encoding {encoding}: is not a text encoding; give one such as utf-8 or latin-1") from None
+        raise InputError(f"{setting('encoding', encoding)}: is not a text encoding; give one such as utf-8 or latin-1") from None
 
 
 def text_encoding(head: bytes, encoding: str = DEFAULT_ENCODING) -> str:
@@ -128,7 +128,7 @@ def binary_error(source, head: bytes) -> InputError:
     named = unmarked_unicode(head)
     if named:
         return InputError(f"{source}: looks like {named.upper()} text with no byte-order mark; give its encoding, "
-                          f"e.g. --encoding {named}")
+                          f"e.g. {setting('encoding', named)}")
     return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
 
 
@@ -154,7 +154,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     if not marked and b"\n" in data and b"\x00" not in data and codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         # A line break in UTF-16 or UTF-32 holds NUL bytes; the text decodes anyway, as nonsense.
         raise InputError(f"{source}: is not {encoding} text (its line breaks hold no NUL byte); "
-                         "drop --encoding, or name the file's own")
+                         f"drop {setting('encoding')}, or name the file's own")
     try:
         text = data.decode(ordered)
     except UnicodeDecodeError as exc:
@@ -163,7 +163,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
                              f"not valid {marked.removesuffix('-sig').upper()} (byte {exc.start}); is it cut short or damaged?") from None
         raise InputError(
             f"{source}: is not valid {encoding} text (byte {exc.start}); "
-            f"name its encoding with --encoding, e.g. --encoding {likely_encoding(data)}"
+            f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
         ) from None
     return text.removeprefix("\ufeff")
 
@@ -241,7 +241,7 @@ def decoded_lines(handle, path, encoding: str) -> Iterator[str]:
             line = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
-                             f"name its encoding with --encoding, e.g. --encoding {likely_encoding(raw)}") from None
+                             f"name its encoding, e.g. {setting('encoding', likely_encoding(raw))}") from None
         if offset == 0:
             line = line.removeprefix("\ufeff")
         offset += len(raw)

@@ -41,7 +41,7 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle
-from .errors import SettingError, TrainingError
+from .errors import SettingError, TrainingError, setting
 from .features import feature_pipeline
 from .inference import CompiledModel, compile_classifier
 from .memory import Memory
@@ -562,7 +562,7 @@ def _fit_plain(blocks: list[Block], labels: list[str], sample_weight, params: di
         plain_classifier, plain = _fit_compiled(plain_blocks, labels, sample_weight, params)
     except TrainingError as exc:
         raise TrainingError(f"the plain-text model (your blocks with their links written as text): {exc}; or train "
-                            "without it (plain_text_model=False, --no-plain-text-model)") from None
+                            f"without it ({setting('plain_text_model', False)})") from None
     spec, arrays = plain.to_arrays()
     return spec, arrays, _training_metrics(plain_classifier, plain_blocks, labels)
 

@@ -36,16 +36,20 @@ except ImportError:  # Windows
     fcntl = None
 
 from .blocks import as_int
-from .errors import SettingError, WorkerError
+from .errors import SettingError, WorkerError, setting
 
 ALL_CORES = -1
-WORKER_DIED = ("a worker process died before finishing its share (killed, or out of memory?); "
-               "run again, or with --jobs 1 to work in one process")
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 PARENT_CHECK_SECONDS = 1.0
 # Held while a worker is forked: one arriving then would interrupt fork's own hooks (where
 # Python prints and drops it) or a worker that has not yet set its handlers.
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def worker_died() -> WorkerError:
+    """The error for a worker process that died mid-run."""
+    return WorkerError("a worker process died before finishing its share (killed, or out of memory?); run again, "
+                       f"or with {setting('jobs', 1)} to work in one process")
 
 
 def available_cores() -> int:
@@ -65,10 +69,10 @@ def resolve_jobs(jobs: int) -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != ALL_CORES):
         raise SettingError("jobs", jobs, "give a number of processes from 1, or -1 for one per core")
     if jobs > cores:
-        warnings.warn(f"--jobs {jobs}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
+        warnings.warn(f"{setting('jobs', jobs)}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
     processes = cores if jobs == ALL_CORES else min(jobs, cores)
     if processes > 1 and not can_fork():
-        warnings.warn(f"--jobs {jobs}: worker processes need fork, which this OS lacks; using 1 process",
+        warnings.warn(f"{setting('jobs', jobs)}: worker processes need fork, which this OS lacks; using 1 process",
                       stacklevel=2)
         return 1
     return processes
@@ -298,13 +302,13 @@ class _PipedWorker:
         except BlockingIOError:
             return
         except (BrokenPipeError, ConnectionResetError):
-            raise WorkerError(WORKER_DIED) from None
+            raise worker_died() from None
         del self.outgoing[:written]
 
     def read(self, length: struct.Struct) -> None:
         data = os.read(self.replies, PipedWorkers.PIPE_BYTES)
         if not data:  # the worker is gone (killed, out of memory), maybe halfway through a reply
-            raise WorkerError(WORKER_DIED)
+            raise worker_died()
         self.incoming += data
         while len(self.incoming) >= length.size:
             (size,) = length.unpack_from(self.incoming)

@@ -205,7 +205,7 @@ def test_a_lone_carriage_return_ends_a_jsonl_line(tmp_path):
 def test_wrong_encoding_suggests_flag(tmp_path):
     path = tmp_path / "d.jsonl"
     path.write_bytes(json.dumps({"page": "p", "index": 0, "text": "café", "label": "body"}).encode("latin-1").replace(b"\\u00e9", b"\xe9"))
-    with pytest.raises(InputError, match="is not valid utf-8 text .*--encoding cp1252"):
+    with pytest.raises(InputError, match=r"is not valid utf-8 text .*; name its encoding, e.g. encoding='cp1252'$"):
         read_labelled([path])
     assert read_labelled([path], encoding="latin-1")[0].text == "café"
 

@@ -76,6 +76,10 @@ def test_tag_text_format_shows_labels(small_model_path):
     first_lines = result.stdout.splitlines()[:4]
     assert first_lines[0] == f"=== {SEED_PAGE.stem}"
     assert first_lines[2].startswith("[") and first_lines[3] == "Written by [denz](#) on January 29, 2026"
+    # every block under its label and confidence, as the JSON records give them
+    records = [json.loads(line) for line in run("tag", SEED_PAGE, "--model", small_model_path, "-f", "jsonl").stdout.splitlines()]
+    assert result.stdout == f"=== {SEED_PAGE.stem}\n\n" + "".join(
+        f"[{r['label']} {r['confidence']:.2f}]\n{r['text']}\n\n" for r in records)
 
 
 def test_tag_csv(small_model_path, tmp_path):
@@ -147,7 +151,7 @@ def test_wrong_encoding_suggests_encoding_option(tmp_path, small_model_path):
     result = run("tag", page, "--model", small_model_path)
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding cp1252\n"
+        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding, e.g. --encoding cp1252\n"
     )
     followed = run("tag", page, "--model", small_model_path, "--encoding", "cp1252", "--format", "jsonl")
     assert followed.exit_code == 0
@@ -159,7 +163,7 @@ def test_wrong_encoding_suggests_latin_1_where_cp1252_has_no_character(tmp_path,
     page.write_bytes(b"Caf\xe9 \x8d opens\n\nBy Ana")  # 0x8D: undefined in cp1252
     result = run("tag", page, "--model", small_model_path)
     assert result.output == (
-        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding latin-1\n"
+        f"Error: {page}: is not valid utf-8 text (byte 3); name its encoding, e.g. --encoding latin-1\n"
     )
     assert run("tag", page, "--model", small_model_path, "--encoding", "latin-1").exit_code == 0
 

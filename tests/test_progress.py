@@ -109,7 +109,7 @@ def test_an_error_at_once_is_the_only_line(tmp_path, small_model_path):
     bad.write_bytes(b"caf\xe9")
     result = run("tag", bad, "-m", small_model_path, "-o", tmp_path / "out.txt")
     assert result.exit_code == 1
-    assert result.output == (f"Error: {bad}: is not valid utf-8 text (byte 3); name its encoding with --encoding, "
+    assert result.output == (f"Error: {bad}: is not valid utf-8 text (byte 3); name its encoding, "
                              "e.g. --encoding cp1252\n")
 
 

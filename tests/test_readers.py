@@ -465,7 +465,8 @@ MOSCOW = "<html><body><p>Городской совет утвердил новы
 PARIS = "<html><body><p>Le café de la gare a fermé ses portes après quarante années. « Größe » — “oui”.</p></body></html>"
 NO_CHARSET_READ = ("names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII bytes come in runs, as "
                    "another encoding's letters do)")
-NO_CHARSET = NO_CHARSET_READ + "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r"
+NO_CHARSET = NO_CHARSET_READ + "; name its encoding, e.g. --encoding shift_jis or --encoding koi8_r"
+NO_CHARSET_TO_PYTHON = NO_CHARSET_READ + "; name its encoding, e.g. encoding='shift_jis' or encoding='koi8_r'"
 
 
 def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused_if_it_reads_as_nonsense(tmp_path):
@@ -475,7 +476,7 @@ def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused
     for name, encoding, words in (("tokyo.html", "shift_jis", "東京都は火曜日"), ("moscow.txt", "koi8_r", "Городской совет")):
         with pytest.raises(InputError) as caught:
             list(iter_pages([tmp_path / name]))
-        assert str(caught.value) == f"{tmp_path / name}: {NO_CHARSET}"
+        assert str(caught.value) == f"{tmp_path / name}: {NO_CHARSET_TO_PYTHON}"  # (the keyword, to a caller)
         assert words in next(iter_pages([tmp_path / name], encoding))[0].text
     # what browsers do with an undeclared page that is not UTF-8: windows-1252, which this one is
     assert next(iter_pages([tmp_path / "paris.html"]))[0].text == PARIS[15:-18]
@@ -792,6 +793,12 @@ def test_split_with_only_files_of_blocks_is_refused_and_with_a_file_of_pages_tak
     pages.write_text(json.dumps({"url": "https://a.example/x", "text": "Headline\nBy Ana"}) + "\n", encoding="utf-8")
     result = runner.invoke(app, [command, str(blocks), str(pages), "--split", "line", *extra])
     assert result.exit_code == 0, result.output
+    # ... a line a block, where the default split keeps the two lines one block
+    split = [[b.text for b in page] for page in iter_pages([pages], split="line")]
+    assert (split, [[b.text for b in page] for page in iter_pages([pages])]) == ([["Headline", "By Ana"]], [["Headline\nBy Ana"]])
+    if command == "convert":
+        assert result.stdout.endswith("Headline\n\nBy Ana\n")
+
 
 def test_convert_a_malformed_file_is_one_error_line(tmp_path):
     (tmp_path / "bad.html.gz").write_bytes(b"not gzip")
@@ -1393,8 +1400,8 @@ def test_a_saved_http_response_is_read_as_the_page_after_its_headers(tmp_path, s
     (tmp_path / "default.html").write_bytes(latin.replace(b"\xe9", "é".encode()).replace(b"\xfc", "ü".encode()))
     assert [b.text for b in next(iter_pages([tmp_path / "default.html"]))] == ["Café in Zürich"]
     wrong = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nCaf\xe9 in Z\xfcrich"
-    for charset, given in ((b"utf-8", wrong), (b"base64", wrong.replace(b"utf-8", b"base64"))):
-        (tmp_path / "wrong.txt").write_bytes(given)  # a header that is wrong, or names no text codec: --encoding reads it
+    for charset, response in ((b"utf-8", wrong), (b"base64", wrong.replace(b"utf-8", b"base64"))):
+        (tmp_path / "wrong.txt").write_bytes(response)  # a header that is wrong, or names no text codec: --encoding reads it
         (read,) = iter_pages([tmp_path / "wrong.txt"], encoding="cp1252")
         assert [b.text for b in read] == ["Café in Zürich"], charset
     redirected = (b"HTTP/1.1 301 Moved Permanently\r\nLocation: /x\r\nContent-Type: text/html; charset=iso-8859-1\r\n\r\n"
@@ -1630,10 +1637,10 @@ def test_a_folders_documents_that_are_no_pages_are_named_not_dropped_silently(tm
     result = runner.invoke(app, ["tag", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.endswith("directory holds no pages (.txt, .md, .html, .htm, .warc, .wet, .arc (each also .gz), "
-                                  f".markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML); it holds 1 file of trafilatura's XML "
-                                  f"(give trafilatura's text, --markdown or --json output instead); 1 PDF file "
-                                  f"(convert it to text first, e.g. with pdftotext); 2 office or e-book files "
-                                  f"(convert them to text or HTML first)\n")
+                                  ".markdown, .xhtml, .mhtml, .mht, .webarchive, and a mirror's .php, .asp, .aspx, .jsp, .shtml and .cfm files that hold HTML); it holds 1 file of trafilatura's XML "
+                                  "(give trafilatura's text, --markdown or --json output instead); 1 PDF file "
+                                  "(convert it to text first, e.g. with pdftotext); 2 office or e-book files "
+                                  "(convert them to text or HTML first)\n")
 
 
 def test_a_folder_of_sub_folders_is_told_to_name_them_though_it_holds_a_document(tmp_path):
@@ -1736,8 +1743,8 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     # the bytes of a fetched page (response.content) are read as a file's: here, its meta charset
     assert [t.block.text for t in tag_text(latin.encode("iso-8859-1"), model=small_model)] == ["Café in Zürich"]
     latin_text = "Café opens\n\nBy Ana".encode("latin-1")
-    with pytest.raises(InputError, match=r"^<text>: is not valid utf-8 text \(byte 3\); name its encoding with "
-                                         r"encoding=, e.g. encoding='cp1252'$"):
+    with pytest.raises(InputError, match=r"^<text>: is not valid utf-8 text \(byte 3\); name its encoding, "
+                                         r"e.g. encoding='cp1252'$"):
         tag_text(latin_text, model=small_model)
     assert [t.block.text for t in tag_text(latin_text, model=small_model, encoding="latin-1")] == ["Café opens", "By Ana"]
     with pytest.raises(InputError, match=r"^<text>: is NoneType, not a page: give its text as a str, or its bytes "

@@ -593,7 +593,7 @@ def test_17_jobs_where_workers_cannot_be_forked_is_one_process_with_a_warning(tm
     assert two.stdout == one.stdout
     # train and cv ask the same function how many processes to run
     for jobs in (2, -1):
-        with pytest.warns(UserWarning, match=f"^--jobs {jobs}: worker processes need fork, which this OS lacks; "
+        with pytest.warns(UserWarning, match=f"^jobs={jobs}: worker processes need fork, which this OS lacks; "
                                              "using 1 process$"):
             assert workers.resolve_jobs(jobs) == 1
 

@@ -115,7 +115,7 @@ def test_bad_file_among_many_is_skipped(tmp_path, small_model_path):
     assert result.exit_code == 1
     assert [json.loads(l)["page"] for l in result.stdout.splitlines()] == ["a", "a", "c", "c"]
     assert result.stderr.splitlines() == [
-        f"Warning: {bad}: is not valid utf-8 text (byte 3); name its encoding with --encoding, e.g. --encoding cp1252 (skipped)",
+        f"Warning: {bad}: is not valid utf-8 text (byte 3); name its encoding, e.g. --encoding cp1252 (skipped)",
         "Error: 1 input file(s) could not be tagged",
     ]
 

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from ..blocks import normalise_newlines, without_cjk_line_breaks
-from ..errors import InputError
+from ..errors import InputError, setting
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, looks_binary, nul_every_other_byte,
                      ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
@@ -472,7 +472,7 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         if text is not None and _mostly_lower_case(text):
             return text
     if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
-        fix = "; name its encoding with --encoding, e.g. --encoding shift_jis or --encoding koi8_r" if hint else ""
+        fix = f"; name its encoding, e.g. {setting('encoding', 'shift_jis')} or {setting('encoding', 'koi8_r')}" if hint else ""
         raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
                          f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
     return data.decode(FALLBACK_ENCODING, errors="replace")

@@ -370,7 +370,7 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
     page's meta charset, else ``encoding``."""
     check_split(split)
     if isinstance(text, (bytes, bytearray, memoryview)):
-        return _said_as_keywords(_pages_of_bytes(bytes(text), STRING_SOURCE, page, encoding, split))
+        return _pages_of_bytes(bytes(text), STRING_SOURCE, page, encoding, split)
     if not isinstance(text, str):
         why = " (an extractor that finds no article returns None: skip the page)" if text is None else ""
         raise InputError(f"{STRING_SOURCE}: is {type(text).__name__}, not a page: give its text as a str, or "
@@ -387,19 +387,6 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
     return _content_pages(text[:SNIFF_READ_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
-
-
-def _said_as_keywords(pages: Iterator[list[Block]]) -> Iterator[list[Block]]:
-    """``pages``, with an error's advice on the encoding given as the keyword the Python API
-    takes (``encoding='latin-1'``), not the command line's option."""
-    try:
-        yield from pages
-    except InputError as exc:
-        raise InputError(_OPTION.sub(lambda m: f"encoding={m.group(1)!r}" if m.group(1) else "encoding=",
-                                     str(exc))) from None
-
-
-_OPTION = re.compile(r"--encoding(?: ([\w.-]+))?")
 
 
 def check_split(split: str) -> None:
