@@ -176,7 +176,9 @@ def _check_source_date_epoch() -> None:
     """Before scikit-learn is imported: a SOURCE_DATE_EPOCH that is not a number of seconds
     would crash numpy's import (its f2py reads it) with a traceback."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and not re.fullmatch(r"[0-9]+", epoch):
+    if epoch == "":  # set to nothing (SOURCE_DATE_EPOCH= blocktag train ...): unset, as meant
+        del os.environ["SOURCE_DATE_EPOCH"]
+    elif epoch is not None and not re.fullmatch(r"[0-9]+", epoch):
         raise fail(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; set it to one (e.g. "
                    "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or unset it")
 

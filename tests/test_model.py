@@ -534,3 +534,16 @@ def test_a_model_made_under_source_date_epoch_is_the_same_file_each_time(corpus_
     assert (result.exit_code, result.output) == (1, "Error: SOURCE_DATE_EPOCH='1_700_000_000' is not a number of seconds "
                                                     "since 1970; set it to one (e.g. SOURCE_DATE_EPOCH=$(git log -1 "
                                                     "--format=%ct)) or unset it\n")
+
+
+def test_an_empty_source_date_epoch_is_unset_not_a_crash(tmp_path):
+    # numpy's import reads the variable too, as int(""): a traceback before blocktag said anything
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": ""}
+    done = subprocess.run([sys.executable, "-m", "classifier", "train", str(SEED_LABELS), "-o", str(tmp_path / "m.npz"),
+                           "--no-plain-text-model", "-q"], capture_output=True, text=True, env=env)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert load_model(tmp_path / "m.npz").metadata["created"]
