@@ -70,6 +70,17 @@ def test_calibration_error_by_hand():
     assert [b["count"] for b in result["bins"]] == [2, 2]
 
 
+def test_calibration_weighs_each_bin_by_its_blocks_and_puts_an_edge_in_the_bin_below():
+    confidence = np.array([0.95, 0.95, 0.95, 0.55, 0.5])
+    correct = np.array([True, True, False, False, True])
+    result = calibration(confidence, correct)
+    # 0.5 lies on an edge: in the bin (0.4, 0.5], as "confidence up to 0.5" reads
+    assert [(round(b["low"], 6), b["count"], b["accuracy"]) for b in result["bins"]] == [
+        (0.4, 1, 1.0), (0.5, 1, 0.0), (0.9, 3, pytest.approx(2 / 3))]
+    # 3/5 of the blocks are 0.95 sure and 2/3 right; the other two bins a block each
+    assert result["ece"] == pytest.approx(3 / 5 * (0.95 - 2 / 3) + 1 / 5 * 0.55 + 1 / 5 * 0.5)
+
+
 def test_the_report_gives_matplotlib_a_config_folder_where_the_users_cannot_be_made(tmp_path):
     # (no writable home: a service account, a read-only container) matplotlib would print
     # three lines about making one itself
@@ -83,6 +94,11 @@ def test_the_report_gives_matplotlib_a_config_folder_where_the_users_cannot_be_m
     assert (done.returncode, done.stdout, done.stderr) == (0, "True False\n", "")
 
 
+def table_rows(output: str) -> list[list[str]]:
+    """The cells of every body row of the tables rich drew in ``output``."""
+    return [[cell.strip() for cell in line.strip("│").split("│")] for line in output.splitlines() if line.startswith("│")]
+
+
 def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     data = write_jsonl(tmp_path / "held.jsonl", [b.to_dict() for b in held_out])
     scores, report = tmp_path / "scores.json", tmp_path / "report.html"
@@ -90,7 +106,17 @@ def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(scores.read_text())
     assert set(figures) >= {"accuracy", "macro_f1", "per_label", "confusion_matrix", "calibration", "blocks", "pages"}
-    assert f"macro-F1 {figures['macro_f1']:.3f}" in result.output
+    # what is printed is what the JSON holds: the summary line, each label's row, the confusion matrix's rows
+    spread = figures["macro_f1_interval"]
+    assert (f"accuracy {figures['accuracy']:.3f}   macro-F1 {figures['macro_f1']:.3f} ({spread['level']:.0%} interval "
+            f"over pages {spread['low']:.3f} to {spread['high']:.3f})   calibration error (ECE) "
+            f"{figures['calibration']['ece']:.3f}") in result.stdout.splitlines()
+    rows = table_rows(result.stdout)
+    labels = figures["confusion_matrix"]["labels"]
+    assert rows == [[label, f"{f['precision']:.3f}", f"{f['recall']:.3f}", f"{f['f1']:.3f}", str(f["support"])]
+                    for label, f in figures["per_label"].items()] + [
+                   [label, *map(str, counts)] for label, counts in zip(labels, figures["confusion_matrix"]["matrix"])]
+    assert len(set(map(tuple, figures["confusion_matrix"]["matrix"]))) > 1  # (a matrix whose rows differ: read the right way round)
     page = report.read_text()
     assert "<img id=heatmap" in page and "data:image/png;base64," in page
     # self-contained: nothing to fetch (block texts may quote URLs; no element loads one)
@@ -322,10 +348,18 @@ def test_cv_cli_by_file(tmp_path, corpus_blocks):
     for k in range(3):
         keep = set(pages[k::3])
         files.append(str(write_jsonl(tmp_path / f"site{k}.jsonl", [b.to_dict() for b in corpus_blocks if b.page in keep])))
-    result = runner.invoke(app, ["cv", *files, "--folds", "3", "--group", "file"])
+    scores = tmp_path / "cv.json"
+    result = runner.invoke(app, ["cv", *files, "--folds", "3", "--group", "file", "--json", str(scores)])
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation grouped by file (3 groups)" in result.output
-    assert "macro-F1 " in result.output and " ± " in result.output
+    # what is printed is what the JSON holds
+    figures = json.loads(scores.read_text())
+    assert table_rows(result.stdout) == [[label, f"{f['mean']:.3f}", f"{f['std']:.3f}"]
+                                         for label, f in figures["per_label"].items()]
+    assert result.stdout.splitlines()[-1] == (
+        f"macro-F1 {figures['macro_f1']['mean']:.3f} ± {figures['macro_f1']['std']:.3f}   "
+        f"accuracy {figures['accuracy']['mean']:.3f} ± {figures['accuracy']['std']:.3f}")
+    assert figures["macro_f1"]["mean"] != figures["accuracy"]["mean"]  # (two figures: printed in the right places)
 
 
 def test_cv_needs_enough_groups(tmp_path):
