@@ -712,7 +712,7 @@ def train_cli(
         check_model_path(output)
         check_writable(output)
         settings = parse_params(param or [])  # typed and checked: a bad --param fails before any reading
-        started = time.perf_counter()
+        started = clock()
         blocks = read_labelled(data, encoding=encoding)
         source = ", ".join(str(p) for p in data)
         if not with_corpus:  # with the corpus, a few blocks of your own are enough
@@ -731,7 +731,7 @@ def train_cli(
                 bundle = train(blocks, source=source, plain_text_model=plain_text_model,
                                remember=blocks if remember else (), jobs=jobs, **settings)
         bundle.save(output)
-        elapsed = time.perf_counter() - started
+        elapsed = clock() - started
     meta = bundle.metadata
     table = _table("label", "blocks", title=f"Trained on {meta['pages']} pages, {meta['blocks']} blocks in {elapsed:.1f} s")
     for label, count in meta["label_counts"].items():

@@ -6,12 +6,14 @@ lines are exact.
 """
 
 import functools
+from collections import Counter
 import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from classifier import cli
+from classifier import load_model, read_labelled
 from classifier.cli import app
 from classifier.tagging import Tagger
 
@@ -34,6 +36,12 @@ def test_train_says_when_training_starts_and_ends(tmp_path):
     result = run("train", SEED_LABELS, "-o", out)
     assert result.exit_code == 0, result.output
     assert result.stderr == "Training on 31 blocks...\nTraining on 31 blocks: finished in 0.0 s\n"
+    # and what it trained on, a label a row, as the model's metadata counts it
+    counts = load_model(out).metadata["label_counts"]
+    rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in result.stdout.splitlines() if line.startswith("│")]
+    assert result.stdout.splitlines()[0] == "Trained on 1 pages, 31 blocks in 0.0 s"
+    assert rows == [[label, str(n)] for label, n in counts.items()]
+    assert counts == dict(sorted(Counter(b.label for b in read_labelled([SEED_LABELS])).items()))
     assert run("train", SEED_LABELS, "-o", out, "--quiet").stderr == ""
 
 
