@@ -377,6 +377,39 @@ def test_cv_needs_enough_groups(tmp_path):
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def test_the_reliability_diagram_draws_each_bins_accuracy_at_its_confidence(monkeypatch):
+    from classifier import report
+
+    figures = []
+    real = report._png_data_uri
+    monkeypatch.setattr(report, "_png_data_uri", lambda figure: figures.append(figure) or real(figure))
+    bins = [{"low": 0.4, "high": 0.5, "count": 1, "confidence": 0.47, "accuracy": 1.0},
+            {"low": 0.9, "high": 1.0, "count": 3, "confidence": 0.95, "accuracy": 2 / 3}]
+    report.reliability_diagram({"calibration": {"ece": 0.38, "bins": bins}})
+    axes = figures[0].axes[0]
+    # a bar over each bin, as high as its accuracy
+    assert [(round(bar.get_x(), 6), round(bar.get_width(), 6), bar.get_height()) for bar in axes.patches] == [
+        (0.4, 0.1, 1.0), (0.9, 0.1, pytest.approx(2 / 3))]
+    # a point at each bin's mean confidence and accuracy, beside the diagonal
+    diagonal, points = axes.lines
+    assert diagonal.get_xydata().tolist() == [[0, 0], [1, 1]]
+    assert points.get_xydata().tolist() == [[0.47, 1.0], [0.95, pytest.approx(2 / 3)]]
+    assert axes.get_title() == "ECE 0.380"
+
+
+def test_the_reports_label_table_gives_each_labels_precision_recall_f1_and_support(small_model, held_out):
+    from classifier.report import render_html
+
+    metrics = evaluate(small_model, held_out)
+    metrics["per_label"] = {"body": {"precision": 0.9, "recall": 0.6, "f1": 0.72, "support": 30},
+                            "caption": {"precision": 0.25, "recall": 0.5, "f1": 1 / 3, "support": 4}}
+    page = render_html({"m": metrics}, ["d.jsonl"])
+    assert ("<table><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>"
+            "<tr><td>body</td><td class=num>0.900</td><td class=num>0.600</td><td class=num>0.720</td>"
+            "<td class=num>30</td></tr><tr><td>caption</td><td class=num>0.250</td><td class=num>0.500</td>"
+            "<td class=num>0.333</td><td class=num>4</td></tr></table>") in page
+
+
 def test_the_heatmap_draws_the_confusion_matrix(small_model, held_out, monkeypatch):
     from classifier import report
 
