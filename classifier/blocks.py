@@ -1,8 +1,9 @@
 """Blocks: the Block record, page segmentation, and the labelled-data readers and writers.
 
 A scraped page is plain text whose blocks are separated by blank lines. Labelled data is
-the labelling guide's JSON Lines (``page``, ``index``, ``text``, ``label``) or a CSV file
-with the same columns.
+the labelling guide's JSON Lines (``page``, ``index``, ``text``, ``label``), a CSV file
+with the same columns, or a Label Studio JSON export of blocktag's tasks
+(:mod:`classifier.labelstudio`).
 """
 
 from __future__ import annotations
@@ -171,7 +172,7 @@ def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
 def read_labelled(
     paths: Iterable[str | Path], require_label: bool = True, encoding: str = DEFAULT_ENCODING
 ) -> list[Block]:
-    """Read labelled blocks from JSONL and CSV files, validating every record.
+    """Read labelled blocks from JSONL, CSV and Label Studio JSON files, validating every record.
 
     Raises :class:`DataFormatError` naming ``file:line`` for a malformed line, a missing
     field, a non-integer index, an empty label or a ``(page, index)`` seen twice.

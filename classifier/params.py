@@ -8,7 +8,8 @@ defaults), so every parameter it has can be set from the command line and none i
 Values are typed as the parameter is: whole numbers, numbers, names, ``none`` where the
 parameter may be None, and comma-separated tuples (``1,3``; a ``tuple[int, int]`` takes
 exactly two). A value the parameter cannot take (``C=-1``) is refused with the model's own
-check. Every error starts with ``--param KEY=VALUE:``.
+check. Every error of :func:`parse_params` starts with ``--param KEY=VALUE:``; keywords given
+to ``train`` or ``cross_validate`` directly are checked by :func:`check_param_names`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Readers for inputs that are not text in the corpus's form: HTML pages (:mod:`.html`) and
-WARC archives (:mod:`.warc`).
+"""Reading every input into pages: what a file is and its text or page records
+(:mod:`.pages`), HTML pages (:mod:`.html`), WARC and ARC archives (:mod:`.warc`), files of
+whole pages (:mod:`.records`) and a scraper's metadata above a page (:mod:`.envelope`). This
+module holds what they share: file kinds and suffixes, sniffing, and saved HTTP responses.
 
 :func:`input_kind` tells what a file is, by its name and, for a file that claims to be
 text, by its first bytes, so an HTML page is never tagged as plain text. This module imports
