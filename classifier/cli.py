@@ -38,7 +38,7 @@ from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .explain import DEFAULT_TOP
-from .segmentation import DEFAULT_SPLIT
+from .segmentation import DEFAULT_SPLIT, SPLIT_MODES
 from .tagging import TaggedBatch, TaggedBlock, Tagger
 from .training_checks import check_trainable
 from .workers import exit_on_sigterm, resolve_jobs
@@ -415,10 +415,7 @@ ParamOption = Annotated[Optional[list[str]], typer.Option(
 )]
 
 
-class Split(str, Enum):
-    blank = "blank"
-    line = "line"
-    auto = "auto"
+Split = Enum("Split", {mode: mode for mode in SPLIT_MODES}, type=str)  # --split's choices, as segmentation names them
 
 
 SplitOption = Annotated[Optional[Split], typer.Option(

@@ -137,14 +137,19 @@ _WORD_HYPHEN = re.compile(r"[^\W\d_]-$")
 _HANGING_HYPHEN_NEXT = frozenset({"and", "or", "to", "nor"})
 
 
+def check_split(mode: str) -> None:
+    """Refuse a split mode that is not one of ``SPLIT_MODES``."""
+    if mode not in SPLIT_MODES:
+        raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
+
+
 def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     """The blocks of one page's text, split by ``mode`` (``auto``, ``blank`` or ``line``)."""
+    check_split(mode)
     if mode == "blank":
         return segment(text)
     if mode == "line":
         return [line for line in normalise_newlines(text).split("\n") if line.strip()]
-    if mode != "auto":
-        raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
     blocks = _join_fenced(_segment_joining_fragments(text))
     if any("\n" in block for block in blocks):  # both repairs need blocks of several lines
         width = wrap_width(blocks)

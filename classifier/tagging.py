@@ -18,7 +18,8 @@ from .blocks import (MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, c
 from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
-from .readers.pages import check_split, iter_pages, string_pages
+from .readers.pages import iter_pages, string_pages
+from .segmentation import check_split
 from .workers import PipedWorkers, resolve_jobs
 from .segmentation import DEFAULT_SPLIT
 

@@ -26,7 +26,7 @@ from ..errors import BlocktagError, InputError
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
                      read_text, text_encoding, binary_error, looks_binary)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
-from ..segmentation import DEFAULT_SPLIT, SPLIT_MODES, is_flattened, split_page
+from ..segmentation import DEFAULT_SPLIT, check_split, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
 from . import (SNIFF_READ_BYTES, WARC_MAGIC, http_body, input_kind, looks_like_html, not_a_page, page_stem,
                unpacked_page)
@@ -387,11 +387,6 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
     return _content_pages(text[:SNIFF_READ_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
-
-
-def check_split(split: str) -> None:
-    if split not in SPLIT_MODES:
-        raise InputError(f"unknown split mode {split!r}; use one of {', '.join(SPLIT_MODES)}")
 
 
 # reStructuredText's and AsciiDoc's own markup (pandoc -t rst / -t asciidoc): a page that
