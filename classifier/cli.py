@@ -33,7 +33,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
 from .params import parse_params
-from .output import kept_only, one_line, shown_on, write_batches, write_kept, write_page_files, write_tagged
+from .output import one_line, shown_on, write_batches, write_page_files, write_selected
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
@@ -520,10 +520,8 @@ def tag_cli(
             # the output is closed (and any failure to write it raised) before the last progress line
             with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \
                     _output_stream(output) as out:
-                if keep and fmt is Format.text:
-                    write_kept(_blocks_of(batches, advance), out, set(keep), headers=None)
-                elif keep:
-                    write_tagged(kept_only(_blocks_of(batches, advance), set(keep)), out, fmt.value)
+                if keep:
+                    write_selected(_blocks_of(batches, advance), out, fmt.value, set(keep), headers=None)
                 else:
                     colour = output is None and fmt is Format.text and wants_colour(sys.stdout)
                     write_batches(_counting(batches, advance), out, fmt.value, colour=colour)

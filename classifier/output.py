@@ -9,8 +9,6 @@ from json.encoder import encode_basestring as _json_string  # json's own escapin
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-import typer
-
 from .blocks import MAX_PAGE_BLOCKS, csv_writer
 from .bundle import PLAIN_TEXT_MODEL
 from .stdio import escape_controls, escaped_for, is_terminal, own_mark
@@ -25,6 +23,8 @@ LABEL_COLOURS = {
     "promotion": "red",
     "other": "yellow",
 }
+# The terminal's (ANSI) codes for those colours and for bold.
+_ANSI_CODES = {"bold": 1, "red": 31, "green": 32, "yellow": 33, "blue": 34, "magenta": 35, "cyan": 36}
 
 
 def write_tagged(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str = "text", colour: bool = False) -> int:
@@ -43,6 +43,17 @@ def write_batches(batches: Iterable[TaggedBatch], out: IO[str], fmt: str = "text
         out.write(jsonl_batch(batch))
         n += len(batch)
     return n
+
+
+def write_selected(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str, keep: set[str] | None,
+                   headers: bool | None = False) -> int:
+    """The blocks in ``fmt``, or, with ``keep``, only those of its labels: as text, the kept
+    text alone (:func:`write_kept`, ``headers`` as it takes them)."""
+    if keep is None:
+        return write_tagged(tagged, out, fmt)
+    if fmt == "text":
+        return write_kept(tagged, out, keep, headers=headers)
+    return write_tagged(kept_only(tagged, keep), out, fmt)
 
 
 def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool | None = False) -> int:
@@ -106,10 +117,7 @@ def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str
             path = folder / (_unique_file_name(page, used) + suffix)
             written.append(path)  # before it exists: an interrupt just after the rename still removes it
             with atomic_write(path) as handle:
-                if fmt == "text":
-                    write_kept(items, handle, keep) if keep is not None else write_tagged(items, handle, fmt)
-                else:
-                    write_tagged(kept_only(items, keep) if keep is not None else items, handle, fmt)
+                write_selected(items, handle, fmt, keep)
     except BaseException:
         for path in written:
             with contextlib.suppress(OSError):
@@ -274,8 +282,10 @@ def shown_on(out: IO[str]):
     return escape_controls if is_terminal(out) else (lambda text: text)
 
 
-def _style(text: str, colour: bool, **style) -> str:
-    return typer.style(text, **style) if colour else text
+def _style(text: str, colour: bool, fg: str | None = None, bold: bool = False) -> str:
+    """``text`` in the colour ``fg`` and bold, as a terminal shows them, when ``colour``."""
+    codes = [str(_ANSI_CODES[name]) for name in (("bold",) if bold else ()) + ((fg,) if fg else ())]
+    return f"\x1b[{';'.join(codes)}m{text}\x1b[0m" if colour and codes else text
 
 
 # How much of a block's text explain's text format shows beside its label.
