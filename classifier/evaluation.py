@@ -82,6 +82,17 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     return metrics
 
 
+def _label_scores(hits: np.ndarray, support: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Precision, recall and F1 from each label's hits, blocks truly of it (support) and
+    blocks given it (chosen), 0 where undefined; arrays of any shape, element by element."""
+    hits = hits.astype(float)
+    precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
+    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    return precision, recall, f1
+
+
 def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[float] | None = None) -> dict:
     """The figures for one set of predictions. Labels are those in the truth or the predictions.
 
@@ -94,10 +105,7 @@ def score(true: Sequence[str], predicted: Sequence[str], confidence: Sequence[fl
     np.add.at(matrix, ([column[t] for t in true], [column[p] for p in predicted]), 1)
     hits = np.diag(matrix).astype(float)
     support, chosen = matrix.sum(axis=1), matrix.sum(axis=0)
-    precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
-    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    precision, recall, f1 = _label_scores(hits, support, chosen)
     result = {
         "blocks": len(true),
         "accuracy": float(hits.sum() / max(len(true), 1)),
@@ -135,10 +143,7 @@ def page_bootstrap(true: Sequence[str], predicted: Sequence[str], pages: Sequenc
     ]).reshape(resamples, n_labels, n_labels)
     hits = np.diagonal(matrices, axis1=1, axis2=2)
     support, chosen = matrices.sum(axis=2), matrices.sum(axis=1)
-    precision = np.divide(hits, chosen, out=np.zeros_like(hits), where=chosen > 0)
-    recall = np.divide(hits, support, out=np.zeros_like(hits), where=support > 0)
-    both = precision + recall
-    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(hits), where=both > 0)
+    f1 = _label_scores(hits, support, chosen)[2]
     present = (support + chosen) > 0  # a label no sampled block has or gets is not averaged
     return (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
 
