@@ -28,7 +28,7 @@ from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import read_groups, read_labelled
 from .errors import BlocktagError, SettingError, command_line_names
 from .extras import require
-from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES
+from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES, comparison_rows
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
@@ -906,13 +906,8 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     table = _table("figure", *letters, *[f"Δ {n}" for n in letters[1:]],
                    title="models side by side (Δ against A)")
 
-    def add(title: str, values: list[float]) -> None:
+    for title, values in comparison_rows(figures):
         table.add_row(title, *[f"{v:.3f}" for v in values], *[f"{v - values[0]:+.3f}" for v in values[1:]])
-
-    add("accuracy", [figures[n]["accuracy"] for n in names])
-    add("macro-F1", [figures[n]["macro_f1"] for n in names])
-    for label in sorted({label for f in figures.values() for label in f["per_label"]}):
-        add(f"F1 {label}", [figures[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
     console = console or stdout_console()
     print_table(table, console)
     for letter, name in zip(letters, names):

@@ -165,6 +165,16 @@ def check_results(results: object, what: str) -> None:
                                                                 "per-block predictions, not figures_of()'s")
 
 
+def comparison_rows(results: dict[str, dict]) -> list[tuple[str, list[float]]]:
+    """Models side by side: accuracy, macro-F1 and each label's F1 (0 for a label a model's
+    data lacks), a row each, with one value per model in ``results``' order."""
+    names = list(results)
+    rows = [("accuracy", [results[n]["accuracy"] for n in names]), ("macro-F1", [results[n]["macro_f1"] for n in names])]
+    for label in sorted({label for m in results.values() for label in m["per_label"]}):
+        rows.append((f"F1 {label}", [results[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names]))
+    return rows
+
+
 def compare(results: dict[str, dict]) -> dict[str, dict]:
     """Each model after the first against the first, from :func:`evaluate`'s results on the
     same blocks: the difference in macro-F1 and its paired page-bootstrap interval (None

@@ -19,6 +19,7 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from .evaluation import comparison_rows
 from .files import atomic_write, is_special
 
 MAX_ERRORS_PER_PAIR = 50
@@ -199,7 +200,6 @@ def _cut(text: str) -> str:
 
 def _comparison_table(results: dict[str, dict]) -> str:
     names = list(results)
-    labels = sorted({label for m in results.values() for label in m["per_label"]})
     head = "".join(f"<th>{_e(n)}</th>" for n in names) + "".join(f"<th>Δ {_e(n)}</th>" for n in names[1:])
 
     def row(title: str, values: list[float]) -> str:
@@ -209,9 +209,7 @@ def _comparison_table(results: dict[str, dict]) -> str:
             cells += f"<td class='num {'better' if d > 0 else 'worse' if d < 0 else ''}'>{d:+.3f}</td>"
         return f"<tr><td>{_e(title)}</td>{cells}</tr>"
 
-    body = row("accuracy", [results[n]["accuracy"] for n in names]) + row("macro-F1", [results[n]["macro_f1"] for n in names])
-    for label in labels:
-        body += row(f"F1 {label}", [results[n]["per_label"].get(label, {}).get("f1", 0.0) for n in names])
+    body = "".join(row(title, values) for title, values in comparison_rows(results))
     return f"<table id=comparison><tr><th>figure</th>{head}</tr>{body}</table>"
 
 
