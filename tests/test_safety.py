@@ -201,7 +201,7 @@ def test_usage_errors_exit_2_with_one_error_line(args, message):
 @pytest.mark.parametrize("args, line", [
     (["tag", SEED_PAGE, "--format", "json"], "Error: --format must be text, jsonl or csv"),
     (["tag", "--format", "nope", SEED_PAGE], "Error: --format must be text, jsonl or csv"),
-    (["tag", SEED_PAGE, "--split", "words"], "Error: --split must be blank, line or auto"),
+    (["tag", SEED_PAGE, "--split", "words"], "Error: --split must be auto, blank or line"),
     (["explain", SEED_PAGE, "--format", "csv"], "Error: --format must be text or jsonl"),
 ])
 def test_a_value_outside_the_choices_is_one_line_exit_2(args, line):
