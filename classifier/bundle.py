@@ -321,7 +321,7 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
         raise ModelError(f"{path}: no such model file"
                          + (f"; the shipped model needs no -m (or give -m {SHIPPED_MODEL_WORD})" if shipped else ""))
     if path.suffix.lower() in PICKLE_SUFFIXES:
-        if _starts_as_zip(path):  # a blocktag model renamed: reading its first bytes runs nothing
+        if _holds_model_arrays(path):  # a blocktag model renamed: reading its first bytes runs nothing
             raise ModelError(f"{path}: is named as a pickle but holds a model's arrays (.npz); rename it "
                              f"{path.with_suffix(MODEL_SUFFIX).name} to load it")
         raise ModelError(
@@ -335,7 +335,7 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     return model_from_bytes(data, str(path))
 
 
-def _starts_as_zip(path: Path) -> bool:
+def _holds_model_arrays(path: Path) -> bool:
     """Whether ``path`` is a zip archive holding a blocktag model's metadata (its list of
     members is read, nothing in them)."""
     try:

@@ -1158,14 +1158,14 @@ def sources_text(sources: dict) -> str:
         return dotted(f"{name}: {value}" for name, value in sources.items())
 
 
-def _finite(value):
+def _json_safe(value):
     """``value`` with every float that is not finite as its name ("nan", "inf")."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: _json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [_json_safe(v) for v in value]
     return value
 
 
@@ -1182,7 +1182,7 @@ def info_cli(
     with user_errors():
         summary = load_model(model).summary()
     if as_json:  # (a setting of NaN, written by hand, as a string: NaN is no JSON)
-        echo_out(json.dumps(_finite(summary), indent=2, ensure_ascii=False, allow_nan=False))
+        echo_out(json.dumps(_json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False))
         return
     out = stdout_console()
     counts = dotted(label if n is None else f"{label} {n:,}" for label, n in summary["labels"].items())

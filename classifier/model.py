@@ -165,7 +165,9 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         and the block's position on the page."""
         return context_matrix(proba, X, self.context_window)
 
-    def _validate(self) -> None:
+    def check_params(self) -> None:
+        """Raise :class:`TrainingError` for a parameter the model cannot take (``fit`` calls
+        it first; ``--param`` checks its values with it before any file is read)."""
         unknown = [name for name in self.features if name not in FEATURES]
         if unknown or not self.features:
             raise TrainingError(
@@ -210,7 +212,7 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ estimator API
 
     def fit(self, X: Sequence[Block], y: Sequence[str], sample_weight: Sequence[float] | None = None) -> "BlockClassifier":
-        self._validate()
+        self.check_params()
         X = block_list(X, "X")
         check_page_order(X, "X")  # the features read a page in its blocks' order, as at predict
         y = np.asarray(y)  # (its own dtype: scikit-learn's cross_val_predict hands labels over as integers)

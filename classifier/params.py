@@ -188,7 +188,7 @@ def _model_refuses(params: dict) -> str | None:
     from .model import BlockClassifier
 
     try:
-        BlockClassifier(**params)._validate()
+        BlockClassifier(**params).check_params()
     except TrainingError as exc:
         return str(exc)
     return None
