@@ -12,7 +12,6 @@ Help is also wrapped at spaces only: click's wrapper would fold ``--with-corpus`
 
 from __future__ import annotations
 
-import click
 from typer import core
 
 READABLE_TYPES = {"path": "FILE", "int": "N", "float": "NUMBER", "str": "TEXT", "bool": ""}
@@ -48,9 +47,21 @@ def _wrap_at_spaces(original):
     return wrap_text
 
 
+def _help_formatting():
+    """The click module that wraps typer's help: typer 0.29's own copy of click, or, for an
+    earlier typer, click itself (not a dependency of a typer that carries its own copy)."""
+    vendored = getattr(core, "_click", None)
+    if vendored is not None:
+        return getattr(vendored, "formatting", None)
+    try:
+        import click.formatting
+    except ImportError:
+        return None
+    return click.formatting
+
+
 def install() -> None:
-    # typer 0.29 formats help with its own copy of click; earlier typers with click itself.
-    formatting = getattr(getattr(core, "_click", click), "formatting", None)
+    formatting = _help_formatting()
     if callable(getattr(formatting, "wrap_text", None)):
         formatting.wrap_text = _wrap_at_spaces(formatting.wrap_text)
     argument, option = getattr(core, "TyperArgument", None), getattr(core, "TyperOption", None)

@@ -9,19 +9,20 @@ import sys
 
 from conftest import ROOT, SEED_LABELS, SEED_PAGE
 
-# Runs the CLI with scikit-learn, SciPy and matplotlib unimportable, as in a core install.
+# Runs the CLI with the extras' modules unimportable (scikit-learn, SciPy, matplotlib, Dask, and
+# click, which Dask brings and typer 0.29 no longer needs), as in a core install.
 BLOCKED = """
 import runpy, sys
 class Blocked:
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl"):
+        if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl", "dask", "distributed", "click"):
             raise ModuleNotFoundError(f"No module named {name!r}")
         return None
 sys.meta_path.insert(0, Blocked())
 import importlib.util
 real_find_spec = importlib.util.find_spec
 def find_spec(name, package=None):
-    if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl"):
+    if name.split(".")[0] in ("sklearn", "scipy", "matplotlib", "joblib", "threadpoolctl", "dask", "distributed", "click"):
         return None
     return real_find_spec(name, package)
 importlib.util.find_spec = find_spec
