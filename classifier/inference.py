@@ -19,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .blocks import Block, is_label_name
-from .measures import POSITION_FEATURES, context_matrix
+from .measures import POSITION_FEATURES, SHAPE_WINDOW_CHARS, context_matrix
 from .ngrams import NgramCounter, tfidf_cells
 from .registry import NgramFeature, feature
 
@@ -106,7 +106,13 @@ _MEASURE_PHRASES = {
     "has_handle": "has an @handle", "has_copyright": "has ©", "has_pipe": "has |",
     "code_mark_share": "share of { } ; =", "image_text_share": "share that is image alt text",
     "is_first": "first block", "is_last": "last block",
+    # counted in the block's first SHAPE_WINDOW_CHARS characters, as the model reads them
+    "words": f"words (first {SHAPE_WINDOW_CHARS} characters)", "links": f"links (first {SHAPE_WINDOW_CHARS} characters)",
+    "lines": f"line breaks (first {SHAPE_WINDOW_CHARS} characters)",
+    "sentence_marks": f"sentence ends (first {SHAPE_WINDOW_CHARS} characters)",
 }
+# Measures kept as log(1 + count) under a name without "log_": shown as the count.
+_LOGGED = ("sentence_marks",)
 # Measures that are 0 or 1, shown as no or yes.
 _YES_NO = ("has_", "is_", "starts_", "whole_link", "exists")
 
@@ -116,8 +122,8 @@ def readable_measure(name: str, value: float) -> str:
     "opens with "By": yes"."""
     where, _, measure = name.rpartition(" ")
     where = _NEIGHBOURS.get(where, f"block {where}") + ": " if where else ""
-    if measure.startswith("log_"):
-        measure, value = measure[4:], float(np.expm1(value))
+    if measure.startswith("log_") or measure in _LOGGED:
+        measure, value = measure.removeprefix("log_"), float(np.expm1(value))
     phrase = _MEASURE_PHRASES.get(measure, measure.replace("_", " "))
     if measure.startswith(_YES_NO) and value in (0.0, 1.0):
         return f"{where}{phrase}: {'yes' if value else 'no'}"

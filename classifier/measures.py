@@ -80,7 +80,10 @@ class _Around(NamedTuple):
     after: str
 
 
-_TEXT_SUBS = [(_LINK, _Around(" ", " ⟦link⟧ ")), (_DIGIT, "0")]
+# What the word TF-IDF reads after a link's text: the word "link" between marks, which the
+# word tokens leave as LINK_WORD (the same token as the word "link" itself).
+LINK_MARK, LINK_WORD = "⟦link⟧", "link"
+_TEXT_SUBS = [(_LINK, _Around(" ", f" {LINK_MARK} ")), (_DIGIT, "0")]
 
 
 def normalise_text(text: str) -> str:

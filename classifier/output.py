@@ -315,5 +315,5 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
                   f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
                   f"{one_line(cut)}{own_mark('…', '...', out) if len(text) > len(cut) else ''}\n")
         for name, weight in item.evidence:
-            out.write(f"    {weight:+.2f}  {escaped_for(name, out)}\n")
+            out.write(f"    {weight:+.2f}  {escaped_for(one_line(name), out)}\n")  # (a shape n-gram may hold a line break)
     return n

@@ -101,6 +101,19 @@ def feature(name: str) -> NgramFeature | MeasureFeature:
         ) from None
 
 
+def _word(word: str) -> str:
+    """A word of the word features as explain names it: "link" is also what a link's text
+    is marked with (the word TF-IDF reads ``⟦link⟧`` beside it), so it says both."""
+    return 'a link (or the word "link")' if word == measures.LINK_WORD else f'word "{word}"'
+
+
+def _edge_word(opening: bool, word: str) -> str:
+    """One of a block's opening or closing words as explain names it (see :func:`_word`)."""
+    if word == measures.LINK_WORD:
+        return f'{"opens" if opening else "ends"} with a link (or the word "link")'
+    return f'{"opening" if opening else "closing"} word "{word}"'
+
+
 def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
     names = list(measures.SHAPE_FEATURES)
     for offset in neighbours:
@@ -110,12 +123,12 @@ def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
 
 register(NgramFeature(
     "words", measures.block_texts, analyzer="word", lowercase=True, ngram_param="word_ngrams",
-    describe=lambda gram: f'word "{gram}"', tokens=measures.block_tokens,
+    describe=lambda gram: _word(gram), tokens=measures.block_tokens,
 ))
 register(NgramFeature(
     "edge_words", measures.block_edge_words, analyzer="word", lowercase=True, ngram_param="edge_ngrams",
     describe=lambda gram: " ".join(
-        f'{"opening" if word[:1] == "s" else "closing"} word "{word[1:]}"' for word in gram.split(" ")),
+        _edge_word(word[:1] == "s", word[1:]) for word in gram.split(" ")),
     tokens=measures.block_edge_tokens,
 ))
 register(NgramFeature(

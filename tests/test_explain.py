@@ -124,3 +124,18 @@ def test_a_second_pass_average_of_the_wrong_width_is_a_damaged_model(corpus_bloc
     spec["context_mean"] = spec["context_mean"][:-1]
     with pytest.raises(ValueError, match="^the second pass's average input does not match its features$"):
         CompiledModel.from_arrays(spec, arrays)
+
+
+def test_explain_text_keeps_each_evidence_on_one_line():
+    import io
+
+    from classifier import Block
+    from classifier.explain import Explanation
+    from classifier.output import write_explanations
+    from classifier.tagging import TaggedBlock
+
+    tagged = TaggedBlock(Block("p", 0, "Two\nlines"), "body", 0.9, {"body": 0.9, "other": 0.1})
+    out = io.StringIO()
+    write_explanations([Explanation(tagged, "other", [("shape ]\n", 0.5), ("word \"two\"", 0.25)])], out)
+    assert out.getvalue() == ('# p\n[0] body 0.90 (runner-up other 0.10): Two lines\n'
+                              '    +0.50  shape ]\\n\n    +0.25  word "two"\n')

@@ -294,8 +294,10 @@ def test_unknown_features_are_rejected_at_fit(corpus_blocks):
 
 
 @pytest.mark.parametrize("column, value, shown", [
-    ("log_words", np.log1p(34.0), "words 34"),
-    ("+1 log_words", np.log1p(34.0), "next block: words 34"),
+    ("log_words", np.log1p(34.0), "words (first 300 characters) 34"),
+    ("+1 log_words", np.log1p(34.0), "next block: words (first 300 characters) 34"),
+    ("sentence_marks", np.log1p(3.0), "sentence ends (first 300 characters) 3"),  # (logged, though not named so)
+    ("log_lines", np.log1p(1.0), "line breaks (first 300 characters) 1"),
     ("log_from_top", 0.0, "blocks above it 0"),
     ("relative", 0.0667, "how far down the page (0 to 1) 0.0667"),
     ("starts_by", 1.0, 'opens with "By": yes'),
@@ -323,10 +325,19 @@ def test_evidence_names_readable_features(small_model):
     # (before scaling), a word shape, a neighbour's feature under its place.
     _, byline, last = ({name for name, _ in items}
                        for items in small_model.compiled.evidence(blocks, proba.argmax(axis=1), top=200))
-    assert {'word "by"', 'opening word "by"', "words 3", "shape ^■ "} <= byline
+    assert {'word "by"', 'opening word "by"', "words (first 300 characters) 3", "shape ^■ "} <= byline
     shapes = next(part for part in small_model.compiled.parts if part.name == "word_shapes")
     assert {n.removeprefix("shape ") for n in byline if n.startswith("shape ")} <= set(shapes.vocabulary)
     assert any(n.startswith("previous block: ") for n in last)
+
+
+def test_a_links_mark_is_named_as_a_link_not_as_a_word():
+    from classifier.registry import feature
+
+    assert feature("words").describe("link") == 'a link (or the word "link")'
+    assert feature("words").describe("linked") == 'word "linked"'
+    assert feature("edge_words").describe("elink") == 'ends with a link (or the word "link")'
+    assert feature("edge_words").describe("sthe") == 'opening word "the"'
 
 
 def test_tagging_imports_neither_scikit_learn_nor_scipy(small_model_path):
