@@ -33,7 +33,7 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
 from .params import parse_params
-from .output import one_line, shown_on, write_batches, write_page_files, write_selected
+from .output import one_line, page_title, shown_on, write_batches, write_page_files, write_selected
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
@@ -646,7 +646,7 @@ def convert_cli(
             shown = shown_on(out)  # (a page's escape sequences escaped on a terminal, as tag shows them)
             for n, page in enumerate(chain((p for p in first if p), pages)):
                 if headers:
-                    out.write(("\n" if n else "") + f"==> {one_line(page[0].page)} <==\n")
+                    out.write(("\n" if n else "") + f"==> {page_title(page[0])} <==\n")  # (a crawl's page: with its URL)
                 out.write(shown(join_blocks(b.text for b in page)) + "\n")
     bad_files.finish("converted")
 
@@ -1152,8 +1152,8 @@ def sources_text(sources: dict) -> str:
     whatever a caller of ``train(sources=...)`` recorded."""
     corpus, user = sources.get("corpus"), sources.get("user")
     try:
-        return (f"the corpus, {corpus['pages']:,} pages; yours, {user['pages']:,} pages counted "
-                f"{user['weight']:g} times")
+        return (f"the corpus, {corpus['pages']:,} pages ({corpus['blocks']:,} blocks); yours, {user['pages']:,} "
+                f"pages ({user['blocks']:,} blocks), each block counted {user['weight']:g} times")
     except (TypeError, KeyError, ValueError):
         return dotted(f"{name}: {value}" for name, value in sources.items())
 

@@ -72,7 +72,7 @@ def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], head
             out.write("\n")
         if headers and item.block.page != page:
             page = item.block.page
-            out.write(f"# {_page_title(item.block)}\n\n")
+            out.write(f"# {page_title(item.block)}\n\n")
         out.write(shown(item.block.text) + "\n")
         written += 1
     return written
@@ -255,14 +255,14 @@ def _write_text(tagged: Iterable[TaggedBlock], out: IO[str], colour: bool) -> in
     for n, item in enumerate(tagged, 1):
         if item.block.page != page:
             page = item.block.page
-            out.write(_style(f"=== {_page_title(item.block)}", colour, bold=True) + "\n\n")
+            out.write(_style(f"=== {page_title(item.block)}", colour, bold=True) + "\n\n")
         header = f"[{item.label} {item.confidence:.2f}]"
         out.write(_style(header, colour, fg=LABEL_COLOURS.get(item.label), bold=True) + "\n")
         out.write(shown(item.block.text) + "\n\n")
     return n
 
 
-def _page_title(block) -> str:
+def page_title(block) -> str:
     """A page's header: its name, and its URL when the input gave one (a crawl's page), on
     one line whatever they hold."""
     return one_line(block.page if block.url is None else f"{block.page} ({block.url})")
@@ -308,7 +308,7 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
         if tagged.block.page != page:
             page = tagged.block.page
             by = " (the page holds no link: tagged by the plain-text model)" if item.model == PLAIN_TEXT_MODEL else ""
-            out.write(f"{'' if n == 1 else chr(10)}# {_page_title(tagged.block)}{by}\n")
+            out.write(f"{'' if n == 1 else chr(10)}# {page_title(tagged.block)}{by}\n")
         text = " ".join(tagged.block.text.split())
         cut = text[:EXPLAIN_TEXT_CHARS]  # (cut before escaping: an escape is never cut in two)
         out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "

@@ -309,3 +309,13 @@ def test_tagged_records_read_back_keep_their_pages_url(small_model_path, tmp_pat
         assert run("tag", pages, "--model", small_model_path, "-o", tagged).exit_code == 0
         again = run("tag", tagged, "--model", small_model_path, "-f", "jsonl")
         assert [json.loads(line)["url"] for line in again.stdout.splitlines()] == ["https://a.example/x"] * 2, fmt
+
+
+def test_info_names_an_adapted_models_two_sources_with_their_sizes():
+    from classifier.cli import sources_text
+
+    sources = {"corpus": {"pages": 1118, "blocks": 48152, "files": 236}, "user": {"pages": 2, "blocks": 61, "weight": 5.0}}
+    assert sources_text(sources) == ("the corpus, 1,118 pages (48,152 blocks); yours, 2 pages (61 blocks), each block "
+                                     "counted 5 times")
+    # whatever else a caller of train(sources=...) recorded, as it is
+    assert sources_text({"mine": "labels.jsonl"}) == "mine: labels.jsonl"

@@ -746,6 +746,14 @@ def test_convert_several_pages_under_headers_to_a_file(tmp_path):
     assert out.read_text(encoding="utf-8") == "==> a <==\nPlain\n\npage\n\n==> b <==\nOne\n\nTwo\n"
 
 
+def test_convert_names_a_crawls_pages_with_their_urls_as_tag_does(tmp_path):
+    crawl = _warc(tmp_path / "crawl.warc", [("https://a.example/1", "text/html", b"<p>One</p>"),
+                                           ("https://a.example/2", "text/html", b"<p>Two</p>")])
+    result = runner.invoke(app, ["convert", str(crawl)])
+    assert (result.exit_code, result.stdout) == (
+        0, "==> crawl:0 (https://a.example/1) <==\nOne\n\n==> crawl:1 (https://a.example/2) <==\nTwo\n")
+
+
 @pytest.mark.parametrize("split", ["blank", "auto"])
 def test_convert_shows_a_very_long_page_as_one_page(tmp_path, monkeypatch, split):
     """Tagging reads a page over MAX_PAGE_BLOCKS blocks in chunks, with a warning; convert
