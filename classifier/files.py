@@ -441,6 +441,8 @@ def _output_errors(path: str | os.PathLike) -> Iterator[None]:
     # Writing can fail after the checks: a full disk, a lost mount, a refused rename.
     try:
         yield
+    except BrokenPipeError:  # a pipe named as the output (-o /dev/stdout | head -1) whose reader left: as stdout's
+        raise
     except OSError as exc:
         raise OutputError(f"{path}: could not be written ({exc.strerror or exc})") from None
 

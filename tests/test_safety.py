@@ -209,14 +209,16 @@ def test_a_value_outside_the_choices_is_one_line_exit_2(args, line):
     assert (done.returncode, done.stdout, done.stderr) == (2, "", line + "\n")
 
 
-def test_closed_pipe_ends_quietly(small_model_path, tmp_path):
+@pytest.mark.parametrize("output", [[], ["-o", "/dev/stdout"]])
+def test_closed_pipe_ends_quietly(small_model_path, tmp_path, output):
     crawl = tmp_path / "crawl"
     crawl.mkdir()
     for k in range(60):  # ~1 MB of JSON lines: far more than a pipe holds once `head` has gone
         (crawl / f"page{k:02d}.txt").write_text(SEED_PAGE.read_text(encoding="utf-8"), encoding="utf-8")
     pipeline = subprocess.run(
         f"{shlex.quote(sys.executable)} -m classifier tag {shlex.quote(str(crawl))} "
-        f"--model {shlex.quote(str(small_model_path))} --format jsonl | head -1; echo \"exit ${{PIPESTATUS[0]}}\" >&2",
+        f"--model {shlex.quote(str(small_model_path))} --format jsonl {' '.join(output)} | head -1; "
+        f"echo \"exit ${{PIPESTATUS[0]}}\" >&2",
         shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=ROOT,
     )
     assert len(pipeline.stdout.splitlines()) == 1
