@@ -11,7 +11,6 @@ import gc
 import json
 import math
 import os
-import re
 import sys
 import time
 import warnings
@@ -32,7 +31,7 @@ from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES, comparison_rows
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
-from .params import parse_params
+from .params import parse_params, source_date_epoch
 from .output import one_line, page_title, shown_on, write_batches, write_page_files, write_selected
 from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
 from .readers import input_kind, is_page_name
@@ -175,12 +174,13 @@ def fail(message: str) -> typer.Exit:
 def _check_source_date_epoch() -> None:
     """Before scikit-learn is imported: a SOURCE_DATE_EPOCH that is not a number of seconds
     would crash numpy's import (its f2py reads it) with a traceback."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch == "":  # set to nothing (SOURCE_DATE_EPOCH= blocktag train ...): unset, as meant
+    if os.environ.get("SOURCE_DATE_EPOCH") == "":  # set to nothing (SOURCE_DATE_EPOCH= blocktag train ...): unset, as meant
         del os.environ["SOURCE_DATE_EPOCH"]
-    elif epoch is not None and not re.fullmatch(r"[0-9]+", epoch):
-        raise fail(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds since 1970; set it to one (e.g. "
-                   "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or unset it")
+    try:
+        source_date_epoch()
+    except SettingError as exc:
+        raise fail(f"SOURCE_DATE_EPOCH={exc.value!r} is not a number of seconds since 1970; set it to one (e.g. "
+                   "SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)) or unset it") from None
 
 
 def wants_colour(stream) -> bool:

@@ -345,9 +345,9 @@ class Labeller:
         return f"{picks}  |  Enter accept  u undo  q save and quit"
 
 
-# Control characters a scraped text may hold (ESC starts a terminal command: hidden text, a
-# new window title): shown as escapes, so what is labelled is what is seen.
 def _short(text: str) -> str:
+    """A neighbour's text on one line, cut to ``NEIGHBOUR_CHARS``; control characters shown
+    as escapes (an ESC starts a terminal command), so what is labelled is what is seen."""
     flat = " ".join(escape_controls(text).split())
     return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
 

@@ -47,7 +47,7 @@ from .inference import CompiledModel, compile_classifier
 from .memory import Memory
 from .dialects import without_links
 from .measures import canonical_texts, context_matrix, holds_link
-from .params import check_param_names
+from .params import check_param_names, source_date_epoch
 from .registry import DEFAULT_FEATURES, FEATURES, ngram_params
 from .training_checks import check_trainable, typo_note
 from .workers import forked_workers, resolve_jobs, submit
@@ -610,16 +610,14 @@ def _training_metrics(classifier: BlockClassifier, blocks: list[Block], labels: 
 def created_time() -> str:
     """When a model is made: now, or ``SOURCE_DATE_EPOCH`` (the reproducible-builds variable)
     when it is set, so that a rebuild can be checked byte for byte."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     when = datetime.now(timezone.utc)
-    if epoch:
-        try:
-            if not re.fullmatch(r"[0-9]+", epoch):  # (ASCII digits, as reproducible-builds.org says)
-                raise ValueError(epoch)
-            when = datetime.fromtimestamp(int(epoch), timezone.utc)
-        except (ValueError, OverflowError, OSError):
-            warnings.warn(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds; the model's time is now's",
-                          stacklevel=2)
+    try:
+        epoch = source_date_epoch()
+        if epoch is not None:
+            when = datetime.fromtimestamp(epoch, timezone.utc)
+    except (ValueError, OverflowError, OSError):  # (SettingError is a ValueError)
+        warnings.warn(f"SOURCE_DATE_EPOCH={os.environ['SOURCE_DATE_EPOCH']!r} is not a number of seconds; the "
+                      "model's time is now's", stacklevel=2)
     return when.isoformat(timespec="seconds")
 
 

@@ -16,14 +16,28 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
+import re
 import types
 import typing
 from typing import Any, Iterable
 
-from .errors import TrainingError
+from .errors import SettingError, TrainingError
 
 NONE_WORDS = ("none", "null")
 _NUMBER_KINDS = {int: "a whole number", float: "a number"}
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds variable, which a model records as its
+    time) as seconds since 1970, or None where it is unset or empty; :class:`SettingError`
+    where it is not ASCII digits, as reproducible-builds.org says."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch:
+        return None
+    if not re.fullmatch(r"[0-9]+", epoch):
+        raise SettingError("SOURCE_DATE_EPOCH", epoch, "give a number of seconds since 1970, or unset it")
+    return int(epoch)
 
 
 class ParameterError(TrainingError):

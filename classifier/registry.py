@@ -123,7 +123,7 @@ def _neighbour_columns(neighbours: tuple[int, ...]) -> list[str]:
 
 register(NgramFeature(
     "words", measures.block_texts, analyzer="word", lowercase=True, ngram_param="word_ngrams",
-    describe=lambda gram: _word(gram), tokens=measures.block_tokens,
+    describe=_word, tokens=measures.block_tokens,
 ))
 register(NgramFeature(
     "edge_words", measures.block_edge_words, analyzer="word", lowercase=True, ngram_param="edge_ngrams",

@@ -19,9 +19,8 @@ from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import iter_pages, string_pages
-from .segmentation import check_split
 from .workers import PipedWorkers, resolve_jobs
-from .segmentation import DEFAULT_SPLIT
+from .segmentation import DEFAULT_SPLIT, check_split
 
 # Big enough that TF-IDF and the logistic regression run vectorised; small enough that a
 # batch's arrays (a few per character of its text) stay in the processor's caches: in 10

@@ -275,12 +275,12 @@ def _brotli_module():
     return None
 
 
+_BROTLI_NEEDED = "{}: is compressed with Brotli (Content-Encoding: br), which needs the brotli package: pip install brotli"
+
+
 def brotli_needed(source: str) -> str | None:
     """The error for a Brotli-compressed page when no Brotli package is installed, else None."""
-    if _brotli_module() is not None:
-        return None
-    return (f"{source}: is compressed with Brotli (Content-Encoding: br), which needs the brotli package: "
-            "pip install brotli")
+    return None if _brotli_module() is not None else _BROTLI_NEEDED.format(source)
 
 
 def unbrotli(data: bytes, source: str) -> bytes:
@@ -290,7 +290,7 @@ def unbrotli(data: bytes, source: str) -> bytes:
 
     brotli = _brotli_module()
     if brotli is None:
-        raise InputError(brotli_needed(source))
+        raise InputError(_BROTLI_NEEDED.format(source))
     try:
         return brotli.decompress(data)
     except Exception:  # (brotli.error; brotlicffi names its own)

@@ -171,8 +171,8 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
     else None."""
     headers = record.http_headers  # (none around a resource record's page)
     encoding = ((headers.get_header("Content-Encoding") if headers else None) or "").strip().lower()
-    if encoding == "br" and brotli_needed(source):
-        raise InputError(brotli_needed(source))
+    if encoding == "br" and (needed := brotli_needed(source)):
+        raise InputError(needed)
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
     refusal = not_a_page(payload[:SNIFF_READ_BYTES], html=typed)
