@@ -18,6 +18,7 @@ Every step is one pass over the lines.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from .blocks import is_cjk, normalise_newlines, segment
@@ -82,6 +83,14 @@ MIN_TABLE_CELLS = 8
 MAX_CELL_WORDS = 3
 MAX_CELL_CHARS = 40
 MIN_NUMBER_CELL_SHARE = 0.25
+# A table may hold a column of text ("1 tackle, 1 sack.", "Fast charging. 10 hours."): one
+# line of up to this many words among short cells is a cell of the run too, when three or
+# more such lines come a row apart (more than two short cells a row) and the short cells are
+# a table by themselves. Prose has no short cells between its sentences: never taken in.
+MAX_TEXT_CELL_WORDS = 16
+MAX_TEXT_CELL_CHARS = 120
+MIN_SHORT_CELLS_PER_TEXT_CELL = 2
+MIN_TEXT_COLUMN_CELLS = 3
 TABLE_CELL_SEPARATOR = " | "
 _NUMBER_CELL = re.compile(r"[^\w]*[$€£+-]?\d[\d.,:%]*[^\w]*|[%#+–—-]|n/a|N/A")  # (or a unit's or an empty cell's mark)
 _CELL_END = re.compile(r"[.!?…:][\"'’”)\]]*$")
@@ -378,28 +387,83 @@ def _join_loose_lists(blocks: list[str]) -> list[str]:
 
 
 def _join_cut_tables(blocks: list[str]) -> list[str]:
-    """Runs of a table's cells, cut one a block, as one block (:data:`MIN_TABLE_CELLS`)."""
+    """Runs of a table's cells, cut one a block, as one block (:data:`MIN_TABLE_CELLS`;
+    text cells between short ones as :data:`MAX_TEXT_CELL_WORDS` says)."""
     out: list[str] = []
-    run: list[str] = []
+    run: list[str] = []  # short cells, and text cells each followed by a short cell
+    pending: str | None = None  # a text cell, kept once a short cell follows it
     for block in blocks + [None]:  # None ends the last run
         if block is not None and _is_cell(block):
+            if pending is not None:
+                run.append(pending)
+                pending = None
             run.append(block.strip())
             continue
-        numbers = sum(_NUMBER_CELL.fullmatch(cell) is not None for cell in run)
-        if len(run) >= MIN_TABLE_CELLS and numbers >= MIN_NUMBER_CELL_SHARE * len(run):
-            out.append(TABLE_CELL_SEPARATOR.join(run))
-        else:
-            out += run
-        run = []
+        if block is not None and run and pending is None and _is_text_cell(block):
+            pending = block
+            continue
+        out += _table_or_cells(run, pending)
+        run, pending = [], None
         if block is not None:
             out.append(block)
     return out
+
+
+def _table_or_cells(run: list[str], last: str | None = None) -> list[str]:
+    """A run of cells (and ``last``, a text cell after it) as table blocks where they are
+    tables, else as they were: each stretch of short cells a table if it is one alone. Text
+    cells are a column when they come a row apart (the same number of cells from each to
+    the next), from the first two on; such a table ends within a row of the column's last."""
+    cells = run + ([last] if last is not None else [])
+    at = [i for i, cell in enumerate(cells) if not _is_cell(cell)]
+    out: list[str] = []
+    start = first = 0  # the cells not yet out; the first of ``at`` among them
+    while (end := _column_table_end(cells, start, at[first:])) is not None:
+        out.append(TABLE_CELL_SEPARATOR.join(cell.strip() for cell in cells[start:end]))
+        start = end
+        first = bisect.bisect_left(at, start)
+    stretch: list[str] = []
+    for cell in cells[start:] + [None]:
+        if cell is not None and _is_cell(cell):
+            stretch.append(cell)
+            continue
+        out += [TABLE_CELL_SEPARATOR.join(stretch)] if _is_table(stretch) else stretch
+        stretch = []
+        if cell is not None:
+            out.append(cell)
+    return out
+
+
+def _column_table_end(cells: list[str], start: int, at: list[int]) -> int | None:
+    """Where a table from ``cells[start]`` with a column of text cells (at ``at``) ends, or
+    None if the text cells there are no column or the short cells no table."""
+    if len(at) < MIN_TEXT_COLUMN_CELLS or at[1] - at[0] <= MIN_SHORT_CELLS_PER_TEXT_CELL:
+        return None
+    row = at[1] - at[0]
+    k = 2  # text cells in the column
+    while k < len(at) and at[k] - at[k - 1] == row:
+        k += 1
+    end = min(at[k], at[k - 1] + row) if k < len(at) else len(cells)
+    if k < MIN_TEXT_COLUMN_CELLS or not _is_table([cell for cell in cells[start:end] if _is_cell(cell)]):
+        return None
+    return end
+
+
+def _is_table(cells: list[str]) -> bool:
+    numbers = sum(_NUMBER_CELL.fullmatch(cell) is not None for cell in cells)
+    return len(cells) >= MIN_TABLE_CELLS and numbers >= MIN_NUMBER_CELL_SHARE * len(cells)
 
 
 def _is_cell(block: str) -> bool:
     cell = block.strip()
     return (len(cell) <= MAX_CELL_CHARS and "\n" not in cell and len(cell.split()) <= MAX_CELL_WORDS
             and not cell.startswith("#") and _CELL_END.search(cell) is None)
+
+
+def _is_text_cell(block: str) -> bool:
+    cell = block.strip()
+    return (0 < len(cell) <= MAX_TEXT_CELL_CHARS and "\n" not in cell and len(cell.split()) <= MAX_TEXT_CELL_WORDS
+            and not cell.startswith("#"))
 
 
 def _rejoin_split_links(blocks: list[str]) -> list[str]:

@@ -473,6 +473,29 @@ def test_auto_joins_a_table_cut_cell_by_cell():
     assert segmentation.TABLE_CELL_SEPARATOR == " | "
 
 
+def test_auto_joins_a_cut_table_with_a_column_of_text():
+    # A text cell ("1 tackle. 3 QH.") in each row: three or more text cells a row apart are
+    # a column, so they are the table's, up to the last row's; a piece that breaks the step
+    # (a sentence two cells after a row) ends the table. Two text cells far apart (a long
+    # header, then the table's source line) are no column: the source line stays apart.
+    story = "The council \n\nvoted\n\n on the budget."
+    header = ["Pos", "Player", "Plays", "Share", "Notes"]
+    rows = [["DL", "Ann Cole", "57", "77%", "1 tackle. 3 QH."], ["DL", "Bo Diaz", "49", "66%", "No stats."],
+            ["LB", "Cy Eng", "13", "18%", "2 tackles, 1 sack."], ["LB", "Di Fox", "6", "8%", "1 tackle."]]
+    cells = header + [cell for row in rows for cell in row]
+    after = "The defence had eleven hits on the quarterback, and still lost the game by a field goal in the end."
+    page = "\n\n".join([story, *cells, after])
+    assert split_page(page, "auto") == ["The council voted on the budget.", " | ".join(cells), after]
+    broken = "\n\n".join([story, *cells[:-1], "Home", "A stray line of text.", "Menu", after])
+    assert split_page(broken, "auto") == ["The council voted on the budget.", " | ".join(cells[:-1]),
+                                          "Home", "A stray line of text.", "Menu", after]
+    table = ["Area", "Uptake at two years", "Target", "Galway", "89%", "95%", "Mayo", "87%", "95%", "Clare", "90%", "95%"]
+    source = "Source: the immunisation office, 2025"
+    sourced = "\n\n".join([story, *table, source, after])
+    assert split_page(sourced, "auto") == ["The council voted on the budget.", "Area", "Uptake at two years",
+                                           " | ".join(table[2:]), source, after]
+
+
 def test_auto_keeps_a_block_that_ends_in_a_stray_space_apart():
     # Markdown exports leave a space after a byline or an image (trafilatura writes a figure's
     # image "![](src) "). With no piece on the page that starts as only a cut sentence does,
