@@ -87,8 +87,8 @@ MIN_NUMBER_CELL_SHARE = 0.25
 # line of up to this many words among short cells is a cell of the run too, when three or
 # more such lines come a row apart (more than two short cells a row) and the short cells are
 # a table by themselves. Prose has no short cells between its sentences: never taken in.
-MAX_TEXT_CELL_WORDS = 16
-MAX_TEXT_CELL_CHARS = 120
+MAX_TEXT_CELL_WORDS = 30
+MAX_TEXT_CELL_CHARS = 200
 MIN_SHORT_CELLS_PER_TEXT_CELL = 2
 MIN_TEXT_COLUMN_CELLS = 3
 TABLE_CELL_SEPARATOR = " | "
