@@ -14,7 +14,7 @@ distributed = pytest.importorskip("dask.distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
         with distributed.Client(cluster) as client:
             yield client
 
@@ -269,7 +269,7 @@ def test_a_scheduler_with_no_workers_is_said_not_waited_on(monkeypatch):
     from classifier.errors import ClusterError
 
     monkeypatch.setattr(module, "CONNECT_SECONDS", 1)
-    with distributed.LocalCluster(n_workers=0, dashboard_address=None) as empty:
+    with distributed.LocalCluster(n_workers=0, dashboard_address=":0") as empty:
         with pytest.raises(ClusterError, match=rf"^the Dask scheduler at {empty.scheduler_address} has no workers \(none "
                                                rf"joined in 1 s\); start one with: dask worker "):
             module.connect(empty.scheduler_address)
