@@ -700,6 +700,21 @@ def test_the_one_regex_segmentation_agrees_with_the_line_loop(text):
     assert segmentation._segment_joining_fragments(text) == segmentation._segment_joining_fragments_slowly(text)
 
 
+_CELLS = ["DL", "57", "77%", "—", "Ann Cole", "Home", "1 tackle. 3 QH.", "No stats.", "Source: the clerk's office, 2025",
+          "Ann Cole played every snap and made the tackle that ended the game, which the coach said was the best "
+          "he had seen from a rookie all year."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CELLS), max_size=60))
+def test_joining_a_cut_table_keeps_every_piece_in_order(pieces):
+    """Whatever runs of cells, text cells and prose come, the table join only joins: every
+    piece comes out once, in order, and no block of prose is taken into a table."""
+    out = segmentation._join_cut_tables(pieces)
+    assert [cell for block in out for cell in block.split(segmentation.TABLE_CELL_SEPARATOR)] == pieces
+    assert _CELLS[-1] in out or _CELLS[-1] not in pieces
+
+
 def test_auto_splits_every_corpus_page_as_its_labelled_blocks():
     """The corpus's pages are in the form blank lines split; none of auto's repairs may
     touch them (a repair that does would cut or join real blocks of real pages)."""
