@@ -19,6 +19,7 @@ Every step is one pass over the lines.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 
 from .blocks import is_cjk, normalise_newlines, segment
@@ -85,8 +86,8 @@ MAX_CELL_CHARS = 40
 MIN_NUMBER_CELL_SHARE = 0.25
 # A table may hold a column of text ("1 tackle, 1 sack.", "Fast charging. 10 hours."): one
 # line of up to this many words among short cells is a cell of the run too, when three or
-# more such lines come a row apart (more than two short cells a row) and the short cells are
-# a table by themselves. Prose has no short cells between its sentences: never taken in.
+# more such lines come a row apart (more than two short cells a row, and a header row's worth
+# before the first) and the short cells are a table by themselves. Prose has no short cells between its sentences: never taken in.
 MAX_TEXT_CELL_WORDS = 30
 MAX_TEXT_CELL_CHARS = 200
 MIN_SHORT_CELLS_PER_TEXT_CELL = 2
@@ -299,6 +300,11 @@ def _segment_joining_seams(text: str, stripped: bool = False, cut: bool = True) 
             head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
             blanks = []
             continue
+        if cut and pieces and blanks == _SPACE_BETWEEN and _is_spaced_seam(pieces[-1], head, line):
+            pieces.append(" " + line)  # the space between two inline elements, its own piece
+            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
+            blanks = []
+            continue
         if stripped and pieces and blanks == [""] and _is_stripped_seam(pieces[-1], head, line):
             pieces.append(" " + line)
             head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
@@ -315,6 +321,18 @@ def _segment_joining_seams(text: str, stripped: bool = False, cut: bool = True) 
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+# get_text("\n\n") writes the space between two inline elements ("<em>new</em> <b>vents</b>")
+# as a piece of its own: a line of one space between two empty ones. On a page cut at its
+# elements, a piece that goes on there in lower case after one that ends no sentence is the
+# same sentence's.
+_SPACE_BETWEEN = ["", " ", ""]
+
+
+def _is_spaced_seam(last_piece: str, head: str, line: str) -> bool:
+    return (line[:1].islower() and not _ends_sentence(last_piece)
+            and not (_MARKER.match(line) or _MARKER.match(head) or head.startswith("#")))
 
 
 # A seam that stripping took the space out of (BeautifulSoup's get_text(strip=True),
@@ -397,7 +415,7 @@ def _join_cut_tables(blocks: list[str]) -> list[str]:
             if pending is not None:
                 run.append(pending)
                 pending = None
-            run.append(block.strip())
+            run.append(block)  # (as it came: a run that is no table is given back untouched)
             continue
         if block is not None and run and pending is None and _is_text_cell(block):
             pending = block
@@ -418,7 +436,7 @@ def _table_or_cells(run: list[str], last: str | None = None) -> list[str]:
     at = [i for i, cell in enumerate(cells) if not _is_cell(cell)]
     out: list[str] = []
     start = first = 0  # the cells not yet out; the first of ``at`` among them
-    while (end := _column_table_end(cells, start, at[first:])) is not None:
+    while (end := _column_table_end(cells, start, at, first)) is not None:
         out.append(TABLE_CELL_SEPARATOR.join(cell.strip() for cell in cells[start:end]))
         start = end
         first = bisect.bisect_left(at, start)
@@ -427,24 +445,28 @@ def _table_or_cells(run: list[str], last: str | None = None) -> list[str]:
         if cell is not None and _is_cell(cell):
             stretch.append(cell)
             continue
-        out += [TABLE_CELL_SEPARATOR.join(stretch)] if _is_table(stretch) else stretch
+        out += [TABLE_CELL_SEPARATOR.join(cell.strip() for cell in stretch)] if _is_table(stretch) else stretch
         stretch = []
         if cell is not None:
             out.append(cell)
     return out
 
 
-def _column_table_end(cells: list[str], start: int, at: list[int]) -> int | None:
-    """Where a table from ``cells[start]`` with a column of text cells (at ``at``) ends, or
-    None if the text cells there are no column or the short cells no table."""
-    if len(at) < MIN_TEXT_COLUMN_CELLS or at[1] - at[0] <= MIN_SHORT_CELLS_PER_TEXT_CELL:
+def _column_table_end(cells: list[str], start: int, at: list[int], first: int) -> int | None:
+    """Where a table from ``cells[start]`` with a column of text cells (``at[first:]``, the
+    text cells' places) ends, or None if they are no column, or the short cells no table."""
+    if len(at) - first < MIN_TEXT_COLUMN_CELLS:
         return None
-    row = at[1] - at[0]
-    k = 2  # text cells in the column
+    row = at[first + 1] - at[first]
+    # Each row more than two short cells, and a header row's worth of them before the first
+    # row's: a live blog's time, heading and post come a "row" apart too, but headless.
+    if row <= MIN_SHORT_CELLS_PER_TEXT_CELL or at[first] - start < 2 * (row - 1):
+        return None
+    k = first + 2  # past the text cells of the column
     while k < len(at) and at[k] - at[k - 1] == row:
         k += 1
     end = min(at[k], at[k - 1] + row) if k < len(at) else len(cells)
-    if k < MIN_TEXT_COLUMN_CELLS or not _is_table([cell for cell in cells[start:end] if _is_cell(cell)]):
+    if k - first < MIN_TEXT_COLUMN_CELLS or not _is_table([cell for cell in cells[start:end] if _is_cell(cell)]):
         return None
     return end
 
@@ -716,20 +738,43 @@ def _is_indented_program(block: str) -> bool:
 MAX_TABLE_BLOCKS = 2000
 _TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
 _TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+_TABLE_PART = re.compile(r"<(?:tr|td|th)\b", re.IGNORECASE)
 
 
 def _join_html_tables(blocks: list[str]) -> list[str]:
+    """A raw HTML table's blocks, from the one that opens it to the one that closes it (at
+    most :data:`MAX_TABLE_BLOCKS` more), as one block when it is a table: a row or cell tag
+    among them. A block that only mentions one ("the <table> element", as a converter writes
+    an escaped tag) and no closing tag follows, joins nothing."""
+    # Nesting level before each block; a table opened at i closes at the first block after
+    # which the level is back to what it was before i (the next level at or below it).
+    levels = list(itertools.accumulate((_table_depth(block) for block in blocks), initial=0))
+    parts = list(itertools.accumulate((_TABLE_PART.search(block) is not None for block in blocks), initial=0))
+    back = [None] * len(levels)  # back[k]: the first m > k with levels[m] <= levels[k]
+    waiting: list[int] = []
+    for m, level in enumerate(levels):
+        while waiting and levels[waiting[-1]] >= level:
+            back[waiting.pop()] = m
+        waiting.append(m)
     out: list[str] = []
-    depth = joined = 0  # tables still open in the last block out, and blocks joined to it
-    for block in blocks:
-        if depth > 0 and joined < MAX_TABLE_BLOCKS:
-            out[-1] += "\n" + block
-            joined += 1
+    i = 0
+    while i < len(blocks):
+        end = back[i] if levels[i + 1] > levels[i] else None  # (the block leaves a table open)
+        if end is None and levels[i + 1] > levels[i] and parts[-1] > parts[i]:
+            end = len(blocks)  # never closed: a page cut short inside its table
+        if end is not None:
+            end = min(end, i + 1 + MAX_TABLE_BLOCKS)
+        if end is None or parts[end] == parts[i]:  # no row or cell: a mention, not a table
+            out.append(blocks[i])
+            i += 1
         else:
-            out.append(block)
-            depth = joined = 0
-        depth += len(_TABLE_OPEN.findall(block)) - len(_TABLE_CLOSE.findall(block))
+            out.append("\n".join(blocks[i:end]))
+            i = end
     return out
+
+
+def _table_depth(block: str) -> int:
+    return len(_TABLE_OPEN.findall(block)) - len(_TABLE_CLOSE.findall(block))
 
 
 def _join_split_programs(blocks: list[str]) -> list[str]:
@@ -737,15 +782,15 @@ def _join_split_programs(blocks: list[str]) -> list[str]:
     write a ``<pre>`` so) as one block: the part after the blank line goes on with the
     program before it, as a fenced block's does, instead of standing alone as a line of
     code (which reads as a script a scraper kept)."""
-    out: list[str] = []
+    out: list[list[str]] = []  # each block out as its parts (joined once: a long program is not copied a part at a time)
     program = False  # the last block out is an indented program
     for block in blocks:
         if program and _is_indented_code_part(block):
-            out[-1] += "\n\n" + block
+            out[-1].append(block)
             continue
-        out.append(block)
+        out.append([block])
         program = _is_indented_program(block)
-    return out
+    return ["\n\n".join(parts) for parts in out]
 
 
 def _is_indented_code_part(block: str) -> bool:

@@ -323,6 +323,19 @@ def test_auto_keeps_a_raw_html_table_whose_cells_stand_between_blank_lines_one_b
     assert canonical(blocks[1]) == "Thickness | Time\n1/16 inch | 20 min"
 
 
+def test_a_table_tag_only_mentioned_joins_nothing():
+    # A converter writes an escaped "&lt;table&gt;" as "<table>": with no row, cell or
+    # closing tag after it, it is a word of the text, and every paragraph after it its own.
+    page = ("Many sites still use the <table> element to lay out pages.\n\nScreen readers read it cell by cell."
+            "\n\nSign up for our weekly newsletter.")
+    assert split_page(page, "auto") == page.split("\n\n")
+    # a real table that a page cut short leaves open is still one block, to the page's end
+    cut = "Bake them.\n\n<table>\n<tr>\n<td>\n\n1/16 inch\n\n</td>\n<td>\n\n20 min"
+    assert split_page(cut, "auto") == ["Bake them.", "<table>\n<tr>\n<td>\n1/16 inch\n</td>\n<td>\n20 min"]
+    mentions = "\n\n".join(["A <table> mention."] * 5000)  # each looks for its closing tag once
+    assert split_page(mentions, "auto") == ["A <table> mention."] * 5000
+
+
 def test_auto_keeps_a_short_pages_one_wrapped_paragraph_whole():
     """Two wrapped lines are too few to measure a wrap width; their lines go on mid-sentence
     in lower case, so the page is no page of paragraphs a line, and the paragraph stays one
@@ -494,6 +507,32 @@ def test_auto_joins_a_cut_table_with_a_column_of_text():
     sourced = "\n\n".join([story, *table, source, after])
     assert split_page(sourced, "auto") == ["The council voted on the budget.", "Area", "Uptake at two years",
                                            " | ".join(table[2:]), source, after]
+
+
+def test_auto_rejoins_a_sentence_at_the_space_between_two_inline_elements():
+    # "<em>previously unknown</em> <strong>hydrothermal vents</strong>": get_text writes the
+    # space between them as a piece of one space, blank lines either side. Going on in lower
+    # case, the sentence is one; a paragraph after one that ended, or a capital, is not.
+    text = ("The survey revealed \n\nvolcanoes\n\n and \n\npreviously unknown\n\n \n\nhydrothermal vents\n\n, said the "
+            "lead author.\n\n \n\nthird paragraph.\n\nNew Zealand\n\n \n\nTimes")
+    assert split_page(text, "auto") == [
+        "The survey revealed volcanoes and previously unknown hydrothermal vents, said the lead author.",
+        "third paragraph.", "New Zealand", "Times"]
+
+
+def test_auto_leaves_a_live_blogs_posts_and_cut_code_as_they_came():
+    # A live blog cut one element a block: a time, a heading and a post, again and again, come
+    # a "row" apart as a table's text column does, but with no header row: no table. And a
+    # run of short pieces that is no table keeps each piece as it was (a line of code its indent).
+    seam = "Crews worked \n\novernight\n\n to clear the line."
+    posts = []
+    for time, heading in [("09:42", "Ferries cancelled"), ("09:15", "Schools shut"), ("08:50", "Roads closed"),
+                          ("08:20", "Trains halted")]:
+        posts += [time, heading, f"All {heading.split()[0].lower()} are affected until noon, officials said."]
+    assert split_page("\n\n".join([seam, *posts]), "auto") == ["Crews worked overnight to clear the line.", *posts]
+    code = ["def parse(value):", "    for fmt in FORMATS:", "        try:", "            return strptime(value, fmt)",
+            "        except ValueError:", "            pass", "    raise ValueError(value)"]
+    assert split_page("\n\n".join([seam, *code]), "auto")[1:] == code
 
 
 def test_auto_keeps_a_block_that_ends_in_a_stray_space_apart():
