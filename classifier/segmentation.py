@@ -567,7 +567,7 @@ def _unwrap(block: str, width: int) -> str:
     out = [[lines[0]]]
     lengths = [len(lines[0])]
     in_code = _is_fence(lines[0])
-    for line in lines[1:]:
+    for previous, line in zip(lines, lines[1:]):
         fence = _is_fence(line)
         if in_code or fence:  # code's lines are its own, never a wrapper's
             out.append([line])
@@ -580,6 +580,9 @@ def _unwrap(block: str, width: int) -> str:
         # Broken near the width, or before a token too long to fit (a link with its URL).
         first = line.split(None, 1)[0] if line.strip() else ""
         wrapped = length >= WRAPPED_LINE_SHARE * width or length + 1 + len(first) > width
+        # A wrapper never lets a line run past the width where it could have broken it: a
+        # space past the width says this one was not wrapped (html2text's definitions).
+        wrapped = wrapped and previous.rstrip().rfind(" ") <= width
         hard_break = last.endswith(("  ", "\\"))  # html2text's <br>; CommonMark's backslash break
         if (wrapped and not hard_break and line.strip() and not _MARKER.match(line.lstrip(" "))
                 and not _UNDERLINE.match(line) and not (len(pieces) == 1 and _UNDERLINE.match(last))

@@ -323,6 +323,21 @@ def test_auto_keeps_a_raw_html_table_whose_cells_stand_between_blank_lines_one_b
     assert canonical(blocks[1]) == "Thickness | Time\n1/16 inch | 20 min"
 
 
+def test_a_line_longer_than_the_wrap_width_is_no_wrapped_line():
+    # html2text wraps the page at 78 columns but writes a definition on one line of its own:
+    # a line that runs past the width where it had a space to break at was not wrapped, so
+    # the term after it is no part of it.
+    text = ("Election coverage comes with its own vocabulary, and this is what the most common\nterms mean, in "
+            "the order you will meet them on the night and in the days after.\n\nExit poll\n\n"
+            "    A survey of voters taken as they leave polling stations, used to project the result before counting ends.\n"
+            "Swing\n\nResults are expected from around midnight, with most seats declared by the time most\n"
+            "people sit down to breakfast, and a handful of recounts running on into the afternoon.")
+    blocks = split_page(text, "auto")
+    assert blocks[2:4] == ["    A survey of voters taken as they leave polling stations, used to project the result before "
+                           "counting ends.", "Swing"]
+    assert blocks[0].endswith("most common terms mean, in the order you will meet them on the night and in the days after.")
+
+
 def test_a_table_tag_only_mentioned_joins_nothing():
     # A converter writes an escaped "&lt;table&gt;" as "<table>": with no row, cell or
     # closing tag after it, it is a word of the text, and every paragraph after it its own.
