@@ -754,7 +754,7 @@ def train_cli(
 @app.command("evaluate")
 def evaluate_cli(
     data: Annotated[list[Path], typer.Argument(parser=_path, help="Labelled blocks to score against: JSONL or CSV files (page, index, text, label), or Label Studio JSON exports.", show_default=False, metavar="FILE...")],
-    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m mine.npz -m {SHIPPED_MODEL_WORD}). Default: the shipped model.")] = None,
+    models: Annotated[Optional[list[Path]], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_names, help=f"Model file, or '{SHIPPED_MODEL_WORD}' for the shipped model from any folder; repeat to compare models side by side (e.g. -m {SHIPPED_MODEL_WORD} -m mine.npz: B - A is what yours adds). Default: the shipped model.")] = None,
     json_path: Annotated[Optional[Path], typer.Option("--json", metavar="FILE", parser=_json_name, help="Also write the figures to this JSON file (- for standard output: the tables then go to stderr).")] = None,
     report_path: Annotated[Optional[Path], typer.Option("--report", metavar="FILE", parser=_file_name, help="Also write a self-contained HTML report with plots.")] = None,
     quiet: QuietOption = False,
@@ -766,7 +766,7 @@ def evaluate_cli(
     Example: blocktag evaluate held_out.jsonl --json scores.json
 
     \b
-    Example (the report needs the report extra: pip install ".[report]"): blocktag evaluate held_out.jsonl -m my.npz -m shipped --report report.html
+    Example (the report needs the report extra: pip install ".[report]"): blocktag evaluate held_out.jsonl -m shipped -m my.npz --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import json_text, render_html, write_files

@@ -15,9 +15,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, as_int, block_list, check_page_order, group_pages
+from .blocks import Block, as_int, block_list, check_page_order, group_pages, training_data_hash
 from .errors import DataFormatError, SettingError, TrainingError
 from .bundle import ModelBundle, as_model
+from .memory import NOT_REMEMBERED
 from .extras import require
 from .params import check_param_names
 from .tagging import batches
@@ -60,6 +61,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
         warnings.warn(f"label(s) the model does not have: {named}; they count as never predicted. "
                       f"The model's labels: {', '.join(model.labels)}", stacklevel=2)
+    _say_if_trained_on(model, blocks)
     parts = []
     for batch in batches(group_pages(blocks)):
         parts.append(model.predict_proba(batch))
@@ -80,6 +82,26 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
         for b, p, c in zip(blocks, predicted, confidence)
     ]
     return metrics
+
+
+def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
+    """Warn when the blocks are the model's own training data, or hold pages it remembers
+    whole (its user's pages, which ``train --with-corpus`` remembers): figures on them say
+    how well it learnt them, not how well it tags pages it has not seen."""
+    advice = "its figures on them say how well it learnt them: evaluate on pages kept out of training"
+    if model.metadata.get("training_sha256") == training_data_hash(blocks):
+        warnings.warn(f"these blocks are this model's training data; {advice}", stacklevel=3)
+        return
+    if model.memory is None:
+        return
+    remembered = model.memory.lookup(blocks) != NOT_REMEMBERED
+    pages: dict[str, bool] = {}
+    for block, hit in zip(blocks, remembered):
+        pages[block.page] = pages.get(block.page, True) and bool(hit)
+    whole = sum(pages.values())
+    if whole:
+        warnings.warn(f"{whole} of {len(pages)} page(s) are pages this model was trained on (it remembers every block "
+                      f"of them); {advice}", stacklevel=3)
 
 
 def _label_scores(hits: np.ndarray, support: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -25,6 +25,7 @@ import select
 import signal
 import sys
 import threading
+import warnings
 from string import ascii_lowercase
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from typing import Callable, Iterator, Sequence, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_order, is_reviewed, iter_records,  # noqa: PLC2701
+from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_order, is_given_label, iter_records,  # noqa: PLC2701
                      _validate)  # (the readers' own validation)
 from .errors import DataFormatError, OutputError
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
@@ -86,14 +87,33 @@ def label_keys(labels: list[str]) -> dict[str, str]:
     return keys
 
 
-def line_keys(stream: TextIO | None = None) -> Callable[[], str]:
-    """Answers one a line (Enter alone accepts); end of input quits (and saves)."""
-    def read() -> str:
-        line = (stream or sys.stdin).readline()
+class LineAnswers:
+    """Answers one a line (Enter alone accepts; a label's whole name picks it too); end of
+    input quits (and saves). Answers written ahead cannot see the screen, so one that is
+    no answer ends the session (:class:`AnswerError`) rather than be asked again, which
+    would give every answer after it to the block before its own."""
+
+    strict = True
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream
+        self.line = 0  # the answers read so far
+
+    def __call__(self) -> str:
+        line = (self.stream or sys.stdin).readline()
         if not line:
             return QUIT
+        self.line += 1
         return line.strip().lower()
-    return read
+
+
+def line_keys(stream: TextIO | None = None) -> LineAnswers:
+    """Answers one a line, from ``stream`` (default: standard input)."""
+    return LineAnswers(stream)
+
+
+class AnswerError(DataFormatError):
+    """An answer read from a pipe that is no key, no label's name and no command."""
 
 
 def terminal_keys() -> Callable[[], str]:
@@ -233,8 +253,9 @@ class LabelConflict(OutputError):
 
 
 def _is_done(record: dict) -> bool:
-    """A block answered: reviewed (as training reads it), with a label to show for it."""
-    return bool(record.get("label")) and is_reviewed(record)
+    """A block answered, as training reads it: a label, reviewed or given with no model's
+    confidence beside it (a label written by hand)."""
+    return bool(record.get("label")) and is_given_label(record)
 
 
 def _stamp(path: Path, content: bytes | None = None) -> tuple | None:
@@ -266,6 +287,7 @@ class Labeller:
         self.console = console
         self.clear = clear
         self.keys = label_keys(file.labels)
+        self.names = {label.lower(): label for label in file.labels}
         self.history: list[tuple[int, dict]] = []  # (position, the record before the answer)
 
     def run(self) -> Summary:
@@ -288,11 +310,19 @@ class Labeller:
                 records[pos] = before
                 continue
             record = records[pos]
-            label = record.get("label") if answer == ACCEPT else self.keys.get(answer)
+            label = record.get("label") if answer == ACCEPT else self.keys.get(answer, self.names.get(answer))
             if not label:
+                if getattr(self.read_key, "strict", False):
+                    problem = (f"{answer!r} is no label's key or name" if answer != ACCEPT
+                               else f"an empty line accepts the guess, and block {pos + 1} has none")
+                    raise AnswerError(f"{self.file.path}: answer {self.read_key.line}: {problem}; give a key "
+                                      f"({self._key_list()}) or a label's name, an empty line to accept the guess, "
+                                      f"u to undo or q to quit (the answers before it are saved)")
                 message = (f"Unknown key {answer!r}: " if answer != ACCEPT else "No guess to accept: ") + "pick a label."
                 continue
             self.history.append((pos, dict(record)))
+            if label != record.get("label"):
+                record.pop("confidence", None)  # the model's, for the guess: not for this label
             record["label"] = label
             record[REVIEWED] = True
             following = self._next_unreviewed(pos + 1)
@@ -303,6 +333,9 @@ class Labeller:
         # Each block answered this session is in the history once (answering it again needs an undo).
         changed = sum(1 for p, before in self.history if before.get("label") and before["label"] != records[p]["label"])
         return Summary(self.file.path, self.file.reviewed(), len(records), changed, quit_)
+
+    def _key_list(self) -> str:
+        return ", ".join(f"{key} {label}" for key, label in self.keys.items() if not key.isdigit())
 
     def _next_unreviewed(self, start: int) -> int | None:
         return next((i for i in range(start, len(self.file.records)) if not _is_done(self.file.records[i])), None)
@@ -392,6 +425,9 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     (the output's reader gone, a fault) saves them too, and is raised as it came."""
     file = LabelFile.read(path, encoding, labels)
     if file.reviewed() == len(file.records):
+        # (a session shows the note on its first screen; a file with nothing to ask, here)
+        if note := typo_note(Counter(r["label"] for r in file.records if r.get("label"))):
+            warnings.warn(f"{file.path}: {note}", stacklevel=2)
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:
         with _signals_stop_the_session():
@@ -403,6 +439,9 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
             raise SystemExit(128 + exc.signum) from None
         raise
     except OutputError:  # a save that failed or met another session's: said by the error itself
+        raise
+    except AnswerError:  # piped answers gone astray: the error says the answers before it are saved
+        file.save()
         raise
     except BaseException:  # the output's reader gone, or a fault: no answer given is lost either
         with contextlib.suppress(OSError, OutputError):  # (the error that ended the session is the one to say)

@@ -64,9 +64,12 @@ def label_typos(labels: Iterable[str]) -> dict[str, str]:
     its own."""
     typos = {}
     for label in set(labels) - set(GUIDE_LABELS):
-        close = difflib.get_close_matches(label.strip().lower(), GUIDE_LABELS, n=1, cutoff=TYPO_LIKENESS)
-        if close:
-            typos[label] = close[0]
+        folded = label.strip().lower()
+        close = difflib.get_close_matches(folded, GUIDE_LABELS, n=1, cutoff=TYPO_LIKENESS)
+        # Two letters swapped ("bdoy") score under the likeness in a short label.
+        swapped = [guide for guide in GUIDE_LABELS if sorted(guide) == sorted(folded)]
+        if close or swapped:
+            typos[label] = (close or swapped)[0]
     return dict(sorted(typos.items()))
 
 

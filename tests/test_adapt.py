@@ -694,8 +694,8 @@ def test_label_keys_reach_every_label():
 def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
     path = label_input(tmp_path)
     # Enter accepts "byline"; "c" picks caption for block 1; "u" undoes it; "1" picks body;
-    # "x" is not a key; "c" picks caption for block 2 (page p1 done: saved); "q" quits.
-    result = run("label", path, input="\nc\nu\n1\nx\nc\nq\n")
+    # "c" picks caption for block 2 (page p1 done: saved); "q" quits.
+    result = run("label", path, input="\nc\nu\n1\nc\nq\n")
     assert result.exit_code == 0, result.output
     records = saved(path)
     assert [(r["label"], r.get("reviewed")) for r in records] == [
@@ -709,7 +709,7 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
     assert lines[3] == "guess: byline (0.91)"
     assert lines[4] == ("1/b body  2/c caption  3/y byline  4/n contributor_note  5/p promotion  6/o other  |  "
                         "Enter accept  u undo  q save and quit")
-    assert "Unknown key 'x': pick a label." in lines
+    assert records[2] == {"page": "p1", "index": 2, "text": "Photo: Ann Lee", "label": "caption", "reviewed": True}  # (the guess's confidence gone with it)
     assert lines[-1] == (f"Saved {path}: 3 of 5 blocks reviewed (1 changed from the guess this session). "
                          f"Run 'blocktag label {path}' again to resume.")
 
@@ -726,12 +726,46 @@ def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
                                              "q save and quit")
     assert [r["label"] for r in saved(path)] == ["autor", "légende"]
 
-def test_label_shows_a_label_someone_gave_as_a_label_not_a_guess(tmp_path):
+def test_label_asks_only_for_guesses_as_training_reads_them(tmp_path):
+    # A label written by hand (no model's confidence) is a person's, as train takes it: not
+    # asked again. Only the guess is.
     path = write_jsonl(tmp_path / "gold.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline"},
-                                                 {"page": "p", "index": 1, "text": "The story.", "label": "body"}])
+                                                 {"page": "p", "index": 1, "text": "The story.", "label": "body",
+                                                  "confidence": 0.6}])
     result = run("label", path, input="q\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[2:4] == ["  ┆ The story.  [body]", "label: byline"]
+    assert result.stdout.splitlines()[:4] == ["page p  block 2 of 2  (1 of 2 reviewed)", "  ┆ By Ann Lee  [byline]",
+                                             "▶ The story.", "guess: body (0.60)"]
+    done = write_jsonl(tmp_path / "done.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline"}])
+    assert run("label", done, input="").stdout.startswith("All 1 blocks of ")
+
+
+def test_label_from_a_pipe_stops_at_an_answer_that_is_none(tmp_path):
+    # Answers written ahead cannot see the screen: asking again would give every later
+    # answer to the block before its own. A label's name is an answer too.
+    path = label_input(tmp_path)
+    result = run("label", path, input="\nbody\nx\nc\n")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        f"Error: {path}: answer 3: 'x' is no label's key or name; give a key (b body, c caption, y byline, "
+        "n contributor_note, p promotion, o other) or a label's name, an empty line to accept the guess, u to undo or q "
+        "to quit (the answers before it are saved)")
+    assert [(r["label"], r.get("reviewed")) for r in saved(path)] == [
+        ("byline", True), ("body", True), ("body", None), ("promotion", None), ("other", None)]
+
+
+def test_label_at_a_terminal_asks_again_after_a_key_that_is_none(tmp_path):
+    from io import StringIO
+    from rich.console import Console
+
+    from classifier.labelling import label_file
+
+    path = label_input(tmp_path)
+    answers = iter(["x", "b", "q"])
+    screen = StringIO()
+    summary = label_file(path, lambda: next(answers), Console(file=screen, width=200))
+    assert "Unknown key 'x': pick a label." in screen.getvalue().splitlines()
+    assert (summary.reviewed, summary.quit) == (1, True) and saved(path)[0]["label"] == "body"
 
 
 def test_label_cli_resumes_where_it_stopped(tmp_path):
@@ -881,20 +915,30 @@ def test_label_asks_again_for_a_block_marked_reviewed_with_no_label(tmp_path):
 
 
 def test_label_cuts_a_long_block_and_notes_labels_that_look_misspelt(tmp_path):
-    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "text": "word " * 1000, "label": "bylne"},
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "text": "word " * 1000, "label": "bylne",
+                                               "confidence": 0.5},
                                               {"page": "p", "index": 1, "text": "The story.", "label": "Body"}])
     result = run("label", path, input="q\n")
     lines = result.stdout.splitlines()
     assert lines[1] == "▶ " + ("word " * 400) + "… (3,000 more characters)"
-    assert ("label(s) that look misspelt: 'Body' (1 block; 'body'?), 'bylne' (1 block; 'byline'?); each is learnt as "
-            "a label of its own. Fix them, or ignore this for labels of your own") in " ".join(lines)
+    note = ("label(s) that look misspelt: 'Body' (1 block; 'body'?), 'bylne' (1 block; 'byline'?); each is learnt as "
+            "a label of its own. Fix them, or ignore this for labels of your own")
+    assert note in " ".join(lines)
+    # a file with nothing left to ask says it too, before it sends the file to train
+    done = write_jsonl(tmp_path / "done.jsonl", [{"page": "p", "index": 0, "text": "The story.", "label": "Body"}])
+    result = run("label", done, input="")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (f"Warning: {done}: label(s) that look misspelt: 'Body' (1 block; 'body'?); "
+                                             "each is learnt as a label of its own. Fix them, or ignore this for labels "
+                                             "of your own")
 
 
 def test_train_warns_of_labels_that_look_misspelt_and_labels_the_corpus_lacks(tmp_path):
     from classifier.training_checks import label_typos
 
-    assert label_typos(["body", "Body", "bylne", "Caption ", "contributor note", "sponsored", "advert"]) == {
-        "Body": "body", "Caption ": "caption", "bylne": "byline", "contributor note": "contributor_note"}
+    assert label_typos(["body", "Body", "bylne", "Caption ", "contributor note", "sponsored", "advert", "bdoy", "Ohter",
+                        "dobby"]) == {"Body": "body", "Caption ": "caption", "bylne": "byline", "bdoy": "body",
+                                      "contributor note": "contributor_note", "Ohter": "other"}
     corpus = read_labelled(CORPUS_FILES[:1])
     mine = [Block("mine", 0, "Sponsored by Acme", "sponsored"), Block("mine", 1, "Harbour reopens.", "Body")]
     with pytest.warns(UserWarning) as said:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import json
 import zipfile
 
@@ -180,3 +181,27 @@ def test_explain_cli_names_remembered_blocks(small_model, tmp_path):
     assert lines[0] == "# page"
     assert lines[1].startswith("[0] other 1.00 (runner-up ")
     assert lines.count(f"    +1.00  {REMEMBERED_EVIDENCE}") == 4
+
+
+def test_evaluate_warns_of_pages_the_model_was_trained_on(small_model):
+    from classifier import evaluate
+
+    model = model_from_bytes(small_model.to_bytes(), "copy")
+    model.memory = Memory.of_blocks(site_page(1) + site_page(2), model.labels)
+    # page 2 is remembered whole; page 3, another page of the site, only in its chrome: held out
+    with pytest.warns(UserWarning) as said:
+        evaluate(model, site_page(2) + site_page(3))
+    assert [str(w.message) for w in said] == [
+        "1 of 2 page(s) are pages this model was trained on (it remembers every block of them); its figures on them "
+        "say how well it learnt them: evaluate on pages kept out of training"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate(model, site_page(3) + site_page(4))  # held-out pages: nothing said
+
+
+def test_evaluate_warns_when_given_the_models_own_training_data(small_model, corpus_blocks):
+    from classifier import evaluate
+
+    with pytest.warns(UserWarning, match=r"^these blocks are this model's training data; its figures on them say how "
+                                         r"well it learnt them: evaluate on pages kept out of training$"):
+        evaluate(small_model, corpus_blocks)
