@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import shlex
 import sys
 import unicodedata
 import warnings
@@ -221,7 +222,7 @@ def validated_blocks(records: Iterable[tuple[int, object]], source: str,
     (:class:`DataFormatError` naming ``source:line``, as :func:`read_labelled` raises)."""
     order = PageOrder()
     for lineno, record in records:
-        block = _validate(record, f"{source}:{lineno}", require_label)
+        block = _validate(record, f"{source}:{lineno}", require_label, source=source)
         order.check(block, f"{source}:{lineno}")
         yield lineno, block
 
@@ -342,7 +343,11 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
         raise InputError("-: labelled blocks are read from files, not standard input; save it to one (e.g. blocks.jsonl) "
                          "and give that")
     if suffix not in LABELLED_SUFFIXES:
-        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export")
+        from .readers import is_page_name
+
+        hint = (f"; {path} is a page: label it with 'blocktag suggest {shlex.quote(str(path))} -o to_label.jsonl', then "
+                "'blocktag label to_label.jsonl'") if is_page_name(path.name) else ""
+        raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export{hint}")
     # a line at a time: a file of a million pages is never held whole
     lines = iter_text_lines(path, encoding)
     return _jsonl_records(path, lines) if suffix == ".jsonl" else _csv_records(path, lines, required)
@@ -460,7 +465,8 @@ WHOLE_PAGE_FOR_LABELLING = ("blocktag label reads one block a record; make such 
                             "'blocktag suggest PAGES --pages N -o to_label.jsonl'")
 
 
-def _validate(record: object, where: str, require_label: bool, whole_page_hint: str = WHOLE_PAGE_FOR_TRAINING) -> Block:
+def _validate(record: object, where: str, require_label: bool, whole_page_hint: str = WHOLE_PAGE_FOR_TRAINING,
+              source: str = "FILE") -> Block:
     if not isinstance(record, dict):
         raise DataFormatError(f"{where}: expected a JSON object with page, index, text and label")
     holds_a_page = "index" not in record and any(field in record for field in CONTENT_FIELDS)
@@ -480,7 +486,7 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
         # what 'blocktag suggest' (or 'tag') wrote: scoring or training on it learns nothing
         csv_row = isinstance(record.get("index"), str)  # (a CSV's cells are strings; 'blocktag label' reads JSONL)
         fix = ("once its labels are checked, empty its 'confidence' column (or add a 'reviewed' column of true)"
-               if csv_row else "review the file first with 'blocktag label FILE'")
+               if csv_row else f"review the file first with: blocktag label {shlex.quote(source)}")
         raise DataFormatError(f"{where}: the label is a model's guess, not yet reviewed (a 'confidence' and no "
                               f"\"reviewed\": true); {fix}")
     page, index, text, label = record["page"], record["index"], record["text"], record.get("label")

@@ -1040,6 +1040,7 @@ def suggest_cli(
 
     \b
     Example: blocktag suggest crawl/ --pages 10 -o to_label.jsonl
+    For Label Studio: blocktag suggest crawl/ --pages 10 --format labelstudio -o tasks.json --config config.xml
     """
     fmt = output_format(fmt, None if output is None else str(output), SuggestFormat, SuggestFormat.jsonl,
                         {**SUFFIX_FORMATS, ".json": SuggestFormat.labelstudio.value})
@@ -1104,11 +1105,13 @@ def label_cli(
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
 
+    The letters: b body, c caption, y byline, n contributor_note, p promotion, o other.
     Saves after every page and resumes where it stopped. From a pipe it reads one answer
-    a line (an empty line accepts).
+    a line (an empty line accepts; a label's name is an answer too).
 
     \b
     Example: blocktag label to_label.jsonl
+    From a pipe: printf 'b\\n\\nq\\n' | blocktag label to_label.jsonl
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 

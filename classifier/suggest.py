@@ -21,6 +21,7 @@ import heapq
 import json
 import math
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -106,10 +107,29 @@ def suggest_pages(
     excluded = {exclude_pages} if isinstance(exclude_pages, str) else set(exclude_pages or ())  # one page named alone
     texts = {exclude_texts} if isinstance(exclude_texts, str) else set(exclude_texts or ())
 
+    seen: set[int] = set()  # the pages read so far, by their fingerprints' first 8 bytes (flat enough for a crawl)
+    repeats = 0
+
     def wanted(page: list[Block]) -> bool:
-        return not page or (page[0].page not in excluded and not (texts and page_fingerprint(page) in texts))
+        nonlocal repeats
+        if not page:
+            return True
+        if page[0].page in excluded:
+            return False
+        fingerprint = page_fingerprint(page)
+        if texts and fingerprint in texts:
+            return False
+        short = int(fingerprint[:16], 16)
+        if short in seen:  # the same page again (a copy, an AMP twin, a file given twice): labelled once is enough
+            repeats += 1
+            return False
+        seen.add(short)
+        return True
 
     candidates = _contenders(_candidates(model, filter(wanted, checked_pages(pages))), n, diversity)
+    if repeats:
+        warnings.warn(f"{repeats} page(s) repeat the text of a page read before them (a copy, or an input given "
+                      "twice): each is suggested once at most", stacklevel=2)
     labels = model.labels
     picked: list[Suggestion] = []
     written_names: set[str] = set()

@@ -162,8 +162,13 @@ def test_labels_optional_when_tagging(tmp_path):
 
 
 def test_unknown_suffix_and_missing_file(tmp_path):
-    with pytest.raises(InputError, match=r"d\.txt: unknown data format; labelled data must be \.jsonl, \.csv or a Label Studio \.json export"):
+    with pytest.raises(InputError) as info:
         read_labelled([tmp_path / "d.txt"])
+    assert str(info.value) == (f"{tmp_path / 'd.txt'}: unknown data format; labelled data must be .jsonl, .csv or a "
+                               f"Label Studio .json export; {tmp_path / 'd.txt'} is a page: label it with 'blocktag "
+                               f"suggest {tmp_path / 'd.txt'} -o to_label.jsonl', then 'blocktag label to_label.jsonl'")
+    with pytest.raises(InputError, match=r"d\.xml: unknown data format; labelled data must be \.jsonl, \.csv or a Label Studio \.json export$"):
+        read_labelled([tmp_path / "d.xml"])
     with pytest.raises(InputError, match=r"nope\.jsonl: no such file"):
         read_labelled([tmp_path / "nope.jsonl"])
 
@@ -216,7 +221,7 @@ def test_unreviewed_guesses_are_refused_for_training_and_scoring_but_read_for_ta
     with pytest.raises(DataFormatError) as info:
         read_labelled([path])
     assert str(info.value) == (f"{path}:2: the label is a model's guess, not yet reviewed (a 'confidence' and no "
-                               "\"reviewed\": true); review the file first with 'blocktag label FILE'")
+                               f"\"reviewed\": true); review the file first with: blocktag label {path}")
     assert [b.index for b in iter_labelled(path, require_label=False)] == [0, 1]
     write_jsonl(path, [{**guessed, "reviewed": True}, {**guessed, "index": 1, "reviewed": True}])
     assert [b.label for b in read_labelled([path])] == ["byline", "byline"]
