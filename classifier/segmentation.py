@@ -86,8 +86,9 @@ MAX_CELL_CHARS = 40
 MIN_NUMBER_CELL_SHARE = 0.25
 # A table may hold a column of text ("1 tackle, 1 sack.", "Fast charging. 10 hours."): one
 # line of up to this many words among short cells is a cell of the run too, when three or
-# more such lines come a row apart (more than two short cells a row, and a header row's worth
-# before the first) and the short cells are a table by themselves. Prose has no short cells between its sentences: never taken in.
+# more such lines come a row apart (more than two short cells a row, and a header row's
+# worth before the first) and the short cells are a table by themselves. Prose has no short
+# cells between its sentences: it is never taken in.
 MAX_TEXT_CELL_WORDS = 30
 MAX_TEXT_CELL_CHARS = 200
 MIN_SHORT_CELLS_PER_TEXT_CELL = 2
@@ -331,8 +332,7 @@ _SPACE_BETWEEN = ["", " ", ""]
 
 
 def _is_spaced_seam(last_piece: str, head: str, line: str) -> bool:
-    return (line[:1].islower() and not _ends_sentence(last_piece)
-            and not (_MARKER.match(line) or _MARKER.match(head) or head.startswith("#")))
+    return line[:1].islower() and not _ends_sentence(last_piece) and not (_MARKER.match(head) or head.startswith("#"))
 
 
 # A seam that stripping took the space out of (BeautifulSoup's get_text(strip=True),
