@@ -30,8 +30,9 @@ from .segmentation import DEFAULT_SPLIT
 from .tagging import Tagger
 
 DEFAULT_FILES_PER_PARTITION = 64
-# How long connecting to a scheduler, and waiting for its first worker, may take.
+# How long connecting to a scheduler may take, and how long its first worker is waited for.
 CONNECT_SECONDS = 10
+WORKERS_SECONDS = 10
 
 
 def _require_dask():
@@ -61,10 +62,10 @@ def connect(address: str):
         raise ClusterError(f"{address}: what answers there is no Dask scheduler ({type(exc).__name__}); check the "
                            "address") from None
     try:  # a scheduler with no workers would take the work and never do it
-        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+        client.wait_for_workers(1, timeout=WORKERS_SECONDS)
     except (TimeoutError, asyncio.TimeoutError, OSError):  # (on Python 3.10 asyncio's is not the built-in one)
         client.close()
-        raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined in {CONNECT_SECONDS} s); "
+        raise ClusterError(f"the Dask scheduler at {address} has no workers (none joined in {WORKERS_SECONDS} s); "
                            "start one with: dask worker " + address) from None
     return client
 
