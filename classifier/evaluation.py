@@ -53,7 +53,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     if not blocks:
         raise DataFormatError("no labelled blocks to evaluate on")
     check_page_order(blocks, "evaluation data")  # Blocks, of the right types, before their fields are read
-    unlabelled = next((b for b in blocks if b.label is None), None)
+    unlabelled = next((b for b in blocks if b.label is None or not str(b.label).strip()), None)
     if unlabelled is not None:
         raise DataFormatError(f"page {unlabelled.page!r} block {unlabelled.index} has no label; evaluate scores labelled blocks")
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)

@@ -23,7 +23,7 @@ import warnings
 from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata as package_metadata
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -490,6 +490,11 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     sample_weight = _with_record_weights(blocks, sample_weight)
     check_param_names(params)
     _check_sources(sources)  # now, not when the model is saved after the fit
+    if not isinstance(plain_text_model, (bool, np.bool_)):
+        raise SettingError("plain_text_model", plain_text_model, "give True or False")
+    if isinstance(remember, (bool, str, bytes)) or remember is None or not isinstance(remember, Iterable):
+        raise SettingError("remember", remember, "give the labelled Blocks to remember, e.g. remember=blocks "
+                                                 "(train_with_corpus remembers its user's blocks itself)")
     remember = list(remember)
     _check_remembered(remember, set(labels))  # before the fit, not minutes into it
     counts = {label: labels.count(label) for label in sorted(set(labels))}
@@ -549,6 +554,9 @@ def _check_sources(sources: object) -> None:
 
 def _check_remembered(remember: list[Block], labels: set[str]) -> None:
     for position, block in enumerate(remember):
+        if not isinstance(block, Block):
+            raise TrainingError(f"remember: item {position} is a {type(block).__name__}, not a Block; remember labelled "
+                                "Blocks, with the training data's labels")
         if block.label not in labels:
             said = "has no label" if not block.label else f"is labelled {block.label!r}, a label the training data has not"
             raise TrainingError(f"remember: block {position} (page {block.page!r} index {block.index}) {said}; "

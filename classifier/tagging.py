@@ -8,6 +8,7 @@ however long the input. Results come out in input order, every input block exact
 from __future__ import annotations
 
 import functools
+import warnings
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from .blocks import (MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, c
 from .errors import BlocktagError, SettingError
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
-from .readers.pages import iter_pages, string_pages
+from .readers.pages import iter_pages, nothing_in_string, string_pages
 from .workers import PipedWorkers, resolve_jobs
 from .segmentation import DEFAULT_SPLIT, check_split
 
@@ -140,7 +141,10 @@ class Tagger:
         """Tag one page given as a string (or the bytes of a fetched page, read in ``encoding``
         unless they say their own): text in any dialect, or HTML, read as a file of it would be
         (see ``readers.pages.string_pages``)."""
-        return list(self.tag_pages(string_pages(text, page, split, encoding)))  # a very long page in chunks
+        tagged = list(self.tag_pages(string_pages(text, page, split, encoding)))  # a very long page in chunks
+        if not tagged:  # as a file of it is said to hold nothing, not met with silence
+            warnings.warn(nothing_in_string(text), stacklevel=2)
+        return tagged
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
         """Tag blocks as given: whole pages, each page's blocks together in index order

@@ -355,3 +355,33 @@ def test_an_empty_file_name_is_refused_not_read_as_the_current_folder(tmp_path, 
         with pytest.raises(classifier.InputError) as caught:
             call()
         assert str(caught.value) == said
+
+
+def test_a_page_string_with_no_text_is_said_to_hold_none(small_model):
+    # as a file of it is: a warning, not silence
+    tagger = classifier.Tagger(small_model)
+    with pytest.warns(UserWarning, match=r"^<text>: holds no text to tag$"):
+        assert tagger.tag_text("  \n\n ") == []
+    with pytest.warns(UserWarning, match=r"^<text>: holds no text to tag once its markup is dropped \(a page built by "
+                                         r"JavaScript\?\)$"):
+        assert tagger.tag_text("<html><body><div id=root></div><script>start()</script></body></html>") == []
+
+
+def test_train_refuses_settings_of_the_wrong_kind_before_the_fit(corpus_blocks):
+    for value in (True, None, "blocks"):
+        with pytest.raises(SettingError, match=r"^remember=.*: give the labelled Blocks to remember, e\.g\. remember=blocks"):
+            classifier.train(corpus_blocks[:50], remember=value)
+    with pytest.raises(TrainingError, match=r"^remember: item 0 is a dict, not a Block; "):
+        classifier.train(corpus_blocks[:50], remember=[{"page": "p", "index": 0, "text": "t", "label": "body"}])
+    with pytest.raises(SettingError, match=r"^plain_text_model='no': give True or False$"):
+        classifier.train(corpus_blocks[:50], plain_text_model="no")
+
+
+def test_evaluate_refuses_a_block_with_an_empty_label(small_model, corpus_blocks):
+    from dataclasses import replace
+
+    from classifier.errors import DataFormatError
+
+    blocks = [replace(corpus_blocks[0], label=" ")] + list(corpus_blocks[1:20])
+    with pytest.raises(DataFormatError, match=r"has no label; evaluate scores labelled blocks$"):
+        classifier.evaluate(small_model, blocks)

@@ -622,6 +622,17 @@ def nothing_to_tag(path: str | Path) -> str:
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 
+def nothing_in_string(text: str | bytes) -> str:
+    """What is said of a page given as a string (or bytes) that held no text."""
+    data = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
+    hint = ""
+    if looks_like_html(data[:SNIFF_READ_BYTES]):
+        from .html import empty_page_hint
+
+        hint = " once its markup is dropped" + empty_page_hint(data)
+    return f"{STRING_SOURCE}: holds no text to tag{hint}"
+
+
 def _page_bytes_or_none(path: str | Path) -> bytes | None:
     from .html import html_bytes
 
