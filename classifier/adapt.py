@@ -17,7 +17,7 @@ from typing import Sequence
 
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, is_weight, read_labelled, training_data_hash
-from .errors import InputError, SettingError, TrainingError
+from .errors import InputError, SettingError, TrainingError, on_command_line
 
 CORPUS_SUFFIX = ".jsonl"
 # Chosen by benchmarks/adaptation.py (same-site curve): see benchmarks/README.md.
@@ -113,7 +113,6 @@ def _check_disjoint(corpus: Sequence[Block], user: Sequence[Block], source: str,
     corpus_pages = {b.page for b in corpus}
     clash = next((b.page for b in user if b.page in corpus_pages), None)
     if clash is not None:
-        raise TrainingError(
-            f"{source}: page {clash!r} is also a page of {corpus_name}; "
-            "drop --with-corpus if these are corpus files, or rename your page"
-        )
+        drop = "drop --with-corpus" if on_command_line() else "train them with train, not train_with_corpus,"
+        raise TrainingError(f"{source}: page {clash!r} is also a page of {corpus_name}; {drop} if these are corpus "
+                            "files, or rename your page")

@@ -318,8 +318,10 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
             raise ModelError(f"{path}: is not a file")
         # models/blocktag.npz, as the checkout names it, is not there in a team's own folder
         shipped = named and path.name == SHIPPED_MODEL_NAME
+        word = named and str(path) == SHIPPED_MODEL_WORD  # the command line's name for it, given to Python
         raise ModelError(f"{path}: no such model file"
-                         + (f"; the shipped model needs no -m (or give -m {SHIPPED_MODEL_WORD})" if shipped else ""))
+                         + (f"; the shipped model needs no -m (or give -m {SHIPPED_MODEL_WORD})" if shipped else "")
+                         + ("; for the shipped model give None (or no model)" if word else ""))
     if path.suffix.lower() in PICKLE_SUFFIXES:
         if _holds_model_arrays(path):  # a blocktag model renamed: reading its first bytes runs nothing
             raise ModelError(f"{path}: is named as a pickle but holds a model's arrays (.npz); rename it "

@@ -20,12 +20,17 @@ def setting(name: str, value: object = None) -> str:
     """How a message names the setting ``name`` (with ``value``): ``encoding='cp1252'`` to a
     Python caller, ``--encoding cp1252`` inside :func:`command_line_names` (a flag's False:
     ``--no-plain-text-model``)."""
-    if not _COMMAND_LINE.get():
+    if not on_command_line():
         return name if value is None else f"{name}={value!r}"
     option = name.replace("_", "-")
     if isinstance(value, bool):
         return f"--{option}" if value else f"--no-{option}"
     return f"--{option}" if value is None else f"--{option} {value}"
+
+
+def on_command_line() -> bool:
+    """Whether messages are for the command line (inside :func:`command_line_names`)."""
+    return _COMMAND_LINE.get()
 
 
 @contextlib.contextmanager

@@ -262,5 +262,5 @@ def write_html(results: dict[str, dict], data_names: list[str], path: str | Path
     """:func:`render_html`'s report, written atomically. Needs matplotlib (the ``report`` extra)."""
     from .extras import require
 
-    require("report", "--report")
+    require("report", "the HTML report")
     write_files([(path, render_html(results, data_names))])

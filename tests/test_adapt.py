@@ -1130,7 +1130,12 @@ def test_weight_needs_with_corpus(tmp_path):
 
 
 def test_with_corpus_refuses_corpus_pages_as_the_users(small_shipped_corpus):
-    with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the corpus given"):
+    with pytest.raises(TrainingError, match=r"page '[^']+' is also a page of the corpus given; train them with train, "
+                                            r"not train_with_corpus, if these are corpus files, or rename your page$"):
+        train_with_corpus(small_shipped_corpus[:5], corpus=small_shipped_corpus)
+    from classifier.errors import command_line_names
+
+    with command_line_names(), pytest.raises(TrainingError, match=r"; drop --with-corpus if these are corpus files"):
         train_with_corpus(small_shipped_corpus[:5], corpus=small_shipped_corpus)
 
 

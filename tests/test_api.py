@@ -214,6 +214,8 @@ def _blocks_with(**fields):
     (lambda m: classifier.page_blocks(None, "p"), "DataFormatError",
      "a page's text must be a string, got None; decode bytes first, or tag them with tag_text"),
     (lambda m: classifier.load_model(3), "ModelError", "a model file's path must be a str or Path; got 3"),
+    (lambda m: classifier.load_model("shipped"), "ModelError",  # (the command line's name for it; the tests run in the checkout)
+     "shipped: no such model file; for the shipped model give None (or no model)"),
     (lambda m: m.model.save(None), "OutputError", "a model is saved to a file's path, e.g. models/my.npz; got None"),
     (lambda m: classifier.Tagger(m.model, batch_blocks="10"), "SettingError",
      "batch_blocks='10': give a whole number of blocks from 1 (or None)"),
