@@ -232,7 +232,12 @@ def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> t
     read once: what ``suggest_pages(exclude_pages=..., exclude_texts=...)`` leaves out. The
     text knows a page whatever it is named this time (a page is named by its file, and a
     crawl given with another file of that name names it by its folder too)."""
-    pages = [page for path in paths for page in _held_pages(path, encoding)]
+    pages = []
+    for path in paths:
+        held = list(_held_pages(path, encoding))
+        if not held:  # (a file meant to keep pages out that keeps none out is said, not passed over)
+            warnings.warn(f"{path}: holds no pages, so it leaves none out", stacklevel=2)
+        pages += held
     return {page[0].page for page in pages}, {page_fingerprint(page) for page in pages}
 
 

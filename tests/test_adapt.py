@@ -287,6 +287,15 @@ def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_
     assert "no submitted annotation" not in result.stderr  # a page the project holds is excluded, labelled or not
 
 
+def test_suggest_cli_says_an_exclude_file_that_holds_no_pages(small_model_path, tmp_path):
+    crawl = corpus_pages_file(tmp_path)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    result = run("suggest", crawl, "--pages", 1, "--model", small_model_path, "--exclude", empty, "-o", tmp_path / "s.jsonl")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == f"Warning: {empty}: holds no pages, so it leaves none out"
+
+
 def test_suggest_cli_excludes_the_pages_of_tasks_not_yet_labelled(small_model_path, tmp_path):
     # round 1's tasks, imported into Label Studio and exported before anyone labelled them
     crawl = corpus_pages_file(tmp_path)
