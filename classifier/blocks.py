@@ -345,8 +345,8 @@ def iter_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
     if suffix not in LABELLED_SUFFIXES:
         from .readers import is_page_name
 
-        hint = (f"; {path} is a page: label it with 'blocktag suggest {shlex.quote(str(path))} -o to_label.jsonl', then "
-                "'blocktag label to_label.jsonl'") if is_page_name(path.name) else ""
+        hint = (f"; {path} is a page: make labels of it with: blocktag suggest {shlex.quote(str(path))} -o "
+                "to_label.jsonl, then: blocktag label to_label.jsonl") if is_page_name(path.name) else ""
         raise InputError(f"{path}: unknown data format; labelled data must be .jsonl, .csv or a Label Studio .json export{hint}")
     # a line at a time: a file of a million pages is never held whole
     lines = iter_text_lines(path, encoding)

@@ -86,8 +86,8 @@ MAX_CELL_CHARS = 40
 MIN_NUMBER_CELL_SHARE = 0.25
 # A table may hold a column of text ("1 tackle, 1 sack.", "Fast charging. 10 hours."): one
 # line of up to this many words among short cells is a cell of the run too, when three or
-# more such lines come a row apart (more than two short cells a row, and a header row's
-# worth before the first) and the short cells are a table by themselves. Prose has no short
+# more such lines come a row apart (at least two short cells a row, and a header row's worth
+# before the first) and the short cells are a table by themselves. Prose has no short
 # cells between its sentences: it is never taken in.
 MAX_TEXT_CELL_WORDS = 30
 MAX_TEXT_CELL_CHARS = 200
@@ -436,12 +436,22 @@ def _table_or_cells(run: list[str], last: str | None = None) -> list[str]:
     at = [i for i, cell in enumerate(cells) if not _is_cell(cell)]
     out: list[str] = []
     start = first = 0  # the cells not yet out; the first of ``at`` among them
+    # A column is looked for from the run's start and after each table found, not past a text
+    # cell that starts none: what follows it in the same run is as often a widget's list
+    # ("Similar topics": a title, replies, activity) with chrome before it as a second table.
     while (end := _column_table_end(cells, start, at, first)) is not None:
         out.append(TABLE_CELL_SEPARATOR.join(cell.strip() for cell in cells[start:end]))
         start = end
         first = bisect.bisect_left(at, start)
+    return out + _stretches(cells[start:])
+
+
+def _stretches(cells: list[str]) -> list[str]:
+    """Cells as they were, but each stretch of short ones between text cells a table block
+    if it is one alone."""
+    out: list[str] = []
     stretch: list[str] = []
-    for cell in cells[start:] + [None]:
+    for cell in cells + [None]:
         if cell is not None and _is_cell(cell):
             stretch.append(cell)
             continue
@@ -458,7 +468,7 @@ def _column_table_end(cells: list[str], start: int, at: list[int], first: int) -
     if len(at) - first < MIN_TEXT_COLUMN_CELLS:
         return None
     row = at[first + 1] - at[first]
-    # Each row more than two short cells, and a header row's worth of them before the first
+    # Each row two short cells or more, and a header row's worth of them before the first
     # row's: a live blog's time, heading and post come a "row" apart too, but headless.
     if row <= MIN_SHORT_CELLS_PER_TEXT_CELL or at[first] - start < 2 * (row - 1):
         return None

@@ -764,7 +764,7 @@ def test_label_from_a_pipe_stops_at_an_answer_that_is_none(tmp_path):
     # Answers written ahead cannot see the screen: asking again would give every later
     # answer to the block before its own. A label's name is an answer too.
     path = label_input(tmp_path)
-    result = run("label", path, input="\nbody\nx\nc\n")
+    result = run("label", path, input="\nBody\nx\nc\n")
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         f"Error: {path}: answer 3: 'x' is no label's key or name; give a key (b body, c caption, y byline, "

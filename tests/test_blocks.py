@@ -165,8 +165,10 @@ def test_unknown_suffix_and_missing_file(tmp_path):
     with pytest.raises(InputError) as info:
         read_labelled([tmp_path / "d.txt"])
     assert str(info.value) == (f"{tmp_path / 'd.txt'}: unknown data format; labelled data must be .jsonl, .csv or a "
-                               f"Label Studio .json export; {tmp_path / 'd.txt'} is a page: label it with 'blocktag "
-                               f"suggest {tmp_path / 'd.txt'} -o to_label.jsonl', then 'blocktag label to_label.jsonl'")
+                               f"Label Studio .json export; {tmp_path / 'd.txt'} is a page: make labels of it with: "
+                               f"blocktag suggest {tmp_path / 'd.txt'} -o to_label.jsonl, then: blocktag label to_label.jsonl")
+    with pytest.raises(InputError, match=r"the page\.html' -o to_label\.jsonl, then"):  # a name a shell would cut, quoted
+        read_labelled([tmp_path / "the page.html"])
     with pytest.raises(InputError, match=r"d\.xml: unknown data format; labelled data must be \.jsonl, \.csv or a Label Studio \.json export$"):
         read_labelled([tmp_path / "d.xml"])
     with pytest.raises(InputError, match=r"nope\.jsonl: no such file"):

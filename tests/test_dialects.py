@@ -517,6 +517,13 @@ def test_auto_joins_a_cut_table_with_a_column_of_text():
     broken = "\n\n".join([story, *cells[:-1], "Home", "A stray line of text.", "Menu", after])
     assert split_page(broken, "auto") == ["The council voted on the budget.", " | ".join(cells[:-1]),
                                           "Home", "A stray line of text.", "Menu", after]
+    three = header + [cell for row in rows[:3] for cell in row]  # three rows are a column
+    assert split_page("\n\n".join([story, *three, after]), "auto")[1] == " | ".join(three)
+    padded = [f"{cell}\xa0" if cell == "57" else cell for cell in three]  # a cell's own spaces are left out of the table
+    assert segmentation._join_cut_tables(padded) == [" | ".join(three)]
+    # one short cell a row beside its line of text is a list of numbered notes, not a table
+    notes = ["Note", "Text", "Kind"] + [cell for n in range(1, 7) for cell in (str(n), f"See the {n} footnote here.")]
+    assert split_page("\n\n".join([story, *notes]), "auto")[1:] == notes
     table = ["Area", "Uptake at two years", "Target", "Galway", "89%", "95%", "Mayo", "87%", "95%", "Clare", "90%", "95%"]
     source = "Source: the immunisation office, 2025"
     sourced = "\n\n".join([story, *table, source, after])
