@@ -482,7 +482,7 @@ def _column_table_end(cells: list[str], start: int, at: list[int], first: int) -
 
 
 def _is_table(cells: list[str]) -> bool:
-    numbers = sum(_NUMBER_CELL.fullmatch(cell) is not None for cell in cells)
+    numbers = sum(_NUMBER_CELL.fullmatch(cell.strip()) is not None for cell in cells)
     return len(cells) >= MIN_TABLE_CELLS and numbers >= MIN_NUMBER_CELL_SHARE * len(cells)
 
 
