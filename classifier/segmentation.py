@@ -84,7 +84,7 @@ MIN_TABLE_CELLS = 8
 MAX_CELL_WORDS = 3
 MAX_CELL_CHARS = 40
 MIN_NUMBER_CELL_SHARE = 0.25
-# A table may hold a column of text ("1 tackle, 1 sack.", "Fast charging. 10 hours."): one
+# A table may hold a column of text ("2 goals, 1 assist.", "Fast charging. 10 hours."): one
 # line of up to this many words among short cells is a cell of the run too, when three or
 # more such lines come a row apart (at least two short cells a row, and a header row's worth
 # before the first) and the short cells are a table by themselves. Prose has no short

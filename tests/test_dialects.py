@@ -502,14 +502,14 @@ def test_auto_joins_a_table_cut_cell_by_cell():
 
 
 def test_auto_joins_a_cut_table_with_a_column_of_text():
-    # A text cell ("1 tackle. 3 QH.") in each row: three or more text cells a row apart are
+    # A text cell ("2 goals, 1 assist.") in each row: three or more text cells a row apart are
     # a column, so they are the table's, up to the last row's; a piece that breaks the step
     # (a sentence two cells after a row) ends the table. Two text cells far apart (a long
     # header, then the table's source line) are no column: the source line stays apart.
     story = "The council \n\nvoted\n\n on the budget."
     header = ["Pos", "Player", "Plays", "Share", "Notes"]
-    rows = [["DL", "Ann Cole", "57", "77%", "1 tackle. 3 QH."], ["DL", "Bo Diaz", "49", "66%", "No stats."],
-            ["LB", "Cy Eng", "13", "18%", "2 tackles, 1 sack."], ["LB", "Di Fox", "6", "8%", "1 tackle."]]
+    rows = [["FW", "Ann Cole", "90", "100%", "2 goals, 1 assist."], ["FW", "Bo Diaz", "61", "68%", "No shots."],
+            ["MF", "Cy Eng", "13", "14%", "1 goal from a corner."], ["MF", "Di Fox", "6", "7%", "1 booking."]]
     cells = header + [cell for row in rows for cell in row]
     after = "The defence had eleven hits on the quarterback, and still lost the game by a field goal in the end."
     page = "\n\n".join([story, *cells, after])
@@ -519,7 +519,7 @@ def test_auto_joins_a_cut_table_with_a_column_of_text():
                                           "Home", "A stray line of text.", "Menu", after]
     three = header + [cell for row in rows[:3] for cell in row]  # three rows are a column
     assert split_page("\n\n".join([story, *three, after]), "auto")[1] == " | ".join(three)
-    padded = [f"{cell}\xa0" if cell == "57" else cell for cell in three]  # a cell's own spaces are left out of the table
+    padded = [f"{cell}\xa0" if cell == "90" else cell for cell in three]  # a cell's own spaces are left out of the table
     assert segmentation._join_cut_tables(padded) == [" | ".join(three)]
     # one short cell a row beside its line of text is a list of numbered notes, not a table
     notes = ["Note", "Text", "Kind"] + [cell for n in range(1, 7) for cell in (str(n), f"See the {n} footnote here.")]
@@ -761,8 +761,8 @@ def test_the_one_regex_segmentation_agrees_with_the_line_loop(text):
     assert segmentation._segment_joining_fragments(text) == segmentation._segment_joining_fragments_slowly(text)
 
 
-_CELLS = ["DL", "57", "77%", "—", "Ann Cole", "Home", "1 tackle. 3 QH.", "No stats.", "Source: the clerk's office, 2025",
-          "Ann Cole played every snap and made the tackle that ended the game, which the coach said was the best "
+_CELLS = ["FW", "90", "68%", "—", "Ann Cole", "Home", "2 goals, 1 assist.", "No shots.", "Source: the clerk's office, 2025",
+          "Ann Cole played every minute and scored the goal that ended the game, which the coach said was the best "
           "he had seen from a rookie all year."]
 
 
