@@ -89,8 +89,9 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     whole (its user's pages, which ``train --with-corpus`` remembers): figures on them say
     how well it learnt them, not how well it tags pages it has not seen."""
     advice = "its figures on them say how well it learnt them: evaluate on pages kept out of training"
-    recorded = model.metadata.get("training_sha256") if isinstance(model.metadata, dict) else None
-    if recorded and recorded == training_data_hash(blocks):
+    meta = model.metadata if isinstance(model.metadata, dict) else {}
+    # (hashed only when the counts agree: a cross-validation fold's test blocks never are)
+    if meta.get("blocks") == len(blocks) and meta.get("training_sha256") == training_data_hash(blocks):
         warnings.warn(f"these blocks are this model's training data; {advice}", stacklevel=3)
         return
     if model.memory is None:

@@ -492,7 +492,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     _check_sources(sources)  # now, not when the model is saved after the fit
     if not isinstance(plain_text_model, (bool, np.bool_)):
         raise SettingError("plain_text_model", plain_text_model, "give True or False")
-    if isinstance(remember, (bool, str, bytes)) or remember is None or not isinstance(remember, Iterable):
+    if isinstance(remember, (str, bytes)) or not isinstance(remember, Iterable):  # (True and None are no iterables)
         raise SettingError("remember", remember, "give the labelled Blocks to remember, e.g. remember=blocks "
                                                  "(train_with_corpus remembers its user's blocks itself)")
     remember = list(remember)
