@@ -34,6 +34,22 @@ def test_corpus_meets_its_minimums():
     assert len(outlets) >= MIN_OUTLETS
 
 
+def test_waves_outside_the_shipped_corpus_are_pages_to_train_on():
+    # The datasheet offers each training/extra/ wave to a training run beside training/data/:
+    # every file must read as the guide's labelled pages, each page its blocks in order and
+    # named for its outlet file, so that no page of two files runs together.
+    waves = sorted((TRAINING_DATA[0].parent.parent / "extra").glob("*/*.jsonl"))
+    assert waves
+    for path in waves:
+        blocks = read_labelled([path])
+        assert {b.label for b in blocks} <= GUIDE_LABELS, path
+        indices = collections.defaultdict(list)
+        for block in blocks:
+            indices[block.page].append(block.index)
+        for page, got in indices.items():
+            assert page.startswith(f"{path.stem}-") and got == list(range(len(got))), (path, page)
+
+
 @pytest.fixture(scope="module")
 def rebuilt():
     # README: blocktag train training/data/*.jsonl --output models/blocktag.npz
