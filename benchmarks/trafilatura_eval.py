@@ -38,6 +38,7 @@ import argparse
 import ast
 import hashlib
 import json
+import os
 import re
 import sys
 import time
@@ -158,7 +159,8 @@ def main() -> None:
 
     gold = read_gold(args.tests, args.gold)
     pages = {name: path for name in sorted(gold) if (path := find_page(args.tests, name)) is not None}
-    print(f"{len(pages)} of the benchmark's {len(gold)} pages found under {args.tests}")
+    print(f"{len(pages)} of the benchmark's {len(gold)} pages found under {args.tests}; "
+          f"load average at start {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     data = {name: path.read_bytes() for name, path in pages.items()}
     languages = Counter((m.group(1).lower().decode() if (m := _LANG.search(d[:20000])) else "?") for d in data.values())
     print("languages (<html lang>):", ", ".join(f"{lang} {n}" for lang, n in languages.most_common()))
@@ -181,6 +183,8 @@ def main() -> None:
     print("\n(pages: " + ", ".join(f"{g} {len(pages_in)}" for g, pages_in in groups.items())
           + f"; snippets: {sum(len(gold[p]['with']) for p in pages)} with, "
           f"{sum(len(gold[p]['without']) for p in pages)} without)")
+    print(f"load average at end {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          "(pages/s: one run over the pages read into memory, the model loaded)")
 
 if __name__ == "__main__":
     main()
