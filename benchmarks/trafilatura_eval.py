@@ -22,7 +22,9 @@ its ``tests`` folder::
     git clone --depth 1 https://github.com/adbar/trafilatura /tmp/trafilatura
     python benchmarks/trafilatura_eval.py /tmp/trafilatura/tests
 
-``--gold FILE.json`` takes the snippets as JSON instead of ``evaldata.py`` (``{file name:
+Needs ``pip install ".[bench]"`` for trafilatura and jusText (``pip install readability-lxml``
+adds readability); an extractor that is not installed is skipped with a note. ``--gold
+FILE.json`` takes the snippets as JSON instead of ``evaldata.py`` (``{file name:
 {"with": [...], "without": [...]}}``), for a page folder of an older release. Only scores are
 printed, never a page's text. The pages' languages are counted from their ``<html lang>``,
 since blocktag's corpus is mostly English and most of these pages are not.
@@ -64,6 +66,8 @@ def read_gold(tests: Path | None, gold: Path | None) -> dict[str, dict]:
     ``EVAL_PAGES`` read as a literal (the file is data; it is never run)."""
     if gold is not None:
         return json.loads(gold.read_text(encoding="utf-8"))
+    if not (tests / "evaldata.py").is_file():
+        sys.exit(f"Error: {tests} holds no evaldata.py: give trafilatura's tests folder, or the snippets with --gold")
     tree = ast.parse((tests / "evaldata.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "EVAL_PAGES" for t in node.targets):
