@@ -163,9 +163,9 @@ def prf(pairs: list[tuple[bool, bool]]) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def other_extractors() -> dict:
+def other_extractors(justext_stoplist: str = "English") -> dict:
     """readability-lxml's and jusText's article text from a page's HTML bytes, their
-    defaults (jusText with its English stoplist), for those installed."""
+    defaults (jusText with the stoplist of ``justext_stoplist``), for those installed."""
     found = {}
     try:
         from readability import Document
@@ -185,7 +185,7 @@ def other_extractors() -> dict:
     except ImportError:
         print("jusText not installed (pip install justext): skipped")
     else:
-        stoplist = justext.get_stoplist("English")
+        stoplist = justext.get_stoplist(justext_stoplist)
 
         def justext_text(data: bytes) -> str:
             return "\n\n".join(p.text for p in justext.justext(data, stoplist) if not p.is_boilerplate)

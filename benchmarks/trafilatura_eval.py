@@ -55,6 +55,7 @@ from classifier import Block, Tagger, load_model  # noqa: E402
 from classifier.dialects import links_as_text  # noqa: E402
 from classifier.readers.html import html_to_text  # noqa: E402
 from classifier.segmentation import split_page  # noqa: E402
+from dialects import other_extractors  # noqa: E402  (this folder's)
 
 PAGE_FOLDERS = ("cache", "eval")  # where comparison.py looks for a page, in this order
 ARTICLE_LABELS = frozenset({"body"})
@@ -97,37 +98,17 @@ def blocktag_extractor(model: Path | None) -> Callable[[bytes], str]:
     return extract
 
 
-def other_extractors() -> dict[str, Callable[[bytes], str]]:
-    """trafilatura, readability-lxml and jusText, as trafilatura's comparison.py runs them,
-    for those installed."""
-    found: dict[str, Callable[[bytes], str]] = {}
+def extractors_as_compared(model: Path | None) -> dict[str, Callable[[bytes], str]]:
+    """blocktag, then trafilatura, readability-lxml and jusText as trafilatura's
+    comparison.py runs them (jusText with its German stoplist), for those installed."""
+    found = {"blocktag": blocktag_extractor(model)}
     try:
         import trafilatura
     except ImportError:
         print("trafilatura not installed (pip install '.[bench]'): skipped")
     else:
         found["trafilatura"] = lambda data: trafilatura.extract(data, include_comments=False, include_tables=True) or ""
-    try:
-        from readability import Document
-    except ImportError:
-        print("readability-lxml not installed (pip install readability-lxml): skipped")
-    else:
-        import lxml.html
-
-        def readability_text(data: bytes) -> str:
-            try:
-                return lxml.html.fromstring(Document(data).summary()).text_content()
-            except Exception:  # noqa: BLE001  (a page it cannot read keeps nothing)
-                return ""
-        found["readability"] = readability_text
-    try:
-        import justext
-    except ImportError:
-        print("jusText not installed (pip install justext): skipped")
-    else:
-        stoplist = justext.get_stoplist("German")
-        found["jusText"] = lambda data: " ".join(p.text for p in justext.justext(data, stoplist) if not p.is_boilerplate)
-    return found
+    return {**found, **other_extractors(justext_stoplist="German")}
 
 
 def half(name: str) -> str:
@@ -169,7 +150,7 @@ def main() -> None:
     languages = Counter((m.group(1).lower().decode() if (m := _LANG.search(d[:20000])) else "?") for d in data.values())
     print("languages (<html lang>):", ", ".join(f"{lang} {n}" for lang, n in languages.most_common()))
 
-    extractors = {"blocktag": blocktag_extractor(args.model), **other_extractors()}
+    extractors = extractors_as_compared(args.model)
     english = {name for name, d in data.items() if (m := _LANG.search(d[:20000])) and m.group(1).lower() == b"en"}
     groups = {"study": {p for p in data if half(p) == "study"}, "check": {p for p in data if half(p) == "check"},
               "English": english}
