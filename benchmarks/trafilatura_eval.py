@@ -62,7 +62,7 @@ ARTICLE_LABELS = frozenset({"body"})
 _LANG = re.compile(rb"<html[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2})", re.IGNORECASE)
 
 
-def read_gold(tests: Path | None, gold: Path | None) -> dict[str, dict]:
+def read_gold(tests: Path, gold: Path | None) -> dict[str, dict]:
     """The snippets, by page file name: from ``--gold`` JSON, else from ``evaldata.py``'s
     ``EVAL_PAGES`` read as a literal (the file is data; it is never run)."""
     if gold is not None:
@@ -91,8 +91,8 @@ def blocktag_extractor(model: Path | None) -> Callable[[bytes], str]:
     def extract(data: bytes) -> str:
         with warnings.catch_warnings():  # (a page whose JSON-LD holds more text than its HTML is warned of)
             warnings.simplefilter("ignore", UserWarning)
-            text = html_to_text(data)
-        blocks = [Block("page", i, text) for i, text in enumerate(split_page(text, "blank"))]
+            page = html_to_text(data)
+        blocks = [Block("page", i, text) for i, text in enumerate(split_page(page, "blank"))]
         tagged = tagger.tag_blocks(blocks) if blocks else []
         return "\n\n".join(links_as_text(t.block.text) for t in tagged if t.label in ARTICLE_LABELS)
     return extract
@@ -170,6 +170,7 @@ def main() -> None:
           f"{sum(len(gold[p]['without']) for p in pages)} without)")
     print(f"load average at end {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
           "(pages/s: one run over the pages read into memory, the model loaded)")
+
 
 if __name__ == "__main__":
     main()
