@@ -81,6 +81,13 @@ class SettingError(BlocktagError, ValueError):
         self.name, self.value, self.fix = name, value, fix
 
 
+def check_callback(name: str, value: object, called_with: str) -> None:
+    """A callback argument is a function or None: a SettingError now, naming it, rather than
+    "'bool' object is not callable" from the middle of a run (or never, if nothing calls it)."""
+    if value is not None and not callable(value):
+        raise SettingError(name, value, f"give a function, called with {called_with}, or None")
+
+
 class ClusterError(BlocktagError):
     """A Dask scheduler that cannot be reached (``--dask``)."""
 

@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .blocks import Block, as_int, block_list, check_page_order, group_pages, training_data_hash
-from .errors import DataFormatError, SettingError, TrainingError
+from .errors import DataFormatError, SettingError, TrainingError, check_callback
 from .bundle import ModelBundle, as_model
 from .memory import NOT_REMEMBERED
 from .extras import require
@@ -48,6 +48,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     prediction (for error analysis).
     ``on_progress`` is called with the number of blocks tagged after each batch.
     """
+    check_callback("on_progress", on_progress, "the number of blocks tagged")
     model = as_model(model)  # a bundle, a model file, or None for the shipped model
     blocks = block_list(blocks, "evaluation data")
     if not blocks:

@@ -387,3 +387,20 @@ def test_evaluate_refuses_a_block_with_an_empty_label(small_model, corpus_blocks
     blocks = [replace(corpus_blocks[0], label=" ")] + list(corpus_blocks[1:20])
     with pytest.raises(DataFormatError, match=r"has no label; evaluate scores labelled blocks$"):
         classifier.evaluate(small_model, blocks)
+
+
+def test_a_callback_that_is_no_function_is_refused_at_the_call():
+    # Not "'bool' object is not callable" after the first batch, nor never (a run with no bad
+    # file never calls on_error): the call itself names the argument.
+    blocks = read_labelled(SEED_LABELS)
+    with pytest.raises(SettingError, match=r"^on_progress=True: give a function, called with the number of blocks "
+                                           r"tagged, or None$"):
+        evaluate(None, blocks, on_progress=True)
+    with pytest.raises(SettingError, match=r"^on_error='skip': give a function, called with each bad file's error, "
+                                           r"or None$"):
+        iter_pages([SEED_PAGE], on_error="skip")
+    with pytest.raises(SettingError, match=r"^on_error='skip'"):
+        classifier.Tagger(None).tag_files([SEED_PAGE], on_error="skip")
+    told = []
+    assert evaluate(None, blocks, on_progress=told.append)["macro_f1"] > 0 and sum(told) == len(blocks)
+    assert sum(len(page) for page in iter_pages([SEED_PAGE], on_error=told.append)) > 0

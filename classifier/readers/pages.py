@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
-from ..errors import BlocktagError, InputError
+from ..errors import BlocktagError, InputError, check_callback
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
                      read_text, text_encoding, binary_error, looks_binary)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
@@ -562,6 +562,7 @@ def iter_pages(
     text pages are split into blocks (``blank``, ``line`` or ``auto``)."""
     check_split(split)
     check_encoding(encoding)
+    check_callback("on_error", on_error, "each bad file's error")
     return _pages_of_inputs(path_list(inputs), encoding, on_error, split)  # checked at the call, read lazily
 
 
