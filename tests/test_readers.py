@@ -18,7 +18,7 @@ from classifier.errors import InputError
 from classifier.readers import input_kind, looks_like_html, page_stem
 from classifier.readers.html import (MAX_ITEM_WALK, _SPACES, _holds_posts, _holds_posts_by_filters, _one_line,
                                      decode_html, html_page, html_to_text)
-from classifier.readers.pages import iter_pages
+from classifier.readers.pages import iter_pages, string_pages
 
 from conftest import tagged_records, write_jsonl
 
@@ -2001,6 +2001,23 @@ def test_a_page_after_a_server_side_warning_is_read_as_html_and_markdown_opening
     readme = '<p align="center">\n<img src="logo.png">\n</p>\n\n# Title\n\nText that shows <html> in a sentence.\n'
     (tmp_path / "README.md").write_text(readme, encoding="utf-8")
     assert [b.text for b in next(iter_pages([tmp_path / "README.md"]))][-1] == "Text that shows <html> in a sentence."
+
+
+def test_a_page_after_a_hosts_injected_scripts_is_read_as_html(tmp_path):
+    # A free host writes kilobytes of ad code before the page's own <html>; its lines of code
+    # follow blank lines as a paragraph of text would. Given as a string, piped, or in a file
+    # named .txt, the page is still HTML: its code is no text, and its story is tagged.
+    code = "".join(f"<script type=\"text/javascript\">\n\n\tvar slot{n} = '<div id=\"ad{n}\"></div>';\n\n"
+                   f"\tdocument.write(slot{n});\n</script>\n" for n in range(120))  # about 11 KB
+    page = code + "<html><head><title>A day out</title></head><body><p>The ferry left at nine.</p></body></html>\n"
+    assert len(code) > 4096
+    (tmp_path / "page.txt").write_text(page, encoding="utf-8")
+    assert [b.text for b in next(iter_pages([tmp_path / "page.txt"]))] == ["The ferry left at nine."]
+    assert [b.text for b in next(string_pages(page.encode("utf-8")))] == ["The ferry left at nine."]
+    # markup whose preamble holds a paragraph of text outside its scripts stays text
+    text = "<script>var a = 1;</script>\n\nA paragraph of the page's text.\n\n<html> is what the tutorial writes next.\n"
+    (tmp_path / "tutorial.txt").write_text(text, encoding="utf-8")
+    assert "A paragraph of the page's text." in [b.text for b in next(iter_pages([tmp_path / "tutorial.txt"]))]
 
 
 def test_records_whose_length_is_a_few_bytes_off_are_read_and_said_once_not_in_warcios_own_words(tmp_path, capfd):

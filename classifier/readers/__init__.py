@@ -145,22 +145,40 @@ def looks_like_html(data: bytes) -> bool:
     head = body[:SNIFF_BYTES]
     if _HTML_START.match(head):
         return True
-    if _preamble_then_document(body):
+    if _preamble_then_document(past_prologue(data, PROLOGUE_BYTES)):
         return True
     return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body) and not _TEXT_PARAGRAPH.search(head))
 
 
 # A server-side warning printed before the page (PHP's "<br />\n<b>Warning</b>: ... on line
-# <b>3</b><br />"): markup, no paragraph of text, then the document's own start.
-PREAMBLE_BYTES = 4096
+# <b>3</b><br />"), or a host's injected ad code (tens of kilobytes of <script>): markup, no
+# paragraph of text outside scripts and style sheets, then the document's own start.
+PREAMBLE_BYTES = 4096  # of the preamble less its scripts' and style sheets' code
 _DOCUMENT_START = re.compile(rb"<(?:!doctype\s+html|html[\s>])", re.IGNORECASE)
+_CODE_OPEN = re.compile(rb"<(script|style)\b", re.IGNORECASE)
 
 
 def _preamble_then_document(body: bytes) -> bool:
     if not (body[:1] == b"<" and body[1:2].isalpha()):
         return False
-    found = _DOCUMENT_START.search(body, 0, PREAMBLE_BYTES)
-    return found is not None and not _TEXT_PARAGRAPH.search(body, 0, found.start())
+    found = _DOCUMENT_START.search(body, 0, PROLOGUE_BYTES)
+    if found is None:
+        return False
+    preamble = _without_code(body[:found.start()])  # (code's lines may follow a blank line: they are no text)
+    return len(preamble) <= PREAMBLE_BYTES and not _TEXT_PARAGRAPH.search(preamble)
+
+
+def _without_code(markup: bytes) -> bytes:
+    """``markup`` less its script and style elements, in one pass (one left open runs to the end)."""
+    lowered, kept, pos = markup.lower(), [], 0
+    while (opened := _CODE_OPEN.search(markup, pos)) is not None:
+        kept.append(markup[pos:opened.start()])
+        close = lowered.find(b"</" + opened.group(1).lower(), opened.end())
+        if close < 0:
+            return b"".join(kept)
+        pos = lowered.find(b">", close) + 1 or len(markup)
+    kept.append(markup[pos:])
+    return b"".join(kept)
 
 
 _BLANKS = re.compile(rb"\s*")
