@@ -296,18 +296,9 @@ def _segment_joining_seams(text: str, stripped: bool = False, cut: bool = True) 
         if not line.strip():
             blanks.append(line)
             continue
-        if pieces and blanks == [""] and _is_seam(pieces[-1], head, line, cut):
-            pieces.append(line)
-            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
-            blanks = []
-            continue
-        if cut and pieces and blanks == _SPACE_BETWEEN and _is_spaced_seam(pieces[-1], head, line):
-            pieces.append(" " + line)  # the space between two inline elements, its own piece
-            head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
-            blanks = []
-            continue
-        if stripped and pieces and blanks == [""] and _is_stripped_seam(pieces[-1], head, line):
-            pieces.append(" " + line)
+        piece = _seam_piece(pieces[-1], head, line, blanks, stripped, cut) if pieces else None
+        if piece is not None:
+            pieces.append(piece)
             head = head if len(head) >= _MARKER_REACH else (head + line)[:_MARKER_REACH]
             blanks = []
             continue
@@ -322,6 +313,18 @@ def _segment_joining_seams(text: str, stripped: bool = False, cut: bool = True) 
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+def _seam_piece(last_piece: str, head: str, line: str, blanks: list[str], stripped: bool, cut: bool) -> str | None:
+    """``line`` as the next piece of the line before it when a seam joins them (with the
+    space that the seam lost, where it lost one), else None."""
+    if blanks == [""] and _is_seam(last_piece, head, line, cut):
+        return line
+    if cut and blanks == _SPACE_BETWEEN and _is_spaced_seam(last_piece, head, line):
+        return " " + line  # the space between two inline elements was a piece of its own
+    if stripped and blanks == [""] and _is_stripped_seam(last_piece, head, line):
+        return " " + line
+    return None
 
 
 # get_text("\n\n") writes the space between two inline elements ("<em>new</em> <b>vents</b>")
