@@ -615,23 +615,22 @@ def nothing_to_tag(path: str | Path) -> str:
     kind = input_kind(path, sniff=False)
     if kind == "warc":
         return f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"
-    hint = ""
-    if kind == "html":
-        from .html import empty_page_hint
-
-        hint = " once its markup is dropped" + empty_page_hint(_page_bytes_or_none(path))
+    hint = _markup_hint(_page_bytes_or_none(path)) if kind == "html" else ""
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 
 def nothing_in_string(text: str | bytes) -> str:
     """What is said of a page given as a string (or bytes) that held no text."""
     data = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
-    hint = ""
-    if looks_like_html(data[:SNIFF_READ_BYTES]):
-        from .html import empty_page_hint
-
-        hint = " once its markup is dropped" + empty_page_hint(data)
+    hint = _markup_hint(data) if looks_like_html(data[:SNIFF_READ_BYTES]) else ""
     return f"{STRING_SOURCE}: holds no text to tag{hint}"
+
+
+def _markup_hint(data: bytes | None) -> str:
+    """What a page of markup with no text is said to be (a page built by JavaScript?)."""
+    from .html import empty_page_hint
+
+    return " once its markup is dropped" + empty_page_hint(data)
 
 
 def _page_bytes_or_none(path: str | Path) -> bytes | None:
