@@ -51,10 +51,8 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from classifier import Block, Tagger, load_model  # noqa: E402
+from classifier import Tagger, load_model  # noqa: E402
 from classifier.dialects import links_as_text  # noqa: E402
-from classifier.readers.html import html_to_text  # noqa: E402
-from classifier.segmentation import split_page  # noqa: E402
 from dialects import other_extractors  # noqa: E402  (this folder's)
 
 PAGE_FOLDERS = ("cache", "eval")  # where comparison.py looks for a page, in this order
@@ -91,9 +89,7 @@ def blocktag_extractor(model: Path | None) -> Callable[[bytes], str]:
     def extract(data: bytes) -> str:
         with warnings.catch_warnings():  # (a page whose JSON-LD holds more text than its HTML is warned of)
             warnings.simplefilter("ignore", UserWarning)
-            page = html_to_text(data)
-        blocks = [Block("page", i, text) for i, text in enumerate(split_page(page, "blank"))]
-        tagged = tagger.tag_blocks(blocks) if blocks else []
+            tagged = tagger.tag_text(data)  # read as `blocktag tag page.html` reads the file
         return "\n\n".join(links_as_text(t.block.text) for t in tagged if t.label in ARTICLE_LABELS)
     return extract
 
