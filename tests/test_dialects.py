@@ -761,9 +761,11 @@ def test_the_one_regex_segmentation_agrees_with_the_line_loop(text):
     assert segmentation._segment_joining_fragments(text) == segmentation._segment_joining_fragments_slowly(text)
 
 
+# The last is a paragraph of prose: longer than any line a table's text column may hold
+# (segmentation.MAX_TEXT_CELL_WORDS), so no run of cells around it may take it in.
 _CELLS = ["FW", "90", "68%", "—", "Ann Cole", "Home", "2 goals, 1 assist.", "No shots.", "Source: the clerk's office, 2025",
           "Ann Cole played every minute and scored the goal that ended the game, which the coach said was the best "
-          "he had seen from a rookie all year."]
+          "he had seen from a rookie all year, and the crowd stayed on long after the whistle to cheer the side off."]
 
 
 @settings(max_examples=300, deadline=None)
