@@ -54,6 +54,14 @@ WRAPPED_LINE_SHARE = 0.6
 # lines end a sentence. At least this share of the continued lines of a page that is one
 # run of lines must end inside one for it to be read as wrapped.
 MID_SENTENCE_SHARE = 0.5
+# Semantic line breaks put each sentence on a line of its own; a page written a paragraph a
+# line holds paragraphs of two or more sentences on one line. When at least this share of
+# the lines that go on in a block hold a sentence's end and another's start, the blocks are
+# runs of paragraphs that a stray blank line cut, not paragraphs written a sentence a line.
+MULTI_SENTENCE_LINE_SHARE = 0.25
+# A sentence's end inside a line, before the next one's capital: after two lower-case
+# letters ("Mr. Lee" and "U.S. Army" are no end; "the board. It" is).
+_SENTENCE_INSIDE = re.compile(r"[a-zß-öø-ÿ]{2}[.!?…][\"'’”)]* [\"'‘“(]?[A-ZÀ-ÖØ-Þ]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.
@@ -533,7 +541,7 @@ def wrap_width(blocks: list[str]) -> int | None:
     """The column a hard-wrapped page was wrapped at, or None for a page that is not."""
     # Wrapped prose goes on on the next line of the same block, again and again; an
     # unwrapped page whose prose lines happen to be short has them one a block.
-    continued = mid_sentence = runs = 0  # runs: blocks with a prose line going on
+    continued = mid_sentence = runs = several = 0  # runs: blocks with a prose line going on
     breaks: list[tuple[int, int]] = []  # each going-on line's length, and the next line's first word's
     for block in blocks:
         if "\n" in block:
@@ -543,14 +551,18 @@ def wrap_width(blocks: list[str]) -> int | None:
                 if _is_prose(a) and not _MARKER.match(b):
                     continued += 1
                     mid_sentence += not _SENTENCE_END.search(a.rstrip())
+                    several += bool(_SENTENCE_INSIDE.search(a))
                     first = b.split(None, 1)[0] if b.strip() else ""
                     breaks.append((len(a.rstrip()), len(first)))
             runs += continued > before
     if continued < MIN_WRAPPED_LINES:
         return None
     # Lines that end their sentences in the page's one run of lines are paragraphs a line;
-    # in several blank-line paragraphs, they are sentences a line (semantic line breaks).
-    if runs <= 1 and mid_sentence < MID_SENTENCE_SHARE * continued:
+    # in several blank-line paragraphs, they are sentences a line (semantic line breaks),
+    # unless many of them hold more than one sentence (a paragraph-a-line page cut by a
+    # stray blank line).
+    if mid_sentence < MID_SENTENCE_SHARE * continued and (
+            runs <= 1 or several >= MULTI_SENTENCE_LINE_SHARE * continued):
         return None
     lengths = sorted(len(line.rstrip()) for block in blocks for line in block.split("\n") if _is_prose(line))
     if len(lengths) < MIN_PROSE_LINES:

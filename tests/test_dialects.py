@@ -292,6 +292,30 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
+def test_auto_splits_a_paragraph_a_line_page_that_a_stray_blank_line_cut_in_two():
+    # two runs of lines that end their sentences would read as semantic line breaks, but
+    # these lines hold two sentences each often: paragraphs, and the blocks around them
+    paragraphs = [
+        "The council met on Tuesday to discuss the budget for the coming year. Members argued for hours.",
+        "Residents packed the hall, many of them carrying signs about the closure of the library.",
+        "Mayor Lin said the city had no choice but to cut spending. The state reduced its aid in May.",
+        "Photo: A resident holds a sign at the meeting. (J. Doe / Staff)",
+        "By Ana Ruiz",
+        "Several members proposed delaying the vote until after the summer recess. Others disagreed.",
+        "The motion failed by a single vote, leaving the budget as the finance office drafted it.",
+        "Subscribe to our newsletter for more local news.",
+        "Sign up",
+        "The next meeting is scheduled for March 3.",
+    ]
+    page = "\n".join(paragraphs[:5]) + "\n\n" + "\n".join(paragraphs[5:])
+    assert split_page(page, "auto") == paragraphs
+    # paragraphs written a sentence a line keep being joined, abbreviations or not
+    sembr = ["Mr. Lee said the harbour board would vote on the fares in the spring.\nIt is the first rise in six years.",
+             "The U.S. Coast Guard inspected the ferries in March this year.\nThe board said fuel costs had doubled.",
+             "The new fares start on the first day of June this year.\nA timetable for the summer will follow."]
+    assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
+
+
 def test_auto_splits_a_paragraph_a_line_page_whose_lines_end_mid_sentence_before_words_that_would_fit():
     # trafilatura's text of a how-to: a title, a line ending in ":", a line of code end no
     # sentence, as a wrapper's lines do; but a wrapper breaks only before a word that would
