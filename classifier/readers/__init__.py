@@ -141,11 +141,12 @@ def looks_like_html(data: bytes) -> bool:
     data = data.removeprefix(b"\xef\xbb\xbf")
     if looks_like_mhtml(data) or data.startswith(WEBARCHIVE_MAGIC):
         return True
-    body = past_prologue(data, FRAGMENT_BYTES)
+    document = past_prologue(data, PROLOGUE_BYTES)  # (the prologue walked once, for both looks)
+    body = document[:FRAGMENT_BYTES]
     head = body[:SNIFF_BYTES]
     if _HTML_START.match(head):
         return True
-    if _preamble_then_document(past_prologue(data, PROLOGUE_BYTES)):
+    if _preamble_then_document(document):
         return True
     return bool(_HTML_FRAGMENT_START.match(head) and _CLOSING_TAG.search(body) and not _TEXT_PARAGRAPH.search(head))
 
