@@ -61,7 +61,8 @@ MID_SENTENCE_SHARE = 0.5
 MULTI_SENTENCE_LINE_SHARE = 0.25
 # A sentence's end inside a line, before the next one's capital: after two lower-case
 # letters ("Mr. Lee" and "U.S. Army" are no end; "the board. It" is).
-_SENTENCE_INSIDE = re.compile(r"[a-zß-öø-ÿ]{2}[.!?…][\"'’”)]* [\"'‘“(]?[A-ZÀ-ÖØ-Þ]")
+# (one or two spaces after the stop, as typists write, or a no-break space, as HTML's &nbsp; gives)
+_SENTENCE_INSIDE = re.compile(r"[a-zß-öø-ÿ]{2}[.!?…][\"'’”)]*[ \u00a0]{1,2}[\"'‘“(]?[A-ZÀ-ÖØ-Þ]")
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.

@@ -1,5 +1,6 @@
 """Scraper dialects to the canonical form, and page segmentation by mode."""
 
+import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -292,7 +293,8 @@ def test_auto_splits_short_paragraphs_one_a_line_though_their_lines_are_as_short
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
-def test_auto_splits_a_paragraph_a_line_page_that_a_stray_blank_line_cut_in_two():
+@pytest.mark.parametrize("between", [" ", "  ", "\u00a0"], ids=["space", "two spaces", "no-break space"])
+def test_auto_splits_a_paragraph_a_line_page_that_a_stray_blank_line_cut_in_two(between):
     # two runs of lines that end their sentences would read as semantic line breaks, but
     # these lines hold two sentences each often: paragraphs, and the blocks around them
     paragraphs = [
@@ -307,6 +309,7 @@ def test_auto_splits_a_paragraph_a_line_page_that_a_stray_blank_line_cut_in_two(
         "Sign up",
         "The next meeting is scheduled for March 3.",
     ]
+    paragraphs = [re.sub(r"(?<=[.)]) (?=[A-Z(])", between, p) for p in paragraphs]
     page = "\n".join(paragraphs[:5]) + "\n\n" + "\n".join(paragraphs[5:])
     assert split_page(page, "auto") == paragraphs
     # paragraphs written a sentence a line keep being joined, abbreviations or not
