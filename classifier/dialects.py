@@ -59,6 +59,8 @@ _TARGET = (rf"(?:<([^<>\n]{{0,{MAX_LINK_TARGET}}})>|((?:{_TARGET_CHAR}|(?<=-)\n"
            rf"|\({_TARGET_CHAR}{{0,{MAX_LINK_TARGET}}}\)){{0,{MAX_LINK_TARGET}}}))")
 _TITLE = rf"(?:[ \n]+(?:\"[^\"\n]{{0,{MAX_LINK_TITLE}}}\"|'[^'\n]{{0,{MAX_LINK_TITLE}}}'|\([^()\n]{{0,{MAX_LINK_TITLE}}}\)))?"
 _TEXT = rf"([^\[\]]{{0,{MAX_LINK_TEXT}}})"
+# Jina Reader's number before an image's alt text ("Image 3: "), or alone where it has none
+_JINA_IMAGE_NUMBER = re.compile(r"^Image \d{1,4}(?::[ \t]*|$)")
 # ![alt](src "title") -> alt; [text](target "title") -> [text](target)
 _IMAGE = re.compile(rf"!\[{_TEXT}\]\([ \n]*{_TARGET}{_TITLE}[ \n]*\)")
 _LINK = re.compile(rf"\[{_TEXT}\]\([ \n]*{_TARGET}{_TITLE}[ \n]*\)")
@@ -446,8 +448,8 @@ def _inline(text: str, definitions: dict[str, str]) -> str:
         # "[alt](href)", while in "[![alt](src) Title](href)" the title alone names the link.
         # Each pattern runs only on text holding the two characters it starts or turns on.
         if "![" in text:
-            text = _IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
-            text = _REF_IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_link_text(m.group(1))}{_IMAGE_CLOSE}", text)
+            text = _IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_alt_text(m.group(1))}{_IMAGE_CLOSE}", text)
+            text = _REF_IMAGE.sub(lambda m: f"{_IMAGE_OPEN}{_alt_text(m.group(1))}{_IMAGE_CLOSE}", text)
         if "](" in text:
             text = _LINK.sub(lambda m: f"[{_link_text(m.group(1))}]({target_of(m)})", text)
         if "][" in text:
@@ -471,6 +473,12 @@ def _strip_emphasis(text: str) -> str:
             break
         text = unwrapped
     return _ORPHAN_EMPHASIS.sub("", text)
+
+
+def _alt_text(text: str) -> str:
+    # Jina Reader numbers every image's alt text ("Image 3: The ferry docked"): the number is
+    # no part of it, and read as words it looks like a caption's credit.
+    return _link_text(_JINA_IMAGE_NUMBER.sub("", text, count=1) if text.startswith("Image ") else text)
 
 
 def _link_text(text: str) -> str:
