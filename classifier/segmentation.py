@@ -723,19 +723,31 @@ def _split_at_indentation(block: str) -> list[str]:
     nesting depth and puts no blank line between ``<div>`` elements, so a change of depth is
     a change of element ("By Jo Park" over an indented share menu). Lines with a list,
     heading or quote marker, and lines after a hard break (a trailing space), are left
-    alone: a markdown list item's continuation is indented under its marker."""
+    alone: a markdown list item's continuation is indented under its marker. But a list
+    item at the list's margin ends the indented text of an item begun in an earlier block:
+    markdownify writes no blank line after the last paragraph of an item that holds several."""
     if "\n" not in block or "```" in block or "~~~" in block or _is_code(block):  # code keeps its indentation
         return [block]
     if _is_indented_program(block):
         return [block]
     parts = [[]]
-    previous = None
+    previous = item_indent = None
     for line in block.split("\n"):
-        if previous is not None and _changes_depth(previous, line):
+        if previous is None:
+            item_indent = _item_text_indent(line)
+        elif _changes_depth(previous, line) or _next_item(previous, line, item_indent):
             parts.append([])
+            item_indent = _item_text_indent(line)
         parts[-1].append(line)
         previous = line
     return ["\n".join(part) for part in parts]
+
+
+def _item_text_indent(line: str) -> int | None:
+    """The indentation of a part's first line when it may be a list item's text whose marker
+    is in a block before (indented, no marker of its own); else None."""
+    indent = _indent(line)
+    return indent if indent >= MIN_INDENT_STEP and not _LIST_ITEM.match(line) else None
 
 
 # Code a scraper kept (a script, a style, JSON-LD): a line opens a bracket at its end and
@@ -836,10 +848,24 @@ def _is_code(block: str) -> bool:
 def _changes_depth(previous: str, line: str) -> bool:
     if not line.strip() or previous.endswith(" ") or _MARKER.match(line):
         return False
-    depth_change = (len(line) - len(line.lstrip(" "))) - (len(previous) - len(previous.lstrip(" ")))
+    depth_change = _indent(line) - _indent(previous)
     if _MARKER.match(previous):  # text indented less than a list item ends the list
         return _LIST_ITEM.match(previous) is not None and depth_change <= -MIN_INDENT_STEP
     return abs(depth_change) >= MIN_INDENT_STEP
+
+
+def _next_item(previous: str, line: str, item_indent: int | None) -> bool:
+    """Whether ``line`` is the next item of a list whose item's indented text (``item_indent``:
+    that text's indentation) opened the block: its text starts where that text does, as
+    markdown indents an item's paragraphs under its text (inscriptis's nested lists do not)."""
+    if item_indent is None or previous.endswith(" "):
+        return False
+    item = _LIST_ITEM.match(line)
+    return item is not None and item.end() + _indent(line[item.end():]) == item_indent
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def _one_paragraph_a_line(blocks: list[str]) -> bool:

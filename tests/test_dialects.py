@@ -920,3 +920,20 @@ def test_html2texts_indented_code_of_a_program_stays_one_block():
 def test_jina_readers_image_numbers_are_no_part_of_the_alt_text(markdown, expected):
     # Jina Reader writes "![Image N: alt](src)"; "Image 2:" read as words looks like a credit
     assert canonical(markdown) == expected
+
+
+def test_auto_ends_a_list_items_paragraphs_at_the_next_items_marker():
+    # markdownify writes a list item holding several paragraphs (a live blog's posts) with no
+    # blank line between its last paragraph and the next item's marker
+    page = ("1. 11:42 a.m.\n\n   The governor sent 1,200 Guard members to the coast.\n\n   — Marcus Hale\n"
+            "2. 10:58 a.m.\n\n   > Seek higher ground now.\n   >\n   > — Weather service\n3. 9:15 a.m.\n\n"
+            "   Power is out for 180,000 customers.")
+    assert split_page(page, "auto") == [
+        "1. 11:42 a.m.", "   The governor sent 1,200 Guard members to the coast.", "   — Marcus Hale",
+        "2. 10:58 a.m.", "   > Seek higher ground now.\n   >\n   > — Weather service", "3. 9:15 a.m.",
+        "   Power is out for 180,000 customers."]
+    # a list that begins in the block keeps its items, nested or not, and its lines' text
+    tight = "- Ferries\n  - Fares\n  - Timetables\n- Roads"
+    assert split_page("Travel\n\n" + tight, "auto") == ["Travel", tight]
+    assert split_page("   continued under an item  \n2. Next item", "auto") == [
+        "   continued under an item  \n2. Next item"]  # after a hard break: one item's lines
