@@ -331,8 +331,11 @@ def _seam_piece(last_piece: str, head: str, line: str, blanks: list[str], stripp
         return line
     if cut and blanks == _SPACE_BETWEEN and _is_spaced_seam(last_piece, head, line):
         return " " + line  # the space between two inline elements was a piece of its own
-    if stripped and blanks == [""] and _is_stripped_seam(last_piece, head, line):
-        return " " + line
+    if stripped and blanks == [""]:
+        if _is_drop_cap(last_piece, line):
+            return line
+        if _is_stripped_seam(last_piece, head, line):
+            return " " + line
     return None
 
 
@@ -358,13 +361,33 @@ _NO_END_WORDS = ("the", "of", "and", "with", "its", "their", "his", "our", "your
 # ("by" is left out: element-a-block pages write "By" / "Ana Ruiz" as a byline's parts.)
 _NO_END_WORD = re.compile(r"(?<![^\s(“‘])(?:%s)$" % "|".join(_NO_END_WORDS))
 _NO_END_REACH = max(map(len, _NO_END_WORDS))
-# Where such a seam could be (for the one-regex path): one of those words before an empty line.
-_STRIPPED_SEAM_CANDIDATE = re.compile(r"(?:%s)\n\n" % "|".join(_NO_END_WORDS))
+# A piece ending in a comma after a word ("His first book," / "Salt Roads"), or in a dash set
+# apart (a press release's dateline, "BOSTON, April 7, 2026 /Newswire/ --"; not one that
+# opens with a dash too, "— Advertisement —"), goes on too.
+_GOES_ON_END = re.compile(r"(?:\w,|[ ](--|—|–))$")
+_GOES_ON_REACH = 4
+# A drop cap: a paragraph's first letter in an element of its own ("T" / "he supply boat").
+_DROP_CAP = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+# Where such a seam could be (for the one-regex path): one of those ends before an empty
+# line, or a capital alone before a lower-case line.
+_STRIPPED_SEAM_CANDIDATE = re.compile(r"(?:(?:%s)|\w,|[ ](?:--|—|–))\n\n|(?:^|\n)[A-ZÀ-ÖØ-Þ]\n\n[a-zß-öø-ÿ]"
+                                      % "|".join(_NO_END_WORDS))
 
 
 def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
-    return (bool(_NO_END_WORD.search(last_piece, max(0, len(last_piece) - _NO_END_REACH)))
+    return (_goes_on(last_piece)
             and not (line[:1].isspace() or _MARKER.match(line) or head.startswith("#") or line.startswith("#")))
+
+
+def _goes_on(piece: str) -> bool:
+    if _NO_END_WORD.search(piece, max(0, len(piece) - _NO_END_REACH)):
+        return True
+    end = _GOES_ON_END.search(piece, max(0, len(piece) - _GOES_ON_REACH))
+    return end is not None and not (end.group(1) and piece.lstrip()[:1] in "-—–")
+
+
+def _is_drop_cap(last_piece: str, line: str) -> bool:
+    return len(last_piece) == 1 and _DROP_CAP.match(last_piece) is not None and line[:2].isalpha() and line[:1].islower()
 
 
 # A line a stripped cut starts: punctuation that no line of its own opens with (not a
@@ -933,6 +956,8 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
             parts[-1] += ("\n", line)
         elif stripped and parts and not (in_code or fence) and _CLOSING_START.match(line) and previous.strip():
             parts[-1].append(line)  # ", and a forklift driver": the sentence goes on
+        elif stripped and parts and not (in_code or fence) and _is_drop_cap(previous, line):
+            parts[-1].append(line)
         elif stripped and parts and not (in_code or fence) and _is_stripped_seam(previous, parts[-1][0][:_MARKER_REACH], line):
             parts[-1] += (" ", line)
         else:

@@ -773,12 +773,28 @@ def test_a_paragraph_of_thousands_of_wrapped_lines_is_unwrapped_whole():
                                                                                        "Fares rise in June."]
 
 
+@pytest.mark.parametrize("separator", ["\n\n", "\n"], ids=["get_text('\\n\\n', strip=True)", "get_text('\\n', strip=True)"])
+def test_stripped_pieces_after_a_comma_a_dateline_dash_or_a_drop_cap_go_on(separator):
+    # get_text(strip=True) takes the spaces out of the seams: a piece that ends in a comma or
+    # a dash set apart goes on, and so does a paragraph after its drop cap
+    pieces = ["Lighthouse keepers", "By Ana Ruiz", "BOSTON, April 7, 2026 /Newswire/ --",
+              "Norvane Bio said on Tuesday that its trial met its goal.", "T",
+              "he supply boat comes every second Thursday.", "Ana Ruiz is a writer in Glasgow. Her first book,",
+              "Salt Roads", ", is out next year.", "— Advertisement —", "Most read", "A", "B"]
+    assert split_page(separator.join(pieces), "auto") == [
+        "Lighthouse keepers", "By Ana Ruiz",
+        "BOSTON, April 7, 2026 /Newswire/ -- Norvane Bio said on Tuesday that its trial met its goal.",
+        "The supply boat comes every second Thursday.",
+        "Ana Ruiz is a writer in Glasgow. Her first book, Salt Roads, is out next year.",
+        "— Advertisement —", "Most read", "A", "B"]
+
+
 def test_a_page_of_lines_joined_at_stripped_seams_is_read_whole():
     # 20,000 lines that each go on into the next, one part: built once, not copied per line.
     assert split_page("word of the\n" * 20_000, "auto") == [" ".join(["word of the"] * 20_000)]
 
 _PIECES = ["a", "b ", " ", "\n", "\n\n", "\n \n", "\u00a0", "\t", "\r\n", "- ", "Word ", " word", ", ", ".", "..", "(", "’", "[x](y)", "x" * 45,
-           '"', ' "', '" ', "\u00a0word", "word\u00a0"]
+           '"', ' "', '" ', "\u00a0word", "word\u00a0", "T", "he", "word,", " --", "— ", " —"]
 
 
 @settings(max_examples=300, deadline=None)
