@@ -10,10 +10,8 @@ import codecs
 import contextlib
 import io
 import os
-import signal
+import secrets
 import stat
-import tempfile
-import threading
 from pathlib import Path
 from typing import Callable, IO, Iterable, Iterator
 
@@ -366,7 +364,7 @@ def same_file(a, b) -> bool:
 
 
 # A file name's limit on most file systems, in bytes; a temporary file's name beside the
-# output ("." + name + "." + mkstemp's 8 characters + ".tmp") must fit it too.
+# output ("." + name + "." + 8 random characters + ".tmp") must fit it too.
 MAX_NAME_BYTES = 255
 _TEMPORARY_EXTRA_BYTES = len("." + "." + "12345678" + ".tmp")
 
@@ -394,46 +392,48 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", encoding: str | None 
             yield handle
         return
     target = _followed(Path(path))
-    # Ctrl-C (or SIGTERM) held off from making the temporary file until the cleanup below is
-    # in place: one landing between the two would leave the file behind.
-    held = _hold_interrupts()
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(target.name), suffix=".tmp", dir=target.parent)
-    except FileNotFoundError:
-        _release_interrupts(held)
-        if target.parent.is_dir():  # (a folder that takes no new files, as /proc)
-            raise OutputError(f"{path}: cannot write here: folder {target.parent} takes no new files") from None
-        raise OutputError(f"{path}: cannot write here: folder {target.parent} does not exist") from None
-    except OSError as exc:
-        _release_interrupts(held)
-        raise OutputError(f"{path}: cannot write here ({exc.strerror})") from None
-    try:
-        _release_interrupts(held)  # (one held off is raised here, and cleaned up after)
+        # The name is chosen before the file is made, so that the cleanup below knows it even
+        # when Ctrl-C (or SIGTERM) lands inside the call that makes it: a signal that another
+        # thread takes (a progress bar's, BLAS's) raises here whatever this thread's mask says.
+        for _ in range(_TEMPORARY_ATTEMPTS):
+            tmp = target.parent / f"{temporary_prefix(target.name)}{secrets.token_urlsafe(_RANDOM_NAME_BYTES)}.tmp"
+            try:
+                fd = os.open(tmp, _TEMPORARY_FLAGS, 0o600)
+                break
+            except FileExistsError:
+                tmp = None  # another's file: not ours to remove
+            except OSError as exc:
+                tmp = None
+                raise _cannot_create(path, target, exc) from None
+        else:
+            raise OutputError(f"{path}: cannot write here: no free name for a temporary file in {target.parent}")
         with _output_errors(path):
-            os.chmod(tmp, _mode_for(target))  # mkstemp makes 0600
+            os.chmod(tmp, _mode_for(target))  # made 0600
             with os.fdopen(fd, mode, encoding=encoding, newline="" if encoding else None) as handle:
                 yield handle
             os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise
 
 
-_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
+# A temporary file is made as mkstemp makes one (0600, never an existing file's), with a
+# random part as long as mkstemp's: 8 characters of URL-safe base64, 48 bits.
+_TEMPORARY_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_RANDOM_NAME_BYTES = 6
+_TEMPORARY_ATTEMPTS = 100
 
 
-def _hold_interrupts():
-    """Block SIGINT and SIGTERM in the main thread (where Python runs their handlers); the
-    mask to restore, or None where there is nothing to hold."""
-    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-
-
-def _release_interrupts(held) -> None:
-    if held is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+def _cannot_create(path: str | os.PathLike, target: Path, exc: OSError) -> OutputError:
+    if isinstance(exc, FileNotFoundError):
+        if target.parent.is_dir():  # (a folder that takes no new files, as /proc)
+            return OutputError(f"{path}: cannot write here: folder {target.parent} takes no new files")
+        return OutputError(f"{path}: cannot write here: folder {target.parent} does not exist")
+    return OutputError(f"{path}: cannot write here ({exc.strerror})")
 
 
 @contextlib.contextmanager

@@ -197,6 +197,29 @@ def test_an_interrupt_just_after_a_page_file_is_renamed_into_place_still_removes
     assert list(tmp_path.iterdir()) == []
 
 
+def test_an_interrupt_inside_the_call_that_makes_the_temporary_file_leaves_no_file(tmp_path, monkeypatch):
+    import os
+
+    from classifier import Block
+    from classifier.output import write_page_files
+    from classifier.tagging import TaggedBlock
+
+    real_open = os.open
+
+    def open_then_interrupt(path, flags, mode=0o777, **kwargs):
+        fd = real_open(path, flags, mode, **kwargs)
+        if str(path).endswith(".tmp"):
+            os.close(fd)
+            raise KeyboardInterrupt  # Ctrl-C that a helper thread took, raised as the file is made
+        return fd
+
+    monkeypatch.setattr(os, "open", open_then_interrupt)
+    tagged = [TaggedBlock(Block("p", 0, "Story."), "body", 1.0, {"body": 1.0})]
+    with pytest.raises(KeyboardInterrupt):
+        write_page_files(tagged, tmp_path, "text", {"body"})
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_control_characters_of_a_page_are_escaped_on_a_terminal_and_kept_in_a_file():
     import io as _io
 
