@@ -10,6 +10,7 @@ import codecs
 import contextlib
 import io
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -141,6 +142,33 @@ def likely_encoding(data: bytes) -> str:
     return "cp1252"
 
 
+def encoding_advice(data: bytes) -> str:
+    """How to name the encoding of text that is not UTF-8: one of Western Europe's, or, when
+    its non-ASCII bytes come in runs (:func:`in_another_script`), a few of other scripts' (a
+    Western one would read such text as nonsense)."""
+    if in_another_script(data):
+        return (f"name its encoding, e.g. {setting('encoding', 'cp1251')} (Cyrillic), shift_jis (Japanese), "
+                "gb18030 (Chinese) or euc_kr (Korean)")
+    return f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
+
+
+# Text of a language written in cp1252 holds its non-ASCII bytes one or two at a time among
+# ASCII ones ("café", "informação"), or as a repeated one (a rule of em dashes); a Japanese,
+# Chinese or Korean page holds two a character, and a Russian or Greek page one a letter, so
+# most of theirs stand in runs of three or more different ones.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")  # (two: "çã" in Portuguese, "« " with a no-break space in French)
+MIN_RUN_BYTES = 12
+_ASCII = bytes(range(0x80))
+
+
+def in_another_script(data: bytes) -> bool:
+    """Whether text that is not UTF-8 is written in an encoding of a script other than
+    Latin (its non-ASCII bytes mostly in runs of different ones)."""
+    high = len(data.translate(None, _ASCII))  # the non-ASCII bytes
+    mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run))
+    return mixed >= MIN_RUN_BYTES and mixed > high / 2
+
+
 def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     """Decode ``data`` read from ``source``, refusing binary content with a clear error."""
     check_encoding(encoding)
@@ -161,7 +189,7 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
                              f"not valid {marked.removesuffix('-sig').upper()} (byte {exc.start}); is it cut short or damaged?") from None
         raise InputError(
             f"{source}: is not valid {encoding} text (byte {exc.start}); "
-            f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
+            f"{encoding_advice(data)}"
         ) from None
     return text.removeprefix("\ufeff")
 
@@ -239,7 +267,7 @@ def decoded_lines(handle, path, encoding: str) -> Iterator[str]:
             line = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
-                             f"name its encoding, e.g. {setting('encoding', likely_encoding(raw))}") from None
+                             f"{encoding_advice(raw)}") from None
         if offset == 0:
             line = line.removeprefix("\ufeff")
         offset += len(raw)

@@ -168,6 +168,23 @@ def test_wrong_encoding_suggests_latin_1_where_cp1252_has_no_character(tmp_path,
     assert run("tag", page, "--model", small_model_path, "--encoding", "latin-1").exit_code == 0
 
 
+@pytest.mark.parametrize("text, encoding", [
+    ("Городской совет проголосовал во вторник за новый бюджет.\n\nЧлены совета спорили несколько часов.", "cp1251"),
+    ("市議会は火曜日に来年度の予算を可決した。\n\n議員たちは何時間も議論した。", "shift_jis"),
+], ids=["Russian in cp1251", "Japanese in Shift JIS"])
+def test_wrong_encoding_of_another_script_suggests_that_scripts_encodings(tmp_path, small_model_path, text, encoding):
+    # cp1252 would read these bytes without an error, as nonsense: it is not suggested for them
+    page = tmp_path / "page.txt"
+    page.write_bytes(text.encode(encoding))
+    result = run("tag", page, "--model", small_model_path)
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {page}: is not valid utf-8 text (byte 0); name its encoding, e.g. --encoding cp1251 (Cyrillic), "
+        "shift_jis (Japanese), gb18030 (Chinese) or euc_kr (Korean)\n")
+    followed = run("tag", page, "--model", small_model_path, "--encoding", encoding, "--format", "jsonl")
+    assert [json.loads(line)["text"] for line in followed.stdout.splitlines()] == text.split("\n\n")
+
+
 def test_bad_model_file(tmp_path):
     model = tmp_path / "model.npz"
     model.write_text("hello", encoding="utf-8")

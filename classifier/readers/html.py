@@ -25,8 +25,8 @@ import lxml.etree
 
 from ..blocks import normalise_newlines, without_cjk_line_breaks
 from ..errors import InputError, setting
-from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, looks_binary, nul_every_other_byte,
-                     ordered_encoding, text_encoding)
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, in_another_script, looks_binary,
+                     nul_every_other_byte, ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page's head for its <meta charset>: browsers honour one met
@@ -471,7 +471,7 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
             text = None
         if text is not None and _mostly_lower_case(text):
             return text
-    if _of_another_encoding(data):  # tagged as cp1252, it would be nonsense
+    if in_another_script(data):  # tagged as cp1252, it would be nonsense
         fix = f"; name its encoding, e.g. {setting('encoding', 'shift_jis')} or {setting('encoding', 'koi8_r')}" if hint else ""
         raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
                          f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
@@ -604,21 +604,6 @@ def _mostly_utf8(data: bytes, first_bad: int) -> str | None:
     bad = text.count("\ufffd")
     good = sum(ord(c) > 0x7F for c in text) - bad
     return text if bad <= MAX_BAD_UTF8 and good >= MIN_GOOD_UTF8_PER_BAD * bad else None
-
-
-# Text of a language written in cp1252 holds its non-ASCII bytes one or two at a time among
-# ASCII ones ("café", "informação"), or as a repeated one (a rule of em dashes); a Japanese,
-# Chinese or Korean page holds two a character, and a Russian or Greek page one a letter, so
-# most of theirs stand in runs of three or more different ones.
-_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")  # (two: "çã" in Portuguese, "« " with a no-break space in French)
-MIN_RUN_BYTES = 12
-_ASCII = bytes(range(0x80))
-
-
-def _of_another_encoding(data: bytes) -> bool:
-    high = len(data.translate(None, _ASCII))  # the non-ASCII bytes
-    mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run))
-    return mixed >= MIN_RUN_BYTES and mixed > high / 2
 
 
 # What browsers decode a page labelled with one of these as (the WHATWG Encoding Standard):
