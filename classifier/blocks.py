@@ -89,8 +89,19 @@ def without_cjk_line_breaks(text: str) -> str:
 
 
 def normalise_newlines(text: str) -> str:
-    """Drop a UTF-8 byte-order mark and turn CRLF / CR line ends into LF."""
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    """Drop a UTF-8 byte-order mark and turn CRLF / CR line ends into LF, and Unicode's line
+    separator (and NEL) into LF and its paragraph separator into a blank line, as word
+    processors' exports and some CMSs write them."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if text.isascii():
+        return text
+    for separator, plain in _UNICODE_BREAKS:
+        if separator in text:
+            text = text.replace(separator, plain)
+    return text
+
+
+_UNICODE_BREAKS = (("\u2029", "\n\n"), ("\u2028", "\n"), ("\x85", "\n"))
 
 
 def segment(text: str) -> list[str]:

@@ -21,6 +21,12 @@ def test_crlf_and_bom_are_handled():
     assert segment("\ufeffA\r\nstill A\r\n\r\nB\r\n") == ["A\nstill A", "B"]
 
 
+def test_unicodes_paragraph_and_line_separators_are_blank_lines_and_line_breaks():
+    # as a word processor's export or a CMS writes them: a byline no longer joins the story
+    assert segment("By Ana Ruiz\u2029The council met.\u2028It voted.\x85Late.\u2029Café") == [
+        "By Ana Ruiz", "The council met.\nIt voted.\nLate.", "Café"]
+
+
 def test_trailing_spaces_inside_a_block_are_kept():
     assert segment("A  \nB\n\nC") == ["A  \nB", "C"]
 
