@@ -277,7 +277,13 @@ def _split_where_namesakes_meet(rows: np.ndarray, blocks: Sequence[Block]) -> li
 def check_model_path(path: Path) -> None:
     """Refuse a model path that is not ``.npz``, saying what to use."""
     if path.suffix.lower() != MODEL_SUFFIX:
-        raise OutputError(f"{path}: model files are {MODEL_SUFFIX} (arrays, never code); use e.g. {path.with_suffix(MODEL_SUFFIX).name}")
+        # (a compressor's suffix goes first: "m.npz.gz" -> "m.npz", not "m.npz.npz")
+        bare = Path(path.stem) if path.suffix.lower() in _COMPRESSED_SUFFIXES else path
+        raise OutputError(f"{path}: model files are {MODEL_SUFFIX} (arrays, never code); use e.g. "
+                          f"{bare.with_suffix(MODEL_SUFFIX).name}")
+
+
+_COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")
 
 
 def shipped_model_path() -> Path:

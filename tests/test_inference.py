@@ -249,6 +249,8 @@ def test_models_are_saved_only_as_npz(small_model, tmp_path):
 
     with pytest.raises(OutputError, match=r"m\.joblib: model files are \.npz .*use e\.g\. m\.npz"):
         small_model.save(tmp_path / "m.joblib")
+    with pytest.raises(OutputError, match=r"m\.npz\.gz: model files are \.npz .*use e\.g\. m\.npz$"):
+        small_model.save(tmp_path / "m.npz.gz")  # (npz files are zip archives already)
 
 
 def test_adding_a_feature_touches_only_the_registry(corpus_blocks, tmp_path):
