@@ -95,6 +95,11 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     if meta.get("blocks") == len(blocks) and meta.get("training_sha256") == training_data_hash(blocks):
         warnings.warn(f"these blocks are this model's training data; {advice}", stacklevel=3)
         return
+    corpus_pages = _shipped_corpus_pages(blocks)
+    if corpus_pages and _trained_on_shipped_corpus(meta):
+        warnings.warn(f"{corpus_pages} of {len({b.page for b in blocks})} page(s) are pages of the shipped corpus, "
+                      f"which this model was trained on; {advice}", stacklevel=3)
+        return
     if model.memory is None:
         return
     remembered = model.memory.lookup(blocks) != NOT_REMEMBERED
@@ -105,6 +110,35 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     if whole:
         warnings.warn(f"{whole} of {len(pages)} page(s) are pages this model was trained on (it remembers every block "
                       f"of them); {advice}", stacklevel=3)
+
+
+def _shipped_corpus_pages(blocks: Sequence[Block]) -> int:
+    """How many of the blocks' pages are pages of the shipped corpus, text for text. Only the
+    corpus files that the pages' names point to are read: a corpus page is named for its
+    outlet's file ("<outlet>-NN" in "<outlet>.jsonl"), the seed page's file is "seed-NNN"."""
+    from .adapt import corpus_files
+    from .blocks import read_labelled
+    from .errors import InputError
+
+    texts = {page[0].page: [b.text for b in page] for page in group_pages(blocks)}
+    outlets = {str(page).rsplit("-", 1)[0] for page in texts}
+    try:
+        files = [f for f in corpus_files() if f.stem in outlets or f.stem.startswith("seed-")]
+    except InputError:  # (no corpus beside this install: nothing to compare with)
+        return 0
+    corpus = {page[0].page: [b.text for b in page] for page in group_pages(read_labelled(files))} if files else {}
+    return sum(corpus.get(page) == page_texts for page, page_texts in texts.items())
+
+
+def _trained_on_shipped_corpus(meta: dict) -> bool:
+    """Whether a model's training data held the shipped corpus: `train --with-corpus`
+    records it as a source; a model trained on the corpus alone has the shipped model's."""
+    from .bundle import load_model
+
+    corpus = meta.get("sources", {}).get("corpus") if isinstance(meta.get("sources"), dict) else None
+    if isinstance(corpus, dict):  # (not "a corpus given": a benchmark's corpus less the outlet it scores)
+        return str(corpus.get("from", "")).startswith("the corpus shipped with blocktag")
+    return meta.get("training_sha256") == load_model(None).metadata.get("training_sha256")
 
 
 def _label_scores(hits: np.ndarray, support: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -209,3 +209,24 @@ def test_evaluate_warns_when_given_the_models_own_training_data(small_model, cor
     assert [str(w.message) for w in said] == [
         "these blocks are this model's training data; its figures on them say how well it learnt them: evaluate on "
         "pages kept out of training"]
+
+
+def test_evaluate_warns_when_given_pages_of_the_shipped_corpus_to_a_model_trained_on_it(small_model):
+    # a new user's first try: a corpus file (or the seed page) scores about 1.0 for the shipped model
+    from classifier import evaluate
+    from conftest import TRAINING_DATA
+
+    outlet = read_labelled([TRAINING_DATA[-1]])
+    pages = len({b.page for b in outlet})
+    with pytest.warns(UserWarning) as said:
+        evaluate(None, outlet)
+    assert [str(w.message) for w in said] == [
+        f"{pages} of {pages} page(s) are pages of the shipped corpus, which this model was trained on; its figures "
+        "on them say how well it learnt them: evaluate on pages kept out of training"]
+    # a page whose text differs is not the corpus's; a model not trained on the corpus says nothing
+    edited = [Block(b.page, b.index, b.text + " (edited)", b.label) if b.page == outlet[0].page else b for b in outlet]
+    with pytest.warns(UserWarning, match=rf"^{pages - 1} of {pages} page\(s\) are pages of the shipped corpus"):
+        evaluate(None, edited)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate(small_model, outlet)
