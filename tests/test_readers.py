@@ -460,6 +460,18 @@ def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
     assert html_to_text('<meta charset="iso-8859-1"><p>Café — naïve</p>'.encode("cp1252")) == "Café — naïve"
 
 
+@pytest.mark.parametrize("charset, text", [
+    ("shift_jis", "東京都は火曜日、新しい予算案を承認しました。"), ("windows-1251", "Городской совет утвердил бюджет."),
+    ("euc-kr", "서울시는 화요일 새 예산안을 승인했다."), ("gb2312", "市议会周二批准了新的预算。"),
+    ("iso-8859-7", "Το δημοτικό συμβούλιο ενέκρινε τον προϋπολογισμό."), ("iso-2022-jp", "東京都は予算案を承認した。"),
+])
+def test_a_utf8_page_under_any_legacy_label_is_read_as_utf8_and_a_page_in_it_as_that(charset, text):
+    # no legacy encoding's text keeps up UTF-8's order of lead and continuation bytes
+    page = f'<meta charset="{charset}"><p>{text}</p>'
+    assert html_to_text(page.encode("utf-8")) == text
+    assert html_to_text(page.encode(charset)) == text
+
+
 TOKYO = "<html><body><p>東京都は火曜日、新しい予算案を承認しました。</p></body></html>"
 MOSCOW = "<html><body><p>Городской совет утвердил новый бюджет во вторник вечером.</p></body></html>"
 PARIS = "<html><body><p>Le café de la gare a fermé ses portes après quarante années. « Größe » — “oui”.</p></body></html>"

@@ -393,7 +393,7 @@ def header_decoded(data: bytes, charset: str | None) -> str | None:
     if encoding is None:
         return None
     encoding = ordered_encoding(data, encoding)  # no mark: ASCII's NULs say UTF-16's order
-    if utf8_under_western_label(data, encoding):
+    if utf8_under_legacy_label(data, encoding):
         return data.decode("utf-8")
     try:
         return data.decode(encoding)
@@ -401,11 +401,14 @@ def header_decoded(data: bytes, charset: str | None) -> str | None:
         return None
 
 
-def utf8_under_western_label(data: bytes, encoding: str | None) -> bool:
-    """Whether a body labelled Latin-1 or windows-1252 (a server's default header, a page's
-    old ``<meta>``) is UTF-8 with non-ASCII characters in it, as Western single-byte text
-    almost never is: it is then read as UTF-8."""
-    return encoding in _WESTERN and _is_utf8(data)
+def utf8_under_legacy_label(data: bytes, encoding: str | None) -> bool:
+    """Whether a body labelled with a legacy encoding (windows-1252 as a server's default
+    header, a page's old ``<meta charset="shift_jis">`` kept when it moved to UTF-8) is UTF-8
+    with non-ASCII characters in it, as text in a legacy encoding almost never is: UTF-8's
+    multi-byte characters need lead and continuation bytes in an order that Western,
+    Cyrillic or Greek letters and Chinese, Japanese or Korean byte pairs do not keep up. It
+    is then read as UTF-8."""
+    return encoding is not None and not encoding.startswith(("utf-8", "utf-16")) and _is_utf8(data)
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
@@ -448,7 +451,7 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         return data.decode(marked, errors="replace")
     declared = declared_charset(data)
     named = known_encoding(declared) if declared else None
-    if utf8_under_western_label(data, named):  # a page moved to UTF-8 with its old label kept
+    if utf8_under_legacy_label(data, named):  # a page moved to UTF-8 with its old label kept
         return data.decode("utf-8")
     if named:
         try:
@@ -570,11 +573,6 @@ def _meta_charset(attributes: bytes) -> str | None:
         charset = in_content.group(1) if in_content else None
     charset = (charset or b"").strip()
     return charset.decode("ascii", errors="replace") if charset else None
-
-
-# The labels of pages that a UTF-8 body outvotes: Western single-byte text is almost never
-# also valid UTF-8 with non-ASCII characters in it.
-_WESTERN = frozenset({FALLBACK_ENCODING, "iso8859-15"})
 
 
 def _is_utf8(data: bytes) -> bool:
