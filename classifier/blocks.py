@@ -173,9 +173,9 @@ def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
     if isinstance(paths, bytes) or not isinstance(paths, Iterable):
         raise InputError(f"expected file names (a path, or a list of them), got {short_repr(paths)}")
     paths = list(paths)
-    wrong = next((p for p in paths if not isinstance(p, (str, os.PathLike))), None)
-    if wrong is not None:
-        raise InputError(f"expected file names (a path, or a list of them), got {short_repr(wrong)} among them")
+    wrong = [p for p in paths if not isinstance(p, (str, os.PathLike))][:1]  # (a list: None may be the one)
+    if wrong:
+        raise InputError(f"expected file names (a path, or a list of them), got {short_repr(wrong[0])} among them")
     if "" in paths:  # Path("") is the current folder: a shell variable left unset would read it all
         raise InputError("'': an empty file name (a shell variable left unset?); name a file or folder ('.' for this one)")
     return paths

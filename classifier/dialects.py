@@ -20,6 +20,9 @@ from __future__ import annotations
 import html
 import re
 
+from .blocks import short_repr
+from .errors import DataFormatError
+
 # Link text and targets longer than these are not markdown links but text that happens to
 # hold brackets; the bounds are what keep the link patterns linear.
 MAX_LINK_TEXT = 500
@@ -138,6 +141,8 @@ _CANONICAL_LINK = re.compile(
 
 def canonical(text: str) -> str:
     """One block's text, in any common scraper dialect, in the project's canonical form."""
+    if not isinstance(text, str):
+        raise DataFormatError(f"a block's text must be a string, got {short_repr(text)}")
     if _is_canonical_line(text):
         return text
     if ("\n" in text or text.startswith("- ")) and all(map(_is_canonical_item, text.split("\n"))):

@@ -11,6 +11,7 @@ import itertools
 import warnings
 from collections import Counter, deque
 from pathlib import Path
+from collections.abc import Hashable, Iterable
 from typing import Callable, Sequence
 
 import numpy as np
@@ -289,9 +290,7 @@ def cross_validation_splits(blocks: Sequence[Block], folds: int = DEFAULT_FOLDS,
 
     blocks = block_list(blocks, source)
     check_page_order(blocks, source)  # Blocks, of the right types, before their pages are read
-    if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
-        raise SettingError("groups", groups, f"give one group per block, e.g. read_groups(files, {groups!r})")
-    groups = list(groups) if groups is not None else [b.page for b in blocks]
+    groups = group_list(groups) if groups is not None else [b.page for b in blocks]
     if len(groups) != len(blocks):
         raise TrainingError(f"{len(groups)} groups for {len(blocks)} blocks: give one group per block, "
                             "e.g. read_groups(files, 'file') for the files read_labelled(files) read")
@@ -324,6 +323,21 @@ def _check_whole_pages(blocks: Sequence[Block], groups: Sequence, source: str = 
                                 "or a field every block of a page shares, such as its site")
 
 
+def group_list(groups) -> list:
+    """``groups`` as a list of one group a block, each a name, a number or another hashable
+    value; a string, a lone value or an unhashable group is a :class:`SettingError`."""
+    if isinstance(groups, str):  # what `cv --group file` reads as, given to the function
+        raise SettingError("groups", groups, f"give one group per block, e.g. read_groups(files, {groups!r})")
+    if not isinstance(groups, Iterable):
+        raise SettingError("groups", groups, "give one group per block (a list), e.g. read_groups(files, 'file')")
+    groups = list(groups)
+    unhashable = [g for g in groups if not isinstance(g, Hashable)][:1]
+    if unhashable:
+        raise SettingError("groups", unhashable[0], "give each block a group that is a name or number (that one "
+                                                     "is not), e.g. read_groups(files, 'file')")
+    return groups
+
+
 def cross_validate(
     blocks: Sequence[Block],
     folds: int = DEFAULT_FOLDS,
@@ -345,7 +359,7 @@ def cross_validate(
     from .workers import forked_workers, resolve_jobs, submit
 
     blocks = block_list(blocks, source)
-    groups = list(groups) if groups is not None and not isinstance(groups, str) else groups  # (a generator, read once)
+    groups = group_list(groups) if groups is not None else None  # (a generator, read once)
     if splits is None:
         splits = cross_validation_splits(blocks, folds, groups, source, **params)
     splits = list(splits)

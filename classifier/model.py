@@ -168,6 +168,9 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
     def check_params(self) -> None:
         """Raise :class:`TrainingError` for a parameter the model cannot take (``fit`` calls
         it first; ``--param`` checks its values with it before any file is read)."""
+        if isinstance(self.features, str):  # ("words" would be read as its letters)
+            raise TrainingError(f"features must be a list of registered features ({', '.join(sorted(FEATURES))}); "
+                                f"got the string {self.features!r}: give [{', '.join(map(repr, self.features.split(',')))}]")
         unknown = [name for name in self.features if name not in FEATURES]
         if unknown or not self.features:
             raise TrainingError(

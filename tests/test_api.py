@@ -201,6 +201,8 @@ def _blocks_with(**fields):
     (lambda m: iter_pages(None), "InputError", "expected file names (a path, or a list of them), got None"),
     (lambda m: read_labelled([SEED_LABELS, 5]), "InputError",
      "expected file names (a path, or a list of them), got 5 among them"),
+    (lambda m: list(iter_pages([None])), "InputError",  # (None is no "nothing wrong")
+     "expected file names (a path, or a list of them), got None among them"),
     (lambda m: iter_pages([SEED_PAGE], encoding=None), "InputError",
      "encoding must name one, such as utf-8 or latin-1; got None"),
     (lambda m: iter_pages([SEED_PAGE], split="lines"), "InputError",
@@ -229,6 +231,16 @@ def _blocks_with(**fields):
      "(str() a path)"),
     (lambda m: classifier.train(read_labelled([SEED_LABELS]), sources=["mine.jsonl"]), "SettingError",
      "sources=['mine.jsonl']: give a dict of names to descriptions, e.g. {'corpus': 'training/data'}"),
+    (lambda m: classifier.train(read_labelled([SEED_LABELS]), features="words,shape"), "TrainingError",
+     "features must be a list of registered features (edge_words, images, link_targets, page_context, position, "
+     "shape, word_shapes, words); got the string 'words,shape': give ['words', 'shape']"),
+    (lambda m: classifier.dialects.canonical(None), "DataFormatError", "a block's text must be a string, got None"),
+    (lambda m: classifier.readers.html.html_to_text(5), "InputError",
+     "<html>: expected the page's HTML as bytes or str, got 5"),
+    (lambda m: cross_validate(read_labelled([SEED_LABELS]), folds=2, groups=5), "SettingError",
+     "groups=5: give one group per block (a list), e.g. read_groups(files, 'file')"),
+    (lambda m: cross_validate(read_labelled([SEED_LABELS]), folds=2, groups=[{}] * 31), "SettingError",
+     "groups={}: give each block a group that is a name or number (that one is not), e.g. read_groups(files, 'file')"),
 ])
 def test_a_call_built_wrongly_is_a_blocktag_error_that_says_what_to_give(small_model, call, error, message):
     tagger = classifier.Tagger(small_model)

@@ -23,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
-from ..blocks import normalise_newlines, without_cjk_line_breaks
+from ..blocks import normalise_newlines, short_repr, without_cjk_line_breaks
 from ..errors import InputError, setting
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, in_another_script, looks_binary,
                      nul_every_other_byte, ordered_encoding, text_encoding)
@@ -106,6 +106,8 @@ def html_page(html: bytes | str, url: str | None = None, source: str = "<html>",
     """:func:`html_to_text`, and the page's address: ``url``, or the one a browser saved
     an MHTML page from. Bytes that name no charset are read in ``encoding`` (see
     :func:`decode_html`)."""
+    if not isinstance(html, (bytes, str)):
+        raise InputError(f"{source}: expected the page's HTML as bytes or str, got {short_repr(html)}")
     html, url = _saved_page(html, url, source)
     text, stated = _page_text(html, url, source, encoding)
     return text, url or stated
