@@ -1,6 +1,8 @@
 """HTML pages and WARC archives as input: the reader, file kinds, tagging and `blocktag convert`."""
 
+import bz2
 import gzip
+import lzma
 import io
 import json
 import warnings
@@ -1208,6 +1210,10 @@ TRAFILATURA_XML = ("is trafilatura's XML output, not a page; give the page's HTM
     ("extract2.txt", b'https://a.example/jam\tnull\t72fd2195b0a391be\ta.example\tJam recall\tnull\t2026-01-02\t"Jars recalled."\tnull\tnull\tarticle\n',
      "is trafilatura's --csv output (tab-separated metadata and text), not a page; give trafilatura's text, --markdown "
      "or --json output"),
+    ("story.txt.bz2", bz2.compress(b"The council met."), "is compressed with bzip2; unpack it first (bunzip2), or gzip it"),
+    ("story.html", bz2.compress(b"<p>The council met.</p>", 1), "is compressed with bzip2; unpack it first (bunzip2), or gzip it"),
+    ("story.txt.xz", lzma.compress(b"The council met."), "is compressed with xz; unpack it first (unxz), or gzip it"),
+    ("story.txt.zst", b"\x28\xb5\x2f\xfd\x20\x10\x81\x00", "is compressed with zstd; unpack it first (unzstd), or gzip it"),
     # most SVG files and many sitemaps have no XML declaration
     ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10"><text x="0" y="5">Hi</text></svg>', "is an SVG image, not a page"),
     ("logo.html", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>', "is an SVG image, not a page"),

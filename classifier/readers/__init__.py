@@ -57,6 +57,11 @@ _OTHER_DOCUMENTS = (
     (WARC_MAGIC, "is a WARC archive, not a page; give it as a file named .warc, .warc.gz, .wet or .wet.gz to tag its pages"),
     (ARC_MAGIC, "is an ARC archive, not a page; give it as a file named .arc or .arc.gz to tag its pages"),
     (b"{\\rtf", "is an RTF document, not a page of text; save it as text or HTML first"),
+    # compressed otherwise than with gzip (which is read): each named, with the tool that unpacks it
+    *((b"BZh%d1AY&SY" % size, "is compressed with bzip2; unpack it first (bunzip2), or gzip it") for size in range(1, 10)),
+    (b"\xfd7zXZ\x00", "is compressed with xz; unpack it first (unxz), or gzip it"),
+    (b"\x28\xb5\x2f\xfd", "is compressed with zstd; unpack it first (unzstd), or gzip it"),
+    (b"7z\xbc\xaf\x27\x1c", "is a 7-Zip archive, not a page of text; unpack it first"),
 )
 # An e-mail (.eml) of several parts: its headers, then a multipart body whose MIME boundaries
 # would be read as blocks. (MHTML, a web page saved so, is multipart/related and read.)
