@@ -377,11 +377,16 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
         raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
     version = document.get("format_version")
     if version not in READABLE_FORMAT_VERSIONS:
+        from . import __version__
+
+        made_by = (document.get("metadata") or {}).get("blocktag_version") if isinstance(document.get("metadata"), dict) else None
+        newer = isinstance(version, int) and not isinstance(version, bool) and version > max(READABLE_FORMAT_VERSIONS)
+        fix = (f"upgrade blocktag (this is {__version__}) to {made_by or 'the version that made it'} or later, "
+               "or retrain it with 'blocktag train'" if newer else
+               "retrain it with 'blocktag train', or use the blocktag that made it")
         raise ModelError(
             f"{source}: is a blocktag model of format {version!r}; this blocktag reads formats "
-            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS[:-1]))} and {READABLE_FORMAT_VERSIONS[-1]}: "
-            "retrain it with 'blocktag train', "
-            "or use the blocktag that made it"
+            f"{', '.join(map(str, READABLE_FORMAT_VERSIONS[:-1]))} and {READABLE_FORMAT_VERSIONS[-1]}: {fix}"
         )
     try:
         main = {name: values for name, values in arrays.items() if not name.startswith((_PLAIN_PREFIX, _MEMORY_PREFIX))}

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import classifier
+
 from classifier import Block, ModelError, TrainingError, load_model, train
 from classifier.inference import CompiledModel
 from classifier.measures import POSITION_FEATURES
@@ -115,10 +117,20 @@ def test_format_version_mismatch_says_what_to_do(small_model, tmp_path):
         arrays = {name: npz[name] for name in npz.files}
     document = json.loads(bytes(arrays["meta.json"]).decode())
     document["format_version"] = 99
+    document["metadata"]["blocktag_version"] = "9.0.0"
     arrays["meta.json"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
     path = tmp_path / "future.npz"
     np.savez(path, **arrays)
-    with pytest.raises(ModelError, match=r"future\.npz: is a blocktag model of format 99; this blocktag reads formats 3, 4 and 5: retrain"):
+    with pytest.raises(ModelError) as caught:
+        load_model(path)
+    assert str(caught.value) == (f"{path}: is a blocktag model of format 99; this blocktag reads formats 3, 4 and 5: "
+                                 f"upgrade blocktag (this is {classifier.__version__}) to 9.0.0 or later, or retrain "
+                                 "it with 'blocktag train'")
+    document["format_version"] = 2  # an older one than any read
+    arrays["meta.json"] = np.frombuffer(json.dumps(document).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelError, match=r"future\.npz: is a blocktag model of format 2; this blocktag reads formats "
+                                         r"3, 4 and 5: retrain it with 'blocktag train', or use the blocktag that made it$"):
         load_model(path)
 
 
