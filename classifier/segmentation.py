@@ -848,12 +848,16 @@ def _join_split_programs(blocks: list[str]) -> list[str]:
     code (which reads as a script a scraper kept)."""
     out: list[list[str]] = []  # each block out as its parts (joined once: a long program is not copied a part at a time)
     program = False  # the last block out is an indented program
-    for block in blocks:
+    for k, block in enumerate(blocks):
         if program and _is_indented_code_part(block):
             out[-1].append(block)
             continue
         out.append([block])
-        program = _is_indented_program(block)
+        # A program's first part may be one line ("import pandas as pd", a blank line, then
+        # more) when a program of several lines follows it; get_text's lines of code cut one a
+        # block stay as they came.
+        program = _is_indented_program(block) or (
+            "\n" not in block and k + 1 < len(blocks) and _is_indented_code_part(block) and _is_indented_program(blocks[k + 1]))
     return ["\n\n".join(parts) for parts in out]
 
 

@@ -339,6 +339,10 @@ def test_auto_keeps_a_program_in_indented_code_whole_across_its_blank_line():
     page = f"It scales every ingredient:\n\n{program}\n\nUse grams.\n\n    Not code, indented.\n\nThe end."
     assert split_page(page, "auto") == ["It scales every ingredient:", program, "Use grams.", "    Not code, indented.",
                                         "The end."]
+    # html2text writes the blank line as a line of four spaces; the first part may be one line
+    imports = "    import pandas as pd\n    \n    df = pd.read_csv(\"prices.csv\")\n    print(df.head())"
+    assert split_page(f"It fails:\n\n    \n{imports}\n    \n\nWhy?", "auto") == [
+        "It fails:", "    import pandas as pd\n\n    df = pd.read_csv(\"prices.csv\")\n    print(df.head())", "Why?"]
 
 
 def test_auto_keeps_a_raw_html_table_whose_cells_stand_between_blank_lines_one_block():
