@@ -210,10 +210,14 @@ def _without_bare_markup(blocks: list[str]) -> list[str]:
 # A page flattened to one line (BeautifulSoup's get_text(" ", strip=True), Scrapy's text
 # joined with spaces, trafilatura's html2txt): no line break says where its parts end, so
 # it is split at its sentences, the only ends it still shows. A long paragraph alone is no
-# such page: a flattened page shows its menu, a run of capitalised words.
-MIN_FLATTENED_CHARS = 2000
+# such page: a flattened page shows its menu, a run of capitalised words. A brief's page
+# (a short story, its menu and footer) runs to 1,000 characters or so.
+MIN_FLATTENED_CHARS = 1000
 MIN_FLATTENED_SENTENCES = 5
 MIN_MENU_WORDS = 6
+# How far into the line its menu and its sentences are looked for.
+MENU_REACH = 4000
+SENTENCE_REACH = 8000
 _MENU_RUN = re.compile(r"(?:(?:[A-Z][\w&'’.-]*|[|·•/»›]) ){%d}" % MIN_MENU_WORDS)
 # A sentence ends at ".", "?" or "!" (and any closing quote or bracket, which stays with it)
 # before a space and a capital, digit or opening quote; not after an initial or a date's day
@@ -232,8 +236,8 @@ _SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?<=[.!?…])(?<!\b[A-Z]\
 def is_flattened(text: str) -> bool:
     """Whether ``text`` is a whole page flattened to one line (see MIN_FLATTENED_CHARS)."""
     return (len(text) >= MIN_FLATTENED_CHARS and "\n" not in text and "\r" not in text
-            and bool(_MENU_RUN.search(text, 0, 2 * MIN_FLATTENED_CHARS))
-            and len(_SENTENCE_BREAK.findall(text, 0, 4 * MIN_FLATTENED_CHARS)) >= MIN_FLATTENED_SENTENCES)
+            and bool(_MENU_RUN.search(text, 0, MENU_REACH))
+            and len(_SENTENCE_BREAK.findall(text, 0, SENTENCE_REACH)) >= MIN_FLATTENED_SENTENCES)
 
 
 def sentences(text: str) -> list[str]:

@@ -504,6 +504,10 @@ def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
         blocks[0]]
     assert len(blocks) == 35 and len(split_page(page, "blank")) == 1
     assert split_page(FLAT_STORY, "auto") == [FLAT_STORY]  # a short one is a block
+    brief = FLAT_STORY * 3  # a brief's page: 984 characters, then one more sentence
+    assert split_page(brief, "auto") == [brief]
+    brief += "The board meets again in July. "
+    assert len(brief) >= segmentation.MIN_FLATTENED_CHARS and len(split_page(brief, "auto")) == 16
     paragraph = FLAT_STORY.replace("Home News Sport Business Travel Opinion ", "") * 7
     assert split_page(paragraph, "auto") == [paragraph]  # with no menu, a long paragraph is one block
 
