@@ -147,8 +147,8 @@ def encoding_advice(data: bytes) -> str:
     its non-ASCII bytes come in runs (:func:`in_another_script`), a few of other scripts' (a
     Western one would read such text as nonsense)."""
     if in_another_script(data):
-        return (f"name its encoding, e.g. {setting('encoding', 'cp1251')} (Cyrillic), shift_jis (Japanese), "
-                "gb18030 (Chinese) or euc_kr (Korean)")
+        return (f"name its encoding, e.g. {setting('encoding', 'cp1251')} or koi8_r (Cyrillic), shift_jis "
+                "(Japanese), gb18030 (Chinese) or euc_kr (Korean)")
     return f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
 
 

@@ -179,8 +179,8 @@ def test_wrong_encoding_of_another_script_suggests_that_scripts_encodings(tmp_pa
     result = run("tag", page, "--model", small_model_path)
     assert result.exit_code == 1
     assert result.output == (
-        f"Error: {page}: is not valid utf-8 text (byte 0); name its encoding, e.g. --encoding cp1251 (Cyrillic), "
-        "shift_jis (Japanese), gb18030 (Chinese) or euc_kr (Korean)\n")
+        f"Error: {page}: is not valid utf-8 text (byte 0); name its encoding, e.g. --encoding cp1251 or koi8_r "
+        "(Cyrillic), shift_jis (Japanese), gb18030 (Chinese) or euc_kr (Korean)\n")
     followed = run("tag", page, "--model", small_model_path, "--encoding", encoding, "--format", "jsonl")
     assert [json.loads(line)["text"] for line in followed.stdout.splitlines()] == text.split("\n\n")
 

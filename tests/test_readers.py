@@ -479,8 +479,10 @@ MOSCOW = "<html><body><p>Городской совет утвердил новы
 PARIS = "<html><body><p>Le café de la gare a fermé ses portes après quarante années. « Größe » — “oui”.</p></body></html>"
 NO_CHARSET_READ = ("names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII bytes come in runs, as "
                    "another encoding's letters do)")
-NO_CHARSET = NO_CHARSET_READ + "; name its encoding, e.g. --encoding shift_jis or --encoding koi8_r"
-NO_CHARSET_TO_PYTHON = NO_CHARSET_READ + "; name its encoding, e.g. encoding='shift_jis' or encoding='koi8_r'"
+NO_CHARSET = (NO_CHARSET_READ + "; name its encoding, e.g. --encoding cp1251 or koi8_r (Cyrillic), shift_jis (Japanese), "
+              "gb18030 (Chinese) or euc_kr (Korean)")
+NO_CHARSET_TO_PYTHON = (NO_CHARSET_READ + "; name its encoding, e.g. encoding='cp1251' or koi8_r (Cyrillic), shift_jis "
+                        "(Japanese), gb18030 (Chinese) or euc_kr (Korean)")
 
 
 def test_a_page_that_names_no_charset_is_read_in_the_encoding_given_else_refused_if_it_reads_as_nonsense(tmp_path):

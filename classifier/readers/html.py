@@ -24,9 +24,9 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from ..blocks import normalise_newlines, short_repr, without_cjk_line_breaks
-from ..errors import InputError, setting
-from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, gunzip, in_another_script, looks_binary,
-                     nul_every_other_byte, ordered_encoding, text_encoding)
+from ..errors import InputError
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, encoding_advice, gunzip, in_another_script,
+                     looks_binary, nul_every_other_byte, ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page's head for its <meta charset>: browsers honour one met
@@ -477,7 +477,7 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
         if text is not None and _mostly_lower_case(text):
             return text
     if in_another_script(data):  # tagged as cp1252, it would be nonsense
-        fix = f"; name its encoding, e.g. {setting('encoding', 'shift_jis')} or {setting('encoding', 'koi8_r')}" if hint else ""
+        fix = f"; {encoding_advice(data)}" if hint else ""
         raise InputError(f"{source}: names no charset and is neither UTF-8 nor {FALLBACK_ENCODING} text (its "
                          f"non-ASCII bytes come in runs, as another encoding's letters do){fix}")
     return data.decode(FALLBACK_ENCODING, errors="replace")
