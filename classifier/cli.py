@@ -490,6 +490,7 @@ def tag_cli(
     with user_errors():
         if output is not None and not per_page:
             check_not_input(output, [*inputs, model_path(model)], is_page_name)
+            _check_keeps_given_labels(output, "the tagged blocks")  # an earlier run's output, labelled since
         tagger = Tagger(model, jobs=jobs)
         if _own_process:
             # The modules and the model live for the whole run: the collector need not walk
@@ -535,6 +536,12 @@ def _holds_pages(path: str) -> bool:
         return any(is_page_name(p.name) for p in Path(path).glob("*"))
     except OSError:
         return False
+
+
+def _check_keeps_given_labels(output: Path, what: str) -> None:
+    from .suggest import MAX_CHECKED_LINES, check_keeps_given_labels
+
+    check_keeps_given_labels(output, what, MAX_CHECKED_LINES)
 
 
 class BadFiles:
@@ -1009,6 +1016,8 @@ def explain_cli(
     bad_files = BadFiles(inputs)
     with user_errors():
         check_outputs([output], [*inputs, model_path(model)], is_page_name)
+        if output is not None:
+            _check_keeps_given_labels(output, "the explanations")
         bundle = load_model(model)
         with _output_stream(output) as out:
             pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)

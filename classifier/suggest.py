@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import itertools
 import json
 import math
 import re
@@ -264,16 +265,24 @@ def page_fingerprint(blocks: Sequence[Block]) -> str:
     return digest.hexdigest()
 
 
-def check_keeps_given_labels(path: str | Path, what: str = "the suggestions") -> None:
+# How many lines of an existing output `tag` and `explain` read for labels a person gave
+# before writing over it: a labelled file's reviewed or hand-given labels come from its
+# first page on, and a big earlier output is not read whole.
+MAX_CHECKED_LINES = 10_000
+
+
+def check_keeps_given_labels(path: str | Path, what: str = "the suggestions", max_lines: int | None = None) -> None:
     """Refuse to write ``what`` over a file of labels a person gave: JSON Lines whose labels
     training would read (reviewed, as ``blocktag label`` marks them, or with no model's
     confidence, as a hand-labelled file holds them), or a Label Studio export with submitted
-    annotations. A second round of the loop reusing the first round's name would replace them."""
+    annotations. A second round of the loop reusing the first round's name would replace them,
+    and so would `tag` or `explain` run again with the name of the file labelled since.
+    ``max_lines``: read at most this many lines of it."""
     from .labelstudio import annotated_tasks
 
     if is_special(path):  # /dev/stdout, a FIFO: nothing to keep, and reading it would block
         return
-    count = given_labels(path)
+    count = given_labels(path, max_lines)
     if count:
         raise OutputError(f"{path} holds {count} label{'s' if count != 1 else ''} a person gave (reviewed, or with "
                           f"no model's confidence); write {what} to another file, or move it away first")
@@ -283,7 +292,7 @@ def check_keeps_given_labels(path: str | Path, what: str = "the suggestions") ->
                           f"write {what} to another file, or move it away first")
 
 
-def given_labels(path: str | Path) -> int:
+def given_labels(path: str | Path, max_lines: int | None = None) -> int:
     """How many records of a file of JSON lines, whatever its name (a copy kept as
     ``labels.jsonl.bak``) or encoding (a byte-order mark, UTF-16), hold a label a person gave
     (see :func:`classifier.blocks.is_given_label`), a line that is no JSON record passed
@@ -292,8 +301,8 @@ def given_labels(path: str | Path) -> int:
     count = 0
     try:
         with open(path, "rb") as handle:
-            for number, line in enumerate(line for line in decoded_lines(handle, str(path), DEFAULT_ENCODING)
-                                          if line.strip()):
+            lines = (line for line in decoded_lines(handle, str(path), DEFAULT_ENCODING) if line.strip())
+            for number, line in enumerate(itertools.islice(lines, max_lines)):
                 try:
                     record = json.loads(line)
                 except (ValueError, RecursionError):

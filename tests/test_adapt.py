@@ -637,6 +637,24 @@ def test_suggest_never_writes_over_labels_given(small_model_path, tmp_path):
     assert (export.read_bytes(), reviewed.read_bytes()) == before
 
 
+@pytest.mark.parametrize("command", ["tag", "explain"])
+def test_tag_and_explain_never_write_over_labels_given_since(small_model_path, tmp_path, command):
+    # tag a crawl, label it with `blocktag label`, then run the same tag command again
+    output = tmp_path / "held.jsonl"
+    assert run("tag", SEED_PAGE, "--model", small_model_path, "-o", output).exit_code == 0
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    assert run(command, SEED_PAGE, "--model", small_model_path, "-o", output).exit_code == 0  # a model's guesses: replaced
+    records[3]["reviewed"] = True
+    write_jsonl(output, records)
+    before = output.read_bytes()
+    result = run(command, SEED_PAGE, "--model", small_model_path, "-o", output)
+    what = {"tag": "the tagged blocks", "explain": "the explanations"}[command]
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {output} holds 1 label a person gave (reviewed, or with no model's confidence); write {what} to "
+           "another file, or move it away first\n")
+    assert output.read_bytes() == before
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
 def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, small_model_path, command):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])] * 2
