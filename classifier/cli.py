@@ -1110,7 +1110,8 @@ def suggest_cli(
 def label_cli(
     path: Annotated[Path, typer.Argument(parser=_path, help="Pre-labelled blocks in the guide's JSONL, e.g. from 'blocktag suggest'.", show_default=False, metavar="FILE")],
     model: Annotated[Optional[Path], typer.Option("--model", "-m", metavar="FILE", parser=_path, callback=_model_name, help="Offer this model's labels (one trained on labels of your own, as given to suggest). Default: the guide's six; any other label the file holds is offered too.")] = None,
-    encoding: LabelledEncodingOption = DEFAULT_ENCODING,
+    encoding: Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the JSONL file; a byte-order mark wins over it.", callback=_known_encoding)] = DEFAULT_ENCODING,
+    again: Annotated[bool, typer.Option("--again", help="Go through every block from the first, reviewed ones too, to correct an answer of an earlier session: Enter keeps a block's label.")] = False,
 ) -> None:
     """Label blocks in the terminal: a key per label (1-6 or its letter), Enter accepts the guess, u undoes, q saves and quits.
 
@@ -1121,6 +1122,7 @@ def label_cli(
     \b
     Example: blocktag label to_label.jsonl
     From a pipe: printf 'b\\n\\nq\\n' | blocktag label to_label.jsonl
+    Correct an earlier answer: blocktag label to_label.jsonl --again
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
@@ -1128,7 +1130,7 @@ def label_cli(
     with user_errors():
         labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
-                             encoding=encoding, labels=labels)
+                             encoding=encoding, labels=labels, again=again)
     read_as = encoding_option(encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "

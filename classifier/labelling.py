@@ -281,8 +281,10 @@ def _free_name(path: Path) -> Path:
 class Labeller:
     """Walks a :class:`LabelFile`, asking ``read_key`` for an answer per block."""
 
-    def __init__(self, file: LabelFile, read_key: Callable[[], str], console: Console, clear: bool = False):
+    def __init__(self, file: LabelFile, read_key: Callable[[], str], console: Console, clear: bool = False,
+                 again: bool = False):
         self.file = file
+        self.again = again  # every block from the first, reviewed ones too: to correct an answer
         self.read_key = read_key
         self.console = console
         self.clear = clear
@@ -304,7 +306,8 @@ class Labeller:
                 break
             if answer == UNDO:
                 if not self.history:
-                    message = "Nothing to undo in this session."
+                    message = ("Nothing to undo in this session (an earlier session's answers: run "
+                               "'blocktag label FILE --again')." if not self.again else "Nothing to undo in this session.")
                     continue
                 pos, before = self.history.pop()
                 records[pos] = before
@@ -338,6 +341,8 @@ class Labeller:
         return ", ".join(f"{key} {label}" for key, label in self.keys.items() if not key.isdigit())
 
     def _next_unreviewed(self, start: int) -> int | None:
+        if self.again:
+            return start if start < len(self.file.records) else None
         return next((i for i in range(start, len(self.file.records)) if not _is_done(self.file.records[i])), None)
 
     def _show(self, pos: int, message: str) -> None:
@@ -362,7 +367,7 @@ class Labeller:
             out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
         guess = record.get("label")
         confidence = record.get("confidence")
-        if guess and not isinstance(confidence, (int, float)):  # a label someone gave, not the model's guess
+        if guess and (record.get(REVIEWED) or not isinstance(confidence, (int, float))):  # someone's, not a guess
             out.print(Text(f"label: {guess}", style="bold cyan"))
         else:
             out.print(Text("guess: " + (f"{guess} ({confidence:.2f})" if guess else "none"), style="bold cyan"))
@@ -417,21 +422,23 @@ def _signals_stop_the_session() -> Iterator[None]:
 
 
 def label_file(path: str | Path, read_key: Callable[[], str], console: Console, clear: bool = False,
-               encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None) -> Summary:
+               encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None, again: bool = False) -> Summary:
     """Label the blocks of a JSONL file interactively, offering ``labels`` (default: the
-    guide's six) and any other label the file holds; returns how far it got. Ctrl-C, SIGTERM
+    guide's six) and any other label the file holds; returns how far it got. With ``again``,
+    every block from the first is asked, reviewed ones too (their label is the answer Enter
+    keeps), to correct an answer given in an earlier session. Ctrl-C, SIGTERM
     and SIGHUP save every answer given so far, say so, and end it: KeyboardInterrupt for
     Ctrl-C, ``SystemExit(128 + signal)`` for the others. Anything else that ends the session
     (the output's reader gone, a fault) saves them too, and is raised as it came."""
     file = LabelFile.read(path, encoding, labels)
-    if file.reviewed() == len(file.records):
+    if file.reviewed() == len(file.records) and not (again and file.records):
         # (a session shows the note on its first screen; a file with nothing to ask, here)
         if note := typo_note(Counter(r["label"] for r in file.records if r.get("label"))):
             warnings.warn(f"{file.path}: {note}", stacklevel=2)
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:
         with _signals_stop_the_session():
-            return Labeller(file, read_key, console, clear).run()
+            return Labeller(file, read_key, console, clear, again).run()
     except (KeyboardInterrupt, _Stopped) as exc:
         file.save()  # every answer given so far is kept, and said so
         _say_saved(file)

@@ -752,6 +752,22 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
                          f"Run 'blocktag label {path}' again to resume.")
 
 
+def test_label_again_goes_through_reviewed_blocks_to_correct_an_earlier_answer(tmp_path):
+    path = label_input(tmp_path)
+    assert run("label", path, input="1\n\n\n\n\n").exit_code == 0  # "By Ann Lee" labelled body by mistake
+    assert run("label", path, input="u\n").stdout.startswith("All 5 blocks of ")  # nothing left to ask: no undo either
+    result = run("label", path, "--again", input="y\n\nq\n")  # byline for block 1, Enter keeps block 2's label
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:5] == ["page p1  block 1 of 3  (5 of 5 reviewed)", "▶ By Ann Lee", "  ┆ The story.  [body]",
+                         "label: body",
+                         "1/b body  2/c caption  3/y byline  4/n contributor_note  5/p promotion  6/o other  |  "
+                         "Enter accept  u undo  q save and quit"]
+    assert [(r["label"], r["reviewed"]) for r in saved(path)] == [
+        ("byline", True), ("body", True), ("body", True), ("promotion", True), ("other", True)]
+    assert lines[-1].startswith(f"All 5 blocks of {path} reviewed (1 changed from the guess this session).")
+
+
 def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
     names = {"body": "Artikel", "byline": "autor", "caption": "légende"}
     blocks = [replace(b, label=names.get(b.label, "rest")) for b in corpus_blocks[:400]]
