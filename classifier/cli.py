@@ -1096,9 +1096,11 @@ def suggest_cli(
                 handle.write(labeling_config(bundle.labels))
             typer.echo(f"Wrote {one_line(str(config))}", err=True)
     fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
-    table = _table("rank", "page", "blocks", "expected mistakes", title=f"{len(picked)} page(s) to label, best first{fewer}")
+    # (ranked by score: the expected mistakes, cut for a page like one ranked above it)
+    table = _table("rank", "page", "blocks", "expected mistakes", "score", title=f"{len(picked)} page(s) to label, "
+                   f"best first{fewer}")
     for s in picked:
-        table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}")
+        table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}", f"{s.score:.2f}")
     print_table(table, stderr_console())
     bad_files.finish("read")
 

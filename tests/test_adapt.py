@@ -201,6 +201,10 @@ def test_suggest_cli_writes_ranked_prelabelled_jsonl(small_model_path, tmp_path)
     assert [p[0].page for p in group_pages(Block(r["page"], r["index"], r["text"]) for r in records)] == \
         [s.page for s in expected]
     assert "2 page(s) to label, best first\n" in result.stderr
+    rows = [line.split("│")[1:-1] for line in result.stderr.splitlines() if line.startswith("│")]
+    assert [[cell.strip() for cell in row] for row in rows] == [  # ranked by score, which descends
+        [str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}", f"{s.score:.2f}"] for s in expected]
+    assert expected[0].score >= expected[1].score
     fewer = run("suggest", SEED_PAGE, "--pages", 3, "--model", small_model_path, "-o", tmp_path / "one.jsonl")
     assert "1 page(s) to label, best first (every page there was to pick from; 3 asked)" in fewer.stderr
 
