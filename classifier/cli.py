@@ -719,7 +719,7 @@ def train_cli(
         source = ", ".join(str(p) for p in data)
         if not with_corpus:  # with the corpus, a few blocks of your own are enough
             check_trainable(blocks, source=source)
-        with progress_bar(f"Training on {len(blocks)} blocks" + (" and the corpus" if with_corpus else ""), None,
+        with progress_bar(f"Training on {len(blocks):,} blocks" + (" and the corpus" if with_corpus else ""), None,
                           log=True):
             from .model import train  # scikit-learn, imported only to train
 
@@ -735,14 +735,14 @@ def train_cli(
         bundle.save(output)
         elapsed = clock() - started
     meta = bundle.metadata
-    table = _table("label", "blocks", title=f"Trained on {meta['pages']} pages, {meta['blocks']} blocks in {elapsed:.1f} s")
+    table = _table("label", "blocks", title=f"Trained on {meta['pages']:,} pages, {meta['blocks']:,} blocks in {elapsed:.1f} s")
     for label, count in meta["label_counts"].items():
-        table.add_row(label, str(count))
+        table.add_row(label, f"{count:,}")
     print_table(table)
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
-        stdout_console().print(f"Corpus: {corpus['pages']} pages, {corpus['blocks']} blocks; yours: {user['pages']} pages, "
-                               f"{user['blocks']} blocks, each counted {user['weight']:g} times"
+        stdout_console().print(f"Corpus: {corpus['pages']:,} pages, {corpus['blocks']:,} blocks; yours: {user['pages']:,} pages, "
+                               f"{user['blocks']:,} blocks, each counted {user['weight']:g} times"
                                + (f" ({user['own_weights']} of them times their own weight as well)"
                                   if user.get("own_weights") else ""))
     if settings:
