@@ -208,8 +208,11 @@ class LabelFile:
         path = Path(path)
         if path.suffix.lower() not in LABEL_SUFFIXES:
             stem = path.name.split(".")[0] or "to_label"
+            export = path.suffix.lower() == ".json"  # (a Label Studio export: labelled there, read as it is)
             raise DataFormatError(f"{path}: blocktag label reads JSON Lines (.jsonl); make one with "
-                                  f"'blocktag suggest ... -o {stem}.jsonl'")
+                                  f"'blocktag suggest ... -o {stem}.jsonl'" + (
+                                      "; a Label Studio export is labelled in Label Studio, and train, evaluate "
+                                      "and cv read it as it is" if export else ""))
         check_writable(path)  # before any answer is given, not at the first save
         stamp = _stamp(path)
         records = []

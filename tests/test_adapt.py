@@ -1072,6 +1072,15 @@ def test_label_rejects_a_file_that_is_not_jsonl(tmp_path, name):
                              "-o x.jsonl'\n")
 
 
+def test_label_given_a_label_studio_export_says_where_it_is_read(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text("[]", encoding="utf-8")
+    result = run("label", path, input="")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"Error: {path}: blocktag label reads JSON Lines (.jsonl); make one with 'blocktag suggest ... -o export.jsonl'; "
+        "a Label Studio export is labelled in Label Studio, and train, evaluate and cv read it as it is\n"))
+
+
 def test_label_on_a_file_of_whole_pages_says_how_to_make_blocks(tmp_path):
     path = tmp_path / "crawl.jsonl"
     path.write_text(json.dumps({"url": "https://a.example/", "text": "A page"}) + "\n", encoding="utf-8")
