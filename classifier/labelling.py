@@ -329,6 +329,7 @@ class Labeller:
             self.history.append((pos, dict(record)))
             if label != record.get("label"):
                 record.pop("confidence", None)  # the model's, for the guess: not for this label
+                record.pop("scores", None)  # (a file `tag` wrote carries the guess's every score too)
             record["label"] = label
             record[REVIEWED] = True
             following = self._next_unreviewed(pos + 1)

@@ -756,6 +756,18 @@ def test_label_cli_accepts_picks_undoes_and_quits(tmp_path):
                          f"Run 'blocktag label {path}' again to resume.")
 
 
+def test_a_label_changed_drops_the_guess_scores_of_a_file_tag_wrote(tmp_path, small_model_path):
+    path = tmp_path / "held.jsonl"
+    assert run("tag", SEED_PAGE, "--model", small_model_path, "-o", path).exit_code == 0
+    first = saved(path)[0]
+    other = next(label for label in first["scores"] if label != first["label"])
+    assert run("label", path, input=f"{other}\n\nq\n").exit_code == 0
+    changed, accepted = saved(path)[:2]
+    assert changed == {key: value for key, value in first.items() if key not in ("confidence", "scores", "label")} | {
+        "label": other, "reviewed": True}
+    assert "scores" in accepted and "confidence" in accepted  # the guess kept: its scores are its own
+
+
 def test_label_again_goes_through_reviewed_blocks_to_correct_an_earlier_answer(tmp_path):
     path = label_input(tmp_path)
     assert run("label", path, input="1\n\n\n\n\n").exit_code == 0  # "By Ann Lee" labelled body by mistake
