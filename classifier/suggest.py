@@ -33,7 +33,7 @@ from typing import IO, Iterable, Iterator, Sequence
 import numpy as np
 
 from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
-                     records_suffix, validated_blocks)
+                     iter_records, records_suffix, validated_blocks)
 from .errors import BlocktagError, OutputError, SettingError
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
@@ -297,8 +297,15 @@ def given_labels(path: str | Path, max_lines: int | None = None) -> int:
     ``labels.jsonl.bak``) or encoding (a byte-order mark, UTF-16), hold a label a person gave
     (see :func:`classifier.blocks.is_given_label`), a line that is no JSON record passed
     over; 0 for a file that is missing, or whose first line is no JSON record (not JSON
-    lines: notes, a page of text)."""
+    lines: notes, a page of text). A ``.csv`` file's rows are read as the guide's CSV."""
     count = 0
+    if str(path).lower().endswith(".csv"):
+        try:
+            for _, record in itertools.islice(iter_records(path, DEFAULT_ENCODING, required=()), max_lines):
+                count += isinstance(record, dict) and record.get("label") not in (None, "") and is_given_label(record)
+        except (OSError, BlocktagError):  # no such file, a folder, not the guide's CSV
+            return count
+        return count
     try:
         with open(path, "rb") as handle:
             lines = (line for line in decoded_lines(handle, str(path), DEFAULT_ENCODING) if line.strip())

@@ -659,6 +659,18 @@ def test_tag_and_explain_never_write_over_labels_given_since(small_model_path, t
     assert output.read_bytes() == before
 
 
+def test_tag_never_writes_over_a_csv_of_labels_given_by_hand(small_model_path, tmp_path):
+    output = tmp_path / "gold.csv"
+    output.write_text("page,index,text,label\np,0,By Ann Lee,byline\n", encoding="utf-8")
+    result = run("tag", SEED_PAGE, "--model", small_model_path, "-o", output)
+    assert (result.exit_code, result.stderr) == (
+        1, f"Error: {output} holds 1 label a person gave (reviewed, or with no model's confidence); write the tagged "
+           "blocks to another file, or move it away first\n")
+    tagged = tmp_path / "tagged.csv"  # tag's own CSV: the model's guesses, replaced on the next run
+    assert run("tag", SEED_PAGE, "--model", small_model_path, "-o", tagged).exit_code == 0
+    assert run("tag", SEED_PAGE, "--model", small_model_path, "-o", tagged).exit_code == 0
+
+
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
 def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, small_model_path, command):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])] * 2
