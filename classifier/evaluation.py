@@ -10,14 +10,14 @@ from __future__ import annotations
 import itertools
 import warnings
 from collections import Counter, deque
-from pathlib import Path
 from collections.abc import Hashable, Iterable
+from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, as_int, block_list, check_page_order, group_pages, training_data_hash
-from .errors import DataFormatError, SettingError, TrainingError, check_callback
+from .blocks import Block, as_int, block_list, check_page_order, group_pages, read_labelled, training_data_hash
+from .errors import DataFormatError, InputError, SettingError, TrainingError, check_callback
 from .bundle import ModelBundle, as_model
 from .memory import NOT_REMEMBERED
 from .extras import require
@@ -118,8 +118,6 @@ def _shipped_corpus_pages(blocks: Sequence[Block]) -> int:
     corpus files that the pages' names point to are read: a corpus page is named for its
     outlet's file ("<outlet>-NN" in "<outlet>.jsonl"), the seed page's file is "seed-NNN"."""
     from .adapt import corpus_files
-    from .blocks import read_labelled
-    from .errors import InputError
 
     texts = {page[0].page: [b.text for b in page] for page in group_pages(blocks)}
     outlets = {str(page).rsplit("-", 1)[0] for page in texts}
