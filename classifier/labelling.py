@@ -309,8 +309,8 @@ class Labeller:
                 break
             if answer == UNDO:
                 if not self.history:
-                    message = ("Nothing to undo in this session (an earlier session's answers: run "
-                               "'blocktag label FILE --again')." if not self.again else "Nothing to undo in this session.")
+                    message = "Nothing to undo in this session." + (
+                        "" if self.again else f" To change an earlier session's answers: blocktag label {self.file.path} --again")
                     continue
                 pos, before = self.history.pop()
                 records[pos] = before
