@@ -298,6 +298,30 @@ def test_a_time_is_set_apart_from_words_not_from_punctuation():
     assert html_to_text(page) == "By Ann Apr 20, 2024 3 min read. Opens at 9am. (May)"
 
 
+def test_a_time_is_set_apart_inside_a_link_and_its_own_parts_too():
+    # WordPress themes write a post's date and its update as two <time>s in one link
+    page = ('<p><a href="/p/"><time>March 12, 2024</time><time class="updated">March 13, 2024</time></a></p>'
+            '<p>Live: <time><span>1h ago</span><span>01.58 BST</span></time>, then <time>March <b>3</b>, 2024</time>.</p>'
+            '<p><a href="#post-3"><time>1h ago</time><span>First result</span></a></p>')
+    assert html_to_text(page) == ("[March 12, 2024 March 13, 2024](/p/)\n\nLive: 1h ago 01.58 BST, then March 3, 2024."
+                                  "\n\n[1h ago First result](#post-3)")
+
+
+def test_links_side_by_side_are_set_apart_unless_they_cut_one_word_and_keep_their_spaces():
+    page = ('<nav class="flex gap-4"><a href="/a">World</a><a href="/b">Politics</a></nav>'
+            '<p>Leaders such as <a href="/m">President Ana</a><a href="/m"> Ruiz</a> back the <a href="/t">Arte</a>'
+            '<a href="/t">mis program</a>. <a href="/r">Read more </a>and vote by<a href="/v"> mail</a>.</p>')
+    assert html_to_text(page) == ("[World](/a) [Politics](/b)\n\nLeaders such as [President Ana](/m) [Ruiz](/m) back the "
+                                  "[Arte](/t)[mis program](/t). [Read more](/r) and vote by [mail](/v).")
+
+
+def test_an_inline_element_styled_as_a_block_is_a_block():
+    # a recipe plugin's notes, each a <span style="display: block">
+    page = ('<div><span style="display: block;">Freezes well.</span><span style="display:block">Use stock.</span></div>'
+            '<p>A <span style="display:inline-block">word</span> and <a href="/x" style="display:block">a link</a>.</p>')
+    assert html_to_text(page) == "Freezes well.\n\nUse stock.\n\nA word and [a link](/x)."
+
+
 def test_layout_tables_of_short_paragraphs_or_rows_in_a_form_are_read_as_layout():
     short = ('<table><tr><td width="150"><a href="/">Home</a><br><a href="/news">News</a></td><td><p>The bakery won the '
              'prize.</p><p>Judges praised its rye.</p></td></tr></table>')

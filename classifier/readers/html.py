@@ -77,6 +77,9 @@ _INVISIBLE = re.compile("[\u00ad\u061c\u200b\u200e\u200f\u2060\u202a-\u202e\u206
 _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# An inline element its style shows as a block (a recipe plugin's notes and steps in spans):
+# a block of its own, as a browser shows it.
+_BLOCK_STYLE = re.compile(r"display\s*:\s*(?:block|flex|grid|list-item|table)\b", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 _ATTRIBUTE = re.compile(rb"""([a-zA-Z:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _CHARSET_IN_CONTENT = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.IGNORECASE)
@@ -727,6 +730,8 @@ def _prune(root, clones: bool = False) -> None:
             element.tag = "div"  # a declarative shadow root (server-rendered web components) is shown
         if _is_hidden(element):
             element.tag = _PRUNED
+        elif element.tag not in BLOCKS and element.tag != "a" and _styled_as_block(element):
+            element.tag = "div"  # a span its style shows as a block (a recipe plugin's notes and steps)
     lxml.etree.strip_elements(root, _PRUNED, *DROPPED, with_tail=False)
 
 
@@ -788,6 +793,8 @@ class _Builder:
         self.quote_depth = 0
         self.link_target: str | None = None  # inside a link around blocks: its target
         self._running_text: dict = {}  # parent element -> whether it holds text of its own
+        self._last_link: str | None = None  # the last link written, to tell when the next meets it
+        self._last_target: str | None = None
 
     # -- assembling
 
@@ -868,6 +875,7 @@ class _Builder:
             # "Ruth Penhallow", "Apr 20, 2024", "3 min read" are three things, not "20243".
             if not (self.inline and self.inline[-1][-1:] in _OPENERS):  # "(May)" stays so
                 self.text(" ")
+            _space_parts(element)
             self.children(element, depth)
             if not element.tail or not _CLOSES.match(element.tail):  # "at 9am." stays so
                 self.text(" ")
@@ -986,7 +994,8 @@ class _Builder:
         return " ".join(_SPACES.sub(" ", block) for block in builder.finish())
 
     def link(self, element) -> None:
-        text = _plain(element)
+        raw = _plain(element)
+        text = _one_line(raw)
         if not text:
             images = [img.get("alt", "").strip() for img in element.iter("img")]
             text = next((alt for alt in images if alt), "")
@@ -994,7 +1003,16 @@ class _Builder:
             return  # an icon link with no words says nothing to a reader
         if text in _PERMALINK_MARKS and element.get("href", "").lstrip().startswith("#"):
             return  # a heading's permalink ("#", "¶"): not a word of the heading
-        self.text(f"[{text}]({self.target(element.get('href'))})")
+        target = self.target(element.get("href"))
+        if raw[:1].isspace() or (self.inline and self.inline[-1] is self._last_link and target != self._last_target):
+            # A space the link's text opens with is the sentence's ("President Emmanuel" /
+            # " Macron"); links to different pages side by side are a flex or grid menu's
+            # ("[World](/a) [Politics](/b)"), while one word cut into links to one page is not.
+            self.text(" ")
+        self._last_link, self._last_target = f"[{text}]({target})", target
+        self.text(self._last_link)
+        if raw[-1:].isspace() and not (element.tail or "")[:1].isspace():
+            self.text(" ")  # and a space it ends with ("[Read more ](/x)and") is the sentence's too
 
     def target(self, href: str) -> str:
         href = href.strip()
@@ -1125,10 +1143,28 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
+def _styled_as_block(element) -> bool:
+    style = element.get("style")
+    return bool(style) and _BLOCK_STYLE.search(style) is not None
+
+
+def _space_parts(time) -> None:
+    """A ``<time>``'s parts set apart where nothing comes between them: "1h ago" and "01.58
+    BST" in spans side by side are two things, as the style sheet shows them."""
+    for part in time:
+        if not part.tail and part.getnext() is not None:
+            part.tail = " "
+
+
 def _plain(element) -> str:
-    """An element's text on one line, a ``<br>`` read as a space (written into the tree:
-    an element is read once)."""
-    if len(element):  # (most links hold text alone: no <br> to look for)
+    """An element's text as it stands (``_one_line`` makes it one line), a ``<br>`` read as
+    a space, and a ``<time>`` set apart from what it meets, as the walk sets it apart (written
+    into the tree: an element is read once)."""
+    if len(element):  # (most links hold text alone: no <br> or <time> to look for)
         for br in element.iter("br"):
             br.tail = " " + (br.tail or "")
-    return _one_line("".join(element.itertext()))
+        for time in element.iter("time"):  # "[March 12, 2024 March 13, 2024](/p/)", not "...2024March..."
+            _space_parts(time)
+            time.text = " " + (time.text or "")
+            time.tail = " " + (time.tail or "")
+    return "".join(element.itertext())
