@@ -391,6 +391,25 @@ def test_a_page_whose_article_a_script_writes_in_is_said():
         html_to_text(next_page.replace("<p>Loading…</p>", f"<p>{story}</p>"), source="shown.html")
 
 
+def test_a_page_whose_article_is_hidden_until_a_script_shows_it_is_said():
+    story = "<p>" + " ".join(["Ferry fares will rise by a fifth from March, the board said."] * 10) + "</p>"
+    nav = '<nav><a href="/">Home</a></nav>'
+    for page in (f'{nav}<div id="article" style="display:none"><h1>Fares rise</h1>{story}</div>',
+                 f'{nav}<div hidden>{story}<div hidden>{story}</div></div>',  # (counted once)
+                 f'{nav}<template id="story"><article>{story}</article></template>'):
+        with pytest.warns(UserWarning) as said:
+            assert html_to_text(page, source="app.html") == "[Home](/)"
+        hidden = 619 if "Fares rise" in page else (1218 if "<div hidden>" in page else 609)
+        assert [str(w.message) for w in said] == [
+            f"app.html: hides most of its paragraphs' text ({hidden:,} characters in hidden elements or <template>s, 9 "
+            "shown): blocktag reads what a browser shows before scripts run; if the article is among it, save the page "
+            "as a browser shows it (e.g. with a headless browser's page.content())"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a hidden menu or dialog, or the article shown as well: nothing to say
+        html_to_text(f'<nav hidden><a href="/">Home</a> <a href="/news">News</a></nav>{story}', source="shown.html")
+        html_to_text(f'{nav}{story}<div style="display:none">{story}</div>{story}', source="shown.html")
+
+
 def test_paragraphs_past_the_readers_depth_limit_stay_apart():
     # past MAX_DEPTH an element is read as its flat text; a paragraph is still a block of its own
     from classifier.readers.html import MAX_DEPTH

@@ -167,7 +167,7 @@ def _page_text(html: bytes | str, url: str | None, source: str,
     # (A page's tree is walked, not its text searched: its scripts and styles make the text
     # ten times the size of its elements.)
     scripted = _scripted_article(root)
-    _prune(root, clones=any(mark in html for mark in _CLONE_MARKS))
+    hidden = _prune(root, clones=any(mark in html for mark in _CLONE_MARKS))
     _mark_layout_tables(root)
     builder = _Builder(url)
     needed = MAX_DEPTH * _FRAMES_PER_LEVEL + _CALLERS_FRAMES
@@ -179,7 +179,19 @@ def _page_text(html: bytes | str, url: str | None, source: str,
         warnings.warn(f"{source}: shows less text than its {scripted[0]} holds: its article is probably written in "
                       "by JavaScript, which blocktag does not run; save the page as a browser shows it (e.g. with a "
                       "headless browser's page.content())", stacklevel=3)
+    elif hidden >= MIN_HIDDEN_CHARS and hidden > HIDDEN_TIMES_SHOWN * len(text):
+        warnings.warn(f"{source}: hides most of its paragraphs' text ({hidden:,} characters in hidden elements or "
+                      f"<template>s, {len(text):,} shown): blocktag reads what a browser shows before scripts run; if "
+                      "the article is among it, save the page as a browser shows it (e.g. with a headless browser's "
+                      "page.content())", stacklevel=3)
     return text, stated
+
+
+# A page whose article is hidden until a script shows it (display:none, hidden, a <template>
+# a script fills the page from): said when its hidden paragraphs hold this many characters,
+# and this many times the text it shows.
+MIN_HIDDEN_CHARS = 500
+HIDDEN_TIMES_SHOWN = 2
 
 
 # A page whose article a script writes in (Next.js, Nuxt) holds it as data: said when the
@@ -711,7 +723,10 @@ def _parse_noframes(root, source: str) -> None:
                 element.append(body)
 
 
-def _prune(root, clones: bool = False) -> None:
+def _prune(root, clones: bool = False) -> int:
+    """Drop what a browser does not show; returns how many characters of paragraphs' text
+    (``PARAGRAPHS``) hidden elements and templates held, for the caller to say so."""
+    hidden = 0
     # Void elements libxml2 2.14 reads as containers when not self-closed ("<embed src=...>"):
     # what follows them was taken as their content, and dropped with them.
     lxml.etree.strip_tags(root, *_VOID_CONTAINERS)
@@ -729,10 +744,22 @@ def _prune(root, clones: bool = False) -> None:
         if element.tag == "template" and _is_shadow_root(element):
             element.tag = "div"  # a declarative shadow root (server-rendered web components) is shown
         if _is_hidden(element):
+            hidden += _paragraphs_text(element)
             element.tag = _PRUNED
         elif element.tag not in BLOCKS and element.tag != "a" and _styled_as_block(element):
             element.tag = "div"  # a span its style shows as a block (a recipe plugin's notes and steps)
+    for template in root.iter("template"):  # (a shadow root's was renamed above: it is shown)
+        hidden += _paragraphs_text(template)
     lxml.etree.strip_elements(root, _PRUNED, *DROPPED, with_tail=False)
+    return hidden
+
+
+def _paragraphs_text(element) -> int:
+    """The characters of the paragraphs an element holds (none for an icon, a menu, a label),
+    unless a hidden element around it counted them already."""
+    if not _holds_block_elements(element) or next(element.iterancestors(_PRUNED, "template"), None) is not None:
+        return 0
+    return sum(len(text.strip()) for text in element.itertext())
 
 
 def _is_shadow_root(template) -> bool:
