@@ -1074,8 +1074,9 @@ def suggest_cli(
             check_keeps_given_labels(config, "the labeling config")
         labelled_names, labelled_texts = labelled(exclude or [], encoding)
         bundle = load_model(model)
+        left_out: list[str] = []
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,
-                               exclude_pages=labelled_names, exclude_texts=labelled_texts)
+                               exclude_pages=labelled_names, exclude_texts=labelled_texts, on_excluded=left_out.append)
         if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
             bad_files.finish("read")
             raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if labelled_names
@@ -1096,6 +1097,8 @@ def suggest_cli(
                 handle.write(labeling_config(bundle.labels))
             typer.echo(f"Wrote {one_line(str(config))}", err=True)
     fewer = f" (every page there was to pick from; {pages} asked)" if len(picked) < pages else ""
+    if exclude:
+        typer.echo(f"Left out {len(left_out)} page(s) that --exclude's files hold", err=True)
     # (ranked by score: the expected mistakes, cut for a page like one ranked above it)
     table = _table("rank", "page", "blocks", "expected mistakes", "score", title=f"{len(picked)} page(s) to label, "
                    f"best first{fewer}")

@@ -28,13 +28,13 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from numbers import Real
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Sequence
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
                      iter_records, records_suffix, validated_blocks)
-from .errors import BlocktagError, OutputError, SettingError
+from .errors import BlocktagError, OutputError, SettingError, check_callback
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
 from .tagging import batches
@@ -88,6 +88,7 @@ class _Candidate:
 def suggest_pages(
     model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY,
     exclude_pages: Iterable[str] | None = (), exclude_texts: Iterable[str] | None = (),
+    on_excluded: Callable[[str], None] | None = None,
 ) -> list[Suggestion]:
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
     ``model`` (a bundle, a model file, or None for the shipped model).
@@ -95,9 +96,10 @@ def suggest_pages(
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
     :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages``, or whose
     :func:`page_fingerprint` is in ``exclude_texts`` (pages already labelled, see
-    :func:`labelled`), is never suggested. Ties keep input
-    order, so the ranking is deterministic.
+    :func:`labelled`), is never suggested; ``on_excluded`` is called with each such page's
+    name. Ties keep input order, so the ranking is deterministic.
     """
+    check_callback("on_excluded", on_excluded, "each excluded page's name")
     n = as_int(n)
     if type(n) is not int or n < 1:
         raise SettingError("n", n, "give a whole number of pages from 1")
@@ -115,10 +117,10 @@ def suggest_pages(
         nonlocal repeats
         if not page:
             return True
-        if page[0].page in excluded:
-            return False
-        fingerprint = page_fingerprint(page)
-        if texts and fingerprint in texts:
+        fingerprint = page_fingerprint(page) if page[0].page not in excluded else None
+        if fingerprint is None or (texts and fingerprint in texts):  # labelled already, under this name or another
+            if on_excluded is not None:
+                on_excluded(page[0].page)
             return False
         short = int(fingerprint[:16], 16)
         if short in seen:  # the same page again (a copy, an AMP twin, a file given twice): labelled once is enough

@@ -23,7 +23,7 @@ from classifier.cli import app
 from classifier.errors import DataFormatError, SettingError, TrainingError
 from classifier.labelling import label_keys, label_file, line_keys
 from classifier.labelstudio import export_records, labeling_config, page_task
-from classifier.suggest import suggest_pages
+from classifier.suggest import page_fingerprint, suggest_pages
 from classifier.readers.pages import iter_pages
 
 from conftest import SEED_LABELS, SEED_PAGE, TRAINING_DATA, write_jsonl
@@ -289,6 +289,10 @@ def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_
         [r for s in expected for r in s.records()]
     assert {first.page, second.page}.isdisjoint(s.page for s in expected)
     assert "no submitted annotation" not in result.stderr  # a page the project holds is excluded, labelled or not
+    assert "Left out 2 page(s) that --exclude's files hold\n" in result.stderr
+    told = []
+    assert suggest_pages(model, iter_pages([crawl]), 3, exclude_pages={first.page}, exclude_texts={
+        page_fingerprint(second.blocks)}, on_excluded=told.append) == expected and sorted(told) == sorted([first.page, second.page])
 
 
 def test_suggest_cli_says_an_exclude_file_that_holds_no_pages(small_model_path, tmp_path):
