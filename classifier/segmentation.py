@@ -368,14 +368,15 @@ _NO_END_REACH = max(map(len, _NO_END_WORDS))
 # A piece ending in a comma after a word ("His first book," / "Salt Roads"), or in a dash set
 # apart (a press release's dateline, "BOSTON, April 7, 2026 /Newswire/ --"; not one that
 # opens with a dash too, "— Advertisement —"), goes on too.
-_GOES_ON_END = re.compile(r"(?:\w,|[ ](--|—|–))$")
+_GOES_ON = r"\w,|[ ](--|—|–)"
+_GOES_ON_END = re.compile(f"(?:{_GOES_ON})$")
 _GOES_ON_REACH = 4
 # A drop cap: a paragraph's first letter in an element of its own ("T" / "he supply boat").
 _DROP_CAP = re.compile(r"[A-ZÀ-ÖØ-Þ]")
 # Where such a seam could be (for the one-regex path): one of those ends before an empty
 # line, or a capital alone before a lower-case line.
-_STRIPPED_SEAM_CANDIDATE = re.compile(r"(?:(?:%s)|\w,|[ ](?:--|—|–))\n\n|(?:^|\n)[A-ZÀ-ÖØ-Þ]\n\n[a-zß-öø-ÿ]"
-                                      % "|".join(_NO_END_WORDS))
+_STRIPPED_SEAM_CANDIDATE = re.compile(f"(?:{'|'.join(_NO_END_WORDS)}|{_GOES_ON})\n\n"
+                                      f"|(?:^|\n){_DROP_CAP.pattern}\n\n[a-zß-öø-ÿ]")
 
 
 def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:
