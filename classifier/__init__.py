@@ -49,22 +49,27 @@ def __getattr__(name: str):
 
 def _tagger(model: "ModelBundle | str | None") -> Tagger:
     """A Tagger for ``model``. A model file (the shipped one by default) is loaded once and
-    reused while the file is unchanged, so tagging page after page does not reload it."""
+    reused while the file is unchanged, so tagging page after page does not reload it; the
+    last few files are kept, so a model a site does not thrash against the shipped one."""
     if isinstance(model, ModelBundle) or not isinstance(model, (str, _PathLike, type(None))):
         return Tagger(model)  # (a bundle; or no model at all, which Tagger refuses saying what to give)
     path = model_path(model).resolve()
     try:
         stat = path.stat()  # a file retrained in place is a new inode (written atomically) or a new size or time
-        key = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
     except OSError:
         return Tagger(path)  # load_model says what is wrong with it
-    global _LOADED
-    if _LOADED is None or _LOADED[0] != key:
-        _LOADED = (key, Tagger(path))
-    return _LOADED[1]
+    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    loaded = _LOADED.pop(str(path), None)
+    if loaded is None or loaded[0] != key:
+        loaded = (key, Tagger(path))
+    _LOADED[str(path)] = loaded  # now the most recently used
+    while len(_LOADED) > MODELS_KEPT:
+        del _LOADED[next(iter(_LOADED))]
+    return loaded[1]
 
 
-_LOADED: "tuple[tuple[str, int, int, int], Tagger] | None" = None  # the last model file loaded, and its Tagger
+MODELS_KEPT = 4  # model files kept loaded by tag_text and tag_blocks (the shipped one takes about 22 MB)
+_LOADED: "dict[str, tuple[tuple[int, int, int], Tagger]]" = {}  # path: (its inode, size and time, its Tagger), oldest first
 
 
 def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",

@@ -9,7 +9,6 @@ the corpus's tens of thousands of blocks.
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Sequence
 
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, is_weight, read_labelled, training_data_hash
-from .errors import InputError, SettingError, TrainingError, on_command_line
+from .errors import InputError, SettingError, TrainingError, on_command_line, warn
 
 CORPUS_SUFFIX = ".jsonl"
 # Chosen by benchmarks/adaptation.py (same-site curve): see benchmarks/README.md.
@@ -90,7 +89,7 @@ def train_with_corpus(
     new_labels = Counter(b.label for b in user_blocks if b.label not in corpus_labels)
     if new_labels:  # a label of the team's own, or a typo: either way the corpus teaches it nothing
         named = ", ".join(f"{label!r} ({n} block{'s' if n != 1 else ''})" for label, n in sorted(new_labels.items()))
-        warnings.warn(f"label(s) the corpus does not have: {named}; learnt from your blocks alone", stacklevel=2)
+        warn(f"label(s) the corpus does not have: {named}; learnt from your blocks alone")
     sources = {
         "corpus": _describe(corpus, corpus_name),
         # `weight` multiplies a block's own 'weight' (a record's), as train() counts it

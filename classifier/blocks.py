@@ -18,14 +18,13 @@ import re
 import shlex
 import sys
 import unicodedata
-import warnings
 from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from .errors import DataFormatError, InputError
+from .errors import DataFormatError, InputError, SettingError, warn
 from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
 
 REQUIRED_FIELDS = ("page", "index", "text")
@@ -34,6 +33,9 @@ REQUIRED_FIELDS = ("page", "index", "text")
 CONTENT_FIELDS = ("html", "text", "markdown", "content")
 LABELLED_SUFFIXES = (".jsonl", ".csv")  # each also gzipped (.jsonl.gz), as crawl datasets ship
 LABEL_STUDIO_SUFFIX = ".json"
+# The marks that set text's direction on Arabic and Hebrew pages (left-to-right and
+# right-to-left marks, embeddings, isolates): they show nothing and say nothing of a block.
+DIRECTION_MARKS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # A line holding only spaces or tabs separates blocks just like an empty one.
 _BLANK_LINE = re.compile(r"[ \t]*")
 # An index is written in ASCII digits ("²" and "--5" are not indexes); 18 digits fit any page.
@@ -151,8 +153,8 @@ def capped_pages(blocks: Iterable[Block], max_blocks: int | None = None) -> Iter
         while chunk:
             nxt = list(islice(page, cap))
             if first and nxt:
-                warnings.warn(f"page {name!r} has more than {cap:,} blocks; it is tagged in chunks of "
-                              f"{cap:,}, each as a page of its own", stacklevel=2)
+                warn(f"page {name!r} has more than {cap:,} blocks; it is tagged in chunks of "
+                     f"{cap:,}, each as a page of its own")
             yield chunk
             chunk, first = nxt, False
 
@@ -312,6 +314,8 @@ def checked_pages(pages: Iterable[list[Block]]) -> Iterator[list[Block]]:
 
 def block_list(blocks: Iterable[Block], source: str = "blocks") -> list[Block]:
     """``blocks`` as a list; :class:`DataFormatError` for a file name or text given instead."""
+    if not isinstance(source, str):  # (given second, a number meant as C or a weight would land here)
+        raise SettingError("source", source, "give the data's name for messages, a string")
     if isinstance(blocks, (str, bytes, os.PathLike)) or not isinstance(blocks, Iterable):
         raise DataFormatError(f"{source}: expected Block records, got {short_repr(blocks)}; read files of blocks "
                               "with read_labelled(files), pages with iter_pages(files)")

@@ -16,7 +16,6 @@ import os
 import re
 import struct
 import tokenize
-import warnings
 import zipfile
 import zlib
 from importlib import resources
@@ -25,9 +24,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .blocks import Block, short_repr
+from .blocks import Block, block_list, check_page_order, short_repr
 from .measures import pages_without_links
-from .errors import BlocktagError, ModelError, OutputError
+from .errors import BlocktagError, ModelError, OutputError, warn
 from .files import atomic_write
 from .inference import CompiledModel
 from .memory import NOT_REMEMBERED, Memory
@@ -128,7 +127,7 @@ class ModelBundle:
         """Each block's probabilities: from the plain-text model for the blocks of a page
         (a run of blocks with one page name) that holds no link, else from the main model;
         a remembered block's are its remembered label's."""
-        blocks = list(blocks)
+        blocks = _block_records(blocks)
         proba = self.models_proba(blocks)
         if self.memory is not None:
             remembered = self.remembered(blocks)
@@ -139,7 +138,7 @@ class ModelBundle:
 
     def models_proba(self, blocks: Sequence[Block]) -> np.ndarray:
         """:meth:`predict_proba` as the models give it, remembered blocks aside."""
-        blocks = list(blocks)
+        blocks = _block_records(blocks)
         calls = self._calls(blocks)
         if calls[0][1] is None:
             return calls[0][0].predict_proba(blocks)
@@ -150,13 +149,14 @@ class ModelBundle:
 
     def remembered(self, blocks: Sequence[Block]) -> np.ndarray:
         """Each block's remembered label index (into :attr:`labels`), or ``NOT_REMEMBERED``."""
+        blocks = _block_records(blocks)
         if self.memory is None:
             return np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
         return self.memory.lookup(blocks)
 
     def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
         """:meth:`CompiledModel.evidence`, from the model that tags each block."""
-        blocks, label_index = list(blocks), np.asarray(label_index)
+        blocks, label_index = _block_records(blocks), np.asarray(label_index)
         calls = self._calls(blocks)
         if calls[0][1] is None:
             found = calls[0][0].evidence(blocks, label_index, top)
@@ -186,6 +186,7 @@ class ModelBundle:
     def plain_rows(self, blocks: Sequence[Block]) -> np.ndarray:
         """Which blocks the plain-text model tags: those of pages that hold no link, as the
         features read links (in the canonical text, which the features then reuse)."""
+        blocks = _block_records(blocks)
         if self.plain is None or not len(blocks):
             return np.zeros(len(blocks), dtype=bool)
         return pages_without_links(blocks)
@@ -247,6 +248,16 @@ class ModelBundle:
 # An array is stored deflated unless that saves less than this share: the coefficients
 # (random-looking floats) barely shrink, and inflating them would slow every start-up.
 MIN_DEFLATE_SAVING = 0.1
+
+
+def _block_records(blocks: Sequence[Block]) -> list[Block]:
+    """``blocks`` as a list, refused (naming the first that is wrong) unless all are Block
+    records: strings given instead would fail deep in the features. (The check is a pass of
+    ``isinstance``; the tagging path's pages are checked where they are read.)"""
+    blocks = block_list(blocks)
+    if not all(isinstance(block, Block) for block in blocks):
+        check_page_order(blocks)
+    return blocks
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -444,8 +455,5 @@ def _warn_on_version_mismatch(source: str, metadata: dict) -> None:
 
     saved_with = metadata.get("blocktag_version")
     if saved_with and saved_with != __version__:
-        warnings.warn(
-            f"{source}: saved by blocktag {saved_with}, running {__version__}; "
-            "if its features changed, retrain the model",
-            stacklevel=3,
-        )
+        warn(f"{source}: saved by blocktag {saved_with}, running {__version__}; "
+             "if its features changed, retrain the model")

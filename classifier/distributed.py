@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from .blocks import Block, page_blocks
-from .errors import BlocktagError, ClusterError, InputError
+from .errors import BlocktagError, ClusterError, InputError, warn
 from .extras import require
 from .files import DEFAULT_ENCODING, atomic_write, prepare_output_folder
 from .bundle import ModelBundle, load_model, model_path
 from .output import jsonl_batch
-from .readers.pages import named_apart, next_name, nothing_to_tag, read_pages
+from .readers.pages import named_apart, nothing_to_tag, read_pages
 from .sources import STDIN, expand_arguments
 from .segmentation import DEFAULT_SPLIT
 from .tagging import Tagger
@@ -121,23 +121,22 @@ def _shipped(model: ModelBundle | str | Path | None, client):
 
 
 def _read_partition(sources: Iterable[tuple[str, str]], encoding: str, split: str, edges: dict) -> Iterator[list[Block]]:
-    """The pages of (path, page name) pairs, as ``iter_pages`` reads them, lazily; ``edges``
-    gets what the caller needs to name pages apart across partitions as ``iter_pages`` does
-    (``first``: the first page's name; ``first_input_blocks``: the blocks the first input
-    gave; ``last``: the last page's name)."""
-    last = [None]
-    for k, (path, page) in enumerate(sources):
+    """The pages of (path, page name) pairs, as ``iter_pages`` reads them, lazily, named
+    apart within the partition; ``edges["inputs"]`` gets, for each input, its pages' names as
+    read and as given and their numbers of blocks, for the caller to name them apart across
+    the whole run as ``iter_pages`` does."""
+    last, taken = [None], set()
+    inputs = edges.setdefault("inputs", [])
+    for path, page in sources:
+        named: list[tuple[str, str, int]] = []
+        inputs.append(named)
         empty = True
-        for read in named_apart(read_pages(path, encoding, page, split), last):
-            if read:
-                edges.setdefault("first", read[0].page)
-                if k == 0:
-                    edges["first_input_blocks"] = edges.get("first_input_blocks", 0) + len(read)
+        for read in named_apart(read_pages(path, encoding, page, split), last, taken,
+                                on_named=lambda *entry: named.append(entry)):
             empty = False
             yield read
         if empty:  # said, as iter_pages says it
-            warnings.warn(nothing_to_tag(path), stacklevel=2)
-    edges["last"] = last[0]
+            warn(nothing_to_tag(path))
 
 
 def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, model, path: str) -> tuple[str, dict, list[str]]:
@@ -160,33 +159,33 @@ def _shard_of_files(sources: list[tuple[str, str]], encoding: str, split: str, m
 
 
 def _name_apart_across(written: list[tuple[str, dict, list[str]]]) -> None:
-    """Pages named as the page before them across two shards (the last of one partition, the
-    first input's of the next), named apart in that shard as ``iter_pages`` names them
-    within a run: its first input's pages of that name get ``x#2``."""
-    last = None
+    """The shards' pages named as one ``iter_pages`` run names them: each partition named its
+    pages apart from its own only, so a page named as one in an earlier partition is named
+    apart again, in its shard rewritten (rare: two inputs of one page name in different
+    partitions)."""
+    inputs = [named for _, edges, _ in written for named in edges.get("inputs", [])]
+    last, taken = [None], (set() if len(inputs) > 1 else None)
     for path, edges, _ in written:
-        name = edges.get("first")
-        if name is not None and name == last:
-            last = _rename_leading(Path(path), name, next_name(name), edges.get("first_input_blocks", 0))
-        elif edges.get("last") is not None:
-            last = edges["last"]
+        renames = []  # (blocks, name in the shard, name in the run), page by page
+        for named in edges.get("inputs", []):
+            as_read = ([Block(name, 0, "")] for name, _, _ in named)
+            for (_, given, blocks), page in zip(named, named_apart(as_read, last, taken)):
+                renames.append((blocks, given, page[0].page))
+        if any(given != new for _, given, new in renames):
+            _rename_pages(Path(path), renames)
 
 
-def _rename_leading(path: Path, name: str, new: str, blocks: int) -> str:
-    """Rename ``name`` to ``new`` in the first ``blocks`` records of a shard, rewritten
-    atomically (a rare case: two inputs of one page name meeting at a partition's edge);
-    returns the shard's last page name."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    page = name
-    with atomic_write(path) as handle:
-        for k, line in enumerate(lines):
-            record = json.loads(line)
-            if k < blocks and record.get("page") == name:
-                record["page"] = new
-                line = json.dumps(record, ensure_ascii=False) + "\n"
-            page = record.get("page")
-            handle.write(line)
-    return page
+def _rename_pages(path: Path, renames: list[tuple[int, str, str]]) -> None:
+    """Rename a shard's pages, page by page (their blocks, in order), rewritten atomically."""
+    with open(path, encoding="utf-8") as records, atomic_write(path) as handle:
+        for blocks, given, new in renames:
+            for _ in range(blocks):
+                line = next(records)
+                if new != given:
+                    record = json.loads(line)
+                    record["page"] = new
+                    line = json.dumps(record, ensure_ascii=False) + "\n"
+                handle.write(line)
 
 
 # Warnings raised by a task of this thread go to its list (a worker runs tasks in several
@@ -253,7 +252,7 @@ def tag_files_on_dask(
         shards = []
         for path, _, said in written:  # in input order, as the shards are
             for message in said:
-                warnings.warn(message, stacklevel=2)
+                warn(message)
             shards.append(Path(path).replace(out / Path(path).name))
         return shards
     finally:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import sys
+import warnings
 from typing import Iterator
 
 # Whether the command line is running the library: then a message names a setting by its
@@ -86,6 +88,15 @@ def check_callback(name: str, value: object, called_with: str) -> None:
     "'bool' object is not callable" from the middle of a run (or never, if nothing calls it)."""
     if value is not None and not callable(value):
         raise SettingError(name, value, f"give a function, called with {called_with}, or None")
+
+
+def warn(message: str) -> None:
+    """``warnings.warn`` pointing at the caller's own line, the first outside this package,
+    however deep in blocktag (a reader's generator, the module-level ``tag_text``) it is said."""
+    frame, level = sys._getframe(1), 2  # (stacklevel 1 is this function)
+    while frame is not None and frame.f_globals.get("__name__", "").partition(".")[0] == __package__:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, stacklevel=level)
 
 
 class ClusterError(BlocktagError):

@@ -8,7 +8,6 @@ scikit-learn.
 from __future__ import annotations
 
 import itertools
-import warnings
 from collections import Counter, deque
 from collections.abc import Hashable, Iterable
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .blocks import Block, as_int, block_list, check_page_order, group_pages, read_labelled, training_data_hash
-from .errors import DataFormatError, InputError, SettingError, TrainingError, check_callback
+from .errors import DataFormatError, InputError, SettingError, TrainingError, check_callback, warn
 from .bundle import ModelBundle, as_model
 from .memory import NOT_REMEMBERED
 from .extras import require
@@ -61,8 +60,8 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
-        warnings.warn(f"label(s) the model does not have: {named}; they count as never predicted. "
-                      f"The model's labels: {', '.join(model.labels)}", stacklevel=2)
+        warn(f"label(s) the model does not have: {named}; they count as never predicted. "
+             f"The model's labels: {', '.join(model.labels)}")
     _say_if_trained_on(model, blocks)
     parts = []
     for batch in batches(group_pages(blocks)):
@@ -94,12 +93,12 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     meta = model.metadata if isinstance(model.metadata, dict) else {}
     # (hashed only when the counts agree: a cross-validation fold's test blocks never are)
     if meta.get("blocks") == len(blocks) and meta.get("training_sha256") == training_data_hash(blocks):
-        warnings.warn(f"these blocks are this model's training data; {advice}", stacklevel=3)
+        warn(f"these blocks are this model's training data; {advice}")
         return
     corpus_pages = _shipped_corpus_pages(blocks)
     if corpus_pages and _trained_on_shipped_corpus(meta):
-        warnings.warn(f"{corpus_pages} of {len({b.page for b in blocks})} page(s) are pages of the shipped corpus, "
-                      f"which this model was trained on; {advice}", stacklevel=3)
+        warn(f"{corpus_pages} of {len({b.page for b in blocks})} page(s) are pages of the shipped corpus, "
+             f"which this model was trained on; {advice}")
         return
     if model.memory is None:
         return
@@ -109,8 +108,8 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
         pages[block.page] = pages.get(block.page, True) and bool(hit)
     whole = sum(pages.values())
     if whole:
-        warnings.warn(f"{whole} of {len(pages)} page(s) are pages this model was trained on (it remembers every block "
-                      f"of them); {advice}", stacklevel=3)
+        warn(f"{whole} of {len(pages)} page(s) are pages this model was trained on (it remembers every block "
+             f"of them); {advice}")
 
 
 def _shipped_corpus_pages(blocks: Sequence[Block]) -> int:
@@ -252,8 +251,8 @@ def compare(results: dict[str, dict]) -> dict[str, dict]:
         own, base_labels = (set(results[n].get("model_labels", ())) for n in (name, names[0]))
         if own != base_labels:  # (a model of other labels: its macro-F1 averages other F1s)
             only = ", ".join(sorted(own ^ base_labels))
-            warnings.warn(f"{name} and {names[0]} have different labels (only one of them has {only}): their "
-                          "macro-F1s average different labels; compare their per-label F1s", stacklevel=2)
+            warn(f"{name} and {names[0]} have different labels (only one of them has {only}): their "
+                 "macro-F1s average different labels; compare their per-label F1s")
         change = {"against": names[0], "macro_f1_difference": results[name]["macro_f1"] - results[names[0]]["macro_f1"],
                   "interval": None}
         if enough:
@@ -356,6 +355,7 @@ def cross_validate(
     each fold's figures."""
     from .workers import forked_workers, resolve_jobs, submit
 
+    check_callback("on_fold", on_fold, "each fold's number as it ends")
     blocks = block_list(blocks, source)
     groups = group_list(groups) if groups is not None else None  # (a generator, read once)
     if splits is None:

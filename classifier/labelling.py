@@ -25,7 +25,6 @@ import select
 import signal
 import sys
 import threading
-import warnings
 from string import ascii_lowercase
 from collections import Counter
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from rich.text import Text
 
 from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_order, is_given_label, iter_records,  # noqa: PLC2701
                      _validate)  # (the readers' own validation)
-from .errors import DataFormatError, OutputError
+from .errors import DataFormatError, OutputError, warn
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
 from .stdio import escape_controls
 from .training_checks import typo_note
@@ -438,7 +437,7 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     if file.reviewed() == len(file.records) and not (again and file.records):
         # (a session shows the note on its first screen; a file with nothing to ask, here)
         if note := typo_note(Counter(r["label"] for r in file.records if r.get("label"))):
-            warnings.warn(f"{file.path}: {note}", stacklevel=2)
+            warn(f"{file.path}: {note}")
         return Summary(file.path, len(file.records), len(file.records), 0, False)
     try:
         with _signals_stop_the_session():

@@ -33,13 +33,12 @@ naming the task.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
 from .blocks import GUIDE_LABELS, guide_order, short_repr
-from .errors import BlocktagError, DataFormatError
+from .errors import BlocktagError, DataFormatError, warn
 from .files import DEFAULT_ENCODING, read_text, text_encoding
 
 MODEL_VERSION = "blocktag"
@@ -128,9 +127,9 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
     annotated = 0
     disagreeing = sum(_disagree(task) for task in tasks if not any(a.get("ground_truth") is True for a in _submitted(task)))
     if disagreeing and annotated_only:  # (which annotation is used matters only to labels read)
-        warnings.warn(f"{path}: {disagreeing} task{'s' if disagreeing != 1 else ''} annotated differently by several "
-                      "annotators; the latest annotation of each is used (mark one as ground truth in Label Studio "
-                      "to choose)")
+        warn(f"{path}: {disagreeing} task{'s' if disagreeing != 1 else ''} annotated differently by several "
+             "annotators; the latest annotation of each is used (mark one as ground truth in Label Studio "
+             "to choose)")
     for number, task in enumerate(tasks, 1):
         where = _task_name(number, task)
         annotation = _latest_annotation(task)
@@ -167,7 +166,7 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
     if annotated and skipped:  # pages left out of training or scoring: said, not silently
         verb = "has" if skipped == 1 else "have"
         # (warned from here, not the caller: a file read again, as cv --group does, is said once)
-        warnings.warn(f"{path}: {skipped} of {len(tasks)} tasks {verb} no submitted annotation; skipped")
+        warn(f"{path}: {skipped} of {len(tasks)} tasks {verb} no submitted annotation; skipped")
     if not annotated:
         # A model's predictions are not labels; say so rather than "no labelled blocks" later.
         if not tasks:

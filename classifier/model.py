@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import re
-import warnings
 from dataclasses import replace
 from datetime import datetime, timezone
 from importlib import metadata as package_metadata
@@ -41,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle
-from .errors import SettingError, TrainingError, setting
+from .errors import SettingError, TrainingError, setting, warn
 from .features import feature_pipeline
 from .inference import CompiledModel, compile_classifier
 from .memory import Memory
@@ -222,15 +221,15 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         if y.dtype.kind not in "iuUO":
             y = y.astype(object)
         if y.dtype.kind in "iu" and self.trim_edges > 0:
-            warnings.warn("labels are numbers, not names: the copies with a page's edges trimmed (trim_edges) cut "
-                          f"its {' and '.join(sorted(EDGE_CHROME_LABELS))} blocks by name, so none are made; give "
-                          "the labels' names to train as train() does", stacklevel=2)
+            warn("labels are numbers, not names: the copies with a page's edges trimmed (trim_edges) cut "
+                 f"its {' and '.join(sorted(EDGE_CHROME_LABELS))} blocks by name, so none are made; give "
+                 "the labels' names to train as train() does")
         if y.shape != (len(X),):
             raise TrainingError(f"{len(X)} blocks but {y.size} labels: give one label a block")
         if y.dtype.kind not in "iu" and self.trim_edges > 0 and not EDGE_CHROME_LABELS & set(y.tolist()):
-            warnings.warn(f"trim_edges={self.trim_edges:g}: the copies with a page's edges trimmed cut its "
-                          f"{' and '.join(sorted(EDGE_CHROME_LABELS))} blocks, and these labels have neither, so "
-                          "none are made; give trim_edges=0 (--param trim_edges=0) to say so", stacklevel=2)
+            warn(f"trim_edges={self.trim_edges:g}: the copies with a page's edges trimmed cut its "
+                 f"{' and '.join(sorted(EDGE_CHROME_LABELS))} blocks, and these labels have neither, so "
+                 "none are made; give trim_edges=0 (--param trim_edges=0) to say so")
         # One BLAS thread and a tight tolerance: the fitted numbers then depend as little as
         # possible on the machine (see ``tol``).
         with threadpool_limits(limits=1):
@@ -255,8 +254,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
         n_pages = len(set(pages))
         self.context_ = self.context_mean_ = self.first_pass_out_of_fold_ = None  # nothing of an earlier fit
         if self.context_window and n_pages < 2:
-            warnings.warn(f"context_window={self.context_window}: the second pass learns from pages held out in turn, "
-                          "and these blocks are one page; trained without it", stacklevel=3)
+            warn(f"context_window={self.context_window}: the second pass learns from pages held out in turn, "
+                 "and these blocks are one page; trained without it")
         if self.context_window and n_pages >= 2:
             out_of_fold = np.zeros((len(X), len(self.classes_)))
             for train_rows, test_rows in GroupKFold(n_splits=min(self.stack_folds, n_pages)).split(X, y, pages):
@@ -503,7 +502,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     counts = {label: labels.count(label) for label in sorted(set(labels))}
     note = typo_note(counts)
     if note:  # said before the fit, which may take minutes
-        warnings.warn(note, stacklevel=2)
+        warn(note)
     with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
     with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as workers:
         plain_fit = submit(workers, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None
@@ -627,8 +626,8 @@ def created_time() -> str:
         if epoch is not None:
             when = datetime.fromtimestamp(epoch, timezone.utc)
     except (ValueError, OverflowError, OSError):  # (SettingError is a ValueError)
-        warnings.warn(f"SOURCE_DATE_EPOCH={os.environ['SOURCE_DATE_EPOCH']!r} is not a number of seconds; the "
-                      "model's time is now's", stacklevel=2)
+        warn(f"SOURCE_DATE_EPOCH={os.environ['SOURCE_DATE_EPOCH']!r} is not a number of seconds; the "
+             "model's time is now's")
     return when.isoformat(timespec="seconds")
 
 

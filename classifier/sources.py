@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Union
 
 from .blocks import LABELLED_SUFFIXES, path_list, records_suffix
-from .errors import BlocktagError, InputError
+from .errors import BlocktagError, InputError, warn
 from .readers import PAGE_SUFFIXES_SAID, RECORD_SUFFIXES, SNIFF_BYTES, is_page_name, is_trafilatura_xml, page_stem
 
 STDIN = "-"
@@ -72,7 +71,9 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
     if not folder:
         return [path]  # a missing or unreadable file is reported when it is read
     try:
-        entries = list(path.iterdir())  # listed once: pages, files of records and sub-folders are read from it
+        # Listed once: pages, files of records and sub-folders are read from it. Hidden files
+        # are left out, as a shell's * leaves them (macOS's ._ copies, an editor's .# locks).
+        entries = [p for p in path.iterdir() if not p.name.startswith(".")]
         pages, special = [], []
         for p in entries:
             if is_page_name(p.name):
@@ -91,16 +92,15 @@ def _expand(path: Path, named: set[str] = frozenset()) -> list[Path]:
         raise InputError(f"{path}: folder cannot be read ({exc.strerror})") from None
     if special:
         shown = ", ".join(special[:3]) + (f" and {len(special) - 3} more" if len(special) > 3 else "")
-        warnings.warn(f"{path}: not read, being no regular files (a pipe or a device): {shown}; name one to read it",
-                      stacklevel=2)
+        warn(f"{path}: not read, being no regular files (a pipe or a device): {shown}; name one to read it")
     documents = _documents_said(entries, named)
     if pages and documents:
-        warnings.warn(f"{path}: not read, being no pages: {documents}", stacklevel=2)
+        warn(f"{path}: not read, being no pages: {documents}")
     record_files = [p for p in entries if p.name.lower().endswith(RECORD_SUFFIXES)]
     records = sorted({p.name[len(page_stem(p)):] for p in record_files})
     if pages and any(os.path.realpath(p) not in named for p in record_files):  # said, not silently left out
-        warnings.warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
-                      f"read them too, e.g. {path / ('*' + records[0])}", stacklevel=2)
+        warn(f"{path}: its files of records ({', '.join(records)}) are not read from a folder; name them to "
+             f"read them too, e.g. {path / ('*' + records[0])}")
     if not pages:
         if records:
             hint = f"; its files of records ({', '.join(records)}) are read only when named, e.g. {path / ('*' + records[0])}"

@@ -22,7 +22,6 @@ import itertools
 import json
 import math
 import re
-import warnings
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -34,7 +33,7 @@ import numpy as np
 
 from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
                      iter_records, records_suffix, validated_blocks)
-from .errors import BlocktagError, OutputError, SettingError, check_callback
+from .errors import BlocktagError, OutputError, SettingError, check_callback, warn
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
 from .tagging import batches
@@ -131,8 +130,8 @@ def suggest_pages(
 
     candidates = _contenders(_candidates(model, filter(wanted, checked_pages(pages))), n, diversity)
     if repeats:
-        warnings.warn(f"{repeats} page(s) repeat the text of a page read before them (a copy, or an input given "
-                      "twice): each is suggested once at most", stacklevel=2)
+        warn(f"{repeats} page(s) repeat the text of a page read before them (a copy, or an input given "
+             "twice): each is suggested once at most")
     labels = model.labels
     picked: list[Suggestion] = []
     written_names: set[str] = set()
@@ -239,7 +238,7 @@ def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> t
     for path in paths:
         held = list(_held_pages(path, encoding))
         if not held:  # (a file meant to keep pages out that keeps none out is said, not passed over)
-            warnings.warn(f"{path}: holds no pages, so it leaves none out", stacklevel=2)
+            warn(f"{path}: holds no pages, so it leaves none out")
         pages += held
     return {page[0].page for page in pages}, {page_fingerprint(page) for page in pages}
 

@@ -8,7 +8,7 @@ however long the input. Results come out in input order, every input block exact
 from __future__ import annotations
 
 import functools
-import warnings
+import itertools
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .blocks import (MAX_PAGE_BLOCKS, Block, as_int, block_list, capped_pages, check_page_order, checked_pages,
                      group_pages)
-from .errors import BlocktagError, SettingError
+from .errors import BlocktagError, SettingError, warn
 from .files import DEFAULT_ENCODING
 from .bundle import ModelBundle, as_model
 from .readers.pages import iter_pages, nothing_in_string, string_pages
@@ -128,7 +128,7 @@ class Tagger:
     about ``batch_blocks`` blocks (whole pages; default ``DEFAULT_BATCH_BLOCKS``).
     """
 
-    def __init__(self, model: ModelBundle | str | Path | None = None, batch_blocks: int | None = None, jobs: int = 1):
+    def __init__(self, model: ModelBundle | str | Path | None = None, *, batch_blocks: int | None = None, jobs: int = 1):
         self.model = as_model(model)
         self.jobs = resolve_jobs(jobs)
         batch_blocks = as_int(batch_blocks)
@@ -143,7 +143,7 @@ class Tagger:
         (see ``readers.pages.string_pages``)."""
         tagged = list(self.tag_pages(string_pages(text, page, split, encoding)))  # a very long page in chunks
         if not tagged:  # as a file of it is said to hold nothing, not met with silence
-            warnings.warn(nothing_in_string(text), stacklevel=2)
+            warn(nothing_in_string(text, page))
         return tagged
 
     def tag_blocks(self, blocks: Sequence[Block]) -> list[TaggedBlock]:
@@ -165,7 +165,10 @@ class Tagger:
         batches reads (JSON lines, see ``output.write_batches``)."""
         work = batches(pages, self.batch_blocks)
         labels = self.model.labels
-        if self.jobs == 1:
+        if self.jobs > 1:  # one batch (one page, as tag_text gives) is not worth starting a worker for
+            ahead = list(itertools.islice(work, 2))
+            work = itertools.chain(ahead, work)
+        if self.jobs == 1 or len(ahead) < 2:
             for batch in work:
                 yield TaggedBatch.from_proba(batch, labels, self.model.predict_proba(batch))
         else:

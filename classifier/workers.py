@@ -28,7 +28,6 @@ import struct
 import sys
 import threading
 import time
-import warnings
 
 try:
     import fcntl
@@ -36,7 +35,7 @@ except ImportError:  # Windows
     fcntl = None
 
 from .blocks import as_int
-from .errors import SettingError, WorkerError, setting
+from .errors import SettingError, WorkerError, setting, warn
 
 ALL_CORES = -1
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -69,11 +68,10 @@ def resolve_jobs(jobs: int) -> int:
     if isinstance(jobs, bool) or not isinstance(jobs, int) or (jobs < 1 and jobs != ALL_CORES):
         raise SettingError("jobs", jobs, "give a number of processes from 1, or -1 for one per core")
     if jobs > cores:
-        warnings.warn(f"{setting('jobs', jobs)}: only {cores} core(s) available; using {cores} process(es)", stacklevel=2)
+        warn(f"{setting('jobs', jobs)}: only {cores} core(s) available; using {cores} process(es)")
     processes = cores if jobs == ALL_CORES else min(jobs, cores)
     if processes > 1 and not can_fork():
-        warnings.warn(f"{setting('jobs', jobs)}: worker processes need fork, which this OS lacks; using 1 process",
-                      stacklevel=2)
+        warn(f"{setting('jobs', jobs)}: worker processes need fork, which this OS lacks; using 1 process")
         return 1
     return processes
 

@@ -375,11 +375,35 @@ def test_an_empty_file_name_is_refused_not_read_as_the_current_folder(tmp_path, 
 def test_a_page_string_with_no_text_is_said_to_hold_none(small_model):
     # as a file of it is: a warning, not silence
     tagger = classifier.Tagger(small_model)
-    with pytest.warns(UserWarning, match=r"^<text>: holds no text to tag$"):
+    with pytest.warns(UserWarning, match=r"^<text> \(page 'page'\): holds no text to tag$"):
         assert tagger.tag_text("  \n\n ") == []
-    with pytest.warns(UserWarning, match=r"^<text>: holds no text to tag once its markup is dropped \(a page built by "
-                                         r"JavaScript\?\)$"):
-        assert tagger.tag_text("<html><body><div id=root></div><script>start()</script></body></html>") == []
+    with pytest.warns(UserWarning, match=r"^<text> \(page 'story-2'\): holds no text to tag once its markup is "
+                                         r"dropped \(a page built by JavaScript\?\)$"):
+        assert tagger.tag_text("<html><body><div id=root></div><script>start()</script></body></html>", "story-2") == []
+
+
+def test_warnings_point_at_the_callers_file_however_deep_they_are_said(small_model, small_model_path, monkeypatch,
+                                                                      tmp_path):
+    """Through the module-level tag_text, a reader's generator or a chunked page, a warning
+    names the caller's own file, not blocktag's (where Python's filters would also show one
+    warning for many pages)."""
+    import warnings
+
+    from classifier import blocks as blocks_module
+
+    monkeypatch.setattr(blocks_module, "MAX_PAGE_BLOCKS", 4)
+    monkeypatch.setattr(classifier.tagging, "MAX_PAGE_BLOCKS", 4)
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" ")
+    calls = {"tag_text": lambda: classifier.tag_text("  \n\n ", model=str(small_model_path)),
+             "Tagger.tag_text": lambda: classifier.Tagger(small_model).tag_text("  \n\n "),
+             "iter_pages": lambda: list(classifier.iter_pages([str(empty)])),
+             "a huge page": lambda: classifier.tag_blocks([Block("p", i, "x") for i in range(5)], model=small_model)}
+    for name, call in calls.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert [w.filename for w in caught] == [__file__], name
 
 
 def test_train_refuses_settings_of_the_wrong_kind_before_the_fit(corpus_blocks):
@@ -418,3 +442,49 @@ def test_a_callback_that_is_no_function_is_refused_at_the_call():
     told = []
     assert evaluate(None, blocks, on_progress=told.append)["macro_f1"] > 0 and sum(told) == len(blocks)
     assert sum(len(page) for page in iter_pages([SEED_PAGE], on_error=told.append)) > 0
+
+
+def test_one_page_is_tagged_in_this_process_whatever_jobs_says(small_model, monkeypatch):
+    """A pipeline tagging page after page with Tagger(jobs=2) would fork a worker per page for
+    nothing: one batch is scored here, and workers start only for two or more."""
+    started = []
+
+    class Workers:
+        def __init__(self, *args):
+            started.append(args)
+            raise RuntimeError("a worker was started")
+
+    monkeypatch.setattr(classifier.tagging, "PipedWorkers", Workers)
+    tagger = classifier.Tagger(small_model, batch_blocks=2)
+    tagger.jobs = 2  # (as on a machine of 2 cores or more)
+    one = tagger.tag_text("Harbour reopens\n\nBy Ana Ruiz\n\nThe harbour reopened on Monday.")
+    assert [t.block.text for t in one] == ["Harbour reopens", "By Ana Ruiz", "The harbour reopened on Monday."]
+    assert started == []
+    with pytest.raises(RuntimeError, match="a worker was started"):
+        list(tagger.tag_pages([classifier.page_blocks("A\n\nB", "p1"), classifier.page_blocks("C\n\nD", "p2")]))
+
+
+def test_tagger_settings_are_keyword_only(small_model):
+    with pytest.raises(TypeError):
+        classifier.Tagger(small_model, 2)  # (it once set batch_blocks, read as jobs)
+
+
+def test_a_bundles_block_methods_refuse_what_is_not_blocks(small_model):
+    model = small_model
+    methods = [model.predict, model.predict_proba, model.models_proba, model.remembered, model.plain_rows]
+    for method in methods:
+        with pytest.raises(classifier.DataFormatError, match=r"^blocks: block 0: expected a Block, got 'some text'$"):
+            method(["some text"])
+        with pytest.raises(classifier.DataFormatError, match=r"^blocks: expected Block records, got None; "):
+            method(None)
+    with pytest.raises(classifier.DataFormatError, match=r"^blocks: block 1: expected a Block, got 3$"):
+        model.evidence([Block("p", 0, "Text"), 3], [0, 0], 3)
+    assert model.predict((b for b in [Block("p", 0, "By Ana Ruiz")])) in ([label] for label in model.labels)
+
+
+def test_a_callback_or_name_of_the_wrong_kind_is_refused_before_any_fit(corpus_blocks):
+    with pytest.raises(SettingError, match=r"^on_fold='x': give a function, called with each fold's number as it "
+                                           r"ends, or None$"):
+        cross_validate(corpus_blocks[:50], on_fold="x")
+    with pytest.raises(SettingError, match=r"^source=2\.0: give the data's name for messages, a string$"):
+        classifier.train(corpus_blocks[:50], 2.0)  # (meant as C)

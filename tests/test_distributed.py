@@ -228,13 +228,14 @@ def test_pages_of_one_name_from_two_inputs_are_named_apart_on_the_cluster_as_loc
 
     inputs = [write_jsonl(tmp_path / "a.jsonl", [page("w", "One"), page("x", "Two")]),
               write_jsonl(tmp_path / "b.jsonl", [page("x", "Three")]),  # after a's "x": named x#2
-              write_jsonl(tmp_path / "c.jsonl", [page("x", "Four"), page("z", "Five")])]  # after "x#2": stays x
+              write_jsonl(tmp_path / "c.jsonl", [page("x", "Four"), page("z", "Five")]),  # x#3: x and x#2 are taken
+              write_jsonl(tmp_path / "d.jsonl", [page("w", "Six"), page("x#2", "Seven")])]  # in a later partition
     shards = tag_files_on_dask(inputs, tmp_path / f"out{per_partition}", client=client, model=small_model,
                                files_per_partition=per_partition)
     remote = [json.loads(line) for shard in shards for line in shard.read_text(encoding="utf-8").splitlines()]
     local = [t.to_record() for t in Tagger(small_model).tag_files(inputs)]
     assert first_difference(remote, local) is None
-    assert [r["page"] for r in remote if r["index"] == 0] == ["w", "x", "x#2", "x", "z"]
+    assert [r["page"] for r in remote if r["index"] == 0] == ["w", "x", "x#2", "x#3", "z", "w#2", "x#4"]
 
 
 class _FailingClient:

@@ -262,7 +262,7 @@ def test_tag_text_loads_a_model_file_once_while_it_is_unchanged(monkeypatch, sma
     loads = []
     real = bundle.load_model
     monkeypatch.setattr(bundle, "load_model", lambda path=None: loads.append(path) or real(path))
-    monkeypatch.setattr(classifier, "_LOADED", None)
+    monkeypatch.setattr(classifier, "_LOADED", {})
     first = classifier.tag_text("Headline\n\nBy Ann Lee")
     second = classifier.tag_text("Another page\n\nSubscribe now")
     assert loads == [classifier.shipped_model_path()]
@@ -276,6 +276,32 @@ def test_tag_text_loads_a_model_file_once_while_it_is_unchanged(monkeypatch, sma
     os.utime(given, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # retrained in place
     classifier.tag_text("Headline", model=given)
     assert loads[1:] == [small_model_path.resolve()] * 2
+
+    for model in [None, given] * 3:  # a site's model beside the shipped one: neither is reloaded
+        classifier.tag_text("Headline", model=model)
+    assert loads[1:] == [small_model_path.resolve()] * 2
+
+
+def test_tag_text_keeps_the_last_few_model_files_loaded(monkeypatch, small_model_path, tmp_path):
+    import shutil
+
+    import classifier
+    from classifier import bundle
+
+    loads = []
+    real = bundle.load_model
+    monkeypatch.setattr(bundle, "load_model", lambda path=None: loads.append(path.name) or real(path))
+    monkeypatch.setattr(classifier, "_LOADED", {})
+    names = [f"m{i}.npz" for i in range(classifier.MODELS_KEPT + 1)]
+    for name in names:
+        shutil.copy(small_model_path, tmp_path / name)
+    for name in names[1:] + names[1:]:  # as many as are kept: each loaded once
+        classifier.tag_text("Headline", model=str(tmp_path / name))
+    assert loads == names[1:]
+    classifier.tag_text("Headline", model=str(tmp_path / names[0]))  # one more: the least recently used goes
+    classifier.tag_text("Headline", model=str(tmp_path / names[-1]))
+    classifier.tag_text("Headline", model=str(tmp_path / names[1]))
+    assert loads == names[1:] + [names[0], names[1]]
 
 
 def test_model_file_members_are_deflated_only_where_it_pays(tmp_path):

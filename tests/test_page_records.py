@@ -450,7 +450,13 @@ def test_pages_named_alike_in_two_inputs_are_named_apart_not_merged_in_any_outpu
     pages = list(iter_pages([first, second, second]))
     assert [(b.page, b.index, b.text) for page in pages for b in page] == [
         ("x", 0, "Hello one."), ("x", 1, "Para two."), ("x#2", 0, "Hello three."), ("x#2", 1, "Para four."),
-        ("x", 0, "Hello three."), ("x", 1, "Para four.")]  # (not after another "x": its own name)
+        ("x#3", 0, "Hello three."), ("x#3", 1, "Para four.")]  # (not only after another "x")
+    # a name made apart that another input gives its own page, before or after it
+    third = tmp_path / "r3.jsonl"
+    third.write_text(json.dumps({"page": "x#2", "text": "Hello five."}) + "\n"
+                     + json.dumps({"page": "y", "text": "Hello six."}) + "\n", encoding="utf-8")
+    names = [page[0].page for page in iter_pages([first, third, second, third])]
+    assert names == ["x", "x#2", "y", "x#3", "x#4", "y#2"]
     long_page = tmp_path / "long.txt"  # a page too long to tag whole comes in chunks of one name
     long_page.write_text("\n\n".join(f"Block {i}." for i in range(MAX_PAGE_BLOCKS + 5)), encoding="utf-8")
     (tmp_path / "long.jsonl").write_text(json.dumps({"page": "long", "text": "Another page."}) + "\n", encoding="utf-8")

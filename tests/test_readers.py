@@ -505,6 +505,23 @@ def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
     assert html_to_text('<meta charset="iso-8859-1"><p>Café — naïve</p>'.encode("cp1252")) == "Café — naïve"
 
 
+def test_a_utf8_page_string_read_as_latin1_is_read_again_as_utf8():
+    """requests' .text of a page whose server names no charset is its bytes read as
+    ISO-8859-1; a page that declares UTF-8 is read again, and any other string is as given."""
+    from classifier.readers.pages import string_pages
+
+    def texts(page: str) -> list[str]:
+        return [block.text for blocks in string_pages(page) for block in blocks]
+
+    page = '<html><head><meta charset="utf-8"></head><body><p>Café Ørla reopens — 東京</p></body></html>'
+    assert texts(page.encode("utf-8").decode("latin-1")) == ["Café Ørla reopens — 東京"]
+    assert texts(page) == ["Café Ørla reopens — 東京"]
+    as_given = ['<html><head><meta charset="utf-8"></head><body><p>Caf\xc3\xa9 \xa9 2026</p></body></html>',  # no é left
+                '<html><head><meta charset="iso-8859-1"></head><body><p>Caf\xc3\xa9</p></body></html>',  # not UTF-8
+                '<html><body><p>Caf\xc3\xa9</p></body></html>']  # declares nothing
+    assert [texts(page) for page in as_given] == [["Caf\xc3\xa9 \xa9 2026"], ["Caf\xc3\xa9"], ["Caf\xc3\xa9"]]
+
+
 @pytest.mark.parametrize("charset, text", [
     ("shift_jis", "東京都は火曜日、新しい予算案を承認しました。"), ("windows-1251", "Городской совет утвердил бюджет."),
     ("euc-kr", "서울시는 화요일 새 예산안을 승인했다."), ("gb2312", "市议会周二批准了新的预算。"),
@@ -658,7 +675,14 @@ def test_a_folder_of_mixed_pages(tmp_path):
     (tmp_path / "b.html").write_text("<p>Web page</p>", encoding="utf-8")
     (tmp_path / "c.html.gz").write_bytes(gzip.compress(b"<h2>Zipped</h2><p>page</p>"))
     (tmp_path / "notes.css").write_text("p { color: red }", encoding="utf-8")  # not a page, and nothing to say of it
-    assert _texts(iter_pages([tmp_path])) == [
+    # hidden files, as a shell's * leaves them: macOS's AppleDouble copy, an editor's lock, a dotfile
+    (tmp_path / "._b.html").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    (tmp_path / ".#a.txt").symlink_to("user@host.local.12345:1700000000")
+    (tmp_path / ".notes.txt").write_text("Notes to self", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pages = _texts(iter_pages([tmp_path]))
+    assert pages == [
         [("a", "Plain page"), ("a", "Second block")],
         [("b", "Web page")],
         [("c", "Zipped"), ("c", "page")],

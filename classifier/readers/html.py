@@ -17,14 +17,13 @@ import os
 import re
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
-from ..blocks import normalise_newlines, short_repr, without_cjk_line_breaks
-from ..errors import InputError
+from ..blocks import DIRECTION_MARKS, normalise_newlines, short_repr, without_cjk_line_breaks
+from ..errors import InputError, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, encoding_advice, gunzip, in_another_script,
                      looks_binary, nul_every_other_byte, ordered_encoding, text_encoding)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
@@ -73,7 +72,7 @@ _CLOSES = re.compile(r"[.,;:!?)\]}»”’]")  # punctuation a date or time runs
 _OPENERS = "([{«“‘"
 # Characters that show nothing: a soft hyphen, zero-width spaces and joiners' kin, a word
 # joiner, a byte-order mark, and the marks that set text's direction (Arabic, Hebrew pages).
-_INVISIBLE = re.compile("[\u00ad\u061c\u200b\u200e\u200f\u2060\u202a-\u202e\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile(f"[\u00ad\u200b\u2060\ufeff{DIRECTION_MARKS}]")
 _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -176,14 +175,14 @@ def _page_text(html: bytes | str, url: str | None, source: str,
     builder.element(root, depth=0)
     text = "\n\n".join(builder.finish())
     if scripted and len(text) < scripted[1]:
-        warnings.warn(f"{source}: shows less text than its {scripted[0]} holds: its article is probably written in "
-                      "by JavaScript, which blocktag does not run; save the page as a browser shows it (e.g. with a "
-                      "headless browser's page.content())", stacklevel=3)
+        warn(f"{source}: shows less text than its {scripted[0]} holds: its article is probably written in "
+             "by JavaScript, which blocktag does not run; save the page as a browser shows it (e.g. with a "
+             "headless browser's page.content())")
     elif hidden >= MIN_HIDDEN_CHARS and hidden > HIDDEN_TIMES_SHOWN * len(text):
-        warnings.warn(f"{source}: hides most of its paragraphs' text ({hidden:,} characters in hidden elements or "
-                      f"<template>s, {len(text):,} shown): blocktag reads what a browser shows before scripts run; if "
-                      "the article is among it, save the page as a browser shows it (e.g. with a headless browser's "
-                      "page.content())", stacklevel=3)
+        warn(f"{source}: hides most of its paragraphs' text ({hidden:,} characters in hidden elements or "
+             f"<template>s, {len(text):,} shown): blocktag reads what a browser shows before scripts run; if "
+             "the article is among it, save the page as a browser shows it (e.g. with a headless browser's "
+             "page.content())")
     return text, stated
 
 
@@ -542,6 +541,26 @@ CASE_SAMPLE_CHARS = 256 * 1024  # enough letters to tell, on a page of any size
 def _mostly_lower_case(text: str) -> bool:
     cased = [c for c in text[:CASE_SAMPLE_CHARS] if c > "\x7f" and c.isalpha() and c.lower() != c.upper()]
     return len(cased) < MIN_CASED_LETTERS or sum(map(str.isupper, cased)) <= len(cased) / 2
+
+
+def undo_latin1_misreading(text: str) -> str:
+    """``text`` as its page's bytes say, when it is a UTF-8 page read as ISO-8859-1: what
+    ``requests.get(url).text`` gives for a server that names no charset ("CafÃ©" for "Café").
+    Only a page that declares UTF-8, whose every character fits a byte, and whose bytes then
+    read as UTF-8 is read again; any other text is as given."""
+    if text.isascii():
+        return text
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text  # a character past U+00FF: not a byte-for-byte reading
+    declared = declared_charset(data)
+    try:
+        if declared is None or codecs.lookup(declared).name != "utf-8":
+            return text
+        return data.decode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return text
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -14,7 +14,6 @@ import json
 import re
 import sys
 import tempfile
-import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -22,7 +21,7 @@ from typing import Callable, Iterable, Iterator
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
-from ..errors import BlocktagError, InputError, check_callback
+from ..errors import BlocktagError, InputError, check_callback, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
                      read_text, text_encoding, binary_error, looks_binary)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
@@ -296,7 +295,7 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
         url = record.url
         refusal = record_refusal(record.content, record.is_html)
         if refusal:  # one record of a crawl holding a PDF or a feed is said and skipped, not tagged
-            warnings.warn(f"{record.where}: {refusal} (skipped)", stacklevel=2)
+            warn(f"{record.where}: {refusal} (skipped)")
             continue
         if record.is_html:
             (text, url), mode = _html_page(record.content, source=record.where, url=url), READER_SPLIT
@@ -311,7 +310,7 @@ def _record_pages(records: Callable[[], Iterator[tuple[str, object]]], stem: str
             hint = " once its markup is dropped" if record.is_html and record.content else ""
             if record.fields:
                 hint = f" (no 'text', 'html', 'markdown' or 'content' field; it has {', '.join(record.fields[:8])})"
-            warnings.warn(f"{record.where}: holds no text to tag{hint} (skipped)", stacklevel=2)
+            warn(f"{record.where}: holds no text to tag{hint} (skipped)")
 
 
 def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
@@ -365,7 +364,9 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
     """A page given as a string, read as a page file is: HTML (``requests.get(url).text``)
     through the HTML reader, a scraper's envelope (front matter, a reader service's header)
     left out with its URL kept, JSON as the pages it holds, and text split by ``split``. The
-    string is already text: no charset is read from it, and no byte is binary. Bytes
+    string is already text: no charset is read from it, and no byte is binary, except that an
+    HTML page declaring UTF-8 but read as ISO-8859-1 (``.text`` of a response that named no
+    charset) is read again as UTF-8. Bytes
     (``response.content``) are read as a file's bytes are: gzip, byte-order marks and an HTML
     page's meta charset, else ``encoding``."""
     check_split(split)
@@ -386,6 +387,10 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
         if response.status is not None and not 200 <= response.status < 300:
             raise InputError(f"{STRING_SOURCE}: is a saved HTTP {response.status} response, not a page")
         text = response.body.decode("utf-8")
+    if looks_like_html(text[:SNIFF_READ_BYTES].encode("utf-8")):
+        from .html import undo_latin1_misreading
+
+        text = undo_latin1_misreading(text)
     return _content_pages(text[:SNIFF_READ_BYTES].encode("utf-8"), text, lambda: text, STRING_SOURCE, page, split)
 
 
@@ -421,14 +426,14 @@ def text_pages(text: str, page: str, split: str = DEFAULT_SPLIT, url: str | None
         return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(iter_segments(text)))
     markup = other_markup(text)
     if markup:
-        warnings.warn(f"{source or page}: looks like {markup}, which blocktag does not read: its links and "
-                      "directives are read as words; convert it to markdown (e.g. pandoc -t gfm) or give the "
-                      "page's HTML", stacklevel=2)
+        warn(f"{source or page}: looks like {markup}, which blocktag does not read: its links and "
+             "directives are read as words; convert it to markdown (e.g. pandoc -t gfm) or give the "
+             "page's HTML")
     texts = split_page(text, split)
     if split == "auto" and len(texts) > 1 and is_flattened(text.strip()):
-        warnings.warn(f"{source or page}: is one line of {len(text.strip()):,} characters, so it was split at its "
-                      "sentences; its scraper joined the page's text with spaces: its HTML, or text with line "
-                      "breaks, tags better", stacklevel=2)
+        warn(f"{source or page}: is one line of {len(text.strip()):,} characters, so it was split at its "
+             "sentences; its scraper joined the page's text with spaces: its HTML, or text with line "
+             "breaks, tags better")
     if len(texts) <= blocks_module.MAX_PAGE_BLOCKS:  # one page, as capped_pages would give it
         return iter([[Block(page, i, block, url=url) for i, block in enumerate(texts)]] if texts else [])
     return capped_pages(Block(page, i, block, url=url) for i, block in enumerate(texts))
@@ -568,38 +573,64 @@ def iter_pages(
 
 def _pages_of_inputs(inputs: list[str | Path], encoding: str, on_error: Callable[[BlocktagError], None] | None,
                      split: str) -> Iterator[list[Block]]:
+    sources = expand_arguments(inputs)
     last = [None]  # the name of the last page given
-    for source in expand_arguments(inputs):
+    # One input cannot name two pages alike (a file of records refuses it); several can.
+    taken: set[int] | None = set() if len(sources) > 1 else None
+    for source in sources:
         try:
             if isinstance(source, BlocktagError):
                 raise source
             empty = True
-            for page in named_apart(read_pages(source.path, encoding, source.page, split), last):
+            for page in named_apart(read_pages(source.path, encoding, source.page, split), last, taken):
                 empty = False
                 yield page
             if empty:  # said, not silently left out of the output
-                warnings.warn(nothing_to_tag(source.path), stacklevel=2)
+                warn(nothing_to_tag(source.path))
         except BlocktagError as exc:
             if on_error is None:
                 raise
             on_error(exc)
 
 
-def named_apart(pages: Iterable[list[Block]], last: list) -> Iterator[list[Block]]:
-    """One input's pages, a page named as the page before it (``last[0]``, the last page
-    name given, from another input: two files of page records naming a page alike) named
-    apart, ``x#2``, or every output would merge them; ``last[0]`` is kept up to date. (A long
-    page's chunks, from one input, keep their one name.)"""
+def named_apart(pages: Iterable[list[Block]], last: list, taken: set[int] | None = None,
+                on_named: Callable[[str, str, int], None] | None = None) -> Iterator[list[Block]]:
+    """One input's pages, each named apart from the pages given before it (``x#2``, ``x#3``),
+    or every output would merge them: two files of records may name a page alike, and a
+    name made apart may be another's own. ``taken`` holds the hashes of the names given so far
+    (8 bytes a page, kept only when there are several inputs); without it only a first page
+    named as ``last[0]``, the last page name given, is named apart. ``last[0]`` is kept up to
+    date; ``on_named`` is told each page's name as read, as given, and its number of blocks.
+    (A long page's chunks, one after another from one input, keep their one name.)"""
     renamed: dict[str, str] = {}
-    first = True
+    previous = None  # this input's last page name: a page named so is the next chunk of it
     for page in pages:
         name = page[0].page if page else None
-        if name is not None and (name in renamed or (first and name == last[0])):
-            new = renamed.setdefault(name, next_name(name))
+        if name is not None and name != previous:
+            if name in renamed:
+                new = renamed[name]
+            elif (hash(name) in taken) if taken is not None else (previous is None and name == last[0]):
+                new = renamed[name] = _free_name(name, taken)
+            else:
+                new = name
+            if taken is not None:
+                taken.add(hash(new))
+        elif name is not None:
+            new = renamed.get(name, name)
+        if name is not None and new != name:
             page = [replace(block, page=new) for block in page]
-        first = False
+        if on_named is not None and name is not None:
+            on_named(name, new, len(page))
+        previous = name if name is not None else previous
         last[0] = page[0].page if page else last[0]
         yield page
+
+
+def _free_name(name: str, taken: set[int] | None) -> str:
+    new = next_name(name)
+    while taken is not None and hash(new) in taken:
+        new = next_name(new)
+    return new
 
 
 def next_name(name: str) -> str:
@@ -619,11 +650,12 @@ def nothing_to_tag(path: str | Path) -> str:
     return f"{path}: holds no text to tag{hint}; nothing is written for it"
 
 
-def nothing_in_string(text: str | bytes) -> str:
-    """What is said of a page given as a string (or bytes) that held no text."""
+def nothing_in_string(text: str | bytes, page: str) -> str:
+    """What is said of a page given as a string (or bytes) that held no text, naming it:
+    of many pages tagged in a loop, which one."""
     data = text.encode("utf-8", "replace") if isinstance(text, str) else bytes(text)
     hint = _markup_hint(data) if looks_like_html(data[:SNIFF_READ_BYTES]) else ""
-    return f"{STRING_SOURCE}: holds no text to tag{hint}"
+    return f"{STRING_SOURCE} (page {page!r}): holds no text to tag{hint}"
 
 
 def _markup_hint(data: bytes | None) -> str:

@@ -13,7 +13,6 @@ import gzip
 import logging
 import os
 import re
-import warnings
 import zlib
 from pathlib import Path
 from typing import Iterator, NamedTuple
@@ -21,7 +20,7 @@ from typing import Iterator, NamedTuple
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from ..errors import InputError
+from ..errors import InputError, warn
 from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, brotli_needed, looks_like_html, not_a_page, unbrotli
 from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
@@ -117,8 +116,8 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
                 payload = _body(record, MAX_RECORD_BYTES + 1)
                 # One unreadable page does not stop a crawl of thousands; each skip is said.
                 if len(payload) > MAX_RECORD_BYTES:
-                    warnings.warn(f"{path}: record {url}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
-                                  "not a web page (skipped)", stacklevel=2)
+                    warn(f"{path}: record {url}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
+                         "not a web page (skipped)")
                     continue
                 try:
                     if lines and b"\x00" in payload:  # a conversion of a binary file, not of a page
@@ -133,12 +132,12 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
                             else html_to_text(_decode(record, payload, f"{path}: record {url}"), url=url,
                                               source=f"{path}: record {url}"))
                 except InputError as exc:
-                    warnings.warn(f"{exc} (skipped)", stacklevel=2)
+                    warn(f"{exc} (skipped)")
                     continue
                 if not text.strip():
                     if not lines:
-                        warnings.warn(f"{path}: record {url}: holds no text to tag once its markup is dropped"
-                                      f"{empty_page_hint(payload)} (skipped)", stacklevel=2)
+                        warn(f"{path}: record {url}: holds no text to tag once its markup is dropped"
+                             f"{empty_page_hint(payload)} (skipped)")
                     continue  # (a WET record of an empty page is common and says nothing)
                 if record.rec_headers.get_header("WARC-Truncated"):
                     truncated += 1
@@ -149,14 +148,14 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
                 yield WarcPage(number, url, text, lines)
         if not_pages:
             # Crawls hold many redirects and error pages; said once, not a line each.
-            warnings.warn(f"{path}: {not_pages} HTML response(s) with an HTTP status other than 2xx "
-                          "(redirects, errors) are no pages (skipped)", stacklevel=2)
+            warn(f"{path}: {not_pages} HTML response(s) with an HTTP status other than 2xx "
+                 "(redirects, errors) are no pages (skipped)")
         if truncated:
-            warnings.warn(f"{path}: {truncated} record(s) the crawler cut short (WARC-Truncated: over its size or "
-                          f"time limit; the first: {truncated_url}) are tagged as far as they go", stacklevel=2)
+            warn(f"{path}: {truncated} record(s) the crawler cut short (WARC-Truncated: over its size or "
+                 f"time limit; the first: {truncated_url}) are tagged as far as they go")
         if partial:
-            warnings.warn(f"{path}: {partial} response(s) hold part of a page only (206 Partial Content; the first: "
-                          f"{partial_url}) and are tagged as far as they go", stacklevel=2)
+            warn(f"{path}: {partial} response(s) hold part of a page only (206 Partial Content; the first: "
+                 f"{partial_url}) and are tagged as far as they go")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
@@ -244,8 +243,8 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
             if _cut_short(body_stream) or body_stream.starts_record_after(end):
                 raise EOFError
             if records.err_count:
-                warnings.warn(f"{path}: {records.err_count} record(s) not followed by the blank line that ends a "
-                              "record (a Content-Length a few bytes off?); read as warcio reads them", stacklevel=2)
+                warn(f"{path}: {records.err_count} record(s) not followed by the blank line that ends a "
+                     "record (a Content-Length a few bytes off?); read as warcio reads them")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except EOFError:
