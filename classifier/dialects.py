@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 
-from .blocks import short_repr
+from .blocks import DIRECTION_MARKS, short_repr
 from .errors import DataFormatError
 
 # Link text and targets longer than these are not markdown links but text that happens to
@@ -52,6 +52,7 @@ _UNPROTECT = {_PRIVATE_BASE + i: c for i, c in enumerate(_ESCAPABLE)}
 # become a plain space; runs of spaces within a line become one.
 _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200d\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\t\f\v]")
 _SOFT_HYPHEN = "\u00ad"  # an invisible hyphenation point inside a word: removed, not a space
+_DIRECTION_MARKS = re.compile(f"[{DIRECTION_MARKS}]")  # removed: they sit at a word's edge
 _SPACE_RUN = re.compile(" {2,}")
 
 # A target holds no brackets or spaces (they are %-escaped in real URLs), which stops every
@@ -115,7 +116,7 @@ _TABLE_RULE = re.compile(r"\|?[ ]*:?-{2,}:?[ ]*(?:\|[ ]*:?-{2,}:?[ ]*)*\|?[ ]*")
 # that this agrees with the full path). Markup characters anywhere, two spaces, a space,
 # marker or list number first, a space last.
 _MARKUP_CHARS = "\n\r\\*_#><[`&\u00a0\u00ad\u1680\u2028\u2029\u202f\u205f\u2060\u3000\ufeff\t\f\v"
-_MARKUP_RANGES = ((0x2000, 0x200D), (0xE000, 0xF8FF))
+_MARKUP_RANGES = ((0x061C, 0x061C), (0x2000, 0x200F), (0x202A, 0x202E), (0x2066, 0x2069), (0xE000, 0xF8FF))
 _FIRST_MARKERS = "+•‣◦▪=|:-"
 _MARKUP_CHAR = re.compile(
     "[" + re.escape(_MARKUP_CHARS) + "".join(f"{chr(low)}-{chr(high)}" for low, high in _MARKUP_RANGES) + "]"
@@ -252,7 +253,7 @@ def _normalise_characters(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "--" in text:
         text = _EN_DASH.sub("–", _EM_DASH.sub("—", text))
-    text = _PRIVATE_USE.sub("", text).replace(_SOFT_HYPHEN, "")
+    text = _DIRECTION_MARKS.sub("", _PRIVATE_USE.sub("", text).replace(_SOFT_HYPHEN, ""))
     if "&" in text:
         text = html.unescape(text)
     return _ODD_SPACES.sub(" ", text)

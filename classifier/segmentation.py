@@ -22,7 +22,7 @@ import bisect
 import itertools
 import re
 
-from .blocks import is_cjk, normalise_newlines, segment
+from .blocks import DIRECTION_MARKS, is_cjk, normalise_newlines, segment
 from .errors import InputError
 
 SPLIT_MODES = ("auto", "blank", "line")
@@ -59,11 +59,21 @@ MID_SENTENCE_SHARE = 0.5
 # the lines that go on in a block hold a sentence's end and another's start, the blocks are
 # runs of paragraphs that a stray blank line cut, not paragraphs written a sentence a line.
 MULTI_SENTENCE_LINE_SHARE = 0.25
+# Letters of the scripts that have capitals (Latin, Greek, Cyrillic), of those that have none
+# and space their words (Hebrew, Arabic, Korean), and Chinese and Japanese, which write no spaces.
+_LOWER = "a-zß-öø-ÿα-ωа-яё"
+_UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ"
+_UNCASED = "\u0590-\u05ff\u0600-\u06ff\uac00-\ud7a3"
+_HAN_KANA = "\u3040-\u30ff\u3400-\u9fff"
 # A sentence's end inside a line, before the next one's capital: after two lower-case
-# letters ("Mr. Lee" and "U.S. Army" are no end; "the board. It" is).
+# letters ("Mr. Lee" and "U.S. Army" are no end; "the board. It" is); in a script without
+# capitals, between two of its words; in Chinese and Japanese, at a full stop before more.
 # (one or two spaces after the stop, as typists write, or a no-break space, as HTML's &nbsp; gives)
-_SENTENCE_INSIDE = re.compile(r"[a-zß-öø-ÿ]{2}[.!?…][\"'’”)]*[ \u00a0]{1,2}[\"'‘“(]?[A-ZÀ-ÖØ-Þ]")
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
+_SENTENCE_INSIDE = re.compile(
+    rf"[{_LOWER}]{{2}}[.!?…][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«¿¡(]?[{_UPPER}]"
+    rf"|[{_UNCASED}]{{2}}[.!?…؟][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«(]?[{_UNCASED}]"
+    rf"|[。！？][」』）”]*[{_HAN_KANA}]")
+_SENTENCE_END = re.compile(r"[.!?…؟。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.
 MIN_LINE_PAGE_PROSE = 3
@@ -163,9 +173,18 @@ def check_split(mode: str) -> None:
         raise InputError(f"unknown split mode {mode!r}; use one of {', '.join(SPLIT_MODES)}")
 
 
+# A line that shows nothing but holds a zero-width space, a joiner, a soft hyphen or a
+# direction mark (and maybe spaces): a blank line, as a browser shows it.
+_INVISIBLE = f"\u00ad\u200b-\u200d\u2060\ufeff{DIRECTION_MARKS}"
+_SHOWS_NOTHING = re.compile(rf"^(?=[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*?[{_INVISIBLE}])"
+                            rf"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000{_INVISIBLE}]+$", re.MULTILINE)
+
+
 def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     """The blocks of one page's text, split by ``mode`` (``auto``, ``blank`` or ``line``)."""
     check_split(mode)
+    if not text.isascii() and _SHOWS_NOTHING.search(text):  # a blank line, not a block of its own
+        text = _SHOWS_NOTHING.sub("", text)
     if mode == "blank":
         return segment(text)
     if mode == "line":
@@ -218,19 +237,21 @@ MIN_MENU_WORDS = 6
 # How far into the line its menu and its sentences are looked for.
 MENU_REACH = 4000
 SENTENCE_REACH = 8000
-_MENU_RUN = re.compile(r"(?:(?:[A-Z][\w&'’.-]*|[|·•/»›]) ){%d}" % MIN_MENU_WORDS)
+_MENU_RUN = re.compile(rf"(?:(?:[{_UPPER}][\w&'’.-]*|[|·•/»›]|[{_HAN_KANA}]{{1,4}}) ){{{MIN_MENU_WORDS}}}")
 # A sentence ends at ".", "?" or "!" (and any closing quote or bracket, which stays with it)
-# before a space and a capital, digit or opening quote; not after an initial or a date's day
-# ("Ann E. Lee", "am 3. Oktober"), nor after a title or other abbreviation.
+# before a space and a capital, digit or opening quote (or a letter of a script without
+# capitals); not after an initial or a date's day ("Ann E. Lee", "am 3. Oktober"), nor after
+# a title or other abbreviation. Chinese and Japanese full stops end one before anything.
 _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof",
                   "Rev", "Jr", "Sr", "Sra", "Srta", "Dra", "Inc", "Co", "Corp", "Ltd", "No", "Nr", "vs", "Jan", "Feb",
                   "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "Mt", "Ft", "Ave", "approx", "aprox",
                   "ca", "etc", "Abs", "Mio", "Mrd", "Ing", "Dipl", "bzw", "usw", "vgl", "Hr", "Fr", "Mme", "Mlle")
 _MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Jänner|"
            "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
-_SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?<=[.!?…])(?<!\b[A-Z]\.)" % _MONTHS
+_SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?:(?<=[.!?…؟])(?<!\b[A-Z]\.)" % _MONTHS
                              + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
-                             + r"([\"'’”)\]]*)\s+(?=[\"'‘“(\[]?[A-Z0-9])")
+                             + rf"([\"'’”)\]»]*)\s+(?=[\"'‘“„«¿¡(\[]?[{_UPPER}{_UNCASED}{_HAN_KANA}0-9])"
+                             + r"|(?<=[。！？])([」』）”]*)\s*(?=\S))")
 
 
 def is_flattened(text: str) -> bool:
@@ -245,7 +266,7 @@ def sentences(text: str) -> list[str]:
     text = text.strip()
     parts, start = [], 0
     for end in _SENTENCE_BREAK.finditer(text):
-        parts.append(text[start:end.end(1)])
+        parts.append(text[start:end.end(1) if end.group(1) is not None else end.end(2)])
         start = end.end()
     parts.append(text[start:])
     return [part for part in parts if part]
@@ -1004,10 +1025,13 @@ def _table_row(line: str, previous: str, table: str | None) -> str | None:
 def _is_prose(line: str) -> bool:
     text = line.strip()
     # Three spaces within a line are a column layout (inscriptis lays out a table's cells
-    # so), not prose: a wrapper breaks at spaces and HTML collapses them.
-    return (len(text) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
+    # so), not prose: a wrapper breaks at spaces and HTML collapses them. A Chinese,
+    # Japanese or Korean character counts twice, as wide as it is shown and as much as it says.
+    return (len(text) + len(_WIDE.findall(text)) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
             and not _UNDERLINE.match(line) and not _CODE_LINE.search(text))
 
+
+_WIDE = re.compile(f"[{_HAN_KANA}\uac00-\ud7a3\u3000-\u303f\uff01-\uff60]")
 
 # A line of code a scraper kept (a style rule, a statement, a JSON key): it ends in a brace
 # or ";", or starts with a closing bracket or a quoted key.

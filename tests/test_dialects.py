@@ -327,6 +327,50 @@ def test_auto_splits_a_paragraph_a_line_page_that_a_stray_blank_line_cut_in_two(
     assert split_page("\n\n".join(sembr), "auto") == [" ".join(p.split("\n")) for p in sembr]
 
 
+STRAY_BLANK_PAGES = {
+    "russian": ["Городской совет утвердил бюджет на следующий год. Заседание длилось пять часов.",
+                "Жители заполнили зал, многие пришли с плакатами против закрытия библиотеки.",
+                "Мэр Лин сказала, что у города нет выбора. Область сократила помощь в мае.",
+                "Фото: жительница с плакатом на заседании (Иван Петров)",
+                "Автор: Анна Руис",
+                "Несколько депутатов предложили отложить голосование. Другие были против.",
+                "Предложение не прошло с разницей в один голос, и бюджет остался прежним.",
+                "Подпишитесь на нашу рассылку, чтобы не пропустить местные новости."],
+    "chinese": ["市议会周二批准了明年的预算。会议持续了五个小时。",
+                "居民挤满了大厅，许多人举着反对关闭图书馆的标语。",
+                "林市长说，城市别无选择。省政府在五月削减了补助。",
+                "图：一位居民在会上举着标语（王明 摄）",
+                "记者 李安",
+                "几位议员提议推迟投票。另一些议员表示反对。",
+                "该动议以一票之差未获通过，预算维持原样。",
+                "订阅我们的电子报，获取更多本地新闻。"],
+    "korean": ["시의회는 화요일 내년 예산안을 승인했다. 회의는 다섯 시간 동안 이어졌다.",
+               "주민들이 회의장을 가득 메웠고, 많은 이들이 도서관 폐쇄에 반대하는 팻말을 들었다.",
+               "린 시장은 시에 다른 선택이 없었다고 말했다. 도는 5월에 지원금을 줄였다.",
+               "사진: 회의에서 팻말을 든 주민 (김민수 기자)",
+               "글 이안나 기자",
+               "몇몇 의원은 표결을 미루자고 제안했다. 다른 의원들은 반대했다.",
+               "안건은 한 표 차이로 부결됐고, 예산은 원안대로 유지됐다.",
+               "뉴스레터를 구독하고 지역 소식을 받아보세요."],
+    "arabic": ["وافق مجلس المدينة يوم الثلاثاء على ميزانية العام المقبل. استمر الاجتماع خمس ساعات.",
+               "امتلأت القاعة بالسكان، وحمل كثير منهم لافتات ضد إغلاق المكتبة.",
+               "قالت رئيسة البلدية إن المدينة لا تملك خيارا آخر. خفضت المحافظة دعمها في مايو.",
+               "صورة: إحدى السكان تحمل لافتة في الاجتماع (تصوير سامي حداد)",
+               "بقلم آنا رويز",
+               "اقترح عدد من الأعضاء تأجيل التصويت. وعارض آخرون ذلك.",
+               "سقط الاقتراح بفارق صوت واحد، وبقيت الميزانية كما هي.",
+               "اشترك في نشرتنا البريدية لتصلك أخبار المدينة."],
+}
+
+
+@pytest.mark.parametrize("language", STRAY_BLANK_PAGES)
+def test_a_stray_blank_line_in_a_paragraph_a_line_page_is_found_in_any_script(language):
+    # the lines' sentence ends inside them, in scripts with other capitals, none, or no spaces
+    paragraphs = STRAY_BLANK_PAGES[language]
+    page = "\n".join(paragraphs[:4]) + "\n\n" + "\n".join(paragraphs[4:])
+    assert split_page(page, "auto") == paragraphs
+
+
 def test_auto_splits_a_paragraph_a_line_page_whose_lines_end_mid_sentence_before_words_that_would_fit():
     # trafilatura's text of a how-to: a title, a line ending in ":", a line of code end no
     # sentence, as a wrapper's lines do; but a wrapper breaks only before a word that would
@@ -518,6 +562,27 @@ def test_auto_cuts_a_page_flattened_to_one_line_at_its_sentences():
     assert len(brief) >= segmentation.MIN_FLATTENED_CHARS and len(split_page(brief, "auto")) == 16
     paragraph = FLAT_STORY.replace("Home News Sport Business Travel Opinion ", "") * 7
     assert split_page(paragraph, "auto") == [paragraph]  # with no menu, a long paragraph is one block
+
+
+def test_auto_cuts_a_flattened_page_in_cyrillic_chinese_or_with_opening_quotes_at_its_sentences():
+    russian = ("Главная Новости Спорт Экономика Культура Мнения Паромы дорожают Автор: Анна Руис Совет гавани "
+               "в понедельник поднял цены на паромы. «У нас не было выбора», — сказала председатель. Билет "
+               "туда и обратно будет стоить больше с июня. Сезонные билеты не изменятся. ")
+    blocks = split_page(russian * 5, "auto")
+    assert blocks[1:4] == ["«У нас не было выбора», — сказала председатель.",
+                           "Билет туда и обратно будет стоить больше с июня.", "Сезонные билеты не изменятся."]
+    chinese = ("首页 新闻 体育 财经 科技 评论 渡轮票价上涨 记者 李安 港务局周一投票决定上调渡轮票价。"
+               "主席说燃料成本翻了一番。往返票价将从六月起上涨。季票价格保持不变。") * 13
+    blocks = split_page(chinese, "auto")
+    assert len(chinese) >= segmentation.MIN_FLATTENED_CHARS and blocks[1:4] == [
+        "主席说燃料成本翻了一番。", "往返票价将从六月起上涨。", "季票价格保持不变。"]
+    assert split_page(chinese.replace("首页 新闻 体育 财经 科技 评论 ", ""), "auto") == [
+        chinese.replace("首页 新闻 体育 财经 科技 评论 ", "")]  # no menu: one long paragraph
+    spanish = ("Inicio Noticias Deportes Economía Cultura Opinión Suben los ferris Por Ana Ruiz El puerto votó "
+               "el lunes subir las tarifas. ¿Había otra opción? «No la había», dijo la presidenta. Él lo "
+               "confirmó. „So ist es“, sagte sie. ") * 5
+    assert split_page(spanish, "auto")[1:5] == ["¿Había otra opción?", "«No la había», dijo la presidenta.",
+                                                "Él lo confirmó.", "„So ist es“, sagte sie."]
 
 
 def test_a_page_of_citations_is_read_in_one_pass():
@@ -955,3 +1020,18 @@ def test_auto_ends_a_list_items_paragraphs_at_the_next_items_marker():
     assert split_page("Travel\n\n" + tight, "auto") == ["Travel", tight]
     assert split_page("   continued under an item  \n2. Next item", "auto") == [
         "   continued under an item  \n2. Next item"]  # after a hard break: one item's lines
+
+
+@pytest.mark.parametrize("mode", ["auto", "blank", "line"])
+def test_a_line_that_shows_nothing_is_a_blank_line_not_a_block(mode):
+    # a CMS's paragraph of one zero-width space, or a direction mark alone on a line
+    page = "Ferry fares rise\n\n\u200b\n\nThe board voted.\n\n \u200f \n\nBy Ann Lee\n\n\ufeff\u200b"
+    assert split_page(page, mode) == ["Ferry fares rise", "The board voted.", "By Ann Lee"]
+    assert split_page("\u200b\n\n\u200e", mode) == []
+
+
+def test_direction_marks_are_no_part_of_a_blocks_canonical_text():
+    # Hebrew and Arabic pages set them at words' edges: they show nothing and say nothing
+    assert canonical("\u200fתפריט\u200f | \u200fחדשות\u200f") == "תפריט | חדשות"
+    assert canonical("\u2067مرحبا\u2069 بكم\u061c") == "مرحبا بكم"
+    assert canonical("Zoë\u200e Lee") == "Zoë Lee"
