@@ -2166,7 +2166,7 @@ def test_a_warc_file_of_junk_is_one_error_that_quotes_none_of_its_bytes(tmp_path
                                  "WARC record: not a WARC file, or damaged)")
 
 
-def test_an_rtf_document_or_an_email_of_several_parts_is_refused_with_what_to_give_instead(tmp_path):
+def test_an_rtf_document_or_an_email_is_refused_with_what_to_give_instead(tmp_path):
     (tmp_path / "letter.txt").write_bytes(b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}} Hello world.}\n")
     mail = ("From: desk@news.example\nTo: tips@news.example\nSubject: Story\nMIME-Version: 1.0\n"
             'Content-Type: multipart/alternative; boundary="b1"\n\n--b1\nContent-Type: text/plain\n\nThe story.\n--b1--\n')
@@ -2177,6 +2177,24 @@ def test_an_rtf_document_or_an_email_of_several_parts_is_refused_with_what_to_gi
         with pytest.raises(InputError) as caught:
             list(iter_pages([tmp_path / name]))
         assert str(caught.value) == f"{tmp_path / name}: {said}"
+    # one part, its HTML encoded for mail (base64, quoted-printable), after a mail server's
+    # many headers: refused too, not tagged as encoded text
+    import base64
+
+    html = '<html><body><p class="byline">By Ann Lee</p><p>The harbour reopened.</p></body></html>'
+    headers = "Return-Path: <desk@news.example>\r\n" + "".join(f"X-MS-Exchange-Header-{i}: value {i}\r\n"
+                                                               for i in range(150))
+    mails = {"base64.eml": "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n"
+                           "Content-Transfer-Encoding: base64\r\n\r\n" + base64.encodebytes(html.encode()).decode(),
+             "qp.eml": headers + "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
+                       "\r\n\r\n" + html.replace("=", "=3D"),
+             "many.eml": headers + 'Content-Type: multipart/alternative; boundary="b1"\r\n\r\n--b1\r\n\r\nStory\r\n'}
+    for name, mail in mails.items():
+        (tmp_path / name).write_text(mail, encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            list(iter_pages([tmp_path / name]))
+        assert str(caught.value).startswith(f"{tmp_path / name}: is an e-mail message"), name
+    assert str(caught.value).endswith("of several parts, not a page; save its HTML or text part and give that")
     # a scraper's envelope of header-like lines is a page still
     (tmp_path / "jina.txt").write_text("Title: Harbour reopens\nURL Source: https://a.example/x\n\nMarkdown Content:\n"
                                        "The harbour reopened on Monday.\n", encoding="utf-8")

@@ -65,9 +65,18 @@ _OTHER_DOCUMENTS = (
 )
 # An e-mail (.eml) of several parts: its headers, then a multipart body whose MIME boundaries
 # would be read as blocks. (MHTML, a web page saved so, is multipart/related and read.)
-_EMAIL_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,60}?"
-                          rb"Content-Type:[ \t]*multipart/(?:mixed|alternative|signed|report)", re.IGNORECASE)
+# (Office 365 mail carries a hundred headers or more before its Content-Type.)
+_HEADER_LINES = rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,300}?"
+_EMAIL_START = re.compile(_HEADER_LINES + rb"Content-Type:[ \t]*multipart/(?:mixed|alternative|signed|report)",
+                          re.IGNORECASE)
 _EMAIL = "is an e-mail message of several parts, not a page; save its HTML or text part and give that"
+# An e-mail of one part, its HTML (or text) encoded for mail: headers, a mail's own among
+# them, then base64 or quoted-printable ("=3D") that would be read as blocks.
+_ONE_PART_EMAIL_START = re.compile(
+    rb"(?=" + _HEADER_LINES + rb"(?:MIME-Version|Return-Path|Received|Delivered-To|Message-ID):)"
+    + _HEADER_LINES + rb"Content-(?:Type:[ \t]*text/html|Transfer-Encoding:[ \t]*\"?(?:base64|quoted-printable))",
+    re.IGNORECASE)
+_ONE_PART_EMAIL = "is an e-mail message, not a page; save its HTML part (a mail client's \"Save as\") and give that"
 _FEED = "is an RSS or Atom feed, not a page; tag the pages its items link to"
 # An XML document's root element, after its prologue and any doctype: a sitemap, or XML of
 # another kind, is no page (XHTML is read as HTML, a feed is refused above).
@@ -369,6 +378,8 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
             return what
     if _EMAIL_START.match(head, 0, SNIFF_READ_BYTES):  # (bounds, not a copy of the head)
         return _EMAIL
+    if _ONE_PART_EMAIL_START.match(head, 0, SNIFF_READ_BYTES):
+        return _ONE_PART_EMAIL
     whole = head = head.removeprefix(b"\xef\xbb\xbf")
     body = past_prologue(head, SNIFF_BYTES)
     head = head[:SNIFF_BYTES]
