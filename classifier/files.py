@@ -86,6 +86,15 @@ def ordered_encoding(data: bytes, encoding: str) -> str:
     return name + ("-be" if sample[0::2].count(0) > sample[1::2].count(0) else "-le")
 
 
+def is_wide_encoding(encoding: str) -> bool:
+    """Whether ``encoding`` is UTF-16 or UTF-32 (in either byte order): text in it must be
+    decoded before it is sniffed, as its every ASCII byte comes with NULs."""
+    try:
+        return codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+    except LookupError:
+        return False
+
+
 def nul_every_other_byte(data: bytes) -> bool:
     """Whether ``data`` has the NULs of UTF-16 text, in every other byte."""
     sample = data[:BINARY_SNIFF_BYTES]

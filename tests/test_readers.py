@@ -1445,6 +1445,20 @@ def test_utf16_html_and_feeds_are_sniffed_after_decoding(tmp_path, small_model_p
     assert result.output == f"Error: {feed}: is an RSS or Atom feed, not a page; tag the pages its items link to\n"
 
 
+@pytest.mark.parametrize("written, named", [("utf-16-le", "utf-16"), ("utf-16-be", "utf-16-be"), ("utf-32-le", "utf-32")])
+def test_utf16_html_with_no_byte_order_mark_is_read_as_html_in_the_encoding_named(tmp_path, written, named):
+    # as the advice for it says: never tagged as markup, whatever it is named
+    html = '<!DOCTYPE html><html><head><meta charset="utf-16"></head><body><p>Café reopens.</p></body></html>'
+    for name in ("saved.txt", "saved.html", "saved"):
+        (tmp_path / name).write_bytes(html.encode(written))
+        (page,) = iter_pages([tmp_path / name], encoding=named)
+        assert [b.text for b in page] == ["Café reopens."], name
+        with pytest.raises(InputError, match=rf": looks like {named[:6].upper()} text with no byte-order mark; give its "
+                                             rf"encoding, e\.g\. encoding='{named[:6]}'$"):
+            list(iter_pages([tmp_path / name]))
+    assert [b.text for b in next(string_pages(html.encode(written), encoding=named))] == ["Café reopens."]
+
+
 def test_a_byte_order_mark_decides_and_a_damaged_file_says_so(tmp_path):
     path = tmp_path / "cut.txt"
     path.write_bytes("Café opens".encode("utf-16") + b"\x00\xd8")  # ends inside a surrogate pair

@@ -24,8 +24,9 @@ import lxml.etree
 
 from ..blocks import DIRECTION_MARKS, normalise_newlines, short_repr, without_cjk_line_breaks
 from ..errors import InputError, warn
-from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, decode_text, encoding_advice, gunzip, in_another_script,
-                     looks_binary, nul_every_other_byte, ordered_encoding, text_encoding)
+from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, binary_error, decode_text, encoding_advice, gunzip,
+                     in_another_script, is_wide_encoding, looks_binary, nul_every_other_byte, ordered_encoding,
+                     text_encoding, unmarked_unicode)
 from . import SNIFF_BYTES, WEBARCHIVE_MAGIC, looks_like_html, looks_like_mhtml, not_a_page, unpacked_page
 
 # Read at most this much of a page's head for its <meta charset>: browsers honour one met
@@ -309,8 +310,13 @@ def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = D
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
     marked = text_encoding(data, "")
-    decoded = header_decoded(data, charset) if not marked else None
+    if not marked and is_wide_encoding(encoding):  # UTF-16 with no byte-order mark, named by --encoding
+        decoded = decode_text(data, str(path), encoding)
+    else:
+        decoded = header_decoded(data, charset) if not marked else None
     if decoded is None and not marked and not looks_like_html(data) and looks_binary(data):  # an image saved as ID.html
+        if unmarked_unicode(data):
+            raise binary_error(path, data)  # named as UTF-16, with the option that reads it
         raise InputError(f"{path}: is a binary file, not an HTML page")
     if is_json_document(data if decoded is None else decoded):  # an API's answer saved as page.html
         raise InputError(f"{path}: is JSON, not an HTML page; name it .json or .jsonl to read the pages it holds")
