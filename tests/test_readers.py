@@ -499,6 +499,18 @@ def test_heads_of_unclosed_comments_scripts_and_metas_declare_nothing():
         assert declared_charset(head) is None
 
 
+@pytest.mark.parametrize("lang, encoding, text", [
+    ("ru", "windows-1251", "Городской совет утвердил бюджет."), ("ja", "shift_jis", "東京都は予算案を承認しました。"),
+    ("en", "cp1252", "Café — naïve"),
+])
+def test_a_legacy_page_labelled_utf8_is_read_as_one_that_names_no_charset(lang, encoding, text):
+    # a template's <meta charset="utf-8"> over old text: not U+FFFD for every letter
+    page = f'<html lang="{lang}"><head><meta charset="utf-8"></head><body><p>{text}</p></body></html>'
+    assert html_to_text(page.encode(encoding)) == text
+    # a UTF-8 page with a stray bad byte is still read as UTF-8
+    assert html_to_text(page.encode("utf-8").replace(b"</p>", b"\xff</p>")) == text + "\ufffd"
+
+
 def test_a_utf8_page_labelled_latin1_is_read_as_utf8():
     # a site moved to UTF-8 and kept its old <meta>: Western text is never also valid UTF-8
     assert html_to_text('<meta charset="iso-8859-1"><p>Café — naïve</p>'.encode("utf-8")) == "Café — naïve"

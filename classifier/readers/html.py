@@ -467,7 +467,8 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     page declares (``<html lang="pl">``: ISO-8859-2), if it reads in it, else
     :data:`FALLBACK_ENCODING` as browsers do, unless its bytes are of another encoding's kind
     (an :class:`InputError` then, saying to give ``--encoding`` where ``hint``). Undecodable
-    bytes of a page that names its charset become U+FFFD."""
+    bytes of a page that names its charset become U+FFFD; a page labelled UTF-8 that holds
+    more bad bytes than UTF-8 characters is read as one that names no charset."""
     marked = text_encoding(data, "")  # the codec it names drops the mark
     if marked:
         return data.decode(marked, errors="replace")
@@ -475,6 +476,12 @@ def decode_html(data: bytes, encoding: str = DEFAULT_ENCODING, source: str = "<h
     named = known_encoding(declared) if declared else None
     if utf8_under_legacy_label(data, named):  # a page moved to UTF-8 with its old label kept
         return data.decode("utf-8")
+    if named and codecs.lookup(named).name == "utf-8":
+        text = data.decode("utf-8", errors="replace")
+        bad = text.count("\ufffd")
+        if not bad or sum(ord(c) > 0x7F for c in text) >= 2 * bad:
+            return text  # (UTF-8, but for a stray byte or two)
+        named = None  # more bad bytes than UTF-8 characters: a legacy page under a template's UTF-8 label
     if named:
         try:
             return data.decode(named, errors="replace")
