@@ -510,6 +510,8 @@ def _validate(record: object, where: str, require_label: bool, whole_page_hint: 
     index = _as_index(index, where)
     if not isinstance(text, str):
         raise DataFormatError(f"{where}: 'text' must be a string")
+    if "\x00" in text:  # (a page holding one is binary; as a block's, every CSV reader stops at it)
+        raise DataFormatError(f"{where}: 'text' holds a NUL character (\\u0000), which no page's text does; remove it")
     for field, value in (("page", page), ("text", text), ("label", label)):
         check_unicode(value, field, where)
     if label is not None:

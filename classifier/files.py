@@ -110,6 +110,10 @@ def unmarked_unicode(head: bytes) -> str | None:
     # line breaks, digits and a few letters; the decoding below tells it from binary.)
     if text_encoding(head, "") or b"\x00" not in head[:BINARY_SNIFF_BYTES]:
         return None
+    sample = head[:BINARY_SNIFF_BYTES]
+    newlines = sample.count(b"\n")  # each a NUL's neighbour in UTF-16 or UTF-32, not in text with a stray NUL
+    if newlines and sample.count(b"\n\x00") + sample.count(b"\x00\n") < newlines / 2:
+        return None
     for name, width in (("utf-32", 4), ("utf-16", 2)):
         text = head[: len(head) // width * width].decode(ordered_encoding(head, name), errors="replace")
         printable = sum(c.isprintable() or c in "\n\r\t" for c in text)
@@ -130,14 +134,14 @@ def looks_binary(head: bytes, encoding: str = DEFAULT_ENCODING) -> bool:
         return b"\x00" in head[:BINARY_SNIFF_BYTES]
 
 
-def binary_error(source, head: bytes) -> InputError:
+def binary_error(source, head: bytes, fix: str = "give a page of scraped text") -> InputError:
     """The error for a file that holds NULs once decoded; UTF-16 with no byte-order mark is
     named, with the option that reads it."""
     named = unmarked_unicode(head)
     if named:
         return InputError(f"{source}: looks like {named.upper()} text with no byte-order mark; give its encoding, "
                           f"e.g. {setting('encoding', named)}")
-    return InputError(f"{source}: is a binary file, not text; give a page of scraped text")
+    return InputError(f"{source}: is a binary file, not text; {fix}")
 
 
 def likely_encoding(data: bytes) -> str:
@@ -196,11 +200,22 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
         if marked:  # --encoding cannot help: the mark decides
             raise InputError(f"{source}: starts with a {marked.removesuffix('-sig').upper()} byte-order mark but is "
                              f"not valid {marked.removesuffix('-sig').upper()} (byte {exc.start}); is it cut short or damaged?") from None
-        raise InputError(
-            f"{source}: is not valid {encoding} text (byte {exc.start}); "
-            f"{encoding_advice(data)}"
-        ) from None
+        raise undecodable(source, data, exc, encoding) from None
     return text.removeprefix("\ufeff")
+
+
+def undecodable(source: str, data: bytes, exc: UnicodeDecodeError, encoding: str, offset: int = 0,
+                seen_utf8: bool = False) -> InputError:
+    """The error for text (``data``, at ``offset`` in its file) not valid in ``encoding``.
+    UTF-8 with UTF-8's own characters before the bad byte (``seen_utf8``: in earlier lines) is
+    UTF-8 damaged or joined with text in another encoding: naming another encoding would
+    misread the rest, so the byte is pointed at instead."""
+    where = f"byte {offset + exc.start}"
+    name = encoding.removesuffix("-sig")
+    if codecs.lookup(encoding).name == "utf-8" and (seen_utf8 or not data[:exc.start].isascii()):
+        return InputError(f"{source}: is UTF-8 text up to {where}, which is not (a file joined from files in two "
+                          "encodings, or damaged?); fix or remove that byte")
+    return InputError(f"{source}: is not valid {name} text ({where}); {encoding_advice(data)}")
 
 
 def gunzip(data: bytes, source: str) -> bytes:
@@ -264,19 +279,19 @@ def iter_text_lines(path: str | os.PathLike, encoding: str = DEFAULT_ENCODING) -
 def decoded_lines(handle, path, encoding: str) -> Iterator[str]:
     """The lines of an open binary ``handle`` (at its start), as :func:`iter_text_lines`
     gives a file's; errors name ``path``."""
-    head = _checked_head(handle, path, encoding)
+    head = _checked_head(handle, path, encoding, fix="give its records (JSON lines or CSV) as text")
     marked = text_encoding(head, "")
     if marked in ("utf-16", "utf-32"):
         yield from io.StringIO(decode_text(head + handle.read(), str(path), encoding), newline=None)
         return
-    encoding, offset = marked or encoding, 0
+    encoding, offset, seen_utf8 = marked or encoding, 0, False
     handle.seek(0)
-    for raw in handle:
+    for number, raw in enumerate(handle, 1):
         try:
             line = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: is not valid {encoding.removesuffix('-sig')} text (byte {offset + exc.start}); "
-                             f"{encoding_advice(raw)}") from None
+            raise undecodable(f"{path}:{number}", raw, exc, encoding, offset, seen_utf8) from None
+        seen_utf8 = seen_utf8 or not raw.isascii()
         if offset == 0:
             line = line.removeprefix("\ufeff")
         offset += len(raw)
@@ -294,11 +309,12 @@ def _universal_lines(text: str) -> Iterator[str]:
         yield pieces[-1]
 
 
-def _checked_head(handle, path, encoding: str, allow: Callable[[bytes], bool] | None = None) -> bytes:
+def _checked_head(handle, path, encoding: str, allow: Callable[[bytes], bool] | None = None,
+                  fix: str = "give a page of scraped text") -> bytes:
     head = handle.read(BINARY_SNIFF_BYTES)
     check_encoding(encoding)
     if not (allow and allow(head)) and looks_binary(head, encoding):
-        raise binary_error(path, head)
+        raise binary_error(path, head, fix)
     return head
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from classifier import Block, DataFormatError, InputError, join_blocks, read_labelled, segment
+from classifier import Block, DataFormatError, InputError, iter_pages, join_blocks, read_labelled, segment
 from classifier.blocks import iter_labelled
 
 from conftest import DEV, write_jsonl
@@ -190,8 +190,28 @@ def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path):
     blocks = iter_labelled(path, require_label=False)
     assert next(blocks) == Block("p", 0, "One")
     bad_byte = data.index(b"\xe9")
-    with pytest.raises(InputError, match=rf"d.jsonl: is not valid utf-8 text \(byte {bad_byte}\); "):
+    with pytest.raises(InputError, match=rf"d.jsonl:2: is not valid utf-8 text \(byte {bad_byte}\); "):
         next(blocks)
+
+
+def test_a_stray_byte_in_a_utf8_file_is_pointed_at_not_blamed_on_the_files_encoding(tmp_path):
+    # Read as cp1252, as the usual advice would have it, every "£" before it would become "Â£"
+    lines = [json.dumps({"page": "p", "index": i, "text": f"Fares rise to £{i}", "label": "body"}, ensure_ascii=False)
+             for i in range(3)]
+    data = "\n".join(lines).encode("utf-8") + b'\n{"page": "p", "index": 3, "text": "caf\xe9", "label": "body"}\n'
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(data)
+    message = (f"{path}:4: is UTF-8 text up to byte {data.index(b'caf') + 3}, which is not (a file joined from files "
+               "in two encodings, or damaged?); fix or remove that byte")
+    with pytest.raises(InputError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == message
+    page = tmp_path / "page.txt"  # a page, decoded whole: the same, without a line
+    page.write_bytes("Fares rise to £3\n\nThe caf".encode("utf-8") + b"\xe9 reopens.")
+    with pytest.raises(InputError) as caught:
+        list(iter_pages([page]))
+    assert str(caught.value) == (f"{page}: is UTF-8 text up to byte 26, which is not (a file joined from files in two "
+                                 "encodings, or damaged?); fix or remove that byte")
 
 
 RECORD = '{"page": "p", "index": 0, "text": "caf\u00e9"}\r\n'
@@ -314,3 +334,19 @@ def test_a_file_of_labels_given_twice_is_said_to_be_given_twice(tmp_path):
     with pytest.raises(DataFormatError, match=r"^.*one.jsonl: is given twice \(also as .*one.jsonl\); give each file once$"):
         read_labelled([path, tmp_path / "." / "one.jsonl"])
 
+
+
+def test_a_nul_in_a_files_block_is_its_lines_error_not_utf16_or_a_page_of_text(tmp_path):
+    # as JSON's escape, every CSV reader (blocktag's own, after `tag -o x.csv`) would stop at it
+    escaped = tmp_path / "escaped.jsonl"
+    escaped.write_text('{"page": "p", "index": 0, "text": "One"}\n{"page": "p", "index": 1, "text": "a\\u0000b"}\n',
+                       encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([escaped], require_label=False)
+    assert str(caught.value) == (f"{escaped}:2: 'text' holds a NUL character (\\u0000), which no page's text does; "
+                                 "remove it")
+    raw = tmp_path / "raw.jsonl"  # the byte itself, in a file of a few lines: no UTF-16, whose line breaks hold NULs
+    raw.write_bytes(b'{"page": "p", "index": 0, "text": "One"}\n{"page": "p", "index": 1, "text": "a\x00b"}\n')
+    with pytest.raises(InputError) as caught:
+        read_labelled([raw], require_label=False)
+    assert str(caught.value) == f"{raw}: is a binary file, not text; give its records (JSON lines or CSV) as text"

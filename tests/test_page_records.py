@@ -199,7 +199,7 @@ def test_json_lines_piped_in_in_another_encoding_say_to_name_it(small_model_path
     data = '{"text": "Caf\xe9 opens"}\n'.encode("latin-1")
     result = runner.invoke(app, ["tag", "-", "-m", str(small_model_path)], input=data)
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", (
-        "Error: <stdin>: is not valid utf-8 text (byte 13); name its encoding, e.g. --encoding cp1252\n"))
+        "Error: <stdin>:1: is not valid utf-8 text (byte 13); name its encoding, e.g. --encoding cp1252\n"))
     latin = runner.invoke(app, ["tag", "-", "-f", "jsonl", "-m", str(small_model_path), "--encoding", "latin-1"], input=data)
     assert [json.loads(line)["text"] for line in latin.stdout.splitlines()] == ["Café opens"]
 
