@@ -152,7 +152,11 @@ def output_format(fmt: Optional[Enum], output: Optional[str], formats: type[Enum
 # Names of files of kinds a command may be asked to write and does not: each refused rather
 # than written in another format under that name.
 NOT_WRITTEN = {".json": "a .json file holds one JSON document", ".html": "an .html file is a web page",
-               ".htm": "an .htm file is a web page", ".npz": "an .npz file is a model"}
+               ".htm": "an .htm file is a web page", ".npz": "an .npz file is a model",
+               ".tsv": "a .tsv file's columns are separated by tabs",
+               ".yaml": "a .yaml file is YAML", ".yml": "a .yml file is YAML", ".parquet": "a .parquet file is Parquet",
+               **{suffix: f"a {suffix} file is a spreadsheet (open a .csv in it)" for suffix in (".xlsx", ".xls", ".ods")},
+               **{suffix: f"a {suffix} file is a document" for suffix in (".pdf", ".docx", ".doc", ".odt")}}
 
 
 def check_file_kind(path, option: str, writes: str, suffixes: dict[str, str] = SUFFIX_FORMATS) -> None:
