@@ -427,7 +427,13 @@ def _json_problem(line: str, exc: json.JSONDecodeError) -> str:
             exc = cut
         except (RecursionError, ValueError):
             pass
-    return f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else exc.msg
+    where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
+    before = exc.doc[:exc.pos].rstrip()[-1:]
+    if exc.msg.startswith("Expecting ',' delimiter") and before == '"':
+        return where + '; a \'"\' inside a text is written \\"'
+    if exc.msg.startswith("Expecting property name") and before == ",":
+        return where + "; drop the comma before it"
+    return where
 
 
 def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) -> Iterator[tuple[int, object]]:
@@ -466,7 +472,8 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
             raise DataFormatError(f"{path}:{row_start}: a quoted field is never closed; add the missing '\"'") from None
-        raise DataFormatError(f"{path}:{row_start}: malformed CSV ({exc})") from None
+        hint = "; a '\"' inside a quoted field is written twice (\"\")" if "expected after '\"'" in str(exc) else ""
+        raise DataFormatError(f"{path}:{row_start}: malformed CSV ({exc}){hint}") from None
 
 
 def _row_newlines(row: dict) -> int:

@@ -122,7 +122,7 @@ GOOD = json.dumps({"page": "p", "index": 0, "text": "t", "label": "body"})
 
 
 def test_malformed_json_line_names_file_and_line(tmp_path):
-    assert _error(tmp_path, [GOOD, "{not json"]) == "bad.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes)"
+    assert _error(tmp_path, [GOOD, "{not json"]) == "bad.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)"
 
 
 @pytest.mark.parametrize("weight", [0, -1, "heavy", True, None, "nan", "inf", 1e20])
@@ -350,3 +350,22 @@ def test_a_nul_in_a_files_block_is_its_lines_error_not_utf16_or_a_page_of_text(t
     with pytest.raises(InputError) as caught:
         read_labelled([raw], require_label=False)
     assert str(caught.value) == f"{raw}: is a binary file, not text; give its records (JSON lines or CSV) as text"
+
+
+@pytest.mark.parametrize("line, said", [
+    ('{"page": "p", "index": 0, "text": "He said "hi" there"}',
+     "Expecting ',' delimiter at column 45; a '\"' inside a text is written \\\""),
+    ('{"page": "p", "index": 0, "text": "x",}', "Expecting property name enclosed in double quotes at column 39; "
+                                               "drop the comma before it"),
+])
+def test_a_broken_json_line_says_where_in_it_and_the_usual_fix(tmp_path, line, said):
+    assert _error(tmp_path, [GOOD, line]) == f"bad.jsonl:2: not valid JSON ({said})"
+
+
+def test_a_bare_quote_in_a_csv_field_says_to_double_it(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text('page,index,text\np,0,"He said "hi" there"\n', encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path], require_label=False)
+    assert str(caught.value) == (f"{path}:2: malformed CSV (',' expected after '\"'); a '\"' inside a quoted field is "
+                                 "written twice (\"\")")

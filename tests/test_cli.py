@@ -198,7 +198,7 @@ def test_malformed_training_line(tmp_path):
     data.write_text('{"page": "p", "index": 0, "text": "t", "label": "body"}\n{oops\n', encoding="utf-8")
     result = run("train", data, "--output", tmp_path / "m.npz")
     assert result.exit_code == 1
-    assert result.output == f"Error: {data}:2: not valid JSON (Expecting property name enclosed in double quotes)\n"
+    assert result.output == f"Error: {data}:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)\n"
     assert not (tmp_path / "m.npz").exists()
 
 

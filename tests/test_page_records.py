@@ -327,7 +327,7 @@ def test_json_lines_of_other_records_are_still_refused_though_a_line_is_no_json(
     path = tmp_path / "crawl.jsonl"
     path.write_text('{"url": "https://a.example/", "text": "Seawall vote"}\n\nnot json\n', encoding="utf-8")
     result = runner.invoke(app, ["tag", str(path), "-m", str(small_model_path)])
-    assert (result.exit_code, result.output) == (1, f"Error: {path}:3: not valid JSON (Expecting value)\n")
+    assert (result.exit_code, result.output) == (1, f"Error: {path}:3: not valid JSON (Expecting value at column 1)\n")
 
 
 def test_firecrawl_and_jina_api_responses_are_read_as_the_pages_under_data(tmp_path):
