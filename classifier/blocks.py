@@ -8,6 +8,7 @@ with the same columns, or a Label Studio JSON export of blocktag's tasks
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -22,7 +23,7 @@ from dataclasses import asdict, dataclass
 from numbers import Integral, Real
 from itertools import groupby, islice
 from pathlib import Path
-from typing import IO, Iterable, Iterator
+from typing import IO, Iterable, Iterator, Sequence
 
 from .errors import DataFormatError, InputError, SettingError, warn
 from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
@@ -664,6 +665,38 @@ def csv_writer(out: IO[str]) -> csv.DictWriter:
     writer = _CsvWriter(out)
     writer.writeheader()
     return writer
+
+
+def page_fingerprint(blocks: Sequence[Block]) -> str:
+    """A page's blocks' words, hashed: the same page under any name, its spacing aside."""
+    digest = hashlib.sha256()
+    for block in blocks:
+        digest.update(" ".join(block.text.split()).encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+# A model records its training pages' fingerprints, this many bytes of each (a corpus of a
+# thousand pages: 8 KB), for evaluate to know them in any order or number.
+PAGE_FINGERPRINT_BYTES = 8
+
+
+def page_fingerprints(blocks: Sequence[Block]) -> str:
+    """The fingerprints of ``blocks``' pages (:func:`page_fingerprint`, the first
+    :data:`PAGE_FINGERPRINT_BYTES` of each), sorted and joined, as base64: a model's record
+    of the pages it learnt, which says nothing of their order or names."""
+    digests = sorted({bytes.fromhex(page_fingerprint(page))[:PAGE_FINGERPRINT_BYTES] for page in group_pages(blocks)})
+    return base64.b64encode(b"".join(digests)).decode("ascii")
+
+
+def fingerprint_set(recorded: str) -> set[bytes]:
+    """:func:`page_fingerprints`' record as a set of fingerprints (empty for one not readable)."""
+    try:
+        data = base64.b64decode(recorded, validate=True)
+    except (ValueError, TypeError):
+        return set()
+    return {data[k:k + PAGE_FINGERPRINT_BYTES] for k in range(0, len(data) - PAGE_FINGERPRINT_BYTES + 1,
+                                                              PAGE_FINGERPRINT_BYTES)}
 
 
 def training_data_hash(blocks: Iterable[Block]) -> str:

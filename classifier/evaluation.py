@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .blocks import Block, as_int, block_list, check_page_order, group_pages, read_labelled, training_data_hash
+from .blocks import (PAGE_FINGERPRINT_BYTES, Block, as_int, block_list, check_page_order, fingerprint_set, group_pages,
+                     page_fingerprint, read_labelled, training_data_hash)
 from .errors import DataFormatError, InputError, SettingError, TrainingError, check_callback, warn
 from .bundle import ModelBundle, as_model
 from .memory import NOT_REMEMBERED
@@ -93,12 +94,19 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     meta = model.metadata if isinstance(model.metadata, dict) else {}
     # (hashed only when the counts agree: a cross-validation fold's test blocks never are)
     if meta.get("blocks") == len(blocks) and meta.get("training_sha256") == training_data_hash(blocks):
-        warn(f"these blocks are this model's training data; {advice}")
+        warn(f"{model.source}: these blocks are this model's training data; {advice}")
         return
+    if isinstance(meta.get("page_fingerprints"), str):  # (models from 0.4.11 on) its pages, in any order or number
+        learnt = fingerprint_set(meta["page_fingerprints"])
+        pages = list(group_pages(blocks))
+        seen = sum(bytes.fromhex(page_fingerprint(page))[:PAGE_FINGERPRINT_BYTES] in learnt for page in pages)
+        if seen:
+            warn(f"{model.source}: {seen} of {len(pages)} page(s) are pages this model was trained on; {advice}")
+            return
     corpus_pages = _shipped_corpus_pages(blocks)
     if corpus_pages and _trained_on_shipped_corpus(meta):
-        warn(f"{corpus_pages} of {len({b.page for b in blocks})} page(s) are pages of the shipped corpus, "
-             f"which this model was trained on; {advice}")
+        warn(f"{model.source}: {corpus_pages} of {len({b.page for b in blocks})} page(s) are pages of the shipped "
+             f"corpus, which this model was trained on; {advice}")
         return
     if model.memory is None:
         return
@@ -108,8 +116,8 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
         pages[block.page] = pages.get(block.page, True) and bool(hit)
     whole = sum(pages.values())
     if whole:
-        warn(f"{whole} of {len(pages)} page(s) are pages this model was trained on (it remembers every block "
-             f"of them); {advice}")
+        warn(f"{model.source}: {whole} of {len(pages)} page(s) are pages this model was trained on (it remembers "
+             f"every block of them); {advice}")
 
 
 def _shipped_corpus_pages(blocks: Sequence[Block]) -> int:

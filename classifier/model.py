@@ -38,7 +38,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from . import __version__
-from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
+from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, page_fingerprints, training_data_hash  # noqa: F401  (training_data_hash: the model's API)
 from .bundle import ModelBundle
 from .errors import SettingError, TrainingError, setting, warn
 from .features import feature_pipeline
@@ -522,6 +522,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "blocks": len(blocks),
         "pages": len({b.page for b in blocks}),
         "training_sha256": training_data_hash(blocks),
+        "page_fingerprints": page_fingerprints(blocks),
         "params": {k: python_setting(v, as_json=True) for k, v in classifier.get_params().items()},
         "metrics": _training_metrics(classifier, blocks, labels),
         "created": created_time(),

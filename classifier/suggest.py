@@ -16,7 +16,6 @@ weighted by its ``1 - top probability``):
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import itertools
 import json
@@ -32,6 +31,7 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
+                     page_fingerprint,
                      iter_records, records_suffix, validated_blocks)
 from .errors import BlocktagError, OutputError, SettingError, check_callback, warn
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
@@ -255,15 +255,6 @@ def _held_pages(path: str | Path, encoding: str) -> Iterator[list[Block]]:
 
     tasks = groupby(export_records(path, encoding, annotated_only=False), key=lambda pair: pair[0])
     return ([block for _, block in validated_blocks(records, str(path))] for _, records in tasks)
-
-
-def page_fingerprint(blocks: Sequence[Block]) -> str:
-    """A page's blocks' words, hashed: the same page under any name, its spacing aside."""
-    digest = hashlib.sha256()
-    for block in blocks:
-        digest.update(" ".join(block.text.split()).encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 # How many lines of an existing output `tag` and `explain` read for labels a person gave

@@ -23,7 +23,8 @@ from classifier.cli import app
 from classifier.errors import DataFormatError, SettingError, TrainingError
 from classifier.labelling import label_keys, label_file, line_keys
 from classifier.labelstudio import export_records, labeling_config, page_task
-from classifier.suggest import page_fingerprint, suggest_pages
+from classifier.blocks import page_fingerprint
+from classifier.suggest import suggest_pages
 from classifier.readers.pages import iter_pages
 
 from conftest import SEED_LABELS, SEED_PAGE, TRAINING_DATA, write_jsonl
@@ -252,7 +253,7 @@ def test_suggest_never_picks_an_excluded_page():
 def test_suggest_never_picks_a_labelled_page_under_another_name():
     from dataclasses import replace
 
-    from classifier.suggest import page_fingerprint
+    from classifier.blocks import page_fingerprint
 
     renamed = [replace(b, page="site/a") for b in PAGES[0]]  # page a, named by its folder this time
     spaced = [replace(b, text=f" {b.text}\n") for b in renamed]  # and its spacing aside
@@ -693,7 +694,7 @@ def test_a_label_studio_export_with_no_submitted_annotation_says_so(tmp_path, sm
 
 @pytest.mark.parametrize("command", ["train", "evaluate", "cv"])
 def test_label_studio_tasks_left_out_are_counted_on_stderr(tmp_path, small_model_path, command):
-    pages = list(group_pages(read_labelled(CORPUS_FILES[:1])))[:4]
+    pages = list(group_pages(read_labelled(TRAINING_DATA[-1:])))[:4]  # (pages the small model did not learn)
     tasks = [page_task([{**b.to_dict(), "confidence": 0.9} for b in blocks]) for blocks in pages]
     export = simulated_export(tasks, {})  # the last task not annotated
     export[1]["annotations"] = export[1]["annotations"][:1]  # the second's only annotation cancelled

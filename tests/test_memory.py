@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 import warnings
 import json
 import zipfile
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 import classifier.adapt
 from classifier import Block, load_model, read_labelled
+from classifier.blocks import group_pages
 from classifier.adapt import train_with_corpus
 from classifier.bundle import MEMORY, MEMORY_FORMAT_VERSION, REMEMBERED_EVIDENCE, model_from_bytes
 from classifier.cli import app
@@ -192,7 +194,7 @@ def test_evaluate_warns_of_pages_the_model_was_trained_on(small_model):
     with pytest.warns(UserWarning) as said:
         evaluate(model, site_page(2) + site_page(3))
     assert [str(w.message) for w in said] == [
-        "1 of 2 page(s) are pages this model was trained on (it remembers every block of them); its figures on them "
+        "copy: 1 of 2 page(s) are pages this model was trained on (it remembers every block of them); its figures on them "
         "say how well it learnt them: evaluate on pages kept out of training"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -207,8 +209,27 @@ def test_evaluate_warns_when_given_the_models_own_training_data(small_model, cor
     with pytest.warns(UserWarning) as said:
         evaluate(model, corpus_blocks)
     assert [str(w.message) for w in said] == [
-        "these blocks are this model's training data; its figures on them say how well it learnt them: evaluate on "
+        "copy: these blocks are this model's training data; its figures on them say how well it learnt them: evaluate on "
         "pages kept out of training"]
+
+
+def test_evaluate_knows_its_training_pages_in_any_order_or_number(corpus_blocks):
+    # the commonest slip: training files given in another order, or one of them alone
+    from classifier import evaluate, train
+
+    pages, rest = list(group_pages(corpus_blocks))[:8], list(group_pages(corpus_blocks))[8:]
+    model = model_from_bytes(train([b for page in pages for b in page], plain_text_model=False).to_bytes(), "mine.npz")
+    advice = "its figures on them say how well it learnt them: evaluate on pages kept out of training"
+    for given, said in ((pages[::-1], len(pages)), (pages[2:5], 3)):
+        renamed = [replace(b, page=f"renamed-{b.page}") for page in given for b in page]  # names aside, as read
+        with pytest.warns(UserWarning) as caught:
+            evaluate(model, renamed)
+        assert [str(w.message) for w in caught] == [
+            f"mine.npz: {said} of {len(given)} page(s) are pages this model was trained on; {advice}"]
+    held_out = [b for page in rest for b in page]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        evaluate(model, held_out)
 
 
 def test_evaluate_warns_when_given_pages_of_the_shipped_corpus_to_a_model_trained_on_it(small_model):
@@ -221,11 +242,11 @@ def test_evaluate_warns_when_given_pages_of_the_shipped_corpus_to_a_model_traine
     with pytest.warns(UserWarning) as said:
         evaluate(None, outlet)
     assert [str(w.message) for w in said] == [
-        f"{pages} of {pages} page(s) are pages of the shipped corpus, which this model was trained on; its figures "
+        f"{load_model().source}: {pages} of {pages} page(s) are pages of the shipped corpus, which this model was trained on; its figures "
         "on them say how well it learnt them: evaluate on pages kept out of training"]
     # a page whose text differs is not the corpus's; a model not trained on the corpus says nothing
     edited = [Block(b.page, b.index, b.text + " (edited)", b.label) if b.page == outlet[0].page else b for b in outlet]
-    with pytest.warns(UserWarning, match=rf"^{pages - 1} of {pages} page\(s\) are pages of the shipped corpus"):
+    with pytest.warns(UserWarning, match=rf": {pages - 1} of {pages} page\(s\) are pages of the shipped corpus"):
         evaluate(None, edited)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
