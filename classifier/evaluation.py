@@ -96,7 +96,7 @@ def _say_if_trained_on(model: ModelBundle, blocks: Sequence[Block]) -> None:
     if meta.get("blocks") == len(blocks) and meta.get("training_sha256") == training_data_hash(blocks):
         warn(f"{model.source}: these blocks are this model's training data; {advice}")
         return
-    if isinstance(meta.get("page_fingerprints"), str):  # (models from 0.4.11 on) its pages, in any order or number
+    if isinstance(meta.get("page_fingerprints"), str):  # (models that record them) its pages, in any order or number
         learnt = fingerprint_set(meta["page_fingerprints"])
         pages = list(group_pages(blocks))
         seen = sum(bytes.fromhex(page_fingerprint(page))[:PAGE_FINGERPRINT_BYTES] in learnt for page in pages)
