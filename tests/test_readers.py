@@ -1809,14 +1809,23 @@ The bridge carried its first cars on Tuesday.
 """
 
 
-@pytest.mark.parametrize("text", [FRONT_MATTER_PAGE, JINA_PAGE], ids=["front matter", "Jina Reader"])
+# front matter as exporters write it: a comment, quoted keys, old Mac line ends, Hugo's TOML
+COMMENTED_FRONT_MATTER = FRONT_MATTER_PAGE.replace("---\n", "---\n# exported by sitegrab 2.1\n", 1).replace(
+    "date:", '"og:date":')
+CR_FRONT_MATTER = FRONT_MATTER_PAGE.replace("\n", "\r")
+TOML_FRONT_MATTER = ('+++\ntitle = "Bridge reopens"\nurl = "https://harbour.example/news/bridge"\n[params]\n'
+                     'tags = ["roads"]\n+++\n\n# Bridge reopens\n\nThe bridge carried its first cars on Tuesday.\n')
+
+
+@pytest.mark.parametrize("text", [FRONT_MATTER_PAGE, JINA_PAGE, COMMENTED_FRONT_MATTER, CR_FRONT_MATTER, TOML_FRONT_MATTER],
+                         ids=["front matter", "Jina Reader", "commented, quoted", "CR line ends", "TOML"])
 def test_a_scrapers_envelope_is_not_a_block_and_its_url_is_kept(tmp_path, text):
     path = tmp_path / "page.md"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding="utf-8", newline="")
     (page,) = iter_pages([path])
     assert [(b.url, b.text) for b in page] == [
         ("https://harbour.example/news/bridge", b) for b in
-        (["# Bridge reopens"] if text is FRONT_MATTER_PAGE else ["Bridge reopens\n=============="])
+        (["Bridge reopens\n=============="] if text is JINA_PAGE else ["# Bridge reopens"])
         + ["The bridge carried its first cars on Tuesday."]]
 
 
@@ -1882,6 +1891,8 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     "Title: A press release\n\nThe company said today.",  # no "Markdown Content:" line
     "---\n\n---\n\nText.",  # no key: nothing to take off
     "---\n\nUpdated: May 14, 2024\n\nBy: Dana Whitfield\n\n---\n\nA maker recalled jam.",  # a byline between rules
+    "---\n# Related\n- [Ferry fares](#)\n---\n\nText.",  # a heading and a list between rules: no key
+    "+++\n\nA paragraph between two marks.\n\n+++\n\nMore text.",
 ])
 def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text):
     path = tmp_path / "page.txt"

@@ -2,7 +2,8 @@
 own text, which is no block of the page.
 
 - YAML front matter (``---`` / ``key: value`` lines / ``---``), as trafilatura's markdown
-  with metadata, static-site exports and note apps write it;
+  with metadata, static-site exports and note apps write it, and Hugo's TOML front matter
+  (``+++`` / ``key = value`` lines / ``+++``);
 - Jina Reader's header (``Title:``, ``URL Source:``, ... then ``Markdown Content:``), and its
   trailer (``Images:`` and ``Links/Buttons:`` summaries) if it has one.
 
@@ -20,18 +21,29 @@ import re
 # <hr>, has a blank line after the first.)
 MAX_ENVELOPE_LINES = 60
 # (Each line can match one way only, so a page that only starts like one fails fast.)
+# A key, bare or quoted ("og:title": ...), and a comment line (# exported by ...).
+_KEY = r"""(?:[A-Za-z_][\w .-]{0,40}|"[^"\n]{1,60}"|'[^'\n]{1,60}')"""
+_COMMENT = r"[ \t]*#[^\n]*"
 _FRONT_MATTER = re.compile(
-    r"---[ \t]*\n(?=[A-Za-z_][\w .-]{0,40}:)"
-    r"((?:(?:[A-Za-z_][\w .-]{0,40}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|[ \t]*)\n){1,%d}?)"
-    r"(?:---|\.\.\.)[ \t]*(?:\n|$)" % MAX_ENVELOPE_LINES
+    rf"---[ \t]*\n(?=(?:{_COMMENT}\n)*{_KEY}:)"
+    rf"((?:(?:{_KEY}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|{_COMMENT}|[ \t]*)\n){{1,{MAX_ENVELOPE_LINES}}}?)"
+    r"(?:---|\.\.\.)[ \t]*(?:\n|$)"
 )
-_KEY_LINE = re.compile(r"^[A-Za-z_][\w .-]{0,40}:", re.MULTILINE)
+_KEY_LINE = re.compile(rf"^{_KEY}:", re.MULTILINE)
+_TOML_FRONT_MATTER = re.compile(
+    rf"\+\+\+[ \t]*\n(?=(?:{_COMMENT}\n)*{_KEY}[ \t]*=)"
+    rf"((?:(?:{_KEY}[ \t]*=[^\n]*|\[[^\n]*\]|[ \t]+\S[^\n]*|{_COMMENT}|[ \t]*)\n){{1,{MAX_ENVELOPE_LINES}}}?)"
+    r"\+\+\+[ \t]*(?:\n|$)"
+)
+_TOML_KEY_LINE = re.compile(rf"^{_KEY}[ \t]*=", re.MULTILINE)
 # Jina Reader: "Title: ..." first, header lines, then "Markdown Content:" on a line of its own.
 _JINA = re.compile(
     r"Title:[^\n]*\n((?:(?:[A-Z][A-Za-z ]{1,30}:[^\n]*|[ \t]*)\n){1,20}?)Markdown Content:[ \t]*(?:\n|$)"
 )
-_FRONT_MATTER_URL = re.compile(r"^(?:url|source|link|canonical_url|permalink):[ \t]*['\"]?(\S+?)['\"]?[ \t]*$",
+_FRONT_MATTER_URL = re.compile(r"^['\"]?(?:url|source|link|canonical_url|permalink)['\"]?:[ \t]*['\"]?(\S+?)['\"]?[ \t]*$",
                                re.MULTILINE | re.IGNORECASE)
+_TOML_URL = re.compile(r"^(?:url|source|link|canonical_url|permalink)[ \t]*=[ \t]*['\"]?(\S+?)['\"]?[ \t]*$",
+                       re.MULTILINE | re.IGNORECASE)
 _JINA_URL = re.compile(r"^URL Source:[ \t]*(\S+)[ \t]*$", re.MULTILINE)
 # Jina Reader's trailer, with X-With-Images-Summary or X-With-Links-Summary: "Images:" and
 # "Links/Buttons:", each a list of the page's images or links, after the page's own text.
@@ -44,12 +56,13 @@ def split_envelope(text: str) -> tuple[str, str | None]:
     """``text`` without the envelope at its top (if it has one) and the URL the envelope
     names (``None`` when it names none, or there is no envelope)."""
     head = text.lstrip("\ufeff \t\r\n")
-    if not head.startswith(("---", "Title:")):  # most pages: no copy made
+    if not head.startswith(("---", "+++", "Title:")):  # most pages: no copy made
         return text, None
-    head = head.replace("\r\n", "\n")
-    for envelope, url_field in ((_FRONT_MATTER, _FRONT_MATTER_URL), (_JINA, _JINA_URL)):
+    head = head.replace("\r\n", "\n").replace("\r", "\n")
+    for envelope, key_line, url_field in ((_FRONT_MATTER, _KEY_LINE, _FRONT_MATTER_URL),
+                                          (_TOML_FRONT_MATTER, _TOML_KEY_LINE, _TOML_URL), (_JINA, None, _JINA_URL)):
         found = envelope.match(head)
-        if found and (envelope is _JINA or _KEY_LINE.search(found.group(1))):
+        if found and (key_line is None or key_line.search(found.group(1))):
             named = url_field.search(found.group(1))
             url = named.group(1) if named and _WEB_ADDRESS.fullmatch(named.group(1)) else None
             page = head[found.end():]
