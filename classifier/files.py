@@ -160,9 +160,85 @@ def encoding_advice(data: bytes) -> str:
     its non-ASCII bytes come in runs (:func:`in_another_script`), a few of other scripts' (a
     Western one would read such text as nonsense)."""
     if in_another_script(data):
-        return (f"name its encoding, e.g. {setting('encoding', 'cp1251')} or koi8_r (Cyrillic), shift_jis "
-                "(Japanese), gb18030 (Chinese) or euc_kr (Korean)")
+        sample = data[:ADVICE_SAMPLE_BYTES]
+        scored = [(_script_fit(sample, name, letters, needed, common), name, script)
+                  for name, script, letters, needed, common in SCRIPT_ENCODINGS]
+        fits = [(name, script) for fit, name, script in sorted(scored, key=lambda x: -x[0]) if fit][:MAX_ADVISED]
+        fits = fits or [(entry[0], entry[1]) for entry in SCRIPT_ENCODINGS[::2]][:MAX_ADVISED + 1]  # (none fits: the usual)
+        by_script: dict[str, list[str]] = {}
+        for name, script in fits:
+            by_script.setdefault(script, []).append(name)
+        named = [" or ".join(names) + f" ({script})" for script, names in by_script.items()]
+        first, *rest = named
+        first = first.replace(fits[0][0], setting("encoding", fits[0][0]), 1)
+        return "name its encoding, e.g. " + ", ".join([first, *rest[:-1]]) + (f" or {rest[-1]}" if rest else "")
     return f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
+
+
+# The legacy encodings of scripts other than Latin (each the superset Windows writes:
+# cp932 holds what shift_jis lacks, cp949 what euc_kr lacks), with the code points of the
+# script's letters, those its text cannot do without (Japanese: kana; Korean: hangul; None:
+# a script with capitals, most of its letters lower case), and its commonest letters, which
+# a right decoding shows often and a wrong one seldom.
+_HAN = (0x4E00, 0x9FFF)
+_KANA = ((0x3040, 0x30FF),)
+_HANGUL = ((0xAC00, 0xD7A3),)
+_CYRILLIC = ((0x400, 0x4FF),)
+# (Chinese: its 500 commonest characters, most of any text; a wrong decoding's, scattered
+# over twenty thousand, seldom are. Japanese: hiragana, about half of any text.)
+_CHINESE = ("的一是不了在人有我他这个们中来上大为和国地到以说时要就出会可也你对生能而子那得于着下自之年过发后作里用"
+            "道行所然家种事成方多经么去法学如都同现当没动面起看定天分还进好小部其些主样理心她本前开但因只从想实日"
+            "军者意无力它与长把机十民第公此已工使情明性知全三又关点正业外将两高间由问很最重并物手应战向头文体政美"
+            "相见被利什二等产或新己制身果加西斯月话合回特代内信表化老给世位次度门任常先海通教儿原东声提立及比员解"
+            "水名真论处走义各入几口认条平系气题活尔更别打女变四神总何电数安少报才结反受目太量再感建务做接必场件计"
+            "管期市直德资命山金指克许统区保至队形社便空决治展马科司五基眼书非则听白却界达光放强即像难且权思王象完"
+            "设式色路记南品住告类求据程北边死张该交规万取拉格望觉术领共确传师观清今切院让识候带导争运笑飞风步改收"
+            "根干造言联持组每济车亲极林服快办议往元英士证近失转夫令准布始怎呢存未远叫台单影具罗字爱击流备兵连调深"
+            "商算质团集百需价花党华城石级整府离况亚请技际约示复病息究线似官火断精满支视消越器容照须九增研写称企八"
+            "們來這個為國說時會過後對發經學當動現麼從實無與長機種體間問關點數電資區義見條聽話議會議員預")
+_HIRAGANA = "".join(map(chr, range(0x3041, 0x3097)))
+SCRIPT_ENCODINGS = (
+    ("cp1251", "Cyrillic", _CYRILLIC, None, "оеаинтсрвлкмдпуя"),
+    ("koi8_r", "Cyrillic", _CYRILLIC, None, "оеаинтсрвлкмдпуя"),
+    ("cp932", "Japanese", (*_KANA, _HAN), _KANA, _HIRAGANA), ("euc_jp", "Japanese", (*_KANA, _HAN), _KANA, _HIRAGANA),
+    ("gb18030", "Chinese", (_HAN,), (_HAN,), _CHINESE), ("big5", "Traditional Chinese", (_HAN,), (_HAN,), _CHINESE),
+    ("cp949", "Korean", (*_HANGUL, _HAN), _HANGUL, "이다의는에가을하고서한지로기리사"),
+    ("cp1256", "Arabic", ((0x600, 0x6FF),), ((0x600, 0x6FF),), "اليمونرتبهعدك"),
+    ("cp1255", "Hebrew", ((0x590, 0x5FF),), ((0x5D0, 0x5EA),), "יוהלאמרבנתשע"),
+    ("cp1253", "Greek", ((0x370, 0x3FF),), None, "αοετιηνσρκπμλυ"),
+)
+ADVICE_SAMPLE_BYTES = 65536
+MAX_ADVISED = 3  # encodings named, the likeliest first
+MIN_SCRIPT_SHARE = 0.9  # of a decoding's letters outside ASCII, in its script
+MIN_LOWER_SHARE = 0.7  # of a cased script's letters, lower case (Russian text: over 0.9)
+MIN_NEEDED_SHARE = 0.1  # of its letters, the ones its text cannot do without (Japanese: kana, a third or more)
+
+
+def _script_fit(data: bytes, encoding: str, letters: tuple[tuple[int, int], ...],
+                needed: tuple[tuple[int, int], ...] | None, common: str) -> float:
+    """How well ``data`` reads in ``encoding`` (strictly: a sample cut mid-character aside) as
+    text of its script: the share of its letters that are the script's commonest, times the
+    square of the share of letters among its characters outside ASCII; or 0 when
+    its letters are not mostly the script's, or neither mostly lower case (a cased script)
+    nor holding the letters its text needs."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(data)
+    except UnicodeDecodeError:
+        return 0.0
+
+    def share(ranges, chars) -> float:
+        return sum(any(low <= ord(c) <= high for low, high in ranges) for c in chars) / max(len(chars), 1)
+
+    beyond = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    found = [c for c in beyond if c.isalpha()]
+    if not found or share(letters, found) < MIN_SCRIPT_SHARE:
+        return 0.0
+    if needed is None and sum(c.islower() for c in found) < MIN_LOWER_SHARE * len(found):
+        return 0.0
+    if needed is not None and share(needed, found) < MIN_NEEDED_SHARE:
+        return 0.0
+    # (a wrong decoding also gives symbols, box-drawing and vowel marks where letters were)
+    return (sum(c.lower() in common for c in found) / len(found)) * (len(found) / len(beyond)) ** 2 or 1e-9
 
 
 # Text of a language written in cp1252 holds its non-ASCII bytes one or two at a time among
@@ -172,6 +248,7 @@ def encoding_advice(data: bytes) -> str:
 _HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")  # (two: "çã" in Portuguese, "« " with a no-break space in French)
 MIN_RUN_BYTES = 12
 _ASCII = bytes(range(0x80))
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 def in_another_script(data: bytes) -> bool:
@@ -204,15 +281,22 @@ def decode_text(data: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> s
     return text.removeprefix("\ufeff")
 
 
+# UTF-8 characters beyond ASCII read before a bad byte that make the text UTF-8 (a legacy
+# encoding's bytes make one or two by chance before failing).
+MIN_UTF8_SEEN = 10
+
+
 def undecodable(source: str, data: bytes, exc: UnicodeDecodeError, encoding: str, offset: int = 0,
-                seen_utf8: bool = False) -> InputError:
+                decoded: int = 0) -> InputError:
     """The error for text (``data``, at ``offset`` in its file) not valid in ``encoding``.
-    UTF-8 with UTF-8's own characters before the bad byte (``seen_utf8``: in earlier lines) is
-    UTF-8 damaged or joined with text in another encoding: naming another encoding would
-    misread the rest, so the byte is pointed at instead."""
+    UTF-8 with many of UTF-8's own characters before the bad byte (``decoded`` of them in
+    earlier lines) is UTF-8 damaged or joined with text in another encoding: naming another
+    encoding would misread the rest, so the byte is pointed at instead."""
     where = f"byte {offset + exc.start}"
     name = encoding.removesuffix("-sig")
-    if codecs.lookup(encoding).name == "utf-8" and (seen_utf8 or not data[:exc.start].isascii()):
+    before = data[:exc.start]
+    if codecs.lookup(encoding).name == "utf-8" and (
+            decoded + len(before.decode("utf-8")) - len(before.translate(None, _HIGH_BYTES)) >= MIN_UTF8_SEEN):
         return InputError(f"{source}: is UTF-8 text up to {where}, which is not (a file joined from files in two "
                           "encodings, or damaged?); fix or remove that byte")
     return InputError(f"{source}: is not valid {name} text ({where}); {encoding_advice(data)}")
@@ -284,14 +368,15 @@ def decoded_lines(handle, path, encoding: str) -> Iterator[str]:
     if marked in ("utf-16", "utf-32"):
         yield from io.StringIO(decode_text(head + handle.read(), str(path), encoding), newline=None)
         return
-    encoding, offset, seen_utf8 = marked or encoding, 0, False
+    encoding, offset, decoded = marked or encoding, 0, 0
     handle.seek(0)
     for number, raw in enumerate(handle, 1):
         try:
             line = raw.decode(encoding)
         except UnicodeDecodeError as exc:
-            raise undecodable(f"{path}:{number}", raw, exc, encoding, offset, seen_utf8) from None
-        seen_utf8 = seen_utf8 or not raw.isascii()
+            raise undecodable(f"{path}:{number}", raw, exc, encoding, offset, decoded) from None
+        if decoded < MIN_UTF8_SEEN and not raw.isascii():
+            decoded += sum(ord(c) > 0x7F for c in line)
         if offset == 0:
             line = line.removeprefix("\ufeff")
         offset += len(raw)

@@ -197,20 +197,20 @@ def test_a_jsonl_file_is_read_a_line_at_a_time(tmp_path):
 def test_a_stray_byte_in_a_utf8_file_is_pointed_at_not_blamed_on_the_files_encoding(tmp_path):
     # Read as cp1252, as the usual advice would have it, every "£" before it would become "Â£"
     lines = [json.dumps({"page": "p", "index": i, "text": f"Fares rise to £{i}", "label": "body"}, ensure_ascii=False)
-             for i in range(3)]
+             for i in range(12)]
     data = "\n".join(lines).encode("utf-8") + b'\n{"page": "p", "index": 3, "text": "caf\xe9", "label": "body"}\n'
     path = tmp_path / "d.jsonl"
     path.write_bytes(data)
-    message = (f"{path}:4: is UTF-8 text up to byte {data.index(b'caf') + 3}, which is not (a file joined from files "
+    message = (f"{path}:13: is UTF-8 text up to byte {data.index(b'caf') + 3}, which is not (a file joined from files "
                "in two encodings, or damaged?); fix or remove that byte")
     with pytest.raises(InputError) as caught:
         read_labelled([path])
     assert str(caught.value) == message
     page = tmp_path / "page.txt"  # a page, decoded whole: the same, without a line
-    page.write_bytes("Fares rise to £3\n\nThe caf".encode("utf-8") + b"\xe9 reopens.")
+    page.write_bytes("Fares rise to £3 — “up” by €1, déjà vu — “naïve”\n\nThe caf".encode("utf-8") + b"\xe9 reopens.")
     with pytest.raises(InputError) as caught:
         list(iter_pages([page]))
-    assert str(caught.value) == (f"{page}: is UTF-8 text up to byte 26, which is not (a file joined from files in two "
+    assert str(caught.value) == (f"{page}: is UTF-8 text up to byte 75, which is not (a file joined from files in two "
                                  "encodings, or damaged?); fix or remove that byte")
 
 
