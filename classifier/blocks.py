@@ -199,6 +199,7 @@ def read_labelled(
     page_file: dict[str, int] = {}  # the file each page starts in
     paths = path_list(paths)
     for k, path in enumerate(paths):
+        count = len(blocks)
         for lineno, block in _numbered_blocks(path, require_label, encoding):
             key = (block.page, block.index)
             other = first_seen.setdefault(key, (k, lineno))
@@ -216,6 +217,8 @@ def read_labelled(
                                       "pages between; give a page's blocks in one file, or its files one after another")
             order.check(block, f"{path}:{lineno}")
             blocks.append(block)
+        if len(blocks) == count and len(paths) > 1:  # (alone, it is refused as no data at all)
+            warn(f"{path}: holds no labelled blocks (an export or filter that wrote nothing?)")
     return blocks
 
 

@@ -1269,7 +1269,7 @@ def main() -> None:
     try:
         # standalone_mode=False: we pick the exit codes (typer turns Ctrl-C into Exit(130)).
         code = app(standalone_mode=False)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):  # (the latter: Ctrl-C before Click takes it, as typer builds the commands)
         code = 130
     except typer.TyperException as exc:  # usage errors and bad options, from typer's own Click
         choices = _bad_choice(exc)

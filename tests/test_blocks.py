@@ -369,3 +369,15 @@ def test_a_bare_quote_in_a_csv_field_says_to_double_it(tmp_path):
         read_labelled([path], require_label=False)
     assert str(caught.value) == (f"{path}:2: malformed CSV (',' expected after '\"'); a '\"' inside a quoted field is "
                                  "written twice (\"\")")
+
+
+def test_an_empty_file_among_files_of_blocks_is_said_not_passed_over(tmp_path):
+    # an export or a jq filter that wrote nothing: its pages are missing from the run
+    empty, blank, full = tmp_path / "empty.jsonl", tmp_path / "blank.jsonl", tmp_path / "full.jsonl"
+    empty.write_text("", encoding="utf-8")
+    blank.write_text("\n\n", encoding="utf-8")
+    full.write_text(json.dumps({"page": "p", "index": 0, "text": "One", "label": "body"}) + "\n", encoding="utf-8")
+    with pytest.warns(UserWarning) as said:
+        assert [b.text for b in read_labelled([empty, full, blank])] == ["One"]
+    assert [str(w.message) for w in said] == [
+        f"{path}: holds no labelled blocks (an export or filter that wrote nothing?)" for path in (empty, blank)]
