@@ -133,7 +133,7 @@ _CLOSES_LINK = re.compile(r"[^\[\]]{0,%d}\]\(" % MAX_SPLIT_LINK_CHARS)
 # before it ("Browns" / "’ Week 11", "PFF" / ", who"): no sentence or paragraph starts so.
 # Not "!" (a markdown image), "..." (an element of its own, a "more" link) nor "." or ":"
 # before a letter (a CSS rule, ".article-body p {" or ":root {", after a script a scraper kept).
-_CUT_END = r"[\w,;:)'\"’”][ \xa0]"  # a word (or what may follow one), then the space
+_CUT_END = r"[\w,;:)'\"’”،؛][ \xa0]"  # a word (or what may follow one: Arabic's comma too), then the space
 _OPEN_END = r"[(“‘\"„‚«¿¡]"  # an opening bracket or quote (German, French, Spanish ones too)
 # Chinese and Japanese open their quotes and brackets with no space before them.
 _CJK_OPEN_END = r"[「『（【〈《]"
@@ -152,7 +152,7 @@ _SPACE_START = r" [\w('\"‘“]|\xa0[a-zß-öø-ÿ]"
 # German closing "“" before punctuation, and a Japanese particle before a word (no sentence
 # opens with "は" or "と"): each goes on with the piece before.
 _OTHER_CLOSING = r"[\u202f\xa0]?»|[」』）】〉》、。，]|“(?=[ ,.;:!?)])|[はがをにへでとも](?=[\u3400-\u9fff\u30a0-\u30ff])"
-_FRAGMENT_START = re.compile(_SPACE_START + r"|[,;)\]’”]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
+_FRAGMENT_START = re.compile(_SPACE_START + r"|[,;)\]’”،؛]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + r"|%(?!%)|" + _GOING_ON_STOP)  # ("%%NAME%%": a template's leftover)
 _MARKER = re.compile(r"[ ]*(?:[-*+•>|#]|\d{1,9}[.)])(?:[ ]|$)")
 # _MARKER reads at most this many characters of a stripped line (nine digits, ".", " ").
 _MARKER_REACH = 16
@@ -275,7 +275,7 @@ def sentences(text: str) -> list[str]:
 # Where a seam of _segment_joining_fragments could be: a piece ending "word " or starting
 # " word" beside a single empty line. A page with none is split by one regex.
 # (A piece's start as both look for it: _FRAGMENT_START's alternatives, any "%" among them.)
-_CUT_START = _SPACE_START + r"|[,;)\]’”%]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + "|" + _GOING_ON_STOP
+_CUT_START = _SPACE_START + r"|[,;)\]’”%،؛]|" + _CLOSING_QUOTE + "|" + _OTHER_CLOSING + "|" + _GOING_ON_STOP
 _SEAM_CANDIDATE = re.compile(r"\n\n(?:(?<=" + _CUT_END + r"\n\n)|(?<=" + _OPEN_END + r"\n\n)|(?<="
                              + _CJK_OPEN_END + r"\n\n)|(?<=" + _FRENCH_OPEN_END + r"\n\n)|" + _CUT_START + ")")
 # A piece that starts as only a cut sentence does (" spent Monday", ", who"): the evidence that
@@ -418,7 +418,7 @@ def _is_drop_cap(last_piece: str, line: str) -> bool:
 
 # A line a stripped cut starts: punctuation that no line of its own opens with (not a
 # quote: Swedish quotes open with ”), nor a space (Scrapy's text nodes keep their own).
-_CLOSING_START = re.compile(r"[,;)\]%]|" + _GOING_ON_STOP)
+_CLOSING_START = re.compile(r"[,;)\]%،؛]|" + _GOING_ON_STOP)
 
 
 def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:

@@ -701,6 +701,12 @@ def test_auto_rejoins_pieces_cut_before_closing_punctuation_and_after_opening():
     assert split_page("Otters\n\n\n\n, and", "auto") == ["Otters", ", and"]  # two blank lines: no seam
 
 
+def test_auto_rejoins_pieces_cut_before_or_after_an_arabic_comma_or_semicolon():
+    # get_text("\n\n") of an Arabic paragraph with a link: the comma after the link, "،"
+    text = "وافق مجلس \n\nالمدينة\n\n، يوم الثلاثاء، على الميزانية\n\n؛ وقال رئيس المجلس \n\nإن القرار نهائي."
+    assert split_page(text, "auto") == ["وافق مجلس المدينة، يوم الثلاثاء، على الميزانية؛ وقال رئيس المجلس إن القرار نهائي."]
+
+
 def test_auto_rejoins_pieces_cut_at_a_no_break_space_or_a_straight_quote():
     # get_text keeps an "&nbsp;" beside a link as a no-break space; a linked title in straight
     # quotes leaves the opening quote after a space and the closing one before punctuation.
