@@ -413,8 +413,10 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
         if "labels" in metadata and metadata["labels"] != compiled.classes:
             raise ValueError(f"its metadata names labels {metadata['labels']}, its arrays {compiled.classes}")
         bundle = ModelBundle(compiled, metadata, plain=plain, memory=memory, source=source)
-    except ModelError as exc:  # a feature this version does not define
-        raise ModelError(f"{source}: {exc}; retrain it with this blocktag") from None
+    except ModelError as exc:  # a feature this version does not define (or a fault the bundle named itself)
+        said = str(exc)
+        raise ModelError(said if said.startswith(f"{source}: ") else f"{source}: {said}; retrain it with this blocktag") \
+            from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc}); "
                          "download or train it again") from None

@@ -132,6 +132,17 @@ def test_a_plain_text_model_with_other_labels_is_refused(small_model, corpus_blo
     other = train(two_labels, stack_folds=3, plain_text_model=False)
     with pytest.raises(ModelError, match="plain-text model's labels differ"):
         ModelBundle(small_model.compiled, plain=other.compiled)
+    # in a file, said once with the file's name, not twice
+    from classifier.bundle import model_from_bytes
+
+    data = ModelBundle(small_model.compiled, plain=small_model.plain).to_bytes()
+    swapped = ModelBundle.__new__(ModelBundle)
+    swapped.__dict__.update(small_model.__dict__)
+    swapped.plain = other.compiled
+    with pytest.raises(ModelError) as caught:
+        model_from_bytes(swapped.to_bytes(), "m.npz")
+    assert str(caught.value) == "m.npz: its plain-text model's labels differ from its main model's"
+    assert model_from_bytes(data, "m.npz").labels == small_model.labels
 
 
 def test_train_cli_can_leave_the_plain_text_model_out(corpus_blocks, tmp_path):
