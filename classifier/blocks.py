@@ -461,6 +461,9 @@ def _csv_records(path: Path, lines: Iterator[str], required: tuple[str, ...]) ->
         if missing and {"annotation_id", "blocks"} <= set(header):  # Label Studio's CSV: a task a row
             raise DataFormatError(f"{path}: is Label Studio's CSV export, a task a row; export the project as JSON "
                                   "(blocktag reads that)")
+        if missing and all(f in [name.strip() for name in header] for f in missing):
+            raise DataFormatError(f"{path}:1: CSV header's names have spaces around them ({', '.join(map(repr, header))}); "
+                                  "write them without: page,index,text")
         if missing:
             raise DataFormatError(f"{path}:1: CSV header lacks column(s) {', '.join(missing)}; a block file's header "
                                   "names page, index and text (and label, to train or evaluate)")

@@ -381,3 +381,12 @@ def test_an_empty_file_among_files_of_blocks_is_said_not_passed_over(tmp_path):
         assert [b.text for b in read_labelled([empty, full, blank])] == ["One"]
     assert [str(w.message) for w in said] == [
         f"{path}: holds no labelled blocks (an export or filter that wrote nothing?)" for path in (empty, blank)]
+
+
+def test_a_csv_header_with_spaces_after_its_commas_says_so(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("page, index, text, label\np,0,x,body\n", encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == (f"{path}:1: CSV header's names have spaces around them ('page', ' index', ' text', "
+                                 "' label'); write them without: page,index,text")
