@@ -2237,6 +2237,20 @@ def test_an_rtf_document_or_an_email_is_refused_with_what_to_give_instead(tmp_pa
     assert "The harbour reopened on Monday." in [b.text for b in next(iter_pages([tmp_path / "jina.txt"]))]
 
 
+@pytest.mark.parametrize("name", ["pages.tar", "pages.tar.gz"])
+def test_a_tar_archive_of_pages_is_refused_with_how_to_unpack_it(tmp_path, name):
+    import tarfile
+
+    page = tmp_path / "a.html"
+    page.write_text("<p>The harbour reopened.</p>", encoding="utf-8")
+    with tarfile.open(tmp_path / name, "w:gz" if name.endswith(".gz") else "w") as archive:
+        archive.add(page, arcname="a.html")
+    with pytest.raises(InputError) as caught:
+        list(iter_pages([tmp_path / name]))
+    assert str(caught.value) == (f"{tmp_path / name}: is a tar archive, not a page; unpack it first (tar -xf) and give "
+                                 "its pages, or their folder")
+
+
 def test_a_brotli_body_is_read_where_warcios_own_use_of_brotli_fails():
     import classifier.readers.warc as warc
 

@@ -376,6 +376,8 @@ def not_a_page(head: bytes, html: bool = False) -> str | None:
     for magic, what in _OTHER_DOCUMENTS:
         if head.startswith(magic):
             return what
+    if head[257:262] == b"ustar":  # a tar archive's mark, in its first member's header
+        return "is a tar archive, not a page; unpack it first (tar -xf) and give its pages, or their folder"
     if _EMAIL_START.match(head, 0, SNIFF_READ_BYTES):  # (bounds, not a copy of the head)
         return _EMAIL
     if _ONE_PART_EMAIL_START.match(head, 0, SNIFF_READ_BYTES):
