@@ -553,6 +553,7 @@ def test_every_model_to_compare_is_checked_before_any_is_run(small_model_path, h
     assert result.stderr.splitlines() == [f"Error: {missing}: no such model file"]  # no block tagged first
 
 
+@pytest.mark.filterwarnings("ignore:.*page\\(s\\) are pages this model was trained on")  # (on purpose)
 def test_compare_and_the_report_say_what_results_they_take(small_model, corpus_blocks):
     from classifier.errors import SettingError
     from classifier.evaluation import compare, evaluate, figures_of
@@ -566,6 +567,7 @@ def test_compare_and_the_report_say_what_results_they_take(small_model, corpus_b
         render_html(figures, ["gold.jsonl"])
 
 
+@pytest.mark.filterwarnings("ignore:.*page\\(s\\) are pages this model was trained on")  # (on purpose)
 def test_models_scored_over_different_labels_are_compared_with_a_caveat(small_model, corpus_blocks):
     from dataclasses import replace
 
