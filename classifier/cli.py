@@ -1076,14 +1076,14 @@ def suggest_cli(
             check_keeps_given_labels(output)  # round two of the loop may reuse round one's name
         if config is not None:
             check_keeps_given_labels(config, "the labeling config")
-        labelled_names, labelled_texts = labelled(exclude or [], encoding)
+        already = labelled(exclude or [], encoding)
         bundle = load_model(model)
         left_out: list[str] = []
         picked = suggest_pages(bundle, iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode), pages,
-                               exclude_pages=labelled_names, exclude_texts=labelled_texts, on_excluded=left_out.append)
+                               exclude=already, on_excluded=left_out.append)
         if not picked:  # nothing written: an empty file would only fail at 'blocktag label'
             bad_files.finish("read")
-            raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if labelled_names
+            raise fail("every page is already labelled (held in --exclude's files): nothing to suggest" if left_out
                        else "no pages to suggest from")
         with _output_stream(output) as out:
             if fmt is SuggestFormat.labelstudio:

@@ -87,18 +87,20 @@ class _Candidate:
 def suggest_pages(
     model: ModelBundle | str | Path | None, pages: Iterable[list[Block]], n: int, diversity: float = DIVERSITY,
     exclude_pages: Iterable[str] | None = (), exclude_texts: Iterable[str] | None = (),
-    on_excluded: Callable[[str], None] | None = None,
+    on_excluded: Callable[[str], None] | None = None, exclude: LabelledPages | None = None,
 ) -> list[Suggestion]:
     """The ``n`` pages most worth labelling, best first (fewer if there are fewer pages), by
     ``model`` (a bundle, a model file, or None for the shipped model).
 
     ``pages`` are unlabelled pages (lists of blocks in page order), e.g. from
     :func:`classifier.readers.pages.iter_pages`. A page named in ``exclude_pages``, or whose
-    :func:`page_fingerprint` is in ``exclude_texts`` (pages already labelled, see
-    :func:`labelled`), is never suggested; ``on_excluded`` is called with each such page's
-    name. Ties keep input order, so the ranking is deterministic.
+    :func:`page_fingerprint` is in ``exclude_texts``, or that ``exclude`` holds (pages
+    already labelled, see :func:`labelled`), is never suggested; ``on_excluded`` is called
+    with each such page's name. Ties keep input order, so the ranking is deterministic.
     """
     check_callback("on_excluded", on_excluded, "each excluded page's name")
+    if exclude is not None and not isinstance(exclude, LabelledPages):
+        raise SettingError("exclude", exclude, "give the pages labelled(files) reads, or None")
     n = as_int(n)
     if type(n) is not int or n < 1:
         raise SettingError("n", n, "give a whole number of pages from 1")
@@ -117,7 +119,8 @@ def suggest_pages(
         if not page:
             return True
         fingerprint = page_fingerprint(page) if page[0].page not in excluded else None
-        if fingerprint is None or (texts and fingerprint in texts):  # labelled already, under this name or another
+        if fingerprint is None or (texts and fingerprint in texts) or (exclude is not None and exclude.holds(page)):
+            # labelled already, under this name or another
             if on_excluded is not None:
                 on_excluded(page[0].page)
             return False
@@ -229,18 +232,45 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * b.get(w, 0.0) for w, v in a.items())
 
 
-def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> tuple[set[str], set[str]]:
-    """The names and the :func:`page_fingerprint` of the pages in files of labelled blocks,
-    read once: what ``suggest_pages(exclude_pages=..., exclude_texts=...)`` leaves out. The
-    text knows a page whatever it is named this time (a page is named by its file, and a
-    crawl given with another file of that name names it by its folder too)."""
+@dataclass(frozen=True)
+class LabelledPages:
+    """Pages already labelled, as ``suggest_pages(exclude=...)`` knows them again: by their
+    text (:func:`page_fingerprint`), whatever they are named this time (a page is named by
+    its file, and a crawl given with another file of that name names it by its folder too);
+    or by their name, if the page of that name is the same page: at the same address, or,
+    where either has none, sharing a block's text (a page crawled again, or labelled in
+    part). Names repeat across sites and days ("index", a crawl file's "pages:3")."""
+
+    names: dict  # name: (its address or None, the hashes of its blocks' texts)
+    texts: frozenset
+
+    def holds(self, page: Sequence[Block]) -> bool:
+        if page_fingerprint(page) in self.texts:
+            return True
+        known = self.names.get(page[0].page)
+        if known is None:
+            return False
+        url, blocks = known
+        if url is not None and page[0].url is not None:
+            return url == page[0].url
+        return not blocks.isdisjoint(_block_hashes(page))
+
+
+def _block_hashes(page: Sequence[Block]) -> frozenset:
+    return frozenset(hash(" ".join(block.text.split())) for block in page)
+
+
+def labelled(paths: Iterable[str | Path], encoding: str = DEFAULT_ENCODING) -> LabelledPages:
+    """The pages in files of labelled blocks (or of tasks), read once: what
+    ``suggest_pages(exclude=...)`` leaves out."""
     pages = []
     for path in paths:
         held = list(_held_pages(path, encoding))
         if not held:  # (a file meant to keep pages out that keeps none out is said, not passed over)
             warn(f"{path}: holds no pages, so it leaves none out")
         pages += held
-    return {page[0].page for page in pages}, {page_fingerprint(page) for page in pages}
+    return LabelledPages({page[0].page: (page[0].url, _block_hashes(page)) for page in pages},
+                         frozenset(page_fingerprint(page) for page in pages))
 
 
 def _held_pages(path: str | Path, encoding: str) -> Iterator[list[Block]]:

@@ -273,6 +273,31 @@ def test_suggest_cli_excludes_a_labelled_page_found_under_another_name(small_mod
         1, "Error: every page is already labelled (held in --exclude's files): nothing to suggest\n")
 
 
+def test_suggest_cli_does_not_take_another_page_of_a_labelled_pages_name_for_it(small_model_path, tmp_path):
+    # names repeat across sites and days: "index", a crawl file's "pages:0"
+    site_a, site_b = tmp_path / "a", tmp_path / "b"
+    site_a.mkdir(), site_b.mkdir()
+    (site_a / "index.txt").write_text("Seawall vote\n\nBy Ana Ruiz\n\nThe council voted.", encoding="utf-8")
+    (site_b / "index.txt").write_text("Ferry fares rise\n\nBy Li Wei\n\nThe board raised fares.", encoding="utf-8")
+    assert run("suggest", site_a, "-n", 1, "-m", small_model_path, "-o", tmp_path / "r1.jsonl").exit_code == 0
+    result = run("suggest", site_b, "-n", 1, "-m", small_model_path, "--exclude", tmp_path / "r1.jsonl",
+                 "-o", tmp_path / "r2.jsonl")
+    assert result.exit_code == 0 and "Left out 0 page(s) that --exclude's files hold" in result.stderr, result.output
+    # a crawl file saved under one name each day: its pages are "pages:0", "pages:1" both days
+    (tmp_path / "day1").mkdir(), (tmp_path / "day2").mkdir()
+    day1, day2 = tmp_path / "day1" / "pages.jsonl", tmp_path / "day2" / "pages.jsonl"
+    write_jsonl(day1, [{"url": "https://a.example/1", "text": "Seawall vote\n\nBy Ana Ruiz\n\nThe council voted."}])
+    write_jsonl(day2, [{"url": "https://a.example/2", "text": "Ferry fares\n\nBy Li Wei\n\nThe board raised fares."},
+                       {"url": "https://a.example/1", "text": "Seawall vote\n\nBy Ana Ruiz\n\nThe council voted."}])
+    assert run("suggest", day1, "-n", 1, "-m", small_model_path, "-o", tmp_path / "d1.jsonl").exit_code == 0
+    result = run("suggest", day2, "-n", 2, "-m", small_model_path, "--exclude", tmp_path / "d1.jsonl",
+                 "-o", tmp_path / "d2.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "Left out 1 page(s) that --exclude's files hold" in result.stderr  # day 1's page, by its text
+    offered = [json.loads(line)["url"] for line in (tmp_path / "d2.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert set(offered) == {"https://a.example/2"}  # another page, though day 1's was "pages:0" too
+
+
 def test_suggest_cli_excludes_the_pages_of_labelled_files(small_model_path, tmp_path):
     crawl = corpus_pages_file(tmp_path)
     model = load_model(small_model_path)
