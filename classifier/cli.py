@@ -1106,8 +1106,12 @@ def suggest_cli(
     # (ranked by score: the expected mistakes, cut for a page like one ranked above it)
     table = _table("rank", "page", "blocks", "expected mistakes", "score", title=f"{len(picked)} page(s) to label, "
                    f"best first{fewer}")
+    from rich.text import Text
+
     for s in picked:
-        table.add_row(str(s.rank), s.page, str(len(s.blocks)), f"{s.expected_mistakes:.2f}", f"{s.score:.2f}")
+        # (a page's name as plain text, escaped: a crawl's names are anybody's, "[red]" or an escape code)
+        table.add_row(str(s.rank), Text(one_line(s.page)), str(len(s.blocks)), f"{s.expected_mistakes:.2f}",
+                      f"{s.score:.2f}")
     print_table(table, stderr_console())
     bad_files.finish("read")
 
@@ -1135,11 +1139,11 @@ def label_cli(
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
-    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    typing = is_terminal(sys.stdin)  # a person at the keys, though the screen be piped (| tee log)
     with user_errors():
         labels = load_model(model).labels if model is not None else None
-        summary = label_file(path, terminal_keys() if interactive else line_keys(), stdout_console(), clear=interactive,
-                             encoding=encoding, labels=labels, again=again)
+        summary = label_file(path, terminal_keys() if typing else line_keys(), stdout_console(),
+                             clear=typing and is_terminal(sys.stdout), encoding=encoding, labels=labels, again=again)
     read_as = encoding_option(encoding)
     if summary.done:
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "

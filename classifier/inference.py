@@ -127,7 +127,8 @@ def readable_measure(name: str, value: float) -> str:
     phrase = _MEASURE_PHRASES.get(measure, measure.replace("_", " "))
     if measure.startswith(_YES_NO) and value in (0.0, 1.0):
         return f"{where}{phrase}: {'yes' if value else 'no'}"
-    return f"{where}{phrase} {value:.3g}"
+    shown = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"  # (1,234, not 1.23e+03)
+    return f"{where}{phrase} {shown}"
 
 
 def small_product(values: np.ndarray, coef: np.ndarray) -> np.ndarray:

@@ -291,7 +291,8 @@ class Labeller:
         self.console = console
         self.clear = clear
         self.keys = label_keys(file.labels)
-        self.names = {label.lower(): label for label in file.labels}
+        # A name typed is its label, spelt as the guide spells it where a file also holds it misspelt ("Other")
+        self.names = {label.lower(): label for label in reversed(file.labels)}
         self.history: list[tuple[int, dict]] = []  # (position, the record before the answer)
 
     def run(self) -> Summary:

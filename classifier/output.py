@@ -311,8 +311,9 @@ def write_explanations(explanations, out: IO[str], fmt: str = "text") -> int:
             out.write(f"{'' if n == 1 else chr(10)}# {page_title(tagged.block)}{by}\n")
         text = " ".join(tagged.block.text.split())
         cut = text[:EXPLAIN_TEXT_CHARS]  # (cut before escaping: an escape is never cut in two)
-        out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} "
-                  f"(runner-up {item.runner_up} {tagged.scores[item.runner_up]:.2f}): "
+        # (a remembered block's runner-up is the models' second choice; its score is the memory's 0, not theirs)
+        runner_up = item.runner_up if item.remembered else f"{item.runner_up} {tagged.scores[item.runner_up]:.2f}"
+        out.write(f"[{tagged.block.index}] {tagged.label} {tagged.confidence:.2f} (runner-up {runner_up}): "
                   f"{one_line(cut)}{own_mark('…', '...', out) if len(text) > len(cut) else ''}\n")
         for name, weight in item.evidence:
             out.write(f"    {weight:+.2f}  {escaped_for(one_line(name), out)}\n")  # (a shape n-gram may hold a line break)

@@ -238,6 +238,16 @@ def test_page_task_shape():
     }
 
 
+def test_suggest_cli_shows_a_pages_name_escaped_in_its_table(small_model_path, tmp_path):
+    # a crawl's names are anybody's: an escape code (a terminal's title, a cleared screen) or rich markup
+    name = "story\x1b]0;owned\x07\x1b[2J[red]x[/red]"
+    blocks = write_jsonl(tmp_path / "b.jsonl", [{"page": name, "index": i, "text": t}
+                                                for i, t in enumerate(["Seawall vote", "By Ana Ruiz", "The council voted."])])
+    result = run("suggest", blocks, "-n", 1, "-m", small_model_path, "-o", tmp_path / "s.jsonl")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stderr and "story\\x1b]0;owned\\x07\\x1b[2J[red]x[/red]" in result.stderr
+
+
 def test_suggest_cli_rejects_config_without_labelstudio(tmp_path):
     result = run("suggest", SEED_PAGE, "--pages", 1, "--config", tmp_path / "c.xml")
     assert result.exit_code == 1
@@ -1044,6 +1054,31 @@ def test_label_cuts_a_long_block_and_notes_labels_that_look_misspelt(tmp_path):
     assert result.stderr.splitlines()[0] == (f"Warning: {done}: label(s) that look misspelt: 'Body' (1 block; 'body'?); "
                                              "each is learnt as a label of its own. Fix them, or ignore this for labels "
                                              "of your own")
+
+
+def test_a_labels_name_typed_is_the_guides_label_though_the_file_holds_it_misspelt(tmp_path):
+    path = write_jsonl(tmp_path / "l.jsonl", [{"page": "p", "index": 0, "text": "Home | News", "label": "Other",
+                                               "confidence": 0.5},
+                                              {"page": "p", "index": 1, "text": "The story.", "label": "body",
+                                               "confidence": 0.6}])
+    result = run("label", path, input="other\nother\n")
+    assert result.exit_code == 0, result.output
+    assert [r["label"] for r in saved(path)] == ["other", "other"]
+
+
+def test_label_reads_keys_from_a_person_though_its_screen_is_piped(tmp_path, monkeypatch):
+    # blocktag label f.jsonl | tee log: the keyboard is still there; only a piped stdin reads lines
+    from classifier import cli, labelling
+
+    path = label_input(tmp_path)
+    pressed = []
+    monkeypatch.setattr(labelling, "terminal_keys", lambda: lambda: pressed.append("q") or "q")
+    monkeypatch.setattr(cli, "is_terminal", lambda stream: stream is cli.sys.stdin)  # the keyboard, not the screen
+    result = run("label", path)
+    assert result.exit_code == 0, result.output
+    assert pressed == ["q"]  # a key read from the terminal, not a line from the pipe
+    assert result.stdout.splitlines()[-1] == (f"Saved {path}: 0 of 5 blocks reviewed (0 changed from the guess this "
+                                              f"session). Run 'blocktag label {path}' again to resume.")
 
 
 def test_train_warns_of_labels_that_look_misspelt_and_labels_the_corpus_lacks(tmp_path):

@@ -139,3 +139,11 @@ def test_explain_text_keeps_each_evidence_on_one_line():
     write_explanations([Explanation(tagged, "other", [("shape ]\n", 0.5), ("word \"two\"", 0.25)])], out)
     assert out.getvalue() == ('# p\n[0] body 0.90 (runner-up other 0.10): Two lines\n'
                               '    +0.50  shape ]\\n\n    +0.25  word "two"\n')
+
+
+def test_a_measure_of_a_thousand_or_more_reads_as_a_whole_number():
+    from classifier.inference import readable_measure
+
+    assert readable_measure("characters", 1234.0).endswith(" 1,234")  # (not 1.23e+03)
+    assert readable_measure("characters", 4000.0).endswith(" 4,000")
+    assert readable_measure("characters", 33.0).endswith(" 33")
