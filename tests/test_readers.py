@@ -1809,11 +1809,11 @@ The bridge carried its first cars on Tuesday.
 
 
 # front matter as exporters write it: a comment, quoted keys, old Mac line ends, Hugo's TOML
-COMMENTED_FRONT_MATTER = FRONT_MATTER_PAGE.replace("---\n", "---\n# exported by sitegrab 2.1\n", 1).replace(
+COMMENTED_FRONT_MATTER = FRONT_MATTER_PAGE.replace("author:", "# exported by sitegrab 2.1\n  # (indented)\nauthor:", 1).replace(
     "date:", '"og:date":')
 CR_FRONT_MATTER = FRONT_MATTER_PAGE.replace("\n", "\r")
-TOML_FRONT_MATTER = ('+++\ntitle = "Bridge reopens"\nurl = "https://harbour.example/news/bridge"\n[params]\n'
-                     'tags = ["roads"]\n+++\n\n# Bridge reopens\n\nThe bridge carried its first cars on Tuesday.\n')
+TOML_FRONT_MATTER = ('+++\ntitle    = "Bridge reopens"\nurl      = "https://harbour.example/news/bridge"\n[params]\n'
+                     'tags = [\n  "roads",\n  "harbour",\n]\n+++\n\n# Bridge reopens\n\nThe bridge carried its first cars on Tuesday.\n')
 
 
 @pytest.mark.parametrize("text", [FRONT_MATTER_PAGE, JINA_PAGE, COMMENTED_FRONT_MATTER, CR_FRONT_MATTER, TOML_FRONT_MATTER],
@@ -1891,6 +1891,7 @@ def test_tag_text_reads_a_string_as_a_file_of_it_is_read(small_model, tmp_path):
     "---\n\n---\n\nText.",  # no key: nothing to take off
     "---\n\nUpdated: May 14, 2024\n\nBy: Dana Whitfield\n\n---\n\nA maker recalled jam.",  # a byline between rules
     "---\n# Related\n- [Ferry fares](#)\n---\n\nText.",  # a heading and a list between rules: no key
+    "---\n# Harbour council approves the plan\nBy: Marta Vell\nUpdated: May 4\n---\n\nText.",  # a headline first
     "+++\n\nA paragraph between two marks.\n\n+++\n\nMore text.",
 ])
 def test_text_that_only_looks_like_an_envelope_keeps_every_block(tmp_path, text):

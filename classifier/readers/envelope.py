@@ -21,21 +21,25 @@ import re
 # <hr>, has a blank line after the first.)
 MAX_ENVELOPE_LINES = 60
 # (Each line can match one way only, so a page that only starts like one fails fast.)
-# A key, bare or quoted ("og:title": ...), and a comment line (# exported by ...).
+# A key, bare or quoted ("og:title": ...), and a comment line after the first key (# exported
+# by ...; a first line of "# ..." is a markdown heading between two rules, not front matter).
+# TOML's bare keys hold no space, so "title     = x" reads one way only.
 _KEY = r"""(?:[A-Za-z_][\w .-]{0,40}|"[^"\n]{1,60}"|'[^'\n]{1,60}')"""
-_COMMENT = r"[ \t]*#[^\n]*"
+_TOML_KEY = r"""(?:[A-Za-z_][\w.-]{0,40}|"[^"\n]{1,60}"|'[^'\n]{1,60}')"""
+_COMMENT = r"#[^\n]*"
 _FRONT_MATTER = re.compile(
-    rf"---[ \t]*\n(?=(?:{_COMMENT}\n)*{_KEY}:)"
+    rf"---[ \t]*\n(?={_KEY}:)"
     rf"((?:(?:{_KEY}:(?:[ \t][^\n]*)?|[ \t]+\S[^\n]*|-[ \t][^\n]*|{_COMMENT}|[ \t]*)\n){{1,{MAX_ENVELOPE_LINES}}}?)"
     r"(?:---|\.\.\.)[ \t]*(?:\n|$)"
 )
 _KEY_LINE = re.compile(rf"^{_KEY}:", re.MULTILINE)
+# (and an array's lines, indented, and its closing "]" at the margin, as Hugo writes them)
 _TOML_FRONT_MATTER = re.compile(
-    rf"\+\+\+[ \t]*\n(?=(?:{_COMMENT}\n)*{_KEY}[ \t]*=)"
-    rf"((?:(?:{_KEY}[ \t]*=[^\n]*|\[[^\n]*\]|[ \t]+\S[^\n]*|{_COMMENT}|[ \t]*)\n){{1,{MAX_ENVELOPE_LINES}}}?)"
+    rf"\+\+\+[ \t]*\n(?={_TOML_KEY}[ \t]*=)"
+    rf"((?:(?:{_TOML_KEY}[ \t]*=[^\n]*|\[[^\n]*|\][^\n]*|[ \t]+\S[^\n]*|{_COMMENT}|[ \t]*)\n){{1,{MAX_ENVELOPE_LINES}}}?)"
     r"\+\+\+[ \t]*(?:\n|$)"
 )
-_TOML_KEY_LINE = re.compile(rf"^{_KEY}[ \t]*=", re.MULTILINE)
+_TOML_KEY_LINE = re.compile(rf"^{_TOML_KEY}[ \t]*=", re.MULTILINE)
 # Jina Reader: "Title: ..." first, header lines, then "Markdown Content:" on a line of its own.
 _JINA = re.compile(
     r"Title:[^\n]*\n((?:(?:[A-Z][A-Za-z ]{1,30}:[^\n]*|[ \t]*)\n){1,20}?)Markdown Content:[ \t]*(?:\n|$)"
