@@ -91,7 +91,7 @@ EMPHASIS_LEVELS = 3
 # What is left of emphasis around nothing: html2text writes an empty <i> icon as "__", and
 # an empty <b> inside a word as "D****ay". A run of '*' means nothing anywhere; a run of '_'
 # only at a word's edge (snake__case stays).
-_ORPHAN_EMPHASIS = re.compile(r"\*{2,}|(?<![\w_])_{2,}|_{2,}(?![\w_])")
+_ORPHAN_EMPHASIS = re.compile(r"\*{2,}|(?<![\w_])_{2,}|(?<!_)_{2,}(?![\w_])")  # (a run tried from its start only)
 # A link glued to the word before it ("published by[Futurism](...)"), as converters drop
 # the space at an element's edge.
 _GLUED_LINK = re.compile(rf"\[(?<=[^\W_]\[)(?=[^\[\]\n]{{0,{MAX_LINK_TEXT}}}\]\()")
@@ -322,10 +322,10 @@ _LINE_END = re.compile(r"[ \t]*(?:\n|$)")
 # pandoc's own markdown (`pandoc -t markdown`) keeps a page's <div>s as fenced divs ("::: byline"
 # ... ":::") and ids, classes and attributes in braces: after a heading, a link, an image, or a
 # span ("[Updated 1:05 p.m.]{.updated}"). Neither is a word of the page.
-_DIV_FENCE = re.compile(r"^[ ]{0,3}:{3,}(?:[ \t]*(?:\{[^}\n]{0,500}\}|[\w-]+))?[ \t]*:*[ \t]*$", re.MULTILINE)
+_DIV_FENCE = re.compile(r"^[ ]{0,3}:{3,}(?!:)(?:[ \t]*(?:\{[^}\n]{0,500}\}|[\w-]+))?[ \t]*:*[ \t]*$", re.MULTILINE)
 _SPAN = re.compile(r"(?<![!\]])\[([^\[\]\n]{0,1000})\]\{[#.][^{}\n]{0,500}\}")
 _ATTRIBUTES_AFTER = re.compile(r"(\]\([^()\s]*(?:\([^()\s]*\)[^()\s]*)*(?:\s+\"[^\"\n]*\")?\))\{[^{}\n]{0,500}\}")
-_HEADING_ATTRIBUTES = re.compile(r"^(#{1,6}[ \t].*?)[ \t]+\{[#.][^{}\n]{0,500}\}[ \t]*$", re.MULTILINE)
+_HEADING_ATTRIBUTES = re.compile(r"^(#{1,6}[ \t](?:[^\n]*\S)?)[ \t]+\{[#.][^{}\n]{0,500}\}[ \t]*$", re.MULTILINE)
 
 
 def without_pandoc_attributes(page: str) -> str:

@@ -164,7 +164,8 @@ def encoding_advice(data: bytes) -> str:
         scored = [(_script_fit(sample, name, letters, needed, common), name, script)
                   for name, script, letters, needed, common in SCRIPT_ENCODINGS]
         fits = [(name, script) for fit, name, script in sorted(scored, key=lambda x: -x[0]) if fit][:MAX_ADVISED]
-        fits = fits or [(entry[0], entry[1]) for entry in SCRIPT_ENCODINGS[::2]][:MAX_ADVISED + 1]  # (none fits: the usual)
+        if not fits:  # (too few letters to tell, or none reads as prose: a Western encoding, after all)
+            return f"name its encoding, e.g. {setting('encoding', likely_encoding(data))}"
         by_script: dict[str, list[str]] = {}
         for name, script in fits:
             by_script.setdefault(script, []).append(name)
@@ -209,6 +210,7 @@ SCRIPT_ENCODINGS = (
 )
 ADVICE_SAMPLE_BYTES = 65536
 MAX_ADVISED = 3  # encodings named, the likeliest first
+MIN_ADVICE_LETTERS = 8  # letters outside ASCII a decoding must give to tell its script (a few é's give one or two)
 MIN_SCRIPT_SHARE = 0.9  # of a decoding's letters outside ASCII, in its script
 MIN_LOWER_SHARE = 0.7  # of a cased script's letters, lower case (Russian text: over 0.9)
 MIN_NEEDED_SHARE = 0.1  # of its letters, the ones its text cannot do without (Japanese: kana, a third or more)
@@ -231,7 +233,7 @@ def _script_fit(data: bytes, encoding: str, letters: tuple[tuple[int, int], ...]
 
     beyond = [c for c in text if ord(c) > 0x7F and not c.isspace()]
     found = [c for c in beyond if c.isalpha()]
-    if not found or share(letters, found) < MIN_SCRIPT_SHARE:
+    if len(found) < MIN_ADVICE_LETTERS or share(letters, found) < MIN_SCRIPT_SHARE:
         return 0.0
     if needed is None and sum(c.islower() for c in found) < MIN_LOWER_SHARE * len(found):
         return 0.0
@@ -255,7 +257,9 @@ def in_another_script(data: bytes) -> bool:
     """Whether text that is not UTF-8 is written in an encoding of a script other than
     Latin (its non-ASCII bytes mostly in runs of different ones)."""
     high = len(data.translate(None, _ASCII))  # the non-ASCII bytes
-    mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run))
+    # (a run of the Western encodings' punctuation, "\xa0—\xa0", holds no byte from 0xC0,
+    # where their letters and every other script's are)
+    mixed = sum(len(run) for run in _HIGH_RUN.findall(data) if run.count(run[:1]) != len(run) and max(run) >= 0xC0)
     return mixed >= MIN_RUN_BYTES and mixed > high / 2
 
 

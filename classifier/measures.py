@@ -55,7 +55,19 @@ _ZONE_HINT = re.compile(r"T\b|UTC")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 # Read in a block's head, in SHAPE_FEATURES order: month date, year, clock, zone, numeric date.
 _DATE_PATTERNS = (_MONTH, _YEAR, _CLOCK, _ZONE, _NUMERIC_DATE)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_EMAIL = re.compile(r"\S+@\S+\.\w+")  # what _holds_email finds, without its backtracking over runs of "@"
+_DOT_WORD = re.compile(r"\.\w")
+
+
+def _holds_email(text: str) -> bool:
+    """``_EMAIL.search(text)``, in one pass: a word holding an "@" after its first character
+    and, from the second character after it on, a "." before a word character. (The regex
+    itself takes cubic time over a run of "@"s: 20 ms for a block of them.)"""
+    for word in text.split() if "@" in text else ():
+        at = word.find("@", 1)
+        if at > 0 and _DOT_WORD.search(word, at + 2):
+            return True
+    return False
 _HANDLE = re.compile(r"(^|\s)@\w+")
 _CREDIT_START = re.compile(
     r"^\W*(photo|image|picture|credit|video|illustration|graphic|source|courtesy|file)\b", re.IGNORECASE
@@ -475,7 +487,7 @@ def shape_vector(text: str) -> list[float]:
         len(_ASCII_DIGIT.findall(window)) / n,
         len(_CAPITALISED.findall(window)) / (n_words or 1),
         *(float(bool(pattern.search(head))) for pattern in _DATE_PATTERNS),
-        float(bool(_EMAIL.search(window))),
+        float(_holds_email(window)),
         float(bool(_HANDLE.search(window))),
         float("©" in window or "(c)" in lower or "copyright" in lower),
         float("|" in window),
@@ -518,7 +530,7 @@ def shape_matrix(texts: Sequence[str]) -> np.ndarray:
         count.classes(_DIGIT_BIT) / chars,
         count.capitalised() / np.maximum(n_words, 1),
         *count.dates(),
-        count.each(lambda w: bool(_EMAIL.search(w)), at),
+        count.each(_holds_email, at),
         count.each(lambda w: bool(_HANDLE.search(w)), at),
         (count.chars("©") > 0) | count.copyright_words(),
         count.chars("|") > 0,

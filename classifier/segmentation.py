@@ -23,6 +23,7 @@ import itertools
 import re
 
 from .blocks import DIRECTION_MARKS, is_cjk, normalise_newlines, segment
+from .dialects import MAX_LINK_TARGET
 from .errors import InputError
 
 SPLIT_MODES = ("auto", "blank", "line")
@@ -663,11 +664,13 @@ def _unwrap(block: str, width: int) -> str:
                 and not _UNDERLINE.match(line) and not (len(pieces) == 1 and _UNDERLINE.match(last))
                 and not _is_table_rule(line)):
             pieces[-1] = last = last.rstrip()
-            tail = _last_word(pieces)  # what the hyphen and link-target tests read
-            # "pre-" / "and post-war" keeps its hanging hyphen
-            in_word = (_WORD_HYPHEN.search(tail) and line.lstrip()[:1].isalpha()
-                       and first.lower() not in _HANGING_HYPHEN_NEXT)
-            joiner = "" if last.endswith("-") and (in_word or _OPEN_TARGET.search(tail)) else " "
+            joiner = " "
+            if last.endswith("-"):  # a word or a link's target broken at its hyphen, or a hanging hyphen
+                tail = _last_word(pieces)  # what the hyphen and link-target tests read
+                # "pre-" / "and post-war" keeps its hanging hyphen
+                in_word = (_WORD_HYPHEN.search(tail) and line.lstrip()[:1].isalpha()
+                           and first.lower() not in _HANGING_HYPHEN_NEXT)
+                joiner = "" if in_word or _OPEN_TARGET.search(tail) else " "
             if joiner and is_cjk(last[-1:]) and is_cjk(line.lstrip()[:1]):
                 joiner = ""  # Chinese and Japanese put no space between words
             piece = line.lstrip()  # its trailing spaces kept: a hard break before the next line
@@ -696,14 +699,21 @@ def _is_indented_code(lines: list[str]) -> bool:
 
 
 def _last_word(pieces: list[str]) -> str:
-    """The end of a line being joined from its pieces, back to its last white space: the
-    hyphen test reads two characters and an open link target has no space in it."""
+    """The end of a line being joined from its pieces, back to its last white space but no
+    further than a link's longest target: the hyphen test reads two characters and an open
+    link target has no space in it. (Bounded: a page of lines with no space, Chinese or a
+    wrapped URL, would otherwise be read back to its start at every line.)"""
     tail: list[str] = []
+    size = 0
     for piece in reversed(pieces):
         tail.append(piece)
-        if any(c.isspace() for c in piece):
+        size += len(piece)
+        if size > _MAX_TAIL or any(c.isspace() for c in piece):
             break
-    return "".join(reversed(tail))
+    return "".join(reversed(tail))[-_MAX_TAIL:]
+
+
+_MAX_TAIL = MAX_LINK_TARGET + 2  # "](" and the longest target a link may have
 
 
 def _join_fenced(blocks: list[str]) -> list[str]:
@@ -808,7 +818,7 @@ _CLOSES_AT_START = re.compile(r"^[ ]*[}\])]", re.MULTILINE)
 # A line of a program (an assignment, a call, a keyword's block opening with a colon): what
 # markdown's indented code holds and inscriptis's indented elements do not.
 PROGRAM_LINE_SHARE = 0.5
-_CODE_STATEMENT = re.compile(r"^[ ]{4,}(?:\w[\w.]*\s*[-+*/]?=[^=]|(?:def|class|for|while|if|return|import|from|try|except|"
+_CODE_STATEMENT = re.compile(r"^[ ]{4,}(?! )(?:\w[\w.]*\s*[-+*/]?=[^=]|(?:def|class|for|while|if|return|import|from|try|except|"
                              r"function|var|let|const|public|private)\b|\w[\w.]*\(.*\)[;:]?$|.*[:{;]$)", re.MULTILINE)
 
 
@@ -1000,7 +1010,8 @@ def _per_line(block: str, stripped: bool = False) -> list[str]:
 
 
 # A markdown table's delimiter row ("---|---", "| :-- | --: |"): the row above it is the header.
-_TABLE_DELIMITER = re.compile(r"[ ]*\|?[ ]*:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*\|?[ ]*$")
+# (each run of spaces read one way only: "[ ]*\|?[ ]*" would split a long run every way there is)
+_TABLE_DELIMITER = re.compile(r"[ ]*(?:\|[ ]*)?:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*(?:\|[ ]*)?$")
 
 
 def _table_row(line: str, previous: str, table: str | None) -> str | None:

@@ -196,6 +196,14 @@ def test_wrong_encoding_of_another_script_suggests_the_encodings_it_reads_in(tmp
     assert [json.loads(line)["text"] for line in followed.stdout.splitlines()] == text.split("\n\n")
 
 
+def test_western_text_with_runs_of_punctuation_is_advised_a_western_encoding(tmp_path, small_model_path):
+    # "\xa0—\xa0" and curly quotes are runs of bytes too, but no other script's letters
+    page = tmp_path / "page.txt"
+    page.write_bytes("The council\xa0—\xa0at last\xa0— backs “two” ferries.\n\nÜber alles: Straße.".encode("cp1252"))
+    result = run("tag", page, "--model", small_model_path)
+    assert result.output.endswith("; name its encoding, e.g. --encoding cp1252\n")
+
+
 def test_bad_model_file(tmp_path):
     model = tmp_path / "model.npz"
     model.write_text("hello", encoding="utf-8")

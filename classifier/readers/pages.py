@@ -201,12 +201,12 @@ def _opens_a_page_of_text(record: dict, text: str, after: int) -> bool:
     if not _is_json_ld(record) and any(name in record for name in (*URL_FIELDS, "status", "error")):
         return False  # (a crawl's failed fetch, {"url", "status": 404}, may come first)
     following = _NEXT_LINE.match(text, after)
-    while following is not None and _is_json_ld(_parsed(following.group(1))):  # a page may carry several
+    while following is not None and _is_json_ld(_parsed(following.group(1).rstrip())):  # a page may carry several
         following = _NEXT_LINE.match(text, following.end())
     # Text follows, not a JSON line (a broken one says so: JSON lines are refused at it).
     if following is None:
         return False
-    line = following.group(1)
+    line = following.group(1).rstrip()
     return not (line.startswith("{") or (line.startswith("[") and _parsed(line) is not _NOT_JSON))
 
 
@@ -214,7 +214,7 @@ def _is_json_ld(value: object) -> bool:
     return isinstance(value, dict) and ("@context" in value or "@type" in value)
 
 
-_NEXT_LINE = re.compile(r"\s*\n\s*([^\n]*\S)")
+_NEXT_LINE = re.compile(r"(?=\s*\n)\s*(\S[^\n]*)")  # the next line with text (its trailing spaces: rstrip)
 
 # Text that may be JSON (it opens with a brace or bracket), and its first line; matched, not
 # stripped, so no page is copied to be sniffed.
