@@ -1469,6 +1469,11 @@ def test_utf16_html_with_no_byte_order_mark_is_read_as_html_in_the_encoding_name
                                              rf"encoding, e\.g\. encoding='{named[:6]}'$"):
             list(iter_pages([tmp_path / name]))
     assert [b.text for b in next(string_pages(html.encode(written), encoding=named))] == ["Café reopens."]
+    # a UTF-8 page beside them, in a folder read with that --encoding, is read by its own charset
+    utf8 = tmp_path / "utf8.html"
+    utf8.write_bytes(html.replace("utf-16", "utf-8").encode("utf-8"))
+    (page,) = iter_pages([utf8], encoding=named)
+    assert [b.text for b in page] == ["Café reopens."]
 
 
 def test_a_byte_order_mark_decides_and_a_damaged_file_says_so(tmp_path):

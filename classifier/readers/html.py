@@ -310,7 +310,7 @@ def read_html(path: str | os.PathLike, url: str | None = None, encoding: str = D
     if refusal:  # a PDF or a feed named .html
         raise InputError(f"{path}: {refusal}")
     marked = text_encoding(data, "")
-    if not marked and is_wide_encoding(encoding):  # UTF-16 with no byte-order mark, named by --encoding
+    if not marked and is_wide_encoding(encoding) and unmarked_unicode(data):  # UTF-16 with no mark, named by --encoding
         decoded = decode_text(data, str(path), encoding)
     else:
         decoded = header_decoded(data, charset) if not marked else None

@@ -23,7 +23,7 @@ from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, ite
                       jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
 from ..errors import BlocktagError, InputError, check_callback, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
-                     read_text, text_encoding, binary_error, is_wide_encoding, looks_binary)
+                     read_text, text_encoding, binary_error, is_wide_encoding, looks_binary, unmarked_unicode)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
 from ..segmentation import DEFAULT_SPLIT, check_split, is_flattened, split_page
 from ..sources import STDIN, STDIN_PAGE, expand_arguments
@@ -131,7 +131,9 @@ def _pages_of_bytes(data: bytes, source: str, page: str, encoding: str, split: s
     feed is refused with what to do instead."""
     data, charset = unpacked_page(data, source)  # gzip, or `curl -i` output: the page after its headers
     decoded = None
-    if text_encoding(data, "") or is_wide_encoding(encoding):  # UTF-16, UTF-32 or UTF-8 marked, or named wide
+    # UTF-16, UTF-32 or UTF-8 marked; or named by --encoding as UTF-16 or UTF-32 and holding
+    # their NULs (a UTF-8 page among them is read by its own charset, as ever)
+    if text_encoding(data, "") or (is_wide_encoding(encoding) and unmarked_unicode(data)):
         decoded = decode_text(data, source, encoding)
     elif charset:  # a saved response's header names it; a body not in it is read as without one
         decoded = _header_decoded(data, charset)
