@@ -73,7 +73,7 @@ _HAN_KANA = "\u3040-\u30ff\u3400-\u9fff"
 _SENTENCE_INSIDE = re.compile(
     rf"[{_LOWER}]{{2}}[.!?…][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«¿¡(]?[{_UPPER}]"
     rf"|[{_UNCASED}]{{2}}[.!?…؟][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«(]?[{_UNCASED}]"
-    rf"|[。！？][」』）”]*[{_HAN_KANA}]")
+    rf"|[。！？][」』）”]*(?![はがをにへでとも])[{_HAN_KANA}]")  # (not before a particle: "来る。」と述べた")
 _SENTENCE_END = re.compile(r"[.!?…؟。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
 # A page written one paragraph a line: at least this many prose lines, and at least this
 # share of them sharing a blank-line block with another prose line.
@@ -242,7 +242,8 @@ _MENU_RUN = re.compile(rf"(?:(?:[{_UPPER}][\w&'’.-]*|[|·•/»›]|[{_HAN_KAN
 # A sentence ends at ".", "?" or "!" (and any closing quote or bracket, which stays with it)
 # before a space and a capital, digit or opening quote (or a letter of a script without
 # capitals); not after an initial or a date's day ("Ann E. Lee", "am 3. Oktober"), nor after
-# a title or other abbreviation. Chinese and Japanese full stops end one before anything.
+# a title or other abbreviation. Chinese and Japanese full stops end one (with the quote they
+# close) before anything but a particle that goes on with the sentence ("来る。」と述べた").
 _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Rep", "Gov", "Gen", "Lt", "Col", "Sgt", "Capt", "Prof",
                   "Rev", "Jr", "Sr", "Sra", "Srta", "Dra", "Inc", "Co", "Corp", "Ltd", "No", "Nr", "vs", "Jan", "Feb",
                   "Mar", "Apr", "Aug", "Sept", "Sep", "Oct", "Nov", "Dec", "Mt", "Ft", "Ave", "approx", "aprox",
@@ -252,7 +253,7 @@ _MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|No
 _SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?:(?<=[.!?…؟])(?<!\b[A-Z]\.)" % _MONTHS
                              + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
                              + rf"([\"'’”)\]»]*)\s+(?=[\"'‘“„«¿¡(\[]?[{_UPPER}{_UNCASED}{_HAN_KANA}0-9])"
-                             + r"|(?<=[。！？])([」』）”]*)\s*(?=\S))")
+                             + r"|(?<=[。！？])([」』）”]*)(?![」』）”]|\s*[はがをにへでとも])\s*(?=\S))")
 
 
 def is_flattened(text: str) -> bool:

@@ -578,6 +578,9 @@ def test_auto_cuts_a_flattened_page_in_cyrillic_chinese_or_with_opening_quotes_a
         "主席说燃料成本翻了一番。", "往返票价将从六月起上涨。", "季票价格保持不变。"]
     assert split_page(chinese.replace("首页 新闻 体育 财经 科技 评论 ", ""), "auto") == [
         chinese.replace("首页 新闻 体育 财经 科技 评论 ", "")]  # no menu: one long paragraph
+    # a Japanese quotation ends with its 」, and a particle after it goes on with the sentence
+    assert segmentation.sentences("市長は「フェリーは来年の春に来る。」と述べた。記者は「本当ですか。」") == [
+        "市長は「フェリーは来年の春に来る。」と述べた。", "記者は「本当ですか。」"]
     spanish = ("Inicio Noticias Deportes Economía Cultura Opinión Suben los ferris Por Ana Ruiz El puerto votó "
                "el lunes subir las tarifas. ¿Había otra opción? «No la había», dijo la presidenta. Él lo "
                "confirmó. „So ist es“, sagte sie. ") * 5
