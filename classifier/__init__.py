@@ -13,6 +13,7 @@ __version__ = "0.4.10"
 
 from importlib.util import find_spec  # noqa: E402
 from os import PathLike as _PathLike  # noqa: E402
+from threading import Lock as _Lock  # noqa: E402
 
 from .blocks import Block, join_blocks, page_blocks, read_groups, read_labelled, segment  # noqa: E402
 from .errors import (  # noqa: E402
@@ -59,17 +60,19 @@ def _tagger(model: "ModelBundle | str | None") -> Tagger:
     except OSError:
         return Tagger(path)  # load_model says what is wrong with it
     key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    loaded = _LOADED.pop(str(path), None)
-    if loaded is None or loaded[0] != key:
-        loaded = (key, Tagger(path))
-    _LOADED[str(path)] = loaded  # now the most recently used
-    while len(_LOADED) > MODELS_KEPT:
-        del _LOADED[next(iter(_LOADED))]
-    return loaded[1]
+    with _LOADING:  # (threads of a server share the cache)
+        loaded = _LOADED.pop(str(path), None)
+        if loaded is None or loaded[0] != key:
+            loaded = (key, Tagger(path))
+        _LOADED[str(path)] = loaded  # now the most recently used
+        while len(_LOADED) > MODELS_KEPT:
+            del _LOADED[next(iter(_LOADED))]
+        return loaded[1]
 
 
 MODELS_KEPT = 4  # model files kept loaded by tag_text and tag_blocks (the shipped one takes about 22 MB)
 _LOADED: "dict[str, tuple[tuple[int, int, int], Tagger]]" = {}  # path: (its inode, size and time, its Tagger), oldest first
+_LOADING = _Lock()
 
 
 def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",

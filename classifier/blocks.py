@@ -318,6 +318,8 @@ def checked_pages(pages: Iterable[list[Block]]) -> Iterator[list[Block]]:
 
 def block_list(blocks: Iterable[Block], source: str = "blocks") -> list[Block]:
     """``blocks`` as a list; :class:`DataFormatError` for a file name or text given instead."""
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
     if not isinstance(source, str):  # (given second, a number meant as C or a weight would land here)
         raise SettingError("source", source, "give the data's name for messages, a string")
     if isinstance(blocks, (str, bytes, os.PathLike)) or not isinstance(blocks, Iterable):
@@ -432,11 +434,12 @@ def _json_problem(line: str, exc: json.JSONDecodeError) -> str:
         except (RecursionError, ValueError):
             pass
     where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-    before = exc.doc[:exc.pos].rstrip()[-1:]
+    before, at = exc.doc[:exc.pos].rstrip()[-1:], exc.doc[exc.pos:exc.pos + 1]
     if exc.msg.startswith("Expecting ',' delimiter") and before == '"':
-        return where + '; a \'"\' inside a text is written \\"'
+        # "He said "hi"": a word after the string that closed too soon; '"a" "b"': a field after a field
+        return where + ("; a comma is missing before it" if at == '"' else '; a \'"\' inside a text is written \\"')
     if exc.msg.startswith("Expecting property name") and before == ",":
-        return where + "; drop the comma before it"
+        return where + ("; drop the comma before it" if at in "}]" else "; a field's name goes in double quotes")
     return where
 
 

@@ -299,6 +299,9 @@ def undecodable(source: str, data: bytes, exc: UnicodeDecodeError, encoding: str
     where = f"byte {offset + exc.start}"
     name = encoding.removesuffix("-sig")
     before = data[:exc.start]
+    if codecs.lookup(encoding).name == "utf-8-sig":  # --encoding cannot help: the mark decides
+        return InputError(f"{source}: starts with a UTF-8 byte-order mark but is not valid UTF-8 ({where}); is it "
+                          "cut short or damaged? fix or remove that byte")
     if codecs.lookup(encoding).name == "utf-8" and (
             decoded + len(before.decode("utf-8")) - len(before.translate(None, _HIGH_BYTES)) >= MIN_UTF8_SEEN):
         return InputError(f"{source}: is UTF-8 text up to {where}, which is not (a file joined from files in two "

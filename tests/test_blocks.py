@@ -357,6 +357,10 @@ def test_a_nul_in_a_files_block_is_its_lines_error_not_utf16_or_a_page_of_text(t
      "Expecting ',' delimiter at column 45; a '\"' inside a text is written \\\""),
     ('{"page": "p", "index": 0, "text": "x",}', "Expecting property name enclosed in double quotes at column 39; "
                                                "drop the comma before it"),
+    ('{"page": "p", "index": 0, "text": "x" "label": "body"}', "Expecting ',' delimiter at column 39; a comma is "
+                                                             "missing before it"),
+    ('{"page": "p", "index": 0, "text": "x", label: "body"}', "Expecting property name enclosed in double quotes at "
+                                                            "column 40; a field's name goes in double quotes"),
 ])
 def test_a_broken_json_line_says_where_in_it_and_the_usual_fix(tmp_path, line, said):
     assert _error(tmp_path, [GOOD, line]) == f"bad.jsonl:2: not valid JSON ({said})"
@@ -390,3 +394,12 @@ def test_a_csv_header_with_spaces_after_its_commas_says_so(tmp_path):
         read_labelled([path])
     assert str(caught.value) == (f"{path}:1: CSV header's names have spaces around them ('page', ' index', ' text', "
                                  "' label'); write them without: page,index,text")
+
+
+def test_a_byte_order_marked_utf8_file_with_a_bad_byte_is_told_no_encoding_will_mend_it(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"page": "p", "index": 0, "text": "caf\xe9", "label": "body"}\n')
+    with pytest.raises(InputError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == (f"{path}:1: starts with a UTF-8 byte-order mark but is not valid UTF-8 (byte 38); is "
+                                 "it cut short or damaged? fix or remove that byte")

@@ -573,3 +573,27 @@ def test_an_empty_source_date_epoch_is_unset_not_a_crash(tmp_path):
                            "--no-plain-text-model", "-q"], capture_output=True, text=True, env=env)
     assert (done.returncode, done.stderr) == (0, "")
     assert load_model(tmp_path / "m.npz").metadata["created"]
+
+
+def test_the_model_cache_is_shared_safely_by_threads(monkeypatch, tmp_path, small_model_path):
+    # a server's threads tagging with more model files than are kept
+    import shutil
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import classifier
+
+    class Slow(dict):  # each step a thread may be switched out in, as a load or a del can be
+        def __delitem__(self, key):
+            time.sleep(0.0005)
+            super().__delitem__(key)
+
+    monkeypatch.setattr(classifier, "_LOADED", Slow())
+    monkeypatch.setattr(classifier, "Tagger", lambda path: time.sleep(0.0005) or ("tagger of", path.name))  # (a load)
+    names = [tmp_path / f"m{i}.npz" for i in range(2 * classifier.MODELS_KEPT)]
+    for name in names:
+        shutil.copy(small_model_path, name)
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda k: classifier._tagger(str(names[k % len(names)])), range(800)))
+    assert got == [("tagger of", names[k % len(names)].name) for k in range(800)]
+    assert len(classifier._LOADED) == classifier.MODELS_KEPT

@@ -2238,6 +2238,13 @@ def test_an_rtf_document_or_an_email_is_refused_with_what_to_give_instead(tmp_pa
             list(iter_pages([tmp_path / name]))
         assert str(caught.value).startswith(f"{tmp_path / name}: is an e-mail message"), name
     assert str(caught.value).endswith("of several parts, not a page; save its HTML or text part and give that")
+    # a web page saved as one part (MHTML: the address it was saved from) is read as that page
+    saved = ("MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable"
+             "\r\nContent-Location: https://a.example/ferry\r\n\r\n<html><body><p>The council voted=\r\n on Tuesday.</p>"
+             "</body></html>")
+    (tmp_path / "saved.mht").write_text(saved, encoding="utf-8")
+    assert [(b.url, b.text) for b in next(iter_pages([tmp_path / "saved.mht"]))] == [
+        ("https://a.example/ferry", "The council voted on Tuesday.")]
     # a scraper's envelope of header-like lines is a page still
     (tmp_path / "jina.txt").write_text("Title: Harbour reopens\nURL Source: https://a.example/x\n\nMarkdown Content:\n"
                                        "The harbour reopened on Monday.\n", encoding="utf-8")

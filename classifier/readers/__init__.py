@@ -74,6 +74,7 @@ _EMAIL = "is an e-mail message of several parts, not a page; save its HTML or te
 # them, then base64 or quoted-printable ("=3D") that would be read as blocks.
 _ONE_PART_EMAIL_START = re.compile(
     rb"(?=" + _HEADER_LINES + rb"(?:MIME-Version|Return-Path|Received|Delivered-To|Message-ID):)"
+    rb"(?!" + _HEADER_LINES + rb"(?:Snapshot-)?Content-Location:)"  # (a web page saved as one part: MHTML)
     + _HEADER_LINES + rb"Content-(?:Type:[ \t]*text/html|Transfer-Encoding:[ \t]*\"?(?:base64|quoted-printable))",
     re.IGNORECASE)
 _ONE_PART_EMAIL = "is an e-mail message, not a page; save its HTML part (a mail client's \"Save as\") and give that"
@@ -106,8 +107,11 @@ _CLOSING_TAG = re.compile(rb"</[a-z][a-z0-9]*\s*>", re.IGNORECASE)
 # <div> wrappers, a README opens with <p align="center">) and is still read as text.
 _TEXT_PARAGRAPH = re.compile(rb"\n[ \t]*\r?\n[ \t]*[^\s<]")
 # Header lines ("From: <Saved by Blink>", folded lines) up to a multipart/related content type.
-_MHTML_START = re.compile(rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,40}?"
-                          rb"Content-Type:[ \t]*multipart/related", re.IGNORECASE)
+_MHTML_HEADERS = rb"(?:[A-Za-z][\w-]*:[^\r\n]*\r?\n(?:[ \t][^\r\n]*\r?\n)*){0,40}?"
+# (or a page saved as one part: its HTML, and the address it was saved from)
+_MHTML_START = re.compile(_MHTML_HEADERS + rb"Content-Type:[ \t]*multipart/related|"
+                          rb"(?=" + _MHTML_HEADERS + rb"(?:Snapshot-)?Content-Location:)"
+                          + _MHTML_HEADERS + rb"Content-Type:[ \t]*text/html", re.IGNORECASE)
 
 
 def input_kind(path: str | os.PathLike, sniff: bool = True) -> str:
