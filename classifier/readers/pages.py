@@ -600,9 +600,10 @@ def named_apart(pages: Iterable[list[Block]], last: list, taken: set[int] | None
     """One input's pages, each named apart from the pages given before it (``x#2``, ``x#3``),
     or every output would merge them: two files of records may name a page alike, and a
     name made apart may be another's own. ``taken`` holds the hashes of the names given so far
-    (about 70 bytes a page as Python holds them, kept only when there are several inputs); without it only a first page
-    named as ``last[0]``, the last page name given, is named apart. ``last[0]`` is kept up to
-    date; ``on_named`` is told each page's name as read, as given, and its number of blocks.
+    (about 70 bytes a page as Python holds them; kept only when there are several inputs);
+    without it only a first page named as ``last[0]``, the last page name given, is named
+    apart. ``last[0]`` is kept up to date; ``on_named`` is told each page's name as read, as
+    given, and its number of blocks.
     (A long page's chunks, one after another from one input, keep their one name.)"""
     renamed: dict[str, str] = {}
     previous = None  # this input's last page name: a page named so is the next chunk of it
