@@ -1044,3 +1044,37 @@ def test_direction_marks_are_no_part_of_a_blocks_canonical_text():
     assert canonical("\u200fתפריט\u200f | \u200fחדשות\u200f") == "תפריט | חדשות"
     assert canonical("\u2067مرحبا\u2069 بكم\u061c") == "مرحبا بكم"
     assert canonical("Zoë\u200e Lee") == "Zoë Lee"
+
+
+def test_patterns_rewritten_to_read_a_run_one_way_match_as_they_did():
+    # each read a run of spaces, colons or underscores every way there is (quadratic); the
+    # old forms here are the oracle
+    import random
+
+    from classifier.dialects import _DIV_FENCE, _HEADING_ATTRIBUTES, _ORPHAN_EMPHASIS
+    from classifier.readers.pages import _NEXT_LINE
+    from classifier.segmentation import _CODE_STATEMENT, _TABLE_DELIMITER
+
+    old = {
+        _ORPHAN_EMPHASIS: (re.compile(r"\*{2,}|(?<![\w_])_{2,}|_{2,}(?![\w_])"), "_*a. "),
+        _DIV_FENCE: (re.compile(r"^[ ]{0,3}:{3,}(?:[ \t]*(?:\{[^}\n]{0,500}\}|[\w-]+))?[ \t]*:*[ \t]*$", re.M), ": {}.#a-\n"),
+        _HEADING_ATTRIBUTES: (re.compile(r"^(#{1,6}[ \t].*?)[ \t]+\{[#.][^{}\n]{0,500}\}[ \t]*$", re.M), "# \t{}.a\n"),
+        _CODE_STATEMENT: (re.compile(r"^[ ]{4,}(?:\w[\w.]*\s*[-+*/]?=[^=]|(?:def|class|for|while|if|return|import|"
+                                     r"from|try|except|function|var|let|const|public|private)\b|\w[\w.]*\(.*\)[;:]?$|"
+                                     r".*[:{;]$)", re.M), " ax(=);:{\n."),
+    }
+    rng = random.Random(0)
+    for new, (pattern, alphabet) in old.items():
+        for _ in range(20_000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+            assert [(m.span(), m.groups()) for m in new.finditer(text)] == \
+                [(m.span(), m.groups()) for m in pattern.finditer(text)], (new.pattern, text)
+    table = re.compile(r"[ ]*\|?[ ]*:?-{3,}:?[ ]*(?:\|[ ]*:?-{3,}:?[ ]*)*\|?[ ]*$")
+    next_line = re.compile(r"\s*\n\s*([^\n]*\S)")
+    for _ in range(20_000):
+        text = "".join(rng.choice(" |:-a") for _ in range(rng.randint(0, 14)))
+        assert bool(_TABLE_DELIMITER.match(text)) == bool(table.match(text)), text
+        text = "".join(rng.choice(" \n\ta{") for _ in range(rng.randint(0, 10)))
+        for at in range(len(text) + 1):
+            got, want = _NEXT_LINE.match(text, at), next_line.match(text, at)
+            assert (got and got.group(1).rstrip()) == (want and want.group(1)), (text, at)

@@ -462,3 +462,15 @@ def test_the_fitted_features_name_every_column_they_fill(small_model):
     from classifier.measures import POSITION_FEATURES
 
     assert [n for n in names if n.startswith("position__")] == [f"position__{c}" for c in POSITION_FEATURES]
+
+
+def test_the_one_pass_email_test_finds_what_the_email_pattern_finds():
+    # _holds_email replaces _EMAIL.search, which backtracks cubically over a run of "@"
+    import random
+
+    from classifier.measures import _EMAIL, _holds_email
+
+    rng = random.Random(0)
+    texts = ["ann@news.example", "@ana@mastodon.social", "a@@b.c", "x@y", "@b.c", "a@.b", "mail ann@x.y.", "@" * 300]
+    texts += ["".join(rng.choice("@.a_ -\n") for _ in range(rng.randint(0, 14))) for _ in range(20_000)]
+    assert [_holds_email(t) for t in texts] == [bool(_EMAIL.search(t)) for t in texts]

@@ -2201,6 +2201,22 @@ def test_a_saved_response_raw_chunked_deflated_or_with_folded_headers_is_read_as
         list(iter_pages([tmp_path / "bad.html"]))
 
 
+def test_quotes_nested_past_a_forums_depth_are_read_as_blocks_not_marked_at_every_level():
+    # a forum whose every post leaves its <blockquote> open: quote marks and re-joined text
+    # at every level would grow as the square of the page
+    from classifier.readers.html import MAX_QUOTE_DEPTH
+
+    posts = 50
+    page = "<html><body>" + "".join(f"<blockquote><p>Post {i} line one<br>line two</p>" for i in range(posts)) + "</body></html>"
+    text = html_to_text(page)
+    assert max(len(line) - len(line.lstrip("> ")) for line in text.split("\n")) == 2 * MAX_QUOTE_DEPTH
+    assert [line.lstrip("> ") for line in text.split("\n") if "Post" in line] == [f"Post {i} line one" for i in range(posts)]
+    assert len(text) < 40 * posts * MAX_QUOTE_DEPTH
+    # a quote in a quote, as pages write one, is marked as before
+    assert html_to_text("<blockquote><p>Said:</p><blockquote><p>Inner.</p></blockquote></blockquote>") == \
+        "> Said:\n>\n> > Inner."
+
+
 def test_a_warc_file_of_junk_is_one_error_that_quotes_none_of_its_bytes(tmp_path):
     (tmp_path / "junk.warc").write_bytes(bytes(range(256)) * 2)
     with pytest.raises(InputError) as caught:

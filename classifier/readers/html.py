@@ -74,6 +74,7 @@ _OPENERS = "([{«“‘"
 # Characters that show nothing: a soft hyphen, zero-width spaces and joiners' kin, a word
 # joiner, a byte-order mark, and the marks that set text's direction (Arabic, Hebrew pages).
 _INVISIBLE = re.compile(f"[\u00ad\u200b\u2060\ufeff{DIRECTION_MARKS}]")
+MAX_QUOTE_DEPTH = 8  # blockquotes within blockquotes read as quotes
 _PERMALINK_MARKS = frozenset({"#", "¶", "§", "🔗", "⚓", "⚓︎", "🔗︎"})
 _URL_BREAKS = {ord("\n"): None, ord("\t"): None, ord("\r"): None}
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -953,8 +954,10 @@ class _Builder:
             if code:
                 self.lines = [CODE_FENCE, *code, CODE_FENCE]
             self.end_block()
-        elif tag == "blockquote":
+        elif tag == "blockquote" and self.quote_depth < MAX_QUOTE_DEPTH:
             # One block, its paragraphs separated by a bare ">" line, as html2text writes it.
+            # (Deeper quotes are a forum's unclosed tags, one more a post: read as blocks, as
+            # every level's marks and re-joined text would grow as the square of the page.)
             self.end_block()
             start = len(self.blocks)
             self.quote_depth += 1
