@@ -31,8 +31,7 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from .blocks import (LABEL_STUDIO_SUFFIX, Block, as_int, checked_pages, group_pages, is_given_label, iter_labelled,
-                     page_fingerprint,
-                     iter_records, records_suffix, validated_blocks)
+                     iter_records, page_fingerprint, records_suffix, validated_blocks)
 from .errors import BlocktagError, OutputError, SettingError, check_callback, warn
 from .files import DEFAULT_ENCODING, decoded_lines, is_special
 from .bundle import ModelBundle, as_model
