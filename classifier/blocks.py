@@ -440,6 +440,8 @@ def _json_problem(line: str, exc: json.JSONDecodeError) -> str:
         return where + ("; a comma is missing before it" if at == '"' else '; a \'"\' inside a text is written \\"')
     if exc.msg.startswith("Expecting property name") and before == ",":
         return where + ("; drop the comma before it" if at in "}]" else "; a field's name goes in double quotes")
+    if exc.msg.startswith("Illegal trailing comma"):  # (Python 3.13's own word for it)
+        return where + "; drop that comma"
     return where
 
 
