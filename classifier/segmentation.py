@@ -177,6 +177,8 @@ def check_split(mode: str) -> None:
 # A line that shows nothing but holds a zero-width space, a joiner, a soft hyphen or a
 # direction mark (and maybe spaces): a blank line, as a browser shows it.
 _INVISIBLE = f"\u00ad\u200b-\u200d\u2060\ufeff{DIRECTION_MARKS}"
+# (each looked for with str's own search first: far quicker than a regex over every page)
+_INVISIBLE_CHARS = [chr(c) for c in range(0x80, 0x2070) if re.fullmatch(f"[{_INVISIBLE}]", chr(c))] + ["\ufeff"]
 _SHOWS_NOTHING = re.compile(rf"^(?=[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*?[{_INVISIBLE}])"
                             rf"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000{_INVISIBLE}]+$", re.MULTILINE)
 
@@ -184,8 +186,8 @@ _SHOWS_NOTHING = re.compile(rf"^(?=[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f
 def split_page(text: str, mode: str = DEFAULT_SPLIT) -> list[str]:
     """The blocks of one page's text, split by ``mode`` (``auto``, ``blank`` or ``line``)."""
     check_split(mode)
-    if not text.isascii() and _SHOWS_NOTHING.search(text):  # a blank line, not a block of its own
-        text = _SHOWS_NOTHING.sub("", text)
+    if not text.isascii() and any(c in text for c in _INVISIBLE_CHARS) and _SHOWS_NOTHING.search(text):
+        text = _SHOWS_NOTHING.sub("", text)  # a blank line, not a block of its own
     if mode == "blank":
         return segment(text)
     if mode == "line":
@@ -1039,7 +1041,8 @@ def _is_prose(line: str) -> bool:
     # Three spaces within a line are a column layout (inscriptis lays out a table's cells
     # so), not prose: a wrapper breaks at spaces and HTML collapses them. A Chinese,
     # Japanese or Korean character counts twice, as wide as it is shown and as much as it says.
-    return (len(text) + len(_WIDE.findall(text)) >= MIN_PROSE_CHARS and not _MARKER.match(line) and _COLUMN_GAP not in text
+    long_enough = len(text) >= MIN_PROSE_CHARS or len(text) + len(_WIDE.findall(text)) >= MIN_PROSE_CHARS
+    return (long_enough and not _MARKER.match(line) and _COLUMN_GAP not in text
             and not _UNDERLINE.match(line) and not _CODE_LINE.search(text))
 
 
