@@ -254,7 +254,8 @@ def _block_records(blocks: Sequence[Block]) -> list[Block]:
     """``blocks`` as a list, refused (naming the first that is wrong) unless all are Block
     records: strings given instead would fail deep in the features. (The check is a pass of
     ``isinstance``; the tagging path's pages are checked where they are read.)"""
-    blocks = block_list(blocks)
+    if not isinstance(blocks, list):  # (a list is kept as it is: the features cache their work by the batch)
+        blocks = block_list(blocks)
     if not all(isinstance(block, Block) for block in blocks):
         check_page_order(blocks)
     return blocks

@@ -253,7 +253,9 @@ def _normalise_characters(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "--" in text:
         text = _EN_DASH.sub("–", _EM_DASH.sub("—", text))
-    text = _DIRECTION_MARKS.sub("", _PRIVATE_USE.sub("", text).replace(_SOFT_HYPHEN, ""))
+    text = _PRIVATE_USE.sub("", text).replace(_SOFT_HYPHEN, "")
+    if not text.isascii():
+        text = _DIRECTION_MARKS.sub("", text)
     if "&" in text:
         text = html.unescape(text)
     return _ODD_SPACES.sub(" ", text)

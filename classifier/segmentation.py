@@ -1041,7 +1041,8 @@ def _is_prose(line: str) -> bool:
     # Three spaces within a line are a column layout (inscriptis lays out a table's cells
     # so), not prose: a wrapper breaks at spaces and HTML collapses them. A Chinese,
     # Japanese or Korean character counts twice, as wide as it is shown and as much as it says.
-    long_enough = len(text) >= MIN_PROSE_CHARS or len(text) + len(_WIDE.findall(text)) >= MIN_PROSE_CHARS
+    long_enough = len(text) >= MIN_PROSE_CHARS or (
+        not text.isascii() and len(text) + len(_WIDE.findall(text)) >= MIN_PROSE_CHARS)
     return (long_enough and not _MARKER.match(line) and _COLUMN_GAP not in text
             and not _UNDERLINE.match(line) and not _CODE_LINE.search(text))
 

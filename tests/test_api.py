@@ -488,3 +488,16 @@ def test_a_callback_or_name_of_the_wrong_kind_is_refused_before_any_fit(corpus_b
         cross_validate(corpus_blocks[:50], on_fold="x")
     with pytest.raises(SettingError, match=r"^source=2\.0: give the data's name for messages, a string$"):
         classifier.train(corpus_blocks[:50], 2.0)  # (meant as C)
+
+
+def test_a_bundle_scores_a_batch_it_is_given_as_a_list_without_copying_it(small_model, monkeypatch):
+    # the features remember their work by the batch list; a copy made to check it would have
+    # them compute every block's canonical text twice a call
+    from classifier import bundle
+
+    batch = classifier.page_blocks("Headline\n\nBy Ann Lee\n\nThe story.", "p")
+    seen = []
+    real = bundle.pages_without_links
+    monkeypatch.setattr(bundle, "pages_without_links", lambda blocks: seen.append(blocks) or real(blocks))
+    small_model.predict_proba(batch)
+    assert seen and all(blocks is batch for blocks in seen)
