@@ -178,7 +178,7 @@ def check_split(mode: str) -> None:
 # direction mark (and maybe spaces): a blank line, as a browser shows it.
 _INVISIBLE = f"\u00ad\u200b-\u200d\u2060\ufeff{DIRECTION_MARKS}"
 # (each looked for with str's own search first: far quicker than a regex over every page)
-_INVISIBLE_CHARS = [chr(c) for c in range(0x80, 0x2070) if re.fullmatch(f"[{_INVISIBLE}]", chr(c))] + ["\ufeff"]
+_INVISIBLE_CHARS = re.findall(f"[{_INVISIBLE}]", "".join(map(chr, range(0x80, 0x2070))) + "\ufeff")  # (one pass)
 _SHOWS_NOTHING = re.compile(rf"^(?=[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*?[{_INVISIBLE}])"
                             rf"[ \t\f\v\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000{_INVISIBLE}]+$", re.MULTILINE)
 

@@ -118,7 +118,7 @@ def suggest_pages(
         if not page:
             return True
         fingerprint = page_fingerprint(page) if page[0].page not in excluded else None
-        if fingerprint is None or (texts and fingerprint in texts) or (exclude is not None and exclude.holds(page)):
+        if fingerprint is None or (texts and fingerprint in texts) or (exclude is not None and exclude.holds(page, fingerprint)):
             # labelled already, under this name or another
             if on_excluded is not None:
                 on_excluded(page[0].page)
@@ -243,8 +243,10 @@ class LabelledPages:
     names: dict  # name: (its address or None, the hashes of its blocks' texts)
     texts: frozenset
 
-    def holds(self, page: Sequence[Block]) -> bool:
-        if page_fingerprint(page) in self.texts:
+    def holds(self, page: Sequence[Block], fingerprint: str | None = None) -> bool:
+        """Whether ``page`` is one of these (``fingerprint``: its :func:`page_fingerprint`, if
+        the caller has it already)."""
+        if (fingerprint or page_fingerprint(page)) in self.texts:
             return True
         known = self.names.get(page[0].page)
         if known is None:
