@@ -9,7 +9,7 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
     >>> blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
 """
 
-__version__ = "0.4.10"
+__version__ = "0.4.11"
 
 from importlib.util import find_spec  # noqa: E402
 from os import PathLike as _PathLike  # noqa: E402

@@ -76,6 +76,29 @@ class Block:
 # them, so none is read where a line breaks between two (CSS Text's segment-break rule).
 CJK_LETTERS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_MARKS = "\u3001-\u303f\uff01-\uff60"
+
+
+def _letters(*tests, within: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """The code points of the ranges ``within`` whose character passes one of ``tests``."""
+    return tuple(c for low, high in within for c in range(low, high + 1) if any(test(chr(c)) for test in tests))
+
+
+def _character_class(codes: tuple[int, ...]) -> str:
+    """Code points (ascending) as the ranges of a regex character class: "A-Z..."."""
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "".join(chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in runs)
+
+
+_CASED_SCRIPTS = ((0x41, 0x58F), (0x1E00, 0x1FFF))
+CAPITAL_CODE_POINTS = _letters(str.isupper, str.istitle, within=_CASED_SCRIPTS)
+CAPITAL_LETTERS = _character_class(CAPITAL_CODE_POINTS)  # (for a regex class: "[%s]" % CAPITAL_LETTERS)
+SMALL_LETTERS = _character_class(_letters(str.islower, within=_CASED_SCRIPTS))
+
 _CJK_LINE_BREAK = re.compile(f"(?<=[{CJK_LETTERS}{CJK_MARKS}])[ \t]*\n[ \t]*(?=[{CJK_LETTERS}{CJK_MARKS}])")
 _CJK_ANY = re.compile(f"[{CJK_LETTERS}{CJK_MARKS}]")
 

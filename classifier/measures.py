@@ -19,7 +19,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
-from .blocks import CJK_LETTERS, Block
+from .blocks import CAPITAL_CODE_POINTS, CAPITAL_LETTERS, CJK_LETTERS, Block
 from .dialects import canonical
 from .ngrams import FAST_TOKEN_PATTERNS, JOINT, WORD_JOINT, WORD_TOKEN_PATTERN, BatchTokens, join_for_words
 
@@ -34,10 +34,9 @@ MAX_FEATURE_CHARS = 4000
 _LINK = re.compile(r"\[([^\[\]\x00]*)\]\(([^()\x00]*)\)")
 _DIGIT = re.compile(r"\d")
 _ASCII_DIGIT = re.compile(r"[0-9]")
-_UPPER_RANGES = (("A", "Z"), ("À", "Ö"), ("Ø", "Þ"))
-_UPPER = re.compile("[" + "".join(f"{low}-{high}" for low, high in _UPPER_RANGES) + "]")
+_UPPER = re.compile(f"[{CAPITAL_LETTERS}]")
 # An upper-case letter not preceded by a letter, digit or underscore: a capitalised word.
-_CAPITALISED = re.compile(r"(?<![0-9A-Za-z_\u00C0-\U0010FFFF])[A-ZÀ-ÖØ-Þ]")
+_CAPITALISED = re.compile(rf"(?<![0-9A-Za-z_\u00C0-\U0010FFFF])[{CAPITAL_LETTERS}]")
 # A line that starts (after indentation) with a list marker; \x00 separates blocks.
 _LIST_LINE = re.compile(r"(?<=[\n\x00])[^\S\n]*(?:- |\* |• )")
 _MONTH = re.compile(
@@ -333,7 +332,7 @@ def _substitute_all(texts: list[str], substitutions) -> list[str]:
 # this short string catch the form of credits, bylines, dates and widgets whatever the names,
 # at a fraction of the cost of character n-grams of the text (the substitutions run in C).
 SHAPE_TOKEN_CHARS = 160
-_CAPITAL_CLASS, _LETTER_CLASS, _DIGIT_CLASS, _BLANK_CLASS = "[A-ZÀ-ÖØ-Þ]", r"[^\W\d_]", r"\d", "[ \t]"
+_CAPITAL_CLASS, _LETTER_CLASS, _DIGIT_CLASS, _BLANK_CLASS = f"[{CAPITAL_LETTERS}]", r"[^\W\d_]", r"\d", "[ \t]"
 _PROSE_RUN = (re.compile(r"(?:· ){2,}·"), "⋯")  # a run of plain prose, in one mark
 _SHAPE_SUBS = [
     (_LINK, _Around("[", "]")),                                       # a link: its text in brackets
@@ -552,8 +551,7 @@ def _character_classes() -> np.ndarray:
     table = np.zeros(_CLASS_TABLE_SIZE, dtype=np.uint8)
     codes = np.arange(_CLASS_TABLE_SIZE)
     table[ord("0"): ord("9") + 1] |= _DIGIT_BIT
-    for low, high in _UPPER_RANGES:  # as _UPPER reads them
-        table[ord(low): ord(high) + 1] |= _UPPER_BIT
+    table[list(CAPITAL_CODE_POINTS)] |= _UPPER_BIT  # as _UPPER reads them (all below 0x0590 or in 0x1E00-0x1FFF)
     ascii_word = [ord(c) for c in "0123456789_ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"]
     table[ascii_word] |= _WORD_BIT  # as _CAPITALISED's look-behind counts word characters
     table[codes >= 0xC0] |= _WORD_BIT

@@ -22,7 +22,7 @@ import bisect
 import itertools
 import re
 
-from .blocks import DIRECTION_MARKS, is_cjk, normalise_newlines, segment
+from .blocks import CAPITAL_LETTERS, DIRECTION_MARKS, SMALL_LETTERS, is_cjk, normalise_newlines, segment
 from .dialects import MAX_LINK_TARGET
 from .errors import InputError
 
@@ -60,10 +60,10 @@ MID_SENTENCE_SHARE = 0.5
 # the lines that go on in a block hold a sentence's end and another's start, the blocks are
 # runs of paragraphs that a stray blank line cut, not paragraphs written a sentence a line.
 MULTI_SENTENCE_LINE_SHARE = 0.25
-# Letters of the scripts that have capitals (Latin, Greek, Cyrillic), of those that have none
+# Letters of the scripts that have capitals (Latin, Greek, Cyrillic, Armenian), of those that have none
 # and space their words (Hebrew, Arabic, Korean), and Chinese and Japanese, which write no spaces.
-_LOWER = "a-zß-öø-ÿα-ωа-яё"
-_UPPER = "A-ZÀ-ÖØ-ÞΑ-ΩА-ЯЁ"
+_LOWER = SMALL_LETTERS
+_UPPER = CAPITAL_LETTERS
 _UNCASED = "\u0590-\u05ff\u0600-\u06ff\uac00-\ud7a3"
 _HAN_KANA = "\u3040-\u30ff\u3400-\u9fff"
 # A sentence's end inside a line, before the next one's capital: after two lower-case
@@ -397,11 +397,11 @@ _GOES_ON = r"\w,|[ ](--|—|–)"
 _GOES_ON_END = re.compile(f"(?:{_GOES_ON})$")
 _GOES_ON_REACH = 4
 # A drop cap: a paragraph's first letter in an element of its own ("T" / "he supply boat").
-_DROP_CAP = re.compile(r"[A-ZÀ-ÖØ-Þ]")
+_DROP_CAP = re.compile(f"[{CAPITAL_LETTERS}]")
 # Where such a seam could be (for the one-regex path): one of those ends before an empty
 # line, or a capital alone before a lower-case line.
 _STRIPPED_SEAM_CANDIDATE = re.compile(f"(?:{'|'.join(_NO_END_WORDS)}|{_GOES_ON})\n\n"
-                                      f"|(?:^|\n){_DROP_CAP.pattern}\n\n[a-zß-öø-ÿ]")
+                                      f"|(?:^|\n){_DROP_CAP.pattern}\n\n[{SMALL_LETTERS}]")
 
 
 def _is_stripped_seam(last_piece: str, head: str, line: str) -> bool:

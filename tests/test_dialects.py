@@ -588,6 +588,18 @@ def test_auto_cuts_a_flattened_page_in_cyrillic_chinese_or_with_opening_quotes_a
                                                 "Él lo confirmó.", "„So ist es“, sagte sie."]
 
 
+def test_a_sentence_that_starts_with_an_accented_capital_of_any_cased_script_is_a_sentence():
+    # Polish, Czech, Romanian, Vietnamese and Greek capitals beyond Latin-1 ("Ł", "Š", "Ș", "Đ", "Ό")
+    # start a sentence as "A" does; a drop cap among them is read as one.
+    for first, second in (("Rada zebrała się wczoraj.", "Łukasz Nowak powiedział, że to dobrze."),
+                          ("Přístav zdražil lodě.", "Šárka Dvořáková to potvrdila."),
+                          ("Consiliul a votat luni.", "Ștefan Ionescu a confirmat."),
+                          ("Hội đồng đã bỏ phiếu.", "Đức Nguyễn xác nhận điều đó."),
+                          ("Το λιμάνι αύξησε τις τιμές.", "Όλοι συμφώνησαν.")):
+        assert segmentation.sentences(f"{first} {second}") == [first, second]
+    assert split_page("Ł\n\nukasz Nowak spent Monday at the harbour, with the board.", "auto") == [
+        "Łukasz Nowak spent Monday at the harbour, with the board."]
+
 def test_a_page_of_citations_is_read_in_one_pass():
     from classifier.dialects import resolve_citations
 

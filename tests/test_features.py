@@ -153,6 +153,17 @@ def test_word_shape_of_a_byline():
     assert word_shapes("[Jane Roe](# \"Posts by Jane Roe\"), 12 March") == "^[■ ■], 0 ■$"
 
 
+@pytest.mark.parametrize("name", ["Łukasz Nowak", "Šárka Dvořák", "Đức Nguyễn", "Ştefan Ionescu",
+                                  "Ιωάννης Παπαδόπουλος", "Иван Петров", "Արամ Սարգսյան"])
+def test_a_name_in_any_cased_script_is_shaped_and_counted_as_capitalised(name):
+    # Latin with any accent, Greek, Cyrillic, Armenian: "By Łukasz" is a byline's shape, as "By Jane" is.
+    assert word_shapes(f"By {name}") == "^■ ■ ■$"
+    assert word_shapes(f"By {name.upper()}") == "^■ ▲ ▲$"
+    ours, ascii_name = shape_matrix([f"By {name}", "By Jane Doe"])
+    capitalised = SHAPE_FEATURES.index("capitalised_word_share")
+    assert ours[capitalised] == ascii_name[capitalised] == 1.0
+
+
 def _fitted(name, ngram_range, blocks):
     from classifier.registry import feature
 

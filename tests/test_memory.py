@@ -237,17 +237,27 @@ def test_evaluate_warns_when_given_pages_of_the_shipped_corpus_to_a_model_traine
     from classifier import evaluate
     from conftest import TRAINING_DATA
 
+    from classifier.bundle import ModelBundle
+
     outlet = read_labelled([TRAINING_DATA[-1]])
     pages = len({b.page for b in outlet})
-    with pytest.warns(UserWarning) as said:
+    advice = "its figures on them say how well it learnt them: evaluate on pages kept out of training"
+    shipped = load_model()
+    with pytest.warns(UserWarning) as said:  # the shipped model records its pages' fingerprints
         evaluate(None, outlet)
+    assert [str(w.message) for w in said] == [f"{shipped.source}: {pages} of {pages} page(s) are pages this model was trained on; {advice}"]
+    # a model that records none (trained before 0.4.11) on the shipped corpus knows its pages by their text
+    unmarked = ModelBundle(shipped.compiled, {k: v for k, v in shipped.metadata.items() if k != "page_fingerprints"},
+                           plain=shipped.plain, source="older.npz")
+    with pytest.warns(UserWarning) as said:
+        evaluate(unmarked, outlet)
     assert [str(w.message) for w in said] == [
-        f"{load_model().source}: {pages} of {pages} page(s) are pages of the shipped corpus, which this model was trained on; its figures "
-        "on them say how well it learnt them: evaluate on pages kept out of training"]
+        f"older.npz: {pages} of {pages} page(s) are pages of the shipped corpus, which this model was trained on; {advice}"]
     # a page whose text differs is not the corpus's; a model not trained on the corpus says nothing
     edited = [Block(b.page, b.index, b.text + " (edited)", b.label) if b.page == outlet[0].page else b for b in outlet]
-    with pytest.warns(UserWarning, match=rf": {pages - 1} of {pages} page\(s\) are pages of the shipped corpus"):
-        evaluate(None, edited)
+    for model in (None, unmarked):
+        with pytest.warns(UserWarning, match=rf": {pages - 1} of {pages} page\(s\) are pages"):
+            evaluate(model, edited)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         evaluate(small_model, outlet)
