@@ -425,9 +425,19 @@ def _is_drop_cap(last_piece: str, line: str) -> bool:
 _CLOSING_START = re.compile(r"[,;)\]%،؛]|" + _GOING_ON_STOP)
 
 
+# A separator between two inline elements ("Ana Ruiz" / " | Harbour News", "Photo: Ana Ruiz" /
+# " / " / "Harbour News"): get_text writes its text node, spaces and all, as a piece. On a
+# page cut at its elements it goes on with the piece before, and the piece after goes on
+# with it. (One space before it: a list's or table's marker opens a line, or is indented more.)
+_SEPARATOR_START = re.compile(r" [|/·•–—](?: |$)")
+_SEPARATOR_END = re.compile(r" [|/·•–—] $")
+
+
 def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
+    if cut and (_SEPARATOR_START.match(line) or _SEPARATOR_END.search(last_piece, max(0, len(last_piece) - 4))):
+        return not _MARKER.match(head)
     seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 3))) or _FRAGMENT_START.match(line)
     if seam and _NEW_STATEMENT.match(line) and _ends_sentence(last_piece):
         return False  # a sentence ended, and one starts indented (lxml's text_content keeps the source's indent)

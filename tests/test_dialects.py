@@ -665,6 +665,23 @@ def test_auto_rejoins_a_sentence_at_the_space_between_two_inline_elements():
         "third paragraph.", "New Zealand", "Times"]
 
 
+def test_auto_rejoins_a_line_at_a_separator_between_inline_elements():
+    # get_text("\n\n") of '<div>By <a>Ann Ruiz</a> | Harbour News</div>', '<p>Photo: <span>Ann
+    # Ruiz</span> / <b>Harbour News</b></p>' and a dateline's dash before a link: the separator's
+    # text node is a piece of its own, spaces and all. A table's row, one space further in, stays apart.
+    text = ("Ferry fares rise\n\n\n\n        By \n\nAnn Ruiz\n\n | Harbour News\n\n\n\nPORT ELLIS (AP)\n\n — The harbour "
+            "board voted on Monday to raise \n\nferry fares\n\n for the first time since 2019.\n\n\n\nPhoto: \n\nAnn Ruiz"
+            "\n\n / \n\nHarbour News\n\n\n\n  | Fare | Price |")
+    assert split_page(text, "auto") == [
+        "Ferry fares rise", "        By Ann Ruiz | Harbour News",
+        "PORT ELLIS (AP) — The harbour board voted on Monday to raise ferry fares for the first time since 2019.",
+        "Photo: Ann Ruiz / Harbour News", "  | Fare | Price |"]
+    # a block of a markdown page that ends in a dash with no space after it ends there
+    linked = "The board voted \n\nferry fares\n\n up.\n\nReporting by [Ann Ruiz](#); Editing by —\n\n{{article.credits}}"
+    assert split_page(linked, "auto") == ["The board voted ferry fares up.", "Reporting by [Ann Ruiz](#); Editing by —",
+                                          "{{article.credits}}"]
+
+
 def test_auto_leaves_a_live_blogs_posts_and_cut_code_as_they_came():
     # A live blog cut one element a block: a time, a heading and a post, again and again, come
     # a "row" apart as a table's text column does, but with no header row: no table. And a
