@@ -381,7 +381,7 @@ def _valid_jobs(value: int) -> int:
 
 
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
-EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess); a byte-order mark wins over both.", callback=_known_encoding)]
+EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page (or a WARC file's response) is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess); a byte-order mark wins over both.", callback=_known_encoding)]
 # (Commands that read labelled blocks only: no HTML to say anything of.)
 LabelledEncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the files of labelled blocks (JSONL, CSV, Label Studio JSON); a byte-order mark wins over it.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
@@ -507,7 +507,8 @@ def tag_cli(
         unknown = sorted(set(keep or []) - set(tagger.model.labels))
         if unknown:
             raise fail(f"--keep {unknown[0]}: the model has no such label; its labels are {', '.join(tagger.model.labels)}")
-        created = per_page and not output.exists()
+        # the folders the run makes, the output's first: a run that writes nothing leaves none behind
+        made = [path for path in (output, *output.parents) if not path.exists()] if per_page else []
         folder = prepare_output_folder(output) if per_page else None  # new or empty, before any tagging
         pages = iter_pages(inputs, encoding, on_error=bad_files.on_error, split=mode)
         batches = tagger.tag_batches(pages)
@@ -517,10 +518,13 @@ def tag_cli(
                 with progress_bar("Tagging blocks", None, log=True, every=TAG_LOG_EVERY_S) as advance:
                     written = write_page_files(_blocks_of(batches, advance), folder, fmt.value, set(keep))
             finally:
-                if created and not written:  # a run that wrote nothing leaves no folder it made behind
+                for path in made if not written else ():
                     with contextlib.suppress(OSError):
-                        folder.rmdir()
-            typer.echo(f"Wrote {len(written)} page(s) to {one_line(str(output))}", err=True)
+                        path.rmdir()
+            if written or not made:
+                typer.echo(f"Wrote {len(written)} page(s) to {one_line(str(output))}", err=True)
+            else:
+                typer.echo(f"Wrote no page, so {one_line(str(output))} was not made", err=True)
         else:
             # the output is closed (and any failure to write it raised) before the last progress line
             with progress_bar("Tagging blocks", None, show=output is not None, log=True, every=TAG_LOG_EVERY_S) as advance, \

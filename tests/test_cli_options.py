@@ -295,7 +295,13 @@ def test_a_keep_run_that_writes_no_page_leaves_no_folder_it_made(tmp_path):
     (tmp_path / "junk.txt").write_bytes(b"\x00\x01\x02\x03" * 50)
     result = runner.invoke(app, ["tag", str(tmp_path / "junk.txt"), "--keep", "body", "-o", f"{tmp_path / 'out' / 'pages'}/"])
     assert result.exit_code == 1 and result.stderr.startswith(f"Error: {tmp_path / 'junk.txt'}: ")
-    assert not (tmp_path / "out" / "pages").exists()
+    assert not (tmp_path / "out").exists()  # nor the parent it made for it
+    # nothing to write, but no error: said so, not "Wrote 0 page(s) to" a folder that is not there
+    (tmp_path / "blank.txt").write_text("\n\n", encoding="utf-8")
+    result = runner.invoke(app, ["tag", str(tmp_path / "blank.txt"), "--keep", "body", "-o", f"{tmp_path / 'out'}/", "-q"])
+    assert result.exit_code == 0 and not (tmp_path / "out").exists()
+    assert result.stderr.splitlines()[-1] == f"Wrote no page, so {tmp_path / 'out'} was not made"
+
 
 def test_info_shows_what_a_model_is(small_model_path, small_model):
     result = runner.invoke(app, ["info", "-m", str(small_model_path)], terminal_width=400)

@@ -627,7 +627,14 @@ def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_
     with pytest.warns(UserWarning) as said:
         pages = list(iter_pages([path]))
     assert [p[0].url for p in pages] == ["https://a.example/paris"]
-    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/tokyo: {NO_CHARSET_READ} (skipped)"]
+    advised = NO_CHARSET_TO_PYTHON.format("cp932")  # (encoding= reads it: below)
+    assert [str(w.message) for w in said] == [
+        f"{path}: record https://a.example/tokyo: {advised} (Japanese) or gb18030 (Chinese) (skipped)"]
+    with pytest.warns(UserWarning) as said:  # the encoding given, strictly: the page in cp1252 is not in it
+        assert [p[0].text for p in iter_pages([path], encoding="cp932")] == [TOKYO[15:-18]]
+    assert [str(w.message) for w in said] == [
+        f"{path}: record https://a.example/paris: is not valid cp932 text (byte 21); name its encoding, e.g. "
+        "encoding='cp1252' (skipped)"]
 
 
 def test_input_kinds_by_name_and_by_sniffing(tmp_path):
@@ -1044,6 +1051,19 @@ def test_an_arc_files_responses_are_pages_with_their_urls(tmp_path, name):
     ]
     assert [[b.text for b in page] for page in iter_pages([tmp_path])] == [["Story", "The bridge reopened."],
                                                                          ["Another story."]]  # in a folder too
+
+
+def test_an_arc_file_cut_anywhere_in_its_last_record_is_refused_as_cut_short(tmp_path):
+    whole = _arc(tmp_path / "whole.arc", [("https://a.example/story", b"<p>The bridge reopened.</p>"),
+                                          ("https://a.example/next", b"<p>Another story.</p>")]).read_bytes()
+    last = whole.rindex(b"https://a.example/next")
+    for cut in range(last + 1, len(whole) - 1):  # in its header line (its URL, its length) or its body
+        path = tmp_path / "cut.arc"
+        path.write_bytes(whole[:cut])
+        # (cut inside "https://", what is left may as well be damage)
+        with pytest.raises(InputError, match=r"cut\.arc: (is cut short after 2 whole record\(s\)|is not a readable ARC "
+                                             r"file \(after 2 whole record\(s\): .*damaged, or cut short\))"):
+            list(iter_pages([path]))
 
 
 def test_an_arc_file_not_so_named_is_refused_and_a_file_so_named_that_is_none_is_too(tmp_path):
@@ -2288,11 +2308,42 @@ def test_a_brotli_body_is_read_where_warcios_own_use_of_brotli_fails():
 
     class Record:  # warcio 1.8 with brotli 1.2: its decompressor cannot be made
         raw_stream = io.BytesIO(brotli.compress(b"<p>Sent with Brotli.</p>"))
+        http_headers = None
 
         def content_stream(self):
             raise AttributeError("'brotli.Decompressor' object has no attribute 'unused_data'")
 
     assert warc._body(Record(), 1000) == b"<p>Sent with Brotli.</p>"
+
+
+def test_a_warc_response_is_undone_however_warcio_left_it(tmp_path):
+    # Brotli that warcio hands back compressed (it undoes it with brotlicffi only), chunks under
+    # a "Chunked" header (HTTP names its codings in any case; warcio reads "chunked" alone), and
+    # chunks whose header the crawler dropped: each read as the page, never as its bytes.
+    brotli = pytest.importorskip("brotli")
+    page = b"<html><body><p>The harbour board voted on Monday to raise ferry fares.</p></body></html>"
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(page[i:i + 40]), page[i:i + 40]) for i in range(0, len(page), 40)) + b"0\r\n\r\n"
+    path = tmp_path / "crawl.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        _response(writer, "https://a.example/br", brotli.compress(page), [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+        _response(writer, "https://a.example/chunked", chunks, [("Content-Type", "text/html"), ("Transfer-Encoding", "Chunked")])
+        _response(writer, "https://a.example/unsaid", chunks, [("Content-Type", "text/html")])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pages = list(iter_pages([path]))
+    assert [[(b.url, b.text) for b in page] for page in pages] == [
+        [(f"https://a.example/{name}", "The harbour board voted on Monday to raise ferry fares.")]
+        for name in ("br", "chunked", "unsaid")]
+
+
+def test_encoding_reads_a_warc_response_that_names_no_charset(tmp_path):
+    page = "<html><body><p>Совет гавани в понедельник поднял цены на паромы.</p></body></html>".encode("cp1251")
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/ru", "text/html", page)])
+    assert [[b.text for b in page] for page in iter_pages([path], encoding="cp1251")] == [
+        ["Совет гавани в понедельник поднял цены на паромы."]]
+    with pytest.warns(UserWarning, match=r"record https://a\.example/ru: .*e\.g\. encoding='cp1251' \(Cyrillic\).* \(skipped\)$"):
+        assert list(iter_pages([path])) == []
 
 
 def test_brotli_is_undone_by_either_package_or_refused_naming_the_page(monkeypatch):

@@ -258,7 +258,7 @@ def http_body(data: bytes) -> HttpBody:
     return HttpBody(data[pos:], status, charset, headers)
 
 
-def _dechunked(body: bytes) -> bytes | None:
+def dechunked(body: bytes) -> bytes | None:
     """A body sent in chunks (``curl -i --raw`` keeps their sizes) joined, or None when it
     is not so framed."""
     parts, pos = [], 0
@@ -285,7 +285,7 @@ def _decoded_body(body: bytes, headers: bytes, source: str) -> bytes:
     from ..errors import InputError
 
     if _CHUNKED.search(headers):
-        body = _dechunked(body) or body
+        body = dechunked(body) or body
     coding = _CONTENT_ENCODING.search(headers)
     coding = coding.group(1).lower() if coding else b""
     if coding == b"deflate":

@@ -324,16 +324,17 @@ def _markup_pages(path: Path, kind: str, page: str, encoding: str = DEFAULT_ENCO
         text, url = read_html(path, encoding=encoding)
         yield from text_pages(text, page, READER_SPLIT, url=url)
         return
-    yield from _warc_pages(path, page)
+    yield from _warc_pages(path, page, encoding=encoding)
 
 
-def _warc_pages(path, page: str, stream=None) -> Iterator[list[Block]]:
+def _warc_pages(path, page: str, stream=None, encoding: str = DEFAULT_ENCODING) -> Iterator[list[Block]]:
     """A WARC file's pages (``page:0``, ``page:1``, ... each with its ``url``); ``stream``
-    is read instead of ``path`` when given (stdin's spool)."""
+    is read instead of ``path`` when given (stdin's spool); ``encoding`` reads a response
+    that names no charset, as for an HTML file."""
     from .warc import check_warc, read_warc
 
     check_warc(path, stream)  # a broken archive is refused before any of its pages is tagged
-    for record in read_warc(path, stream):
+    for record in read_warc(path, stream, encoding=encoding):
         blocks = split_page(record.text, "line") if record.lines else iter_segments(record.text)
         yield from capped_pages(Block(f"{page}:{record.number}", i, text, url=record.url) for i, text in enumerate(blocks))
 
@@ -452,7 +453,7 @@ def _stdin_pages(page: str, encoding: str, split: str) -> Iterator[list[Block]]:
             yield from _json_lines_pages(records, "<stdin>", page, split)
             return
         if _is_warc(spool):  # `curl -s .../crawl.warc.gz | blocktag tag -`: read from the spool
-            yield from _warc_pages("<stdin>", page, spool)
+            yield from _warc_pages("<stdin>", page, spool, encoding)
             return
         spool.seek(0)
         data = spool.read()

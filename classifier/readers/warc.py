@@ -21,8 +21,8 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 from ..errors import InputError, warn
-from ..files import GZIP_MAGIC, gunzip, looks_binary, text_encoding
-from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, brotli_needed, looks_like_html, not_a_page, unbrotli
+from ..files import DEFAULT_ENCODING, GZIP_MAGIC, gunzip, looks_binary, text_encoding
+from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, brotli_needed, dechunked, looks_like_html, not_a_page, unbrotli
 from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -38,6 +38,8 @@ PAGE_RECORD_TYPES = ("response", RESOURCE_RECORD_TYPE)
 TEXT_RECORD_TYPE, TEXT_CONTENT_TYPE = "conversion", "text/plain"
 # The Content-Encodings a response's body is undone from (warcio's, and Brotli's by hand).
 UNDONE_ENCODINGS = ("", "identity", "gzip", "x-gzip", "deflate", "br")
+# A body sent in chunks starts with its first chunk's size in hex (and maybe an extension).
+_CHUNK_SIZE_LINE = re.compile(rb"[0-9A-Fa-f]{1,8}[ \t]*(?:;[^\r\n]{0,200})?\r?\n")
 # A response bigger than this is not an article page; it is skipped unread.
 MAX_RECORD_BYTES = 50 * 1024 * 1024
 CHECK_CHUNK_BYTES = 1024 * 1024
@@ -90,12 +92,14 @@ def _kind(path) -> str:
     return "ARC" if str(path).lower().endswith(ARC_SUFFIXES) else "WARC"
 
 
-def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
+def read_warc(path: str | os.PathLike, stream=None, encoding: str = DEFAULT_ENCODING) -> Iterator[WarcPage]:
     """The HTML responses of a WARC file (and the text conversions of a WET file), in file
     order, as text; a page's number is its record's place in the file, counted from 0, so
     it names the same record whatever else is skipped. Raises :class:`InputError` naming the
     file when it is not a readable WARC archive. ``stream``, a seekable binary file, is
-    read instead of opening ``path`` (which then only names it: ``<stdin>``)."""
+    read instead of opening ``path`` (which then only names it: ``<stdin>``). A response that
+    names no charset (in its HTTP header or its page) is read in ``encoding`` if it is not
+    UTF-8, else as browsers guess (:func:`decode_html`)."""
     path = Path(path) if stream is None else path
     not_pages = truncated = partial = 0
     truncated_url = partial_url = None
@@ -129,7 +133,7 @@ def read_warc(path: str | os.PathLike, stream=None) -> Iterator[WarcPage]:
                         if payload is None:
                             continue  # no Content-Type, and no HTML: an image, a script
                     text = (payload.decode("utf-8", errors="replace") if lines  # WET text is UTF-8
-                            else html_to_text(_decode(record, payload, f"{path}: record {url}"), url=url,
+                            else html_to_text(_decode(record, payload, f"{path}: record {url}", encoding), url=url,
                                               source=f"{path}: record {url}"))
                 except InputError as exc:
                     warn(f"{exc} (skipped)")
@@ -172,6 +176,15 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
     encoding = ((headers.get_header("Content-Encoding") if headers else None) or "").strip().lower()
     if encoding == "br" and (needed := brotli_needed(source)):
         raise InputError(needed)
+    if encoding == "br" and not looks_like_html(payload):
+        # warcio undoes Brotli with brotlicffi only, and hands the `brotli` package's users
+        # the compressed bytes: undone here (a body that is no Brotli is sniffed as it is).
+        try:
+            payload = unbrotli(payload, source)
+        except InputError:
+            pass
+    if _CHUNK_SIZE_LINE.match(payload) and (joined := dechunked(payload)) is not None:
+        payload = joined  # still in its chunks (a crawler that dropped the Transfer-Encoding header)
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
     refusal = not_a_page(payload[:SNIFF_READ_BYTES], html=typed)
@@ -260,6 +273,10 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
 
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*([0-9]+)", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+# An ARC record's header: one line, its URL first and its length last
+# ("http://a.example/ 1.2.3.4 20240101000000 text/html 1234").
+_ARC_RECORD_START = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]{0,20}://\S")
+_ARC_LENGTH = re.compile(rb" ([0-9]{1,12})\r?$")
 
 
 class _Tail:
@@ -296,6 +313,10 @@ class _Tail:
         if end < start:
             return False  # more than a header's worth after it: no header cut short
         tail = kept[end - start:].lstrip()
+        if _ARC_RECORD_START.match(tail):  # an ARC record's header: one line, its length last
+            line_end = tail.find(b"\n")
+            length = _ARC_LENGTH.search(tail, 0, line_end) if line_end >= 0 else None
+            return line_end < 0 or bool(length) and len(tail) - line_end - 1 < int(length.group(1))
         if not (tail.startswith(WARC_MAGIC) or bool(tail) and WARC_MAGIC.startswith(tail[:len(WARC_MAGIC)])):
             return False
         ended = _HEADER_END.search(tail)
@@ -387,6 +408,10 @@ def _content_type(record) -> str:
 def _body(record, limit: int) -> bytes:
     """A record's body as warcio undoes its transfer and content encodings; Brotli by hand
     where warcio's own use of it fails (warcio 1.8 with brotli 1.2: an AttributeError)."""
+    headers = record.http_headers
+    chunked = (headers.get_header("Transfer-Encoding") or "") if headers else ""
+    if chunked != "chunked" and chunked.strip().lower() == "chunked":
+        headers.replace_header("Transfer-Encoding", "chunked")  # warcio reads the name in lower case only; HTTP in any
     try:
         stream = record.content_stream()
     except AttributeError:
@@ -398,11 +423,11 @@ def _body(record, limit: int) -> bytes:
     return stream.read(limit)
 
 
-def _decode(record, payload: bytes, source: str) -> str:
+def _decode(record, payload: bytes, source: str, encoding: str = DEFAULT_ENCODING) -> str:
     # As browsers read a response: a byte-order mark first, then the HTTP header's charset
     # (unless the body is not in it and the page names its own: a server's default label).
     decoded = payload if text_encoding(payload, "") else response_decoded(payload, _header_charset(record))
-    return decoded if isinstance(decoded, str) else decode_html(decoded, source=source, hint=False)
+    return decoded if isinstance(decoded, str) else decode_html(decoded, encoding, source=source)
 
 
 def _header_charset(record) -> str | None:
