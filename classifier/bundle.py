@@ -27,7 +27,7 @@ import numpy as np
 from .blocks import Block, block_list, check_page_order, short_repr
 from .measures import pages_without_links
 from .errors import BlocktagError, ModelError, OutputError, warn
-from .files import atomic_write
+from .files import GZIP_MAGIC, atomic_write
 from .inference import CompiledModel
 from .memory import NOT_REMEMBERED, Memory
 
@@ -349,10 +349,35 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
             f"retrain it with 'blocktag train ... --output {path.with_suffix(MODEL_SUFFIX).name}'"
         )
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            _check_start(handle.read(len(_LFS_POINTER)), path, os.fstat(handle.fileno()).st_size, named)
+            handle.seek(0)
+            data = handle.read()
     except OSError as exc:
         raise ModelError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
     return model_from_bytes(data, str(path))
+
+
+# What a file that should be a model starts with instead, and what to do about it.
+_LFS_POINTER = b"version https://git-lfs"
+_ZIP_START = b"PK"
+
+
+def _check_start(head: bytes, path: Path, size: int, named: bool) -> None:
+    """Refuse, from its first bytes and its size, a file that cannot be a model, before
+    reading it whole: a gzipped model, a Git LFS pointer, an empty or huge file."""
+    reinstall = "" if named else "; reinstall blocktag (pip install --force-reinstall blocktag, or from your checkout)"
+    if head.startswith(_ZIP_START) and size <= MAX_MODEL_BYTES:
+        return
+    if head.startswith(GZIP_MAGIC):
+        raise ModelError(f"{path}: is gzipped; unpack it first (gunzip) and give the .npz")
+    if head.startswith(_LFS_POINTER):
+        raise ModelError(f"{path}: is a Git LFS pointer, not the model itself; fetch it (git lfs pull){reinstall}")
+    if head.startswith(_ZIP_START):
+        raise ModelError(f"{path}: is not a blocktag model ({size // 2**20:,} MB, over the "
+                         f"{MAX_MODEL_BYTES // 2**20:,} MB a model may take)")
+    raise ModelError(f"{path}: is not a blocktag model ({'an empty file' if not size else 'not a readable .npz file of arrays'}); "
+                     + ("download or train it again" if named else reinstall[2:]))
 
 
 def _holds_model_arrays(path: Path) -> bool:
@@ -416,18 +441,23 @@ def model_from_bytes(data: bytes, source: str) -> ModelBundle:
         bundle = ModelBundle(compiled, metadata, plain=plain, memory=memory, source=source)
     except ModelError as exc:  # a feature this version does not define (or a fault the bundle named itself)
         said = str(exc)
-        raise ModelError(said if said.startswith(f"{source}: ") else f"{source}: {said}; retrain it with this blocktag") \
-            from None
+        raise ModelError(said if said.startswith(f"{source}: ") else f"{source}: {said}; "
+                         + (_upgrade_advice(document) or "retrain it with this blocktag")) from None
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         raise ModelError(f"{source}: is a damaged blocktag model ({type(exc).__name__}: {exc}); "
-                         "download or train it again") from None
+                         + (_upgrade_advice(document) or "download or train it again")) from None
     _warn_on_version_mismatch(source, metadata)
     return bundle
 
 
 # A member of a model file unpacks to at most this much (the shipped model's largest holds
-# a few MB), so that a small file cannot make loading it take gigabytes.
+# a few MB), a model's members to at most MAX_MODEL_BYTES together, and a member of over a
+# MB to at most MAX_PACKING times what it takes in the file (real arrays of numbers pack
+# to a half or more: only runs of zeros pack a hundredfold), so that a small file cannot
+# make loading it take gigabytes.
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+MAX_MODEL_BYTES = 1024 * 1024 * 1024
+MAX_PACKING = 100
 _MEMBER = re.compile(r"(?:plain/)?(?:(?:first|context)\.(?:coef|intercept)|part\d{1,4}\.(?:idf|mean|scale))\.npy"
                      r"|memory/(?:keys|labels)\.npy|meta\.json\.npy")
 
@@ -441,12 +471,36 @@ def _check_members(data: bytes, source: str) -> None:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         if _META + ".npy" not in archive.namelist():  # arrays of something else
             raise ModelError(f"{source}: is not a blocktag model; train one with 'blocktag train'")
+        total = 0
         for member in archive.infolist():
             if not _MEMBER.fullmatch(member.filename):
                 raise ModelError(f"{source}: is not a blocktag model (it holds {member.filename!r}, which no model has)")
-            if member.file_size > MAX_MEMBER_BYTES:
+            total += member.file_size
+            packed = member.file_size > 2**20 and member.file_size > MAX_PACKING * max(member.compress_size, 1)
+            if member.file_size > MAX_MEMBER_BYTES or packed:
                 raise ModelError(f"{source}: is not a blocktag model ({member.filename} would unpack to "
-                                 f"{member.file_size // 2**20} MB)")
+                                 f"{member.file_size // 2**20:,} MB from {member.compress_size:,} bytes)")
+            if total > MAX_MODEL_BYTES:
+                raise ModelError(f"{source}: is not a blocktag model (its arrays would unpack to over "
+                                 f"{MAX_MODEL_BYTES // 2**20:,} MB)")
+
+
+def _upgrade_advice(document: dict) -> str | None:
+    """What to do with a model this blocktag cannot read that a newer one saved (a feature or
+    setting added since), or None when none did: its fault is its own."""
+    from . import __version__
+
+    metadata = document.get("metadata")
+    made_by = metadata.get("blocktag_version") if isinstance(metadata, dict) else None
+    if not isinstance(made_by, str) or _release(made_by) <= _release(__version__):
+        return None
+    return (f"it was saved by blocktag {made_by}, newer than this one ({__version__}): upgrade blocktag "
+            "(pip install -U blocktag), or retrain it with this one")
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """A version's release numbers, to compare: "0.4.11" is (0, 4, 11); "0.5.0rc1" is (0, 5, 0)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("rc")[0].split("+")[0])[:3])
 
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

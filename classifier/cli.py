@@ -11,6 +11,7 @@ import gc
 import json
 import math
 import os
+import shlex
 import sys
 import time
 import warnings
@@ -1144,20 +1145,25 @@ def label_cli(
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
     typing = is_terminal(sys.stdin)  # a person at the keys, though the screen be piped (| tee log)
+    # the model's labels are the ones offered: resuming without it would offer the guide's six
+    with_model = f" -m {shlex.quote(str(model))}" if model is not None else ""
     with user_errors():
         labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if typing else line_keys(), stdout_console(),
-                             clear=typing and is_terminal(sys.stdout), encoding=encoding, labels=labels, again=again)
+                             clear=typing and is_terminal(sys.stdout), encoding=encoding, labels=labels, again=again,
+                             resume_options=with_model)
     read_as = encoding_option(encoding)
     if summary.done:
+        # the shipped corpus teaches the guide's labels: a team's own label set trains alone
+        corpus = " --with-corpus" if labels is None or set(labels) == set(load_model(None).labels) else ""
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                               f"Next: blocktag train {path}{read_as} --with-corpus --output mine.npz (name the files of "
+                               f"Next: blocktag train {path}{read_as}{corpus} --output mine.npz (name the files of "
                                "earlier rounds too, but not one kept to evaluate on; a new --output keeps the model "
                                "you have)")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                                f"({summary.changed} changed from the guess this session). "
-                               f"Run 'blocktag label {path}{read_as}' again to resume.")
+                               f"Run 'blocktag label {path}{read_as}{with_model}' again to resume.")
 
 
 # ---------------------------------------------------------------------- info

@@ -61,8 +61,8 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     unknown = Counter(b.label for b in blocks if b.label not in model.labels)
     if unknown:  # a misspelt label, most likely: scored, but said
         named = ", ".join(f"{label!r} ({n} block{'s' if n > 1 else ''})" for label, n in sorted(unknown.items()))
-        warn(f"label(s) the model does not have: {named}; they count as never predicted. "
-             f"The model's labels: {', '.join(model.labels)}")
+        warn(f"{model.source}: has no label(s) {named}; they count as never predicted. "
+             f"Its labels: {', '.join(model.labels)}")
     _say_if_trained_on(model, blocks)
     parts = []
     for batch in batches(group_pages(blocks)):

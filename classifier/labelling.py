@@ -426,14 +426,16 @@ def _signals_stop_the_session() -> Iterator[None]:
 
 
 def label_file(path: str | Path, read_key: Callable[[], str], console: Console, clear: bool = False,
-               encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None, again: bool = False) -> Summary:
+               encoding: str = DEFAULT_ENCODING, labels: Sequence[str] | None = None, again: bool = False,
+               resume_options: str = "") -> Summary:
     """Label the blocks of a JSONL file interactively, offering ``labels`` (default: the
     guide's six) and any other label the file holds; returns how far it got. With ``again``,
     every block from the first is asked, reviewed ones too (their label is the answer Enter
     keeps), to correct an answer given in an earlier session. Ctrl-C, SIGTERM
     and SIGHUP save every answer given so far, say so, and end it: KeyboardInterrupt for
     Ctrl-C, ``SystemExit(128 + signal)`` for the others. Anything else that ends the session
-    (the output's reader gone, a fault) saves them too, and is raised as it came."""
+    (the output's reader gone, a fault) saves them too, and is raised as it came. The command
+    said to resume with names ``resume_options`` too (" -m mine.npz": the labels it offered)."""
     file = LabelFile.read(path, encoding, labels)
     if file.reviewed() == len(file.records) and not (again and file.records):
         # (a session shows the note on its first screen; a file with nothing to ask, here)
@@ -445,7 +447,7 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
             return Labeller(file, read_key, console, clear, again).run()
     except (KeyboardInterrupt, _Stopped) as exc:
         file.save()  # every answer given so far is kept, and said so
-        _say_saved(file)
+        _say_saved(file, resume_options)
         if isinstance(exc, _Stopped):
             raise SystemExit(128 + exc.signum) from None
         raise
@@ -457,14 +459,15 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
     except BaseException:  # the output's reader gone, or a fault: no answer given is lost either
         with contextlib.suppress(OSError, OutputError):  # (the error that ended the session is the one to say)
             file.save()
-            _say_saved(file)
+            _say_saved(file, resume_options)
         raise
 
 
-def _say_saved(file: LabelFile) -> None:
+def _say_saved(file: LabelFile, resume_options: str = "") -> None:
     with contextlib.suppress(OSError):  # (a closed terminal takes no message)
         print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
-              f"Run 'blocktag label {file.path}{encoding_option(file.encoding)}' again to resume.", file=sys.stderr)
+              f"Run 'blocktag label {file.path}{encoding_option(file.encoding)}{resume_options}' again to resume.",
+              file=sys.stderr)
 
 
 def encoding_option(encoding: str) -> str:

@@ -848,6 +848,16 @@ def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
     assert result.stdout.splitlines()[4] == ("1/a Artikel  2/t autor  3/l légende  4/r rest  |  Enter accept  u undo  "
                                              "q save and quit")
     assert [r["label"] for r in saved(path)] == ["autor", "légende"]
+    # the next step trains on the team's labels alone (the corpus teaches the guide's six)
+    assert result.stdout.splitlines()[-1].startswith(f"All 2 blocks of {path} reviewed (1 changed from the guess "
+                                                     f"this session). Next: blocktag train {path} --output mine.npz (")
+    # and a session stopped early is resumed with the model that offered its labels
+    path = write_jsonl(tmp_path / "t.jsonl", [{"page": "p", "index": 0, "text": "By Ann Lee", "label": "autor", "confidence": 0.6},
+                                              {"page": "p", "index": 1, "text": "Photo: A. Lee", "label": "rest", "confidence": 0.5}])
+    result = run("label", path, "-m", model, input="q\n")
+    assert result.stdout.splitlines()[-1] == (f"Saved {path}: 0 of 2 blocks reviewed (0 changed from the guess this "
+                                              f"session). Run 'blocktag label {path} -m {model}' again to resume.")
+
 
 def test_label_asks_only_for_guesses_as_training_reads_them(tmp_path):
     # A label written by hand (no model's confidence) is a person's, as train takes it: not

@@ -56,7 +56,7 @@ def test_a_label_the_model_does_not_have_is_scored_and_said(small_model, held_ou
     with pytest.warns(UserWarning) as caught:
         metrics = evaluate(small_model, blocks)
     assert [str(w.message) for w in caught] == [
-        "label(s) the model does not have: 'bdy' (2 blocks); they count as never predicted. The model's labels: "
+        f"{small_model.source}: has no label(s) 'bdy' (2 blocks); they count as never predicted. Its labels: "
         + ", ".join(small_model.labels)]
     assert metrics["per_label"]["bdy"]["support"] == 2 and metrics["per_label"]["bdy"]["recall"] == 0.0
 
@@ -216,8 +216,8 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_
     assert "│ contributor_note │" in result.stdout  # label names stay whole at 60 columns
     assert "…" not in result.stdout
     missing = sum(b.label == "other" for b in held_out)  # the seed page has no chrome: its model no 'other'
-    assert result.stderr == (f"Warning: label(s) the model does not have: 'other' ({missing} blocks); they count as never "
-                             "predicted. The model's labels: body, byline, caption, contributor_note, promotion\n"
+    assert result.stderr == (f"Warning: {other}: has no label(s) 'other' ({missing} blocks); they count as never "
+                             "predicted. Its labels: body, byline, caption, contributor_note, promotion\n"
                              f"Warning: {other} and {small_model_path} have different labels (only one of them has "
                              "other): their macro-F1s average different labels; compare their per-label F1s\n"
                              f"Wrote {scores}\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -247,12 +248,57 @@ def test_a_measure_whose_settings_do_not_make_its_columns_is_refused_on_loading(
         load_model(path)
 
 
+@pytest.mark.parametrize("made_by, advice", [
+    ("9.0.0", f"it was saved by blocktag 9.0.0, newer than this one ({classifier.__version__}): upgrade blocktag "
+              "(pip install -U blocktag), or retrain it with this one"),
+    ("0.1.0", "retrain it with this blocktag"),
+])
+def test_a_model_with_a_feature_this_blocktag_lacks_says_to_upgrade_when_a_newer_one_saved_it(small_model, tmp_path,
+                                                                                              made_by, advice):
+    def edit(arrays, document):
+        document["metadata"]["blocktag_version"] = made_by
+        next(p for p in document["model"]["parts"] if p["name"] == "words")["name"] = "fancy_words"
+
+    path = _edited(small_model, tmp_path, edit)
+    with pytest.raises(ModelError, match=rf"^{path}: unknown feature 'fancy_words'; .*; {re.escape(advice)}$"):
+        load_model(path)
+
+
 def test_a_model_file_with_a_member_no_model_has_is_refused_unpacked(small_model, tmp_path):
     path = tmp_path / "big.npz"
     path.write_bytes(small_model.to_bytes())
     with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("junk.npy", b"\0" * 1000)
     with pytest.raises(ModelError, match=rf"^{path}: is not a blocktag model \(it holds 'junk.npy', which no model has\)$"):
+        load_model(path)
+
+
+def test_a_model_file_that_would_unpack_to_gigabytes_is_refused_unpacked(small_model, tmp_path, monkeypatch):
+    import classifier.bundle as bundle
+
+    path = tmp_path / "bomb.npz"  # members named as a model's are, but of zeros: 40 MB from a few KB each
+    path.write_bytes(small_model.to_bytes())
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        for k in range(100, 103):
+            archive.writestr(f"part{k}.idf.npy", bytes(40 * 2**20))
+    with pytest.raises(ModelError, match=rf"^{path}: is not a blocktag model \(part100\.idf\.npy would unpack to 40 MB "
+                                         r"from [\d,]+ bytes\)$"):
+        load_model(path)
+    monkeypatch.setattr(bundle, "MAX_MODEL_BYTES", len(small_model.to_bytes()))  # arrays that pack as real ones do, past the cap
+    with pytest.raises(ModelError, match=rf"^{tmp_path / 'small.npz'}: is not a blocktag model \(its arrays would unpack "
+                                         r"to over 0 MB\)$"):
+        load_model(small_model.save(tmp_path / "small.npz"))
+
+
+@pytest.mark.parametrize("start, said", [
+    (b"\x1f\x8b\x08\x00", "is gzipped; unpack it first (gunzip) and give the .npz"),
+    (b"version https://git-lfs.github.com/spec/v1\noid sha256:ab\n", "is a Git LFS pointer, not the model itself; fetch it (git lfs pull)"),
+    (b"", "is not a blocktag model (an empty file); download or train it again"),
+])
+def test_a_file_that_cannot_be_a_model_is_told_apart_by_its_first_bytes(tmp_path, start, said):
+    path = tmp_path / "mine.npz"
+    path.write_bytes(start)
+    with pytest.raises(ModelError, match=f"^{re.escape(f'{path}: {said}')}$"):
         load_model(path)
 
 
