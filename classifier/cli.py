@@ -919,8 +919,9 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     interval."""
     names = list(figures)
     letters = [chr(ord("A") + k) if k < 26 else f"M{k + 1}" for k in range(len(names))]
-    table = _table("figure", *letters, *[f"Δ {n}" for n in letters[1:]],
-                   title="models side by side (Δ against A)")
+    delta = own_mark("Δ", "d")
+    table = _table("figure", *letters, *[f"{delta} {n}" for n in letters[1:]],
+                   title=f"models side by side ({delta} against A)")
 
     for title, values in comparison_rows(figures):
         table.add_row(title, *[f"{v:.3f}" for v in values], *[f"{v - values[0]:+.3f}" for v in values[1:]])
@@ -988,8 +989,9 @@ def cv_cli(
     print_table(table, console)
     if settings:
         console.print(f"Settings: {settings_text(settings)} (the rest are the defaults)", highlight=False)
-    console.print(f"macro-F1 {result['macro_f1']['mean']:.3f} ± {result['macro_f1']['std']:.3f}   "
-                  f"accuracy {result['accuracy']['mean']:.3f} ± {result['accuracy']['std']:.3f}")
+    plus_minus = own_mark("±", "+/-")
+    console.print(f"macro-F1 {result['macro_f1']['mean']:.3f} {plus_minus} {result['macro_f1']['std']:.3f}   "
+                  f"accuracy {result['accuracy']['mean']:.3f} {plus_minus} {result['accuracy']['std']:.3f}")
     if json_out:
         echo_out(json_text(result), nl=False)
 
@@ -1144,6 +1146,9 @@ def label_cli(
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        raise fail("standard input is closed, and label reads its answers there; run it at a terminal, or pipe "
+                   f"answers in (printf 'b\\n\\nq\\n' | blocktag label {one_line(str(path))})")
     typing = is_terminal(sys.stdin)  # a person at the keys, though the screen be piped (| tee log)
     # the model's labels are the ones offered: resuming without it would offer the guide's six
     with_model = f" -m {shlex.quote(str(model))}" if model is not None else ""

@@ -38,7 +38,7 @@ from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_or
                      _validate)  # (the readers' own validation)
 from .errors import DataFormatError, OutputError, warn
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
-from .stdio import escape_controls
+from .stdio import escape_controls, escaped_for, own_mark
 from .training_checks import typo_note
 
 # The guide's labels get letters that are all different and easy to remember.
@@ -99,7 +99,8 @@ class LineAnswers:
         self.line = 0  # the answers read so far
 
     def __call__(self) -> str:
-        line = (self.stream or sys.stdin).readline()
+        stream = self.stream or sys.stdin
+        line = stream.readline() if stream is not None else ""  # (no stdin at all: the end of input)
         if not line:
             return QUIT
         self.line += 1
@@ -361,14 +362,17 @@ class Labeller:
                        f"({self.file.reviewed()} of {len(records)} reviewed)", style="bold"))
         before = records[pos - 1] if pos > 0 and records[pos - 1]["page"] == page else None
         after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
+        # (its own marks in ASCII, and the text's characters as escapes, where the terminal's
+        # encoding lacks them: a C or Latin-1 locale)
+        beside, this = own_mark("┆", "|"), own_mark("▶", ">")
         if before is not None:
-            out.print(Text(f"  ┆ {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
+            out.print(Text(escaped_for(f"  {beside} {_short(before['text'])}  [{before.get('label') or '?'}]"), style="dim"))
         text = escape_controls(record["text"])
         if len(text) > SHOWN_CHARS:  # a page's worth would scroll the question off the screen
-            text = f"{text[:SHOWN_CHARS]}… ({len(text) - SHOWN_CHARS:,} more characters)"
-        out.print(Text(f"▶ {text}", style="reverse" if self.clear else ""))
+            text = f"{text[:SHOWN_CHARS]}{own_mark('…', '...')} ({len(text) - SHOWN_CHARS:,} more characters)"
+        out.print(Text(escaped_for(f"{this} {text}"), style="reverse" if self.clear else ""))
         if after is not None:
-            out.print(Text(f"  ┆ {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
+            out.print(Text(escaped_for(f"  {beside} {_short(after['text'])}  [{after.get('label') or '?'}]"), style="dim"))
         guess = record.get("label")
         confidence = record.get("confidence")
         if guess and (record.get(REVIEWED) or not isinstance(confidence, (int, float))):  # someone's, not a guess
@@ -391,7 +395,7 @@ def _short(text: str) -> str:
     """A neighbour's text on one line, cut to ``NEIGHBOUR_CHARS``; control characters shown
     as escapes (an ESC starts a terminal command), so what is labelled is what is seen."""
     flat = " ".join(escape_controls(text).split())
-    return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + "…"
+    return flat if len(flat) <= NEIGHBOUR_CHARS else flat[: NEIGHBOUR_CHARS - 1] + own_mark("…", "...")
 
 
 class _Stopped(BaseException):

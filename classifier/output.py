@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from itertools import chain, groupby
 from json.encoder import encode_basestring as _json_string  # json's own escaping (ensure_ascii=False)
@@ -126,12 +127,25 @@ def write_page_files(tagged: Iterable[TaggedBlock], folder: str | Path, fmt: str
     return written
 
 
+def _fs_encodable(name: str) -> str:
+    """``name`` with the characters the file system's encoding cannot write ("ō" where file
+    names are Latin-1, as in a C or Latin-1 locale) as "_"."""
+    def writable(text: str) -> bool:
+        try:
+            os.fsencode(text)
+        except UnicodeEncodeError:
+            return False
+        return True
+
+    return name if writable(name) else "".join(c if writable(c) else "_" for c in name)
+
+
 # File systems take names of up to 255 bytes; room is left for "~N" and the suffix.
 MAX_FILE_NAME_BYTES = 200
 
 
 def _unique_file_name(page: str, used: set[str]) -> str:
-    name = _UNSAFE_IN_FILE_NAMES.sub("_", page).lstrip(".") or "page"
+    name = _fs_encodable(_UNSAFE_IN_FILE_NAMES.sub("_", page).lstrip(".")) or "page"
     name = name.encode("utf-8")[:MAX_FILE_NAME_BYTES].decode("utf-8", "ignore")  # (a cut character is dropped)
     candidate, n = name, 1
     while candidate.lower() in used:

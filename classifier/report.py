@@ -32,7 +32,18 @@ def write_json(data: dict, path: str | Path) -> None:
 
 
 def json_text(data: dict) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _readable(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _readable(text: str) -> str:
+    """``text`` with what UTF-8 cannot hold, the bytes of a file name that is not UTF-8 (read
+    as "\\udce9"), written as that escape: in JSON the escape of the same string, in HTML
+    readable, either way a file any reader can open."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def write_files(texts: list[tuple[str | Path, str]]) -> None:
@@ -40,6 +51,7 @@ def write_files(texts: list[tuple[str | Path, str]]) -> None:
     file (a full disk fails there) before any is renamed into place. A device or FIFO
     (/dev/stdout, a pipe) is written in place, first and at once: a reader may be waiting
     for it to end before it reads the next."""
+    texts = [(path, _readable(text)) for path, text in texts]
     regular = [(path, text) for path, text in texts if not is_special(path)]
     for path, text in texts:
         if is_special(path):

@@ -837,6 +837,18 @@ def test_label_again_goes_through_reviewed_blocks_to_correct_an_earlier_answer(t
     assert lines[-1].startswith(f"All 5 blocks of {path} reviewed (1 changed from the guess this session).")
 
 
+def test_label_shows_its_screen_where_the_terminal_holds_ascii_only(tmp_path):
+    # a C or Latin-1 locale: its own marks in ASCII, a page's other characters as escapes
+    path = write_jsonl(tmp_path / "to_label.jsonl", [
+        {"page": "p", "index": 0, "text": "Café reopens", "label": "body", "confidence": 0.9},
+        {"page": "p", "index": 1, "text": "By Zoë Lee", "label": "byline", "confidence": 0.6},
+        {"page": "p", "index": 2, "text": "The story → here.", "label": "body", "confidence": 0.8}])
+    result = CliRunner(charset="ascii").invoke(app, ["label", str(path)], input="\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[5:9] == ["page p  block 2 of 3  (1 of 3 reviewed)", "  | Caf\\xe9 reopens  [body]",
+                                               "> By Zo\\xeb Lee", "  | The story \\u2192 here.  [body]"]
+
+
 def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):
     names = {"body": "Artikel", "byline": "autor", "caption": "légende"}
     blocks = [replace(b, label=names.get(b.label, "rest")) for b in corpus_blocks[:400]]

@@ -123,6 +123,15 @@ def test_evaluate_cli_json_and_report(small_model_path, held_out, tmp_path):
     assert not re.search(r"<(?:img|script|link|iframe)[^>]*(?:src|href)=[\"']?(?:https?:)?//", page)
 
 
+def test_a_report_names_a_file_whose_name_is_not_utf8(small_model_path, held_out, tmp_path):
+    # "caf\xe9.jsonl" from a Latin-1 system: its name is read with its byte as "\udce9", and written so
+    data = write_jsonl(tmp_path / os.fsdecode(b"caf\xe9.jsonl"), [b.to_dict() for b in held_out])
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "--report", str(report), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "caf\\udce9.jsonl" in report.read_text(encoding="utf-8")
+
+
 def test_evaluate_cli_interrupted_while_drawing_the_report_writes_neither_file(small_model_path, held_out, tmp_path,
                                                                                  monkeypatch):
     from classifier import report as report_module
@@ -221,6 +230,11 @@ def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_
                              f"Warning: {other} and {small_model_path} have different labels (only one of them has "
                              "other): their macro-F1s average different labels; compare their per-label F1s\n"
                              f"Wrote {scores}\n")
+    # where standard output holds ASCII only (a C locale), the table says "d" for its delta
+    result = CliRunner(charset="ascii").invoke(app, ["evaluate", str(data), "-m", str(small_model_path), "-m", str(other),
+                                                     "-q"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "models side by side (d against A)" in result.stdout and "| d B " in result.stdout
 
 
 @pytest.mark.parametrize("columns", [10, 30, 50])

@@ -131,6 +131,15 @@ def test_page_names_become_safe_unique_file_names(crawl, tmp_path):
     assert [json.loads((out / name).read_text(encoding="utf-8"))["page"] for name in names] == pages
 
 
+def test_a_page_name_the_file_systems_encoding_cannot_write_gets_underscores(monkeypatch):
+    from classifier import output
+
+    monkeypatch.setattr(output.os, "fsencode", lambda name: name.encode("latin-1"))  # a Latin-1 locale's file names
+    assert output._unique_file_name("Tōkyō café", set()) == "T_ky__café"
+    monkeypatch.undo()
+    assert output._unique_file_name("Tōkyō café", set()) == "Tōkyō_café"  # (UTF-8 file names hold it)
+
+
 def test_a_run_stopped_by_a_bad_file_leaves_no_page_file_and_can_be_run_again(crawl, tmp_path):
     folder, model = crawl
     (folder / "c.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # read after a and b

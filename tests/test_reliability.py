@@ -380,6 +380,16 @@ def test_14_closed_stdin(small_model_path):
     assert done.stderr == "Error: <stdin>: standard input is closed; pipe a page in or name a file\n"
 
 
+def test_14_label_with_stdin_closed_says_where_answers_come_from(tmp_path):
+    path = tmp_path / "to_label.jsonl"
+    path.write_text('{"page": "p", "index": 0, "text": "By Ann Lee", "label": "byline", "confidence": 0.5}\n', encoding="utf-8")
+    done = subprocess.run(shlex.join(map(str, command("label", path))) + " <&-", shell=True, capture_output=True,
+                          text=True, cwd=ROOT)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == ("Error: standard input is closed, and label reads its answers there; run it at a terminal, "
+                           f"or pipe answers in (printf 'b\\n\\nq\\n' | blocktag label {path})\n")
+
+
 def test_14_closed_stdout(tmp_path, small_model_path):
     page = write(tmp_path / "p.txt")
     done = subprocess.run(shlex.join(map(str, command("tag", page, "-m", small_model_path))) + " >&-", shell=True,
