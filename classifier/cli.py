@@ -884,9 +884,14 @@ def _natural_width(console: Console, table: Table) -> int:
     return Measurement.get(console, console.options.update_width(10_000), table).maximum
 
 
+def _count(n: int, noun: str) -> str:
+    """A count and its noun: 1 page, 2 pages, 1,065 blocks."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def print_metrics(metrics: dict, name: str | None = None, console: Console | None = None) -> None:
     console = console or stdout_console()
-    title = f"{metrics['blocks']} blocks, {metrics['pages']} pages" + (f": {name}" if name else "")
+    title = f"{_count(metrics['blocks'], 'block')}, {_count(metrics['pages'], 'page')}" + (f": {name}" if name else "")
     table = _table("label", "precision", "recall", "F1", "support", title=title)
     for label, row in metrics["per_label"].items():
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))

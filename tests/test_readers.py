@@ -2337,13 +2337,26 @@ def test_a_warc_response_is_undone_however_warcio_left_it(tmp_path):
         for name in ("br", "chunked", "unsaid")]
 
 
+def test_a_warc_response_with_an_empty_body_is_said_to_be_empty(tmp_path):
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/empty", "text/html", b""),
+                                              ("https://a.example/story", "text/html", b"<p>The story.</p>")])
+    with pytest.warns(UserWarning) as said:
+        assert [[b.text for b in page] for page in iter_pages([path])] == [["The story."]]
+    assert [str(w.message) for w in said] == [
+        f"{path}: record https://a.example/empty: holds no text to tag once its markup is dropped: its body is empty (skipped)"]
+
+
 def test_encoding_reads_a_warc_response_that_names_no_charset(tmp_path):
     page = "<html><body><p>Совет гавани в понедельник поднял цены на паромы.</p></body></html>".encode("cp1251")
     path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/ru", "text/html", page)])
     assert [[b.text for b in page] for page in iter_pages([path], encoding="cp1251")] == [
         ["Совет гавани в понедельник поднял цены на паромы."]]
-    with pytest.warns(UserWarning, match=r"record https://a\.example/ru: .*e\.g\. encoding='cp1251' \(Cyrillic\).* \(skipped\)$"):
+    with pytest.warns(UserWarning) as said:
         assert list(iter_pages([path])) == []
+    assert [str(w.message) for w in said] == [
+        f"{path}: record https://a.example/ru: names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII "
+        "bytes come in runs, as another encoding's letters do); name its encoding, e.g. encoding='cp1251' (Cyrillic) "
+        "(skipped)", f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"]
 
 
 def test_brotli_is_undone_by_either_package_or_refused_naming_the_page(monkeypatch):

@@ -335,6 +335,8 @@ def empty_page_hint(html: bytes | None) -> str:
     it sends the reader on (a meta refresh), or else JavaScript builds it."""
     if html is None:
         return ""
+    if not html.strip():
+        return ": its body is empty"
     refresh = _REFRESH.search(html[:65536])
     if refresh:
         target = refresh.group(1).decode("utf-8", "replace")
