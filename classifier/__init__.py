@@ -12,6 +12,7 @@ Labels (the labelling guide's six): body, caption, byline, contributor_note, pro
 __version__ = "0.4.11"
 
 from importlib.util import find_spec  # noqa: E402
+from typing import TYPE_CHECKING, Sequence  # noqa: E402
 from os import PathLike as _PathLike  # noqa: E402
 from threading import Lock as _Lock  # noqa: E402
 
@@ -38,6 +39,8 @@ from .tagging import Tagger, TaggedBlock  # noqa: E402
 # Training needs scikit-learn (the [train] extra), which takes about a second to import;
 # tagging does not (see classifier.inference). These names are imported when first used.
 _TRAINING_NAMES = {"BlockClassifier", "train"}
+if TYPE_CHECKING:  # (what type checkers see; at run time, __getattr__ below imports them)
+    from .model import BlockClassifier, train
 
 
 def __getattr__(name: str):
@@ -48,7 +51,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 
-def _tagger(model: "ModelBundle | str | None") -> Tagger:
+def _tagger(model: "ModelBundle | str | _PathLike | None") -> Tagger:
     """A Tagger for ``model``. A model file (the shipped one by default) is loaded once and
     reused while the file is unchanged, so tagging page after page does not reload it; the
     last few files are kept, so a model a site does not thrash against the shipped one."""
@@ -75,7 +78,7 @@ _LOADED: "dict[str, tuple[tuple[int, int, int], Tagger]]" = {}  # path: (its ino
 _LOADING = _Lock()
 
 
-def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, page: str = "page",
+def tag_text(text: "str | bytes", *, model: "ModelBundle | str | _PathLike | None" = None, page: str = "page",
              split: str = DEFAULT_SPLIT, encoding: str = DEFAULT_ENCODING) -> list[TaggedBlock]:
     """Tag one page given as a string (text in any dialect, or HTML; or its bytes, as
     ``response.content``, read as a file's are, in ``encoding`` unless they name their own)
@@ -84,7 +87,7 @@ def tag_text(text: "str | bytes", *, model: "ModelBundle | str | None" = None, p
     return _tagger(model).tag_text(text, page, split, encoding)
 
 
-def tag_blocks(blocks: "list[Block]", *, model: "ModelBundle | str | None" = None) -> list[TaggedBlock]:
+def tag_blocks(blocks: "Sequence[Block]", *, model: "ModelBundle | str | _PathLike | None" = None) -> list[TaggedBlock]:
     """Tag blocks as given (whole pages, each page's blocks together in index order)."""
     return _tagger(model).tag_blocks(blocks)
 

@@ -191,7 +191,7 @@ def join_blocks(texts: Iterable[str]) -> str:
 # ---------------------------------------------------------------- labelled data readers
 
 
-def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
+def path_list(paths: "Iterable[str | os.PathLike] | str | os.PathLike") -> list:
     """``paths`` as a list; one path given alone (a str is iterable too: its letters would be
     read as file names) is a list of one."""
     if isinstance(paths, (str, os.PathLike)):
@@ -208,7 +208,7 @@ def path_list(paths: "Iterable[str | Path] | str | Path") -> list:
 
 
 def read_labelled(
-    paths: Iterable[str | Path], require_label: bool = True, encoding: str = DEFAULT_ENCODING
+    paths: Iterable[str | os.PathLike] | str | os.PathLike, require_label: bool = True, encoding: str = DEFAULT_ENCODING
 ) -> list[Block]:
     """Read labelled blocks from JSONL, CSV and Label Studio JSON files, validating every record.
 

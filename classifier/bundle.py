@@ -154,7 +154,7 @@ class ModelBundle:
             return np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
         return self.memory.lookup(blocks)
 
-    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int], top: int) -> list[list[tuple[str, float]]]:
+    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int] | np.ndarray, top: int) -> list[list[tuple[str, float]]]:
         """:meth:`CompiledModel.evidence`, from the model that tags each block."""
         blocks, label_index = _block_records(blocks), np.asarray(label_index)
         calls = self._calls(blocks)

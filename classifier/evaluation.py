@@ -22,7 +22,7 @@ from .bundle import ModelBundle, as_model
 from .memory import NOT_REMEMBERED
 from .extras import require
 from .params import check_param_names
-from .tagging import batches
+from .tagging import SCORE_DECIMALS, batches
 from .training_checks import check_trainable
 
 CALIBRATION_BINS = 10
@@ -80,7 +80,7 @@ def evaluate(model: ModelBundle | str | Path | None, blocks: Sequence[Block],
     enough = metrics["pages"] >= MIN_BOOTSTRAP_PAGES
     metrics["macro_f1_interval"] = interval(page_bootstrap(true, predicted, [b.page for b in blocks])) if enough else None
     metrics["predictions"] = [
-        {"page": b.page, "index": b.index, "text": b.text, "label": b.label, "predicted": p, "confidence": round(float(c), 4)}
+        {"page": b.page, "index": b.index, "text": b.text, "label": b.label, "predicted": p, "confidence": round(float(c), SCORE_DECIMALS)}
         for b, p, c in zip(blocks, predicted, confidence)
     ]
     return metrics

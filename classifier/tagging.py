@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,7 +176,7 @@ class Tagger:
             for batch, proba in _parallel_ordered(self.model, work, self.jobs):
                 yield TaggedBatch.from_proba(batch, labels, proba)
 
-    def tag_files(self, inputs: Iterable[str | Path], encoding: str = DEFAULT_ENCODING,
+    def tag_files(self, inputs: Iterable[str | os.PathLike] | str | os.PathLike, encoding: str = DEFAULT_ENCODING,
                   on_error: Callable[[BlocktagError], None] | None = None, split: str = DEFAULT_SPLIT) -> Iterator[TaggedBlock]:
         """Each block of the pages in ``inputs`` (files, folders, "-" for stdin: what ``blocktag
         tag`` reads), tagged, in input order. A bad file raises its error, or is given to

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.etree
 
 from ..blocks import DIRECTION_MARKS, normalise_newlines, short_repr, without_cjk_line_breaks
+from ..dialects import NO_TARGET
 from ..errors import InputError, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, binary_error, decode_text, encoding_advice, gunzip,
                      in_another_script, is_wide_encoding, looks_binary, nul_every_other_byte, ordered_encoding,
@@ -39,7 +40,6 @@ FALLBACK_ENCODING = "cp1252"  # what browsers assume for undeclared non-UTF-8 pa
 MAX_DEPTH = 1000
 _FRAMES_PER_LEVEL = 4  # element() -> children() -> element(), and list() or a link's card between
 _CALLERS_FRAMES = 1500  # the frames of whatever called the reader
-NO_TARGET = "#"
 CODE_FENCE = "```"
 
 DROPPED = frozenset({

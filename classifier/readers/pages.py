@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import os
 import re
 import sys
 import tempfile
@@ -560,7 +561,7 @@ def _json_lines_in(spool, encoding: str) -> Callable[[], Iterator[tuple[int, obj
 
 
 def iter_pages(
-    inputs: Iterable[str | Path],
+    inputs: Iterable[str | os.PathLike] | str | os.PathLike,
     encoding: str = DEFAULT_ENCODING,
     on_error: Callable[[BlocktagError], None] | None = None,
     split: str = DEFAULT_SPLIT,
