@@ -71,6 +71,11 @@ class ModelBundle:
 
     def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, plain: CompiledModel | None = None,
                  memory: Memory | None = None, classifier=None, source: str = "model"):
+        for name, part in (("compiled", compiled), ("plain", plain)):
+            if not isinstance(part, CompiledModel) and not (name == "plain" and part is None):
+                raise ModelError(f"{name} must be a CompiledModel (a trained model's .compiled); got {short_repr(part)}")
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ModelError(f"metadata must be a dict or None; got {short_repr(metadata)}")
         if plain is not None and list(plain.classes) != list(compiled.classes):
             raise ModelError(f"{source}: its plain-text model's labels differ from its main model's")
         self.compiled = compiled
@@ -330,6 +335,8 @@ def load_model(path: str | Path | None = None) -> ModelBundle:
     named = path is not None
     if named and not isinstance(path, (str, os.PathLike)):
         raise ModelError(f"a model file's path must be a str or Path; got {short_repr(path)}")
+    if named and not str(os.fspath(path)).strip():
+        raise ModelError("a model file's path is empty; give one, or None for the shipped model")
     path = model_path(path)
     if not path.is_file():
         if path.exists():

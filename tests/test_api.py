@@ -217,6 +217,9 @@ def _blocks_with(**fields):
     (lambda m: classifier.page_blocks(None, "p"), "DataFormatError",
      "a page's text must be a string, got None; decode bytes first, or tag them with tag_text"),
     (lambda m: classifier.load_model(3), "ModelError", "a model file's path must be a str or Path; got 3"),
+    (lambda m: classifier.load_model(""), "ModelError", "a model file's path is empty; give one, or None for the shipped model"),
+    (lambda m: classifier.ModelBundle(None), "ModelError", "compiled must be a CompiledModel (a trained model's .compiled); got None"),
+    (lambda m: classifier.ModelBundle(m.model.compiled, "notes"), "ModelError", "metadata must be a dict or None; got 'notes'"),
     (lambda m: classifier.load_model("shipped"), "ModelError",  # (the command line's name for it; the tests run in the checkout)
      "shipped: no such model file; for the shipped model give None (or no model)"),
     (lambda m: m.model.save(None), "OutputError", "a model is saved to a file's path, e.g. models/my.npz; got None"),
