@@ -507,7 +507,7 @@ def _upgrade_advice(document: dict) -> str | None:
 
 def _release(version: str) -> tuple[int, ...]:
     """A version's release numbers, to compare: "0.4.11" is (0, 4, 11); "0.5.0rc1" is (0, 5, 0)."""
-    return tuple(int(part) for part in re.findall(r"\d+", version.split("rc")[0].split("+")[0])[:3])
+    return tuple(int(part) for part in re.findall(r"\d{1,9}", version.split("rc")[0].split("+")[0])[:3])
 
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:

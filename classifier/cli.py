@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from . import __version__, help_format
 from .adapt import DEFAULT_USER_WEIGHT
-from .blocks import read_groups, read_labelled
+from .blocks import GUIDE_LABELS, read_groups, read_labelled
 from .errors import BlocktagError, SettingError, command_line_names
 from .extras import require
 from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES, comparison_rows
@@ -34,7 +34,8 @@ from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_in
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
 from .params import parse_params, source_date_epoch
 from .output import one_line, page_title, shown_on, write_batches, write_page_files, write_selected
-from .stdio import PipeClosed, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout, stdout_error
+from .stdio import (PipeClosed, escaped_for, guard_std_streams, is_stdout_failure, is_terminal, own_mark, silence_stdout,
+                    stdout_error)
 from .readers import input_kind, is_page_name
 from .readers.pages import expand_inputs, holds_blocks, iter_pages
 from .explain import DEFAULT_TOP
@@ -110,7 +111,20 @@ def stdout_console() -> Console:
             self.quiet = True
             raise PipeClosed()
 
-    return StdoutConsole(highlight=False, soft_wrap=True, markup=False)  # (labels and paths are data, not markup)
+    # (labels and paths are data, not markup; and a table or screen of blocktag's shows what the
+    # terminal's encoding cannot as escapes: a label, a page's name, a file's in a C locale)
+    return StdoutConsole(file=_EscapingStdout(), highlight=False, soft_wrap=True, markup=False)
+
+
+class _EscapingStdout:
+    """Standard output (whichever it is at each write), with what its encoding cannot hold
+    written as escapes (``\\u00e9``)."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(escaped_for(text))
+
+    def __getattr__(self, name: str):
+        return getattr(sys.stdout, name)
 
 
 @cache
@@ -382,7 +396,7 @@ def _valid_jobs(value: int) -> int:
 
 
 TrainJobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Processes: 2 fits the main and plain-text models at once (the same model in about half the time; -1: as the cores allow).", callback=_valid_jobs)]
-EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page (or a WARC file's response) is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess); a byte-order mark wins over both.", callback=_known_encoding)]
+EncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the input files. An HTML page (or a WARC file's response) is read in the charset it names (and one naming none, in this encoding if it is not utf-8, else as browsers guess; a WARC's response that reads as UTF-8, as UTF-8); a byte-order mark wins over both.", callback=_known_encoding)]
 # (Commands that read labelled blocks only: no HTML to say anything of.)
 LabelledEncodingOption = Annotated[str, typer.Option("--encoding", metavar="NAME", help="Text encoding of the files of labelled blocks (JSONL, CSV, Label Studio JSON); a byte-order mark wins over it.", callback=_known_encoding)]
 PlainTextModelOption = Annotated[bool, typer.Option("--plain-text-model/--no-plain-text-model", help="Also learn a model for pages with no links (plain-text scrapers' output), from your blocks with their links written as text. Doubles the training time.")]
@@ -1151,29 +1165,30 @@ def label_cli(
     """
     from .labelling import encoding_option, label_file, line_keys, terminal_keys
 
+    # the model's labels are the ones offered: resuming without it would offer the guide's six
+    with_model = f" -m {shlex.quote(one_line(str(model)))}" if model is not None else ""
+    read_as = encoding_option(encoding)
+    again_as = f"{shlex.quote(one_line(str(path)))}{read_as}{with_model}"  # (what a command to run it again names)
     if sys.stdin is None:  # started with stdin closed (`<&-`)
         raise fail("standard input is closed, and label reads its answers there; run it at a terminal, or pipe "
-                   f"answers in (printf 'b\\n\\nq\\n' | blocktag label {one_line(str(path))})")
+                   f"answers in (printf '\\n\\nq\\n' | blocktag label {again_as})")
     typing = is_terminal(sys.stdin)  # a person at the keys, though the screen be piped (| tee log)
-    # the model's labels are the ones offered: resuming without it would offer the guide's six
-    with_model = f" -m {shlex.quote(str(model))}" if model is not None else ""
     with user_errors():
         labels = load_model(model).labels if model is not None else None
         summary = label_file(path, terminal_keys() if typing else line_keys(), stdout_console(),
                              clear=typing and is_terminal(sys.stdout), encoding=encoding, labels=labels, again=again,
                              resume_options=with_model)
-    read_as = encoding_option(encoding)
     if summary.done:
         # the shipped corpus teaches the guide's labels: a team's own label set trains alone
-        corpus = " --with-corpus" if labels is None or set(labels) == set(load_model(None).labels) else ""
+        corpus = " --with-corpus" if labels is None or set(labels) == set(GUIDE_LABELS) else ""
         stdout_console().print(f"All {summary.total} blocks of {path} reviewed ({summary.changed} changed from the guess this session). "
-                               f"Next: blocktag train {path}{read_as}{corpus} --output mine.npz (name the files of "
+                               f"Next: blocktag train {shlex.quote(one_line(str(path)))}{read_as}{corpus} --output mine.npz (name the files of "
                                "earlier rounds too, but not one kept to evaluate on; a new --output keeps the model "
                                "you have)")
     else:
         stdout_console().print(f"Saved {path}: {summary.reviewed} of {summary.total} blocks reviewed "
                                f"({summary.changed} changed from the guess this session). "
-                               f"Run 'blocktag label {path}{read_as}{with_model}' again to resume.")
+                               f"Run 'blocktag label {again_as}' again to resume.")
 
 
 # ---------------------------------------------------------------------- info

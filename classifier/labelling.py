@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import select
+import shlex
 import signal
 import sys
 import threading
@@ -38,7 +39,7 @@ from .blocks import (GUIDE_LABELS, WHOLE_PAGE_FOR_LABELLING, PageOrder, guide_or
                      _validate)  # (the readers' own validation)
 from .errors import DataFormatError, OutputError, warn
 from .files import DEFAULT_ENCODING, atomic_write, check_writable
-from .stdio import escape_controls, escaped_for, own_mark
+from .stdio import escape_controls, own_mark
 from .training_checks import typo_note
 
 # The guide's labels get letters that are all different and easy to remember.
@@ -362,17 +363,15 @@ class Labeller:
                        f"({self.file.reviewed()} of {len(records)} reviewed)", style="bold"))
         before = records[pos - 1] if pos > 0 and records[pos - 1]["page"] == page else None
         after = records[pos + 1] if pos + 1 < len(records) and records[pos + 1]["page"] == page else None
-        # (its own marks in ASCII, and the text's characters as escapes, where the terminal's
-        # encoding lacks them: a C or Latin-1 locale)
-        beside, this = own_mark("┆", "|"), own_mark("▶", ">")
+        beside, this = own_mark("┆", "|"), own_mark("▶", ">")  # (in ASCII where the terminal's encoding lacks them)
         if before is not None:
-            out.print(Text(escaped_for(f"  {beside} {_short(before['text'])}  [{before.get('label') or '?'}]"), style="dim"))
+            out.print(Text(f"  {beside} {_short(before['text'])}  [{before.get('label') or '?'}]", style="dim"))
         text = escape_controls(record["text"])
         if len(text) > SHOWN_CHARS:  # a page's worth would scroll the question off the screen
             text = f"{text[:SHOWN_CHARS]}{own_mark('…', '...')} ({len(text) - SHOWN_CHARS:,} more characters)"
-        out.print(Text(escaped_for(f"{this} {text}"), style="reverse" if self.clear else ""))
+        out.print(Text(f"{this} {text}", style="reverse" if self.clear else ""))
         if after is not None:
-            out.print(Text(escaped_for(f"  {beside} {_short(after['text'])}  [{after.get('label') or '?'}]"), style="dim"))
+            out.print(Text(f"  {beside} {_short(after['text'])}  [{after.get('label') or '?'}]", style="dim"))
         guess = record.get("label")
         confidence = record.get("confidence")
         if guess and (record.get(REVIEWED) or not isinstance(confidence, (int, float))):  # someone's, not a guess
@@ -470,7 +469,8 @@ def label_file(path: str | Path, read_key: Callable[[], str], console: Console, 
 def _say_saved(file: LabelFile, resume_options: str = "") -> None:
     with contextlib.suppress(OSError):  # (a closed terminal takes no message)
         print(f"Saved {file.path}: {file.reviewed()} of {len(file.records)} blocks reviewed. "
-              f"Run 'blocktag label {file.path}{encoding_option(file.encoding)}{resume_options}' again to resume.",
+              f"Run 'blocktag label {shlex.quote(str(file.path))}{encoding_option(file.encoding)}{resume_options}' again "
+              "to resume.",
               file=sys.stderr)
 
 

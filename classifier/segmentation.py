@@ -252,7 +252,7 @@ _ABBREVIATIONS = ("Mr", "Mrs", "Ms", "Dr", "St", "Sen", "Rep", "Gov", "Gen", "Lt
                   "ca", "etc", "Abs", "Mio", "Mrd", "Ing", "Dipl", "bzw", "usw", "vgl", "Hr", "Fr", "Mme", "Mlle")
 _MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Jänner|"
            "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
-_SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?:(?<=[.!?…؟])(?<!\b[A-Z]\.)" % _MONTHS
+_SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?:(?<=[.!?…؟])(?<!\b[%s]\.)" % (_MONTHS, CAPITAL_LETTERS)
                              + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
                              + rf"([\"'’”)\]»]*)\s+(?=[\"'‘“„«¿¡(\[]?[{_UPPER}{_UNCASED}{_HAN_KANA}0-9])"
                              + r"|(?<=[。！？])([」』）”]*)(?![」』）”]|\s*[はがをにへでとも])\s*(?=\S))")
@@ -425,19 +425,9 @@ def _is_drop_cap(last_piece: str, line: str) -> bool:
 _CLOSING_START = re.compile(r"[,;)\]%،؛]|" + _GOING_ON_STOP)
 
 
-# A separator between two inline elements ("Ana Ruiz" / " | Harbour News", "Photo: Ana Ruiz" /
-# " / " / "Harbour News"): get_text writes its text node, spaces and all, as a piece. On a
-# page cut at its elements it goes on with the piece before, and the piece after goes on
-# with it. (One space before it: a list's or table's marker opens a line, or is indented more.)
-_SEPARATOR_START = re.compile(r" [|/·•–—](?: |$)")
-_SEPARATOR_END = re.compile(r" [|/·•–—] $")
-
-
 def _is_seam(last_piece: str, head: str, line: str, cut: bool = True) -> bool:
     # Only the last piece's end and the line's start are read, so a page of a thousand
     # seams is read once, not once per seam.
-    if cut and (_SEPARATOR_START.match(line) or _SEPARATOR_END.search(last_piece, max(0, len(last_piece) - 4))):
-        return not _MARKER.match(head)
     seam = (cut and _FRAGMENT_END.search(last_piece, max(0, len(last_piece) - 3))) or _FRAGMENT_START.match(line)
     if seam and _NEW_STATEMENT.match(line) and _ends_sentence(last_piece):
         return False  # a sentence ended, and one starts indented (lxml's text_content keeps the source's indent)
@@ -451,10 +441,10 @@ def _ends_sentence(piece: str) -> bool:
     return bool(found) and found.group(1) not in _ABBREVIATIONS
 
 
-_NEW_STATEMENT = re.compile(r" [A-Z]")
+_NEW_STATEMENT = re.compile(f" [{CAPITAL_LETTERS}]")
 # A sentence's end: a word of three or more letters, not all capitals ("Sen.", "U.S.",
 # "Mr." and initials end no sentence), before its stop; a colon ends none ("By:", "Photo:").
-_ENDS_STATEMENT = re.compile(r"(?<![^\W\d_])([^\W\d_]*[a-zß-ÿ][^\W\d_]{2,})[.!?…][\"'’”)\]]*$")
+_ENDS_STATEMENT = re.compile(rf"(?<![^\W\d_])([^\W\d_]*[{SMALL_LETTERS}][^\W\d_]{{2,}})[.!?…][\"'’”)\]]*$")
 
 
 def _join_loose_lists(blocks: list[str]) -> list[str]:

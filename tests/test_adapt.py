@@ -838,15 +838,18 @@ def test_label_again_goes_through_reviewed_blocks_to_correct_an_earlier_answer(t
 
 
 def test_label_shows_its_screen_where_the_terminal_holds_ascii_only(tmp_path):
-    # a C or Latin-1 locale: its own marks in ASCII, a page's other characters as escapes
-    path = write_jsonl(tmp_path / "to_label.jsonl", [
-        {"page": "p", "index": 0, "text": "Café reopens", "label": "body", "confidence": 0.9},
-        {"page": "p", "index": 1, "text": "By Zoë Lee", "label": "byline", "confidence": 0.6},
-        {"page": "p", "index": 2, "text": "The story → here.", "label": "body", "confidence": 0.8}])
+    # a C or Latin-1 locale: its own marks in ASCII, a page's, a label's and a file's other
+    # characters as escapes
+    path = write_jsonl(tmp_path / "étiquettes.jsonl", [
+        {"page": "página", "index": 0, "text": "Café reopens", "label": "body", "confidence": 0.9},
+        {"page": "página", "index": 1, "text": "By Zoë Lee", "label": "légende", "confidence": 0.6},
+        {"page": "página", "index": 2, "text": "The story → here.", "label": "body", "confidence": 0.8}])
     result = CliRunner(charset="ascii").invoke(app, ["label", str(path)], input="\n\n\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[5:9] == ["page p  block 2 of 3  (1 of 3 reviewed)", "  | Caf\\xe9 reopens  [body]",
-                                               "> By Zo\\xeb Lee", "  | The story \\u2192 here.  [body]"]
+    lines = result.stdout.splitlines()
+    assert lines[5:10] == ["page p\\xe1gina  block 2 of 3  (1 of 3 reviewed)", "  | Caf\\xe9 reopens  [body]",
+                           "> By Zo\\xeb Lee", "  | The story \\u2192 here.  [body]", "guess: l\\xe9gende (0.60)"]
+    assert lines[-1].startswith(f"All 3 blocks of {tmp_path}/\\xe9tiquettes.jsonl reviewed")
 
 
 def test_label_offers_a_models_own_labels(tmp_path, corpus_blocks):

@@ -599,6 +599,12 @@ def test_a_sentence_that_starts_with_an_accented_capital_of_any_cased_script_is_
         assert segmentation.sentences(f"{first} {second}") == [first, second]
     assert split_page("Ł\n\nukasz Nowak spent Monday at the harbour, with the board.", "auto") == [
         "Łukasz Nowak spent Monday at the harbour, with the board."]
+    # an initial is no sentence's end; and on a page cut at its elements, a sentence that ended
+    # before one indented under such a capital is not joined to it
+    assert segmentation.sentences("Přišel Š. Dvořák včera. Pak odešel.") == ["Přišel Š. Dvořák včera.", "Pak odešel."]
+    cut = "The board voted \n\nferry fares\n\n up.\n\nRada zebrała się wczoraj.\n\n Łukasz Nowak powiedział."
+    assert split_page(cut, "auto") == ["The board voted ferry fares up.", "Rada zebrała się wczoraj.",
+                                       " Łukasz Nowak powiedział."]
 
 def test_a_page_of_citations_is_read_in_one_pass():
     from classifier.dialects import resolve_citations
@@ -663,23 +669,6 @@ def test_auto_rejoins_a_sentence_at_the_space_between_two_inline_elements():
     assert split_page(text, "auto") == [
         "The survey revealed volcanoes and previously unknown hydrothermal vents, said the lead author.",
         "third paragraph.", "New Zealand", "Times"]
-
-
-def test_auto_rejoins_a_line_at_a_separator_between_inline_elements():
-    # get_text("\n\n") of '<div>By <a>Ann Ruiz</a> | Harbour News</div>', '<p>Photo: <span>Ann
-    # Ruiz</span> / <b>Harbour News</b></p>' and a dateline's dash before a link: the separator's
-    # text node is a piece of its own, spaces and all. A table's row, one space further in, stays apart.
-    text = ("Ferry fares rise\n\n\n\n        By \n\nAnn Ruiz\n\n | Harbour News\n\n\n\nPORT ELLIS (AP)\n\n — The harbour "
-            "board voted on Monday to raise \n\nferry fares\n\n for the first time since 2019.\n\n\n\nPhoto: \n\nAnn Ruiz"
-            "\n\n / \n\nHarbour News\n\n\n\n  | Fare | Price |")
-    assert split_page(text, "auto") == [
-        "Ferry fares rise", "        By Ann Ruiz | Harbour News",
-        "PORT ELLIS (AP) — The harbour board voted on Monday to raise ferry fares for the first time since 2019.",
-        "Photo: Ann Ruiz / Harbour News", "  | Fare | Price |"]
-    # a block of a markdown page that ends in a dash with no space after it ends there
-    linked = "The board voted \n\nferry fares\n\n up.\n\nReporting by [Ann Ruiz](#); Editing by —\n\n{{article.credits}}"
-    assert split_page(linked, "auto") == ["The board voted ferry fares up.", "Reporting by [Ann Ruiz](#); Editing by —",
-                                          "{{article.credits}}"]
 
 
 def test_auto_leaves_a_live_blogs_posts_and_cut_code_as_they_came():

@@ -264,6 +264,13 @@ def test_a_model_with_a_feature_this_blocktag_lacks_says_to_upgrade_when_a_newer
         load_model(path)
 
 
+def test_release_numbers_are_read_from_any_version_string():
+    from classifier.bundle import _release
+
+    assert _release("0.4.11") == (0, 4, 11) and _release("0.5.0rc1") == (0, 5, 0) and _release("0.6.0+local") == (0, 6, 0)
+    assert _release("9" * 5000) > _release("0.4.11")  # (a hostile file's: no int() of 5,000 digits)
+
+
 def test_a_model_file_with_a_member_no_model_has_is_refused_unpacked(small_model, tmp_path):
     path = tmp_path / "big.npz"
     path.write_bytes(small_model.to_bytes())

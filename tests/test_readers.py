@@ -2316,25 +2316,46 @@ def test_a_brotli_body_is_read_where_warcios_own_use_of_brotli_fails():
     assert warc._body(Record(), 1000) == b"<p>Sent with Brotli.</p>"
 
 
-def test_a_warc_response_is_undone_however_warcio_left_it(tmp_path):
-    # Brotli that warcio hands back compressed (it undoes it with brotlicffi only), chunks under
-    # a "Chunked" header (HTTP names its codings in any case; warcio reads "chunked" alone), and
-    # chunks whose header the crawler dropped: each read as the page, never as its bytes.
-    brotli = pytest.importorskip("brotli")
-    page = b"<html><body><p>The harbour board voted on Monday to raise ferry fares.</p></body></html>"
-    chunks = b"".join(b"%x\r\n%s\r\n" % (len(page[i:i + 40]), page[i:i + 40]) for i in range(0, len(page), 40)) + b"0\r\n\r\n"
+_FARES = b"<html><body><p>The harbour board voted on Monday to raise ferry fares.</p></body></html>"
+
+
+def test_a_warc_response_in_chunks_is_joined_however_its_header_names_them(tmp_path):
+    # chunks under a "Chunked" header (HTTP names its codings in any case; warcio reads
+    # "chunked" alone), and chunks whose header the crawler dropped: each read as the page. A
+    # body that only starts as a chunk's size would ("0", "abc" before a newline) is read as it is.
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(_FARES[i:i + 40]), _FARES[i:i + 40]) for i in range(0, len(_FARES), 40)) + b"0\r\n\r\n"
     path = tmp_path / "crawl.warc.gz"
     with open(path, "wb") as stream:
         writer = WARCWriter(stream, gzip=True)
-        _response(writer, "https://a.example/br", brotli.compress(page), [("Content-Type", "text/html"), ("Content-Encoding", "br")])
         _response(writer, "https://a.example/chunked", chunks, [("Content-Type", "text/html"), ("Transfer-Encoding", "Chunked")])
         _response(writer, "https://a.example/unsaid", chunks, [("Content-Type", "text/html")])
+        _response(writer, "https://a.example/zero", b"0\n" + _FARES, [("Content-Type", "text/html")])
+        _response(writer, "https://a.example/abc", b"abc\n" + _FARES, [("Content-Type", "text/html")])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pages = list(iter_pages([path]))
     assert [[(b.url, b.text) for b in page] for page in pages] == [
-        [(f"https://a.example/{name}", "The harbour board voted on Monday to raise ferry fares.")]
-        for name in ("br", "chunked", "unsaid")]
+        [("https://a.example/chunked", "The harbour board voted on Monday to raise ferry fares.")],
+        [("https://a.example/unsaid", "The harbour board voted on Monday to raise ferry fares.")],
+        [("https://a.example/zero", "0"), ("https://a.example/zero", "The harbour board voted on Monday to raise ferry fares.")],
+        [("https://a.example/abc", "abc"), ("https://a.example/abc", "The harbour board voted on Monday to raise ferry fares.")]]
+
+
+def test_a_warc_response_in_brotli_is_undone_where_warcio_leaves_it_compressed(tmp_path):
+    # (warcio undoes Brotli with brotlicffi only), and one that unpacks to gigabytes is refused
+    brotli = pytest.importorskip("brotli")
+    path = tmp_path / "crawl.warc.gz"
+    with open(path, "wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        _response(writer, "https://a.example/br", brotli.compress(_FARES), [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+        _response(writer, "https://a.example/bomb", brotli.compress(_FARES + bytes(100 * 2**20)),
+                  [("Content-Type", "text/html"), ("Content-Encoding", "br")])
+    with pytest.warns(UserWarning) as said:
+        pages = list(iter_pages([path]))
+    assert [[(b.url, b.text) for b in page] for page in pages] == [
+        [("https://a.example/br", "The harbour board voted on Monday to raise ferry fares.")]]
+    assert [str(w.message) for w in said] == [
+        f"{path}: record https://a.example/bomb: unpacks to more than 64 MB; not a web page (skipped)"]
 
 
 def test_a_warc_response_with_an_empty_body_is_said_to_be_empty(tmp_path):
@@ -2347,10 +2368,13 @@ def test_a_warc_response_with_an_empty_body_is_said_to_be_empty(tmp_path):
 
 
 def test_encoding_reads_a_warc_response_that_names_no_charset(tmp_path):
-    page = "<html><body><p>Совет гавани в понедельник поднял цены на паромы.</p></body></html>".encode("cp1251")
-    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/ru", "text/html", page)])
+    page = "<html><body><p>Совет гавани в понедельник поднял цены на паромы.</p></body></html>"
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/ru", "text/html", page.encode("cp1251")),
+                                              ("https://b.example/ru", "text/html", page.encode("utf-8"))])
+    # the encoding given reads the pages that are not UTF-8: another site's page in UTF-8 is read so
     assert [[b.text for b in page] for page in iter_pages([path], encoding="cp1251")] == [
-        ["Совет гавани в понедельник поднял цены на паромы."]]
+        ["Совет гавани в понедельник поднял цены на паромы."]] * 2
+    path = _warc(tmp_path / "crawl.warc.gz", [("https://a.example/ru", "text/html", page.encode("cp1251"))])
     with pytest.warns(UserWarning) as said:
         assert list(iter_pages([path])) == []
     assert [str(w.message) for w in said] == [
@@ -2364,12 +2388,22 @@ def test_brotli_is_undone_by_either_package_or_refused_naming_the_page(monkeypat
 
     import classifier.readers as readers
 
-    fake = types.SimpleNamespace(decompress=lambda data: data[::-1])  # (brotlicffi's functions, no brotli.error)
+    class Decompressor:  # (brotlicffi's names, and no brotli.error)
+        def process(self, data):
+            return data[::-1]
+
+        def is_finished(self):
+            return True
+
+    fake = types.SimpleNamespace(Decompressor=Decompressor)
     monkeypatch.setattr(readers, "_brotli_module", lambda: fake)
     assert readers.unbrotli(b"abc", "saved.html") == b"cba"
-    fake.decompress = lambda data: 1 / 0
+    Decompressor.process = lambda self, data: 1 / 0
     with pytest.raises(InputError, match=r"^saved\.html: its body is not the Brotli data its Content-Encoding says$"):
         readers.unbrotli(b"abc", "saved.html")
+    Decompressor.process = lambda self, data: bytes(2**20)  # a megabyte from every few bytes: stopped past 64 MB
+    with pytest.raises(InputError, match=r"^saved\.html: unpacks to more than 64 MB; not a web page$"):
+        readers.unbrotli(bytes(10_000), "saved.html")
     monkeypatch.setattr(readers, "_brotli_module", lambda: None)
     with pytest.raises(InputError, match=r"^saved\.html: is compressed with Brotli .*: pip install brotli$"):
         readers.unbrotli(b"abc", "saved.html")

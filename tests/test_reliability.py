@@ -387,7 +387,7 @@ def test_14_label_with_stdin_closed_says_where_answers_come_from(tmp_path):
                           text=True, cwd=ROOT)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == ("Error: standard input is closed, and label reads its answers there; run it at a terminal, "
-                           f"or pipe answers in (printf 'b\\n\\nq\\n' | blocktag label {path})\n")
+                           f"or pipe answers in (printf '\\n\\nq\\n' | blocktag label {path})\n")
 
 
 def test_14_closed_stdout(tmp_path, small_model_path):

@@ -320,18 +320,36 @@ def brotli_needed(source: str) -> str | None:
     return None if _brotli_module() is not None else _BROTLI_NEEDED.format(source)
 
 
+# Brotli is undone this many input bytes at a time, so that a body that unpacks to
+# gigabytes is stopped past MAX_UNPACKED_BYTES (a few bytes can stand for megabytes).
+_BROTLI_STEP = 64
+
+
 def unbrotli(data: bytes, source: str) -> bytes:
     """Brotli-compressed ``data`` undone; :class:`InputError` naming ``source`` when no
-    Brotli package is installed or ``data`` is not Brotli."""
+    Brotli package is installed, ``data`` is not Brotli, or it unpacks to more than
+    :data:`files.MAX_UNPACKED_BYTES` (as gzip is capped)."""
     from ..errors import InputError
+    from ..files import MAX_UNPACKED_BYTES
 
     brotli = _brotli_module()
     if brotli is None:
         raise InputError(_BROTLI_NEEDED.format(source))
+    parts, size = [], 0
     try:
-        return brotli.decompress(data)
+        decompressor = brotli.Decompressor()
+        for start in range(0, len(data), _BROTLI_STEP):
+            parts.append(decompressor.process(data[start:start + _BROTLI_STEP]))
+            size += len(parts[-1])
+            if size > MAX_UNPACKED_BYTES:
+                raise InputError(f"{source}: unpacks to more than {MAX_UNPACKED_BYTES // 2**20} MB; not a web page")
+        if not decompressor.is_finished():
+            raise ValueError("cut short")
+    except InputError:
+        raise
     except Exception:  # (brotli.error; brotlicffi names its own)
         raise InputError(f"{source}: its body is not the Brotli data its Content-Encoding says") from None
+    return b"".join(parts)
 
 
 # gzip inside a saved response inside gzip, at most: no page is packed deeper.

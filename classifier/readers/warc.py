@@ -99,7 +99,8 @@ def read_warc(path: str | os.PathLike, stream=None, encoding: str = DEFAULT_ENCO
     file when it is not a readable WARC archive. ``stream``, a seekable binary file, is
     read instead of opening ``path`` (which then only names it: ``<stdin>``). A response that
     names no charset (in its HTTP header or its page) is read in ``encoding`` if it is not
-    UTF-8, else as browsers guess (:func:`decode_html`)."""
+    UTF-8 (unless it reads as UTF-8: a crawl holds many sites), else as browsers guess
+    (:func:`decode_html`)."""
     path = Path(path) if stream is None else path
     not_pages = truncated = partial = 0
     truncated_url = partial_url = None
@@ -178,12 +179,9 @@ def _page_bytes(record, payload: bytes, source: str, typed: bool = True) -> byte
         raise InputError(needed)
     if encoding == "br" and not looks_like_html(payload):
         # warcio undoes Brotli with brotlicffi only, and hands the `brotli` package's users
-        # the compressed bytes: undone here (a body that is no Brotli is sniffed as it is).
-        try:
-            payload = unbrotli(payload, source)
-        except InputError:
-            pass
-    if _CHUNK_SIZE_LINE.match(payload) and (joined := dechunked(payload)) is not None:
+        # the compressed bytes: undone here (or refused: not Brotli, or a bomb).
+        payload = unbrotli(payload, source)
+    if _CHUNK_SIZE_LINE.match(payload) and (joined := dechunked(payload)):
         payload = joined  # still in its chunks (a crawler that dropped the Transfer-Encoding header)
     if payload.startswith(GZIP_MAGIC):
         payload = gunzip(payload, source)  # (a damaged one: "is not a valid gzip file")
@@ -427,7 +425,19 @@ def _decode(record, payload: bytes, source: str, encoding: str = DEFAULT_ENCODIN
     # As browsers read a response: a byte-order mark first, then the HTTP header's charset
     # (unless the body is not in it and the page names its own: a server's default label).
     decoded = payload if text_encoding(payload, "") else response_decoded(payload, _header_charset(record))
-    return decoded if isinstance(decoded, str) else decode_html(decoded, encoding, source=source)
+    if isinstance(decoded, str):
+        return decoded
+    if encoding != DEFAULT_ENCODING and _reads_as_utf8(decoded):
+        encoding = DEFAULT_ENCODING  # a crawl's other sites: a page in UTF-8 is read so, the encoding given the rest
+    return decode_html(decoded, encoding, source=source)
+
+
+def _reads_as_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _header_charset(record) -> str | None:
