@@ -71,8 +71,8 @@ class ModelBundle:
 
     def __init__(self, compiled: CompiledModel, metadata: dict | None = None, *, plain: CompiledModel | None = None,
                  memory: Memory | None = None, classifier=None, source: str = "model"):
-        for name, part in (("compiled", compiled), ("plain", plain)):
-            if not isinstance(part, CompiledModel) and not (name == "plain" and part is None):
+        for name, part in (("compiled", compiled), ("plain", compiled if plain is None else plain)):  # (no plain: fine)
+            if not isinstance(part, CompiledModel):
                 raise ModelError(f"{name} must be a CompiledModel (a trained model's .compiled); got {short_repr(part)}")
         if metadata is not None and not isinstance(metadata, dict):
             raise ModelError(f"metadata must be a dict or None; got {short_repr(metadata)}")
@@ -373,18 +373,19 @@ _ZIP_START = b"PK"
 def _check_start(head: bytes, path: Path, size: int, named: bool) -> None:
     """Refuse, from its first bytes and its size, a file that cannot be a model, before
     reading it whole: a gzipped model, a Git LFS pointer, an empty or huge file."""
-    reinstall = "" if named else "; reinstall blocktag (pip install --force-reinstall blocktag, or from your checkout)"
     if head.startswith(_ZIP_START) and size <= MAX_MODEL_BYTES:
         return
+    reinstall = "reinstall blocktag (pip install --force-reinstall blocktag, or from your checkout)"  # (the shipped one)
     if head.startswith(GZIP_MAGIC):
         raise ModelError(f"{path}: is gzipped; unpack it first (gunzip) and give the .npz")
     if head.startswith(_LFS_POINTER):
-        raise ModelError(f"{path}: is a Git LFS pointer, not the model itself; fetch it (git lfs pull){reinstall}")
+        raise ModelError(f"{path}: is a Git LFS pointer, not the model itself; fetch it (git lfs pull)"
+                         + ("" if named else f"; {reinstall}"))
     if head.startswith(_ZIP_START):
         raise ModelError(f"{path}: is not a blocktag model ({size // 2**20:,} MB, over the "
                          f"{MAX_MODEL_BYTES // 2**20:,} MB a model may take)")
     raise ModelError(f"{path}: is not a blocktag model ({'an empty file' if not size else 'not a readable .npz file of arrays'}); "
-                     + ("download or train it again" if named else reinstall[2:]))
+                     + ("download or train it again" if named else reinstall))
 
 
 def _holds_model_arrays(path: Path) -> bool:

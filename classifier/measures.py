@@ -54,19 +54,21 @@ _ZONE_HINT = re.compile(r"T\b|UTC")
 _NUMERIC_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b")
 # Read in a block's head, in SHAPE_FEATURES order: month date, year, clock, zone, numeric date.
 _DATE_PATTERNS = (_MONTH, _YEAR, _CLOCK, _ZONE, _NUMERIC_DATE)
-_EMAIL = re.compile(r"\S+@\S+\.\w+")  # what _holds_email finds, without its backtracking over runs of "@"
 _DOT_WORD = re.compile(r"\.\w")
 
 
 def _holds_email(text: str) -> bool:
-    """``_EMAIL.search(text)``, in one pass: a word holding an "@" after its first character
-    and, from the second character after it on, a "." before a word character. (The regex
-    itself takes cubic time over a run of "@"s: 20 ms for a block of them.)"""
+    """Whether ``text`` holds an e-mail address (what ``\\S+@\\S+\\.\\w+`` finds), in one pass:
+    a word holding an "@" after its first character and, from the second character after it
+    on, a "." before a word character. (That regex takes cubic time over a run of "@"s: 20 ms
+    for a block of them.)"""
     for word in text.split() if "@" in text else ():
         at = word.find("@", 1)
         if at > 0 and _DOT_WORD.search(word, at + 2):
             return True
     return False
+
+
 _HANDLE = re.compile(r"(^|\s)@\w+")
 _CREDIT_START = re.compile(
     r"^\W*(photo|image|picture|credit|video|illustration|graphic|source|courtesy|file)\b", re.IGNORECASE

@@ -38,7 +38,8 @@ def json_text(data: dict) -> str:
 def _readable(text: str) -> str:
     """``text`` with what UTF-8 cannot hold, the bytes of a file name that is not UTF-8 (read
     as "\\udce9"), written as that escape: in JSON the escape of the same string, in HTML
-    readable, either way a file any reader can open."""
+    readable, either way a file any reader can open. (:func:`json_text` and
+    :func:`render_html` give their texts so.)"""
     try:
         text.encode("utf-8")
         return text
@@ -51,7 +52,6 @@ def write_files(texts: list[tuple[str | Path, str]]) -> None:
     file (a full disk fails there) before any is renamed into place. A device or FIFO
     (/dev/stdout, a pipe) is written in place, first and at once: a reader may be waiting
     for it to end before it reads the next."""
-    texts = [(path, _readable(text)) for path, text in texts]
     regular = [(path, text) for path, text in texts if not is_special(path)]
     for path, text in texts:
         if is_special(path):
@@ -260,14 +260,14 @@ def render_html(results: dict[str, dict], data_names: list[str]) -> str:
     # Each model's elements keep their ids unique on the page: "heatmap", "heatmap-2", ...
     sections = "".join(_model_section(name, metrics, f"-{n}" if n > 1 else "")
                        for n, (name, metrics) in enumerate(results.items(), 1))
-    return f"""<!DOCTYPE html>
+    return _readable(f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>blocktag evaluation</title><style>{_CSS}</style></head>
 <body>
 <h1>blocktag evaluation</h1>
 <p class=caption>Data: {_e(', '.join(data_names))}</p>
 {comparison}{sections}
 </body></html>
-"""
+""")
 
 
 def write_html(results: dict[str, dict], data_names: list[str], path: str | Path) -> None:

@@ -60,10 +60,9 @@ MID_SENTENCE_SHARE = 0.5
 # the lines that go on in a block hold a sentence's end and another's start, the blocks are
 # runs of paragraphs that a stray blank line cut, not paragraphs written a sentence a line.
 MULTI_SENTENCE_LINE_SHARE = 0.25
-# Letters of the scripts that have capitals (Latin, Greek, Cyrillic, Armenian), of those that have none
-# and space their words (Hebrew, Arabic, Korean), and Chinese and Japanese, which write no spaces.
-_LOWER = SMALL_LETTERS
-_UPPER = CAPITAL_LETTERS
+# Letters of the scripts that have no capitals and space their words (Hebrew, Arabic, Korean),
+# and of Chinese and Japanese, which write no spaces (those with capitals: CAPITAL_LETTERS and
+# SMALL_LETTERS).
 _UNCASED = "\u0590-\u05ff\u0600-\u06ff\uac00-\ud7a3"
 _HAN_KANA = "\u3040-\u30ff\u3400-\u9fff"
 # A sentence's end inside a line, before the next one's capital: after two lower-case
@@ -71,7 +70,7 @@ _HAN_KANA = "\u3040-\u30ff\u3400-\u9fff"
 # capitals, between two of its words; in Chinese and Japanese, at a full stop before more.
 # (one or two spaces after the stop, as typists write, or a no-break space, as HTML's &nbsp; gives)
 _SENTENCE_INSIDE = re.compile(
-    rf"[{_LOWER}]{{2}}[.!?…][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«¿¡(]?[{_UPPER}]"
+    rf"[{SMALL_LETTERS}]{{2}}[.!?…][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«¿¡(]?[{CAPITAL_LETTERS}]"
     rf"|[{_UNCASED}]{{2}}[.!?…؟][\"'’”)»]*[ \u00a0]{{1,2}}[\"'‘“„«(]?[{_UNCASED}]"
     rf"|[。！？][」』）”]*(?![はがをにへでとも])[{_HAN_KANA}]")  # (not before a particle: "来る。」と述べた")
 _SENTENCE_END = re.compile(r"[.!?…؟。！？][\"'’”)\]」』）]*$")  # (and Chinese and Japanese full stops)
@@ -240,7 +239,7 @@ MIN_MENU_WORDS = 6
 # How far into the line its menu and its sentences are looked for.
 MENU_REACH = 4000
 SENTENCE_REACH = 8000
-_MENU_RUN = re.compile(rf"(?:(?:[{_UPPER}][\w&'’.-]*|[|·•/»›]|[{_HAN_KANA}]{{1,4}}) ){{{MIN_MENU_WORDS}}}")
+_MENU_RUN = re.compile(rf"(?:(?:[{CAPITAL_LETTERS}][\w&'’.-]*|[|·•/»›]|[{_HAN_KANA}]{{1,4}}) ){{{MIN_MENU_WORDS}}}")
 # A sentence ends at ".", "?" or "!" (and any closing quote or bracket, which stays with it)
 # before a space and a capital, digit or opening quote (or a letter of a script without
 # capitals); not after an initial or a date's day ("Ann E. Lee", "am 3. Oktober"), nor after
@@ -254,7 +253,7 @@ _MONTHS = ("Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|No
            "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre")
 _SENTENCE_BREAK = re.compile(r"(?!(?<=\d\.)\s+(?:%s)\b)(?:(?<=[.!?…؟])(?<!\b[%s]\.)" % (_MONTHS, CAPITAL_LETTERS)
                              + "".join(rf"(?<!\b{word}\.)" for word in _ABBREVIATIONS)
-                             + rf"([\"'’”)\]»]*)\s+(?=[\"'‘“„«¿¡(\[]?[{_UPPER}{_UNCASED}{_HAN_KANA}0-9])"
+                             + rf"([\"'’”)\]»]*)\s+(?=[\"'‘“„«¿¡(\[]?[{CAPITAL_LETTERS}{_UNCASED}{_HAN_KANA}0-9])"
                              + r"|(?<=[。！？])([」』）”]*)(?![」』）”]|\s*[はがをにへでとも])\s*(?=\S))")
 
 

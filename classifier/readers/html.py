@@ -401,7 +401,7 @@ def response_decoded(data: bytes, charset: str | None) -> str | bytes:
     if decoded is not None:
         return decoded
     encoding = known_encoding(charset, in_page=False) if charset else None
-    if encoding is None or declared_charset(data) or _is_utf8(data):
+    if encoding is None or declared_charset(data) or is_utf8(data):
         return data
     try:
         return data.decode(encoding, errors="replace")
@@ -433,7 +433,7 @@ def utf8_under_legacy_label(data: bytes, encoding: str | None) -> bool:
     multi-byte characters need lead and continuation bytes in an order that Western,
     Cyrillic or Greek letters and Chinese, Japanese or Korean byte pairs do not keep up. It
     is then read as UTF-8."""
-    return encoding is not None and not encoding.startswith(("utf-8", "utf-16")) and _is_utf8(data)
+    return encoding is not None and not encoding.startswith(("utf-8", "utf-16")) and is_utf8(data)
 
 
 def html_bytes(path: str | os.PathLike) -> bytes:
@@ -627,7 +627,8 @@ def _meta_charset(attributes: bytes) -> str | None:
     return charset.decode("ascii", errors="replace") if charset else None
 
 
-def _is_utf8(data: bytes) -> bool:
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8 text with something beyond ASCII (ASCII tells no encoding)."""
     if data.isascii():
         return False  # nothing to tell
     try:

@@ -23,7 +23,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from ..errors import InputError, warn
 from ..files import DEFAULT_ENCODING, GZIP_MAGIC, gunzip, looks_binary, text_encoding
 from . import ARC_MAGIC, SNIFF_READ_BYTES, WARC_MAGIC, brotli_needed, dechunked, looks_like_html, not_a_page, unbrotli
-from .html import decode_html, empty_page_hint, html_to_text, is_json_document, response_decoded
+from .html import decode_html, empty_page_hint, html_to_text, is_json_document, is_utf8, response_decoded
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Served as any XML: a page when its body reads as HTML (XHTML so served), as an untyped one is.
@@ -427,17 +427,9 @@ def _decode(record, payload: bytes, source: str, encoding: str = DEFAULT_ENCODIN
     decoded = payload if text_encoding(payload, "") else response_decoded(payload, _header_charset(record))
     if isinstance(decoded, str):
         return decoded
-    if encoding != DEFAULT_ENCODING and _reads_as_utf8(decoded):
+    if encoding != DEFAULT_ENCODING and (decoded.isascii() or is_utf8(decoded)):
         encoding = DEFAULT_ENCODING  # a crawl's other sites: a page in UTF-8 is read so, the encoding given the rest
     return decode_html(decoded, encoding, source=source)
-
-
-def _reads_as_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _header_charset(record) -> str | None:
