@@ -287,10 +287,18 @@ def progress_bar(description: str, total: int | None, show: bool = True, log: bo
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    global _bar_console
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=stderr_console(), transient=True) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
+        _bar_console = bar.console
+        try:
+            yield lambda n: bar.advance(task, n)
+        finally:
+            _bar_console = None
+
+
+_bar_console = None  # the console of the bar being drawn: a warning goes above the bar, not onto its line
 
 
 def _progress_lines(description: str, total: int | None) -> Iterator:
@@ -329,7 +337,10 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     text = one_line(" ".join(str(message).split()))
     if text not in _warned:
         _warned.add(text)
-        typer.echo(f"Warning: {text}", err=True)
+        if _bar_console is not None:
+            _bar_console.print(f"Warning: {text}")
+        else:
+            typer.echo(f"Warning: {text}", err=True)
 
 
 _warned: set[str] = set()  # what this run has warned of
@@ -802,9 +813,12 @@ def evaluate_cli(
     from .report import json_text, render_html, write_files
 
     named = [SHIPPED_MODEL_WORD if path is None else str(path) for path in models or []]  # (None: -m shipped)
-    twice = next((path for k, path in enumerate(named) if path in named[:k]), None)
+    files = [model_path(path).resolve() for path in models or []]  # one file under two names is twice too
+    twice = next((k for k, file in enumerate(files) if file in files[:k]), None)
     if twice is not None:
-        raise fail(f"--model {twice} is given twice: give each model to compare once")
+        first = named[files.index(files[twice])]
+        also = "" if first == named[twice] else f" (as {first}, then as {named[twice]})"
+        raise fail(f"--model {named[twice]} is given twice{also}: give each model to compare once")
     json_out, json_path = _json_target(json_path)
     check_file_kind(json_path, "--json", "JSON", {".json": "json"})
     check_file_kind(report_path, "--report", "an HTML page", {".html": "html", ".htm": "html"})

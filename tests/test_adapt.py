@@ -501,6 +501,10 @@ def test_model_shipped_names_the_shipped_model_from_any_folder(small_model_path,
     assert run("tag", SEED_PAGE, "-m", "shipped").stdout == run("tag", SEED_PAGE).stdout
     twice = run("evaluate", SEED_LABELS, "-m", "shipped", "-m", "shipped")
     assert (twice.exit_code, twice.stderr) == (1, "Error: --model shipped is given twice: give each model to compare once\n")
+    from classifier.bundle import shipped_model_path
+    again = run("evaluate", SEED_LABELS, "-m", "shipped", "-m", shipped_model_path())  # one file, two names
+    assert (again.exit_code, again.stderr) == (1, f"Error: --model {shipped_model_path()} is given twice (as shipped, "
+                                                  f"then as {shipped_model_path()}): give each model to compare once\n")
 
 
 def test_a_file_named_shipped_is_a_model_file(tmp_path, monkeypatch):

@@ -136,3 +136,29 @@ def test_a_bar_not_lines_on_a_terminal(monkeypatch):
         advance(1)
     assert lines == []  # on a terminal: the rich bar, no lines
     assert "Training" in drawn.getvalue() and "1/3" in drawn.getvalue()  # ... and the bar was drawn
+
+
+def test_a_warning_during_the_bar_gets_a_line_of_its_own(monkeypatch):
+    # Echoed straight to stderr, it would land after the bar's last frame on the bar's line.
+    import io
+    import re
+    import warnings
+
+    from rich.console import Console
+
+    # Like a real stderr, with a byte buffer: click writes there, past rich's redirection.
+    tty = type("Tty", (), {"isatty": lambda self: True, "write": lambda self, s: len(s), "flush": lambda self: None,
+                           "buffer": io.BytesIO(), "encoding": "utf-8"})()
+    monkeypatch.setattr(sys, "stderr", tty)
+    drawn = io.StringIO()
+    monkeypatch.setattr(cli, "stderr_console", lambda: Console(file=drawn, force_terminal=True, width=80))
+    monkeypatch.setattr(cli, "_warned", set())
+    with warnings.catch_warnings():
+        warnings.showwarning = cli._show_warning
+        with cli.progress_bar("Tagging blocks", 3, log=True) as advance:
+            advance(1)
+            warnings.warn("page.txt: holds no text to tag")
+            advance(1)
+    shown = re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn.getvalue()))
+    assert "Warning: page.txt: holds no text to tag" in shown
+    assert cli._bar_console is None  # the bar is gone: later warnings are plain lines again
