@@ -629,11 +629,11 @@ def test_a_warc_response_that_names_no_charset_and_reads_as_nonsense_is_skipped_
     assert [p[0].url for p in pages] == ["https://a.example/paris"]
     advised = NO_CHARSET_TO_PYTHON.format("cp932")  # (encoding= reads it: below)
     assert [str(w.message) for w in said] == [
-        f"{path}: record https://a.example/tokyo: {advised} (Japanese) or gb18030 (Chinese) (skipped)"]
+        f"{path}: record 0 (https://a.example/tokyo): {advised} (Japanese) or gb18030 (Chinese) (skipped)"]
     with pytest.warns(UserWarning) as said:  # the encoding given, strictly: the page in cp1252 is not in it
         assert [p[0].text for p in iter_pages([path], encoding="cp932")] == [TOKYO[15:-18]]
     assert [str(w.message) for w in said] == [
-        f"{path}: record https://a.example/paris: is not valid cp932 text (byte 21); name its encoding, e.g. "
+        f"{path}: record 1 (https://a.example/paris): is not valid cp932 text (byte 21); name its encoding, e.g. "
         "encoding='cp1252' (skipped)"]
 
 
@@ -979,7 +979,7 @@ def test_an_unreadable_page_in_a_warc_is_skipped_with_a_warning(tmp_path):
         ("https://a.example/deep", "text/html", b"<div>" * 5000 + b"x"),
         ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
     ])
-    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/deep: is not a readable HTML page .*\(skipped\)"):
+    with pytest.warns(UserWarning, match=r"crawl.warc: record 0 \(https://a.example/deep\): is not a readable HTML page .*\(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/ok", "Fine")]]
 
@@ -1021,9 +1021,9 @@ def test_warc_responses_are_read_as_a_browser_would_or_skipped_and_said(tmp_path
     assert pages == [[("crawl:1", "Sent gzipped, unsaid")], [("crawl:3", "No Content-Type")],
                      [("crawl:5", "Cut short by the crawl")]]
     said = [str(w.message) for w in caught]
-    assert said[0] == (f"{path}: record https://a.example/br: is compressed with Brotli (Content-Encoding: br), "
+    assert said[0] == (f"{path}: record 0 (https://a.example/br): is compressed with Brotli (Content-Encoding: br), "
                        "which needs the brotli package: pip install brotli (skipped)")
-    assert said[1].startswith(f"{path}: record https://a.example/broken: is not a valid gzip file (")
+    assert said[1].startswith(f"{path}: record 2 (https://a.example/broken): is not a valid gzip file (")
     assert said[2:] == [f"{path}: 1 record(s) the crawler cut short (WARC-Truncated: over its size or time limit; "
                         "the first: https://a.example/cut) are tagged as far as they go"]
 
@@ -1133,7 +1133,7 @@ def test_a_partial_response_and_an_encoding_that_cannot_be_undone_are_said(tmp_p
         pages = [[(b.url, b.text) for b in page] for page in iter_pages([path])]
     assert pages == [[("https://a.example/a%20b", "The first half of a story")]]
     assert [str(w.message) for w in caught] == [
-        f"{path}: record https://a.example/z: is compressed with zstd (Content-Encoding: zstd), which blocktag cannot "
+        f"{path}: record 1 (https://a.example/z): is compressed with zstd (Content-Encoding: zstd), which blocktag cannot "
         "undo; crawl with Accept-Encoding: gzip, deflate, br (skipped)",
         f"{path}: 1 response(s) hold part of a page only (206 Partial Content; the first: https://a.example/a%20b) "
         "and are tagged as far as they go"]
@@ -1401,7 +1401,7 @@ def test_records_and_warc_responses_that_are_no_pages_are_skipped_with_why(tmp_p
         with pytest.warns(UserWarning) as said:
             pages = list(iter_pages([path]))
         assert [(p[0].url, p[0].text) for p in pages] == [("https://a.example/story", "Harbour reopens.")]
-        assert [str(w.message) for w in said] == [f"{path}: record https://a.example/{'feed' if path == warc else 'blob'}: {skipped} (skipped)"]
+        assert [str(w.message) for w in said] == [f"{path}: record {0 if path == warc else 1} (https://a.example/{'feed' if path == warc else 'blob'}): {skipped} (skipped)"]
 
 
 def test_an_xhtml_page_with_an_xml_declaration_is_a_page_not_a_feed(tmp_path):
@@ -1436,9 +1436,9 @@ def test_a_page_with_no_text_is_warned_of_not_silently_left_out(tmp_path, small_
     with pytest.warns(UserWarning) as caught:
         assert list(iter_pages([crawl])) == []
     assert [str(w.message) for w in caught][:2] == [
-        f"{crawl}: record https://a.example/f: holds no text to tag once its markup is dropped: its text is in the pages "
+        f"{crawl}: record 0 (https://a.example/f): holds no text to tag once its markup is dropped: its text is in the pages "
         "its frames show (<frame src>); tag those (skipped)",
-        f"{crawl}: record https://a.example/m: holds no text to tag once its markup is dropped: it only sends the reader "
+        f"{crawl}: record 1 (https://a.example/m): holds no text to tag once its markup is dropped: it only sends the reader "
         "on to https://a.example/new (a meta refresh); tag that page (skipped)"]
 
 
@@ -1606,7 +1606,7 @@ def test_a_warc_record_with_no_text_is_skipped_with_a_warning(tmp_path):
         ("https://a.example/app", "text/html", b"<div id=root></div><script>render()</script>"),
         ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
     ])
-    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/app: holds no text to tag once its "
+    with pytest.warns(UserWarning, match=r"crawl.warc: record 0 \(https://a.example/app\): holds no text to tag once its "
                                          r"markup is dropped \(a page built by JavaScript\?\) \(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[(b.page, b.url, b.text) for b in page] for page in pages] == [[("crawl:1", "https://a.example/ok", "Fine")]]
@@ -1620,7 +1620,7 @@ def test_an_oversized_warc_record_is_skipped_with_a_warning(tmp_path, monkeypatc
         ("https://a.example/huge", "text/html", b"<p>" + b"x " * (1024 * 1024 + 1) + b"</p>"),
         ("https://a.example/ok", "text/html", b"<p>Fine</p>"),
     ])
-    with pytest.warns(UserWarning, match=r"crawl.warc: record https://a.example/huge: is larger than 2 MB, not a web page \(skipped\)"):
+    with pytest.warns(UserWarning, match=r"crawl.warc: record 0 \(https://a.example/huge\): is larger than 2 MB, not a web page \(skipped\)"):
         pages = list(iter_pages([path]))
     assert [[b.text for b in page] for page in pages] == [["Fine"]]
 
@@ -2107,7 +2107,7 @@ def test_json_a_server_or_a_crawl_record_calls_html_is_skipped_with_that_reason(
     with pytest.warns(UserWarning) as said:
         pages = list(iter_pages([path]))
     assert [[b.text for b in page] for page in pages] == [["Budget vote delayed."]]
-    assert [str(w.message) for w in said] == [f"{path}: record https://a.example/api: is JSON, not an HTML page (skipped)"]
+    assert [str(w.message) for w in said] == [f"{path}: record 0 (https://a.example/api): is JSON, not an HTML page (skipped)"]
     records = tmp_path / "crawl.jsonl"
     records.write_text(json.dumps({"url": "https://a.example/api", "html": answer}) + "\n"
                        + json.dumps({"url": "https://a.example/story", "html": "<p>Budget vote delayed.</p>"}) + "\n",
@@ -2355,7 +2355,7 @@ def test_a_warc_response_in_brotli_is_undone_where_warcio_leaves_it_compressed(t
     assert [[(b.url, b.text) for b in page] for page in pages] == [
         [("https://a.example/br", "The harbour board voted on Monday to raise ferry fares.")]]
     assert [str(w.message) for w in said] == [
-        f"{path}: record https://a.example/bomb: unpacks to more than 64 MB; not a web page (skipped)"]
+        f"{path}: record 1 (https://a.example/bomb): unpacks to more than 64 MB; not a web page (skipped)"]
 
 
 def test_a_warc_response_with_an_empty_body_is_said_to_be_empty(tmp_path):
@@ -2364,7 +2364,7 @@ def test_a_warc_response_with_an_empty_body_is_said_to_be_empty(tmp_path):
     with pytest.warns(UserWarning) as said:
         assert [[b.text for b in page] for page in iter_pages([path])] == [["The story."]]
     assert [str(w.message) for w in said] == [
-        f"{path}: record https://a.example/empty: holds no text to tag once its markup is dropped: its body is empty (skipped)"]
+        f"{path}: record 0 (https://a.example/empty): holds no text to tag once its markup is dropped: its body is empty (skipped)"]
 
 
 def test_encoding_reads_a_warc_response_that_names_no_charset(tmp_path):
@@ -2378,7 +2378,7 @@ def test_encoding_reads_a_warc_response_that_names_no_charset(tmp_path):
     with pytest.warns(UserWarning) as said:
         assert list(iter_pages([path])) == []
     assert [str(w.message) for w in said] == [
-        f"{path}: record https://a.example/ru: names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII "
+        f"{path}: record 0 (https://a.example/ru): names no charset and is neither UTF-8 nor cp1252 text (its non-ASCII "
         "bytes come in runs, as another encoding's letters do); name its encoding, e.g. encoding='cp1251' (Cyrillic) "
         "(skipped)", f"{path}: holds no HTML response (or WET text) with text to tag; nothing is written for it"]
 

@@ -118,30 +118,32 @@ def read_warc(path: str | os.PathLike, stream=None, encoding: str = DEFAULT_ENCO
                     not_pages += html is True  # (one with no type is no page either way)
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
+                # Its number is what its page is called in the output (crawl.warc.gz:12).
+                source = f"{path}: record {number}" + (f" ({url})" if url else "")
                 payload = _body(record, MAX_RECORD_BYTES + 1)
                 # One unreadable page does not stop a crawl of thousands; each skip is said.
                 if len(payload) > MAX_RECORD_BYTES:
-                    warn(f"{path}: record {url}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
+                    warn(f"{source}: is larger than {MAX_RECORD_BYTES // 2**20} MB, "
                          "not a web page (skipped)")
                     continue
                 try:
                     if lines and b"\x00" in payload:  # a conversion of a binary file, not of a page
-                        raise InputError(f"{path}: record {url}: holds NUL bytes: binary, not a page of text")
+                        raise InputError(f"{source}: holds NUL bytes: binary, not a page of text")
                     if html is None and _media_type(record) in XML_TYPES and not looks_like_html(payload):
                         continue  # XML that is no XHTML page: a feed, a sitemap, as other types are passed over
                     if not lines:
-                        payload = _page_bytes(record, payload, f"{path}: record {url}", typed=html is True)
+                        payload = _page_bytes(record, payload, source, typed=html is True)
                         if payload is None:
                             continue  # no Content-Type, and no HTML: an image, a script
                     text = (payload.decode("utf-8", errors="replace") if lines  # WET text is UTF-8
-                            else html_to_text(_decode(record, payload, f"{path}: record {url}", encoding), url=url,
-                                              source=f"{path}: record {url}"))
+                            else html_to_text(_decode(record, payload, source, encoding), url=url,
+                                              source=source))
                 except InputError as exc:
                     warn(f"{exc} (skipped)")
                     continue
                 if not text.strip():
                     if not lines:
-                        warn(f"{path}: record {url}: holds no text to tag once its markup is dropped"
+                        warn(f"{source}: holds no text to tag once its markup is dropped"
                              f"{empty_page_hint(payload)} (skipped)")
                     continue  # (a WET record of an empty page is common and says nothing)
                 if record.rec_headers.get_header("WARC-Truncated"):
