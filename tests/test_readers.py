@@ -5,6 +5,7 @@ import gzip
 import lzma
 import io
 import json
+import re
 import warnings
 
 import lxml.etree
@@ -2407,3 +2408,21 @@ def test_brotli_is_undone_by_either_package_or_refused_naming_the_page(monkeypat
     monkeypatch.setattr(readers, "_brotli_module", lambda: None)
     with pytest.raises(InputError, match=r"^saved\.html: is compressed with Brotli .*: pip install brotli$"):
         readers.unbrotli(b"abc", "saved.html")
+
+
+@pytest.mark.parametrize("damaged, whole", [(0, ""), (1, "after 1 whole record(s): "), (2, "after 2 whole record(s): ")])
+def test_a_warc_record_whose_gzip_check_fails_is_counted_as_damaged_not_whole(tmp_path, damaged, whole):
+    # gzip checks a record's member (its CRC) only past the member's end, when the record has
+    # been read: the record counted whole by then is the damaged one.
+    members = [_warc(tmp_path / f"{k}.warc.gz", [(f"https://a.example/{k}", "text/html", b"<p>Story</p>")]).read_bytes()
+               for k in range(3)]
+    members = [member[:member.index(b"\x1f\x8b", 1)] for member in members]  # (each less its request record)
+    member = bytearray(members[damaged])
+    member[-8] ^= 0xFF  # the CRC-32, first of the trailer's 8 bytes
+    members[damaged] = bytes(member)
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(b"".join(members))
+    with pytest.raises(InputError) as raised:
+        list(iter_pages([path]))
+    assert re.fullmatch(rf"{re.escape(str(path))}: is damaged \({re.escape(whole)}gzip's check of the data failed: CRC check failed "
+                        r"0x[0-9a-f]+ != 0x[0-9a-f]+\); fetch it again", str(raised.value))

@@ -264,13 +264,21 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
         raise InputError(f"{path}: is cut short after {whole} whole record(s) (an interrupted download or "
                          "crawl?); fetch it again") from None
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
+        damaged = isinstance(exc, gzip.BadGzipFile) and str(exc).startswith(_GZIP_TRAILER_FAILURES)
+        if damaged:
+            whole = max(whole - 1, 0)  # (gzip checks a member at its end, once its record was counted whole)
         where = f"after {whole} whole record(s): " if whole else ""  # (where to look in a file of gigabytes)
+        if damaged:
+            raise InputError(f"{path}: is damaged ({where}gzip's check of the data failed: {exc}); "
+                             "fetch it again") from None
         raise InputError(f"{path}: is not a readable {_kind(path)} file ({where}{_reason(exc, _kind(path), whole)})") from None
     except (AttributeError, TypeError, KeyError):  # (raised again above: not a header cut short)
         raise InputError(f"{path}: is not a readable {_kind(path)} file (record {whole} is malformed: a header missing or "
                          "garbled, e.g. no WARC-Target-URI)") from None
 
 
+# What Python's gzip says when a member's data fails the check at its end.
+_GZIP_TRAILER_FAILURES = ("CRC check failed", "Incorrect length of data produced")
 _CONTENT_LENGTH = re.compile(rb"^content-length:[ \t]*([0-9]+)", re.IGNORECASE | re.MULTILINE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # An ARC record's header: one line, its URL first and its length last
