@@ -18,7 +18,7 @@ import warnings
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Iterator, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Iterator, Optional
 
 import typer
 from typer.core import TyperGroup
@@ -77,17 +77,34 @@ def _refuse_repeated_options(command, args: list[str]) -> None:
     for token in tokens:
         if token == "--":
             break
-        name = token.split("=", 1)[0] if token.startswith("--") else token
-        param = options.get(name)
+        for name, param, valued in _options_in(token, options):
+            if param in given and not (param.multiple or param.count):
+                also = ", or for each model to compare, evaluate -m A -m B" if "--model" in param.opts else ""
+                raise typer.BadParameter(f"given twice ({given[param]}, then {name}): give it once{also}",
+                                         param_hint=" / ".join(param.opts))
+            given.setdefault(param, name)
+            if not param.is_flag and not valued:
+                next(tokens, None)  # its value, whatever it looks like
+
+
+def _options_in(token: str, options: dict) -> list[tuple[str, Any, bool]]:
+    """The options one command-line token gives, as Click reads it: each one's name, its
+    parameter and whether its value is in the token (``--format=csv``; ``-fcsv``; ``-q``, and
+    short flags run together, ``-qk body``)."""
+    if token.startswith("--"):
+        name = token.split("=", 1)[0]
+        return [(name, options[name], "=" in token)] if name in options else []
+    if not token.startswith("-") or len(token) < 2:
+        return []
+    found = []
+    for place, letter in enumerate(token[1:], start=2):
+        param = options.get(f"-{letter}")
         if param is None:
-            continue
-        if param in given and not (param.multiple or param.count):
-            also = ", or for each model to compare, evaluate -m A -m B" if "--model" in param.opts else ""
-            raise typer.BadParameter(f"given twice ({given[param]}, then {name}): give it once{also}",
-                                     param_hint=" / ".join(param.opts))
-        given.setdefault(param, name)
-        if not param.is_flag and "=" not in token:
-            next(tokens, None)  # its value, whatever it looks like
+            break  # (not an option Click knows: it says so itself)
+        found.append((f"-{letter}", param, not param.is_flag and place < len(token)))
+        if not param.is_flag:
+            break  # the rest of the token is its value
+    return found
 
 
 app = typer.Typer(

@@ -442,6 +442,10 @@ def test_an_error_or_warning_naming_a_file_with_a_line_break_in_its_name_stays_o
     (["tag", "PAGE", "-f", "csv", "--format=jsonl"], "Invalid value for --format / -f: given twice (-f, then --format): "
                                                      "give it once"),
     (["tag", "PAGE", "-q", "--quiet"], "Invalid value for --quiet / -q: given twice (-q, then --quiet): give it once"),
+    # A short option's value may be joined to it, and short flags run together, as Click reads them.
+    (["tag", "PAGE", "-fjsonl", "-f", "csv"], "Invalid value for --format / -f: given twice (-f, then -f): give it once"),
+    (["tag", "PAGE", "-mMODEL", "--model=shipped"], "Invalid value for --model / -m: given twice (-m, then --model)"),
+    (["tag", "PAGE", "-q", "-qk", "body"], "Invalid value for --quiet / -q: given twice (-q, then -q): give it once"),
 ])
 def test_an_option_of_one_value_given_twice_is_refused_not_overridden(small_model_path, args, said):
     result = runner.invoke(app, [{"PAGE": str(SEED_PAGE), "MODEL": str(small_model_path)}.get(a, a) for a in args])
@@ -458,6 +462,10 @@ def test_options_that_repeat_and_values_that_look_like_options_are_taken(small_m
     assert "Written by" in kept and "Ukraine welcomes" in kept  # a byline and the story: both --keep taken
     result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(small_model_path), "-m", "shipped", "-q"])
     assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["tag", str(SEED_PAGE), "-qk", "body", "-fjsonl", "-k-m"])  # (a label "-m": refused as one)
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (
+        1, "Error: --keep -m: the model has no such label; its labels are body, byline, caption, contributor_note, other, "
+           "promotion")
 
 
 @pytest.mark.parametrize("environment, coloured", [({}, True), ({"NO_COLOR": "1"}, False), ({"NO_COLOR": ""}, True),
