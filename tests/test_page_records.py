@@ -114,12 +114,18 @@ def test_json_lines_of_pages_on_stdin_are_pages(small_model_path):
         ("stdin:0", "https://a.example/", "One"), ("stdin:0", "https://a.example/", "Two"), ("stdin:1", None, "Three")]
 
 
-def test_json_lines_of_blocks_on_stdin_are_blocks(small_model_path):
-    lines = "".join(json.dumps({"page": "p", "index": i, "text": t}) + "\n" for i, t in enumerate(["One", "Two"]))
-    result = runner.invoke(app, ["tag", "-", "--format", "jsonl", "--model", str(small_model_path)], input=lines)
-    assert result.exit_code == 0, result.output
-    assert [(r["page"], r["index"], r["text"]) for r in map(json.loads, result.output.splitlines())] == [
-        ("p", 0, "One"), ("p", 1, "Two")]
+def test_json_lines_of_blocks_on_stdin_are_blocks(small_model_path, tmp_path):
+    lines = "".join(json.dumps({"page": "p", "index": i, "text": t, "url": "https://a.example/p"}) + "\n"
+                    for i, t in enumerate(["One", "Two"]))
+    blocks = tmp_path / "blocks.jsonl"
+    blocks.write_text(lines, encoding="utf-8")
+    named_as_text = tmp_path / "blocks.txt"
+    named_as_text.write_text(lines, encoding="utf-8")
+    for given, piped in ((blocks, None), ("-", lines), (named_as_text, None)):  # the same records, however given
+        result = runner.invoke(app, ["tag", str(given), "--format", "jsonl", "--model", str(small_model_path)], input=piped)
+        assert result.exit_code == 0, result.output
+        assert [(r["page"], r["index"], r["text"], r["url"]) for r in map(json.loads, result.output.splitlines())] == [
+            ("p", 0, "One", "https://a.example/p"), ("p", 1, "Two", "https://a.example/p")]
 
 
 def test_a_json_document_of_one_page_on_stdin_is_that_page(small_model_path):

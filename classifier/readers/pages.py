@@ -260,7 +260,7 @@ def _json_lines_pages(records: Callable[[], Iterator[tuple[int, object]]], sourc
         return
     for _ in validated_blocks(records(), source):
         pass
-    yield from capped_pages(Block(b.page, b.index, b.text) for _, b in validated_blocks(records(), source))
+    yield from capped_pages(Block(b.page, b.index, b.text, url=b.url) for _, b in validated_blocks(records(), source))
 
 
 def _json_file_pages(text: str, source: str, page: str, split: str) -> Iterator[list[Block]]:
