@@ -1,12 +1,13 @@
 """blocktag: tag the blocks of scraped article pages.
 
 Labels (the labelling guide's six): body, caption, byline, contributor_note, promotion, other.
+For example (``page_text`` a scraped page; the files your labelled blocks)::
 
-    >>> import classifier as blocktag
-    >>> tagged = blocktag.tag_text(page_text)            # the shipped model
-    >>> article = [t.block.text for t in tagged if t.label == "body"]
-    >>> model = blocktag.train(blocktag.read_labelled(["my.jsonl"]))
-    >>> blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
+    import classifier as blocktag
+    tagged = blocktag.tag_text(page_text)            # the shipped model
+    article = [t.block.text for t in tagged if t.label == "body"]
+    model = blocktag.train(blocktag.read_labelled(["my.jsonl"]))
+    blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
 """
 
 __version__ = "0.4.11"
@@ -51,12 +52,16 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'classifier' has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_TRAINING_NAMES})  # (help() and completion list the lazy names too)
+
+
 def _tagger(model: "ModelBundle | str | _PathLike | None") -> Tagger:
     """A Tagger for ``model``. A model file (the shipped one by default) is loaded once and
     reused while the file is unchanged, so tagging page after page does not reload it; the
     last few files are kept, so a model a site does not thrash against the shipped one."""
-    if isinstance(model, ModelBundle) or not isinstance(model, (str, _PathLike, type(None))):
-        return Tagger(model)  # (a bundle; or no model at all, which Tagger refuses saying what to give)
+    if isinstance(model, ModelBundle) or not isinstance(model, (str, _PathLike, type(None))) or model == "":
+        return Tagger(model)  # (a bundle; or no model at all, or "", which Tagger refuses saying what to give)
     path = model_path(model).resolve()
     try:
         stat = path.stat()  # a file retrained in place is a new inode (written atomically) or a new size or time

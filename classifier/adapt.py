@@ -72,6 +72,8 @@ def train_with_corpus(
         if name in params:
             raise SettingError(name, params[name], "train_with_corpus sets it; weigh your blocks with weight=, or a "
                                                    "block of its own with its 'weight' field")
+    if not isinstance(remember, bool):  # ("yes", or blocks meant for train()'s remember=)
+        raise SettingError("remember", remember, "give True or False: train_with_corpus remembers your blocks itself")
     user_blocks = block_list(user_blocks, source)
     check_page_order(user_blocks, source)  # named by their place in the user's blocks, not in the corpus's
     if not user_blocks:

@@ -185,6 +185,12 @@ def capped_pages(blocks: Iterable[Block], max_blocks: int | None = None) -> Iter
 
 def join_blocks(texts: Iterable[str]) -> str:
     """The inverse of :func:`segment`: blocks separated by one blank line."""
+    if isinstance(texts, str) or not isinstance(texts, Iterable):  # (a str's letters would each be a block)
+        raise SettingError("texts", texts, "give the blocks' texts as a list of strings")
+    texts = list(texts)
+    wrong = next((text for text in texts if not isinstance(text, str)), None)
+    if wrong is not None:
+        raise SettingError("texts", wrong, "give each block's text, a string (of tagged blocks: t.block.text)")
     return "\n\n".join(texts)
 
 
@@ -215,6 +221,9 @@ def read_labelled(
     Raises :class:`DataFormatError` naming ``file:line`` for a malformed line, a missing
     field, a non-integer index, an empty label or a ``(page, index)`` seen twice.
     """
+    if not isinstance(require_label, bool):  # (read_labelled("a.jsonl", "b.jsonl") would read a.jsonl alone)
+        raise SettingError("require_label", require_label, "give True or False; to read several files, give them "
+                                                           "as one list: read_labelled([a, b])")
     blocks: list[Block] = []
     # Where each (page, index) was first read, to catch the same block in two files.
     first_seen: dict[tuple[str, int], tuple[int, int]] = {}

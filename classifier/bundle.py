@@ -26,7 +26,7 @@ import numpy as np
 
 from .blocks import Block, block_list, check_page_order, short_repr
 from .measures import pages_without_links
-from .errors import BlocktagError, ModelError, OutputError, warn
+from .errors import BlocktagError, ModelError, OutputError, SettingError, warn
 from .files import GZIP_MAGIC, atomic_write
 from .inference import CompiledModel
 from .memory import NOT_REMEMBERED, Memory
@@ -159,9 +159,19 @@ class ModelBundle:
             return np.full(len(blocks), NOT_REMEMBERED, dtype=np.int64)
         return self.memory.lookup(blocks)
 
-    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int] | np.ndarray, top: int) -> list[list[tuple[str, float]]]:
-        """:meth:`CompiledModel.evidence`, from the model that tags each block."""
+    def evidence(self, blocks: Sequence[Block], label_index: Sequence[int] | np.ndarray,
+                 top: int) -> list[list[tuple[str, float]]]:
+        """:meth:`CompiledModel.evidence`, from the model that tags each block: for each block,
+        the ``top`` features that pushed it most towards ``self.labels[label_index[i]]``."""
         blocks, label_index = _block_records(blocks), np.asarray(label_index)
+        if label_index.shape != (len(blocks),) or (len(blocks) and (
+                label_index.dtype.kind not in "iu" or label_index.min() < 0 or label_index.max() >= len(self.labels))):
+            raise SettingError("label_index", label_index.tolist(), f"give one label's place in the model's labels "
+                               f"(0 to {len(self.labels) - 1}) for each of the {len(blocks)} blocks")
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+            raise SettingError("top", top, "give a whole number of features from 1")
+        if not blocks:
+            return []
         calls = self._calls(blocks)
         if calls[0][1] is None:
             found = calls[0][0].evidence(blocks, label_index, top)
@@ -292,12 +302,15 @@ def _split_where_namesakes_meet(rows: np.ndarray, blocks: Sequence[Block]) -> li
 
 
 def check_model_path(path: Path) -> None:
-    """Refuse a model path that is not ``.npz``, saying what to use."""
+    """Refuse a model path that is not ``.npz``, saying what to use (in the same folder)."""
+    if path.name in ("", ".", ".."):  # (".", "/", "..": a folder, which has no name to give a suffix)
+        raise OutputError(f"{path}: names a folder; give a model file's name, e.g. {path / ('model' + MODEL_SUFFIX)}")
     if path.suffix.lower() != MODEL_SUFFIX:
         # (a compressor's suffix goes first: "m.npz.gz" -> "m.npz", not "m.npz.npz")
-        bare = Path(path.stem) if path.suffix.lower() in _COMPRESSED_SUFFIXES else path
+        bare = path.with_suffix("") if path.suffix.lower() in _COMPRESSED_SUFFIXES else path
+        stem = bare.stem if bare.stem.strip(".") and bare.stem.lower() != MODEL_SUFFIX else "model"  # (".npz": a suffix alone)
         raise OutputError(f"{path}: model files are {MODEL_SUFFIX} (arrays, never code); use e.g. "
-                          f"{bare.with_suffix(MODEL_SUFFIX).name}")
+                          f"{bare.with_name(stem + MODEL_SUFFIX)}")
 
 
 _COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zip")

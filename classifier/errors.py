@@ -79,8 +79,14 @@ class SettingError(BlocktagError, ValueError):
     argument; the CLI names its option instead."""
 
     def __init__(self, name: str, value: object, fix: str):
-        super().__init__(f"{name}={value!r}: {fix}")
+        shown = repr(value)
+        if len(shown) > MAX_SHOWN_VALUE:  # (a corpus of blocks given in the wrong place: megabytes)
+            shown = shown[:MAX_SHOWN_VALUE] + "..."
+        super().__init__(f"{name}={shown}: {fix}")
         self.name, self.value, self.fix = name, value, fix
+
+
+MAX_SHOWN_VALUE = 80  # characters of a wrong value's repr a SettingError quotes
 
 
 def check_callback(name: str, value: object, called_with: str) -> None:

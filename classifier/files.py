@@ -51,7 +51,10 @@ def check_encoding(encoding: str) -> None:
     try:
         codec = codecs.lookup(encoding)
     except LookupError:
-        raise InputError(f"{setting('encoding', encoding)}: unknown encoding; give one such as utf-8 or latin-1") from None
+        # (iter_pages("a.html", "b.html"): a second file where the encoding goes)
+        several = "; to read several files, give them as one list" if Path(encoding).suffix or os.sep in encoding else ""
+        raise InputError(f"{setting('encoding', encoding)}: unknown encoding; give one such as utf-8 or latin-1"
+                         f"{several}") from None
     try:
         if not getattr(codec, "_is_text_encoding", True) or codec.name in _NAME_CODECS:  # base64, rot13, zlib...
             raise LookupError(encoding)

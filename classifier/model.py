@@ -504,7 +504,8 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
     if note:  # said before the fit, which may take minutes
         warn(note)
     with_plain = plain_text_model and any(map(holds_link, canonical_texts(blocks)))
-    with forked_workers(min(resolve_jobs(jobs), 2) - 1 if with_plain else 0) as workers:
+    jobs = resolve_jobs(jobs)  # (checked whether or not there is a second model to fit beside)
+    with forked_workers(min(jobs, 2) - 1 if with_plain else 0) as workers:
         plain_fit = submit(workers, _fit_plain, blocks, labels, sample_weight, params) if with_plain else None
         classifier, compiled = _fit_compiled(blocks, labels, sample_weight, params)
         plain, plain_metadata = None, {}

@@ -57,11 +57,13 @@ def write_selected(tagged: Iterable[TaggedBlock], out: IO[str], fmt: str, keep: 
     return write_tagged(kept_only(tagged, keep), out, fmt)
 
 
-def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: set[str], headers: bool | None = False) -> int:
+def write_kept(tagged: Iterable[TaggedBlock], out: IO[str], keep: Iterable[str] | str,
+               headers: bool | None = False) -> int:
     """The cleaned page: the text of the blocks whose label is in ``keep``, blank-line
     separated. With ``headers``, each page's text comes under a ``# page`` line and pages are
     separated by a blank line, so several pages do not run together; None: headers when the
     blocks hold more than one page (read as far as the second page's first block)."""
+    keep = {keep} if isinstance(keep, str) else set(keep)  # (one label given alone: not its letters, "in" a str)
     if headers is None:
         tagged, headers = _more_than_one_page(tagged)
     shown = shown_on(out)

@@ -505,3 +505,84 @@ def test_a_bundle_scores_a_batch_it_is_given_as_a_list_without_copying_it(small_
     monkeypatch.setattr(bundle, "pages_without_links", lambda blocks: seen.append(blocks) or real(blocks))
     small_model.predict_proba(batch)
     assert seen and all(blocks is batch for blocks in seen)
+
+
+def test_several_files_given_as_separate_arguments_are_refused_saying_to_list_them(tmp_path):
+    # Else the second file is taken for require_label (read_labelled reads the first alone)
+    # or for the encoding.
+    with pytest.raises(SettingError, match=r"^require_label='b\.jsonl': give True or False; to read several files, "
+                                           r"give them as one list: read_labelled\(\[a, b\]\)$"):
+        read_labelled(SEED_LABELS, "b.jsonl")
+    with pytest.raises(classifier.InputError, match=r"^encoding='page\.html': unknown encoding; give one such as "
+                                                    r"utf-8 or latin-1; to read several files, give them as one list$"):
+        list(iter_pages(SEED_PAGE, "page.html"))
+    with pytest.raises(classifier.InputError, match=r"^encoding='latin-9': unknown encoding; give one such as utf-8 "
+                                                    r"or latin-1$"):
+        list(iter_pages(SEED_PAGE, "latin-9"))  # (a name with no suffix: no word of files)
+
+
+def test_a_wrong_encoding_is_refused_for_a_page_given_as_a_string_or_bytes(small_model):
+    for page in (b"<p>A page.</p>", "A page."):
+        with pytest.raises(classifier.InputError, match=r"^encoding must name one, such as utf-8 or latin-1; got None$"):
+            classifier.tag_text(page, model=small_model, encoding=None)
+
+
+def test_an_empty_model_path_is_said_to_be_empty_by_every_entry_point():
+    said = "^a model file's path is empty; give one, or None for the shipped model$"
+    for call in (lambda: classifier.load_model(""), lambda: classifier.tag_text("A page.", model=""),
+                 lambda: classifier.tag_blocks([Block("p", 0, "A page.")], model="")):
+        with pytest.raises(classifier.ModelError, match=said):
+            call()
+
+
+def test_a_setting_error_quotes_a_huge_value_cut_short(corpus_blocks):
+    with pytest.raises(SettingError) as raised:
+        raise SettingError("source", corpus_blocks, "give a name")
+    assert str(raised.value) == f"source={repr(corpus_blocks)[:80]}...: give a name"
+    assert raised.value.value is corpus_blocks  # (the value itself is kept whole)
+
+
+def test_join_blocks_and_write_kept_take_one_string_as_one_thing_not_its_letters(small_model):
+    import io
+
+    from classifier.output import write_kept
+
+    assert classifier.join_blocks(["One.", "Two."]) == "One.\n\nTwo."
+    for wrong, quoted in (("ab", "'ab'"), (None, "None")):
+        with pytest.raises(SettingError, match=rf"^texts={quoted}: give the blocks' texts as a list of strings$"):
+            classifier.join_blocks(wrong)
+    tagged = classifier.tag_text("A story paragraph of some length.\n\nMore of it.", model=small_model)
+    with pytest.raises(SettingError, match=r"of tagged blocks: t\.block\.text\)$"):
+        classifier.join_blocks(tagged)
+    labels = {t.label for t in tagged}
+    for label in labels:
+        out = io.StringIO()
+        assert write_kept(tagged, out, label) == write_kept(tagged, io.StringIO(), {label}) >= 1
+    assert write_kept(tagged, io.StringIO(), "".join(sorted(labels))) == 0  # ("bodyother" holds no label: no block kept)
+
+
+def test_evidence_refuses_label_places_and_counts_it_cannot_read(small_model):
+    blocks = [Block("p", 0, "One."), Block("p", 1, "Two.")]
+    for places in ([99, 99], ["body", "byline"], [0], [-1, 0]):
+        with pytest.raises(SettingError, match=rf"^label_index=.*: give one label's place in the model's labels "
+                                               rf"\(0 to {len(small_model.labels) - 1}\) for each of the 2 blocks$"):
+            small_model.evidence(blocks, places, 2)
+    for top in (0, -1, True, 2.5):
+        with pytest.raises(SettingError, match=r"^top=.*: give a whole number of features from 1$"):
+            small_model.evidence(blocks, [0, 1], top)
+    assert [len(found) for found in small_model.evidence(blocks, [0, 1], 2)] == [2, 2]
+    assert small_model.evidence([], [], 2) == []
+
+
+def test_training_checks_jobs_and_remember_before_it_fits_anything(corpus_blocks):
+    from classifier.adapt import train_with_corpus
+
+    with pytest.raises(SettingError, match=r"^jobs=0: "):
+        classifier.train(corpus_blocks, jobs=0, plain_text_model=False)  # (no second model: jobs was not read)
+    with pytest.raises(SettingError, match=r"^remember='yes': give True or False: train_with_corpus remembers your "
+                                           r"blocks itself$"):
+        train_with_corpus(corpus_blocks[:20], remember="yes", corpus=corpus_blocks[20:])
+
+
+def test_the_lazily_imported_training_names_are_listed():
+    assert {"train", "BlockClassifier"} <= set(dir(classifier))

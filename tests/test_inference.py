@@ -13,15 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import classifier
 
 from classifier import Block, ModelError, TrainingError, load_model, train
 from classifier.inference import CompiledModel
+from classifier.cli import app
 from classifier.measures import POSITION_FEATURES
 from classifier.registry import DEFAULT_FEATURES, FEATURES, MeasureFeature, register
 
-from conftest import ROOT, SEED_PAGE
+from conftest import ROOT, SEED_LABELS, SEED_PAGE
 
 
 def test_compiled_probabilities_equal_the_pipelines(small_model, corpus_blocks):
@@ -312,10 +314,19 @@ def test_a_file_that_cannot_be_a_model_is_told_apart_by_its_first_bytes(tmp_path
 def test_models_are_saved_only_as_npz(small_model, tmp_path):
     from classifier import OutputError
 
-    with pytest.raises(OutputError, match=r"m\.joblib: model files are \.npz .*use e\.g\. m\.npz"):
+    with pytest.raises(OutputError, match=r"m\.joblib: model files are \.npz .*use e\.g\. .*/m\.npz$"):
         small_model.save(tmp_path / "m.joblib")
-    with pytest.raises(OutputError, match=r"m\.npz\.gz: model files are \.npz .*use e\.g\. m\.npz$"):
+    with pytest.raises(OutputError, match=r"m\.npz\.gz: model files are \.npz .*use e\.g\. .*/m\.npz$"):
         small_model.save(tmp_path / "m.npz.gz")  # (npz files are zip archives already)
+    # The name suggested is in the folder given; a folder, or a suffix alone, gets a name.
+    for given, suggested in ((tmp_path / "sub" / "m.bin", tmp_path / "sub" / "m.npz"), (tmp_path / ".npz", tmp_path / "model.npz")):
+        with pytest.raises(OutputError, match=f"^{re.escape(f'{given}: model files are .npz (arrays, never code); use e.g. {suggested}')}$"):
+            small_model.save(given)
+    for folder in (".", "/", ".."):
+        with pytest.raises(OutputError, match=f"^{re.escape(f'{folder}: names a folder; give a model')} file's name, e.g. "):
+            small_model.save(folder)
+    result = CliRunner().invoke(app, ["train", str(SEED_LABELS), "-o", "."])
+    assert (result.exit_code, result.output) == (1, "Error: .: names a folder; give a model file's name, e.g. model.npz\n")
 
 
 def test_adding_a_feature_touches_only_the_registry(corpus_blocks, tmp_path):

@@ -374,6 +374,7 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
     (``response.content``) are read as a file's bytes are: gzip, byte-order marks and an HTML
     page's meta charset, else ``encoding``."""
     check_split(split)
+    check_encoding(encoding)  # (a str needs none, but a wrong one is said whatever is given)
     if isinstance(text, (bytes, bytearray, memoryview)):
         return _pages_of_bytes(bytes(text), STRING_SOURCE, page, encoding, split)
     if not isinstance(text, str):
