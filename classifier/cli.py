@@ -786,18 +786,18 @@ def train_cli(
         bundle.save(output)
         elapsed = clock() - started
     meta = bundle.metadata
-    table = _table("label", "blocks", title=f"Trained on {meta['pages']:,} pages, {meta['blocks']:,} blocks in {elapsed:.1f} s")
+    table = _table("label", "blocks", title=f"Trained on {_count(meta['pages'], 'page')}, {_count(meta['blocks'], 'block')} "
+                                           f"in {elapsed:.1f} s")
     for label, count in meta["label_counts"].items():
         table.add_row(label, f"{count:,}")
     print_table(table)
     if "sources" in meta:
         corpus, user = meta["sources"]["corpus"], meta["sources"]["user"]
-        stdout_console().print(f"Corpus: {corpus['pages']:,} pages, {corpus['blocks']:,} blocks; yours: {user['pages']:,} pages, "
-                               f"{user['blocks']:,} blocks, each counted {user['weight']:g} times"
-                               + (f" ({user['own_weights']} of them times their own weight as well)"
-                                  if user.get("own_weights") else ""))
-    if settings:
-        stdout_console().print(f"Settings: {settings_text(settings)} (saved with the model; the rest are the defaults)",
+        stdout_console().print(f"Corpus: {_count(corpus['pages'], 'page')}, {_count(corpus['blocks'], 'block')}; yours: "
+                               f"{_count(user['pages'], 'page')}, {_count(user['blocks'], 'block')}, {_user_weight(user)}")
+    if settings:  # as saved: a setting the data could not use is saved as it was used
+        saved = {name: meta["params"].get(name, value) for name, value in settings.items()}
+        stdout_console().print(f"Settings: {settings_text(saved)} (saved with the model; the rest are the defaults)",
                                highlight=False)
     if "memory" in meta:
         stdout_console().print(f"Remembered {meta['memory']['remembered']} of your blocks' texts"
@@ -1245,10 +1245,17 @@ def sources_text(sources: dict) -> str:
     whatever a caller of ``train(sources=...)`` recorded."""
     corpus, user = sources.get("corpus"), sources.get("user")
     try:
-        return (f"the corpus, {corpus['pages']:,} pages ({corpus['blocks']:,} blocks); yours, {user['pages']:,} "
-                f"pages ({user['blocks']:,} blocks), each block counted {user['weight']:g} times")
+        return (f"the corpus, {_count(corpus['pages'], 'page')} ({_count(corpus['blocks'], 'block')}); yours, "
+                f"{_count(user['pages'], 'page')} ({_count(user['blocks'], 'block')}), {_user_weight(user)}")
     except (TypeError, KeyError, ValueError):
         return dotted(f"{name}: {value}" for name, value in sources.items())
+
+
+def _user_weight(user: dict) -> str:
+    """How much a team's blocks counted beside the corpus (``--with-corpus``)."""
+    own = user.get("own_weights")
+    return (f"each block counted {user['weight']:g} times"
+            + (f" ({own} of them times their own weight as well)" if own else ""))
 
 
 def _json_safe(value):
@@ -1282,8 +1289,8 @@ def info_cli(
     rows = [("File", summary["file"]), ("Created", summary["created"] or "(not recorded)"),
             ("Labels", counts)]
     if summary["blocks"] is not None:
-        pages = "?" if summary["pages"] is None else f"{summary['pages']:,}"
-        rows.append(("Trained on", f"{pages} pages, {summary['blocks']:,} blocks "
+        pages = "? pages" if summary["pages"] is None else _count(summary["pages"], "page")
+        rows.append(("Trained on", f"{pages}, {_count(summary['blocks'], 'block')} "
                                    f"(sha256 {summary['training_sha256'] or '(not recorded)'})"))
     if summary["sources"]:
         rows.append(("Sources", sources_text(summary["sources"])))

@@ -374,20 +374,21 @@ def cross_validate(
     processes = min(resolve_jobs(jobs), folds)
     with forked_workers(processes if processes > 1 else 0) as workers:
 
-        def fold(train_idx, test_idx):
+        def fold(number, split):
+            train_idx, test_idx = split
             return submit(workers, _fold_figures, [blocks[i] for i in train_idx], [blocks[i] for i in test_idx],
-                          plain_text_model, params)
+                          plain_text_model, params, number)
 
         # A fold for each process at first, then the next as each is done (a worker that
         # finishes a fold gets the next); without workers, each is trained when its turn comes.
-        waiting = iter(splits)
-        running = deque(fold(*split) for split in itertools.islice(waiting, processes))
+        waiting = enumerate(splits, start=1)
+        running = deque(fold(*numbered) for numbered in itertools.islice(waiting, processes))
         fold_scores = []
         for k in range(1, folds + 1):
             fold_scores.append(running.popleft().result())
             if on_fold:
                 on_fold(k)
-            running.extend(fold(*split) for split in itertools.islice(waiting, 1))
+            running.extend(fold(*numbered) for numbered in itertools.islice(waiting, 1))
     labels = sorted({label for s in fold_scores for label in s["per_label"]})
 
     def spread(values: list[float]) -> dict:
@@ -410,11 +411,14 @@ def cross_validate(
     }
 
 
-def _fold_figures(training: list[Block], test: list[Block], plain_text_model: bool, params: dict) -> dict:
-    """One fold of :func:`cross_validate`: train on ``training``, score on ``test``."""
+def _fold_figures(training: list[Block], test: list[Block], plain_text_model: bool, params: dict,
+                  number: int = 1) -> dict:
+    """Fold ``number`` of :func:`cross_validate`: train on ``training``, score on ``test``."""
     from .model import train
 
-    return figures_of(evaluate(train(training, plain_text_model=plain_text_model, **params), test))
+    model = train(training, plain_text_model=plain_text_model, **params)
+    model.source = f"fold {number}'s model"  # what evaluate's warnings call it (a label its training part lacks)
+    return figures_of(evaluate(model, test))
 
 
 def figures_of(metrics: dict) -> dict:

@@ -468,6 +468,15 @@ def _with_record_weights(blocks: Sequence[Block], sample_weight: Sequence[float]
     return [w * b.weight for w, b in zip(given, blocks)]
 
 
+def _settings_used(classifier: BlockClassifier) -> dict:
+    """The classifier's settings as the model holds them: a second pass asked for but not
+    learnt (the blocks were one page: the fit warned) is saved as none, as it tags."""
+    params = {name: python_setting(value, as_json=True) for name, value in classifier.get_params().items()}
+    if classifier.context_ is None:
+        params["context_window"] = 0
+    return params
+
+
 def train(blocks: Sequence[Block], source: str = "training data", *, sample_weight: Sequence[float] | None = None,
           sources: dict | None = None, plain_text_model: bool = True, remember: Sequence[Block] = (),
           jobs: int = 1, **params) -> ModelBundle:
@@ -524,7 +533,7 @@ def train(blocks: Sequence[Block], source: str = "training data", *, sample_weig
         "pages": len({b.page for b in blocks}),
         "training_sha256": training_data_hash(blocks),
         "page_fingerprints": page_fingerprints(blocks),
-        "params": {k: python_setting(v, as_json=True) for k, v in classifier.get_params().items()},
+        "params": _settings_used(classifier),
         "metrics": _training_metrics(classifier, blocks, labels),
         "created": created_time(),
         **({"sources": sources} if sources else {}),

@@ -1256,7 +1256,7 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     user = read_labelled([SEED_LABELS])
     corpus = small_shipped_corpus
     pages = len({b.page for b in corpus})
-    assert (f"Corpus: {pages} pages, {len(corpus)} blocks; yours: 1 pages, {len(user)} blocks, each counted 2 times"
+    assert (f"Corpus: {pages} pages, {len(corpus)} blocks; yours: 1 page, {len(user)} blocks, each block counted 2 times"
             in result.stdout)
     sources = load_model(out).metadata["sources"]
     assert sources["corpus"] == {"from": f"the corpus shipped with blocktag {__version__}", "sha256": training_data_hash(corpus),
@@ -1267,7 +1267,7 @@ def test_train_with_corpus_records_both_sources(small_shipped_corpus, tmp_path):
     weighted = write_jsonl(tmp_path / "weighted.jsonl", [{**b.to_dict(), "weight": 3} for b in user[:2]] +
                            [b.to_dict() for b in user[2:]])
     result = run("train", weighted, "--with-corpus", "--weight", 2, "-o", tmp_path / "w.npz")
-    assert f"yours: 1 pages, {len(user)} blocks, each counted 2 times (2 of them times their own weight as well)" in result.stdout
+    assert f"yours: 1 page, {len(user)} blocks, each block counted 2 times (2 of them times their own weight as well)" in result.stdout
 
 
 def test_weighting_the_users_pages_moves_predictions_towards_their_labels(small_shipped_corpus):

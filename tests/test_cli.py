@@ -236,7 +236,7 @@ def test_train_then_evaluate_round_trips_on_the_seed(tmp_path):
     model = tmp_path / "seed.npz"
     result = run("train", SEED_LABELS, "--output", model)
     assert result.exit_code == 0, result.output
-    assert "Trained on 1 pages, 31 blocks" in result.output
+    assert "Trained on 1 page, 31 blocks" in result.output
     assert result.output.endswith(f"Saved model to {model} (and a plain-text model, for pages with no link)\n")
     scores = tmp_path / "scores.json"
     result = run("evaluate", SEED_LABELS, "--model", model, "--json", scores)
@@ -353,5 +353,8 @@ def test_info_names_an_adapted_models_two_sources_with_their_sizes():
     sources = {"corpus": {"pages": 1118, "blocks": 48152, "files": 236}, "user": {"pages": 2, "blocks": 61, "weight": 5.0}}
     assert sources_text(sources) == ("the corpus, 1,118 pages (48,152 blocks); yours, 2 pages (61 blocks), each block "
                                      "counted 5 times")
+    weighted = {**sources, "user": {**sources["user"], "pages": 1, "own_weights": 40}}  # (blocks with their own 'weight')
+    assert sources_text(weighted) == ("the corpus, 1,118 pages (48,152 blocks); yours, 1 page (61 blocks), each block "
+                                      "counted 5 times (40 of them times their own weight as well)")
     # whatever else a caller of train(sources=...) recorded, as it is
     assert sources_text({"mine": "labels.jsonl"}) == "mine: labels.jsonl"

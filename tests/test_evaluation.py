@@ -609,3 +609,17 @@ def test_models_of_the_same_labels_are_compared_without_a_caveat(small_model, co
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert compare(results)["b"]["macro_f1_difference"] == 0.0
+
+
+def test_a_label_one_folds_model_never_learnt_is_said_of_that_fold(corpus_blocks):
+    from dataclasses import replace
+
+    first = corpus_blocks[0].page
+    blocks = [replace(b, label="special") if (b.page, b.index) == (first, 0) else b for b in corpus_blocks]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cross_validate(blocks, folds=3, plain_text_model=False)
+    said = [str(w.message) for w in caught if "has no label" in str(w.message)]
+    # The one page with the label is in one fold's test part: that fold's model never saw it.
+    assert len(said) == 1 and re.match(r"^fold [123]'s model: has no label\(s\) 'special' \(1 block\); they count as "
+                                       r"never predicted\. ", said[0]), said

@@ -493,6 +493,10 @@ def test_a_second_pass_asked_of_one_page_is_said_to_be_left_out(corpus_blocks):
                                          r"these blocks are one page; trained without it$"):
         fitted = BlockClassifier(context_window=1).fit(page, [b.label for b in page])
     assert fitted.context_ is None
+    with pytest.warns(UserWarning, match=r"^context_window=1: "):
+        bundle = train(page, context_window=1, plain_text_model=False)
+    assert bundle.metadata["params"]["context_window"] == 0  # saved as it tags: with no second pass
+    assert train(corpus_blocks, context_window=1, stack_folds=2, plain_text_model=False).metadata["params"]["context_window"] == 1
 
 
 @pytest.mark.parametrize("suffix", [TRIMMED_PAGE_SUFFIX, LINKLESS_PAGE_SUFFIX, ELEMENT_PAGE_SUFFIX])

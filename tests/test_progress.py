@@ -39,7 +39,7 @@ def test_train_says_when_training_starts_and_ends(tmp_path):
     # and what it trained on, a label a row, as the model's metadata counts it
     counts = load_model(out).metadata["label_counts"]
     rows = [[cell.strip() for cell in line.strip("│").split("│")] for line in result.stdout.splitlines() if line.startswith("│")]
-    assert result.stdout.splitlines()[0] == "Trained on 1 pages, 31 blocks in 0.0 s"
+    assert result.stdout.splitlines()[0] == "Trained on 1 page, 31 blocks in 0.0 s"
     assert rows == [[label, str(n)] for label, n in counts.items()]
     assert counts == dict(sorted(Counter(b.label for b in read_labelled([SEED_LABELS])).items()))
     assert run("train", SEED_LABELS, "-o", out, "--quiet").stderr == ""
