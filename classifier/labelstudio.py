@@ -98,6 +98,12 @@ def is_export(value: object) -> bool:
         not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
 
 
+def _is_min_export(value: object) -> bool:
+    # JSON-MIN writes each task's data fields at its top level, beside the chosen labels.
+    return isinstance(value, list) and bool(value) and all(isinstance(t, dict) for t in value) and any(
+        "blocks" in t and "data" not in t for t in value)
+
+
 def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
                    annotated_only: bool = True) -> Iterator[tuple[str, dict]]:
     """The blocks of a Label Studio JSON export as guide records (``page``, ``index``,
@@ -114,6 +120,9 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
         raise DataFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     except (RecursionError, ValueError):  # nested past what json can read
         raise DataFormatError(f"{path}: JSON nested too deeply to read; export the project as JSON") from None
+    if not is_export(tasks) and _is_min_export(tasks):
+        raise DataFormatError(f"{path}: is Label Studio's JSON-MIN export, a task a record with its data "
+                              "flattened; export the project as JSON (blocktag reads that)")
     if not is_export(tasks):
         raise DataFormatError(
             f"{path}: not a Label Studio export of blocktag tasks (a JSON list of tasks with "

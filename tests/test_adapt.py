@@ -666,6 +666,16 @@ def test_label_studios_csv_export_says_to_export_json(tmp_path):
     assert str(caught.value) == f"{path}: is Label Studio's CSV export, a task a row; export the project as JSON (blocktag reads that)"
 
 
+def test_label_studios_json_min_export_says_to_export_json(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([{"id": 1, "page": "p", "blocks": [{"index": 0, "text": "a"}], "annotator": 1,
+                                 "annotation_id": 1, "label_0": "body"}]), encoding="utf-8")
+    with pytest.raises(DataFormatError) as caught:
+        read_labelled([path])
+    assert str(caught.value) == (f"{path}: is Label Studio's JSON-MIN export, a task a record with its data flattened; "
+                                 "export the project as JSON (blocktag reads that)")
+
+
 def test_suggest_never_writes_over_labels_given(small_model_path, tmp_path):
     tasks = [page_task([{"page": "p", "index": 0, "text": "a", "label": "body", "confidence": 0.9}])]
     export = tmp_path / "export.json"
