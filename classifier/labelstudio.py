@@ -98,6 +98,10 @@ def is_export(value: object) -> bool:
         not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
 
 
+# A task's data fields that are not passed on to its blocks' records as they are.
+_RECORD_FIELDS = frozenset({"page", "index", "text", "label", "url", "weight", "blocks"})
+
+
 def _is_min_export(value: object) -> bool:
     # JSON-MIN writes each task's data fields at its top level, beside the chosen labels.
     return isinstance(value, list) and bool(value) and all(isinstance(t, dict) for t in value) and any(
@@ -164,7 +168,9 @@ def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,
                     f"{path}:{where}: block {pos} of page {data.get('page')!r} has no label in the annotation; "
                     "label every block in Label Studio and export again"
                 )
-            yield where, {"page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
+            # The task's other data fields (a site, a source) go with each block, as a JSONL record's do.
+            yield where, {**{k: v for k, v in data.items() if k not in _RECORD_FIELDS},
+                          "page": data.get("page"), "index": block.get("index"), "text": block.get("text"),
                           "label": label, **({"url": data["url"]} if data.get("url") else {})}
         if chosen:  # a choice for a block the task does not have: a task edited by hand, or another project's
             raise DataFormatError(f"{path}:{where}: the annotation labels block {min(chosen)}, and data.blocks has "
