@@ -131,9 +131,21 @@ register(NgramFeature(
         _edge_word(word[:1] == "s", word[1:]) for word in gram.split(" ")),
     tokens=measures.block_edge_tokens,
 ))
+def _visible_edges(gram: str) -> str:
+    """A shape n-gram with the spaces at its edges shown (``␣⋯$``: a word's start, then prose
+    to the end), which would otherwise read the same as the n-gram without them."""
+    inner = gram.strip(" ")
+    start = len(gram) - len(gram.lstrip(" "))
+    end = len(gram) - len(gram.rstrip(" ")) if inner else 0
+    return VISIBLE_SPACE * start + inner + VISIBLE_SPACE * end
+
+
+VISIBLE_SPACE = "\u2423"  # ␣
+
+
 register(NgramFeature(
     "word_shapes", measures.block_shapes, analyzer="char", lowercase=False, ngram_param="shape_ngrams",
-    describe=lambda gram: f"shape {gram}",
+    describe=lambda gram: f"shape {_visible_edges(gram)}",
 ))
 register(NgramFeature(
     "link_targets", measures.block_link_targets, analyzer="word", lowercase=True, ngram_param="link_ngrams",

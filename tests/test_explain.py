@@ -147,3 +147,11 @@ def test_a_measure_of_a_thousand_or_more_reads_as_a_whole_number():
     assert readable_measure("characters", 1234.0).endswith(" 1,234")  # (not 1.23e+03)
     assert readable_measure("characters", 4000.0).endswith(" 4,000")
     assert readable_measure("characters", 33.0).endswith(" 33")
+
+
+def test_a_shapes_edge_spaces_are_shown_so_two_shapes_never_read_the_same():
+    from classifier.registry import FEATURES
+
+    describe = FEATURES["word_shapes"].describe
+    assert [describe(gram) for gram in (" ⋯$", "⋯$", "■ ■", "  ·", "· ", " ")] == [
+        "shape ␣⋯$", "shape ⋯$", "shape ■ ■", "shape ␣␣·", "shape ·␣", "shape ␣"]
