@@ -259,6 +259,8 @@ def main() -> None:
     parser.add_argument("--training-sizes", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--skip-training", action="store_true")
     args = parser.parse_args()
+    if not (DEV / "pages").is_dir():  # (said before a minute of work, not after it)
+        parser.error(f"the dev pages are not at {DEV / 'pages'}: check out ../shared beside the project")
 
     import sklearn
     from threadpoolctl import threadpool_info
