@@ -225,7 +225,8 @@ class BlockClassifier(ClassifierMixin, BaseEstimator):
                  f"its {' and '.join(sorted(EDGE_CHROME_LABELS))} blocks by name, so none are made; give "
                  "the labels' names to train as train() does")
         if y.shape != (len(X),):
-            raise TrainingError(f"{len(X)} blocks but {y.size} labels: give one label a block")
+            given = "no labels (y=None)" if y.ndim == 0 and y.item() is None else f"{y.size} labels"
+            raise TrainingError(f"{len(X)} blocks but {given}: give one label a block")
         if y.dtype.kind not in "iu" and self.trim_edges > 0 and not EDGE_CHROME_LABELS & set(y.tolist()):
             warn(f"trim_edges={self.trim_edges:g}: the copies with a page's edges trimmed cut its "
                  f"{' and '.join(sorted(EDGE_CHROME_LABELS))} blocks, and these labels have neither, so "

@@ -586,3 +586,11 @@ def test_training_checks_jobs_and_remember_before_it_fits_anything(corpus_blocks
 
 def test_the_lazily_imported_training_names_are_listed():
     assert {"train", "BlockClassifier"} <= set(dir(classifier))
+
+
+def test_a_page_name_or_labels_left_out_are_named_as_the_caller_gave_them(small_model):
+    for page in (None, ""):
+        with pytest.raises(SettingError, match=rf"^page={page!r}: give the page's name, a non-empty string$"):
+            classifier.tag_text("A page.", model=small_model, page=page)
+    with pytest.raises(TrainingError, match=r"^1 blocks but no labels \(y=None\): give one label a block$"):
+        classifier.BlockClassifier().fit([Block("p", 0, "A page.")], None)

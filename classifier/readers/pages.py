@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from .. import blocks as blocks_module
 from ..blocks import (LABELLED_SUFFIXES, Block, capped_pages, iter_labelled, iter_records, iter_segments,
                       jsonl_line_records, jsonl_text_records, path_list, records_suffix, validated_blocks)
-from ..errors import BlocktagError, InputError, check_callback, warn
+from ..errors import BlocktagError, InputError, SettingError, check_callback, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, as_path, check_encoding, decode_text, decoded_lines, read_bytes,
                      read_text, text_encoding, binary_error, is_wide_encoding, looks_binary, unmarked_unicode)
 from ..dialects import resolve_citations, resolve_reference_links, without_pandoc_attributes
@@ -375,6 +375,8 @@ def string_pages(text: str | bytes, page: str = "page", split: str = DEFAULT_SPL
     page's meta charset, else ``encoding``."""
     check_split(split)
     check_encoding(encoding)  # (a str needs none, but a wrong one is said whatever is given)
+    if not isinstance(page, str) or not page:
+        raise SettingError("page", page, "give the page's name, a non-empty string")
     if isinstance(text, (bytes, bytearray, memoryview)):
         return _pages_of_bytes(bytes(text), STRING_SOURCE, page, encoding, split)
     if not isinstance(text, str):
