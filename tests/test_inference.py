@@ -403,9 +403,9 @@ def test_evidence_names_readable_features(small_model):
     # (before scaling), a word shape, a neighbour's feature under its place.
     _, byline, last = ({name for name, _ in items}
                        for items in small_model.compiled.evidence(blocks, proba.argmax(axis=1), top=200))
-    assert {'word "by"', 'opening word "by"', "words (first 300 characters) 3", "shape ^■ "} <= byline
-    shapes = next(part for part in small_model.compiled.parts if part.name == "word_shapes")
-    assert {n.removeprefix("shape ") for n in byline if n.startswith("shape ")} <= set(shapes.vocabulary)
+    assert {'word "by"', 'opening word "by"', "words (first 300 characters) 3", "shape ^■␣"} <= byline
+    shapes = next(part for part in small_model.compiled.parts if part.name == "word_shapes")  # (␣: a space at its edge)
+    assert {n.removeprefix("shape ").replace("␣", " ") for n in byline if n.startswith("shape ")} <= set(shapes.vocabulary)
     assert any(n.startswith("previous block: ") for n in last)
 
 
