@@ -10,7 +10,7 @@ For example (``page_text`` a scraped page; the files your labelled blocks)::
     blocktag.evaluate(model, blocktag.read_labelled(["held_out.jsonl"]))["macro_f1"]
 """
 
-__version__ = "0.4.11"
+__version__ = "0.4.12"
 
 from importlib.util import find_spec  # noqa: E402
 from typing import TYPE_CHECKING, Sequence  # noqa: E402
