@@ -14,6 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from . import __version__
 from .blocks import MAX_WEIGHT, Block, block_list, check_page_order, is_weight, read_labelled, training_data_hash
 from .errors import InputError, SettingError, TrainingError, on_command_line, warn
@@ -72,7 +74,7 @@ def train_with_corpus(
         if name in params:
             raise SettingError(name, params[name], "train_with_corpus sets it; weigh your blocks with weight=, or a "
                                                    "block of its own with its 'weight' field")
-    if not isinstance(remember, bool):  # ("yes", or blocks meant for train()'s remember=)
+    if not isinstance(remember, (bool, np.bool_)):  # ("yes", or blocks meant for train()'s remember=)
         raise SettingError("remember", remember, "give True or False: train_with_corpus remembers your blocks itself")
     user_blocks = block_list(user_blocks, source)
     check_page_order(user_blocks, source)  # named by their place in the user's blocks, not in the corpus's

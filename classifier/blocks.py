@@ -25,6 +25,8 @@ from itertools import groupby, islice
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from .errors import DataFormatError, InputError, SettingError, warn
 from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
 
@@ -221,7 +223,7 @@ def read_labelled(
     Raises :class:`DataFormatError` naming ``file:line`` for a malformed line, a missing
     field, a non-integer index, an empty label or a ``(page, index)`` seen twice.
     """
-    if not isinstance(require_label, bool):  # (read_labelled("a.jsonl", "b.jsonl") would read a.jsonl alone)
+    if not isinstance(require_label, (bool, np.bool_)):  # (read_labelled("a.jsonl", "b.jsonl") would read a.jsonl alone)
         raise SettingError("require_label", require_label, "give True or False; to read several files, give them "
                                                            "as one list: read_labelled([a, b])")
     blocks: list[Block] = []

@@ -303,7 +303,7 @@ def _split_where_namesakes_meet(rows: np.ndarray, blocks: Sequence[Block]) -> li
 
 def check_model_path(path: Path) -> None:
     """Refuse a model path that is not ``.npz``, saying what to use (in the same folder)."""
-    if path.name in ("", ".", ".."):  # (".", "/", "..": a folder, which has no name to give a suffix)
+    if path.name in ("", ".", "..") or path.is_dir():  # (".", "/", "..", or a folder by its name)
         raise OutputError(f"{path}: names a folder; give a model file's name, e.g. {path / ('model' + MODEL_SUFFIX)}")
     if path.suffix.lower() != MODEL_SUFFIX:
         # (a compressor's suffix goes first: "m.npz.gz" -> "m.npz", not "m.npz.npz")

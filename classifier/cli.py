@@ -128,9 +128,9 @@ def stdout_console() -> Console:
             self.quiet = True
             raise PipeClosed()
 
-    # (labels and paths are data, not markup; and a table or screen of blocktag's shows what the
+    # (labels and paths are data, not markup or :emoji: codes; and a table or screen of blocktag's shows what the
     # terminal's encoding cannot as escapes: a label, a page's name, a file's in a C locale)
-    return StdoutConsole(file=_EscapingStdout(), highlight=False, soft_wrap=True, markup=False)
+    return StdoutConsole(file=_EscapingStdout(), highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 class _EscapingStdout:
@@ -148,7 +148,7 @@ class _EscapingStdout:
 def stderr_console() -> Console:
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
 class Format(str, Enum):
@@ -830,7 +830,7 @@ def evaluate_cli(
     from .report import json_text, render_html, write_files
 
     named = [SHIPPED_MODEL_WORD if path is None else str(path) for path in models or []]  # (None: -m shipped)
-    files = [model_path(path).resolve() for path in models or []]  # one file under two names is twice too
+    files = [os.path.realpath(model_path(path)) for path in models or []]  # one file under two names is twice too
     twice = next((k for k, file in enumerate(files) if file in files[:k]), None)
     if twice is not None:
         first = named[files.index(files[twice])]

@@ -98,8 +98,10 @@ def is_export(value: object) -> bool:
         not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
 
 
-# A task's data fields that are not passed on to its blocks' records as they are.
-_RECORD_FIELDS = frozenset({"page", "index", "text", "label", "url", "weight", "blocks"})
+# A task's data fields that are not passed on to its blocks' records as they are: the
+# block's own, and those a JSONL record's reader would read as a model's unreviewed guess
+# (an annotation submitted in Label Studio is a label, whatever its task's data holds).
+_RECORD_FIELDS = frozenset({"page", "index", "text", "label", "url", "weight", "blocks", "confidence", "reviewed"})
 
 
 def _is_min_export(value: object) -> bool:

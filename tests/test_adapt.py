@@ -584,11 +584,13 @@ def test_label_studio_round_trip_train_and_evaluate(small_model_path, tmp_path):
     assert f"2-fold cross-validation grouped by page ({pages} groups)" in crossed.stdout
     # A field a team added to its tasks' data (a site) groups their blocks, as a JSONL field does.
     for t, task in enumerate(tasks):
-        task["data"]["site"] = f"site-{t % 2}"
+        # (and fields a JSONL record's reader would read as an unreviewed guess: not passed on)
+        task["data"].update(site=f"site-{t % 2}", confidence=0.8, reviewed=False)
     export.write_text(json.dumps(simulated_export(tasks, relabel)), encoding="utf-8")
     crossed = run("cv", export, "--folds", 2, "--group", "site")
     assert crossed.exit_code == 0, crossed.output
     assert "2-fold cross-validation grouped by site (2 groups)" in crossed.stdout
+    assert read_labelled([export]) == expected
 
 
 def test_a_gzipped_label_studio_export_is_read(tmp_path):

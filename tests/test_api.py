@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import classifier
@@ -513,6 +514,7 @@ def test_several_files_given_as_separate_arguments_are_refused_saying_to_list_th
     with pytest.raises(SettingError, match=r"^require_label='b\.jsonl': give True or False; to read several files, "
                                            r"give them as one list: read_labelled\(\[a, b\]\)$"):
         read_labelled(SEED_LABELS, "b.jsonl")
+    assert read_labelled(SEED_LABELS, np.True_) == read_labelled(SEED_LABELS)  # (a numpy bool is a bool)
     with pytest.raises(classifier.InputError, match=r"^encoding='page\.html': unknown encoding; give one such as "
                                                     r"utf-8 or latin-1; to read several files, give them as one list$"):
         list(iter_pages(SEED_PAGE, "page.html"))

@@ -191,6 +191,10 @@ def test_flags_that_would_be_ignored_are_refused(tmp_path, small_model_path):
     result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(small_model_path), "-m", str(small_model_path)])
     assert result.exit_code == 1
     assert result.output == f"Error: --model {small_model_path} is given twice: give each model to compare once\n"
+    loop = tmp_path / "loop.npz"
+    loop.symlink_to(loop)  # (a link to itself: resolving it fails, and is not asked to)
+    result = runner.invoke(app, ["evaluate", str(SEED_LABELS), "-m", str(loop)])
+    assert (result.exit_code, result.output) == (1, f"Error: {loop}: no such model file\n")
     assert not (tmp_path / "m.npz").exists()
 
 

@@ -322,7 +322,8 @@ def test_models_are_saved_only_as_npz(small_model, tmp_path):
     for given, suggested in ((tmp_path / "sub" / "m.bin", tmp_path / "sub" / "m.npz"), (tmp_path / ".npz", tmp_path / "model.npz")):
         with pytest.raises(OutputError, match=f"^{re.escape(f'{given}: model files are .npz (arrays, never code); use e.g. {suggested}')}$"):
             small_model.save(given)
-    for folder in (".", "/", ".."):
+    (tmp_path / "outdir").mkdir()
+    for folder in (".", "/", "..", str(tmp_path / "outdir")):
         with pytest.raises(OutputError, match=f"^{re.escape(f'{folder}: names a folder; give a model')} file's name, e.g. "):
             small_model.save(folder)
     result = CliRunner().invoke(app, ["train", str(SEED_LABELS), "-o", "."])

@@ -162,3 +162,11 @@ def test_a_warning_during_the_bar_gets_a_line_of_its_own(monkeypatch):
     shown = re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", drawn.getvalue()))
     assert "Warning: page.txt: holds no text to tag" in shown
     assert cli._bar_console is None  # the bar is gone: later warnings are plain lines again
+
+
+def test_the_consoles_print_emoji_codes_as_they_are(capsys):
+    # A page or file named "a:smile:b.txt", or a label ":x:", is data, not an emoji to draw.
+    cli.stderr_console().print("Warning: a:smile:b.txt: holds no text to tag")
+    cli.stdout_console().print("label :x:")
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("label :x:\n", "Warning: a:smile:b.txt: holds no text to tag\n")

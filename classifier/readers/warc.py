@@ -264,13 +264,13 @@ def check_warc(path: str | os.PathLike, stream=None) -> None:
         raise InputError(f"{path}: is cut short after {whole} whole record(s) (an interrupted download or "
                          "crawl?); fetch it again") from None
     except (ArchiveLoadFailed, OSError, ValueError, zlib.error) as exc:
-        damaged = isinstance(exc, gzip.BadGzipFile) and str(exc).startswith(_GZIP_TRAILER_FAILURES)
-        if damaged:
-            whole = max(whole - 1, 0)  # (gzip checks a member at its end, once its record was counted whole)
-        where = f"after {whole} whole record(s): " if whole else ""  # (where to look in a file of gigabytes)
-        if damaged:
-            raise InputError(f"{path}: is damaged ({where}gzip's check of the data failed: {exc}); "
+        if isinstance(exc, gzip.BadGzipFile) and str(exc).startswith(_GZIP_TRAILER_FAILURES):
+            # gzip checks a member at its end, once its record was counted: a member a record
+            # (as crawlers write them), that record; a file gzipped whole, all of it.
+            upto = f" up to the end of record {whole - 1}" if whole else ""
+            raise InputError(f"{path}: is damaged (gzip's check of the data{upto} failed: {exc}); "
                              "fetch it again") from None
+        where = f"after {whole} whole record(s): " if whole else ""  # (where to look in a file of gigabytes)
         raise InputError(f"{path}: is not a readable {_kind(path)} file ({where}{_reason(exc, _kind(path), whole)})") from None
     except (AttributeError, TypeError, KeyError):  # (raised again above: not a header cut short)
         raise InputError(f"{path}: is not a readable {_kind(path)} file (record {whole} is malformed: a header missing or "
