@@ -28,7 +28,7 @@ from .adapt import DEFAULT_USER_WEIGHT
 from .blocks import GUIDE_LABELS, read_groups, read_labelled
 from .errors import BlocktagError, SettingError, command_line_names
 from .extras import require
-from .evaluation import DEFAULT_FOLDS, MIN_BOOTSTRAP_PAGES, comparison_rows
+from .evaluation import DEFAULT_FOLDS, comparison_rows, interval_text
 from .files import (DEFAULT_ENCODING, atomic_write, check_encoding, check_not_input, check_outputs, check_writable, is_folder_path,
                     prepare_output_folder)
 from .bundle import SHIPPED_MODEL_WORD, check_model_path, load_model, model_path
@@ -862,7 +862,7 @@ def evaluate_cli(
         if json_path is not None:
             texts.append((json_path, as_json))
         if report_path is not None:
-            texts.append((report_path, render_html(results, [str(p) for p in data])))
+            texts.append((report_path, render_html(results, [str(p) for p in data], comparison or None)))
         write_files(texts)
         for path, _ in texts:
             typer.echo(f"Wrote {one_line(str(path))}", err=True)
@@ -942,9 +942,8 @@ def print_metrics(metrics: dict, name: str | None = None, console: Console | Non
         table.add_row(label, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}", str(row["support"]))
     print_table(table, console)
     spread = metrics.get("macro_f1_interval")
-    console.print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f}"
-                           + (f" ({_interval_text(spread)})" if spread else f" ({NO_INTERVAL})")
-                           + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
+    console.print(f"accuracy {metrics['accuracy']:.3f}   macro-F1 {metrics['macro_f1']:.3f} ({interval_text(spread)})"
+                  + (f"   calibration error (ECE) {metrics['calibration']['ece']:.3f}" if "calibration" in metrics else ""))
     labels = metrics["confusion_matrix"]["labels"]
     confusion = _table("true \\ predicted", *labels, title="confusion matrix")
     for label, row in zip(labels, metrics["confusion_matrix"]["matrix"]):
@@ -952,13 +951,6 @@ def print_metrics(metrics: dict, name: str | None = None, console: Console | Non
     print_table(confusion, console)
 
 
-NO_INTERVAL = f"no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more"
-
-
-def _interval_text(spread: dict, signed: bool = False) -> str:
-    number = "{:+.3f}" if signed else "{:.3f}"
-    return (f"{spread['level']:.0%} interval over pages {number.format(spread['low'])} to "
-            f"{number.format(spread['high'])}")
 
 
 def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | None = None,
@@ -982,7 +974,7 @@ def print_comparison(figures: dict[str, dict], comparison: dict[str, dict] | Non
     for letter, name in zip(letters[1:], names[1:]):
         if comparison and name in comparison:
             change = comparison[name]
-            spread = f" ({_interval_text(change['interval'], signed=True)})" if change["interval"] else f" ({NO_INTERVAL})"
+            spread = f" ({interval_text(change['interval'], signed=True)})"
             console.print(f"{letter} - A: macro-F1 {change['macro_f1_difference']:+.3f}{spread}")
 
 

@@ -240,6 +240,15 @@ def comparison_rows(results: dict[str, dict]) -> list[tuple[str, list[float]]]:
     return rows
 
 
+def interval_text(spread: dict | None, signed: bool = False) -> str:
+    """A page-bootstrap interval as the tables and the report say it; None: why there is none."""
+    if spread is None:
+        return f"no interval: it takes {MIN_BOOTSTRAP_PAGES} pages or more"
+    number = "{:+.3f}" if signed else "{:.3f}"
+    return (f"{spread['level']:.0%} interval over pages {number.format(spread['low'])} to "
+            f"{number.format(spread['high'])}")
+
+
 def compare(results: dict[str, dict]) -> dict[str, dict]:
     """Each model after the first against the first, from :func:`evaluate`'s results on the
     same blocks: the difference in macro-F1 and its paired page-bootstrap interval (None

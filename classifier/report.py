@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .evaluation import comparison_rows
+from .evaluation import comparison_rows, interval_text
 from .files import atomic_write, is_special
 
 MAX_ERRORS_PER_PAIR = 50
@@ -91,9 +91,22 @@ def _matplotlib_config_folder() -> None:
     os.environ["MPLCONFIGDIR"] = temporary
 
 
+def _own_style():
+    """matplotlib's default style for the plots, whatever the user's matplotlibrc says (its
+    ``text.usetex: True`` would stop the report where LaTeX is not installed)."""
+    from matplotlib import style
+
+    return style.context("default")
+
+
 def confusion_heatmap(metrics: dict) -> str:
     """The confusion matrix as a heatmap (rows: true label, columns: predicted), row-normalised."""
     _matplotlib_config_folder()
+    with _own_style():
+        return _confusion_heatmap(metrics)
+
+
+def _confusion_heatmap(metrics: dict) -> str:
     from matplotlib.figure import Figure
     import numpy as np
 
@@ -125,6 +138,11 @@ def _plain(label: str) -> str:
 def reliability_diagram(metrics: dict) -> str:
     """Accuracy against confidence per bin: a calibrated model follows the diagonal."""
     _matplotlib_config_folder()
+    with _own_style():
+        return _reliability_diagram(metrics)
+
+
+def _reliability_diagram(metrics: dict) -> str:
     from matplotlib.figure import Figure
 
     bins = metrics["calibration"]["bins"]
@@ -210,7 +228,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_ERROR_TEXT_CHARS else text[: MAX_ERROR_TEXT_CHARS - 1] + "…"
 
 
-def _comparison_table(results: dict[str, dict]) -> str:
+def _comparison_table(results: dict[str, dict], comparison: dict[str, dict]) -> str:
     names = list(results)
     head = "".join(f"<th>{_e(n)}</th>" for n in names) + "".join(f"<th>Δ {_e(n)}</th>" for n in names[1:])
 
@@ -222,7 +240,14 @@ def _comparison_table(results: dict[str, dict]) -> str:
         return f"<tr><td>{_e(title)}</td>{cells}</tr>"
 
     body = "".join(row(title, values) for title, values in comparison_rows(results))
-    return f"<table id=comparison><tr><th>figure</th>{head}</tr>{body}</table>"
+    # What the colours cannot say: whether a change in macro-F1 is beyond page-to-page noise.
+    changes = "".join(f"<li>{_e(name)} - {_e(change['against'])}: macro-F1 {change['macro_f1_difference']:+.3f} "
+                      f"({_e(interval_text(change['interval'], signed=True))})</li>" for name, change in comparison.items())
+    return (f"<table id=comparison><tr><th>figure</th>{head}</tr>{body}</table>"
+            f"<ul id=paired>{changes}</ul>"
+            "<p class=caption>Δ is coloured by its sign; the paired interval (the same pages drawn for both "
+            "models) says whether a change in macro-F1 is more than the pages' own spread.</p>")
+
 
 
 def _model_section(name: str, metrics: dict, suffix: str = "") -> str:
@@ -251,12 +276,17 @@ def _model_section(name: str, metrics: dict, suffix: str = "") -> str:
 """
 
 
-def render_html(results: dict[str, dict], data_names: list[str]) -> str:
-    """The report for one or more models (name → :func:`~classifier.evaluation.evaluate` result)."""
-    from .evaluation import check_results
+def render_html(results: dict[str, dict], data_names: list[str], comparison: dict[str, dict] | None = None) -> str:
+    """The report for one or more models (name → :func:`~classifier.evaluation.evaluate` result);
+    ``comparison``, :func:`~classifier.evaluation.compare`'s of the same results, saves
+    computing it again."""
+    from .evaluation import check_results, compare
 
     check_results(results, "the report")
-    comparison = f"<h2>Models side by side</h2>{_comparison_table(results)}" if len(results) > 1 else ""
+    if len(results) > 1 and comparison is None:
+        comparison = compare(results)
+    comparison = (f"<h2>Models side by side</h2>{_comparison_table(results, comparison)}"
+                  if len(results) > 1 else "")
     # Each model's elements keep their ids unique on the page: "heatmap", "heatmap-2", ...
     sections = "".join(_model_section(name, metrics, f"-{n}" if n > 1 else "")
                        for n, (name, metrics) in enumerate(results.items(), 1))

@@ -314,8 +314,8 @@ def test_a_report_of_several_models_keeps_its_element_ids_unique(small_model, he
     metrics = evaluate(small_model, held_out)
     page = render_html({"first": metrics, "second": metrics, "third": metrics}, ["held-out"])
     ids = re.findall(r"\bid=([\w-]+)", page)
-    assert sorted(ids) == sorted(["comparison"] + [f"{kind}{suffix}" for kind in ("heatmap", "reliability", "pages")
-                                                   for suffix in ("", "-2", "-3")])
+    assert sorted(ids) == sorted(["comparison", "paired"] + [f"{kind}{suffix}" for kind in ("heatmap", "reliability", "pages")
+                                                             for suffix in ("", "-2", "-3")])
 
 
 def test_write_html_writes_the_report_it_renders(small_model, held_out, tmp_path):
@@ -555,8 +555,30 @@ def test_report_marks_a_cut_text_and_colours_only_a_change_it_shows():
     assert _cut("x" * MAX_ERROR_TEXT_CHARS) == "x" * MAX_ERROR_TEXT_CHARS
     assert _cut("x" * (MAX_ERROR_TEXT_CHARS + 5)) == "x" * (MAX_ERROR_TEXT_CHARS - 1) + "…"
     figures = {"accuracy": 0.9, "macro_f1": 0.8, "per_label": {}}
-    table = _comparison_table({"a": figures, "b": {**figures, "macro_f1": 0.8000001}, "c": {**figures, "macro_f1": 0.81}})
+    table = _comparison_table({"a": figures, "b": {**figures, "macro_f1": 0.8000001}, "c": {**figures, "macro_f1": 0.81}}, {})
     assert "<td class='num '>+0.000</td>" in table and "<td class='num better'>+0.010</td>" in table
+
+
+def test_the_report_gives_each_comparisons_paired_interval_as_the_tables_do(small_model, held_out):
+    # Δ's colour shows a sign; whether a change is beyond the pages' spread is the interval's.
+    from classifier.evaluation import compare
+
+    results = {"first": evaluate(small_model, held_out), "second": evaluate(small_model, held_out)}
+    (change,) = compare(results).values()
+    paired = render_html(results, ["held-out"]).split("<ul id=paired>", 1)[1].split("</ul>", 1)[0]
+    spread = change["interval"]
+    expected = ("no interval: it takes 5 pages or more" if spread is None else
+                f"95% interval over pages {spread['low']:+.3f} to {spread['high']:+.3f}")
+    assert paired == f"<li>second - first: macro-F1 +0.000 ({expected})</li>"
+
+
+def test_the_reports_plots_keep_their_own_style_whatever_the_users_matplotlibrc(small_model, held_out):
+    import matplotlib
+
+    results = {"m": evaluate(small_model, held_out)}
+    expected = render_html(results, ["held-out"])
+    with matplotlib.rc_context({"text.usetex": True, "lines.linewidth": 9.0}):  # (usetex: LaTeX is not installed)
+        assert render_html(results, ["held-out"]) == expected
 
 
 def test_every_model_to_compare_is_checked_before_any_is_run(small_model_path, held_out, tmp_path):
