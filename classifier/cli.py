@@ -351,6 +351,8 @@ def _count_lines(description: str, every: float) -> Iterator:
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     # One line each (a library's warning of several lines joined at its breaks), and once: the
     # main and plain-text models' fits may each warn the same.
+    if issubclass(category, DeprecationWarning):
+        return  # a library's notice to its own developers (pyparsing's is a UserWarning too), not to blocktag's users
     text = one_line(" ".join(str(message).split()))
     if text not in _warned:
         _warned.add(text)
@@ -508,7 +510,7 @@ def tag_cli(
     encoding: EncodingOption = DEFAULT_ENCODING,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Processes tagging at once: this one and N-1 workers (-1: one per core).", callback=_valid_jobs)] = 1,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first bad file instead of skipping it.")] = False,
-    dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs the dask extra (pip install '.[dask]' in a checkout).")] = None,
+    dask_address: Annotated[Optional[str], typer.Option("--dask", metavar="ADDRESS", help="Tag on this Dask scheduler (e.g. tcp://10.0.0.5:8786); --output names a new or empty folder for the JSONL shards. Needs the dask extra: dask and distributed (in a checkout, pip install '.[dask]').")] = None,
     quiet: QuietOption = False,
 ) -> None:
     """Tag every block of scraped pages.
@@ -824,7 +826,7 @@ def evaluate_cli(
     Example: blocktag evaluate held_out.jsonl --json scores.json
 
     \b
-    Example (the report needs the report extra: pip install ".[report]"): blocktag evaluate held_out.jsonl -m shipped -m my.npz --report report.html
+    Example (the report needs matplotlib, the report extra): blocktag evaluate held_out.jsonl -m shipped -m my.npz --report report.html
     """
     from .evaluation import compare, evaluate, figures_of
     from .report import json_text, render_html, write_files

@@ -170,3 +170,15 @@ def test_the_consoles_print_emoji_codes_as_they_are(capsys):
     cli.stdout_console().print("label :x:")
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("label :x:\n", "Warning: a:smile:b.txt: holds no text to tag\n")
+
+
+def test_a_librarys_deprecation_notice_is_not_shown_as_a_warning_of_blocktags(capsys, monkeypatch):
+    # pyparsing's (under matplotlib's report) is a UserWarning and a DeprecationWarning: the
+    # filter that shows blocktag's warnings whatever -W says let it through as "Warning: ...".
+    class LibraryDeprecation(UserWarning, DeprecationWarning):
+        pass
+
+    monkeypatch.setattr(cli, "_warned", set())
+    cli._show_warning(LibraryDeprecation("'parseString' deprecated - use 'parse_string'"), LibraryDeprecation, "x.py", 1)
+    cli._show_warning(UserWarning("page.txt: holds no text to tag"), UserWarning, "x.py", 1)
+    assert capsys.readouterr().err == "Warning: page.txt: holds no text to tag\n"

@@ -741,7 +741,11 @@ _INLINE_FORMATTING_TAG = re.compile(r"</?(?:font|b|i|u|s|em|strong|span|small|bi
 
 
 def _past_depth_limit() -> bool:
-    return any(error.type_name == "ERR_RESOURCE_LIMIT" for error in _PARSER.error_log)
+    # (by its code: lxml before 6.0.2 names XML_ERR_RESOURCE_LIMIT "unknown")
+    return any(error.type == _RESOURCE_LIMIT_ERROR for error in _PARSER.error_log)
+
+
+_RESOURCE_LIMIT_ERROR = 114  # libxml2's XML_ERR_RESOURCE_LIMIT: "Excessive depth in document"
 
 
 def _parse_noframes(root, source: str) -> None:
