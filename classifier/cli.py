@@ -1028,7 +1028,9 @@ def cv_cli(
     table = _table("label", "F1 mean", "F1 std",
                    title=f"{result['folds']}-fold cross-validation grouped by {group} ({result['groups']} groups)")
     for label, spread in result["per_label"].items():
-        table.add_row(label, f"{spread['mean']:.3f}", f"{spread['std']:.3f}")
+        folds = spread["folds"]  # (a label only some folds hold: said, as one fold has no spread)
+        table.add_row(label, f"{spread['mean']:.3f}", "n/a (1 fold)" if folds == 1 else f"{spread['std']:.3f}"
+                      + (f" ({folds} folds)" if folds < result["folds"] else ""))
     console = stderr_console() if json_out else stdout_console()
     print_table(table, console)
     if settings:

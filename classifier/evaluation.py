@@ -412,9 +412,10 @@ def cross_validate(
         "params": {k: python_setting(v, as_json=True) for k, v in BlockClassifier(**params).get_params().items()},
         "accuracy": spread([s["accuracy"] for s in fold_scores]),
         "macro_f1": spread([s["macro_f1"] for s in fold_scores]),
-        "per_label": {
-            label: spread([s["per_label"][label]["f1"] for s in fold_scores if label in s["per_label"]])
+        "per_label": {  # over the folds whose test or predictions hold the label, counted: one fold has no spread
+            label: {**spread(f1s), "folds": len(f1s)}
             for label in labels
+            for f1s in [[s["per_label"][label]["f1"] for s in fold_scores if label in s["per_label"]]]
         },
         "fold_scores": fold_scores,
     }

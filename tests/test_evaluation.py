@@ -199,6 +199,7 @@ def terminal_width(monkeypatch):
 
 
 def test_two_models_side_by_side(small_model_path, held_out, tmp_path, terminal_width):
+    from classifier import read_labelled
     from conftest import SEED_LABELS
 
     other = tmp_path / "a-rather-long-folder-name-for-the-second-model" / "seed-only.npz"
@@ -640,8 +641,23 @@ def test_a_label_one_folds_model_never_learnt_is_said_of_that_fold(corpus_blocks
     blocks = [replace(b, label="special") if (b.page, b.index) == (first, 0) else b for b in corpus_blocks]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        cross_validate(blocks, folds=3, plain_text_model=False)
+        result = cross_validate(blocks, folds=3, plain_text_model=False)
+    # Its F1 is one fold's (the one whose test part holds it): counted, since one has no spread.
+    assert result["per_label"]["special"] == {"mean": 0.0, "std": 0.0, "folds": 1}
+    assert {spread["folds"] for label, spread in result["per_label"].items() if label != "special"} == {3}
     said = [str(w.message) for w in caught if "has no label" in str(w.message)]
     # The one page with the label is in one fold's test part: that fold's model never saw it.
     assert len(said) == 1 and re.match(r"^fold [123]'s model: has no label\(s\) 'special' \(1 block\); they count as "
                                        r"never predicted\. ", said[0]), said
+
+
+def test_cv_says_a_label_one_fold_holds_has_no_spread(tmp_path):
+    from classifier import read_labelled
+    from conftest import SEED_LABELS
+
+    seed = read_labelled([SEED_LABELS])
+    records = [{**b.to_dict(), "page": f"p{n}", "label": "special" if (n, b.index) == (0, 3) else b.label}
+               for n in range(6) for b in seed]
+    result = runner.invoke(app, ["cv", str(write_jsonl(tmp_path / "rare.jsonl", records)), "--folds", "3", "-q"])
+    assert result.exit_code == 0, result.output
+    assert "│ special          │ 0.000   │ n/a (1 fold) │" in result.stdout.splitlines()
