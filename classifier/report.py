@@ -91,6 +91,9 @@ def _matplotlib_config_folder() -> None:
     os.environ["MPLCONFIGDIR"] = temporary
 
 
+MAX_HEATMAP_LABELS = 24  # past this many labels, the heatmap is drawn no larger, and without its counts
+
+
 def _own_style():
     """matplotlib's default style for the plots, whatever the user's matplotlibrc says (its
     ``text.usetex: True`` would stop the report where LaTeX is not installed)."""
@@ -113,7 +116,9 @@ def _confusion_heatmap(metrics: dict) -> str:
     labels = metrics["confusion_matrix"]["labels"]
     counts = np.array(metrics["confusion_matrix"]["matrix"], dtype=float)
     share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    figure = Figure(figsize=(0.75 * len(labels) + 2.4, 0.6 * len(labels) + 1.6))
+    # (a label column of free text makes hundreds of labels: the drawing stays a page wide, its cells unnumbered)
+    size = min(len(labels), MAX_HEATMAP_LABELS)
+    figure = Figure(figsize=(0.75 * size + 2.4, 0.6 * size + 1.6))
     axes = figure.subplots()
     image = axes.imshow(share, cmap="Blues", vmin=0, vmax=1)
     shown = [_plain(label) for label in labels]
@@ -121,7 +126,7 @@ def _confusion_heatmap(metrics: dict) -> str:
     axes.set_yticks(range(len(labels)), shown)
     axes.set_xlabel("predicted label")
     axes.set_ylabel("true label")
-    for i in range(len(labels)):
+    for i in range(len(labels) if len(labels) <= MAX_HEATMAP_LABELS else 0):
         for j in range(len(labels)):
             axes.text(j, i, f"{int(counts[i, j])}", ha="center", va="center",
                       color="white" if share[i, j] > 0.5 else "black", fontsize=9)

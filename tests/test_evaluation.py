@@ -661,3 +661,19 @@ def test_cv_says_a_label_one_fold_holds_has_no_spread(tmp_path):
     result = runner.invoke(app, ["cv", str(write_jsonl(tmp_path / "rare.jsonl", records)), "--folds", "3", "-q"])
     assert result.exit_code == 0, result.output
     assert "│ special          │ 0.000   │ n/a (1 fold) │" in result.stdout.splitlines()
+
+
+def test_a_heatmap_of_hundreds_of_labels_is_drawn_no_larger_than_one_of_the_cap():
+    # (a label column of free text: the drawing once grew with the labels, to gigabytes)
+    import base64
+    import struct
+
+    from classifier.report import MAX_HEATMAP_LABELS, confusion_heatmap
+
+    def pixels(n: int) -> tuple[int, int]:
+        labels = [f"l{k}" for k in range(n)]
+        uri = confusion_heatmap({"confusion_matrix": {"labels": labels, "matrix": np.eye(n, dtype=int).tolist()}})
+        return struct.unpack(">II", base64.b64decode(uri.split(",", 1)[1])[16:24])  # (a PNG's width and height)
+
+    capped, many = pixels(MAX_HEATMAP_LABELS), pixels(10 * MAX_HEATMAP_LABELS)
+    assert many[0] <= 1.05 * capped[0] and many[1] <= 1.05 * capped[1]
