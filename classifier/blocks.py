@@ -223,7 +223,8 @@ def read_labelled(
     Raises :class:`DataFormatError` naming ``file:line`` for a malformed line, a missing
     field, a non-integer index, an empty label or a ``(page, index)`` seen twice.
     """
-    if not isinstance(require_label, (bool, np.bool_)):  # (read_labelled("a.jsonl", "b.jsonl") would read a.jsonl alone)
+    # (read_labelled("a.jsonl", "b.jsonl") would read a.jsonl alone)
+    if not isinstance(require_label, (bool, np.bool_)):
         raise SettingError("require_label", require_label, "give True or False; to read several files, give them "
                                                            "as one list: read_labelled([a, b])")
     blocks: list[Block] = []

@@ -308,7 +308,8 @@ def check_model_path(path: Path) -> None:
     if path.suffix.lower() != MODEL_SUFFIX:
         # (a compressor's suffix goes first: "m.npz.gz" -> "m.npz", not "m.npz.npz")
         bare = path.with_suffix("") if path.suffix.lower() in _COMPRESSED_SUFFIXES else path
-        stem = bare.stem if bare.stem.strip(".") and bare.stem.lower() != MODEL_SUFFIX else "model"  # (".npz": a suffix alone)
+        # (".npz" alone is a suffix with no name before it)
+        stem = bare.stem if bare.stem.strip(".") and bare.stem.lower() != MODEL_SUFFIX else "model"
         raise OutputError(f"{path}: model files are {MODEL_SUFFIX} (arrays, never code); use e.g. "
                           f"{bare.with_name(stem + MODEL_SUFFIX)}")
 

@@ -128,8 +128,9 @@ def stdout_console() -> Console:
             self.quiet = True
             raise PipeClosed()
 
-    # (labels and paths are data, not markup or :emoji: codes; and a table or screen of blocktag's shows what the
-    # terminal's encoding cannot as escapes: a label, a page's name, a file's in a C locale)
+    # (labels and paths are data, not markup or :emoji: codes; and a table or screen of blocktag's
+    # shows what the terminal's encoding cannot as escapes: a label, a page's name, a file's in a
+    # C locale)
     return StdoutConsole(file=_EscapingStdout(), highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
@@ -352,7 +353,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     # One line each (a library's warning of several lines joined at its breaks), and once: the
     # main and plain-text models' fits may each warn the same.
     if issubclass(category, DeprecationWarning):
-        return  # a library's notice to its own developers (pyparsing's is a UserWarning too), not to blocktag's users
+        return  # a library's notice to its developers (pyparsing's is a UserWarning too), not to blocktag's users
     text = one_line(" ".join(str(message).split()))
     if text not in _warned:
         _warned.add(text)
