@@ -27,7 +27,7 @@ from typing import IO, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import DataFormatError, InputError, SettingError, warn
+from .errors import DataFormatError, InputError, SettingError, short_repr, warn
 from .files import DEFAULT_ENCODING, as_path, iter_text_lines, same_file
 
 REQUIRED_FIELDS = ("page", "index", "text")
@@ -678,12 +678,6 @@ def is_label_name(label: object) -> bool:
 def unprintable_label(label: object) -> str:
     """What is said of a label :func:`is_label_name` refuses."""
     return f"the label {short_repr(label)} holds a control character or line break; a label is a name, e.g. body"
-
-
-def short_repr(value: object, limit: int = 40) -> str:
-    """``repr(value)`` cut to ``limit`` characters, for a message that names what it was given."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 # ---------------------------------------------------------------- writers

@@ -24,9 +24,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .blocks import Block, block_list, check_page_order, short_repr
+from .blocks import Block, block_list, check_page_order
 from .measures import pages_without_links
-from .errors import BlocktagError, ModelError, OutputError, SettingError, warn
+from .errors import BlocktagError, ModelError, OutputError, SettingError, short_repr, warn
 from .files import GZIP_MAGIC, atomic_write
 from .inference import CompiledModel
 from .memory import NOT_REMEMBERED, Memory

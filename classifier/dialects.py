@@ -20,8 +20,8 @@ from __future__ import annotations
 import html
 import re
 
-from .blocks import DIRECTION_MARKS, short_repr
-from .errors import DataFormatError
+from .blocks import DIRECTION_MARKS
+from .errors import DataFormatError, short_repr
 
 # Link text and targets longer than these are not markdown links but text that happens to
 # hold brackets; the bounds are what keep the link patterns linear.

@@ -79,14 +79,18 @@ class SettingError(BlocktagError, ValueError):
     argument; the CLI names its option instead."""
 
     def __init__(self, name: str, value: object, fix: str):
-        shown = repr(value)
-        if len(shown) > MAX_SHOWN_VALUE:  # (a corpus of blocks given in the wrong place: megabytes)
-            shown = shown[:MAX_SHOWN_VALUE] + "..."
-        super().__init__(f"{name}={shown}: {fix}")
+        # (cut short: a corpus of blocks given in the wrong place is megabytes of repr)
+        super().__init__(f"{name}={short_repr(value, MAX_SHOWN_VALUE)}: {fix}")
         self.name, self.value, self.fix = name, value, fix
 
 
 MAX_SHOWN_VALUE = 80  # characters of a wrong value's repr a SettingError quotes
+
+
+def short_repr(value: object, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message that names what it was given."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def check_callback(name: str, value: object, called_with: str) -> None:

@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 from xml.sax.saxutils import quoteattr
 
-from .blocks import GUIDE_LABELS, guide_order, short_repr
-from .errors import BlocktagError, DataFormatError, warn
+from .blocks import GUIDE_LABELS, guide_order
+from .errors import BlocktagError, DataFormatError, short_repr, warn
 from .files import DEFAULT_ENCODING, read_text, text_encoding
 
 MODEL_VERSION = "blocktag"
@@ -94,8 +94,12 @@ def write_tasks(pages: Iterable[Sequence[dict]], out) -> int:
 def is_export(value: object) -> bool:
     """Whether parsed JSON looks like a Label Studio export of blocktag's page tasks: a list
     of tasks, some with ``data.blocks`` (one task without is an error of its own, naming it)."""
-    return isinstance(value, list) and all(isinstance(t, dict) for t in value) and (
+    return _is_task_list(value) and (
         not value or any(isinstance(t.get("data"), dict) and "blocks" in t["data"] for t in value))
+
+
+def _is_task_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(t, dict) for t in value)
 
 
 # A task's data fields that are not passed on to its blocks' records as they are: the
@@ -106,8 +110,7 @@ _RECORD_FIELDS = frozenset({"page", "index", "text", "label", "url", "weight", "
 
 def _is_min_export(value: object) -> bool:
     # JSON-MIN writes each task's data fields at its top level, beside the chosen labels.
-    return isinstance(value, list) and bool(value) and all(isinstance(t, dict) for t in value) and any(
-        "blocks" in t and "data" not in t for t in value)
+    return _is_task_list(value) and any("blocks" in t and "data" not in t for t in value)
 
 
 def export_records(path: str | Path, encoding: str = DEFAULT_ENCODING,

@@ -22,9 +22,9 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 
-from ..blocks import DIRECTION_MARKS, normalise_newlines, short_repr, without_cjk_line_breaks
+from ..blocks import DIRECTION_MARKS, normalise_newlines, without_cjk_line_breaks
 from ..dialects import NO_TARGET
-from ..errors import InputError, warn
+from ..errors import InputError, short_repr, warn
 from ..files import (DEFAULT_ENCODING, GZIP_MAGIC, binary_error, decode_text, encoding_advice, gunzip,
                      in_another_script, is_wide_encoding, looks_binary, nul_every_other_byte, ordered_encoding,
                      text_encoding, unmarked_unicode)

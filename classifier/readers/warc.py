@@ -136,8 +136,7 @@ def read_warc(path: str | os.PathLike, stream=None, encoding: str = DEFAULT_ENCO
                         if payload is None:
                             continue  # no Content-Type, and no HTML: an image, a script
                     text = (payload.decode("utf-8", errors="replace") if lines  # WET text is UTF-8
-                            else html_to_text(_decode(record, payload, source, encoding), url=url,
-                                              source=source))
+                            else html_to_text(_decode(record, payload, source, encoding), url=url, source=source))
                 except InputError as exc:
                     warn(f"{exc} (skipped)")
                     continue
